@@ -1,0 +1,187 @@
+// swift-tools-version: 6.1
+//
+// Sozialraum: the social-space budget daemon of Landkreis Verden.
+//
+// Targets are layered; each imports only what stands to its left:
+//
+//   CLibPQ → PostgresClient → SozialraumDomain → SozialraumStore → SozialraumServices
+//          → SozialraumInterfaces → SozialraumApp → sozialraumd / sozialraumctl
+//
+// PostgresEmbedded (a private cluster for trials and tests) sits beside PostgresClient.
+// See docs/architecture.md.
+
+import PackageDescription
+
+let strictness: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "sozialraum",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sozialraumd", targets: ["sozialraumd"]),
+        .executable(name: "sozialraumctl", targets: ["sozialraumctl"]),
+        .executable(name: "sozialraum-bench", targets: ["SozialraumBenchmarks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.0"),
+    ],
+    targets: [
+        // MARK: Layer 0: the C library, module map only.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+
+        // MARK: Layer 1: the only importer of libpq. No C types in its API.
+        .target(
+            name: "PostgresClient",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictness
+        ),
+        .target(
+            name: "PostgresEmbedded",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictness
+        ),
+
+        // MARK: Layer 2: pure domain. No I/O, no database, no Foundation networking.
+        .target(
+            name: "SozialraumDomain",
+            swiftSettings: strictness
+        ),
+
+        // MARK: Layer 3: SQL, migrations, tenancy.
+        .target(
+            name: "SozialraumStore",
+            dependencies: [
+                "PostgresClient",
+                "SozialraumDomain",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictness,
+            plugins: ["EmbedMigrations"]
+        ),
+
+        // MARK: Layer 4: use cases.
+        .target(
+            name: "SozialraumServices",
+            dependencies: [
+                "SozialraumStore",
+                "SozialraumDomain",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictness
+        ),
+
+        // MARK: Layer 5: interfaces (admin socket, scheduler, health).
+        .target(
+            name: "SozialraumInterfaces",
+            dependencies: [
+                "SozialraumServices",
+                "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictness
+        ),
+
+        // MARK: Layer 6: composition (config, logging, commands), then thin executables.
+        .target(
+            name: "SozialraumApp",
+            dependencies: [
+                "SozialraumInterfaces",
+                "SozialraumServices",
+                "SozialraumStore",
+                "PostgresClient",
+                "PostgresEmbedded",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictness
+        ),
+        .executableTarget(
+            name: "sozialraumd",
+            dependencies: ["SozialraumApp"],
+            swiftSettings: strictness
+        ),
+        .executableTarget(
+            name: "sozialraumctl",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictness
+        ),
+
+        // MARK: Build plugin: sql/*.sql are compiled into the store, so a binary knows its schema.
+        .executableTarget(
+            name: "EmbedMigrationsTool",
+            path: "Plugins/EmbedMigrationsTool"
+        ),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["EmbedMigrationsTool"]
+        ),
+
+        // MARK: Benchmarks (a bench command; see Benchmarks/README.md).
+        .executableTarget(
+            name: "SozialraumBenchmarks",
+            dependencies: [
+                "PostgresClient",
+                "PostgresEmbedded",
+                "SozialraumStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/SozialraumBenchmarks",
+            swiftSettings: strictness
+        ),
+
+        // MARK: Tests
+        .target(
+            name: "SozialraumTestSupport",
+            dependencies: [
+                "PostgresClient",
+                "PostgresEmbedded",
+                "SozialraumStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/SozialraumTestSupport",
+            swiftSettings: strictness
+        ),
+        .testTarget(
+            name: "SozialraumDomainTests",
+            dependencies: ["SozialraumDomain"],
+            swiftSettings: strictness
+        ),
+        .testTarget(
+            name: "PostgresClientTests",
+            dependencies: ["PostgresClient", "SozialraumTestSupport"],
+            swiftSettings: strictness
+        ),
+        .testTarget(
+            name: "SozialraumStoreTests",
+            dependencies: ["SozialraumStore", "PostgresClient", "SozialraumTestSupport"],
+            swiftSettings: strictness
+        ),
+        .testTarget(
+            name: "SozialraumAppTests",
+            dependencies: ["SozialraumApp", "SozialraumTestSupport", "sozialraumd"],
+            swiftSettings: strictness
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

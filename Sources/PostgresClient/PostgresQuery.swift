@@ -1,0 +1,74 @@
+/// A statement with `$n` parameters and the values bound to them.
+///
+/// There is no string interpolation on purpose: values only ever travel as parameters.
+public struct PostgresQuery: Sendable, CustomStringConvertible {
+    public var sql: String
+    public var binds: [any PostgresEncodable]
+
+    public init(_ sql: String, _ binds: [any PostgresEncodable] = []) {
+        self.sql = sql
+        self.binds = binds
+    }
+
+    /// The statement text only; bound values are never printed.
+    public var description: String { sql }
+}
+
+/// One row of a result. Values are read on demand from the result it belongs to.
+public struct PostgresRow: Sendable {
+    let result: PostgresResult
+    let index: Int32
+
+    /// Decodes column `column` (0-based) as `T`.
+    public func decode<T: PostgresDecodable>(_ column: Int, as type: T.Type = T.self) throws(PostgresError) -> T {
+        guard column >= 0, column < result.columnCount else {
+            throw PostgresError(code: .decodingFailed, serverMessage: "no column \(column)", operation: "decode")
+        }
+        let columnType = result.types[column]
+        do {
+            guard let text = result.text(row: index, column: Int32(column)) else { return try T.decodeNull() }
+            return try T.decode(text, type: columnType)
+        } catch {
+            throw PostgresError(
+                code: .decodingFailed, columnName: result.names[column],
+                serverMessage: "cannot decode \(columnType) as \(T.self): \(error)", operation: "decode")
+        }
+    }
+
+    /// Decodes the column named `name` as `T`.
+    public func decode<T: PostgresDecodable>(_ name: String, as type: T.Type = T.self) throws(PostgresError) -> T {
+        guard let column = result.names.firstIndex(of: name) else {
+            throw PostgresError(code: .decodingFailed, columnName: name, serverMessage: "no such column",
+                operation: "decode")
+        }
+        return try decode(column, as: type)
+    }
+
+    /// True when the column holds SQL NULL.
+    public func isNull(_ column: Int) -> Bool { result.text(row: index, column: Int32(column)) == nil }
+}
+
+/// The rows of a completed statement.
+public struct PostgresRows: Sendable, RandomAccessCollection {
+    let result: PostgresResult
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { Int(result.rowCount) }
+    public subscript(position: Int) -> PostgresRow { PostgresRow(result: result, index: Int32(position)) }
+
+    /// Column names in order.
+    public var columns: [String] { result.names }
+    /// Column types in order.
+    public var columnTypes: [PostgresType] { result.types }
+    /// Rows affected by INSERT/UPDATE/DELETE/COPY (0 for others).
+    public var affectedRows: Int { result.affectedRows }
+
+    /// The only row; throws when there is none or more than one.
+    public func single() throws(PostgresError) -> PostgresRow {
+        guard count == 1 else {
+            throw PostgresError(code: .protocolViolation, serverMessage: "expected 1 row, got \(count)",
+                operation: "single")
+        }
+        return self[0]
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A private PostgreSQL cluster in a directory of our own, reachable only by a Unix socket there.
+///
+/// Used by the daemon when no database is configured (trials, demos) and by the test suite.
+/// `initdb` and `pg_ctl` are found on `PATH` or under `/usr/lib/postgresql/*/bin`. PostgreSQL
+/// refuses to run as root, so when we are root the cluster runs as the `postgres` OS user.
+public struct EmbeddedPostgres: Sendable {
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    /// Holds `data/` (the cluster), `socket/` and `postgres.log`.
+    public let directory: URL
+    /// Trade durability for speed (tests, benchmarks): fsync and synchronous commit off.
+    public let durable: Bool
+    public let binDirectory: URL
+    /// The OS user running the server, and the cluster's superuser name.
+    public let superuser: String
+    private let runAsOtherUser: Bool
+    private let logger: Logger
+
+    public var dataDirectory: URL { directory.appendingPathComponent("data") }
+    public var socketDirectory: URL { directory.appendingPathComponent("socket") }
+    public var logFile: URL { directory.appendingPathComponent("postgres.log") }
+    public let port = 5432
+
+    public init(directory: URL, durable: Bool = true, logger: Logger) throws {
+        self.directory = directory.standardizedFileURL
+        self.durable = durable
+        self.logger = logger
+        self.binDirectory = try Self.locateBinaries()
+        if geteuid() == 0 {
+            guard getpwnam("postgres") != nil else {
+                throw Failure(
+                    description: "running as root, but there is no 'postgres' OS user to run the embedded "
+                        + "cluster as; install it with: apt-get install -y postgresql")
+            }
+            superuser = "postgres"
+            runAsOtherUser = true
+        } else {
+            superuser = String(cString: getpwuid(geteuid()).pointee.pw_name)
+            runAsOtherUser = false
+        }
+    }
+
+    /// Finds a directory holding both `initdb` and `pg_ctl`.
+    public static func locateBinaries() throws -> URL {
+        let fileManager = FileManager.default
+        var candidates: [URL] = []
+        for entry in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            candidates.append(URL(fileURLWithPath: String(entry)))
+        }
+        let debianRoot = "/usr/lib/postgresql"
+        let versions = ((try? fileManager.contentsOfDirectory(atPath: debianRoot)) ?? [])
+            .compactMap(Int.init).sorted(by: >)
+        candidates += versions.map { URL(fileURLWithPath: "\(debianRoot)/\($0)/bin") }
+        for candidate in candidates {
+            let initdb = candidate.appendingPathComponent("initdb").path
+            let pgctl = candidate.appendingPathComponent("pg_ctl").path
+            if fileManager.isExecutableFile(atPath: initdb), fileManager.isExecutableFile(atPath: pgctl) {
+                return URL(fileURLWithPath: initdb).resolvingSymlinksInPath().deletingLastPathComponent()
+            }
+        }
+        throw Failure(
+            description: "PostgreSQL server binaries (initdb, pg_ctl) not found on PATH or under "
+                + "/usr/lib/postgresql/*/bin; install them with: apt-get install -y postgresql")
+    }
+
+    /// libpq conninfo for a database of this cluster.
+    public func conninfo(database: String, user: String? = nil) -> String {
+        "host='\(socketDirectory.path)' port=\(port) dbname='\(database)' user='\(user ?? superuser)'"
+    }
+
+    /// True when `pg_ctl status` sees a server running on the data directory.
+    public var isRunning: Bool {
+        (try? run(tool: "pg_ctl", ["status", "-D", dataDirectory.path], quiet: true)) != nil
+    }
+
+    /// Creates the cluster if needed and starts it; returns once it accepts connections.
+    public func start() throws {
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(at: directory, withIntermediateDirectories: true)
+        try prepareDirectory(directory, mode: 0o700)
+        if !fileManager.fileExists(atPath: dataDirectory.appendingPathComponent("PG_VERSION").path) {
+            logger.info("creating embedded PostgreSQL cluster", metadata: ["directory": "\(dataDirectory.path)"])
+            try run(tool: "initdb", [
+                "-D", dataDirectory.path, "-U", superuser, "--auth=trust", "--encoding=UTF8", "--no-locale",
+                "--no-instructions",
+            ])
+        }
+        try fileManager.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
+        try prepareDirectory(socketDirectory, mode: 0o700)
+        if isRunning {
+            logger.info("embedded PostgreSQL already running; reusing it")
+            return
+        }
+        var options = [
+            "-c listen_addresses=''", "-k '\(socketDirectory.path)'", "-p \(port)",
+            "-c max_connections=200", "-c shared_buffers=256MB", "-c unix_socket_permissions=0700",
+        ]
+        if !durable { options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"] }
+        try run(tool: "pg_ctl", [
+            "start", "-D", dataDirectory.path, "-l", logFile.path, "-w", "-t", "120", "-s",
+            "-o", options.joined(separator: " "),
+        ])
+        logger.info("embedded PostgreSQL started")
+    }
+
+    /// Stops the cluster. `immediate` skips the shutdown checkpoint (tests; a crash-safe stop).
+    public func stop(immediate: Bool = false) throws {
+        guard isRunning else { return }
+        try run(tool: "pg_ctl", ["stop", "-D", dataDirectory.path, "-m", immediate ? "immediate" : "fast", "-w", "-s"])
+        logger.info("embedded PostgreSQL stopped")
+    }
+
+    /// Restarts the running cluster (used by tests that show clients survive a server restart).
+    public func restart() throws {
+        try stop()
+        try start()
+    }
+
+    private func prepareDirectory(_ url: URL, mode: Int) throws {
+        var attributes: [FileAttributeKey: Any] = [.posixPermissions: mode]
+        if runAsOtherUser { attributes[.ownerAccountName] = superuser }
+        try FileManager.default.setAttributes(attributes, ofItemAtPath: url.path)
+        if runAsOtherUser, url == directory, let account = getpwnam(superuser) {
+            // The postgres user must be able to reach the directory through every parent.
+            let uid = account.pointee.pw_uid
+            var parent = url.deletingLastPathComponent()
+            while parent.path != "/" {
+                var info = stat()
+                if stat(parent.path, &info) == 0 {
+                    let searchable = info.st_uid == uid ? info.st_mode & 0o100 != 0 : info.st_mode & 0o001 != 0
+                    if !searchable {
+                        throw Failure(
+                            description: "the 'postgres' user cannot reach \(url.path) because \(parent.path) "
+                                + "is not searchable by others; choose a state directory outside it")
+                    }
+                }
+                parent = parent.deletingLastPathComponent()
+            }
+        }
+    }
+
+    @discardableResult
+    private func run(tool: String, _ arguments: [String], quiet: Bool = false) throws -> String {
+        let executable = binDirectory.appendingPathComponent(tool).path
+        let argv = runAsOtherUser ? ["/usr/sbin/runuser", "-u", superuser, "--", executable] + arguments : [executable] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["LC_ALL"] = "C"
+        environment.removeValue(forKey: "PGDATA")
+        let outputPath = directory.appendingPathComponent(".\(tool).out").path
+        defer { unlink(outputPath) }
+        let status = try ChildProcess.run(argv, environment: environment, outputPath: outputPath)
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        guard status == 0 else {
+            if !quiet {
+                logger.error("\(tool) failed", metadata: ["status": "\(status)", "output": "\(text)"])
+            }
+            throw Failure(description: "\(tool) failed with status \(status): \(text)")
+        }
+        return text
+    }
+}
+
+/// posix_spawn + waitpid. Foundation's `Process` was seen to never return from `waitUntilExit` after
+/// `pg_ctl start`, whose server keeps running as a grandchild; this has no such dependency.
+enum ChildProcess {
+    static func run(_ argv: [String], environment: [String: String], outputPath: String) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let cArguments = argv.map { strdup($0) } + [nil]
+        let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            cArguments.forEach { free($0) }
+            cEnvironment.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArguments, cEnvironment)
+        guard spawned == 0 else {
+            throw EmbeddedPostgres.Failure(description: "cannot start \(argv[0]): error \(spawned)")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw EmbeddedPostgres.Failure(description: "waitpid failed: \(errno)") }
+        }
+        // WIFEXITED / WEXITSTATUS, which Swift does not import as macros.
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Logging
+import PostgresClient
+import PostgresEmbedded
+import ServiceLifecycle
+import SozialraumInterfaces
+import SozialraumServices
+import SozialraumStore
+import UnixSignals
+
+/// Composes the daemon: database (configured or embedded), checks, and the long-lived services in
+/// one `ServiceGroup` that shuts down gracefully on SIGTERM/SIGINT.
+public struct Daemon: Sendable {
+    let settings: Settings
+    let logger: Logger
+
+    public init(settings: Settings, logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        var embedded: EmbeddedPostgres?
+        let conninfo: String
+        if settings.usesEmbeddedDatabase {
+            let cluster = try EmbeddedPostgres(
+                directory: URL(fileURLWithPath: settings.stateDirectory).appendingPathComponent("postgres"),
+                logger: logger)
+            try cluster.start()
+            embedded = cluster
+            conninfo = try await EmbeddedSetup.prepare(cluster: cluster, countyName: settings.countyName, logger: logger)
+        } else {
+            conninfo = settings.databaseConninfo
+        }
+        defer {
+            if let embedded { try? embedded.stop() }
+        }
+
+        let store = Store(
+            conninfo: conninfo, maxConnections: settings.databasePoolSize,
+            acquireTimeout: .seconds(settings.databaseAcquireTimeoutSeconds), logger: logger)
+        do {
+            try await store.requireSafeRuntimeRole()
+            try await store.requireCurrentSchema()
+        } catch let error as StoreError {
+            logger.critical("\(error.description)")
+            await store.pool.shutdown()
+            throw error
+        }
+
+        let monitor = DatabaseMonitor(status: SystemStatusService(store: store), logger: logger)
+        let group = ServiceGroup(
+            services: [monitor], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        logger.info("sozialraumd ready", metadata: ["database": "\(settings.usesEmbeddedDatabase ? "embedded" : "configured")"])
+        try await group.run()
+        await store.pool.shutdown()
+        logger.info("sozialraumd stopped")
+    }
+}
+
+/// First start of the embedded cluster: database, roles, schema, county. Idempotent.
+public enum EmbeddedSetup {
+    public static let database = "sozialraum"
+
+    /// Returns the runtime conninfo.
+    public static func prepare(cluster: EmbeddedPostgres, countyName: String, logger: Logger) async throws -> String {
+        let maintenance = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
+        try await DatabaseRoles.createDatabaseIfMissing(database, on: maintenance)
+        let superuser = cluster.conninfo(database: database)
+        let target = try await PostgresConnection.connect(conninfo: superuser)
+        try await DatabaseRoles.prepare(on: target)
+        try await Migrator(logger: logger).migrate(conninfo: superuser)
+        try await TenantRegistry.ensureCounty(name: countyName, ownerConninfo: superuser)
+        return cluster.conninfo(database: database, user: DatabaseRoles.defaultLogin)
+    }
+}

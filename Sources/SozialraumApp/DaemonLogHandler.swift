@@ -1,0 +1,65 @@
+import Foundation
+import Logging
+
+/// Log lines on stderr. Under systemd (`JOURNAL_STREAM` set) each line starts with the journald
+/// priority `<N>` and carries no timestamp (the journal adds one); elsewhere a UTC timestamp.
+///
+/// What goes into metadata is the caller's discipline: tenant ids and request ids, never
+/// payloads, case keys or secrets.
+public struct DaemonLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
+    private let label: String
+    private let journal: Bool
+
+    public init(label: String, level: Logger.Level, journal: Bool) {
+        self.label = label
+        self.logLevel = level
+        self.journal = journal
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    /// sd-daemon(3) priorities.
+    static func priority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: 7
+        case .info: 6
+        case .notice: 5
+        case .warning: 4
+        case .error: 3
+        case .critical: 2
+        }
+    }
+
+    public func log(event: LogEvent) {
+        var line = journal ? "<\(Self.priority(event.level))>" : "\(Self.timestamp()) \(event.level) "
+        line += "\(label): \(Self.singleLine(event.message.description))"
+        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
+            line += " \(key)=\(Self.singleLine(value.description))"
+        }
+        line += "\n"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// One event, one line: control characters cannot forge further log lines.
+    static func singleLine(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
+    }
+
+    static func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
+
+    /// Installs the handler for the process. Call once, at start.
+    public static func bootstrap(level: Logger.Level, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        let journal = environment["JOURNAL_STREAM"] != nil
+        LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: level, journal: journal) }
+    }
+}

@@ -1,0 +1,133 @@
+import Configuration
+import Foundation
+import Logging
+import SystemPackage
+
+/// The daemon's settings: a JSON file (example: `config/sozialraumd.json`), overridden by
+/// environment variables `SOZIALRAUM_<KEY>` (`database.poolSize` → `SOZIALRAUM_DATABASE_POOL_SIZE`).
+/// Every key is listed in `Settings.keys` and documented in docs/configuration.md.
+public struct Settings: Sendable, Equatable {
+    /// Runtime conninfo (libpq string or URI). Empty: run an embedded private cluster.
+    public var databaseConninfo: String
+    /// Conninfo for `migrate` and `setup` (a superuser or a member of sozialraum_owner).
+    /// Empty: same as `databaseConninfo`.
+    public var databaseOwnerConninfo: String
+    public var databasePoolSize: Int
+    public var databaseAcquireTimeoutSeconds: Int
+    /// Where the embedded cluster and other state live.
+    public var stateDirectory: String
+    public var logLevel: Logger.Level
+    /// Name of the county tenant created on first setup.
+    public var countyName: String
+
+    public var usesEmbeddedDatabase: Bool { databaseConninfo.isEmpty }
+
+    /// A setting that is present but not acceptable. Names the key.
+    public struct Invalid: Error, Equatable, CustomStringConvertible, Sendable {
+        public var key: String
+        public var reason: String
+        public var description: String { "invalid setting \(key): \(reason)" }
+    }
+
+    enum Kind: String { case string, integer, logLevel }
+
+    /// Every key with its type; the file may hold nothing else.
+    static let keys: [(key: String, kind: Kind)] = [
+        ("database.conninfo", .string),
+        ("database.ownerConninfo", .string),
+        ("database.poolSize", .integer),
+        ("database.acquireTimeoutSeconds", .integer),
+        ("stateDirectory", .string),
+        ("log.level", .logLevel),
+        ("county.name", .string),
+    ]
+
+    public static let defaults = Settings(
+        databaseConninfo: "", databaseOwnerConninfo: "", databasePoolSize: 10, databaseAcquireTimeoutSeconds: 10,
+        stateDirectory: ".sozialraum", logLevel: .info, countyName: "Landkreis Verden")
+
+    /// Reads the file (if given) and the environment. Throws `Invalid` naming the first bad key,
+    /// including keys in the file that are not settings at all (typos).
+    public static func load(
+        file: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws -> Settings {
+        var providers: [any ConfigProvider] = [
+            KeyMappingProvider(upstream: EnvironmentVariablesProvider(environmentVariables: environment)) {
+                $0.prepending(["sozialraum"])
+            }
+        ]
+        if let file {
+            try checkFileKeys(file)
+            providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(file)))
+        }
+        return try resolve(ConfigReader(providers: providers))
+    }
+
+    static func resolve(_ config: ConfigReader) throws -> Settings {
+        func string(_ key: String, _ fallback: String) throws -> String {
+            do { return try config.requiredString(forKey: ConfigKey(key)) } catch { return try missing(key, error, fallback) }
+        }
+        func integer(_ key: String, _ fallback: Int, range: ClosedRange<Int>) throws -> Int {
+            let value: Int
+            do { value = try config.requiredInt(forKey: ConfigKey(key)) } catch {
+                value = try missing(key, error, fallback, expected: "a whole number")
+            }
+            guard range.contains(value) else {
+                throw Invalid(key: key, reason: "must be between \(range.lowerBound) and \(range.upperBound)")
+            }
+            return value
+        }
+        let levelText = try string("log.level", Settings.defaults.logLevel.rawValue)
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw Invalid(
+                key: "log.level",
+                reason: "must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let settings = Settings(
+            databaseConninfo: try string("database.conninfo", defaults.databaseConninfo),
+            databaseOwnerConninfo: try string("database.ownerConninfo", defaults.databaseOwnerConninfo),
+            databasePoolSize: try integer("database.poolSize", defaults.databasePoolSize, range: 1...500),
+            databaseAcquireTimeoutSeconds: try integer(
+                "database.acquireTimeoutSeconds", defaults.databaseAcquireTimeoutSeconds, range: 1...600),
+            stateDirectory: try string("stateDirectory", defaults.stateDirectory),
+            logLevel: level,
+            countyName: try string("county.name", defaults.countyName))
+        guard !settings.stateDirectory.isEmpty else { throw Invalid(key: "stateDirectory", reason: "must not be empty") }
+        guard (1...200).contains(settings.countyName.count) else {
+            throw Invalid(key: "county.name", reason: "must be 1 to 200 characters")
+        }
+        return settings
+    }
+
+    /// swift-configuration reports a missing key and an unconvertible value alike by throwing; only
+    /// a missing key falls back to the default.
+    private static func missing<T>(_ key: String, _ error: any Error, _ fallback: T, expected: String = "text")
+        throws -> T
+    {
+        if String(describing: error).hasPrefix("Missing required") { return fallback }
+        throw Invalid(key: key, reason: "expected \(expected)")
+    }
+
+    /// Refuses a file that is not a JSON object of known keys, naming the first unknown key.
+    static func checkFileKeys(_ file: String) throws {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
+            throw Invalid(key: "(file)", reason: "cannot read \(file)")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw Invalid(key: "(file)", reason: "\(file) is not a JSON object")
+        }
+        let known = Set(keys.map(\.key))
+        func walk(_ object: [String: Any], prefix: String) throws {
+            for (name, value) in object.sorted(by: { $0.key < $1.key }) {
+                let key = prefix.isEmpty ? name : "\(prefix).\(name)"
+                if let nested = value as? [String: Any], !known.contains(key) {
+                    try walk(nested, prefix: key)
+                } else if !known.contains(key) {
+                    throw Invalid(key: key, reason: "unknown setting")
+                }
+            }
+        }
+        try walk(object, prefix: "")
+    }
+}

@@ -1,0 +1,24 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Identifies a tenant: the county (öffentlicher Träger) or one freier Träger.
+public struct TenantID: Hashable, Sendable, CustomStringConvertible {
+    public let uuid: UUID
+    public init(_ uuid: UUID) { self.uuid = uuid }
+    public init?(_ text: String) {
+        guard let uuid = UUID(uuidString: text) else { return nil }
+        self.uuid = uuid
+    }
+    public var description: String { uuid.uuidString.lowercased() }
+}
+
+/// What kind of tenant: the county sees everything; a provider only its own rows.
+public enum TenantKind: String, Sendable, CaseIterable {
+    /// Landkreis (Jugendamt, ASD, finance).
+    case county
+    /// Freier Träger (independent provider).
+    case provider
+}

@@ -1,0 +1,104 @@
+import PostgresClient
+
+/// Roles, schema and the one-time setup a superuser (or a role with CREATEROLE) runs.
+///
+/// - `sozialraum_owner` (NOLOGIN): owns the schema and every object; migrations run as it
+///   (`SET ROLE`). Forced RLS applies to it too.
+/// - `sozialraum_runtime` (NOLOGIN): the privileges the daemon needs, nothing more.
+/// - the login role of the daemon (default `sozialraum_app`): LOGIN, NOSUPERUSER, NOBYPASSRLS, member
+///   of `sozialraum_runtime` only, owns nothing.
+public enum DatabaseRoles {
+    public static let schema = "sozialraum"
+    public static let owner = "sozialraum_owner"
+    public static let runtime = "sozialraum_runtime"
+    public static let defaultLogin = "sozialraum_app"
+
+    /// Session settings of every store connection.
+    public static let sessionParameters = [SessionParameter("search_path", schema)]
+
+    /// Identifiers cannot be `$n` parameters; names are therefore restricted to plain lowercase
+    /// identifiers and then double-quoted.
+    public static func isPlainIdentifier(_ name: String) -> Bool {
+        guard let first = name.utf8.first, name.utf8.count <= 63 else { return false }
+        let lower = UInt8(ascii: "a")...UInt8(ascii: "z")
+        let digits = UInt8(ascii: "0")...UInt8(ascii: "9")
+        return (lower.contains(first) || first == UInt8(ascii: "_"))
+            && name.utf8.allSatisfy { lower.contains($0) || digits.contains($0) || $0 == UInt8(ascii: "_") }
+    }
+
+    static func quoted(_ name: String) throws(StoreError) -> String {
+        guard isPlainIdentifier(name) else { throw StoreError.invalidIdentifier(name) }
+        return "\"\(name)\""
+    }
+
+    /// Creates `database` if it does not exist. Run connected to a maintenance database.
+    public static func createDatabaseIfMissing(_ database: String, on connection: PostgresConnection) async throws {
+        let name = try quoted(database)
+        let exists = try await connection.query(
+            PostgresQuery("SELECT 1 FROM pg_database WHERE datname = $1", [database]))
+        if exists.isEmpty {
+            try await connection.runScript(unsafeSQL: "CREATE DATABASE \(name) ENCODING 'UTF8' TEMPLATE template0")
+        }
+    }
+
+    /// Creates the roles (idempotent), the schema owned by the owner role, and the privileges of the
+    /// runtime role on the database. Run connected to the target database as a superuser.
+    /// `loginRole` gets LOGIN; its password is set by the DBA (`\password`), never by us.
+    public static func prepare(on connection: PostgresConnection, loginRole: String = defaultLogin) async throws {
+        let login = try quoted(loginRole)
+        let database = try quoted(try await connection.query(PostgresQuery("SELECT current_database()")).single()
+            .decode(0, as: String.self))
+        try await connection.runScript(
+            unsafeSQL: """
+                DO $$
+                BEGIN
+                    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '\(owner)') THEN
+                        CREATE ROLE \(owner) NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+                    END IF;
+                    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '\(runtime)') THEN
+                        CREATE ROLE \(runtime) NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+                    END IF;
+                    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '\(loginRole)') THEN
+                        CREATE ROLE \(login) LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION
+                            IN ROLE \(runtime);
+                    END IF;
+                END
+                $$;
+                REVOKE ALL ON DATABASE \(database) FROM PUBLIC;
+                GRANT CONNECT, TEMPORARY ON DATABASE \(database) TO \(owner), \(runtime);
+                REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+                CREATE SCHEMA IF NOT EXISTS \(schema) AUTHORIZATION \(owner);
+                GRANT USAGE ON SCHEMA \(schema) TO \(runtime);
+                """)
+    }
+}
+
+/// Errors of the store layer that are not plain database errors.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    case invalidIdentifier(String)
+    case schemaBehind(pending: [String])
+    case schemaAhead(unknownVersions: [Int])
+    case migrationModified(name: String)
+    case migrationMissing(name: String)
+    case unsafeRuntimeRole(reasons: [String])
+
+    public var description: String {
+        switch self {
+        case .invalidIdentifier(let name):
+            "'\(name)' is not allowed as a name (lowercase letters, digits and _ only)"
+        case .schemaBehind(let pending):
+            "the database schema is behind this binary (pending: \(pending.joined(separator: ", "))); "
+                + "run: sozialraumd migrate"
+        case .schemaAhead(let versions):
+            "the database schema is ahead of this binary (unknown migration versions: "
+                + "\(versions.map(String.init).joined(separator: ", "))); upgrade sozialraumd"
+        case .migrationModified(let name):
+            "migration \(name) was changed after it was applied (checksum differs); restore the original "
+                + "file and put the change into a new migration"
+        case .migrationMissing(let name):
+            "migration \(name) was applied but is not part of this binary; upgrade sozialraumd"
+        case .unsafeRuntimeRole(let reasons):
+            "refusing to run: the database login role is unsafe (\(reasons.joined(separator: "; ")))"
+        }
+    }
+}

@@ -1,0 +1,129 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Logging
+import PostgresClient
+import SozialraumDomain
+
+/// A transaction that acts for one tenant. Row-level security in PostgreSQL limits every statement
+/// to what this tenant may see and write; the county's wider view comes from the policies.
+public struct TenantTransaction: Sendable {
+    public let tenant: TenantID
+    public let transaction: PostgresTransaction
+
+    @discardableResult
+    public func query(_ sql: String, _ binds: [any PostgresEncodable] = []) async throws -> PostgresRows {
+        try await transaction.query(sql, binds)
+    }
+
+    @discardableResult
+    public func execute(_ sql: String, _ binds: [any PostgresEncodable] = []) async throws -> Int {
+        try await transaction.execute(sql, binds)
+    }
+
+    public func copyIn(_ sql: String, _ body: (PostgresCopyWriter) async throws -> Void) async throws -> Int {
+        try await transaction.copyIn(sql, body)
+    }
+}
+
+/// The database as the daemon uses it: a pool of runtime-role connections and the one way to set
+/// tenant context.
+public final class Store: Sendable {
+    public let pool: PostgresPool
+    let logger: Logger
+
+    /// The name of the setting the policies read.
+    static let tenantSetting = "sozialraum.tenant_id"
+
+    public init(pool: PostgresPool, logger: Logger) {
+        self.pool = pool
+        self.logger = logger
+    }
+
+    /// Builds a pool whose connections use the store's session settings.
+    public convenience init(
+        conninfo: String, maxConnections: Int = 10, acquireTimeout: Duration = .seconds(10), logger: Logger
+    ) {
+        let configuration = PostgresPoolConfiguration(
+            conninfo: conninfo, maxConnections: maxConnections, acquireTimeout: acquireTimeout,
+            sessionParameters: DatabaseRoles.sessionParameters)
+        self.init(pool: PostgresPool(configuration: configuration, logger: logger), logger: logger)
+    }
+
+    /// Runs `body` in a transaction acting for `tenant`. The context is set with
+    /// `set_config(..., true)`, so it ends with the transaction and can never leak to the next user
+    /// of the pooled connection. This is the only place tenant context is set.
+    public func withTenant<T: Sendable>(
+        _ tenant: TenantID, isolation: IsolationLevel = .readCommitted, readOnly: Bool = false,
+        _ body: (TenantTransaction) async throws -> T
+    ) async throws -> T {
+        try await pool.withTransaction(isolation: isolation, readOnly: readOnly) { transaction in
+            try await transaction.query("SELECT set_config($1, $2, true)", [Self.tenantSetting, tenant.description])
+            return try await body(TenantTransaction(tenant: tenant, transaction: transaction))
+        }
+    }
+
+    /// A transaction without tenant context: it sees no tenant rows at all. For tables that hold no
+    /// tenant data (schema bookkeeping, the county designation, job slots).
+    public func withoutTenant<T: Sendable>(
+        isolation: IsolationLevel = .readCommitted, readOnly: Bool = false,
+        _ body: (PostgresTransaction) async throws -> T
+    ) async throws -> T {
+        try await pool.withTransaction(isolation: isolation, readOnly: readOnly, body)
+    }
+
+    /// Fails unless the login role is safe: no superuser, no BYPASSRLS, owns nothing, cannot become
+    /// the owner role, has no TRUNCATE.
+    public func requireSafeRuntimeRole() async throws {
+        let reasons = try await pool.withConnection { connection in
+            try await RuntimeRoleCheck.problems(on: connection)
+        }
+        if !reasons.isEmpty { throw StoreError.unsafeRuntimeRole(reasons: reasons) }
+    }
+
+    /// Fails unless the database schema matches this binary.
+    public func requireCurrentSchema() async throws {
+        try await pool.withConnection { connection in
+            try await Migrator(logger: logger).requireCurrentSchema(on: connection)
+        }
+    }
+
+    /// The tenant the county acts as, if setup has registered it.
+    public func countyTenant() async throws -> TenantID? {
+        try await withoutTenant(readOnly: true) { transaction in
+            let rows = try await transaction.query("SELECT tenant_id FROM county")
+            return try rows.first.map { TenantID(try $0.decode(0, as: UUID.self)) }
+        }
+    }
+}
+
+enum RuntimeRoleCheck {
+    static func problems(on connection: PostgresConnection) async throws -> [String] {
+        let row = try await connection.query(
+            PostgresQuery(
+                """
+                SELECT r.rolsuper,
+                       r.rolbypassrls,
+                       (SELECT count(*) FROM pg_class c WHERE c.relowner = r.oid)
+                         + (SELECT count(*) FROM pg_namespace n WHERE n.nspowner = r.oid)
+                         + (SELECT count(*) FROM pg_proc p WHERE p.proowner = r.oid
+                              AND p.pronamespace <> 'pg_catalog'::regnamespace) AS owned,
+                       EXISTS (SELECT 1 FROM pg_roles o WHERE o.rolname = $1
+                               AND pg_has_role(r.oid, o.oid, 'MEMBER')) AS owner_member,
+                       EXISTS (SELECT 1 FROM pg_tables t WHERE t.schemaname = $2
+                               AND has_table_privilege(r.oid, format('%I.%I', t.schemaname, t.tablename),
+                                                       'TRUNCATE')) AS can_truncate
+                FROM pg_roles r WHERE r.rolname = current_user
+                """, [DatabaseRoles.owner, DatabaseRoles.schema])
+        ).single()
+        var reasons: [String] = []
+        if try row.decode(0, as: Bool.self) { reasons.append("it is a superuser") }
+        if try row.decode(1, as: Bool.self) { reasons.append("it has BYPASSRLS") }
+        if try row.decode(2, as: Int.self) > 0 { reasons.append("it owns database objects") }
+        if try row.decode(3, as: Bool.self) { reasons.append("it is a member of \(DatabaseRoles.owner)") }
+        if try row.decode(4, as: Bool.self) { reasons.append("it may TRUNCATE tables") }
+        return reasons
+    }
+}

@@ -1,0 +1,36 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import PostgresClient
+import SozialraumDomain
+
+/// Setup-time registration of the county tenant. Runs as the owner role (the runtime role may not
+/// write the county designation), with tenant context set to the new county so that the forced
+/// policy's WITH CHECK accepts the row.
+public enum TenantRegistry {
+    /// Registers the county once; returns the existing county when there is one already.
+    @discardableResult
+    public static func ensureCounty(name: String, ownerConninfo: String) async throws -> TenantID {
+        let connection = try await PostgresConnection.connect(
+            conninfo: ownerConninfo, sessionParameters: DatabaseRoles.sessionParameters)
+        try await connection.query(PostgresQuery("SELECT set_config('role', $1, false)", [DatabaseRoles.owner]))
+        let existing = try await connection.query(PostgresQuery("SELECT tenant_id FROM county"))
+        if let row = existing.first { return TenantID(try row.decode(0, as: UUID.self)) }
+        let county = TenantID(UUID())
+        try await connection.runScript(unsafeSQL: "BEGIN")
+        do {
+            try await connection.query(
+                PostgresQuery("SELECT set_config($1, $2, true)", [Store.tenantSetting, county.description]))
+            try await connection.query(
+                PostgresQuery("INSERT INTO tenant (id, kind, name) VALUES ($1, 'county', $2)", [county.uuid, name]))
+            try await connection.query(PostgresQuery("INSERT INTO county (tenant_id) VALUES ($1)", [county.uuid]))
+            try await connection.runScript(unsafeSQL: "COMMIT")
+        } catch {
+            _ = try? await connection.runScript(unsafeSQL: "ROLLBACK")
+            throw error
+        }
+        return county
+    }
+}

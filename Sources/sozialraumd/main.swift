@@ -1,0 +1,3 @@
+import SozialraumApp
+
+await SozialraumDaemonCommand.runMain()

@@ -1,0 +1,84 @@
+import Foundation
+import Logging
+import PostgresClient
+import PostgresEmbedded
+import SozialraumStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One private PostgreSQL cluster per test process, started on first use with the same mechanism
+/// the daemon's embedded default uses, and stopped when the process exits. Each suite gets a fresh
+/// database cloned from a migrated template, so no test needs a database set up by hand.
+public actor TestCluster {
+    public static let shared = TestCluster()
+
+    public static let templateDatabase = "sozialraum_template"
+    private var cluster: EmbeddedPostgres?
+    private var counter = 0
+    public let logger = Logger(label: "test")
+
+    /// The running cluster (starting it and building the template on first call).
+    public func running() async throws -> EmbeddedPostgres {
+        if let cluster { return cluster }
+        let directory = URL(fileURLWithPath: NSTemporaryDirectory())
+            .appendingPathComponent("sozialraum-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let cluster = try EmbeddedPostgres(directory: directory, durable: false, logger: logger)
+        try cluster.start()
+        TestClusterCleanup.register(cluster)
+        let maintenance = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
+        try await DatabaseRoles.createDatabaseIfMissing(Self.templateDatabase, on: maintenance)
+        let template = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: Self.templateDatabase))
+        try await DatabaseRoles.prepare(on: template)
+        try await Migrator(logger: logger).migrate(conninfo: cluster.conninfo(database: Self.templateDatabase))
+        self.cluster = cluster
+        return cluster
+    }
+
+    /// A new database cloned from the migrated template.
+    public func freshDatabase(prefix: String = "t") async throws -> TestDatabase {
+        let cluster = try await running()
+        counter += 1
+        let name = "\(prefix)_\(counter)"
+        let maintenance = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
+        // Names are generated here from a fixed prefix and a counter, never from input.
+        precondition(DatabaseRoles.isPlainIdentifier(name))
+        try await maintenance.runScript(unsafeSQL: "CREATE DATABASE \"\(name)\" TEMPLATE \(Self.templateDatabase)")
+        return TestDatabase(cluster: cluster, name: name)
+    }
+}
+
+/// One test database and the conninfo strings of its roles.
+public struct TestDatabase: Sendable {
+    public let cluster: EmbeddedPostgres
+    public let name: String
+
+    /// As the cluster superuser (setup, fixtures, catalogue checks).
+    public var superuserConninfo: String { cluster.conninfo(database: name) }
+    /// As the daemon's runtime login role.
+    public var runtimeConninfo: String { cluster.conninfo(database: name, user: DatabaseRoles.defaultLogin) }
+
+    public func superuserConnection() async throws -> PostgresConnection {
+        try await PostgresConnection.connect(conninfo: superuserConninfo, sessionParameters: DatabaseRoles.sessionParameters)
+    }
+
+    public func runtimeStore(maxConnections: Int = 4) -> Store {
+        Store(conninfo: runtimeConninfo, maxConnections: maxConnections, logger: Logger(label: "test.store"))
+    }
+}
+
+/// Stops the cluster when the test process exits (atexit cannot capture context, hence a global).
+enum TestClusterCleanup {
+    nonisolated(unsafe) static var cluster: EmbeddedPostgres?
+
+    static func register(_ cluster: EmbeddedPostgres) {
+        Self.cluster = cluster
+        atexit {
+            if let cluster = TestClusterCleanup.cluster {
+                try? cluster.stop(immediate: true)
+                try? FileManager.default.removeItem(at: cluster.directory)
+            }
+        }
+    }
+}
