@@ -169,17 +169,17 @@ let package = Package(
         ),
         .testTarget(
             name: "PostgresClientTests",
-            dependencies: ["PostgresClient", "SozialraumTestSupport"],
+            dependencies: ["PostgresClient", "PostgresEmbedded", "SozialraumTestSupport"],
             swiftSettings: strictness
         ),
         .testTarget(
             name: "SozialraumStoreTests",
-            dependencies: ["SozialraumStore", "PostgresClient", "SozialraumTestSupport"],
+            dependencies: ["SozialraumStore", "SozialraumDomain", "PostgresClient", "PostgresEmbedded", "SozialraumTestSupport"],
             swiftSettings: strictness
         ),
         .testTarget(
             name: "SozialraumAppTests",
-            dependencies: ["SozialraumApp", "SozialraumTestSupport", "sozialraumd"],
+            dependencies: ["SozialraumApp", "SozialraumStore", "PostgresClient", "PostgresEmbedded", "SozialraumTestSupport", "sozialraumd"],
             swiftSettings: strictness
         ),
     ],

@@ -191,4 +191,10 @@ public struct PostgresNotification: Sendable, Equatable {
     public var channel: String
     public var payload: String
     public var senderPID: Int32
+
+    public init(channel: String, payload: String, senderPID: Int32) {
+        self.channel = channel
+        self.payload = payload
+        self.senderPID = senderPID
+    }
 }

@@ -3,6 +3,7 @@ import Logging
 import PostgresClient
 import PostgresEmbedded
 import SozialraumStore
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -15,24 +16,38 @@ public actor TestCluster {
     public static let shared = TestCluster()
 
     public static let templateDatabase = "sozialraum_template"
-    private var cluster: EmbeddedPostgres?
+    /// Started once; suites call in concurrently, and actor reentrancy would otherwise let each
+    /// caller that arrives during the first start begin a cluster of its own.
+    private var startup: Task<EmbeddedPostgres, any Error>?
     private var counter = 0
     public let logger = Logger(label: "test")
 
     /// The running cluster (starting it and building the template on first call).
     public func running() async throws -> EmbeddedPostgres {
-        if let cluster { return cluster }
+        if let startup { return try await startup.value }
+        let logger = self.logger
+        let task = Task { try await Self.start(logger: logger) }
+        startup = task
+        return try await task.value
+    }
+
+    private static func start(logger: Logger) async throws -> EmbeddedPostgres {
         let directory = URL(fileURLWithPath: NSTemporaryDirectory())
             .appendingPathComponent("sozialraum-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         let cluster = try EmbeddedPostgres(directory: directory, durable: false, logger: logger)
         try cluster.start()
         TestClusterCleanup.register(cluster)
         let maintenance = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
+        // A helper for client tests that need a statement failing with a chosen SQLSTATE.
+        try await maintenance.runScript(
+            unsafeSQL: """
+                CREATE FUNCTION raise_sqlstate(code text) RETURNS void LANGUAGE plpgsql
+                AS $$ BEGIN RAISE EXCEPTION 'forced failure' USING ERRCODE = code; END $$
+                """)
         try await DatabaseRoles.createDatabaseIfMissing(Self.templateDatabase, on: maintenance)
         let template = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: Self.templateDatabase))
         try await DatabaseRoles.prepare(on: template)
         try await Migrator(logger: logger).migrate(conninfo: cluster.conninfo(database: Self.templateDatabase))
-        self.cluster = cluster
         return cluster
     }
 
@@ -70,15 +85,44 @@ public struct TestDatabase: Sendable {
 
 /// Stops the cluster when the test process exits (atexit cannot capture context, hence a global).
 enum TestClusterCleanup {
-    nonisolated(unsafe) static var cluster: EmbeddedPostgres?
+    private static let clusters = Mutex<[EmbeddedPostgres]>([])
 
     static func register(_ cluster: EmbeddedPostgres) {
-        Self.cluster = cluster
+        let first = clusters.withLock { list in
+            list.append(cluster)
+            return list.count == 1
+        }
+        guard first else { return }
         atexit {
-            if let cluster = TestClusterCleanup.cluster {
+            for cluster in TestClusterCleanup.clusters.withLock({ $0 }) {
                 try? cluster.stop(immediate: true)
                 try? FileManager.default.removeItem(at: cluster.directory)
             }
         }
+    }
+}
+
+extension TestCluster {
+    /// A database with roles and schema prepared but no migrations applied.
+    public func unmigratedDatabase() async throws -> TestDatabase {
+        let cluster = try await running()
+        counter += 1
+        let name = "empty_\(counter)"
+        let maintenance = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
+        try await DatabaseRoles.createDatabaseIfMissing(name, on: maintenance)
+        let connection = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: name))
+        try await DatabaseRoles.prepare(on: connection)
+        return TestDatabase(cluster: cluster, name: name)
+    }
+
+    /// A cluster of its own, for tests that stop or restart the server (the shared one serves
+    /// suites running in parallel). Stopped at process exit like the shared one.
+    public func isolatedCluster() async throws -> EmbeddedPostgres {
+        let directory = URL(fileURLWithPath: NSTemporaryDirectory())
+            .appendingPathComponent("sozialraum-iso-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let cluster = try EmbeddedPostgres(directory: directory, durable: false, logger: logger)
+        try cluster.start()
+        TestClusterCleanup.register(cluster)
+        return cluster
     }
 }

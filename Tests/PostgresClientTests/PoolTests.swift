@@ -1,0 +1,214 @@
+import Foundation
+import Logging
+import PostgresClient
+import PostgresEmbedded
+import SozialraumTestSupport
+import Synchronization
+import Testing
+
+@Suite struct PoolTests {
+    func pool(maxConnections: Int = 4, acquireTimeout: Duration = .seconds(10), attempts: Int = 5) async throws
+        -> PostgresPool
+    {
+        let cluster = try await TestCluster.shared.running()
+        return PostgresPool(
+            configuration: PostgresPoolConfiguration(
+                conninfo: cluster.conninfo(database: "postgres"), maxConnections: maxConnections,
+                acquireTimeout: acquireTimeout, maxTransactionAttempts: attempts),
+            logger: Logger(label: "test.pool"))
+    }
+
+    @Test func neverOpensMoreThanItsBound() async throws {
+        let pool = try await pool(maxConnections: 3)
+        let pids = Locked<Set<Int32>>([])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<30 {
+                group.addTask {
+                    try await pool.withConnection { connection in
+                        try await connection.query(PostgresQuery("SELECT pg_sleep(0.01)"))
+                        pids.withLock { _ = $0.insert(connection.backendPID) }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(pids.withLock { $0.count } <= 3)
+        let stats = await pool.statistics
+        #expect(stats.open <= 3)
+        #expect(stats.waiting == 0)
+    }
+
+    @Test func waitsThenTimesOutWhenExhausted() async throws {
+        let pool = try await pool(maxConnections: 1, acquireTimeout: .milliseconds(300))
+        let (held, holdRelease) = AsyncStream<Void>.makeStream()
+        let (acquired, signalAcquired) = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await pool.withConnection { _ in
+                signalAcquired.yield()
+                for await _ in held { break }
+            }
+        }
+        for await _ in acquired { break }
+        let error = await #expect(throws: PostgresError.self) {
+            try await pool.withConnection { _ in 1 }
+        }
+        #expect(error?.code == .poolTimeout)
+        holdRelease.yield()
+        try await holder.value
+        // Once given back, the connection serves the next caller.
+        #expect(try await pool.withConnection { try await $0.query(PostgresQuery("SELECT 1")).count } == 1)
+    }
+
+    @Test func waiterGetsTheConnectionWhenItIsGivenBack() async throws {
+        let pool = try await pool(maxConnections: 1)
+        let (held, holdRelease) = AsyncStream<Void>.makeStream()
+        let (acquired, signalAcquired) = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await pool.withConnection { connection in
+                signalAcquired.yield()
+                for await _ in held { break }
+                return connection.backendPID
+            }
+        }
+        for await _ in acquired { break }
+        let waiter = Task { try await pool.withConnection { $0.backendPID } }
+        while await pool.statistics.waiting == 0 { await Task.yield() }
+        holdRelease.yield()
+        let first = try await holder.value
+        #expect(try await waiter.value == first)
+    }
+
+    @Test func rollsBackWhenTheBodyThrows() async throws {
+        let pool = try await pool()
+        try await pool.withConnection { try await $0.runScript(unsafeSQL: "CREATE TABLE IF NOT EXISTS rollback_probe (n int)") }
+        struct Boom: Error {}
+        await #expect(throws: Boom.self) {
+            try await pool.withTransaction { tx in
+                try await tx.execute("INSERT INTO rollback_probe VALUES (1)")
+                throw Boom()
+            }
+        }
+        let count = try await pool.withTransaction { tx in
+            try await tx.query("SELECT count(*)::int FROM rollback_probe").single().decode(0, as: Int.self)
+        }
+        #expect(count == 0)
+    }
+
+    @Test(arguments: ["40001", "40P01"])
+    func retriesTransientFailuresUpToTheBound(sqlState: String) async throws {
+        let pool = try await pool(attempts: 3)
+        let attempts = Locked(0)
+        // Fails on the first two attempts with the given SQLSTATE, then succeeds.
+        let value = try await pool.withTransaction(isolation: .serializable) { tx in
+            let attempt = attempts.withLock { $0 += 1; return $0 }
+            if attempt < 3 {
+                try await tx.query("SELECT raise_sqlstate($1)", [sqlState])
+            }
+            return attempt
+        }
+        #expect(value == 3)
+
+        attempts.withLock { $0 = 0 }
+        let error = await #expect(throws: PostgresError.self) {
+            try await pool.withTransaction { tx in
+                attempts.withLock { $0 += 1 }
+                try await tx.query("SELECT raise_sqlstate($1)", [sqlState])
+            }
+        }
+        #expect(error?.sqlState?.rawValue == sqlState)
+        #expect(attempts.withLock { $0 } == 3)
+    }
+
+    @Test func doesNotRetryOrdinaryErrors() async throws {
+        let pool = try await pool(attempts: 5)
+        let attempts = Locked(0)
+        await #expect(throws: PostgresError.self) {
+            try await pool.withTransaction { tx in
+                attempts.withLock { $0 += 1 }
+                try await tx.query("SELECT 1/0")
+            }
+        }
+        #expect(attempts.withLock { $0 } == 1)
+    }
+
+    @Test func serializableIncrementsLoseNothingUnderContention() async throws {
+        let pool = try await pool(maxConnections: 4, attempts: 100)
+        try await pool.withConnection { connection in
+            try await connection.runScript(
+                unsafeSQL: "DROP TABLE IF EXISTS counter; CREATE TABLE counter (n int); INSERT INTO counter VALUES (0)")
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    for _ in 0..<10 {
+                        try await pool.withTransaction(isolation: .serializable) { tx in
+                            let n = try await tx.query("SELECT n FROM counter").single().decode(0, as: Int.self)
+                            try await tx.execute("UPDATE counter SET n = $1", [n + 1])
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let total = try await pool.withConnection {
+            try await $0.query(PostgresQuery("SELECT n FROM counter")).single().decode(0, as: Int.self)
+        }
+        #expect(total == 40)
+    }
+
+    @Test func cancellingATaskCancelsItsStatement() async throws {
+        let pool = try await pool(maxConnections: 1)
+        let (started, signalStarted) = AsyncStream<Void>.makeStream()
+        let task = Task {
+            try await pool.withConnection { connection in
+                signalStarted.yield()
+                try await connection.query(PostgresQuery("SELECT pg_sleep(60)"))
+            }
+        }
+        for await _ in started { break }
+        // Wait until the server really runs the statement, then cancel.
+        let cluster = try await TestCluster.shared.running()
+        let observer = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
+        while try await observer.query(
+            PostgresQuery("SELECT count(*)::int FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'")
+        ).single().decode(0, as: Int.self) == 0 {
+            await Task.yield()
+        }
+        task.cancel()
+        let result = await task.result
+        #expect(throws: PostgresError.self) { try result.get() }
+        if case .failure(let error as PostgresError) = result { #expect(error.sqlState == .queryCanceled) }
+        // The connection went back healthy and serves again.
+        #expect(try await pool.withConnection { try await $0.query(PostgresQuery("SELECT 1")).count } == 1)
+    }
+
+    /// libpq blocks; it must do so on the connections' own queues. While both cooperative threads'
+    /// worth of statements sleep in the server, other async work must still run to completion first.
+    @Test func blockingCallsDoNotOccupyTheCooperativePool() async throws {
+        let pool = try await pool(maxConnections: 4)
+        let order = Locked<[String]>([])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    try await pool.withConnection { try await $0.query(PostgresQuery("SELECT pg_sleep(1.5)")) }
+                    order.withLock { $0.append("query") }
+                }
+            }
+            // Start the work only once all four statements are running in the server.
+            let cluster = try await TestCluster.shared.running()
+            let observer = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
+            while try await observer.query(
+                PostgresQuery("SELECT count(*)::int FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(1.5)' AND state = 'active'")
+            ).single().decode(0, as: Int.self) < 4 {
+                await Task.yield()
+            }
+            group.addTask {
+                var sum = 0
+                for i in 0..<1000 { sum &+= i; await Task.yield() }
+                order.withLock { $0.append("cpu:\(sum)") }
+            }
+            try await group.waitForAll()
+        }
+        #expect(order.withLock { $0.first } == "cpu:499500")
+    }
+}
