@@ -32,8 +32,19 @@ CREATE FUNCTION sozialraum.current_tenant_is_county() RETURNS boolean
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$ SELECT EXISTS (SELECT 1 FROM sozialraum.county c WHERE c.tenant_id = sozialraum.current_tenant()) $$;
 
--- Gives a table holding tenant data forced row-level security with the one standard policy.
--- Every tenant table is protected through this, so the rule lives in one place.
+-- A row never changes its tenant, not even when the county edits it: moving data between tenants
+-- would silently hand one provider's records to another.
+CREATE FUNCTION sozialraum.refuse_tenant_change() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RAISE EXCEPTION 'the tenant of a row cannot be changed' USING ERRCODE = '42501';
+END
+$$;
+
+-- Gives a table holding tenant data forced row-level security with the one standard policy, and
+-- makes its tenant column immutable. Every tenant table is protected through this, so the rule
+-- lives in one place.
 CREATE PROCEDURE sozialraum.protect_tenant_table(target regclass, tenant_column name DEFAULT 'tenant_id')
     LANGUAGE plpgsql
     AS $$
@@ -44,6 +55,10 @@ BEGIN
         'CREATE POLICY tenant_isolation ON %s AS PERMISSIVE FOR ALL TO PUBLIC'
         ' USING (%2$I = (SELECT sozialraum.current_tenant()) OR (SELECT sozialraum.current_tenant_is_county()))'
         ' WITH CHECK (%2$I = (SELECT sozialraum.current_tenant()) OR (SELECT sozialraum.current_tenant_is_county()))',
+        target, tenant_column);
+    EXECUTE format(
+        'CREATE TRIGGER tenant_immutable BEFORE UPDATE OF %2$I ON %1$s FOR EACH ROW'
+        ' WHEN (OLD.%2$I IS DISTINCT FROM NEW.%2$I) EXECUTE FUNCTION sozialraum.refuse_tenant_change()',
         target, tenant_column);
 END
 $$;

@@ -8,6 +8,12 @@ public struct Migration: Sendable, Equatable {
     public let name: String
     public let sql: String
 
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
+
     /// The migrations this binary carries, in order.
     public static let all: [Migration] = EmbeddedMigrations.files.map { file in
         let number = file.name.prefix { $0.isNumber }

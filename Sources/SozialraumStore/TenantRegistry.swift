@@ -34,3 +34,35 @@ public enum TenantRegistry {
         return county
     }
 }
+
+extension Store {
+    /// Registers a provider (freier Träger). Only the county may do this; the policy on `tenant`
+    /// refuses the insert for anyone else.
+    public func registerProvider(name: String, by county: TenantID) async throws -> TenantID {
+        let provider = TenantID(UUID())
+        try await withTenant(county) { tx in
+            try await tx.execute(
+                "INSERT INTO tenant (id, kind, name) VALUES ($1, 'provider', $2)", [provider.uuid, name])
+        }
+        return provider
+    }
+
+    /// The tenants the acting tenant may see: the county sees all, a provider only itself.
+    public func visibleTenants(as tenant: TenantID) async throws -> [TenantRecord] {
+        try await withTenant(tenant, readOnly: true) { tx in
+            try await tx.query("SELECT id, kind, name FROM tenant ORDER BY kind, name").map { row in
+                TenantRecord(
+                    id: TenantID(try row.decode(0, as: UUID.self)),
+                    kind: TenantKind(rawValue: try row.decode(1, as: String.self)) ?? .provider,
+                    name: try row.decode(2, as: String.self))
+            }
+        }
+    }
+}
+
+/// A tenant as stored.
+public struct TenantRecord: Sendable, Equatable {
+    public var id: TenantID
+    public var kind: TenantKind
+    public var name: String
+}

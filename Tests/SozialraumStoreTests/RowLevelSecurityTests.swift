@@ -1,0 +1,245 @@
+import Foundation
+import Logging
+import PostgresClient
+import SozialraumDomain
+import SozialraumStore
+import SozialraumTestSupport
+import Testing
+
+/// The schema itself is checked: every table either is on the short list of non-tenant tables or
+/// has forced RLS, a policy with USING and WITH CHECK, an immutable tenant column, and a matrix entry.
+@Suite struct SchemaCatalogueTests {
+    /// Tables that hold no tenant data, with the reason.
+    static let nonTenantTables: Set<String> = [
+        "schema_migration",  // migration bookkeeping
+        "county",  // which tenant is the county; read by every policy
+    ]
+
+    @Test func everyTenantTableHasForcedRowLevelSecurityAndAPolicy() async throws {
+        let database = try await TestCluster.shared.freshDatabase(prefix: "catalogue")
+        let admin = try await database.superuserConnection()
+        let tables = try await admin.query(
+            PostgresQuery(
+                """
+                SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+                       EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polcmd = '*'
+                               AND p.polqual IS NOT NULL AND p.polwithcheck IS NOT NULL),
+                       EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'tenant_immutable')
+                FROM pg_class c
+                WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('r', 'p')
+                ORDER BY c.relname
+                """, [DatabaseRoles.schema]))
+        #expect(tables.count >= 5, "the catalogue query found too few tables to be looking at the schema")
+        var tenantTables: [String] = []
+        for row in tables {
+            let name = try row.decode(0, as: String.self)
+            if Self.nonTenantTables.contains(name) { continue }
+            tenantTables.append(name)
+            #expect(try row.decode(1, as: Bool.self), "\(name): row-level security not enabled")
+            #expect(try row.decode(2, as: Bool.self), "\(name): row-level security not forced")
+            #expect(try row.decode(3, as: Bool.self), "\(name): no policy with USING and WITH CHECK")
+            #expect(try row.decode(4, as: Bool.self), "\(name): tenant column can be changed")
+            #expect(TenantTableFixture.all[name] != nil, "\(name): missing from the RLS test matrix")
+        }
+        #expect(Set(tenantTables) == Set(TenantTableFixture.all.keys))
+    }
+
+    @Test func viewsRunWithTheCallersRightsAndNoFunctionIsSecurityDefiner() async throws {
+        let database = try await TestCluster.shared.freshDatabase(prefix: "catalogue")
+        let admin = try await database.superuserConnection()
+        let unsafeViews = try await admin.query(
+            PostgresQuery(
+                """
+                SELECT c.relname FROM pg_class c
+                WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('v', 'm')
+                  AND NOT coalesce('security_invoker=true' = ANY (c.reloptions)
+                                   OR 'security_invoker=on' = ANY (c.reloptions), false)
+                """, [DatabaseRoles.schema]))
+        #expect(try unsafeViews.map { try $0.decode(0, as: String.self) } == [])
+        let definers = try await admin.query(
+            PostgresQuery(
+                "SELECT proname FROM pg_proc WHERE pronamespace = $1::regnamespace AND prosecdef",
+                [DatabaseRoles.schema]))
+        #expect(try definers.map { try $0.decode(0, as: String.self) } == [])
+    }
+}
+
+/// Connects as the runtime role and tries, for every tenant table, to get at another tenant's
+/// rows. Everything must fail closed; the superuser's count afterwards proves nothing changed.
+@Suite struct RowLevelSecurityMatrixTests {
+    static var tables: [String] { TenantTableFixture.all.keys.sorted() }
+
+    /// Runs `body` and accepts either a refusal by the database or zero affected rows.
+    func refusedOrNoEffect(_ body: () async throws -> Int) async -> Bool {
+        do {
+            return try await body() == 0
+        } catch let error as PostgresError {
+            return error.sqlState == .insufficientPrivilege
+        } catch {
+            return false
+        }
+    }
+
+    @Test(arguments: tables)
+    func providerCannotReachAnotherProvidersRows(table: String) async throws {
+        let world = try await TenancyWorld.make()
+        let fixture = TenantTableFixture.all[table]!
+        let store = world.database.runtimeStore()
+        let column = fixture.tenantColumn
+        let before = (alpha: try await world.trueCount(table, tenant: world.alpha), beta: try await world.trueCount(table, tenant: world.beta))
+        #expect(before.alpha > 0 && before.beta > 0)
+
+        // Read: own rows visible (so the policy is not simply denying everything), others' not.
+        let seen = try await store.withTenant(world.alpha, readOnly: true) { tx in
+            (
+                own: try await tx.query("SELECT count(*)::int FROM \(table) WHERE \(column) = $1", [world.alpha.uuid]).single().decode(0, as: Int.self),
+                other: try await tx.query("SELECT count(*)::int FROM \(table) WHERE \(column) = $1", [world.beta.uuid]).single().decode(0, as: Int.self),
+                all: try await tx.query("SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
+            )
+        }
+        #expect(seen.own == before.alpha)
+        #expect(seen.other == 0)
+        #expect(seen.all == before.alpha)
+
+        // Update and delete another tenant's rows.
+        #expect(await refusedOrNoEffect {
+            try await store.withTenant(world.alpha) { tx in
+                try await tx.execute("UPDATE \(table) SET \(column) = \(column) WHERE \(column) = $1", [world.beta.uuid])
+            }
+        })
+        #expect(await refusedOrNoEffect {
+            try await store.withTenant(world.alpha) { tx in
+                try await tx.execute("DELETE FROM \(table) WHERE \(column) = $1", [world.beta.uuid])
+            }
+        })
+
+        // Insert a row carrying another tenant's id.
+        let foreign = fixture.identifiesTenant ? UUID() : world.beta.uuid
+        let insertError = await #expect(throws: PostgresError.self) {
+            try await store.withTenant(world.alpha) { tx in
+                try await tx.execute(fixture.insert, [foreign, "foreign"])
+            }
+        }
+        #expect(insertError?.sqlState == .insufficientPrivilege)
+
+        // Move an own row to another tenant.
+        let moveError = await #expect(throws: PostgresError.self) {
+            try await store.withTenant(world.alpha) { tx in
+                try await tx.execute("UPDATE \(table) SET \(column) = $2 WHERE \(column) = $1", [world.alpha.uuid, world.beta.uuid])
+            }
+        }
+        #expect(moveError?.sqlState == .insufficientPrivilege)
+
+        // Even the county cannot move a row between tenants.
+        let countyMoveError = await #expect(throws: PostgresError.self) {
+            try await store.withTenant(world.county) { tx in
+                try await tx.execute("UPDATE \(table) SET \(column) = $2 WHERE \(column) = $1", [world.alpha.uuid, world.beta.uuid])
+            }
+        }
+        #expect(countyMoveError?.sqlState == .insufficientPrivilege)
+
+        #expect(try await world.trueCount(table, tenant: world.alpha) == before.alpha)
+        #expect(try await world.trueCount(table, tenant: world.beta) == before.beta)
+    }
+
+    @Test(arguments: tables)
+    func missingEmptyOrMalformedContextShowsNothing(table: String) async throws {
+        let world = try await TenancyWorld.make()
+        let fixture = TenantTableFixture.all[table]!
+        let store = world.database.runtimeStore()
+        let total = try await world.trueCount(table, tenant: world.alpha) + world.trueCount(table, tenant: world.beta)
+        #expect(total > 0)
+
+        let withoutContext = try await store.withoutTenant(readOnly: true) { tx in
+            try await tx.query("SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
+        }
+        #expect(withoutContext == 0)
+        let insertError = await #expect(throws: PostgresError.self) {
+            try await store.withoutTenant { tx in
+                try await tx.execute(fixture.insert, [fixture.identifiesTenant ? UUID() : world.alpha.uuid, "nocontext"])
+            }
+        }
+        #expect(insertError?.sqlState == .insufficientPrivilege)
+
+        let withEmptyContext = try await store.withoutTenant(readOnly: true) { tx in
+            try await tx.query("SELECT set_config('sozialraum.tenant_id', '', true)")
+            return try await tx.query("SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
+        }
+        #expect(withEmptyContext == 0)
+
+        let malformed = await #expect(throws: PostgresError.self) {
+            try await store.withoutTenant(readOnly: true) { tx in
+                try await tx.query("SELECT set_config('sozialraum.tenant_id', 'county', true)")
+                return try await tx.query("SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
+            }
+        }
+        #expect(malformed?.sqlState == .invalidTextRepresentation)
+    }
+
+    @Test(arguments: tables)
+    func contextDoesNotOutliveItsTransactionOnAPooledConnection(table: String) async throws {
+        let world = try await TenancyWorld.make()
+        let store = world.database.runtimeStore(maxConnections: 1)
+        let pids = try await store.withTenant(world.alpha) { tx in
+            (
+                try await tx.query("SELECT pg_backend_pid()").single().decode(0, as: Int32.self),
+                try await tx.query("SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
+            )
+        }
+        #expect(pids.1 > 0)
+        let after = try await store.withoutTenant(readOnly: true) { tx in
+            (
+                try await tx.query("SELECT pg_backend_pid()").single().decode(0, as: Int32.self),
+                try await tx.query("SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
+            )
+        }
+        #expect(after.0 == pids.0, "the test must reuse the same connection to mean anything")
+        #expect(after.1 == 0)
+    }
+
+    @Test(arguments: tables)
+    func countySeesEveryTenantsRows(table: String) async throws {
+        let world = try await TenancyWorld.make()
+        let fixture = TenantTableFixture.all[table]!
+        let store = world.database.runtimeStore()
+        let seen = try await store.withTenant(world.county, readOnly: true) { tx in
+            try await tx.query(
+                "SELECT count(*)::int FROM \(table) WHERE \(fixture.tenantColumn) IN ($1, $2)",
+                [world.alpha.uuid, world.beta.uuid]
+            ).single().decode(0, as: Int.self)
+        }
+        #expect(seen == (try await world.trueCount(table, tenant: world.alpha)) + (try await world.trueCount(table, tenant: world.beta)))
+    }
+
+    @Test(arguments: tables)
+    func runtimeRoleCannotSwitchPoliciesOff(table: String) async throws {
+        let world = try await TenancyWorld.make()
+        let runtime = try await PostgresConnection.connect(
+            conninfo: world.database.runtimeConninfo, sessionParameters: DatabaseRoles.sessionParameters)
+        let attempts = [
+            "TRUNCATE \(table)",
+            "ALTER TABLE \(table) DISABLE ROW LEVEL SECURITY",
+            "ALTER TABLE \(table) NO FORCE ROW LEVEL SECURITY",
+            "DROP POLICY tenant_isolation ON \(table)",
+            "SET ROLE \(DatabaseRoles.owner)",
+            "SET row_security = off; SELECT * FROM \(table)",
+        ]
+        for sql in attempts {
+            let error = await #expect(throws: PostgresError.self, "\(sql)") {
+                try await runtime.runScript(unsafeSQL: sql)
+            }
+            #expect(error?.sqlState == .insufficientPrivilege, "\(sql)")
+        }
+        #expect(try await world.trueCount(table, tenant: world.alpha) > 0)
+    }
+
+    @Test func providersSeeOnlyThemselvesInTheTenantList() async throws {
+        let world = try await TenancyWorld.make()
+        let store = world.database.runtimeStore()
+        #expect(try await store.visibleTenants(as: world.alpha).map(\.id) == [world.alpha])
+        #expect(Set(try await store.visibleTenants(as: world.county).map(\.id)) == [world.county, world.alpha, world.beta])
+        await #expect(throws: PostgresError.self) {
+            _ = try await store.registerProvider(name: "Selbsternannt", by: world.alpha)
+        }
+    }
+}
