@@ -104,6 +104,7 @@ let package = Package(
                 "SozialraumInterfaces",
                 "SozialraumServices",
                 "SozialraumStore",
+                "SozialraumDomain",
                 "PostgresClient",
                 "PostgresEmbedded",
                 .product(name: "Logging", package: "swift-log"),

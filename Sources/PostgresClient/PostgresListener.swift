@@ -35,7 +35,9 @@ public enum PostgresListener {
         precondition(channels.allSatisfy(isValidChannel), "invalid LISTEN channel name")
         let (stream, continuation) = AsyncStream<PostgresListenerEvent>.makeStream(bufferingPolicy: .bufferingNewest(4096))
         var pipeEnds: [Int32] = [0, 0]
+        // Close-on-exec: children such as an embedded postgres must not inherit the wake-up pipe.
         precondition(pipe(&pipeEnds) == 0, "cannot create a pipe")
+        for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         let state = ListenerThreadState(wakeFD: pipeEnds[0], signalFD: pipeEnds[1])
         continuation.onTermination = { _ in state.stop() }
         let thread = Thread {

@@ -5,6 +5,7 @@ import PostgresEmbedded
 import ServiceLifecycle
 import SozialraumInterfaces
 import SozialraumServices
+import SozialraumDomain
 import SozialraumStore
 import UnixSignals
 
@@ -49,9 +50,10 @@ public struct Daemon: Sendable {
         }
 
         let monitor = DatabaseMonitor(status: SystemStatusService(store: store), logger: logger)
+        let readiness = ReadinessService(
+            logger: logger, metadata: ["database": "\(settings.usesEmbeddedDatabase ? "embedded" : "configured")"])
         let group = ServiceGroup(
-            services: [monitor], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        logger.info("sozialraumd ready", metadata: ["database": "\(settings.usesEmbeddedDatabase ? "embedded" : "configured")"])
+            services: [monitor, readiness], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
         await store.pool.shutdown()
         logger.info("sozialraumd stopped")
@@ -70,7 +72,30 @@ public enum EmbeddedSetup {
         let target = try await PostgresConnection.connect(conninfo: superuser)
         try await DatabaseRoles.prepare(on: target)
         try await Migrator(logger: logger).migrate(conninfo: superuser)
-        try await TenantRegistry.ensureCounty(name: countyName, ownerConninfo: superuser)
-        return cluster.conninfo(database: database, user: DatabaseRoles.defaultLogin)
+        let county = try await TenantRegistry.ensureCounty(name: countyName, ownerConninfo: superuser)
+        let runtime = cluster.conninfo(database: database, user: DatabaseRoles.defaultLogin)
+        try await seedDemoData(county: county, conninfo: runtime, logger: logger)
+        return runtime
     }
+
+    /// Demo providers, so a first trial run has something to look at. Only on an embedded cluster
+    /// and only when no provider exists yet; the data is entered like any county user would.
+    static func seedDemoData(county: TenantID, conninfo: String, logger: Logger) async throws {
+        let store = Store(conninfo: conninfo, maxConnections: 1, logger: logger)
+        do {
+            let tenants = try await store.visibleTenants(as: county)
+            if !tenants.contains(where: { $0.kind == .provider }) {
+                for name in demoProviders {
+                    _ = try await store.registerProvider(name: name, by: county)
+                }
+                logger.info("demo data loaded", metadata: ["providers": "\(demoProviders.count)"])
+            }
+        } catch {
+            await store.pool.shutdown()
+            throw error
+        }
+        await store.pool.shutdown()
+    }
+
+    static let demoProviders = ["Demo-Träger Aller-Weser", "Demo-Träger Verden Nord"]
 }

@@ -36,14 +36,23 @@ public struct DaemonLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line = journal ? "<\(Self.priority(event.level))>" : "\(Self.timestamp()) \(event.level) "
-        line += "\(label): \(Self.singleLine(event.message.description))"
         let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            line += " \(key)=\(Self.singleLine(value.description))"
-        }
-        line += "\n"
+        let line = Self.format(
+            level: event.level, label: label, message: event.message.description, metadata: merged, journal: journal)
         FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// One log line, newline included.
+    static func format(
+        level: Logger.Level, label: String, message: String, metadata: Logger.Metadata, journal: Bool,
+        now: Date = Date()
+    ) -> String {
+        var line = journal ? "<\(priority(level))>" : "\(timestamp(now)) \(level) "
+        line += "\(label): \(singleLine(message))"
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+            line += " \(key)=\(singleLine(value.description))"
+        }
+        return line + "\n"
     }
 
     /// One event, one line: control characters cannot forge further log lines.
@@ -51,10 +60,10 @@ public struct DaemonLogHandler: LogHandler {
         String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
     }
 
-    static func timestamp() -> String {
+    static func timestamp(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
+        return formatter.string(from: date)
     }
 
     /// Installs the handler for the process. Call once, at start.

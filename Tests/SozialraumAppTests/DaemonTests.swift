@@ -1,0 +1,79 @@
+import Foundation
+import Logging
+import PostgresClient
+import PostgresEmbedded
+@testable import SozialraumApp
+import SozialraumStore
+import SozialraumTestSupport
+import Testing
+
+@Suite struct DaemonStartupTests {
+    func settings(conninfo: String) -> Settings {
+        var settings = Settings.defaults
+        settings.databaseConninfo = conninfo
+        settings.databaseAcquireTimeoutSeconds = 5
+        return settings
+    }
+
+    @Test func refusesASchemaThatIsBehindAndSaysWhatToRun() async throws {
+        let database = try await TestCluster.shared.unmigratedDatabase()
+        let error = await #expect(throws: StoreError.self) {
+            try await Daemon(settings: settings(conninfo: database.runtimeConninfo), logger: Logger(label: "t")).run()
+        }
+        guard case .schemaBehind = error else {
+            Issue.record("expected schemaBehind, got \(String(describing: error))")
+            return
+        }
+        #expect(error?.description.contains("sozialraumd migrate") == true)
+    }
+
+    @Test func refusesToRunAsASuperuser() async throws {
+        let database = try await TestCluster.shared.freshDatabase(prefix: "daemon")
+        let error = await #expect(throws: StoreError.self) {
+            try await Daemon(settings: settings(conninfo: database.superuserConninfo), logger: Logger(label: "t")).run()
+        }
+        #expect(error?.description.contains("superuser") == true)
+    }
+}
+
+/// Runs the real `sozialraumd` binary.
+@Suite struct DaemonBinaryTests {
+    @Test func servesOnTheEmbeddedDefaultAndStopsCleanlyOnSIGTERM() async throws {
+        let state = NSTemporaryDirectory() + "sozialraumd-e2e-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["JOURNAL_STREAM"] = "8:1234"
+        environment.removeValue(forKey: "SOZIALRAUM_CONFIG")
+        let daemon = try Subprocess([Subprocess.binary("sozialraumd"), "serve", "--state-directory", state], environment: environment)
+        var lines = daemon.lines.makeAsyncIterator()
+        let startup = await Subprocess.lines(&lines, until: "sozialraumd ready")
+        #expect(startup != nil, "the daemon ended before it was ready")
+        #expect(startup?.contains { $0.contains("demo data loaded") } == true)
+        #expect(startup?.allSatisfy { $0.first == "<" } == true, "every line under systemd carries a priority")
+        let postmasterPID = state + "/postgres/data/postmaster.pid"
+        #expect(FileManager.default.fileExists(atPath: postmasterPID))
+
+        daemon.signal(SIGTERM)
+        var rest: [String] = []
+        while let line = await lines.next() { rest.append(line) }
+        #expect(await daemon.exitStatus() == 0)
+        #expect(rest.contains { $0.contains("sozialraumd stopped") })
+        #expect(!FileManager.default.fileExists(atPath: postmasterPID), "the embedded cluster must be stopped")
+    }
+
+    @Test func checkConfigNamesTheBadKeyAndFails() async throws {
+        let path = NSTemporaryDirectory() + "bad-\(UUID().uuidString).json"
+        try #"{"database": {"poolSize": "many"}}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        let bad = try Subprocess([Subprocess.binary("sozialraumd"), "check-config", "--config", path])
+        var output: [String] = []
+        for await line in bad.lines { output.append(line) }
+        #expect(await bad.exitStatus() != 0)
+        #expect(output.joined().contains("database.poolSize"))
+
+        let good = try Subprocess([Subprocess.binary("sozialraumd"), "check-config"], environment: ["SOZIALRAUM_DATABASE_POOL_SIZE": "3"])
+        var goodOutput: [String] = []
+        for await line in good.lines { goodOutput.append(line) }
+        #expect(await good.exitStatus() == 0)
+        #expect(goodOutput.joined().contains("config ok"))
+    }
+}

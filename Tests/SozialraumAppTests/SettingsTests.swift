@@ -1,0 +1,98 @@
+import Foundation
+import Logging
+@testable import SozialraumApp
+import Testing
+
+@Suite struct SettingsTests {
+    func file(_ json: String) throws -> String {
+        let path = NSTemporaryDirectory() + "sozialraumd-\(UUID().uuidString).json"
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func noFileAndNoEnvironmentGiveTheDefaults() async throws {
+        #expect(try await Settings.load(file: nil, environment: [:]) == Settings.defaults)
+        #expect(Settings.defaults.usesEmbeddedDatabase)
+    }
+
+    @Test func theExampleConfigIsValidAndListsEveryKey() async throws {
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("config/sozialraumd.json").path
+        _ = try await Settings.load(file: example, environment: [:])
+        let text = try String(contentsOfFile: example, encoding: .utf8)
+        for (key, _) in Settings.keys {
+            #expect(text.contains("\"\(key.split(separator: ".").last!)\""), "\(key) missing from the example")
+        }
+    }
+
+    @Test func theFileSetsValuesAndTheEnvironmentOverridesThem() async throws {
+        let path = try file(#"{"database": {"poolSize": 7, "conninfo": "service=sozialraum"}, "log": {"level": "debug"}}"#)
+        let fromFile = try await Settings.load(file: path, environment: [:])
+        #expect(fromFile.databasePoolSize == 7)
+        #expect(fromFile.databaseConninfo == "service=sozialraum")
+        #expect(fromFile.logLevel == .debug)
+        #expect(!fromFile.usesEmbeddedDatabase)
+        let overridden = try await Settings.load(
+            file: path, environment: ["SOZIALRAUM_DATABASE_POOL_SIZE": "20", "SOZIALRAUM_LOG_LEVEL": "warning"])
+        #expect(overridden.databasePoolSize == 20)
+        #expect(overridden.logLevel == .warning)
+        #expect(overridden.databaseConninfo == "service=sozialraum")
+    }
+
+    @Test(arguments: [
+        (#"{"database": {"poolsize": 7}}"#, "database.poolsize"),
+        (#"{"databse": {"conninfo": ""}}"#, "databse.conninfo"),
+        (#"{"database": {"poolSize": "ten"}}"#, "database.poolSize"),
+        (#"{"database": {"poolSize": 0}}"#, "database.poolSize"),
+        (#"{"log": {"level": "loud"}}"#, "log.level"),
+        (#"{"county": {"name": ""}}"#, "county.name"),
+        (#"[1, 2]"#, "(file)"),
+        (#"{"database": "#, "(file)"),
+    ])
+    func aBadFileNamesTheBadKey(json: String, key: String) async throws {
+        let path = try file(json)
+        let error = await #expect(throws: Settings.Invalid.self) {
+            try await Settings.load(file: path, environment: [:])
+        }
+        #expect(error?.key == key)
+        #expect(error?.description.contains(key) == true)
+    }
+
+    @Test func aBadEnvironmentValueNamesTheKey() async throws {
+        let error = await #expect(throws: Settings.Invalid.self) {
+            try await Settings.load(file: nil, environment: ["SOZIALRAUM_DATABASE_ACQUIRE_TIMEOUT_SECONDS": "soon"])
+        }
+        #expect(error?.key == "database.acquireTimeoutSeconds")
+    }
+
+    @Test func aMissingFileIsReported() async throws {
+        let error = await #expect(throws: Settings.Invalid.self) {
+            try await Settings.load(file: "/nonexistent/sozialraumd.json", environment: [:])
+        }
+        #expect(error?.description.contains("cannot read") == true)
+    }
+}
+
+@Suite struct LogFormatTests {
+    @Test func underSystemdLinesCarryThePriorityAndNoTimestamp() {
+        let line = DaemonLogHandler.format(
+            level: .warning, label: "sozialraumd", message: "pool exhausted", metadata: ["tenant": "abc"], journal: true)
+        #expect(line == "<4>sozialraumd: pool exhausted tenant=abc\n")
+        #expect(DaemonLogHandler.format(level: .error, label: "x", message: "m", metadata: [:], journal: true).hasPrefix("<3>"))
+        #expect(DaemonLogHandler.format(level: .debug, label: "x", message: "m", metadata: [:], journal: true).hasPrefix("<7>"))
+    }
+
+    @Test func elsewhereLinesCarryAUTCTimestamp() {
+        let line = DaemonLogHandler.format(
+            level: .info, label: "sozialraumd", message: "ready", metadata: [:], journal: false,
+            now: Date(timeIntervalSince1970: 0))
+        #expect(line == "1970-01-01T00:00:00.000Z info sozialraumd: ready\n")
+    }
+
+    @Test func controlCharactersCannotForgeExtraLines() {
+        let line = DaemonLogHandler.format(
+            level: .info, label: "x", message: "a\n<2>forged", metadata: ["k": "v\r\nw"], journal: true)
+        #expect(line.filter { $0 == "\n" }.count == 1)
+        #expect(line == "<6>x: a <2>forged k=v  w\n")
+    }
+}

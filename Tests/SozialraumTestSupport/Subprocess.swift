@@ -1,0 +1,95 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A child process whose output (stdout and stderr, merged) arrives line by line, for tests that run
+/// the real binaries. Blocking reads and `waitpid` happen on threads of their own, never on the
+/// cooperative pool; nothing waits by sleeping.
+public final class Subprocess: Sendable {
+    public let pid: pid_t
+    /// Output lines as they are written.
+    public let lines: AsyncStream<String>
+    private let exit: Task<Int32, Never>
+
+    public init(_ argv: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        var pipeEnds: [Int32] = [0, 0]
+        // Close-on-exec, so that other children spawned meanwhile (pg_ctl, postgres) do not inherit
+        // the write end and keep the output open after this child exits.
+        guard pipe(&pipeEnds) == 0 else { throw POSIXError(.EMFILE) }
+        for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2)
+        posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
+        let cArguments = argv.map { strdup($0) } + [nil]
+        let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            cArguments.forEach { free($0) }
+            cEnvironment.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArguments, cEnvironment)
+        close(pipeEnds[1])
+        guard spawned == 0 else {
+            close(pipeEnds[0])
+            throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .ENOENT)
+        }
+        self.pid = pid
+        let readFD = pipeEnds[0]
+        let (lines, continuation) = AsyncStream<String>.makeStream()
+        self.lines = lines
+        Thread {
+            let handle = FileHandle(fileDescriptor: readFD, closeOnDealloc: true)
+            var buffer = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+                while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                    continuation.yield(String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self))
+                    buffer.removeSubrange(buffer.startIndex...newline)
+                }
+            }
+            if !buffer.isEmpty { continuation.yield(String(decoding: buffer, as: UTF8.self)) }
+            continuation.finish()
+        }.start()
+        let child = pid
+        exit = Task {
+            await withCheckedContinuation { (done: CheckedContinuation<Int32, Never>) in
+                Thread {
+                    var status: Int32 = 0
+                    while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+                    done.resume(returning: status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f))
+                }.start()
+            }
+        }
+    }
+
+    public func signal(_ signal: Int32) { kill(pid, signal) }
+
+    /// The exit status (128 + signal number when killed by a signal).
+    public func exitStatus() async -> Int32 { await exit.value }
+
+    /// Reads lines until one contains `text`; returns the lines read (nil when output ended first).
+    public static func lines(
+        _ iterator: inout AsyncStream<String>.Iterator, until text: String
+    ) async -> [String]? {
+        var seen: [String] = []
+        while let line = await iterator.next() {
+            seen.append(line)
+            if line.contains(text) { return seen }
+        }
+        return nil
+    }
+
+    /// Where the package's binaries are: next to the test bundle.
+    public static func binary(_ name: String) -> String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path
+    }
+}
