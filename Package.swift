@@ -144,8 +144,8 @@ let package = Package(
             dependencies: [
                 "PostgresClient",
                 "PostgresEmbedded",
-                "SozialraumStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/SozialraumBenchmarks",
             swiftSettings: strictness

@@ -15,6 +15,9 @@ public final class PostgresConnection: @unchecked Sendable {
     private let raw: LibPQConnection
     private let cancelHandle: CancelHandle
     private let inFlight = Atomic<Bool>(false)
+    /// Open and outside a transaction, as of the end of the last call; kept so that the pool can
+    /// ask without another hop to the queue.
+    private let idleAfterLastCall = Atomic<Bool>(true)
     /// The server process serving this connection (for logs and pg_stat_activity).
     public let backendPID: Int32
     /// The server version as an integer, e.g. 150018.
@@ -71,12 +74,12 @@ public final class PostgresConnection: @unchecked Sendable {
             await withCheckedContinuation { continuation in
                 queue.async {
                     self.inFlight.store(true, ordering: .releasing)
-                    defer { self.inFlight.store(false, ordering: .releasing) }
-                    do throws {
-                        continuation.resume(returning: .success(try body(raw)))
-                    } catch {
-                        continuation.resume(returning: .failure(error))
-                    }
+                    let outcome: Result<T, any Error>
+                    do throws { outcome = .success(try body(raw)) } catch { outcome = .failure(error) }
+                    // Recorded before resuming, so that the caller (the pool) reads the state after this call.
+                    self.idleAfterLastCall.store(raw.isOK && raw.isIdle, ordering: .releasing)
+                    self.inFlight.store(false, ordering: .releasing)
+                    continuation.resume(returning: outcome)
                 }
             }
         } onCancel: {
@@ -115,8 +118,8 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// True when no transaction is open on the connection.
-    func isIdle() async -> Bool {
-        (try? await onQueue { $0.isOK && $0.isIdle }) ?? false
+    func isIdle() -> Bool {
+        idleAfterLastCall.load(ordering: .acquiring)
     }
 
     // MARK: COPY FROM STDIN

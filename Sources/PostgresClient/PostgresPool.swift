@@ -118,7 +118,7 @@ public actor PostgresPool {
                 await giveBack(connection)
                 return value
             } catch {
-                if !(await connection.isIdle()) {
+                if !(connection.isIdle()) {
                     try? await connection.control("ROLLBACK", operation: "rollback")
                 }
                 await giveBack(connection)
@@ -187,7 +187,7 @@ public actor PostgresPool {
     }
 
     private func giveBack(_ connection: PostgresConnection) async {
-        let idleNow = await connection.isIdle()
+        let idleNow = connection.isIdle()
         let reusable = !closed && idleNow
         guard reusable else {
             open -= 1

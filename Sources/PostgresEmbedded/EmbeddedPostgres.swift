@@ -171,8 +171,8 @@ public struct EmbeddedPostgres: Sendable {
 
 /// posix_spawn + waitpid. Foundation's `Process` was seen to never return from `waitUntilExit` after
 /// `pg_ctl start`, whose server keeps running as a grandchild; this has no such dependency.
-enum ChildProcess {
-    static func run(_ argv: [String], environment: [String: String], outputPath: String) throws -> Int32 {
+public enum ChildProcess {
+    public static func run(_ argv: [String], environment: [String: String], outputPath: String) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -186,7 +186,7 @@ enum ChildProcess {
             cEnvironment.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArguments, cEnvironment)
+        let spawned = withCleanSignalAttributes { posix_spawn(&pid, argv[0], &actions, $0, cArguments, cEnvironment) }
         guard spawned == 0 else {
             throw EmbeddedPostgres.Failure(description: "cannot start \(argv[0]): error \(spawned)")
         }
@@ -196,5 +196,24 @@ enum ChildProcess {
         }
         // WIFEXITED / WEXITSTATUS, which Swift does not import as macros.
         return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    /// Spawn attributes giving the child an empty signal mask and default handlers. Our threads
+    /// (Dispatch workers) block signals, and a child inherits the mask: `pgbench -T`, whose timer is
+    /// SIGALRM, then never ends, and a server could not be stopped by signal.
+    public static func withCleanSignalAttributes<T>(_ body: (UnsafePointer<posix_spawnattr_t>) -> T) -> T {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        sigdelset(&all, SIGKILL)
+        sigdelset(&all, SIGSTOP)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        return body(&attributes)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresEmbedded
 import Synchronization
 
 #if canImport(Glibc)
@@ -34,7 +35,7 @@ public final class Subprocess: Sendable {
             cEnvironment.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArguments, cEnvironment)
+        let spawned = ChildProcess.withCleanSignalAttributes { posix_spawn(&pid, argv[0], &actions, $0, cArguments, cEnvironment) }
         close(pipeEnds[1])
         guard spawned == 0 else {
             close(pipeEnds[0])
