@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
     ],
     targets: [
         // MARK: Layer 0: the C library, module map only.
@@ -165,7 +166,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SozialraumDomainTests",
-            dependencies: ["SozialraumDomain"],
+            dependencies: ["SozialraumDomain", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictness
         ),
         .testTarget(

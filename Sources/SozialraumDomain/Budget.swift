@@ -1,0 +1,197 @@
+/// The three components of a Sozialraumbudget.
+public enum BudgetComponent: String, Sendable, CaseIterable, Comparable {
+    /// Fallarbeit / Fallbudget: help on individual legal claims (SGB VIII §27 ff).
+    case `case`
+    /// Milieuarbeit / Milieubudget: targeted community work.
+    case milieu
+    /// Strukturarbeit / Strukturbudget: preventive projects; covered by nothing.
+    case structure
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+
+    /// Spending on this component rests on an individual legal claim and is never refused (rule 4).
+    public var isLegalClaim: Bool { self == .case }
+}
+
+/// A short, stable code of a Sozialraum (e.g. `achim`), chosen by the county.
+public struct SocialSpaceCode: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+    /// Lower-case letters, digits and hyphens, 2 to 40 characters.
+    public init?(_ text: some StringProtocol) {
+        guard (2...40).contains(text.count),
+            text.utf8.allSatisfy({ (97...122).contains($0) || (48...57).contains($0) || $0 == 45 }),
+            text.first != "-"
+        else { return nil }
+        rawValue = String(text)
+    }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    public var description: String { rawValue }
+}
+
+/// One budget line (rule 1): year × Sozialraum × component.
+public struct BudgetLine: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let year: Int
+    public let socialSpace: SocialSpaceCode
+    public let component: BudgetComponent
+
+    public init(year: Int, socialSpace: SocialSpaceCode, component: BudgetComponent) {
+        self.year = year
+        self.socialSpace = socialSpace
+        self.component = component
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        (lhs.year, lhs.socialSpace, lhs.component) < (rhs.year, rhs.socialSpace, rhs.component)
+    }
+
+    public var description: String { "\(year)/\(socialSpace)/\(component.rawValue)" }
+}
+
+/// Which components may cover each other in a year (deckungsfähig). Data, per year (rule 1).
+public struct CoverPools: Hashable, Sendable {
+    /// Disjoint sets of components; a component in no set stands alone.
+    public let pools: [Set<BudgetComponent>]
+
+    public init?(_ pools: [Set<BudgetComponent>]) {
+        var seen = Set<BudgetComponent>()
+        for pool in pools {
+            guard pool.count >= 2, seen.isDisjoint(with: pool) else { return nil }
+            seen.formUnion(pool)
+        }
+        self.pools = pools
+    }
+
+    /// Milieubudget und Fallbudget sind gegenseitig deckungsfähig; structure stands alone.
+    public static let standard = CoverPools([[.case, .milieu]])!
+
+    /// The components that share funds with `component` (itself included).
+    public func pool(of component: BudgetComponent) -> Set<BudgetComponent> {
+        pools.first { $0.contains(component) } ?? [component]
+    }
+}
+
+/// What happens when milieu or structure spending exceeds the funds (rule 4), per year.
+public enum OverrunPolicy: String, Sendable, CaseIterable {
+    case warn
+    case refuse
+}
+
+/// The money of one line as of a moment (rule 3).
+public struct LineFunds: Hashable, Sendable {
+    public var appropriation: Money
+    /// Haushaltsrest carried in from the previous year.
+    public var carryIn: Money
+    public var commitments: Money
+    public var actuals: Money
+
+    public init(appropriation: Money = .zero, carryIn: Money = .zero, commitments: Money = .zero, actuals: Money = .zero) {
+        self.appropriation = appropriation
+        self.carryIn = carryIn
+        self.commitments = commitments
+        self.actuals = actuals
+    }
+
+    /// `appropriation + carry-in − commitments − actuals`.
+    public var available: Money {
+        Money(cents: appropriation.cents + carryIn.cents - commitments.cents - actuals.cents)
+    }
+}
+
+/// Savings of one line covering the overspend of another line of the same pool.
+public struct CoverTransfer: Hashable, Sendable {
+    public let from: BudgetComponent
+    public let to: BudgetComponent
+    public let amount: Money
+
+    public init(from: BudgetComponent, to: BudgetComponent, amount: Money) {
+        self.from = from
+        self.to = to
+        self.amount = amount
+    }
+}
+
+/// Available funds of one Sozialraum and year, by line and by cover pool, with the cover transfers
+/// that explain a negative line whose pool is not negative (rule 3).
+public struct FundsReport: Hashable, Sendable {
+    public struct Line: Hashable, Sendable {
+        public let component: BudgetComponent
+        public let funds: LineFunds
+        /// Available after cover transfers (never below zero unless the whole pool is).
+        public let availableAfterCover: Money
+    }
+
+    public struct Pool: Hashable, Sendable {
+        public let components: [BudgetComponent]
+        public let available: Money
+        /// Überplanmäßig: the amount by which the pool as a whole is overspent (zero if none).
+        public var overrun: Money { available.cents < 0 ? Money(cents: -available.cents) : .zero }
+    }
+
+    public let lines: [Line]
+    public let pools: [Pool]
+    public let transfers: [CoverTransfer]
+
+    /// Lines missing from `funds` count as zero. Transfers are deterministic: deficits in component
+    /// order are covered from surpluses in component order.
+    public init(funds: [BudgetComponent: LineFunds], coverPools: CoverPools) {
+        var transfers: [CoverTransfer] = []
+        var after: [BudgetComponent: Int64] = [:]
+        for component in BudgetComponent.allCases { after[component] = funds[component, default: LineFunds()].available.cents }
+        var pools: [Pool] = []
+        var handled = Set<BudgetComponent>()
+        for component in BudgetComponent.allCases where !handled.contains(component) {
+            let members = coverPools.pool(of: component).sorted()
+            handled.formUnion(members)
+            for deficit in members where after[deficit]! < 0 {
+                for surplus in members where surplus != deficit && after[surplus]! > 0 && after[deficit]! < 0 {
+                    let amount = min(after[surplus]!, -after[deficit]!)
+                    after[surplus]! -= amount
+                    after[deficit]! += amount
+                    transfers.append(CoverTransfer(from: surplus, to: deficit, amount: Money(cents: amount)))
+                }
+            }
+            let total = members.reduce(Int64(0)) { $0 + funds[$1, default: LineFunds()].available.cents }
+            pools.append(Pool(components: members, available: Money(cents: total)))
+        }
+        self.lines = BudgetComponent.allCases.map {
+            Line(component: $0, funds: funds[$0, default: LineFunds()], availableAfterCover: Money(cents: after[$0]!))
+        }
+        self.pools = pools
+        self.transfers = transfers
+    }
+
+    public func pool(of component: BudgetComponent) -> Pool { pools.first { $0.components.contains(component) }! }
+}
+
+/// The decision on new spending against the funds (rule 4).
+public enum SpendingDecision: Hashable, Sendable {
+    case accept
+    /// Accepted, but the pool is overspent by `overrun` afterwards (überplanmäßig): flag it loudly.
+    case acceptWithOverrun(overrun: Money)
+    /// Refused: milieu/structure spending beyond the funds in a `refuse` year.
+    case refuse(shortfall: Money)
+
+    /// `report` is the state before the spending of `amount` on `component`.
+    public static func decide(
+        spending amount: Money, on component: BudgetComponent, report: FundsReport, policy: OverrunPolicy
+    ) -> SpendingDecision {
+        let availableAfter = report.pool(of: component).available.cents - amount.cents
+        guard availableAfter < 0, amount.cents > 0 else { return .accept }
+        let overrun = Money(cents: -availableAfter)
+        if component.isLegalClaim || policy == .warn { return .acceptWithOverrun(overrun: overrun) }
+        return .refuse(shortfall: overrun)
+    }
+}
+
+/// Year end (rule 12): what a line may carry forward and what a provider keeps of its savings.
+public enum YearEnd {
+    /// A provider's share of savings, in basis points (0...10000; 2500 = 25 %).
+    public static func providerShare(of savings: Money, basisPoints: Int) -> Money {
+        precondition((0...10_000).contains(basisPoints))
+        guard savings.cents > 0 else { return .zero }
+        // Rounded down: the provider never receives a cent more than its share.
+        return Money(cents: savings.cents * Int64(basisPoints) / 10_000)
+    }
+}
