@@ -30,9 +30,13 @@ public struct EmbeddedPostgres: Sendable {
     public var logFile: URL { directory.appendingPathComponent("postgres.log") }
     public let port = 5432
 
-    public init(directory: URL, durable: Bool = true, logger: Logger) throws {
+    /// The server's `max_connections`: tests open many databases at once.
+    public let maxConnections: Int
+
+    public init(directory: URL, durable: Bool = true, maxConnections: Int = 100, logger: Logger) throws {
         self.directory = directory.standardizedFileURL
         self.durable = durable
+        self.maxConnections = maxConnections
         self.logger = logger
         self.binDirectory = try Self.locateBinaries()
         if geteuid() == 0 {
@@ -102,7 +106,7 @@ public struct EmbeddedPostgres: Sendable {
         }
         var options = [
             "-c listen_addresses=''", "-k '\(socketDirectory.path)'", "-p \(port)",
-            "-c max_connections=200", "-c shared_buffers=256MB", "-c unix_socket_permissions=0700",
+            "-c max_connections=\(maxConnections)", "-c shared_buffers=256MB", "-c unix_socket_permissions=0700",
         ]
         if !durable { options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"] }
         try run(tool: "pg_ctl", [

@@ -15,7 +15,7 @@ import Testing
         "county",  // which tenant is the county; read by every policy
     ]
 
-    @Test func everyTenantTableHasForcedRowLevelSecurityAndAPolicy() async throws {
+    @Test func everyTableIsClassifiedAndProtectedByForcedRowLevelSecurity() async throws {
         let database = try await TestCluster.shared.freshDatabase(prefix: "catalogue")
         let admin = try await database.superuserConnection()
         let tables = try await admin.query(
@@ -23,25 +23,37 @@ import Testing
                 """
                 SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
                        EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polcmd = '*'
+                               AND p.polname = 'tenant_isolation'
                                AND p.polqual IS NOT NULL AND p.polwithcheck IS NOT NULL),
-                       EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'tenant_immutable')
+                       EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'tenant_immutable'),
+                       EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polcmd = '*'
+                               AND p.polname = 'county_writes'
+                               AND pg_get_expr(p.polqual, p.polrelid) LIKE '%current_tenant_is_county()%'
+                               AND pg_get_expr(p.polwithcheck, p.polrelid) LIKE '%current_tenant_is_county()%')
                 FROM pg_class c
                 WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('r', 'p')
                 ORDER BY c.relname
                 """, [DatabaseRoles.schema]))
-        #expect(tables.count >= 5, "the catalogue query found too few tables to be looking at the schema")
+        #expect(tables.count >= 20, "the catalogue query found too few tables to be looking at the schema")
         var tenantTables: [String] = []
+        var referenceTables: [String] = []
         for row in tables {
             let name = try row.decode(0, as: String.self)
             if Self.nonTenantTables.contains(name) { continue }
-            tenantTables.append(name)
             #expect(try row.decode(1, as: Bool.self), "\(name): row-level security not enabled")
             #expect(try row.decode(2, as: Bool.self), "\(name): row-level security not forced")
-            #expect(try row.decode(3, as: Bool.self), "\(name): no policy with USING and WITH CHECK")
+            if ReferenceTableFixture.all[name] != nil {
+                referenceTables.append(name)
+                #expect(try row.decode(5, as: Bool.self), "\(name): reference table not written by the county only")
+                continue
+            }
+            tenantTables.append(name)
+            #expect(try row.decode(3, as: Bool.self), "\(name): no tenant_isolation policy with USING and WITH CHECK")
             #expect(try row.decode(4, as: Bool.self), "\(name): tenant column can be changed")
             #expect(TenantTableFixture.all[name] != nil, "\(name): missing from the RLS test matrix")
         }
         #expect(Set(tenantTables) == Set(TenantTableFixture.all.keys))
+        #expect(Set(referenceTables) == Set(ReferenceTableFixture.all.keys))
     }
 
     @Test func viewsRunWithTheCallersRightsAndNoFunctionIsSecurityDefiner() async throws {
@@ -122,13 +134,13 @@ import Testing
         }
         #expect(insertError?.sqlState == .insufficientPrivilege)
 
-        // Move an own row to another tenant.
-        let moveError = await #expect(throws: PostgresError.self) {
+        // Move an own row to another tenant: refused, or (where only the county writes) not even
+        // an own row is updatable.
+        #expect(await refusedOrNoEffect {
             try await store.withTenant(world.alpha) { tx in
                 try await tx.execute("UPDATE \(table) SET \(column) = $2 WHERE \(column) = $1", [world.alpha.uuid, world.beta.uuid])
             }
-        }
-        #expect(moveError?.sqlState == .insufficientPrivilege)
+        })
 
         // Even the county cannot move a row between tenants.
         let countyMoveError = await #expect(throws: PostgresError.self) {
@@ -242,4 +254,78 @@ import Testing
             _ = try await store.registerProvider(name: "Selbsternannt", by: world.alpha)
         }
     }
+}
+
+/// Reference tables hold the county's data: providers read (some of) it and never write it.
+@Suite struct ReferenceTableMatrixTests {
+    static var tables: [String] { ReferenceTableFixture.all.keys.sorted() }
+
+    func refusedOrNoEffect(_ body: () async throws -> Int) async -> Bool {
+        do {
+            return try await body() == 0
+        } catch let error as PostgresError {
+            return error.sqlState == .insufficientPrivilege
+        } catch {
+            return false
+        }
+    }
+
+    @Test(arguments: tables)
+    func providersNeverWriteAndSeeOnlyWhatTheyMay(table: String) async throws {
+        let world = try await TenancyWorld.make()
+        let fixture = ReferenceTableFixture.all[table]!
+        let store = world.database.runtimeStore()
+        let total = try await world.trueCount(table)
+        #expect(total > 0)
+
+        let seenByProvider = try await store.withTenant(world.alpha, readOnly: true) { tx in
+            try await tx.query("SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
+        }
+        switch fixture.providerView {
+        case .everything: #expect(seenByProvider == total)
+        case .nothing: #expect(seenByProvider == 0)
+        case .servedSocialSpaces:
+            let served = try await store.withTenant(world.alpha, readOnly: true) { tx in
+                try await tx.query("SELECT DISTINCT social_space FROM \(table) ORDER BY 1").map { try $0.decode(0, as: String.self) }
+            }
+            #expect(served == ["sr-nord"], "alpha serves sr-nord only")
+        }
+        let seenByCounty = try await store.withTenant(world.county, readOnly: true) { tx in
+            try await tx.query("SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
+        }
+        #expect(seenByCounty == total)
+        let withoutContext = try await store.withoutTenant(readOnly: true) { tx in
+            try await tx.query("SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
+        }
+        #expect(withoutContext == 0)
+
+        let insertError = await #expect(throws: PostgresError.self) {
+            try await store.withTenant(world.alpha) { tx in try await tx.execute(fixture.insert, ["provider"]) }
+        }
+        #expect(insertError?.sqlState == .insufficientPrivilege)
+        let noContextError = await #expect(throws: PostgresError.self) {
+            try await store.withoutTenant { tx in try await tx.execute(fixture.insert, ["nocontext"]) }
+        }
+        #expect(noContextError?.sqlState == .insufficientPrivilege)
+        #expect(await refusedOrNoEffect {
+            try await store.withTenant(world.alpha) { tx in try await tx.execute("DELETE FROM \(table)") }
+        })
+        // Every reference table has a text or code column to touch; an UPDATE of all rows must do nothing.
+        #expect(await refusedOrNoEffect {
+            try await store.withTenant(world.alpha) { tx in
+                try await tx.execute("UPDATE \(table) SET \(Self.someColumn[table]!) = \(Self.someColumn[table]!)")
+            }
+        })
+        #expect(try await world.trueCount(table) == total)
+
+        // The county writes.
+        let countyInsert = try await store.withTenant(world.county) { tx in try await tx.execute(fixture.insert, ["county"]) }
+        #expect(countyInsert == 1)
+    }
+
+    static let someColumn: [String: String] = [
+        "municipality": "name", "social_space": "name", "social_space_member": "valid_to", "fiscal_year": "overrun_policy",
+        "cover_pool_member": "pool", "period": "closed_by", "appropriation": "amount", "carry_forward": "reason",
+        "help_type": "title", "case_file": "case_key", "residence": "social_space",
+    ]
 }

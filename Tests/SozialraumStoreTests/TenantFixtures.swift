@@ -16,23 +16,125 @@ struct TenantTableFixture: Sendable {
     /// An INSERT for a row owned by `$1`; `$2` is a nonce that keeps keys unique.
     var insert: String
 
-    static let all: [String: TenantTableFixture] = [
-        "tenant": TenantTableFixture(
+    /// In insertion order: later fixtures refer to rows of earlier ones (looked up by `$1`, so that
+    /// an attempt for a tenant whose rows are invisible finds no parent and still meets the policy).
+    static let ordered: [(table: String, fixture: TenantTableFixture)] = [
+        ("tenant", TenantTableFixture(
             tenantColumn: "id", identifiesTenant: true,
-            insert: "INSERT INTO tenant (id, kind, name) VALUES ($1, 'provider', 'Fixture ' || $2)"),
-        "tenant_setting": TenantTableFixture(
+            insert: "INSERT INTO tenant (id, kind, name) VALUES ($1, 'provider', 'Fixture ' || $2)")),
+        ("tenant_setting", TenantTableFixture(
             tenantColumn: "tenant_id",
-            insert: "INSERT INTO tenant_setting (tenant_id, key, value) VALUES ($1, 'fixture.k' || $2, 'v')"),
-        "audit_event": TenantTableFixture(
+            insert: "INSERT INTO tenant_setting (tenant_id, key, value) VALUES ($1, 'fixture.k' || $2, 'v')")),
+        ("audit_event", TenantTableFixture(
             tenantColumn: "tenant_id",
-            insert: "INSERT INTO audit_event (tenant_id, actor, action, result) VALUES ($1, 'test', 'fixture.' || $2, 'ok')"),
+            insert: "INSERT INTO audit_event (tenant_id, actor, action, result) VALUES ($1, 'test', 'fixture.' || $2, 'ok')")),
+        ("provider_assignment", TenantTableFixture(
+            tenantColumn: "tenant_id",
+            insert: """
+                INSERT INTO provider_assignment (tenant_id, social_space, valid_from)
+                VALUES ($1, 'sr-nord', DATE '2000-01-01' + abs(hashtext($2)) % 9000)
+                """)),
+        ("rate_agreement", TenantTableFixture(
+            tenantColumn: "tenant_id",
+            insert: """
+                INSERT INTO rate_agreement (id, tenant_id, help_type, unit, valid_from, amount)
+                VALUES (gen_random_uuid(), $1, '31', 'hour', DATE '2000-01-01' + abs(hashtext($2)) % 9000, 6000)
+                """)),
+        ("grant_decision", TenantTableFixture(
+            tenantColumn: "tenant_id",
+            insert: """
+                INSERT INTO grant_decision (id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on)
+                VALUES (gen_random_uuid(), $1, (SELECT id FROM case_file LIMIT 1), 'FIX-' || $2, '31', 'hour', 1000,
+                        '2026-01-01', '2026-12-31')
+                """)),
+        ("commitment", TenantTableFixture(
+            tenantColumn: "tenant_id",
+            insert: """
+                INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount)
+                VALUES ($1, (SELECT id FROM grant_decision WHERE tenant_id = $1 LIMIT 1),
+                        (DATE '2026-01-01' + (abs(hashtext($2)) % 12) * interval '1 month')::date, 'sr-nord', 6000)
+                """)),
+        ("delivery", TenantTableFixture(
+            tenantColumn: "tenant_id",
+            insert: """
+                INSERT INTO delivery (id, tenant_id, grant_id, month, quantity, payable, cost)
+                VALUES (gen_random_uuid(), $1, (SELECT id FROM grant_decision WHERE tenant_id = $1 LIMIT 1),
+                        (DATE '2026-01-01' + (abs(hashtext($2)) % 12) * interval '1 month')::date, 100, 100, 6000)
+                """)),
+        ("finding", TenantTableFixture(
+            tenantColumn: "tenant_id",
+            insert: "INSERT INTO finding (id, tenant_id, kind, month, quantity) VALUES (gen_random_uuid(), $1, 'missing_delivery', '2026-01-01', length($2::text))")),
+        ("project", TenantTableFixture(
+            tenantColumn: "tenant_id",
+            insert: """
+                INSERT INTO project (id, tenant_id, title, social_space, component, starts_on, ends_on, budget)
+                VALUES (gen_random_uuid(), $1, 'Projekt ' || $2, 'sr-nord', 'milieu', '2026-01-01', '2026-12-31', 100000)
+                """)),
+        ("booking", TenantTableFixture(
+            tenantColumn: "tenant_id",
+            insert: """
+                INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, actor)
+                VALUES ($1, 'instalment', '2026-01-01', '2026-01-01', 'sr-nord', 'case', 1000, 'fixture ' || $2)
+                """)),
+        // Totals are written only by the ledger's trigger: a booking stands in for a direct insert.
+        ("ledger_total", TenantTableFixture(
+            tenantColumn: "tenant_id",
+            insert: """
+                INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, actor)
+                VALUES ($1, 'settlement', '2026-02-01', '2026-02-01', 'sr-nord', 'milieu', 500, 'fixture ' || $2)
+                """)),
+        ("idempotency", TenantTableFixture(
+            tenantColumn: "tenant_id",
+            insert: "INSERT INTO idempotency (tenant_id, key, fingerprint, result) VALUES ($1, 'fixture-key-' || $2, '\\x00', 'ok')")),
     ]
+
+    static let all = Dictionary(uniqueKeysWithValues: ordered.map { ($0.table, $0.fixture) })
+}
+
+/// How a reference table (county data, written by the county only) is seen by providers.
+struct ReferenceTableFixture: Sendable {
+    enum ProviderView: Sendable { case everything, nothing, servedSocialSpaces }
+    var providerView: ProviderView
+    /// An INSERT of a new row; `$1` is a nonce.
+    var insert: String
+
+    static let all: [String: ReferenceTableFixture] = [
+        "municipality": .init(providerView: .everything, insert: "INSERT INTO municipality VALUES ('m-' || abs(hashtext($1)), 'M')"),
+        "social_space": .init(providerView: .everything, insert: "INSERT INTO social_space VALUES ('s-' || abs(hashtext($1)), 'S')"),
+        "social_space_member": .init(providerView: .everything, insert: "INSERT INTO social_space_member VALUES ('sr-nord', 'achim', DATE '2001-01-01' + abs(hashtext($1)) % 9000, NULL)"),
+        "fiscal_year": .init(providerView: .everything, insert: "INSERT INTO fiscal_year (year) VALUES (2100 + abs(hashtext($1)) % 99)"),
+        "cover_pool_member": .init(providerView: .everything, insert: "INSERT INTO cover_pool_member VALUES (2026, 'structure', 1 + abs(hashtext($1)) % 3)"),
+        "period": .init(providerView: .everything, insert: "INSERT INTO period (month) VALUES ((DATE '2027-01-01' + (abs(hashtext($1)) % 12) * interval '1 month')::date)"),
+        "appropriation": .init(providerView: .servedSocialSpaces, insert: "INSERT INTO appropriation VALUES (2026, 'sr-nord', 'structure', abs(hashtext($1)))"),
+        "carry_forward": .init(providerView: .servedSocialSpaces, insert: "INSERT INTO carry_forward VALUES (2026, 'sr-nord', 'milieu', abs(hashtext($1)), 'r')"),
+        "help_type": .init(providerView: .everything, insert: "INSERT INTO help_type VALUES ('9' || (abs(hashtext($1)) % 10), 'T', 'ambulant', false)"),
+        "case_file": .init(providerView: .nothing, insert: "INSERT INTO case_file (id, case_key) VALUES (gen_random_uuid(), 'K-' || abs(hashtext($1)))"),
+        "residence": .init(providerView: .nothing, insert: "INSERT INTO residence VALUES ((SELECT id FROM case_file LIMIT 1), DATE '2001-01-01' + abs(hashtext($1)) % 9000, 'sr-sued')"),
+    ]
+
+    /// Reference rows every world has: two Sozialräume (providers serve `sr-nord` only), the year 2026
+    /// with open months, one help type, one case.
+    static let seed = """
+        INSERT INTO municipality VALUES ('achim', 'Achim');
+        INSERT INTO social_space VALUES ('sr-nord', 'Nord'), ('sr-sued', 'Süd');
+        INSERT INTO social_space_member VALUES ('sr-nord', 'achim', '2000-01-01', NULL);
+        INSERT INTO fiscal_year (year) VALUES (2026), (2027);
+        INSERT INTO cover_pool_member VALUES (2026, 'case', 1), (2026, 'milieu', 1);
+        INSERT INTO period (month) SELECT generate_series(DATE '2026-01-01', DATE '2026-12-01', interval '1 month')::date;
+        INSERT INTO appropriation VALUES (2026, 'sr-nord', 'case', 100000), (2026, 'sr-sued', 'case', 200000);
+        INSERT INTO carry_forward VALUES (2026, 'sr-nord', 'case', 100, 'Rest 2025'), (2026, 'sr-sued', 'case', 200, 'Rest 2025');
+        INSERT INTO help_type VALUES ('31', 'Sozialpädagogische Familienhilfe', 'ambulant', false);
+        INSERT INTO case_file (id, case_key) VALUES (gen_random_uuid(), 'FIX-0001');
+        INSERT INTO residence SELECT id, '2000-01-01', 'sr-nord' FROM case_file;
+        """
 }
 
 /// A fresh database with the county, two providers and one fixture row per provider in every
 /// tenant table (inserted as the superuser, which RLS does not restrict).
 struct TenancyWorld: Sendable {
     let database: TestDatabase
+    /// As the superuser, which RLS does not restrict; one connection per world.
+    let admin: PostgresConnection
     let county: TenantID
     let alpha: TenantID
     let beta: TenantID
@@ -44,19 +146,22 @@ struct TenancyWorld: Sendable {
         let alpha = try await store.registerProvider(name: "Träger Alpha", by: county)
         let beta = try await store.registerProvider(name: "Träger Beta", by: county)
         let admin = try await database.superuserConnection()
-        for (table, fixture) in TenantTableFixture.all where !fixture.identifiesTenant {
+        try await admin.runScript(unsafeSQL: ReferenceTableFixture.seed)
+        for (_, fixture) in TenantTableFixture.ordered where !fixture.identifiesTenant {
             for tenant in [alpha, beta] {
                 try await admin.query(PostgresQuery(fixture.insert, [tenant.uuid, "seed"]))
-                _ = table
             }
         }
-        return TenancyWorld(database: database, county: county, alpha: alpha, beta: beta)
+        return TenancyWorld(database: database, admin: admin, county: county, alpha: alpha, beta: beta)
     }
 
     /// Rows of `tenant` in `table`, counted as the superuser (not subject to RLS).
+    func trueCount(_ table: String) async throws -> Int {
+        try await admin.query(PostgresQuery("SELECT count(*)::int FROM \(table)")).single().decode(0, as: Int.self)
+    }
+
     func trueCount(_ table: String, tenant: TenantID) async throws -> Int {
         let fixture = TenantTableFixture.all[table]!
-        let admin = try await database.superuserConnection()
         return try await admin.query(
             PostgresQuery("SELECT count(*)::int FROM \(table) WHERE \(fixture.tenantColumn) = $1", [tenant.uuid])
         ).single().decode(0, as: Int.self)

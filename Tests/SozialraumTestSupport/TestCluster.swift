@@ -34,7 +34,7 @@ public actor TestCluster {
     private static func start(logger: Logger) async throws -> EmbeddedPostgres {
         let directory = URL(fileURLWithPath: NSTemporaryDirectory())
             .appendingPathComponent("sozialraum-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        let cluster = try EmbeddedPostgres(directory: directory, durable: false, logger: logger)
+        let cluster = try EmbeddedPostgres(directory: directory, durable: false, maxConnections: 800, logger: logger)
         try cluster.start()
         TestClusterCleanup.register(cluster)
         let maintenance = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
