@@ -180,6 +180,11 @@ let package = Package(
             swiftSettings: strictness
         ),
         .testTarget(
+            name: "SozialraumServicesTests",
+            dependencies: ["SozialraumServices", "SozialraumStore", "SozialraumDomain", "PostgresClient", "SozialraumTestSupport"],
+            swiftSettings: strictness
+        ),
+        .testTarget(
             name: "SozialraumAppTests",
             dependencies: ["SozialraumApp", "SozialraumStore", "PostgresClient", "PostgresEmbedded", "SozialraumTestSupport", "sozialraumd"],
             swiftSettings: strictness

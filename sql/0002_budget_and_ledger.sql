@@ -195,7 +195,6 @@ CREATE TABLE sozialraum.residence (
     social_space    sozialraum.code NOT NULL REFERENCES sozialraum.social_space,
     PRIMARY KEY (case_id, valid_from)
 );
-CALL sozialraum.protect_reference_table('sozialraum.residence', 'false');
 
 -- MARK: Grants, commitments (tenant tables: the provider's)
 
@@ -219,6 +218,11 @@ CREATE INDEX grant_decision_case ON sozialraum.grant_decision (case_id);
 CREATE INDEX grant_decision_tenant ON sozialraum.grant_decision (tenant_id, starts_on);
 CALL sozialraum.protect_tenant_table('sozialraum.grant_decision');
 CALL sozialraum.county_writes_only('sozialraum.grant_decision');
+
+-- A provider sees where a case it holds a grant for lives (which Sozialraum pays, rule 9); nothing
+-- else of the case.
+CALL sozialraum.protect_reference_table('sozialraum.residence',
+    'EXISTS (SELECT 1 FROM sozialraum.grant_decision g WHERE g.case_id = residence.case_id)');
 
 -- Rule 7: money bound by a grant, per month and paying Sozialraum, until a delivery releases it.
 -- Derived data, maintained by the services: rewritten when a grant ends early or the case moves.

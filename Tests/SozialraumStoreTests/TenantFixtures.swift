@@ -93,7 +93,7 @@ struct TenantTableFixture: Sendable {
 
 /// How a reference table (county data, written by the county only) is seen by providers.
 struct ReferenceTableFixture: Sendable {
-    enum ProviderView: Sendable { case everything, nothing, servedSocialSpaces }
+    enum ProviderView: Sendable { case everything, nothing, servedSocialSpaces, casesWithOwnGrant }
     var providerView: ProviderView
     /// An INSERT of a new row; `$1` is a nonce.
     var insert: String
@@ -109,7 +109,7 @@ struct ReferenceTableFixture: Sendable {
         "carry_forward": .init(providerView: .servedSocialSpaces, insert: "INSERT INTO carry_forward VALUES (2026, 'sr-nord', 'milieu', abs(hashtext($1)), 'r')"),
         "help_type": .init(providerView: .everything, insert: "INSERT INTO help_type VALUES ('9' || (abs(hashtext($1)) % 10), 'T', 'ambulant', false)"),
         "case_file": .init(providerView: .nothing, insert: "INSERT INTO case_file (id, case_key) VALUES (gen_random_uuid(), 'K-' || abs(hashtext($1)))"),
-        "residence": .init(providerView: .nothing, insert: "INSERT INTO residence VALUES ((SELECT id FROM case_file LIMIT 1), DATE '2001-01-01' + abs(hashtext($1)) % 9000, 'sr-sued')"),
+        "residence": .init(providerView: .casesWithOwnGrant, insert: "INSERT INTO residence VALUES ((SELECT id FROM case_file LIMIT 1), DATE '2001-01-01' + abs(hashtext($1)) % 9000, 'sr-sued')"),
     ]
 
     /// Reference rows every world has: two Sozialräume (providers serve `sr-nord` only), the year 2026

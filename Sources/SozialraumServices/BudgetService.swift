@@ -1,0 +1,811 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Logging
+import PostgresClient
+import SozialraumDomain
+import SozialraumStore
+
+/// The use cases of the budget: reference data (county), cases and grants (county), deliveries and
+/// expenses (providers), instalments and corrections, periods, available funds.
+///
+/// Every function checks the caller's role, then works inside `Store.withTenant(caller.tenant)`, so
+/// row-level security has the last word. Writes carry an idempotency key (rule 10) and leave an
+/// audit event.
+public struct BudgetService: Sendable {
+    let store: Store
+    let logger: Logger
+    /// Today, from the interface layer's clock: the domain has none.
+    let today: @Sendable () -> Day
+
+    public init(store: Store, logger: Logger, today: @escaping @Sendable () -> Day) {
+        self.store = store
+        self.logger = logger
+        self.today = today
+    }
+
+    // MARK: Reference data (county)
+
+    /// Defines a Sozialraum and the municipalities it groups from `validFrom`.
+    public func defineSocialSpace(
+        _ caller: Caller, code: SocialSpaceCode, name: String, municipalities: [(code: SocialSpaceCode, name: String)],
+        validFrom: Day
+    ) async throws {
+        try caller.require(.county, for: "defining Sozialräume")
+        try Self.checkName(name, field: "name")
+        try await store.withTenant(caller.tenant) { tx in
+            try await tx.execute(
+                "INSERT INTO social_space (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name",
+                [code.rawValue, name])
+            for municipality in municipalities {
+                try await tx.execute(
+                    "INSERT INTO municipality (code, name) VALUES ($1, $2) ON CONFLICT (code) DO NOTHING",
+                    [municipality.code.rawValue, municipality.name])
+                // A regrouping ends the municipality's previous membership the day before.
+                try await tx.execute(
+                    """
+                    UPDATE social_space_member SET valid_to = $2::date - 1
+                    WHERE municipality = $1 AND valid_to IS NULL AND valid_from < $2
+                    """, [municipality.code.rawValue, validFrom])
+                try await tx.execute(
+                    "INSERT INTO social_space_member (social_space, municipality, valid_from) VALUES ($1, $2, $3)",
+                    [code.rawValue, municipality.code.rawValue, validFrom])
+            }
+            try await BudgetSQL.audit(
+                tx, tenant: caller.tenant, actor: caller.name, action: "social_space.define", objectKind: "social_space",
+                objectID: code.rawValue, result: "ok", requestID: caller.requestID)
+        }
+    }
+
+    /// Opens a fiscal year with its twelve months, cover pools and policies (rules 1, 4, 12).
+    public func openYear(
+        _ caller: Caller, year: Int, overrunPolicy: OverrunPolicy, providerSurplusShare: Int = 0,
+        coverPools: CoverPools = .standard
+    ) async throws {
+        try caller.require(.county, for: "opening fiscal years")
+        guard (2000...2199).contains(year) else { throw ServiceError.invalid(field: "year", reason: "out of range") }
+        guard (0...10_000).contains(providerSurplusShare) else {
+            throw ServiceError.invalid(field: "providerSurplusShare", reason: "must be 0 to 10000 basis points")
+        }
+        try await store.withTenant(caller.tenant) { tx in
+            let inserted = try await tx.execute(
+                """
+                INSERT INTO fiscal_year (year, overrun_policy, provider_surplus_share) VALUES ($1, $2, $3)
+                ON CONFLICT (year) DO NOTHING
+                """, [year, overrunPolicy.rawValue, providerSurplusShare])
+            guard inserted == 1 else { throw ServiceError.duplicate("fiscal year \(year)") }
+            for month in YearMonth.months(of: year) {
+                try await tx.execute("INSERT INTO period (month) VALUES ($1)", [month])
+            }
+            for (index, pool) in coverPools.pools.enumerated() {
+                for component in pool {
+                    try await tx.execute(
+                        "INSERT INTO cover_pool_member (year, component, pool) VALUES ($1, $2, $3)",
+                        [year, component.rawValue, index + 1])
+                }
+            }
+            try await BudgetSQL.audit(
+                tx, tenant: caller.tenant, actor: caller.name, action: "year.open", objectKind: "fiscal_year",
+                objectID: String(year), result: "ok", requestID: caller.requestID)
+        }
+    }
+
+    /// Sets the Ansatz of one line (rule 1).
+    public func setAppropriation(_ caller: Caller, line: BudgetLine, amount: Money) async throws {
+        try caller.require(.county, for: "setting appropriations")
+        guard amount.cents >= 0 else { throw ServiceError.invalid(field: "amount", reason: "must not be negative") }
+        try await ServiceError.translating {
+            try await store.withTenant(caller.tenant) { tx in
+                try await requireYear(tx, line.year)
+                try await requireSocialSpace(tx, line.socialSpace)
+                try await tx.execute(
+                    """
+                    INSERT INTO appropriation (year, social_space, component, amount) VALUES ($1, $2, $3, $4)
+                    ON CONFLICT (year, social_space, component) DO UPDATE SET amount = EXCLUDED.amount
+                    """, [line.year, line.socialSpace.rawValue, line.component.rawValue, amount.cents])
+                try await BudgetSQL.audit(
+                    tx, tenant: caller.tenant, actor: caller.name, action: "appropriation.set", objectKind: "budget_line",
+                    objectID: line.description, result: "ok", requestID: caller.requestID)
+            }
+        }
+    }
+
+    /// Carries unspent appropriation into `line.year` with a reason (rule 12).
+    public func carryForward(_ caller: Caller, into line: BudgetLine, amount: Money, reason: String) async throws {
+        try caller.require(.county, for: "carrying forward")
+        guard amount.cents >= 0 else { throw ServiceError.invalid(field: "amount", reason: "must not be negative") }
+        try Self.checkName(reason, field: "reason", maximum: 500)
+        try await store.withTenant(caller.tenant) { tx in
+            try await requireYear(tx, line.year)
+            try await requireSocialSpace(tx, line.socialSpace)
+            let allowed = try await tx.query("SELECT carry_forward_allowed FROM fiscal_year WHERE year = $1", [line.year])
+                .single().decode(0, as: Bool.self)
+            guard allowed else { throw ServiceError.conflict("carry-forward is not allowed into \(line.year)") }
+            try await tx.execute(
+                """
+                INSERT INTO carry_forward (year, social_space, component, amount, reason) VALUES ($1, $2, $3, $4, $5)
+                ON CONFLICT (year, social_space, component) DO UPDATE SET amount = EXCLUDED.amount, reason = EXCLUDED.reason
+                """, [line.year, line.socialSpace.rawValue, line.component.rawValue, amount.cents, reason])
+            try await BudgetSQL.audit(
+                tx, tenant: caller.tenant, actor: caller.name, action: "carry_forward.set", objectKind: "budget_line",
+                objectID: line.description, result: "ok", requestID: caller.requestID)
+        }
+    }
+
+    /// Assigns a provider to a Sozialraum from a date (lead provider or another).
+    public func assignProvider(
+        _ caller: Caller, provider: TenantID, socialSpace: SocialSpaceCode, lead: Bool, from: Day, to: Day? = nil
+    ) async throws {
+        try caller.require(.county, for: "assigning providers")
+        if let to, to < from { throw ServiceError.invalid(field: "to", reason: "before from") }
+        try await store.withTenant(caller.tenant) { tx in
+            try await requireProvider(tx, provider)
+            try await requireSocialSpace(tx, socialSpace)
+            try await tx.execute(
+                "INSERT INTO provider_assignment (tenant_id, social_space, lead, valid_from, valid_to) VALUES ($1, $2, $3, $4, $5)",
+                [provider.uuid, socialSpace.rawValue, lead, from, to])
+            try await BudgetSQL.audit(
+                tx, tenant: caller.tenant, actor: caller.name, action: "provider.assign", objectKind: "tenant",
+                objectID: provider.description, result: "ok", requestID: caller.requestID)
+        }
+    }
+
+    /// Records a price of a rate agreement (Entgeltvereinbarung), valid from a date (rule 6).
+    public func addRate(
+        _ caller: Caller, provider: TenantID, helpType: String, unit: RateUnit, validFrom: Day, amount: Money
+    ) async throws {
+        try caller.require(.county, for: "agreeing rates")
+        guard amount.cents > 0 else { throw ServiceError.invalid(field: "amount", reason: "must be positive") }
+        try await store.withTenant(caller.tenant) { tx in
+            try await requireProvider(tx, provider)
+            try await requireHelpType(tx, helpType)
+            let inserted = try await tx.execute(
+                """
+                INSERT INTO rate_agreement (id, tenant_id, help_type, unit, valid_from, amount)
+                VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING
+                """, [UUID(), provider.uuid, helpType, unit.rawValue, validFrom, amount.cents])
+            guard inserted == 1 else { throw ServiceError.duplicate("rate from \(validFrom)") }
+            try await BudgetSQL.audit(
+                tx, tenant: caller.tenant, actor: caller.name, action: "rate.add", objectKind: "tenant",
+                objectID: provider.description, result: "ok", requestID: caller.requestID)
+        }
+    }
+
+    /// Loads the SGB VIII help types of the catalogue (idempotent).
+    public func loadHelpTypes(_ caller: Caller) async throws {
+        try caller.require(.county, for: "loading help types")
+        try await store.withTenant(caller.tenant) { tx in
+            for type in HelpType.catalogue {
+                try await tx.execute(
+                    "INSERT INTO help_type (code, title, setting, direct_access) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    [type.code, type.title, type.setting.rawValue, type.directAccess])
+            }
+        }
+    }
+
+    // MARK: Cases and grants (county)
+
+    /// Opens a case under its pseudonymous key (rule 14), living in `socialSpace` from `from`.
+    @discardableResult
+    public func openCase(_ caller: Caller, key: String, socialSpace: SocialSpaceCode, from: Day) async throws -> UUID {
+        try caller.require(.county, for: "opening cases")
+        guard let caseKey = CaseKey(key) else {
+            throw ServiceError.invalid(field: "case", reason: "not a pseudonymous case key (A-Z, 0-9, '-', 4 to 32, with a digit)")
+        }
+        let id = UUID()
+        try await store.withTenant(caller.tenant) { tx in
+            try await requireSocialSpace(tx, socialSpace)
+            let inserted = try await tx.execute(
+                "INSERT INTO case_file (id, case_key) VALUES ($1, $2) ON CONFLICT (case_key) DO NOTHING", [id, caseKey.rawValue])
+            guard inserted == 1 else { throw ServiceError.duplicate("case") }
+            try await tx.execute(
+                "INSERT INTO residence (case_id, valid_from, social_space) VALUES ($1, $2, $3)", [id, from, socialSpace.rawValue])
+            try await BudgetSQL.audit(
+                tx, tenant: caller.tenant, actor: caller.name, action: "case.open", objectKind: "case", objectID: id.uuidString,
+                result: "ok", requestID: caller.requestID)
+        }
+        return id
+    }
+
+    /// Records a move (rule 9). Commitments of the case's grants from the move month on are
+    /// recomputed for the new Sozialraum.
+    public func recordMove(_ caller: Caller, key: String, to socialSpace: SocialSpaceCode, on day: Day) async throws {
+        try caller.require(.county, for: "recording moves")
+        try await store.withTenant(caller.tenant) { tx in
+            let caseID = try await requireCase(tx, key: key)
+            try await requireSocialSpace(tx, socialSpace)
+            let inserted = try await tx.execute(
+                "INSERT INTO residence (case_id, valid_from, social_space) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                [caseID, day, socialSpace.rawValue])
+            guard inserted == 1 else { throw ServiceError.duplicate("move on \(day)") }
+            let residence = try await BudgetSQL.residence(tx, caseID: caseID)
+            for grant in try await BudgetSQL.grants(tx, caseID: caseID) {
+                let inputs = try await pricingInputs(tx, grant: grant, residence: residence)
+                _ = try await BudgetSQL.rewriteCommitments(tx, grant: grant, inputs: inputs, fromMonth: day.yearMonth)
+            }
+            try await BudgetSQL.audit(
+                tx, tenant: caller.tenant, actor: caller.name, action: "case.move", objectKind: "case",
+                objectID: caseID.uuidString, result: "ok", requestID: caller.requestID)
+        }
+    }
+
+    /// The outcome of a grant: it is never refused for lack of money (rule 4), but an overrun is flagged.
+    public struct GrantOutcome: Sendable, Equatable {
+        public var grantID: UUID
+        /// Commitments written, per fiscal year.
+        public var committed: [Int: Money]
+        /// Überplanmäßig: the pools overspent by this grant, per Sozialraum and year.
+        public var overruns: [String: Money]
+    }
+
+    public struct GrantRequest: Sendable {
+        public var caseKey: String
+        public var provider: TenantID
+        public var helpType: String
+        public var unit: RateUnit
+        public var volumePerMonth: Quantity
+        public var startsOn: Day
+        public var endsOn: Day
+        public var outOfAreaReason: String?
+
+        public init(
+            caseKey: String, provider: TenantID, helpType: String, unit: RateUnit, volumePerMonth: Quantity,
+            startsOn: Day, endsOn: Day, outOfAreaReason: String? = nil
+        ) {
+            self.caseKey = caseKey
+            self.provider = provider
+            self.helpType = helpType
+            self.unit = unit
+            self.volumePerMonth = volumePerMonth
+            self.startsOn = startsOn
+            self.endsOn = endsOn
+            self.outOfAreaReason = outOfAreaReason
+        }
+    }
+
+    /// Grants a help (Bewilligung) and commits its planned cost (rule 7).
+    public func grant(_ caller: Caller, _ request: GrantRequest, idempotencyKey: IdempotencyKey) async throws -> GrantOutcome {
+        try caller.require(.county, for: "granting help")
+        guard request.endsOn >= request.startsOn else { throw ServiceError.invalid(field: "end", reason: "before start") }
+        guard request.endsOn.year - request.startsOn.year <= 5 else {
+            throw ServiceError.invalid(field: "end", reason: "a grant runs at most five years; grant again after review")
+        }
+        if let reason = request.outOfAreaReason { try Self.checkName(reason, field: "reason", maximum: 500) }
+        let content = "grant|\(request.caseKey)|\(request.provider)|\(request.helpType)|\(request.unit.rawValue)|"
+            + "\(request.volumePerMonth)|\(request.startsOn)|\(request.endsOn)|\(request.outOfAreaReason ?? "")"
+        return try await store.withTenant(caller.tenant) { tx in
+            switch try await BudgetSQL.claim(tx, key: idempotencyKey, content: content) {
+            case .replay(let result): return try await grantOutcome(tx, replaying: result)
+            case .conflict: throw ServiceError.idempotencyConflict
+            case .fresh: break
+            }
+            let caseID = try await requireCase(tx, key: request.caseKey)
+            try await requireProvider(tx, request.provider)
+            try await requireHelpType(tx, request.helpType)
+            let residence = try await BudgetSQL.residence(tx, caseID: caseID)
+            // Rule 9: a provider serving outside the Sozialraum the case lives in must give a reason.
+            let home = residence.socialSpace(on: request.startsOn) ?? residence.entries.first!.socialSpace
+            let serves = try await tx.query(
+                """
+                SELECT 1 FROM provider_assignment WHERE tenant_id = $1 AND social_space = $2
+                  AND valid_from <= $3 AND (valid_to IS NULL OR valid_to >= $3)
+                """, [request.provider.uuid, home.rawValue, request.startsOn]
+            ).count > 0
+            if !serves, request.outOfAreaReason == nil {
+                throw ServiceError.invalid(
+                    field: "reason", reason: "the provider does not serve \(home) on \(request.startsOn); give a reason")
+            }
+            let rates = try await BudgetSQL.rates(tx, provider: request.provider, helpType: request.helpType, unit: request.unit)
+            guard let firstRate = rates.first, firstRate.validFrom <= request.startsOn else {
+                throw ServiceError.invalid(field: "rate", reason: "no rate agreement of the provider for this help on \(request.startsOn)")
+            }
+            let grantID = UUID()
+            let record = GrantRecord(
+                id: grantID, provider: request.provider, caseID: caseID, caseKey: request.caseKey, helpType: request.helpType,
+                unit: request.unit, volumePerMonth: request.volumePerMonth, startsOn: request.startsOn, endsOn: request.endsOn,
+                endedOn: nil, outOfAreaReason: serves ? nil : request.outOfAreaReason)
+            try await tx.execute(
+                """
+                INSERT INTO grant_decision (id, tenant_id, case_id, case_key, help_type, unit, volume_per_month,
+                                            starts_on, ends_on, out_of_area_reason)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                """,
+                [
+                    grantID, request.provider.uuid, caseID, request.caseKey, request.helpType, request.unit.rawValue,
+                    request.volumePerMonth.hundredths, request.startsOn, request.endsOn, record.outOfAreaReason,
+                ])
+            let inputs = PricingInputs(terms: terms(record, rates: rates), residence: residence)
+            let written: [YearMonth: Money]
+            do {
+                written = try await BudgetSQL.rewriteCommitments(tx, grant: record, inputs: inputs, fromMonth: request.startsOn.yearMonth)
+            } catch let failure as Pricing.Failure {
+                throw ServiceError.invalid(field: "rate", reason: failure.description)
+            }
+            var committed: [Int: Money] = [:]
+            for (month, amount) in written { committed[month.year, default: .zero] = Money(cents: committed[month.year, default: .zero].cents + amount.cents) }
+            // Rule 4: never refused; the overrun is flagged for each year and Sozialraum touched.
+            var overruns: [String: Money] = [:]
+            let spaces = Set(residence.entries.map(\.socialSpace))
+            for year in committed.keys.sorted() {
+                let pools = try await BudgetSQL.coverPools(tx, year: year)
+                for space in spaces.sorted() {
+                    let report = FundsReport(funds: try await BudgetSQL.lineFunds(tx, socialSpace: space, year: year), coverPools: pools)
+                    let overrun = report.pool(of: .case).overrun
+                    if overrun.cents > 0 { overruns["\(year)/\(space)"] = overrun }
+                }
+            }
+            if !overruns.isEmpty {
+                logger.warning(
+                    "grant causes an overrun (überplanmäßig)",
+                    metadata: ["tenant": "\(caller.tenant)", "request": "\(caller.requestID ?? "-")", "lines": "\(overruns.keys.sorted())"])
+            }
+            try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: grantID.uuidString)
+            try await BudgetSQL.audit(
+                tx, tenant: caller.tenant, actor: caller.name, action: "grant.create", objectKind: "grant",
+                objectID: grantID.uuidString, result: "ok", requestID: caller.requestID)
+            return GrantOutcome(grantID: grantID, committed: committed, overruns: overruns)
+        }
+    }
+
+    private func grantOutcome(_ tx: TenantTransaction, replaying result: String) async throws -> GrantOutcome {
+        guard let id = UUID(uuidString: result) else { throw ServiceError.conflict("stored result unreadable") }
+        let rows = try await tx.query(
+            "SELECT extract(year FROM month)::int, sum(amount)::bigint FROM commitment WHERE grant_id = $1 GROUP BY 1", [id])
+        var committed: [Int: Money] = [:]
+        for row in rows { committed[try row.decode(0, as: Int.self)] = Money(cents: try row.decode(1, as: Int64.self)) }
+        return GrantOutcome(grantID: id, committed: committed, overruns: [:])
+    }
+
+    /// Ends a grant early: the rest of its commitment is released (rule 7).
+    public func endGrant(_ caller: Caller, grantID: UUID, on day: Day) async throws {
+        try caller.require(.county, for: "ending grants")
+        try await store.withTenant(caller.tenant) { tx in
+            guard var grant = try await BudgetSQL.grant(tx, id: grantID, forUpdate: true) else { throw ServiceError.notFound("grant") }
+            guard day >= grant.startsOn.adding(days: -1) else { throw ServiceError.invalid(field: "date", reason: "before the grant starts") }
+            guard day < grant.endsOn else { throw ServiceError.invalid(field: "date", reason: "not before the planned end") }
+            let delivered = try await tx.query(
+                "SELECT 1 FROM delivery WHERE grant_id = $1 AND month > $2", [grantID, day.yearMonth]).count
+            guard delivered == 0 else { throw ServiceError.conflict("deliveries exist after \(day); reverse them first") }
+            try await tx.execute("UPDATE grant_decision SET ended_on = $2 WHERE id = $1", [grantID, day])
+            grant.endedOn = day
+            let residence = try await BudgetSQL.residence(tx, caseID: grant.caseID)
+            let inputs = try await pricingInputs(tx, grant: grant, residence: residence)
+            _ = try await BudgetSQL.rewriteCommitments(tx, grant: grant, inputs: inputs, fromMonth: day.yearMonth)
+            try await BudgetSQL.audit(
+                tx, tenant: caller.tenant, actor: caller.name, action: "grant.end", objectKind: "grant",
+                objectID: grantID.uuidString, result: "ok", requestID: caller.requestID)
+        }
+    }
+
+    // MARK: Deliveries (providers)
+
+    /// The outcome of a recorded delivery (Leistungsnachweis).
+    public struct DeliveryOutcome: Sendable, Equatable {
+        public var deliveryID: UUID
+        /// Cost booked now (of the payable volume).
+        public var cost: Money
+        /// Volume above the grant, held back as a finding (rule 8); zero if none.
+        public var excess: Quantity
+    }
+
+    /// Records the hours/days a provider delivered for a grant in a month, books their cost into the
+    /// ledger, releases the month's commitment and holds back any volume above the grant (rules 5–8).
+    public func recordDelivery(
+        _ caller: Caller, grantID: UUID, month: YearMonth, quantity: Quantity, idempotencyKey: IdempotencyKey
+    ) async throws -> DeliveryOutcome {
+        try caller.require(.provider, .county, for: "recording deliveries")
+        let content = "delivery|\(grantID)|\(month)|\(quantity)"
+        return try await ServiceError.translating {
+            try await store.withTenant(caller.tenant) { tx in
+                switch try await BudgetSQL.claim(tx, key: idempotencyKey, content: content) {
+                case .replay(let result): return try await deliveryOutcome(tx, replaying: result)
+                case .conflict: throw ServiceError.idempotencyConflict
+                case .fresh: break
+                }
+                let outcome = try await deliver(tx, caller: caller, grantID: grantID, month: month, quantity: quantity, line: nil)
+                try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: outcome.deliveryID.uuidString)
+                try await BudgetSQL.audit(
+                    tx, tenant: caller.tenant, actor: caller.name, action: "delivery.record", objectKind: "delivery",
+                    objectID: outcome.deliveryID.uuidString, result: "ok", requestID: caller.requestID)
+                return outcome
+            }
+        }
+    }
+
+    private func deliveryOutcome(_ tx: TenantTransaction, replaying result: String) async throws -> DeliveryOutcome {
+        guard let id = UUID(uuidString: result),
+            let row = try await tx.query("SELECT quantity, payable, cost FROM delivery WHERE id = $1", [id]).first
+        else { throw ServiceError.conflict("stored result unreadable") }
+        return DeliveryOutcome(
+            deliveryID: id, cost: Money(cents: try row.decode(2, as: Int64.self)),
+            excess: Quantity(hundredths: try row.decode(0, as: Int64.self) - row.decode(1, as: Int64.self)))
+    }
+
+    /// One delivery inside an open transaction; `line` names the import line for row errors.
+    func deliver(
+        _ tx: TenantTransaction, caller: Caller, grantID: UUID, month: YearMonth, quantity: Quantity, line: Int?
+    ) async throws -> DeliveryOutcome {
+        func refuse(_ field: String, _ reason: String, _ error: ServiceError) -> any Error {
+            line.map { ServiceError.rejectedRows([RowError(line: $0, field: field, reason: reason)]) } ?? error
+        }
+        // Another provider's grant is invisible under RLS: reported exactly like an unknown id.
+        guard let grant = try await BudgetSQL.grant(tx, id: grantID) else {
+            throw refuse("grant", "unknown grant", .notFound("grant"))
+        }
+        guard caller.role == .county || grant.provider == caller.tenant else {
+            throw refuse("grant", "unknown grant", .notFound("grant"))
+        }
+        let rates = try await BudgetSQL.rates(tx, provider: grant.provider, helpType: grant.helpType, unit: grant.unit)
+        let terms = terms(grant, rates: rates)
+        let check: DeliveryCheck.Outcome
+        do { check = try DeliveryCheck.check(delivered: quantity, month: month, terms: terms) } catch {
+            throw refuse("month", "outside the grant period", .invalid(field: "month", reason: "outside the grant period"))
+        }
+        guard try await BudgetSQL.periodExists(tx, month) else {
+            throw refuse("month", "no fiscal period \(month)", .invalid(field: "month", reason: "no fiscal period \(month)"))
+        }
+        let closed = try await BudgetSQL.closedMonths(tx, from: month, through: month)
+        guard closed.isEmpty else { throw refuse("month", "period \(month) is closed", .periodClosed(month)) }
+        let exists = try await tx.query("SELECT 1 FROM delivery WHERE grant_id = $1 AND month = $2", [grantID, month]).count > 0
+        guard !exists else {
+            throw refuse("month", "a delivery for this grant and month exists", .duplicate("delivery for this grant and month"))
+        }
+        let days = terms.effectivePeriod.clipped(to: month)!
+        let cost: Money
+        do throws(Pricing.Failure) {
+            cost = try Pricing.cost(quantity: check.payable, unit: grant.unit, rates: rates, first: days.first, last: days.last)
+        } catch {
+            throw refuse("grant", "no rate valid in \(month)", .invalid(field: "rate", reason: error.description))
+        }
+        let deliveryID = UUID()
+        try await tx.execute(
+            "INSERT INTO delivery (id, tenant_id, grant_id, month, quantity, payable, cost) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            [deliveryID, grant.provider.uuid, grantID, month, quantity.hundredths, check.payable.hundredths, cost.cents])
+        let residence = try await BudgetSQL.residence(tx, caseID: grant.caseID)
+        for part in BudgetSQL.split(cost, first: days.first, last: days.last, residence: residence) where part.amount.cents != 0 {
+            try await BudgetSQL.book(
+                tx,
+                .init(
+                    tenant: grant.provider, kind: .delivery, bookedMonth: month, serviceMonth: month, socialSpace: part.socialSpace,
+                    component: .case, amount: part.amount, grantID: grantID, deliveryID: deliveryID),
+                actor: caller.name, requestID: caller.requestID)
+        }
+        // Rule 7: the booked delivery releases the month's commitment.
+        let released = try await tx.execute(
+            "UPDATE commitment SET released = true WHERE grant_id = $1 AND month = $2", [grantID, month])
+        if released == 0 {
+            try await tx.execute(
+                """
+                INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount, released)
+                VALUES ($1, $2, $3, $4, 0, true)
+                """, [grant.provider.uuid, grantID, month, residence.entries.first!.socialSpace.rawValue])
+        }
+        if check.excess.hundredths > 0 {
+            let excessCost = (try? Pricing.cost(quantity: check.excess, unit: grant.unit, rates: rates, first: days.first, last: days.last)) ?? .zero
+            try await tx.execute(
+                """
+                INSERT INTO finding (id, tenant_id, kind, month, grant_id, delivery_id, quantity, amount)
+                VALUES ($1, $2, 'delivery_over_grant', $3, $4, $5, $6, $7)
+                """, [UUID(), grant.provider.uuid, month, grantID, deliveryID, check.excess.hundredths, excessCost.cents])
+        }
+        return DeliveryOutcome(deliveryID: deliveryID, cost: cost, excess: check.excess)
+    }
+
+    // MARK: Projects, instalments, corrections
+
+    /// Creates a milieu or structure project (Projektlandschaft) of a provider.
+    @discardableResult
+    public func createProject(
+        _ caller: Caller, provider: TenantID, title: String, socialSpace: SocialSpaceCode, component: BudgetComponent,
+        startsOn: Day, endsOn: Day, budget: Money, volunteers: Int, professionals: Int
+    ) async throws -> UUID {
+        try caller.require(.county, for: "creating projects")
+        guard component != .case else { throw ServiceError.invalid(field: "component", reason: "projects are milieu or structure") }
+        try Self.checkName(title, field: "title", maximum: 200)
+        guard endsOn >= startsOn else { throw ServiceError.invalid(field: "end", reason: "before start") }
+        guard budget.cents >= 0, volunteers >= 0, professionals >= 0 else {
+            throw ServiceError.invalid(field: "budget", reason: "must not be negative")
+        }
+        let id = UUID()
+        try await store.withTenant(caller.tenant) { tx in
+            try await requireProvider(tx, provider)
+            try await requireSocialSpace(tx, socialSpace)
+            try await tx.execute(
+                """
+                INSERT INTO project (id, tenant_id, title, social_space, component, starts_on, ends_on, budget, volunteers, professionals)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                """,
+                [id, provider.uuid, title, socialSpace.rawValue, component.rawValue, startsOn, endsOn, budget.cents, volunteers, professionals])
+            try await BudgetSQL.audit(
+                tx, tenant: caller.tenant, actor: caller.name, action: "project.create", objectKind: "project",
+                objectID: id.uuidString, result: "ok", requestID: caller.requestID)
+        }
+        return id
+    }
+
+    /// A booking's id and, for spending, the overrun it caused (rule 4).
+    public struct BookingOutcome: Sendable, Equatable {
+        public var bookingID: Int64
+        public var overrun: Money?
+    }
+
+    /// Books an expense of a project against its milieu or structure line, subject to the year's
+    /// overrun policy (rule 4).
+    public func bookProjectExpense(
+        _ caller: Caller, projectID: UUID, day: Day, amount: Money, idempotencyKey: IdempotencyKey
+    ) async throws -> BookingOutcome {
+        try caller.require(.provider, .county, for: "booking project expenses")
+        guard amount.cents > 0 else { throw ServiceError.invalid(field: "amount", reason: "must be positive; corrections are reversals") }
+        let content = "expense|\(projectID)|\(day)|\(amount)"
+        return try await ServiceError.translating {
+            try await store.withTenant(caller.tenant) { tx in
+                switch try await BudgetSQL.claim(tx, key: idempotencyKey, content: content) {
+                case .replay(let result): return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil)
+                case .conflict: throw ServiceError.idempotencyConflict
+                case .fresh: break
+                }
+                guard let row = try await tx.query(
+                    "SELECT tenant_id, social_space, component, starts_on, ends_on FROM project WHERE id = $1", [projectID]
+                ).first else { throw ServiceError.notFound("project") }
+                let provider = TenantID(try row.decode(0, as: UUID.self))
+                guard caller.role == .county || provider == caller.tenant else { throw ServiceError.notFound("project") }
+                let space = SocialSpaceCode(try row.decode(1, as: String.self))!
+                let component = BudgetComponent(rawValue: try row.decode(2, as: String.self))!
+                guard DayRange(start: try row.day(3), end: try row.day(4))!.contains(day) else {
+                    throw ServiceError.invalid(field: "date", reason: "outside the project period")
+                }
+                let month = day.yearMonth
+                guard try await BudgetSQL.periodExists(tx, month) else {
+                    throw ServiceError.invalid(field: "date", reason: "no fiscal period \(month)")
+                }
+                guard try await BudgetSQL.closedMonths(tx, from: month, through: month).isEmpty else {
+                    throw ServiceError.periodClosed(month)
+                }
+                let policy = try await BudgetSQL.overrunPolicy(tx, year: month.year) ?? .warn
+                // The county's wider view is needed for the decision: the provider sees only its own
+                // spending. Funds are read in a county context only when the caller is the county.
+                let report = FundsReport(
+                    funds: try await BudgetSQL.lineFunds(tx, socialSpace: space, year: month.year),
+                    coverPools: try await BudgetSQL.coverPools(tx, year: month.year))
+                let decision = SpendingDecision.decide(spending: amount, on: component, report: report, policy: policy)
+                var overrun: Money?
+                switch decision {
+                case .refuse(let shortfall): throw ServiceError.refusedOverrun(component: component, shortfall: shortfall)
+                case .acceptWithOverrun(let amount): overrun = amount
+                case .accept: break
+                }
+                let id = try await BudgetSQL.book(
+                    tx,
+                    .init(
+                        tenant: provider, kind: .projectExpense, bookedMonth: month, serviceMonth: month, socialSpace: space,
+                        component: component, amount: amount, projectID: projectID),
+                    actor: caller.name, requestID: caller.requestID)
+                try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: String(id))
+                try await BudgetSQL.audit(
+                    tx, tenant: caller.tenant, actor: caller.name, action: "project.expense", objectKind: "booking",
+                    objectID: String(id), result: "ok", requestID: caller.requestID)
+                return BookingOutcome(bookingID: id, overrun: overrun)
+            }
+        }
+    }
+
+    /// Books an instalment (Abschlag) paid to a provider for a Sozialraum and component.
+    public func payInstalment(
+        _ caller: Caller, provider: TenantID, socialSpace: SocialSpaceCode, component: BudgetComponent, month: YearMonth,
+        amount: Money, idempotencyKey: IdempotencyKey
+    ) async throws -> BookingOutcome {
+        try caller.require(.county, for: "paying instalments")
+        guard amount.cents > 0 else { throw ServiceError.invalid(field: "amount", reason: "must be positive") }
+        let content = "instalment|\(provider)|\(socialSpace)|\(component.rawValue)|\(month)|\(amount)"
+        return try await ServiceError.translating {
+            try await store.withTenant(caller.tenant) { tx in
+                switch try await BudgetSQL.claim(tx, key: idempotencyKey, content: content) {
+                case .replay(let result): return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil)
+                case .conflict: throw ServiceError.idempotencyConflict
+                case .fresh: break
+                }
+                try await requireProvider(tx, provider)
+                try await requireSocialSpace(tx, socialSpace)
+                guard try await BudgetSQL.periodExists(tx, month) else {
+                    throw ServiceError.invalid(field: "month", reason: "no fiscal period \(month)")
+                }
+                guard try await BudgetSQL.closedMonths(tx, from: month, through: month).isEmpty else {
+                    throw ServiceError.periodClosed(month)
+                }
+                let id = try await BudgetSQL.book(
+                    tx,
+                    .init(
+                        tenant: provider, kind: .instalment, bookedMonth: month, serviceMonth: month, socialSpace: socialSpace,
+                        component: component, amount: amount),
+                    actor: caller.name, requestID: caller.requestID)
+                try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: String(id))
+                try await BudgetSQL.audit(
+                    tx, tenant: caller.tenant, actor: caller.name, action: "instalment.pay", objectKind: "booking",
+                    objectID: String(id), result: "ok", requestID: caller.requestID)
+                return BookingOutcome(bookingID: id, overrun: nil)
+            }
+        }
+    }
+
+    /// Reverses a booking (Storno, rule 10). When its month is closed, the reversal goes into the
+    /// current open month and refers to the original (rule 11). A reversed delivery frees its grant
+    /// month for a corrected delivery.
+    public func reverse(_ caller: Caller, bookingID: Int64, idempotencyKey: IdempotencyKey) async throws -> BookingOutcome {
+        try caller.require(.county, .provider, for: "reversing bookings")
+        let content = "reverse|\(bookingID)"
+        return try await ServiceError.translating {
+            try await store.withTenant(caller.tenant) { tx in
+                switch try await BudgetSQL.claim(tx, key: idempotencyKey, content: content) {
+                case .replay(let result): return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil)
+                case .conflict: throw ServiceError.idempotencyConflict
+                case .fresh: break
+                }
+                guard let original = try await BudgetSQL.booking(tx, id: bookingID),
+                    caller.role == .county || original.tenant == caller.tenant
+                else { throw ServiceError.notFound("booking") }
+                guard original.kind != .reversal else { throw ServiceError.conflict("a reversal cannot be reversed; book anew") }
+                guard !(try await BudgetSQL.isReversed(tx, bookingID: bookingID)) else {
+                    throw ServiceError.duplicate("reversal of booking \(bookingID)")
+                }
+                let today = today().yearMonth
+                let horizon = max(today, original.bookedMonth).next.next.next
+                let closed = try await BudgetSQL.closedMonths(tx, from: original.bookedMonth, through: horizon)
+                let target: YearMonth
+                do throws(BookingPeriod.Refusal) {
+                    target = try BookingPeriod.target(serviceMonth: original.bookedMonth, isCorrection: true, closedMonths: closed, today: today)
+                } catch { throw ServiceError.conflict(error.description) }
+                guard try await BudgetSQL.periodExists(tx, target) else {
+                    throw ServiceError.conflict("no open fiscal period \(target) for the correction")
+                }
+                let id = try await BudgetSQL.book(
+                    tx,
+                    .init(
+                        tenant: original.tenant, kind: .reversal, bookedMonth: target, serviceMonth: original.serviceMonth,
+                        socialSpace: original.socialSpace, component: original.component,
+                        amount: Money(cents: -original.amount.cents), grantID: original.grantID, deliveryID: original.deliveryID,
+                        projectID: original.projectID, reverses: original.id,
+                        corrects: target == original.bookedMonth ? nil : original.id),
+                    actor: caller.name, requestID: caller.requestID)
+                try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: String(id))
+                try await BudgetSQL.audit(
+                    tx, tenant: caller.tenant, actor: caller.name, action: "booking.reverse", objectKind: "booking",
+                    objectID: String(bookingID), result: "ok", requestID: caller.requestID)
+                return BookingOutcome(bookingID: id, overrun: nil)
+            }
+        }
+    }
+
+    // MARK: Periods (county)
+
+    /// Closes a month (Periodenabschluss, rule 11). Refused while the month has open findings, unless
+    /// forced with a reason.
+    public func closeMonth(_ caller: Caller, month: YearMonth, forceReason: String? = nil) async throws {
+        try caller.require(.county, for: "closing periods")
+        if let forceReason { try Self.checkName(forceReason, field: "reason", maximum: 500) }
+        try await store.withTenant(caller.tenant) { tx in
+            guard let row = try await tx.query("SELECT closed_at IS NOT NULL FROM period WHERE month = $1 FOR UPDATE", [month]).first
+            else { throw ServiceError.notFound("period \(month)") }
+            guard !(try row.decode(0, as: Bool.self)) else { throw ServiceError.duplicate("period \(month) is already closed") }
+            let open = try await tx.query("SELECT count(*)::int FROM finding WHERE month = $1 AND status = 'open'", [month])
+                .single().decode(0, as: Int.self)
+            if open > 0, forceReason == nil {
+                throw ServiceError.conflict("\(open) open findings in \(month); resolve them or force with a reason")
+            }
+            try await tx.execute(
+                "UPDATE period SET closed_at = now(), closed_by = $2, forced_reason = $3 WHERE month = $1",
+                [month, caller.name, open > 0 ? forceReason : nil])
+            try await BudgetSQL.audit(
+                tx, tenant: caller.tenant, actor: caller.name, action: "period.close", objectKind: "period",
+                objectID: month.description, result: open > 0 ? "ok" : "ok", requestID: caller.requestID)
+        }
+    }
+
+    /// Accepts or rejects a finding (county). An accepted excess delivery is booked at its cost.
+    public func resolveFinding(_ caller: Caller, findingID: UUID, accept: Bool, reason: String) async throws {
+        try caller.require(.county, for: "resolving findings")
+        try Self.checkName(reason, field: "reason", maximum: 500)
+        try await ServiceError.translating {
+            try await store.withTenant(caller.tenant) { tx in
+                guard let row = try await tx.query(
+                    "SELECT status, kind, tenant_id, grant_id, delivery_id, month, amount FROM finding WHERE id = $1 FOR UPDATE",
+                    [findingID]
+                ).first else { throw ServiceError.notFound("finding") }
+                guard try row.decode(0, as: String.self) == "open" else { throw ServiceError.duplicate("finding already resolved") }
+                try await tx.execute(
+                    "UPDATE finding SET status = $2, resolved_at = now(), resolution = $3 WHERE id = $1",
+                    [findingID, accept ? "accepted" : "rejected", reason])
+                if accept, try row.decode(1, as: String.self) == FindingKind.deliveryOverGrant.rawValue,
+                    let grantID = try row.decode(3, as: UUID?.self), let amount = try row.decode(6, as: Int64?.self), amount > 0,
+                    let grant = try await BudgetSQL.grant(tx, id: grantID)
+                {
+                    let serviceMonth = try row.day(5).yearMonth
+                    let today = today().yearMonth
+                    let closed = try await BudgetSQL.closedMonths(tx, from: serviceMonth, through: max(today, serviceMonth).next.next.next)
+                    let target = try BookingPeriod.target(serviceMonth: serviceMonth, isCorrection: true, closedMonths: closed, today: today)
+                    let residence = try await BudgetSQL.residence(tx, caseID: grant.caseID)
+                    let space = residence.socialSpace(on: serviceMonth.lastDay) ?? residence.entries.first!.socialSpace
+                    try await BudgetSQL.book(
+                        tx,
+                        .init(
+                            tenant: grant.provider, kind: .delivery, bookedMonth: target, serviceMonth: serviceMonth,
+                            socialSpace: space, component: .case, amount: Money(cents: amount), grantID: grantID,
+                            deliveryID: try row.decode(4, as: UUID?.self)),
+                        actor: caller.name, requestID: caller.requestID)
+                }
+                try await BudgetSQL.audit(
+                    tx, tenant: caller.tenant, actor: caller.name, action: accept ? "finding.accept" : "finding.reject",
+                    objectKind: "finding", objectID: findingID.uuidString, result: "ok", requestID: caller.requestID)
+            }
+        }
+    }
+
+    // MARK: Funds (rule 3)
+
+    /// Available funds of a Sozialraum and year, by line and pool, with cover transfers. The county
+    /// and auditors see everything; a provider only a Sozialraum it serves, with its own spending.
+    public func availableFunds(_ caller: Caller, socialSpace: SocialSpaceCode, year: Int) async throws -> FundsReport {
+        try caller.require(.county, .auditor, .provider, for: "reading budgets")
+        return try await store.withTenant(caller.tenant, readOnly: true) { tx in
+            let visible = try await tx.query(
+                "SELECT 1 FROM appropriation WHERE social_space = $1 AND year = $2 LIMIT 1", [socialSpace.rawValue, year]
+            ).count > 0
+            guard visible || caller.role != .provider else { throw ServiceError.notFound("budget") }
+            return FundsReport(
+                funds: try await BudgetSQL.lineFunds(tx, socialSpace: socialSpace, year: year),
+                coverPools: try await BudgetSQL.coverPools(tx, year: year))
+        }
+    }
+
+    // MARK: Helpers
+
+    func terms(_ grant: GrantRecord, rates: [Rate]) -> GrantTerms {
+        GrantTerms(
+            period: DayRange(start: grant.startsOn, end: grant.endsOn)!, volumePerMonth: grant.volumePerMonth, unit: grant.unit,
+            rates: rates, endedOn: grant.endedOn)
+    }
+
+    func pricingInputs(_ tx: TenantTransaction, grant: GrantRecord, residence: ResidenceHistory) async throws -> PricingInputs {
+        let rates = try await BudgetSQL.rates(tx, provider: grant.provider, helpType: grant.helpType, unit: grant.unit)
+        return PricingInputs(terms: terms(grant, rates: rates), residence: residence)
+    }
+
+    static func checkName(_ text: String, field: String, maximum: Int = 100) throws(ServiceError) {
+        guard (1...maximum).contains(text.count) else { throw .invalid(field: field, reason: "1 to \(maximum) characters") }
+        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw .invalid(field: field, reason: "control characters are not allowed")
+        }
+    }
+
+    func requireYear(_ tx: TenantTransaction, _ year: Int) async throws {
+        guard try await tx.query("SELECT 1 FROM fiscal_year WHERE year = $1", [year]).count > 0 else {
+            throw ServiceError.notFound("fiscal year \(year)")
+        }
+    }
+
+    func requireSocialSpace(_ tx: TenantTransaction, _ code: SocialSpaceCode) async throws {
+        guard try await tx.query("SELECT 1 FROM social_space WHERE code = $1", [code.rawValue]).count > 0 else {
+            throw ServiceError.notFound("Sozialraum \(code)")
+        }
+    }
+
+    func requireHelpType(_ tx: TenantTransaction, _ code: String) async throws {
+        guard try await tx.query("SELECT 1 FROM help_type WHERE code = $1", [code]).count > 0 else {
+            throw ServiceError.notFound("help type")
+        }
+    }
+
+    func requireProvider(_ tx: TenantTransaction, _ provider: TenantID) async throws {
+        guard try await tx.query("SELECT 1 FROM tenant WHERE id = $1 AND kind = 'provider'", [provider.uuid]).count > 0 else {
+            throw ServiceError.notFound("provider")
+        }
+    }
+
+    func requireCase(_ tx: TenantTransaction, key: String) async throws -> UUID {
+        guard CaseKey(key) != nil,
+            let row = try await tx.query("SELECT id FROM case_file WHERE case_key = $1", [key]).first
+        else { throw ServiceError.notFound("case") }
+        return try row.decode(0, as: UUID.self)
+    }
+}

@@ -1,0 +1,103 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import PostgresClient
+import SozialraumDomain
+
+/// What a person at the admin socket may do.
+public enum Role: String, Sendable, CaseIterable {
+    /// County IT: operations, no budget data.
+    case `operator`
+    /// County accountant or controller: sets budgets, grants, closes periods.
+    case county
+    /// A Träger's accountant: its own deliveries, expenses and statements.
+    case provider
+    /// Read-only, county-wide.
+    case auditor
+}
+
+/// Who is asking: the tenant the request acts for, the role, a name for the audit trail and the
+/// request id that ties logs, audit and reply together.
+public struct Caller: Sendable {
+    public var tenant: TenantID
+    public var role: Role
+    public var name: String
+    public var requestID: String?
+
+    public init(tenant: TenantID, role: Role, name: String, requestID: String? = nil) {
+        self.tenant = tenant
+        self.role = role
+        self.name = name
+        self.requestID = requestID
+    }
+}
+
+/// Why a use case refused. `description` is safe to show to the caller: it names the field and the
+/// reason, never another tenant's data. An id of another tenant is reported like an unknown id.
+public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
+    case forbidden(String)
+    case notFound(String)
+    case invalid(field: String, reason: String)
+    case periodClosed(YearMonth)
+    case duplicate(String)
+    case idempotencyConflict
+    case refusedOverrun(component: BudgetComponent, shortfall: Money)
+    case conflict(String)
+    /// Bulk input with row-level errors; nothing was written.
+    case rejectedRows([RowError])
+
+    public var description: String {
+        switch self {
+        case .forbidden(let what): "not allowed: \(what)"
+        case .notFound(let what): "unknown \(what)"
+        case .invalid(let field, let reason): "invalid \(field): \(reason)"
+        case .periodClosed(let month): "period \(month) is closed"
+        case .duplicate(let what): "already recorded: \(what)"
+        case .idempotencyConflict: "idempotency key already used for a different request"
+        case .refusedOverrun(let component, let shortfall):
+            "refused: \(component.rawValue) funds exhausted (short by \(shortfall))"
+        case .conflict(let reason): "conflict: \(reason)"
+        case .rejectedRows(let rows): "\(rows.count) rows rejected, nothing imported"
+        }
+    }
+}
+
+/// One bad row of a bulk import.
+public struct RowError: Sendable, Equatable, CustomStringConvertible {
+    /// 1-based line number in the file, the header being line 1.
+    public var line: Int
+    public var field: String
+    public var reason: String
+
+    public init(line: Int, field: String, reason: String) {
+        self.line = line
+        self.field = field
+        self.reason = reason
+    }
+
+    public var description: String { "line \(line): \(field): \(reason)" }
+}
+
+extension Caller {
+    func require(_ roles: Role..., for action: String) throws(ServiceError) {
+        guard roles.contains(role) else { throw .forbidden(action) }
+    }
+}
+
+extension ServiceError {
+    /// Maps database refusals that are the caller's fault to clear errors; anything else is rethrown
+    /// as is (the interface layer reports it generically and logs the detail).
+    static func translating<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PostgresError {
+            switch error.sqlState?.rawValue {
+            case "SZ001": throw ServiceError.conflict("the period is closed")
+            case "42501": throw ServiceError.forbidden("this change")
+            default: throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,389 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import PostgresClient
+import SozialraumDomain
+
+// SQL of the budget, the grants and the ledger. Every statement runs inside `Store.withTenant`, so
+// row-level security limits it to the acting tenant; the functions here never set tenant context.
+
+extension Day: PostgresEncodable {
+    public var postgresText: String? { description }
+}
+
+extension YearMonth: PostgresEncodable {
+    /// A month is stored as its first day.
+    public var postgresText: String? { firstDay.description }
+}
+
+extension PostgresRow {
+    /// Decodes a `date` column as a `Day`.
+    public func day(_ column: Int) throws -> Day {
+        let date = try decode(column, as: PostgresDate.self)
+        guard let day = Day(year: date.year, month: date.month, day: date.day) else {
+            throw PostgresError(code: .decodingFailed, serverMessage: "date out of range", operation: "decode")
+        }
+        return day
+    }
+
+    public func optionalDay(_ column: Int) throws -> Day? { isNull(column) ? nil : try day(column) }
+}
+
+/// A grant as stored (Bewilligung).
+public struct GrantRecord: Sendable, Hashable {
+    public var id: UUID
+    public var provider: TenantID
+    public var caseID: UUID
+    public var caseKey: String
+    public var helpType: String
+    public var unit: RateUnit
+    public var volumePerMonth: Quantity
+    public var startsOn: Day
+    public var endsOn: Day
+    public var endedOn: Day?
+    public var outOfAreaReason: String?
+
+    public init(
+        id: UUID, provider: TenantID, caseID: UUID, caseKey: String, helpType: String, unit: RateUnit,
+        volumePerMonth: Quantity, startsOn: Day, endsOn: Day, endedOn: Day?, outOfAreaReason: String?
+    ) {
+        self.id = id
+        self.provider = provider
+        self.caseID = caseID
+        self.caseKey = caseKey
+        self.helpType = helpType
+        self.unit = unit
+        self.volumePerMonth = volumePerMonth
+        self.startsOn = startsOn
+        self.endsOn = endsOn
+        self.endedOn = endedOn
+        self.outOfAreaReason = outOfAreaReason
+    }
+}
+
+/// Residence and grant data needed to price a case's months.
+public struct PricingInputs: Sendable {
+    public var terms: GrantTerms
+    public var residence: ResidenceHistory
+
+    public init(terms: GrantTerms, residence: ResidenceHistory) {
+        self.terms = terms
+        self.residence = residence
+    }
+}
+
+/// A state the schema should make impossible; reported, never crashed on.
+public enum BudgetStoreFailure: Error, Sendable, CustomStringConvertible {
+    case residenceNotVisible
+    public var description: String {
+        switch self {
+        case .residenceNotVisible: "the case's residence is not visible to this tenant"
+        }
+    }
+}
+
+public enum BudgetSQL {
+    // MARK: Reference data
+
+    public static func closedMonths(_ tx: TenantTransaction, from: YearMonth, through: YearMonth) async throws -> Set<YearMonth> {
+        let rows = try await tx.query(
+            "SELECT month FROM period WHERE month BETWEEN $1 AND $2 AND closed_at IS NOT NULL", [from, through])
+        return Set(try rows.map { try $0.day(0).yearMonth })
+    }
+
+    public static func periodExists(_ tx: TenantTransaction, _ month: YearMonth) async throws -> Bool {
+        try await tx.query("SELECT 1 FROM period WHERE month = $1", [month]).count == 1
+    }
+
+    public static func rates(
+        _ tx: TenantTransaction, provider: TenantID, helpType: String, unit: RateUnit
+    ) async throws -> [Rate] {
+        try await tx.query(
+            "SELECT valid_from, amount FROM rate_agreement WHERE tenant_id = $1 AND help_type = $2 AND unit = $3 ORDER BY valid_from",
+            [provider.uuid, helpType, unit.rawValue]
+        ).map { Rate(validFrom: try $0.day(0), amount: Money(cents: try $0.decode(1, as: Int64.self))) }
+    }
+
+    /// Where the case lived, over time. Never empty: a case is opened with its residence.
+    public static func residence(_ tx: TenantTransaction, caseID: UUID) async throws -> ResidenceHistory {
+        let entries = try await tx.query(
+            "SELECT valid_from, social_space FROM residence WHERE case_id = $1 ORDER BY valid_from", [caseID]
+        ).map { row in
+            ResidenceHistory.Entry(from: try row.day(0), socialSpace: SocialSpaceCode(try row.decode(1, as: String.self))!)
+        }
+        guard !entries.isEmpty else { throw BudgetStoreFailure.residenceNotVisible }
+        return ResidenceHistory(entries)
+    }
+
+    // MARK: Grants
+
+    static let grantColumns = """
+        id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason
+        """
+
+    static func grant(from row: PostgresRow) throws -> GrantRecord {
+        GrantRecord(
+            id: try row.decode(0, as: UUID.self), provider: TenantID(try row.decode(1, as: UUID.self)),
+            caseID: try row.decode(2, as: UUID.self), caseKey: try row.decode(3, as: String.self),
+            helpType: try row.decode(4, as: String.self), unit: RateUnit(rawValue: try row.decode(5, as: String.self))!,
+            volumePerMonth: Quantity(hundredths: try row.decode(6, as: Int64.self)), startsOn: try row.day(7),
+            endsOn: try row.day(8), endedOn: try row.optionalDay(9), outOfAreaReason: try row.decode(10, as: String?.self))
+    }
+
+    /// The grant, or nil when it does not exist or belongs to a tenant the caller cannot see.
+    public static func grant(_ tx: TenantTransaction, id: UUID, forUpdate: Bool = false) async throws -> GrantRecord? {
+        try await tx.query(
+            "SELECT \(grantColumns) FROM grant_decision WHERE id = $1\(forUpdate ? " FOR UPDATE" : "")", [id]
+        ).first.map(grant(from:))
+    }
+
+    public static func grants(_ tx: TenantTransaction, caseID: UUID) async throws -> [GrantRecord] {
+        try await tx.query("SELECT \(grantColumns) FROM grant_decision WHERE case_id = $1 ORDER BY starts_on", [caseID])
+            .map(grant(from:))
+    }
+
+    /// Every grant of `provider` overlapping `year`, for bulk pricing.
+    public static func grants(_ tx: TenantTransaction, provider: TenantID, year: Int) async throws -> [GrantRecord] {
+        try await tx.query(
+            """
+            SELECT \(grantColumns) FROM grant_decision
+            WHERE tenant_id = $1 AND starts_on <= make_date($2, 12, 31) AND ends_on >= make_date($2, 1, 1)
+            """, [provider.uuid, year]
+        ).map(grant(from:))
+    }
+
+    /// Rewrites the open commitments of a grant from `fromMonth` on (rule 7): planned cost per month
+    /// and paying Sozialraum (rule 9), for months not yet delivered. Delivered (released) months stay.
+    public static func rewriteCommitments(
+        _ tx: TenantTransaction, grant: GrantRecord, inputs: PricingInputs, fromMonth: YearMonth
+    ) async throws -> [YearMonth: Money] {
+        try await tx.execute(
+            "DELETE FROM commitment WHERE grant_id = $1 AND month >= $2 AND NOT released", [grant.id, fromMonth])
+        let delivered = Set(
+            try await tx.query("SELECT month FROM commitment WHERE grant_id = $1 AND released", [grant.id])
+                .map { try $0.day(0).yearMonth })
+        var written: [YearMonth: Money] = [:]
+        let period = inputs.terms.effectivePeriod
+        guard let lastDay = period.end, lastDay >= period.start else { return written }
+        for month in max(fromMonth, period.start.yearMonth).through(lastDay.yearMonth) where !delivered.contains(month) {
+            guard let days = period.clipped(to: month), let cost = try inputs.terms.plannedCost(in: month) else { continue }
+            written[month] = cost
+            for part in split(cost, first: days.first, last: days.last, residence: inputs.residence) {
+                try await tx.execute(
+                    """
+                    INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount) VALUES ($1, $2, $3, $4, $5)
+                    ON CONFLICT (grant_id, month, social_space) DO UPDATE SET amount = commitment.amount + EXCLUDED.amount
+                    """, [grant.provider.uuid, grant.id, month, part.socialSpace.rawValue, part.amount.cents])
+            }
+        }
+        return written
+    }
+
+    /// Splits a month's cost over the Sozialräume the case lived in on those days (rule 9), by days.
+    /// Days before the first residence entry count for the first one.
+    public static func split(
+        _ cost: Money, first: Day, last: Day, residence: ResidenceHistory
+    ) -> [(socialSpace: SocialSpaceCode, amount: Money)] {
+        let parts = residence.split(first: first, last: last)
+        let fallback = residence.entries.first!.socialSpace
+        let amounts = cost.split(weights: parts.map { Int64($0.last.ordinal - $0.first.ordinal + 1) })
+        var merged: [(SocialSpaceCode, Money)] = []
+        for (part, amount) in zip(parts, amounts) {
+            let space = part.socialSpace ?? fallback
+            if let index = merged.firstIndex(where: { $0.0 == space }) {
+                merged[index].1 = Money(cents: merged[index].1.cents + amount.cents)
+            } else {
+                merged.append((space, amount))
+            }
+        }
+        return merged
+    }
+
+    // MARK: Idempotency (rule 10)
+
+    public enum IdempotencyOutcome: Sendable, Equatable {
+        /// First use: do the work, then `remember` the result.
+        case fresh
+        /// Same key, same content: the first result.
+        case replay(String)
+        /// Same key, other content.
+        case conflict
+    }
+
+    /// Serialises requests with the same key (transaction-level advisory lock) and looks the key up.
+    public static func claim(_ tx: TenantTransaction, key: IdempotencyKey, content: String) async throws -> IdempotencyOutcome {
+        try await tx.query(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))", [tx.tenant.description, key.rawValue])
+        let rows = try await tx.query(
+            "SELECT fingerprint = sha256(convert_to($2, 'UTF8')), result FROM idempotency WHERE tenant_id = $3 AND key = $1",
+            [key.rawValue, content, tx.tenant.uuid])
+        guard let row = rows.first else { return .fresh }
+        return try row.decode(0, as: Bool.self) ? .replay(try row.decode(1, as: String.self)) : .conflict
+    }
+
+    public static func remember(_ tx: TenantTransaction, key: IdempotencyKey, content: String, result: String) async throws {
+        try await tx.execute(
+            "INSERT INTO idempotency (tenant_id, key, fingerprint, result) VALUES ($1, $2, sha256(convert_to($3, 'UTF8')), $4)",
+            [tx.tenant.uuid, key.rawValue, content, result])
+    }
+
+    // MARK: Ledger
+
+    /// One ledger entry to append.
+    public struct NewBooking: Sendable {
+        public var tenant: TenantID
+        public var kind: BookingKind
+        public var bookedMonth: YearMonth
+        public var serviceMonth: YearMonth
+        public var socialSpace: SocialSpaceCode
+        public var component: BudgetComponent
+        public var amount: Money
+        public var grantID: UUID?
+        public var deliveryID: UUID?
+        public var projectID: UUID?
+        public var reverses: Int64?
+        public var corrects: Int64?
+
+        public init(
+            tenant: TenantID, kind: BookingKind, bookedMonth: YearMonth, serviceMonth: YearMonth,
+            socialSpace: SocialSpaceCode, component: BudgetComponent, amount: Money, grantID: UUID? = nil,
+            deliveryID: UUID? = nil, projectID: UUID? = nil, reverses: Int64? = nil, corrects: Int64? = nil
+        ) {
+            self.tenant = tenant
+            self.kind = kind
+            self.bookedMonth = bookedMonth
+            self.serviceMonth = serviceMonth
+            self.socialSpace = socialSpace
+            self.component = component
+            self.amount = amount
+            self.grantID = grantID
+            self.deliveryID = deliveryID
+            self.projectID = projectID
+            self.reverses = reverses
+            self.corrects = corrects
+        }
+    }
+
+    @discardableResult
+    public static func book(_ tx: TenantTransaction, _ booking: NewBooking, actor: String, requestID: String?) async throws -> Int64 {
+        try await tx.query(
+            """
+            INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount,
+                                 grant_id, delivery_id, project_id, reverses, corrects, actor, request_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id
+            """,
+            [
+                booking.tenant.uuid, booking.kind.rawValue, booking.bookedMonth, booking.serviceMonth,
+                booking.socialSpace.rawValue, booking.component.rawValue, booking.amount.cents, booking.grantID,
+                booking.deliveryID, booking.projectID, booking.reverses, booking.corrects, actor, requestID,
+            ]
+        ).single().decode(0, as: Int64.self)
+    }
+
+    /// A booking as stored.
+    public struct BookingRecord: Sendable, Hashable {
+        public var id: Int64
+        public var tenant: TenantID
+        public var kind: BookingKind
+        public var bookedMonth: YearMonth
+        public var serviceMonth: YearMonth
+        public var socialSpace: SocialSpaceCode
+        public var component: BudgetComponent
+        public var amount: Money
+        public var grantID: UUID?
+        public var deliveryID: UUID?
+        public var projectID: UUID?
+        public var reverses: Int64?
+        public var corrects: Int64?
+    }
+
+    public static func booking(_ tx: TenantTransaction, id: Int64) async throws -> BookingRecord? {
+        try await tx.query(
+            """
+            SELECT id, tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id,
+                   delivery_id, project_id, reverses, corrects
+            FROM booking WHERE id = $1
+            """, [id]
+        ).first.map { row in
+            BookingRecord(
+                id: try row.decode(0, as: Int64.self), tenant: TenantID(try row.decode(1, as: UUID.self)),
+                kind: BookingKind(rawValue: try row.decode(2, as: String.self))!, bookedMonth: try row.day(3).yearMonth,
+                serviceMonth: try row.day(4).yearMonth, socialSpace: SocialSpaceCode(try row.decode(5, as: String.self))!,
+                component: BudgetComponent(rawValue: try row.decode(6, as: String.self))!,
+                amount: Money(cents: try row.decode(7, as: Int64.self)), grantID: try row.decode(8, as: UUID?.self),
+                deliveryID: try row.decode(9, as: UUID?.self), projectID: try row.decode(10, as: UUID?.self),
+                reverses: try row.decode(11, as: Int64?.self), corrects: try row.decode(12, as: Int64?.self))
+        }
+    }
+
+    public static func isReversed(_ tx: TenantTransaction, bookingID: Int64) async throws -> Bool {
+        try await tx.query("SELECT 1 FROM booking WHERE reverses = $1", [bookingID]).count > 0
+    }
+
+    // MARK: Audit trail
+
+    /// Records who did what, for which tenant, with which result. Never payloads.
+    public static func audit(
+        _ tx: TenantTransaction, tenant: TenantID, actor: String, action: String, objectKind: String?, objectID: String?,
+        result: String, requestID: String?
+    ) async throws {
+        try await tx.execute(
+            """
+            INSERT INTO audit_event (tenant_id, actor, action, object_kind, object_id, result, request_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            """, [tenant.uuid, actor, action, objectKind, objectID, result, requestID])
+    }
+
+    // MARK: Funds (rule 3)
+
+    /// The money of each component of one Sozialraum and year, as far as the acting tenant may see it.
+    public static func lineFunds(
+        _ tx: TenantTransaction, socialSpace: SocialSpaceCode, year: Int
+    ) async throws -> [BudgetComponent: LineFunds] {
+        let rows = try await tx.query(
+            """
+            WITH lines AS (SELECT unnest(ARRAY['case', 'milieu', 'structure']) AS component)
+            SELECT l.component,
+                   coalesce((SELECT a.amount FROM appropriation a
+                             WHERE a.year = $2 AND a.social_space = $1 AND a.component = l.component), 0),
+                   coalesce((SELECT c.amount FROM carry_forward c
+                             WHERE c.year = $2 AND c.social_space = $1 AND c.component = l.component), 0),
+                   CASE WHEN l.component = 'case' THEN
+                       coalesce((SELECT sum(m.amount) FROM commitment m
+                                 WHERE m.social_space = $1 AND NOT m.released
+                                   AND m.month BETWEEN make_date($2, 1, 1) AND make_date($2, 12, 1)), 0)
+                   ELSE 0 END,
+                   coalesce((SELECT sum(t.amount) FROM ledger_total t
+                             WHERE t.social_space = $1 AND t.component = l.component
+                               AND t.service_month BETWEEN make_date($2, 1, 1) AND make_date($2, 12, 1)
+                               AND t.kind IN ('delivery', 'project_expense')), 0)
+            FROM lines l
+            """, [socialSpace.rawValue, year])
+        var result: [BudgetComponent: LineFunds] = [:]
+        for row in rows {
+            let component = BudgetComponent(rawValue: try row.decode(0, as: String.self))!
+            result[component] = LineFunds(
+                appropriation: Money(cents: try row.decode(1, as: Int64.self)),
+                carryIn: Money(cents: try row.decode(2, as: Int64.self)),
+                commitments: Money(cents: try row.decode(3, as: PostgresNumeric.self).scaledInteger(scale: 0)),
+                actuals: Money(cents: try row.decode(4, as: PostgresNumeric.self).scaledInteger(scale: 0)))
+        }
+        return result
+    }
+
+    public static func coverPools(_ tx: TenantTransaction, year: Int) async throws -> CoverPools {
+        let rows = try await tx.query("SELECT pool, component FROM cover_pool_member WHERE year = $1", [year])
+        var pools: [Int: Set<BudgetComponent>] = [:]
+        for row in rows {
+            pools[try row.decode(0, as: Int.self), default: []].insert(BudgetComponent(rawValue: try row.decode(1, as: String.self))!)
+        }
+        return CoverPools(pools.keys.sorted().compactMap { pools[$0] }.filter { $0.count >= 2 }) ?? .standard
+    }
+
+    public static func overrunPolicy(_ tx: TenantTransaction, year: Int) async throws -> OverrunPolicy? {
+        try await tx.query("SELECT overrun_policy FROM fiscal_year WHERE year = $1", [year]).first
+            .map { OverrunPolicy(rawValue: try $0.decode(0, as: String.self))! }
+    }
+}

@@ -1,0 +1,373 @@
+import Foundation
+import PostgresClient
+import SozialraumDomain
+import SozialraumServices
+import SozialraumStore
+import SozialraumTestSupport
+import Testing
+
+@Suite struct GrantAndDeliveryTests {
+    let march = YearMonth(iso: "2026-03")!
+
+    @Test func aGrantCommitsItsPlannedCostForTheYear() async throws {
+        let world = try await BudgetWorld.make()
+        let before = try await world.funds(world.nord)
+        _ = try await world.grantedCase()
+        let after = try await world.funds(world.nord)
+        #expect(after.line(.case).funds.commitments.cents - before.line(.case).funds.commitments.cents == 12 * 600_00)
+        #expect(after.line(.case).funds.available == Money(cents: 100_000_00 - 12 * 600_00))
+        #expect(after.line(.milieu).funds.commitments == .zero)
+    }
+
+    @Test func aDeliveryTurnsItsMonthsCommitmentIntoAnActual() async throws {
+        let world = try await BudgetWorld.make()
+        let grant = try await world.grantedCase()
+        let outcome = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-0001"))
+        #expect(outcome.cost == Money(cents: 480_00))
+        #expect(outcome.excess == .zero)
+        let funds = try await world.funds(world.nord)
+        #expect(funds.line(.case).funds.actuals == Money(cents: 480_00))
+        #expect(funds.line(.case).funds.commitments == Money(cents: 11 * 600_00))
+    }
+
+    @Test func aGrantIsNeverRefusedForLackOfMoneyButTheOverrunIsFlagged() async throws {
+        let world = try await BudgetWorld.make(policy: .refuse)
+        try await world.service.openCase(world.county, key: "VER-2026-0002", socialSpace: world.nord, from: Day(iso: "2026-01-01")!)
+        // §34 residential, 31 days a month at 200.00: 74,400.00 for the year. Twice exceeds case + milieu.
+        let first = try await world.service.grant(
+            world.county,
+            .init(caseKey: "VER-2026-0002", provider: world.alpha.tenant, helpType: "34", unit: .day, volumePerMonth: Quantity(hundredths: 31_00),
+                  startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!),
+            idempotencyKey: world.key("grant-0002-a"))
+        #expect(first.overruns.isEmpty)
+        try await world.service.openCase(world.county, key: "VER-2026-0003", socialSpace: world.nord, from: Day(iso: "2026-01-01")!)
+        let second = try await world.service.grant(
+            world.county,
+            .init(caseKey: "VER-2026-0003", provider: world.alpha.tenant, helpType: "34", unit: .day, volumePerMonth: Quantity(hundredths: 31_00),
+                  startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!),
+            idempotencyKey: world.key("grant-0003-a"))
+        let committed = first.committed[2026]!.cents + second.committed[2026]!.cents
+        #expect(second.overruns["2026/nord"] == Money(cents: committed - 120_000_00))
+        let funds = try await world.funds(world.nord)
+        #expect(funds.pool(of: .case).overrun.cents > 0)
+        #expect(funds.transfers.first?.from == .milieu)
+    }
+
+    @Test func deliveriesAboveTheGrantBecomeAFindingThatBlocksTheMonthsClose() async throws {
+        let world = try await BudgetWorld.make()
+        let grant = try await world.grantedCase()
+        let outcome = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 12_50), idempotencyKey: world.key("delivery-over"))
+        #expect(outcome.excess == Quantity(hundredths: 2_50))
+        #expect(outcome.cost == Money(cents: 600_00))
+        #expect(try await world.count("finding") == 1)
+
+        let refused = await #expect(throws: ServiceError.self) { try await world.service.closeMonth(world.county, month: march) }
+        #expect(refused?.description.contains("open findings") == true)
+        try await world.service.closeMonth(world.county, month: march, forceReason: "Prüfung im April")
+        let closed = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
+            try await tx.query("SELECT forced_reason FROM period WHERE month = '2026-03-01'").single().decode(0, as: String?.self)
+        }
+        #expect(closed == "Prüfung im April")
+    }
+
+    @Test func anAcceptedFindingIsPaidAndARejectedOneIsNot() async throws {
+        let world = try await BudgetWorld.make()
+        let grant = try await world.grantedCase()
+        _ = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 12_00), idempotencyKey: world.key("delivery-over"))
+        let finding = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
+            try await tx.query("SELECT id FROM finding").single().decode(0, as: UUID.self)
+        }
+        let refused = await #expect(throws: ServiceError.self) {
+            try await world.service.resolveFinding(world.alpha, findingID: finding, accept: true, reason: "ok")
+        }
+        #expect(refused == .forbidden("resolving findings"))
+        try await world.service.resolveFinding(world.county, findingID: finding, accept: true, reason: "Krisenwoche, mit ASD abgestimmt")
+        #expect(try await world.funds(world.nord).line(.case).funds.actuals == Money(cents: 720_00))
+        let again = await #expect(throws: ServiceError.self) {
+            try await world.service.resolveFinding(world.county, findingID: finding, accept: false, reason: "doch nicht")
+        }
+        #expect(again == .duplicate("finding already resolved"))
+    }
+
+    @Test func fromAMoveOnTheNewSozialraumCarriesTheCommitments() async throws {
+        let world = try await BudgetWorld.make()
+        _ = try await world.grantedCase()
+        try await world.service.recordMove(world.county, key: "VER-2026-0001", to: world.sued, on: Day(iso: "2026-07-01")!)
+        #expect(try await world.funds(world.nord).line(.case).funds.commitments == Money(cents: 6 * 600_00))
+        #expect(try await world.funds(world.sued).line(.case).funds.commitments == Money(cents: 6 * 600_00))
+    }
+
+    @Test func anEarlyEndReleasesTheRestOfTheCommitment() async throws {
+        let world = try await BudgetWorld.make()
+        let grant = try await world.grantedCase()
+        try await world.service.endGrant(world.county, grantID: grant, on: Day(iso: "2026-04-30")!)
+        #expect(try await world.funds(world.nord).line(.case).funds.commitments == Money(cents: 4 * 600_00))
+    }
+
+    @Test func aProviderServingOutsideItsSozialraumMustGiveAReason() async throws {
+        let world = try await BudgetWorld.make()
+        try await world.service.openCase(world.county, key: "VER-2026-0009", socialSpace: world.sued, from: Day(iso: "2026-01-01")!)
+        var request = BudgetService.GrantRequest(
+            caseKey: "VER-2026-0009", provider: world.alpha.tenant, helpType: "31", unit: .hour, volumePerMonth: Quantity(hundredths: 5_00),
+            startsOn: Day(iso: "2026-02-01")!, endsOn: Day(iso: "2026-06-30")!)
+        let before = try await world.snapshot()
+        let error = await #expect(throws: ServiceError.self) {
+            try await world.service.grant(world.county, request, idempotencyKey: world.key("grant-0009-a"))
+        }
+        guard case .invalid(field: "reason", _) = error else { Issue.record("unexpected \(String(describing: error))"); return }
+        #expect(try await world.snapshot() == before)
+        request.outOfAreaReason = "gewachsene Beziehung zur Familie"
+        let outcome = try await world.service.grant(world.county, request, idempotencyKey: world.key("grant-0009-b"))
+        let reason = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
+            try await tx.query("SELECT out_of_area_reason FROM grant_decision WHERE id = $1", [outcome.grantID]).single().decode(0, as: String?.self)
+        }
+        #expect(reason == "gewachsene Beziehung zur Familie")
+    }
+
+    @Test func milieuSpendingFollowsTheYearsPolicy() async throws {
+        let refusing = try await BudgetWorld.make(policy: .refuse)
+        let project = try await refusing.service.createProject(
+            refusing.county, provider: refusing.alpha.tenant, title: "Stadtteilcafé Achim", socialSpace: refusing.nord,
+            component: .milieu, startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!, budget: Money(cents: 5_000_00),
+            volunteers: 12, professionals: 2)
+        let fine = try await refusing.service.bookProjectExpense(
+            refusing.alpha, projectID: project, day: Day(iso: "2026-05-04")!, amount: Money(cents: 1_000_00), idempotencyKey: refusing.key("expense-0001"))
+        #expect(fine.overrun == nil)
+        let before = try await refusing.snapshot()
+        let error = await #expect(throws: ServiceError.self) {
+            try await refusing.service.bookProjectExpense(
+                refusing.alpha, projectID: project, day: Day(iso: "2026-05-05")!, amount: Money(cents: 200_000_00),
+                idempotencyKey: refusing.key("expense-0002"))
+        }
+        guard case .refusedOverrun(.milieu, _) = error else { Issue.record("unexpected \(String(describing: error))"); return }
+        #expect(try await refusing.snapshot() == before)
+    }
+}
+
+@Suite struct LedgerTests {
+    let march = YearMonth(iso: "2026-03")!
+
+    @Test func theSameIdempotencyKeyReturnsTheFirstResultAndBooksOnce() async throws {
+        let world = try await BudgetWorld.make()
+        let grant = try await world.grantedCase()
+        let first = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-retry"))
+        let bookings = try await world.count("booking")
+        let again = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-retry"))
+        #expect(again == first)
+        #expect(try await world.count("booking") == bookings)
+
+        let before = try await world.snapshot()
+        let conflict = await #expect(throws: ServiceError.self) {
+            try await world.service.recordDelivery(
+                world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 9_00), idempotencyKey: world.key("delivery-retry"))
+        }
+        #expect(conflict == .idempotencyConflict)
+        #expect(try await world.snapshot() == before)
+    }
+
+    @Test func concurrentRetriesWithOneKeyBookOnce() async throws {
+        let world = try await BudgetWorld.make()
+        let grant = try await world.grantedCase()
+        let outcomes = try await withThrowingTaskGroup(of: BudgetService.DeliveryOutcome.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    try await world.service.recordDelivery(
+                        world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-race"))
+                }
+            }
+            return try await group.reduce(into: [BudgetService.DeliveryOutcome]()) { $0.append($1) }
+        }
+        #expect(Set(outcomes.map(\.deliveryID)).count == 1)
+        #expect(try await world.count("delivery") == 1)
+    }
+
+    @Test func nothingIsBookedIntoAClosedMonth() async throws {
+        let world = try await BudgetWorld.make()
+        let grant = try await world.grantedCase()
+        try await world.service.closeMonth(world.county, month: march)
+        let before = try await world.snapshot()
+        let error = await #expect(throws: ServiceError.self) {
+            try await world.service.recordDelivery(
+                world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-late"))
+        }
+        #expect(error == .periodClosed(march))
+        #expect(try await world.snapshot() == before)
+    }
+
+    @Test func theDatabaseItselfRefusesABookingIntoAClosedMonth() async throws {
+        let world = try await BudgetWorld.make()
+        try await world.service.closeMonth(world.county, month: march)
+        let error = await #expect(throws: PostgresError.self) {
+            try await world.store.withTenant(world.alpha.tenant) { tx in
+                try await BudgetSQL.book(
+                    tx, .init(tenant: world.alpha.tenant, kind: .instalment, bookedMonth: march, serviceMonth: march,
+                              socialSpace: world.nord, component: .case, amount: Money(cents: 1)),
+                    actor: "test", requestID: nil)
+            }
+        }
+        #expect(error?.sqlState?.rawValue == "SZ001")
+    }
+
+    @Test func aLateCorrectionGoesIntoTheCurrentMonthAndRefersToTheOriginal() async throws {
+        let world = try await BudgetWorld.make()
+        let grant = try await world.grantedCase()
+        _ = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-0001"))
+        try await world.service.closeMonth(world.county, month: march)
+        let original = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
+            try await tx.query("SELECT id FROM booking WHERE kind = 'delivery'").single().decode(0, as: Int64.self)
+        }
+        let reversal = try await world.service.reverse(world.alpha, bookingID: original, idempotencyKey: world.key("reverse-0001"))
+        let stored = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
+            try await BudgetSQL.booking(tx, id: reversal.bookingID)
+        }
+        #expect(stored?.bookedMonth == YearMonth(iso: "2026-11")!)
+        #expect(stored?.serviceMonth == march)
+        #expect(stored?.reverses == original)
+        #expect(stored?.corrects == original)
+        #expect(stored?.amount == Money(cents: -480_00))
+        #expect(try await world.funds(world.nord).line(.case).funds.actuals == .zero)
+        let twice = await #expect(throws: ServiceError.self) {
+            try await world.service.reverse(world.alpha, bookingID: original, idempotencyKey: world.key("reverse-0002"))
+        }
+        #expect(twice == .duplicate("reversal of booking \(original)"))
+    }
+
+    @Test func theRuntimeRoleCanNeitherUpdateNorDeleteTheLedger() async throws {
+        let world = try await BudgetWorld.make()
+        let grant = try await world.grantedCase()
+        _ = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-0001"))
+        for sql in ["UPDATE booking SET amount = 0", "DELETE FROM booking", "UPDATE delivery SET quantity = 0", "DELETE FROM audit_event",
+                    "UPDATE ledger_total SET amount = 0", "DELETE FROM idempotency"] {
+            for caller in [world.alpha, world.county] {
+                let error = await #expect(throws: PostgresError.self, "\(sql)") {
+                    try await world.store.withTenant(caller.tenant) { tx in try await tx.execute(sql) }
+                }
+                #expect(error?.sqlState == .insufficientPrivilege, "\(sql)")
+            }
+        }
+        #expect(try await world.funds(world.nord).line(.case).funds.actuals == Money(cents: 480_00))
+    }
+
+    @Test func everyWriteLeavesAnAuditEventWithoutCaseKeys() async throws {
+        let world = try await BudgetWorld.make()
+        let grant = try await world.grantedCase()
+        _ = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-0001"))
+        let admin = try await world.database.superuserConnection()
+        let events = try await admin.query(PostgresQuery("SELECT action, actor, coalesce(object_id, '') FROM audit_event ORDER BY id"))
+        let actions = try events.map { try $0.decode(0, as: String.self) }
+        #expect(actions.contains("grant.create"))
+        #expect(actions.contains("delivery.record"))
+        #expect(try events.allSatisfy { try !$0.decode(2, as: String.self).contains("VER-2026") })
+    }
+}
+
+@Suite struct BadInputTests {
+    let march = YearMonth(iso: "2026-03")!
+
+    @Test func anotherProvidersGrantIsIndistinguishableFromAnUnknownOne() async throws {
+        let world = try await BudgetWorld.make()
+        let grant = try await world.grantedCase()
+        let before = try await world.snapshot()
+        let foreign = await #expect(throws: ServiceError.self) {
+            try await world.service.recordDelivery(
+                world.beta, grantID: grant, month: march, quantity: Quantity(hundredths: 1_00), idempotencyKey: world.key("beta-0001"))
+        }
+        let unknown = await #expect(throws: ServiceError.self) {
+            try await world.service.recordDelivery(
+                world.beta, grantID: UUID(), month: march, quantity: Quantity(hundredths: 1_00), idempotencyKey: world.key("beta-0002"))
+        }
+        #expect(foreign == .notFound("grant"))
+        #expect(foreign == unknown)
+        #expect(try await world.snapshot() == before)
+    }
+
+    @Test func aSecondDeliveryForTheSameGrantAndMonthIsRefused() async throws {
+        let world = try await BudgetWorld.make()
+        let grant = try await world.grantedCase()
+        _ = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-0001"))
+        let before = try await world.snapshot()
+        let error = await #expect(throws: ServiceError.self) {
+            try await world.service.recordDelivery(
+                world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 2_00), idempotencyKey: world.key("delivery-0002"))
+        }
+        #expect(error == .duplicate("delivery for this grant and month"))
+        #expect(try await world.snapshot() == before)
+    }
+
+    @Test func aDeliveryOutsideTheGrantOrTheYearIsRefused() async throws {
+        let world = try await BudgetWorld.make()
+        let grant = try await world.grantedCase()
+        let before = try await world.snapshot()
+        for month in ["2025-12", "2027-01"] {
+            let error = await #expect(throws: ServiceError.self) {
+                try await world.service.recordDelivery(
+                    world.alpha, grantID: grant, month: YearMonth(iso: month)!, quantity: Quantity(hundredths: 1_00),
+                    idempotencyKey: world.key("delivery-\(month)"))
+            }
+            #expect(error == .invalid(field: "month", reason: "outside the grant period"))
+        }
+        #expect(try await world.snapshot() == before)
+    }
+
+    @Test func providersCannotDoTheCountysWork() async throws {
+        let world = try await BudgetWorld.make()
+        let before = try await world.snapshot()
+        await #expect(throws: ServiceError.forbidden("granting help")) {
+            try await world.service.grant(
+                world.alpha,
+                .init(caseKey: "VER-2026-0001", provider: world.alpha.tenant, helpType: "31", unit: .hour, volumePerMonth: Quantity(hundredths: 1_00),
+                      startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-01-31")!),
+                idempotencyKey: world.key("grant-self"))
+        }
+        await #expect(throws: ServiceError.forbidden("closing periods")) { try await world.service.closeMonth(world.alpha, month: march) }
+        await #expect(throws: ServiceError.forbidden("setting appropriations")) {
+            try await world.service.setAppropriation(world.alpha, line: BudgetLine(year: 2026, socialSpace: world.nord, component: .case), amount: Money(cents: 1))
+        }
+        await #expect(throws: ServiceError.forbidden("recording deliveries")) {
+            try await world.service.recordDelivery(world.auditor, grantID: UUID(), month: march, quantity: .zero, idempotencyKey: world.key("audit-0001"))
+        }
+        #expect(try await world.snapshot() == before)
+    }
+
+    @Test func personalDataCannotPassAsACaseKey() async throws {
+        let world = try await BudgetWorld.make()
+        for key in ["Max Mustermann", "MUELLER", "mueller-1"] {
+            await #expect(throws: ServiceError.self) {
+                try await world.service.openCase(world.county, key: key, socialSpace: world.nord, from: Day(iso: "2026-01-01")!)
+            }
+        }
+        #expect(try await world.count("case_file") == 0)
+    }
+
+    @Test func unknownReferencesAreNamed() async throws {
+        let world = try await BudgetWorld.make()
+        await #expect(throws: ServiceError.notFound("Sozialraum nowhere")) {
+            try await world.service.openCase(world.county, key: "VER-2026-0100", socialSpace: SocialSpaceCode("nowhere")!, from: Day(iso: "2026-01-01")!)
+        }
+        await #expect(throws: ServiceError.notFound("fiscal year 2031")) {
+            try await world.service.setAppropriation(world.county, line: BudgetLine(year: 2031, socialSpace: world.nord, component: .case), amount: Money(cents: 1))
+        }
+        await #expect(throws: ServiceError.notFound("case")) {
+            try await world.service.recordMove(world.county, key: "VER-0000-0000", to: world.sued, on: Day(iso: "2026-01-01")!)
+        }
+        await #expect(throws: ServiceError.invalid(field: "amount", reason: "must not be negative")) {
+            try await world.service.setAppropriation(world.county, line: BudgetLine(year: 2026, socialSpace: world.nord, component: .case), amount: Money(cents: -1))
+        }
+    }
+
+    @Test func aProviderSeesOnlyBudgetsOfSozialraeumeItServes() async throws {
+        let world = try await BudgetWorld.make()
+        let own = try await world.funds(world.nord, as: world.alpha)
+        #expect(own.line(.case).funds.appropriation == Money(cents: 100_000_00))
+        await #expect(throws: ServiceError.notFound("budget")) { try await world.funds(world.sued, as: world.alpha) }
+    }
+}
