@@ -1,0 +1,300 @@
+import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import PostgresClient
+import SozialraumDomain
+import SozialraumStore
+
+/// Bulk import of a month's deliveries (Leistungsnachweise) from CSV: all or nothing.
+///
+/// The file has a header `grant_id,month,quantity` (or the same with `;`, then quantities use a
+/// decimal comma, as German spreadsheets write them). Every line is checked first, against the
+/// file and against the database; if anything is wrong, the caller gets every bad line with field
+/// and reason and nothing is written. Otherwise deliveries, their ledger bookings, released
+/// commitments and findings are streamed with COPY into temporary tables and inserted from there,
+/// in one transaction.
+public struct DeliveryImport: Sendable {
+    /// The most lines one file may have (a year of a large provider at 100 × Verden's size).
+    public static let maximumRows = 2_000_000
+    /// The longest line accepted, in bytes.
+    public static let maximumLineBytes = 200
+    /// The most row errors reported; the count says how many there were in all.
+    public static let maximumReportedErrors = 1000
+
+    public struct Row: Sendable, Hashable {
+        public var line: Int
+        public var grantID: UUID
+        public var month: YearMonth
+        public var quantity: Quantity
+    }
+
+    public struct Outcome: Sendable, Equatable {
+        public var deliveries: Int
+        public var bookings: Int
+        public var findings: Int
+        public var total: Money
+    }
+
+    /// Parses the file. Returns the rows, or every line error (at most `maximumReportedErrors`).
+    public static func parse(_ csv: String) -> Result<[Row], ServiceError> {
+        var rows: [Row] = []
+        var errors: [RowError] = []
+        var errorCount = 0
+        func fail(_ line: Int, _ field: String, _ reason: String) {
+            errorCount += 1
+            if errors.count < maximumReportedErrors { errors.append(RowError(line: line, field: field, reason: reason)) }
+        }
+        // "\r\n" is one Character in Swift, so it is a separator of its own.
+        var lines = csv.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).makeIterator()
+        guard var header = lines.next() else { return .failure(.invalid(field: "file", reason: "empty")) }
+        if header.hasSuffix("\r") { header = header.dropLast() }
+        if header.hasPrefix("\u{FEFF}") { header = header.dropFirst() }
+        let delimiter: Character
+        switch header {
+        case "grant_id,month,quantity": delimiter = ","
+        case "grant_id;month;quantity": delimiter = ";"
+        default: return .failure(.invalid(field: "header", reason: "expected grant_id,month,quantity"))
+        }
+        var seen: [String: Int] = [:]
+        var number = 1
+        while var text = lines.next() {
+            number += 1
+            if text.hasSuffix("\r") { text = text.dropLast() }
+            if text.isEmpty { continue }
+            guard number - 1 <= maximumRows else {
+                return .failure(.invalid(field: "file", reason: "more than \(maximumRows) lines"))
+            }
+            guard text.utf8.count <= maximumLineBytes else { fail(number, "line", "longer than \(maximumLineBytes) bytes"); continue }
+            let fields = text.split(separator: delimiter, omittingEmptySubsequences: false)
+            guard fields.count == 3 else { fail(number, "line", "expected 3 fields, found \(fields.count)"); continue }
+            guard let grant = UUID(uuidString: String(fields[0])) else { fail(number, "grant_id", "not a grant id"); continue }
+            guard let month = YearMonth(iso: fields[1]) else { fail(number, "month", "not a month (expected YYYY-MM)"); continue }
+            let quantity: Quantity
+            do { quantity = try Quantity(parsing: String(fields[2]), decimalComma: delimiter == ";") } catch {
+                fail(number, "quantity", error.description)
+                continue
+            }
+            let key = "\(grant)|\(month)"
+            if let first = seen[key] { fail(number, "month", "second delivery for this grant and month (first on line \(first))"); continue }
+            seen[key] = number
+            rows.append(Row(line: number, grantID: grant, month: month, quantity: quantity))
+        }
+        if errorCount > 0 { return .failure(.rejectedRows(errors)) }
+        guard !rows.isEmpty else { return .failure(.invalid(field: "file", reason: "no deliveries")) }
+        return .success(rows)
+    }
+}
+
+extension BudgetService {
+    /// Imports deliveries from CSV for the calling provider (see `DeliveryImport`), all or nothing.
+    public func importDeliveries(_ caller: Caller, csv: String, idempotencyKey: IdempotencyKey) async throws -> DeliveryImport.Outcome {
+        try caller.require(.provider, for: "importing deliveries")
+        let rows = try DeliveryImport.parse(csv).get()
+        // The fingerprint of the whole file: a retried upload of the same file returns the first result.
+        let fingerprint = SHA256.hash(data: Array(csv.utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        let content = "import|\(fingerprint)"
+        return try await ServiceError.translating {
+            try await store.withTenant(caller.tenant) { tx in
+                switch try await BudgetSQL.claim(tx, key: idempotencyKey, content: content) {
+                case .replay(let result): return try Self.decodeOutcome(result)
+                case .conflict: throw ServiceError.idempotencyConflict
+                case .fresh: break
+                }
+                let outcome = try await importChecked(tx, caller: caller, rows: rows)
+                try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: Self.encodeOutcome(outcome))
+                try await BudgetSQL.audit(
+                    tx, tenant: caller.tenant, actor: caller.name, action: "delivery.import", objectKind: "deliveries",
+                    objectID: String(outcome.deliveries), result: "ok", requestID: caller.requestID)
+                return outcome
+            }
+        }
+    }
+
+    static func encodeOutcome(_ outcome: DeliveryImport.Outcome) -> String {
+        "\(outcome.deliveries) \(outcome.bookings) \(outcome.findings) \(outcome.total.cents)"
+    }
+
+    static func decodeOutcome(_ text: String) throws -> DeliveryImport.Outcome {
+        let parts = text.split(separator: " ").compactMap { Int64($0) }
+        guard parts.count == 4 else { throw ServiceError.conflict("stored result unreadable") }
+        return DeliveryImport.Outcome(deliveries: Int(parts[0]), bookings: Int(parts[1]), findings: Int(parts[2]), total: Money(cents: parts[3]))
+    }
+
+    private struct Priced {
+        var row: DeliveryImport.Row
+        var grant: GrantRecord
+        var payable: Quantity
+        var excess: Quantity
+        var cost: Money
+        var excessCost: Money
+        var parts: [(socialSpace: SocialSpaceCode, amount: Money)]
+    }
+
+    private func importChecked(_ tx: TenantTransaction, caller: Caller, rows: [DeliveryImport.Row]) async throws -> DeliveryImport.Outcome {
+        let provider = caller.tenant
+        let years = Set(rows.map(\.month.year))
+        var grants: [UUID: GrantRecord] = [:]
+        for year in years {
+            for grant in try await BudgetSQL.grants(tx, provider: provider, year: year) { grants[grant.id] = grant }
+        }
+        var rates: [String: [Rate]] = [:]
+        for row in try await tx.query(
+            "SELECT help_type, unit, valid_from, amount FROM rate_agreement WHERE tenant_id = $1 ORDER BY valid_from", [provider.uuid])
+        {
+            rates["\(try row.decode(0, as: String.self))|\(try row.decode(1, as: String.self))", default: []]
+                .append(Rate(validFrom: try row.day(2), amount: Money(cents: try row.decode(3, as: Int64.self))))
+        }
+        var residences: [UUID: [ResidenceHistory.Entry]] = [:]
+        for row in try await tx.query(
+            "SELECT r.case_id, r.valid_from, r.social_space FROM residence r ORDER BY r.case_id, r.valid_from")
+        {
+            residences[try row.decode(0, as: UUID.self), default: []]
+                .append(.init(from: try row.day(1), socialSpace: SocialSpaceCode(try row.decode(2, as: String.self))!))
+        }
+        let months = rows.map(\.month)
+        let first = months.min()!, last = months.max()!
+        let periods = Set(try await tx.query("SELECT month FROM period WHERE month BETWEEN $1 AND $2", [first, last]).map { try $0.day(0).yearMonth })
+        let closed = try await BudgetSQL.closedMonths(tx, from: first, through: last)
+        var existing = Set<String>()
+        for row in try await tx.query(
+            "SELECT grant_id, month FROM delivery WHERE tenant_id = $1 AND month BETWEEN $2 AND $3", [provider.uuid, first, last])
+        {
+            existing.insert("\(try row.decode(0, as: UUID.self))|\(try row.day(1).yearMonth)")
+        }
+
+        var errors: [RowError] = []
+        var errorCount = 0
+        func fail(_ line: Int, _ field: String, _ reason: String) {
+            errorCount += 1
+            if errors.count < DeliveryImport.maximumReportedErrors { errors.append(RowError(line: line, field: field, reason: reason)) }
+        }
+        var priced: [Priced] = []
+        priced.reserveCapacity(rows.count)
+        for row in rows {
+            // Another provider's grant is not among ours: reported like an unknown id.
+            guard let grant = grants[row.grantID] else { fail(row.line, "grant_id", "unknown grant"); continue }
+            let grantRates = rates["\(grant.helpType)|\(grant.unit.rawValue)"] ?? []
+            let terms = terms(grant, rates: grantRates)
+            guard let check = try? DeliveryCheck.check(delivered: row.quantity, month: row.month, terms: terms),
+                let days = terms.effectivePeriod.clipped(to: row.month)
+            else { fail(row.line, "month", "outside the grant period"); continue }
+            guard periods.contains(row.month) else { fail(row.line, "month", "no fiscal period \(row.month)"); continue }
+            guard !closed.contains(row.month) else { fail(row.line, "month", "period \(row.month) is closed"); continue }
+            guard !existing.contains("\(row.grantID)|\(row.month)") else {
+                fail(row.line, "month", "a delivery for this grant and month exists"); continue
+            }
+            guard let entries = residences[grant.caseID], !entries.isEmpty else { fail(row.line, "grant_id", "unknown grant"); continue }
+            let cost: Money
+            let excessCost: Money
+            do {
+                cost = try Pricing.cost(quantity: check.payable, unit: grant.unit, rates: grantRates, first: days.first, last: days.last)
+                excessCost = check.excess.hundredths > 0
+                    ? try Pricing.cost(quantity: check.excess, unit: grant.unit, rates: grantRates, first: days.first, last: days.last) : .zero
+            } catch { fail(row.line, "grant_id", "no rate valid in \(row.month)"); continue }
+            let parts = BudgetSQL.split(cost, first: days.first, last: days.last, residence: ResidenceHistory(entries))
+            priced.append(Priced(row: row, grant: grant, payable: check.payable, excess: check.excess, cost: cost, excessCost: excessCost, parts: parts))
+        }
+        if errorCount > 0 { throw ServiceError.rejectedRows(errors) }
+
+        // Everything checked: write with COPY. Ids are made here so that bookings can name deliveries.
+        let deliveryIDs = priced.map { _ in UUID() }
+        let actor = copyText(caller.name)
+        let request = caller.requestID.map(copyText) ?? "\\N"
+        let tenant = provider.description
+        // COPY is not allowed into tables with row-level security: rows go through temporary tables
+        // (private to this session, dropped at commit) and then INSERT ... SELECT, which the policies check.
+        try await tx.execute(
+            """
+            CREATE TEMPORARY TABLE import_delivery (id uuid, tenant_id uuid, grant_id uuid, month date, quantity bigint,
+                payable bigint, cost bigint) ON COMMIT DROP
+            """)
+        try await tx.execute(
+            """
+            CREATE TEMPORARY TABLE import_booking (tenant_id uuid, kind text, booked_month date, service_month date,
+                social_space text, component text, amount bigint, grant_id uuid, delivery_id uuid, actor text, request_id text)
+                ON COMMIT DROP
+            """)
+        try await tx.copyIn("COPY import_delivery (id, tenant_id, grant_id, month, quantity, payable, cost) FROM STDIN") { writer in
+            for (item, id) in zip(priced, deliveryIDs) {
+                try await writer.write(
+                    "\(id)\t\(tenant)\t\(item.row.grantID)\t\(item.row.month.firstDay)\t\(item.row.quantity.hundredths)\t\(item.payable.hundredths)\t\(item.cost.cents)\n")
+            }
+        }
+        var bookings = 0
+        var total: Int64 = 0
+        try await tx.copyIn(
+            """
+            COPY import_booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id,
+                                 delivery_id, actor, request_id)
+            FROM STDIN
+            """
+        ) { writer in
+            for (item, id) in zip(priced, deliveryIDs) {
+                let month = item.row.month.firstDay
+                for part in item.parts where part.amount.cents != 0 {
+                    bookings += 1
+                    total += part.amount.cents
+                    try await writer.write(
+                        "\(tenant)\tdelivery\t\(month)\t\(month)\t\(part.socialSpace)\tcase\t\(part.amount.cents)\t\(item.row.grantID)\t\(id)\t\(actor)\t\(request)\n")
+                }
+            }
+        }
+        try await tx.execute("INSERT INTO delivery SELECT id, tenant_id, grant_id, month, quantity, payable, cost FROM import_delivery")
+        try await tx.execute(
+            """
+            INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id,
+                                 delivery_id, actor, request_id)
+            SELECT * FROM import_booking
+            """)
+        // Rule 7: release the delivered months' commitments (and mark months that had none).
+        try await tx.execute("CREATE TEMPORARY TABLE delivered_month (grant_id uuid, month date) ON COMMIT DROP")
+        try await tx.copyIn("COPY delivered_month (grant_id, month) FROM STDIN") { writer in
+            for item in priced { try await writer.write("\(item.row.grantID)\t\(item.row.month.firstDay)\n") }
+        }
+        try await tx.execute(
+            "UPDATE commitment c SET released = true FROM delivered_month d WHERE c.grant_id = d.grant_id AND c.month = d.month AND NOT c.released")
+        try await tx.execute(
+            """
+            INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount, released)
+            SELECT g.tenant_id, d.grant_id, d.month, (SELECT r.social_space FROM residence r WHERE r.case_id = g.case_id
+                                                       ORDER BY r.valid_from LIMIT 1), 0, true
+            FROM delivered_month d JOIN grant_decision g ON g.id = d.grant_id
+            WHERE NOT EXISTS (SELECT 1 FROM commitment c WHERE c.grant_id = d.grant_id AND c.month = d.month)
+            """)
+        let excessive = zip(priced, deliveryIDs).filter { $0.0.excess.hundredths > 0 }
+        if !excessive.isEmpty {
+            try await tx.execute(
+                """
+                CREATE TEMPORARY TABLE import_finding (id uuid, tenant_id uuid, kind text, month date, grant_id uuid,
+                    delivery_id uuid, quantity bigint, amount bigint) ON COMMIT DROP
+                """)
+            try await tx.copyIn("COPY import_finding FROM STDIN") { writer in
+                for (item, id) in excessive {
+                    try await writer.write(
+                        "\(UUID())\t\(tenant)\tdelivery_over_grant\t\(item.row.month.firstDay)\t\(item.row.grantID)\t\(id)\t\(item.excess.hundredths)\t\(item.excessCost.cents)\n")
+                }
+            }
+            try await tx.execute(
+                "INSERT INTO finding (id, tenant_id, kind, month, grant_id, delivery_id, quantity, amount) SELECT * FROM import_finding")
+        }
+        return DeliveryImport.Outcome(deliveries: priced.count, bookings: bookings, findings: excessive.count, total: Money(cents: total))
+    }
+}
+
+/// A value for COPY's text format: backslash, tab and line breaks escaped.
+func copyText(_ text: String) -> String {
+    var escaped = ""
+    for character in text {
+        switch character {
+        case "\\": escaped += "\\\\"
+        case "\t": escaped += "\\t"
+        case "\n": escaped += "\\n"
+        case "\r": escaped += "\\r"
+        default: escaped.append(character)
+        }
+    }
+    return escaped
+}
