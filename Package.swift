@@ -93,6 +93,7 @@ let package = Package(
             name: "SozialraumInterfaces",
             dependencies: [
                 "SozialraumServices",
+                "SozialraumDomain",
                 "PostgresClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -78,17 +78,24 @@ public enum EmbeddedSetup {
         return runtime
     }
 
-    /// Demo providers, so a first trial run has something to look at. Only on an embedded cluster
-    /// and only when no provider exists yet; the data is entered like any county user would.
+    /// A demo year (Landkreis Verden, seeded, see `DemoPlan`), so that a first trial run has something to
+    /// look at. Only on an embedded cluster and only when no provider exists yet; the data is entered
+    /// through the services like any county or provider user would.
     static func seedDemoData(county: TenantID, conninfo: String, logger: Logger) async throws {
-        let store = Store(conninfo: conninfo, maxConnections: 1, logger: logger)
+        let store = Store(conninfo: conninfo, maxConnections: 2, logger: logger)
         do {
             let tenants = try await store.visibleTenants(as: county)
             if !tenants.contains(where: { $0.kind == .provider }) {
-                for name in demoProviders {
-                    _ = try await store.registerProvider(name: name, by: county)
-                }
-                logger.info("demo data loaded", metadata: ["providers": "\(demoProviders.count)"])
+                let today = CountyCalendar.today()
+                let plan = DemoPlan(year: today.year, deliveredThrough: today.yearMonth.previous)
+                let service = BudgetService(store: store, logger: logger, today: CountyCalendar.today)
+                let summary = try await DemoLoader(service: service, store: store, logger: logger).load(plan, county: county)
+                logger.info(
+                    "demo data loaded",
+                    metadata: [
+                        "providers": "\(summary.providers)", "cases": "\(summary.cases)", "grants": "\(summary.grants)",
+                        "deliveries": "\(summary.deliveries)", "projects": "\(summary.projects)",
+                    ])
             }
         } catch {
             await store.pool.shutdown()
@@ -97,5 +104,4 @@ public enum EmbeddedSetup {
         await store.pool.shutdown()
     }
 
-    static let demoProviders = ["Demo-Träger Aller-Weser", "Demo-Träger Verden Nord"]
 }

@@ -1,0 +1,305 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Logging
+import SozialraumDomain
+import SozialraumStore
+
+/// SplitMix64: a small, fast generator whose sequence depends on the seed only, so a demo or scale
+/// data set is the same on every machine and every run.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A realistic Landkreis Verden year, planned without I/O: Sozialräume over the 8 municipalities,
+/// providers with rates, about 650 cases (× `scale`) with moves and grants, deliveries, projects with
+/// expenses, instalments. Names of providers are invented; case keys are pseudonyms.
+public struct DemoPlan: Sendable {
+    public struct SocialSpace: Sendable { public var code: SocialSpaceCode; public var name: String; public var municipalities: [(code: SocialSpaceCode, name: String)] }
+    public struct Provider: Sendable { public var name: String; public var home: Int; public var rates: [(helpType: String, unit: RateUnit, amount: Money)] }
+    public struct Case: Sendable {
+        public var key: String
+        public var space: Int
+        public var opened: Day
+        public var move: (day: Day, space: Int)?
+    }
+    public struct Grant: Sendable {
+        public var caseIndex: Int
+        public var provider: Int
+        public var helpType: String
+        public var unit: RateUnit
+        public var volume: Quantity
+        public var start: Day
+        public var end: Day
+        /// Delivered volume per month of the year (absent: not yet delivered).
+        public var deliveries: [(month: YearMonth, quantity: Quantity)]
+    }
+    public struct Project: Sendable {
+        public var provider: Int
+        public var space: Int
+        public var title: String
+        public var component: BudgetComponent
+        public var budget: Money
+        public var volunteers: Int
+        public var professionals: Int
+        public var expenses: [(day: Day, amount: Money)]
+    }
+
+    public let year: Int
+    public let socialSpaces: [SocialSpace]
+    public let providers: [Provider]
+    public let appropriations: [(space: Int, component: BudgetComponent, amount: Money)]
+    public let cases: [Case]
+    public let grants: [Grant]
+    public let projects: [Project]
+    /// Quarterly instalments per provider and its home Sozialraum.
+    public let instalments: [(provider: Int, month: YearMonth, amount: Money)]
+
+    /// The plan for `year`, delivered through `deliveredThrough` (the last month with deliveries).
+    public init(seed: UInt64 = 2005, scale: Int = 1, year: Int = 2026, deliveredThrough: YearMonth) {
+        precondition(scale >= 1)
+        var random = SeededGenerator(seed: seed)
+        self.year = year
+        func code(_ text: String) -> SocialSpaceCode { SocialSpaceCode(text)! }
+        let socialSpaces = [
+            SocialSpace(code: code("achim-oyten"), name: "Achim / Oyten", municipalities: [(code("achim"), "Achim"), (code("oyten"), "Oyten")]),
+            SocialSpace(
+                code: code("verden-mitte"), name: "Verden Mitte",
+                municipalities: [(code("verden"), "Verden (Aller)"), (code("kirchlinteln"), "Kirchlinteln"), (code("langwedel"), "Langwedel")]),
+            SocialSpace(
+                code: code("weser-sued"), name: "Weser Süd",
+                municipalities: [(code("doerverden"), "Dörverden"), (code("thedinghausen"), "SG Thedinghausen"), (code("ottersberg"), "Ottersberg")]),
+        ]
+        let names = [
+            "Jugendhilfe Aller-Weser e.V.", "Familienwerk Achim gGmbH", "Kinder- und Jugendhilfe Verden e.V.",
+            "Lebensräume Weser-Süd gGmbH", "Ambulante Hilfen Oyten e.V.", "Jugendwerk Kirchlinteln gGmbH",
+        ]
+        self.socialSpaces = socialSpaces
+        let providers = names.enumerated().map { index, name in
+            var rates: [(String, RateUnit, Money)] = []
+            for type in ["27.2", "29", "30", "31", "35", "35a", "41", "28", "20"] {
+                rates.append((type, .hour, Money(cents: Int64.random(in: 55_00...72_00, using: &random) / 10 * 10)))
+            }
+            rates.append(("32", .day, Money(cents: Int64.random(in: 120_00...165_00, using: &random))))
+            rates.append(("34", .day, Money(cents: Int64.random(in: 185_00...265_00, using: &random))))
+            rates.append(("33", .flatMonth, Money(cents: Int64.random(in: 900_00...1_250_00, using: &random) / 100 * 100)))
+            return Provider(name: name, home: index % 3, rates: rates)
+        }
+        self.providers = providers
+        let start = Day(year: year, month: 1, day: 1)!
+        let end = Day(year: year, month: 12, day: 31)!
+        // About 650 cases a year (Verden), spread over the Sozialräume by population.
+        let weights = [45, 35, 20]
+        var cases: [Case] = []
+        var grants: [Grant] = []
+        let helpMix: [(String, RateUnit, Int)] = [
+            ("31", .hour, 30), ("30", .hour, 18), ("27.2", .hour, 12), ("35a", .hour, 8), ("29", .hour, 5), ("41", .hour, 5),
+            ("32", .day, 7), ("34", .day, 10), ("33", .flatMonth, 5),
+        ]
+        let totalMix = helpMix.reduce(0) { $0 + $1.2 }
+        for index in 0..<(650 * scale) {
+            let roll = Int.random(in: 0..<100, using: &random)
+            let space = roll < weights[0] ? 0 : roll < weights[0] + weights[1] ? 1 : 2
+            let opened = start.adding(days: Int.random(in: -400...300, using: &random))
+            var move: (Day, Int)?
+            let moveDay = max(opened, start).adding(days: Int.random(in: 30...330, using: &random))
+            if Int.random(in: 0..<100, using: &random) < 8, moveDay <= end {
+                move = (moveDay, (space + Int.random(in: 1...2, using: &random)) % 3)
+            }
+            cases.append(Case(key: "VER-\(year)-\(String(index + 1).leftPadded(to: 6))", space: space, opened: opened, move: move))
+            let grantCount = Int.random(in: 0..<100, using: &random) < 20 ? 2 : 1
+            for _ in 0..<grantCount {
+                var pick = Int.random(in: 0..<totalMix, using: &random)
+                var type = helpMix[0]
+                for entry in helpMix {
+                    if pick < entry.2 { type = entry; break }
+                    pick -= entry.2
+                }
+                // Mostly a provider of the home Sozialraum; sometimes one from elsewhere (rule 9).
+                let local = providers.indices.filter { providers[$0].home == space }
+                let provider = Int.random(in: 0..<100, using: &random) < 90
+                    ? local[Int.random(in: 0..<local.count, using: &random)] : Int.random(in: 0..<providers.count, using: &random)
+                let grantStart = max(start, opened).adding(days: Int.random(in: 0...60, using: &random))
+                guard grantStart <= end else { continue }
+                let grantEnd = min(end, grantStart.adding(days: Int.random(in: 90...540, using: &random)))
+                let volume: Quantity = switch type.1 {
+                case .hour: Quantity(hundredths: Int64.random(in: 4...20, using: &random) * 100)
+                case .day: Quantity(hundredths: Int64.random(in: 18...31, using: &random) * 100)
+                case .flatMonth: Quantity(hundredths: 100)
+                }
+                var deliveries: [(YearMonth, Quantity)] = []
+                let terms = GrantTerms(period: DayRange(start: grantStart, end: grantEnd)!, volumePerMonth: volume, unit: type.1, rates: [])
+                for month in grantStart.yearMonth.through(min(grantEnd.yearMonth, deliveredThrough)) {
+                    guard let granted = terms.grantedVolume(in: month) else { continue }
+                    let roll = Int.random(in: 0..<100, using: &random)
+                    if roll < 2 { continue }  // a missing Leistungsnachweis
+                    var delivered = granted.hundredths * Int64.random(in: 80...100, using: &random) / 100
+                    if roll >= 97 { delivered = granted.hundredths + Int64.random(in: 1...6, using: &random) * 50 }  // over the grant
+                    deliveries.append((month, Quantity(hundredths: min(delivered, Quantity.maximum.hundredths))))
+                }
+                grants.append(Grant(
+                    caseIndex: index, provider: provider, helpType: type.0, unit: type.1, volume: volume, start: grantStart,
+                    end: grantEnd, deliveries: deliveries))
+            }
+        }
+        self.cases = cases
+        self.grants = grants
+        // Projektlandschaft: about 70 projects a year.
+        let topics = ["Stadtteilcafé", "Elterntreff", "Hausaufgabenhilfe", "Jugendtreff", "Sportangebot", "Lernwerkstatt", "Familienfrühstück"]
+        var projects: [Project] = []
+        for index in 0..<(70 * scale) {
+            let space = index % 3
+            let provider = providers.indices.filter { providers[$0].home == space }[index % 2]
+            let component: BudgetComponent = Int.random(in: 0..<100, using: &random) < 60 ? .structure : .milieu
+            let budget = Money(cents: Int64.random(in: 20...150, using: &random) * 100_00)
+            var expenses: [(Day, Money)] = []
+            for month in YearMonth(year: year, month: 1)!.through(deliveredThrough) where Int.random(in: 0..<100, using: &random) < 60 {
+                expenses.append((Day(year: year, month: month.month, day: Int.random(in: 1...28, using: &random))!, Money(cents: budget.cents / 14)))
+            }
+            projects.append(Project(
+                provider: provider, space: space, title: "\(topics[index % topics.count]) \(socialSpaces[space].name) \(index / topics.count + 1)",
+                component: component, budget: budget, volunteers: Int.random(in: 0...25, using: &random),
+                professionals: Int.random(in: 1...4, using: &random), expenses: expenses))
+        }
+        self.projects = projects
+        // Appropriations sized to the plan, with some lines tight so that cover transfers show.
+        var appropriations: [(Int, BudgetComponent, Money)] = []
+        for space in socialSpaces.indices {
+            let share = Int64(weights[space]) * Int64(scale)
+            appropriations.append((space, .case, Money(cents: share * 160_000_00)))
+            appropriations.append((space, .milieu, Money(cents: share * 9_000_00)))
+            appropriations.append((space, .structure, Money(cents: share * 6_000_00)))
+        }
+        self.appropriations = appropriations
+        var instalments: [(Int, YearMonth, Money)] = []
+        for provider in providers.indices {
+            for quarter in [1, 4, 7, 10] where YearMonth(year: year, month: quarter)! <= deliveredThrough {
+                instalments.append((provider, YearMonth(year: year, month: quarter)!, Money(cents: Int64(scale) * 90_000_00)))
+            }
+        }
+        self.instalments = instalments
+    }
+
+    /// Delivery lines in the plan (billing lines of the year).
+    public var deliveryCount: Int { grants.reduce(0) { $0 + $1.deliveries.count } }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}
+
+/// Loads a `DemoPlan` through the services, as the county and the providers would enter it.
+public struct DemoLoader: Sendable {
+    let service: BudgetService
+    let store: Store
+    let logger: Logger
+
+    public init(service: BudgetService, store: Store, logger: Logger) {
+        self.service = service
+        self.store = store
+        self.logger = logger
+    }
+
+    public struct Summary: Sendable, Equatable {
+        public var providers: Int
+        public var cases: Int
+        public var grants: Int
+        public var deliveries: Int
+        public var projects: Int
+    }
+
+    /// Loads the plan; `county` acts for the county. Returns what was loaded.
+    @discardableResult
+    public func load(_ plan: DemoPlan, county: TenantID) async throws -> Summary {
+        let countyCaller = Caller(tenant: county, role: .county, name: "demo")
+        let planStart = Day(year: plan.year - 2, month: 1, day: 1)!
+        for space in plan.socialSpaces {
+            try await service.defineSocialSpace(countyCaller, code: space.code, name: space.name, municipalities: space.municipalities, validFrom: planStart)
+        }
+        try await service.loadHelpTypes(countyCaller)
+        try await service.openYear(countyCaller, year: plan.year, overrunPolicy: .warn)
+        var providerIDs: [TenantID] = []
+        for provider in plan.providers {
+            let id = try await store.registerProvider(name: provider.name, by: county)
+            providerIDs.append(id)
+            try await service.assignProvider(
+                countyCaller, provider: id, socialSpace: plan.socialSpaces[provider.home].code, lead: providerIDs.count <= 3, from: planStart)
+            for rate in provider.rates {
+                try await service.addRate(countyCaller, provider: id, helpType: rate.helpType, unit: rate.unit, validFrom: planStart, amount: rate.amount)
+            }
+        }
+        for entry in plan.appropriations {
+            try await service.setAppropriation(
+                countyCaller, line: BudgetLine(year: plan.year, socialSpace: plan.socialSpaces[entry.space].code, component: entry.component),
+                amount: entry.amount)
+        }
+        for demoCase in plan.cases {
+            try await service.openCase(countyCaller, key: demoCase.key, socialSpace: plan.socialSpaces[demoCase.space].code, from: demoCase.opened)
+        }
+        var grantIDs: [UUID] = []
+        for (index, grant) in plan.grants.enumerated() {
+            let demoCase = plan.cases[grant.caseIndex]
+            let home = plan.socialSpaces[demoCase.space].code
+            let outOfArea = plan.providers[grant.provider].home != demoCase.space
+            let outcome = try await service.grant(
+                countyCaller,
+                .init(
+                    caseKey: demoCase.key, provider: providerIDs[grant.provider], helpType: grant.helpType, unit: grant.unit,
+                    volumePerMonth: grant.volume, startsOn: grant.start, endsOn: grant.end,
+                    outOfAreaReason: outOfArea ? "gewachsene Beziehung (Fall lebt in \(home))" : nil),
+                idempotencyKey: IdempotencyKey("demo-grant-\(plan.year)-\(index)")!)
+            grantIDs.append(outcome.grantID)
+        }
+        for demoCase in plan.cases {
+            if let move = demoCase.move {
+                try await service.recordMove(countyCaller, key: demoCase.key, to: plan.socialSpaces[move.space].code, on: move.day)
+            }
+        }
+        var deliveries = 0
+        for (providerIndex, provider) in providerIDs.enumerated() {
+            var csv = "grant_id,month,quantity\n"
+            var lines = 0
+            for (grant, id) in zip(plan.grants, grantIDs) where grant.provider == providerIndex {
+                for delivery in grant.deliveries {
+                    csv += "\(id),\(delivery.month),\(delivery.quantity)\n"
+                    lines += 1
+                }
+            }
+            guard lines > 0 else { continue }
+            let caller = Caller(tenant: provider, role: .provider, name: "demo")
+            deliveries += try await service.importDeliveries(
+                caller, csv: csv, idempotencyKey: IdempotencyKey("demo-deliveries-\(plan.year)-\(providerIndex)")!
+            ).deliveries
+        }
+        for (index, project) in plan.projects.enumerated() {
+            let id = try await service.createProject(
+                countyCaller, provider: providerIDs[project.provider], title: project.title, socialSpace: plan.socialSpaces[project.space].code,
+                component: project.component, startsOn: Day(year: plan.year, month: 1, day: 1)!, endsOn: Day(year: plan.year, month: 12, day: 31)!,
+                budget: project.budget, volunteers: project.volunteers, professionals: project.professionals)
+            let caller = Caller(tenant: providerIDs[project.provider], role: .provider, name: "demo")
+            for (number, expense) in project.expenses.enumerated() {
+                _ = try await service.bookProjectExpense(
+                    caller, projectID: id, day: expense.day, amount: expense.amount,
+                    idempotencyKey: IdempotencyKey("demo-expense-\(plan.year)-\(index)-\(number)")!)
+            }
+        }
+        for (index, instalment) in plan.instalments.enumerated() {
+            let provider = plan.providers[instalment.provider]
+            _ = try await service.payInstalment(
+                countyCaller, provider: providerIDs[instalment.provider], socialSpace: plan.socialSpaces[provider.home].code, component: .case,
+                month: instalment.month, amount: instalment.amount, idempotencyKey: IdempotencyKey("demo-instalment-\(plan.year)-\(index)")!)
+        }
+        return Summary(
+            providers: providerIDs.count, cases: plan.cases.count, grants: grantIDs.count, deliveries: deliveries, projects: plan.projects.count)
+    }
+}

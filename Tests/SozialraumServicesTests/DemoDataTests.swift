@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+import PostgresClient
+import SozialraumDomain
+import SozialraumServices
+import SozialraumStore
+import SozialraumTestSupport
+import Testing
+
+@Suite struct DemoPlanTests {
+    let through = YearMonth(iso: "2026-10")!
+
+    @Test func theSameSeedGivesTheSamePlanAndAnotherSeedAnother() {
+        let a = DemoPlan(seed: 7, deliveredThrough: through)
+        let b = DemoPlan(seed: 7, deliveredThrough: through)
+        let c = DemoPlan(seed: 8, deliveredThrough: through)
+        func fingerprint(_ plan: DemoPlan) -> [String] {
+            plan.grants.map { "\($0.caseIndex)|\($0.provider)|\($0.helpType)|\($0.volume)|\($0.start)|\($0.end)|\($0.deliveries.map { "\($0.month)=\($0.quantity)" })" }
+        }
+        #expect(fingerprint(a) == fingerprint(b))
+        #expect(fingerprint(a) != fingerprint(c))
+    }
+
+    @Test func aNormalYearHasVerdensSize() {
+        let plan = DemoPlan(deliveredThrough: through)
+        #expect(plan.cases.count == 650)
+        #expect((600...1000).contains(plan.grants.count))
+        #expect((5...8).contains(plan.providers.count))
+        #expect(Set(plan.socialSpaces.flatMap { $0.municipalities.map(\.code) }).count == 8)
+        #expect(plan.cases.contains { $0.move != nil })
+        #expect(plan.cases.allSatisfy { CaseKey($0.key) != nil })
+        // Some deliveries exceed their grant, so the county has findings to look at.
+        #expect(plan.grants.contains { grant in
+            let terms = GrantTerms(period: DayRange(start: grant.start, end: grant.end)!, volumePerMonth: grant.volume, unit: grant.unit, rates: [])
+            return grant.deliveries.contains { $0.quantity > terms.grantedVolume(in: $0.month)! }
+        })
+    }
+
+    @Test func theScaleFactorMultipliesTheYear() {
+        let plan = DemoPlan(scale: 3, deliveredThrough: through)
+        #expect(plan.cases.count == 1950)
+        #expect(plan.projects.count == 210)
+    }
+}
+
+@Suite struct DemoLoaderTests {
+    @Test func theDemoYearLoadsThroughTheServicesAndAddsUp() async throws {
+        let database = try await TestCluster.shared.freshDatabase(prefix: "demo")
+        let county = try await TenantRegistry.ensureCounty(name: "Landkreis Verden", ownerConninfo: database.superuserConninfo)
+        let store = database.runtimeStore()
+        let service = BudgetService(store: store, logger: Logger(label: "test.demo"), today: { Day(iso: "2026-11-25")! })
+        let plan = DemoPlan(deliveredThrough: YearMonth(iso: "2026-10")!)
+        let summary = try await DemoLoader(service: service, store: store, logger: Logger(label: "test.demo")).load(plan, county: county)
+        #expect(summary.cases == 650)
+        #expect(summary.deliveries == plan.deliveryCount)
+
+        // The ledger and the funds agree: actuals of every Sozialraum sum to the delivery and expense bookings.
+        let countyCaller = Caller(tenant: county, role: .county, name: "test")
+        var actuals: Int64 = 0
+        for space in plan.socialSpaces {
+            let report = try await service.availableFunds(countyCaller, socialSpace: space.code, year: 2026)
+            actuals += report.lines.reduce(0) { $0 + $1.funds.actuals.cents }
+            #expect(report.line(.case).funds.commitments.cents > 0)
+        }
+        let admin = try await database.superuserConnection()
+        let ledger = try await admin.query(PostgresQuery(
+            "SELECT sum(amount)::bigint FROM booking WHERE kind IN ('delivery', 'project_expense')")).single().decode(0, as: Int64.self)
+        #expect(actuals == ledger)
+        #expect(try await admin.query(PostgresQuery("SELECT count(*)::int FROM finding")).single().decode(0, as: Int.self) > 0)
+    }
+}
