@@ -148,6 +148,9 @@ let package = Package(
             dependencies: [
                 "PostgresClient",
                 "PostgresEmbedded",
+                "SozialraumDomain",
+                "SozialraumStore",
+                "SozialraumServices",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

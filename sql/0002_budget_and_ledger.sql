@@ -238,6 +238,44 @@ CREATE TABLE sozialraum.commitment (
 CREATE INDEX commitment_line ON sozialraum.commitment (social_space, month) WHERE NOT released;
 CALL sozialraum.protect_tenant_table('sozialraum.commitment');
 
+-- Open commitments summed per provider, Sozialraum and month, kept by statement triggers so that
+-- available funds never scan the commitments (see ledger_total for the same idea).
+CREATE TABLE sozialraum.commitment_total (
+    tenant_id       uuid NOT NULL REFERENCES sozialraum.tenant (id),
+    social_space    sozialraum.code NOT NULL,
+    month           sozialraum.month NOT NULL,
+    amount          bigint NOT NULL,
+    PRIMARY KEY (social_space, month, tenant_id)
+);
+CALL sozialraum.protect_tenant_table('sozialraum.commitment_total');
+
+CREATE FUNCTION sozialraum.apply_commitment_change() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    -- Each branch names only the transition tables its event has.
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO sozialraum.commitment_total AS t (tenant_id, social_space, month, amount)
+        SELECT n.tenant_id, n.social_space, n.month, sum(n.amount) FROM new_rows n WHERE NOT n.released GROUP BY 1, 2, 3
+        ON CONFLICT (social_space, month, tenant_id) DO UPDATE SET amount = t.amount + EXCLUDED.amount;
+    ELSIF TG_OP = 'UPDATE' THEN
+        INSERT INTO sozialraum.commitment_total AS t (tenant_id, social_space, month, amount)
+        SELECT tenant_id, social_space, month, sum(delta) FROM (
+            SELECT n.tenant_id, n.social_space, n.month, n.amount AS delta FROM new_rows n WHERE NOT n.released
+            UNION ALL
+            SELECT o.tenant_id, o.social_space, o.month, -o.amount FROM old_rows o WHERE NOT o.released
+        ) changes
+        GROUP BY 1, 2, 3 HAVING sum(delta) <> 0
+        ON CONFLICT (social_space, month, tenant_id) DO UPDATE SET amount = t.amount + EXCLUDED.amount;
+    ELSE
+        INSERT INTO sozialraum.commitment_total AS t (tenant_id, social_space, month, amount)
+        SELECT o.tenant_id, o.social_space, o.month, -sum(o.amount) FROM old_rows o WHERE NOT o.released GROUP BY 1, 2, 3
+        ON CONFLICT (social_space, month, tenant_id) DO UPDATE SET amount = t.amount + EXCLUDED.amount;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
 -- MARK: Deliveries and findings
 
 -- Leistungsnachweis: one per grant and month (a second one is refused; a correction reverses).
@@ -326,20 +364,6 @@ CREATE INDEX booking_tenant_month ON sozialraum.booking (tenant_id, booked_month
 CREATE INDEX booking_grant ON sozialraum.booking (grant_id) WHERE grant_id IS NOT NULL;
 CALL sozialraum.protect_tenant_table('sozialraum.booking');
 
--- Rule 11, enforced in the database too: nothing is booked into a closed month.
-CREATE FUNCTION sozialraum.refuse_booking_into_closed_period() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM sozialraum.period p WHERE p.month = NEW.booked_month AND p.closed_at IS NOT NULL) THEN
-        RAISE EXCEPTION 'period % is closed', to_char(NEW.booked_month, 'YYYY-MM') USING ERRCODE = 'SZ001';
-    END IF;
-    RETURN NEW;
-END
-$$;
-CREATE TRIGGER booking_open_period BEFORE INSERT ON sozialraum.booking
-    FOR EACH ROW EXECUTE FUNCTION sozialraum.refuse_booking_into_closed_period();
-
 -- Sums of the ledger per provider, line and month, kept by a statement trigger so that available
 -- funds never scan the ledger (one upsert per group and statement, also for COPY).
 CREATE TABLE sozialraum.ledger_total (
@@ -354,10 +378,20 @@ CREATE TABLE sozialraum.ledger_total (
 );
 CALL sozialraum.protect_tenant_table('sozialraum.ledger_total');
 
+-- Per statement (one query also for a bulk insert of a million rows): refuses bookings into a
+-- closed month (rule 11, enforced in the database too), then adds the new bookings to the totals.
 CREATE FUNCTION sozialraum.add_to_ledger_total() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
+DECLARE
+    closed_month date;
 BEGIN
+    SELECT p.month INTO closed_month FROM sozialraum.period p
+    WHERE p.closed_at IS NOT NULL AND p.month IN (SELECT DISTINCT n.booked_month FROM new_bookings n)
+    LIMIT 1;
+    IF closed_month IS NOT NULL THEN
+        RAISE EXCEPTION 'period % is closed', to_char(closed_month, 'YYYY-MM') USING ERRCODE = 'SZ001';
+    END IF;
     INSERT INTO sozialraum.ledger_total AS t (tenant_id, social_space, component, service_month, kind, amount, lines)
     SELECT n.tenant_id, n.social_space, n.component, n.service_month,
            CASE WHEN n.kind = 'reversal' THEN r.kind ELSE n.kind END, sum(n.amount), count(*)
@@ -381,6 +415,15 @@ END
 $$;
 CREATE TRIGGER ledger_total_guard BEFORE INSERT OR UPDATE OR DELETE ON sozialraum.ledger_total
     FOR EACH ROW EXECUTE FUNCTION sozialraum.refuse_direct_total_change();
+
+CREATE TRIGGER commitment_total_guard BEFORE INSERT OR UPDATE OR DELETE ON sozialraum.commitment_total
+    FOR EACH ROW EXECUTE FUNCTION sozialraum.refuse_direct_total_change();
+CREATE TRIGGER commitment_totals_insert AFTER INSERT ON sozialraum.commitment
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION sozialraum.apply_commitment_change();
+CREATE TRIGGER commitment_totals_update AFTER UPDATE ON sozialraum.commitment
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION sozialraum.apply_commitment_change();
+CREATE TRIGGER commitment_totals_delete AFTER DELETE ON sozialraum.commitment
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION sozialraum.apply_commitment_change();
 
 CREATE TRIGGER booking_totals AFTER INSERT ON sozialraum.booking
     REFERENCING NEW TABLE AS new_bookings FOR EACH STATEMENT EXECUTE FUNCTION sozialraum.add_to_ledger_total();
@@ -408,6 +451,7 @@ GRANT SELECT, INSERT ON sozialraum.case_file, sozialraum.residence TO sozialraum
 GRANT SELECT, INSERT, UPDATE ON sozialraum.grant_decision, sozialraum.finding, sozialraum.project TO sozialraum_runtime;
 GRANT SELECT, INSERT, UPDATE, DELETE ON sozialraum.commitment TO sozialraum_runtime;
 GRANT SELECT, INSERT ON sozialraum.delivery, sozialraum.booking, sozialraum.idempotency TO sozialraum_runtime;
--- ledger_total is written by the booking trigger, which runs with the inserting role's rights.
-GRANT SELECT, INSERT, UPDATE ON sozialraum.ledger_total TO sozialraum_runtime;
+-- The totals are written by triggers, which run with the inserting role's rights; a guard trigger
+-- refuses any direct write.
+GRANT SELECT, INSERT, UPDATE ON sozialraum.ledger_total, sozialraum.commitment_total TO sozialraum_runtime;
 GRANT EXECUTE ON FUNCTION sozialraum.current_tenant_serves(text, int) TO sozialraum_runtime;

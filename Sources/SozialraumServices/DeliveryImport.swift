@@ -4,6 +4,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Logging
 import PostgresClient
 import SozialraumDomain
 import SozialraumStore
@@ -135,6 +136,13 @@ extension BudgetService {
 
     private func importChecked(_ tx: TenantTransaction, caller: Caller, rows: [DeliveryImport.Row]) async throws -> DeliveryImport.Outcome {
         let provider = caller.tenant
+        var phase = ContinuousClock.now
+        // Phase timings at debug level: where a slow import spends its time, without any row data.
+        func mark(_ name: String) {
+            let now = ContinuousClock.now
+            logger.debug("delivery import phase", metadata: ["phase": "\(name)", "duration": "\(now - phase)", "request": "\(caller.requestID ?? "-")"])
+            phase = now
+        }
         let years = Set(rows.map(\.month.year))
         var grants: [UUID: GrantRecord] = [:]
         for year in years {
@@ -165,6 +173,7 @@ extension BudgetService {
             existing.insert("\(try row.decode(0, as: UUID.self))|\(try row.day(1).yearMonth)")
         }
 
+        mark("load")
         var errors: [RowError] = []
         var errorCount = 0
         func fail(_ line: Int, _ field: String, _ reason: String) {
@@ -198,9 +207,12 @@ extension BudgetService {
             priced.append(Priced(row: row, grant: grant, payable: check.payable, excess: check.excess, cost: cost, excessCost: excessCost, parts: parts))
         }
         if errorCount > 0 { throw ServiceError.rejectedRows(errors) }
+        mark("price")
 
         // Everything checked: write with COPY. Ids are made here so that bookings can name deliveries.
         let deliveryIDs = priced.map { _ in UUID() }
+        var monthText: [YearMonth: String] = [:]
+        for item in priced where monthText[item.row.month] == nil { monthText[item.row.month] = item.row.month.firstDay.description }
         let actor = copyText(caller.name)
         let request = caller.requestID.map(copyText) ?? "\\N"
         let tenant = provider.description
@@ -220,7 +232,7 @@ extension BudgetService {
         try await tx.copyIn("COPY import_delivery (id, tenant_id, grant_id, month, quantity, payable, cost) FROM STDIN") { writer in
             for (item, id) in zip(priced, deliveryIDs) {
                 try await writer.write(
-                    "\(id)\t\(tenant)\t\(item.row.grantID)\t\(item.row.month.firstDay)\t\(item.row.quantity.hundredths)\t\(item.payable.hundredths)\t\(item.cost.cents)\n")
+                    "\(id.copyText)\t\(tenant)\t\(item.row.grantID.copyText)\t\(monthText[item.row.month]!)\t\(item.row.quantity.hundredths)\t\(item.payable.hundredths)\t\(item.cost.cents)\n")
             }
         }
         var bookings = 0
@@ -233,37 +245,41 @@ extension BudgetService {
             """
         ) { writer in
             for (item, id) in zip(priced, deliveryIDs) {
-                let month = item.row.month.firstDay
+                let month = monthText[item.row.month]!
+                let grant = item.row.grantID.copyText
+                let delivery = id.copyText
                 for part in item.parts where part.amount.cents != 0 {
                     bookings += 1
                     total += part.amount.cents
                     try await writer.write(
-                        "\(tenant)\tdelivery\t\(month)\t\(month)\t\(part.socialSpace)\tcase\t\(part.amount.cents)\t\(item.row.grantID)\t\(id)\t\(actor)\t\(request)\n")
+                        "\(tenant)\tdelivery\t\(month)\t\(month)\t\(part.socialSpace)\tcase\t\(part.amount.cents)\t\(grant)\t\(delivery)\t\(actor)\t\(request)\n")
                 }
             }
         }
+        mark("copy")
+        // Temporary tables have no statistics until analysed; the joins below need them.
+        try await tx.execute("ANALYZE import_delivery")
         try await tx.execute("INSERT INTO delivery SELECT id, tenant_id, grant_id, month, quantity, payable, cost FROM import_delivery")
+        mark("insert delivery")
         try await tx.execute(
             """
             INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id,
                                  delivery_id, actor, request_id)
             SELECT * FROM import_booking
             """)
+        mark("insert booking")
         // Rule 7: release the delivered months' commitments (and mark months that had none).
-        try await tx.execute("CREATE TEMPORARY TABLE delivered_month (grant_id uuid, month date) ON COMMIT DROP")
-        try await tx.copyIn("COPY delivered_month (grant_id, month) FROM STDIN") { writer in
-            for item in priced { try await writer.write("\(item.row.grantID)\t\(item.row.month.firstDay)\n") }
-        }
         try await tx.execute(
-            "UPDATE commitment c SET released = true FROM delivered_month d WHERE c.grant_id = d.grant_id AND c.month = d.month AND NOT c.released")
+            "UPDATE commitment c SET released = true FROM import_delivery d WHERE c.grant_id = d.grant_id AND c.month = d.month AND NOT c.released")
         try await tx.execute(
             """
             INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount, released)
             SELECT g.tenant_id, d.grant_id, d.month, (SELECT r.social_space FROM residence r WHERE r.case_id = g.case_id
                                                        ORDER BY r.valid_from LIMIT 1), 0, true
-            FROM delivered_month d JOIN grant_decision g ON g.id = d.grant_id
+            FROM import_delivery d JOIN grant_decision g ON g.id = d.grant_id
             WHERE NOT EXISTS (SELECT 1 FROM commitment c WHERE c.grant_id = d.grant_id AND c.month = d.month)
             """)
+        mark("commitments")
         let excessive = zip(priced, deliveryIDs).filter { $0.0.excess.hundredths > 0 }
         if !excessive.isEmpty {
             try await tx.execute(
@@ -297,4 +313,21 @@ func copyText(_ text: String) -> String {
         }
     }
     return escaped
+}
+
+extension UUID {
+    /// Lower-case text of the UUID, built without Foundation's formatter (hot in bulk imports).
+    var copyText: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(36)
+        withUnsafeBytes(of: uuid) { raw in
+            for (index, byte) in raw.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 { bytes.append(UInt8(ascii: "-")) }
+                bytes.append(digits[Int(byte >> 4)])
+                bytes.append(digits[Int(byte & 0x0f)])
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }

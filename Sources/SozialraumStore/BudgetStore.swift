@@ -351,8 +351,8 @@ public enum BudgetSQL {
                    coalesce((SELECT c.amount FROM carry_forward c
                              WHERE c.year = $2 AND c.social_space = $1 AND c.component = l.component), 0),
                    CASE WHEN l.component = 'case' THEN
-                       coalesce((SELECT sum(m.amount) FROM commitment m
-                                 WHERE m.social_space = $1 AND NOT m.released
+                       coalesce((SELECT sum(m.amount) FROM commitment_total m
+                                 WHERE m.social_space = $1
                                    AND m.month BETWEEN make_date($2, 1, 1) AND make_date($2, 12, 1)), 0)
                    ELSE 0 END,
                    coalesce((SELECT sum(t.amount) FROM ledger_total t

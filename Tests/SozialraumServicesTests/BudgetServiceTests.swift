@@ -244,7 +244,7 @@ import Testing
         _ = try await world.service.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-0001"))
         for sql in ["UPDATE booking SET amount = 0", "DELETE FROM booking", "UPDATE delivery SET quantity = 0", "DELETE FROM audit_event",
-                    "UPDATE ledger_total SET amount = 0", "DELETE FROM idempotency"] {
+                    "UPDATE ledger_total SET amount = 0", "UPDATE commitment_total SET amount = 0", "DELETE FROM idempotency"] {
             for caller in [world.alpha, world.county] {
                 let error = await #expect(throws: PostgresError.self, "\(sql)") {
                     try await world.store.withTenant(caller.tenant) { tx in try await tx.execute(sql) }

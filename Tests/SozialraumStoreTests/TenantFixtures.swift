@@ -54,6 +54,14 @@ struct TenantTableFixture: Sendable {
                 VALUES ($1, (SELECT id FROM grant_decision WHERE tenant_id = $1 LIMIT 1),
                         (DATE '2026-01-01' + (abs(hashtext($2)) % 12) * interval '1 month')::date, 'sr-nord', 6000)
                 """)),
+        // Written only by the commitment triggers: a commitment stands in for a direct insert.
+        ("commitment_total", TenantTableFixture(
+            tenantColumn: "tenant_id",
+            insert: """
+                INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount)
+                VALUES ($1, (SELECT id FROM grant_decision WHERE tenant_id = $1 LIMIT 1),
+                        (DATE '2026-01-01' + (3 + abs(hashtext($2)) % 9) * interval '1 month')::date, 'sr-sued', 700)
+                """)),
         ("delivery", TenantTableFixture(
             tenantColumn: "tenant_id",
             insert: """

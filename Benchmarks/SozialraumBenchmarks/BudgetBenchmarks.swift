@@ -1,0 +1,269 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresClient
+import PostgresEmbedded
+import SozialraumDomain
+import SozialraumServices
+import SozialraumStore
+
+/// A private cluster with a migrated template database holding the county, one provider, the year
+/// 2026 and `grants` §31 grants (10 hours a month at 60.00) with their commitments. Bulk parts of
+/// the setup are plain SQL as the superuser: the setup is not what is measured.
+struct BenchCluster {
+    let cluster: EmbeddedPostgres
+    let directory: URL
+    let logger: Logger
+    static let template = "bench_template"
+    static let spaces = ["achim-oyten", "verden-mitte", "weser-sued"]
+
+    static func start(logger: Logger) throws -> BenchCluster {
+        let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sozialraum-bench-\(getpid())")
+        let cluster = try EmbeddedPostgres(directory: directory, durable: false, logger: logger)
+        try cluster.start()
+        return BenchCluster(cluster: cluster, directory: directory, logger: logger)
+    }
+
+    func stop() {
+        try? cluster.stop(immediate: true)
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func superuser(_ database: String) async throws -> PostgresConnection {
+        try await PostgresConnection.connect(conninfo: cluster.conninfo(database: database), sessionParameters: DatabaseRoles.sessionParameters)
+    }
+
+    /// Builds the template; returns the county and provider ids.
+    func prepareTemplate(grants: Int) async throws -> (county: TenantID, provider: TenantID) {
+        let maintenance = try await superuser("postgres")
+        try await DatabaseRoles.createDatabaseIfMissing(Self.template, on: maintenance)
+        try await DatabaseRoles.prepare(on: try await superuser(Self.template))
+        try await Migrator(logger: logger).migrate(conninfo: cluster.conninfo(database: Self.template))
+        let county = try await TenantRegistry.ensureCounty(name: "Landkreis Verden", ownerConninfo: cluster.conninfo(database: Self.template))
+        let store = Store(conninfo: cluster.conninfo(database: Self.template, user: DatabaseRoles.defaultLogin), maxConnections: 2, logger: logger)
+        let service = BudgetService(store: store, logger: logger, today: { Day(iso: "2026-11-25")! })
+        let caller = Caller(tenant: county, role: .county, name: "bench")
+        let provider = try await store.registerProvider(name: "Bench-Träger", by: county)
+        let start = Day(iso: "2020-01-01")!
+        for space in Self.spaces {
+            try await service.defineSocialSpace(caller, code: SocialSpaceCode(space)!, name: space, municipalities: [], validFrom: start)
+            try await service.assignProvider(caller, provider: provider, socialSpace: SocialSpaceCode(space)!, lead: true, from: start)
+        }
+        try await service.loadHelpTypes(caller)
+        try await service.addRate(caller, provider: provider, helpType: "31", unit: .hour, validFrom: start, amount: Money(cents: 60_00))
+        await store.pool.shutdown()
+        let admin = try await superuser(Self.template)
+        try await admin.query(PostgresQuery(
+            """
+            INSERT INTO case_file (id, case_key) SELECT gen_random_uuid(), 'BENCH-' || g FROM generate_series(1, $1) g
+            """, [grants]))
+        try await admin.query(PostgresQuery(
+            """
+            INSERT INTO residence (case_id, valid_from, social_space)
+            SELECT id, '2020-01-01', (ARRAY['achim-oyten', 'verden-mitte', 'weser-sued'])[1 + abs(hashtext(case_key)) % 3] FROM case_file
+            """))
+        try await admin.query(PostgresQuery(
+            """
+            INSERT INTO grant_decision (id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on)
+            SELECT gen_random_uuid(), $1, id, case_key, '31', 'hour', 1000, '2026-01-01', '2026-12-31' FROM case_file
+            """, [provider.uuid]))
+        try await admin.runScript(unsafeSQL: "VACUUM ANALYZE")
+        return (county, provider)
+    }
+
+    /// Opens `years` fiscal years ending with 2026 (as the county, through the service).
+    func openYears(_ database: String, county: TenantID, years: ClosedRange<Int>) async throws {
+        let store = Store(conninfo: cluster.conninfo(database: database, user: DatabaseRoles.defaultLogin), maxConnections: 2, logger: logger)
+        let service = BudgetService(store: store, logger: logger, today: { Day(iso: "2026-11-25")! })
+        let caller = Caller(tenant: county, role: .county, name: "bench")
+        for year in years {
+            try await service.openYear(caller, year: year, overrunPolicy: .warn)
+            for space in Self.spaces {
+                for component in BudgetComponent.allCases {
+                    try await service.setAppropriation(
+                        caller, line: BudgetLine(year: year, socialSpace: SocialSpaceCode(space)!, component: component),
+                        amount: Money(cents: 10_000_000_00))
+                }
+            }
+        }
+        await store.pool.shutdown()
+    }
+
+    func cloneTemplate(_ name: String) async throws {
+        let maintenance = try await superuser("postgres")
+        // A template must have no sessions: end the setup's.
+        try await maintenance.query(PostgresQuery(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [Self.template]))
+        try await maintenance.runScript(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(Self.template)")
+    }
+
+    func runTool(_ argv: [String]) throws -> String {
+        let output = NSTemporaryDirectory() + "sozialraum-bench-\(getpid()).out"
+        defer { unlink(output) }
+        let status = try ChildProcess.run(argv, environment: ProcessInfo.processInfo.environment, outputPath: output)
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        guard status == 0 else { throw ValidationError("\(argv[0]) failed (\(status)): \(text)") }
+        return text
+    }
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+/// Peak resident memory of this process so far, in MiB.
+func peakMemoryMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+/// Importing deliveries through the service vs `psql \copy` of the same delivery rows.
+struct ImportDeliveries: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-deliveries",
+        abstract: "Import N deliveries through the service layer vs psql \\copy of the same rows into the delivery table.")
+
+    @Option(help: "Deliveries to import (12 months per grant).")
+    var rows = 1_000_000
+
+    func run() async throws {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        let bench = try BenchCluster.start(logger: logger)
+        defer { bench.stop() }
+        let grantCount = (rows + 11) / 12
+        print("setting up \(grantCount) grants ...")
+        let (county, provider) = try await bench.prepareTemplate(grants: grantCount)
+        try await bench.openYears(BenchCluster.template, county: county, years: 2026...2026)
+        let admin = try await bench.superuser(BenchCluster.template)
+        // Commitments as the grants would have written them: 12 months each.
+        try await admin.query(PostgresQuery(
+            """
+            INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount)
+            SELECT g.tenant_id, g.id, m::date, r.social_space, 60000
+            FROM grant_decision g JOIN residence r ON r.case_id = g.case_id
+            CROSS JOIN generate_series(DATE '2026-01-01', DATE '2026-12-01', interval '1 month') m
+            """))
+        try await admin.runScript(unsafeSQL: "VACUUM ANALYZE")
+        let grantIDs = try await admin.query(PostgresQuery("SELECT id FROM grant_decision ORDER BY id")).map { try $0.decode(0, as: UUID.self) }
+        try await bench.cloneTemplate("bench_psql")
+        try await bench.cloneTemplate("bench_service")
+
+        var csv = "grant_id,month,quantity\n"
+        var tsv = ""
+        csv.reserveCapacity(rows * 52)
+        tsv.reserveCapacity(rows * 130)
+        var made = 0
+        outer: for id in grantIDs {
+            for month in 1...12 {
+                guard made < rows else { break outer }
+                let yearMonth = YearMonth(year: 2026, month: month)!
+                csv += "\(id),\(yearMonth),8\n"
+                tsv += "\(UUID())\t\(provider)\t\(id)\t\(yearMonth.firstDay)\t800\t800\t48000\n"
+                made += 1
+            }
+        }
+        let tsvPath = bench.directory.appendingPathComponent("deliveries.tsv").path
+        try tsv.write(toFile: tsvPath, atomically: true, encoding: .utf8)
+        try? FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: tsvPath)
+
+        let psql = bench.cluster.binDirectory.appendingPathComponent("psql").path
+        print("psql \\copy of \(made) delivery rows ...")
+        let copyStart = ContinuousClock.now
+        _ = try bench.runTool([
+            psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", bench.cluster.conninfo(database: "bench_psql"),
+            "-c", "\\copy sozialraum.delivery (id, tenant_id, grant_id, month, quantity, payable, cost) FROM '\(tsvPath)'",
+        ])
+        let copySeconds = seconds(ContinuousClock.now - copyStart)
+
+        print("service import of \(made) deliveries ...")
+        let store = Store(
+            conninfo: bench.cluster.conninfo(database: "bench_service", user: DatabaseRoles.defaultLogin), maxConnections: 2, logger: logger)
+        let service = BudgetService(store: store, logger: logger, today: { Day(iso: "2026-11-25")! })
+        let caller = Caller(tenant: provider, role: .provider, name: "bench")
+        let importStart = ContinuousClock.now
+        let outcome = try await service.importDeliveries(caller, csv: csv, idempotencyKey: IdempotencyKey("bench-import-1")!)
+        let importSeconds = seconds(ContinuousClock.now - importStart)
+        await store.pool.shutdown()
+        guard outcome.deliveries == made else { throw ValidationError("imported \(outcome.deliveries) of \(made)") }
+        print(String(
+            format: "import-deliveries rows=%d: psql \\copy %.2f s, service %.2f s (%d deliveries + %d bookings, commitments released), ratio service/psql = %.2f, peak memory %.0f MiB",
+            made, copySeconds, importSeconds, outcome.deliveries, outcome.bookings, importSeconds / copySeconds, peakMemoryMiB()))
+    }
+}
+
+/// Available funds of one Sozialraum and year over a long, large ledger.
+struct FundsQuery: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "funds-query",
+        abstract: "p50/p99 of the available-funds query over YEARS years x LINES ledger lines, vs a primary-key SELECT baseline.")
+
+    @Option(help: "Ledger lines per year.")
+    var lines = 1_000_000
+
+    @Option(help: "Years of history.")
+    var years = 10
+
+    @Option(help: "Queries to time.")
+    var queries = 2000
+
+    func run() async throws {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        let bench = try BenchCluster.start(logger: logger)
+        defer { bench.stop() }
+        let grantCount = lines / 12
+        print("setting up \(years) years x \(lines) lines ...")
+        let (county, provider) = try await bench.prepareTemplate(grants: grantCount)
+        let firstYear = 2026 - years + 1
+        try await bench.openYears(BenchCluster.template, county: county, years: firstYear...2026)
+        let admin = try await bench.superuser(BenchCluster.template)
+        for year in firstYear...2026 {
+            // One statement per year: the ledger's statement trigger keeps the totals.
+            try await admin.query(PostgresQuery(
+                """
+                INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id, actor)
+                SELECT $1, 'delivery', m, m, (ARRAY['achim-oyten', 'verden-mitte', 'weser-sued'])[1 + g % 3], 'case',
+                       40000 + g % 20000, (SELECT id FROM grant_decision ORDER BY id LIMIT 1), 'bench'
+                FROM generate_series(1, $2) g,
+                     LATERAL (SELECT make_date($3, 1 + g % 12, 1) AS m) month
+                """, [provider.uuid, lines, year]))
+        }
+        try await admin.query(PostgresQuery(
+            """
+            INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount, released)
+            SELECT g.tenant_id, g.id, m::date, r.social_space, 60000, m < DATE '2026-11-01'
+            FROM grant_decision g JOIN residence r ON r.case_id = g.case_id
+            CROSS JOIN generate_series(DATE '2026-01-01', DATE '2026-12-01', interval '1 month') m
+            """))
+        try await admin.runScript(unsafeSQL: "VACUUM ANALYZE")
+        let bookings = try await admin.query(PostgresQuery("SELECT count(*)::bigint FROM booking")).single().decode(0, as: Int64.self)
+
+        let store = Store(
+            conninfo: bench.cluster.conninfo(database: BenchCluster.template, user: DatabaseRoles.defaultLogin), maxConnections: 1, logger: logger)
+        let service = BudgetService(store: store, logger: logger, today: { Day(iso: "2026-11-25")! })
+        let caller = Caller(tenant: county, role: .county, name: "bench")
+        var fundsTimes: [Double] = []
+        var baselineTimes: [Double] = []
+        for index in 0..<queries {
+            let space = SocialSpaceCode(BenchCluster.spaces[index % 3])!
+            let year = firstYear + index % years
+            let start = ContinuousClock.now
+            _ = try await service.availableFunds(caller, socialSpace: space, year: year)
+            fundsTimes.append(seconds(ContinuousClock.now - start) * 1000)
+            // Baseline: a transaction with tenant context and one primary-key lookup, same pool.
+            let baselineStart = ContinuousClock.now
+            _ = try await store.withTenant(county, readOnly: true) { tx in
+                try await tx.query("SELECT year FROM fiscal_year WHERE year = $1", [year]).count
+            }
+            baselineTimes.append(seconds(ContinuousClock.now - baselineStart) * 1000)
+        }
+        await store.pool.shutdown()
+        func percentile(_ values: [Double], _ p: Double) -> Double { values.sorted()[min(values.count - 1, Int(Double(values.count) * p))] }
+        print(String(
+            format: "funds-query ledger=%d lines (%d years): p50 %.2f ms, p99 %.2f ms; baseline pk-lookup transaction p50 %.2f ms, p99 %.2f ms; ratio p99 = %.1f",
+            bookings, years, percentile(fundsTimes, 0.5), percentile(fundsTimes, 0.99), percentile(baselineTimes, 0.5),
+            percentile(baselineTimes, 0.99), percentile(fundsTimes, 0.99) / percentile(baselineTimes, 0.99)))
+    }
+}
