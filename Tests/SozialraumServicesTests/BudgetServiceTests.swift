@@ -371,3 +371,30 @@ import Testing
         await #expect(throws: ServiceError.notFound("budget")) { try await world.funds(world.sued, as: world.alpha) }
     }
 }
+
+@Suite struct ReferenceDataTests {
+    @Test func regroupingAMunicipalityEndsItsPreviousMembership() async throws {
+        let world = try await BudgetWorld.make()
+        try await world.service.defineSocialSpace(
+            world.county, code: SocialSpaceCode("sued-ost")!, name: "Süd-Ost", municipalities: [(SocialSpaceCode("verden")!, "Verden (Aller)")],
+            validFrom: Day(iso: "2027-01-01")!)
+        let rows = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
+            try await tx.query(
+                "SELECT social_space, valid_from::text, coalesce(valid_to::text, '') FROM social_space_member WHERE municipality = 'verden' ORDER BY valid_from"
+            ).map { "\(try $0.decode(0, as: String.self)) \(try $0.decode(1, as: String.self))..\(try $0.decode(2, as: String.self))" }
+        }
+        #expect(rows == ["sued 2020-01-01..2026-12-31", "sued-ost 2027-01-01.."])
+    }
+
+    @Test func aCarryForwardAddsToTheLineAndNeedsAReason() async throws {
+        let world = try await BudgetWorld.make()
+        let line = BudgetLine(year: 2026, socialSpace: world.nord, component: .milieu)
+        await #expect(throws: ServiceError.invalid(field: "reason", reason: "1 to 500 characters")) {
+            try await world.service.carryForward(world.county, into: line, amount: Money(cents: 5_000_00), reason: "")
+        }
+        try await world.service.carryForward(world.county, into: line, amount: Money(cents: 5_000_00), reason: "Haushaltsrest 2025 Stadtteilarbeit")
+        let funds = try await world.funds(world.nord)
+        #expect(funds.line(.milieu).funds.carryIn == Money(cents: 5_000_00))
+        #expect(funds.line(.milieu).funds.available == Money(cents: 25_000_00))
+    }
+}
