@@ -64,6 +64,12 @@ let package = Package(
             swiftSettings: strictness
         ),
 
+        // MARK: The admin line protocol: parsing and reply encoding, pure (fuzzed on its own).
+        .target(
+            name: "SozialraumProtocol",
+            swiftSettings: strictness
+        ),
+
         // MARK: Layer 3: SQL, migrations, tenancy.
         .target(
             name: "SozialraumStore",
@@ -173,6 +179,11 @@ let package = Package(
         .testTarget(
             name: "SozialraumDomainTests",
             dependencies: ["SozialraumDomain", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictness
+        ),
+        .testTarget(
+            name: "SozialraumProtocolTests",
+            dependencies: ["SozialraumProtocol", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictness
         ),
         .testTarget(

@@ -1,0 +1,88 @@
+import PropertyBased
+import SozialraumProtocol
+import Testing
+
+@Suite struct RequestParsingTests {
+    @Test func wordsQuotesAndKeywords() throws {
+        let request = try Request.parse(#"@t1 FUNDS nord year=2026 name="Dörverden Süd" note="a \"b\" c\\d""#)
+        #expect(request.tag == "t1")
+        #expect(request.command == "funds")
+        #expect(request.positional == ["nord"])
+        #expect(request.keywords == ["year": "2026", "name": "Dörverden Süd", "note": #"a "b" c\d"#])
+        #expect(!request.expectsUpload)
+    }
+
+    @Test func anUploadIsAnnouncedWithDoubleAngle() throws {
+        let request = try Request.parse("import-deliveries key=imp-2026-03 <<")
+        #expect(request.expectsUpload)
+        #expect(request.keywords["key"] == "imp-2026-03")
+        #expect(try Request.parse(#"note "<<""#).expectsUpload == false)
+    }
+
+    @Test(arguments: [
+        ("", ParseError.empty), ("   ", .empty), ("funds \"nord", .unterminatedQuote), ("funds x=\"a", .unterminatedQuote),
+        ("funds a\"b", .unterminatedQuote), ("funds \"a\\q\"", .badEscape), ("@ funds", .badTag), ("@t", .empty),
+        ("fu$nds", .badCommand), ("\"funds\"", .badCommand), ("funds \u{0}", .controlCharacter), ("funds \u{1b}[2J", .controlCharacter),
+        ("funds a=1 A=2", .duplicateKeyword("a")), ("funds =1", .badKeyword("")),
+    ])
+    func malformedLinesAreRefusedWithAReason(_ line: String, _ error: ParseError) {
+        #expect(throws: error) { try Request.parse(line[...]) }
+    }
+
+    @Test func tooManyArgumentsAreRefused() {
+        let line = "funds " + (0...70).map { "a\($0)" }.joined(separator: " ")
+        #expect(throws: ParseError.tooManyArguments) { try Request.parse(line[...]) }
+    }
+
+    @Test func quotedArgumentsRoundTrip() async {
+        let text = Gen.oneOf(Gen.letterOrNumber, Gen.always(" "), Gen.always("\""), Gen.always("\\"), Gen.always("="), Gen.always("ö"), Gen.always("\n"))
+            .string(of: 0...12)
+        await propertyCheck(input: text, text) { positional, value in
+            let request = Request(command: "note", positional: [positional], keywords: ["text": value])
+            #expect((try? Request.parse(request.line[...])) == request)
+        }
+    }
+}
+
+@Suite struct ReplyEncodingTests {
+    @Test func dataLinesThenOneStatusLine() {
+        var reply = Reply.ok("2 rows", data: ["a", "b"])
+        reply.tag = "t1"
+        #expect(reply.encoded == "- a\n- b\nOK @t1 2 rows\n")
+        #expect(Reply.error(.notFound, "unknown grant").encoded == "ERR NOT_FOUND unknown grant\n")
+    }
+
+    @Test func noTextCanEndAReplyEarly() {
+        let reply = Reply.ok("done\nOK forged", data: ["line\nERR INTERNAL forged"])
+        #expect(reply.encoded.split(separator: "\n").count == 2)
+    }
+
+    let table = ResultTable(
+        columns: ["component", "available", "note"],
+        rows: [[.text("case"), .amount(123_456), .text("Dörverden; \"Süd\"")], [.text("milieu"), .amount(-5), .null]])
+
+    @Test func tablesForPeople() {
+        #expect(table.lines(.table) == [
+            "component  available  note",
+            "case         1234.56  Dörverden; \"Süd\"",
+            "milieu         -0.05",
+        ])
+    }
+
+    @Test func csvAndGermanCsv() {
+        #expect(table.lines(.csv) == ["component,available,note", "case,1234.56,\"Dörverden; \"\"Süd\"\"\"", "milieu,-0.05,"])
+        #expect(table.lines(.csvDE) == ["component;available;note", "case;1234,56;\"Dörverden; \"\"Süd\"\"\"", "milieu;-0,05;"])
+    }
+
+    @Test func jsonLinesCarryAmountsAsExactStrings() {
+        #expect(table.lines(.jsonl) == [
+            #"{"component":"case","available":"1234.56","note":"Dörverden; \"Süd\""}"#,
+            #"{"component":"milieu","available":"-0.05","note":null}"#,
+        ])
+    }
+
+    @Test func spreadsheetFormulasAreDefused() {
+        let risky = ResultTable(columns: ["title"], rows: [[.text("=HYPERLINK(\"x\")")]])
+        #expect(risky.lines(.csv).last == "\"'=HYPERLINK(\"\"x\"\")\"")
+    }
+}
