@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         // MARK: Layer 0: the C library, module map only.
@@ -89,6 +90,7 @@ let package = Package(
                 "SozialraumStore",
                 "SozialraumDomain",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictness
@@ -100,6 +102,10 @@ let package = Package(
             dependencies: [
                 "SozialraumServices",
                 "SozialraumDomain",
+                "SozialraumStore",
+                "SozialraumProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 "PostgresClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -171,6 +177,8 @@ let package = Package(
                 "PostgresClient",
                 "PostgresEmbedded",
                 "SozialraumStore",
+                "SozialraumServices",
+                "SozialraumDomain",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/SozialraumTestSupport",
@@ -199,6 +207,14 @@ let package = Package(
         .testTarget(
             name: "SozialraumServicesTests",
             dependencies: ["SozialraumServices", "SozialraumStore", "SozialraumDomain", "PostgresClient", "SozialraumTestSupport"],
+            swiftSettings: strictness
+        ),
+        .testTarget(
+            name: "SozialraumInterfacesTests",
+            dependencies: [
+                "SozialraumInterfaces", "SozialraumProtocol", "SozialraumServices", "SozialraumStore", "SozialraumDomain", "PostgresClient",
+                "SozialraumTestSupport",
+            ],
             swiftSettings: strictness
         ),
         .testTarget(

@@ -4,24 +4,23 @@ import PostgresClient
 import SozialraumDomain
 import SozialraumServices
 import SozialraumStore
-import SozialraumTestSupport
 
 /// A fresh database with the county, two providers and the year 2026 set up through the services:
 /// Sozialräume `nord` (served by alpha) and `sued` (served by beta), §31 and §34 rates, budgets.
-struct BudgetWorld: Sendable {
-    let database: TestDatabase
-    let store: Store
-    let service: BudgetService
-    let county: Caller
-    let alpha: Caller
-    let beta: Caller
-    let auditor: Caller
-    let nord = SocialSpaceCode("nord")!
-    let sued = SocialSpaceCode("sued")!
+public struct BudgetWorld: Sendable {
+    public let database: TestDatabase
+    public let store: Store
+    public let service: BudgetService
+    public let county: Caller
+    public let alpha: Caller
+    public let beta: Caller
+    public let auditor: Caller
+    public let nord = SocialSpaceCode("nord")!
+    public let sued = SocialSpaceCode("sued")!
 
-    static let today = Day(iso: "2026-11-25")!
+    public static let today = Day(iso: "2026-11-25")!
 
-    static func make(policy: OverrunPolicy = .warn, today: Day = BudgetWorld.today) async throws -> BudgetWorld {
+    public static func make(policy: OverrunPolicy = .warn, today: Day = BudgetWorld.today) async throws -> BudgetWorld {
         let database = try await TestCluster.shared.freshDatabase(prefix: "budget")
         let countyID = try await TenantRegistry.ensureCounty(name: "Landkreis Verden", ownerConninfo: database.superuserConninfo)
         let store = database.runtimeStore()
@@ -38,7 +37,7 @@ struct BudgetWorld: Sendable {
         return world
     }
 
-    func setUp(policy: OverrunPolicy) async throws {
+    public func setUp(policy: OverrunPolicy) async throws {
         let start = Day(iso: "2020-01-01")!
         try await service.defineSocialSpace(county, code: nord, name: "Nord", municipalities: [(SocialSpaceCode("achim")!, "Achim")], validFrom: start)
         try await service.defineSocialSpace(county, code: sued, name: "Süd", municipalities: [(SocialSpaceCode("verden")!, "Verden (Aller)")], validFrom: start)
@@ -57,10 +56,10 @@ struct BudgetWorld: Sendable {
         }
     }
 
-    func key(_ text: String) -> IdempotencyKey { IdempotencyKey(text)! }
+    public func key(_ text: String) -> IdempotencyKey { IdempotencyKey(text)! }
 
     /// A case in `nord` with a §31 grant to alpha for 2026, 10 hours a month (600.00 a month).
-    func grantedCase(_ caseKey: String = "VER-2026-0001", hours: Int64 = 10_00) async throws -> UUID {
+    public func grantedCase(_ caseKey: String = "VER-2026-0001", hours: Int64 = 10_00) async throws -> UUID {
         try await service.openCase(county, key: caseKey, socialSpace: nord, from: Day(iso: "2025-06-01")!)
         return try await service.grant(
             county,
@@ -72,13 +71,13 @@ struct BudgetWorld: Sendable {
     }
 
     /// Rows of a table, counted as the superuser.
-    func count(_ table: String) async throws -> Int {
+    public func count(_ table: String) async throws -> Int {
         let admin = try await database.superuserConnection()
         return try await admin.query(PostgresQuery("SELECT count(*)::int FROM \(table)")).single().decode(0, as: Int.self)
     }
 
     /// A snapshot of every money-relevant table, to show that a refused request wrote nothing.
-    func snapshot() async throws -> [String: Int] {
+    public func snapshot() async throws -> [String: Int] {
         var counts: [String: Int] = [:]
         for table in ["booking", "delivery", "finding", "commitment", "idempotency", "grant_decision", "ledger_total"] {
             counts[table] = try await count(table)
@@ -86,11 +85,11 @@ struct BudgetWorld: Sendable {
         return counts
     }
 
-    func funds(_ space: SocialSpaceCode, as caller: Caller? = nil) async throws -> FundsReport {
+    public func funds(_ space: SocialSpaceCode, as caller: Caller? = nil) async throws -> FundsReport {
         try await service.availableFunds(caller ?? county, socialSpace: space, year: 2026)
     }
 }
 
 extension FundsReport {
-    func line(_ component: BudgetComponent) -> FundsReport.Line { lines.first { $0.component == component }! }
+    public func line(_ component: BudgetComponent) -> FundsReport.Line { lines.first { $0.component == component }! }
 }

@@ -1,0 +1,374 @@
+import Foundation
+import Logging
+import PostgresClient
+import SozialraumDomain
+import SozialraumProtocol
+import SozialraumServices
+import SozialraumStore
+
+/// The state of one admin session that commands may read and change.
+struct SessionState: Sendable {
+    var account: Account?
+    var format: OutputFormat = .table
+    let id: String
+    /// The peer, for throttling and logs: `uid:1000` or an address.
+    let source: String
+}
+
+/// A command of the admin protocol: who may use it, how it is called, what it does.
+struct AdminCommand: Sendable {
+    let name: String
+    /// nil: usable before login.
+    let roles: Set<Role>?
+    let usage: String
+    let summary: String
+    let mutates: Bool
+    let run: @Sendable (AdminCommands, Request, inout SessionState, [String]?) async throws -> Reply
+}
+
+/// A wrong argument, reported as INVALID naming it.
+struct ArgumentError: Error {
+    let name: String
+    let reason: String
+}
+
+/// Maps requests to the services. Every command checks the role here and runs in the caller's tenant
+/// context in the services (RLS has the last word).
+struct AdminCommands: Sendable {
+    let budget: BudgetService
+    let accounts: AccountService
+    let status: SystemStatusService
+    let sessions: SessionRegistry
+    let store: Store
+    let logger: Logger
+
+    static let all: [AdminCommand] = [
+        AdminCommand(name: "help", roles: nil, usage: "help [command]", summary: "the commands you may use", mutates: false) { commands, request, state, _ in
+            commands.help(request, state)
+        },
+        AdminCommand(name: "ping", roles: nil, usage: "ping", summary: "check the connection", mutates: false) { _, _, _, _ in .ok("pong") },
+        AdminCommand(name: "login", roles: nil, usage: "login <name> <secret>", summary: "log in with a password or token", mutates: false) {
+            commands, request, state, _ in try await commands.login(request, &state)
+        },
+        AdminCommand(name: "logout", roles: nil, usage: "logout", summary: "end the login, keep the connection", mutates: false) { _, _, state, _ in
+            state.account = nil
+            return .ok("logged out")
+        },
+        AdminCommand(name: "whoami", roles: Set(Role.allCases), usage: "whoami", summary: "account, tenant and role of this session", mutates: false) {
+            _, _, state, _ in
+            let account = state.account!
+            return .ok("\(account.name)@\(account.tenant) role=\(account.role.rawValue)")
+        },
+        AdminCommand(name: "format", roles: nil, usage: "format table|csv|csv-de|jsonl", summary: "how results are written in this session", mutates: false) {
+            _, request, state, _ in
+            guard let name = request.positional.first, let format = OutputFormat(rawValue: name) else {
+                throw ArgumentError(name: "format", reason: "one of table, csv, csv-de, jsonl")
+            }
+            state.format = format
+            return .ok("format \(format.rawValue)")
+        },
+        AdminCommand(name: "quit", roles: nil, usage: "quit", summary: "close the connection", mutates: false) { _, _, _, _ in .ok("bye") },
+        // Operations (county IT).
+        AdminCommand(name: "status", roles: [.operator, .county, .auditor], usage: "status", summary: "daemon and database health", mutates: false) {
+            commands, request, state, _ in
+            let status = await commands.status.status()
+            let sessions = await commands.sessions.count
+            let table = ResultTable(
+                columns: ["database", "pool_open", "pool_idle", "pool_waiting", "sessions"],
+                rows: [[
+                    .text(status.databaseReachable ? "reachable" : "unreachable"), .integer(Int64(status.pool.open)),
+                    .integer(Int64(status.pool.idle)), .integer(Int64(status.pool.waiting)), .integer(Int64(sessions)),
+                ]])
+            return .ok("status", data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(name: "sessions", roles: [.operator], usage: "sessions", summary: "open admin sessions (no payloads)", mutates: false) {
+            commands, request, state, _ in
+            let list = await commands.sessions.list()
+            let table = ResultTable(
+                columns: ["session", "account", "source", "since"],
+                rows: list.map { [.text($0.id), .text($0.account ?? "-"), .text($0.source), .text($0.since)] })
+            return .ok("\(list.count) sessions", data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(name: "providers", roles: [.county, .auditor, .provider], usage: "providers", summary: "the tenants you may see", mutates: false) {
+            commands, request, state, _ in
+            let tenants = try await commands.store.visibleTenants(as: state.account!.tenant)
+            let table = ResultTable(columns: ["tenant", "kind", "name"], rows: tenants.map { [.text($0.id.description), .text($0.kind.rawValue), .text($0.name)] })
+            return .ok("\(tenants.count) tenants", data: table.lines(commands.format(request: request, state)))
+        },
+        // Budgets.
+        AdminCommand(name: "funds", roles: [.county, .auditor, .provider], usage: "funds <sozialraum> <year>",
+                     summary: "available funds by line and cover pool, with cover transfers", mutates: false) { commands, request, state, _ in
+            let space = try commands.socialSpace(request, 0)
+            let year = try commands.integer(request, 1, name: "year", range: 2000...2199)
+            let report = try await commands.budget.availableFunds(commands.caller(state), socialSpace: space, year: year)
+            var rows: [[ResultTable.Cell]] = report.lines.map { line in
+                [.text(line.component.rawValue), .amount(line.funds.appropriation.cents), .amount(line.funds.carryIn.cents),
+                 .amount(line.funds.commitments.cents), .amount(line.funds.actuals.cents), .amount(line.funds.available.cents),
+                 .amount(line.availableAfterCover.cents)]
+            }
+            for transfer in report.transfers {
+                rows.append([.text("cover \(transfer.from.rawValue)->\(transfer.to.rawValue)"), .null, .null, .null, .null, .amount(transfer.amount.cents), .null])
+            }
+            let table = ResultTable(
+                columns: ["line", "appropriation", "carry_in", "commitments", "actuals", "available", "after_cover"], rows: rows)
+            let overrun = report.pools.map(\.overrun).reduce(0) { $0 + $1.cents }
+            return .ok(overrun > 0 ? "OVERRUN \(Money(cents: overrun)) (überplanmäßig)" : "\(space) \(year)",
+                       data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(name: "appropriation", roles: [.county], usage: "appropriation <sozialraum> <year> <component> <amount>",
+                     summary: "set the Ansatz of a budget line", mutates: true) { commands, request, state, _ in
+            let line = BudgetLine(
+                year: try commands.integer(request, 1, name: "year", range: 2000...2199), socialSpace: try commands.socialSpace(request, 0),
+                component: try commands.component(request, 2))
+            try await commands.budget.setAppropriation(commands.caller(state), line: line, amount: try commands.amount(request, 3))
+            return .ok("appropriation \(line) set")
+        },
+        // Cases and grants (county).
+        AdminCommand(name: "open-case", roles: [.county], usage: "open-case <case-key> <sozialraum> <from-date>",
+                     summary: "open a case under its pseudonymous key", mutates: true) { commands, request, state, _ in
+            let id = try await commands.budget.openCase(
+                commands.caller(state), key: try commands.positional(request, 0, name: "case"), socialSpace: try commands.socialSpace(request, 1),
+                from: try commands.day(request, 2, name: "from"))
+            return .ok("case \(id)")
+        },
+        AdminCommand(name: "move", roles: [.county], usage: "move <case-key> <sozialraum> <date>", summary: "record a move of a case (rule 9)", mutates: true) {
+            commands, request, state, _ in
+            try await commands.budget.recordMove(
+                commands.caller(state), key: try commands.positional(request, 0, name: "case"), to: try commands.socialSpace(request, 1),
+                on: try commands.day(request, 2, name: "date"))
+            return .ok("moved")
+        },
+        AdminCommand(name: "grant", roles: [.county],
+                     usage: "grant <case-key> <provider> <help-type> <hour|day|flat_month> <volume> <start> <end> [reason=...] key=<idempotency-key>",
+                     summary: "grant a help; never refused for money, overruns are flagged", mutates: true) { commands, request, state, _ in
+            guard let unit = RateUnit(rawValue: try commands.positional(request, 3, name: "unit")) else {
+                throw ArgumentError(name: "unit", reason: "hour, day or flat_month")
+            }
+            let outcome = try await commands.budget.grant(
+                commands.caller(state),
+                .init(
+                    caseKey: try commands.positional(request, 0, name: "case"), provider: try commands.tenant(request, 1, name: "provider"),
+                    helpType: try commands.positional(request, 2, name: "help-type"), unit: unit,
+                    volumePerMonth: try commands.quantity(request, 4), startsOn: try commands.day(request, 5, name: "start"),
+                    endsOn: try commands.day(request, 6, name: "end"), outOfAreaReason: request.keywords["reason"]),
+                idempotencyKey: try commands.idempotencyKey(request))
+            let committed = outcome.committed.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+            let overruns = outcome.overruns.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            return .ok(
+                "grant \(outcome.grantID) committed \(committed)" + (overruns.isEmpty ? "" : " OVERRUN \(overruns.joined(separator: ", "))"))
+        },
+        AdminCommand(name: "end-grant", roles: [.county], usage: "end-grant <grant-id> <date>", summary: "end a grant early; releases the rest", mutates: true) {
+            commands, request, state, _ in
+            try await commands.budget.endGrant(commands.caller(state), grantID: try commands.uuid(request, 0, name: "grant"), on: try commands.day(request, 1, name: "date"))
+            return .ok("grant ended")
+        },
+        // Deliveries and money (providers, county).
+        AdminCommand(name: "deliver", roles: [.provider], usage: "deliver <grant-id> <month> <quantity> key=<idempotency-key>",
+                     summary: "record a month's delivery (Leistungsnachweis)", mutates: true) { commands, request, state, _ in
+            let outcome = try await commands.budget.recordDelivery(
+                commands.caller(state), grantID: try commands.uuid(request, 0, name: "grant"), month: try commands.month(request, 1),
+                quantity: try commands.quantity(request, 2), idempotencyKey: try commands.idempotencyKey(request))
+            return .ok("delivery \(outcome.deliveryID) cost \(outcome.cost)" + (outcome.excess.hundredths > 0 ? " held back \(outcome.excess) (finding)" : ""))
+        },
+        AdminCommand(name: "import-deliveries", roles: [.provider], usage: "import-deliveries key=<idempotency-key> <<",
+                     summary: "import a CSV block (grant_id,month,quantity); all or nothing", mutates: true) { commands, request, state, upload in
+            guard let upload else { throw ArgumentError(name: "upload", reason: "end the request with << and send the CSV, then a line '.'") }
+            let outcome = try await commands.budget.importDeliveries(
+                commands.caller(state), csv: upload.joined(separator: "\n"), idempotencyKey: try commands.idempotencyKey(request))
+            return .ok("imported \(outcome.deliveries) deliveries, \(outcome.bookings) bookings, \(outcome.findings) findings, total \(outcome.total)")
+        },
+        AdminCommand(name: "expense", roles: [.provider, .county], usage: "expense <project-id> <date> <amount> key=<idempotency-key>",
+                     summary: "book a project expense (milieu/structure, year's overrun policy)", mutates: true) { commands, request, state, _ in
+            let outcome = try await commands.budget.bookProjectExpense(
+                commands.caller(state), projectID: try commands.uuid(request, 0, name: "project"), day: try commands.day(request, 1, name: "date"),
+                amount: try commands.amount(request, 2), idempotencyKey: try commands.idempotencyKey(request))
+            return .ok("booking \(outcome.bookingID)" + (outcome.overrun.map { " OVERRUN \($0)" } ?? ""))
+        },
+        AdminCommand(name: "instalment", roles: [.county], usage: "instalment <provider> <sozialraum> <component> <month> <amount> key=<idempotency-key>",
+                     summary: "book an instalment (Abschlag) paid to a provider", mutates: true) { commands, request, state, _ in
+            let outcome = try await commands.budget.payInstalment(
+                commands.caller(state), provider: try commands.tenant(request, 0, name: "provider"), socialSpace: try commands.socialSpace(request, 1),
+                component: try commands.component(request, 2), month: try commands.month(request, 3), amount: try commands.amount(request, 4),
+                idempotencyKey: try commands.idempotencyKey(request))
+            return .ok("booking \(outcome.bookingID)")
+        },
+        AdminCommand(name: "reverse", roles: [.provider, .county], usage: "reverse <booking-id> key=<idempotency-key>",
+                     summary: "reverse a booking (into the current open month if its month is closed)", mutates: true) { commands, request, state, _ in
+            guard let id = Int64(try commands.positional(request, 0, name: "booking")), id > 0 else {
+                throw ArgumentError(name: "booking", reason: "a booking number")
+            }
+            let outcome = try await commands.budget.reverse(commands.caller(state), bookingID: id, idempotencyKey: try commands.idempotencyKey(request))
+            return .ok("reversal \(outcome.bookingID)")
+        },
+        AdminCommand(name: "bookings", roles: [.provider, .county, .auditor], usage: "bookings <month>", summary: "the ledger of a month you may see", mutates: false) {
+            commands, request, state, _ in
+            let month = try commands.month(request, 0)
+            let rows = try await commands.store.withTenant(state.account!.tenant, readOnly: true) { tx in
+                try await tx.query(
+                    """
+                    SELECT b.id, b.kind, to_char(b.service_month, 'YYYY-MM'), b.social_space, b.component, b.amount, t.name,
+                           coalesce(b.reverses::text, ''), coalesce(b.corrects::text, '')
+                    FROM booking b JOIN tenant t ON t.id = b.tenant_id WHERE b.booked_month = $1 ORDER BY b.id LIMIT 100000
+                    """, [month]
+                ).map { row -> [ResultTable.Cell] in
+                    [.integer(try row.decode(0, as: Int64.self)), .text(try row.decode(1, as: String.self)), .text(try row.decode(2, as: String.self)),
+                     .text(try row.decode(3, as: String.self)), .text(try row.decode(4, as: String.self)), .amount(try row.decode(5, as: Int64.self)),
+                     .text(try row.decode(6, as: String.self)), .text(try row.decode(7, as: String.self)), .text(try row.decode(8, as: String.self))]
+                }
+            }
+            let table = ResultTable(
+                columns: ["booking", "kind", "service_month", "sozialraum", "component", "amount", "provider", "reverses", "corrects"], rows: rows)
+            return .ok("\(rows.count) bookings", data: table.lines(commands.format(request: request, state)))
+        },
+        // Periods and findings (county).
+        AdminCommand(name: "close-month", roles: [.county], usage: "close-month <month> [reason=...]",
+                     summary: "close a month; refused with open findings unless a reason forces it", mutates: true) { commands, request, state, _ in
+            let month = try commands.month(request, 0)
+            try await commands.budget.closeMonth(commands.caller(state), month: month, forceReason: request.keywords["reason"])
+            return .ok("period \(month) closed")
+        },
+        AdminCommand(name: "findings", roles: [.county, .auditor, .provider], usage: "findings [open|all]", summary: "findings you may see", mutates: false) {
+            commands, request, state, _ in
+            let all = request.positional.first == "all"
+            let rows = try await commands.store.withTenant(state.account!.tenant, readOnly: true) { tx in
+                try await tx.query(
+                    """
+                    SELECT f.id, f.kind, to_char(f.month, 'YYYY-MM'), coalesce(f.grant_id::text, ''), f.quantity, f.amount, f.status, t.name
+                    FROM finding f JOIN tenant t ON t.id = f.tenant_id WHERE $1 OR f.status = 'open' ORDER BY f.month, f.created_at LIMIT 100000
+                    """, [all]
+                ).map { row -> [ResultTable.Cell] in
+                    [.text(try row.decode(0, as: UUID.self).uuidString.lowercased()), .text(try row.decode(1, as: String.self)),
+                     .text(try row.decode(2, as: String.self)), .text(try row.decode(3, as: String.self)),
+                     row.isNull(4) ? .null : .integer(try row.decode(4, as: Int64.self)), row.isNull(5) ? .null : .amount(try row.decode(5, as: Int64.self)),
+                     .text(try row.decode(6, as: String.self)), .text(try row.decode(7, as: String.self))]
+                }
+            }
+            let table = ResultTable(columns: ["finding", "kind", "month", "grant", "quantity", "amount", "status", "provider"], rows: rows)
+            return .ok("\(rows.count) findings", data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(name: "resolve-finding", roles: [.county], usage: "resolve-finding <finding-id> accept|reject reason=...",
+                     summary: "accept (pay) or reject a finding", mutates: true) { commands, request, state, _ in
+            let decision = try commands.positional(request, 1, name: "decision")
+            guard decision == "accept" || decision == "reject" else { throw ArgumentError(name: "decision", reason: "accept or reject") }
+            guard let reason = request.keywords["reason"] else { throw ArgumentError(name: "reason", reason: "required") }
+            try await commands.budget.resolveFinding(
+                commands.caller(state), findingID: try commands.uuid(request, 0, name: "finding"), accept: decision == "accept", reason: reason)
+            return .ok("finding \(decision)ed")
+        },
+        // Accounts (county).
+        AdminCommand(name: "account-set", roles: [.county], usage: "account-set <name> <tenant> <role>",
+                     summary: "create an account or rotate its secret; prints a new token once", mutates: true) { commands, request, state, _ in
+            guard let role = Role(rawValue: try commands.positional(request, 2, name: "role")) else {
+                throw ArgumentError(name: "role", reason: "operator, county, provider or auditor")
+            }
+            let token = AccountService.generateToken()
+            try await commands.accounts.setAccount(
+                name: try commands.positional(request, 0, name: "name"), tenant: try commands.tenant(request, 1, name: "tenant"), role: role,
+                secret: token, actingAs: state.account!.tenant)
+            return .ok("token \(token)")
+        },
+    ]
+
+    static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+
+    // MARK: Session commands
+
+    func help(_ request: Request, _ state: SessionState) -> Reply {
+        let role = state.account?.role
+        let visible = Self.all.filter { command in command.roles == nil || (role.map { command.roles!.contains($0) } ?? false) }
+        if let name = request.positional.first {
+            guard let command = visible.first(where: { $0.name == name.lowercased() }) else { return .error(.unknownCommand, "no command \(name) for you") }
+            return .ok(command.summary, data: [command.usage])
+        }
+        return .ok("\(visible.count) commands", data: visible.map { "\($0.usage)  -- \($0.summary)" })
+    }
+
+    func login(_ request: Request, _ state: inout SessionState) async throws -> Reply {
+        let name = try positional(request, 0, name: "name")
+        let secret = try positional(request, 1, name: "secret")
+        do {
+            let account = try await accounts.login(name: name, secret: secret, source: state.source)
+            state.account = account
+            return .ok("logged in as \(account.name) role=\(account.role.rawValue)")
+        } catch AccountService.LoginError.locked {
+            return .error(.locked, "too many failed logins; try again later")
+        } catch AccountService.LoginError.failed {
+            return .error(.loginFailed, "wrong name or secret")
+        }
+    }
+
+    // MARK: Arguments
+
+    func caller(_ state: SessionState) -> Caller {
+        let account = state.account!
+        return Caller(tenant: account.tenant, role: account.role, name: account.name, requestID: state.id)
+    }
+
+    func format(request: Request?, _ state: SessionState) -> OutputFormat {
+        request?.keywords["format"].flatMap(OutputFormat.init(rawValue:)) ?? state.format
+    }
+
+    func positional(_ request: Request, _ index: Int, name: String) throws -> String {
+        guard index < request.positional.count else { throw ArgumentError(name: name, reason: "missing") }
+        return request.positional[index]
+    }
+
+    func integer(_ request: Request, _ index: Int, name: String, range: ClosedRange<Int>) throws -> Int {
+        guard let value = Int(try positional(request, index, name: name)), range.contains(value) else {
+            throw ArgumentError(name: name, reason: "a whole number \(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
+
+    func socialSpace(_ request: Request, _ index: Int) throws -> SocialSpaceCode {
+        guard let code = SocialSpaceCode(try positional(request, index, name: "sozialraum")) else {
+            throw ArgumentError(name: "sozialraum", reason: "a Sozialraum code (a-z, 0-9, '-')")
+        }
+        return code
+    }
+
+    func component(_ request: Request, _ index: Int) throws -> BudgetComponent {
+        guard let component = BudgetComponent(rawValue: try positional(request, index, name: "component")) else {
+            throw ArgumentError(name: "component", reason: "case, milieu or structure")
+        }
+        return component
+    }
+
+    func day(_ request: Request, _ index: Int, name: String) throws -> Day {
+        guard let day = Day(iso: try positional(request, index, name: name)) else { throw ArgumentError(name: name, reason: "a date YYYY-MM-DD") }
+        return day
+    }
+
+    func month(_ request: Request, _ index: Int) throws -> YearMonth {
+        guard let month = YearMonth(iso: try positional(request, index, name: "month")) else { throw ArgumentError(name: "month", reason: "a month YYYY-MM") }
+        return month
+    }
+
+    func amount(_ request: Request, _ index: Int) throws -> Money {
+        let text = try positional(request, index, name: "amount")
+        do { return try Money(parsing: text, decimalComma: text.contains(",")) } catch { throw ArgumentError(name: "amount", reason: error.description) }
+    }
+
+    func quantity(_ request: Request, _ index: Int) throws -> Quantity {
+        let text = try positional(request, index, name: "quantity")
+        do { return try Quantity(parsing: text, decimalComma: text.contains(",")) } catch {
+            throw ArgumentError(name: "quantity", reason: error.description)
+        }
+    }
+
+    func uuid(_ request: Request, _ index: Int, name: String) throws -> UUID {
+        guard let id = UUID(uuidString: try positional(request, index, name: name)) else { throw ArgumentError(name: name, reason: "an id") }
+        return id
+    }
+
+    func tenant(_ request: Request, _ index: Int, name: String) throws -> TenantID {
+        guard let id = TenantID(try positional(request, index, name: name)) else { throw ArgumentError(name: name, reason: "a tenant id") }
+        return id
+    }
+
+    func idempotencyKey(_ request: Request) throws -> IdempotencyKey {
+        guard let text = request.keywords["key"] else { throw ArgumentError(name: "key", reason: "every change needs key=<idempotency-key>") }
+        guard let key = IdempotencyKey(text) else { throw ArgumentError(name: "key", reason: "8 to 64 of A-Z a-z 0-9 . _ : -") }
+        return key
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresClient
+import SozialraumDomain
+import SozialraumProtocol
+import SozialraumServices
+import SozialraumStore
+
+/// One connection: reads requests in order, answers each in order (so pipelining is safe), reads
+/// upload blocks, enforces the limits. Hostile input is answered and logged once per session, never
+/// with its payload.
+struct AdminSession {
+    var state: SessionState
+    let commands: AdminCommands
+    let limits: AdminLimits
+    let logger: Logger
+    /// Kinds of bad input already logged in this session (each is logged once).
+    private var logged: Set<String> = []
+
+    init(state: SessionState, commands: AdminCommands, limits: AdminLimits, logger: Logger) {
+        self.state = state
+        self.commands = commands
+        self.limits = limits
+        self.logger = logger
+    }
+
+    mutating func authenticate(_ account: Account, channel: any Channel) async {
+        guard await commands.sessions.authenticated(state.id, account: account.name, perAccountLimit: limits.maximumSessionsPerAccount) else {
+            return
+        }
+        state.account = account
+        channel.pipeline.fireUserInboundEventTriggered(RequestTimeoutHandler.Authenticated())
+    }
+
+    private mutating func note(_ kind: String) {
+        guard logged.insert(kind).inserted else { return }
+        logger.notice("admin session: bad input", metadata: ["session": "\(state.id)", "kind": "\(kind)"])
+    }
+
+    mutating func run(
+        inbound: NIOAsyncChannelInboundStream<InboundLine>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: any Channel
+    ) async throws {
+        var lines = inbound.makeAsyncIterator()
+        while let next = try await lines.next() {
+            let text: String
+            switch next {
+            case .line(let line): text = line
+            case .tooLong:
+                note("line too long")
+                try await outbound.write(ByteBuffer(string: Reply.error(.tooLong, "line longer than \(limits.maximumLineBytes) bytes").encoded))
+                continue
+            case .invalidUTF8:
+                note("invalid UTF-8")
+                try await outbound.write(ByteBuffer(string: Reply.error(.badRequest, "not UTF-8").encoded))
+                continue
+            case .timedOut:
+                note(state.account == nil ? "login timeout" : "idle timeout")
+                try await outbound.write(ByteBuffer(string: Reply.error(.unavailable, "timeout; closing").encoded))
+                return
+            }
+            if text.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            var reply: Reply
+            var request: Request?
+            do {
+                request = try Request.parse(text[...])
+            } catch {
+                note("malformed request")
+                reply = .error(.badRequest, error.description)
+                try await outbound.write(ByteBuffer(string: reply.encoded))
+                continue
+            }
+            var upload: [String]?
+            if request!.expectsUpload {
+                switch try await readUpload(&lines) {
+                case .lines(let block): upload = block
+                case .tooLarge:
+                    note("upload too large")
+                    var refused = Reply.error(.tooLarge, "upload larger than \(limits.maximumUploadBytes) bytes; nothing imported")
+                    refused.tag = request!.tag
+                    try await outbound.write(ByteBuffer(string: refused.encoded))
+                    continue
+                case .ended:
+                    return
+                }
+            }
+            let wasLoggedIn = state.account != nil
+            reply = await execute(request!, upload: upload)
+            reply.tag = request!.tag
+            try await outbound.write(ByteBuffer(string: reply.encoded))
+            if state.account != nil, !wasLoggedIn {
+                if await commands.sessions.authenticated(state.id, account: state.account!.name, perAccountLimit: limits.maximumSessionsPerAccount) {
+                    channel.pipeline.fireUserInboundEventTriggered(RequestTimeoutHandler.Authenticated())
+                } else {
+                    state.account = nil
+                    try await outbound.write(ByteBuffer(string: Reply.error(.busy, "too many sessions of this account").encoded))
+                }
+            }
+            if request!.command == "quit" { return }
+        }
+    }
+
+    enum UploadResult { case lines([String]), tooLarge, ended }
+
+    /// Reads an upload block up to a line `.`; a data line starting with `.` arrives with one more.
+    private func readUpload(_ lines: inout NIOAsyncChannelInboundStream<InboundLine>.AsyncIterator) async throws -> UploadResult {
+        var block: [String] = []
+        var bytes = 0
+        var tooLarge = false
+        while let next = try await lines.next() {
+            switch next {
+            case .line(let line):
+                if line == "." { return tooLarge ? .tooLarge : .lines(block) }
+                bytes += line.utf8.count + 1
+                if bytes > limits.maximumUploadBytes {
+                    tooLarge = true
+                    block = []
+                }
+                if !tooLarge { block.append(line.hasPrefix(".") ? String(line.dropFirst()) : line) }
+            case .tooLong, .invalidUTF8:
+                // Kept as a line the import refuses, so that its row error names the line number.
+                if !tooLarge { block.append("\u{FFFD}") }
+            case .timedOut:
+                return .ended
+            }
+        }
+        return .ended
+    }
+
+    mutating func execute(_ request: Request, upload: [String]?) async -> Reply {
+        guard let command = AdminCommands.byName[request.command] else {
+            note("unknown command")
+            return .error(.unknownCommand, "unknown command \(request.command); try help")
+        }
+        if let roles = command.roles {
+            guard let account = state.account else { return .error(.notLoggedIn, "log in first (login <name> <secret>)") }
+            guard roles.contains(account.role) else { return .error(.forbidden, "\(command.name) is not for role \(account.role.rawValue)") }
+        }
+        if upload != nil, command.name != "import-deliveries" {
+            return .error(.badRequest, "\(command.name) takes no upload")
+        }
+        do {
+            return try await command.run(commands, request, &state, upload)
+        } catch let error as ArgumentError {
+            return .error(.invalid, "\(error.name): \(error.reason)")
+        } catch let error as ServiceError {
+            return Self.reply(for: error)
+        } catch {
+            // Detail to the log only; the client gets a reference to find it.
+            logger.error(
+                "admin command failed",
+                metadata: ["session": "\(state.id)", "command": "\(command.name)", "error": "\(String(reflecting: error))"])
+            if let postgres = error as? PostgresError, postgres.isConnectionLevel || postgres.code == .poolTimeout {
+                return .error(.unavailable, "database unavailable; try again (ref \(state.id))")
+            }
+            return .error(.internal, "internal error (ref \(state.id))")
+        }
+    }
+
+    static func reply(for error: ServiceError) -> Reply {
+        switch error {
+        case .forbidden: .error(.forbidden, error.description)
+        case .notFound: .error(.notFound, error.description)
+        case .invalid: .error(.invalid, error.description)
+        case .periodClosed: .error(.periodClosed, error.description)
+        case .duplicate: .error(.duplicate, error.description)
+        case .idempotencyConflict: .error(.idempotencyConflict, error.description)
+        case .refusedOverrun: .error(.refusedOverrun, error.description)
+        case .conflict: .error(.conflict, error.description)
+        case .rejectedRows(let rows): .error(.rejectedRows, error.description, data: rows.map(\.description))
+        }
+    }
+}

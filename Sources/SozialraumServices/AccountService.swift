@@ -1,0 +1,167 @@
+import Crypto
+import _CryptoExtras
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Logging
+import PostgresClient
+import Synchronization
+import SozialraumDomain
+import SozialraumStore
+
+/// An account of the admin socket, as the services see it (never its secret).
+public struct Account: Sendable, Equatable {
+    public var name: String
+    public var tenant: TenantID
+    public var role: Role
+}
+
+/// Accounts: creation and rotation (secrets hashed with scrypt), and login with throttling.
+///
+/// Failed logins are counted per account name (existing or not, so that a lock says nothing about
+/// whether the name exists) and per source; after `maximumFailures` within the window the name or
+/// source is locked for `lockDuration`.
+public final class AccountService: Sendable {
+    let store: Store
+    let logger: Logger
+    let throttle = Mutex(Throttle())
+
+    public static let maximumFailures = 5
+    public static let lockDuration: Duration = .seconds(300)
+
+    /// scrypt cost for new secrets. The default N = 2^15, r = 8, p = 1 (32 MiB, tens of milliseconds)
+    /// is slow for guessing and fine for logins; tests use less. Each hash records its own N.
+    let scryptRounds: Int
+    public static let defaultScryptRounds = 1 << 15
+
+    public init(store: Store, logger: Logger, scryptRounds: Int = AccountService.defaultScryptRounds) {
+        precondition(scryptRounds >= 1024 && scryptRounds.nonzeroBitCount == 1, "scrypt N must be a power of two >= 1024")
+        self.store = store
+        self.logger = logger
+        self.scryptRounds = scryptRounds
+    }
+
+    public enum LoginError: Error, Equatable, Sendable {
+        /// Wrong name or secret: the same for both.
+        case failed
+        /// Too many failures for this name or source; try again later.
+        case locked
+    }
+
+    struct Throttle {
+        var failures: [String: (count: Int, until: ContinuousClock.Instant?)] = [:]
+
+        mutating func isLocked(_ key: String, now: ContinuousClock.Instant) -> Bool {
+            guard let entry = failures[key], let until = entry.until else { return false }
+            if until > now { return true }
+            failures[key] = nil
+            return false
+        }
+
+        mutating func fail(_ key: String, now: ContinuousClock.Instant) {
+            var entry = failures[key] ?? (0, nil)
+            entry.count += 1
+            if entry.count >= AccountService.maximumFailures { entry.until = now + AccountService.lockDuration }
+            failures[key] = entry
+            // Bounded memory under a flood of random names: forget the oldest unlocked entries.
+            if failures.count > 100_000 { failures = failures.filter { $0.value.until != nil } }
+        }
+    }
+
+    static func hash(_ secret: String, salt: [UInt8], rounds: Int) throws -> [UInt8] {
+        let key = try KDF.Scrypt.deriveKey(
+            from: Array(secret.utf8), salt: salt, outputByteCount: 32, rounds: rounds, blockSize: 8, parallelism: 1)
+        return key.withUnsafeBytes { Array($0) }
+    }
+
+    /// A long random token (32 bytes, hex): for accounts used by programs.
+    public static func generateToken() -> String {
+        (0..<32).map { _ in UInt8.random(in: 0...255) }.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    /// Creates an account or sets a new secret for it (rotation). Runs as the county (or during setup).
+    public func setAccount(name: String, tenant: TenantID, role: Role, secret: String, actingAs county: TenantID) async throws {
+        guard Self.isValidName(name) else {
+            throw ServiceError.invalid(field: "name", reason: "2 to 40 of a-z, 0-9, '.', '_', '-', starting with a letter")
+        }
+        guard secret.count >= 12 else { throw ServiceError.invalid(field: "secret", reason: "at least 12 characters") }
+        let salt = (0..<16).map { _ in UInt8.random(in: 0...255) }
+        let hash = try Self.hash(secret, salt: salt, rounds: scryptRounds)
+        try await store.withTenant(county) { tx in
+            guard try await tx.query("SELECT kind FROM tenant WHERE id = $1", [tenant.uuid]).first != nil else {
+                throw ServiceError.notFound("tenant")
+            }
+            try await tx.execute(
+                """
+                INSERT INTO account (name, tenant_id, role, secret_hash, salt, scrypt_n) VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT (name) DO UPDATE SET secret_hash = EXCLUDED.secret_hash, salt = EXCLUDED.salt, scrypt_n = EXCLUDED.scrypt_n,
+                    rotated_at = now(), tenant_id = EXCLUDED.tenant_id, role = EXCLUDED.role, disabled = false
+                """, [name, tenant.uuid, role.rawValue, PostgresBytes(hash), PostgresBytes(salt), scryptRounds])
+            try await BudgetSQL.audit(
+                tx, tenant: county, actor: "account-admin", action: "account.set", objectKind: "account", objectID: name, result: "ok",
+                requestID: nil)
+        }
+    }
+
+    /// The account of `name`, without checking a secret (peer-credential logins on the Unix socket).
+    public func account(named name: String) async throws -> Account? {
+        try await store.withoutTenant(readOnly: true) { tx in
+            try await tx.query("SELECT name, tenant_id, role FROM account WHERE name = $1 AND NOT disabled", [name]).first.map { row in
+                Account(
+                    name: try row.decode(0, as: String.self), tenant: TenantID(try row.decode(1, as: UUID.self)),
+                    role: Role(rawValue: try row.decode(2, as: String.self))!)
+            }
+        }
+    }
+
+    /// Checks name and secret. `source` identifies the peer (address or uid) for throttling.
+    public func login(name: String, secret: String, source: String) async throws -> Account {
+        let now = ContinuousClock.now
+        let locked = throttle.withLock { $0.isLocked("name:" + name, now: now) || $0.isLocked("source:" + source, now: now) }
+        if locked {
+            logger.notice("login refused: locked", metadata: ["source": "\(source)"])
+            throw LoginError.locked
+        }
+        let row = try await store.withoutTenant(readOnly: true) { tx in
+            try await tx.query("SELECT name, tenant_id, role, secret_hash, salt, scrypt_n FROM account WHERE name = $1 AND NOT disabled", [name]).first
+                .map { row in
+                    (
+                        Account(
+                            name: try row.decode(0, as: String.self), tenant: TenantID(try row.decode(1, as: UUID.self)),
+                            role: Role(rawValue: try row.decode(2, as: String.self))!),
+                        try row.decode(3, as: PostgresBytes.self).bytes, try row.decode(4, as: PostgresBytes.self).bytes,
+                        try row.decode(5, as: Int.self)
+                    )
+                }
+        }
+        // Hash even for an unknown name, so that timing does not tell whether the name exists.
+        let salt = row?.2 ?? Array(repeating: 0, count: 16)
+        let computed = try Self.hash(secret, salt: salt, rounds: row?.3 ?? scryptRounds)
+        if let row, Self.constantTimeEqual(computed, row.1) {
+            throttle.withLock { $0.failures["name:" + name] = nil }
+            return row.0
+        }
+        throttle.withLock {
+            $0.fail("name:" + name, now: now)
+            $0.fail("source:" + source, now: now)
+        }
+        logger.notice("login failed", metadata: ["source": "\(source)"])
+        throw LoginError.failed
+    }
+
+    /// 2 to 40 of a-z, 0-9, '.', '_', '-', starting with a letter (as the table's CHECK).
+    public static func isValidName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (2...40).contains(bytes.count), (97...122).contains(bytes[0]) else { return false }
+        return bytes.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 46 || $0 == 95 || $0 == 45 }
+    }
+
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
+    }
+}

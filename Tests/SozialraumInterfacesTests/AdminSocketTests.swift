@@ -1,0 +1,201 @@
+import Foundation
+import Logging
+import PostgresClient
+import SozialraumDomain
+import SozialraumInterfaces
+import SozialraumProtocol
+import SozialraumServices
+import SozialraumStore
+import SozialraumTestSupport
+import Synchronization
+import Testing
+
+/// A running admin socket on a fresh database (see `BudgetWorld`), with accounts for each role.
+struct AdminWorld: Sendable {
+    let world: BudgetWorld
+    let path: String
+    let tokens: [String: String]
+    let task: Task<Void, any Error>
+
+    static func start(limits: AdminLimits = AdminLimits(), peerAccounts: [UInt32: String] = [:]) async throws -> AdminWorld {
+        let world = try await BudgetWorld.make()
+        // Cheap hashes: the scrypt cost is not under test here, and debug builds of BoringSSL are slow.
+        let accounts = AccountService(store: world.store, logger: Logger(label: "test.accounts"), scryptRounds: 1024)
+        var tokens: [String: String] = [:]
+        for (name, caller) in [("kaemmerei", world.county), ("alpha", world.alpha), ("beta", world.beta), ("pruefer", world.auditor)] {
+            let token = AccountService.generateToken()
+            try await accounts.setAccount(name: name, tenant: caller.tenant, role: caller.role, secret: token, actingAs: world.county.tenant)
+            tokens[name] = token
+        }
+        try await accounts.setAccount(name: "it", tenant: world.county.tenant, role: .operator, secret: "operator-secret-1", actingAs: world.county.tenant)
+        let path = NSTemporaryDirectory() + "sozialraum-admin-\(UUID().uuidString.prefix(8)).sock"
+        var configuration = AdminSocketConfiguration(unixSocketPath: path)
+        configuration.limits = limits
+        configuration.peerAccounts = peerAccounts
+        let (listening, continuation) = AsyncStream<Void>.makeStream()
+        let server = AdminServer(
+            configuration: configuration, budget: world.service, accounts: accounts, status: SystemStatusService(store: world.store),
+            store: world.store, logger: Logger(label: "test.admin"), onListening: { continuation.yield(); continuation.finish() })
+        let task = Task { try await server.run() }
+        for await _ in listening {}
+        return AdminWorld(world: world, path: path, tokens: tokens, task: task)
+    }
+
+    func client(loggedInAs name: String? = nil) async throws -> LineClient {
+        let client = try LineClient(path: path)
+        if let name {
+            let reply = await client.request("login \(name) \(tokens[name]!)")
+            #expect(reply?.status.hasPrefix("OK logged in") == true, "login \(name): \(String(describing: reply))")
+        }
+        return client
+    }
+
+    func stop() { task.cancel() }
+}
+
+@Suite struct AdminProtocolTests {
+    @Test func beforeLoginOnlySessionCommandsAreOffered() async throws {
+        let admin = try await AdminWorld.start()
+        defer { admin.stop() }
+        let client = try await admin.client()
+        let help = await client.request("help")
+        #expect(help?.status.hasPrefix("OK") == true)
+        #expect(help?.data.contains { $0.hasPrefix("funds") } == false)
+        #expect(help?.data.contains { $0.hasPrefix("login") } == true)
+        #expect(await client.request("funds nord 2026")?.status == "ERR NOT_LOGGED_IN log in first (login <name> <secret>)")
+        #expect(await client.request("frobnicate")?.status.hasPrefix("ERR UNKNOWN_COMMAND") == true)
+    }
+
+    @Test func aProviderReadsFundsInEveryFormat() async throws {
+        let admin = try await AdminWorld.start()
+        defer { admin.stop() }
+        let client = try await admin.client(loggedInAs: "alpha")
+        #expect(await client.request("whoami")?.status == "OK alpha@\(admin.world.alpha.tenant) role=provider")
+        let table = await client.request("funds nord 2026")
+        #expect(table?.data.first?.hasPrefix("line") == true)
+        #expect(table?.data.contains { $0.hasPrefix("case") && $0.contains("100000.00") } == true)
+        #expect(await client.request("format csv-de")?.status == "OK format csv-de")
+        let csv = await client.request("funds nord 2026")
+        #expect(csv?.data.first == "line;appropriation;carry_in;commitments;actuals;available;after_cover")
+        #expect(csv?.data.contains { $0.hasPrefix("case;100000,00;") } == true)
+        let json = await client.request("funds nord 2026 format=jsonl")
+        #expect(json?.data.first?.hasPrefix(#"{"line":"case","appropriation":"100000.00""#) == true)
+        // The budget of a Sozialraum alpha does not serve is unknown to it.
+        #expect(await client.request("funds sued 2026")?.status == "ERR NOT_FOUND unknown budget")
+        // A county command is refused by role.
+        #expect(await client.request("close-month 2026-03")?.status == "ERR FORBIDDEN close-month is not for role provider")
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        let admin = try await AdminWorld.start()
+        defer { admin.stop() }
+        let client = try await admin.client(loggedInAs: "kaemmerei")
+        client.send((1...500).map { $0 % 2 == 0 ? "@t\($0) ping\n" : "@t\($0) funds nord 2026 format=csv\n" }.joined())
+        for number in 1...500 {
+            let reply = await client.reply()
+            #expect(reply?.status.hasPrefix("OK @t\(number) ") == true, "reply \(number): \(String(describing: reply?.status))")
+        }
+    }
+
+    @Test func hostileLinesAreAnsweredAndTheSessionGoesOn() async throws {
+        var limits = AdminLimits()
+        limits.maximumLineBytes = 1024
+        let admin = try await AdminWorld.start(limits: limits)
+        defer { admin.stop() }
+        let client = try await admin.client()
+        client.send(String(repeating: "x", count: 100_000) + "\n")
+        #expect(await client.reply()?.status == "ERR TOO_LONG line longer than 1024 bytes")
+        client.send([0x70, 0x69, 0x6e, 0x67, 0x00, 0x0a])
+        #expect(await client.reply()?.status == "ERR BAD_REQUEST control characters are not allowed")
+        client.send([0x70, 0x69, 0x6e, 0x67, 0x20, 0xff, 0xfe, 0x0a])
+        #expect(await client.reply()?.status == "ERR BAD_REQUEST not UTF-8")
+        #expect(await client.request(#"help "unterminated"#)?.status == "ERR BAD_REQUEST unterminated quote")
+        #expect(await client.request("ping")?.status == "OK pong")
+    }
+
+    @Test func aHalfClosedClientStillGetsItsAnswers() async throws {
+        let admin = try await AdminWorld.start()
+        defer { admin.stop() }
+        let client = try await admin.client()
+        client.send("ping\nping")
+        client.shutdownWriting()
+        #expect(await client.reply()?.status == "OK pong")
+        #expect(await client.reply()?.status == "OK pong")
+        #expect(await client.next() == nil, "the server closes after answering")
+    }
+
+    @Test func aTricklingClientIsCutOffWhileOthersAreServed() async throws {
+        var limits = AdminLimits()
+        limits.loginTimeout = .milliseconds(500)
+        let admin = try await AdminWorld.start(limits: limits)
+        defer { admin.stop() }
+        let slow = try await admin.client()
+        slow.send("pi")  // never completes the line
+        let other = try await admin.client()
+        #expect(await other.request("ping")?.status == "OK pong")
+        #expect(await slow.reply()?.status == "ERR UNAVAILABLE timeout; closing")
+        #expect(await slow.next() == nil)
+    }
+
+    @Test func bruteForceLocksTheNameWithoutRevealingWhetherItExists() async throws {
+        let admin = try await AdminWorld.start()
+        defer { admin.stop() }
+        let client = try await admin.client()
+        for _ in 0..<AccountService.maximumFailures {
+            #expect(await client.request("login alpha wrong-secret-123")?.status == "ERR LOGIN_FAILED wrong name or secret")
+        }
+        #expect(await client.request("login alpha \(admin.tokens["alpha"]!)")?.status.hasPrefix("ERR LOCKED") == true)
+        // The source is locked too: a second name from the same peer gets the same answer.
+        #expect(await client.request("login beta \(admin.tokens["beta"]!)")?.status.hasPrefix("ERR LOCKED") == true)
+    }
+
+    @Test func thePeersUidLogsInWithoutASecret() async throws {
+        let admin = try await AdminWorld.start(peerAccounts: [getuid(): "it"])
+        defer { admin.stop() }
+        let client = try await admin.client()
+        #expect(await client.request("whoami")?.status == "OK it@\(admin.world.county.tenant) role=operator")
+        let status = await client.request("status format=csv")
+        #expect(status?.data.last?.hasPrefix("reachable,") == true)
+        #expect(await client.request("funds nord 2026")?.status == "ERR FORBIDDEN funds is not for role operator")
+    }
+}
+
+@Suite struct AdminTenantIsolationTests {
+    @Test func anotherProvidersIdsAreIndistinguishableFromUnknownOnes() async throws {
+        let admin = try await AdminWorld.start()
+        defer { admin.stop() }
+        let grant = try await admin.world.grantedCase()
+        let beta = try await admin.client(loggedInAs: "beta")
+        let foreign = await beta.request("deliver \(grant) 2026-03 5 key=beta-try-0001")
+        let unknown = await beta.request("deliver \(UUID()) 2026-03 5 key=beta-try-0002")
+        #expect(foreign?.status == "ERR NOT_FOUND unknown grant")
+        #expect(foreign?.status == unknown?.status)
+        let alpha = try await admin.client(loggedInAs: "alpha")
+        let delivered = await alpha.request("deliver \(grant) 2026-03 5 key=alpha-0001")
+        #expect(delivered?.status.hasPrefix("OK delivery") == true)
+        let booking = try await admin.world.store.withTenant(admin.world.alpha.tenant, readOnly: true) { tx in
+            try await tx.query("SELECT id FROM booking").single().decode(0, as: Int64.self)
+        }
+        #expect(await beta.request("reverse \(booking) key=beta-rev-0001")?.status == "ERR NOT_FOUND unknown booking")
+        #expect(await beta.request("bookings 2026-03")?.status == "OK 0 bookings")
+        #expect(await beta.request("findings all")?.status == "OK 0 findings")
+        #expect(await alpha.request("bookings 2026-03")?.status == "OK 1 bookings")
+    }
+
+    @Test func anUploadWithOneBadRowImportsNothingAndNamesTheRow() async throws {
+        let admin = try await AdminWorld.start()
+        defer { admin.stop() }
+        let grant = try await admin.world.grantedCase()
+        let alpha = try await admin.client(loggedInAs: "alpha")
+        alpha.send("import-deliveries key=import-0001 <<\ngrant_id,month,quantity\n\(grant),2026-03,8\n\(grant),2026-13,8\n.\n")
+        let rejected = await alpha.reply()
+        #expect(rejected?.status == "ERR REJECTED_ROWS 1 rows rejected, nothing imported")
+        #expect(rejected?.data == ["line 3: month: not a month (expected YYYY-MM)"])
+        alpha.send("import-deliveries key=import-0002 <<\ngrant_id,month,quantity\n\(grant),2026-03,8\n\(grant),2026-04,12\n.\n")
+        #expect(await alpha.reply()?.status == "OK imported 2 deliveries, 2 bookings, 1 findings, total 1080.00")
+        // Retrying the same upload under the same key books nothing more.
+        alpha.send("import-deliveries key=import-0002 <<\ngrant_id,month,quantity\n\(grant),2026-03,8\n\(grant),2026-04,12\n.\n")
+        #expect(await alpha.reply()?.status == "OK imported 2 deliveries, 2 bookings, 1 findings, total 1080.00")
+        #expect(try await admin.world.count("delivery") == 2)
+    }
+}
