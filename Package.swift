@@ -139,7 +139,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "sozialraumctl",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["SozialraumProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictness
         ),
 
@@ -219,7 +219,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SozialraumAppTests",
-            dependencies: ["SozialraumApp", "SozialraumStore", "PostgresClient", "PostgresEmbedded", "SozialraumTestSupport", "sozialraumd"],
+            dependencies: [
+                "SozialraumApp", "SozialraumInterfaces", "SozialraumDomain", "SozialraumStore", "PostgresClient", "PostgresEmbedded", "SozialraumTestSupport",
+                "sozialraumd", "sozialraumctl",
+            ],
             swiftSettings: strictness
         ),
     ],

@@ -49,11 +49,23 @@ public struct Daemon: Sendable {
             throw error
         }
 
+        var peerAccounts = settings.adminPeerAccounts
+        if settings.usesEmbeddedDatabase, peerAccounts.isEmpty {
+            // A trial run: whoever started the daemon is the county's controller on the socket.
+            peerAccounts[getuid()] = EmbeddedSetup.demoAccount
+        }
+        var adminConfiguration = AdminSocketConfiguration(unixSocketPath: settings.effectiveAdminSocketPath)
+        adminConfiguration.unixSocketGroup = settings.adminSocketGroup.isEmpty ? nil : settings.adminSocketGroup
+        adminConfiguration.peerAccounts = peerAccounts
+        let budget = BudgetService(store: store, logger: logger, today: CountyCalendar.today)
+        let admin = AdminServer(
+            configuration: adminConfiguration, budget: budget, accounts: AccountService(store: store, logger: logger),
+            status: SystemStatusService(store: store), store: store, logger: logger)
         let monitor = DatabaseMonitor(status: SystemStatusService(store: store), logger: logger)
         let readiness = ReadinessService(
             logger: logger, metadata: ["database": "\(settings.usesEmbeddedDatabase ? "embedded" : "configured")"])
         let group = ServiceGroup(
-            services: [monitor, readiness], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: [monitor, admin, readiness], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
         await store.pool.shutdown()
         logger.info("sozialraumd stopped")
@@ -75,7 +87,22 @@ public enum EmbeddedSetup {
         let county = try await TenantRegistry.ensureCounty(name: countyName, ownerConninfo: superuser)
         let runtime = cluster.conninfo(database: database, user: DatabaseRoles.defaultLogin)
         try await seedDemoData(county: county, conninfo: runtime, logger: logger)
+        try await ensureDemoAccount(county: county, conninfo: runtime, logger: logger)
         return runtime
+    }
+
+    /// The account a trial user is logged in as through the Unix socket (county role).
+    public static let demoAccount = "kaemmerei"
+
+    static func ensureDemoAccount(county: TenantID, conninfo: String, logger: Logger) async throws {
+        let store = Store(conninfo: conninfo, maxConnections: 1, logger: logger)
+        defer { Task { await store.pool.shutdown() } }
+        let accounts = AccountService(store: store, logger: logger)
+        if try await accounts.account(named: demoAccount) == nil {
+            // A random secret nobody knows: the trial user comes in by peer credentials.
+            try await accounts.setAccount(
+                name: demoAccount, tenant: county, role: .county, secret: AccountService.generateToken(), actingAs: county)
+        }
     }
 
     /// A demo year (Landkreis Verden, seeded, see `DemoPlan`), so that a first trial run has something to

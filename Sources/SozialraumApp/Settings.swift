@@ -19,6 +19,17 @@ public struct Settings: Sendable, Equatable {
     public var logLevel: Logger.Level
     /// Name of the county tenant created on first setup.
     public var countyName: String
+    /// The admin socket's path. Empty: `<stateDirectory>/admin.sock`.
+    public var adminSocketPath: String = ""
+    /// Group of the admin socket (mode 0660). Empty: the daemon's group.
+    public var adminSocketGroup: String = ""
+    /// Unix peers logged in without a secret: `uid=account` pairs, comma separated.
+    public var adminPeerAccounts: [UInt32: String] = [:]
+
+    /// The admin socket path in effect.
+    public var effectiveAdminSocketPath: String {
+        adminSocketPath.isEmpty ? URL(fileURLWithPath: stateDirectory).appendingPathComponent("admin.sock").path : adminSocketPath
+    }
 
     public var usesEmbeddedDatabase: Bool { databaseConninfo.isEmpty }
 
@@ -40,6 +51,9 @@ public struct Settings: Sendable, Equatable {
         ("stateDirectory", .string),
         ("log.level", .logLevel),
         ("county.name", .string),
+        ("admin.socketPath", .string),
+        ("admin.socketGroup", .string),
+        ("admin.peerAccounts", .string),
     ]
 
     public static let defaults = Settings(
@@ -83,7 +97,7 @@ public struct Settings: Sendable, Equatable {
                 key: "log.level",
                 reason: "must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let settings = Settings(
+        var settings = Settings(
             databaseConninfo: try string("database.conninfo", defaults.databaseConninfo),
             databaseOwnerConninfo: try string("database.ownerConninfo", defaults.databaseOwnerConninfo),
             databasePoolSize: try integer("database.poolSize", defaults.databasePoolSize, range: 1...500),
@@ -92,11 +106,27 @@ public struct Settings: Sendable, Equatable {
             stateDirectory: try string("stateDirectory", defaults.stateDirectory),
             logLevel: level,
             countyName: try string("county.name", defaults.countyName))
+        settings.adminSocketPath = try string("admin.socketPath", "")
+        settings.adminSocketGroup = try string("admin.socketGroup", "")
+        settings.adminPeerAccounts = try parsePeerAccounts(try string("admin.peerAccounts", ""))
         guard !settings.stateDirectory.isEmpty else { throw Invalid(key: "stateDirectory", reason: "must not be empty") }
         guard (1...200).contains(settings.countyName.count) else {
             throw Invalid(key: "county.name", reason: "must be 1 to 200 characters")
         }
         return settings
+    }
+
+    /// `1000=kaemmerei,0=it` → [1000: "kaemmerei", 0: "it"].
+    static func parsePeerAccounts(_ text: String) throws -> [UInt32: String] {
+        var result: [UInt32: String] = [:]
+        for pair in text.split(separator: ",") where !pair.trimmingCharacters(in: .whitespaces).isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let uid = UInt32(parts[0]), !parts[1].isEmpty else {
+                throw Invalid(key: "admin.peerAccounts", reason: "expected uid=account pairs separated by commas")
+            }
+            result[uid] = parts[1]
+        }
+        return result
     }
 
     /// swift-configuration reports a missing key and an unconvertible value alike by throwing; only

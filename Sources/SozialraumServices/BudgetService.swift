@@ -748,6 +748,8 @@ public struct BudgetService: Sendable {
     public func availableFunds(_ caller: Caller, socialSpace: SocialSpaceCode, year: Int) async throws -> FundsReport {
         try caller.require(.county, .auditor, .provider, for: "reading budgets")
         return try await store.withTenant(caller.tenant, readOnly: true) { tx in
+            try await requireSocialSpace(tx, socialSpace)
+            try await requireYear(tx, year)
             let visible = try await tx.query(
                 "SELECT 1 FROM appropriation WHERE social_space = $1 AND year = $2 LIMIT 1", [socialSpace.rawValue, year]
             ).count > 0

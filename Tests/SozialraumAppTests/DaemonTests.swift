@@ -3,6 +3,8 @@ import Logging
 import PostgresClient
 import PostgresEmbedded
 @testable import SozialraumApp
+import SozialraumDomain
+import SozialraumInterfaces
 import SozialraumStore
 import SozialraumTestSupport
 import Testing
@@ -52,6 +54,26 @@ import Testing
         #expect(startup?.allSatisfy { $0.first == "<" } == true, "every line under systemd carries a priority")
         let postmasterPID = state + "/postgres/data/postmaster.pid"
         #expect(FileManager.default.fileExists(atPath: postmasterPID))
+
+        // The admin socket: the starting user is the county's controller by peer credentials.
+        let listening = startup?.contains { $0.contains("admin socket listening") } == true
+            ? [] : await Subprocess.lines(&lines, until: "admin socket listening")
+        #expect(listening != nil)
+        let socket = state + "/admin.sock"
+        let funds = try Subprocess([Subprocess.binary("sozialraumctl"), "--socket", socket, "--format", "csv", "funds", "achim-oyten", String(CountyCalendar.today().year)])
+        var fundsOutput: [String] = []
+        for await line in funds.lines { fundsOutput.append(line) }
+        #expect(await funds.exitStatus() == 0)
+        #expect(fundsOutput.contains("line,appropriation,carry_in,commitments,actuals,available,after_cover"))
+        #expect(fundsOutput.contains { $0.hasPrefix("case,") })
+        let unknown = try Subprocess([Subprocess.binary("sozialraumctl"), "--socket", socket, "funds", "nowhere", "2026"])
+        var unknownOutput: [String] = []
+        for await line in unknown.lines { unknownOutput.append(line) }
+        #expect(await unknown.exitStatus() == 1)
+        #expect(unknownOutput.contains("ERR NOT_FOUND unknown Sozialraum nowhere"))
+        let unreachable = try Subprocess([Subprocess.binary("sozialraumctl"), "--socket", state + "/nothing.sock", "ping"])
+        for await _ in unreachable.lines {}
+        #expect(await unreachable.exitStatus() == 2)
 
         daemon.signal(SIGTERM)
         var rest: [String] = []
