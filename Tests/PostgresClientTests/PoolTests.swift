@@ -187,28 +187,30 @@ import Testing
     @Test func blockingCallsDoNotOccupyTheCooperativePool() async throws {
         let pool = try await pool(maxConnections: 4)
         let order = Locked<[String]>([])
+        // The four statements block in the server on an advisory lock the observer holds, so that
+        // they are certainly blocking while the CPU work runs: no timing involved.
+        let key = Int64.random(in: 1...Int64(Int32.max))
+        let cluster = try await TestCluster.shared.running()
+        let observer = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
+        try await observer.query(PostgresQuery("SELECT pg_advisory_lock($1)", [key]))
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<4 {
                 group.addTask {
-                    try await pool.withConnection { try await $0.query(PostgresQuery("SELECT pg_sleep(1.5)")) }
+                    try await pool.withConnection { try await $0.query(PostgresQuery("SELECT pg_advisory_xact_lock_shared($1)", [key])) }
                     order.withLock { $0.append("query") }
                 }
             }
-            // Start the work only once all four statements are running in the server.
-            let cluster = try await TestCluster.shared.running()
-            let observer = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
             while try await observer.query(
-                PostgresQuery("SELECT count(*)::int FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(1.5)' AND state = 'active'")
+                PostgresQuery("SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1::bigint", [key & 0xFFFF_FFFF])
             ).single().decode(0, as: Int.self) < 4 {
                 await Task.yield()
             }
-            group.addTask {
-                var sum = 0
-                for i in 0..<1000 { sum &+= i; await Task.yield() }
-                order.withLock { $0.append("cpu:\(sum)") }
-            }
+            var sum = 0
+            for i in 0..<1000 { sum &+= i; await Task.yield() }
+            order.withLock { $0.append("cpu:\(sum)") }
+            try await observer.query(PostgresQuery("SELECT pg_advisory_unlock($1)", [key]))
             try await group.waitForAll()
         }
-        #expect(order.withLock { $0.first } == "cpu:499500")
+        #expect(order.withLock { $0 } == ["cpu:499500", "query", "query", "query", "query"])
     }
 }
