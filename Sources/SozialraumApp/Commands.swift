@@ -4,6 +4,7 @@ import Logging
 import PostgresClient
 import PostgresEmbedded
 import ServiceLifecycle
+import SozialraumDomain
 import SozialraumInterfaces
 import SozialraumServices
 import SozialraumStore
@@ -13,7 +14,7 @@ public struct SozialraumDaemonCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "sozialraumd",
         abstract: "The social-space budget daemon of the youth-welfare office.",
-        subcommands: [Serve.self, Migrate.self, Setup.self, CheckConfig.self],
+        subcommands: [Serve.self, Migrate.self, Setup.self, CheckConfig.self, User.self],
         defaultSubcommand: Serve.self)
 
     public init() {}
@@ -113,4 +114,66 @@ struct Serve: AsyncParsableCommand {
 
 extension Settings {
     var ownerConninfo: String { databaseOwnerConninfo.isEmpty ? databaseConninfo : databaseOwnerConninfo }
+}
+
+/// `sozialraumd user set`: creates an admin-socket account or rotates its secret, from the shell of
+/// the machine (county IT), with the daemon's own database access.
+struct User: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage admin-socket accounts.",
+        subcommands: [SetAccount.self])
+
+    struct SetAccount: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set",
+            abstract: "Create an account or rotate its secret; prints the new token once.",
+            discussion: "On the embedded default the daemon must be running (its cluster is used).")
+
+        @OptionGroup var options: CommonOptions
+
+        @Argument(help: "Account name (a-z, 0-9, '.', '_', '-').")
+        var name: String
+
+        @Option(help: "Tenant id, or 'county'.")
+        var tenant: String
+
+        @Option(help: "operator, county, provider or auditor.")
+        var role: String
+
+        func run() async throws {
+            let settings = try await options.settings()
+            DaemonLogHandler.bootstrap(level: .warning)
+            let logger = Logger(label: "sozialraumd.user")
+            guard let role = Role(rawValue: role) else { throw ValidationError("--role must be operator, county, provider or auditor") }
+            let conninfo: String
+            if settings.usesEmbeddedDatabase {
+                let cluster = try EmbeddedPostgres(
+                    directory: URL(fileURLWithPath: settings.stateDirectory).appendingPathComponent("postgres"), logger: logger)
+                guard cluster.isRunning else {
+                    throw ValidationError("the embedded database in \(settings.stateDirectory) is not running; start sozialraumd first")
+                }
+                conninfo = cluster.conninfo(database: EmbeddedSetup.database, user: DatabaseRoles.defaultLogin)
+            } else {
+                conninfo = settings.databaseConninfo
+            }
+            let store = Store(conninfo: conninfo, maxConnections: 1, logger: logger)
+            defer { Task { await store.pool.shutdown() } }
+            guard let county = try await store.countyTenant() else { throw ValidationError("no county tenant: run sozialraumd setup first") }
+            let tenantID: TenantID
+            if tenant == "county" {
+                tenantID = county
+            } else {
+                guard let id = TenantID(tenant) else { throw ValidationError("--tenant must be a tenant id or 'county'") }
+                tenantID = id
+            }
+            let token = AccountService.generateToken()
+            do {
+                try await AccountService(store: store, logger: logger).setAccount(
+                    name: name, tenant: tenantID, role: role, secret: token, actingAs: county)
+            } catch let error as ServiceError {
+                throw ValidationError(error.description)
+            }
+            print("account \(name) set; its token (shown once): \(token)")
+        }
+    }
 }

@@ -71,6 +71,21 @@ import Testing
         for await line in unknown.lines { unknownOutput.append(line) }
         #expect(await unknown.exitStatus() == 1)
         #expect(unknownOutput.contains("ERR NOT_FOUND unknown Sozialraum nowhere"))
+        // An account made from the shell logs in with its token.
+        var environment2 = ProcessInfo.processInfo.environment
+        environment2["SOZIALRAUM_STATE_DIRECTORY"] = state
+        let user = try Subprocess([Subprocess.binary("sozialraumd"), "user", "set", "rpa", "--tenant", "county", "--role", "auditor"], environment: environment2)
+        var userOutput: [String] = []
+        for await line in user.lines { userOutput.append(line) }
+        #expect(await user.exitStatus() == 0)
+        let token = userOutput.first { $0.contains("token (shown once): ") }?.components(separatedBy: "token (shown once): ").last
+        #expect(token?.count == 64)
+        environment2["SOZIALRAUM_SECRET"] = token ?? ""
+        let auditor = try Subprocess([Subprocess.binary("sozialraumctl"), "--socket", socket, "--login", "rpa", "whoami"], environment: environment2)
+        var auditorOutput: [String] = []
+        for await line in auditor.lines { auditorOutput.append(line) }
+        #expect(await auditor.exitStatus() == 0)
+        #expect(auditorOutput.contains { $0.hasPrefix("OK rpa@") && $0.hasSuffix("role=auditor") })
         let unreachable = try Subprocess([Subprocess.binary("sozialraumctl"), "--socket", state + "/nothing.sock", "ping"])
         for await _ in unreachable.lines {}
         #expect(await unreachable.exitStatus() == 2)
