@@ -113,6 +113,39 @@ struct AdminWorld: Sendable {
         #expect(await client.request("ping")?.status == "OK pong")
     }
 
+    @Test func aClientThatDoesNotReadIsNotBufferedForAndOthersAreServed() async throws {
+        let admin = try await AdminWorld.start()
+        defer { admin.stop() }
+        let greedy = try LineClient(path: admin.path, reading: false)
+        let requests = 3000
+        greedy.send(String(repeating: "help\n", count: requests))
+        // Several MiB of replies are due; the daemon writes only as fast as they are read.
+        let other = try await admin.client()
+        #expect(await other.request("ping")?.status == "OK pong")
+        greedy.startReading()
+        var replies = 0
+        while replies < requests, let reply = await greedy.reply() {
+            #expect(reply.status.hasPrefix("OK"))
+            replies += 1
+        }
+        #expect(replies == requests)
+    }
+
+    @Test func sessionsBeyondTheLimitAreTurnedAway() async throws {
+        var limits = AdminLimits()
+        limits.maximumSessions = 2
+        let admin = try await AdminWorld.start(limits: limits)
+        defer { admin.stop() }
+        let first = try await admin.client()
+        let second = try await admin.client()
+        #expect(await first.request("ping")?.status == "OK pong")
+        #expect(await second.request("ping")?.status == "OK pong")
+        let third = try await admin.client()
+        #expect(await third.reply()?.status == "ERR BUSY too many sessions; try again later")
+        #expect(await third.next() == nil)
+        #expect(await first.request("ping")?.status == "OK pong")
+    }
+
     @Test func aHalfClosedClientStillGetsItsAnswers() async throws {
         let admin = try await AdminWorld.start()
         defer { admin.stop() }

@@ -10,8 +10,10 @@ public final class LineClient: @unchecked Sendable {
     // @unchecked: used by one test task at a time; the reader thread only touches the stream.
     private let fd: Int32
     private var iterator: AsyncStream<String>.AsyncIterator
+    private var readerThread: Thread?
 
-    public init(path: String) throws {
+    /// `reading: false` leaves replies unread in the socket until `startReading()` (backpressure tests).
+    public init(path: String, reading: Bool = true) throws {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EMFILE) }
         var address = sockaddr_un()
@@ -32,7 +34,7 @@ public final class LineClient: @unchecked Sendable {
         self.fd = fd
         iterator = stream.makeAsyncIterator()
         let socket = fd
-        Thread {
+        let thread = Thread {
             var pending: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 65536)
             while true {
@@ -45,7 +47,13 @@ public final class LineClient: @unchecked Sendable {
                 }
             }
             continuation.finish()
-        }.start()
+        }
+        readerThread = thread
+        if reading { thread.start() }
+    }
+
+    public func startReading() {
+        if readerThread?.isExecuting == false, readerThread?.isFinished == false { readerThread?.start() }
     }
 
     deinit { close(fd) }
