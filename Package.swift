@@ -163,6 +163,7 @@ let package = Package(
                 "SozialraumDomain",
                 "SozialraumStore",
                 "SozialraumServices",
+                "SozialraumInterfaces",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

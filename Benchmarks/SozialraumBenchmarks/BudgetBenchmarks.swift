@@ -4,6 +4,7 @@ import Logging
 import PostgresClient
 import PostgresEmbedded
 import SozialraumDomain
+import SozialraumInterfaces
 import SozialraumServices
 import SozialraumStore
 
@@ -107,7 +108,7 @@ struct BenchCluster {
     }
 }
 
-func seconds(_ duration: Duration) -> Double {
+func elapsedSeconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
@@ -175,7 +176,7 @@ struct ImportDeliveries: AsyncParsableCommand {
             psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", bench.cluster.conninfo(database: "bench_psql"),
             "-c", "\\copy sozialraum.delivery (id, tenant_id, grant_id, month, quantity, payable, cost) FROM '\(tsvPath)'",
         ])
-        let copySeconds = seconds(ContinuousClock.now - copyStart)
+        let copySeconds = elapsedSeconds(ContinuousClock.now - copyStart)
 
         print("service import of \(made) deliveries ...")
         let store = Store(
@@ -184,7 +185,7 @@ struct ImportDeliveries: AsyncParsableCommand {
         let caller = Caller(tenant: provider, role: .provider, name: "bench")
         let importStart = ContinuousClock.now
         let outcome = try await service.importDeliveries(caller, csv: csv, idempotencyKey: IdempotencyKey("bench-import-1")!)
-        let importSeconds = seconds(ContinuousClock.now - importStart)
+        let importSeconds = elapsedSeconds(ContinuousClock.now - importStart)
         await store.pool.shutdown()
         guard outcome.deliveries == made else { throw ValidationError("imported \(outcome.deliveries) of \(made)") }
         print(String(
@@ -251,13 +252,13 @@ struct FundsQuery: AsyncParsableCommand {
             let year = firstYear + index % years
             let start = ContinuousClock.now
             _ = try await service.availableFunds(caller, socialSpace: space, year: year)
-            fundsTimes.append(seconds(ContinuousClock.now - start) * 1000)
+            fundsTimes.append(elapsedSeconds(ContinuousClock.now - start) * 1000)
             // Baseline: a transaction with tenant context and one primary-key lookup, same pool.
             let baselineStart = ContinuousClock.now
             _ = try await store.withTenant(county, readOnly: true) { tx in
                 try await tx.query("SELECT year FROM fiscal_year WHERE year = $1", [year]).count
             }
-            baselineTimes.append(seconds(ContinuousClock.now - baselineStart) * 1000)
+            baselineTimes.append(elapsedSeconds(ContinuousClock.now - baselineStart) * 1000)
         }
         await store.pool.shutdown()
         func percentile(_ values: [Double], _ p: Double) -> Double { values.sorted()[min(values.count - 1, Int(Double(values.count) * p))] }
@@ -265,5 +266,153 @@ struct FundsQuery: AsyncParsableCommand {
             format: "funds-query ledger=%d lines (%d years): p50 %.2f ms, p99 %.2f ms; baseline pk-lookup transaction p50 %.2f ms, p99 %.2f ms; ratio p99 = %.1f",
             bookings, years, percentile(fundsTimes, 0.5), percentile(fundsTimes, 0.99), percentile(baselineTimes, 0.5),
             percentile(baselineTimes, 0.99), percentile(fundsTimes, 0.99) / percentile(baselineTimes, 0.99)))
+    }
+}
+
+/// The admin socket under load: `funds` at N concurrent sessions vs `pgbench -S -c N`, and the
+/// daemon's memory with many idle sessions.
+struct AdminFunds: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "admin-funds",
+        abstract: "funds over the admin socket at N sessions vs pgbench -S -c N; RSS with idle sessions.")
+
+    @Option(help: "Concurrent sessions (and pgbench clients).")
+    var sessions = 64
+
+    @Option(help: "Seconds each side runs.")
+    var seconds = 10
+
+    @Option(help: "Idle sessions for the memory figure.")
+    var idle = 200
+
+    func run() async throws {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        let bench = try BenchCluster.start(logger: logger)
+        defer { bench.stop() }
+        let (county, _) = try await bench.prepareTemplate(grants: 1000)
+        try await bench.openYears(BenchCluster.template, county: county, years: 2026...2026)
+        let store = Store(
+            conninfo: bench.cluster.conninfo(database: BenchCluster.template, user: DatabaseRoles.defaultLogin),
+            maxConnections: 16, logger: logger)
+        let accounts = AccountService(store: store, logger: logger)
+        try await accounts.setAccount(name: "bench", tenant: county, role: .county, secret: AccountService.generateToken(), actingAs: county)
+        let path = bench.directory.appendingPathComponent("admin.sock").path
+        var configuration = AdminSocketConfiguration(unixSocketPath: path)
+        configuration.peerAccounts = [getuid(): "bench"]
+        configuration.limits.maximumSessions = max(256, idle + sessions + 8)
+        configuration.limits.maximumSessionsPerAccount = max(32, idle + sessions + 8)
+        let (listening, signal) = AsyncStream<Void>.makeStream()
+        let server = AdminServer(
+            configuration: configuration, budget: BudgetService(store: store, logger: logger, today: { Day(iso: "2026-11-25")! }),
+            accounts: accounts, status: SystemStatusService(store: store), store: store, logger: logger,
+            onListening: { signal.yield(); signal.finish() })
+        let serverTask = Task { try await server.run() }
+        for await _ in listening {}
+
+        // Memory: the process RSS before and after opening idle sessions (each logged in by peer uid).
+        let before = residentMiB()
+        var idleClients: [BlockingClient] = []
+        for _ in 0..<idle {
+            let client = try BlockingClient(path: path)
+            _ = client.request("ping")
+            idleClients.append(client)
+        }
+        let withIdle = residentMiB()
+
+        // Throughput and latency over the socket.
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        let results = Locked<[(count: Int, latencies: [Double])]>([])
+        let start = ContinuousClock.now
+        let threads = (0..<sessions).map { _ in
+            Thread {
+                guard let client = try? BlockingClient(path: path) else { return }
+                var latencies: [Double] = []
+                while ContinuousClock.now < deadline {
+                    let begin = ContinuousClock.now
+                    guard client.request("funds achim-oyten 2026").hasPrefix("OK") else { break }
+                    latencies.append(elapsedSeconds(ContinuousClock.now - begin) * 1000)
+                }
+                results.withLock { $0.append((latencies.count, latencies)) }
+            }
+        }
+        threads.forEach { $0.start() }
+        while results.withLock({ $0.count }) < sessions { try await Task.sleep(for: .milliseconds(100)) }
+        let elapsed = elapsedSeconds(ContinuousClock.now - start)
+        let all = results.withLock { $0 }
+        let total = all.reduce(0) { $0 + $1.count }
+        let latencies = all.flatMap(\.latencies).sorted()
+        let p99 = latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))]
+        let rate = Double(total) / elapsed
+        idleClients.removeAll()
+        serverTask.cancel()
+
+        let pgbench = bench.cluster.binDirectory.appendingPathComponent("pgbench").path
+        let conninfo = bench.cluster.conninfo(database: BenchCluster.template)
+        _ = try bench.runTool([pgbench, "-i", "-q", "-s", "1", conninfo])
+        let output = try bench.runTool([pgbench, "-n", "-S", "-c", "\(sessions)", "-j", "4", "-T", "\(seconds)", conninfo])
+        let tps = output.split(separator: "\n").first { $0.hasPrefix("tps = ") }.flatMap { Double($0.dropFirst(6).prefix { !$0.isWhitespace }) } ?? 0
+        let latencyLine = output.split(separator: "\n").first { $0.hasPrefix("latency average") } ?? ""
+        print(String(
+            format: "admin-funds sessions=%d: %.0f req/s, p99 %.2f ms; pgbench -S -c %d: %.0f tps (%@); ratio admin/pgbench = %.2f",
+            sessions, rate, p99, sessions, tps, String(latencyLine), rate / tps))
+        print(String(format: "admin-funds idle sessions=%d: process RSS %.1f MiB before, %.1f MiB with them (+%.1f MiB)", idle, before, withIdle, withIdle - before))
+    }
+}
+
+/// Resident memory of this process now, in MiB (from /proc/self/statm).
+func residentMiB() -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+        let pages = text.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+    else { return 0 }
+    return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+}
+
+/// A blocking Unix-socket client for load generation on plain threads.
+final class BlockingClient: @unchecked Sendable {
+    let fd: Int32
+    private var pending: [UInt8] = []
+
+    init(path: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
+        let descriptor = fd
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard result == 0 else { throw ValidationError("cannot connect to \(path)") }
+    }
+
+    deinit { close(fd) }
+
+    /// Sends one request and returns its status line.
+    func request(_ line: String) -> String {
+        let bytes = Array((line + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        while true {
+            while let newline = pending.firstIndex(of: 10) {
+                let text = String(decoding: pending[0..<newline], as: UTF8.self)
+                pending.removeSubrange(0...newline)
+                if !text.hasPrefix("- ") { return text }
+            }
+            let count = read(fd, &buffer, buffer.count)
+            if count <= 0 { return "" }
+            pending.append(contentsOf: buffer[0..<count])
+        }
+    }
+}
+
+/// A value behind a lock, for results gathered from threads.
+final class Locked<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    init(_ value: Value) { self.value = value }
+    func withLock<T>(_ body: (inout Value) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
     }
 }
