@@ -294,7 +294,7 @@ struct AdminFunds: AsyncParsableCommand {
         try await bench.openYears(BenchCluster.template, county: county, years: 2026...2026)
         let store = Store(
             conninfo: bench.cluster.conninfo(database: BenchCluster.template, user: DatabaseRoles.defaultLogin),
-            maxConnections: 16, logger: logger)
+            maxConnections: 32, logger: logger)
         let accounts = AccountService(store: store, logger: logger)
         try await accounts.setAccount(name: "bench", tenant: county, role: .county, secret: AccountService.generateToken(), actingAs: county)
         let path = bench.directory.appendingPathComponent("admin.sock").path

@@ -747,17 +747,13 @@ public struct BudgetService: Sendable {
     /// and auditors see everything; a provider only a Sozialraum it serves, with its own spending.
     public func availableFunds(_ caller: Caller, socialSpace: SocialSpaceCode, year: Int) async throws -> FundsReport {
         try caller.require(.county, .auditor, .provider, for: "reading budgets")
-        return try await store.withTenant(caller.tenant, readOnly: true) { tx in
-            try await requireSocialSpace(tx, socialSpace)
-            try await requireYear(tx, year)
-            let visible = try await tx.query(
-                "SELECT 1 FROM appropriation WHERE social_space = $1 AND year = $2 LIMIT 1", [socialSpace.rawValue, year]
-            ).count > 0
-            guard visible || caller.role != .provider else { throw ServiceError.notFound("budget") }
-            return FundsReport(
-                funds: try await BudgetSQL.lineFunds(tx, socialSpace: socialSpace, year: year),
-                coverPools: try await BudgetSQL.coverPools(tx, year: year))
+        let snapshot = try await store.withTenant(caller.tenant, readOnly: true) { tx in
+            try await BudgetSQL.fundsSnapshot(tx, socialSpace: socialSpace, year: year)
         }
+        guard snapshot.socialSpaceExists else { throw ServiceError.notFound("Sozialraum \(socialSpace)") }
+        guard snapshot.yearExists else { throw ServiceError.notFound("fiscal year \(year)") }
+        guard snapshot.appropriationVisible || caller.role != .provider else { throw ServiceError.notFound("budget") }
+        return FundsReport(funds: snapshot.funds, coverPools: snapshot.coverPools)
     }
 
     // MARK: Helpers

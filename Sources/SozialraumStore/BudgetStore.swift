@@ -338,6 +338,57 @@ public enum BudgetSQL {
 
     // MARK: Funds (rule 3)
 
+    /// Everything `funds` needs in one statement (one round trip): whether the Sozialraum and the year
+    /// exist, whether the acting tenant sees an appropriation of it, the lines and the cover pools.
+    public struct FundsSnapshot: Sendable {
+        public var socialSpaceExists: Bool
+        public var yearExists: Bool
+        public var appropriationVisible: Bool
+        public var funds: [BudgetComponent: LineFunds]
+        public var coverPools: CoverPools
+    }
+
+    public static func fundsSnapshot(_ tx: TenantTransaction, socialSpace: SocialSpaceCode, year: Int) async throws -> FundsSnapshot {
+        let rows = try await tx.query(
+            """
+            WITH lines AS (SELECT unnest(ARRAY['case', 'milieu', 'structure']) AS component)
+            SELECT l.component,
+                   coalesce((SELECT a.amount FROM appropriation a
+                             WHERE a.year = $2 AND a.social_space = $1 AND a.component = l.component), 0),
+                   coalesce((SELECT c.amount FROM carry_forward c
+                             WHERE c.year = $2 AND c.social_space = $1 AND c.component = l.component), 0),
+                   CASE WHEN l.component = 'case' THEN
+                       coalesce((SELECT sum(m.amount) FROM commitment_total m
+                                 WHERE m.social_space = $1 AND m.month BETWEEN make_date($2, 1, 1) AND make_date($2, 12, 1)), 0)
+                   ELSE 0 END,
+                   coalesce((SELECT sum(t.amount) FROM ledger_total t
+                             WHERE t.social_space = $1 AND t.component = l.component
+                               AND t.service_month BETWEEN make_date($2, 1, 1) AND make_date($2, 12, 1)
+                               AND t.kind IN ('delivery', 'project_expense')), 0),
+                   (SELECT pool FROM cover_pool_member p WHERE p.year = $2 AND p.component = l.component),
+                   EXISTS (SELECT 1 FROM social_space s WHERE s.code = $1),
+                   EXISTS (SELECT 1 FROM fiscal_year y WHERE y.year = $2),
+                   EXISTS (SELECT 1 FROM appropriation a WHERE a.social_space = $1 AND a.year = $2)
+            FROM lines l
+            """, [socialSpace.rawValue, year])
+        var funds: [BudgetComponent: LineFunds] = [:]
+        var pools: [Int: Set<BudgetComponent>] = [:]
+        var flags = (false, false, false)
+        for row in rows {
+            let component = BudgetComponent(rawValue: try row.decode(0, as: String.self))!
+            funds[component] = LineFunds(
+                appropriation: Money(cents: try row.decode(1, as: Int64.self)),
+                carryIn: Money(cents: try row.decode(2, as: Int64.self)),
+                commitments: Money(cents: try row.decode(3, as: PostgresNumeric.self).scaledInteger(scale: 0)),
+                actuals: Money(cents: try row.decode(4, as: PostgresNumeric.self).scaledInteger(scale: 0)))
+            if let pool = try row.decode(5, as: Int?.self) { pools[pool, default: []].insert(component) }
+            flags = (try row.decode(6, as: Bool.self), try row.decode(7, as: Bool.self), try row.decode(8, as: Bool.self))
+        }
+        let coverPools = CoverPools(pools.keys.sorted().compactMap { pools[$0] }.filter { $0.count >= 2 }) ?? .standard
+        return FundsSnapshot(
+            socialSpaceExists: flags.0, yearExists: flags.1, appropriationVisible: flags.2, funds: funds, coverPools: coverPools)
+    }
+
     /// The money of each component of one Sozialraum and year, as far as the acting tenant may see it.
     public static func lineFunds(
         _ tx: TenantTransaction, socialSpace: SocialSpaceCode, year: Int
