@@ -232,3 +232,52 @@ struct AdminWorld: Sendable {
         #expect(try await admin.world.count("delivery") == 2)
     }
 }
+
+/// Every command a provider may use, tried by provider beta against provider alpha's data. The list of
+/// commands comes from `help` as beta sees it, so a new provider command fails this test until it is
+/// covered here.
+@Suite struct ProviderIsolationPerCommandTests {
+    @Test func noCommandShowsOrTouchesAnotherProvidersData() async throws {
+        let admin = try await AdminWorld.start()
+        defer { admin.stop() }
+        let world = admin.world
+        let grant = try await world.grantedCase()
+        _ = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: YearMonth(iso: "2026-03")!, quantity: Quantity(hundredths: 12_00), idempotencyKey: world.key("alpha-del-0001"))
+        let project = try await world.service.createProject(
+            world.county, provider: world.alpha.tenant, title: "Elterncafé", socialSpace: world.nord, component: .milieu,
+            startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!, budget: Money(cents: 1_000_00), volunteers: 3, professionals: 1)
+        let booking = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
+            try await tx.query("SELECT id FROM booking ORDER BY id LIMIT 1").single().decode(0, as: Int64.self)
+        }
+        let before = try await world.snapshot()
+
+        let beta = try await admin.client(loggedInAs: "beta")
+        let commands = Set((await beta.request("help"))!.data.map { String($0.split(separator: " ").first!) })
+        let probes: [String: [(request: String, expected: String)]] = [
+            "help": [("help deliver", "OK")], "ping": [("ping", "OK pong")], "whoami": [("whoami", "OK beta@")],
+            "format": [("format csv", "OK format csv")], "logout": [], "login": [], "quit": [],
+            "providers": [("providers", "OK 1 tenants")],
+            "funds": [("funds nord 2026", "ERR NOT_FOUND unknown budget")],
+            "deliver": [("deliver \(grant) 2026-04 1 key=beta-probe-01", "ERR NOT_FOUND unknown grant")],
+            "import-deliveries": [("import-deliveries key=beta-probe-02 <<\ngrant_id,month,quantity\n\(grant),2026-04,1\n.", "ERR REJECTED_ROWS")],
+            "expense": [("expense \(project) 2026-05-01 10 key=beta-probe-03", "ERR NOT_FOUND unknown project")],
+            "reverse": [("reverse \(booking) key=beta-probe-04", "ERR NOT_FOUND unknown booking")],
+            "bookings": [("bookings 2026-03", "OK 0 bookings")],
+            "findings": [("findings all", "OK 0 findings")],
+        ]
+        #expect(commands == Set(probes.keys), "provider commands without an isolation probe: \(commands.subtracting(probes.keys))")
+        for (_, cases) in probes.sorted(by: { $0.key < $1.key }) {
+            for probe in cases {
+                let reply = await beta.request(probe.request)
+                #expect(reply?.status.hasPrefix(probe.expected) == true, "\(probe.request): \(String(describing: reply?.status))")
+                #expect(reply?.data.contains { $0.contains("Alpha") || $0.contains("VER-2026") } == false, "\(probe.request) leaked data")
+            }
+        }
+        #expect(try await world.snapshot() == before)
+        // The same probes as alpha do see alpha's data (the probes can fail).
+        let alpha = try await admin.client(loggedInAs: "alpha")
+        #expect(await alpha.request("bookings 2026-03")?.status == "OK 1 bookings")
+        #expect(await alpha.request("findings all")?.status == "OK 1 findings")
+    }
+}
