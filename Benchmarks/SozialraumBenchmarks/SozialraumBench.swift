@@ -34,17 +34,12 @@ struct PoolRoundTrip: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
-        let directory = URL(fileURLWithPath: NSTemporaryDirectory())
-            .appendingPathComponent("sozialraum-bench-\(getpid())")
-        let cluster = try EmbeddedPostgres(directory: directory, durable: false, logger: logger)
-        try cluster.start()
-        defer {
-            try? cluster.stop(immediate: true)
-            try? FileManager.default.removeItem(at: directory)
-        }
+        let bench = try BenchCluster.start(logger: logger)
+        defer { bench.stop() }
+        let cluster = bench.cluster
         let conninfo = cluster.conninfo(database: "postgres")
         let pgbench = cluster.binDirectory.appendingPathComponent("pgbench").path
-        _ = try runTool([pgbench, "-i", "-q", "-s", "1", conninfo])
+        _ = try bench.runTool([pgbench, "-i", "-q", "-s", "1", conninfo])
 
         let pool = PostgresPool(
             configuration: PostgresPoolConfiguration(conninfo: conninfo, maxConnections: clients), logger: logger)
@@ -55,9 +50,9 @@ struct PoolRoundTrip: AsyncParsableCommand {
         for round in 1...rounds {
             // Alternate the order so that neither side always runs on a warmer server.
             let pgbenchFirst = round % 2 == 0
-            if pgbenchFirst { pgbenchRates.append(try pgbenchRate(pgbench, conninfo)) }
+            if pgbenchFirst { pgbenchRates.append(try pgbenchRate(pgbench, conninfo, bench)) }
             poolRates.append(try await poolRate(pool))
-            if !pgbenchFirst { pgbenchRates.append(try pgbenchRate(pgbench, conninfo)) }
+            if !pgbenchFirst { pgbenchRates.append(try pgbenchRate(pgbench, conninfo, bench)) }
             print(String(format: "round %d: pool %.0f q/s, pgbench -S %.0f q/s", round, poolRates.last!, pgbenchRates.last!))
         }
         let poolMedian = median(poolRates)
@@ -89,11 +84,11 @@ struct PoolRoundTrip: AsyncParsableCommand {
             return try await group.reduce(0, +)
         }
         let elapsed = ContinuousClock.now - start
-        return Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return Double(total) / elapsedSeconds(elapsed)
     }
 
-    private func pgbenchRate(_ pgbench: String, _ conninfo: String) throws -> Double {
-        let output = try runTool([
+    private func pgbenchRate(_ pgbench: String, _ conninfo: String, _ bench: BenchCluster) throws -> Double {
+        let output = try bench.runTool([
             pgbench, "-n", "-S", "-M", "extended", "-c", "\(clients)", "-j", "\(clients)", "-T", "\(seconds)", conninfo,
         ])
         // "tps = 12345.678901 (without initial connection time)"
@@ -101,15 +96,6 @@ struct PoolRoundTrip: AsyncParsableCommand {
             let value = Double(line.dropFirst(6).prefix { !$0.isWhitespace })
         else { throw ValidationError("cannot read pgbench output: \(output)") }
         return value
-    }
-
-    private func runTool(_ argv: [String]) throws -> String {
-        let output = NSTemporaryDirectory() + "sozialraum-bench-\(getpid()).out"
-        defer { unlink(output) }
-        let status = try ChildProcess.run(argv, environment: ProcessInfo.processInfo.environment, outputPath: output)
-        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-        guard status == 0 else { throw ValidationError("\(argv[0]) failed (\(status)): \(text)") }
-        return text
     }
 
     private func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }

@@ -329,9 +329,9 @@ public struct BudgetService: Sendable {
             var overruns: [String: Money] = [:]
             let spaces = Set(residence.entries.map(\.socialSpace))
             for year in committed.keys.sorted() {
-                let pools = try await BudgetSQL.coverPools(tx, year: year)
                 for space in spaces.sorted() {
-                    let report = FundsReport(funds: try await BudgetSQL.lineFunds(tx, socialSpace: space, year: year), coverPools: pools)
+                    let snapshot = try await BudgetSQL.fundsSnapshot(tx, socialSpace: space, year: year)
+                    let report = FundsReport(funds: snapshot.funds, coverPools: snapshot.coverPools)
                     let overrun = report.pool(of: .case).overrun
                     if overrun.cents > 0 { overruns["\(year)/\(space)"] = overrun }
                 }
@@ -566,9 +566,8 @@ public struct BudgetService: Sendable {
                 let policy = try await BudgetSQL.overrunPolicy(tx, year: month.year) ?? .warn
                 // The county's wider view is needed for the decision: the provider sees only its own
                 // spending. Funds are read in a county context only when the caller is the county.
-                let report = FundsReport(
-                    funds: try await BudgetSQL.lineFunds(tx, socialSpace: space, year: month.year),
-                    coverPools: try await BudgetSQL.coverPools(tx, year: month.year))
+                let snapshot = try await BudgetSQL.fundsSnapshot(tx, socialSpace: space, year: month.year)
+                let report = FundsReport(funds: snapshot.funds, coverPools: snapshot.coverPools)
                 let decision = SpendingDecision.decide(spending: amount, on: component, report: report, policy: policy)
                 var overrun: Money?
                 switch decision {

@@ -389,50 +389,6 @@ public enum BudgetSQL {
             socialSpaceExists: flags.0, yearExists: flags.1, appropriationVisible: flags.2, funds: funds, coverPools: coverPools)
     }
 
-    /// The money of each component of one Sozialraum and year, as far as the acting tenant may see it.
-    public static func lineFunds(
-        _ tx: TenantTransaction, socialSpace: SocialSpaceCode, year: Int
-    ) async throws -> [BudgetComponent: LineFunds] {
-        let rows = try await tx.query(
-            """
-            WITH lines AS (SELECT unnest(ARRAY['case', 'milieu', 'structure']) AS component)
-            SELECT l.component,
-                   coalesce((SELECT a.amount FROM appropriation a
-                             WHERE a.year = $2 AND a.social_space = $1 AND a.component = l.component), 0),
-                   coalesce((SELECT c.amount FROM carry_forward c
-                             WHERE c.year = $2 AND c.social_space = $1 AND c.component = l.component), 0),
-                   CASE WHEN l.component = 'case' THEN
-                       coalesce((SELECT sum(m.amount) FROM commitment_total m
-                                 WHERE m.social_space = $1
-                                   AND m.month BETWEEN make_date($2, 1, 1) AND make_date($2, 12, 1)), 0)
-                   ELSE 0 END,
-                   coalesce((SELECT sum(t.amount) FROM ledger_total t
-                             WHERE t.social_space = $1 AND t.component = l.component
-                               AND t.service_month BETWEEN make_date($2, 1, 1) AND make_date($2, 12, 1)
-                               AND t.kind IN ('delivery', 'project_expense')), 0)
-            FROM lines l
-            """, [socialSpace.rawValue, year])
-        var result: [BudgetComponent: LineFunds] = [:]
-        for row in rows {
-            let component = BudgetComponent(rawValue: try row.decode(0, as: String.self))!
-            result[component] = LineFunds(
-                appropriation: Money(cents: try row.decode(1, as: Int64.self)),
-                carryIn: Money(cents: try row.decode(2, as: Int64.self)),
-                commitments: Money(cents: try row.decode(3, as: PostgresNumeric.self).scaledInteger(scale: 0)),
-                actuals: Money(cents: try row.decode(4, as: PostgresNumeric.self).scaledInteger(scale: 0)))
-        }
-        return result
-    }
-
-    public static func coverPools(_ tx: TenantTransaction, year: Int) async throws -> CoverPools {
-        let rows = try await tx.query("SELECT pool, component FROM cover_pool_member WHERE year = $1", [year])
-        var pools: [Int: Set<BudgetComponent>] = [:]
-        for row in rows {
-            pools[try row.decode(0, as: Int.self), default: []].insert(BudgetComponent(rawValue: try row.decode(1, as: String.self))!)
-        }
-        return CoverPools(pools.keys.sorted().compactMap { pools[$0] }.filter { $0.count >= 2 }) ?? .standard
-    }
-
     public static func overrunPolicy(_ tx: TenantTransaction, year: Int) async throws -> OverrunPolicy? {
         try await tx.query("SELECT overrun_policy FROM fiscal_year WHERE year = $1", [year]).first
             .map { OverrunPolicy(rawValue: try $0.decode(0, as: String.self))! }
