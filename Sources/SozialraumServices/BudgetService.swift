@@ -276,11 +276,7 @@ public struct BudgetService: Sendable {
         let content = "grant|\(request.caseKey)|\(request.provider)|\(request.helpType)|\(request.unit.rawValue)|"
             + "\(request.volumePerMonth)|\(request.startsOn)|\(request.endsOn)|\(request.outOfAreaReason ?? "")"
         return try await store.withTenant(caller.tenant) { tx in
-            switch try await BudgetSQL.claim(tx, key: idempotencyKey, content: content) {
-            case .replay(let result): return try await grantOutcome(tx, replaying: result)
-            case .conflict: throw ServiceError.idempotencyConflict
-            case .fresh: break
-            }
+            if let result = try await replayed(tx, key: idempotencyKey, content: content) { return try await grantOutcome(tx, replaying: result) }
             let caseID = try await requireCase(tx, key: request.caseKey)
             try await requireProvider(tx, request.provider)
             try await requireHelpType(tx, request.helpType)
@@ -399,11 +395,7 @@ public struct BudgetService: Sendable {
         let content = "delivery|\(grantID)|\(month)|\(quantity)"
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
-                switch try await BudgetSQL.claim(tx, key: idempotencyKey, content: content) {
-                case .replay(let result): return try await deliveryOutcome(tx, replaying: result)
-                case .conflict: throw ServiceError.idempotencyConflict
-                case .fresh: break
-                }
+                if let result = try await replayed(tx, key: idempotencyKey, content: content) { return try await deliveryOutcome(tx, replaying: result) }
                 let outcome = try await deliver(tx, caller: caller, grantID: grantID, month: month, quantity: quantity, line: nil)
                 try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: outcome.deliveryID.uuidString)
                 try await BudgetSQL.audit(
@@ -541,11 +533,7 @@ public struct BudgetService: Sendable {
         let content = "expense|\(projectID)|\(day)|\(amount)"
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
-                switch try await BudgetSQL.claim(tx, key: idempotencyKey, content: content) {
-                case .replay(let result): return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil)
-                case .conflict: throw ServiceError.idempotencyConflict
-                case .fresh: break
-                }
+                if let result = try await replayed(tx, key: idempotencyKey, content: content) { return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil) }
                 guard let row = try await tx.query(
                     "SELECT tenant_id, social_space, component, starts_on, ends_on FROM project WHERE id = $1", [projectID]
                 ).first else { throw ServiceError.notFound("project") }
@@ -600,11 +588,7 @@ public struct BudgetService: Sendable {
         let content = "instalment|\(provider)|\(socialSpace)|\(component.rawValue)|\(month)|\(amount)"
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
-                switch try await BudgetSQL.claim(tx, key: idempotencyKey, content: content) {
-                case .replay(let result): return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil)
-                case .conflict: throw ServiceError.idempotencyConflict
-                case .fresh: break
-                }
+                if let result = try await replayed(tx, key: idempotencyKey, content: content) { return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil) }
                 try await requireProvider(tx, provider)
                 try await requireSocialSpace(tx, socialSpace)
                 guard try await BudgetSQL.periodExists(tx, month) else {
@@ -636,11 +620,7 @@ public struct BudgetService: Sendable {
         let content = "reverse|\(bookingID)"
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
-                switch try await BudgetSQL.claim(tx, key: idempotencyKey, content: content) {
-                case .replay(let result): return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil)
-                case .conflict: throw ServiceError.idempotencyConflict
-                case .fresh: break
-                }
+                if let result = try await replayed(tx, key: idempotencyKey, content: content) { return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil) }
                 guard let original = try await BudgetSQL.booking(tx, id: bookingID),
                     caller.role == .county || original.tenant == caller.tenant
                 else { throw ServiceError.notFound("booking") }
@@ -756,6 +736,17 @@ public struct BudgetService: Sendable {
     }
 
     // MARK: Helpers
+
+    /// Rule 10: claims the idempotency key for this request. Returns the first request's stored result
+    /// when the same request was made before (the caller replays it), nil when this is the first time
+    /// (the caller does the work and `remember`s its result), and refuses other content under the key.
+    func replayed(_ tx: TenantTransaction, key: IdempotencyKey, content: String) async throws -> String? {
+        switch try await BudgetSQL.claim(tx, key: key, content: content) {
+        case .replay(let result): return result
+        case .conflict: throw ServiceError.idempotencyConflict
+        case .fresh: return nil
+        }
+    }
 
     func terms(_ grant: GrantRecord, rates: [Rate]) -> GrantTerms {
         GrantTerms(

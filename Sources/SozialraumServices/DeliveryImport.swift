@@ -99,11 +99,7 @@ extension BudgetService {
         let content = "import|\(fingerprint)"
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
-                switch try await BudgetSQL.claim(tx, key: idempotencyKey, content: content) {
-                case .replay(let result): return try Self.decodeOutcome(result)
-                case .conflict: throw ServiceError.idempotencyConflict
-                case .fresh: break
-                }
+                if let result = try await replayed(tx, key: idempotencyKey, content: content) { return try Self.decodeOutcome(result) }
                 let outcome = try await importChecked(tx, caller: caller, rows: rows)
                 try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: Self.encodeOutcome(outcome))
                 try await BudgetSQL.audit(
