@@ -282,21 +282,12 @@ public enum BudgetSQL {
         ).single().decode(0, as: Int64.self)
     }
 
-    /// A booking as stored.
-    public struct BookingRecord: Sendable, Hashable {
+    /// A booking as stored: its number and the entry (fields of the entry read through, e.g. `.amount`).
+    @dynamicMemberLookup
+    public struct BookingRecord: Sendable {
         public var id: Int64
-        public var tenant: TenantID
-        public var kind: BookingKind
-        public var bookedMonth: YearMonth
-        public var serviceMonth: YearMonth
-        public var socialSpace: SocialSpaceCode
-        public var component: BudgetComponent
-        public var amount: Money
-        public var grantID: UUID?
-        public var deliveryID: UUID?
-        public var projectID: UUID?
-        public var reverses: Int64?
-        public var corrects: Int64?
+        public var entry: NewBooking
+        public subscript<T>(dynamicMember path: KeyPath<NewBooking, T>) -> T { entry[keyPath: path] }
     }
 
     public static func booking(_ tx: TenantTransaction, id: Int64) async throws -> BookingRecord? {
@@ -308,13 +299,15 @@ public enum BudgetSQL {
             """, [id]
         ).first.map { row in
             BookingRecord(
-                id: try row.decode(0, as: Int64.self), tenant: TenantID(try row.decode(1, as: UUID.self)),
-                kind: BookingKind(rawValue: try row.decode(2, as: String.self))!, bookedMonth: try row.day(3).yearMonth,
-                serviceMonth: try row.day(4).yearMonth, socialSpace: SocialSpaceCode(try row.decode(5, as: String.self))!,
-                component: BudgetComponent(rawValue: try row.decode(6, as: String.self))!,
-                amount: Money(cents: try row.decode(7, as: Int64.self)), grantID: try row.decode(8, as: UUID?.self),
-                deliveryID: try row.decode(9, as: UUID?.self), projectID: try row.decode(10, as: UUID?.self),
-                reverses: try row.decode(11, as: Int64?.self), corrects: try row.decode(12, as: Int64?.self))
+                id: try row.decode(0, as: Int64.self),
+                entry: NewBooking(
+                    tenant: TenantID(try row.decode(1, as: UUID.self)), kind: BookingKind(rawValue: try row.decode(2, as: String.self))!,
+                    bookedMonth: try row.day(3).yearMonth, serviceMonth: try row.day(4).yearMonth,
+                    socialSpace: SocialSpaceCode(try row.decode(5, as: String.self))!,
+                    component: BudgetComponent(rawValue: try row.decode(6, as: String.self))!,
+                    amount: Money(cents: try row.decode(7, as: Int64.self)), grantID: try row.decode(8, as: UUID?.self),
+                    deliveryID: try row.decode(9, as: UUID?.self), projectID: try row.decode(10, as: UUID?.self),
+                    reverses: try row.decode(11, as: Int64?.self), corrects: try row.decode(12, as: Int64?.self)))
         }
     }
 

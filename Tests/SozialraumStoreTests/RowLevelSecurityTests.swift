@@ -82,16 +82,6 @@ import Testing
 @Suite struct RowLevelSecurityMatrixTests {
     static var tables: [String] { TenantTableFixture.all.keys.sorted() }
 
-    /// Runs `body` and accepts either a refusal by the database or zero affected rows.
-    func refusedOrNoEffect(_ body: () async throws -> Int) async -> Bool {
-        do {
-            return try await body() == 0
-        } catch let error as PostgresError {
-            return error.sqlState == .insufficientPrivilege
-        } catch {
-            return false
-        }
-    }
 
     @Test(arguments: tables)
     func providerCannotReachAnotherProvidersRows(table: String) async throws {
@@ -261,15 +251,6 @@ import Testing
 @Suite struct ReferenceTableMatrixTests {
     static var tables: [String] { ReferenceTableFixture.all.keys.sorted() }
 
-    func refusedOrNoEffect(_ body: () async throws -> Int) async -> Bool {
-        do {
-            return try await body() == 0
-        } catch let error as PostgresError {
-            return error.sqlState == .insufficientPrivilege
-        } catch {
-            return false
-        }
-    }
 
     @Test(arguments: tables)
     func providersNeverWriteAndSeeOnlyWhatTheyMay(table: String) async throws {
@@ -344,4 +325,15 @@ import Testing
         "cover_pool_member": "pool", "period": "closed_by", "appropriation": "amount", "carry_forward": "reason",
         "help_type": "title", "case_file": "case_key", "residence": "social_space",
     ]
+}
+
+/// Runs `body` and accepts either a refusal by the database or zero affected rows.
+func refusedOrNoEffect(_ body: () async throws -> Int) async -> Bool {
+    do {
+        return try await body() == 0
+    } catch let error as PostgresError {
+        return error.sqlState == .insufficientPrivilege
+    } catch {
+        return false
+    }
 }
