@@ -306,7 +306,7 @@ struct AdminFunds: AsyncParsableCommand {
         let server = AdminServer(
             configuration: configuration, budget: BudgetService(store: store, logger: logger, today: { Day(iso: "2026-11-25")! }),
             accounts: accounts, status: SystemStatusService(store: store), store: store, logger: logger,
-            onListening: { signal.yield(); signal.finish() })
+            onListening: { _ in signal.yield(); signal.finish() })
         let serverTask = Task { try await server.run() }
         for await _ in listening {}
 

@@ -16,8 +16,12 @@ struct AdminWorld: Sendable {
     let path: String
     let tokens: [String: String]
     let task: Task<Void, any Error>
+    var ports = AdminServer.BoundPorts()
 
-    static func start(limits: AdminLimits = AdminLimits(), peerAccounts: [UInt32: String] = [:]) async throws -> AdminWorld {
+    static func start(
+        limits: AdminLimits = AdminLimits(), peerAccounts: [UInt32: String] = [:],
+        configure: (inout AdminSocketConfiguration) -> Void = { _ in }
+    ) async throws -> AdminWorld {
         let world = try await BudgetWorld.make()
         // Cheap hashes: the scrypt cost is not under test here, and debug builds of BoringSSL are slow.
         let accounts = AccountService(store: world.store, logger: Logger(label: "test.accounts"), scryptRounds: 1024)
@@ -32,13 +36,15 @@ struct AdminWorld: Sendable {
         var configuration = AdminSocketConfiguration(unixSocketPath: path)
         configuration.limits = limits
         configuration.peerAccounts = peerAccounts
-        let (listening, continuation) = AsyncStream<Void>.makeStream()
+        configure(&configuration)
+        let (listening, continuation) = AsyncStream<AdminServer.BoundPorts>.makeStream()
         let server = AdminServer(
             configuration: configuration, budget: world.service, accounts: accounts, status: SystemStatusService(store: world.store),
-            store: world.store, logger: Logger(label: "test.admin"), onListening: { continuation.yield(); continuation.finish() })
+            store: world.store, logger: Logger(label: "test.admin"), onListening: { ports in continuation.yield(ports); continuation.finish() })
         let task = Task { try await server.run() }
-        for await _ in listening {}
-        return AdminWorld(world: world, path: path, tokens: tokens, task: task)
+        var ports = AdminServer.BoundPorts()
+        for await bound in listening { ports = bound }
+        return AdminWorld(world: world, path: path, tokens: tokens, task: task, ports: ports)
     }
 
     func client(loggedInAs name: String? = nil) async throws -> LineClient {

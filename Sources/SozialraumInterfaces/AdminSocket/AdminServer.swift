@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PostgresClient
 import ServiceLifecycle
 import SozialraumDomain
@@ -29,6 +30,24 @@ public struct AdminSocketConfiguration: Sendable {
     /// Peer uid → account name: such a peer is logged in without a secret.
     public var peerAccounts: [UInt32: String] = [:]
     public var limits = AdminLimits()
+    /// TCP with TLS (off when nil). Clients must log in.
+    public var tls: TLSListener?
+    /// Plain TCP for development: refused unless the host is a loopback address.
+    public var plainTCP: (host: String, port: Int)?
+
+    public struct TLSListener: Sendable {
+        public var host: String
+        public var port: Int
+        /// PEM files: the certificate chain and its private key.
+        public var certificateChainPath: String
+        public var privateKeyPath: String
+        public init(host: String, port: Int, certificateChainPath: String, privateKeyPath: String) {
+            self.host = host
+            self.port = port
+            self.certificateChainPath = certificateChainPath
+            self.privateKeyPath = privateKeyPath
+        }
+    }
 
     public init(unixSocketPath: String) {
         self.unixSocketPath = unixSocketPath
@@ -72,12 +91,21 @@ public struct AdminServer: Service {
     let commands: AdminCommands
     let logger: Logger
     let group: MultiThreadedEventLoopGroup
-    /// Called once the socket accepts connections (tests, readiness).
-    let onListening: @Sendable () -> Void
+    /// Called once every listener accepts connections (tests, readiness), with the bound TCP ports.
+    let onListening: @Sendable (BoundPorts) -> Void
+
+    public struct BoundPorts: Sendable {
+        public var tls: Int?
+        public var plainTCP: Int?
+        public init(tls: Int? = nil, plainTCP: Int? = nil) {
+            self.tls = tls
+            self.plainTCP = plainTCP
+        }
+    }
 
     public init(
         configuration: AdminSocketConfiguration, budget: BudgetService, accounts: AccountService, status: SystemStatusService, store: Store,
-        logger: Logger, group: MultiThreadedEventLoopGroup = .singleton, onListening: @escaping @Sendable () -> Void = {}
+        logger: Logger, group: MultiThreadedEventLoopGroup = .singleton, onListening: @escaping @Sendable (BoundPorts) -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.commands = AdminCommands(
@@ -89,38 +117,89 @@ public struct AdminServer: Service {
 
     typealias Connection = (channel: NIOAsyncChannel<InboundLine, ByteBuffer>, peerUID: UInt32?)
 
-    public func run() async throws {
+    typealias Listener = NIOAsyncChannel<Connection, Never>
+
+    /// The per-connection pipeline: TLS (when given), line framing, request timeouts, async channel.
+    private func initializer(tls: NIOSSLContext?, unix: Bool) -> @Sendable (any Channel) -> EventLoopFuture<Connection> {
         let limits = configuration.limits
-        let server = try await ServerBootstrap(group: group)
+        return { channel in
+            channel.eventLoop.makeCompletedFuture { () -> NIOAsyncChannel<InboundLine, ByteBuffer> in
+                if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLength: limits.maximumLineBytes)))
+                try channel.pipeline.syncOperations.addHandler(
+                    RequestTimeoutHandler(loginTimeout: .init(limits.loginTimeout), idleTimeout: .init(limits.idleTimeout)))
+                return try NIOAsyncChannel(wrappingChannelSynchronously: channel)
+            }.flatMap { asyncChannel in
+                unix ? Self.peerUID(channel).map { uid in (asyncChannel, uid) } : channel.eventLoop.makeSucceededFuture((asyncChannel, nil))
+            }
+        }
+    }
+
+    private func bootstrap() -> ServerBootstrap {
+        ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             // A client that half-closes after its last request still gets its replies.
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .bind(unixDomainSocketPath: configuration.unixSocketPath, cleanupExistingSocketFile: true) { channel in
-                channel.eventLoop.makeCompletedFuture { () -> NIOAsyncChannel<InboundLine, ByteBuffer> in
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLength: limits.maximumLineBytes)))
-                    try channel.pipeline.syncOperations.addHandler(
-                        RequestTimeoutHandler(loginTimeout: .init(limits.loginTimeout), idleTimeout: .init(limits.idleTimeout)))
-                    return try NIOAsyncChannel(wrappingChannelSynchronously: channel)
-                }.flatMap { asyncChannel in
-                    Self.peerUID(channel).map { uid in (asyncChannel, uid) }
-                }
-            }
+    }
+
+    public func run() async throws {
+        var listeners: [(name: String, channel: Listener)] = []
+        var ports = BoundPorts()
+        listeners.append((
+            "unix",
+            try await bootstrap().bind(
+                unixDomainSocketPath: configuration.unixSocketPath, cleanupExistingSocketFile: true,
+                childChannelInitializer: initializer(tls: nil, unix: true))
+        ))
         try applyPermissions()
         logger.info("admin socket listening", metadata: ["path": "\(configuration.unixSocketPath)"])
-        onListening()
+        if let tls = configuration.tls {
+            let context = try NIOSSLContext(
+                configuration: .makeServerConfiguration(
+                    certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificateChainPath).map { .certificate($0) },
+                    privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem))))
+            let listener: Listener = try await bootstrap().bind(
+                host: tls.host, port: tls.port, childChannelInitializer: initializer(tls: context, unix: false))
+            ports.tls = listener.channel.localAddress?.port
+            listeners.append(("tls", listener))
+            logger.info("admin TLS listening", metadata: ["host": "\(tls.host)", "port": "\(ports.tls ?? 0)"])
+        }
+        if let plain = configuration.plainTCP {
+            guard Self.isLoopback(plain.host) else {
+                throw AdminSocketError(description: "plain TCP is for development on a loopback address only, not \(plain.host)")
+            }
+            let listener: Listener = try await bootstrap().bind(
+                host: plain.host, port: plain.port, childChannelInitializer: initializer(tls: nil, unix: false))
+            ports.plainTCP = listener.channel.localAddress?.port
+            listeners.append(("tcp", listener))
+            logger.warning("admin plain TCP listening (development only)", metadata: ["port": "\(ports.plainTCP ?? 0)"])
+        }
+        onListening(ports)
+        let allListeners = listeners
         try await withGracefulShutdownHandler {
-            try await server.executeThenClose { inbound in
-                try await withThrowingDiscardingTaskGroup { tasks in
-                    for try await connection in inbound {
-                        tasks.addTask { await self.serve(connection) }
+            try await withThrowingDiscardingTaskGroup { group in
+                for listener in allListeners {
+                    group.addTask {
+                        try await listener.channel.executeThenClose { inbound in
+                            try await withThrowingDiscardingTaskGroup { sessions in
+                                for try await connection in inbound {
+                                    sessions.addTask { await self.serve(connection, via: listener.name) }
+                                }
+                            }
+                        }
                     }
                 }
             }
         } onGracefulShutdown: {
-            // Closing the listener ends the accept loop; sessions finish their current request.
-            server.channel.close(promise: nil)
+            // Closing the listeners ends the accept loops; sessions finish their current request.
+            for listener in allListeners { listener.channel.channel.close(promise: nil) }
         }
         try? FileManager.default.removeItem(atPath: configuration.unixSocketPath)
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     private func applyPermissions() throws {
@@ -149,8 +228,9 @@ public struct AdminServer: Service {
         return future.map { Optional($0.uid) }.recover { _ in nil }
     }
 
-    func serve(_ connection: Connection) async {
-        let source = connection.peerUID.map { "uid:\($0)" } ?? "unix"
+    func serve(_ connection: Connection, via listener: String) async {
+        let source = connection.peerUID.map { "uid:\($0)" }
+            ?? connection.channel.channel.remoteAddress.map { "\(listener):\($0.ipAddress ?? "?")" } ?? listener
         guard let sessionID = await commands.sessions.open(source: source, limit: configuration.limits.maximumSessions) else {
             logger.notice("admin session refused: too many sessions", metadata: ["source": "\(source)"])
             try? await connection.channel.executeThenClose { _, outbound in

@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import SozialraumInterfaces
+import SozialraumServices
+import SozialraumTestSupport
+import Testing
+
+/// The admin protocol over TCP with TLS, with a certificate made for the test by openssl.
+@Suite struct AdminTLSTests {
+    static func makeCertificate() async throws -> (certificate: String, key: String) {
+        let directory = NSTemporaryDirectory() + "sozialraum-tls-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let certificate = directory + "/cert.pem", key = directory + "/key.pem"
+        let openssl = try Subprocess([
+            "/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-days", "1",
+            "-keyout", key, "-out", certificate,
+        ])
+        for await _ in openssl.lines {}
+        #expect(await openssl.exitStatus() == 0)
+        return (certificate, key)
+    }
+
+    /// Sends `text` over TLS, half-closes, and returns everything the server answered.
+    static func exchange(port: Int, trusting certificate: String, _ text: String) async throws -> String {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(certificate))
+        let context = try NIOSSLContext(configuration: configuration)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: "localhost"))
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: text))
+            var answer = ""
+            for try await var chunk in inbound {
+                answer += chunk.readString(length: chunk.readableBytes) ?? ""
+                if answer.contains("OK bye\n") { break }
+            }
+            return answer
+        }
+    }
+
+    @Test func accountsLogInOverTLSAndNeverByPeerCredentials() async throws {
+        let (certificate, key) = try await Self.makeCertificate()
+        let admin = try await AdminWorld.start(peerAccounts: [getuid(): "it"]) { configuration in
+            configuration.tls = .init(host: "127.0.0.1", port: 0, certificateChainPath: certificate, privateKeyPath: key)
+        }
+        defer { admin.stop() }
+        let port = try #require(admin.ports.tls)
+        // No peer credentials over TCP: the uid mapping of the Unix socket does not apply.
+        let anonymous = try await Self.exchange(port: port, trusting: certificate, "whoami\nquit\n")
+        #expect(anonymous.hasPrefix("ERR NOT_LOGGED_IN"))
+        let answer = try await Self.exchange(port: port, trusting: certificate, "login alpha \(admin.tokens["alpha"]!)\nwhoami\nquit\n")
+        #expect(answer.contains("OK logged in as alpha role=provider"))
+        #expect(answer.contains("OK alpha@\(admin.world.alpha.tenant) role=provider"))
+    }
+
+    @Test func plainTCPIsOnlyForLoopback() async throws {
+        let admin = try await AdminWorld.start { configuration in configuration.plainTCP = ("127.0.0.1", 0) }
+        defer { admin.stop() }
+        #expect(admin.ports.plainTCP != nil)
+        let world = try await BudgetWorld.make()
+        var configuration = AdminSocketConfiguration(unixSocketPath: NSTemporaryDirectory() + "sozialraum-x-\(UUID().uuidString.prefix(6)).sock")
+        configuration.plainTCP = ("0.0.0.0", 0)
+        let server = AdminServer(
+            configuration: configuration, budget: world.service, accounts: .init(store: world.store, logger: .init(label: "t"), scryptRounds: 1024),
+            status: .init(store: world.store), store: world.store, logger: .init(label: "t"))
+        await #expect(throws: AdminSocketError.self) { try await server.run() }
+    }
+}
