@@ -57,6 +57,12 @@ public struct Daemon: Sendable {
         var adminConfiguration = AdminSocketConfiguration(unixSocketPath: settings.effectiveAdminSocketPath)
         adminConfiguration.unixSocketGroup = settings.adminSocketGroup.isEmpty ? nil : settings.adminSocketGroup
         adminConfiguration.peerAccounts = peerAccounts
+        if let listen = Settings.hostAndPort(settings.adminTLSListen) {
+            adminConfiguration.tls = .init(
+                host: listen.host, port: listen.port, certificateChainPath: settings.adminTLSCertificate,
+                privateKeyPath: settings.adminTLSPrivateKey)
+        }
+        adminConfiguration.plainTCP = Settings.hostAndPort(settings.adminPlainTCPListen)
         let budget = BudgetService(store: store, logger: logger, today: CountyCalendar.today)
         let admin = AdminServer(
             configuration: adminConfiguration, budget: budget, accounts: AccountService(store: store, logger: logger),

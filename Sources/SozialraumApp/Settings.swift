@@ -25,6 +25,12 @@ public struct Settings: Sendable, Equatable {
     public var adminSocketGroup: String = ""
     /// Unix peers logged in without a secret: `uid=account` pairs, comma separated.
     public var adminPeerAccounts: [UInt32: String] = [:]
+    /// `host:port` of the TLS listener; empty: off.
+    public var adminTLSListen: String = ""
+    public var adminTLSCertificate: String = ""
+    public var adminTLSPrivateKey: String = ""
+    /// `host:port` of a plain TCP listener for development (loopback only); empty: off.
+    public var adminPlainTCPListen: String = ""
 
     /// The admin socket path in effect.
     public var effectiveAdminSocketPath: String {
@@ -54,6 +60,10 @@ public struct Settings: Sendable, Equatable {
         ("admin.socketPath", .string),
         ("admin.socketGroup", .string),
         ("admin.peerAccounts", .string),
+        ("admin.tlsListen", .string),
+        ("admin.tlsCertificate", .string),
+        ("admin.tlsPrivateKey", .string),
+        ("admin.plainTCPListen", .string),
     ]
 
     public static let defaults = Settings(
@@ -109,11 +119,33 @@ public struct Settings: Sendable, Equatable {
         settings.adminSocketPath = try string("admin.socketPath", "")
         settings.adminSocketGroup = try string("admin.socketGroup", "")
         settings.adminPeerAccounts = try parsePeerAccounts(try string("admin.peerAccounts", ""))
+        settings.adminTLSListen = try string("admin.tlsListen", "")
+        settings.adminTLSCertificate = try string("admin.tlsCertificate", "")
+        settings.adminTLSPrivateKey = try string("admin.tlsPrivateKey", "")
+        settings.adminPlainTCPListen = try string("admin.plainTCPListen", "")
+        for key in ["admin.tlsListen", "admin.plainTCPListen"] {
+            let value = key == "admin.tlsListen" ? settings.adminTLSListen : settings.adminPlainTCPListen
+            if !value.isEmpty, hostAndPort(value) == nil { throw Invalid(key: key, reason: "expected host:port") }
+        }
+        if !settings.adminTLSListen.isEmpty, settings.adminTLSCertificate.isEmpty || settings.adminTLSPrivateKey.isEmpty {
+            throw Invalid(key: "admin.tlsCertificate", reason: "TLS needs admin.tlsCertificate and admin.tlsPrivateKey (PEM files)")
+        }
+        if let plain = hostAndPort(settings.adminPlainTCPListen), !(plain.host == "localhost" || plain.host == "::1" || plain.host.hasPrefix("127.")) {
+            throw Invalid(key: "admin.plainTCPListen", reason: "plain TCP is for development on a loopback address only")
+        }
         guard !settings.stateDirectory.isEmpty else { throw Invalid(key: "stateDirectory", reason: "must not be empty") }
         guard (1...200).contains(settings.countyName.count) else {
             throw Invalid(key: "county.name", reason: "must be 1 to 200 characters")
         }
         return settings
+    }
+
+    /// `127.0.0.1:7443` → ("127.0.0.1", 7443); `[::1]:7443` → ("::1", 7443).
+    public static func hostAndPort(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
     }
 
     /// `1000=kaemmerei,0=it` → [1000: "kaemmerei", 0: "it"].

@@ -46,6 +46,10 @@ import Testing
         (#"{"database": {"poolSize": 0}}"#, "database.poolSize"),
         (#"{"log": {"level": "loud"}}"#, "log.level"),
         (#"{"county": {"name": ""}}"#, "county.name"),
+        (#"{"admin": {"peerAccounts": "root"}}"#, "admin.peerAccounts"),
+        (#"{"admin": {"tlsListen": "7443"}}"#, "admin.tlsListen"),
+        (#"{"admin": {"tlsListen": "0.0.0.0:7443"}}"#, "admin.tlsCertificate"),
+        (#"{"admin": {"plainTCPListen": "0.0.0.0:7000"}}"#, "admin.plainTCPListen"),
         (#"[1, 2]"#, "(file)"),
         (#"{"database": "#, "(file)"),
     ])
