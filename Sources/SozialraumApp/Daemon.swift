@@ -64,12 +64,14 @@ public struct Daemon: Sendable {
         }
         adminConfiguration.plainTCP = Settings.hostAndPort(settings.adminPlainTCPListen)
         let budget = BudgetService(store: store, logger: logger, today: CountyCalendar.today)
+        let (listening, listeningDone) = AsyncStream<Void>.makeStream()
         let admin = AdminServer(
             configuration: adminConfiguration, budget: budget, accounts: AccountService(store: store, logger: logger),
-            status: SystemStatusService(store: store), store: store, logger: logger)
+            status: SystemStatusService(store: store), store: store, logger: logger, onListening: { _ in listeningDone.finish() })
         let monitor = DatabaseMonitor(status: SystemStatusService(store: store), logger: logger)
         let readiness = ReadinessService(
-            logger: logger, metadata: ["database": "\(settings.usesEmbeddedDatabase ? "embedded" : "configured")"])
+            logger: logger, metadata: ["database": "\(settings.usesEmbeddedDatabase ? "embedded" : "configured")"],
+            prerequisites: listening)
         let group = ServiceGroup(
             services: [monitor, admin, readiness], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
