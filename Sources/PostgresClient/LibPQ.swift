@@ -85,6 +85,11 @@ final class CancelHandle: @unchecked Sendable {
 final class LibPQConnection: @unchecked Sendable {
     let handle: OpaquePointer
 
+    /// Statements prepared on this connection, by SQL text: parsing and planning happen once per
+    /// connection instead of on every call. Bounded; beyond the bound statements run unprepared.
+    private var prepared: [String: String] = [:]
+    static let preparedLimit = 256
+
     private init(handle: OpaquePointer) { self.handle = handle }
     deinit { PQfinish(handle) }
 
@@ -126,9 +131,20 @@ final class LibPQConnection: @unchecked Sendable {
     func execute(_ query: PostgresQuery, operation: String = "query") throws(PostgresError) -> PostgresResult {
         let values: [UnsafeMutablePointer<CChar>?] = query.binds.map { bind in bind.postgresText.map { strdup($0) } }
         defer { values.forEach { free($0) } }
+        var name = prepared[query.sql]
+        if name == nil, prepared.count < Self.preparedLimit {
+            let candidate = "sozialraum_\(prepared.count + 1)"
+            _ = try check(PQprepare(handle, candidate, query.sql, Int32(values.count), nil), operation: operation)
+            prepared[query.sql] = candidate
+            name = candidate
+        }
         let raw: OpaquePointer? = values.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(values.count, 1)) {
-                PQexecParams(handle, query.sql, Int32(values.count), nil, values.isEmpty ? nil : $0, nil, nil, 0)
+            buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(values.count, 1)) { parameters in
+                if let name {
+                    PQexecPrepared(handle, name, Int32(values.count), values.isEmpty ? nil : parameters, nil, nil, 0)
+                } else {
+                    PQexecParams(handle, query.sql, Int32(values.count), nil, values.isEmpty ? nil : parameters, nil, nil, 0)
+                }
             }
         }
         return try check(raw, operation: operation)
