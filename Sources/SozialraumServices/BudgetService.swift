@@ -53,9 +53,7 @@ public struct BudgetService: Sendable {
                     "INSERT INTO social_space_member (social_space, municipality, valid_from) VALUES ($1, $2, $3)",
                     [code.rawValue, municipality.code.rawValue, validFrom])
             }
-            try await BudgetSQL.audit(
-                tx, tenant: caller.tenant, actor: caller.name, action: "social_space.define", objectKind: "social_space",
-                objectID: code.rawValue, result: "ok", requestID: caller.requestID)
+            try await audit(tx, caller, "social_space.define", "social_space", code.rawValue)
         }
     }
 
@@ -86,9 +84,7 @@ public struct BudgetService: Sendable {
                         [year, component.rawValue, index + 1])
                 }
             }
-            try await BudgetSQL.audit(
-                tx, tenant: caller.tenant, actor: caller.name, action: "year.open", objectKind: "fiscal_year",
-                objectID: String(year), result: "ok", requestID: caller.requestID)
+            try await audit(tx, caller, "year.open", "fiscal_year", String(year))
         }
     }
 
@@ -105,9 +101,7 @@ public struct BudgetService: Sendable {
                     INSERT INTO appropriation (year, social_space, component, amount) VALUES ($1, $2, $3, $4)
                     ON CONFLICT (year, social_space, component) DO UPDATE SET amount = EXCLUDED.amount
                     """, [line.year, line.socialSpace.rawValue, line.component.rawValue, amount.cents])
-                try await BudgetSQL.audit(
-                    tx, tenant: caller.tenant, actor: caller.name, action: "appropriation.set", objectKind: "budget_line",
-                    objectID: line.description, result: "ok", requestID: caller.requestID)
+                try await audit(tx, caller, "appropriation.set", "budget_line", line.description)
             }
         }
     }
@@ -128,9 +122,7 @@ public struct BudgetService: Sendable {
                 INSERT INTO carry_forward (year, social_space, component, amount, reason) VALUES ($1, $2, $3, $4, $5)
                 ON CONFLICT (year, social_space, component) DO UPDATE SET amount = EXCLUDED.amount, reason = EXCLUDED.reason
                 """, [line.year, line.socialSpace.rawValue, line.component.rawValue, amount.cents, reason])
-            try await BudgetSQL.audit(
-                tx, tenant: caller.tenant, actor: caller.name, action: "carry_forward.set", objectKind: "budget_line",
-                objectID: line.description, result: "ok", requestID: caller.requestID)
+            try await audit(tx, caller, "carry_forward.set", "budget_line", line.description)
         }
     }
 
@@ -146,9 +138,7 @@ public struct BudgetService: Sendable {
             try await tx.execute(
                 "INSERT INTO provider_assignment (tenant_id, social_space, lead, valid_from, valid_to) VALUES ($1, $2, $3, $4, $5)",
                 [provider.uuid, socialSpace.rawValue, lead, from, to])
-            try await BudgetSQL.audit(
-                tx, tenant: caller.tenant, actor: caller.name, action: "provider.assign", objectKind: "tenant",
-                objectID: provider.description, result: "ok", requestID: caller.requestID)
+            try await audit(tx, caller, "provider.assign", "tenant", provider.description)
         }
     }
 
@@ -167,9 +157,7 @@ public struct BudgetService: Sendable {
                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING
                 """, [UUID(), provider.uuid, helpType, unit.rawValue, validFrom, amount.cents])
             guard inserted == 1 else { throw ServiceError.duplicate("rate from \(validFrom)") }
-            try await BudgetSQL.audit(
-                tx, tenant: caller.tenant, actor: caller.name, action: "rate.add", objectKind: "tenant",
-                objectID: provider.description, result: "ok", requestID: caller.requestID)
+            try await audit(tx, caller, "rate.add", "tenant", provider.description)
         }
     }
 
@@ -202,9 +190,7 @@ public struct BudgetService: Sendable {
             guard inserted == 1 else { throw ServiceError.duplicate("case") }
             try await tx.execute(
                 "INSERT INTO residence (case_id, valid_from, social_space) VALUES ($1, $2, $3)", [id, from, socialSpace.rawValue])
-            try await BudgetSQL.audit(
-                tx, tenant: caller.tenant, actor: caller.name, action: "case.open", objectKind: "case", objectID: id.uuidString,
-                result: "ok", requestID: caller.requestID)
+            try await audit(tx, caller, "case.open", "case", id.uuidString)
         }
         return id
     }
@@ -225,9 +211,7 @@ public struct BudgetService: Sendable {
                 let inputs = try await pricingInputs(tx, grant: grant, residence: residence)
                 _ = try await BudgetSQL.rewriteCommitments(tx, grant: grant, inputs: inputs, fromMonth: day.yearMonth)
             }
-            try await BudgetSQL.audit(
-                tx, tenant: caller.tenant, actor: caller.name, action: "case.move", objectKind: "case",
-                objectID: caseID.uuidString, result: "ok", requestID: caller.requestID)
+            try await audit(tx, caller, "case.move", "case", caseID.uuidString)
         }
     }
 
@@ -338,9 +322,7 @@ public struct BudgetService: Sendable {
                     metadata: ["tenant": "\(caller.tenant)", "request": "\(caller.requestID ?? "-")", "lines": "\(overruns.keys.sorted())"])
             }
             try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: grantID.uuidString)
-            try await BudgetSQL.audit(
-                tx, tenant: caller.tenant, actor: caller.name, action: "grant.create", objectKind: "grant",
-                objectID: grantID.uuidString, result: "ok", requestID: caller.requestID)
+            try await audit(tx, caller, "grant.create", "grant", grantID.uuidString)
             return GrantOutcome(grantID: grantID, committed: committed, overruns: overruns)
         }
     }
@@ -369,9 +351,7 @@ public struct BudgetService: Sendable {
             let residence = try await BudgetSQL.residence(tx, caseID: grant.caseID)
             let inputs = try await pricingInputs(tx, grant: grant, residence: residence)
             _ = try await BudgetSQL.rewriteCommitments(tx, grant: grant, inputs: inputs, fromMonth: day.yearMonth)
-            try await BudgetSQL.audit(
-                tx, tenant: caller.tenant, actor: caller.name, action: "grant.end", objectKind: "grant",
-                objectID: grantID.uuidString, result: "ok", requestID: caller.requestID)
+            try await audit(tx, caller, "grant.end", "grant", grantID.uuidString)
         }
     }
 
@@ -398,9 +378,7 @@ public struct BudgetService: Sendable {
                 if let result = try await replayed(tx, key: idempotencyKey, content: content) { return try await deliveryOutcome(tx, replaying: result) }
                 let outcome = try await deliver(tx, caller: caller, grantID: grantID, month: month, quantity: quantity, line: nil)
                 try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: outcome.deliveryID.uuidString)
-                try await BudgetSQL.audit(
-                    tx, tenant: caller.tenant, actor: caller.name, action: "delivery.record", objectKind: "delivery",
-                    objectID: outcome.deliveryID.uuidString, result: "ok", requestID: caller.requestID)
+                try await audit(tx, caller, "delivery.record", "delivery", outcome.deliveryID.uuidString)
                 return outcome
             }
         }
@@ -510,9 +488,7 @@ public struct BudgetService: Sendable {
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                 """,
                 [id, provider.uuid, title, socialSpace.rawValue, component.rawValue, startsOn, endsOn, budget.cents, volunteers, professionals])
-            try await BudgetSQL.audit(
-                tx, tenant: caller.tenant, actor: caller.name, action: "project.create", objectKind: "project",
-                objectID: id.uuidString, result: "ok", requestID: caller.requestID)
+            try await audit(tx, caller, "project.create", "project", id.uuidString)
         }
         return id
     }
@@ -570,9 +546,7 @@ public struct BudgetService: Sendable {
                         component: component, amount: amount, projectID: projectID),
                     actor: caller.name, requestID: caller.requestID)
                 try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: String(id))
-                try await BudgetSQL.audit(
-                    tx, tenant: caller.tenant, actor: caller.name, action: "project.expense", objectKind: "booking",
-                    objectID: String(id), result: "ok", requestID: caller.requestID)
+                try await audit(tx, caller, "project.expense", "booking", String(id))
                 return BookingOutcome(bookingID: id, overrun: overrun)
             }
         }
@@ -604,9 +578,7 @@ public struct BudgetService: Sendable {
                         component: component, amount: amount),
                     actor: caller.name, requestID: caller.requestID)
                 try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: String(id))
-                try await BudgetSQL.audit(
-                    tx, tenant: caller.tenant, actor: caller.name, action: "instalment.pay", objectKind: "booking",
-                    objectID: String(id), result: "ok", requestID: caller.requestID)
+                try await audit(tx, caller, "instalment.pay", "booking", String(id))
                 return BookingOutcome(bookingID: id, overrun: nil)
             }
         }
@@ -648,9 +620,7 @@ public struct BudgetService: Sendable {
                         corrects: target == original.bookedMonth ? nil : original.id),
                     actor: caller.name, requestID: caller.requestID)
                 try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: String(id))
-                try await BudgetSQL.audit(
-                    tx, tenant: caller.tenant, actor: caller.name, action: "booking.reverse", objectKind: "booking",
-                    objectID: String(bookingID), result: "ok", requestID: caller.requestID)
+                try await audit(tx, caller, "booking.reverse", "booking", String(bookingID))
                 return BookingOutcome(bookingID: id, overrun: nil)
             }
         }
@@ -675,9 +645,7 @@ public struct BudgetService: Sendable {
             try await tx.execute(
                 "UPDATE period SET closed_at = now(), closed_by = $2, forced_reason = $3 WHERE month = $1",
                 [month, caller.name, open > 0 ? forceReason : nil])
-            try await BudgetSQL.audit(
-                tx, tenant: caller.tenant, actor: caller.name, action: "period.close", objectKind: "period",
-                objectID: month.description, result: open > 0 ? "ok" : "ok", requestID: caller.requestID)
+            try await audit(tx, caller, "period.close", "period", month.description)
         }
     }
 
@@ -713,9 +681,7 @@ public struct BudgetService: Sendable {
                             deliveryID: try row.decode(4, as: UUID?.self)),
                         actor: caller.name, requestID: caller.requestID)
                 }
-                try await BudgetSQL.audit(
-                    tx, tenant: caller.tenant, actor: caller.name, action: accept ? "finding.accept" : "finding.reject",
-                    objectKind: "finding", objectID: findingID.uuidString, result: "ok", requestID: caller.requestID)
+                try await audit(tx, caller, accept ? "finding.accept" : "finding.reject", "finding", findingID.uuidString)
             }
         }
     }
@@ -736,6 +702,13 @@ public struct BudgetService: Sendable {
     }
 
     // MARK: Helpers
+
+    /// The audit event of a successful change by `caller` (never a payload).
+    func audit(_ tx: TenantTransaction, _ caller: Caller, _ action: String, _ objectKind: String, _ objectID: String) async throws {
+        try await BudgetSQL.audit(
+            tx, tenant: caller.tenant, actor: caller.name, action: action, objectKind: objectKind, objectID: objectID, result: "ok",
+            requestID: caller.requestID)
+    }
 
     /// Rule 10: claims the idempotency key for this request. Returns the first request's stored result
     /// when the same request was made before (the caller replays it), nil when this is the first time
