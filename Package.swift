@@ -90,6 +90,8 @@ let package = Package(
             dependencies: [
                 "SozialraumStore",
                 "SozialraumDomain",
+                // For ResultTable only: results and exports are tables in every output format.
+                "SozialraumProtocol",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -109,6 +109,10 @@ public enum FindingKind: String, Sendable, CaseIterable {
     case duplicateDelivery = "duplicate_delivery"
     case missingDelivery = "missing_delivery"
     case rateMissing = "rate_missing"
+    /// A provider serving a case outside its Sozialraum without a recorded reason (rule 9).
+    case outOfAreaWithoutReason = "out_of_area_without_reason"
+    /// A line overspent beyond what its cover pool can cover (überplanmäßig).
+    case uncoveredOverrun = "uncovered_overrun"
 }
 
 /// Checks a month's delivery against its grant (rules 5, 6, 8).

@@ -324,6 +324,8 @@ import Testing
         "municipality": "name", "social_space": "name", "social_space_member": "valid_to", "fiscal_year": "overrun_policy",
         "cover_pool_member": "pool", "period": "closed_by", "appropriation": "amount", "carry_forward": "reason",
         "help_type": "title", "case_file": "case_key", "residence": "social_space",
+        "reconciliation_run": "requested_by", "reconciliation_line": "line", "reconciliation_month": "plan",
+        "reconciliation_transfer": "amount", "population": "young_inhabitants", "year_end": "confirmed_by",
     ]
 }
 

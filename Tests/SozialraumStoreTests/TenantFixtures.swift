@@ -91,6 +91,18 @@ struct TenantTableFixture: Sendable {
                 INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, actor)
                 VALUES ($1, 'settlement', '2026-02-01', '2026-02-01', 'sr-nord', 'milieu', 500, 'fixture ' || $2)
                 """)),
+        ("statement", TenantTableFixture(
+            tenantColumn: "tenant_id",
+            insert: "INSERT INTO statement VALUES ((SELECT min(id) FROM reconciliation_run), $1, length($2::text), 0, 0, length($2::text))")),
+        ("statement_item", TenantTableFixture(
+            tenantColumn: "tenant_id",
+            insert: """
+                INSERT INTO statement_item (run_id, tenant_id, item, item_id, case_key, cost)
+                VALUES ((SELECT min(id) FROM reconciliation_run), $1, 'grant', gen_random_uuid(), 'FIX-' || $2, 6000)
+                """)),
+        ("surplus_share", TenantTableFixture(
+            tenantColumn: "tenant_id",
+            insert: "INSERT INTO surplus_share VALUES (2026, 'sr-nord', $1, 100 + length($2::text))")),
         ("idempotency", TenantTableFixture(
             tenantColumn: "tenant_id",
             insert: "INSERT INTO idempotency (tenant_id, key, fingerprint, result) VALUES ($1, 'fixture-key-' || $2, '\\x00', 'ok')")),
@@ -117,6 +129,27 @@ struct ReferenceTableFixture: Sendable {
         "carry_forward": .init(providerView: .servedSocialSpaces, insert: "INSERT INTO carry_forward VALUES (2026, 'sr-nord', 'milieu', abs(hashtext($1)), 'r')"),
         "help_type": .init(providerView: .everything, insert: "INSERT INTO help_type VALUES ('9' || (abs(hashtext($1)) % 10), 'T', 'ambulant', false)"),
         "case_file": .init(providerView: .nothing, insert: "INSERT INTO case_file (id, case_key) VALUES (gen_random_uuid(), 'K-' || abs(hashtext($1)))"),
+        "reconciliation_run": .init(providerView: .everything, insert: """
+            INSERT INTO reconciliation_run (year, scope, first_month, last_month, ledger_position, run_day, digest, requested_by, started_at)
+            VALUES (2026, 'month', '2026-02-01', '2026-02-01', abs(hashtext($1)), '2026-11-25', '\\x01', 'fixture', now())
+            """),
+        "reconciliation_line": .init(providerView: .servedSocialSpaces, insert: """
+            INSERT INTO reconciliation_line SELECT min(id), 2026, 'sr-nord', 'x' || abs(hashtext($1)), 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0
+            FROM reconciliation_run
+            """),
+        "reconciliation_month": .init(providerView: .servedSocialSpaces, insert: """
+            INSERT INTO reconciliation_month SELECT min(id), 2026, 'sr-nord', 'structure',
+                (DATE '2026-01-01' + (abs(hashtext($1)) % 12) * interval '1 month')::date, 0, 0, 0, 0, 0
+            FROM reconciliation_run
+            """),
+        "reconciliation_transfer": .init(providerView: .servedSocialSpaces, insert: """
+            INSERT INTO reconciliation_transfer SELECT min(id), 2026, 'sr-nord', 2 + abs(hashtext($1)) % 1000000, 'case', 'milieu', 1
+            FROM reconciliation_run
+            """),
+        "population": .init(providerView: .everything, insert: "INSERT INTO population VALUES (2100 + abs(hashtext($1)) % 99, 'sr-nord', 5)"),
+        "year_end": .init(providerView: .everything, insert: """
+            INSERT INTO year_end (year, run_id, confirmed_by) SELECT 2027, min(id), 'fixture ' || $1 FROM reconciliation_run
+            """),
         "residence": .init(providerView: .casesWithOwnGrant, insert: "INSERT INTO residence VALUES ((SELECT id FROM case_file LIMIT 1), DATE '2001-01-01' + abs(hashtext($1)) % 9000, 'sr-sued')"),
     ]
 
@@ -134,6 +167,16 @@ struct ReferenceTableFixture: Sendable {
         INSERT INTO help_type VALUES ('31', 'Sozialpädagogische Familienhilfe', 'ambulant', false);
         INSERT INTO case_file (id, case_key) VALUES (gen_random_uuid(), 'FIX-0001');
         INSERT INTO residence SELECT id, '2000-01-01', 'sr-nord' FROM case_file;
+        INSERT INTO reconciliation_run (year, scope, first_month, last_month, ledger_position, run_day, digest, requested_by, started_at)
+            VALUES (2026, 'year', '2026-01-01', '2026-12-01', 0, '2026-11-25', '\\x00', 'seed', now());
+        INSERT INTO reconciliation_line SELECT r.id, 2026, s, 'case', 1, 0, 0, 0, 1, 0, 1, 1, 1, 0
+            FROM reconciliation_run r, unnest(ARRAY['sr-nord', 'sr-sued']) s;
+        INSERT INTO reconciliation_month SELECT r.id, 2026, s, 'case', '2026-01-01', 1, 0, 0, 1, 0
+            FROM reconciliation_run r, unnest(ARRAY['sr-nord', 'sr-sued']) s;
+        INSERT INTO reconciliation_transfer SELECT r.id, 2026, s, 1, 'milieu', 'case', 5
+            FROM reconciliation_run r, unnest(ARRAY['sr-nord', 'sr-sued']) s;
+        INSERT INTO population VALUES (2026, 'sr-nord', 1000), (2026, 'sr-sued', 2000);
+        INSERT INTO year_end (year, run_id, confirmed_by) SELECT 2026, id, 'seed' FROM reconciliation_run;
         """
 }
 
