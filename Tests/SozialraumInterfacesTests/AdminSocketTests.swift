@@ -256,6 +256,9 @@ struct AdminWorld: Sendable {
         let booking = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
             try await tx.query("SELECT id FROM booking ORDER BY id LIMIT 1").single().decode(0, as: Int64.self)
         }
+        // October: no delivery is due yet, so the run adds no finding; alpha gets a statement item.
+        let run = try await ReconciliationService(store: world.store, logger: Logger(label: "test"), today: { BudgetWorld.today })
+            .run(world.county, scope: .month(YearMonth(iso: "2026-10")!)).runID
         let before = try await world.snapshot()
 
         let beta = try await admin.client(loggedInAs: "beta")
@@ -271,6 +274,11 @@ struct AdminWorld: Sendable {
             "reverse": [("reverse \(booking) key=beta-probe-04", "ERR NOT_FOUND unknown booking")],
             "bookings": [("bookings 2026-03", "OK 0 bookings")],
             "findings": [("findings all", "OK 0 findings")],
+            "runs": [("runs", "OK 1 runs")],
+            "run": [("run \(run)", "OK run"), ("run \(run) months nord", "OK run"), ("run \(run) transfers", "OK run")],
+            "run-diff": [("run-diff \(run) \(run)", "OK 0 changes")],
+            "statement": [("statement \(run)", "OK run \(run) 0 rows"), ("statement \(run) items \(world.alpha.tenant)", "OK run \(run) 0 rows")],
+            "chart": [("chart nord 2026", "ERR NOT_FOUND unknown budget")],
         ]
         #expect(commands == Set(probes.keys), "provider commands without an isolation probe: \(commands.subtracting(probes.keys))")
         for (_, cases) in probes.sorted(by: { $0.key < $1.key }) {
@@ -285,5 +293,40 @@ struct AdminWorld: Sendable {
         let alpha = try await admin.client(loggedInAs: "alpha")
         #expect(await alpha.request("bookings 2026-03")?.status == "OK 1 bookings")
         #expect(await alpha.request("findings all")?.status == "OK 1 findings")
+        #expect(await alpha.request("statement \(run) items")?.data.contains { $0.contains("VER-2026-0001") } == true)
+        #expect(await alpha.request("run \(run) months nord")?.data.count == 4)
+    }
+
+    @Test func reconciliationOverTheSocket() async throws {
+        let admin = try await AdminWorld.start()
+        defer { admin.stop() }
+        let world = admin.world
+        let grant = try await world.grantedCase()
+        _ = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: YearMonth(iso: "2026-03")!, quantity: Quantity(hundredths: 12_00), idempotencyKey: world.key("alpha-del-0001"))
+        let county = try await admin.client(loggedInAs: "kaemmerei")
+        let reply = await county.request("reconcile 2026")
+        #expect(reply?.status.hasPrefix("OK run 1 2026 position 1 digest ") == true, "\(String(describing: reply))")
+        #expect(await county.request("reconcile 2026")?.status.contains("same as run 1") == true)
+        let lines = await county.request("run 1 lines nord format=csv-de")
+        // 12 h delivered in March, 10 h granted: 600.00 paid (2 h held back as a finding); 11 months of 600.00
+        // still committed = 6,600.00; available 100,000.00 − 6,600.00 − 600.00 = 92,800.00.
+        #expect(lines?.data.first == "sozialraum;line;appropriation;carry_in;commitments;actuals;available;cover_transfer;after_cover;forecast;forecast_available;overrun")
+        #expect(lines?.data.contains { $0.hasPrefix("nord;case;100000,00;0,00;6600,00;600,00;92800,00;") } == true, "\(String(describing: lines))")
+        let chart = await county.request("chart nord 2026")
+        #expect(chart?.data.first?.hasPrefix("<svg") == true && chart?.data.last == "</svg>")
+        #expect(await county.request("statement 1 format=jsonl")?.data.first?.contains("\"balance\":\"600.00\"") == true)
+        #expect(await county.request("reconcile 2026-13")?.status.hasPrefix("ERR INVALID") == true)
+        #expect(await county.request("run 999")?.status == "ERR NOT_FOUND unknown run")
+        #expect(await county.request("run 1 sideways")?.status.hasPrefix("ERR INVALID") == true)
+        #expect(await county.request("cost-report 2026 by=colour")?.status.hasPrefix("ERR INVALID") == true)
+        #expect(await county.request("cost-report 2026 by=help-type")?.status == "OK 1 rows")
+        let preview = await county.request("year-end 2026")
+        #expect(preview?.status.hasPrefix("OK run 3; apply with: year-end-confirm 2026 3") == true, "\(String(describing: preview))")
+        #expect(await county.request("year-end-confirm 2026 3")?.status.hasPrefix("ERR CONFLICT") == true)
+        let alpha = try await admin.client(loggedInAs: "alpha")
+        #expect(await alpha.request("reconcile 2026")?.status.hasPrefix("ERR FORBIDDEN") == true)
+        #expect(await alpha.request("statement 1 items")?.data.contains { $0.contains("VER-2026-0001") } == true)
+        #expect(await alpha.request("help")?.data.contains { $0.hasPrefix("year-end") } == false)
     }
 }

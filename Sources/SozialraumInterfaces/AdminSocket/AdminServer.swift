@@ -105,11 +105,13 @@ public struct AdminServer: Service {
 
     public init(
         configuration: AdminSocketConfiguration, budget: BudgetService, accounts: AccountService, status: SystemStatusService, store: Store,
-        logger: Logger, group: MultiThreadedEventLoopGroup = .singleton, onListening: @escaping @Sendable (BoundPorts) -> Void = { _ in }
+        reconciliation: ReconciliationService? = nil, logger: Logger, group: MultiThreadedEventLoopGroup = .singleton,
+        onListening: @escaping @Sendable (BoundPorts) -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.commands = AdminCommands(
-            budget: budget, accounts: accounts, status: status, sessions: SessionRegistry(), store: store, logger: logger)
+            budget: budget, reconciliation: reconciliation ?? ReconciliationService(store: store, logger: logger, today: CountyCalendar.today),
+            accounts: accounts, status: status, sessions: SessionRegistry(), store: store, logger: logger)
         self.logger = logger
         self.group = group
         self.onListening = onListening
