@@ -211,7 +211,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SozialraumServicesTests",
-            dependencies: ["SozialraumServices", "SozialraumStore", "SozialraumDomain", "PostgresClient", "SozialraumTestSupport"],
+            dependencies: ["SozialraumServices", "SozialraumProtocol", "SozialraumStore", "SozialraumDomain", "PostgresClient", "SozialraumTestSupport"],
             swiftSettings: strictness
         ),
         .testTarget(

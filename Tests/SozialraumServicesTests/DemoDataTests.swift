@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresClient
 import SozialraumDomain
+import SozialraumProtocol
 import SozialraumServices
 import SozialraumStore
 import SozialraumTestSupport
@@ -75,5 +76,20 @@ import Testing
             """)).single()
         #expect(try totals.decode(0, as: Int64.self) == totals.decode(1, as: Int64.self))
         #expect(try totals.decode(2, as: Int64.self) == totals.decode(3, as: Int64.self))
+
+        // Reconciled, the demo year's reports are produced: statements account for every actual, the
+        // cost report has a row per Sozialraum, each Sozialraum has its chart.
+        let reconciliation = ReconciliationService(store: store, logger: Logger(label: "test.demo"), today: { Day(iso: "2026-11-25")! })
+        let run = try await reconciliation.run(countyCaller, scope: .year(2026, through: YearMonth(iso: "2026-11")!))
+        let statements = try await reconciliation.statements(countyCaller, runID: run.runID)
+        let accrued = statements.rows.reduce(Int64(0)) { sum, row in if case .amount(let cents) = row[2] { sum + cents } else { sum } }
+        #expect(accrued == actuals)
+        #expect(statements.rows.count == plan.providers.count)
+        let report = try await reconciliation.costDevelopment(countyCaller, years: 2026...2026, byHelpType: false)
+        #expect(report.rows.count == plan.socialSpaces.count)
+        for space in plan.socialSpaces {
+            let svg = try await reconciliation.burnChart(countyCaller, socialSpace: space.code, year: 2026, runID: run.runID)
+            #expect(svg.contains("<polyline") && svg.contains(space.code.rawValue))
+        }
     }
 }
