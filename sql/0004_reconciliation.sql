@@ -124,10 +124,12 @@ CREATE TABLE sozialraum.statement (
 CALL sozialraum.protect_tenant_table('sozialraum.statement');
 CALL sozialraum.county_writes_only('sozialraum.statement');
 
--- Payment advice: one item per grant (with the pseudonymous case key) or project.
+-- Payment advice: one item per grant (with the pseudonymous case key) or project. Written only by
+-- a run, in its transaction, right after the run and its statements: no foreign keys, whose checks
+-- would cost a query per item (a large year has a hundred thousand).
 CREATE TABLE sozialraum.statement_item (
-    run_id          bigint NOT NULL REFERENCES sozialraum.reconciliation_run,
-    tenant_id       uuid NOT NULL REFERENCES sozialraum.tenant (id),
+    run_id          bigint NOT NULL,
+    tenant_id       uuid NOT NULL,
     item            text NOT NULL CHECK (item IN ('grant', 'project')),
     item_id         uuid NOT NULL,
     case_key        text,

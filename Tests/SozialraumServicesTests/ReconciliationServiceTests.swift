@@ -182,6 +182,29 @@ import Testing
         #expect(try await findings(world, kind: .missingDelivery).map(\.month) == ["2026-01", "2026-02", "2026-03", "2026-04"])
     }
 
+    /// The statement's granted volume (computed in SQL, months in closed form) equals the domain's month
+    /// by month, also for partial first and last months and a scope that cuts the grant.
+    @Test func grantedVolumeInStatementsMatchesTheDomain() async throws {
+        let world = try await BudgetWorld.make()
+        try await world.service.openCase(world.county, key: "VER-2026-0300", socialSpace: world.nord, from: day("2026-01-01"))
+        let grant = try await world.service.grant(
+            world.county,
+            .init(caseKey: "VER-2026-0300", provider: world.alpha.tenant, helpType: "31", unit: .hour, volumePerMonth: Quantity(hundredths: 7_33),
+                  startsOn: day("2026-02-10"), endsOn: day("2026-05-20")),
+            idempotencyKey: world.key("grant-partial")).grantID
+        try await world.service.endGrant(world.county, grantID: grant, on: day("2026-05-07"))
+        let terms = GrantTerms(
+            period: DayRange(start: day("2026-02-10"), end: day("2026-05-20"))!, volumePerMonth: Quantity(hundredths: 7_33), unit: .hour, rates: [],
+            endedOn: day("2026-05-07"))
+        let service = reconciler(world)
+        for scope in [ReconciliationScope.year(2026), .quarter(containing: month("2026-02")), .month(month("2026-05")), .month(month("2026-02"))] {
+            let expected = scope.months.compactMap { terms.grantedVolume(in: $0)?.hundredths }.reduce(0, +)
+            let run = try await service.run(world.county, scope: scope)
+            let items = try await service.statementItems(world.county, runID: run.runID, provider: world.alpha.tenant)
+            #expect(items.rows.first?[7] == .text(Quantity(hundredths: expected).description), "\(scope)")
+        }
+    }
+
     /// A late correction after a closed month: March's delivery (8 h = 480.00) is reversed after
     /// March closed; the reversal is booked in November for March. Reconciled again, March's actuals
     /// are 0, and the diff against the earlier run names exactly that change.
