@@ -14,6 +14,8 @@ import Testing
         "schema_migration",  // migration bookkeeping
         "county",  // which tenant is the county; read by every policy
         "account",  // admin-socket logins: looked up by name before any tenant is known; hashes only
+        "schedule",  // job schedules: names, cron expressions, policies; no budget data
+        "job_run",  // one row per slot: times, states, attempts, generic errors; no budget data
     ]
 
     @Test func everyTableIsClassifiedAndProtectedByForcedRowLevelSecurity() async throws {

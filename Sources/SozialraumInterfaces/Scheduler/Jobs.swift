@@ -1,0 +1,45 @@
+import Foundation
+import SozialraumDomain
+import SozialraumServices
+import SozialraumStore
+
+/// The jobs a schedule may name.
+public enum StandardJobs {
+    /// `reconcile` parameters: the scope relative to the slot's day in Europe/Berlin.
+    public static let reconcileScopes = ["month-to-date", "previous-month", "year-to-date", "year"]
+    public static let kinds = ["reconcile", "noop"]
+
+    /// The scope a `reconcile` run of `slot` covers.
+    public static func scope(parameters: String, slot: Instant) -> ReconciliationScope? {
+        let day = ZoneRules.europeBerlin.local(slot).day
+        switch parameters {
+        case "month-to-date": return .month(day.yearMonth)
+        case "previous-month": return .month(day.yearMonth.previous)
+        case "year-to-date": return .year(day.year, through: day.yearMonth)
+        case "year": return .year(day.year)
+        default: return nil
+        }
+    }
+
+    /// Runs `reconcile` as the county (account name `scheduler`) and `noop`. The reconciliation is keyed by
+    /// the slot (or the on-demand run), so a retry returns the first run instead of running again.
+    public static func runner(reconciliation: ReconciliationService, county: @escaping @Sendable () async throws -> TenantID?) -> JobRunner {
+        { run in
+            switch run.job {
+            case "noop":
+                return "ok"
+            case "reconcile":
+                guard let scope = scope(parameters: run.parameters, slot: run.slot) else {
+                    throw ServiceError.invalid(field: "parameters", reason: "one of \(reconcileScopes.joined(separator: ", "))")
+                }
+                guard let tenant = try await county() else { throw ServiceError.notFound("county (run setup first)") }
+                let slot = run.schedule.map { "\($0)@\(run.slot)" } ?? "job-\(run.id)"
+                let summary = try await reconciliation.run(
+                    Caller(tenant: tenant, role: .county, name: "scheduler", requestID: "job-\(run.id)"), scope: scope, slot: slot)
+                return "run \(summary.runID)" + (summary.replayed ? " (already done)" : "")
+            default:
+                throw ServiceError.invalid(field: "job", reason: "unknown job \(run.job)")
+            }
+        }
+    }
+}

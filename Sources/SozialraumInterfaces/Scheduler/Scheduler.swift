@@ -1,0 +1,332 @@
+import Foundation
+import Logging
+import PostgresClient
+import ServiceLifecycle
+import SozialraumDomain
+import SozialraumServices
+import SozialraumStore
+
+/// What a job does with its run; returns a short result ("run 17"). Must be keyed by the run's slot,
+/// so that a retry after a lost instance cannot double the effect.
+public typealias JobRunner = @Sendable (JobRunRecord) async throws -> String
+
+public struct SchedulerOptions: Sendable {
+    /// Names this instance in claims: host, pid and a random part.
+    public var instance: String
+    /// How often a running job proves its instance is alive.
+    public var heartbeatInterval: Duration = .seconds(10)
+    /// A running job without a heartbeat for this long is rescued by another instance.
+    public var rescueAfterSeconds: Int64 = 60
+    /// A slot at most this old is on time (the missed-run policy does not apply to it).
+    public var graceSeconds: Int64 = 300
+    /// Finished runs are kept this long.
+    public var historyDays: Int64 = 90
+    /// On shutdown, a running job may finish for this long; then it is cancelled and released.
+    public var stopTimeout: Duration = .seconds(30)
+    /// The most an idle scheduler sleeps before looking again (rescue checks, clock changes).
+    public var maximumSleep: Duration = .seconds(30)
+
+    public init(instance: String = SchedulerOptions.defaultInstance()) {
+        self.instance = instance
+    }
+
+    public static func defaultInstance() -> String {
+        var host = [CChar](repeating: 0, count: 256)
+        gethostname(&host, host.count)
+        let name = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return "\(name):\(getpid()):\(UInt32.random(in: 0...UInt32.max) % 100_000)"
+    }
+}
+
+/// Runs the schedules of the database: plans each slot as a row (exactly once across instances),
+/// claims due runs with `FOR UPDATE SKIP LOCKED`, keeps a heartbeat while a job runs, rescues runs of
+/// lost instances, retries with backoff, and sleeps until the next slot or a NOTIFY.
+public final class Scheduler: Service, Sendable {
+    let store: Store
+    let options: SchedulerOptions
+    let logger: Logger
+    let clock: @Sendable () -> Instant
+    let runner: JobRunner
+    /// For LISTEN; nil: wake on the timer only.
+    let listenConninfo: String?
+    let wake = WakeSignal()
+
+    public init(
+        store: Store, options: SchedulerOptions, logger: Logger, listenConninfo: String? = nil,
+        clock: @escaping @Sendable () -> Instant = { Instant(seconds: Int64(Date().timeIntervalSince1970)) },
+        runner: @escaping JobRunner
+    ) {
+        self.store = store
+        self.options = options
+        self.logger = logger
+        self.listenConninfo = listenConninfo
+        self.clock = clock
+        self.runner = runner
+    }
+
+    // MARK: The loop
+
+    public func run() async throws {
+        logger.info("scheduler started", metadata: ["instance": "\(options.instance)"])
+        let listener: Task<Void, Never>? = listenConninfo.map { conninfo in
+            Task { [wake, logger] in
+                for await _ in PostgresListener.events(conninfo: conninfo, channels: ["sozialraum_jobs"], logger: logger) {
+                    await wake.signal()
+                }
+            }
+        }
+        defer { listener?.cancel() }
+        var lastPrune = Instant(seconds: 0)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                _ = try await tick()
+                let now = clock()
+                if now.seconds - lastPrune.seconds > 3600 {
+                    let pruned = try await store.withoutTenant { tx in
+                        try await JobStore.prune(tx, before: now.adding(seconds: -options.historyDays * 86_400))
+                    }
+                    if pruned > 0 { logger.info("job history pruned", metadata: ["runs": "\(pruned)"]) }
+                    lastPrune = now
+                }
+            } catch {
+                // A database outage: log once per occurrence, keep the daemon up, try again later.
+                logger.error("scheduler tick failed; retrying", metadata: ["error": "\(String(describing: error).prefix(200))"])
+            }
+            let wait = try await nextWait()
+            await cancelWhenGracefulShutdown { await self.wake.wait(for: wait) }
+        }
+        logger.info("scheduler stopped", metadata: ["instance": "\(options.instance)"])
+    }
+
+    /// How long to sleep: until the next slot or queued run, at most `maximumSleep`.
+    func nextWait() async throws -> Duration {
+        let now = clock()
+        var next = now.adding(seconds: Int64(options.maximumSleep.components.seconds))
+        if let due = try? await nextDue(), due < next { next = due }
+        return .seconds(max(0, next.seconds - now.seconds)) + .milliseconds(50)
+    }
+
+    func nextDue() async throws -> Instant? {
+        let (schedules, queued) = try await store.withoutTenant(readOnly: true) { tx in
+            (try await JobStore.schedules(tx), try await JobStore.nextQueued(tx))
+        }
+        let now = clock()
+        var next = queued
+        for schedule in schedules where !schedule.paused {
+            guard let cron = try? CronSchedule(parsing: schedule.cron), let zone = ZoneRules(identifier: schedule.timeZone),
+                let fire = cron.nextFire(after: max(now, schedule.plannedThrough ?? now), in: zone)
+            else { continue }
+            if next == nil || fire < next! { next = fire }
+        }
+        return next
+    }
+
+    // MARK: One round
+
+    /// Plans due slots, rescues lost runs, and runs due jobs one after another until none is due.
+    /// Returns how many runs this instance finished. Tests call it with a hand-moved clock.
+    @discardableResult
+    public func tick() async throws -> Int {
+        try await plan()
+        try await rescue()
+        var finished = 0
+        while !Task.isCancelled, let run = try await claim() {
+            await execute(run)
+            finished += 1
+        }
+        return finished
+    }
+
+    /// Creates the run rows of slots that fell due since each schedule was last planned, under the
+    /// schedule's missed-run policy. Idempotent: two instances planning at once create each slot once.
+    func plan() async throws {
+        let now = clock()
+        try await store.withoutTenant { tx in
+            for schedule in try await JobStore.schedules(tx, forUpdate: true) where !schedule.paused {
+                guard let cron = try? CronSchedule(parsing: schedule.cron), let zone = ZoneRules(identifier: schedule.timeZone) else {
+                    logger.error("schedule has an invalid cron expression or zone; skipped", metadata: ["schedule": "\(schedule.name)"])
+                    continue
+                }
+                guard let planned = schedule.plannedThrough else {
+                    try await JobStore.setPlannedThrough(tx, name: schedule.name, through: now)
+                    continue
+                }
+                guard planned < now else { continue }
+                let due = cron.fires(after: planned, through: now, in: zone, limit: 1000)
+                guard let last = due.last else { continue }
+                let chosen = schedule.missedPolicy.slotsToRun(due, now: now, grace: options.graceSeconds)
+                for slot in chosen {
+                    if try await JobStore.createSlot(tx, schedule: schedule, slot: slot) {
+                        logger.info("slot planned", metadata: ["schedule": "\(schedule.name)", "slot": "\(slot)"])
+                    }
+                }
+                if chosen.count < due.count {
+                    logger.warning(
+                        "missed slots not run (policy)",
+                        metadata: ["schedule": "\(schedule.name)", "missed": "\(due.count - chosen.count)", "policy": "\(schedule.missedPolicy.rawValue)"])
+                }
+                try await JobStore.setPlannedThrough(tx, name: schedule.name, through: last)
+            }
+        }
+    }
+
+    func rescue() async throws {
+        let now = clock()
+        let rescued = try await store.withoutTenant { tx in
+            try await JobStore.rescue(tx, now: now, deadlineSeconds: options.rescueAfterSeconds)
+        }
+        for id in rescued { logger.warning("run rescued from a lost instance", metadata: ["run": "\(id)"]) }
+    }
+
+    func claim() async throws -> JobRunRecord? {
+        let now = clock()
+        return try await store.withoutTenant { tx in try await JobStore.claim(tx, instance: options.instance, now: now) }
+    }
+
+    enum Outcome: Sendable {
+        case succeeded(String)
+        case failed(String)
+        case timedOut
+        case cancelled
+        /// Another instance rescued the run: this one lost its claim and records nothing.
+        case lost
+        /// Shutdown: the claim is released for another instance.
+        case released
+    }
+
+    /// Runs one claimed job with its timeout, heartbeat and cancel check; records the outcome.
+    func execute(_ run: JobRunRecord) async {
+        let started = ContinuousClock.now
+        logger.info("job started", metadata: ["run": "\(run.id)", "job": "\(run.job)", "attempt": "\(run.attempts)"])
+        let outcome: Outcome = await withTaskGroup(of: Outcome?.self) { group in
+            group.addTask { [runner, logger] in
+                do {
+                    return .succeeded(try await runner(run))
+                } catch is CancellationError {
+                    return nil
+                } catch {
+                    // The detail goes to the log; the run records a generic reason.
+                    logger.error("job failed", metadata: ["run": "\(run.id)", "error": "\(String(describing: error).prefix(300))"])
+                    return .failed(Self.genericReason(error))
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(run.timeoutSeconds))
+                return Task.isCancelled ? nil : .timedOut
+            }
+            group.addTask { [store, options, clock] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: options.heartbeatInterval)
+                    if Task.isCancelled { return nil }
+                    do {
+                        let beat = try await store.withoutTenant { tx in
+                            try await JobStore.heartbeat(tx, id: run.id, instance: options.instance, now: clock())
+                        }
+                        switch beat {
+                        case nil: return .lost
+                        case true?: return .cancelled
+                        case false?: continue
+                        }
+                    } catch {
+                        // The database is away: keep working; the claim holds until the rescue deadline.
+                        continue
+                    }
+                }
+                return nil
+            }
+            group.addTask {
+                // Graceful shutdown: give the job `stopTimeout`, then release it.
+                do {
+                    try await gracefulShutdown()
+                    try await Task.sleep(for: self.options.stopTimeout)
+                    return .released
+                } catch {
+                    return nil
+                }
+            }
+            var first: Outcome? = nil
+            while first == nil, let next = await group.next() {
+                first = next
+            }
+            group.cancelAll()
+            return first ?? .released
+        }
+        await record(run, outcome, elapsed: ContinuousClock.now - started)
+    }
+
+    func record(_ run: JobRunRecord, _ outcome: Outcome, elapsed: Duration) async {
+        let now = clock()
+        let instance = options.instance
+        do {
+            try await store.withoutTenant { tx in
+                switch outcome {
+                case .succeeded(let result):
+                    try await JobStore.finish(tx, id: run.id, instance: instance, now: now, state: "succeeded", result: result, error: nil, retryAt: nil)
+                case .failed, .timedOut:
+                    let reason: String
+                    if case .failed(let text) = outcome { reason = text } else { reason = "timed out after \(run.timeoutSeconds) s" }
+                    let retry = run.attempts < run.maxAttempts ? now.adding(seconds: retryDelay(attempt: run.attempts, baseSeconds: Int64(run.backoffSeconds))) : nil
+                    try await JobStore.finish(tx, id: run.id, instance: instance, now: now, state: "failed", result: nil, error: reason, retryAt: retry)
+                case .cancelled:
+                    try await JobStore.finish(tx, id: run.id, instance: instance, now: now, state: "cancelled", result: nil, error: "cancelled", retryAt: nil)
+                case .lost:
+                    break
+                case .released:
+                    try await tx.execute(
+                        """
+                        UPDATE job_run SET state = 'queued', claimed_by = NULL, attempts = greatest(attempts - 1, 0)
+                        WHERE id = $1 AND claimed_by = $2 AND state = 'running'
+                        """, [run.id, instance])
+                }
+            }
+        } catch {
+            logger.error("job outcome not recorded; the run will be rescued", metadata: ["run": "\(run.id)", "error": "\(String(describing: error).prefix(200))"])
+        }
+        logger.info("job ended", metadata: ["run": "\(run.id)", "outcome": "\(outcome)", "duration": "\(elapsed)"])
+    }
+
+    /// Safe to store and show: a service's refusal names its reason; anything else is generic.
+    static func genericReason(_ error: any Error) -> String {
+        if let error = error as? ServiceError { return String(error.description.prefix(200)) }
+        return "job failed (see the log)"
+    }
+}
+
+/// Wakes a sleeping scheduler early (NOTIFY, shutdown). A signal without a sleeper is kept for the next wait.
+actor WakeSignal {
+    private var waiter: CheckedContinuation<Void, Never>?
+    private var pending = false
+
+    func signal() {
+        if let waiter {
+            self.waiter = nil
+            waiter.resume()
+        } else {
+            pending = true
+        }
+    }
+
+    func wait(for duration: Duration) async {
+        if pending {
+            pending = false
+            return
+        }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: duration)
+            await self?.timeUp()
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { self.waiter = $0 }
+        } onCancel: {
+            Task { await self.signal() }
+        }
+        timer.cancel()
+    }
+
+    private func timeUp() {
+        if let waiter {
+            self.waiter = nil
+            waiter.resume()
+        }
+    }
+}

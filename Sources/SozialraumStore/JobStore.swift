@@ -1,0 +1,248 @@
+import PostgresClient
+import SozialraumDomain
+
+/// A schedule as stored (sql/0005).
+public struct ScheduleRecord: Sendable, Equatable {
+    public var name: String
+    public var cron: String
+    public var timeZone: String
+    public var job: String
+    public var parameters: String
+    public var missedPolicy: MissedRunPolicy
+    public var timeoutSeconds: Int
+    public var maxAttempts: Int
+    public var backoffSeconds: Int
+    public var paused: Bool
+    public var plannedThrough: Instant?
+
+    public init(
+        name: String, cron: String, timeZone: String = "Europe/Berlin", job: String, parameters: String = "",
+        missedPolicy: MissedRunPolicy = .latest, timeoutSeconds: Int = 3600, maxAttempts: Int = 3, backoffSeconds: Int = 60,
+        paused: Bool = false, plannedThrough: Instant? = nil
+    ) {
+        self.name = name
+        self.cron = cron
+        self.timeZone = timeZone
+        self.job = job
+        self.parameters = parameters
+        self.missedPolicy = missedPolicy
+        self.timeoutSeconds = timeoutSeconds
+        self.maxAttempts = maxAttempts
+        self.backoffSeconds = backoffSeconds
+        self.paused = paused
+        self.plannedThrough = plannedThrough
+    }
+}
+
+/// One run of a job: a scheduled slot or an on-demand request.
+public struct JobRunRecord: Sendable, Equatable {
+    public var id: Int64
+    public var schedule: String?
+    public var slot: Instant
+    public var job: String
+    public var parameters: String
+    public var state: String
+    public var attempts: Int
+    public var maxAttempts: Int
+    public var timeoutSeconds: Int
+    public var backoffSeconds: Int
+    public var claimedBy: String?
+    public var startedAt: Instant?
+    public var finishedAt: Instant?
+    public var result: String?
+    public var error: String?
+}
+
+/// The SQL of the scheduler. Times are always passed in (the scheduler's clock), never the database's
+/// `now()`, so that tests move time by hand and two instances agree on what is due.
+public enum JobStore {
+    static let runColumns = """
+        id, schedule, extract(epoch FROM slot)::bigint, job, parameters, state, attempts, max_attempts, timeout_seconds,
+        backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint, extract(epoch FROM finished_at)::bigint, result, error
+        """
+
+    static func run(_ row: PostgresRow) throws -> JobRunRecord {
+        JobRunRecord(
+            id: try row.decode(0, as: Int64.self), schedule: try row.decode(1, as: String?.self), slot: Instant(seconds: try row.decode(2, as: Int64.self)),
+            job: try row.decode(3, as: String.self), parameters: try row.decode(4, as: String.self), state: try row.decode(5, as: String.self),
+            attempts: try row.decode(6, as: Int.self), maxAttempts: try row.decode(7, as: Int.self), timeoutSeconds: try row.decode(8, as: Int.self),
+            backoffSeconds: try row.decode(9, as: Int.self), claimedBy: try row.decode(10, as: String?.self),
+            startedAt: try row.decode(11, as: Int64?.self).map(Instant.init(seconds:)), finishedAt: try row.decode(12, as: Int64?.self).map(Instant.init(seconds:)),
+            result: try row.decode(13, as: String?.self), error: try row.decode(14, as: String?.self))
+    }
+
+    /// `to_timestamp` of an instant, as a parameter.
+    static func time(_ instant: Instant) -> Int64 { instant.seconds }
+
+    // MARK: Schedules
+
+    public static func schedules(_ tx: PostgresTransaction, forUpdate: Bool = false) async throws -> [ScheduleRecord] {
+        try await tx.query(
+            """
+            SELECT name, cron, time_zone, job, parameters, missed_policy, timeout_seconds, max_attempts, backoff_seconds, paused,
+                   extract(epoch FROM planned_through)::bigint
+            FROM schedule ORDER BY name\(forUpdate ? " FOR UPDATE SKIP LOCKED" : "")
+            """
+        ).map { row in
+            ScheduleRecord(
+                name: try row.decode(0, as: String.self), cron: try row.decode(1, as: String.self), timeZone: try row.decode(2, as: String.self),
+                job: try row.decode(3, as: String.self), parameters: try row.decode(4, as: String.self),
+                missedPolicy: MissedRunPolicy(rawValue: try row.decode(5, as: String.self)) ?? .latest,
+                timeoutSeconds: try row.decode(6, as: Int.self), maxAttempts: try row.decode(7, as: Int.self),
+                backoffSeconds: try row.decode(8, as: Int.self), paused: try row.decode(9, as: Bool.self),
+                plannedThrough: try row.decode(10, as: Int64?.self).map(Instant.init(seconds:)))
+        }
+    }
+
+    /// Creates or changes a schedule; a changed schedule plans from `now` on.
+    public static func setSchedule(_ tx: PostgresTransaction, _ schedule: ScheduleRecord, now: Instant) async throws {
+        try await tx.execute(
+            """
+            INSERT INTO schedule (name, cron, time_zone, job, parameters, missed_policy, timeout_seconds, max_attempts, backoff_seconds,
+                                  paused, planned_through)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, to_timestamp($11))
+            ON CONFLICT (name) DO UPDATE SET cron = EXCLUDED.cron, time_zone = EXCLUDED.time_zone, job = EXCLUDED.job,
+                parameters = EXCLUDED.parameters, missed_policy = EXCLUDED.missed_policy, timeout_seconds = EXCLUDED.timeout_seconds,
+                max_attempts = EXCLUDED.max_attempts, backoff_seconds = EXCLUDED.backoff_seconds, paused = EXCLUDED.paused,
+                planned_through = EXCLUDED.planned_through, updated_at = now()
+            """,
+            [schedule.name, schedule.cron, schedule.timeZone, schedule.job, schedule.parameters, schedule.missedPolicy.rawValue,
+             schedule.timeoutSeconds, schedule.maxAttempts, schedule.backoffSeconds, schedule.paused, time(now)])
+    }
+
+    /// Pauses or resumes. Slots that fall due while paused are not "missed": resuming plans from `now`.
+    @discardableResult
+    public static func setPaused(_ tx: PostgresTransaction, name: String, paused: Bool, now: Instant) async throws -> Bool {
+        try await tx.execute(
+            """
+            UPDATE schedule SET paused = $2, updated_at = now(),
+                   planned_through = CASE WHEN $2 THEN planned_through ELSE greatest(planned_through, to_timestamp($3)) END
+            WHERE name = $1
+            """, [name, paused, time(now)]) == 1
+    }
+
+    public static func setPlannedThrough(_ tx: PostgresTransaction, name: String, through: Instant) async throws {
+        try await tx.execute("UPDATE schedule SET planned_through = to_timestamp($2) WHERE name = $1", [name, time(through)])
+    }
+
+    // MARK: Runs
+
+    /// Creates the run of a slot unless it exists. Returns true when this call created it.
+    @discardableResult
+    public static func createSlot(_ tx: PostgresTransaction, schedule: ScheduleRecord, slot: Instant) async throws -> Bool {
+        try await tx.execute(
+            """
+            INSERT INTO job_run (schedule, slot, job, parameters, max_attempts, timeout_seconds, backoff_seconds, not_before)
+            VALUES ($1, to_timestamp($2), $3, $4, $5, $6, $7, to_timestamp($2))
+            ON CONFLICT DO NOTHING
+            """,
+            [schedule.name, time(slot), schedule.job, schedule.parameters, schedule.maxAttempts, schedule.timeoutSeconds,
+             schedule.backoffSeconds]) == 1
+    }
+
+    /// Queues a run now (on demand). The same `requestKey` queues once; returns the run's id.
+    public static func enqueue(
+        _ tx: PostgresTransaction, job: String, parameters: String, schedule: String?, requestKey: String, now: Instant, requestedBy: String,
+        timeoutSeconds: Int = 3600, maxAttempts: Int = 1, backoffSeconds: Int = 60
+    ) async throws -> Int64 {
+        if let id = try await tx.query(
+            """
+            INSERT INTO job_run (schedule, slot, request_key, job, parameters, max_attempts, timeout_seconds, backoff_seconds, not_before, requested_by)
+            VALUES ($1, to_timestamp($2), $3, $4, $5, $6, $7, $8, to_timestamp($2), $9)
+            ON CONFLICT DO NOTHING RETURNING id
+            """,
+            [schedule, time(now), requestKey, job, parameters, maxAttempts, timeoutSeconds, backoffSeconds, requestedBy]
+        ).first {
+            return try id.decode(0, as: Int64.self)
+        }
+        return try await tx.query("SELECT id FROM job_run WHERE request_key = $1", [requestKey]).single().decode(0, as: Int64.self)
+    }
+
+    /// Claims the oldest due run (`FOR UPDATE SKIP LOCKED`: instances never wait for each other).
+    public static func claim(_ tx: PostgresTransaction, instance: String, now: Instant) async throws -> JobRunRecord? {
+        try await tx.query(
+            """
+            UPDATE job_run SET state = 'running', claimed_by = $1, heartbeat_at = to_timestamp($2), started_at = to_timestamp($2),
+                               attempts = attempts + 1, finished_at = NULL
+            WHERE id = (SELECT id FROM job_run WHERE state = 'queued' AND not_before <= to_timestamp($2)
+                        ORDER BY not_before, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+            RETURNING \(runColumns)
+            """, [instance, time(now)]
+        ).first.map(run)
+    }
+
+    /// Proves the claim is alive. Returns nil when the run is no longer this instance's (rescued),
+    /// else whether a cancel was requested.
+    public static func heartbeat(_ tx: PostgresTransaction, id: Int64, instance: String, now: Instant) async throws -> Bool? {
+        try await tx.query(
+            """
+            UPDATE job_run SET heartbeat_at = to_timestamp($3) WHERE id = $1 AND claimed_by = $2 AND state = 'running'
+            RETURNING cancel_requested
+            """, [id, instance, time(now)]
+        ).first?.decode(0, as: Bool.self)
+    }
+
+    /// Records the end of an attempt, if the run is still this instance's. A failure with attempts
+    /// left is queued again after `retryAt`.
+    @discardableResult
+    public static func finish(
+        _ tx: PostgresTransaction, id: Int64, instance: String, now: Instant, state: String, result: String?, error: String?, retryAt: Instant?
+    ) async throws -> Bool {
+        try await tx.execute(
+            """
+            UPDATE job_run SET state = CASE WHEN $6::bigint IS NULL THEN $4 ELSE 'queued' END,
+                               not_before = coalesce(to_timestamp($6::bigint), not_before),
+                               claimed_by = CASE WHEN $6::bigint IS NULL THEN claimed_by END,
+                               finished_at = to_timestamp($3), result = $5, error = $7
+            WHERE id = $1 AND claimed_by = $2 AND state = 'running'
+            """, [id, instance, time(now), state, result, retryAt.map(time), error]) == 1
+    }
+
+    /// Runs whose instance stopped proving it is alive are queued again (or failed, attempts used up).
+    public static func rescue(_ tx: PostgresTransaction, now: Instant, deadlineSeconds: Int64) async throws -> [Int64] {
+        try await tx.query(
+            """
+            UPDATE job_run SET state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+                               not_before = to_timestamp($1), claimed_by = NULL, error = 'instance lost: no heartbeat',
+                               finished_at = CASE WHEN attempts >= max_attempts THEN to_timestamp($1) END
+            WHERE state = 'running' AND heartbeat_at < to_timestamp($1::bigint - $2::bigint)
+            RETURNING id
+            """, [time(now), deadlineSeconds]
+        ).map { try $0.decode(0, as: Int64.self) }
+    }
+
+    /// Cancels a queued run at once, or asks the running instance to stop. Returns the state after.
+    public static func cancel(_ tx: PostgresTransaction, id: Int64, now: Instant) async throws -> String? {
+        try await tx.query(
+            """
+            UPDATE job_run SET state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE state END,
+                               finished_at = CASE WHEN state = 'queued' THEN to_timestamp($2) ELSE finished_at END,
+                               cancel_requested = state = 'running'
+            WHERE id = $1 AND state IN ('queued', 'running')
+            RETURNING state
+            """, [id, time(now)]
+        ).first?.decode(0, as: String.self)
+    }
+
+    public static func history(_ tx: PostgresTransaction, schedule: String?, limit: Int) async throws -> [JobRunRecord] {
+        try await tx.query(
+            "SELECT \(runColumns) FROM job_run WHERE $1::text IS NULL OR schedule = $1 ORDER BY id DESC LIMIT $2", [schedule, limit]
+        ).map(run)
+    }
+
+    public static func runRecord(_ tx: PostgresTransaction, id: Int64) async throws -> JobRunRecord? {
+        try await tx.query("SELECT \(runColumns) FROM job_run WHERE id = $1", [id]).first.map(run)
+    }
+
+    /// Deletes finished runs older than `before`.
+    public static func prune(_ tx: PostgresTransaction, before: Instant) async throws -> Int {
+        try await tx.execute(
+            "DELETE FROM job_run WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < to_timestamp($1)", [time(before)])
+    }
+
+    /// The earliest time a queued run becomes due, if any.
+    public static func nextQueued(_ tx: PostgresTransaction) async throws -> Instant? {
+        try await tx.query("SELECT extract(epoch FROM min(not_before))::bigint FROM job_run WHERE state = 'queued'").single()
+            .decode(0, as: Int64?.self).map(Instant.init(seconds:))
+    }
+}

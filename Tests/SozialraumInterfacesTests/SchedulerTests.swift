@@ -1,0 +1,272 @@
+import Foundation
+import Logging
+import PostgresClient
+import SozialraumDomain
+@testable import SozialraumInterfaces
+import SozialraumServices
+import SozialraumStore
+import SozialraumTestSupport
+import Testing
+
+/// A clock the test moves by hand: no test waits for real time to pass a slot.
+final class ManualClock: Sendable {
+    let now: Locked<Instant>
+    init(_ start: String) { now = Locked(Instant(iso: start)!) }
+    func set(_ text: String) { let instant = Instant(iso: text)!; now.withLock { $0 = instant } }
+    func advance(seconds: Int64) { now.withLock { $0 = $0.adding(seconds: seconds) } }
+    var read: @Sendable () -> Instant { { self.now.withLock { $0 } } }
+}
+
+/// A database with the budget world, the default schedules paused, and helpers for schedulers.
+struct SchedulerWorld: Sendable {
+    let world: BudgetWorld
+    let clock: ManualClock
+
+    static func make(at start: String) async throws -> SchedulerWorld {
+        let world = try await BudgetWorld.make()
+        let clock = ManualClock(start)
+        try await world.store.withoutTenant { tx in
+            for schedule in try await JobStore.schedules(tx) { try await JobStore.setPaused(tx, name: schedule.name, paused: true, now: clock.read()) }
+        }
+        return SchedulerWorld(world: world, clock: clock)
+    }
+
+    func schedule(_ name: String, cron: String, job: String = "noop", parameters: String = "", policy: MissedRunPolicy = .all,
+                  timeout: Int = 60, attempts: Int = 3, backoff: Int = 60, plannedFrom: String) async throws {
+        try await world.store.withoutTenant { tx in
+            try await JobStore.setSchedule(
+                tx, ScheduleRecord(name: name, cron: cron, job: job, parameters: parameters, missedPolicy: policy, timeoutSeconds: timeout,
+                                   maxAttempts: attempts, backoffSeconds: backoff),
+                now: Instant(iso: plannedFrom)!)
+        }
+    }
+
+    func scheduler(_ instance: String, heartbeat: Duration = .seconds(10), runner: @escaping JobRunner) -> Scheduler {
+        var options = SchedulerOptions(instance: instance)
+        options.heartbeatInterval = heartbeat
+        options.rescueAfterSeconds = 60
+        return Scheduler(store: world.store, options: options, logger: Logger(label: "test.scheduler"), clock: clock.read, runner: runner)
+    }
+
+    func runs(_ schedule: String? = nil) async throws -> [JobRunRecord] {
+        try await world.store.withoutTenant { tx in try await JobStore.history(tx, schedule: schedule, limit: 1000) }.reversed()
+    }
+}
+
+@Suite struct SchedulerTests {
+    /// A runner that counts what it ran, by slot.
+    func counting(_ ran: Locked<[String]>) -> JobRunner {
+        { run in
+            ran.withLock { $0.append(run.slot.description) }
+            return "ok"
+        }
+    }
+
+    @Test func twoInstancesOneSlotOneRun() async throws {
+        let setup = try await SchedulerWorld.make(at: "2026-11-25T10:00:00Z")
+        try await setup.schedule("every-five", cron: "*/5 * * * *", plannedFrom: "2026-11-25T10:00:00Z")
+        setup.clock.set("2026-11-25T10:05:10Z")
+        let ran = Locked<[String]>([])
+        let a = setup.scheduler("a", runner: counting(ran)), b = setup.scheduler("b", runner: counting(ran))
+        async let first = a.tick()
+        async let second = b.tick()
+        let finished = try await first + second
+        #expect(finished == 1)
+        #expect(ran.withLock { $0 } == ["2026-11-25T10:05:00Z"])
+        let runs = try await setup.runs("every-five")
+        #expect(runs.count == 1 && runs.first?.state == "succeeded" && runs.first?.attempts == 1)
+        // Ticking again at the same time finds nothing more to do.
+        #expect(try await a.tick() + b.tick() == 0)
+    }
+
+    /// An instance dies mid-job (it claimed the slot and its reconciliation committed, but it never
+    /// recorded the outcome or beat again). The other instance rescues the run after the deadline; the
+    /// reconciliation is keyed by the slot, so its effect appears once.
+    @Test func aLostInstancesRunIsRescuedAndItsEffectAppearsOnce() async throws {
+        let setup = try await SchedulerWorld.make(at: "2026-11-26T01:00:00Z")
+        let reconciliation = ReconciliationService(store: setup.world.store, logger: Logger(label: "test"), today: { BudgetWorld.today })
+        let county = setup.world.county.tenant
+        let runner = StandardJobs.runner(reconciliation: reconciliation, county: { county })
+        try await setup.schedule("nightly", cron: "30 2 * * *", job: "reconcile", parameters: "month-to-date", plannedFrom: "2026-11-26T01:00:00Z")
+        setup.clock.set("2026-11-26T01:30:05Z")
+        let dying = setup.scheduler("dying", runner: runner)
+        try await dying.plan()
+        let claimed = try #require(try await dying.claim())
+        _ = try await runner(claimed)  // the effect commits; then the instance is gone
+        #expect(try await setup.world.count("sozialraum.reconciliation_run") == 1)
+
+        let survivor = setup.scheduler("survivor", runner: runner)
+        #expect(try await survivor.tick() == 0, "not rescued before the deadline")
+        setup.clock.advance(seconds: 61)
+        #expect(try await survivor.tick() == 1)
+        let run = try #require(try await setup.runs("nightly").first)
+        #expect(run.state == "succeeded" && run.attempts == 2 && run.claimedBy == "survivor")
+        #expect(run.result?.hasSuffix("(already done)") == true)
+        #expect(try await setup.world.count("sozialraum.reconciliation_run") == 1)
+        // The lost instance coming back cannot record over the survivor's result.
+        let recorded = try await setup.world.store.withoutTenant { tx in
+            try await JobStore.finish(tx, id: claimed.id, instance: "dying", now: setup.clock.read(), state: "succeeded", result: "late", error: nil, retryAt: nil)
+        }
+        #expect(!recorded)
+    }
+
+    /// The clock jumps over three month ends (downtime): `all` runs each slot, `latest` the last one.
+    @Test func missedSlotsFollowThePolicy() async throws {
+        let setup = try await SchedulerWorld.make(at: "2026-08-15T00:00:00Z")
+        try await setup.schedule("month-end-all", cron: "0 23 L * *", policy: .all, plannedFrom: "2026-08-15T00:00:00Z")
+        try await setup.schedule("month-end-latest", cron: "0 23 L * *", policy: .latest, plannedFrom: "2026-08-15T00:00:00Z")
+        try await setup.schedule("month-end-skip", cron: "0 23 L * *", policy: .skip, plannedFrom: "2026-08-15T00:00:00Z")
+        setup.clock.set("2026-11-15T00:00:00Z")
+        let ran = Locked<[String]>([])
+        #expect(try await setup.scheduler("a", runner: counting(ran)).tick() == 4)
+        #expect(try await setup.runs("month-end-all").map(\.slot.description) == ["2026-08-31T21:00:00Z", "2026-09-30T21:00:00Z", "2026-10-31T22:00:00Z"])
+        #expect(try await setup.runs("month-end-latest").map(\.slot.description) == ["2026-10-31T22:00:00Z"])
+        #expect(try await setup.runs("month-end-skip").isEmpty)
+    }
+
+    /// Both DST nights of 2026 in Europe/Berlin, with the clock moved in ten-minute steps through them:
+    /// the 02:30 job runs once each night (at 03:00 CEST in March, at the first 02:30 in October).
+    @Test func theTwoDSTNightsRunOnce() async throws {
+        for (from, to, expected) in [
+            ("2026-03-28T22:00:00Z", "2026-03-29T05:00:00Z", "2026-03-29T01:00:00Z"),
+            ("2026-10-24T21:00:00Z", "2026-10-25T05:00:00Z", "2026-10-25T00:30:00Z"),
+        ] {
+            let setup = try await SchedulerWorld.make(at: from)
+            try await setup.schedule("nightly", cron: "30 2 * * *", policy: .all, plannedFrom: from)
+            let ran = Locked<[String]>([])
+            let scheduler = setup.scheduler("a", runner: counting(ran))
+            while setup.clock.read() < Instant(iso: to)! {
+                setup.clock.advance(seconds: 600)
+                try await scheduler.tick()
+            }
+            #expect(ran.withLock { $0 } == [expected])
+        }
+    }
+
+    @Test func pausedSchedulesDoNotRunAndResumeFromNow() async throws {
+        let setup = try await SchedulerWorld.make(at: "2026-11-25T10:00:00Z")
+        try await setup.schedule("hourly", cron: "0 * * * *", plannedFrom: "2026-11-25T10:00:00Z")
+        let ran = Locked<[String]>([])
+        let scheduler = setup.scheduler("a", runner: counting(ran))
+        try await setup.world.store.withoutTenant { tx in try await JobStore.setPaused(tx, name: "hourly", paused: true, now: setup.clock.read()) }
+        setup.clock.set("2026-11-25T12:30:00Z")
+        #expect(try await scheduler.tick() == 0)
+        try await setup.world.store.withoutTenant { tx in try await JobStore.setPaused(tx, name: "hourly", paused: false, now: setup.clock.read()) }
+        #expect(try await scheduler.tick() == 0, "the slots during the pause are not missed runs")
+        setup.clock.set("2026-11-25T13:00:30Z")
+        #expect(try await scheduler.tick() == 1)
+        #expect(ran.withLock { $0 } == ["2026-11-25T13:00:00Z"])
+    }
+
+    @Test func aJobOverItsTimeoutIsCancelledAndRecorded() async throws {
+        let setup = try await SchedulerWorld.make(at: "2026-11-25T10:00:00Z")
+        try await setup.schedule("slow", cron: "*/5 * * * *", timeout: 1, attempts: 1, plannedFrom: "2026-11-25T10:00:00Z")
+        setup.clock.set("2026-11-25T10:05:01Z")
+        let cancelled = Locked(false)
+        let scheduler = setup.scheduler("a") { _ in
+            do { try await Task.sleep(for: .seconds(3600)) } catch { cancelled.withLock { $0 = true }; throw error }
+            return "never"
+        }
+        #expect(try await scheduler.tick() == 1)
+        let run = try #require(try await setup.runs("slow").first)
+        #expect(run.state == "failed" && run.error == "timed out after 1 s")
+        #expect(cancelled.withLock { $0 })
+    }
+
+    @Test func aFailedJobIsRetriedWithBackoff() async throws {
+        let setup = try await SchedulerWorld.make(at: "2026-11-25T10:00:00Z")
+        try await setup.schedule("flaky", cron: "*/5 * * * *", attempts: 3, backoff: 30, plannedFrom: "2026-11-25T10:00:00Z")
+        setup.clock.set("2026-11-25T10:05:01Z")
+        let calls = Locked(0)
+        let scheduler = setup.scheduler("a") { _ in
+            let call = calls.withLock { $0 += 1; return $0 }
+            if call == 1 { throw ServiceError.conflict("database busy") }
+            return "ok"
+        }
+        #expect(try await scheduler.tick() == 1)
+        var run = try #require(try await setup.runs("flaky").first)
+        #expect(run.state == "queued" && run.error == "conflict: database busy" && run.attempts == 1)
+        #expect(try await scheduler.tick() == 0, "not before the backoff")
+        setup.clock.advance(seconds: 31)
+        #expect(try await scheduler.tick() == 1)
+        run = try #require(try await setup.runs("flaky").first)
+        #expect(run.state == "succeeded" && run.attempts == 2)
+    }
+
+    @Test func aRunningJobCanBeCancelled() async throws {
+        let setup = try await SchedulerWorld.make(at: "2026-11-25T10:00:00Z")
+        let started = AsyncStream<Int64>.makeStream()
+        let scheduler = setup.scheduler("a", heartbeat: .milliseconds(50)) { run in
+            started.continuation.yield(run.id)
+            try await Task.sleep(for: .seconds(3600))
+            return "never"
+        }
+        let id = try await setup.world.store.withoutTenant { tx in
+            try await JobStore.enqueue(tx, job: "noop", parameters: "", schedule: nil, requestKey: "cancel-me", now: setup.clock.read(), requestedBy: "test")
+        }
+        async let ticked = scheduler.tick()
+        for await runID in started.stream {
+            #expect(runID == id)
+            break
+        }
+        let state = try await setup.world.store.withoutTenant { tx in try await JobStore.cancel(tx, id: id, now: setup.clock.read()) }
+        #expect(state == "running")
+        #expect(try await ticked == 1)
+        let run = try await setup.world.store.withoutTenant { tx in try await JobStore.runRecord(tx, id: id) }
+        #expect(run?.state == "cancelled")
+    }
+
+    /// The running service sleeps until its next slot; a queued run wakes it at once (LISTEN/NOTIFY).
+    @Test func anOnDemandRunWakesTheSleepingScheduler() async throws {
+        let world = try await BudgetWorld.make()
+        try await world.store.withoutTenant { tx in
+            for schedule in try await JobStore.schedules(tx) { try await JobStore.setPaused(tx, name: schedule.name, paused: true, now: Instant(seconds: 0)) }
+        }
+        let processed = Locked<[String]>([])
+        let signal = WakeSignal()
+        var options = SchedulerOptions(instance: "service")
+        options.maximumSleep = .seconds(600)
+        let scheduler = Scheduler(
+            store: world.store, options: options, logger: Logger(label: "test.scheduler"), listenConninfo: world.database.runtimeConninfo
+        ) { run in
+            processed.withLock { $0.append(run.parameters) }
+            await signal.signal()
+            return "ok"
+        }
+        func enqueue(_ name: String) async throws {
+            _ = try await world.store.withoutTenant { tx in
+                try await JobStore.enqueue(
+                    tx, job: "noop", parameters: name, schedule: nil, requestKey: name, now: Instant(seconds: Int64(Date().timeIntervalSince1970)),
+                    requestedBy: "test")
+            }
+        }
+        let task = Task { try await scheduler.run() }
+        defer { task.cancel() }
+        // Up and through its first round: after it, nothing is due for ten minutes.
+        try await enqueue("warm-up")
+        let started = ContinuousClock.now
+        while !processed.withLock({ $0.contains("warm-up") }), ContinuousClock.now - started < .seconds(30) {
+            await signal.wait(for: .seconds(2))
+        }
+        #expect(processed.withLock { $0 } == ["warm-up"])
+        // Each queued run notifies; LISTEN starts asynchronously, so queue again until one is picked up.
+        var index = 0
+        while !processed.withLock({ $0.contains { $0.hasPrefix("wake-") } }), ContinuousClock.now - started < .seconds(60) {
+            index += 1
+            try await enqueue("wake-\(index)")
+            await signal.wait(for: .seconds(2))
+        }
+        #expect(processed.withLock { $0.contains { $0.hasPrefix("wake-") } }, "the scheduler slept through the notifications")
+    }
+
+    @Test func reconcileJobScopesFollowTheSlotInBerlin() {
+        // 02:30 on 1 December in Berlin is 01:30 UTC; "previous month" is November.
+        let slot = Instant(iso: "2026-12-01T01:30:00Z")!
+        #expect(StandardJobs.scope(parameters: "previous-month", slot: slot) == .month(YearMonth(iso: "2026-11")!))
+        #expect(StandardJobs.scope(parameters: "month-to-date", slot: slot) == .month(YearMonth(iso: "2026-12")!))
+        // 23:30 UTC on 31 December is already 1 January in Berlin.
+        #expect(StandardJobs.scope(parameters: "year", slot: Instant(iso: "2026-12-31T23:30:00Z")!) == .year(2027))
+        #expect(StandardJobs.scope(parameters: "year-to-date", slot: slot) == .year(2026, through: YearMonth(iso: "2026-12")!))
+        #expect(StandardJobs.scope(parameters: "fortnight", slot: slot) == nil)
+    }
+}
