@@ -11,7 +11,7 @@ struct SozialraumBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sozialraum-bench",
         abstract: "Benchmarks of Sozialraum against PostgreSQL's own tools, as ratios.",
-        subcommands: [PoolRoundTrip.self, ImportDeliveries.self, FundsQuery.self, AdminFunds.self, ReconcileYear.self],
+        subcommands: [PoolRoundTrip.self, ImportDeliveries.self, FundsQuery.self, AdminFunds.self, ReconcileYear.self, SchedulerDrain.self],
         defaultSubcommand: PoolRoundTrip.self
     )
 }

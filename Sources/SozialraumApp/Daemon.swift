@@ -64,16 +64,21 @@ public struct Daemon: Sendable {
         }
         adminConfiguration.plainTCP = Settings.hostAndPort(settings.adminPlainTCPListen)
         let budget = BudgetService(store: store, logger: logger, today: CountyCalendar.today)
+        let reconciliation = ReconciliationService(store: store, logger: logger, today: CountyCalendar.today)
         let (listening, listeningDone) = AsyncStream<Void>.makeStream()
         let admin = AdminServer(
             configuration: adminConfiguration, budget: budget, accounts: AccountService(store: store, logger: logger),
-            status: SystemStatusService(store: store), store: store, logger: logger, onListening: { _ in listeningDone.finish() })
+            status: SystemStatusService(store: store), store: store, reconciliation: reconciliation, logger: logger,
+            onListening: { _ in listeningDone.finish() })
+        let scheduler = Scheduler(
+            store: store, options: SchedulerOptions(), logger: logger, listenConninfo: conninfo,
+            runner: StandardJobs.runner(reconciliation: reconciliation, county: { try await store.countyTenant() }))
         let monitor = DatabaseMonitor(status: SystemStatusService(store: store), logger: logger)
         let readiness = ReadinessService(
             logger: logger, metadata: ["database": "\(settings.usesEmbeddedDatabase ? "embedded" : "configured")"],
             prerequisites: listening)
         let group = ServiceGroup(
-            services: [monitor, admin, readiness], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: [monitor, admin, scheduler, readiness], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
         await store.pool.shutdown()
         logger.info("sozialraumd stopped")

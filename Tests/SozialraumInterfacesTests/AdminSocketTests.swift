@@ -329,4 +329,33 @@ struct AdminWorld: Sendable {
         #expect(await alpha.request("statement 1 items")?.data.contains { $0.contains("VER-2026-0001") } == true)
         #expect(await alpha.request("help")?.data.contains { $0.hasPrefix("year-end") } == false)
     }
+
+    @Test func countyITOperatesTheSchedulesOverTheSocket() async throws {
+        let admin = try await AdminWorld.start()
+        defer { admin.stop() }
+        let it = try await admin.client()
+        #expect(await it.request("login it operator-secret-1")?.status.hasPrefix("OK logged in") == true)
+        let list = await it.request("schedules format=csv")
+        #expect(list?.status == "OK 3 schedules")
+        #expect(list?.data.contains { $0.hasPrefix("nightly-month-to-date,30 2 * * *,Europe/Berlin,reconcile,month-to-date,latest,") } == true)
+        #expect(await it.request("schedule-set weekly-check \"0 7 * * mon\" reconcile parameters=year-to-date missed=skip timeout=600")?.status
+            == "OK schedule weekly-check set")
+        #expect(await it.request("schedule-set broken \"61 * * * *\" reconcile")?.status == "ERR INVALID cron: invalid minute field '61'")
+        #expect(await it.request("schedule-set odd \"@daily\" reconcile parameters=fortnight")?.status.hasPrefix("ERR INVALID parameters") == true)
+        #expect(await it.request("schedule-set odd \"@daily\" launder-money")?.status.hasPrefix("ERR INVALID job") == true)
+        #expect(await it.request("pause nowhere")?.status == "ERR NOT_FOUND unknown schedule")
+        #expect(await it.request("pause weekly-check")?.status == "OK schedule weekly-check paused")
+        #expect(await it.request("schedules")?.data.contains { $0.hasPrefix("weekly-check") && $0.contains("paused") } == true)
+        #expect(await it.request("resume weekly-check")?.status == "OK schedule weekly-check resumed")
+        let queued = await it.request("run-now weekly-check key=run-now-0001")
+        let again = await it.request("run-now weekly-check key=run-now-0001")
+        #expect(queued?.status.hasPrefix("OK job ") == true && queued?.status == again?.status, "a retried run-now queues once")
+        let jobID = queued!.status.split(separator: " ")[2]
+        #expect(await it.request("jobs weekly-check")?.data.contains { $0.contains("queued") } == true)
+        #expect(await it.request("job-cancel \(jobID)")?.status == "OK job \(jobID) cancelled")
+        #expect(await it.request("job-cancel \(jobID)")?.status == "ERR NOT_FOUND unknown running or queued job")
+        let provider = try await admin.client(loggedInAs: "alpha")
+        #expect(await provider.request("schedules")?.status.hasPrefix("ERR FORBIDDEN") == true)
+        #expect(await provider.request("run-now weekly-check key=run-now-0002")?.status.hasPrefix("ERR FORBIDDEN") == true)
+    }
 }

@@ -137,6 +137,13 @@ public final class Scheduler: Service, Sendable {
         return finished
     }
 
+    /// Claims and runs one due job, if any (claim, run, record: three short transactions).
+    public func runOne() async throws -> Bool {
+        guard let run = try await claim() else { return false }
+        await execute(run)
+        return true
+    }
+
     /// Creates the run rows of slots that fell due since each schedule was last planned, under the
     /// schedule's missed-run policy. Idempotent: two instances planning at once create each slot once.
     func plan() async throws {
