@@ -229,7 +229,7 @@ let package = Package(
         .testTarget(
             name: "SozialraumAppTests",
             dependencies: [
-                "SozialraumApp", "SozialraumInterfaces", "SozialraumDomain", "SozialraumStore", "PostgresClient", "PostgresEmbedded", "SozialraumTestSupport",
+                "SozialraumApp", "SozialraumInterfaces", "SozialraumServices", "SozialraumDomain", "SozialraumStore", "PostgresClient", "PostgresEmbedded", "SozialraumTestSupport",
                 "sozialraumd", "sozialraumctl",
             ],
             swiftSettings: strictness

@@ -65,6 +65,18 @@ $$;
 CREATE TRIGGER job_run_queued AFTER INSERT ON sozialraum.job_run
     FOR EACH STATEMENT EXECUTE FUNCTION sozialraum.notify_jobs();
 
+-- Every change of a run's state is observable (LISTEN sozialraum_job_state): "<id> <state>", no payload.
+CREATE FUNCTION sozialraum.notify_job_state() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM pg_catalog.pg_notify('sozialraum_job_state', NEW.id || ' ' || NEW.state);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER job_run_state AFTER UPDATE OF state ON sozialraum.job_run
+    FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state) EXECUTE FUNCTION sozialraum.notify_job_state();
+
 -- The county's default schedules (changed with `schedule-set`).
 INSERT INTO sozialraum.schedule (name, cron, job, parameters, missed_policy, timeout_seconds) VALUES
     ('nightly-month-to-date', '30 2 * * *', 'reconcile', 'month-to-date', 'latest', 3600),

@@ -21,6 +21,10 @@ public struct Daemon: Sendable {
     }
 
     public func run() async throws {
+        // The admin socket (and the embedded cluster) live here; systemd's StateDirectory= makes it, a
+        // trial run makes it itself.
+        try FileManager.default.createDirectory(
+            atPath: settings.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         var embedded: EmbeddedPostgres?
         let conninfo: String
         if settings.usesEmbeddedDatabase {
