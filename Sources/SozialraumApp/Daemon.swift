@@ -22,9 +22,9 @@ public struct Daemon: Sendable {
 
     public func run() async throws {
         // The admin socket (and the embedded cluster) live here; systemd's StateDirectory= makes it, a
-        // trial run makes it itself.
-        try FileManager.default.createDirectory(
-            atPath: settings.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        // trial run makes it itself (default permissions: the embedded cluster's OS user must reach its
+        // data directory below; the socket has its own mode).
+        try FileManager.default.createDirectory(atPath: settings.stateDirectory, withIntermediateDirectories: true)
         var embedded: EmbeddedPostgres?
         let conninfo: String
         if settings.usesEmbeddedDatabase {
