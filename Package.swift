@@ -217,7 +217,7 @@ let package = Package(
         .testTarget(
             name: "SozialraumInterfacesTests",
             dependencies: [
-                "SozialraumInterfaces", "SozialraumProtocol", "SozialraumServices", "SozialraumStore", "SozialraumDomain", "PostgresClient",
+                "SozialraumInterfaces", "SozialraumProtocol", "SozialraumServices", "SozialraumStore", "SozialraumDomain", "PostgresClient", "PostgresEmbedded",
                 "SozialraumTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

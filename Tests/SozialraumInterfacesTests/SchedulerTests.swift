@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresClient
+import PostgresEmbedded
 import SozialraumDomain
 @testable import SozialraumInterfaces
 import SozialraumServices
@@ -257,6 +258,55 @@ struct SchedulerWorld: Sendable {
             await signal.wait(for: .seconds(2))
         }
         #expect(processed.withLock { $0.contains { $0.hasPrefix("wake-") } }, "the scheduler slept through the notifications")
+    }
+
+    /// The database restarts while a reconciliation job waits inside its transaction: the attempt fails
+    /// and cannot even be recorded (the server is away), the round ends with an error (the daemon's loop
+    /// logs it and goes on). Once the server is back, the run is rescued and completes, once.
+    @Test func aDatabaseRestartDuringARunCompletesItOnce() async throws {
+        let cluster = try await TestCluster.shared.isolatedCluster()
+        let logger = Logger(label: "test.restart")
+        let maintenance = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
+        try await DatabaseRoles.createDatabaseIfMissing("restart", on: maintenance)
+        try await DatabaseRoles.prepare(on: try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "restart")))
+        try await Migrator(logger: logger).migrate(conninfo: cluster.conninfo(database: "restart"))
+        let county = try await TenantRegistry.ensureCounty(name: "Landkreis Verden", ownerConninfo: cluster.conninfo(database: "restart"))
+        let store = Store(conninfo: cluster.conninfo(database: "restart", user: DatabaseRoles.defaultLogin), maxConnections: 4, logger: logger)
+        let caller = Caller(tenant: county, role: .county, name: "test")
+        try await BudgetService(store: store, logger: logger, today: { BudgetWorld.today }).openYear(caller, year: 2026, overrunPolicy: .warn)
+        let clock = ManualClock("2026-11-25T10:00:00Z")
+        try await store.withoutTenant { tx in
+            for schedule in try await JobStore.schedules(tx) { try await JobStore.setPaused(tx, name: schedule.name, paused: true, now: clock.read()) }
+        }
+        let reconciliation = ReconciliationService(store: store, logger: logger, today: { BudgetWorld.today })
+        let standard = StandardJobs.runner(reconciliation: reconciliation, county: { county })
+        let started = AsyncStream<Void>.makeStream()
+        let scheduler = Scheduler(store: store, options: SchedulerOptions(instance: "a"), logger: logger, clock: clock.read) { run in
+            started.continuation.yield()
+            return try await standard(run)
+        }
+        // Hold the ledger gate, so that the job's transaction waits inside; the restart ends both sessions.
+        let gate = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "restart"))
+        try await gate.query(PostgresQuery("SELECT pg_advisory_lock(7405213001)"))
+        let id = try await store.withoutTenant { tx in
+            try await JobStore.enqueue(tx, job: "reconcile", parameters: "year-to-date", schedule: nil, requestKey: "restart", now: clock.read(), requestedBy: "test", maxAttempts: 3)
+        }
+        async let ticked = scheduler.tick()
+        for await _ in started.stream { break }
+        try cluster.restart()
+        _ = try? await ticked
+        #expect(try await store.withTenant(county, readOnly: true) { tx in
+            try await tx.query("SELECT count(*)::int FROM reconciliation_run").single().decode(0, as: Int.self)
+        } == 0, "the interrupted attempt left nothing")
+        clock.advance(seconds: 3600)
+        #expect(try await scheduler.tick() == 1)
+        let run = try await store.withoutTenant { tx in try await JobStore.runRecord(tx, id: id) }
+        #expect(run?.state == "succeeded" && run?.attempts == 2)
+        let runs = try await store.withTenant(county, readOnly: true) { tx in
+            try await tx.query("SELECT count(*)::int FROM reconciliation_run").single().decode(0, as: Int.self)
+        }
+        #expect(runs == 1)
+        await store.pool.shutdown()
     }
 
     @Test func reconcileJobScopesFollowTheSlotInBerlin() {
