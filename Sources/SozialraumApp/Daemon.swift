@@ -74,8 +74,20 @@ public struct Daemon: Sendable {
             configuration: adminConfiguration, budget: budget, accounts: AccountService(store: store, logger: logger),
             status: SystemStatusService(store: store), store: store, reconciliation: reconciliation, logger: logger,
             onListening: { _ in listeningDone.finish() })
+        var schedulerOptions = SchedulerOptions()
+        if !settings.schedulerInstance.isEmpty { schedulerOptions.instance = settings.schedulerInstance }
+        schedulerOptions.heartbeatInterval = .seconds(settings.schedulerHeartbeatSeconds)
+        schedulerOptions.rescueAfterSeconds = Int64(settings.schedulerRescueAfterSeconds)
+        schedulerOptions.historyDays = Int64(settings.schedulerHistoryDays)
+        if !settings.schedulerSchedules.isEmpty {
+            let now = Instant(seconds: Int64(Date().timeIntervalSince1970))
+            try await store.withoutTenant { tx in
+                for schedule in settings.schedulerSchedules { try await JobStore.seed(tx, schedule, now: now) }
+            }
+            logger.info("schedules seeded from the config", metadata: ["schedules": "\(settings.schedulerSchedules.count)"])
+        }
         let scheduler = Scheduler(
-            store: store, options: SchedulerOptions(), logger: logger, listenConninfo: conninfo,
+            store: store, options: schedulerOptions, logger: logger, listenConninfo: conninfo,
             runner: StandardJobs.runner(reconciliation: reconciliation, county: { try await store.countyTenant() }))
         let monitor = DatabaseMonitor(status: SystemStatusService(store: store), logger: logger)
         let readiness = ReadinessService(

@@ -1,6 +1,9 @@
 import Configuration
 import Foundation
 import Logging
+import SozialraumDomain
+import SozialraumInterfaces
+import SozialraumStore
 import SystemPackage
 
 /// The daemon's settings: a JSON file (example: `config/sozialraumd.json`), overridden by
@@ -31,6 +34,15 @@ public struct Settings: Sendable, Equatable {
     public var adminTLSPrivateKey: String = ""
     /// `host:port` of a plain TCP listener for development (loopback only); empty: off.
     public var adminPlainTCPListen: String = ""
+
+    /// Schedules seeded from the config on every start (and reload): `name=cron|job|parameters|missed`,
+    /// separated by `;`. Empty: the database's schedules stay as they are.
+    public var schedulerSchedules: [ScheduleRecord] = []
+    /// Names this instance in job claims; empty: host:pid:random.
+    public var schedulerInstance: String = ""
+    public var schedulerHeartbeatSeconds: Int = 10
+    public var schedulerRescueAfterSeconds: Int = 60
+    public var schedulerHistoryDays: Int = 90
 
     /// The admin socket path in effect.
     public var effectiveAdminSocketPath: String {
@@ -64,6 +76,11 @@ public struct Settings: Sendable, Equatable {
         ("admin.tlsCertificate", .string),
         ("admin.tlsPrivateKey", .string),
         ("admin.plainTCPListen", .string),
+        ("scheduler.schedules", .string),
+        ("scheduler.instance", .string),
+        ("scheduler.heartbeatSeconds", .integer),
+        ("scheduler.rescueAfterSeconds", .integer),
+        ("scheduler.historyDays", .integer),
     ]
 
     public static let defaults = Settings(
@@ -133,6 +150,14 @@ public struct Settings: Sendable, Equatable {
         if let plain = hostAndPort(settings.adminPlainTCPListen), !(plain.host == "localhost" || plain.host == "::1" || plain.host.hasPrefix("127.")) {
             throw Invalid(key: "admin.plainTCPListen", reason: "plain TCP is for development on a loopback address only")
         }
+        settings.schedulerSchedules = try parseSchedules(try string("scheduler.schedules", ""))
+        settings.schedulerInstance = try string("scheduler.instance", "")
+        settings.schedulerHeartbeatSeconds = try integer("scheduler.heartbeatSeconds", 10, range: 1...600)
+        settings.schedulerRescueAfterSeconds = try integer("scheduler.rescueAfterSeconds", 60, range: 5...3600)
+        settings.schedulerHistoryDays = try integer("scheduler.historyDays", 90, range: 1...3650)
+        guard settings.schedulerRescueAfterSeconds > 2 * settings.schedulerHeartbeatSeconds else {
+            throw Invalid(key: "scheduler.rescueAfterSeconds", reason: "must be more than twice scheduler.heartbeatSeconds")
+        }
         guard !settings.stateDirectory.isEmpty else { throw Invalid(key: "stateDirectory", reason: "must not be empty") }
         guard (1...200).contains(settings.countyName.count) else {
             throw Invalid(key: "county.name", reason: "must be 1 to 200 characters")
@@ -157,6 +182,33 @@ public struct Settings: Sendable, Equatable {
                 throw Invalid(key: "admin.peerAccounts", reason: "expected uid=account pairs separated by commas")
             }
             result[uid] = parts[1]
+        }
+        return result
+    }
+
+    /// `nightly=30 2 * * *|reconcile|month-to-date|latest;…` → schedules, each checked like `schedule-set`.
+    static func parseSchedules(_ text: String) throws -> [ScheduleRecord] {
+        func invalid(_ reason: String) -> Invalid { Invalid(key: "scheduler.schedules", reason: reason) }
+        var result: [ScheduleRecord] = []
+        for entry in text.split(separator: ";") where !entry.trimmingCharacters(in: .whitespaces).isEmpty {
+            let nameAndRest = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard nameAndRest.count == 2 else { throw invalid("expected name=cron|job|parameters|missed entries separated by ';'") }
+            let name = nameAndRest[0]
+            guard name.range(of: "^[a-z][a-z0-9-]{1,39}$", options: .regularExpression) != nil else { throw invalid("bad schedule name '\(name)'") }
+            let fields = nameAndRest[1].split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard (2...4).contains(fields.count) else { throw invalid("\(name): expected cron|job|parameters|missed") }
+            do { _ = try CronSchedule(parsing: fields[0]) } catch { throw invalid("\(name): \(error.description)") }
+            let job = fields[1]
+            guard StandardJobs.kinds.contains(job) else { throw invalid("\(name): unknown job '\(job)'") }
+            let parameters = fields.count > 2 ? fields[2] : ""
+            if job == "reconcile", !StandardJobs.reconcileScopes.contains(parameters) {
+                throw invalid("\(name): parameters must be one of \(StandardJobs.reconcileScopes.joined(separator: ", "))")
+            }
+            guard let missed = MissedRunPolicy(rawValue: fields.count > 3 ? fields[3] : "latest") else {
+                throw invalid("\(name): missed must be all, latest or skip")
+            }
+            guard !result.contains(where: { $0.name == name }) else { throw invalid("\(name) given twice") }
+            result.append(ScheduleRecord(name: name, cron: fields[0], job: job, parameters: parameters, missedPolicy: missed))
         }
         return result
     }

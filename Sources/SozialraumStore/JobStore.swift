@@ -110,6 +110,22 @@ public enum JobStore {
              schedule.timeoutSeconds, schedule.maxAttempts, schedule.backoffSeconds, schedule.paused, time(now)])
     }
 
+    /// Seeds a schedule from the config: created when missing; when its definition differs, changed and
+    /// planned from `now` on. Whether it is paused, and a schedule the config does not name, stay as they are.
+    public static func seed(_ tx: PostgresTransaction, _ schedule: ScheduleRecord, now: Instant) async throws {
+        try await tx.execute(
+            """
+            INSERT INTO schedule AS s (name, cron, time_zone, job, parameters, missed_policy, planned_through)
+            VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7))
+            ON CONFLICT (name) DO UPDATE SET cron = EXCLUDED.cron, time_zone = EXCLUDED.time_zone, job = EXCLUDED.job,
+                parameters = EXCLUDED.parameters, missed_policy = EXCLUDED.missed_policy,
+                planned_through = greatest(s.planned_through, EXCLUDED.planned_through), updated_at = now()
+            WHERE (s.cron, s.time_zone, s.job, s.parameters, s.missed_policy)
+                  IS DISTINCT FROM (EXCLUDED.cron, EXCLUDED.time_zone, EXCLUDED.job, EXCLUDED.parameters, EXCLUDED.missed_policy)
+            """,
+            [schedule.name, schedule.cron, schedule.timeZone, schedule.job, schedule.parameters, schedule.missedPolicy.rawValue, time(now)])
+    }
+
     /// Pauses or resumes. Slots that fall due while paused are not "missed": resuming plans from `now`.
     @discardableResult
     public static func setPaused(_ tx: PostgresTransaction, name: String, paused: Bool, now: Instant) async throws -> Bool {

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 @testable import SozialraumApp
+import SozialraumDomain
+import SozialraumStore
 import Testing
 
 @Suite struct SettingsTests {
@@ -98,5 +100,30 @@ import Testing
             level: .info, label: "x", message: "a\n<2>forged", metadata: ["k": "v\r\nw"], journal: true)
         #expect(line.filter { $0 == "\n" }.count == 1)
         #expect(line == "<6>x: a <2>forged k=v  w\n")
+    }
+
+    @Test func schedulesFromTheConfigAreCheckedLikeScheduleSet() async throws {
+        let settings = try await Settings.load(
+            file: nil,
+            environment: ["SOZIALRAUM_SCHEDULER_SCHEDULES": "nightly=30 2 * * *|reconcile|month-to-date|latest; ping=@hourly|noop"])
+        #expect(settings.schedulerSchedules.map(\.name) == ["nightly", "ping"])
+        #expect(settings.schedulerSchedules.last?.missedPolicy == .latest && settings.schedulerSchedules.first?.parameters == "month-to-date")
+        let bad: [(String, String)] = [
+            ("nightly=61 2 * * *|reconcile|month-to-date", "nightly: invalid minute field '61'"),
+            ("nightly=30 2 * * *|launder", "nightly: unknown job 'launder'"),
+            ("nightly=30 2 * * *|reconcile|fortnight", "nightly: parameters must be one of month-to-date, previous-month, year-to-date, year"),
+            ("nightly=30 2 * * *|noop||sometimes", "nightly: missed must be all, latest or skip"),
+            ("Nightly=30 2 * * *|noop", "bad schedule name 'Nightly'"),
+            ("a=@daily|noop", "bad schedule name 'a'"), ("ab=@daily|noop;ab=@daily|noop", "ab given twice"),
+            ("just-a-name", "expected name=cron|job|parameters|missed entries separated by ';'"),
+        ]
+        for (text, reason) in bad {
+            await #expect(throws: Settings.Invalid(key: "scheduler.schedules", reason: reason), "\(text)") {
+                _ = try await Settings.load(file: nil, environment: ["SOZIALRAUM_SCHEDULER_SCHEDULES": text])
+            }
+        }
+        await #expect(throws: Settings.Invalid(key: "scheduler.rescueAfterSeconds", reason: "must be more than twice scheduler.heartbeatSeconds")) {
+            _ = try await Settings.load(file: nil, environment: ["SOZIALRAUM_SCHEDULER_HEARTBEAT_SECONDS": "30", "SOZIALRAUM_SCHEDULER_RESCUE_AFTER_SECONDS": "40"])
+        }
     }
 }

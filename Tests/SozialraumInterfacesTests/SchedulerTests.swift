@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresClient
 import PostgresEmbedded
+import ServiceLifecycle
 import SozialraumDomain
 @testable import SozialraumInterfaces
 import SozialraumServices
@@ -307,6 +308,89 @@ struct SchedulerWorld: Sendable {
         }
         #expect(runs == 1)
         await store.pool.shutdown()
+    }
+
+    /// Config seeding: created when missing, changed (planned from now) when different, paused stays.
+    @Test func schedulesFromTheConfigAreSeededWithoutLosingState() async throws {
+        let setup = try await SchedulerWorld.make(at: "2026-11-25T10:00:00Z")
+        let store = setup.world.store
+        func nightly() async throws -> ScheduleRecord? {
+            try await store.withoutTenant { tx in try await JobStore.schedules(tx) }.first { $0.name == "nightly-month-to-date" }
+        }
+        let before = try #require(try await nightly())
+        #expect(before.paused)
+        // The same definition: nothing changes.
+        try await store.withoutTenant { tx in
+            try await JobStore.seed(tx, ScheduleRecord(name: "nightly-month-to-date", cron: "30 2 * * *", job: "reconcile", parameters: "month-to-date"), now: Instant(iso: "2026-11-26T00:00:00Z")!)
+        }
+        #expect(try await nightly() == before)
+        // Another time: changed, planned from now, still paused.
+        try await store.withoutTenant { tx in
+            try await JobStore.seed(tx, ScheduleRecord(name: "nightly-month-to-date", cron: "45 3 * * *", job: "reconcile", parameters: "month-to-date"), now: Instant(iso: "2026-11-26T00:00:00Z")!)
+            try await JobStore.seed(tx, ScheduleRecord(name: "weekly", cron: "@weekly", job: "noop"), now: Instant(iso: "2026-11-26T00:00:00Z")!)
+        }
+        let after = try #require(try await nightly())
+        #expect(after.cron == "45 3 * * *" && after.paused && after.plannedThrough == Instant(iso: "2026-11-26T00:00:00Z"))
+        let weekly = try await store.withoutTenant { tx in try await JobStore.schedules(tx) }.first { $0.name == "weekly" }
+        #expect(weekly?.paused == false && weekly?.plannedThrough == Instant(iso: "2026-11-26T00:00:00Z"))
+    }
+
+    /// On shutdown a running job gets the stop timeout; past it, it is cancelled and its claim released
+    /// (queued again, attempt not counted) for another instance. A job that finishes in time is recorded.
+    @Test func shutdownReleasesAJobThatDoesNotFinishInTime() async throws {
+        for finishes in [false, true] {
+            let setup = try await SchedulerWorld.make(at: "2026-11-25T10:00:00Z")
+            let started = AsyncStream<Void>.makeStream()
+            let proceed = WakeSignal()
+            var options = SchedulerOptions(instance: "stopping")
+            options.stopTimeout = .milliseconds(300)
+            options.maximumSleep = .seconds(600)
+            let scheduler = Scheduler(store: setup.world.store, options: options, logger: Logger(label: "test"), clock: setup.clock.read) { _ in
+                started.continuation.yield()
+                if finishes {
+                    await proceed.wait(for: .seconds(600))
+                    return "finished in time"
+                }
+                try await Task.sleep(for: .seconds(3600))
+                return "never"
+            }
+            let id = try await setup.world.store.withoutTenant { tx in
+                try await JobStore.enqueue(tx, job: "noop", parameters: "", schedule: nil, requestKey: "stop-\(finishes)", now: setup.clock.read(), requestedBy: "test", maxAttempts: 3)
+            }
+            let group = ServiceGroup(services: [scheduler], logger: Logger(label: "test"))
+            let running = Task { try await group.run() }
+            for await _ in started.stream { break }
+            await group.triggerGracefulShutdown()
+            if finishes { await proceed.signal() }
+            try await running.value
+            let run = try await setup.world.store.withoutTenant { tx in try await JobStore.runRecord(tx, id: id) }
+            if finishes {
+                #expect(run?.state == "succeeded" && run?.result == "finished in time")
+            } else {
+                #expect(run?.state == "queued" && run?.attempts == 0 && run?.claimedBy == nil)
+            }
+        }
+    }
+
+    @Test func oldHistoryIsPruned() async throws {
+        let setup = try await SchedulerWorld.make(at: "2026-11-25T10:00:00Z")
+        let scheduler = setup.scheduler("a") { _ in "ok" }
+        for index in 0..<3 {
+            _ = try await setup.world.store.withoutTenant { tx in
+                try await JobStore.enqueue(tx, job: "noop", parameters: "", schedule: nil, requestKey: "old-\(index)", now: setup.clock.read(), requestedBy: "test")
+            }
+        }
+        #expect(try await scheduler.tick() == 3)
+        setup.clock.advance(seconds: 86_400 * 91)
+        _ = try await setup.world.store.withoutTenant { tx in
+            try await JobStore.enqueue(tx, job: "noop", parameters: "", schedule: nil, requestKey: "new", now: setup.clock.read(), requestedBy: "test")
+        }
+        #expect(try await scheduler.tick() == 1)
+        let pruned = try await setup.world.store.withoutTenant { tx in
+            try await JobStore.prune(tx, before: setup.clock.read().adding(seconds: -90 * 86_400))
+        }
+        #expect(pruned == 3)
+        #expect(try await setup.runs().count == 1)
     }
 
     @Test func reconcileJobScopesFollowTheSlotInBerlin() {

@@ -130,7 +130,8 @@ public final class Scheduler: Service, Sendable {
         try await plan()
         try await rescue()
         var finished = 0
-        while !Task.isCancelled, let run = try await claim() {
+        // No new claims once shutdown has begun: a released run is for another instance.
+        while !Task.isCancelled, !Task.isShuttingDownGracefully, let run = try await claim() {
             await execute(run)
             finished += 1
         }
