@@ -1,0 +1,57 @@
+import Foundation
+import SozialraumTestSupport
+import Testing
+
+/// The shipped unit files, checked by systemd's own tools (systemd 252 on Debian 12).
+@Suite struct SystemdUnitTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func run(_ argv: [String]) async throws -> (status: Int32, output: [String]) {
+        let process = try Subprocess(argv)
+        var output: [String] = []
+        for await line in process.lines { output.append(line) }
+        return (await process.exitStatus(), output)
+    }
+
+    /// `systemd-analyze verify` of the service and socket units, with the install path of the binary
+    /// pointed at the one just built (verify checks that it is executable).
+    @Test func theUnitsVerifyClean() async throws {
+        let directory = NSTemporaryDirectory() + "sozialraum-units-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for name in ["sozialraumd.service", "sozialraumd.socket"] {
+            let text = try String(contentsOf: Self.repository.appendingPathComponent("systemd/\(name)"), encoding: .utf8)
+            try text.replacingOccurrences(of: "/usr/local/bin/sozialraumd", with: Subprocess.binary("sozialraumd"))
+                .write(toFile: "\(directory)/\(name)", atomically: true, encoding: .utf8)
+        }
+        let result = try await run(["/usr/bin/systemd-analyze", "verify", "\(directory)/sozialraumd.service", "\(directory)/sozialraumd.socket"])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.isEmpty, "\(result.output)")
+    }
+
+    /// `systemd-analyze security --offline=true`: overall exposure at most 2.0.
+    @Test func theServiceIsHardened() async throws {
+        let unit = Self.repository.appendingPathComponent("systemd/sozialraumd.service").path
+        let result = try await run(["/usr/bin/systemd-analyze", "security", "--offline=true", "--no-pager", unit])
+        let line = try #require(result.output.first { $0.contains("Overall exposure level") }, "\(result.output)")
+        let number = line.components(separatedBy: ": ").last?.split(separator: " ").first.flatMap { Double($0) }
+        let exposure = try #require(number, "\(line)")
+        #expect(exposure <= 2.0, "\(line)")
+    }
+
+    @Test func sysusersAndTmpfilesParse() async throws {
+        let sysusers = Self.repository.appendingPathComponent("systemd/sysusers.d/sozialraum.conf").path
+        let root = NSTemporaryDirectory() + "sozialraum-sysroot-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // Creates the user and group in a scratch root, as the package install would on the server.
+        let created = try await run(["/usr/bin/systemd-sysusers", "--root=\(root)", sysusers])
+        #expect(created.status == 0, "\(created.output)")
+        let passwd = try String(contentsOfFile: root + "/etc/passwd", encoding: .utf8)
+        #expect(passwd.contains("sozialraum:x:") && passwd.contains("/usr/sbin/nologin"))
+        let tmpfiles = Self.repository.appendingPathComponent("systemd/tmpfiles.d/sozialraum.conf").path
+        let checked = try await run(["/usr/bin/systemd-tmpfiles", "--root=\(root)", "--create", tmpfiles])
+        #expect(checked.status == 0, "\(checked.output)")
+        #expect(FileManager.default.fileExists(atPath: root + "/var/lib/sozialraum"))
+    }
+}
