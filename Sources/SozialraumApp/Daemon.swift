@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import PostgresClient
 import PostgresEmbedded
 import ServiceLifecycle
@@ -21,6 +23,8 @@ public struct Daemon: Sendable {
     }
 
     public func run() async throws {
+        let notifier = SystemdNotifier()
+        notifier.notify("STATUS=starting")
         // The admin socket (and the embedded cluster) live here; systemd's StateDirectory= makes it, a
         // trial run makes it itself (default permissions: the embedded cluster's OS user must reach its
         // data directory below; the socket has its own mode).
@@ -28,6 +32,7 @@ public struct Daemon: Sendable {
         var embedded: EmbeddedPostgres?
         let conninfo: String
         if settings.usesEmbeddedDatabase {
+            notifier.notify("STATUS=starting the embedded database")
             let cluster = try EmbeddedPostgres(
                 directory: URL(fileURLWithPath: settings.stateDirectory).appendingPathComponent("postgres"),
                 logger: logger)
@@ -44,6 +49,7 @@ public struct Daemon: Sendable {
         let store = Store(
             conninfo: conninfo, maxConnections: settings.databasePoolSize,
             acquireTimeout: .seconds(settings.databaseAcquireTimeoutSeconds), logger: logger)
+        notifier.notify("STATUS=checking the database role and schema")
         do {
             try await store.requireSafeRuntimeRole()
             try await store.requireCurrentSchema()
@@ -89,12 +95,19 @@ public struct Daemon: Sendable {
         let scheduler = Scheduler(
             store: store, options: schedulerOptions, logger: logger, listenConninfo: conninfo,
             runner: StandardJobs.runner(reconciliation: reconciliation, county: { try await store.countyTenant() }))
-        let monitor = DatabaseMonitor(status: SystemStatusService(store: store), logger: logger)
+        let monitor = DatabaseMonitor(status: SystemStatusService(store: store), logger: logger) { reachable in
+            // Not before READY=1: the first check only confirms what startup already proved.
+            notifier.notify(reachable ? "STATUS=serving; database reachable" : "STATUS=degraded: database unreachable, reconnecting")
+        }
+        // Alive: an event loop of the admin socket runs a task (a stuck loop stops the pings, and systemd restarts).
+        let watchdog = WatchdogService(notifier: notifier, logger: logger) {
+            (try? await MultiThreadedEventLoopGroup.singleton.next().submit { true }.get()) ?? false
+        }
         let readiness = ReadinessService(
             logger: logger, metadata: ["database": "\(settings.usesEmbeddedDatabase ? "embedded" : "configured")"],
-            prerequisites: listening)
+            prerequisites: listening, notifier: notifier)
         let group = ServiceGroup(
-            services: [monitor, admin, scheduler, readiness], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: [monitor, admin, scheduler, watchdog, readiness], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
         await store.pool.shutdown()
         logger.info("sozialraumd stopped")
