@@ -25,6 +25,11 @@ public struct Daemon: Sendable {
     public func run() async throws {
         let notifier = SystemdNotifier()
         notifier.notify("STATUS=starting")
+        // Taken first: the variables must not reach children such as the embedded PostgreSQL.
+        let activated = SocketActivation.takeListeningSockets()
+        unsetenv("NOTIFY_SOCKET")
+        unsetenv("WATCHDOG_USEC")
+        unsetenv("WATCHDOG_PID")
         // The admin socket (and the embedded cluster) live here; systemd's StateDirectory= makes it, a
         // trial run makes it itself (default permissions: the embedded cluster's OS user must reach its
         // data directory below; the socket has its own mode).
@@ -67,6 +72,7 @@ public struct Daemon: Sendable {
         var adminConfiguration = AdminSocketConfiguration(unixSocketPath: settings.effectiveAdminSocketPath)
         adminConfiguration.unixSocketGroup = settings.adminSocketGroup.isEmpty ? nil : settings.adminSocketGroup
         adminConfiguration.peerAccounts = peerAccounts
+        adminConfiguration.activatedUnixSocket = SocketActivation.adminSocket(in: activated)
         if let listen = Settings.hostAndPort(settings.adminTLSListen) {
             adminConfiguration.tls = .init(
                 host: listen.host, port: listen.port, certificateChainPath: settings.adminTLSCertificate,

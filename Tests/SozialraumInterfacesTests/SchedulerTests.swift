@@ -296,13 +296,19 @@ struct SchedulerWorld: Sendable {
         for await _ in started.stream { break }
         try cluster.restart()
         _ = try? await ticked
-        #expect(try await store.withTenant(county, readOnly: true) { tx in
-            try await tx.query("SELECT count(*)::int FROM reconciliation_run").single().decode(0, as: Int.self)
-        } == 0, "the interrupted attempt left nothing")
-        clock.advance(seconds: 3600)
-        #expect(try await scheduler.tick() == 1)
-        let run = try await store.withoutTenant { tx in try await JobStore.runRecord(tx, id: id) }
-        #expect(run?.state == "succeeded" && run?.attempts == 2)
+        // Either the attempt got through after the restart (the pool reconnected), or it failed and is
+        // rescued once the server is back: in both cases the run succeeds and its effect appears once.
+        var run = try await store.withoutTenant { tx in try await JobStore.runRecord(tx, id: id) }
+        if run?.state != "succeeded" {
+            #expect(try await store.withTenant(county, readOnly: true) { tx in
+                try await tx.query("SELECT count(*)::int FROM reconciliation_run").single().decode(0, as: Int.self)
+            } == 0, "the interrupted attempt left nothing")
+            clock.advance(seconds: 3600)
+            #expect(try await scheduler.tick() == 1)
+            run = try await store.withoutTenant { tx in try await JobStore.runRecord(tx, id: id) }
+            #expect(run?.attempts == 2)
+        }
+        #expect(run?.state == "succeeded")
         let runs = try await store.withTenant(county, readOnly: true) { tx in
             try await tx.query("SELECT count(*)::int FROM reconciliation_run").single().decode(0, as: Int.self)
         }

@@ -15,7 +15,10 @@ public final class Subprocess: Sendable {
     public let lines: AsyncStream<String>
     private let exit: Task<Int32, Never>
 
-    public init(_ argv: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    /// `descriptors`: child descriptor → parent descriptor to pass (e.g. a listening socket as 3).
+    public init(
+        _ argv: [String], environment: [String: String] = ProcessInfo.processInfo.environment, descriptors: [Int32: Int32] = [:]
+    ) throws {
         var pipeEnds: [Int32] = [0, 0]
         // Close-on-exec, so that other children spawned meanwhile (pg_ctl, postgres) do not inherit
         // the write end and keep the output open after this child exits.
@@ -28,6 +31,7 @@ public final class Subprocess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
         posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2)
         posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
+        for (child, parent) in descriptors { posix_spawn_file_actions_adddup2(&actions, parent, child) }
         let cArguments = argv.map { strdup($0) } + [nil]
         let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {

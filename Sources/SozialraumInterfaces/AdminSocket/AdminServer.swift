@@ -24,6 +24,9 @@ public struct AdminLimits: Sendable {
 /// Where the admin socket listens and who a Unix peer is.
 public struct AdminSocketConfiguration: Sendable {
     public var unixSocketPath: String
+    /// A listening Unix socket passed by systemd (socket activation); the daemon then neither binds
+    /// nor removes `unixSocketPath` and leaves its mode to the socket unit.
+    public var activatedUnixSocket: Int32?
     /// Unix socket mode; the group is set by `unixSocketGroup` when given.
     public var unixSocketMode: mode_t = 0o660
     public var unixSocketGroup: String?
@@ -148,14 +151,23 @@ public struct AdminServer: Service {
     public func run() async throws {
         var listeners: [(name: String, channel: Listener)] = []
         var ports = BoundPorts()
-        listeners.append((
-            "unix",
-            try await bootstrap().bind(
-                unixDomainSocketPath: configuration.unixSocketPath, cleanupExistingSocketFile: true,
-                childChannelInitializer: initializer(tls: nil, unix: true))
-        ))
-        try applyPermissions()
-        logger.info("admin socket listening", metadata: ["path": "\(configuration.unixSocketPath)"])
+        if let activated = configuration.activatedUnixSocket {
+            let listener: Listener = try await bootstrap().bind(activated, childChannelInitializer: initializer(tls: nil, unix: true))
+            // An adopted socket becomes active while it registers, before anything asked to read:
+            // ask once, or no connection would ever be accepted.
+            listener.channel.read()
+            listeners.append(("unix", listener))
+            logger.info("admin socket listening (passed by systemd)", metadata: ["descriptor": "\(activated)"])
+        } else {
+            listeners.append((
+                "unix",
+                try await bootstrap().bind(
+                    unixDomainSocketPath: configuration.unixSocketPath, cleanupExistingSocketFile: true,
+                    childChannelInitializer: initializer(tls: nil, unix: true))
+            ))
+            try applyPermissions()
+            logger.info("admin socket listening", metadata: ["path": "\(configuration.unixSocketPath)"])
+        }
         if let tls = configuration.tls {
             let context = try NIOSSLContext(
                 configuration: .makeServerConfiguration(
@@ -197,7 +209,7 @@ public struct AdminServer: Service {
             // Closing the listeners ends the accept loops; sessions finish their current request.
             for listener in allListeners { listener.channel.channel.close(promise: nil) }
         }
-        try? FileManager.default.removeItem(atPath: configuration.unixSocketPath)
+        if configuration.activatedUnixSocket == nil { try? FileManager.default.removeItem(atPath: configuration.unixSocketPath) }
     }
 
     static func isLoopback(_ host: String) -> Bool {
