@@ -108,7 +108,12 @@ struct Serve: AsyncParsableCommand {
         if let stateDirectory { settings.stateDirectory = stateDirectory }
         DaemonLogHandler.bootstrap(level: settings.logLevel)
         let logger = Logger(label: "sozialraumd")
-        try await Daemon(settings: settings, logger: logger).run()
+        let options = self.options, stateDirectory = self.stateDirectory
+        try await Daemon(settings: settings, logger: logger) {
+            var reloaded = try await options.settings()
+            if let stateDirectory { reloaded.stateDirectory = stateDirectory }
+            return reloaded
+        }.run()
     }
 }
 

@@ -16,10 +16,13 @@ import UnixSignals
 public struct Daemon: Sendable {
     let settings: Settings
     let logger: Logger
+    /// Reads the configuration again (SIGHUP); nil: reload only re-reads nothing and says so.
+    let reloadSettings: (@Sendable () async throws -> Settings)?
 
-    public init(settings: Settings, logger: Logger) {
+    public init(settings: Settings, logger: Logger, reloadSettings: (@Sendable () async throws -> Settings)? = nil) {
         self.settings = settings
         self.logger = logger
+        self.reloadSettings = reloadSettings
     }
 
     public func run() async throws {
@@ -109,11 +112,36 @@ public struct Daemon: Sendable {
         let watchdog = WatchdogService(notifier: notifier, logger: logger) {
             (try? await MultiThreadedEventLoopGroup.singleton.next().submit { true }.get()) ?? false
         }
+        let current = settings
+        let limits = adminConfiguration.limits
+        let reload = ReloadService(
+            signals: await UnixSignalsSequence(trapping: .sighup),
+            reload: { [reloadSettings] in try await reloadSettings?() ?? current },
+            apply: { [logger] new in
+                // What a restart would change but a reload cannot is named, not silently ignored.
+                for (key, changed) in [
+                    ("database.conninfo", new.databaseConninfo != current.databaseConninfo), ("stateDirectory", new.stateDirectory != current.stateDirectory),
+                    ("admin.socketPath", new.adminSocketPath != current.adminSocketPath), ("admin.tlsListen", new.adminTLSListen != current.adminTLSListen),
+                ] where changed {
+                    logger.warning("setting changed; it takes effect on restart", metadata: ["key": "\(key)"])
+                }
+                if !new.schedulerSchedules.isEmpty {
+                    let now = Instant(seconds: Int64(Date().timeIntervalSince1970))
+                    try await store.withoutTenant { tx in
+                        for schedule in new.schedulerSchedules { try await JobStore.seed(tx, schedule, now: now) }
+                    }
+                }
+                var accounts = new.adminPeerAccounts
+                if new.usesEmbeddedDatabase, accounts.isEmpty { accounts[getuid()] = EmbeddedSetup.demoAccount }
+                admin.reload(peerAccounts: accounts, limits: limits)
+                LoggingSystemLevel.set(new.logLevel)
+            },
+            notifier: notifier, logger: logger)
         let readiness = ReadinessService(
             logger: logger, metadata: ["database": "\(settings.usesEmbeddedDatabase ? "embedded" : "configured")"],
             prerequisites: listening, notifier: notifier)
         let group = ServiceGroup(
-            services: [monitor, admin, scheduler, watchdog, readiness], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: [monitor, admin, scheduler, watchdog, reload, readiness], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
         await store.pool.shutdown()
         logger.info("sozialraumd stopped")

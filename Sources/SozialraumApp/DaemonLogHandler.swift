@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Log lines on stderr. Under systemd (`JOURNAL_STREAM` set) each line starts with the journald
 /// priority `<N>` and carries no timestamp (the journal adds one); elsewhere a UTC timestamp.
@@ -8,14 +9,19 @@ import Logging
 /// payloads, case keys or secrets.
 public struct DaemonLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level
+    /// One level for the whole process, so that a reload changes every logger at once.
+    static let processLevel = Mutex<Logger.Level>(.info)
+    public var logLevel: Logger.Level {
+        get { Self.processLevel.withLock { $0 } }
+        set { Self.processLevel.withLock { $0 = newValue } }
+    }
     private let label: String
     private let journal: Bool
 
     public init(label: String, level: Logger.Level, journal: Bool) {
         self.label = label
-        self.logLevel = level
         self.journal = journal
+        Self.processLevel.withLock { $0 = level }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -71,4 +77,9 @@ public struct DaemonLogHandler: LogHandler {
         let journal = environment["JOURNAL_STREAM"] != nil
         LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: level, journal: journal) }
     }
+}
+
+/// The process's log threshold, changed by a reload.
+enum LoggingSystemLevel {
+    static func set(_ level: Logger.Level) { DaemonLogHandler.processLevel.withLock { $0 = level } }
 }

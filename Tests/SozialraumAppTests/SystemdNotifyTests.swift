@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresClient
 import SozialraumDomain
+import SozialraumServices
 import SozialraumStore
 import SozialraumTestSupport
 import Testing
@@ -56,5 +57,59 @@ import Testing
         }
         #expect(stopping)
         #expect(await daemon.exitStatus() == 0)
+    }
+
+    /// SIGHUP: RELOADING=1, then READY=1; a new peer account serves at once, sessions stay. A bad file
+    /// is refused with its reason and the previous configuration keeps serving.
+    @Test func aReloadAppliesAGoodConfigurationAndRefusesABadOne() async throws {
+        let world = try await BudgetWorld.make()
+        try await AccountService(store: world.store, logger: Logger(label: "test"), scryptRounds: 1024).setAccount(
+            name: "kaemmerei", tenant: world.county.tenant, role: .county, secret: AccountService.generateToken(), actingAs: world.county.tenant)
+        let notify = try NotifySocket()
+        defer { notify.close() }
+        let state = NSTemporaryDirectory() + "sozialraumd-reload-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let config = state + "/sozialraumd.json"
+        func write(peers: String, poolSize: String = "4") throws {
+            try """
+                {"database": {"conninfo": "\(world.database.runtimeConninfo.replacingOccurrences(of: "'", with: ""))", "poolSize": \(poolSize)},
+                 "stateDirectory": "\(state)", "admin": {"peerAccounts": "\(peers)"}, "log": {"level": "info"}}
+                """.write(toFile: config, atomically: true, encoding: .utf8)
+        }
+        try write(peers: "")
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "SOZIALRAUM_CONFIG")
+        environment["NOTIFY_SOCKET"] = notify.path
+        let daemon = try Subprocess([Subprocess.binary("sozialraumd"), "serve", "--config", config], environment: environment)
+        var messages = notify.messages.makeAsyncIterator()
+        func next(_ prefix: String) async -> String? {
+            while let message = await messages.next()?.message {
+                if message.hasPrefix(prefix) { return message }
+            }
+            return nil
+        }
+        #expect(await next("READY=1") != nil)
+        let session = try LineClient(path: state + "/admin.sock")
+        #expect(await session.request("whoami")?.status == "ERR NOT_LOGGED_IN log in first (login <name> <secret>)")
+
+        try write(peers: "\(getuid())=kaemmerei")
+        daemon.signal(SIGHUP)
+        #expect(await next("RELOADING=1") != nil)
+        #expect(await next("READY=1")?.contains("configuration reloaded") == true)
+        #expect(await (try LineClient(path: state + "/admin.sock")).request("whoami")?.status.hasPrefix("OK kaemmerei@") == true)
+        #expect(await session.request("ping")?.status == "OK pong", "the open session stays")
+
+        try write(peers: "", poolSize: "\"many\"")
+        daemon.signal(SIGHUP)
+        #expect(await next("RELOADING=1") != nil)
+        let refused = await next("READY=1")
+        #expect(refused?.contains("reload refused: invalid setting database.poolSize") == true, "\(refused ?? "")")
+        #expect(await (try LineClient(path: state + "/admin.sock")).request("whoami")?.status.hasPrefix("OK kaemmerei@") == true, "the previous configuration stays")
+
+        // The open, idle session does not hold up the stop.
+        daemon.signal(SIGTERM)
+        #expect(await daemon.exitStatus() == 0)
+        #expect(await session.request("ping") == nil, "the session was closed")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import NIOCore
 import NIOPosix
@@ -88,9 +89,27 @@ public actor SessionRegistry {
     }
 }
 
+/// Settings a reload changes for connections accepted afterwards.
+final class LiveAdminSettings: Sendable {
+    let value: Mutex<(peerAccounts: [UInt32: String], limits: AdminLimits)>
+    /// Open session channels, so that a shutdown can end them (see `endSessions`).
+    let sessions = Mutex<[ObjectIdentifier: any Channel]>([:])
+    init(peerAccounts: [UInt32: String], limits: AdminLimits) { value = Mutex((peerAccounts, limits)) }
+
+    /// Ends every session after its current request: closing a connection's input ends its request
+    /// loop once the reply in progress is written; where a channel cannot half-close (TLS), it closes.
+    func endSessions() {
+        for channel in sessions.withLock({ Array($0.values) }) {
+            channel.close(mode: .input).whenFailure { _ in channel.close(promise: nil) }
+        }
+    }
+}
+
 /// The admin socket as a service of the daemon's `ServiceGroup`.
 public struct AdminServer: Service {
     let configuration: AdminSocketConfiguration
+    /// What a reload may change for new connections: peer accounts and limits.
+    let live: LiveAdminSettings
     let commands: AdminCommands
     let logger: Logger
     let group: MultiThreadedEventLoopGroup
@@ -112,6 +131,7 @@ public struct AdminServer: Service {
         onListening: @escaping @Sendable (BoundPorts) -> Void = { _ in }
     ) {
         self.configuration = configuration
+        self.live = LiveAdminSettings(peerAccounts: configuration.peerAccounts, limits: configuration.limits)
         self.commands = AdminCommands(
             budget: budget, reconciliation: reconciliation ?? ReconciliationService(store: store, logger: logger, today: CountyCalendar.today),
             accounts: accounts, status: status, sessions: SessionRegistry(), store: store, logger: logger)
@@ -126,9 +146,10 @@ public struct AdminServer: Service {
 
     /// The per-connection pipeline: TLS (when given), line framing, request timeouts, async channel.
     private func initializer(tls: NIOSSLContext?, unix: Bool) -> @Sendable (any Channel) -> EventLoopFuture<Connection> {
-        let limits = configuration.limits
+        let live = self.live
         return { channel in
-            channel.eventLoop.makeCompletedFuture { () -> NIOAsyncChannel<InboundLine, ByteBuffer> in
+            let limits = live.value.withLock { $0.limits }
+            return channel.eventLoop.makeCompletedFuture { () -> NIOAsyncChannel<InboundLine, ByteBuffer> in
                 if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                 try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLength: limits.maximumLineBytes)))
                 try channel.pipeline.syncOperations.addHandler(
@@ -146,6 +167,11 @@ public struct AdminServer: Service {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             // A client that half-closes after its last request still gets its replies.
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+    }
+
+    /// Applies reloaded settings to connections accepted from now on; sessions stay as they are.
+    public func reload(peerAccounts: [UInt32: String], limits: AdminLimits) {
+        live.value.withLock { $0 = (peerAccounts, limits) }
     }
 
     public func run() async throws {
@@ -206,8 +232,10 @@ public struct AdminServer: Service {
                 }
             }
         } onGracefulShutdown: {
-            // Closing the listeners ends the accept loops; sessions finish their current request.
+            // Closing the listeners ends the accept loops; sessions finish their current request, and
+            // idle ones end at once: a client that keeps its connection open cannot hold up a stop.
             for listener in allListeners { listener.channel.channel.close(promise: nil) }
+            self.live.endSessions()
         }
         if configuration.activatedUnixSocket == nil { try? FileManager.default.removeItem(atPath: configuration.unixSocketPath) }
     }
@@ -245,7 +273,8 @@ public struct AdminServer: Service {
     func serve(_ connection: Connection, via listener: String) async {
         let source = connection.peerUID.map { "uid:\($0)" }
             ?? connection.channel.channel.remoteAddress.map { "\(listener):\($0.ipAddress ?? "?")" } ?? listener
-        guard let sessionID = await commands.sessions.open(source: source, limit: configuration.limits.maximumSessions) else {
+        let (peerAccounts, limits) = live.value.withLock { ($0.peerAccounts, $0.limits) }
+        guard let sessionID = await commands.sessions.open(source: source, limit: limits.maximumSessions) else {
             logger.notice("admin session refused: too many sessions", metadata: ["source": "\(source)"])
             try? await connection.channel.executeThenClose { _, outbound in
                 try await outbound.write(ByteBuffer(string: Reply.error(.busy, "too many sessions; try again later").encoded))
@@ -253,10 +282,14 @@ public struct AdminServer: Service {
             return
         }
         var session = AdminSession(
-            state: SessionState(id: sessionID, source: source), commands: commands, limits: configuration.limits, logger: logger)
+            state: SessionState(id: sessionID, source: source), commands: commands, limits: limits, logger: logger)
+        let channel = connection.channel.channel
+        live.sessions.withLock { $0[ObjectIdentifier(channel)] = channel }
+        defer { live.sessions.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) } }
+        if Task.isShuttingDownGracefully { live.endSessions() }
         do {
             try await connection.channel.executeThenClose { inbound, outbound in
-                if let uid = connection.peerUID, let name = configuration.peerAccounts[uid] {
+                if let uid = connection.peerUID, let name = peerAccounts[uid] {
                     if let account = try await commands.accounts.account(named: name) {
                         await session.authenticate(account, channel: connection.channel.channel)
                     }

@@ -41,6 +41,8 @@ struct AdminSession {
     mutating func run(
         inbound: NIOAsyncChannelInboundStream<InboundLine>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: any Channel
     ) async throws {
+        // On shutdown the server closes the input of every session (AdminServer): the loop ends after
+        // the current request.
         var lines = inbound.makeAsyncIterator()
         while let next = try await lines.next() {
             let text: String
@@ -103,7 +105,9 @@ struct AdminSession {
     enum UploadResult { case lines([String]), tooLarge, ended }
 
     /// Reads an upload block up to a line `.`; a data line starting with `.` arrives with one more.
-    private func readUpload(_ lines: inout NIOAsyncChannelInboundStream<InboundLine>.AsyncIterator) async throws -> UploadResult {
+    private func readUpload(
+        _ lines: inout NIOAsyncChannelInboundStream<InboundLine>.AsyncIterator
+    ) async throws -> UploadResult {
         var block: [String] = []
         var bytes = 0
         var tooLarge = false
