@@ -112,4 +112,42 @@ import Testing
         #expect(await daemon.exitStatus() == 0)
         #expect(await session.request("ping") == nil, "the session was closed")
     }
+
+    /// A pre-bound listening socket passed as descriptor 3 (`LISTEN_FDS=1`, `LISTEN_PID`, name `admin`):
+    /// the daemon serves on it and binds no socket of its own.
+    @Test func servesOnASocketPassedBySystemd() async throws {
+        let world = try await BudgetWorld.make()
+        let state = NSTemporaryDirectory() + "sozialraumd-activated-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let path = state + "/activated.sock"
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in for (index, byte) in path.utf8.enumerated() { buffer[index] = byte } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0 && listen(listener, 16) == 0)
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "SOZIALRAUM_CONFIG")
+        environment["SOZIALRAUM_DATABASE_CONNINFO"] = world.database.runtimeConninfo
+        environment["SOZIALRAUM_STATE_DIRECTORY"] = state
+        // systemd sets LISTEN_PID to the service's pid: the shell's pid, which exec keeps.
+        let daemon = try Subprocess(
+            ["/bin/sh", "-c", "LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=admin exec \"$0\" serve", Subprocess.binary("sozialraumd")],
+            environment: environment, descriptors: [3: listener])
+        Glibc.close(listener)
+        var lines = daemon.lines.makeAsyncIterator()
+        let startup = await Subprocess.lines(&lines, until: "sozialraumd ready")
+        #expect(startup?.contains { $0.contains("admin socket listening (passed by systemd)") } == true, "\(startup ?? [])")
+        #expect(!FileManager.default.fileExists(atPath: state + "/admin.sock"), "no socket of its own")
+        let client = try LineClient(path: path)
+        #expect(await client.request("ping")?.status == "OK pong")
+        client.shutdownWriting()
+        daemon.signal(SIGTERM)
+        while await lines.next() != nil {}
+        #expect(await daemon.exitStatus() == 0)
+        #expect(FileManager.default.fileExists(atPath: path), "the socket unit owns the file")
+    }
 }
