@@ -5,6 +5,7 @@ import SozialraumDomain
 import SozialraumProtocol
 import SozialraumServices
 import SozialraumStore
+import Synchronization
 
 /// The state of one admin session that commands may read and change.
 struct SessionState: Sendable {
@@ -42,6 +43,7 @@ struct AdminCommands: Sendable {
     let sessions: SessionRegistry
     let store: Store
     let logger: Logger
+    let metrics = AdminMetrics()
 
     static let all: [AdminCommand] = [
         AdminCommand(name: "help", roles: nil, usage: "help [command]", summary: "the commands you may use", mutates: false) { commands, request, state, _ in
@@ -81,6 +83,12 @@ struct AdminCommands: Sendable {
                     .integer(Int64(status.pool.idle)), .integer(Int64(status.pool.waiting)), .integer(Int64(sessions)),
                 ]])
             return .ok("status", data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(name: "stats", roles: [.operator, .county, .auditor], usage: "stats",
+                     summary: "metrics: sessions, commands by result, latency, pool, jobs, last reconciliation", mutates: false) {
+            commands, request, state, _ in
+            let table = try await commands.stats(tenant: state.account!.tenant)
+            return .ok("\(table.rows.count) metrics", data: table.lines(commands.format(request: request, state)))
         },
         AdminCommand(name: "sessions", roles: [.operator], usage: "sessions", summary: "open admin sessions (no payloads)", mutates: false) {
             commands, request, state, _ in
@@ -522,6 +530,48 @@ struct AdminCommands: Sendable {
         do { return try Quantity(parsing: text, decimalComma: text.contains(",")) } catch {
             throw ArgumentError(name: "quantity", reason: error.description)
         }
+    }
+
+    /// Prometheus-style names with labels in one column: `metric, labels, value`.
+    func stats(tenant: TenantID) async throws -> ResultTable {
+        var rows: [[ResultTable.Cell]] = []
+        func add(_ name: String, _ labels: String, _ value: Int64) { rows.append([.text(name), .text(labels), .integer(value)]) }
+        add("sozialraum_admin_sessions", "", Int64(await sessions.count))
+        let snapshot = metrics.state.withLock { $0 }
+        for (key, count) in snapshot.commands.sorted(by: { $0.key < $1.key }) {
+            let parts = key.split(separator: "|")
+            add("sozialraum_admin_commands_total", "command=\"\(parts[0])\",result=\"\(parts[1])\"", Int64(count))
+        }
+        var cumulative = 0
+        for (index, count) in snapshot.latency.enumerated() {
+            cumulative += count
+            let bound = index < AdminMetrics.buckets.count ? String(Int(AdminMetrics.buckets[index])) : "+Inf"
+            add("sozialraum_admin_command_duration_ms_bucket", "le=\"\(bound)\"", Int64(cumulative))
+        }
+        add("sozialraum_admin_command_duration_ms_sum", "", Int64(snapshot.latencySum.rounded()))
+        let pool = await store.pool.statistics
+        add("sozialraum_pool_connections", "state=\"open\"", Int64(pool.open))
+        add("sozialraum_pool_connections", "state=\"idle\"", Int64(pool.idle))
+        add("sozialraum_pool_waiting", "", Int64(pool.waiting))
+        let jobs = try await store.withoutTenant(readOnly: true) { tx in
+            try await tx.query("SELECT job, state, count(*)::bigint FROM job_run GROUP BY 1, 2 ORDER BY 1, 2").map {
+                (try $0.decode(0, as: String.self), try $0.decode(1, as: String.self), try $0.decode(2, as: Int64.self))
+            }
+        }
+        for (job, state, count) in jobs { add("sozialraum_job_runs_total", "job=\"\(job)\",state=\"\(state)\"", count) }
+        // Per Sozialraum, the end of its last reconciliation run (seconds since 1970; 0: never), as the
+        // caller's tenant sees the runs.
+        let last = try await store.withTenant(tenant, readOnly: true) { tx in
+            try await tx.query(
+                """
+                SELECT s.code, coalesce(extract(epoch FROM max(r.finished_at))::bigint, 0)
+                FROM social_space s LEFT JOIN reconciliation_run r ON r.social_space IS NULL OR r.social_space = s.code
+                GROUP BY s.code ORDER BY 1
+                """
+            ).map { (try $0.decode(0, as: String.self), try $0.decode(1, as: Int64.self)) }
+        }
+        for (space, seconds) in last { add("sozialraum_last_reconciliation_seconds", "sozialraum=\"\(space)\"", seconds) }
+        return ResultTable(columns: ["metric", "labels", "value"], rows: rows)
     }
 
     func now() -> Instant { Instant(seconds: Int64(Date().timeIntervalSince1970)) }

@@ -132,6 +132,17 @@ struct AdminSession {
     }
 
     mutating func execute(_ request: Request, upload: [String]?) async -> Reply {
+        let started = ContinuousClock.now
+        let reply = await dispatch(request, upload: upload)
+        let elapsed = ContinuousClock.now - started
+        commands.metrics.record(
+            command: AdminCommands.byName[request.command] == nil ? "unknown" : request.command,
+            result: reply.error?.rawValue ?? "ok",
+            milliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+        return reply
+    }
+
+    private mutating func dispatch(_ request: Request, upload: [String]?) async -> Reply {
         guard let command = AdminCommands.byName[request.command] else {
             note("unknown command")
             return .error(.unknownCommand, "unknown command \(request.command); try help")
