@@ -118,6 +118,8 @@ public struct Daemon: Sendable {
             signals: await UnixSignalsSequence(trapping: .sighup),
             reload: { [reloadSettings] in try await reloadSettings?() ?? current },
             apply: { [logger] new in
+                // First what can fail: renewed TLS certificates (the old ones stay if these are unusable).
+                try admin.reloadTLS()
                 // What a restart would change but a reload cannot is named, not silently ignored.
                 for (key, changed) in [
                     ("database.conninfo", new.databaseConninfo != current.databaseConninfo), ("stateDirectory", new.stateDirectory != current.stateDirectory),

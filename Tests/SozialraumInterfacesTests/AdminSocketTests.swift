@@ -16,6 +16,7 @@ struct AdminWorld: Sendable {
     let path: String
     let tokens: [String: String]
     let task: Task<Void, any Error>
+    let server: AdminServer
     var ports = AdminServer.BoundPorts()
 
     static func start(
@@ -44,7 +45,7 @@ struct AdminWorld: Sendable {
         let task = Task { try await server.run() }
         var ports = AdminServer.BoundPorts()
         for await bound in listening { ports = bound }
-        return AdminWorld(world: world, path: path, tokens: tokens, task: task, ports: ports)
+        return AdminWorld(world: world, path: path, tokens: tokens, task: task, server: server, ports: ports)
     }
 
     func client(loggedInAs name: String? = nil) async throws -> LineClient {

@@ -10,8 +10,9 @@ import Testing
 
 /// The admin protocol over TCP with TLS, with a certificate made for the test by openssl.
 @Suite struct AdminTLSTests {
-    static func makeCertificate() async throws -> (certificate: String, key: String) {
-        let directory = NSTemporaryDirectory() + "sozialraum-tls-\(UUID().uuidString.prefix(8))"
+    static func makeCertificate(
+        in directory: String = NSTemporaryDirectory() + "sozialraum-tls-\(UUID().uuidString.prefix(8))"
+    ) async throws -> (certificate: String, key: String) {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let certificate = directory + "/cert.pem", key = directory + "/key.pem"
         let openssl = try Subprocess([
@@ -60,6 +61,32 @@ import Testing
         let answer = try await Self.exchange(port: port, trusting: certificate, "login alpha \(admin.tokens["alpha"]!)\nwhoami\nquit\n")
         #expect(answer.contains("OK logged in as alpha role=provider"))
         #expect(answer.contains("OK alpha@\(admin.world.alpha.tenant) role=provider"))
+    }
+
+    /// A reload reads renewed certificates for new connections; unusable files are refused and the
+    /// current certificate keeps serving.
+    @Test func renewedCertificatesAreReloadedAndBrokenOnesRefused() async throws {
+        let directory = NSTemporaryDirectory() + "sozialraum-tls-\(UUID().uuidString.prefix(8))"
+        let (certificate, key) = try await Self.makeCertificate(in: directory)
+        let old = directory + "/old.pem"
+        try FileManager.default.copyItem(atPath: certificate, toPath: old)
+        let admin = try await AdminWorld.start { configuration in
+            configuration.tls = .init(host: "127.0.0.1", port: 0, certificateChainPath: certificate, privateKeyPath: key)
+        }
+        defer { admin.stop() }
+        let port = try #require(admin.ports.tls)
+        #expect(try await Self.exchange(port: port, trusting: old, "ping\nquit\n").hasPrefix("OK pong"))
+        // Renewed in place (same paths, new key pair), then reloaded.
+        _ = try await Self.makeCertificate(in: directory)
+        try admin.server.reloadTLS()
+        #expect(try await Self.exchange(port: port, trusting: certificate, "ping\nquit\n").hasPrefix("OK pong"))
+        await #expect(throws: (any Error).self, "the old certificate is no longer presented") {
+            _ = try await Self.exchange(port: port, trusting: old, "ping\nquit\n")
+        }
+        // A broken key: refused, the renewed certificate stays.
+        try "not a key".write(toFile: key, atomically: true, encoding: .utf8)
+        #expect(throws: (any Error).self) { try admin.server.reloadTLS() }
+        #expect(try await Self.exchange(port: port, trusting: certificate, "ping\nquit\n").hasPrefix("OK pong"))
     }
 
     @Test func plainTCPIsOnlyForLoopback() async throws {

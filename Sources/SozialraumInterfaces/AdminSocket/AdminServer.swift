@@ -94,6 +94,8 @@ final class LiveAdminSettings: Sendable {
     let value: Mutex<(peerAccounts: [UInt32: String], limits: AdminLimits)>
     /// Open session channels, so that a shutdown can end them (see `endSessions`).
     let sessions = Mutex<[ObjectIdentifier: any Channel]>([:])
+    /// The TLS context for new connections; a reload replaces it (new certificates), sessions keep theirs.
+    let tls = Mutex<NIOSSLContext?>(nil)
     init(peerAccounts: [UInt32: String], limits: AdminLimits) { value = Mutex((peerAccounts, limits)) }
 
     /// Ends every session after its current request: closing a connection's input ends its request
@@ -145,10 +147,11 @@ public struct AdminServer: Service {
     typealias Listener = NIOAsyncChannel<Connection, Never>
 
     /// The per-connection pipeline: TLS (when given), line framing, request timeouts, async channel.
-    private func initializer(tls: NIOSSLContext?, unix: Bool) -> @Sendable (any Channel) -> EventLoopFuture<Connection> {
+    private func initializer(tls useTLS: Bool, unix: Bool) -> @Sendable (any Channel) -> EventLoopFuture<Connection> {
         let live = self.live
         return { channel in
             let limits = live.value.withLock { $0.limits }
+            let tls = useTLS ? live.tls.withLock { $0 } : nil
             return channel.eventLoop.makeCompletedFuture { () -> NIOAsyncChannel<InboundLine, ByteBuffer> in
                 if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                 try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLength: limits.maximumLineBytes)))
@@ -169,6 +172,21 @@ public struct AdminServer: Service {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
     }
 
+    static func tlsContext(_ tls: AdminSocketConfiguration.TLSListener) throws -> NIOSSLContext {
+        try NIOSSLContext(
+            configuration: .makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificateChainPath).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem))))
+    }
+
+    /// Reads the TLS certificate and key again (renewed certificates) for connections from now on.
+    /// Throws, and keeps the current ones, when the files are not a usable pair.
+    public func reloadTLS() throws {
+        guard let tls = configuration.tls else { return }
+        let context = try Self.tlsContext(tls)
+        live.tls.withLock { $0 = context }
+    }
+
     /// Applies reloaded settings to connections accepted from now on; sessions stay as they are.
     public func reload(peerAccounts: [UInt32: String], limits: AdminLimits) {
         live.value.withLock { $0 = (peerAccounts, limits) }
@@ -178,7 +196,7 @@ public struct AdminServer: Service {
         var listeners: [(name: String, channel: Listener)] = []
         var ports = BoundPorts()
         if let activated = configuration.activatedUnixSocket {
-            let listener: Listener = try await bootstrap().bind(activated, childChannelInitializer: initializer(tls: nil, unix: true))
+            let listener: Listener = try await bootstrap().bind(activated, childChannelInitializer: initializer(tls: false, unix: true))
             // An adopted socket becomes active while it registers, before anything asked to read:
             // ask once, or no connection would ever be accepted.
             listener.channel.read()
@@ -189,18 +207,16 @@ public struct AdminServer: Service {
                 "unix",
                 try await bootstrap().bind(
                     unixDomainSocketPath: configuration.unixSocketPath, cleanupExistingSocketFile: true,
-                    childChannelInitializer: initializer(tls: nil, unix: true))
+                    childChannelInitializer: initializer(tls: false, unix: true))
             ))
             try applyPermissions()
             logger.info("admin socket listening", metadata: ["path": "\(configuration.unixSocketPath)"])
         }
         if let tls = configuration.tls {
-            let context = try NIOSSLContext(
-                configuration: .makeServerConfiguration(
-                    certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificateChainPath).map { .certificate($0) },
-                    privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem))))
+            let context = try Self.tlsContext(tls)
+            live.tls.withLock { $0 = context }
             let listener: Listener = try await bootstrap().bind(
-                host: tls.host, port: tls.port, childChannelInitializer: initializer(tls: context, unix: false))
+                host: tls.host, port: tls.port, childChannelInitializer: initializer(tls: true, unix: false))
             ports.tls = listener.channel.localAddress?.port
             listeners.append(("tls", listener))
             logger.info("admin TLS listening", metadata: ["host": "\(tls.host)", "port": "\(ports.tls ?? 0)"])
@@ -210,7 +226,7 @@ public struct AdminServer: Service {
                 throw AdminSocketError(description: "plain TCP is for development on a loopback address only, not \(plain.host)")
             }
             let listener: Listener = try await bootstrap().bind(
-                host: plain.host, port: plain.port, childChannelInitializer: initializer(tls: nil, unix: false))
+                host: plain.host, port: plain.port, childChannelInitializer: initializer(tls: false, unix: false))
             ports.plainTCP = listener.channel.localAddress?.port
             listeners.append(("tcp", listener))
             logger.warning("admin plain TCP listening (development only)", metadata: ["port": "\(ports.plainTCP ?? 0)"])
