@@ -31,11 +31,10 @@ import Testing
         environment["SOZIALRAUM_STATE_DIRECTORY"] = state
         let daemon = try Subprocess([Subprocess.binary("sozialraumd"), "serve"], environment: environment)
         var lines = daemon.lines.makeAsyncIterator()
-        guard let startup = await Subprocess.lines(&lines, until: "sozialraumd ready") else {
+        guard await Subprocess.lines(&lines, until: "sozialraumd ready") != nil else {
             Issue.record("the daemon ended before it was ready")
             return
         }
-        #expect(startup.contains { $0.contains("scheduler started") })
 
         let id = try await world.store.withoutTenant { tx in
             try await JobStore.enqueue(
