@@ -142,8 +142,12 @@ public struct Daemon: Sendable {
         let readiness = ReadinessService(
             logger: logger, metadata: ["database": "\(settings.usesEmbeddedDatabase ? "embedded" : "configured")"],
             prerequisites: listening, notifier: notifier)
-        let group = ServiceGroup(
+        var groupConfiguration = ServiceGroupConfiguration(
             services: [monitor, admin, scheduler, watchdog, reload, readiness], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Within the unit's TimeoutStopSec=60: running commands get 45 s, then they are cancelled (their
+        // transactions roll back) and the daemon exits before systemd would kill it.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(45)
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
         await store.pool.shutdown()
         logger.info("sozialraumd stopped")
