@@ -53,7 +53,7 @@ public struct BudgetService: Sendable {
                     "INSERT INTO social_space_member (social_space, municipality, valid_from) VALUES ($1, $2, $3)",
                     [code.rawValue, municipality.code.rawValue, validFrom])
             }
-            try await audit(tx, caller, "social_space.define", "social_space", code.rawValue)
+            try await tx.audit(caller, "social_space.define", "social_space", code.rawValue)
         }
     }
 
@@ -84,7 +84,7 @@ public struct BudgetService: Sendable {
                         [year, component.rawValue, index + 1])
                 }
             }
-            try await audit(tx, caller, "year.open", "fiscal_year", String(year))
+            try await tx.audit(caller, "year.open", "fiscal_year", String(year))
         }
     }
 
@@ -101,7 +101,7 @@ public struct BudgetService: Sendable {
                     INSERT INTO appropriation (year, social_space, component, amount) VALUES ($1, $2, $3, $4)
                     ON CONFLICT (year, social_space, component) DO UPDATE SET amount = EXCLUDED.amount
                     """, [line.year, line.socialSpace.rawValue, line.component.rawValue, amount.cents])
-                try await audit(tx, caller, "appropriation.set", "budget_line", line.description)
+                try await tx.audit(caller, "appropriation.set", "budget_line", line.description)
             }
         }
     }
@@ -122,7 +122,7 @@ public struct BudgetService: Sendable {
                 INSERT INTO carry_forward (year, social_space, component, amount, reason) VALUES ($1, $2, $3, $4, $5)
                 ON CONFLICT (year, social_space, component) DO UPDATE SET amount = EXCLUDED.amount, reason = EXCLUDED.reason
                 """, [line.year, line.socialSpace.rawValue, line.component.rawValue, amount.cents, reason])
-            try await audit(tx, caller, "carry_forward.set", "budget_line", line.description)
+            try await tx.audit(caller, "carry_forward.set", "budget_line", line.description)
         }
     }
 
@@ -138,7 +138,7 @@ public struct BudgetService: Sendable {
             try await tx.execute(
                 "INSERT INTO provider_assignment (tenant_id, social_space, lead, valid_from, valid_to) VALUES ($1, $2, $3, $4, $5)",
                 [provider.uuid, socialSpace.rawValue, lead, from, to])
-            try await audit(tx, caller, "provider.assign", "tenant", provider.description)
+            try await tx.audit(caller, "provider.assign", "tenant", provider.description)
         }
     }
 
@@ -157,7 +157,7 @@ public struct BudgetService: Sendable {
                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING
                 """, [UUID(), provider.uuid, helpType, unit.rawValue, validFrom, amount.cents])
             guard inserted == 1 else { throw ServiceError.duplicate("rate from \(validFrom)") }
-            try await audit(tx, caller, "rate.add", "tenant", provider.description)
+            try await tx.audit(caller, "rate.add", "tenant", provider.description)
         }
     }
 
@@ -190,7 +190,7 @@ public struct BudgetService: Sendable {
             guard inserted == 1 else { throw ServiceError.duplicate("case") }
             try await tx.execute(
                 "INSERT INTO residence (case_id, valid_from, social_space) VALUES ($1, $2, $3)", [id, from, socialSpace.rawValue])
-            try await audit(tx, caller, "case.open", "case", id.uuidString)
+            try await tx.audit(caller, "case.open", "case", id.uuidString)
         }
         return id
     }
@@ -211,7 +211,7 @@ public struct BudgetService: Sendable {
                 let inputs = try await pricingInputs(tx, grant: grant, residence: residence)
                 _ = try await BudgetSQL.rewriteCommitments(tx, grant: grant, inputs: inputs, fromMonth: day.yearMonth)
             }
-            try await audit(tx, caller, "case.move", "case", caseID.uuidString)
+            try await tx.audit(caller, "case.move", "case", caseID.uuidString)
         }
     }
 
@@ -322,7 +322,7 @@ public struct BudgetService: Sendable {
                     metadata: ["tenant": "\(caller.tenant)", "request": "\(caller.requestID ?? "-")", "lines": "\(overruns.keys.sorted())"])
             }
             try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: grantID.uuidString)
-            try await audit(tx, caller, "grant.create", "grant", grantID.uuidString)
+            try await tx.audit(caller, "grant.create", "grant", grantID.uuidString)
             return GrantOutcome(grantID: grantID, committed: committed, overruns: overruns)
         }
     }
@@ -351,7 +351,7 @@ public struct BudgetService: Sendable {
             let residence = try await BudgetSQL.residence(tx, caseID: grant.caseID)
             let inputs = try await pricingInputs(tx, grant: grant, residence: residence)
             _ = try await BudgetSQL.rewriteCommitments(tx, grant: grant, inputs: inputs, fromMonth: day.yearMonth)
-            try await audit(tx, caller, "grant.end", "grant", grantID.uuidString)
+            try await tx.audit(caller, "grant.end", "grant", grantID.uuidString)
         }
     }
 
@@ -378,7 +378,7 @@ public struct BudgetService: Sendable {
                 if let result = try await replayed(tx, key: idempotencyKey, content: content) { return try await deliveryOutcome(tx, replaying: result) }
                 let outcome = try await deliver(tx, caller: caller, grantID: grantID, month: month, quantity: quantity, line: nil)
                 try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: outcome.deliveryID.uuidString)
-                try await audit(tx, caller, "delivery.record", "delivery", outcome.deliveryID.uuidString)
+                try await tx.audit(caller, "delivery.record", "delivery", outcome.deliveryID.uuidString)
                 return outcome
             }
         }
@@ -488,7 +488,7 @@ public struct BudgetService: Sendable {
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                 """,
                 [id, provider.uuid, title, socialSpace.rawValue, component.rawValue, startsOn, endsOn, budget.cents, volunteers, professionals])
-            try await audit(tx, caller, "project.create", "project", id.uuidString)
+            try await tx.audit(caller, "project.create", "project", id.uuidString)
         }
         return id
     }
@@ -546,7 +546,7 @@ public struct BudgetService: Sendable {
                         component: component, amount: amount, projectID: projectID),
                     actor: caller.name, requestID: caller.requestID)
                 try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: String(id))
-                try await audit(tx, caller, "project.expense", "booking", String(id))
+                try await tx.audit(caller, "project.expense", "booking", String(id))
                 return BookingOutcome(bookingID: id, overrun: overrun)
             }
         }
@@ -578,7 +578,7 @@ public struct BudgetService: Sendable {
                         component: component, amount: amount),
                     actor: caller.name, requestID: caller.requestID)
                 try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: String(id))
-                try await audit(tx, caller, "instalment.pay", "booking", String(id))
+                try await tx.audit(caller, "instalment.pay", "booking", String(id))
                 return BookingOutcome(bookingID: id, overrun: nil)
             }
         }
@@ -620,7 +620,7 @@ public struct BudgetService: Sendable {
                         corrects: target == original.bookedMonth ? nil : original.id),
                     actor: caller.name, requestID: caller.requestID)
                 try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: String(id))
-                try await audit(tx, caller, "booking.reverse", "booking", String(bookingID))
+                try await tx.audit(caller, "booking.reverse", "booking", String(bookingID))
                 return BookingOutcome(bookingID: id, overrun: nil)
             }
         }
@@ -645,7 +645,7 @@ public struct BudgetService: Sendable {
             try await tx.execute(
                 "UPDATE period SET closed_at = now(), closed_by = $2, forced_reason = $3 WHERE month = $1",
                 [month, caller.name, open > 0 ? forceReason : nil])
-            try await audit(tx, caller, "period.close", "period", month.description)
+            try await tx.audit(caller, "period.close", "period", month.description)
         }
     }
 
@@ -681,7 +681,7 @@ public struct BudgetService: Sendable {
                             deliveryID: try row.decode(4, as: UUID?.self)),
                         actor: caller.name, requestID: caller.requestID)
                 }
-                try await audit(tx, caller, accept ? "finding.accept" : "finding.reject", "finding", findingID.uuidString)
+                try await tx.audit(caller, accept ? "finding.accept" : "finding.reject", "finding", findingID.uuidString)
             }
         }
     }
@@ -702,13 +702,6 @@ public struct BudgetService: Sendable {
     }
 
     // MARK: Helpers
-
-    /// The audit event of a successful change by `caller` (never a payload).
-    func audit(_ tx: TenantTransaction, _ caller: Caller, _ action: String, _ objectKind: String, _ objectID: String) async throws {
-        try await BudgetSQL.audit(
-            tx, tenant: caller.tenant, actor: caller.name, action: action, objectKind: objectKind, objectID: objectID, result: "ok",
-            requestID: caller.requestID)
-    }
 
     /// Rule 10: claims the idempotency key for this request. Returns the first request's stored result
     /// when the same request was made before (the caller replays it), nil when this is the first time

@@ -5,6 +5,7 @@ import Foundation
 #endif
 import PostgresClient
 import SozialraumDomain
+import SozialraumStore
 
 /// What a person at the admin socket may do.
 public enum Role: String, Sendable, CaseIterable {
@@ -99,5 +100,14 @@ extension ServiceError {
             default: throw error
             }
         }
+    }
+}
+
+extension TenantTransaction {
+    /// The audit event of a successful change by `caller` (never a payload).
+    public func audit(_ caller: Caller, _ action: String, _ objectKind: String, _ objectID: String) async throws {
+        try await BudgetSQL.audit(
+            self, tenant: caller.tenant, actor: caller.name, action: action, objectKind: objectKind, objectID: objectID, result: "ok",
+            requestID: caller.requestID)
     }
 }

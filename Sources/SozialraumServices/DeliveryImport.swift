@@ -102,7 +102,7 @@ extension BudgetService {
                 if let result = try await replayed(tx, key: idempotencyKey, content: content) { return try Self.decodeOutcome(result) }
                 let outcome = try await importChecked(tx, caller: caller, rows: rows)
                 try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: Self.encodeOutcome(outcome))
-                try await audit(tx, caller, "delivery.import", "deliveries", String(outcome.deliveries))
+                try await tx.audit(caller, "delivery.import", "deliveries", String(outcome.deliveries))
                 return outcome
             }
         }

@@ -301,7 +301,7 @@ extension ReconciliationService {
                             [year, space.rawValue, share.provider.uuid, share.amount.cents])
                     }
                 }
-                try await audit(tx, caller, "year_end.confirm", "fiscal_year", String(year))
+                try await tx.audit(caller, "year_end.confirm", "fiscal_year", String(year))
                 return Self.table(proposals)
             }
         }
@@ -325,7 +325,7 @@ extension ReconciliationService {
                     INSERT INTO population (year, social_space, young_inhabitants) VALUES ($1, $2, $3)
                     ON CONFLICT (year, social_space) DO UPDATE SET young_inhabitants = EXCLUDED.young_inhabitants
                     """, [year, socialSpace.rawValue, youngInhabitants])
-                try await audit(tx, caller, "population.set", "social_space", socialSpace.rawValue)
+                try await tx.audit(caller, "population.set", "social_space", socialSpace.rawValue)
             }
         }
     }

@@ -129,7 +129,7 @@ public struct ReconciliationService: Sendable {
                     mark("findings")
                 }
                 findings += try await Self.recordOverruns(tx, runID: runID, scope: scope, results: results, county: caller.tenant)
-                try await audit(tx, caller, "reconciliation.run", "run", String(runID))
+                try await tx.audit(caller, "reconciliation.run", "run", String(runID))
                 var summary = try await Self.summary(tx, runID: runID)
                 summary.newFindings = findings
                 logger.info(
@@ -504,9 +504,4 @@ public struct ReconciliationService: Sendable {
         return String(digest.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0f)]] })
     }
 
-    func audit(_ tx: TenantTransaction, _ caller: Caller, _ action: String, _ objectKind: String, _ objectID: String) async throws {
-        try await BudgetSQL.audit(
-            tx, tenant: caller.tenant, actor: caller.name, action: action, objectKind: objectKind, objectID: objectID, result: "ok",
-            requestID: caller.requestID)
-    }
 }

@@ -577,11 +577,7 @@ struct AdminCommands: Sendable {
     func now() -> Instant { Instant(seconds: Int64(Date().timeIntervalSince1970)) }
 
     func audit(_ state: SessionState, _ action: String, _ kind: String, _ id: String) async throws {
-        let account = state.account!
-        try await store.withTenant(account.tenant) { tx in
-            try await BudgetSQL.audit(
-                tx, tenant: account.tenant, actor: account.name, action: action, objectKind: kind, objectID: id, result: "ok", requestID: state.id)
-        }
+        try await store.withTenant(state.account!.tenant) { tx in try await tx.audit(caller(state), action, kind, id) }
     }
 
     func setPaused(_ request: Request, _ state: SessionState, paused: Bool) async throws -> Reply {
