@@ -87,7 +87,8 @@ public struct Daemon: Sendable {
         let (listening, listeningDone) = AsyncStream<Void>.makeStream()
         let admin = AdminServer(
             configuration: adminConfiguration, budget: budget, accounts: AccountService(store: store, logger: logger),
-            status: SystemStatusService(store: store), store: store, reconciliation: reconciliation, logger: logger,
+            status: SystemStatusService(store: store), store: store, reconciliation: reconciliation,
+            operations: AdminOperations(reload: { kill(getpid(), SIGHUP) }, setLogLevel: { LoggingSystemLevel.set($0) }), logger: logger,
             onListening: { _ in listeningDone.finish() })
         var schedulerOptions = SchedulerOptions()
         if !settings.schedulerInstance.isEmpty { schedulerOptions.instance = settings.schedulerInstance }

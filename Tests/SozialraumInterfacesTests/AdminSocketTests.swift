@@ -20,7 +20,7 @@ struct AdminWorld: Sendable {
     var ports = AdminServer.BoundPorts()
 
     static func start(
-        limits: AdminLimits = AdminLimits(), peerAccounts: [UInt32: String] = [:],
+        limits: AdminLimits = AdminLimits(), peerAccounts: [UInt32: String] = [:], operations: AdminOperations = .none,
         configure: (inout AdminSocketConfiguration) -> Void = { _ in }
     ) async throws -> AdminWorld {
         let world = try await BudgetWorld.make()
@@ -41,7 +41,7 @@ struct AdminWorld: Sendable {
         let (listening, continuation) = AsyncStream<AdminServer.BoundPorts>.makeStream()
         let server = AdminServer(
             configuration: configuration, budget: world.service, accounts: accounts, status: SystemStatusService(store: world.store),
-            store: world.store, logger: Logger(label: "test.admin"), onListening: { ports in continuation.yield(ports); continuation.finish() })
+            store: world.store, operations: operations, logger: Logger(label: "test.admin"), onListening: { ports in continuation.yield(ports); continuation.finish() })
         let task = Task { try await server.run() }
         var ports = AdminServer.BoundPorts()
         for await bound in listening { ports = bound }
@@ -332,7 +332,9 @@ struct AdminWorld: Sendable {
     }
 
     @Test func countyITOperatesTheSchedulesOverTheSocket() async throws {
-        let admin = try await AdminWorld.start()
+        let asked = Locked<[String]>([])
+        let admin = try await AdminWorld.start(
+            operations: AdminOperations(reload: { asked.withLock { $0.append("reload") } }, setLogLevel: { level in asked.withLock { $0.append(level.rawValue) } }))
         defer { admin.stop() }
         let it = try await admin.client()
         #expect(await it.request("login it operator-secret-1")?.status.hasPrefix("OK logged in") == true)
@@ -355,6 +357,10 @@ struct AdminWorld: Sendable {
         #expect(await it.request("jobs weekly-check")?.data.contains { $0.contains("queued") } == true)
         #expect(await it.request("job-cancel \(jobID)")?.status == "OK job \(jobID) cancelled")
         #expect(await it.request("job-cancel \(jobID)")?.status == "ERR NOT_FOUND unknown running or queued job")
+        #expect(await it.request("log-level chatty")?.status.hasPrefix("ERR INVALID level") == true)
+        #expect(await it.request("log-level debug")?.status == "OK log level debug until the next reload or restart")
+        #expect(await it.request("reload")?.status == "OK reload requested")
+        #expect(asked.withLock { $0 } == ["debug", "reload"])
         let stats = await it.request("stats")
         #expect(stats?.data.contains { $0.contains("sozialraum_admin_commands_total") && $0.contains(#"command="schedule-set",result="INVALID""#) } == true)
         #expect(stats?.data.contains { $0.contains("sozialraum_admin_commands_total") && $0.contains(#"command="pause",result="NOT_FOUND""#) } == true)
@@ -363,6 +369,8 @@ struct AdminWorld: Sendable {
         #expect(stats?.data.contains { $0.contains("sozialraum_job_runs_total") && $0.contains(#"state="cancelled""#) } == true)
         let provider = try await admin.client(loggedInAs: "alpha")
         #expect(await provider.request("stats")?.status.hasPrefix("ERR FORBIDDEN") == true)
+        #expect(await provider.request("reload")?.status.hasPrefix("ERR FORBIDDEN") == true)
+        #expect(await provider.request("log-level debug")?.status.hasPrefix("ERR FORBIDDEN") == true)
         #expect(await provider.request("schedules")?.status.hasPrefix("ERR FORBIDDEN") == true)
         #expect(await provider.request("run-now weekly-check key=run-now-0002")?.status.hasPrefix("ERR FORBIDDEN") == true)
     }

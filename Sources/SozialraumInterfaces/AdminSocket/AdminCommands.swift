@@ -43,6 +43,7 @@ struct AdminCommands: Sendable {
     let sessions: SessionRegistry
     let store: Store
     let logger: Logger
+    let operations: AdminOperations
     let metrics = AdminMetrics()
 
     static let all: [AdminCommand] = [
@@ -89,6 +90,22 @@ struct AdminCommands: Sendable {
             commands, request, state, _ in
             let table = try await commands.stats(tenant: state.account!.tenant)
             return .ok("\(table.rows.count) metrics", data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(name: "reload", roles: [.operator], usage: "reload",
+                     summary: "read the configuration again, as on SIGHUP (the outcome is in the log and the status)", mutates: true) {
+            commands, _, state, _ in
+            commands.operations.reload()
+            try await commands.audit(state, "daemon.reload", "daemon", "-")
+            return .ok("reload requested")
+        },
+        AdminCommand(name: "log-level", roles: [.operator], usage: "log-level trace|debug|info|notice|warning|error|critical",
+                     summary: "change the log threshold until the next reload or restart", mutates: true) { commands, request, state, _ in
+            guard let level = Logger.Level(rawValue: try commands.positional(request, 0, name: "level")) else {
+                throw ArgumentError(name: "level", reason: Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            commands.operations.setLogLevel(level)
+            try await commands.audit(state, "daemon.log_level", "daemon", level.rawValue)
+            return .ok("log level \(level.rawValue) until the next reload or restart")
         },
         AdminCommand(name: "sessions", roles: [.operator], usage: "sessions", summary: "open admin sessions (no payloads)", mutates: false) {
             commands, request, state, _ in

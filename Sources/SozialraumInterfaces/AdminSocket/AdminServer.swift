@@ -89,6 +89,22 @@ public actor SessionRegistry {
     }
 }
 
+/// What county IT may ask of the daemon process over the socket; the composition supplies it.
+public struct AdminOperations: Sendable {
+    /// Reload the configuration as on SIGHUP.
+    public var reload: @Sendable () -> Void
+    /// Change the log threshold until the next reload or restart.
+    public var setLogLevel: @Sendable (Logger.Level) -> Void
+
+    public init(reload: @escaping @Sendable () -> Void, setLogLevel: @escaping @Sendable (Logger.Level) -> Void) {
+        self.reload = reload
+        self.setLogLevel = setLogLevel
+    }
+
+    /// Without a daemon around (tests of other parts): both do nothing.
+    public static let none = AdminOperations(reload: {}, setLogLevel: { _ in })
+}
+
 /// Settings a reload changes for connections accepted afterwards.
 final class LiveAdminSettings: Sendable {
     let value: Mutex<(peerAccounts: [UInt32: String], limits: AdminLimits)>
@@ -129,14 +145,15 @@ public struct AdminServer: Service {
 
     public init(
         configuration: AdminSocketConfiguration, budget: BudgetService, accounts: AccountService, status: SystemStatusService, store: Store,
-        reconciliation: ReconciliationService? = nil, logger: Logger, group: MultiThreadedEventLoopGroup = .singleton,
+        reconciliation: ReconciliationService? = nil, operations: AdminOperations = .none, logger: Logger,
+        group: MultiThreadedEventLoopGroup = .singleton,
         onListening: @escaping @Sendable (BoundPorts) -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.live = LiveAdminSettings(peerAccounts: configuration.peerAccounts, limits: configuration.limits)
         self.commands = AdminCommands(
             budget: budget, reconciliation: reconciliation ?? ReconciliationService(store: store, logger: logger, today: CountyCalendar.today),
-            accounts: accounts, status: status, sessions: SessionRegistry(), store: store, logger: logger)
+            accounts: accounts, status: status, sessions: SessionRegistry(), store: store, logger: logger, operations: operations)
         self.logger = logger
         self.group = group
         self.onListening = onListening
