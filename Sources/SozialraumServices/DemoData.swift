@@ -64,12 +64,15 @@ public struct DemoPlan: Sendable {
     public let projects: [Project]
     /// Quarterly instalments per provider and its home Sozialraum.
     public let instalments: [(provider: Int, month: YearMonth, amount: Money)]
+    /// Cases, projects and the population are multiplied by it.
+    public let scale: Int
 
     /// The plan for `year`, delivered through `deliveredThrough` (the last month with deliveries).
     public init(seed: UInt64 = 2005, scale: Int = 1, year: Int = 2026, deliveredThrough: YearMonth) {
         precondition(scale >= 1)
         var random = SeededGenerator(seed: seed)
         self.year = year
+        self.scale = scale
         func code(_ text: String) -> SocialSpaceCode { SocialSpaceCode(text)! }
         let socialSpaces = [
             SocialSpace(code: code("achim-oyten"), name: "Achim / Oyten", municipalities: [(code("achim"), "Achim"), (code("oyten"), "Oyten")]),
@@ -228,6 +231,15 @@ public struct DemoLoader: Sendable {
         }
         try await service.loadHelpTypes(countyCaller)
         try await service.openYear(countyCaller, year: plan.year, overrunPolicy: .warn)
+        // Inhabitants under 21 (about 30,000 in the county), so that the cost report shows figures per 1,000.
+        let young = [12_400, 10_100, 7_800]
+        try await store.withTenant(county) { tx in
+            for (index, space) in plan.socialSpaces.enumerated() {
+                try await tx.execute(
+                    "INSERT INTO population (year, social_space, young_inhabitants) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                    [plan.year, space.code.rawValue, young[index % young.count] * plan.scale])
+            }
+        }
         var providerIDs: [TenantID] = []
         for provider in plan.providers {
             let id = try await store.registerProvider(name: provider.name, by: county)

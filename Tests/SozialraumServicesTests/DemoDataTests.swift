@@ -87,6 +87,8 @@ import Testing
         #expect(statements.rows.count == plan.providers.count)
         let report = try await reconciliation.costDevelopment(countyCaller, years: 2026...2026, byHelpType: false)
         #expect(report.rows.count == plan.socialSpaces.count)
+        // Population is loaded: every Sozialraum has its cost per 1,000 young inhabitants.
+        #expect(report.rows.allSatisfy { if case .amount = $0[12] { true } else { false } })
         for space in plan.socialSpaces {
             let svg = try await reconciliation.burnChart(countyCaller, socialSpace: space.code, year: 2026, runID: run.runID)
             #expect(svg.contains("<polyline") && svg.contains(space.code.rawValue))
