@@ -75,6 +75,7 @@ public struct Daemon: Sendable {
         var adminConfiguration = AdminSocketConfiguration(unixSocketPath: settings.effectiveAdminSocketPath)
         adminConfiguration.unixSocketGroup = settings.adminSocketGroup.isEmpty ? nil : settings.adminSocketGroup
         adminConfiguration.peerAccounts = peerAccounts
+        adminConfiguration.limits = settings.adminLimits
         adminConfiguration.activatedUnixSocket = SocketActivation.adminSocket(in: activated)
         if let listen = Settings.hostAndPort(settings.adminTLSListen) {
             adminConfiguration.tls = .init(
@@ -114,7 +115,6 @@ public struct Daemon: Sendable {
             (try? await MultiThreadedEventLoopGroup.singleton.next().submit { true }.get()) ?? false
         }
         let current = settings
-        let limits = adminConfiguration.limits
         let reload = ReloadService(
             signals: await UnixSignalsSequence(trapping: .sighup),
             reload: { [reloadSettings] in try await reloadSettings?() ?? current },
@@ -136,7 +136,7 @@ public struct Daemon: Sendable {
                 }
                 var accounts = new.adminPeerAccounts
                 if new.usesEmbeddedDatabase, accounts.isEmpty { accounts[getuid()] = EmbeddedSetup.demoAccount }
-                admin.reload(peerAccounts: accounts, limits: limits)
+                admin.reload(peerAccounts: accounts, limits: new.adminLimits)
                 LoggingSystemLevel.set(new.logLevel)
             },
             notifier: notifier, logger: logger)

@@ -35,6 +35,14 @@ public struct Settings: Sendable, Equatable {
     /// `host:port` of a plain TCP listener for development (loopback only); empty: off.
     public var adminPlainTCPListen: String = ""
 
+    /// Admin socket limits (reloadable for new connections).
+    public var adminMaxLineBytes: Int = 64 * 1024
+    public var adminMaxUploadBytes: Int = 256 * 1024 * 1024
+    public var adminMaxSessions: Int = 256
+    public var adminMaxSessionsPerAccount: Int = 32
+    public var adminLoginTimeoutSeconds: Int = 30
+    public var adminIdleTimeoutSeconds: Int = 900
+
     /// Schedules seeded from the config on every start (and reload): `name=cron|job|parameters|missed`,
     /// separated by `;`. Empty: the database's schedules stay as they are.
     public var schedulerSchedules: [ScheduleRecord] = []
@@ -43,6 +51,18 @@ public struct Settings: Sendable, Equatable {
     public var schedulerHeartbeatSeconds: Int = 10
     public var schedulerRescueAfterSeconds: Int = 60
     public var schedulerHistoryDays: Int = 90
+
+    /// The admin socket's limits in effect.
+    public var adminLimits: AdminLimits {
+        var limits = AdminLimits()
+        limits.maximumLineBytes = adminMaxLineBytes
+        limits.maximumUploadBytes = adminMaxUploadBytes
+        limits.maximumSessions = adminMaxSessions
+        limits.maximumSessionsPerAccount = adminMaxSessionsPerAccount
+        limits.loginTimeout = .seconds(adminLoginTimeoutSeconds)
+        limits.idleTimeout = .seconds(adminIdleTimeoutSeconds)
+        return limits
+    }
 
     /// The admin socket path in effect.
     public var effectiveAdminSocketPath: String {
@@ -76,6 +96,12 @@ public struct Settings: Sendable, Equatable {
         ("admin.tlsCertificate", .string),
         ("admin.tlsPrivateKey", .string),
         ("admin.plainTCPListen", .string),
+        ("admin.maxLineBytes", .integer),
+        ("admin.maxUploadBytes", .integer),
+        ("admin.maxSessions", .integer),
+        ("admin.maxSessionsPerAccount", .integer),
+        ("admin.loginTimeoutSeconds", .integer),
+        ("admin.idleTimeoutSeconds", .integer),
         ("scheduler.schedules", .string),
         ("scheduler.instance", .string),
         ("scheduler.heartbeatSeconds", .integer),
@@ -150,6 +176,12 @@ public struct Settings: Sendable, Equatable {
         if let plain = hostAndPort(settings.adminPlainTCPListen), !(plain.host == "localhost" || plain.host == "::1" || plain.host.hasPrefix("127.")) {
             throw Invalid(key: "admin.plainTCPListen", reason: "plain TCP is for development on a loopback address only")
         }
+        settings.adminMaxLineBytes = try integer("admin.maxLineBytes", 64 * 1024, range: 1024...(16 * 1024 * 1024))
+        settings.adminMaxUploadBytes = try integer("admin.maxUploadBytes", 256 * 1024 * 1024, range: (1024 * 1024)...(4096 * 1024 * 1024))
+        settings.adminMaxSessions = try integer("admin.maxSessions", 256, range: 1...10_000)
+        settings.adminMaxSessionsPerAccount = try integer("admin.maxSessionsPerAccount", 32, range: 1...10_000)
+        settings.adminLoginTimeoutSeconds = try integer("admin.loginTimeoutSeconds", 30, range: 1...3600)
+        settings.adminIdleTimeoutSeconds = try integer("admin.idleTimeoutSeconds", 900, range: 10...86_400)
         settings.schedulerSchedules = try parseSchedules(try string("scheduler.schedules", ""))
         settings.schedulerInstance = try string("scheduler.instance", "")
         settings.schedulerHeartbeatSeconds = try integer("scheduler.heartbeatSeconds", 10, range: 1...600)

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 @testable import SozialraumApp
 import SozialraumDomain
+import SozialraumInterfaces
 import SozialraumStore
 import Testing
 
@@ -124,6 +125,19 @@ import Testing
         }
         await #expect(throws: Settings.Invalid(key: "scheduler.rescueAfterSeconds", reason: "must be more than twice scheduler.heartbeatSeconds")) {
             _ = try await Settings.load(file: nil, environment: ["SOZIALRAUM_SCHEDULER_HEARTBEAT_SECONDS": "30", "SOZIALRAUM_SCHEDULER_RESCUE_AFTER_SECONDS": "40"])
+        }
+    }
+
+    @Test func adminLimitsComeFromTheConfig() async throws {
+        let settings = try await Settings.load(
+            file: nil, environment: ["SOZIALRAUM_ADMIN_MAX_LINE_BYTES": "2048", "SOZIALRAUM_ADMIN_IDLE_TIMEOUT_SECONDS": "60",
+                                     "SOZIALRAUM_ADMIN_MAX_UPLOAD_BYTES": "1048576"])
+        #expect(settings.adminLimits.maximumLineBytes == 2048)
+        #expect(settings.adminLimits.idleTimeout == .seconds(60))
+        #expect(settings.adminLimits.maximumUploadBytes == 1_048_576)
+        #expect(Settings.defaults.adminLimits.maximumSessions == 256)
+        await #expect(throws: Settings.Invalid(key: "admin.maxLineBytes", reason: "must be between 1024 and 16777216")) {
+            _ = try await Settings.load(file: nil, environment: ["SOZIALRAUM_ADMIN_MAX_LINE_BYTES": "10"])
         }
     }
 }
