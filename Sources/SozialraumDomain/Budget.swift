@@ -63,6 +63,14 @@ public struct CoverPools: Hashable, Sendable {
         self.pools = pools
     }
 
+    /// Pools as stored (`cover_pool_member`): a pool number per component. Single-member pools stand
+    /// alone; unusable data falls back to the standard pools.
+    public init(numbered members: [(pool: Int, component: BudgetComponent)]) {
+        var grouped: [Int: Set<BudgetComponent>] = [:]
+        for member in members { grouped[member.pool, default: []].insert(member.component) }
+        self = CoverPools(grouped.keys.sorted().map { grouped[$0]! }.filter { $0.count >= 2 }) ?? .standard
+    }
+
     /// Milieubudget und Fallbudget sind gegenseitig deckungsfähig; structure stands alone.
     public static let standard = CoverPools([[.case, .milieu]])!
 

@@ -212,22 +212,6 @@ public struct SocialSpaceReconciliation: Hashable, Sendable {
     public func line(_ component: BudgetComponent) -> Line { lines.first { $0.component == component }! }
 }
 
-/// A provider's statement (Abrechnung) for a scope: cost accrued from deliveries and expenses against
-/// the instalments and settlements paid. Positive balance: the county owes the provider.
-public struct StatementBalance: Hashable, Sendable {
-    public let accrued: Money
-    public let instalments: Money
-    public let settlements: Money
-
-    public init(accrued: Money, instalments: Money, settlements: Money) {
-        self.accrued = accrued
-        self.instalments = instalments
-        self.settlements = settlements
-    }
-
-    public var balance: Money { Money(cents: accrued.cents - instalments.cents - settlements.cents) }
-}
-
 /// Year end (rule 12): what each line of a Sozialraum leaves, what may be carried into next year,
 /// what the lead provider keeps of the savings.
 public struct YearEndProposal: Hashable, Sendable {

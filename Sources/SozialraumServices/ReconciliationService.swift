@@ -207,13 +207,10 @@ public struct ReconciliationService: Sendable {
     }
 
     static func coverPools(_ tx: TenantTransaction, year: Int) async throws -> CoverPools {
-        var grouped: [Int: Set<BudgetComponent>] = [:]
-        for row in try await tx.query("SELECT pool, component FROM cover_pool_member WHERE year = $1", [year]) {
-            if let component = BudgetComponent(rawValue: try row.decode(1, as: String.self)) {
-                grouped[try row.decode(0, as: Int.self), default: []].insert(component)
-            }
+        let members = try await tx.query("SELECT pool, component FROM cover_pool_member WHERE year = $1", [year]).compactMap { row in
+            try BudgetComponent(rawValue: row.decode(1, as: String.self)).map { (pool: try row.decode(0, as: Int.self), component: $0) }
         }
-        return CoverPools(grouped.keys.sorted().map { grouped[$0]! }.filter { $0.count > 1 }) ?? .standard
+        return CoverPools(numbered: members)
     }
 
     /// The canonical text of the line results, which the digest covers together with the statements.

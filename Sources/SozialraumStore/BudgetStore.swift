@@ -365,7 +365,7 @@ public enum BudgetSQL {
             FROM lines l
             """, [socialSpace.rawValue, year])
         var funds: [BudgetComponent: LineFunds] = [:]
-        var pools: [Int: Set<BudgetComponent>] = [:]
+        var pools: [(pool: Int, component: BudgetComponent)] = []
         var flags = (false, false, false)
         for row in rows {
             let component = BudgetComponent(rawValue: try row.decode(0, as: String.self))!
@@ -374,10 +374,10 @@ public enum BudgetSQL {
                 carryIn: Money(cents: try row.decode(2, as: Int64.self)),
                 commitments: Money(cents: try row.decode(3, as: PostgresNumeric.self).scaledInteger(scale: 0)),
                 actuals: Money(cents: try row.decode(4, as: PostgresNumeric.self).scaledInteger(scale: 0)))
-            if let pool = try row.decode(5, as: Int?.self) { pools[pool, default: []].insert(component) }
+            if let pool = try row.decode(5, as: Int?.self) { pools.append((pool, component)) }
             flags = (try row.decode(6, as: Bool.self), try row.decode(7, as: Bool.self), try row.decode(8, as: Bool.self))
         }
-        let coverPools = CoverPools(pools.keys.sorted().compactMap { pools[$0] }.filter { $0.count >= 2 }) ?? .standard
+        let coverPools = CoverPools(numbered: pools)
         return FundsSnapshot(
             socialSpaceExists: flags.0, yearExists: flags.1, appropriationVisible: flags.2, funds: funds, coverPools: coverPools)
     }

@@ -57,6 +57,12 @@ import Testing
         }
     }
 
+    @Test func coverPoolsAsStoredGroupByPoolNumber() {
+        #expect(CoverPools(numbered: [(1, .case), (1, .milieu), (2, .structure)]) == .standard)
+        #expect(CoverPools(numbered: [(1, .case), (1, .milieu), (1, .structure)]).pool(of: .structure) == [.case, .milieu, .structure])
+        #expect(CoverPools(numbered: []).pools.isEmpty)
+    }
+
     @Test func coverPoolsMustBeDisjoint() {
         #expect(CoverPools([[.case, .milieu], [.milieu, .structure]]) == nil)
         #expect(CoverPools([[.case]]) == nil)

@@ -168,9 +168,4 @@ import Testing
         let noCarry = YearEndProposal(resultsAfterCover: [.case: euros(100)], carryForwardAllowed: false, providerShareBasisPoints: 0, leadProviders: [lead])
         #expect(noCarry.lines.first!.carryForward == .zero)
     }
-
-    @Test func statementBalanceSaysWhoOwesWhom() {
-        #expect(StatementBalance(accrued: euros(1_000), instalments: euros(800), settlements: .zero).balance == euros(200))
-        #expect(StatementBalance(accrued: euros(1_000), instalments: euros(900), settlements: euros(300)).balance == euros(-200))
-    }
 }
