@@ -285,11 +285,14 @@ struct AdminFunds: AsyncParsableCommand {
     @Option(help: "Idle sessions for the memory figure.")
     var idle = 200
 
+    @Flag(help: "Keep the cluster afterwards (prints its conninfo) to look at plans.")
+    var keep = false
+
     func run() async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
         let bench = try BenchCluster.start(logger: logger)
-        defer { bench.stop() }
+        defer { if keep { print("kept: \(bench.cluster.conninfo(database: BenchCluster.template))") } else { bench.stop() } }
         let (county, _) = try await bench.prepareTemplate(grants: 1000)
         try await bench.openYears(BenchCluster.template, county: county, years: 2026...2026)
         let store = Store(
@@ -356,6 +359,21 @@ struct AdminFunds: AsyncParsableCommand {
         print(String(
             format: "admin-funds sessions=%d: %.0f req/s, p99 %.2f ms; pgbench -S -c %d: %.0f tps (%@); ratio admin/pgbench = %.2f",
             sessions, rate, p99, sessions, tps, String(latencyLine), rate / tps))
+        // The database's share: pgbench sending the daemon's own statements for one `funds` (tenant
+        // transaction as the runtime role, RLS applies), so the gap splits into server and daemon parts.
+        let script = bench.directory.appendingPathComponent("funds.sql")
+        let fundsSQL = BudgetSQL.fundsSQL.replacingOccurrences(of: "$1", with: "'achim-oyten'").replacingOccurrences(of: "$2", with: "2026")
+        try """
+            BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+            SELECT set_config('\(Store.tenantSetting)', '\(county)', true);
+            \(fundsSQL.split(separator: "\n").joined(separator: " "));
+            COMMIT;
+            """.write(to: script, atomically: true, encoding: .utf8)
+        let runtime = bench.cluster.conninfo(database: BenchCluster.template, user: DatabaseRoles.defaultLogin)
+            + " options=-csearch_path=\(DatabaseRoles.schema)"
+        let scripted = try bench.runTool([pgbench, "-n", "-M", "prepared", "-f", script.path, "-c", "\(sessions)", "-j", "4", "-T", "\(seconds)", runtime])
+        let scriptedTPS = scripted.split(separator: "\n").first { $0.hasPrefix("tps = ") }.flatMap { Double($0.dropFirst(6).prefix { !$0.isWhitespace }) } ?? 0
+        print(String(format: "admin-funds statements through pgbench -c %d: %.0f tps (ratio admin/that = %.2f)", sessions, scriptedTPS, rate / scriptedTPS))
         print(String(format: "admin-funds idle sessions=%d: process RSS %.1f MiB before, %.1f MiB with them (+%.1f MiB)", idle, before, withIdle, withIdle - before))
     }
 }

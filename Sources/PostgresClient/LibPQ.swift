@@ -131,13 +131,7 @@ final class LibPQConnection: @unchecked Sendable {
     func execute(_ query: PostgresQuery, operation: String = "query") throws(PostgresError) -> PostgresResult {
         let values: [UnsafeMutablePointer<CChar>?] = query.binds.map { bind in bind.postgresText.map { strdup($0) } }
         defer { values.forEach { free($0) } }
-        var name = prepared[query.sql]
-        if name == nil, prepared.count < Self.preparedLimit {
-            let candidate = "sozialraum_\(prepared.count + 1)"
-            _ = try check(PQprepare(handle, candidate, query.sql, Int32(values.count), nil), operation: operation)
-            prepared[query.sql] = candidate
-            name = candidate
-        }
+        let name = try preparedName(for: query, operation: operation)
         let raw: OpaquePointer? = values.withUnsafeBufferPointer { buffer in
             buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(values.count, 1)) { parameters in
                 if let name {
@@ -148,6 +142,75 @@ final class LibPQConnection: @unchecked Sendable {
             }
         }
         return try check(raw, operation: operation)
+    }
+
+    /// Runs `queries` in one round trip (libpq pipeline mode, one Sync at the end) and returns their
+    /// results in order. The server stops at the first failing statement and skips the rest; that
+    /// error is thrown. Statements are prepared first (once per connection, like `execute`).
+    func executePipeline(_ queries: [PostgresQuery], operation: String) throws(PostgresError) -> [PostgresResult] {
+        let names = try queries.map { query throws(PostgresError) in try preparedName(for: query, operation: operation) }
+        guard PQenterPipelineMode(handle) == 1 else {
+            throw LibPQErrors.from(result: nil, connection: handle, operation: operation)
+        }
+        var firstError: PostgresError?
+        var sent = 0
+        for (query, name) in zip(queries, names) {
+            let values: [UnsafeMutablePointer<CChar>?] = query.binds.map { bind in bind.postgresText.map { strdup($0) } }
+            defer { values.forEach { free($0) } }
+            let status = values.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(values.count, 1)) { parameters in
+                    if let name {
+                        PQsendQueryPrepared(handle, name, Int32(values.count), values.isEmpty ? nil : parameters, nil, nil, 0)
+                    } else {
+                        PQsendQueryParams(handle, query.sql, Int32(values.count), nil, values.isEmpty ? nil : parameters, nil, nil, 0)
+                    }
+                }
+            }
+            guard status == 1 else {
+                firstError = LibPQErrors.from(result: nil, connection: handle, operation: operation)
+                break
+            }
+            sent += 1
+        }
+        guard PQpipelineSync(handle) == 1 else {
+            throw firstError ?? LibPQErrors.from(result: nil, connection: handle, operation: operation)
+        }
+        var results: [PostgresResult] = []
+        for _ in 0..<sent {
+            // Each statement's results end with a NULL.
+            while let raw = PQgetResult(handle) {
+                switch PQresultStatus(raw) {
+                case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
+                    results.append(PostgresResult(taking: raw))
+                case PGRES_PIPELINE_ABORTED:
+                    PQclear(raw)
+                default:
+                    if firstError == nil { firstError = LibPQErrors.from(result: raw, connection: handle, operation: operation) }
+                    PQclear(raw)
+                }
+            }
+        }
+        // Then the Sync's own result; without it the connection is broken.
+        guard let sync = PQgetResult(handle) else {
+            throw firstError ?? LibPQErrors.from(result: nil, connection: handle, operation: operation)
+        }
+        let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
+        PQclear(sync)
+        guard synced, PQexitPipelineMode(handle) == 1 else {
+            throw firstError ?? PostgresError(code: .protocolViolation, serverMessage: "pipeline did not end", operation: operation)
+        }
+        if let firstError { throw firstError }
+        return results
+    }
+
+    /// The name of the prepared statement for `query`, preparing it on first use; nil beyond the bound.
+    private func preparedName(for query: PostgresQuery, operation: String) throws(PostgresError) -> String? {
+        if let name = prepared[query.sql] { return name }
+        guard prepared.count < Self.preparedLimit else { return nil }
+        let candidate = "sozialraum_\(prepared.count + 1)"
+        _ = try check(PQprepare(handle, candidate, query.sql, Int32(query.binds.count), nil), operation: operation)
+        prepared[query.sql] = candidate
+        return candidate
     }
 
     /// Runs a fixed statement without parameters (BEGIN, COMMIT, LISTEN "x").

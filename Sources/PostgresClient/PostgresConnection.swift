@@ -94,6 +94,18 @@ public final class PostgresConnection: @unchecked Sendable {
         PostgresRows(result: try await onQueue { try $0.execute(query) })
     }
 
+    /// Runs statements in one round trip (pipeline mode) and returns their rows in order. With
+    /// `probeFirst`, a connection the server has closed fails with `connectionLost` before anything is
+    /// sent (the pool leases without its separate health probe for pipelines).
+    public func pipeline(_ queries: [PostgresQuery], probeFirst: Bool = false) async throws -> [PostgresRows] {
+        try await onQueue { raw in
+            if probeFirst, !raw.probe() {
+                throw PostgresError(code: .connectionLost, operation: "pipeline")
+            }
+            return try raw.executePipeline(queries, operation: "pipeline")
+        }.map { PostgresRows(result: $0) }
+    }
+
     /// Runs a statement and returns the number of rows it affected.
     @discardableResult
     public func execute(_ query: PostgresQuery) async throws -> Int {

@@ -133,16 +133,47 @@ public actor PostgresPool {
         }
     }
 
+    /// A read-only transaction in one round trip: `BEGIN READ ONLY`, `queries`, `COMMIT` sent as one
+    /// pipeline; returns the rows of `queries`. Safe to retry (it writes nothing), so a lost connection
+    /// or a transient failure is retried like `withTransaction` does.
+    public nonisolated func pipelinedRead(
+        isolation: IsolationLevel = .readCommitted, _ queries: [PostgresQuery]
+    ) async throws -> [PostgresRows] {
+        let frame = [PostgresQuery("BEGIN ISOLATION LEVEL \(isolation.rawValue) READ ONLY")] + queries + [PostgresQuery("COMMIT")]
+        var attempt = 0
+        while true {
+            attempt += 1
+            let connection = try await lease(probe: false)
+            do {
+                let rows = try await connection.pipeline(frame, probeFirst: true)
+                await giveBack(connection)
+                return Array(rows.dropFirst().prefix(queries.count))
+            } catch {
+                if !(connection.isIdle()) {
+                    try? await connection.control("ROLLBACK", operation: "rollback")
+                }
+                await giveBack(connection)
+                guard let pgError = error as? PostgresError, attempt < configuration.maxTransactionAttempts,
+                    pgError.isTransient || pgError.isConnectionLevel
+                else { throw error }
+                try await Task.sleep(for: Self.backoff(attempt: attempt))
+            }
+        }
+    }
+
     /// Exponential backoff with jitter: 10 ms, 20 ms, 40 ms … capped at 640 ms.
     static func backoff(attempt: Int) -> Duration {
         let base = 10 << min(attempt - 1, 6)
         return .milliseconds(base + Int.random(in: 0...base))
     }
 
-    private func lease() async throws -> PostgresConnection {
+    /// Lends a connection; with `probe`, an idle one is checked first (a hop to its queue). Callers
+    /// that probe on the queue themselves (pipelines) skip it.
+    private func lease(probe: Bool = true) async throws -> PostgresConnection {
         while true {
             guard !closed else { throw PostgresError(code: .poolClosed, operation: "lease") }
             if let connection = idle.popLast() {
+                if !probe { return connection }
                 if await connection.isHealthy() { return connection }
                 open -= 1
                 logger.info("replacing a broken database connection")

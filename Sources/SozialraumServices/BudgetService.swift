@@ -692,9 +692,7 @@ public struct BudgetService: Sendable {
     /// and auditors see everything; a provider only a Sozialraum it serves, with its own spending.
     public func availableFunds(_ caller: Caller, socialSpace: SocialSpaceCode, year: Int) async throws -> FundsReport {
         try caller.require(.county, .auditor, .provider, for: "reading budgets")
-        let snapshot = try await store.withTenant(caller.tenant, readOnly: true) { tx in
-            try await BudgetSQL.fundsSnapshot(tx, socialSpace: socialSpace, year: year)
-        }
+        let snapshot = try await BudgetSQL.fundsSnapshot(store, tenant: caller.tenant, socialSpace: socialSpace, year: year)
         guard snapshot.socialSpaceExists else { throw ServiceError.notFound("Sozialraum \(socialSpace)") }
         guard snapshot.yearExists else { throw ServiceError.notFound("fiscal year \(year)") }
         guard snapshot.appropriationVisible || caller.role != .provider else { throw ServiceError.notFound("budget") }

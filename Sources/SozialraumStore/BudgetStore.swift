@@ -341,45 +341,73 @@ public enum BudgetSQL {
         public var coverPools: CoverPools
     }
 
+    /// The funds of one Sozialraum and year by line ($1 Sozialraum, $2 year): one statement over the
+    /// totals the ledger keeps, one row per component; the last column says whether the caller sees an
+    /// appropriation (a provider only for a Sozialraum it serves). Public for the benchmark, which runs
+    /// it through pgbench as well. Kept lean on purpose: it is the admin socket's hot read, and every
+    /// table it names adds its row-level security checks.
+    public static let fundsSQL = """
+        SELECT l.component, coalesce(a.amount, 0), coalesce(c.amount, 0), coalesce(t.commitments, 0), coalesce(t.actuals, 0),
+               p.pool, a.amount IS NOT NULL
+        FROM (VALUES ('case'), ('milieu'), ('structure')) AS l(component)
+        LEFT JOIN appropriation a ON a.year = $2 AND a.social_space = $1 AND a.component = l.component
+        LEFT JOIN carry_forward c ON c.year = $2 AND c.social_space = $1 AND c.component = l.component
+        LEFT JOIN cover_pool_member p ON p.year = $2 AND p.component = l.component
+        LEFT JOIN (
+            SELECT u.component, sum(u.actuals)::bigint AS actuals, sum(u.commitments)::bigint AS commitments
+            FROM (
+                SELECT x.component::text AS component, x.amount AS actuals, 0 AS commitments FROM ledger_total x
+                WHERE x.social_space = $1 AND x.service_month BETWEEN make_date($2, 1, 1) AND make_date($2, 12, 1)
+                  AND x.kind IN ('delivery', 'project_expense')
+                UNION ALL
+                SELECT 'case', 0, m.amount FROM commitment_total m
+                WHERE m.social_space = $1 AND m.month BETWEEN make_date($2, 1, 1) AND make_date($2, 12, 1)
+            ) u
+            GROUP BY u.component
+        ) t ON t.component = l.component
+        """
+
+    /// Whether a Sozialraum and a fiscal year exist: asked only when no appropriation is visible, to
+    /// tell "unknown" from "no budget".
+    static let fundsExistenceSQL = """
+        SELECT EXISTS (SELECT 1 FROM social_space s WHERE s.code = $1), EXISTS (SELECT 1 FROM fiscal_year y WHERE y.year = $2)
+        """
+
     public static func fundsSnapshot(_ tx: TenantTransaction, socialSpace: SocialSpaceCode, year: Int) async throws -> FundsSnapshot {
-        let rows = try await tx.query(
-            """
-            WITH lines AS (SELECT unnest(ARRAY['case', 'milieu', 'structure']) AS component)
-            SELECT l.component,
-                   coalesce((SELECT a.amount FROM appropriation a
-                             WHERE a.year = $2 AND a.social_space = $1 AND a.component = l.component), 0),
-                   coalesce((SELECT c.amount FROM carry_forward c
-                             WHERE c.year = $2 AND c.social_space = $1 AND c.component = l.component), 0),
-                   CASE WHEN l.component = 'case' THEN
-                       coalesce((SELECT sum(m.amount) FROM commitment_total m
-                                 WHERE m.social_space = $1 AND m.month BETWEEN make_date($2, 1, 1) AND make_date($2, 12, 1)), 0)
-                   ELSE 0 END,
-                   coalesce((SELECT sum(t.amount) FROM ledger_total t
-                             WHERE t.social_space = $1 AND t.component = l.component
-                               AND t.service_month BETWEEN make_date($2, 1, 1) AND make_date($2, 12, 1)
-                               AND t.kind IN ('delivery', 'project_expense')), 0),
-                   (SELECT pool FROM cover_pool_member p WHERE p.year = $2 AND p.component = l.component),
-                   EXISTS (SELECT 1 FROM social_space s WHERE s.code = $1),
-                   EXISTS (SELECT 1 FROM fiscal_year y WHERE y.year = $2),
-                   EXISTS (SELECT 1 FROM appropriation a WHERE a.social_space = $1 AND a.year = $2)
-            FROM lines l
-            """, [socialSpace.rawValue, year])
+        try await fundsSnapshot(socialSpace: socialSpace, year: year) { try await tx.query($0.sql, $0.binds) }
+    }
+
+    /// The funds in one round trip of their own (the hot read of the admin socket).
+    public static func fundsSnapshot(_ store: Store, tenant: TenantID, socialSpace: SocialSpaceCode, year: Int) async throws -> FundsSnapshot {
+        try await fundsSnapshot(socialSpace: socialSpace, year: year) { try await store.readTenant(tenant, $0) }
+    }
+
+    static func fundsSnapshot(
+        socialSpace: SocialSpaceCode, year: Int, read: (PostgresQuery) async throws -> PostgresRows
+    ) async throws -> FundsSnapshot {
+        let rows = try await read(PostgresQuery(fundsSQL, [socialSpace.rawValue, year]))
         var funds: [BudgetComponent: LineFunds] = [:]
         var pools: [(pool: Int, component: BudgetComponent)] = []
-        var flags = (false, false, false)
+        var visible = false
         for row in rows {
             let component = BudgetComponent(rawValue: try row.decode(0, as: String.self))!
             funds[component] = LineFunds(
                 appropriation: Money(cents: try row.decode(1, as: Int64.self)),
                 carryIn: Money(cents: try row.decode(2, as: Int64.self)),
-                commitments: Money(cents: try row.decode(3, as: PostgresNumeric.self).scaledInteger(scale: 0)),
-                actuals: Money(cents: try row.decode(4, as: PostgresNumeric.self).scaledInteger(scale: 0)))
+                commitments: Money(cents: try row.decode(3, as: Int64.self)),
+                actuals: Money(cents: try row.decode(4, as: Int64.self)))
             if let pool = try row.decode(5, as: Int?.self) { pools.append((pool, component)) }
-            flags = (try row.decode(6, as: Bool.self), try row.decode(7, as: Bool.self), try row.decode(8, as: Bool.self))
+            visible = try visible || row.decode(6, as: Bool.self)
         }
-        let coverPools = CoverPools(numbered: pools)
+        // An appropriation refers to its Sozialraum and year (foreign keys): both exist when one is seen.
+        var exists = (space: true, year: true)
+        if !visible {
+            let row = try await read(PostgresQuery(fundsExistenceSQL, [socialSpace.rawValue, year])).single()
+            exists = (try row.decode(0, as: Bool.self), try row.decode(1, as: Bool.self))
+        }
         return FundsSnapshot(
-            socialSpaceExists: flags.0, yearExists: flags.1, appropriationVisible: flags.2, funds: funds, coverPools: coverPools)
+            socialSpaceExists: exists.space, yearExists: exists.year, appropriationVisible: visible, funds: funds,
+            coverPools: CoverPools(numbered: pools))
     }
 
     public static func overrunPolicy(_ tx: TenantTransaction, year: Int) async throws -> OverrunPolicy? {

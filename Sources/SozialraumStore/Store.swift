@@ -35,7 +35,7 @@ public final class Store: Sendable {
     let logger: Logger
 
     /// The name of the setting the policies read.
-    static let tenantSetting = "sozialraum.tenant_id"
+    public static let tenantSetting = "sozialraum.tenant_id"
 
     public init(pool: PostgresPool, logger: Logger) {
         self.pool = pool
@@ -63,6 +63,16 @@ public final class Store: Sendable {
             try await transaction.query("SELECT set_config($1, $2, true)", [Self.tenantSetting, tenant.description])
             return try await body(TenantTransaction(tenant: tenant, transaction: transaction))
         }
+    }
+
+    /// One read-only statement in the tenant's context, in a single round trip to the server: the
+    /// transaction frame, `set_config(…, true)` and the statement go as one pipeline. For hot reads
+    /// (e.g. `funds`); same isolation and RLS as `withTenant(readOnly: true)`.
+    public func readTenant(_ tenant: TenantID, _ query: PostgresQuery) async throws -> PostgresRows {
+        let rows = try await pool.pipelinedRead([
+            PostgresQuery("SELECT set_config($1, $2, true)", [Self.tenantSetting, tenant.description]), query,
+        ])
+        return rows[1]
     }
 
     /// A transaction without tenant context: it sees no tenant rows at all. For tables that hold no

@@ -131,6 +131,56 @@ import Testing
         #expect(attempts.withLock { $0 } == 1)
     }
 
+    // MARK: Pipelined reads (one round trip)
+
+    @Test func pipelinedReadRunsInOneReadOnlyTransaction() async throws {
+        let pool = try await pool(maxConnections: 1)
+        let rows = try await pool.pipelinedRead([
+            PostgresQuery("SELECT set_config('sozialraum.probe', $1, true)", ["pipelined"]),
+            PostgresQuery("SELECT current_setting('sozialraum.probe'), current_setting('transaction_read_only'), txid_current_if_assigned() IS NULL"),
+            PostgresQuery("SELECT n FROM generate_series(1, $1::int) AS n", [3]),
+        ])
+        #expect(rows.count == 3)
+        // The local setting is seen by the next statement: both ran in one transaction.
+        #expect(try rows[1].single().decode(0, as: String.self) == "pipelined")
+        #expect(try rows[1].single().decode(1, as: String.self) == "on")
+        #expect(try rows[2].map { try $0.decode(0, as: Int.self) } == [1, 2, 3])
+        // … and it ended with that transaction: the same (only) connection no longer has it.
+        let after = try await pool.withTransaction { tx in
+            try await tx.query("SELECT current_setting('sozialraum.probe', true)").single().decode(0, as: String?.self)
+        }
+        #expect(after == nil || after == "")
+    }
+
+    @Test func aFailingStatementInAPipelineThrowsAndLeavesTheConnectionUsable() async throws {
+        let pool = try await pool(maxConnections: 1)
+        let error = await #expect(throws: PostgresError.self) {
+            try await pool.pipelinedRead([PostgresQuery("SELECT 1/0"), PostgresQuery("SELECT 2")])
+        }
+        #expect(error?.sqlState?.rawValue == "22012")
+        // A write is refused: the transaction is read-only.
+        let readOnly = await #expect(throws: PostgresError.self) {
+            try await pool.pipelinedRead([PostgresQuery("CREATE TABLE pipeline_write_probe (n int)")])
+        }
+        #expect(readOnly?.sqlState?.rawValue == "25006")
+        // The single connection was rolled back and lent again.
+        let rows = try await pool.pipelinedRead([PostgresQuery("SELECT $1::int + 1", [41])])
+        #expect(try rows[0].single().decode(0, as: Int.self) == 42)
+        let stats = await pool.statistics
+        #expect(stats.open == 1)
+    }
+
+    @Test func pipelinedReadRecoversFromAConnectionTheServerClosed() async throws {
+        let pool = try await pool(maxConnections: 1)
+        let pid = try await pool.pipelinedRead([PostgresQuery("SELECT pg_backend_pid()")])[0].single().decode(0, as: Int32.self)
+        // Another session ends the pooled connection's backend while it sits idle.
+        let cluster = try await TestCluster.shared.running()
+        let other = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
+        try await other.query(PostgresQuery("SELECT pg_terminate_backend($1)", [pid]))
+        let again = try await pool.pipelinedRead([PostgresQuery("SELECT pg_backend_pid()")])[0].single().decode(0, as: Int32.self)
+        #expect(again != pid)
+    }
+
     @Test func serializableIncrementsLoseNothingUnderContention() async throws {
         let pool = try await pool(maxConnections: 4, attempts: 100)
         try await pool.withConnection { connection in
