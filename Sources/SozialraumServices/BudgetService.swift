@@ -344,7 +344,7 @@ public struct BudgetService: Sendable {
             guard day >= grant.startsOn.adding(days: -1) else { throw ServiceError.invalid(field: "date", reason: "before the grant starts") }
             guard day < grant.endsOn else { throw ServiceError.invalid(field: "date", reason: "not before the planned end") }
             let delivered = try await tx.query(
-                "SELECT 1 FROM delivery WHERE grant_id = $1 AND month > $2", [grantID, day.yearMonth]).count
+                "SELECT 1 FROM active_delivery WHERE grant_id = $1 AND month > $2", [grantID, day.yearMonth]).count
             guard delivered == 0 else { throw ServiceError.conflict("deliveries exist after \(day); reverse them first") }
             try await tx.execute("UPDATE grant_decision SET ended_on = $2 WHERE id = $1", [grantID, day])
             grant.endedOn = day
@@ -416,11 +416,35 @@ public struct BudgetService: Sendable {
         guard try await BudgetSQL.periodExists(tx, month) else {
             throw refuse("month", "no fiscal period \(month)", .invalid(field: "month", reason: "no fiscal period \(month)"))
         }
-        let closed = try await BudgetSQL.closedMonths(tx, from: month, through: month)
-        guard closed.isEmpty else { throw refuse("month", "period \(month) is closed", .periodClosed(month)) }
-        let exists = try await tx.query("SELECT 1 FROM delivery WHERE grant_id = $1 AND month = $2", [grantID, month]).count > 0
-        guard !exists else {
-            throw refuse("month", "a delivery for this grant and month exists", .duplicate("delivery for this grant and month"))
+        // A reversed delivery frees the month: the correction is the next generation, and names the
+        // first booking of the delivery it replaces.
+        let earlier = try await tx.query(
+            """
+            SELECT count(*)::int,
+                   count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM booking r WHERE r.kind = 'reversal' AND r.delivery_id = d.id))::int,
+                   (SELECT min(b.id) FROM booking b WHERE b.grant_id = $1 AND b.kind = 'delivery'
+                       AND b.delivery_id = (SELECT l.id FROM delivery l WHERE l.grant_id = $1 AND l.month = $2
+                                            ORDER BY l.generation DESC LIMIT 1))
+            FROM delivery d WHERE d.grant_id = $1 AND d.month = $2
+            """, [grantID, month]
+        ).single()
+        let generation = try earlier.decode(0, as: Int.self)
+        guard try earlier.decode(1, as: Int.self) == 0 else {
+            throw refuse(
+                "month", "a delivery for this grant and month exists (reverse it to correct it)",
+                .duplicate("delivery for this grant and month"))
+        }
+        // Rule 11: into a closed month only as the correction of a reversed delivery, booked in the
+        // current open month with a reference to the original.
+        let replaced = try earlier.decode(2, as: Int64?.self)
+        let today = today().yearMonth
+        let closed = try await BudgetSQL.closedMonths(tx, from: month, through: max(today, month).next.next.next)
+        let bookedMonth: YearMonth
+        do throws(BookingPeriod.Refusal) {
+            bookedMonth = try BookingPeriod.target(serviceMonth: month, isCorrection: replaced != nil, closedMonths: closed, today: today)
+        } catch { throw refuse("month", "period \(month) is closed", .periodClosed(month)) }
+        if bookedMonth != month, !(try await BudgetSQL.periodExists(tx, bookedMonth)) {
+            throw refuse("month", "no open fiscal period \(bookedMonth) for the correction", .conflict("no open fiscal period \(bookedMonth) for the correction"))
         }
         let days = terms.effectivePeriod.clipped(to: month)!
         let cost: Money
@@ -431,15 +455,19 @@ public struct BudgetService: Sendable {
         }
         let deliveryID = UUID()
         try await tx.execute(
-            "INSERT INTO delivery (id, tenant_id, grant_id, month, quantity, payable, cost) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            [deliveryID, grant.provider.uuid, grantID, month, quantity.hundredths, check.payable.hundredths, cost.cents])
+            """
+            INSERT INTO delivery (id, tenant_id, grant_id, month, quantity, payable, cost, generation)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            """,
+            [deliveryID, grant.provider.uuid, grantID, month, quantity.hundredths, check.payable.hundredths, cost.cents, generation])
         let residence = try await BudgetSQL.residence(tx, caseID: grant.caseID)
         for part in BudgetSQL.split(cost, first: days.first, last: days.last, residence: residence) where part.amount.cents != 0 {
             try await BudgetSQL.book(
                 tx,
                 .init(
-                    tenant: grant.provider, kind: .delivery, bookedMonth: month, serviceMonth: month, socialSpace: part.socialSpace,
-                    component: .case, amount: part.amount, grantID: grantID, deliveryID: deliveryID),
+                    tenant: grant.provider, kind: .delivery, bookedMonth: bookedMonth, serviceMonth: month, socialSpace: part.socialSpace,
+                    component: .case, amount: part.amount, grantID: grantID, deliveryID: deliveryID,
+                    corrects: bookedMonth == month ? nil : replaced),
                 actor: caller.name, requestID: caller.requestID)
         }
         // Rule 7: the booked delivery releases the month's commitment.
@@ -610,15 +638,39 @@ public struct BudgetService: Sendable {
                 guard try await BudgetSQL.periodExists(tx, target) else {
                     throw ServiceError.conflict("no open fiscal period \(target) for the correction")
                 }
-                let id = try await BudgetSQL.book(
-                    tx,
-                    .init(
-                        tenant: original.tenant, kind: .reversal, bookedMonth: target, serviceMonth: original.serviceMonth,
-                        socialSpace: original.socialSpace, component: original.component,
-                        amount: Money(cents: -original.amount.cents), grantID: original.grantID, deliveryID: original.deliveryID,
-                        projectID: original.projectID, reverses: original.id,
-                        corrects: target == original.bookedMonth ? nil : original.id),
-                    actor: caller.name, requestID: caller.requestID)
+                // A delivery is reversed as a whole: every booking of it (a cost split over two Sozialräume
+                // has two), so that its grant month is free for the corrected delivery.
+                var originals = [original]
+                if original.kind == .delivery, let deliveryID = original.deliveryID, let grantID = original.grantID {
+                    let siblings = try await tx.query(
+                        """
+                        SELECT b.id FROM booking b
+                        WHERE b.grant_id = $1 AND b.delivery_id = $2 AND b.kind = 'delivery' AND b.id <> $3
+                          AND NOT EXISTS (SELECT 1 FROM booking r WHERE r.reverses = b.id)
+                        ORDER BY b.id
+                        """, [grantID, deliveryID, original.id])
+                    for row in siblings {
+                        if let sibling = try await BudgetSQL.booking(tx, id: try row.decode(0, as: Int64.self)) { originals.append(sibling) }
+                    }
+                }
+                var id: Int64 = 0
+                for booking in originals {
+                    let reversal = try await BudgetSQL.book(
+                        tx,
+                        .init(
+                            tenant: booking.tenant, kind: .reversal, bookedMonth: target, serviceMonth: booking.serviceMonth,
+                            socialSpace: booking.socialSpace, component: booking.component,
+                            amount: Money(cents: -booking.amount.cents), grantID: booking.grantID, deliveryID: booking.deliveryID,
+                            projectID: booking.projectID, reverses: booking.id,
+                            corrects: target == booking.bookedMonth ? nil : booking.id),
+                        actor: caller.name, requestID: caller.requestID)
+                    if booking.id == original.id { id = reversal }
+                }
+                if original.kind == .delivery, let grantID = original.grantID {
+                    // Rule 7: without a delivery the month is committed again until the corrected one arrives.
+                    try await tx.execute(
+                        "UPDATE commitment SET released = false WHERE grant_id = $1 AND month = $2", [grantID, original.serviceMonth])
+                }
                 try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: String(id))
                 try await tx.audit(caller, "booking.reverse", "booking", String(bookingID))
                 return BookingOutcome(bookingID: id, overrun: nil)

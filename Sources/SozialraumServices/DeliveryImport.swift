@@ -121,6 +121,8 @@ extension BudgetService {
     private struct Priced {
         var row: DeliveryImport.Row
         var grant: GrantRecord
+        /// Earlier (reversed) deliveries of the grant and month: 0 for the first.
+        var generation: Int
         var payable: Quantity
         var excess: Quantity
         var cost: Money
@@ -160,11 +162,19 @@ extension BudgetService {
         let first = months.min()!, last = months.max()!
         let periods = Set(try await tx.query("SELECT month FROM period WHERE month BETWEEN $1 AND $2", [first, last]).map { try $0.day(0).yearMonth })
         let closed = try await BudgetSQL.closedMonths(tx, from: first, through: last)
-        var existing = Set<String>()
+        // Earlier deliveries per grant and month: how many (the next one's generation) and whether one
+        // still counts (not reversed), which refuses another.
+        var existing: [String: (count: Int, active: Bool)] = [:]
         for row in try await tx.query(
-            "SELECT grant_id, month FROM delivery WHERE tenant_id = $1 AND month BETWEEN $2 AND $3", [provider.uuid, first, last])
+            """
+            SELECT d.grant_id, d.month, count(*)::int,
+                   bool_or(NOT EXISTS (SELECT 1 FROM booking r WHERE r.kind = 'reversal' AND r.delivery_id = d.id))
+            FROM delivery d WHERE d.tenant_id = $1 AND d.month BETWEEN $2 AND $3
+            GROUP BY d.grant_id, d.month
+            """, [provider.uuid, first, last])
         {
-            existing.insert("\(try row.decode(0, as: UUID.self))|\(try row.day(1).yearMonth)")
+            existing["\(try row.decode(0, as: UUID.self))|\(try row.day(1).yearMonth)"] =
+                (try row.decode(2, as: Int.self), try row.decode(3, as: Bool.self))
         }
 
         mark("load")
@@ -186,8 +196,9 @@ extension BudgetService {
             else { fail(row.line, "month", "outside the grant period"); continue }
             guard periods.contains(row.month) else { fail(row.line, "month", "no fiscal period \(row.month)"); continue }
             guard !closed.contains(row.month) else { fail(row.line, "month", "period \(row.month) is closed"); continue }
-            guard !existing.contains("\(row.grantID)|\(row.month)") else {
-                fail(row.line, "month", "a delivery for this grant and month exists"); continue
+            let earlier = existing["\(row.grantID)|\(row.month)"]
+            guard earlier?.active != true else {
+                fail(row.line, "month", "a delivery for this grant and month exists (reverse it to correct it)"); continue
             }
             guard let entries = residences[grant.caseID], !entries.isEmpty else { fail(row.line, "grant_id", "unknown grant"); continue }
             let cost: Money
@@ -198,7 +209,10 @@ extension BudgetService {
                     ? try Pricing.cost(quantity: check.excess, unit: grant.unit, rates: grantRates, first: days.first, last: days.last) : .zero
             } catch { fail(row.line, "grant_id", "no rate valid in \(row.month)"); continue }
             let parts = BudgetSQL.split(cost, first: days.first, last: days.last, residence: ResidenceHistory(entries))
-            priced.append(Priced(row: row, grant: grant, payable: check.payable, excess: check.excess, cost: cost, excessCost: excessCost, parts: parts))
+            priced.append(
+                Priced(
+                    row: row, grant: grant, generation: earlier?.count ?? 0, payable: check.payable, excess: check.excess, cost: cost,
+                    excessCost: excessCost, parts: parts))
         }
         if errorCount > 0 { throw ServiceError.rejectedRows(errors) }
         mark("price")
@@ -215,7 +229,7 @@ extension BudgetService {
         try await tx.execute(
             """
             CREATE TEMPORARY TABLE import_delivery (id uuid, tenant_id uuid, grant_id uuid, month date, quantity bigint,
-                payable bigint, cost bigint) ON COMMIT DROP
+                payable bigint, cost bigint, generation int) ON COMMIT DROP
             """)
         try await tx.execute(
             """
@@ -223,10 +237,10 @@ extension BudgetService {
                 social_space text, component text, amount bigint, grant_id uuid, delivery_id uuid, actor text, request_id text)
                 ON COMMIT DROP
             """)
-        try await tx.copyIn("COPY import_delivery (id, tenant_id, grant_id, month, quantity, payable, cost) FROM STDIN") { writer in
+        try await tx.copyIn("COPY import_delivery (id, tenant_id, grant_id, month, quantity, payable, cost, generation) FROM STDIN") { writer in
             for (item, id) in zip(priced, deliveryIDs) {
                 try await writer.write(
-                    "\(id.copyText)\t\(tenant)\t\(item.row.grantID.copyText)\t\(monthText[item.row.month]!)\t\(item.row.quantity.hundredths)\t\(item.payable.hundredths)\t\(item.cost.cents)\n")
+                    "\(id.copyText)\t\(tenant)\t\(item.row.grantID.copyText)\t\(monthText[item.row.month]!)\t\(item.row.quantity.hundredths)\t\(item.payable.hundredths)\t\(item.cost.cents)\t\(item.generation)\n")
             }
         }
         var bookings = 0
@@ -253,7 +267,11 @@ extension BudgetService {
         mark("copy")
         // Temporary tables have no statistics until analysed; the joins below need them.
         try await tx.execute("ANALYZE import_delivery")
-        try await tx.execute("INSERT INTO delivery SELECT id, tenant_id, grant_id, month, quantity, payable, cost FROM import_delivery")
+        try await tx.execute(
+            """
+            INSERT INTO delivery (id, tenant_id, grant_id, month, quantity, payable, cost, generation)
+            SELECT id, tenant_id, grant_id, month, quantity, payable, cost, generation FROM import_delivery
+            """)
         mark("insert delivery")
         try await tx.execute(
             """

@@ -323,7 +323,7 @@ public struct ReconciliationService: Sendable {
             ),
             delivered AS (
                 SELECT d.grant_id, sum(d.quantity)::bigint AS delivered, sum(d.payable)::bigint AS payable
-                FROM delivery d WHERE d.month BETWEEN $1 AND $2 GROUP BY d.grant_id
+                FROM active_delivery d WHERE d.month BETWEEN $1 AND $2 GROUP BY d.grant_id
             ),
             -- Granted volume in the scope: full months count whole; only the first and the last month
             -- of grant ∩ scope can be partial (covered days / days of the month, rounded down, as the
@@ -436,8 +436,8 @@ public struct ReconciliationService: Sendable {
             )
             SELECT gen_random_uuid(), d2.tenant_id, 'duplicate_delivery', d2.month, d2.grant_id, d2.id, d2.quantity, d2.cost, $1
             FROM pairs
-            CROSS JOIN LATERAL (SELECT * FROM delivery d WHERE d.grant_id = pairs.later AND d.month BETWEEN $2 AND $3) d2
-            WHERE EXISTS (SELECT 1 FROM delivery d1 WHERE d1.grant_id = pairs.earlier AND d1.month = d2.month)
+            CROSS JOIN LATERAL (SELECT * FROM active_delivery d WHERE d.grant_id = pairs.later AND d.month BETWEEN $2 AND $3) d2
+            WHERE EXISTS (SELECT 1 FROM active_delivery d1 WHERE d1.grant_id = pairs.earlier AND d1.month = d2.month)
             ON CONFLICT DO NOTHING
             """, [runID, scope.first, scope.last]) }
         found += try await tx.execute(

@@ -238,6 +238,41 @@ import Testing
         #expect(twice == .duplicate("reversal of booking \(original)"))
     }
 
+    @Test func theCorrectedDeliveryOfAClosedMonthIsBookedInTheCurrentMonth() async throws {
+        let world = try await BudgetWorld.make()
+        let grant = try await world.grantedCase()
+        _ = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-0001"))
+        try await world.service.closeMonth(world.county, month: march)
+        let original = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
+            try await tx.query("SELECT id FROM booking WHERE kind = 'delivery'").single().decode(0, as: Int64.self)
+        }
+        _ = try await world.service.reverse(world.alpha, bookingID: original, idempotencyKey: world.key("reverse-0001"))
+        let corrected = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 6_00), idempotencyKey: world.key("delivery-0002"))
+        #expect(corrected.cost == Money(cents: 360_00))
+        let booking = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
+            let id = try await tx.query("SELECT max(id) FROM booking WHERE kind = 'delivery'").single().decode(0, as: Int64.self)
+            return try await BudgetSQL.booking(tx, id: id)
+        }
+        #expect(booking?.bookedMonth == YearMonth(iso: "2026-11")!)
+        #expect(booking?.serviceMonth == march)
+        #expect(booking?.corrects == original)
+        let line = try await world.funds(world.nord).line(.case).funds
+        #expect(line.actuals == Money(cents: 360_00))
+        #expect(line.commitments == Money(cents: 11 * 600_00))
+        // A first delivery into a closed month is still refused.
+        let april = YearMonth(iso: "2026-04")!
+        try await world.service.closeMonth(world.county, month: april)
+        let before = try await world.snapshot()
+        let refused = await #expect(throws: ServiceError.self) {
+            try await world.service.recordDelivery(
+                world.alpha, grantID: grant, month: april, quantity: Quantity(hundredths: 1_00), idempotencyKey: world.key("delivery-0003"))
+        }
+        #expect(refused == .periodClosed(april))
+        #expect(try await world.snapshot() == before)
+    }
+
     @Test func theRuntimeRoleCanNeitherUpdateNorDeleteTheLedger() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
@@ -301,6 +336,90 @@ import Testing
         }
         #expect(error == .duplicate("delivery for this grant and month"))
         #expect(try await world.snapshot() == before)
+    }
+
+    @Test func aReversedDeliveryFreesItsMonthForTheCorrection() async throws {
+        let world = try await BudgetWorld.make()
+        let grant = try await world.grantedCase()
+        _ = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-0001"))
+        let wrong = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
+            try await tx.query("SELECT id FROM booking WHERE kind = 'delivery'").single().decode(0, as: Int64.self)
+        }
+        _ = try await world.service.reverse(world.alpha, bookingID: wrong, idempotencyKey: world.key("reverse-0001"))
+        // Reversed: no actual, and March is committed again (600 € a month, twelve months).
+        var line = try await world.funds(world.nord).line(.case).funds
+        #expect(line.actuals == .zero)
+        #expect(line.commitments == Money(cents: 12 * 600_00))
+        // The corrected delivery is accepted: 6 h × 60 € = 360 €.
+        let corrected = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 6_00), idempotencyKey: world.key("delivery-0002"))
+        #expect(corrected.cost == Money(cents: 360_00))
+        line = try await world.funds(world.nord).line(.case).funds
+        #expect(line.actuals == Money(cents: 360_00))
+        #expect(line.commitments == Money(cents: 11 * 600_00))
+        // … and it counts again: a third delivery for March is refused and writes nothing.
+        let before = try await world.snapshot()
+        let error = await #expect(throws: ServiceError.self) {
+            try await world.service.recordDelivery(
+                world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 1_00), idempotencyKey: world.key("delivery-0003"))
+        }
+        #expect(error == .duplicate("delivery for this grant and month"))
+        #expect(try await world.snapshot() == before)
+        // The import sees it the same way: the month is taken.
+        let imported = await #expect(throws: ServiceError.self) {
+            try await world.service.importDeliveries(
+                world.alpha, csv: "grant_id,month,quantity\n\(grant),2026-03,2\n", idempotencyKey: world.key("import-0001"))
+        }
+        guard case .rejectedRows(let rows) = imported else { Issue.record("expected row errors"); return }
+        #expect(rows.first?.field == "month")
+    }
+
+    @Test func reversingOneBookingOfASplitDeliveryReversesTheWholeDelivery() async throws {
+        let world = try await BudgetWorld.make()
+        let grant = try await world.grantedCase()
+        // Moved on 16 March: March's cost is split between nord and süd (two bookings).
+        try await world.service.recordMove(world.county, key: "VER-2026-0001", to: world.sued, on: Day(iso: "2026-03-16")!)
+        _ = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-0001"))
+        let parts = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
+            try await tx.query("SELECT id FROM booking WHERE kind = 'delivery' ORDER BY id").map { try $0.decode(0, as: Int64.self) }
+        }
+        #expect(parts.count == 2)
+        _ = try await world.service.reverse(world.alpha, bookingID: parts[1], idempotencyKey: world.key("reverse-0001"))
+        #expect(try await world.funds(world.nord).line(.case).funds.actuals == .zero)
+        #expect(try await world.funds(world.sued).line(.case).funds.actuals == .zero)
+        // Both parts are reversed: neither can be reversed again, and the month takes a corrected delivery.
+        for (index, part) in parts.enumerated() {
+            let again = await #expect(throws: ServiceError.self) {
+                try await world.service.reverse(world.alpha, bookingID: part, idempotencyKey: world.key("reverse-010\(index)"))
+            }
+            #expect(again == .duplicate("reversal of booking \(part)"))
+        }
+        let outcome = try await world.service.importDeliveries(
+            world.alpha, csv: "grant_id,month,quantity\n\(grant),2026-03,6\n", idempotencyKey: world.key("import-0001"))
+        #expect(outcome.deliveries == 1)
+        let generations = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
+            try await tx.query("SELECT generation FROM delivery ORDER BY generation").map { try $0.decode(0, as: Int.self) }
+        }
+        #expect(generations == [0, 1])
+    }
+
+    @Test func aGrantEndsEarlyOnceItsLaterDeliveriesAreReversed() async throws {
+        let world = try await BudgetWorld.make()
+        let grant = try await world.grantedCase()
+        _ = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: YearMonth(iso: "2026-06")!, quantity: Quantity(hundredths: 8_00),
+            idempotencyKey: world.key("delivery-0001"))
+        let end = Day(iso: "2026-04-30")!
+        let refused = await #expect(throws: ServiceError.self) { try await world.service.endGrant(world.county, grantID: grant, on: end) }
+        #expect(refused == .conflict("deliveries exist after 2026-04-30; reverse them first"))
+        let june = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
+            try await tx.query("SELECT id FROM booking WHERE kind = 'delivery'").single().decode(0, as: Int64.self)
+        }
+        _ = try await world.service.reverse(world.alpha, bookingID: june, idempotencyKey: world.key("reverse-0001"))
+        try await world.service.endGrant(world.county, grantID: grant, on: end)
+        #expect(try await world.funds(world.nord).line(.case).funds.commitments == Money(cents: 4 * 600_00))
     }
 
     @Test func aDeliveryOutsideTheGrantOrTheYearIsRefused() async throws {

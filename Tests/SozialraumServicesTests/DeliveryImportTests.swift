@@ -96,7 +96,7 @@ import Testing
         guard case .rejectedRows(let rows) = error else { Issue.record("unexpected \(String(describing: error))"); return }
         #expect(rows.map(\.line) == [3, 4, 5, 6, 7])
         #expect(rows.map(\.reason) == [
-            "period 2026-02 is closed", "outside the grant period", "a delivery for this grant and month exists", "unknown grant", "unknown grant",
+            "period 2026-02 is closed", "outside the grant period", "a delivery for this grant and month exists (reverse it to correct it)", "unknown grant", "unknown grant",
         ])
         #expect(try await world.snapshot() == before)
     }

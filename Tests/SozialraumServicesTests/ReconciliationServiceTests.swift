@@ -207,7 +207,7 @@ import Testing
 
     /// A late correction after a closed month: March's delivery (8 h = 480.00) is reversed after
     /// March closed; the reversal is booked in November for March. Reconciled again, March's actuals
-    /// are 0, and the diff against the earlier run names exactly that change.
+    /// are 0, its commitment is back, and the diff against the earlier run names exactly that change.
     @Test func aLateCorrectionAfterAClosedMonthShowsInTheDiff() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
@@ -226,9 +226,16 @@ import Testing
         #expect(months.rows.first { $0[1] == .text("case") }?[5] == .amount(0))
         let diff = try await service.diff(world.county, from: before.runID, to: after.runID)
         let changes = diff.rows.filter { $0[0] == .text("nord") && $0[1] == .text("case") }
+        // Without its delivery, March is committed again (rule 7) until the corrected one arrives:
+        // actuals −480.00, commitments +600.00, available −120.00.
         #expect(changes.contains { $0[2] == .text("actuals") && $0[5] == .amount(-480_00) })
-        #expect(changes.contains { $0[2] == .text("available") && $0[5] == .amount(480_00) })
+        #expect(changes.contains { $0[2] == .text("commitments") && $0[5] == .amount(600_00) })
+        #expect(changes.contains { $0[2] == .text("available") && $0[5] == .amount(-120_00) })
         #expect(!diff.rows.contains { $0[0] == .text("sued") })
+        // The statement no longer counts the reversed delivery: neither its hours nor its cost.
+        let items = try await service.run(world.county, scope: .year(2026))
+        let item = try await service.statementItems(world.county, runID: items.runID, provider: world.alpha.tenant).rows.first
+        #expect(item?[8] == .text("0.00") && item?[9] == .text("0.00") && item?[10] == .amount(0))
     }
 
     /// Re-running on the same ledger position gives byte-identical results and says so.
