@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Logging
 import PostgresClient
 import SozialraumDomain
 import SozialraumProtocol
@@ -148,6 +149,98 @@ extension ReconciliationService {
             }
         }
         return ResultTable(columns: ["provider", "tenant", "accrued", "instalments", "settlements", "balance", "due"], rows: rows)
+    }
+
+    /// What settling a statement booked.
+    public struct Settlement: Sendable, Equatable {
+        /// The balance settled: positive when the county pays, negative when the provider repays.
+        public var amount: Money
+        /// One `settlement` booking per Sozialraum and component with a balance.
+        public var bookingIDs: [Int64]
+    }
+
+    /// Settles a provider's statement (Schlussabrechnung): books its balance as `settlement` bookings,
+    /// one per Sozialraum and component, so that the next statement of the scope balances to zero.
+    /// Only a statement that still matches the ledger can be settled: any booking of the provider in
+    /// the scope after the run's position (a settlement included) makes it stale.
+    public func settle(
+        _ caller: Caller, runID: Int64, provider: TenantID, idempotencyKey: IdempotencyKey
+    ) async throws -> Settlement {
+        try caller.require(.county, for: "settling statements")
+        let content = "settle|\(runID)|\(provider)"
+        return try await ServiceError.translating {
+            try await store.withTenant(caller.tenant) { tx in
+                switch try await BudgetSQL.claim(tx, key: idempotencyKey, content: content) {
+                case .conflict: throw ServiceError.idempotencyConflict
+                case .replay(let result):
+                    let parts = result.split(separator: "|")
+                    return Settlement(
+                        amount: Money(cents: Int64(parts.first ?? "") ?? 0),
+                        bookingIDs: parts.dropFirst().first.map { $0.split(separator: ",").compactMap { Int64($0) } } ?? [])
+                case .fresh: break
+                }
+                guard let statement = try await tx.query(
+                    """
+                    SELECT r.first_month, r.last_month, r.ledger_position, s.balance
+                    FROM statement s JOIN reconciliation_run r ON r.id = s.run_id
+                    WHERE s.run_id = $1 AND s.tenant_id = $2
+                    """, [runID, provider.uuid]
+                ).first else { throw ServiceError.notFound("statement") }
+                let first = try statement.day(0).yearMonth, last = try statement.day(1).yearMonth
+                let position = try statement.decode(2, as: Int64.self)
+                let balance = try statement.decode(3, as: Int64.self)
+                // One settlement of a provider at a time; the second finds the first's bookings and stops.
+                try await tx.query("SELECT pg_advisory_xact_lock(hashtext('sozialraum.settle'), hashtext($1::text))", [provider.description])
+                let newer = try await tx.query(
+                    "SELECT 1 FROM booking WHERE tenant_id = $1 AND service_month BETWEEN $2 AND $3 AND id > $4 LIMIT 1",
+                    [provider.uuid, first, last, position])
+                guard newer.isEmpty else {
+                    throw ServiceError.conflict("the ledger changed after run \(runID); reconcile again and settle the new statement")
+                }
+                // The balance per Sozialraum and component, as the statement computes it: cost of
+                // grants and projects minus instalments and settlements (reversals count as what they reverse).
+                let parts = try await tx.query(
+                    """
+                    SELECT b.social_space, b.component,
+                           sum(CASE WHEN coalesce(o.kind, b.kind) IN ('instalment', 'settlement') THEN -b.amount ELSE b.amount END)::bigint
+                    FROM booking b LEFT JOIN booking o ON o.id = b.reverses
+                    WHERE b.tenant_id = $1 AND b.service_month BETWEEN $2 AND $3 AND b.id <= $4
+                      AND (coalesce(o.kind, b.kind) IN ('instalment', 'settlement')
+                           OR (b.kind IN ('delivery', 'project_expense', 'reversal') AND (b.grant_id IS NOT NULL OR b.project_id IS NOT NULL)))
+                    GROUP BY b.social_space, b.component
+                    ORDER BY b.social_space, b.component
+                    """, [provider.uuid, first, last, position]
+                ).map { (space: try $0.decode(0, as: String.self), component: try $0.decode(1, as: String.self), amount: try $0.decode(2, as: Int64.self)) }
+                guard parts.reduce(0, { $0 + $1.amount }) == balance else {
+                    logger.error("statement does not match its ledger", metadata: ["run": "\(runID)"])
+                    throw ServiceError.conflict("the statement does not match the ledger; reconcile again")
+                }
+                // Booked in the current open month, for the statement's last month.
+                let today = today().yearMonth
+                let closed = try await BudgetSQL.closedMonths(tx, from: today, through: today.next.next.next)
+                let booked: YearMonth
+                do throws(BookingPeriod.Refusal) {
+                    booked = try BookingPeriod.target(serviceMonth: today, isCorrection: true, closedMonths: closed, today: today)
+                } catch { throw ServiceError.conflict(error.description) }
+                guard try await BudgetSQL.periodExists(tx, booked) else {
+                    throw ServiceError.conflict("no open fiscal period \(booked) for the settlement")
+                }
+                var ids: [Int64] = []
+                for part in parts where part.amount != 0 {
+                    guard let space = SocialSpaceCode(part.space), let component = BudgetComponent(rawValue: part.component) else { continue }
+                    ids.append(try await BudgetSQL.book(
+                        tx,
+                        .init(
+                            tenant: provider, kind: .settlement, bookedMonth: booked, serviceMonth: last, socialSpace: space,
+                            component: component, amount: Money(cents: part.amount)),
+                        actor: caller.name, requestID: caller.requestID))
+                }
+                let result = "\(balance)|\(ids.map(String.init).joined(separator: ","))"
+                try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: result)
+                try await tx.audit(caller, "statement.settle", "run", String(runID))
+                return Settlement(amount: Money(cents: balance), bookingIDs: ids)
+            }
+        }
     }
 
     /// The payment advice of a statement: one item per grant (pseudonymous case key) or project.

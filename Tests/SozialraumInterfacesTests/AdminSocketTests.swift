@@ -317,6 +317,10 @@ struct AdminWorld: Sendable {
         let chart = await county.request("chart nord 2026")
         #expect(chart?.data.first?.hasPrefix("<svg") == true && chart?.data.last == "</svg>")
         #expect(await county.request("statement 1 format=jsonl")?.data.first?.contains("\"balance\":\"600.00\"") == true)
+        #expect(await county.request("settle 1 \(world.alpha.tenant)")?.status == "ERR INVALID key: every change needs key=<idempotency-key>")
+        let settled = await county.request("settle 1 \(world.alpha.tenant) key=settle-2026-alpha")
+        #expect(settled?.status.hasPrefix("OK settlement 600.00 (county pays) bookings ") == true, "\(String(describing: settled))")
+        #expect(await county.request("settle 1 \(world.alpha.tenant) key=settle-2026-again")?.status.hasPrefix("ERR CONFLICT") == true)
         #expect(await county.request("reconcile 2026-13")?.status.hasPrefix("ERR INVALID") == true)
         #expect(await county.request("run 999")?.status == "ERR NOT_FOUND unknown run")
         #expect(await county.request("run 1 sideways")?.status.hasPrefix("ERR INVALID") == true)
@@ -327,6 +331,7 @@ struct AdminWorld: Sendable {
         #expect(await county.request("year-end-confirm 2026 3")?.status.hasPrefix("ERR CONFLICT") == true)
         let alpha = try await admin.client(loggedInAs: "alpha")
         #expect(await alpha.request("reconcile 2026")?.status.hasPrefix("ERR FORBIDDEN") == true)
+        #expect(await alpha.request("settle 1 \(world.alpha.tenant) key=settle-by-alpha")?.status.hasPrefix("ERR FORBIDDEN") == true)
         #expect(await alpha.request("statement 1 items")?.data.contains { $0.contains("VER-2026-0001") } == true)
         #expect(await alpha.request("help")?.data.contains { $0.hasPrefix("year-end") } == false)
     }

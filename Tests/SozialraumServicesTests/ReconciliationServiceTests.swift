@@ -266,6 +266,58 @@ import Testing
         #expect(third.digest != first.digest && third.sameAs == nil)
     }
 
+    /// Settling a statement: alpha delivered 8 h in March (480.00) against a 200.00 instalment →
+    /// balance 280.00, the county pays. Settled once, the next statement of the scope balances to 0;
+    /// the old statement cannot be settled again, by anyone, with any key.
+    @Test func settlingAStatementBooksItsBalanceOnce() async throws {
+        let world = try await BudgetWorld.make()
+        let grant = try await world.grantedCase()
+        _ = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: month("2026-03"), quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-march"))
+        _ = try await world.service.payInstalment(
+            world.county, provider: world.alpha.tenant, socialSpace: world.nord, component: .case, month: month("2026-03"),
+            amount: Money(cents: 200_00), idempotencyKey: world.key("instalment-march"))
+        let service = reconciler(world)
+        let run = try await service.run(world.county, scope: .quarter(containing: month("2026-03")))
+
+        // Refusals first; each writes nothing.
+        let before = try await world.snapshot()
+        let forbidden = await #expect(throws: ServiceError.self) {
+            try await service.settle(world.alpha, runID: run.runID, provider: world.alpha.tenant, idempotencyKey: world.key("settle-alpha"))
+        }
+        #expect(forbidden == .forbidden("settling statements"))
+        let unknownRun = await #expect(throws: ServiceError.self) {
+            try await service.settle(world.county, runID: 999, provider: world.alpha.tenant, idempotencyKey: world.key("settle-999"))
+        }
+        #expect(unknownRun == .notFound("statement"))
+        let noStatement = await #expect(throws: ServiceError.self) {
+            try await service.settle(world.county, runID: run.runID, provider: TenantID(UUID()), idempotencyKey: world.key("settle-nobody"))
+        }
+        #expect(noStatement == .notFound("statement"))
+        #expect(try await world.snapshot() == before)
+
+        let settled = try await service.settle(world.county, runID: run.runID, provider: world.alpha.tenant, idempotencyKey: world.key("settle-q1"))
+        #expect(settled.amount == Money(cents: 280_00))
+        #expect(settled.bookingIDs.count == 1)
+        let booking = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
+            try await BudgetSQL.booking(tx, id: settled.bookingIDs[0])
+        }
+        #expect(booking?.kind == .settlement && booking?.amount == Money(cents: 280_00) && booking?.serviceMonth == month("2026-03"))
+        #expect(booking?.bookedMonth == month("2026-11") && booking?.tenant == world.alpha.tenant)
+        // The same request again is the same answer; another key finds the statement stale.
+        #expect(try await service.settle(world.county, runID: run.runID, provider: world.alpha.tenant, idempotencyKey: world.key("settle-q1")) == settled)
+        let stale = await #expect(throws: ServiceError.self) {
+            try await service.settle(world.county, runID: run.runID, provider: world.alpha.tenant, idempotencyKey: world.key("settle-q1-again"))
+        }
+        #expect(stale == .conflict("the ledger changed after run \(run.runID); reconcile again and settle the new statement"))
+        // The next statement of the quarter balances.
+        let next = try await service.run(world.county, scope: .quarter(containing: month("2026-03")))
+        let row = try #require(try await service.statements(world.county, runID: next.runID).rows.first { $0[1] == .text(world.alpha.tenant.description) })
+        #expect(row[4] == .amount(280_00) && row[5] == .amount(0) && row[6] == .text("settled"))
+        let nothing = try await service.settle(world.county, runID: next.runID, provider: world.alpha.tenant, idempotencyKey: world.key("settle-q1-zero"))
+        #expect(nothing.amount == .zero && nothing.bookingIDs.isEmpty)
+    }
+
     /// A scheduler slot runs once: the same slot returns the first run.
     @Test func aSlotRunsOnce() async throws {
         let world = try await BudgetWorld.make()

@@ -325,6 +325,16 @@ struct AdminCommands: Sendable {
             }
             return .ok("run \(id) \(table.rows.count) rows", data: table.lines(commands.format(request: request, state)))
         },
+        AdminCommand(name: "settle", roles: [.county], usage: "settle <run> <provider> key=<idempotency-key>",
+                     summary: "book a statement's balance as settlement (once; the statement must still match the ledger)", mutates: true) {
+            commands, request, state, _ in
+            let settlement = try await commands.reconciliation.settle(
+                commands.caller(state), runID: try commands.runID(request, 0), provider: try commands.tenant(request, 1, name: "provider"),
+                idempotencyKey: try commands.idempotencyKey(request))
+            let due = settlement.amount.cents > 0 ? "county pays" : settlement.amount.cents < 0 ? "provider repays" : "nothing due"
+            let bookings = settlement.bookingIDs.isEmpty ? "no bookings" : "bookings " + settlement.bookingIDs.map(String.init).joined(separator: ",")
+            return .ok("settlement \(settlement.amount) (\(due)) \(bookings)")
+        },
         AdminCommand(name: "year-end", roles: [.county], usage: "year-end <year>",
                      summary: "preview the year end: surplus, deficit, carry-forward, provider share (applies nothing)", mutates: true) {
             commands, request, state, _ in
