@@ -5,7 +5,8 @@
 // Targets are layered; each imports only what stands to its left:
 //
 //   CLibPQ → PostgresClient → SozialraumDomain → SozialraumStore → SozialraumServices
-//          → SozialraumInterfaces → SozialraumApp → sozialraumd / sozialraumctl
+//          → SozialraumInterfaces → SozialraumApp → sozialraumd
+//   SozialraumProtocol + SozialraumCtlKit → sozialraumctl (the client shares only the protocol)
 //
 // PostgresEmbedded (a private cluster for trials and tests) sits beside PostgresClient.
 // See docs/architecture.md.
@@ -143,9 +144,21 @@ let package = Package(
             dependencies: ["SozialraumApp"],
             swiftSettings: strictness
         ),
+        // The admin client: connections (Unix socket, TLS), settings, line editing; then the tool.
+        .target(
+            name: "SozialraumCtlKit",
+            dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strictness
+        ),
         .executableTarget(
             name: "sozialraumctl",
-            dependencies: ["SozialraumProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["SozialraumCtlKit", "SozialraumProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictness
         ),
 
@@ -202,6 +215,11 @@ let package = Package(
             swiftSettings: strictness
         ),
         .testTarget(
+            name: "SozialraumCtlTests",
+            dependencies: ["SozialraumCtlKit"],
+            swiftSettings: strictness
+        ),
+        .testTarget(
             name: "PostgresClientTests",
             dependencies: ["PostgresClient", "PostgresEmbedded", "SozialraumTestSupport"],
             swiftSettings: strictness
@@ -220,7 +238,7 @@ let package = Package(
             name: "SozialraumInterfacesTests",
             dependencies: [
                 "SozialraumInterfaces", "SozialraumProtocol", "SozialraumServices", "SozialraumStore", "SozialraumDomain", "PostgresClient", "PostgresEmbedded",
-                "SozialraumTestSupport",
+                "SozialraumTestSupport", "SozialraumCtlKit", "sozialraumctl",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SozialraumCtlKit
 import SozialraumProtocol
 
 #if canImport(Glibc)
@@ -9,7 +10,7 @@ import Glibc
 /// The admin client: sends requests to sozialraumd's admin socket and prints the replies.
 ///
 /// Exit status: 0 when every reply was OK, 1 when one was an error, 2 when the daemon cannot be
-/// reached or the arguments are wrong, 3 when the connection broke mid-reply.
+/// reached or the arguments or configuration are wrong, 3 when the connection broke mid-reply.
 struct SozialraumCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sozialraumctl",
@@ -19,18 +20,32 @@ struct SozialraumCtl: ParsableCommand {
               sozialraumctl funds achim-oyten 2026
               sozialraumctl --format csv-de bookings 2026-10 > buchungen.csv
               sozialraumctl --upload deliveries.csv import-deliveries key=import-2026-10
+              sozialraumctl --host sozialraum.example:7443 --ca ca.pem --login alpha whoami   (TLS; secret in SOZIALRAUM_SECRET)
               sozialraumctl < requests.txt           (one request per line)
               sozialraumctl                          (interactive, when stdin is a terminal)
-            See docs/protocol.md for every command.
+            Settings: flags, then SOZIALRAUM_* variables, then the config file
+            (~/.config/sozialraum/sozialraumctl.conf). See docs/protocol.md.
             """)
 
     @Option(help: "Path of the admin socket (env SOZIALRAUM_SOCKET; default .sozialraum/admin.sock).")
     var socket: String?
 
+    @Option(help: "TLS admin port as host:port (env SOZIALRAUM_HOST); the account logs in.")
+    var host: String?
+
+    @Option(help: "PEM file of the CA that signed the daemon's certificate (env SOZIALRAUM_CA; default: system roots).")
+    var ca: String?
+
+    @Option(help: "Name the daemon's certificate must carry, when it differs from the host.")
+    var serverName: String?
+
+    @Option(help: "Config file (env SOZIALRAUM_CTL_CONFIG).")
+    var config: String?
+
     @Option(help: "Output format: table, csv, csv-de, jsonl.")
     var format: String?
 
-    @Option(help: "Log in as this account (the secret is read from SOZIALRAUM_SECRET).")
+    @Option(help: "Log in as this account (the secret from SOZIALRAUM_SECRET or a secret file).")
     var login: String?
 
     @Option(help: "A file sent as the upload block of the request (CSV imports).")
@@ -42,134 +57,138 @@ struct SozialraumCtl: ParsableCommand {
     @Argument(help: "The request as words, e.g. funds achim-oyten 2026.")
     var words: [String] = []
 
-    func run() throws {
-        let path = socket ?? ProcessInfo.processInfo.environment["SOZIALRAUM_SOCKET"] ?? ".sozialraum/admin.sock"
-        let connection: Connection
-        do { connection = try Connection(path: path) } catch {
-            FileHandle.standardError.write(Data("sozialraumctl: cannot connect to \(path): \(error)\n".utf8))
-            throw ExitCode(2)
+    func fail(_ message: String, status: Int32) -> ExitCode {
+        FileHandle.standardError.write(Data("sozialraumctl: \(message)\n".utf8))
+        return ExitCode(status)
+    }
+
+    func settings() throws -> CtlConfiguration {
+        let environment = ProcessInfo.processInfo.environment
+        var flags: CtlConfiguration.Source = [:]
+        for (key, value) in [("socket", socket), ("host", host), ("ca", ca), ("server-name", serverName), ("account", login), ("format", format)] {
+            if let value { flags[key] = value }
         }
+        var file: CtlConfiguration.Source = [:]
+        if let path = config ?? CtlConfiguration.defaultFile(environment: environment) {
+            if let text = readTextFile(path) {
+                file = try CtlConfiguration.parse(file: text, name: path)
+            } else if config != nil || environment["SOZIALRAUM_CTL_CONFIG"] != nil {
+                throw ConnectionError("cannot read the config file \(path)")
+            }
+        }
+        return try CtlConfiguration.resolve(flags: flags, environment: CtlConfiguration.source(environment: environment), file: file)
+    }
+
+    func run() throws {
+        let settings: CtlConfiguration
+        do { settings = try self.settings() } catch { throw fail("\(error)", status: 2) }
+        let connection: any AdminConnection
+        do {
+            switch settings.endpoint {
+            case .unix(let path):
+                do { connection = try UnixConnection(path: path) } catch { throw ConnectionError("cannot connect to \(path): \(error)") }
+            case .tls(let host, let port, let ca, let serverName):
+                do { connection = try TLSConnection(host: host, port: port, trustRoots: ca, serverName: serverName) } catch {
+                    throw ConnectionError("cannot connect to \(host):\(port) over TLS: \(error)")
+                }
+            }
+        } catch { throw fail("\(error)", status: 2) }
+
         var failed = false
         func send(_ line: String, echo: Bool = true) throws {
-            connection.write(line + "\n")
-            guard let reply = connection.readReply() else {
-                FileHandle.standardError.write(Data("sozialraumctl: connection closed by the daemon\n".utf8))
-                throw ExitCode(3)
+            guard connection.write(line + "\n"), let reply = connection.readReply() else {
+                throw fail("connection closed by the daemon", status: 3)
             }
-            for line in reply.data { print(line) }
-            if reply.status.hasPrefix("ERR") {
-                failed = true
-                FileHandle.standardError.write(Data((reply.status + "\n").utf8))
-            } else if echo, reply.status != "OK" {
-                FileHandle.standardError.write(Data((reply.status + "\n").utf8))
-            }
+            print(reply, echo: echo, failed: &failed)
         }
-        if let login {
-            let secret = ProcessInfo.processInfo.environment["SOZIALRAUM_SECRET"] ?? ""
-            try send(Request(command: "login", positional: [login, secret]).line, echo: false)
+        if let account = settings.account {
+            guard let secret = settings.secret else {
+                throw fail("no secret for \(account): set SOZIALRAUM_SECRET or secret-file in the config", status: 2)
+            }
+            try send(Request(command: "login", positional: [account, secret]).line, echo: false)
             if failed { throw ExitCode(1) }
         }
-        if let format { try send("format \(Request.quote(format))", echo: false) }
+        if let format = settings.format { try send("format \(Request.quote(format))", echo: false) }
         let request = command ?? (words.isEmpty ? nil : words.map(Request.quote).joined(separator: " "))
         if let request {
             if let upload {
-                guard let text = try? String(contentsOfFile: upload, encoding: .utf8) else {
-                    FileHandle.standardError.write(Data("sozialraumctl: cannot read \(upload)\n".utf8))
-                    throw ExitCode(2)
-                }
-                var block = request + " <<\n"
-                var lines = 0
-                for line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
-                    block += (line.hasPrefix(".") ? "." : "") + line + "\n"
-                    lines += 1
-                }
-                if isatty(2) != 0 { FileHandle.standardError.write(Data("uploading \(lines) lines ...\n".utf8)) }
-                connection.write(block + ".")
-                try send("", echo: true)
+                try sendUpload(request, file: upload, over: connection)
+                guard let reply = connection.readReply() else { throw fail("connection closed by the daemon", status: 3) }
+                print(reply, echo: true, failed: &failed)
             } else {
                 try send(request)
             }
+        } else if let terminal = RawTerminal() {
+            try interactive(connection, terminal: terminal, send: send)
         } else {
-            // Script mode (stdin is not a terminal) or interactive mode.
-            let interactive = isatty(0) != 0
-            if interactive {
-                connection.write("whoami\n")
-                let who = connection.readReply()?.status.split(separator: " ").dropFirst().first.map(String.init) ?? "not logged in"
-                while true {
-                    FileHandle.standardOutput.write(Data("\(who)> ".utf8))
-                    guard let line = readLine() else { break }
-                    if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-                    try send(line)
-                    if line.trimmingCharacters(in: .whitespaces) == "quit" { break }
-                }
-            } else {
-                while let line = readLine() {
-                    if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("#") { continue }
-                    try send(line)
-                }
+            // Script mode: stdin is a file or a pipe.
+            while let line = readLine() {
+                if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("#") { continue }
+                try send(line)
             }
         }
         if failed { throw ExitCode(1) }
     }
-}
 
-/// A blocking Unix-socket connection: a command-line tool has nothing else to do while it waits.
-final class Connection {
-    let fd: Int32
-    private var pending: [UInt8] = []
-
-    init(path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EMFILE) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard path.utf8.count < capacity else { throw POSIXError(.ENAMETOOLONG) }
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
-        let descriptor = fd
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard result == 0 else {
-            let code = errno
-            close(fd)
-            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .ECONNREFUSED)
+    func print(_ reply: (data: [String], status: String), echo: Bool, failed: inout Bool) {
+        for line in reply.data { Swift.print(line) }
+        fflush(nil)  // every output stream: replies appear before the next prompt
+        if reply.status.hasPrefix("ERR") {
+            failed = true
+            FileHandle.standardError.write(Data((reply.status + "\n").utf8))
+        } else if echo, reply.status != "OK" {
+            FileHandle.standardError.write(Data((reply.status + "\n").utf8))
         }
     }
 
-    deinit { close(fd) }
-
-    func write(_ text: String) {
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if written <= 0 { return }
-            offset += written
+    /// Line editing with history; the prompt shows who the daemon says we are.
+    func interactive(_ connection: any AdminConnection, terminal: RawTerminal, send: (String, Bool) throws -> Void) throws {
+        let environment = ProcessInfo.processInfo.environment
+        let historyPath = History.defaultPath(environment: environment)
+        var editor = LineEditor(history: historyPath.map(History.load) ?? [])
+        func whoami() -> String {
+            guard connection.write("whoami\n"), let reply = connection.readReply(), reply.status.hasPrefix("OK ") else { return "not logged in" }
+            // "OK alpha@<tenant-uuid> role=provider": the prompt shows alpha@ and the uuid's first block.
+            guard let who = reply.status.split(separator: " ").dropFirst().first else { return "not logged in" }
+            let parts = who.split(separator: "@", maxSplits: 1)
+            guard parts.count == 2 else { return String(who) }
+            return "\(parts[0])@\(parts[1].prefix { $0 != "-" })"
+        }
+        var who = whoami()
+        defer { if let historyPath { History.save(editor.history, to: historyPath) } }
+        while let line = terminal.readLine(prompt: "\(who)> ", editor: &editor) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { continue }
+            try send(line, true)
+            if trimmed == "quit" { break }
+            if trimmed.hasPrefix("login ") || trimmed == "logout" { who = whoami() }
         }
     }
 
-    func readLine() -> String? {
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            if let newline = pending.firstIndex(of: 10) {
-                let line = String(decoding: pending[0..<newline], as: UTF8.self)
-                pending.removeSubrange(0...newline)
-                return line
+    /// Streams a file as the request's upload block (lines starting with `.` are dot-stuffed),
+    /// showing progress on a terminal for large files.
+    func sendUpload(_ request: String, file: String, over connection: any AdminConnection) throws {
+        guard let text = readTextFile(file) else { throw fail("cannot read \(file)", status: 2) }
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        let total = lines.count - (lines.last?.isEmpty == true ? 1 : 0)
+        let showProgress = isatty(STDERR_FILENO) != 0 && total > 10_000
+        guard connection.write(request + " <<\n") else { throw fail("connection closed by the daemon", status: 3) }
+        var chunk: [UInt8] = []
+        chunk.reserveCapacity(1 << 16)
+        for (index, line) in lines.prefix(total).enumerated() {
+            if line.hasPrefix(".") { chunk.append(UInt8(ascii: ".")) }
+            chunk.append(contentsOf: line.utf8)
+            chunk.append(10)
+            if chunk.count >= 1 << 16 || index == total - 1 {
+                guard connection.write(chunk) else { throw fail("connection closed by the daemon during the upload", status: 3) }
+                chunk.removeAll(keepingCapacity: true)
+                if showProgress {
+                    FileHandle.standardError.write(Data("\ruploading \(index + 1) of \(total) lines (\((index + 1) * 100 / total) %)".utf8))
+                }
             }
-            let count = read(fd, &buffer, buffer.count)
-            if count <= 0 { return nil }
-            pending.append(contentsOf: buffer[0..<count])
         }
-    }
-
-    /// Data lines (without their `- `) and the status line.
-    func readReply() -> (data: [String], status: String)? {
-        var data: [String] = []
-        while let line = readLine() {
-            if line.hasPrefix("- ") { data.append(String(line.dropFirst(2))) } else { return (data, line) }
-        }
-        return nil
+        if showProgress { FileHandle.standardError.write(Data(" - waiting for the daemon\n".utf8)) }
+        guard connection.write(".\n") else { throw fail("connection closed by the daemon during the upload", status: 3) }
     }
 }
 

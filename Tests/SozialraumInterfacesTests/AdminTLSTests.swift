@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import SozialraumCtlKit
 import SozialraumInterfaces
 import SozialraumServices
 import SozialraumTestSupport
@@ -61,6 +62,75 @@ import Testing
         let answer = try await Self.exchange(port: port, trusting: certificate, "login alpha \(admin.tokens["alpha"]!)\nwhoami\nquit\n")
         #expect(answer.contains("OK logged in as alpha role=provider"))
         #expect(answer.contains("OK alpha@\(admin.world.alpha.tenant) role=provider"))
+    }
+
+    /// sozialraumctl's TLS connection: verified against the given CA, by IP address or name; a
+    /// certificate from elsewhere is refused before anything is sent.
+    @Test func theClientsTLSConnectionVerifiesTheDaemon() async throws {
+        let (certificate, key) = try await Self.makeCertificate()
+        let (stranger, _) = try await Self.makeCertificate()
+        let admin = try await AdminWorld.start { configuration in
+            configuration.tls = .init(host: "127.0.0.1", port: 0, certificateChainPath: certificate, privateKeyPath: key)
+        }
+        defer { admin.stop() }
+        let port = try #require(admin.ports.tls)
+        let token = try #require(admin.tokens["alpha"])
+        try await Task.detached {
+            let connection = try TLSConnection(host: "127.0.0.1", port: port, trustRoots: certificate, serverName: nil)
+            connection.write("login alpha \(token)\nfunds nord 2026 format=csv\n")
+            #expect(connection.readReply()?.status.hasPrefix("OK logged in as alpha") == true)
+            let funds = connection.readReply()
+            #expect(funds?.status.hasPrefix("OK") == true && funds?.data.first?.hasPrefix("line,") == true)
+            let byName = try TLSConnection(host: "127.0.0.1", port: port, trustRoots: certificate, serverName: "localhost")
+            byName.write("ping\n")
+            #expect(byName.readReply()?.status.hasPrefix("OK pong") == true)
+            let refused = #expect(throws: ConnectionError.self) {
+                try TLSConnection(host: "127.0.0.1", port: port, trustRoots: stranger, serverName: nil)
+            }
+            #expect(refused?.description.localizedCaseInsensitiveContains("certificate") == true, "\(String(describing: refused))")
+        }.value
+    }
+
+    /// The tool itself over TLS: flags, or a config file with an owner-only secret file; exit status
+    /// 0 for OK, 1 for an error reply, 2 when the daemon cannot be trusted.
+    @Test func sozialraumctlConnectsOverTLSFromFlagsOrItsConfigFile() async throws {
+        let directory = NSTemporaryDirectory() + "sozialraumctl-tls-\(UUID().uuidString.prefix(8))"
+        let (certificate, key) = try await Self.makeCertificate(in: directory)
+        let (stranger, _) = try await Self.makeCertificate()
+        let admin = try await AdminWorld.start { configuration in
+            configuration.tls = .init(host: "127.0.0.1", port: 0, certificateChainPath: certificate, privateKeyPath: key)
+        }
+        defer { admin.stop() }
+        let port = try #require(admin.ports.tls)
+        func run(_ arguments: [String], secret: String? = nil) async throws -> (status: Int32, output: [String]) {
+            var environment = ProcessInfo.processInfo.environment
+            environment["SOZIALRAUM_SECRET"] = secret
+            environment["HOME"] = directory
+            let process = try Subprocess([Subprocess.binary("sozialraumctl")] + arguments, environment: environment)
+            var output: [String] = []
+            for await line in process.lines { output.append(line) }
+            return (await process.exitStatus(), output)
+        }
+        var result = try await run(["--host", "127.0.0.1:\(port)", "--ca", certificate, "--login", "alpha", "whoami"], secret: admin.tokens["alpha"])
+        #expect(result.status == 0)
+        #expect(result.output.contains { $0.hasPrefix("OK alpha@") && $0.hasSuffix("role=provider") }, "\(result.output)")
+        result = try await run(["--host", "127.0.0.1:\(port)", "--ca", certificate, "--login", "alpha", "funds", "nowhere", "2026"], secret: admin.tokens["alpha"])
+        #expect(result.status == 1)
+        result = try await run(["--host", "127.0.0.1:\(port)", "--ca", stranger, "ping"])
+        #expect(result.status == 2)
+        #expect(result.output.contains { $0.contains("cannot connect to 127.0.0.1:\(port) over TLS") }, "\(result.output)")
+        // From the config file: host, CA, account, secret file (refused while others can read it).
+        let secretFile = directory + "/secret", configFile = directory + "/ctl.conf"
+        try admin.tokens["beta"]!.write(toFile: secretFile, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: secretFile)
+        try "host = 127.0.0.1:\(port)\nca = \(certificate)\naccount = beta\nsecret-file = \(secretFile)\nformat = csv\n"
+            .write(toFile: configFile, atomically: true, encoding: .utf8)
+        result = try await run(["--config", configFile, "whoami"])
+        #expect(result.status == 2 && result.output.contains { $0.contains("chmod 600") }, "\(result.output)")
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secretFile)
+        result = try await run(["--config", configFile, "whoami"])
+        #expect(result.status == 0 && result.output.contains { $0.hasPrefix("OK beta@") }, "\(result.output)")
+        try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// A reload reads renewed certificates for new connections; unusable files are refused and the
