@@ -1,9 +1,13 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
 import SozialraumCtlKit
+import SozialraumDomain
 import SozialraumInterfaces
 import SozialraumServices
 import SozialraumTestSupport
@@ -172,3 +176,85 @@ import Testing
         await #expect(throws: AdminSocketError.self) { try await server.run() }
     }
 }
+
+/// sozialraumctl on a real terminal (a pseudo-terminal): the prompt, line editing and the history.
+@Suite struct InteractiveCtlTests {
+    /// A pseudo-terminal pair: the test holds the master, the tool gets the slave as stdin and stdout.
+    struct Terminal {
+        let master: Int32
+        let slave: Int32
+
+        /// Linux's /dev/ptmx; Swift's Glibc module does not export posix_openpt, so the two ioctls
+        /// (unlock, number) are spelled out: TIOCSPTLCK = _IOW('T', 0x31, int), TIOCGPTN = _IOR('T', 0x30, uint).
+        init() throws {
+            master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+            var unlock: CInt = 0, number: CInt = 0
+            guard master >= 0, ioctl(master, UInt(0x4004_5431), &unlock) == 0, ioctl(master, UInt(0x8004_5430), &number) == 0 else {
+                throw POSIXError(.ENOTTY)
+            }
+            slave = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY)
+            guard slave >= 0, isatty(slave) == 1 else { throw POSIXError(.ENOTTY) }
+        }
+
+        func type(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { write(master, $0.baseAddress, $0.count) } }
+
+        /// Reads what the tool draws until `text` has appeared (or the terminal closes); on a thread
+        /// of its own, as reads block.
+        func read(until text: String) async -> String {
+            let master = self.master
+            return await withCheckedContinuation { continuation in
+                Thread {
+                    var seen = [UInt8]()
+                    var buffer = [UInt8](repeating: 0, count: 4096)
+                    var poll = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+                    // The poll timeout only guards against a hung tool; every wake-up reads output.
+                    while !String(decoding: seen, as: UTF8.self).contains(text), Glibc.poll(&poll, 1, 20_000) > 0 {
+                        let count = Glibc.read(master, &buffer, buffer.count)
+                        if count <= 0 { break }
+                        seen += buffer[0..<count]
+                    }
+                    continuation.resume(returning: String(decoding: seen, as: UTF8.self))
+                }.start()
+            }
+        }
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/pts/ptmx"), "needs pseudo-terminals (devpts)"))
+    func theInteractivePromptEditsLinesAndRemembersThem() async throws {
+        let admin = try await AdminWorld.start(peerAccounts: [getuid(): "kaemmerei"])
+        defer { admin.stop() }
+        let home = NSTemporaryDirectory() + "sozialraumctl-pty-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let terminal = try Terminal()
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = home
+        environment["XDG_STATE_HOME"] = nil
+        environment["XDG_CONFIG_HOME"] = nil
+        let tool = try Subprocess(
+            [Subprocess.binary("sozialraumctl"), "--socket", admin.path], environment: environment,
+            descriptors: [0: terminal.slave, 1: terminal.slave])
+        close(terminal.slave)
+        var statuses = tool.lines.makeAsyncIterator()
+        let tenant = String(admin.world.county.tenant.uuid.uuidString.lowercased().prefix(8))
+        let prompt = "kaemmerei@\(tenant)> "
+        #expect(await terminal.read(until: prompt).contains(prompt))
+        // "pign", ← , Backspace (drops the g), Ctrl-E, "g": the line sent is "ping".
+        terminal.type(Array("pign".utf8) + [0x1b, 0x5b, 0x44, 0x7f, 0x05] + Array("g\r".utf8))
+        #expect(await statuses.next() == "OK pong")
+        // ↑ brings "ping" back; Enter sends it again.
+        terminal.type([0x1b, 0x5b, 0x41, 0x0d])
+        #expect(await statuses.next() == "OK pong")
+        // A table reply is drawn on the terminal; then Ctrl-D ends the session.
+        terminal.type(Array("funds nord 2026\r".utf8))
+        let drawn = await terminal.read(until: "structure")
+        #expect(drawn.contains("line") && drawn.contains("appropriation"))
+        #expect(await statuses.next() == "OK nord 2026")
+        terminal.type([0x04])
+        #expect(await tool.exitStatus() == 0)
+        close(terminal.master)
+        let history = try String(contentsOfFile: home + "/.local/state/sozialraum/history", encoding: .utf8)
+        #expect(history == "ping\nfunds nord 2026\n")
+    }
+}
+
