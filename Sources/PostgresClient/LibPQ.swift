@@ -129,19 +129,28 @@ final class LibPQConnection: @unchecked Sendable {
 
     /// Runs one statement with text parameters and returns its result.
     func execute(_ query: PostgresQuery, operation: String = "query") throws(PostgresError) -> PostgresResult {
-        let values: [UnsafeMutablePointer<CChar>?] = query.binds.map { bind in bind.postgresText.map { strdup($0) } }
-        defer { values.forEach { free($0) } }
         let name = try preparedName(for: query, operation: operation)
-        let raw: OpaquePointer? = values.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(values.count, 1)) { parameters in
-                if let name {
-                    PQexecPrepared(handle, name, Int32(values.count), values.isEmpty ? nil : parameters, nil, nil, 0)
-                } else {
-                    PQexecParams(handle, query.sql, Int32(values.count), nil, values.isEmpty ? nil : parameters, nil, nil, 0)
-                }
+        let raw: OpaquePointer? = Self.withParameters(query) { count, parameters in
+            if let name {
+                PQexecPrepared(handle, name, count, parameters, nil, nil, 0)
+            } else {
+                PQexecParams(handle, query.sql, count, nil, parameters, nil, nil, 0)
             }
         }
         return try check(raw, operation: operation)
+    }
+
+    /// The bound values of `query` as C strings (NULL for SQL NULL), valid inside `body`.
+    private static func withParameters<T>(
+        _ query: PostgresQuery, _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?) -> T
+    ) -> T {
+        let values: [UnsafeMutablePointer<CChar>?] = query.binds.map { bind in bind.postgresText.map { strdup($0) } }
+        defer { values.forEach { free($0) } }
+        return values.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(values.count, 1)) { parameters in
+                body(Int32(values.count), values.isEmpty ? nil : parameters)
+            }
+        }
     }
 
     /// Runs `queries` in one round trip (libpq pipeline mode, one Sync at the end) and returns their
@@ -155,15 +164,11 @@ final class LibPQConnection: @unchecked Sendable {
         var firstError: PostgresError?
         var sent = 0
         for (query, name) in zip(queries, names) {
-            let values: [UnsafeMutablePointer<CChar>?] = query.binds.map { bind in bind.postgresText.map { strdup($0) } }
-            defer { values.forEach { free($0) } }
-            let status = values.withUnsafeBufferPointer { buffer in
-                buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(values.count, 1)) { parameters in
-                    if let name {
-                        PQsendQueryPrepared(handle, name, Int32(values.count), values.isEmpty ? nil : parameters, nil, nil, 0)
-                    } else {
-                        PQsendQueryParams(handle, query.sql, Int32(values.count), nil, values.isEmpty ? nil : parameters, nil, nil, 0)
-                    }
+            let status = Self.withParameters(query) { count, parameters in
+                if let name {
+                    PQsendQueryPrepared(handle, name, count, parameters, nil, nil, 0)
+                } else {
+                    PQsendQueryParams(handle, query.sql, count, nil, parameters, nil, nil, 0)
                 }
             }
             guard status == 1 else {

@@ -421,7 +421,7 @@ public struct BudgetService: Sendable {
         let earlier = try await tx.query(
             """
             SELECT count(*)::int,
-                   count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM booking r WHERE r.kind = 'reversal' AND r.delivery_id = d.id))::int,
+                   (SELECT count(*)::int FROM active_delivery a WHERE a.grant_id = $1 AND a.month = $2),
                    (SELECT min(b.id) FROM booking b WHERE b.grant_id = $1 AND b.kind = 'delivery'
                        AND b.delivery_id = (SELECT l.id FROM delivery l WHERE l.grant_id = $1 AND l.month = $2
                                             ORDER BY l.generation DESC LIMIT 1))

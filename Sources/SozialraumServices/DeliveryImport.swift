@@ -167,9 +167,9 @@ extension BudgetService {
         var existing: [String: (count: Int, active: Bool)] = [:]
         for row in try await tx.query(
             """
-            SELECT d.grant_id, d.month, count(*)::int,
-                   bool_or(NOT EXISTS (SELECT 1 FROM booking r WHERE r.kind = 'reversal' AND r.delivery_id = d.id))
-            FROM delivery d WHERE d.tenant_id = $1 AND d.month BETWEEN $2 AND $3
+            SELECT d.grant_id, d.month, count(*)::int, count(a.id) > 0
+            FROM delivery d LEFT JOIN active_delivery a ON a.id = d.id
+            WHERE d.tenant_id = $1 AND d.month BETWEEN $2 AND $3
             GROUP BY d.grant_id, d.month
             """, [provider.uuid, first, last])
         {

@@ -219,9 +219,7 @@ import Testing
         _ = try await world.service.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-0001"))
         try await world.service.closeMonth(world.county, month: march)
-        let original = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT id FROM booking WHERE kind = 'delivery'").single().decode(0, as: Int64.self)
-        }
+        let original = try #require(try await world.deliveryBookings().first)
         let reversal = try await world.service.reverse(world.alpha, bookingID: original, idempotencyKey: world.key("reverse-0001"))
         let stored = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
             try await BudgetSQL.booking(tx, id: reversal.bookingID)
@@ -244,9 +242,7 @@ import Testing
         _ = try await world.service.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-0001"))
         try await world.service.closeMonth(world.county, month: march)
-        let original = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT id FROM booking WHERE kind = 'delivery'").single().decode(0, as: Int64.self)
-        }
+        let original = try #require(try await world.deliveryBookings().first)
         _ = try await world.service.reverse(world.alpha, bookingID: original, idempotencyKey: world.key("reverse-0001"))
         let corrected = try await world.service.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 6_00), idempotencyKey: world.key("delivery-0002"))
@@ -343,9 +339,7 @@ import Testing
         let grant = try await world.grantedCase()
         _ = try await world.service.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-0001"))
-        let wrong = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT id FROM booking WHERE kind = 'delivery'").single().decode(0, as: Int64.self)
-        }
+        let wrong = try #require(try await world.deliveryBookings().first)
         _ = try await world.service.reverse(world.alpha, bookingID: wrong, idempotencyKey: world.key("reverse-0001"))
         // Reversed: no actual, and March is committed again (600 € a month, twelve months).
         var line = try await world.funds(world.nord).line(.case).funds
@@ -382,9 +376,7 @@ import Testing
         try await world.service.recordMove(world.county, key: "VER-2026-0001", to: world.sued, on: Day(iso: "2026-03-16")!)
         _ = try await world.service.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-0001"))
-        let parts = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT id FROM booking WHERE kind = 'delivery' ORDER BY id").map { try $0.decode(0, as: Int64.self) }
-        }
+        let parts = try await world.deliveryBookings()
         #expect(parts.count == 2)
         _ = try await world.service.reverse(world.alpha, bookingID: parts[1], idempotencyKey: world.key("reverse-0001"))
         #expect(try await world.funds(world.nord).line(.case).funds.actuals == .zero)
@@ -414,9 +406,7 @@ import Testing
         let end = Day(iso: "2026-04-30")!
         let refused = await #expect(throws: ServiceError.self) { try await world.service.endGrant(world.county, grantID: grant, on: end) }
         #expect(refused == .conflict("deliveries exist after 2026-04-30; reverse them first"))
-        let june = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT id FROM booking WHERE kind = 'delivery'").single().decode(0, as: Int64.self)
-        }
+        let june = try #require(try await world.deliveryBookings().first)
         _ = try await world.service.reverse(world.alpha, bookingID: june, idempotencyKey: world.key("reverse-0001"))
         try await world.service.endGrant(world.county, grantID: grant, on: end)
         #expect(try await world.funds(world.nord).line(.case).funds.commitments == Money(cents: 4 * 600_00))

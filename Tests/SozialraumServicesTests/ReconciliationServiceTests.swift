@@ -216,9 +216,7 @@ import Testing
         try await world.service.closeMonth(world.county, month: month("2026-03"))
         let service = reconciler(world)
         let before = try await service.run(world.county, scope: .year(2026))
-        let original = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT id FROM booking WHERE kind = 'delivery'").single().decode(0, as: Int64.self)
-        }
+        let original = try #require(try await world.deliveryBookings().first)
         _ = try await world.service.reverse(world.alpha, bookingID: original, idempotencyKey: world.key("reverse-march"))
         let after = try await service.run(world.county, scope: .month(month("2026-03")))
         #expect(after.ledgerPosition > before.ledgerPosition)

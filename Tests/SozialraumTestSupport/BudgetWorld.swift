@@ -85,6 +85,13 @@ public struct BudgetWorld: Sendable {
         return counts
     }
 
+    /// The ids of the delivery bookings alpha sees, oldest first.
+    public func deliveryBookings() async throws -> [Int64] {
+        try await store.withTenant(alpha.tenant, readOnly: true) { tx in
+            try await tx.query("SELECT id FROM booking WHERE kind = 'delivery' ORDER BY id").map { try $0.decode(0, as: Int64.self) }
+        }
+    }
+
     public func funds(_ space: SocialSpaceCode, as caller: Caller? = nil) async throws -> FundsReport {
         try await service.availableFunds(caller ?? county, socialSpace: space, year: 2026)
     }
