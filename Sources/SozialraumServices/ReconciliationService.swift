@@ -334,7 +334,7 @@ public struct ReconciliationService: Sendable {
                        least(g.ends_on, coalesce(g.ended_on, g.ends_on), ($2::date + interval '1 month - 1 day')::date) AS last_day
                 FROM grant_decision g
                 WHERE g.starts_on <= ($2::date + interval '1 month - 1 day')::date
-                  AND least(g.ends_on, coalesce(g.ended_on, g.ends_on)) >= $1::date
+                  AND g.ends_on >= $1::date AND least(g.ends_on, coalesce(g.ended_on, g.ends_on)) >= $1::date
             ),
             months AS (
                 SELECT id, volume, first_day, last_day,
@@ -420,18 +420,19 @@ public struct ReconciliationService: Sendable {
                    OR o.month > date_trunc('month', least(g.ends_on, coalesce(g.ended_on, g.ends_on))))
             ON CONFLICT DO NOTHING
             """, [runID])
-        // Two grants of one help for one case and provider are rare: look for deliveries only then.
-        let hasTwins = try await tx.query(
-            "SELECT EXISTS (SELECT 1 FROM grant_decision GROUP BY case_id, help_type, tenant_id HAVING count(*) > 1)"
-        ).single().decode(0, as: Bool.self)
-        if hasTwins { found += try await tx.execute(
+        found += try await tx.execute(
             """
             INSERT INTO finding (id, tenant_id, kind, month, grant_id, delivery_id, quantity, amount, run_id)
             -- Pairs of grants of one help for one case and provider first (rare), then their deliveries.
-            WITH pairs AS MATERIALIZED (
+            -- Two deliveries of one month lie in both grants' periods: only grants in the scope count.
+            WITH scoped AS MATERIALIZED (
+                SELECT id, case_id, help_type, tenant_id, created_at FROM grant_decision
+                WHERE ends_on >= $2::date AND starts_on <= ($3::date + interval '1 month - 1 day')::date
+            ),
+            pairs AS MATERIALIZED (
                 SELECT g1.id AS earlier, g2.id AS later
-                FROM grant_decision g1
-                JOIN grant_decision g2 ON g2.case_id = g1.case_id AND g2.help_type = g1.help_type AND g2.tenant_id = g1.tenant_id
+                FROM scoped g1
+                JOIN scoped g2 ON g2.case_id = g1.case_id AND g2.help_type = g1.help_type AND g2.tenant_id = g1.tenant_id
                      AND (g2.created_at, g2.id) > (g1.created_at, g1.id)
             )
             SELECT gen_random_uuid(), d2.tenant_id, 'duplicate_delivery', d2.month, d2.grant_id, d2.id, d2.quantity, d2.cost, $1
@@ -439,14 +440,14 @@ public struct ReconciliationService: Sendable {
             CROSS JOIN LATERAL (SELECT * FROM active_delivery d WHERE d.grant_id = pairs.later AND d.month BETWEEN $2 AND $3) d2
             WHERE EXISTS (SELECT 1 FROM active_delivery d1 WHERE d1.grant_id = pairs.earlier AND d1.month = d2.month)
             ON CONFLICT DO NOTHING
-            """, [runID, scope.first, scope.last]) }
+            """, [runID, scope.first, scope.last])
         found += try await tx.execute(
             """
             INSERT INTO finding (id, tenant_id, kind, month, grant_id, run_id)
             SELECT gen_random_uuid(), g.tenant_id, 'rate_missing', date_trunc('month', s.day)::date, g.id, $1
             FROM grant_decision g
             CROSS JOIN LATERAL (SELECT greatest(g.starts_on, $2::date) AS day) s
-            WHERE g.starts_on <= ($3::date + interval '1 month - 1 day')::date
+            WHERE g.starts_on <= ($3::date + interval '1 month - 1 day')::date AND g.ends_on >= $2::date
               AND least(g.ends_on, coalesce(g.ended_on, g.ends_on)) >= greatest(g.starts_on, $2::date)
               AND NOT EXISTS (SELECT 1 FROM rate_agreement r WHERE r.tenant_id = g.tenant_id AND r.help_type = g.help_type
                               AND r.unit = g.unit AND r.valid_from <= s.day)
@@ -455,17 +456,21 @@ public struct ReconciliationService: Sendable {
         found += try await tx.execute(
             """
             INSERT INTO finding (id, tenant_id, kind, month, grant_id, social_space, run_id)
-            WITH stays AS (
+            WITH scoped AS MATERIALIZED (
+                SELECT id, tenant_id, case_id, starts_on, ends_on, ended_on FROM grant_decision
+                WHERE out_of_area_reason IS NULL AND ends_on >= $2::date AND starts_on <= ($3::date + interval '1 month - 1 day')::date
+            ),
+            -- Whole residence histories of those cases only (a stay ends where the next begins).
+            stays AS (
                 SELECT case_id, social_space, valid_from,
                        coalesce(lead(valid_from) OVER (PARTITION BY case_id ORDER BY valid_from) - 1, DATE '9999-12-31') AS valid_to
-                FROM residence
+                FROM residence WHERE case_id IN (SELECT case_id FROM scoped)
             ),
             served AS (
                 SELECT g.id, g.tenant_id, r.social_space,
                        greatest(r.valid_from, g.starts_on, $2::date) AS first_day,
                        least(r.valid_to, g.ends_on, coalesce(g.ended_on, g.ends_on), ($3::date + interval '1 month - 1 day')::date) AS last_day
-                FROM grant_decision g JOIN stays r ON r.case_id = g.case_id
-                WHERE g.out_of_area_reason IS NULL
+                FROM scoped g JOIN stays r ON r.case_id = g.case_id
             )
             SELECT gen_random_uuid(), o.tenant_id, 'out_of_area_without_reason', date_trunc('month', o.first_day)::date, o.id,
                    o.social_space, $1
