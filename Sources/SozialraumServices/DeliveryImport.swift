@@ -123,6 +123,10 @@ extension BudgetService {
         var grant: GrantRecord
         /// Earlier (reversed) deliveries of the grant and month: 0 for the first.
         var generation: Int
+        /// The month the bookings go into: the delivery's own, or for the correction of a closed
+        /// month the current open month (rule 11), then with the original booking it corrects.
+        var bookedMonth: YearMonth
+        var corrects: Int64?
         var payable: Quantity
         var excess: Quantity
         var cost: Money
@@ -160,21 +164,26 @@ extension BudgetService {
         }
         let months = rows.map(\.month)
         let first = months.min()!, last = months.max()!
-        let periods = Set(try await tx.query("SELECT month FROM period WHERE month BETWEEN $1 AND $2", [first, last]).map { try $0.day(0).yearMonth })
-        let closed = try await BudgetSQL.closedMonths(tx, from: first, through: last)
-        // Earlier deliveries per grant and month: how many (the next one's generation) and whether one
-        // still counts (not reversed), which refuses another.
-        var existing: [String: (count: Int, active: Bool)] = [:]
+        // Through a few months past today: where the corrections of closed months are booked.
+        let today = today().yearMonth
+        let horizon = max(last, today).next.next.next
+        let periods = Set(try await tx.query("SELECT month FROM period WHERE month BETWEEN $1 AND $2", [first, horizon]).map { try $0.day(0).yearMonth })
+        let closed = try await BudgetSQL.closedMonths(tx, from: first, through: horizon)
+        // Earlier deliveries per grant and month: how many (the next one's generation), whether one
+        // still counts (not reversed), which refuses another, and the first booking of the latest.
+        var existing: [String: (count: Int, active: Bool, latestBooking: Int64?)] = [:]
         for row in try await tx.query(
             """
-            SELECT d.grant_id, d.month, count(*)::int, count(a.id) > 0
+            SELECT d.grant_id, d.month, count(*)::int, count(a.id) > 0,
+                   (SELECT min(b.id) FROM booking b WHERE b.grant_id = d.grant_id AND b.kind = 'delivery'
+                       AND b.delivery_id = (array_agg(d.id ORDER BY d.generation DESC))[1])
             FROM delivery d LEFT JOIN active_delivery a ON a.id = d.id
             WHERE d.tenant_id = $1 AND d.month BETWEEN $2 AND $3
             GROUP BY d.grant_id, d.month
             """, [provider.uuid, first, last])
         {
             existing["\(try row.decode(0, as: UUID.self))|\(try row.day(1).yearMonth)"] =
-                (try row.decode(2, as: Int.self), try row.decode(3, as: Bool.self))
+                (try row.decode(2, as: Int.self), try row.decode(3, as: Bool.self), try row.decode(4, as: Int64?.self))
         }
 
         mark("load")
@@ -195,11 +204,16 @@ extension BudgetService {
                 let days = terms.effectivePeriod.clipped(to: row.month)
             else { fail(row.line, "month", "outside the grant period"); continue }
             guard periods.contains(row.month) else { fail(row.line, "month", "no fiscal period \(row.month)"); continue }
-            guard !closed.contains(row.month) else { fail(row.line, "month", "period \(row.month) is closed"); continue }
             let earlier = existing["\(row.grantID)|\(row.month)"]
             guard earlier?.active != true else {
                 fail(row.line, "month", "a delivery for this grant and month exists (reverse it to correct it)"); continue
             }
+            // Into a closed month only as the correction of a reversed delivery (rule 11).
+            let replaced = earlier?.latestBooking
+            guard let bookedMonth = try? BookingPeriod.target(
+                serviceMonth: row.month, isCorrection: replaced != nil, closedMonths: closed, today: today),
+                periods.contains(bookedMonth)
+            else { fail(row.line, "month", "period \(row.month) is closed"); continue }
             guard let entries = residences[grant.caseID], !entries.isEmpty else { fail(row.line, "grant_id", "unknown grant"); continue }
             let cost: Money
             let excessCost: Money
@@ -211,7 +225,8 @@ extension BudgetService {
             let parts = BudgetSQL.split(cost, first: days.first, last: days.last, residence: ResidenceHistory(entries))
             priced.append(
                 Priced(
-                    row: row, grant: grant, generation: earlier?.count ?? 0, payable: check.payable, excess: check.excess, cost: cost,
+                    row: row, grant: grant, generation: earlier?.count ?? 0, bookedMonth: bookedMonth,
+                    corrects: bookedMonth == row.month ? nil : replaced, payable: check.payable, excess: check.excess, cost: cost,
                     excessCost: excessCost, parts: parts))
         }
         if errorCount > 0 { throw ServiceError.rejectedRows(errors) }
@@ -220,7 +235,9 @@ extension BudgetService {
         // Everything checked: write with COPY. Ids are made here so that bookings can name deliveries.
         let deliveryIDs = priced.map { _ in UUID() }
         var monthText: [YearMonth: String] = [:]
-        for item in priced where monthText[item.row.month] == nil { monthText[item.row.month] = item.row.month.firstDay.description }
+        for item in priced {
+            for month in [item.row.month, item.bookedMonth] where monthText[month] == nil { monthText[month] = month.firstDay.description }
+        }
         let actor = copyText(caller.name)
         let request = caller.requestID.map(copyText) ?? "\\N"
         let tenant = provider.description
@@ -234,8 +251,8 @@ extension BudgetService {
         try await tx.execute(
             """
             CREATE TEMPORARY TABLE import_booking (tenant_id uuid, kind text, booked_month date, service_month date,
-                social_space text, component text, amount bigint, grant_id uuid, delivery_id uuid, actor text, request_id text)
-                ON COMMIT DROP
+                social_space text, component text, amount bigint, grant_id uuid, delivery_id uuid, corrects bigint, actor text,
+                request_id text) ON COMMIT DROP
             """)
         try await tx.copyIn("COPY import_delivery (id, tenant_id, grant_id, month, quantity, payable, cost, generation) FROM STDIN") { writer in
             for (item, id) in zip(priced, deliveryIDs) {
@@ -248,19 +265,20 @@ extension BudgetService {
         try await tx.copyIn(
             """
             COPY import_booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id,
-                                 delivery_id, actor, request_id)
+                                 delivery_id, corrects, actor, request_id)
             FROM STDIN
             """
         ) { writer in
             for (item, id) in zip(priced, deliveryIDs) {
-                let month = monthText[item.row.month]!
+                let month = monthText[item.row.month]!, booked = monthText[item.bookedMonth]!
                 let grant = item.row.grantID.copyText
                 let delivery = id.copyText
+                let corrects = item.corrects.map(String.init) ?? "\\N"
                 for part in item.parts where part.amount.cents != 0 {
                     bookings += 1
                     total += part.amount.cents
                     try await writer.write(
-                        "\(tenant)\tdelivery\t\(month)\t\(month)\t\(part.socialSpace)\tcase\t\(part.amount.cents)\t\(grant)\t\(delivery)\t\(actor)\t\(request)\n")
+                        "\(tenant)\tdelivery\t\(booked)\t\(month)\t\(part.socialSpace)\tcase\t\(part.amount.cents)\t\(grant)\t\(delivery)\t\(corrects)\t\(actor)\t\(request)\n")
                 }
             }
         }
@@ -276,7 +294,7 @@ extension BudgetService {
         try await tx.execute(
             """
             INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id,
-                                 delivery_id, actor, request_id)
+                                 delivery_id, corrects, actor, request_id)
             SELECT * FROM import_booking
             """)
         mark("insert booking")

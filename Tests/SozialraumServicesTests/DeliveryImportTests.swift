@@ -50,6 +50,37 @@ import Testing
 }
 
 @Suite struct DeliveryImportTests {
+    /// Rule 11 in the import: a closed month takes a corrected delivery (after the reversal), booked in
+    /// the current open month and referring to the original; a first delivery for a closed month is refused.
+    @Test func theImportBooksTheCorrectionOfAClosedMonthInTheCurrentMonth() async throws {
+        let world = try await BudgetWorld.make()
+        let grant = try await world.grantedCase()
+        let march = YearMonth(iso: "2026-03")!, april = YearMonth(iso: "2026-04")!
+        _ = try await world.service.importDeliveries(
+            world.alpha, csv: "grant_id,month,quantity\n\(grant),2026-03,8\n", idempotencyKey: world.key("import-march"))
+        try await world.service.closeMonth(world.county, month: march)
+        try await world.service.closeMonth(world.county, month: april)
+        let original = try #require(try await world.deliveryBookings().first)
+        _ = try await world.service.reverse(world.alpha, bookingID: original, idempotencyKey: world.key("reverse-march"))
+        let before = try await world.snapshot()
+        let refused = await #expect(throws: ServiceError.self) {
+            try await world.service.importDeliveries(
+                world.alpha, csv: "grant_id,month,quantity\n\(grant),2026-03,6\n\(grant),2026-04,5\n", idempotencyKey: world.key("import-both"))
+        }
+        guard case .rejectedRows(let rows) = refused else { Issue.record("expected row errors"); return }
+        #expect(rows.map(\.line) == [3] && rows.first?.reason == "period 2026-04 is closed")
+        #expect(try await world.snapshot() == before)
+        let outcome = try await world.service.importDeliveries(
+            world.alpha, csv: "grant_id,month,quantity\n\(grant),2026-03,6\n", idempotencyKey: world.key("import-fix"))
+        #expect(outcome.deliveries == 1 && outcome.total == Money(cents: 360_00))
+        let corrected = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
+            try await BudgetSQL.booking(tx, id: try #require(try await world.deliveryBookings().last))
+        }
+        #expect(corrected?.bookedMonth == YearMonth(iso: "2026-11")! && corrected?.serviceMonth == march && corrected?.corrects == original)
+        #expect(try await world.funds(world.nord).line(.case).funds.actuals == Money(cents: 360_00))
+        #expect(try await world.funds(world.nord).line(.case).funds.commitments == Money(cents: 11 * 600_00))
+    }
+
     @Test func aMonthsDeliveriesAreImportedBookedAndReleaseTheirCommitments() async throws {
         let world = try await BudgetWorld.make()
         let first = try await world.grantedCase("VER-2026-0001")
