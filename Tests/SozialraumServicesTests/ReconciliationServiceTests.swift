@@ -16,6 +16,19 @@ import Testing
         ReconciliationService(store: world.store, logger: Logger(label: "test.reconciliation"), today: { BudgetWorld.today })
     }
 
+    /// Alpha delivers 8 h in March (480.00) and is paid `instalment` for March; the first quarter is run.
+    func firstQuarter(instalment: Money) async throws -> (BudgetWorld, ReconciliationService, ReconciliationService.RunSummary) {
+        let world = try await BudgetWorld.make()
+        let grant = try await world.grantedCase()
+        _ = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: month("2026-03"), quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-march"))
+        _ = try await world.service.payInstalment(
+            world.county, provider: world.alpha.tenant, socialSpace: world.nord, component: .case, month: month("2026-03"),
+            amount: instalment, idempotencyKey: world.key("instalment-march"))
+        let service = reconciler(world)
+        return (world, service, try await service.run(world.county, scope: .quarter(containing: month("2026-03"))))
+    }
+
     func day(_ text: String) -> Day { Day(iso: text)! }
     func month(_ text: String) -> YearMonth { YearMonth(iso: text)! }
     func euros(_ value: Int64) -> Int64 { value * 100 }
@@ -268,15 +281,7 @@ import Testing
     /// balance 280.00, the county pays. Settled once, the next statement of the scope balances to 0;
     /// the old statement cannot be settled again, by anyone, with any key.
     @Test func settlingAStatementBooksItsBalanceOnce() async throws {
-        let world = try await BudgetWorld.make()
-        let grant = try await world.grantedCase()
-        _ = try await world.service.recordDelivery(
-            world.alpha, grantID: grant, month: month("2026-03"), quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-march"))
-        _ = try await world.service.payInstalment(
-            world.county, provider: world.alpha.tenant, socialSpace: world.nord, component: .case, month: month("2026-03"),
-            amount: Money(cents: 200_00), idempotencyKey: world.key("instalment-march"))
-        let service = reconciler(world)
-        let run = try await service.run(world.county, scope: .quarter(containing: month("2026-03")))
+        let (world, service, run) = try await firstQuarter(instalment: Money(cents: 200_00))
 
         // Refusals first; each writes nothing.
         let before = try await world.snapshot()
@@ -330,15 +335,7 @@ import Testing
     /// instalment → balance −520.00, alpha repays. Each provider sees only its own statement; beta
     /// sees no line of nord.
     @Test func statementsSettleDeliveriesAgainstInstalmentsPerProvider() async throws {
-        let world = try await BudgetWorld.make()
-        let grant = try await world.grantedCase()
-        _ = try await world.service.recordDelivery(
-            world.alpha, grantID: grant, month: month("2026-03"), quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-march"))
-        _ = try await world.service.payInstalment(
-            world.county, provider: world.alpha.tenant, socialSpace: world.nord, component: .case, month: month("2026-03"),
-            amount: Money(cents: 1_000_00), idempotencyKey: world.key("instalment-march"))
-        let service = reconciler(world)
-        let run = try await service.run(world.county, scope: .quarter(containing: month("2026-02")))
+        let (world, service, run) = try await firstQuarter(instalment: Money(cents: 1_000_00))
         let county = try await service.statements(world.county, runID: run.runID)
         let alphaRow = try #require(county.rows.first { $0[1] == .text(world.alpha.tenant.description) })
         #expect(alphaRow[2] == .amount(480_00) && alphaRow[3] == .amount(1_000_00) && alphaRow[5] == .amount(-520_00))
