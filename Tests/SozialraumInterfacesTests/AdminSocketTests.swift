@@ -58,6 +58,14 @@ struct AdminWorld: Sendable {
     }
 
     func stop() { task.cancel() }
+
+    /// Alpha's granted case with 12 h delivered in March (10 h granted: 2 h held back as a finding).
+    func alphaDeliveredInMarch() async throws -> UUID {
+        let grant = try await world.grantedCase()
+        _ = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: YearMonth(iso: "2026-03")!, quantity: Quantity(hundredths: 12_00), idempotencyKey: world.key("alpha-del-0001"))
+        return grant
+    }
 }
 
 @Suite struct AdminProtocolTests {
@@ -248,9 +256,7 @@ struct AdminWorld: Sendable {
         let admin = try await AdminWorld.start()
         defer { admin.stop() }
         let world = admin.world
-        let grant = try await world.grantedCase()
-        _ = try await world.service.recordDelivery(
-            world.alpha, grantID: grant, month: YearMonth(iso: "2026-03")!, quantity: Quantity(hundredths: 12_00), idempotencyKey: world.key("alpha-del-0001"))
+        let grant = try await admin.alphaDeliveredInMarch()
         let project = try await world.service.createProject(
             world.county, provider: world.alpha.tenant, title: "Elterncafé", socialSpace: world.nord, component: .milieu,
             startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!, budget: Money(cents: 1_000_00), volunteers: 3, professionals: 1)
@@ -302,9 +308,7 @@ struct AdminWorld: Sendable {
         let admin = try await AdminWorld.start()
         defer { admin.stop() }
         let world = admin.world
-        let grant = try await world.grantedCase()
-        _ = try await world.service.recordDelivery(
-            world.alpha, grantID: grant, month: YearMonth(iso: "2026-03")!, quantity: Quantity(hundredths: 12_00), idempotencyKey: world.key("alpha-del-0001"))
+        _ = try await admin.alphaDeliveredInMarch()
         let county = try await admin.client(loggedInAs: "kaemmerei")
         let reply = await county.request("reconcile 2026")
         #expect(reply?.status.hasPrefix("OK run 1 2026 position 1 digest ") == true, "\(String(describing: reply))")
