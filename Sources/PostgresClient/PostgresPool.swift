@@ -23,6 +23,7 @@ public struct PostgresTransaction: Sendable {
         try await connection.execute(PostgresQuery(sql, binds))
     }
 
+    @discardableResult
     public func copyIn(_ sql: String, _ body: (PostgresCopyWriter) async throws -> Void) async throws -> Int {
         try await connection.copyIn(sql, body)
     }

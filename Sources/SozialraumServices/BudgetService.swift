@@ -625,6 +625,11 @@ public struct BudgetService: Sendable {
                     caller.role == .county || original.tenant == caller.tenant
                 else { throw ServiceError.notFound("booking") }
                 guard original.kind != .reversal else { throw ServiceError.conflict("a reversal cannot be reversed; book anew") }
+                // Payments (instalments, settlements) and carry-forwards are the county's bookings, even
+                // though they stand in the provider's ledger: a provider reverses only its own cost.
+                guard caller.role == .county || [.delivery, .projectExpense].contains(original.kind) else {
+                    throw ServiceError.forbidden("reversing payments")
+                }
                 guard !(try await BudgetSQL.isReversed(tx, bookingID: bookingID)) else {
                     throw ServiceError.duplicate("reversal of booking \(bookingID)")
                 }

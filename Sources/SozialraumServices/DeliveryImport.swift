@@ -39,15 +39,22 @@ public struct DeliveryImport: Sendable {
         public var total: Money
     }
 
+    /// The row errors of a file: every one counts, the first `maximumReportedErrors` are reported.
+    struct RowErrors {
+        private(set) var reported: [RowError] = []
+        private var count = 0
+        var isEmpty: Bool { count == 0 }
+
+        mutating func add(_ line: Int, _ field: String, _ reason: String) {
+            count += 1
+            if reported.count < DeliveryImport.maximumReportedErrors { reported.append(RowError(line: line, field: field, reason: reason)) }
+        }
+    }
+
     /// Parses the file. Returns the rows, or every line error (at most `maximumReportedErrors`).
     public static func parse(_ csv: String) -> Result<[Row], ServiceError> {
         var rows: [Row] = []
-        var errors: [RowError] = []
-        var errorCount = 0
-        func fail(_ line: Int, _ field: String, _ reason: String) {
-            errorCount += 1
-            if errors.count < maximumReportedErrors { errors.append(RowError(line: line, field: field, reason: reason)) }
-        }
+        var errors = RowErrors()
         // "\r\n" is one Character in Swift, so it is a separator of its own.
         var lines = csv.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).makeIterator()
         guard var header = lines.next() else { return .failure(.invalid(field: "file", reason: "empty")) }
@@ -68,22 +75,22 @@ public struct DeliveryImport: Sendable {
             guard number - 1 <= maximumRows else {
                 return .failure(.invalid(field: "file", reason: "more than \(maximumRows) lines"))
             }
-            guard text.utf8.count <= maximumLineBytes else { fail(number, "line", "longer than \(maximumLineBytes) bytes"); continue }
+            guard text.utf8.count <= maximumLineBytes else { errors.add(number, "line", "longer than \(maximumLineBytes) bytes"); continue }
             let fields = text.split(separator: delimiter, omittingEmptySubsequences: false)
-            guard fields.count == 3 else { fail(number, "line", "expected 3 fields, found \(fields.count)"); continue }
-            guard let grant = UUID(uuidString: String(fields[0])) else { fail(number, "grant_id", "not a grant id"); continue }
-            guard let month = YearMonth(iso: fields[1]) else { fail(number, "month", "not a month (expected YYYY-MM)"); continue }
+            guard fields.count == 3 else { errors.add(number, "line", "expected 3 fields, found \(fields.count)"); continue }
+            guard let grant = UUID(uuidString: String(fields[0])) else { errors.add(number, "grant_id", "not a grant id"); continue }
+            guard let month = YearMonth(iso: fields[1]) else { errors.add(number, "month", "not a month (expected YYYY-MM)"); continue }
             let quantity: Quantity
             do { quantity = try Quantity(parsing: String(fields[2]), decimalComma: delimiter == ";") } catch {
-                fail(number, "quantity", error.description)
+                errors.add(number, "quantity", error.description)
                 continue
             }
             let key = "\(grant)|\(month)"
-            if let first = seen[key] { fail(number, "month", "second delivery for this grant and month (first on line \(first))"); continue }
+            if let first = seen[key] { errors.add(number, "month", "second delivery for this grant and month (first on line \(first))"); continue }
             seen[key] = number
             rows.append(Row(line: number, grantID: grant, month: month, quantity: quantity))
         }
-        if errorCount > 0 { return .failure(.rejectedRows(errors)) }
+        if !errors.isEmpty { return .failure(.rejectedRows(errors.reported)) }
         guard !rows.isEmpty else { return .failure(.invalid(field: "file", reason: "no deliveries")) }
         return .success(rows)
     }
@@ -187,41 +194,36 @@ extension BudgetService {
         }
 
         mark("load")
-        var errors: [RowError] = []
-        var errorCount = 0
-        func fail(_ line: Int, _ field: String, _ reason: String) {
-            errorCount += 1
-            if errors.count < DeliveryImport.maximumReportedErrors { errors.append(RowError(line: line, field: field, reason: reason)) }
-        }
+        var errors = DeliveryImport.RowErrors()
         var priced: [Priced] = []
         priced.reserveCapacity(rows.count)
         for row in rows {
             // Another provider's grant is not among ours: reported like an unknown id.
-            guard let grant = grants[row.grantID] else { fail(row.line, "grant_id", "unknown grant"); continue }
+            guard let grant = grants[row.grantID] else { errors.add(row.line, "grant_id", "unknown grant"); continue }
             let grantRates = rates["\(grant.helpType)|\(grant.unit.rawValue)"] ?? []
             let terms = terms(grant, rates: grantRates)
             guard let check = try? DeliveryCheck.check(delivered: row.quantity, month: row.month, terms: terms),
                 let days = terms.effectivePeriod.clipped(to: row.month)
-            else { fail(row.line, "month", "outside the grant period"); continue }
-            guard periods.contains(row.month) else { fail(row.line, "month", "no fiscal period \(row.month)"); continue }
+            else { errors.add(row.line, "month", "outside the grant period"); continue }
+            guard periods.contains(row.month) else { errors.add(row.line, "month", "no fiscal period \(row.month)"); continue }
             let earlier = existing["\(row.grantID)|\(row.month)"]
             guard earlier?.active != true else {
-                fail(row.line, "month", "a delivery for this grant and month exists (reverse it to correct it)"); continue
+                errors.add(row.line, "month", "a delivery for this grant and month exists (reverse it to correct it)"); continue
             }
             // Into a closed month only as the correction of a reversed delivery (rule 11).
             let replaced = earlier?.latestBooking
             guard let bookedMonth = try? BookingPeriod.target(
                 serviceMonth: row.month, isCorrection: replaced != nil, closedMonths: closed, today: today),
                 periods.contains(bookedMonth)
-            else { fail(row.line, "month", "period \(row.month) is closed"); continue }
-            guard let entries = residences[grant.caseID], !entries.isEmpty else { fail(row.line, "grant_id", "unknown grant"); continue }
+            else { errors.add(row.line, "month", "period \(row.month) is closed"); continue }
+            guard let entries = residences[grant.caseID], !entries.isEmpty else { errors.add(row.line, "grant_id", "unknown grant"); continue }
             let cost: Money
             let excessCost: Money
             do {
                 cost = try Pricing.cost(quantity: check.payable, unit: grant.unit, rates: grantRates, first: days.first, last: days.last)
                 excessCost = check.excess.hundredths > 0
                     ? try Pricing.cost(quantity: check.excess, unit: grant.unit, rates: grantRates, first: days.first, last: days.last) : .zero
-            } catch { fail(row.line, "grant_id", "no rate valid in \(row.month)"); continue }
+            } catch { errors.add(row.line, "grant_id", "no rate valid in \(row.month)"); continue }
             let parts = BudgetSQL.split(cost, first: days.first, last: days.last, residence: ResidenceHistory(entries))
             priced.append(
                 Priced(
@@ -229,7 +231,7 @@ extension BudgetService {
                     corrects: bookedMonth == row.month ? nil : replaced, payable: check.payable, excess: check.excess, cost: cost,
                     excessCost: excessCost, parts: parts))
         }
-        if errorCount > 0 { throw ServiceError.rejectedRows(errors) }
+        if !errors.isEmpty { throw ServiceError.rejectedRows(errors.reported) }
         mark("price")
 
         // Everything checked: write with COPY. Ids are made here so that bookings can name deliveries.

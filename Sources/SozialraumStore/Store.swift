@@ -23,6 +23,7 @@ public struct TenantTransaction: Sendable {
         try await transaction.execute(sql, binds)
     }
 
+    @discardableResult
     public func copyIn(_ sql: String, _ body: (PostgresCopyWriter) async throws -> Void) async throws -> Int {
         try await transaction.copyIn(sql, body)
     }

@@ -40,7 +40,7 @@ extension Store {
     /// refuses the insert for anyone else.
     public func registerProvider(name: String, by county: TenantID) async throws -> TenantID {
         let provider = TenantID(UUID())
-        try await withTenant(county) { tx in
+        _ = try await withTenant(county) { tx in
             try await tx.execute(
                 "INSERT INTO tenant (id, kind, name) VALUES ($1, 'provider', $2)", [provider.uuid, name])
         }

@@ -260,6 +260,21 @@ import Testing
         // (A first delivery into a closed month stays refused: nothingIsBookedIntoAClosedMonth.)
     }
 
+    @Test func onlyTheCountyReversesAPayment() async throws {
+        let world = try await BudgetWorld.make()
+        let instalment = try await world.service.payInstalment(
+            world.county, provider: world.alpha.tenant, socialSpace: world.nord, component: .case, month: march,
+            amount: Money(cents: 1_000_00), idempotencyKey: world.key("instalment-march"))
+        let before = try await world.snapshot()
+        let refused = await #expect(throws: ServiceError.self) {
+            try await world.service.reverse(world.alpha, bookingID: instalment.bookingID, idempotencyKey: world.key("reverse-by-alpha"))
+        }
+        #expect(refused == .forbidden("reversing payments"))
+        #expect(try await world.snapshot() == before)
+        let reversal = try await world.service.reverse(world.county, bookingID: instalment.bookingID, idempotencyKey: world.key("reverse-by-county"))
+        #expect(reversal.bookingID > instalment.bookingID)
+    }
+
     @Test func theRuntimeRoleCanNeitherUpdateNorDeleteTheLedger() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
