@@ -28,6 +28,32 @@ import Testing
         }
     }
 
+    /// docs/configuration.md has one row per key, with its environment variable, and no other keys.
+    @Test func theConfigurationReferenceListsExactlyTheKeys() throws {
+        let reference = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/configuration.md").path
+        let rows = try String(contentsOfFile: reference, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("| `") }
+        let documented = Dictionary(uniqueKeysWithValues: rows.map { row in
+            let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "`")) }
+            return (cells[0], cells[1])
+        })
+        #expect(Set(documented.keys) == Set(Settings.keys.map(\.key)))
+        for (key, _) in Settings.keys {
+            // swift-configuration's rule: a lower-case letter followed by an upper-case one starts a
+            // word (database.poolSize → SOZIALRAUM_DATABASE_POOL_SIZE, plainTCPListen → PLAIN_TCPLISTEN).
+            let variable = "SOZIALRAUM_" + key.replacingOccurrences(of: ".", with: "_").replacing(/([a-z])([A-Z])/) { "\($0.1)_\($0.2)" }.uppercased()
+            #expect(documented[key] == variable, "\(key)")
+        }
+    }
+
+    @Test func theDocumentedVariableNamesAreTheOnesRead() async throws {
+        let settings = try await Settings.load(
+            file: nil,
+            environment: ["SOZIALRAUM_ADMIN_PLAIN_TCPLISTEN": "127.0.0.1:7999", "SOZIALRAUM_ADMIN_IDLE_TIMEOUT_SECONDS": "120"])
+        #expect(settings.adminPlainTCPListen == "127.0.0.1:7999")
+        #expect(settings.adminIdleTimeoutSeconds == 120)
+    }
+
     @Test func theFileSetsValuesAndTheEnvironmentOverridesThem() async throws {
         let path = try file(#"{"database": {"poolSize": 7, "conninfo": "service=sozialraum"}, "log": {"level": "debug"}}"#)
         let fromFile = try await Settings.load(file: path, environment: [:])
