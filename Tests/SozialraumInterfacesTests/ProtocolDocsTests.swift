@@ -39,4 +39,9 @@ import Testing
         let commandLike = Self.documented.filter { $0.first?.isLowercase == true && !$0.contains("=") && !formats.contains($0) }
         #expect(commandLike.subtracting(known).sorted() == [], "docs/protocol.md documents commands the daemon does not have")
     }
+
+    @Test func theErrorCodesAreExactlyTheDaemons() {
+        let documented = Self.documented.filter { $0.first?.isUppercase == true }
+        #expect(documented == Set(ErrorCode.allCases.map(\.rawValue)))
+    }
 }
