@@ -246,7 +246,7 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<4 {
                 group.addTask {
-                    try await pool.withConnection { try await $0.query(PostgresQuery("SELECT pg_advisory_xact_lock_shared($1)", [key])) }
+                    _ = try await pool.withConnection { try await $0.query(PostgresQuery("SELECT pg_advisory_xact_lock_shared($1)", [key])) }
                     order.withLock { $0.append("query") }
                 }
             }

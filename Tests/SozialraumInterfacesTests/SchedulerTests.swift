@@ -150,10 +150,10 @@ struct SchedulerWorld: Sendable {
         try await setup.schedule("hourly", cron: "0 * * * *", plannedFrom: "2026-11-25T10:00:00Z")
         let ran = Locked<[String]>([])
         let scheduler = setup.scheduler("a", runner: counting(ran))
-        try await setup.world.store.withoutTenant { tx in try await JobStore.setPaused(tx, name: "hourly", paused: true, now: setup.clock.read()) }
+        _ = try await setup.world.store.withoutTenant { tx in try await JobStore.setPaused(tx, name: "hourly", paused: true, now: setup.clock.read()) }
         setup.clock.set("2026-11-25T12:30:00Z")
         #expect(try await scheduler.tick() == 0)
-        try await setup.world.store.withoutTenant { tx in try await JobStore.setPaused(tx, name: "hourly", paused: false, now: setup.clock.read()) }
+        _ = try await setup.world.store.withoutTenant { tx in try await JobStore.setPaused(tx, name: "hourly", paused: false, now: setup.clock.read()) }
         #expect(try await scheduler.tick() == 0, "the slots during the pause are not missed runs")
         setup.clock.set("2026-11-25T13:00:30Z")
         #expect(try await scheduler.tick() == 1)

@@ -380,7 +380,7 @@ import Testing
             try await tx.execute("DELETE FROM rate_agreement WHERE tenant_id = $1 AND help_type = '34'", [world.beta.tenant.uuid])
         }
         try await world.service.openCase(world.county, key: "VER-2026-0200", socialSpace: world.sued, from: day("2026-01-01"))
-        try await world.store.withTenant(world.county.tenant) { tx in
+        _ = try await world.store.withTenant(world.county.tenant) { tx in
             try await tx.execute(
                 """
                 INSERT INTO grant_decision (id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on)
@@ -409,7 +409,7 @@ import Testing
     @Test func aYearEndCarriesForwardAndPaysTheSurplusShareOnConfirmation() async throws {
         let world = try await BudgetWorld.make()
         try await project(world, .milieu, spending: euros(2_000))
-        try await world.store.withTenant(world.county.tenant) { tx in
+        _ = try await world.store.withTenant(world.county.tenant) { tx in
             try await tx.execute("UPDATE fiscal_year SET provider_surplus_share = 2500 WHERE year = 2026")
         }
         try await world.service.openYear(world.county, year: 2027, overrunPolicy: .warn)
