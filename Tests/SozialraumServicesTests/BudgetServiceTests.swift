@@ -215,11 +215,7 @@ import Testing
 
     @Test func aLateCorrectionGoesIntoTheCurrentMonthAndRefersToTheOriginal() async throws {
         let world = try await BudgetWorld.make()
-        let grant = try await world.grantedCase()
-        _ = try await world.service.recordDelivery(
-            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-0001"))
-        try await world.service.closeMonth(world.county, month: march)
-        let original = try #require(try await world.deliveryBookings().first)
+        let (_, original) = try await world.deliveredInMarch(closingMarch: true)
         let reversal = try await world.service.reverse(world.alpha, bookingID: original, idempotencyKey: world.key("reverse-0001"))
         let stored = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
             try await BudgetSQL.booking(tx, id: reversal.bookingID)
@@ -238,11 +234,7 @@ import Testing
 
     @Test func theCorrectedDeliveryOfAClosedMonthIsBookedInTheCurrentMonth() async throws {
         let world = try await BudgetWorld.make()
-        let grant = try await world.grantedCase()
-        _ = try await world.service.recordDelivery(
-            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-0001"))
-        try await world.service.closeMonth(world.county, month: march)
-        let original = try #require(try await world.deliveryBookings().first)
+        let (grant, original) = try await world.deliveredInMarch(closingMarch: true)
         _ = try await world.service.reverse(world.alpha, bookingID: original, idempotencyKey: world.key("reverse-0001"))
         let corrected = try await world.service.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 6_00), idempotencyKey: world.key("delivery-0002"))
@@ -342,10 +334,7 @@ import Testing
 
     @Test func aReversedDeliveryFreesItsMonthForTheCorrection() async throws {
         let world = try await BudgetWorld.make()
-        let grant = try await world.grantedCase()
-        _ = try await world.service.recordDelivery(
-            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-0001"))
-        let wrong = try #require(try await world.deliveryBookings().first)
+        let (grant, wrong) = try await world.deliveredInMarch()
         _ = try await world.service.reverse(world.alpha, bookingID: wrong, idempotencyKey: world.key("reverse-0001"))
         // Reversed: no actual, and March is committed again (600 € a month, twelve months).
         var line = try await world.funds(world.nord).line(.case).funds

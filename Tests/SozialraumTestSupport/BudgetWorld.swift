@@ -85,6 +85,17 @@ public struct BudgetWorld: Sendable {
         return counts
     }
 
+    /// Alpha's granted case with 8 h delivered in March 2026 (480.00), March closed if asked; the grant
+    /// and the delivery's booking.
+    public func deliveredInMarch(closingMarch: Bool = false) async throws -> (grant: UUID, booking: Int64) {
+        let grant = try await grantedCase()
+        let march = YearMonth(iso: "2026-03")!
+        _ = try await service.recordDelivery(alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: key("delivery-0001"))
+        if closingMarch { try await service.closeMonth(county, month: march) }
+        guard let booking = try await deliveryBookings().first else { throw ServiceError.notFound("booking") }
+        return (grant, booking)
+    }
+
     /// The ids of the delivery bookings alpha sees, oldest first.
     public func deliveryBookings() async throws -> [Int64] {
         try await store.withTenant(alpha.tenant, readOnly: true) { tx in
