@@ -128,9 +128,12 @@ struct ImportDeliveries: AsyncParsableCommand {
     @Option(help: "Deliveries to import (12 months per grant).")
     var rows = 1_000_000
 
+    @Flag(help: "Log the import's phase timings (debug level).")
+    var phases = false
+
     func run() async throws {
         var logger = Logger(label: "bench")
-        logger.logLevel = .warning
+        logger.logLevel = phases ? .debug : .warning
         let bench = try BenchCluster.start(logger: logger)
         defer { bench.stop() }
         let grantCount = (rows + 11) / 12
@@ -150,6 +153,7 @@ struct ImportDeliveries: AsyncParsableCommand {
         let grantIDs = try await admin.query(PostgresQuery("SELECT id FROM grant_decision ORDER BY id")).map { try $0.decode(0, as: UUID.self) }
         try await bench.cloneTemplate("bench_psql")
         try await bench.cloneTemplate("bench_service")
+        try await bench.cloneTemplate("bench_stored")
 
         var csv = "grant_id,month,quantity\n"
         var tsv = ""
@@ -191,6 +195,29 @@ struct ImportDeliveries: AsyncParsableCommand {
         print(String(
             format: "import-deliveries rows=%d: psql \\copy %.2f s, service %.2f s (%d deliveries + %d bookings, commitments released), ratio service/psql = %.2f, peak memory %.0f MiB",
             made, copySeconds, importSeconds, outcome.deliveries, outcome.bookings, importSeconds / copySeconds, peakMemoryMiB()))
+
+        // The second baseline: psql \copy of every row the service stored (its deliveries and their
+        // ledger bookings, exported from its database) into the same two tables of a fresh clone.
+        let storedDeliveries = bench.directory.appendingPathComponent("stored-deliveries.tsv").path
+        let storedBookings = bench.directory.appendingPathComponent("stored-bookings.tsv").path
+        let deliveryColumns = "id, tenant_id, grant_id, month, quantity, payable, cost, generation"
+        let bookingColumns = "tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id, delivery_id, corrects, actor, request_id"
+        _ = try bench.runTool([
+            psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", bench.cluster.conninfo(database: "bench_service"),
+            "-c", "\\copy (SELECT \(deliveryColumns) FROM sozialraum.delivery) TO '\(storedDeliveries)'",
+            "-c", "\\copy (SELECT \(bookingColumns) FROM sozialraum.booking WHERE kind = 'delivery' ORDER BY id) TO '\(storedBookings)'",
+        ])
+        print("psql \\copy of the \(outcome.deliveries) deliveries and \(outcome.bookings) bookings the service stored ...")
+        let storedStart = ContinuousClock.now
+        _ = try bench.runTool([
+            psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", bench.cluster.conninfo(database: "bench_stored"),
+            "-c", "\\copy sozialraum.delivery (\(deliveryColumns)) FROM '\(storedDeliveries)'",
+            "-c", "\\copy sozialraum.booking (\(bookingColumns)) FROM '\(storedBookings)'",
+        ])
+        let storedSeconds = elapsedSeconds(ContinuousClock.now - storedStart)
+        print(String(
+            format: "import-deliveries rows=%d: psql \\copy of the stored rows (deliveries and bookings) %.2f s, service %.2f s, ratio service/psql = %.2f",
+            made, storedSeconds, importSeconds, importSeconds / storedSeconds))
     }
 }
 
@@ -288,6 +315,12 @@ struct AdminFunds: AsyncParsableCommand {
     @Flag(help: "Keep the cluster afterwards (prints its conninfo) to look at plans.")
     var keep = false
 
+    @Option(help: "Database connections of the daemon's pool.")
+    var connections = 32
+
+    @Option(help: "The request each session sends in its loop.")
+    var command = "funds achim-oyten 2026"
+
     func run() async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
@@ -297,7 +330,7 @@ struct AdminFunds: AsyncParsableCommand {
         try await bench.openYears(BenchCluster.template, county: county, years: 2026...2026)
         let store = Store(
             conninfo: bench.cluster.conninfo(database: BenchCluster.template, user: DatabaseRoles.defaultLogin),
-            maxConnections: 32, logger: logger)
+            maxConnections: connections, logger: logger)
         let accounts = AccountService(store: store, logger: logger)
         try await accounts.setAccount(name: "bench", tenant: county, role: .county, secret: AccountService.generateToken(), actingAs: county)
         let path = bench.directory.appendingPathComponent("admin.sock").path
@@ -333,7 +366,7 @@ struct AdminFunds: AsyncParsableCommand {
                 var latencies: [Double] = []
                 while ContinuousClock.now < deadline {
                     let begin = ContinuousClock.now
-                    guard client.request("funds achim-oyten 2026").hasPrefix("OK") else { break }
+                    guard client.request(command).hasPrefix("OK") else { break }
                     latencies.append(elapsedSeconds(ContinuousClock.now - begin) * 1000)
                 }
                 results.withLock { $0.append((latencies.count, latencies)) }
