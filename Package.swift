@@ -231,7 +231,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SozialraumServicesTests",
-            dependencies: ["SozialraumServices", "SozialraumProtocol", "SozialraumStore", "SozialraumDomain", "PostgresClient", "SozialraumTestSupport"],
+            dependencies: [
+                "SozialraumServices", "SozialraumProtocol", "SozialraumStore", "SozialraumDomain", "PostgresClient", "SozialraumTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: strictness
         ),
         .testTarget(

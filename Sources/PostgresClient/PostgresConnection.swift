@@ -177,9 +177,17 @@ public final class PostgresCopyWriter {
         if buffer.count >= chunkSize { try await flush() }
     }
 
+    /// Appends bytes; the non-generic path for callers that build lines as byte arrays.
+    public func write(_ bytes: [UInt8]) async throws {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= chunkSize { try await flush() }
+    }
+
     /// Appends the UTF-8 of `text`.
     public func write(_ text: String) async throws {
-        try await write(text.utf8)
+        var text = text
+        text.withUTF8 { buffer.append(contentsOf: $0) }
+        if buffer.count >= chunkSize { try await flush() }
     }
 
     func flush() async throws {

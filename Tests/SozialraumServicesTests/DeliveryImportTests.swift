@@ -1,5 +1,6 @@
 import Foundation
 import PostgresClient
+import PropertyBased
 import SozialraumDomain
 import SozialraumServices
 import SozialraumStore
@@ -41,6 +42,39 @@ import Testing
         #expect(errors[5].reason.contains("first on line 2"))
     }
 
+    /// The parser reads bytes, not Characters: a grant id is accepted exactly when it is 32 hex digits
+    /// (either case) with hyphens after the 8th, 12th, 16th and 20th, and then means what Foundation's
+    /// `UUID(uuidString:)` reads. (Foundation is laxer: it takes a space for a leading digit.)
+    @Test func grantIDsAreReadStrictlyAndAsFoundationReadsThem() async {
+        let inputs = (Gen.uint8(in: 0...255).array(of: 16), Gen.int(in: 0...35), Gen.uint8(in: 32...126), Gen.int(in: 0...2))
+        await propertyCheck(input: inputs.0, inputs.1, inputs.2, inputs.3) { bytes, position, replacement, variant in
+            let id = UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                                 bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+            var text = Array((variant == 0 ? id.uuidString.lowercased() : id.uuidString).utf8)
+            if variant == 2 { text[position] = replacement }
+            let hyphens: Set = [8, 13, 18, 23]
+            let wellFormed = text.enumerated().allSatisfy { index, byte in
+                hyphens.contains(index) ? byte == UInt8(ascii: "-") : (byte < 128 && Character(Unicode.Scalar(byte)).isHexDigit)
+            }
+            let field = String(decoding: text, as: UTF8.self)
+            switch DeliveryImport.parse("grant_id,month,quantity\n\(field),2026-03,1\n") {
+            case .success(let rows): #expect(wellFormed && rows.map(\.grantID) == [UUID(uuidString: field)])
+            case .failure: #expect(!wellFormed)
+            }
+        }
+    }
+
+    /// Non-ASCII text is an error of its field, and the line limit counts bytes.
+    @Test func nonASCIIFieldsAreReportedWithTheirField() {
+        let csv = "grant_id,month,quantity\r\n\(grant),2026-0ä,1\r\n\(grant),2026-03,8½\r\n\r\n\(grant),2026-04,\(String(repeating: "ä", count: 100))\n"
+        guard case .failure(.rejectedRows(let errors)) = DeliveryImport.parse(csv) else {
+            Issue.record("expected rejected rows")
+            return
+        }
+        #expect(errors.map(\.line) == [2, 3, 5])
+        #expect(errors.map(\.field) == ["month", "quantity", "line"])
+    }
+
     @Test func aWrongHeaderOrAnEmptyFileIsRefused() {
         #expect(throws: ServiceError.invalid(field: "header", reason: "expected grant_id,month,quantity")) {
             try DeliveryImport.parse("grant,month,hours\n").get()
@@ -52,6 +86,26 @@ import Testing
 @Suite struct DeliveryImportTests {
     /// Rule 11 in the import: a closed month takes a corrected delivery (after the reversal), booked in
     /// the current open month and referring to the original; a first delivery for a closed month is refused.
+    /// Bookings are numbered in the order of the file, the parts of a cost split by a move together:
+    /// case 1 (600.00 a month) moves from nord to sued on 16 July, so its July is nord 15/31 = 290.32 and
+    /// sued 16/31 = 309.68; case 2 delivers 5 hours in June (300.00) and 10 in July (600.00).
+    @Test func bookingsFollowTheFileWithTheSplitPartsTogether() async throws {
+        let world = try await BudgetWorld.make()
+        let moving = try await world.grantedCase("VER-2026-0001")
+        let staying = try await world.grantedCase("VER-2026-0002")
+        try await world.service.recordMove(world.county, key: "VER-2026-0001", to: world.sued, on: Day(iso: "2026-07-16")!)
+        let outcome = try await world.service.importDeliveries(
+            world.alpha, csv: "grant_id,month,quantity\n\(staying),2026-06,5\n\(moving),2026-07,10\n\(staying),2026-07,10\n",
+            idempotencyKey: world.key("import-ordered"))
+        #expect(outcome.deliveries == 3 && outcome.bookings == 4 && outcome.total == Money(cents: 1_500_00))
+        let bookings = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
+            try await tx.query("SELECT grant_id, service_month, social_space, amount FROM booking WHERE kind = 'delivery' ORDER BY id").map {
+                "\(try $0.decode(0, as: UUID.self) == moving ? "moving" : "staying") \(try $0.day(1).yearMonth) \(try $0.decode(2, as: String.self)) \(try $0.decode(3, as: Int64.self))"
+            }
+        }
+        #expect(bookings == ["staying 2026-06 nord 30000", "moving 2026-07 nord 29032", "moving 2026-07 sued 30968", "staying 2026-07 nord 60000"])
+    }
+
     @Test func theImportBooksTheCorrectionOfAClosedMonthInTheCurrentMonth() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
