@@ -356,58 +356,81 @@ struct AdminFunds: AsyncParsableCommand {
         }
         let withIdle = residentMiB()
 
-        // Throughput and latency over the socket.
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        let results = Locked<[(count: Int, latencies: [Double])]>([])
-        let start = ContinuousClock.now
-        let threads = (0..<sessions).map { _ in
-            Thread {
-                guard let client = try? BlockingClient(path: path) else { return }
-                var latencies: [Double] = []
-                while ContinuousClock.now < deadline {
-                    let begin = ContinuousClock.now
-                    guard client.request(command).hasPrefix("OK") else { break }
-                    latencies.append(elapsedSeconds(ContinuousClock.now - begin) * 1000)
-                }
-                results.withLock { $0.append((latencies.count, latencies)) }
-            }
-        }
-        threads.forEach { $0.start() }
-        while results.withLock({ $0.count }) < sessions { try await Task.sleep(for: .milliseconds(100)) }
-        let elapsed = elapsedSeconds(ContinuousClock.now - start)
-        let all = results.withLock { $0 }
-        let total = all.reduce(0) { $0 + $1.count }
-        let latencies = all.flatMap(\.latencies).sorted()
-        let p99 = latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))]
-        let rate = Double(total) / elapsed
+        // Throughput and latency over the socket: the command, then `ping` (the protocol alone, no database).
+        let (rate, p99) = try await drive(command, path: path)
+        let (pingRate, pingP99) = try await drive("ping", path: path)
         idleClients.removeAll()
         serverTask.cancel()
 
         let pgbench = bench.cluster.binDirectory.appendingPathComponent("pgbench").path
         let conninfo = bench.cluster.conninfo(database: BenchCluster.template)
         _ = try bench.runTool([pgbench, "-i", "-q", "-s", "1", conninfo])
-        let output = try bench.runTool([pgbench, "-n", "-S", "-c", "\(sessions)", "-j", "4", "-T", "\(seconds)", conninfo])
-        let tps = output.split(separator: "\n").first { $0.hasPrefix("tps = ") }.flatMap { Double($0.dropFirst(6).prefix { !$0.isWhitespace }) } ?? 0
-        let latencyLine = output.split(separator: "\n").first { $0.hasPrefix("latency average") } ?? ""
+        let tps = try pgbenchTPS(bench, [pgbench, "-n", "-S", "-c", "\(sessions)", "-j", "4", "-T", "\(seconds)", conninfo])
         print(String(
-            format: "admin-funds sessions=%d: %.0f req/s, p99 %.2f ms; pgbench -S -c %d: %.0f tps (%@); ratio admin/pgbench = %.2f",
-            sessions, rate, p99, sessions, tps, String(latencyLine), rate / tps))
-        // The database's share: pgbench sending the daemon's own statements for one `funds` (tenant
-        // transaction as the runtime role, RLS applies), so the gap splits into server and daemon parts.
-        let script = bench.directory.appendingPathComponent("funds.sql")
-        let fundsSQL = BudgetSQL.fundsSQL.replacingOccurrences(of: "$1", with: "'achim-oyten'").replacingOccurrences(of: "$2", with: "2026")
-        try """
-            BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
-            SELECT set_config('\(Store.tenantSetting)', '\(county)', true);
-            \(fundsSQL.split(separator: "\n").joined(separator: " "));
-            COMMIT;
-            """.write(to: script, atomically: true, encoding: .utf8)
+            format: "admin-funds sessions=%d: %@ %.0f req/s, p99 %.2f ms; pgbench -S -c %d: %.0f tps; ratio admin/pgbench = %.2f",
+            sessions, command, rate, p99, sessions, tps, rate / tps))
+        print(String(format: "admin-funds ping (no database): %.0f req/s, p99 %.2f ms; ratio ping/pgbench = %.2f", pingRate, pingP99, pingRate / tps))
+
+        // The database's share, without the daemon: pgbench sending what the daemon sends for one
+        // `funds` (as the runtime role, so RLS applies; one pipeline: BEGIN READ ONLY, the tenant
+        // context, the statement, COMMIT), and the same transaction around one primary-key read, the
+        // cheapest read a command can make under the project's tenant rule.
         let runtime = bench.cluster.conninfo(database: BenchCluster.template, user: DatabaseRoles.defaultLogin)
             + " options=-csearch_path=\(DatabaseRoles.schema)"
-        let scripted = try bench.runTool([pgbench, "-n", "-M", "prepared", "-f", script.path, "-c", "\(sessions)", "-j", "4", "-T", "\(seconds)", runtime])
-        let scriptedTPS = scripted.split(separator: "\n").first { $0.hasPrefix("tps = ") }.flatMap { Double($0.dropFirst(6).prefix { !$0.isWhitespace }) } ?? 0
-        print(String(format: "admin-funds statements through pgbench -c %d: %.0f tps (ratio admin/that = %.2f)", sessions, scriptedTPS, rate / scriptedTPS))
+        let fundsSQL = BudgetSQL.fundsSQL.replacingOccurrences(of: "$1", with: "'achim-oyten'").replacingOccurrences(of: "$2", with: "2026")
+        for (name, statement) in [
+            ("funds statement", fundsSQL.split(separator: "\n").joined(separator: " ")),
+            ("primary-key read", "SELECT amount FROM appropriation WHERE year = 2026 AND social_space = 'achim-oyten' AND component = 'case'"),
+        ] {
+            let script = bench.directory.appendingPathComponent("tenant-read.sql")
+            try """
+                \\startpipeline
+                BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+                SELECT set_config('\(Store.tenantSetting)', '\(county)', true);
+                \(statement);
+                COMMIT;
+                \\endpipeline
+                """.write(to: script, atomically: true, encoding: .utf8)
+            let scriptedTPS = try pgbenchTPS(
+                bench, [pgbench, "-n", "-M", "prepared", "-f", script.path, "-c", "\(sessions)", "-j", "4", "-T", "\(seconds)", runtime])
+            print(String(
+                format: "admin-funds tenant transaction (%@) through pgbench -c %d, pipelined: %.0f tps; ratio that/pgbench -S = %.2f",
+                name, sessions, scriptedTPS, scriptedTPS / tps))
+        }
         print(String(format: "admin-funds idle sessions=%d: process RSS %.1f MiB before, %.1f MiB with them (+%.1f MiB)", idle, before, withIdle, withIdle - before))
+    }
+
+    /// `sessions` blocking clients send `line` in a loop for `seconds`: requests per second and p99 in ms.
+    private func drive(_ line: String, path: String) async throws -> (rate: Double, p99: Double) {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        let results = Locked<[[Double]]>([])
+        let start = ContinuousClock.now
+        let threads = (0..<sessions).map { _ in
+            Thread {
+                var latencies: [Double] = []
+                if let client = try? BlockingClient(path: path) {
+                    while ContinuousClock.now < deadline {
+                        let begin = ContinuousClock.now
+                        guard client.request(line).hasPrefix("OK") else { break }
+                        latencies.append(elapsedSeconds(ContinuousClock.now - begin) * 1000)
+                    }
+                }
+                results.withLock { $0.append(latencies) }
+            }
+        }
+        threads.forEach { $0.start() }
+        while results.withLock({ $0.count }) < sessions { try await Task.sleep(for: .milliseconds(100)) }
+        let elapsed = elapsedSeconds(ContinuousClock.now - start)
+        let latencies = results.withLock { $0 }.flatMap { $0 }.sorted()
+        let p99 = latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))]
+        return (Double(latencies.count) / elapsed, p99)
+    }
+
+    private func pgbenchTPS(_ bench: BenchCluster, _ argv: [String]) throws -> Double {
+        let output = try bench.runTool(argv)
+        guard let tps = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }).flatMap({ Double($0.dropFirst(6).prefix { !$0.isWhitespace }) })
+        else { throw ValidationError("no tps in pgbench's output: \(output)") }
+        return tps
     }
 }
 
