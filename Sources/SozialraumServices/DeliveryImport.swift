@@ -135,7 +135,9 @@ extension BudgetService {
             "delivery import phase",
             metadata: ["phase": "parse", "duration": "\(ContinuousClock.now - parseStart)", "request": "\(caller.requestID ?? "-")"])
         // The fingerprint of the whole file: a retried upload of the same file returns the first result.
-        let fingerprint = SHA256.hash(data: Array(csv.utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        var file = csv
+        let digest = file.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+        let fingerprint = digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
         let content = "import|\(fingerprint)"
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
