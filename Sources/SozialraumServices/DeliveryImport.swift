@@ -96,7 +96,7 @@ public struct DeliveryImport: Sendable {
             guard text.count <= maximumLineBytes else { errors.add(number, "line", "longer than \(maximumLineBytes) bytes"); continue }
             let fields = text.split(separator: delimiter, omittingEmptySubsequences: false)
             guard fields.count == 3 else { errors.add(number, "line", "expected 3 fields, found \(fields.count)"); continue }
-            guard let grant = UUID(hyphenated: fields[0]) else { errors.add(number, "grant_id", "not a grant id"); continue }
+            guard let grant = UUID(hyphenatedUTF8: fields[0]) else { errors.add(number, "grant_id", "not a grant id"); continue }
             guard let month = YearMonth(iso: String(decoding: fields[1], as: UTF8.self)) else {
                 errors.add(number, "month", "not a month (expected YYYY-MM)")
                 continue
@@ -401,51 +401,5 @@ extension [UInt8] {
     mutating func appendCopyField(_ id: UUID) {
         appendHyphenated(id)
         append(UInt8(ascii: "\t"))
-    }
-
-    /// Lower-case hyphenated text of a UUID, without Foundation's formatter (hot in bulk imports).
-    mutating func appendHyphenated(_ id: UUID) {
-        Swift.withUnsafeBytes(of: id.uuid) { raw in
-            for (index, byte) in raw.enumerated() {
-                if index == 4 || index == 6 || index == 8 || index == 10 { append(UInt8(ascii: "-")) }
-                append(hexDigits[Int(byte >> 4)])
-                append(hexDigits[Int(byte & 0x0f)])
-            }
-        }
-    }
-}
-
-private let hexDigits = Array("0123456789abcdef".utf8)
-
-extension UUID {
-    /// A UUID from its 36-character hyphenated text in either case (what `UUID(uuidString:)`
-    /// accepts), read from bytes without making a String.
-    init?(hyphenated text: some Collection<UInt8>) {
-        guard text.count == 36 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: 16)
-        var index = 0
-        var high: UInt8?
-        for (position, character) in text.enumerated() {
-            if position == 8 || position == 13 || position == 18 || position == 23 {
-                guard character == UInt8(ascii: "-") else { return nil }
-                continue
-            }
-            let nibble: UInt8
-            switch character {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = character - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            if let first = high {
-                bytes[index] = first << 4 | nibble
-                index += 1
-                high = nil
-            } else {
-                high = nibble
-            }
-        }
-        self.init(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                         bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
     }
 }
