@@ -401,7 +401,7 @@ extension Date: PostgresDecodable {
 extension UUID: PostgresDecodable {
     public static func decode(_ text: Substring, type: PostgresType) throws(PostgresDecodingFailure) -> UUID {
         guard type == .uuid else { throw .unsupportedType(type, swiftType: "UUID") }
-        guard let value = UUID(hyphenatedUTF8: text.utf8) else { throw .malformed(type, swiftType: "UUID") }
+        guard let value = UUID(hyphenated: text) else { throw .malformed(type, swiftType: "UUID") }
         return value
     }
 }
@@ -447,33 +447,40 @@ extension UUID {
     /// A UUID from its 36-character hyphenated text: 32 hex digits in either case with hyphens after the
     /// 8th, 12th, 16th and 20th. Stricter than `UUID(uuidString:)`, which also takes e.g. a space for a
     /// leading digit.
-    public init?(hyphenatedUTF8 text: some Collection<UInt8>) {
+    public init?(hyphenatedUTF8 text: UnsafeBufferPointer<UInt8>) {
         guard text.count == 36 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: 16)
-        var index = 0
-        var high: UInt8?
-        for (position, character) in text.enumerated() {
-            if position == 8 || position == 13 || position == 18 || position == 23 {
-                guard character == UInt8(ascii: "-") else { return nil }
-                continue
+        var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let valid = Swift.withUnsafeMutableBytes(of: &value) { bytes in
+            var position = 0
+            for index in 0..<16 {
+                if position == 8 || position == 13 || position == 18 || position == 23 {
+                    guard text[position] == UInt8(ascii: "-") else { return false }
+                    position += 1
+                }
+                guard let high = Self.nibble(text[position]), let low = Self.nibble(text[position + 1]) else { return false }
+                bytes[index] = high << 4 | low
+                position += 2
             }
-            let nibble: UInt8
-            switch character {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = character - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            if let first = high {
-                bytes[index] = first << 4 | nibble
-                index += 1
-                high = nil
-            } else {
-                high = nibble
-            }
+            return true
         }
-        self.init(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                         bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        guard valid else { return nil }
+        self.init(uuid: value)
+    }
+
+    /// The same from text.
+    public init?(hyphenated text: Substring) {
+        var text = text
+        guard let value = text.withUTF8({ UUID(hyphenatedUTF8: $0) }) else { return nil }
+        self = value
+    }
+
+    private static func nibble(_ character: UInt8) -> UInt8? {
+        switch character {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     /// Lower-case hyphenated text, as PostgreSQL writes a uuid.
@@ -488,14 +495,13 @@ extension UUID {
 extension [UInt8] {
     /// Appends the lower-case hyphenated text of `id`.
     public mutating func appendHyphenated(_ id: UUID) {
+        @inline(__always) func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? nibble + UInt8(ascii: "0") : nibble - 10 + UInt8(ascii: "a") }
         Swift.withUnsafeBytes(of: id.uuid) { raw in
             for (index, byte) in raw.enumerated() {
                 if index == 4 || index == 6 || index == 8 || index == 10 { append(UInt8(ascii: "-")) }
-                append(hexDigits[Int(byte >> 4)])
-                append(hexDigits[Int(byte & 0x0f)])
+                append(digit(byte >> 4))
+                append(digit(byte & 0x0f))
             }
         }
     }
 }
-
-private let hexDigits = Array("0123456789abcdef".utf8)

@@ -96,7 +96,7 @@ public struct DeliveryImport: Sendable {
             guard text.count <= maximumLineBytes else { errors.add(number, "line", "longer than \(maximumLineBytes) bytes"); continue }
             let fields = text.split(separator: delimiter, omittingEmptySubsequences: false)
             guard fields.count == 3 else { errors.add(number, "line", "expected 3 fields, found \(fields.count)"); continue }
-            guard let grant = UUID(hyphenatedUTF8: fields[0]) else { errors.add(number, "grant_id", "not a grant id"); continue }
+            guard let grant = UUID(hyphenatedUTF8: UnsafeBufferPointer(rebasing: fields[0])) else { errors.add(number, "grant_id", "not a grant id"); continue }
             guard let month = YearMonth(iso: String(decoding: fields[1], as: UTF8.self)) else {
                 errors.add(number, "month", "not a month (expected YYYY-MM)")
                 continue

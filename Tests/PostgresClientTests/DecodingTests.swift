@@ -139,3 +139,31 @@ import Testing
         #expect(error?.sqlState == .invalidTextRepresentation)
     }
 }
+
+/// UUID text without Foundation: the form PostgreSQL writes, read strictly.
+@Suite struct UUIDTextTests {
+    @Test func theTextIsPostgresFormAndReadsBack() {
+        for _ in 0..<200 {
+            let id = UUID()
+            #expect(id.hyphenatedText == id.uuidString.lowercased())
+            #expect(UUID(hyphenated: Substring(id.hyphenatedText)) == id)
+            #expect(UUID(hyphenated: Substring(id.uuidString)) == id)
+        }
+    }
+
+    @Test func onlyTheHyphenatedFormIsRead() {
+        let good = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+        #expect(UUID(hyphenated: Substring(good)) == UUID(uuidString: good))
+        for bad in [
+            " 0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",  // Foundation reads this one
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1",
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a111",
+            "a0eebc999c0b-4ef8-bb6d-6bb9bd380a11-",
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1g",
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380aä",
+            "",
+        ] {
+            #expect(UUID(hyphenated: Substring(bad)) == nil, "\(bad)")
+        }
+    }
+}
