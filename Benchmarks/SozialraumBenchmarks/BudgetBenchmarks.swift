@@ -315,8 +315,8 @@ struct AdminFunds: AsyncParsableCommand {
     @Flag(help: "Keep the cluster afterwards (prints its conninfo) to look at plans.")
     var keep = false
 
-    @Option(help: "Database connections of the daemon's pool.")
-    var connections = 32
+    @Option(help: "Database connections of the daemon's pool (the daemon's default: 10).")
+    var connections = 10
 
     @Option(help: "The request each session sends in its loop.")
     var command = "funds achim-oyten 2026"
