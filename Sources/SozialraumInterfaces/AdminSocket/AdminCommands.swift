@@ -658,7 +658,7 @@ struct AdminCommands: Sendable {
     }
 
     func uuid(_ request: Request, _ index: Int, name: String) throws -> UUID {
-        guard let id = UUID(uuidString: try positional(request, index, name: name)) else { throw ArgumentError(name: name, reason: "an id") }
+        guard let id = UUID(hyphenated: Substring(try positional(request, index, name: name))) else { throw ArgumentError(name: name, reason: "an id") }
         return id
     }
 
