@@ -330,6 +330,7 @@ struct AdminWorld: Sendable {
         // Ids in their hyphenated form only (Foundation's parser would take a space for the first digit).
         #expect(await county.request("end-grant \" 0000000-0000-0000-0000-000000000000\" 2026-05-31")?.status == "ERR INVALID grant: an id")
         #expect(await county.request("end-grant 00000000-0000-0000-0000-000000000000 2026-05-31")?.status.hasPrefix("ERR NOT_FOUND") == true)
+        #expect(await county.request("settle 1 \" 0000000-0000-0000-0000-000000000000\" key=settle-odd-id")?.status == "ERR INVALID provider: a tenant id")
         #expect(await county.request("run 1 sideways")?.status.hasPrefix("ERR INVALID") == true)
         #expect(await county.request("cost-report 2026 by=colour")?.status.hasPrefix("ERR INVALID") == true)
         #expect(await county.request("cost-report 2026 by=help-type")?.status == "OK 1 rows")

@@ -663,8 +663,10 @@ struct AdminCommands: Sendable {
     }
 
     func tenant(_ request: Request, _ index: Int, name: String) throws -> TenantID {
-        guard let id = TenantID(try positional(request, index, name: name)) else { throw ArgumentError(name: name, reason: "a tenant id") }
-        return id
+        guard let id = UUID(hyphenated: Substring(try positional(request, index, name: name))) else {
+            throw ArgumentError(name: name, reason: "a tenant id")
+        }
+        return TenantID(id)
     }
 
     func idempotencyKey(_ request: Request) throws -> IdempotencyKey {
