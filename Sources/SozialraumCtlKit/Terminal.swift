@@ -26,14 +26,17 @@ public final class RawTerminal {
 
     deinit { leaveRawMode() }
 
+    // TCSADRAIN, not TCSAFLUSH: switching modes between lines must keep what the user typed ahead
+    // (or pasted) while a reply was printing; flushing dropped it, and the tool then waited for input
+    // that had already been sent.
     public func enterRawMode() {
         guard !isRaw else { return }
-        isRaw = tcsetattr(fd, TCSAFLUSH, &raw) == 0
+        isRaw = tcsetattr(fd, TCSADRAIN, &raw) == 0
     }
 
     public func leaveRawMode() {
         guard isRaw else { return }
-        tcsetattr(fd, TCSAFLUSH, &original)
+        tcsetattr(fd, TCSADRAIN, &original)
         isRaw = false
     }
 

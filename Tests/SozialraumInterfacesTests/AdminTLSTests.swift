@@ -235,21 +235,30 @@ import Testing
             [Subprocess.binary("sozialraumctl"), "--socket", admin.path], environment: environment,
             descriptors: [0: terminal.slave, 1: terminal.slave])
         close(terminal.slave)
+        // A guard, not a synchronisation: should the tool wait for input it lost, it is killed, its
+        // status lines end and the expectations below fail instead of the suite hanging.
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(60))
+            tool.signal(SIGKILL)
+        }
+        defer { watchdog.cancel() }
         var statuses = tool.lines.makeAsyncIterator()
         let tenant = String(admin.world.county.tenant.uuid.uuidString.lowercased().prefix(8))
         let prompt = "kaemmerei@\(tenant)> "
         #expect(await terminal.read(until: prompt).contains(prompt))
-        // "pign", ← , Backspace (drops the g), Ctrl-E, "g": the line sent is "ping".
-        terminal.type(Array("pign".utf8) + [0x1b, 0x5b, 0x44, 0x7f, 0x05] + Array("g\r".utf8))
+        // "pign", ← , Backspace (drops the g), Ctrl-E, "g": the line sent is "ping". Typed ahead in the
+        // same write: ↑ brings "ping" back, Enter sends it again; type-ahead survives the switch out of
+        // raw mode while the first reply prints (it was flushed once, and the tool waited forever).
+        terminal.type(Array("pign".utf8) + [0x1b, 0x5b, 0x44, 0x7f, 0x05] + Array("g\r".utf8) + [0x1b, 0x5b, 0x41, 0x0d])
         #expect(await statuses.next() == "OK pong")
-        // ↑ brings "ping" back; Enter sends it again.
-        terminal.type([0x1b, 0x5b, 0x41, 0x0d])
         #expect(await statuses.next() == "OK pong")
-        // A table reply is drawn on the terminal; then Ctrl-D ends the session.
+        // A table reply is drawn on the terminal.
         terminal.type(Array("funds nord 2026\r".utf8))
         let drawn = await terminal.read(until: "structure")
         #expect(drawn.contains("line") && drawn.contains("appropriation"))
         #expect(await statuses.next() == "OK nord 2026")
+        // At the next prompt (raw mode again), Ctrl-D ends the session.
+        #expect(await terminal.read(until: prompt).contains(prompt))
         terminal.type([0x04])
         #expect(await tool.exitStatus() == 0)
         close(terminal.master)
