@@ -183,6 +183,8 @@ import Testing
     struct Terminal {
         let master: Int32
         let slave: Int32
+        /// Output read past the text the last `read(until:)` waited for: the next one starts there.
+        private let unread = Locked("")
 
         /// Linux's /dev/ptmx; Swift's Glibc module does not export posix_openpt, so the two ioctls
         /// (unlock, number) are spelled out: TIOCSPTLCK = _IOW('T', 0x31, int), TIOCGPTN = _IOR('T', 0x30, uint).
@@ -198,24 +200,32 @@ import Testing
 
         func type(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { write(master, $0.baseAddress, $0.count) } }
 
-        /// Reads what the tool draws until `text` has appeared (or the terminal closes); on a thread
-        /// of its own, as reads block.
+        /// Reads what the tool draws until `text` has appeared (or the terminal closes), returning
+        /// the output up to and including it; on a thread of its own, as reads block.
         func read(until text: String) async -> String {
             let master = self.master
-            return await withCheckedContinuation { continuation in
+            let earlier = unread.withLock { value in
+                let taken = value
+                value = ""
+                return taken
+            }
+            let seen: String = await withCheckedContinuation { continuation in
                 Thread {
-                    var seen = [UInt8]()
+                    var seen = earlier
                     var buffer = [UInt8](repeating: 0, count: 4096)
                     var poll = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
                     // The poll timeout only guards against a hung tool; every wake-up reads output.
-                    while !String(decoding: seen, as: UTF8.self).contains(text), Glibc.poll(&poll, 1, 20_000) > 0 {
+                    while !seen.contains(text), Glibc.poll(&poll, 1, 20_000) > 0 {
                         let count = Glibc.read(master, &buffer, buffer.count)
                         if count <= 0 { break }
-                        seen += buffer[0..<count]
+                        seen += String(decoding: buffer[0..<count], as: UTF8.self)
                     }
-                    continuation.resume(returning: String(decoding: seen, as: UTF8.self))
+                    continuation.resume(returning: seen)
                 }.start()
             }
+            guard let match = seen.range(of: text) else { return seen }
+            unread.withLock { $0 = String(seen[match.upperBound...]) }
+            return String(seen[..<match.upperBound])
         }
     }
 
