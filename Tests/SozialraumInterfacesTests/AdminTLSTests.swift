@@ -243,15 +243,8 @@ import Testing
         environment["XDG_CONFIG_HOME"] = nil
         let tool = try Subprocess(
             [Subprocess.binary("sozialraumctl"), "--socket", admin.path], environment: environment,
-            descriptors: [0: terminal.slave, 1: terminal.slave])
+            descriptors: [0: terminal.slave, 1: terminal.slave], deadline: .seconds(60))
         close(terminal.slave)
-        // A guard, not a synchronisation: should the tool wait for input it lost, it is killed, its
-        // status lines end and the expectations below fail instead of the suite hanging.
-        let watchdog = Task {
-            try await Task.sleep(for: .seconds(60))
-            tool.signal(SIGKILL)
-        }
-        defer { watchdog.cancel() }
         var statuses = tool.lines.makeAsyncIterator()
         let tenant = String(admin.world.county.tenant.uuid.uuidString.lowercased().prefix(8))
         let prompt = "kaemmerei@\(tenant)> "

@@ -16,8 +16,11 @@ public final class Subprocess: Sendable {
     private let exit: Task<Int32, Never>
 
     /// `descriptors`: child descriptor → parent descriptor to pass (e.g. a listening socket as 3).
+    /// `deadline`: a guard, not a synchronisation — a child still running then is killed, so that its
+    /// output ends and a test waiting for a line or the exit fails instead of hanging the suite.
     public init(
-        _ argv: [String], environment: [String: String] = ProcessInfo.processInfo.environment, descriptors: [Int32: Int32] = [:]
+        _ argv: [String], environment: [String: String] = ProcessInfo.processInfo.environment, descriptors: [Int32: Int32] = [:],
+        deadline: Duration = .seconds(300)
     ) throws {
         var pipeEnds: [Int32] = [0, 0]
         // Close-on-exec, so that other children spawned meanwhile (pg_ctl, postgres) do not inherit
@@ -65,14 +68,20 @@ public final class Subprocess: Sendable {
             continuation.finish()
         }.start()
         let child = pid
+        let watchdog = Task {
+            try await Task.sleep(for: deadline)
+            kill(child, SIGKILL)
+        }
         exit = Task {
-            await withCheckedContinuation { (done: CheckedContinuation<Int32, Never>) in
+            let status = await withCheckedContinuation { (done: CheckedContinuation<Int32, Never>) in
                 Thread {
                     var status: Int32 = 0
                     while waitpid(child, &status, 0) < 0 && errno == EINTR {}
                     done.resume(returning: status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f))
                 }.start()
             }
+            watchdog.cancel()
+            return status
         }
     }
 
