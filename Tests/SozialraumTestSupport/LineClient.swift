@@ -30,6 +30,10 @@ public final class LineClient: @unchecked Sendable {
             close(fd)
             throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECONNREFUSED)
         }
+        // A guard, not a synchronisation: after five minutes without a byte the reader gives up and the
+        // stream ends, so a server that never answers fails the test instead of stalling the suite.
+        var silence = timeval(tv_sec: 300, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &silence, socklen_t(MemoryLayout<timeval>.size))
         let (stream, continuation) = AsyncStream<String>.makeStream()
         self.fd = fd
         iterator = stream.makeAsyncIterator()
