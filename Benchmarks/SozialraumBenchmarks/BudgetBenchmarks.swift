@@ -98,6 +98,16 @@ struct BenchCluster {
         try await maintenance.runScript(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(Self.template)")
     }
 
+    /// Runs pgbench with `argv` and returns its transactions per second.
+    func pgbenchTPS(_ argv: [String]) throws -> Double {
+        let output = try runTool(argv)
+        // "tps = 12345.678901 (without initial connection time)"
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
+            let value = Double(line.dropFirst(6).prefix { !$0.isWhitespace })
+        else { throw ValidationError("cannot read pgbench output: \(output)") }
+        return value
+    }
+
     func runTool(_ argv: [String]) throws -> String {
         let output = NSTemporaryDirectory() + "sozialraum-bench-\(getpid()).out"
         defer { unlink(output) }
@@ -365,7 +375,7 @@ struct AdminFunds: AsyncParsableCommand {
         let pgbench = bench.cluster.binDirectory.appendingPathComponent("pgbench").path
         let conninfo = bench.cluster.conninfo(database: BenchCluster.template)
         _ = try bench.runTool([pgbench, "-i", "-q", "-s", "1", conninfo])
-        let tps = try pgbenchTPS(bench, [pgbench, "-n", "-S", "-c", "\(sessions)", "-j", "4", "-T", "\(seconds)", conninfo])
+        let tps = try bench.pgbenchTPS([pgbench, "-n", "-S", "-c", "\(sessions)", "-j", "4", "-T", "\(seconds)", conninfo])
         print(String(
             format: "admin-funds sessions=%d: %@ %.0f req/s, p99 %.2f ms; pgbench -S -c %d: %.0f tps; ratio admin/pgbench = %.2f",
             sessions, command, rate, p99, sessions, tps, rate / tps))
@@ -391,8 +401,8 @@ struct AdminFunds: AsyncParsableCommand {
                 COMMIT;
                 \\endpipeline
                 """.write(to: script, atomically: true, encoding: .utf8)
-            let scriptedTPS = try pgbenchTPS(
-                bench, [pgbench, "-n", "-M", "prepared", "-f", script.path, "-c", "\(sessions)", "-j", "4", "-T", "\(seconds)", runtime])
+            let scriptedTPS = try bench.pgbenchTPS(
+                [pgbench, "-n", "-M", "prepared", "-f", script.path, "-c", "\(sessions)", "-j", "4", "-T", "\(seconds)", runtime])
             print(String(
                 format: "admin-funds tenant transaction (%@) through pgbench -c %d, pipelined: %.0f tps; ratio that/pgbench -S = %.2f",
                 name, sessions, scriptedTPS, scriptedTPS / tps))
@@ -426,12 +436,6 @@ struct AdminFunds: AsyncParsableCommand {
         return (Double(latencies.count) / elapsed, p99)
     }
 
-    private func pgbenchTPS(_ bench: BenchCluster, _ argv: [String]) throws -> Double {
-        let output = try bench.runTool(argv)
-        guard let tps = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }).flatMap({ Double($0.dropFirst(6).prefix { !$0.isWhitespace }) })
-        else { throw ValidationError("no tps in pgbench's output: \(output)") }
-        return tps
-    }
 }
 
 /// Resident memory of this process now, in MiB (from /proc/self/statm).

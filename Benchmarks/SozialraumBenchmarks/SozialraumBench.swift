@@ -88,14 +88,7 @@ struct PoolRoundTrip: AsyncParsableCommand {
     }
 
     private func pgbenchRate(_ pgbench: String, _ conninfo: String, _ bench: BenchCluster) throws -> Double {
-        let output = try bench.runTool([
-            pgbench, "-n", "-S", "-M", "extended", "-c", "\(clients)", "-j", "\(clients)", "-T", "\(seconds)", conninfo,
-        ])
-        // "tps = 12345.678901 (without initial connection time)"
-        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
-            let value = Double(line.dropFirst(6).prefix { !$0.isWhitespace })
-        else { throw ValidationError("cannot read pgbench output: \(output)") }
-        return value
+        try bench.pgbenchTPS([pgbench, "-n", "-S", "-M", "extended", "-c", "\(clients)", "-j", "\(clients)", "-T", "\(seconds)", conninfo])
     }
 
     private func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }

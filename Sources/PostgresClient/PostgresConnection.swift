@@ -172,12 +172,6 @@ public final class PostgresCopyWriter {
     }
 
     /// Appends bytes, sending a chunk when enough have gathered.
-    public func write(_ bytes: some Sequence<UInt8>) async throws {
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= chunkSize { try await flush() }
-    }
-
-    /// Appends bytes; the non-generic path for callers that build lines as byte arrays.
     public func write(_ bytes: [UInt8]) async throws {
         buffer.append(contentsOf: bytes)
         if buffer.count >= chunkSize { try await flush() }

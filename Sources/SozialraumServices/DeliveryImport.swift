@@ -57,8 +57,7 @@ public struct DeliveryImport: Sendable {
     /// large file into Characters cost more than all the checks against the database.
     public static func parse(_ csv: String) -> Result<[Row], ServiceError> {
         var csv = csv
-        csv.makeContiguousUTF8()
-        return csv.utf8.withContiguousStorageIfAvailable { parse(bytes: $0) }!
+        return csv.withUTF8 { parse(bytes: $0) }
     }
 
     private static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Result<[Row], ServiceError> {
