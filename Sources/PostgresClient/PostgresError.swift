@@ -2,8 +2,8 @@
 ///
 /// Its `description` is deliberately generic ("database error: unique violation"), so that it can be
 /// shown to a client without leaking server text, table contents or another tenant's values.
-/// The server's message, detail and hint are available through `String(reflecting:)` / `logDetail`,
-/// for logs only.
+/// `String(reflecting:)` gives what logs may carry (SQLSTATE, constraint, the server's message without
+/// row values); the server's detail stays in `serverDetail` and is never logged.
 public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// What kind of failure this is, independent of the server's wording.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
@@ -81,15 +81,17 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         return "database error: \(code)"
     }
 
-    /// Everything known, for logs. May contain row values: never send it to a client.
+    /// What the logs get: where it failed and which rule, never a value of a row. The server's detail
+    /// ("Failing row contains (…)", "Key (case_key)=(…) already exists") quotes row values and is left
+    /// out; so is the message of a data exception (class 22, e.g. "invalid input syntax …: "<value>"").
+    /// Never send this to a client either: it names tables and constraints.
     public var debugDescription: String {
         var parts = ["PostgresError(\(code)", "operation: \(operation)"]
         if let sqlState { parts.append("sqlState: \(sqlState.rawValue)") }
         if let constraintName { parts.append("constraint: \(constraintName)") }
         if let tableName { parts.append("table: \(tableName)") }
         if let columnName { parts.append("column: \(columnName)") }
-        if let serverMessage { parts.append("message: \(serverMessage)") }
-        if let serverDetail { parts.append("detail: \(serverDetail)") }
+        if let serverMessage, !(sqlState?.rawValue.hasPrefix("22") ?? false) { parts.append("message: \(serverMessage)") }
         if let serverHint { parts.append("hint: \(serverHint)") }
         return parts.joined(separator: ", ") + ")"
     }

@@ -53,6 +53,40 @@ public struct EmbeddedPostgres: Sendable {
         }
     }
 
+    /// Where the embedded cluster of a state directory lives: `<state>/postgres`, or, when the cluster's
+    /// OS user cannot reach that (root working in a 0700 home directory), a directory of its own under
+    /// `/var/tmp` named after the state directory (its last component and a hash of its path), so that the
+    /// same state directory finds the same cluster again. `relocated` says which; the caller logs it.
+    public static func clusterDirectory(forStateDirectory state: String) -> (url: URL, relocated: Bool) {
+        let home = URL(fileURLWithPath: state).standardizedFileURL
+        let wanted = home.appendingPathComponent("postgres")
+        guard geteuid() == 0, let account = getpwnam("postgres"), unreachableParent(of: wanted, uid: account.pointee.pw_uid) != nil else {
+            return (wanted, false)
+        }
+        // FNV-1a: stable across runs and builds (Hasher is seeded per process).
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in home.path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let name = String(home.lastPathComponent.unicodeScalars.map { scalar -> Character in
+            scalar.properties.isAlphabetic && scalar.isASCII || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_" ? Character(scalar) : "_"
+        }.prefix(40))
+        let suffix = String(hash, radix: 16)
+        return (URL(fileURLWithPath: "/var/tmp/sozialraum-\(name)-\(suffix)"), true)
+    }
+
+    /// The first parent of `url` that the user `uid` cannot search (enter), or nil when every one is.
+    static func unreachableParent(of url: URL, uid: uid_t) -> URL? {
+        var parent = url.deletingLastPathComponent()
+        while parent.path != "/" {
+            var info = stat()
+            if stat(parent.path, &info) == 0 {
+                let searchable = info.st_uid == uid ? info.st_mode & 0o100 != 0 : info.st_mode & 0o001 != 0
+                if !searchable { return parent }
+            }
+            parent = parent.deletingLastPathComponent()
+        }
+        return nil
+    }
+
     /// Finds a directory holding both `initdb` and `pg_ctl`.
     public static func locateBinaries() throws -> URL {
         let fileManager = FileManager.default
@@ -133,22 +167,13 @@ public struct EmbeddedPostgres: Sendable {
         var attributes: [FileAttributeKey: Any] = [.posixPermissions: mode]
         if runAsOtherUser { attributes[.ownerAccountName] = superuser }
         try FileManager.default.setAttributes(attributes, ofItemAtPath: url.path)
-        if runAsOtherUser, url == directory, let account = getpwnam(superuser) {
+        if runAsOtherUser, url == directory, let account = getpwnam(superuser),
+            let parent = Self.unreachableParent(of: url, uid: account.pointee.pw_uid)
+        {
             // The postgres user must be able to reach the directory through every parent.
-            let uid = account.pointee.pw_uid
-            var parent = url.deletingLastPathComponent()
-            while parent.path != "/" {
-                var info = stat()
-                if stat(parent.path, &info) == 0 {
-                    let searchable = info.st_uid == uid ? info.st_mode & 0o100 != 0 : info.st_mode & 0o001 != 0
-                    if !searchable {
-                        throw Failure(
-                            description: "the 'postgres' user cannot reach \(url.path) because \(parent.path) "
-                                + "is not searchable by others; choose a state directory outside it")
-                    }
-                }
-                parent = parent.deletingLastPathComponent()
-            }
+            throw Failure(
+                description: "the 'postgres' user cannot reach \(url.path) because \(parent.path) "
+                    + "is not searchable by others; choose a state directory outside it")
         }
     }
 

@@ -153,7 +153,7 @@ struct User: AsyncParsableCommand {
             let conninfo: String
             if settings.usesEmbeddedDatabase {
                 let cluster = try EmbeddedPostgres(
-                    directory: URL(fileURLWithPath: settings.stateDirectory).appendingPathComponent("postgres"), logger: logger)
+                    directory: EmbeddedPostgres.clusterDirectory(forStateDirectory: settings.stateDirectory).url, logger: logger)
                 guard cluster.isRunning else {
                     throw ValidationError("the embedded database in \(settings.stateDirectory) is not running; start sozialraumd first")
                 }

@@ -41,9 +41,13 @@ public struct Daemon: Sendable {
         let conninfo: String
         if settings.usesEmbeddedDatabase {
             notifier.notify("STATUS=starting the embedded database")
-            let cluster = try EmbeddedPostgres(
-                directory: URL(fileURLWithPath: settings.stateDirectory).appendingPathComponent("postgres"),
-                logger: logger)
+            let location = EmbeddedPostgres.clusterDirectory(forStateDirectory: settings.stateDirectory)
+            if location.relocated {
+                logger.notice(
+                    "the embedded cluster's OS user cannot reach the state directory; its data lives elsewhere",
+                    metadata: ["directory": "\(location.url.path)"])
+            }
+            let cluster = try EmbeddedPostgres(directory: location.url, logger: logger)
             try cluster.start()
             embedded = cluster
             conninfo = try await EmbeddedSetup.prepare(cluster: cluster, countyName: settings.countyName, logger: logger)

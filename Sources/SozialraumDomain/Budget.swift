@@ -185,11 +185,17 @@ public enum SpendingDecision: Hashable, Sendable {
     public static func decide(
         spending amount: Money, on component: BudgetComponent, report: FundsReport, policy: OverrunPolicy
     ) -> SpendingDecision {
-        let availableAfter = report.pool(of: component).available.cents - amount.cents
-        guard availableAfter < 0, amount.cents > 0 else { return .accept }
-        let overrun = Money(cents: -availableAfter)
-        if component.isLegalClaim || policy == .warn { return .acceptWithOverrun(overrun: overrun) }
-        return .refuse(shortfall: overrun)
+        guard amount.cents > 0 else { return .accept }
+        let shortfall = max(0, amount.cents - report.pool(of: component).available.cents)
+        return decide(shortfall: Money(cents: shortfall), on: component, policy: policy)
+    }
+
+    /// The decision from the part of the spending its pool cannot cover (0: all covered), as the
+    /// database computes it over the whole pool for whoever asks.
+    public static func decide(shortfall: Money, on component: BudgetComponent, policy: OverrunPolicy) -> SpendingDecision {
+        guard shortfall.cents > 0 else { return .accept }
+        if component.isLegalClaim || policy == .warn { return .acceptWithOverrun(overrun: shortfall) }
+        return .refuse(shortfall: shortfall)
     }
 }
 

@@ -76,11 +76,23 @@ public struct GrantTerms: Hashable, Sendable {
     }
 
     /// The granted volume for `month`, pro rata for a month the grant covers partly (rounded down to
-    /// the hundredth), nil when the grant does not cover the month.
+    /// the hundredth), nil when the grant does not cover the month. (The statements compute the same
+    /// in SQL, `ReconciliationService.computeStatementItems`.)
     public func grantedVolume(in month: YearMonth) -> Quantity? {
         guard let days = effectivePeriod.clipped(to: month) else { return nil }
         let covered = Int64(days.last.ordinal - days.first.ordinal + 1)
         return Quantity(hundredths: volumePerMonth.hundredths * covered / Int64(month.dayCount))
+    }
+
+    /// The most that can be delivered in `month` (rule 6): for days, the days of the month inside the
+    /// grant's period; for a flat monthly unit, 1; for hours, the protocol's monthly maximum.
+    public func deliverableLimit(in month: YearMonth) -> Quantity? {
+        guard let days = effectivePeriod.clipped(to: month) else { return nil }
+        switch unit {
+        case .flatMonth: return .one
+        case .day: return Quantity(hundredths: Int64(days.last.ordinal - days.first.ordinal + 1) * 100)
+        case .hour: return .maximum
+        }
     }
 
     /// The planned cost of `month` (rule 7), nil when the grant does not cover it.
@@ -124,13 +136,37 @@ public enum DeliveryCheck {
         public let excess: Quantity
     }
 
+    /// Input that cannot be true; refused with what would have been possible.
     public enum Refusal: Error, Hashable, Sendable, CustomStringConvertible {
         case outsideGrantPeriod
-        public var description: String { "the month is outside the grant period" }
+        /// More days than the month has inside the grant's period.
+        case moreDaysThanCovered(limit: Quantity, month: YearMonth)
+        /// A flat monthly unit is delivered (1) or not (0).
+        case flatMonthNotZeroOrOne
+        public var description: String {
+            switch self {
+            case .outsideGrantPeriod: "the month is outside the grant period"
+            case .moreDaysThanCovered(let limit, let month): "at most \(limit) days in \(month) inside the grant period"
+            case .flatMonthNotZeroOrOne: "a flat monthly unit is 1 (delivered) or 0 (not delivered)"
+            }
+        }
     }
 
     public static func check(delivered: Quantity, month: YearMonth, terms: GrantTerms) throws(Refusal) -> Outcome {
-        guard let granted = terms.grantedVolume(in: month) else { throw .outsideGrantPeriod }
+        guard let granted = terms.grantedVolume(in: month), let limit = terms.deliverableLimit(in: month) else {
+            throw .outsideGrantPeriod
+        }
+        switch terms.unit {
+        case .flatMonth:
+            // Never an excess: a delivered flat month is paid once, pro rata by its covered days (the
+            // granted share of the month); one not delivered costs nothing.
+            guard delivered == .zero || delivered == .one else { throw .flatMonthNotZeroOrOne }
+            return Outcome(payable: delivered == .zero ? .zero : granted, excess: .zero)
+        case .day:
+            guard delivered <= limit else { throw .moreDaysThanCovered(limit: limit, month: month) }
+        case .hour:
+            break
+        }
         if delivered <= granted { return Outcome(payable: delivered, excess: .zero) }
         return Outcome(payable: granted, excess: delivered - granted)
     }

@@ -53,9 +53,10 @@ public enum BookingPeriod {
 /// An idempotency key (rule 10): chosen by the client, unique per tenant.
 public struct IdempotencyKey: Hashable, Sendable, CustomStringConvertible {
     public let rawValue: String
+    public static let maximumLength = 64
     /// 8 to 64 characters of letters, digits, `-`, `_`, `.`, `:`.
     public init?(_ text: some StringProtocol) {
-        guard (8...64).contains(text.utf8.count),
+        guard (8...Self.maximumLength).contains(text.utf8.count),
             text.utf8.allSatisfy({
                 (65...90).contains($0) || (97...122).contains($0) || (48...57).contains($0) || [45, 95, 46, 58].contains($0)
             })

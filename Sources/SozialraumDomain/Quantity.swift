@@ -6,6 +6,8 @@ public struct Quantity: Hashable, Comparable, Sendable, CustomStringConvertible 
     public init(hundredths: Int64) { self.hundredths = hundredths }
 
     public static let zero = Quantity(hundredths: 0)
+    /// One unit: one hour, one day, or a flat month delivered.
+    public static let one = Quantity(hundredths: 100)
 
     /// The most accepted for one grant and month: more than 744 hours (31 × 24) is never real.
     public static let maximum = Quantity(hundredths: 744_00)

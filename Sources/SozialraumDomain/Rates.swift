@@ -77,8 +77,9 @@ public enum Pricing {
         }
     }
 
-    /// The cost of `quantity` (in the agreement's unit; ignored for flat monthly rates, where the
-    /// share of the month's days counts) delivered on the days `first...last` of one month.
+    /// The cost of `quantity` (in the agreement's unit) delivered on the days `first...last` of one
+    /// month. For flat monthly rates the quantity says whether the month was delivered (0 costs
+    /// nothing) and the share of the month's days counts: never more than one flat amount a month.
     /// Rounded half up to the cent once, then split over rate segments so the parts sum to the whole.
     public static func cost(
         quantity: Quantity, unit: RateUnit, rates: [Rate], first: Day, last: Day
@@ -110,6 +111,7 @@ public enum Pricing {
             numerator = quantity.hundredths.multipliedFullWidth(by: weighted)
             denominator = 100 * serviceDays
         case .flatMonth:
+            guard quantity.hundredths > 0 else { return .zero }
             numerator = (0, UInt64(weighted))
             denominator = Int64(first.yearMonth.dayCount)
         }

@@ -166,6 +166,21 @@ extension Request {
         return quoted + "\""
     }
 
+    /// The line for a request given as separate words (a shell's arguments), so that the daemon reads
+    /// it exactly as the same words typed at the prompt: a `key=value` word stays a keyword argument
+    /// (its value quoted when needed), every other word is one positional argument, quoted when needed.
+    public static func line(words: [String]) -> String {
+        words.map { word -> String in
+            if let equals = word.firstIndex(of: "="), equals != word.startIndex {
+                let key = word[..<equals]
+                if key.count <= 40, key.unicodeScalars.allSatisfy(isTagScalar) {
+                    return "\(key)=\(quote(String(word[word.index(after: equals)...])))"
+                }
+            }
+            return quote(word)
+        }.joined(separator: " ")
+    }
+
     /// The request as one line (for clients).
     public var line: String {
         var parts: [String] = []

@@ -34,7 +34,7 @@ public struct BudgetService: Sendable {
         validFrom: Day
     ) async throws {
         try caller.require(.county, for: "defining Sozialräume")
-        try Self.checkName(name, field: "name")
+        try Self.checkText(name, field: "name", .name)
         try await store.withTenant(caller.tenant) { tx in
             try await tx.execute(
                 "INSERT INTO social_space (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name",
@@ -110,7 +110,7 @@ public struct BudgetService: Sendable {
     public func carryForward(_ caller: Caller, into line: BudgetLine, amount: Money, reason: String) async throws {
         try caller.require(.county, for: "carrying forward")
         guard amount.cents >= 0 else { throw ServiceError.invalid(field: "amount", reason: "must not be negative") }
-        try Self.checkName(reason, field: "reason", maximum: 500)
+        try Self.checkText(reason, field: "reason", .reason)
         try await store.withTenant(caller.tenant) { tx in
             try await requireYear(tx, line.year)
             try await requireSocialSpace(tx, line.socialSpace)
@@ -256,7 +256,10 @@ public struct BudgetService: Sendable {
         guard request.endsOn.year - request.startsOn.year <= 5 else {
             throw ServiceError.invalid(field: "end", reason: "a grant runs at most five years; grant again after review")
         }
-        if let reason = request.outOfAreaReason { try Self.checkName(reason, field: "reason", maximum: 500) }
+        if let reason = request.outOfAreaReason { try Self.checkText(reason, field: "reason", .reason) }
+        guard request.unit != .flatMonth || request.volumePerMonth == .one else {
+            throw ServiceError.invalid(field: "volume", reason: "a flat monthly unit is granted as 1 a month")
+        }
         let content = "grant|\(request.caseKey)|\(request.provider)|\(request.helpType)|\(request.unit.rawValue)|"
             + "\(request.volumePerMonth)|\(request.startsOn)|\(request.endsOn)|\(request.outOfAreaReason ?? "")"
         return try await store.withTenant(caller.tenant) { tx in
@@ -409,9 +412,11 @@ public struct BudgetService: Sendable {
         }
         let rates = try await BudgetSQL.rates(tx, provider: grant.provider, helpType: grant.helpType, unit: grant.unit)
         let terms = terms(grant, rates: rates)
-        let check: DeliveryCheck.Outcome
-        do { check = try DeliveryCheck.check(delivered: quantity, month: month, terms: terms) } catch {
-            throw refuse("month", "outside the grant period", .invalid(field: "month", reason: "outside the grant period"))
+        let residence = try await BudgetSQL.residence(tx, caseID: grant.caseID)
+        let priced: PricedDelivery
+        do { priced = try PricedDelivery.price(delivered: quantity, month: month, terms: terms, residence: residence) } catch {
+            let (field, reason) = Self.rowError(error, month: month)
+            throw refuse(field, reason, .invalid(field: field, reason: reason))
         }
         guard try await BudgetSQL.periodExists(tx, month) else {
             throw refuse("month", "no fiscal period \(month)", .invalid(field: "month", reason: "no fiscal period \(month)"))
@@ -446,22 +451,14 @@ public struct BudgetService: Sendable {
         if bookedMonth != month, !(try await BudgetSQL.periodExists(tx, bookedMonth)) {
             throw refuse("month", "no open fiscal period \(bookedMonth) for the correction", .conflict("no open fiscal period \(bookedMonth) for the correction"))
         }
-        let days = terms.effectivePeriod.clipped(to: month)!
-        let cost: Money
-        do throws(Pricing.Failure) {
-            cost = try Pricing.cost(quantity: check.payable, unit: grant.unit, rates: rates, first: days.first, last: days.last)
-        } catch {
-            throw refuse("grant", "no rate valid in \(month)", .invalid(field: "rate", reason: error.description))
-        }
         let deliveryID = UUID()
         try await tx.execute(
             """
             INSERT INTO delivery (id, tenant_id, grant_id, month, quantity, payable, cost, generation)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             """,
-            [deliveryID, grant.provider.uuid, grantID, month, quantity.hundredths, check.payable.hundredths, cost.cents, generation])
-        let residence = try await BudgetSQL.residence(tx, caseID: grant.caseID)
-        for part in BudgetSQL.split(cost, first: days.first, last: days.last, residence: residence) where part.amount.cents != 0 {
+            [deliveryID, grant.provider.uuid, grantID, month, quantity.hundredths, priced.payable.hundredths, priced.cost.cents, generation])
+        for part in priced.bookings {
             try await BudgetSQL.book(
                 tx,
                 .init(
@@ -480,15 +477,23 @@ public struct BudgetService: Sendable {
                 VALUES ($1, $2, $3, $4, 0, true)
                 """, [grant.provider.uuid, grantID, month, residence.entries.first!.socialSpace.rawValue])
         }
-        if check.excess.hundredths > 0 {
-            let excessCost = (try? Pricing.cost(quantity: check.excess, unit: grant.unit, rates: rates, first: days.first, last: days.last)) ?? .zero
+        if priced.excess.hundredths > 0 {
             try await tx.execute(
                 """
                 INSERT INTO finding (id, tenant_id, kind, month, grant_id, delivery_id, quantity, amount)
                 VALUES ($1, $2, 'delivery_over_grant', $3, $4, $5, $6, $7)
-                """, [UUID(), grant.provider.uuid, month, grantID, deliveryID, check.excess.hundredths, excessCost.cents])
+                """, [UUID(), grant.provider.uuid, month, grantID, deliveryID, priced.excess.hundredths, priced.excessCost.cents])
         }
-        return DeliveryOutcome(deliveryID: deliveryID, cost: cost, excess: check.excess)
+        return DeliveryOutcome(deliveryID: deliveryID, cost: priced.cost, excess: priced.excess)
+    }
+
+    /// The field and reason of a delivery that cannot be priced, for replies and import row errors.
+    static func rowError(_ refusal: PricedDelivery.Refusal, month: YearMonth) -> (field: String, reason: String) {
+        switch refusal {
+        case .impossible(.outsideGrantPeriod): ("month", "outside the grant period")
+        case .impossible(let refusal): ("quantity", refusal.description)
+        case .pricing: ("grant", "no rate valid in \(month)")
+        }
     }
 
     // MARK: Projects, instalments, corrections
@@ -501,7 +506,7 @@ public struct BudgetService: Sendable {
     ) async throws -> UUID {
         try caller.require(.county, for: "creating projects")
         guard component != .case else { throw ServiceError.invalid(field: "component", reason: "projects are milieu or structure") }
-        try Self.checkName(title, field: "title", maximum: 200)
+        try Self.checkText(title, field: "title", .title)
         guard endsOn >= startsOn else { throw ServiceError.invalid(field: "end", reason: "before start") }
         guard budget.cents >= 0, volunteers >= 0, professionals >= 0 else {
             throw ServiceError.invalid(field: "budget", reason: "must not be negative")
@@ -556,11 +561,10 @@ public struct BudgetService: Sendable {
                     throw ServiceError.periodClosed(month)
                 }
                 let policy = try await BudgetSQL.overrunPolicy(tx, year: month.year) ?? .warn
-                // The county's wider view is needed for the decision: the provider sees only its own
-                // spending. Funds are read in a county context only when the caller is the county.
-                let snapshot = try await BudgetSQL.fundsSnapshot(tx, socialSpace: space, year: month.year)
-                let report = FundsReport(funds: snapshot.funds, coverPools: snapshot.coverPools)
-                let decision = SpendingDecision.decide(spending: amount, on: component, report: report, policy: policy)
+                // The decision rests on the whole pool, whoever asks: a provider sees only its own
+                // spending, so the database computes the shortfall over everyone's and returns only that.
+                let shortfall = try await BudgetSQL.spendingShortfall(tx, project: projectID, day: day, amount: amount)
+                let decision = SpendingDecision.decide(shortfall: shortfall, on: component, policy: policy)
                 var overrun: Money?
                 switch decision {
                 case .refuse(let shortfall): throw ServiceError.refusedOverrun(component: component, shortfall: shortfall)
@@ -676,6 +680,10 @@ public struct BudgetService: Sendable {
                     try await tx.execute(
                         "UPDATE commitment SET released = false WHERE grant_id = $1 AND month = $2", [grantID, original.serviceMonth])
                 }
+                if original.kind == .delivery, let deliveryID = original.deliveryID {
+                    // Rule 8: a finding belongs to its delivery; reversed, it can no longer be accepted.
+                    try await BudgetSQL.supersedeFindings(tx, deliveryID: deliveryID, reason: "superseded: the delivery was reversed (booking \(id))")
+                }
                 try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: String(id))
                 try await tx.audit(caller, "booking.reverse", "booking", String(bookingID))
                 return BookingOutcome(bookingID: id, overrun: nil)
@@ -689,7 +697,7 @@ public struct BudgetService: Sendable {
     /// forced with a reason.
     public func closeMonth(_ caller: Caller, month: YearMonth, forceReason: String? = nil) async throws {
         try caller.require(.county, for: "closing periods")
-        if let forceReason { try Self.checkName(forceReason, field: "reason", maximum: 500) }
+        if let forceReason { try Self.checkText(forceReason, field: "reason", .reason) }
         try await store.withTenant(caller.tenant) { tx in
             guard let row = try await tx.query("SELECT closed_at IS NOT NULL FROM period WHERE month = $1 FOR UPDATE", [month]).first
             else { throw ServiceError.notFound("period \(month)") }
@@ -709,14 +717,16 @@ public struct BudgetService: Sendable {
     /// Accepts or rejects a finding (county). An accepted excess delivery is booked at its cost.
     public func resolveFinding(_ caller: Caller, findingID: UUID, accept: Bool, reason: String) async throws {
         try caller.require(.county, for: "resolving findings")
-        try Self.checkName(reason, field: "reason", maximum: 500)
+        try Self.checkText(reason, field: "reason", .reason)
         try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
                 guard let row = try await tx.query(
                     "SELECT status, kind, tenant_id, grant_id, delivery_id, month, amount FROM finding WHERE id = $1 FOR UPDATE",
                     [findingID]
                 ).first else { throw ServiceError.notFound("finding") }
-                guard try row.decode(0, as: String.self) == "open" else { throw ServiceError.duplicate("finding already resolved") }
+                let status = try row.decode(0, as: String.self)
+                guard status != "superseded" else { throw ServiceError.conflict("the finding is superseded: its delivery was reversed") }
+                guard status == "open" else { throw ServiceError.duplicate("finding already resolved") }
                 try await tx.execute(
                     "UPDATE finding SET status = $2, resolved_at = now(), resolution = $3 WHERE id = $1",
                     [findingID, accept ? "accepted" : "rejected", reason])
@@ -729,14 +739,20 @@ public struct BudgetService: Sendable {
                     let closed = try await BudgetSQL.closedMonths(tx, from: serviceMonth, through: max(today, serviceMonth).next.next.next)
                     let target = try BookingPeriod.target(serviceMonth: serviceMonth, isCorrection: true, closedMonths: closed, today: today)
                     let residence = try await BudgetSQL.residence(tx, caseID: grant.caseID)
-                    let space = residence.socialSpace(on: serviceMonth.lastDay) ?? residence.entries.first!.socialSpace
-                    try await BudgetSQL.book(
-                        tx,
-                        .init(
-                            tenant: grant.provider, kind: .delivery, bookedMonth: target, serviceMonth: serviceMonth,
-                            socialSpace: space, component: .case, amount: Money(cents: amount), grantID: grantID,
-                            deliveryID: try row.decode(4, as: UUID?.self)),
-                        actor: caller.name, requestID: caller.requestID)
+                    // Rule 8: the excess is charged exactly like its delivery (same days, same Sozialraum split).
+                    let inputs = try await pricingInputs(tx, grant: grant, residence: residence)
+                    guard let shares = PricedDelivery.excessBookings(
+                        amount: Money(cents: amount), month: serviceMonth, terms: inputs.terms, residence: residence)
+                    else { throw ServiceError.conflict("the grant no longer covers \(serviceMonth)") }
+                    for share in shares {
+                        try await BudgetSQL.book(
+                            tx,
+                            .init(
+                                tenant: grant.provider, kind: .delivery, bookedMonth: target, serviceMonth: serviceMonth,
+                                socialSpace: share.socialSpace, component: .case, amount: share.amount, grantID: grantID,
+                                deliveryID: try row.decode(4, as: UUID?.self)),
+                            actor: caller.name, requestID: caller.requestID)
+                    }
                 }
                 try await tx.audit(caller, accept ? "finding.accept" : "finding.reject", "finding", findingID.uuidString)
             }
@@ -780,8 +796,9 @@ public struct BudgetService: Sendable {
         return PricingInputs(terms: terms(grant, rates: rates), residence: residence)
     }
 
-    static func checkName(_ text: String, field: String, maximum: Int = 100) throws(ServiceError) {
-        guard (1...maximum).contains(text.count) else { throw .invalid(field: field, reason: "1 to \(maximum) characters") }
+    /// Checks a free text against its one limit (counted as the column counts) and refuses control characters.
+    static func checkText(_ text: String, field: String, _ limit: TextLimit) throws(ServiceError) {
+        guard limit.allows(text) else { throw .invalid(field: field, reason: limit.description) }
         guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw .invalid(field: field, reason: "control characters are not allowed")
         }

@@ -96,6 +96,7 @@ extension ServiceError {
         } catch let error as PostgresError {
             switch error.sqlState?.rawValue {
             case "SZ001": throw ServiceError.conflict("the period is closed")
+            case "SZ002": throw ServiceError.conflict("the finding is no longer open (resolved, or its delivery was reversed)")
             case "42501": throw ServiceError.forbidden("this change")
             default: throw error
             }

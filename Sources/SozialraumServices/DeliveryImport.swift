@@ -172,7 +172,8 @@ extension BudgetService {
         var excess: Quantity
         var cost: Money
         var excessCost: Money
-        var parts: [(socialSpace: SocialSpaceCode, amount: Money)]
+        /// The ledger entries of the cost (never empty: a delivery of nothing has one zero entry).
+        var parts: [CostShare]
     }
 
     private func importChecked(_ tx: TenantTransaction, caller: Caller, rows: [DeliveryImport.Row]) async throws -> DeliveryImport.Outcome {
@@ -236,9 +237,14 @@ extension BudgetService {
             guard let grant = grants[row.grantID] else { errors.add(row.line, "grant_id", "unknown grant"); continue }
             let grantRates = rates["\(grant.helpType)|\(grant.unit.rawValue)"] ?? []
             let terms = terms(grant, rates: grantRates)
-            guard let check = try? DeliveryCheck.check(delivered: row.quantity, month: row.month, terms: terms),
-                let days = terms.effectivePeriod.clipped(to: row.month)
-            else { errors.add(row.line, "month", "outside the grant period"); continue }
+            guard let entries = residences[grant.caseID], !entries.isEmpty else { errors.add(row.line, "grant_id", "unknown grant"); continue }
+            let pricedRow: PricedDelivery
+            do { pricedRow = try PricedDelivery.price(delivered: row.quantity, month: row.month, terms: terms, residence: ResidenceHistory(entries)) } catch {
+                // Refusals in the order of the checks of a single delivery: the grant's period and the quantity first.
+                if case .pricing = error, !periods.contains(row.month) { errors.add(row.line, "month", "no fiscal period \(row.month)"); continue }
+                let (field, reason) = BudgetService.rowError(error, month: row.month)
+                errors.add(row.line, field == "grant" ? "grant_id" : field, reason); continue
+            }
             guard periods.contains(row.month) else { errors.add(row.line, "month", "no fiscal period \(row.month)"); continue }
             let earlier = existing[DeliveryImport.GrantMonth(grant: row.grantID, month: row.month)]
             guard earlier?.active != true else {
@@ -250,20 +256,11 @@ extension BudgetService {
                 serviceMonth: row.month, isCorrection: replaced != nil, closedMonths: closed, today: today),
                 periods.contains(bookedMonth)
             else { errors.add(row.line, "month", "period \(row.month) is closed"); continue }
-            guard let entries = residences[grant.caseID], !entries.isEmpty else { errors.add(row.line, "grant_id", "unknown grant"); continue }
-            let cost: Money
-            let excessCost: Money
-            do {
-                cost = try Pricing.cost(quantity: check.payable, unit: grant.unit, rates: grantRates, first: days.first, last: days.last)
-                excessCost = check.excess.hundredths > 0
-                    ? try Pricing.cost(quantity: check.excess, unit: grant.unit, rates: grantRates, first: days.first, last: days.last) : .zero
-            } catch { errors.add(row.line, "grant_id", "no rate valid in \(row.month)"); continue }
-            let parts = BudgetSQL.split(cost, first: days.first, last: days.last, residence: ResidenceHistory(entries))
             priced.append(
                 Priced(
                     row: row, grant: grant, generation: earlier?.count ?? 0, bookedMonth: bookedMonth,
-                    corrects: bookedMonth == row.month ? nil : replaced, payable: check.payable, excess: check.excess, cost: cost,
-                    excessCost: excessCost, parts: parts))
+                    corrects: bookedMonth == row.month ? nil : replaced, payable: pricedRow.payable, excess: pricedRow.excess,
+                    cost: pricedRow.cost, excessCost: pricedRow.excessCost, parts: pricedRow.bookings))
         }
         if !errors.isEmpty { throw ServiceError.rejectedRows(errors.reported) }
         mark("price")
@@ -299,7 +296,7 @@ extension BudgetService {
             var line: [UInt8] = []
             line.reserveCapacity(256)
             for (ordinal, (item, id)) in zip(priced, deliveryIDs).enumerated() {
-                let parts = item.parts.filter { $0.amount.cents != 0 }
+                let parts = item.parts
                 bookings += parts.count
                 line.removeAll(keepingCapacity: true)
                 line.appendCopyField(ordinal)

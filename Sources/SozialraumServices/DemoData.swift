@@ -143,11 +143,23 @@ public struct DemoPlan: Sendable {
                 var deliveries: [(YearMonth, Quantity)] = []
                 let terms = GrantTerms(period: DayRange(start: grantStart, end: grantEnd)!, volumePerMonth: volume, unit: type.1, rates: [])
                 for month in grantStart.yearMonth.through(min(grantEnd.yearMonth, deliveredThrough)) {
-                    guard let granted = terms.grantedVolume(in: month) else { continue }
+                    guard let granted = terms.grantedVolume(in: month), let limit = terms.deliverableLimit(in: month) else { continue }
                     let roll = Int.random(in: 0..<100, using: &random)
                     if roll < 2 { continue }  // a missing Leistungsnachweis
-                    var delivered = granted.hundredths * Int64.random(in: 80...100, using: &random) / 100
-                    if roll >= 97 { delivered = granted.hundredths + Int64.random(in: 1...6, using: &random) * 50 }  // over the grant
+                    let share = Int64.random(in: 80...100, using: &random)
+                    let over = Int64.random(in: 1...6, using: &random)
+                    // Only what can be true (rule 6): hours in quarters, whole days within the month's
+                    // covered days, a flat month delivered (1) or, rarely, not (0).
+                    let delivered: Int64
+                    switch type.1 {
+                    case .hour:
+                        delivered = roll >= 97 ? granted.hundredths + over * 50 : granted.hundredths * share / 100 / 25 * 25
+                    case .day:
+                        let days = roll >= 97 ? granted.hundredths / 100 + over : granted.hundredths * share / 100 / 100
+                        delivered = min(days * 100, limit.hundredths)
+                    case .flatMonth:
+                        delivered = roll < 4 ? 0 : 100
+                    }
                     deliveries.append((month, Quantity(hundredths: min(delivered, Quantity.maximum.hundredths))))
                 }
                 grants.append(Grant(

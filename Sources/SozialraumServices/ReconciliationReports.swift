@@ -423,6 +423,41 @@ extension ReconciliationService {
         }
     }
 
+    /// Cross-area grants of a year (rule 9): grants whose provider serves outside the Sozialraum the case
+    /// lives in, with the recorded reason, per Sozialraum of the case (where it lives on the grant's first
+    /// day in the year). Providers see their own grants only (row-level security).
+    public func crossAreaGrants(_ caller: Caller, year: Int, socialSpace: SocialSpaceCode?) async throws -> ResultTable {
+        try caller.require(.county, .auditor, .provider, for: "reading cross-area grants")
+        return try await store.withTenant(caller.tenant, readOnly: true) { tx in
+            let rows = try await tx.query(
+                """
+                SELECT s.social_space, t.name, g.id, g.case_key, g.help_type, g.starts_on, least(g.ends_on, coalesce(g.ended_on, g.ends_on)),
+                       g.out_of_area_reason
+                FROM grant_decision g
+                JOIN tenant t ON t.id = g.tenant_id
+                CROSS JOIN LATERAL (
+                    SELECT coalesce((SELECT r.social_space FROM residence r
+                                     WHERE r.case_id = g.case_id AND r.valid_from <= greatest(g.starts_on, make_date($1, 1, 1))
+                                     ORDER BY r.valid_from DESC LIMIT 1),
+                                    (SELECT r.social_space FROM residence r WHERE r.case_id = g.case_id ORDER BY r.valid_from LIMIT 1))::text
+                           AS social_space
+                ) s
+                WHERE g.out_of_area_reason IS NOT NULL
+                  AND g.starts_on <= make_date($1, 12, 31) AND least(g.ends_on, coalesce(g.ended_on, g.ends_on)) >= make_date($1, 1, 1)
+                  AND ($2::text IS NULL OR s.social_space = $2)
+                ORDER BY s.social_space, t.name, g.starts_on, g.id
+                """, [year, socialSpace?.rawValue])
+            return ResultTable(
+                columns: ["sozialraum", "provider", "grant", "case", "help_type", "from", "to", "reason"],
+                rows: try rows.map { row in
+                    [.text(try row.decode(0, as: String.self)), .text(try row.decode(1, as: String.self)),
+                     .text(try row.decode(2, as: UUID.self).uuidString.lowercased()), .text(try row.decode(3, as: String.self)),
+                     .text(try row.decode(4, as: String.self)), .text(try row.day(5).description), .text(try row.day(6).description),
+                     .text(try row.decode(7, as: String.self))]
+                })
+        }
+    }
+
     /// Cost development per Sozialraum over the years (the figures the 2003 decision asked for):
     /// case cost in total and per setting, per 1,000 young inhabitants where population is loaded,
     /// the share of milieu and structure spending, grants and their average duration. With

@@ -350,10 +350,17 @@ public struct ReconciliationService: Sendable {
                            + volume * (last_day - last_month + 1) / ((last_month + interval '1 month')::date - last_month)
                            + volume * ((extract(year FROM last_month)::int * 12 + extract(month FROM last_month)::int)
                                        - (extract(year FROM first_month)::int * 12 + extract(month FROM first_month)::int) - 1)
-                       END AS granted
+                       END AS granted, last_day
                 FROM months
             )
-            SELECT g.tenant_id, 'grant'::text AS item, g.id AS item_id, g.case_key, g.help_type, g.unit, NULL::text AS social_space,
+            -- A grant's Sozialraum is where its case lives on the last day it covers in the scope (rule 9:
+            -- also for a provider serving outside its area); days before the first residence count for it.
+            SELECT g.tenant_id, 'grant'::text AS item, g.id AS item_id, g.case_key, g.help_type, g.unit,
+                   coalesce((SELECT r.social_space FROM residence r
+                             WHERE r.case_id = g.case_id AND r.valid_from <= coalesce(gr.last_day, $2::date + interval '1 month - 1 day')
+                             ORDER BY r.valid_from DESC LIMIT 1),
+                            (SELECT r.social_space FROM residence r WHERE r.case_id = g.case_id ORDER BY r.valid_from LIMIT 1))::text
+                       AS social_space,
                    coalesce(gr.granted, 0) AS granted, coalesce(d.delivered, 0) AS delivered, coalesce(d.payable, 0) AS payable,
                    coalesce(c.cost, 0) AS cost, c.first_month, c.last_month
             FROM grant_decision g

@@ -170,7 +170,7 @@ public enum BudgetSQL {
         for month in max(fromMonth, period.start.yearMonth).through(lastDay.yearMonth) where !delivered.contains(month) {
             guard let days = period.clipped(to: month), let cost = try inputs.terms.plannedCost(in: month) else { continue }
             written[month] = cost
-            for part in split(cost, first: days.first, last: days.last, residence: inputs.residence) {
+            for part in inputs.residence.apportion(cost, first: days.first, last: days.last) {
                 try await tx.execute(
                     """
                     INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount) VALUES ($1, $2, $3, $4, $5)
@@ -179,26 +179,6 @@ public enum BudgetSQL {
             }
         }
         return written
-    }
-
-    /// Splits a month's cost over the Sozialräume the case lived in on those days (rule 9), by days.
-    /// Days before the first residence entry count for the first one.
-    public static func split(
-        _ cost: Money, first: Day, last: Day, residence: ResidenceHistory
-    ) -> [(socialSpace: SocialSpaceCode, amount: Money)] {
-        let parts = residence.split(first: first, last: last)
-        let fallback = residence.entries.first!.socialSpace
-        let amounts = cost.split(weights: parts.map { Int64($0.last.ordinal - $0.first.ordinal + 1) })
-        var merged: [(SocialSpaceCode, Money)] = []
-        for (part, amount) in zip(parts, amounts) {
-            let space = part.socialSpace ?? fallback
-            if let index = merged.firstIndex(where: { $0.0 == space }) {
-                merged[index].1 = Money(cents: merged[index].1.cents + amount.cents)
-            } else {
-                merged.append((space, amount))
-            }
-        }
-        return merged
     }
 
     // MARK: Idempotency (rule 10)
@@ -408,6 +388,20 @@ public enum BudgetSQL {
         return FundsSnapshot(
             socialSpaceExists: exists.space, yearExists: exists.year, appropriationVisible: visible, funds: funds,
             coverPools: CoverPools(numbered: pools))
+    }
+
+    /// Closes the open findings of a reversed delivery (rule 8); the database refuses it for a delivery
+    /// that still counts.
+    public static func supersedeFindings(_ tx: TenantTransaction, deliveryID: UUID, reason: String) async throws {
+        try await tx.execute(
+            "UPDATE finding SET status = 'superseded', resolved_at = now(), resolution = $2 WHERE delivery_id = $1 AND status = 'open'",
+            [deliveryID, reason])
+    }
+
+    /// What of `amount`, spent on a project on `day`, its line or cover pool cannot cover (rule 4):
+    /// computed by the database over every provider's spending, whoever asks (`spending_shortfall`).
+    public static func spendingShortfall(_ tx: TenantTransaction, project: UUID, day: Day, amount: Money) async throws -> Money {
+        Money(cents: try await tx.query("SELECT spending_shortfall($1, $2, $3)", [project, day, amount.cents]).single().decode(0, as: Int64.self))
     }
 
     public static func overrunPolicy(_ tx: TenantTransaction, year: Int) async throws -> OverrunPolicy? {

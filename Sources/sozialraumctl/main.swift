@@ -109,7 +109,7 @@ struct SozialraumCtl: ParsableCommand {
             if failed { throw ExitCode(1) }
         }
         if let format = settings.format { try send("format \(Request.quote(format))", echo: false) }
-        let request = command ?? (words.isEmpty ? nil : words.map(Request.quote).joined(separator: " "))
+        let request = command ?? (words.isEmpty ? nil : Request.line(words: words))
         if let request {
             if let upload {
                 try sendUpload(request, file: upload, over: connection)

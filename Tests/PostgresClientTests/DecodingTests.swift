@@ -117,9 +117,31 @@ import Testing
         #expect(error?.operation == "query")
         #expect(error?.description == "database error: unique violation")
         #expect(error.map { !$0.description.contains("4711") } == true)
-        #expect(error.map { String(reflecting: $0).contains("4711") } == true)
+        // The server's detail ("Key (key)=(case-4711) already exists") is kept apart and never logged.
+        #expect(error?.serverDetail?.contains("4711") == true)
+        #expect(error.map { String(reflecting: $0).contains("4711") } == false)
+        #expect(error.map { String(reflecting: $0).contains("secret_key_unique") } == true)
         // The connection stays usable after a statement error.
         #expect(try await db.query(PostgresQuery("SELECT count(*)::int FROM secret")).single().decode(0, as: Int.self) == 1)
+    }
+
+    @Test func theLogTextOfAFailedCheckCarriesNoRowValues() async throws {
+        let cluster = try await TestCluster.shared.running()
+        let db = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
+        try await db.runScript(unsafeSQL: "CREATE TEMP TABLE note (body text CONSTRAINT note_body_short CHECK (length(body) <= 5))")
+        let checkError = await #expect(throws: PostgresError.self) {
+            try await db.execute(PostgresQuery("INSERT INTO note VALUES ($1)", ["payload-AB12-secret"]))
+        }
+        // PostgreSQL says "Failing row contains (payload-AB12-secret)" in the detail.
+        #expect(checkError?.serverDetail?.contains("payload-AB12-secret") == true)
+        #expect(checkError.map { String(reflecting: $0).contains("payload-AB12-secret") } == false)
+        #expect(checkError.map { String(reflecting: $0).contains("note_body_short") } == true)
+        // A data exception quotes the value in its message: left out too.
+        let castError = await #expect(throws: PostgresError.self) {
+            try await db.query(PostgresQuery("SELECT $1::text::int", ["AB12-secret"]))
+        }
+        #expect(castError?.sqlState?.rawValue == "22P02")
+        #expect(castError.map { String(reflecting: $0).contains("AB12-secret") } == false)
     }
 
     @Test func badConninfoIsAConnectionFailure() async throws {

@@ -31,10 +31,16 @@ import Testing
     }
 
     @Test func aFlatMonthlyAmountIsProRataByDays() throws {
-        let full = try Pricing.cost(quantity: .zero, unit: .flatMonth, rates: [rate("2026-01-01", 3_100_00)], first: march.firstDay, last: march.lastDay)
-        let half = try Pricing.cost(quantity: .zero, unit: .flatMonth, rates: [rate("2026-01-01", 3_100_00)], first: day("2026-03-17"), last: march.lastDay)
+        let full = try Pricing.cost(quantity: .one, unit: .flatMonth, rates: [rate("2026-01-01", 3_100_00)], first: march.firstDay, last: march.lastDay)
+        // 15 of 31 days: 3,100.00 × 15 / 31 = 1,500.00.
+        let half = try Pricing.cost(quantity: .one, unit: .flatMonth, rates: [rate("2026-01-01", 3_100_00)], first: day("2026-03-17"), last: march.lastDay)
         #expect(full == Money(cents: 3_100_00))
         #expect(half == Money(cents: 1_500_00))
+    }
+
+    @Test func aFlatMonthNotDeliveredCostsNothing() throws {
+        let none = try Pricing.cost(quantity: .zero, unit: .flatMonth, rates: [rate("2026-01-01", 3_100_00)], first: march.firstDay, last: march.lastDay)
+        #expect(none == .zero)
     }
 
     @Test func aMissingRateIsReportedWithTheDay() {

@@ -263,6 +263,14 @@ struct AdminWorld: Sendable {
         let booking = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
             try await tx.query("SELECT id FROM booking ORDER BY id LIMIT 1").single().decode(0, as: Int64.self)
         }
+        // Alpha also serves a case of süd (rule 9: a cross-area grant with its reason).
+        try await world.service.openCase(world.county, key: "VER-2026-0077", socialSpace: world.sued, from: Day(iso: "2026-01-01")!)
+        _ = try await world.service.grant(
+            world.county,
+            .init(
+                caseKey: "VER-2026-0077", provider: world.alpha.tenant, helpType: "31", unit: .hour, volumePerMonth: Quantity(hundredths: 2_00),
+                startsOn: Day(iso: "2026-02-01")!, endsOn: Day(iso: "2026-06-30")!, outOfAreaReason: "Familie kennt Alpha seit Jahren"),
+            idempotencyKey: world.key("grant-cross-0077"))
         // October: no delivery is due yet, so the run adds no finding; alpha gets a statement item.
         let run = try await ReconciliationService(store: world.store, logger: Logger(label: "test"), today: { BudgetWorld.today })
             .run(world.county, scope: .month(YearMonth(iso: "2026-10")!)).runID
@@ -286,6 +294,7 @@ struct AdminWorld: Sendable {
             "run-diff": [("run-diff \(run) \(run)", "OK 0 changes")],
             "statement": [("statement \(run)", "OK run \(run) 0 rows"), ("statement \(run) items \(world.alpha.tenant)", "OK run \(run) 0 rows")],
             "chart": [("chart nord 2026", "ERR NOT_FOUND unknown budget")],
+            "cross-area": [("cross-area 2026", "OK 0 cross-area grants"), ("cross-area 2026 sued", "OK 0 cross-area grants")],
         ]
         #expect(commands == Set(probes.keys), "provider commands without an isolation probe: \(commands.subtracting(probes.keys))")
         for (_, cases) in probes.sorted(by: { $0.key < $1.key }) {
@@ -302,6 +311,7 @@ struct AdminWorld: Sendable {
         #expect(await alpha.request("findings all")?.status == "OK 1 findings")
         #expect(await alpha.request("statement \(run) items")?.data.contains { $0.contains("VER-2026-0001") } == true)
         #expect(await alpha.request("run \(run) months nord")?.data.count == 4)
+        #expect(await alpha.request("cross-area 2026")?.status == "OK 1 cross-area grants")
     }
 
     @Test func reconciliationOverTheSocket() async throws {

@@ -42,6 +42,28 @@ import Testing
             #expect((try? Request.parse(request.line[...])) == request)
         }
     }
+
+    /// `sozialraumctl instalment … key=abcd-0001` given as shell words must be the request typed at the prompt.
+    @Test func wordsReadAsTheSameLineTyped() throws {
+        let typed = "instalment 0b7e3a52-7d1f-4c59-9c55-1f0a6d1b2c3d achim-oyten case 2026-11 10.00 key=abcd-0001"
+        let words = typed.split(separator: " ").map(String.init)
+        #expect(try Request.parse(Request.line(words: words)[...]) == Request.parse(typed[...]))
+        #expect(try Request.parse(Request.line(words: ["resolve-finding", "x", "reason=zu viel, geprüft"])[...]).keywords["reason"] == "zu viel, geprüft")
+        // A word that is no keyword (`=` first, or not a name before it) stays one positional argument.
+        #expect(try Request.parse(Request.line(words: ["note", "=x", "a.b=c"])[...]).positional == ["=x", "a.b=c"])
+    }
+
+    @Test func wordsRoundTripAsPositionalAndKeywordArguments() async {
+        let value = Gen.oneOf(Gen.letterOrNumber, Gen.always(" "), Gen.always("\""), Gen.always("\\"), Gen.always("="), Gen.always("ö"))
+            .string(of: 0...12)
+        let word = Gen.oneOf(Gen.letterOrNumber, Gen.always(" "), Gen.always("\""), Gen.always("\\"), Gen.always("<"), Gen.always("ö"))
+            .string(of: 1...12)
+        await propertyCheck(input: word, value) { positional, value in
+            let request = try? Request.parse(Request.line(words: ["note", positional, "text=" + value])[...])
+            #expect(request?.positional == [positional])
+            #expect(request?.keywords == ["text": value])
+        }
+    }
 }
 
 @Suite struct ReplyEncodingTests {

@@ -259,17 +259,21 @@ struct AdminCommands: Sendable {
             let rows = try await commands.store.withTenant(state.account!.tenant, readOnly: true) { tx in
                 try await tx.query(
                     """
-                    SELECT f.id, f.kind, to_char(f.month, 'YYYY-MM'), coalesce(f.grant_id::text, ''), f.quantity, f.amount, f.status, t.name
+                    SELECT f.id, f.kind, to_char(f.month, 'YYYY-MM'), coalesce(f.grant_id::text, ''), f.quantity, f.amount, f.status, t.name,
+                           coalesce(f.resolution, '')
                     FROM finding f JOIN tenant t ON t.id = f.tenant_id WHERE $1 OR f.status = 'open' ORDER BY f.month, f.created_at LIMIT 100000
                     """, [all]
                 ).map { row -> [ResultTable.Cell] in
                     [.text(try row.decode(0, as: UUID.self).uuidString.lowercased()), .text(try row.decode(1, as: String.self)),
                      .text(try row.decode(2, as: String.self)), .text(try row.decode(3, as: String.self)),
-                     row.isNull(4) ? .null : .integer(try row.decode(4, as: Int64.self)), row.isNull(5) ? .null : .amount(try row.decode(5, as: Int64.self)),
-                     .text(try row.decode(6, as: String.self)), .text(try row.decode(7, as: String.self))]
+                     // Volumes in their unit, as everywhere else (hundredths are stored).
+                     row.isNull(4) ? .null : .text(Quantity(hundredths: try row.decode(4, as: Int64.self)).description),
+                     row.isNull(5) ? .null : .amount(try row.decode(5, as: Int64.self)),
+                     .text(try row.decode(6, as: String.self)), .text(try row.decode(7, as: String.self)), .text(try row.decode(8, as: String.self))]
                 }
             }
-            let table = ResultTable(columns: ["finding", "kind", "month", "grant", "quantity", "amount", "status", "provider"], rows: rows)
+            let table = ResultTable(
+                columns: ["finding", "kind", "month", "grant", "quantity", "amount", "status", "provider", "resolution"], rows: rows)
             return .ok("\(rows.count) findings", data: table.lines(commands.format(request: request, state)))
         },
         AdminCommand(name: "resolve-finding", roles: [.county], usage: "resolve-finding <finding-id> accept|reject reason=...",
@@ -369,6 +373,14 @@ struct AdminCommands: Sendable {
             }
             let table = try await commands.reconciliation.costDevelopment(commands.caller(state), years: from...to, byHelpType: byHelpType)
             return .ok("\(table.rows.count) rows", data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(name: "cross-area", roles: [.county, .auditor, .provider], usage: "cross-area <year> [sozialraum]",
+                     summary: "grants served outside the case's Sozialraum, with their reasons (rule 9)", mutates: false) {
+            commands, request, state, _ in
+            let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
+            let space = request.positional.count > 1 ? try commands.socialSpace(request, 1) : nil
+            let table = try await commands.reconciliation.crossAreaGrants(commands.caller(state), year: year, socialSpace: space)
+            return .ok("\(table.rows.count) cross-area grants", data: table.lines(commands.format(request: request, state)))
         },
         AdminCommand(name: "chart", roles: [.county, .auditor, .provider], usage: "chart <sozialraum> <year> [run=<run>]",
                      summary: "budget burn as SVG (appropriation vs actual + committed by month)", mutates: false) { commands, request, state, _ in
@@ -626,6 +638,9 @@ struct AdminCommands: Sendable {
         let job = try positional(request, 2, name: "job")
         guard StandardJobs.kinds.contains(job) else { throw ArgumentError(name: "job", reason: StandardJobs.kinds.joined(separator: " or ")) }
         let parameters = request.keywords["parameters"] ?? (job == "reconcile" ? "month-to-date" : "")
+        guard TextLimit.scheduleParameters.allows(parameters) else {
+            throw ArgumentError(name: "parameters", reason: TextLimit.scheduleParameters.description)
+        }
         if job == "reconcile", !StandardJobs.reconcileScopes.contains(parameters) {
             throw ArgumentError(name: "parameters", reason: StandardJobs.reconcileScopes.joined(separator: ", "))
         }
