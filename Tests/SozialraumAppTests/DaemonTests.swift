@@ -64,6 +64,23 @@ import Testing
         #expect(await funds.exitStatus() == 0)
         #expect(fundsOutput.contains("line,appropriation,carry_in,commitments,actuals,available,after_cover"))
         #expect(fundsOutput.contains { $0.hasPrefix("case,") })
+        // Words given as arguments reach the daemon exactly as the same line typed (issue 15, item 9):
+        // `key=…` stays a keyword, and a retry with -c is the same request (replayed, not booked again).
+        let providers = try Subprocess([Subprocess.binary("sozialraumctl"), "--socket", socket, "--format", "csv", "providers"])
+        var providerLines: [String] = []
+        for await line in providers.lines { providerLines.append(line) }
+        let provider = providerLines.first { $0.contains(",provider,") }.map { String($0.prefix(36)) } ?? "none"
+        let month = CountyCalendar.today().yearMonth.description
+        let words = ["instalment", provider, "achim-oyten", "case", month, "10.00", "key=abcd-0001"]
+        let instalment = try Subprocess([Subprocess.binary("sozialraumctl"), "--socket", socket] + words)
+        var instalmentOutput: [String] = []
+        for await line in instalment.lines { instalmentOutput.append(line) }
+        #expect(await instalment.exitStatus() == 0, "\(instalmentOutput)")
+        #expect(instalmentOutput.first?.hasPrefix("OK booking ") == true, "\(instalmentOutput)")
+        let typed = try Subprocess([Subprocess.binary("sozialraumctl"), "--socket", socket, "-c", words.joined(separator: " ")])
+        var typedOutput: [String] = []
+        for await line in typed.lines { typedOutput.append(line) }
+        #expect(typedOutput == instalmentOutput)
         let unknown = try Subprocess([Subprocess.binary("sozialraumctl"), "--socket", socket, "funds", "nowhere", "2026"])
         var unknownOutput: [String] = []
         for await line in unknown.lines { unknownOutput.append(line) }

@@ -37,6 +37,22 @@ import Testing
         })
     }
 
+    /// Issue 15, item 2: the generator books only what can be true (no 30.69 days in February).
+    @Test func everyPlannedDeliveryIsPossible() {
+        for seed in [1, 7, 42] as [UInt64] {
+            let plan = DemoPlan(seed: seed, deliveredThrough: through)
+            for grant in plan.grants {
+                let terms = GrantTerms(period: DayRange(start: grant.start, end: grant.end)!, volumePerMonth: grant.volume, unit: grant.unit, rates: [])
+                for delivery in grant.deliveries {
+                    #expect(throws: Never.self, "\(grant.unit) \(delivery.month) \(delivery.quantity)") {
+                        try DeliveryCheck.check(delivered: delivery.quantity, month: delivery.month, terms: terms)
+                    }
+                    if grant.unit != .hour { #expect(delivery.quantity.hundredths % 100 == 0, "whole days or flat months") }
+                }
+            }
+        }
+    }
+
     @Test func theScaleFactorMultipliesTheYear() {
         let plan = DemoPlan(scale: 3, deliveredThrough: through)
         #expect(plan.cases.count == 1950)
