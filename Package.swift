@@ -20,7 +20,7 @@ let strictness: [SwiftSetting] = [
 
 let package = Package(
     name: "sozialraum",
-    platforms: [.macOS(.v15)],
+    // Linux only: the admin socket reads peer credentials with SO_PEERCRED, and the daemon runs under systemd.
     products: [
         .executable(name: "sozialraumd", targets: ["sozialraumd"]),
         .executable(name: "sozialraumctl", targets: ["sozialraumctl"]),
@@ -51,7 +51,6 @@ let package = Package(
             dependencies: [
                 "CLibPQ",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictness
         ),
@@ -91,6 +90,7 @@ let package = Package(
             dependencies: [
                 "SozialraumStore",
                 "SozialraumDomain",
+                "PostgresClient",
                 // For ResultTable only: results and exports are tables in every output format.
                 "SozialraumProtocol",
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,4 +1,5 @@
 import CLibPQ
+import Dispatch
 
 #if canImport(Glibc)
 import Glibc
@@ -73,7 +74,18 @@ final class CancelHandle: @unchecked Sendable {
     init(connection: OpaquePointer) { handle = PQgetCancel(connection) }
     deinit { if let handle { PQfreeCancel(handle) } }
 
+    /// PQcancel blocks (it opens a connection to the server and waits for its answer), and a task is
+    /// cancelled from whatever thread cancels it, often one of the cooperative pool's: the request goes
+    /// from a serial helper queue of its own instead (the connection's own queue is busy with the
+    /// statement being cancelled). Requests queue up there; each holds the handle alive until sent.
+    static let helper = DispatchQueue(label: "sozialraum.postgres.cancel")
+
     func cancel() {
+        Self.helper.async { self.sendCancel() }
+    }
+
+    /// Sends the cancel request on the calling thread (the helper queue).
+    func sendCancel() {
         guard let handle else { return }
         var buffer = [CChar](repeating: 0, count: 256)
         _ = PQcancel(handle, &buffer, Int32(buffer.count))

@@ -95,8 +95,9 @@ private final class ListenerThreadState: Sendable {
     /// Read end, polled by the thread; write end, written once by `stop()`.
     let wakeFD: Int32
     private let signalFD: Int32
-    private let stopped = Atomic<Bool>(false)
-    private let closed = Atomic<Bool>(false)
+    /// One lock for both flags: `stop()` writes to the descriptor only while `close()` cannot close it
+    /// (a descriptor closed in between may already belong to another file).
+    private let flags = Mutex<(stopped: Bool, closed: Bool)>((false, false))
 
     init(wakeFD: Int32, signalFD: Int32) {
         self.wakeFD = wakeFD
@@ -105,18 +106,23 @@ private final class ListenerThreadState: Sendable {
 
     /// Called by the thread when it ends, after `finish()` has run `stop()`.
     func close() {
-        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        _ = Glibc.close(wakeFD)
-        _ = Glibc.close(signalFD)
+        flags.withLock { flags in
+            guard !flags.closed else { return }
+            flags.closed = true
+            _ = Glibc.close(wakeFD)
+            _ = Glibc.close(signalFD)
+        }
     }
 
-    var isStopped: Bool { stopped.load(ordering: .acquiring) }
+    var isStopped: Bool { flags.withLock { $0.stopped } }
 
     func stop() {
-        guard !stopped.exchange(true, ordering: .acquiringAndReleasing), !closed.load(ordering: .acquiring) else {
-            return
+        flags.withLock { flags in
+            guard !flags.stopped else { return }
+            flags.stopped = true
+            guard !flags.closed else { return }
+            var one: UInt8 = 1
+            _ = write(signalFD, &one, 1)
         }
-        var one: UInt8 = 1
-        _ = write(signalFD, &one, 1)
     }
 }

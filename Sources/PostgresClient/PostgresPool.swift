@@ -3,7 +3,6 @@ import Logging
 /// Transaction isolation levels (PostgreSQL's names).
 public enum IsolationLevel: String, Sendable {
     case readCommitted = "READ COMMITTED"
-    case repeatableRead = "REPEATABLE READ"
     case serializable = "SERIALIZABLE"
 }
 

@@ -35,6 +35,18 @@ public struct PostgresRow: Sendable {
         }
     }
 
+    /// Decodes a column holding the raw value of `T` (an enum, a checked code). A value `T` refuses is a
+    /// decoding error of that one request, never a crash of the daemon for every tenant.
+    public func decode<T: RawRepresentable>(_ column: Int, as type: T.Type = T.self) throws(PostgresError) -> T
+    where T.RawValue: PostgresDecodable {
+        let raw = try decode(column, as: T.RawValue.self)
+        guard let value = T(rawValue: raw) else {
+            throw PostgresError(
+                code: .decodingFailed, columnName: result.names[column], serverMessage: "not a value of \(T.self)", operation: "decode")
+        }
+        return value
+    }
+
     /// Decodes the column named `name` as `T`.
     public func decode<T: PostgresDecodable>(_ name: String, as type: T.Type = T.self) throws(PostgresError) -> T {
         guard let column = result.names.firstIndex(of: name) else {
@@ -58,8 +70,6 @@ public struct PostgresRows: Sendable, RandomAccessCollection {
 
     /// Column names in order.
     public var columns: [String] { result.names }
-    /// Column types in order.
-    public var columnTypes: [PostgresType] { result.types }
     /// Rows affected by INSERT/UPDATE/DELETE/COPY (0 for others).
     public var affectedRows: Int { result.affectedRows }
 

@@ -30,7 +30,6 @@ public struct PostgresType: RawRepresentable, Hashable, Sendable, CustomStringCo
     public static let jsonb = PostgresType(rawValue: 3802)
 
     static let integers: Set<PostgresType> = [.int2, .int4, .int8, .oid]
-    static let textual: Set<PostgresType> = [.text, .varchar, .bpchar, .name]
 
     public var description: String {
         switch self {

@@ -18,10 +18,11 @@ public struct DaemonLogHandler: LogHandler {
     private let label: String
     private let journal: Bool
 
-    public init(label: String, level: Logger.Level, journal: Bool) {
+    /// A handler for one logger. The level is the process's: a new logger (every label makes one) must
+    /// not reset what `bootstrap` or a `log-level` command set.
+    public init(label: String, journal: Bool) {
         self.label = label
         self.journal = journal
-        Self.processLevel.withLock { $0 = level }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -75,7 +76,8 @@ public struct DaemonLogHandler: LogHandler {
     /// Installs the handler for the process. Call once, at start.
     public static func bootstrap(level: Logger.Level, environment: [String: String] = ProcessInfo.processInfo.environment) {
         let journal = environment["JOURNAL_STREAM"] != nil
-        LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: level, journal: journal) }
+        processLevel.withLock { $0 = level }
+        LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, journal: journal) }
     }
 }
 

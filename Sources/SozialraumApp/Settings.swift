@@ -78,35 +78,33 @@ public struct Settings: Sendable, Equatable {
         public var description: String { "invalid setting \(key): \(reason)" }
     }
 
-    enum Kind: String { case string, integer, logLevel }
-
-    /// Every key with its type; the file may hold nothing else.
-    static let keys: [(key: String, kind: Kind)] = [
-        ("database.conninfo", .string),
-        ("database.ownerConninfo", .string),
-        ("database.poolSize", .integer),
-        ("database.acquireTimeoutSeconds", .integer),
-        ("stateDirectory", .string),
-        ("log.level", .logLevel),
-        ("county.name", .string),
-        ("admin.socketPath", .string),
-        ("admin.socketGroup", .string),
-        ("admin.peerAccounts", .string),
-        ("admin.tlsListen", .string),
-        ("admin.tlsCertificate", .string),
-        ("admin.tlsPrivateKey", .string),
-        ("admin.plainTCPListen", .string),
-        ("admin.maxLineBytes", .integer),
-        ("admin.maxUploadBytes", .integer),
-        ("admin.maxSessions", .integer),
-        ("admin.maxSessionsPerAccount", .integer),
-        ("admin.loginTimeoutSeconds", .integer),
-        ("admin.idleTimeoutSeconds", .integer),
-        ("scheduler.schedules", .string),
-        ("scheduler.instance", .string),
-        ("scheduler.heartbeatSeconds", .integer),
-        ("scheduler.rescueAfterSeconds", .integer),
-        ("scheduler.historyDays", .integer),
+    /// Every key; the file may hold nothing else.
+    static let keys: [String] = [
+        "database.conninfo",
+        "database.ownerConninfo",
+        "database.poolSize",
+        "database.acquireTimeoutSeconds",
+        "stateDirectory",
+        "log.level",
+        "county.name",
+        "admin.socketPath",
+        "admin.socketGroup",
+        "admin.peerAccounts",
+        "admin.tlsListen",
+        "admin.tlsCertificate",
+        "admin.tlsPrivateKey",
+        "admin.plainTCPListen",
+        "admin.maxLineBytes",
+        "admin.maxUploadBytes",
+        "admin.maxSessions",
+        "admin.maxSessionsPerAccount",
+        "admin.loginTimeoutSeconds",
+        "admin.idleTimeoutSeconds",
+        "scheduler.schedules",
+        "scheduler.instance",
+        "scheduler.heartbeatSeconds",
+        "scheduler.rescueAfterSeconds",
+        "scheduler.historyDays",
     ]
 
     public static let defaults = Settings(
@@ -263,7 +261,7 @@ public struct Settings: Sendable, Equatable {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw Invalid(key: "(file)", reason: "\(file) is not a JSON object")
         }
-        let known = Set(keys.map(\.key))
+        let known = Set(keys)
         func walk(_ object: [String: Any], prefix: String) throws {
             for (name, value) in object.sorted(by: { $0.key < $1.key }) {
                 let key = prefix.isEmpty ? name : "\(prefix).\(name)"

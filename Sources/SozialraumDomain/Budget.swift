@@ -16,8 +16,9 @@ public enum BudgetComponent: String, Sendable, CaseIterable, Comparable {
 }
 
 /// A short, stable code of a Sozialraum (e.g. `achim`), chosen by the county.
-public struct SocialSpaceCode: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct SocialSpaceCode: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
     public let rawValue: String
+    public init?(rawValue: String) { self.init(rawValue) }
     /// Lower-case letters, digits and hyphens, 2 to 40 characters.
     public init?(_ text: some StringProtocol) {
         guard (2...40).contains(text.count),

@@ -14,12 +14,6 @@ public enum BookingKind: String, Sendable, CaseIterable {
     case carryForward = "carry_forward"
 }
 
-/// Whether a month takes bookings (rule 11).
-public enum PeriodState: String, Sendable {
-    case open
-    case closed
-}
-
 /// Where a booking goes (rule 11).
 public enum BookingPeriod {
     public enum Refusal: Error, Hashable, Sendable, CustomStringConvertible {

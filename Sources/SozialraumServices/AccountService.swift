@@ -111,7 +111,7 @@ public final class AccountService: Sendable {
             try await tx.query("SELECT name, tenant_id, role FROM account WHERE name = $1 AND NOT disabled", [name]).first.map { row in
                 Account(
                     name: try row.decode(0, as: String.self), tenant: TenantID(try row.decode(1, as: UUID.self)),
-                    role: Role(rawValue: try row.decode(2, as: String.self))!)
+                    role: try row.decode(2, as: Role.self))
             }
         }
     }
@@ -130,7 +130,7 @@ public final class AccountService: Sendable {
                     (
                         Account(
                             name: try row.decode(0, as: String.self), tenant: TenantID(try row.decode(1, as: UUID.self)),
-                            role: Role(rawValue: try row.decode(2, as: String.self))!),
+                            role: try row.decode(2, as: Role.self)),
                         try row.decode(3, as: PostgresBytes.self).bytes, try row.decode(4, as: PostgresBytes.self).bytes,
                         try row.decode(5, as: Int.self)
                     )

@@ -548,8 +548,8 @@ public struct BudgetService: Sendable {
                 ).first else { throw ServiceError.notFound("project") }
                 let provider = TenantID(try row.decode(0, as: UUID.self))
                 guard caller.role == .county || provider == caller.tenant else { throw ServiceError.notFound("project") }
-                let space = SocialSpaceCode(try row.decode(1, as: String.self))!
-                let component = BudgetComponent(rawValue: try row.decode(2, as: String.self))!
+                let space = try row.decode(1, as: SocialSpaceCode.self)
+                let component = try row.decode(2, as: BudgetComponent.self)
                 guard DayRange(start: try row.day(3), end: try row.day(4))!.contains(day) else {
                     throw ServiceError.invalid(field: "date", reason: "outside the project period")
                 }

@@ -202,7 +202,7 @@ extension BudgetService {
             "SELECT r.case_id, r.valid_from, r.social_space FROM residence r ORDER BY r.case_id, r.valid_from")
         {
             residences[try row.decode(0, as: UUID.self), default: []]
-                .append(.init(from: try row.day(1), socialSpace: SocialSpaceCode(try row.decode(2, as: String.self))!))
+                .append(.init(from: try row.day(1), socialSpace: try row.decode(2, as: SocialSpaceCode.self)))
         }
         let months = rows.map(\.month)
         let first = months.min()!, last = months.max()!

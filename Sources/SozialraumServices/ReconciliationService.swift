@@ -352,19 +352,26 @@ public struct ReconciliationService: Sendable {
                                        - (extract(year FROM first_month)::int * 12 + extract(month FROM first_month)::int) - 1)
                        END AS granted, last_day
                 FROM months
-            )
+            ),
             -- A grant's Sozialraum is where its case lives on the last day it covers in the scope (rule 9:
-            -- also for a provider serving outside its area); days before the first residence count for it.
+            -- also for a provider serving outside its area); before the first residence, the first one.
+            -- One pass over grants and residences (a lookup per grant cost more than the items).
+            homes AS (
+                SELECT DISTINCT ON (g.id) g.id, r.social_space
+                FROM grant_decision g
+                JOIN residence r ON r.case_id = g.case_id
+                LEFT JOIN granted gr ON gr.id = g.id
+                CROSS JOIN LATERAL (SELECT coalesce(gr.last_day, ($2::date + interval '1 month - 1 day')::date) AS day) d
+                ORDER BY g.id, (r.valid_from <= d.day) DESC,
+                         CASE WHEN r.valid_from <= d.day THEN d.day - r.valid_from ELSE r.valid_from - d.day END
+            )
             SELECT g.tenant_id, 'grant'::text AS item, g.id AS item_id, g.case_key, g.help_type, g.unit,
-                   coalesce((SELECT r.social_space FROM residence r
-                             WHERE r.case_id = g.case_id AND r.valid_from <= coalesce(gr.last_day, $2::date + interval '1 month - 1 day')
-                             ORDER BY r.valid_from DESC LIMIT 1),
-                            (SELECT r.social_space FROM residence r WHERE r.case_id = g.case_id ORDER BY r.valid_from LIMIT 1))::text
-                       AS social_space,
+                   h.social_space::text AS social_space,
                    coalesce(gr.granted, 0) AS granted, coalesce(d.delivered, 0) AS delivered, coalesce(d.payable, 0) AS payable,
                    coalesce(c.cost, 0) AS cost, c.first_month, c.last_month
             FROM grant_decision g
             LEFT JOIN granted gr ON gr.id = g.id
+            LEFT JOIN homes h ON h.id = g.id
             LEFT JOIN delivered d ON d.grant_id = g.id
             LEFT JOIN costs c ON c.grant_id = g.id
             WHERE gr.id IS NOT NULL OR d.grant_id IS NOT NULL OR c.grant_id IS NOT NULL

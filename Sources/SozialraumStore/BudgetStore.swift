@@ -111,7 +111,7 @@ public enum BudgetSQL {
         let entries = try await tx.query(
             "SELECT valid_from, social_space FROM residence WHERE case_id = $1 ORDER BY valid_from", [caseID]
         ).map { row in
-            ResidenceHistory.Entry(from: try row.day(0), socialSpace: SocialSpaceCode(try row.decode(1, as: String.self))!)
+            ResidenceHistory.Entry(from: try row.day(0), socialSpace: try row.decode(1, as: SocialSpaceCode.self))
         }
         guard !entries.isEmpty else { throw BudgetStoreFailure.residenceNotVisible }
         return ResidenceHistory(entries)
@@ -127,7 +127,7 @@ public enum BudgetSQL {
         GrantRecord(
             id: try row.decode(0, as: UUID.self), provider: TenantID(try row.decode(1, as: UUID.self)),
             caseID: try row.decode(2, as: UUID.self), caseKey: try row.decode(3, as: String.self),
-            helpType: try row.decode(4, as: String.self), unit: RateUnit(rawValue: try row.decode(5, as: String.self))!,
+            helpType: try row.decode(4, as: String.self), unit: try row.decode(5, as: RateUnit.self),
             volumePerMonth: Quantity(hundredths: try row.decode(6, as: Int64.self)), startsOn: try row.day(7),
             endsOn: try row.day(8), endedOn: try row.optionalDay(9), outOfAreaReason: try row.decode(10, as: String?.self))
     }
@@ -281,10 +281,10 @@ public enum BudgetSQL {
             BookingRecord(
                 id: try row.decode(0, as: Int64.self),
                 entry: NewBooking(
-                    tenant: TenantID(try row.decode(1, as: UUID.self)), kind: BookingKind(rawValue: try row.decode(2, as: String.self))!,
+                    tenant: TenantID(try row.decode(1, as: UUID.self)), kind: try row.decode(2, as: BookingKind.self),
                     bookedMonth: try row.day(3).yearMonth, serviceMonth: try row.day(4).yearMonth,
-                    socialSpace: SocialSpaceCode(try row.decode(5, as: String.self))!,
-                    component: BudgetComponent(rawValue: try row.decode(6, as: String.self))!,
+                    socialSpace: try row.decode(5, as: SocialSpaceCode.self),
+                    component: try row.decode(6, as: BudgetComponent.self),
                     amount: Money(cents: try row.decode(7, as: Int64.self)), grantID: try row.decode(8, as: UUID?.self),
                     deliveryID: try row.decode(9, as: UUID?.self), projectID: try row.decode(10, as: UUID?.self),
                     reverses: try row.decode(11, as: Int64?.self), corrects: try row.decode(12, as: Int64?.self)))
@@ -370,7 +370,7 @@ public enum BudgetSQL {
         var pools: [(pool: Int, component: BudgetComponent)] = []
         var visible = false
         for row in rows {
-            let component = BudgetComponent(rawValue: try row.decode(0, as: String.self))!
+            let component = try row.decode(0, as: BudgetComponent.self)
             funds[component] = LineFunds(
                 appropriation: Money(cents: try row.decode(1, as: Int64.self)),
                 carryIn: Money(cents: try row.decode(2, as: Int64.self)),
@@ -406,6 +406,6 @@ public enum BudgetSQL {
 
     public static func overrunPolicy(_ tx: TenantTransaction, year: Int) async throws -> OverrunPolicy? {
         try await tx.query("SELECT overrun_policy FROM fiscal_year WHERE year = $1", [year]).first
-            .map { OverrunPolicy(rawValue: try $0.decode(0, as: String.self))! }
+            .map { try $0.decode(0, as: OverrunPolicy.self) }
     }
 }

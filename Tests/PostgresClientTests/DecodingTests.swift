@@ -103,6 +103,20 @@ import Testing
     }
 }
 
+/// A column of codes, as the store reads its enums.
+enum Colour: String { case red, green }
+
+@Suite struct RawValueDecodingTests {
+    @Test func aKnownCodeDecodesAndAnUnknownOneIsAnErrorNotACrash() async throws {
+        let cluster = try await TestCluster.shared.running()
+        let db = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
+        let row = try await db.query(PostgresQuery("SELECT 'green'::text, 'purple'::text")).single()
+        #expect(try row.decode(0, as: Colour.self) == .green)
+        let error = #expect(throws: PostgresError.self) { try row.decode(1, as: Colour.self) }
+        #expect(error?.code == .decodingFailed)
+    }
+}
+
 @Suite struct ErrorTests {
     @Test func serverErrorsCarrySQLStateAndConstraintButDescriptionStaysGeneric() async throws {
         let cluster = try await TestCluster.shared.running()

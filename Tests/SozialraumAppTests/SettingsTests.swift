@@ -23,7 +23,7 @@ import Testing
             .deletingLastPathComponent().appendingPathComponent("config/sozialraumd.json").path
         _ = try await Settings.load(file: example, environment: [:])
         let text = try String(contentsOfFile: example, encoding: .utf8)
-        for (key, _) in Settings.keys {
+        for key in Settings.keys {
             #expect(text.contains("\"\(key.split(separator: ".").last!)\""), "\(key) missing from the example")
         }
     }
@@ -37,8 +37,8 @@ import Testing
             let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "`")) }
             return (cells[0], cells[1])
         })
-        #expect(Set(documented.keys) == Set(Settings.keys.map(\.key)))
-        for (key, _) in Settings.keys {
+        #expect(Set(documented.keys) == Set(Settings.keys))
+        for key in Settings.keys {
             // swift-configuration's rule: a lower-case letter followed by an upper-case one starts a
             // word (database.poolSize → SOZIALRAUM_DATABASE_POOL_SIZE, plainTCPListen → PLAIN_TCPLISTEN).
             let variable = "SOZIALRAUM_" + key.replacingOccurrences(of: ".", with: "_").replacing(/([a-z])([A-Z])/) { "\($0.1)_\($0.2)" }.uppercased()
@@ -122,7 +122,18 @@ import Testing
         #expect(line == "1970-01-01T00:00:00.000Z info sozialraumd: ready\n")
     }
 
-    @Test func controlCharactersCannotForgeExtraLines() {
+    /// Every label makes a logger, and every logger a handler: making one must not reset the level a
+    /// `log-level` command set for the process.
+    @Test func aNewLoggerKeepsTheProcessLevel() {
+        var first = DaemonLogHandler(label: "a", journal: true)
+        first.logLevel = .trace
+        let second = DaemonLogHandler(label: "b", journal: true)
+        #expect(second.logLevel == .trace)
+        first.logLevel = .info
+        #expect(second.logLevel == .info)
+    }
+
+    @Test func controlCharactersAreReplacedSoNoLineCanBeForged() {
         let line = DaemonLogHandler.format(
             level: .info, label: "x", message: "a\n<2>forged", metadata: ["k": "v\r\nw"], journal: true)
         #expect(line.filter { $0 == "\n" }.count == 1)

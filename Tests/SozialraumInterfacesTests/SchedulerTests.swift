@@ -219,7 +219,7 @@ struct SchedulerWorld: Sendable {
     }
 
     /// The running service sleeps until its next slot; a queued run wakes it at once (LISTEN/NOTIFY).
-    @Test func anOnDemandRunWakesTheSleepingScheduler() async throws {
+    @Test(.timeLimit(.minutes(2))) func anOnDemandRunWakesTheSleepingScheduler() async throws {
         let world = try await BudgetWorld.make()
         try await world.store.withoutTenant { tx in
             for schedule in try await JobStore.schedules(tx) { try await JobStore.setPaused(tx, name: schedule.name, paused: true, now: Instant(seconds: 0)) }
@@ -228,8 +228,10 @@ struct SchedulerWorld: Sendable {
         let signal = WakeSignal()
         var options = SchedulerOptions(instance: "service")
         options.maximumSleep = .seconds(600)
+        let (listening, listeningNow) = AsyncStream<Void>.makeStream()
         let scheduler = Scheduler(
-            store: world.store, options: options, logger: Logger(label: "test.scheduler"), listenConninfo: world.database.runtimeConninfo
+            store: world.store, options: options, logger: Logger(label: "test.scheduler"), listenConninfo: world.database.runtimeConninfo,
+            onListening: { listeningNow.yield() }
         ) { run in
             processed.withLock { $0.append(run.parameters) }
             await signal.signal()
@@ -244,21 +246,17 @@ struct SchedulerWorld: Sendable {
         }
         let task = Task { try await scheduler.run() }
         defer { task.cancel() }
+        var listeningEvents = listening.makeAsyncIterator()
+        await listeningEvents.next()
         // Up and through its first round: after it, nothing is due for ten minutes.
         try await enqueue("warm-up")
-        let started = ContinuousClock.now
-        while !processed.withLock({ $0.contains("warm-up") }), ContinuousClock.now - started < .seconds(30) {
-            await signal.wait(for: .seconds(2))
-        }
+        while !processed.withLock({ $0.contains("warm-up") }) { await signal.wait(for: .seconds(3600)) }
         #expect(processed.withLock { $0 } == ["warm-up"])
-        // Each queued run notifies; LISTEN starts asynchronously, so queue again until one is picked up.
-        var index = 0
-        while !processed.withLock({ $0.contains { $0.hasPrefix("wake-") } }), ContinuousClock.now - started < .seconds(60) {
-            index += 1
-            try await enqueue("wake-\(index)")
-            await signal.wait(for: .seconds(2))
-        }
-        #expect(processed.withLock { $0.contains { $0.hasPrefix("wake-") } }, "the scheduler slept through the notifications")
+        // The queued run notifies; only the notification can wake the scheduler before the test's time
+        // limit (it sleeps ten minutes), so sleeping through it fails the test by that limit.
+        try await enqueue("wake-1")
+        while !processed.withLock({ $0.contains("wake-1") }) { await signal.wait(for: .seconds(3600)) }
+        #expect(processed.withLock { $0 } == ["warm-up", "wake-1"])
     }
 
     /// The database restarts while a reconciliation job waits inside its transaction: the attempt fails

@@ -49,11 +49,14 @@ public final class Scheduler: Service, Sendable {
     let runner: JobRunner
     /// For LISTEN; nil: wake on the timer only.
     let listenConninfo: String?
+    /// Called each time LISTEN is in place (at start and after a reconnect).
+    let onListening: @Sendable () -> Void
     let wake = WakeSignal()
 
     public init(
         store: Store, options: SchedulerOptions, logger: Logger, listenConninfo: String? = nil,
         clock: @escaping @Sendable () -> Instant = { Instant(seconds: Int64(Date().timeIntervalSince1970)) },
+        onListening: @escaping @Sendable () -> Void = {},
         runner: @escaping JobRunner
     ) {
         self.store = store
@@ -61,6 +64,7 @@ public final class Scheduler: Service, Sendable {
         self.logger = logger
         self.listenConninfo = listenConninfo
         self.clock = clock
+        self.onListening = onListening
         self.runner = runner
     }
 
@@ -69,8 +73,9 @@ public final class Scheduler: Service, Sendable {
     public func run() async throws {
         logger.info("scheduler started", metadata: ["instance": "\(options.instance)"])
         let listener: Task<Void, Never>? = listenConninfo.map { conninfo in
-            Task { [wake, logger] in
-                for await _ in PostgresListener.events(conninfo: conninfo, channels: ["sozialraum_jobs"], logger: logger) {
+            Task { [wake, logger, onListening] in
+                for await event in PostgresListener.events(conninfo: conninfo, channels: ["sozialraum_jobs"], logger: logger) {
+                    if event == .listening { onListening() }
                     await wake.signal()
                 }
             }
@@ -304,6 +309,9 @@ public final class Scheduler: Service, Sendable {
 actor WakeSignal {
     private var waiter: CheckedContinuation<Void, Never>?
     private var pending = false
+    /// Counts the waits, so that the timer of an earlier wait (cancelled, or firing late) cannot end a
+    /// later one.
+    private var generation: UInt64 = 0
 
     func signal() {
         if let waiter {
@@ -319,9 +327,11 @@ actor WakeSignal {
             pending = false
             return
         }
+        generation &+= 1
+        let current = generation
         let timer = Task { [weak self] in
-            try? await Task.sleep(for: duration)
-            await self?.timeUp()
+            guard (try? await Task.sleep(for: duration)) != nil else { return }
+            await self?.timeUp(current)
         }
         await withTaskCancellationHandler {
             await withCheckedContinuation { self.waiter = $0 }
@@ -331,10 +341,9 @@ actor WakeSignal {
         timer.cancel()
     }
 
-    private func timeUp() {
-        if let waiter {
-            self.waiter = nil
-            waiter.resume()
-        }
+    private func timeUp(_ ofWait: UInt64) {
+        guard ofWait == generation, let waiter else { return }
+        self.waiter = nil
+        waiter.resume()
     }
 }

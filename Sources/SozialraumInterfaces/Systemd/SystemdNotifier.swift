@@ -72,11 +72,17 @@ public struct WatchdogService: Service {
     let notifier: SystemdNotifier
     let logger: Logger
     let alive: @Sendable () async -> Bool
+    /// Waits between pings: `Task.sleep`, or a test's clock.
+    let sleep: @Sendable (Duration) async throws -> Void
 
-    public init(notifier: SystemdNotifier, logger: Logger, alive: @escaping @Sendable () async -> Bool = { true }) {
+    public init(
+        notifier: SystemdNotifier, logger: Logger, alive: @escaping @Sendable () async -> Bool = { true },
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) {
         self.notifier = notifier
         self.logger = logger
         self.alive = alive
+        self.sleep = sleep
     }
 
     public func run() async throws {
@@ -91,7 +97,7 @@ public struct WatchdogService: Service {
             } else {
                 logger.error("a daemon loop did not answer; no watchdog ping")
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval / 2) }
+            try? await cancelWhenGracefulShutdown { try await sleep(interval / 2) }
         }
     }
 }
