@@ -13,10 +13,17 @@
 
 import PackageDescription
 
+import class Foundation.ProcessInfo
+
+/// CI (`CI` set, as `.ci/run` runs) treats warnings of our own targets as errors; the packages we
+/// depend on keep theirs.
+let warningsAsErrors: [SwiftSetting] =
+    ProcessInfo.processInfo.environment["CI"] == nil ? [] : [.unsafeFlags(["-warnings-as-errors"])]
+
 let strictness: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
-]
+] + warningsAsErrors
 
 let package = Package(
     name: "sozialraum",
@@ -96,6 +103,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                // NIOThreadPool: scrypt runs on threads of its own, never on the cooperative pool.
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictness
         ),

@@ -6,6 +6,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Logging
+import NIOPosix
 import PostgresClient
 import Synchronization
 import SozialraumDomain
@@ -76,6 +77,25 @@ public final class AccountService: Sendable {
         return key.withUnsafeBytes { Array($0) }
     }
 
+    /// scrypt is heavy on purpose (N = 2^15: 32 MiB and tens of milliseconds a hash). On the cooperative
+    /// pool two logins would occupy both cores' threads and stall every session and the scheduler's
+    /// heartbeat; so hashes run on two threads of their own. At most two run at once (64 MiB); further
+    /// logins wait for a thread.
+    static let hashingThreads: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        return pool
+    }()
+
+    /// `hash` on the hashing threads.
+    static func hashOffThePool(_ secret: String, salt: [UInt8], rounds: Int) async throws -> [UInt8] {
+        try await onHashingThread { try hash(secret, salt: salt, rounds: rounds) }
+    }
+
+    static func onHashingThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await hashingThreads.runIfActive(body)
+    }
+
     /// A long random token (32 bytes, hex): for accounts used by programs.
     public static func generateToken() -> String {
         (0..<32).map { _ in UInt8.random(in: 0...255) }.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
@@ -88,7 +108,7 @@ public final class AccountService: Sendable {
         }
         guard secret.count >= 12 else { throw ServiceError.invalid(field: "secret", reason: "at least 12 characters") }
         let salt = (0..<16).map { _ in UInt8.random(in: 0...255) }
-        let hash = try Self.hash(secret, salt: salt, rounds: scryptRounds)
+        let hash = try await Self.hashOffThePool(secret, salt: salt, rounds: scryptRounds)
         try await store.withTenant(county) { tx in
             guard try await tx.query("SELECT kind FROM tenant WHERE id = $1", [tenant.uuid]).first != nil else {
                 throw ServiceError.notFound("tenant")
@@ -138,7 +158,7 @@ public final class AccountService: Sendable {
         }
         // Hash even for an unknown name, so that timing does not tell whether the name exists.
         let salt = row?.2 ?? Array(repeating: 0, count: 16)
-        let computed = try Self.hash(secret, salt: salt, rounds: row?.3 ?? scryptRounds)
+        let computed = try await Self.hashOffThePool(secret, salt: salt, rounds: row?.3 ?? scryptRounds)
         if let row, Self.constantTimeEqual(computed, row.1) {
             throttle.withLock { $0.failures["name:" + name] = nil }
             return row.0

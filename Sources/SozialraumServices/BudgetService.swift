@@ -36,23 +36,8 @@ public struct BudgetService: Sendable {
         try caller.require(.county, for: "defining Sozialräume")
         try Self.checkText(name, field: "name", .name)
         try await store.withTenant(caller.tenant) { tx in
-            try await tx.execute(
-                "INSERT INTO social_space (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name",
-                [code.rawValue, name])
-            for municipality in municipalities {
-                try await tx.execute(
-                    "INSERT INTO municipality (code, name) VALUES ($1, $2) ON CONFLICT (code) DO NOTHING",
-                    [municipality.code.rawValue, municipality.name])
-                // A regrouping ends the municipality's previous membership the day before.
-                try await tx.execute(
-                    """
-                    UPDATE social_space_member SET valid_to = $2::date - 1
-                    WHERE municipality = $1 AND valid_to IS NULL AND valid_from < $2
-                    """, [municipality.code.rawValue, validFrom])
-                try await tx.execute(
-                    "INSERT INTO social_space_member (social_space, municipality, valid_from) VALUES ($1, $2, $3)",
-                    [code.rawValue, municipality.code.rawValue, validFrom])
-            }
+            // A regrouping ends the municipality's previous membership the day before.
+            try await ReferenceDataStore.defineSocialSpace(tx, code: code, name: name, municipalities: municipalities, validFrom: validFrom)
             try await tx.audit(caller, "social_space.define", "social_space", code.rawValue)
         }
     }
@@ -68,22 +53,9 @@ public struct BudgetService: Sendable {
             throw ServiceError.invalid(field: "providerSurplusShare", reason: "must be 0 to 10000 basis points")
         }
         try await store.withTenant(caller.tenant) { tx in
-            let inserted = try await tx.execute(
-                """
-                INSERT INTO fiscal_year (year, overrun_policy, provider_surplus_share) VALUES ($1, $2, $3)
-                ON CONFLICT (year) DO NOTHING
-                """, [year, overrunPolicy.rawValue, providerSurplusShare])
-            guard inserted == 1 else { throw ServiceError.duplicate("fiscal year \(year)") }
-            for month in YearMonth.months(of: year) {
-                try await tx.execute("INSERT INTO period (month) VALUES ($1)", [month])
-            }
-            for (index, pool) in coverPools.pools.enumerated() {
-                for component in pool {
-                    try await tx.execute(
-                        "INSERT INTO cover_pool_member (year, component, pool) VALUES ($1, $2, $3)",
-                        [year, component.rawValue, index + 1])
-                }
-            }
+            guard try await ReferenceDataStore.openYear(
+                tx, year: year, overrunPolicy: overrunPolicy, providerSurplusShare: providerSurplusShare, coverPools: coverPools)
+            else { throw ServiceError.duplicate("fiscal year \(year)") }
             try await tx.audit(caller, "year.open", "fiscal_year", String(year))
         }
     }
@@ -96,11 +68,7 @@ public struct BudgetService: Sendable {
             try await store.withTenant(caller.tenant) { tx in
                 try await requireYear(tx, line.year)
                 try await requireSocialSpace(tx, line.socialSpace)
-                try await tx.execute(
-                    """
-                    INSERT INTO appropriation (year, social_space, component, amount) VALUES ($1, $2, $3, $4)
-                    ON CONFLICT (year, social_space, component) DO UPDATE SET amount = EXCLUDED.amount
-                    """, [line.year, line.socialSpace.rawValue, line.component.rawValue, amount.cents])
+                try await ReferenceDataStore.setAppropriation(tx, line: line, amount: amount)
                 try await tx.audit(caller, "appropriation.set", "budget_line", line.description)
             }
         }
@@ -114,14 +82,10 @@ public struct BudgetService: Sendable {
         try await store.withTenant(caller.tenant) { tx in
             try await requireYear(tx, line.year)
             try await requireSocialSpace(tx, line.socialSpace)
-            let allowed = try await tx.query("SELECT carry_forward_allowed FROM fiscal_year WHERE year = $1", [line.year])
-                .single().decode(0, as: Bool.self)
-            guard allowed else { throw ServiceError.conflict("carry-forward is not allowed into \(line.year)") }
-            try await tx.execute(
-                """
-                INSERT INTO carry_forward (year, social_space, component, amount, reason) VALUES ($1, $2, $3, $4, $5)
-                ON CONFLICT (year, social_space, component) DO UPDATE SET amount = EXCLUDED.amount, reason = EXCLUDED.reason
-                """, [line.year, line.socialSpace.rawValue, line.component.rawValue, amount.cents, reason])
+            guard try await ReferenceDataStore.carryForwardAllowed(tx, year: line.year) else {
+                throw ServiceError.conflict("carry-forward is not allowed into \(line.year)")
+            }
+            try await ReferenceDataStore.setCarryForward(tx, line: line, amount: amount, reason: reason)
             try await tx.audit(caller, "carry_forward.set", "budget_line", line.description)
         }
     }
@@ -135,9 +99,7 @@ public struct BudgetService: Sendable {
         try await store.withTenant(caller.tenant) { tx in
             try await requireProvider(tx, provider)
             try await requireSocialSpace(tx, socialSpace)
-            try await tx.execute(
-                "INSERT INTO provider_assignment (tenant_id, social_space, lead, valid_from, valid_to) VALUES ($1, $2, $3, $4, $5)",
-                [provider.uuid, socialSpace.rawValue, lead, from, to])
+            try await ReferenceDataStore.assignProvider(tx, provider: provider, socialSpace: socialSpace, lead: lead, from: from, to: to)
             try await tx.audit(caller, "provider.assign", "tenant", provider.description)
         }
     }
@@ -151,12 +113,8 @@ public struct BudgetService: Sendable {
         try await store.withTenant(caller.tenant) { tx in
             try await requireProvider(tx, provider)
             try await requireHelpType(tx, helpType)
-            let inserted = try await tx.execute(
-                """
-                INSERT INTO rate_agreement (id, tenant_id, help_type, unit, valid_from, amount)
-                VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING
-                """, [UUID(), provider.uuid, helpType, unit.rawValue, validFrom, amount.cents])
-            guard inserted == 1 else { throw ServiceError.duplicate("rate from \(validFrom)") }
+            guard try await ReferenceDataStore.addRate(tx, provider: provider, helpType: helpType, unit: unit, validFrom: validFrom, amount: amount)
+            else { throw ServiceError.duplicate("rate from \(validFrom)") }
             try await tx.audit(caller, "rate.add", "tenant", provider.description)
         }
     }
@@ -164,13 +122,7 @@ public struct BudgetService: Sendable {
     /// Loads the SGB VIII help types of the catalogue (idempotent).
     public func loadHelpTypes(_ caller: Caller) async throws {
         try caller.require(.county, for: "loading help types")
-        try await store.withTenant(caller.tenant) { tx in
-            for type in HelpType.catalogue {
-                try await tx.execute(
-                    "INSERT INTO help_type (code, title, setting, direct_access) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                    [type.code, type.title, type.setting.rawValue, type.directAccess])
-            }
-        }
+        try await store.withTenant(caller.tenant) { tx in try await ReferenceDataStore.loadHelpTypes(tx, HelpType.catalogue) }
     }
 
     // MARK: Cases and grants (county)
@@ -185,11 +137,9 @@ public struct BudgetService: Sendable {
         let id = UUID()
         try await store.withTenant(caller.tenant) { tx in
             try await requireSocialSpace(tx, socialSpace)
-            let inserted = try await tx.execute(
-                "INSERT INTO case_file (id, case_key) VALUES ($1, $2) ON CONFLICT (case_key) DO NOTHING", [id, caseKey.rawValue])
-            guard inserted == 1 else { throw ServiceError.duplicate("case") }
-            try await tx.execute(
-                "INSERT INTO residence (case_id, valid_from, social_space) VALUES ($1, $2, $3)", [id, from, socialSpace.rawValue])
+            guard try await CaseStore.open(tx, id: id, key: caseKey, socialSpace: socialSpace, from: from) else {
+                throw ServiceError.duplicate("case")
+            }
             try await tx.audit(caller, "case.open", "case", id.uuidString)
         }
         return id
@@ -202,14 +152,13 @@ public struct BudgetService: Sendable {
         try await store.withTenant(caller.tenant) { tx in
             let caseID = try await requireCase(tx, key: key)
             try await requireSocialSpace(tx, socialSpace)
-            let inserted = try await tx.execute(
-                "INSERT INTO residence (case_id, valid_from, social_space) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                [caseID, day, socialSpace.rawValue])
-            guard inserted == 1 else { throw ServiceError.duplicate("move on \(day)") }
-            let residence = try await BudgetSQL.residence(tx, caseID: caseID)
-            for grant in try await BudgetSQL.grants(tx, caseID: caseID) {
+            guard try await CaseStore.addResidence(tx, caseID: caseID, from: day, socialSpace: socialSpace) else {
+                throw ServiceError.duplicate("move on \(day)")
+            }
+            let residence = try await CaseStore.residence(tx, caseID: caseID)
+            for grant in try await GrantStore.grants(tx, caseID: caseID) {
                 let inputs = try await pricingInputs(tx, grant: grant, residence: residence)
-                _ = try await BudgetSQL.rewriteCommitments(tx, grant: grant, inputs: inputs, fromMonth: day.yearMonth)
+                _ = try await GrantStore.rewriteCommitments(tx, grant: grant, inputs: inputs, fromMonth: day.yearMonth)
             }
             try await tx.audit(caller, "case.move", "case", caseID.uuidString)
         }
@@ -267,20 +216,15 @@ public struct BudgetService: Sendable {
             let caseID = try await requireCase(tx, key: request.caseKey)
             try await requireProvider(tx, request.provider)
             try await requireHelpType(tx, request.helpType)
-            let residence = try await BudgetSQL.residence(tx, caseID: caseID)
+            let residence = try await CaseStore.residence(tx, caseID: caseID)
             // Rule 9: a provider serving outside the Sozialraum the case lives in must give a reason.
-            let home = residence.socialSpace(on: request.startsOn) ?? residence.entries.first!.socialSpace
-            let serves = try await tx.query(
-                """
-                SELECT 1 FROM provider_assignment WHERE tenant_id = $1 AND social_space = $2
-                  AND valid_from <= $3 AND (valid_to IS NULL OR valid_to >= $3)
-                """, [request.provider.uuid, home.rawValue, request.startsOn]
-            ).count > 0
+            let home = residence.socialSpace(on: request.startsOn) ?? residence.entries[0].socialSpace
+            let serves = try await ReferenceDataStore.providerServes(tx, provider: request.provider, socialSpace: home, on: request.startsOn)
             if !serves, request.outOfAreaReason == nil {
                 throw ServiceError.invalid(
                     field: "reason", reason: "the provider does not serve \(home) on \(request.startsOn); give a reason")
             }
-            let rates = try await BudgetSQL.rates(tx, provider: request.provider, helpType: request.helpType, unit: request.unit)
+            let rates = try await ReferenceDataStore.rates(tx, provider: request.provider, helpType: request.helpType, unit: request.unit)
             guard let firstRate = rates.first, firstRate.validFrom <= request.startsOn else {
                 throw ServiceError.invalid(field: "rate", reason: "no rate agreement of the provider for this help on \(request.startsOn)")
             }
@@ -289,20 +233,11 @@ public struct BudgetService: Sendable {
                 id: grantID, provider: request.provider, caseID: caseID, caseKey: request.caseKey, helpType: request.helpType,
                 unit: request.unit, volumePerMonth: request.volumePerMonth, startsOn: request.startsOn, endsOn: request.endsOn,
                 endedOn: nil, outOfAreaReason: serves ? nil : request.outOfAreaReason)
-            try await tx.execute(
-                """
-                INSERT INTO grant_decision (id, tenant_id, case_id, case_key, help_type, unit, volume_per_month,
-                                            starts_on, ends_on, out_of_area_reason)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-                """,
-                [
-                    grantID, request.provider.uuid, caseID, request.caseKey, request.helpType, request.unit.rawValue,
-                    request.volumePerMonth.hundredths, request.startsOn, request.endsOn, record.outOfAreaReason,
-                ])
+            try await GrantStore.insert(tx, record)
             let inputs = PricingInputs(terms: terms(record, rates: rates), residence: residence)
             let written: [YearMonth: Money]
             do {
-                written = try await BudgetSQL.rewriteCommitments(tx, grant: record, inputs: inputs, fromMonth: request.startsOn.yearMonth)
+                written = try await GrantStore.rewriteCommitments(tx, grant: record, inputs: inputs, fromMonth: request.startsOn.yearMonth)
             } catch let failure as Pricing.Failure {
                 throw ServiceError.invalid(field: "rate", reason: failure.description)
             }
@@ -332,28 +267,24 @@ public struct BudgetService: Sendable {
 
     private func grantOutcome(_ tx: TenantTransaction, replaying result: String) async throws -> GrantOutcome {
         guard let id = UUID(uuidString: result) else { throw ServiceError.conflict("stored result unreadable") }
-        let rows = try await tx.query(
-            "SELECT extract(year FROM month)::int, sum(amount)::bigint FROM commitment WHERE grant_id = $1 GROUP BY 1", [id])
-        var committed: [Int: Money] = [:]
-        for row in rows { committed[try row.decode(0, as: Int.self)] = Money(cents: try row.decode(1, as: Int64.self)) }
-        return GrantOutcome(grantID: id, committed: committed, overruns: [:])
+        return GrantOutcome(grantID: id, committed: try await GrantStore.committedByYear(tx, grantID: id), overruns: [:])
     }
 
     /// Ends a grant early: the rest of its commitment is released (rule 7).
     public func endGrant(_ caller: Caller, grantID: UUID, on day: Day) async throws {
         try caller.require(.county, for: "ending grants")
         try await store.withTenant(caller.tenant) { tx in
-            guard var grant = try await BudgetSQL.grant(tx, id: grantID, forUpdate: true) else { throw ServiceError.notFound("grant") }
+            guard var grant = try await GrantStore.grantForUpdate(tx, id: grantID) else { throw ServiceError.notFound("grant") }
             guard day >= grant.startsOn.adding(days: -1) else { throw ServiceError.invalid(field: "date", reason: "before the grant starts") }
             guard day < grant.endsOn else { throw ServiceError.invalid(field: "date", reason: "not before the planned end") }
-            let delivered = try await tx.query(
-                "SELECT 1 FROM active_delivery WHERE grant_id = $1 AND month > $2", [grantID, day.yearMonth]).count
-            guard delivered == 0 else { throw ServiceError.conflict("deliveries exist after \(day); reverse them first") }
-            try await tx.execute("UPDATE grant_decision SET ended_on = $2 WHERE id = $1", [grantID, day])
+            guard !(try await GrantStore.hasActiveDelivery(tx, grantID: grantID, after: day.yearMonth)) else {
+                throw ServiceError.conflict("deliveries exist after \(day); reverse them first")
+            }
+            try await GrantStore.setEnded(tx, id: grantID, on: day)
             grant.endedOn = day
-            let residence = try await BudgetSQL.residence(tx, caseID: grant.caseID)
+            let residence = try await CaseStore.residence(tx, caseID: grant.caseID)
             let inputs = try await pricingInputs(tx, grant: grant, residence: residence)
-            _ = try await BudgetSQL.rewriteCommitments(tx, grant: grant, inputs: inputs, fromMonth: day.yearMonth)
+            _ = try await GrantStore.rewriteCommitments(tx, grant: grant, inputs: inputs, fromMonth: day.yearMonth)
             try await tx.audit(caller, "grant.end", "grant", grantID.uuidString)
         }
     }
@@ -388,12 +319,10 @@ public struct BudgetService: Sendable {
     }
 
     private func deliveryOutcome(_ tx: TenantTransaction, replaying result: String) async throws -> DeliveryOutcome {
-        guard let id = UUID(uuidString: result),
-            let row = try await tx.query("SELECT quantity, payable, cost FROM delivery WHERE id = $1", [id]).first
-        else { throw ServiceError.conflict("stored result unreadable") }
-        return DeliveryOutcome(
-            deliveryID: id, cost: Money(cents: try row.decode(2, as: Int64.self)),
-            excess: Quantity(hundredths: try row.decode(0, as: Int64.self) - row.decode(1, as: Int64.self)))
+        guard let id = UUID(uuidString: result), let stored = try await DeliveryStore.figures(tx, id: id) else {
+            throw ServiceError.conflict("stored result unreadable")
+        }
+        return DeliveryOutcome(deliveryID: id, cost: stored.cost, excess: stored.quantity - stored.payable)
     }
 
     /// One delivery inside an open transaction; `line` names the import line for row errors.
@@ -404,60 +333,45 @@ public struct BudgetService: Sendable {
             line.map { ServiceError.rejectedRows([RowError(line: $0, field: field, reason: reason)]) } ?? error
         }
         // Another provider's grant is invisible under RLS: reported exactly like an unknown id.
-        guard let grant = try await BudgetSQL.grant(tx, id: grantID) else {
+        guard let grant = try await GrantStore.grant(tx, id: grantID) else {
             throw refuse("grant", "unknown grant", .notFound("grant"))
         }
         guard caller.role == .county || grant.provider == caller.tenant else {
             throw refuse("grant", "unknown grant", .notFound("grant"))
         }
-        let rates = try await BudgetSQL.rates(tx, provider: grant.provider, helpType: grant.helpType, unit: grant.unit)
+        let rates = try await ReferenceDataStore.rates(tx, provider: grant.provider, helpType: grant.helpType, unit: grant.unit)
         let terms = terms(grant, rates: rates)
-        let residence = try await BudgetSQL.residence(tx, caseID: grant.caseID)
+        let residence = try await CaseStore.residence(tx, caseID: grant.caseID)
         let priced: PricedDelivery
         do { priced = try PricedDelivery.price(delivered: quantity, month: month, terms: terms, residence: residence) } catch {
             let (field, reason) = Self.rowError(error, month: month)
             throw refuse(field, reason, .invalid(field: field, reason: reason))
         }
-        guard try await BudgetSQL.periodExists(tx, month) else {
+        guard try await ReferenceDataStore.periodExists(tx, month) else {
             throw refuse("month", "no fiscal period \(month)", .invalid(field: "month", reason: "no fiscal period \(month)"))
         }
         // A reversed delivery frees the month: the correction is the next generation, and names the
         // first booking of the delivery it replaces.
-        let earlier = try await tx.query(
-            """
-            SELECT count(*)::int,
-                   (SELECT count(*)::int FROM active_delivery a WHERE a.grant_id = $1 AND a.month = $2),
-                   (SELECT min(b.id) FROM booking b WHERE b.grant_id = $1 AND b.kind = 'delivery'
-                       AND b.delivery_id = (SELECT l.id FROM delivery l WHERE l.grant_id = $1 AND l.month = $2
-                                            ORDER BY l.generation DESC LIMIT 1))
-            FROM delivery d WHERE d.grant_id = $1 AND d.month = $2
-            """, [grantID, month]
-        ).single()
-        let generation = try earlier.decode(0, as: Int.self)
-        guard try earlier.decode(1, as: Int.self) == 0 else {
+        let earlier = try await DeliveryStore.earlier(tx, grantID: grantID, month: month)
+        guard !earlier.active else {
             throw refuse(
                 "month", "a delivery for this grant and month exists (reverse it to correct it)",
                 .duplicate("delivery for this grant and month"))
         }
         // Rule 11: into a closed month only as the correction of a reversed delivery, booked in the
         // current open month with a reference to the original.
-        let replaced = try earlier.decode(2, as: Int64?.self)
+        let replaced = earlier.latestBooking
         let today = today().yearMonth
-        let closed = try await BudgetSQL.closedMonths(tx, from: month, through: max(today, month).next.next.next)
+        let closed = try await ReferenceDataStore.closedMonths(tx, from: month, through: max(today, month).next.next.next)
         let bookedMonth: YearMonth
         do throws(BookingPeriod.Refusal) {
             bookedMonth = try BookingPeriod.target(serviceMonth: month, isCorrection: replaced != nil, closedMonths: closed, today: today)
         } catch { throw refuse("month", "period \(month) is closed", .periodClosed(month)) }
-        if bookedMonth != month, !(try await BudgetSQL.periodExists(tx, bookedMonth)) {
+        if bookedMonth != month, !(try await ReferenceDataStore.periodExists(tx, bookedMonth)) {
             throw refuse("month", "no open fiscal period \(bookedMonth) for the correction", .conflict("no open fiscal period \(bookedMonth) for the correction"))
         }
         let deliveryID = UUID()
-        try await tx.execute(
-            """
-            INSERT INTO delivery (id, tenant_id, grant_id, month, quantity, payable, cost, generation)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-            """,
-            [deliveryID, grant.provider.uuid, grantID, month, quantity.hundredths, priced.payable.hundredths, priced.cost.cents, generation])
+        try await DeliveryStore.insert(tx, id: deliveryID, grant: grant, month: month, quantity: quantity, priced: priced, generation: earlier.count)
         for part in priced.bookings {
             try await BudgetSQL.book(
                 tx,
@@ -468,21 +382,10 @@ public struct BudgetService: Sendable {
                 actor: caller.name, requestID: caller.requestID)
         }
         // Rule 7: the booked delivery releases the month's commitment.
-        let released = try await tx.execute(
-            "UPDATE commitment SET released = true WHERE grant_id = $1 AND month = $2", [grantID, month])
-        if released == 0 {
-            try await tx.execute(
-                """
-                INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount, released)
-                VALUES ($1, $2, $3, $4, 0, true)
-                """, [grant.provider.uuid, grantID, month, residence.entries.first!.socialSpace.rawValue])
-        }
+        try await GrantStore.release(tx, grant: grant, month: month, firstSocialSpace: residence.entries[0].socialSpace)
         if priced.excess.hundredths > 0 {
-            try await tx.execute(
-                """
-                INSERT INTO finding (id, tenant_id, kind, month, grant_id, delivery_id, quantity, amount)
-                VALUES ($1, $2, 'delivery_over_grant', $3, $4, $5, $6, $7)
-                """, [UUID(), grant.provider.uuid, month, grantID, deliveryID, priced.excess.hundredths, priced.excessCost.cents])
+            try await FindingStore.insertExcess(
+                tx, provider: grant.provider, grantID: grantID, deliveryID: deliveryID, month: month, excess: priced.excess, cost: priced.excessCost)
         }
         return DeliveryOutcome(deliveryID: deliveryID, cost: priced.cost, excess: priced.excess)
     }
@@ -511,16 +414,14 @@ public struct BudgetService: Sendable {
         guard budget.cents >= 0, volunteers >= 0, professionals >= 0 else {
             throw ServiceError.invalid(field: "budget", reason: "must not be negative")
         }
-        let id = UUID()
+        let project = ProjectStore.Record(
+            id: UUID(), provider: provider, title: title, socialSpace: socialSpace, component: component,
+            period: DayRange(start: startsOn, end: endsOn)!, budget: budget, volunteers: volunteers, professionals: professionals)
+        let id = project.id
         try await store.withTenant(caller.tenant) { tx in
             try await requireProvider(tx, provider)
             try await requireSocialSpace(tx, socialSpace)
-            try await tx.execute(
-                """
-                INSERT INTO project (id, tenant_id, title, social_space, component, starts_on, ends_on, budget, volunteers, professionals)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-                """,
-                [id, provider.uuid, title, socialSpace.rawValue, component.rawValue, startsOn, endsOn, budget.cents, volunteers, professionals])
+            try await ProjectStore.insert(tx, project)
             try await tx.audit(caller, "project.create", "project", id.uuidString)
         }
         return id
@@ -543,24 +444,21 @@ public struct BudgetService: Sendable {
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
                 if let result = try await replayed(tx, key: idempotencyKey, content: content) { return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil) }
-                guard let row = try await tx.query(
-                    "SELECT tenant_id, social_space, component, starts_on, ends_on FROM project WHERE id = $1", [projectID]
-                ).first else { throw ServiceError.notFound("project") }
-                let provider = TenantID(try row.decode(0, as: UUID.self))
-                guard caller.role == .county || provider == caller.tenant else { throw ServiceError.notFound("project") }
-                let space = try row.decode(1, as: SocialSpaceCode.self)
-                let component = try row.decode(2, as: BudgetComponent.self)
-                guard DayRange(start: try row.day(3), end: try row.day(4))!.contains(day) else {
+                guard let project = try await ProjectStore.project(tx, id: projectID),
+                    caller.role == .county || project.provider == caller.tenant
+                else { throw ServiceError.notFound("project") }
+                let (provider, space, component) = (project.provider, project.socialSpace, project.component)
+                guard project.period.contains(day) else {
                     throw ServiceError.invalid(field: "date", reason: "outside the project period")
                 }
                 let month = day.yearMonth
-                guard try await BudgetSQL.periodExists(tx, month) else {
+                guard try await ReferenceDataStore.periodExists(tx, month) else {
                     throw ServiceError.invalid(field: "date", reason: "no fiscal period \(month)")
                 }
-                guard try await BudgetSQL.closedMonths(tx, from: month, through: month).isEmpty else {
+                guard try await ReferenceDataStore.closedMonths(tx, from: month, through: month).isEmpty else {
                     throw ServiceError.periodClosed(month)
                 }
-                let policy = try await BudgetSQL.overrunPolicy(tx, year: month.year) ?? .warn
+                let policy = try await ReferenceDataStore.overrunPolicy(tx, year: month.year) ?? .warn
                 // The decision rests on the whole pool, whoever asks: a provider sees only its own
                 // spending, so the database computes the shortfall over everyone's and returns only that.
                 let shortfall = try await BudgetSQL.spendingShortfall(tx, project: projectID, day: day, amount: amount)
@@ -597,10 +495,10 @@ public struct BudgetService: Sendable {
                 if let result = try await replayed(tx, key: idempotencyKey, content: content) { return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil) }
                 try await requireProvider(tx, provider)
                 try await requireSocialSpace(tx, socialSpace)
-                guard try await BudgetSQL.periodExists(tx, month) else {
+                guard try await ReferenceDataStore.periodExists(tx, month) else {
                     throw ServiceError.invalid(field: "month", reason: "no fiscal period \(month)")
                 }
-                guard try await BudgetSQL.closedMonths(tx, from: month, through: month).isEmpty else {
+                guard try await ReferenceDataStore.closedMonths(tx, from: month, through: month).isEmpty else {
                     throw ServiceError.periodClosed(month)
                 }
                 let id = try await BudgetSQL.book(
@@ -639,28 +537,19 @@ public struct BudgetService: Sendable {
                 }
                 let today = today().yearMonth
                 let horizon = max(today, original.bookedMonth).next.next.next
-                let closed = try await BudgetSQL.closedMonths(tx, from: original.bookedMonth, through: horizon)
+                let closed = try await ReferenceDataStore.closedMonths(tx, from: original.bookedMonth, through: horizon)
                 let target: YearMonth
                 do throws(BookingPeriod.Refusal) {
                     target = try BookingPeriod.target(serviceMonth: original.bookedMonth, isCorrection: true, closedMonths: closed, today: today)
                 } catch { throw ServiceError.conflict(error.description) }
-                guard try await BudgetSQL.periodExists(tx, target) else {
+                guard try await ReferenceDataStore.periodExists(tx, target) else {
                     throw ServiceError.conflict("no open fiscal period \(target) for the correction")
                 }
                 // A delivery is reversed as a whole: every booking of it (a cost split over two Sozialräume
                 // has two), so that its grant month is free for the corrected delivery.
                 var originals = [original]
                 if original.kind == .delivery, let deliveryID = original.deliveryID, let grantID = original.grantID {
-                    let siblings = try await tx.query(
-                        """
-                        SELECT b.id FROM booking b
-                        WHERE b.grant_id = $1 AND b.delivery_id = $2 AND b.kind = 'delivery' AND b.id <> $3
-                          AND NOT EXISTS (SELECT 1 FROM booking r WHERE r.reverses = b.id)
-                        ORDER BY b.id
-                        """, [grantID, deliveryID, original.id])
-                    for row in siblings {
-                        if let sibling = try await BudgetSQL.booking(tx, id: try row.decode(0, as: Int64.self)) { originals.append(sibling) }
-                    }
+                    originals += try await BudgetSQL.unreversedSiblings(tx, grantID: grantID, deliveryID: deliveryID, excluding: original.id)
                 }
                 var id: Int64 = 0
                 for booking in originals {
@@ -677,12 +566,11 @@ public struct BudgetService: Sendable {
                 }
                 if original.kind == .delivery, let grantID = original.grantID {
                     // Rule 7: without a delivery the month is committed again until the corrected one arrives.
-                    try await tx.execute(
-                        "UPDATE commitment SET released = false WHERE grant_id = $1 AND month = $2", [grantID, original.serviceMonth])
+                    try await GrantStore.recommit(tx, grantID: grantID, month: original.serviceMonth)
                 }
                 if original.kind == .delivery, let deliveryID = original.deliveryID {
                     // Rule 8: a finding belongs to its delivery; reversed, it can no longer be accepted.
-                    try await BudgetSQL.supersedeFindings(tx, deliveryID: deliveryID, reason: "superseded: the delivery was reversed (booking \(id))")
+                    try await FindingStore.supersede(tx, deliveryID: deliveryID, reason: "superseded: the delivery was reversed (booking \(id))")
                 }
                 try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: String(id))
                 try await tx.audit(caller, "booking.reverse", "booking", String(bookingID))
@@ -699,17 +587,13 @@ public struct BudgetService: Sendable {
         try caller.require(.county, for: "closing periods")
         if let forceReason { try Self.checkText(forceReason, field: "reason", .reason) }
         try await store.withTenant(caller.tenant) { tx in
-            guard let row = try await tx.query("SELECT closed_at IS NOT NULL FROM period WHERE month = $1 FOR UPDATE", [month]).first
-            else { throw ServiceError.notFound("period \(month)") }
-            guard !(try row.decode(0, as: Bool.self)) else { throw ServiceError.duplicate("period \(month) is already closed") }
-            let open = try await tx.query("SELECT count(*)::int FROM finding WHERE month = $1 AND status = 'open'", [month])
-                .single().decode(0, as: Int.self)
+            guard let closed = try await ReferenceDataStore.lockPeriod(tx, month) else { throw ServiceError.notFound("period \(month)") }
+            guard !closed else { throw ServiceError.duplicate("period \(month) is already closed") }
+            let open = try await FindingStore.openCount(tx, month: month)
             if open > 0, forceReason == nil {
                 throw ServiceError.conflict("\(open) open findings in \(month); resolve them or force with a reason")
             }
-            try await tx.execute(
-                "UPDATE period SET closed_at = now(), closed_by = $2, forced_reason = $3 WHERE month = $1",
-                [month, caller.name, open > 0 ? forceReason : nil])
+            try await ReferenceDataStore.closePeriod(tx, month, by: caller.name, forcedReason: open > 0 ? forceReason : nil)
             try await tx.audit(caller, "period.close", "period", month.description)
         }
     }
@@ -720,29 +604,21 @@ public struct BudgetService: Sendable {
         try Self.checkText(reason, field: "reason", .reason)
         try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
-                guard let row = try await tx.query(
-                    "SELECT status, kind, tenant_id, grant_id, delivery_id, month, amount FROM finding WHERE id = $1 FOR UPDATE",
-                    [findingID]
-                ).first else { throw ServiceError.notFound("finding") }
-                let status = try row.decode(0, as: String.self)
-                guard status != "superseded" else { throw ServiceError.conflict("the finding is superseded: its delivery was reversed") }
-                guard status == "open" else { throw ServiceError.duplicate("finding already resolved") }
-                try await tx.execute(
-                    "UPDATE finding SET status = $2, resolved_at = now(), resolution = $3 WHERE id = $1",
-                    [findingID, accept ? "accepted" : "rejected", reason])
-                if accept, try row.decode(1, as: String.self) == FindingKind.deliveryOverGrant.rawValue,
-                    let grantID = try row.decode(3, as: UUID?.self), let amount = try row.decode(6, as: Int64?.self), amount > 0,
-                    let grant = try await BudgetSQL.grant(tx, id: grantID)
+                guard let finding = try await FindingStore.forResolution(tx, id: findingID) else { throw ServiceError.notFound("finding") }
+                guard finding.status != "superseded" else { throw ServiceError.conflict("the finding is superseded: its delivery was reversed") }
+                guard finding.status == "open" else { throw ServiceError.duplicate("finding already resolved") }
+                try await FindingStore.resolve(tx, id: findingID, accepted: accept, reason: reason)
+                if accept, finding.kind == .deliveryOverGrant, let grantID = finding.grantID, let amount = finding.amount, amount.cents > 0,
+                    let grant = try await GrantStore.grant(tx, id: grantID)
                 {
-                    let serviceMonth = try row.day(5).yearMonth
+                    let serviceMonth = finding.month
                     let today = today().yearMonth
-                    let closed = try await BudgetSQL.closedMonths(tx, from: serviceMonth, through: max(today, serviceMonth).next.next.next)
+                    let closed = try await ReferenceDataStore.closedMonths(tx, from: serviceMonth, through: max(today, serviceMonth).next.next.next)
                     let target = try BookingPeriod.target(serviceMonth: serviceMonth, isCorrection: true, closedMonths: closed, today: today)
-                    let residence = try await BudgetSQL.residence(tx, caseID: grant.caseID)
+                    let residence = try await CaseStore.residence(tx, caseID: grant.caseID)
                     // Rule 8: the excess is charged exactly like its delivery (same days, same Sozialraum split).
                     let inputs = try await pricingInputs(tx, grant: grant, residence: residence)
-                    guard let shares = PricedDelivery.excessBookings(
-                        amount: Money(cents: amount), month: serviceMonth, terms: inputs.terms, residence: residence)
+                    guard let shares = PricedDelivery.excessBookings(amount: amount, month: serviceMonth, terms: inputs.terms, residence: residence)
                     else { throw ServiceError.conflict("the grant no longer covers \(serviceMonth)") }
                     for share in shares {
                         try await BudgetSQL.book(
@@ -750,7 +626,7 @@ public struct BudgetService: Sendable {
                             .init(
                                 tenant: grant.provider, kind: .delivery, bookedMonth: target, serviceMonth: serviceMonth,
                                 socialSpace: share.socialSpace, component: .case, amount: share.amount, grantID: grantID,
-                                deliveryID: try row.decode(4, as: UUID?.self)),
+                                deliveryID: finding.deliveryID),
                             actor: caller.name, requestID: caller.requestID)
                     }
                 }
@@ -792,7 +668,7 @@ public struct BudgetService: Sendable {
     }
 
     func pricingInputs(_ tx: TenantTransaction, grant: GrantRecord, residence: ResidenceHistory) async throws -> PricingInputs {
-        let rates = try await BudgetSQL.rates(tx, provider: grant.provider, helpType: grant.helpType, unit: grant.unit)
+        let rates = try await ReferenceDataStore.rates(tx, provider: grant.provider, helpType: grant.helpType, unit: grant.unit)
         return PricingInputs(terms: terms(grant, rates: rates), residence: residence)
     }
 
@@ -805,33 +681,23 @@ public struct BudgetService: Sendable {
     }
 
     func requireYear(_ tx: TenantTransaction, _ year: Int) async throws {
-        guard try await tx.query("SELECT 1 FROM fiscal_year WHERE year = $1", [year]).count > 0 else {
-            throw ServiceError.notFound("fiscal year \(year)")
-        }
+        guard try await ReferenceDataStore.yearExists(tx, year) else { throw ServiceError.notFound("fiscal year \(year)") }
     }
 
     func requireSocialSpace(_ tx: TenantTransaction, _ code: SocialSpaceCode) async throws {
-        guard try await tx.query("SELECT 1 FROM social_space WHERE code = $1", [code.rawValue]).count > 0 else {
-            throw ServiceError.notFound("Sozialraum \(code)")
-        }
+        guard try await ReferenceDataStore.socialSpaceExists(tx, code) else { throw ServiceError.notFound("Sozialraum \(code)") }
     }
 
     func requireHelpType(_ tx: TenantTransaction, _ code: String) async throws {
-        guard try await tx.query("SELECT 1 FROM help_type WHERE code = $1", [code]).count > 0 else {
-            throw ServiceError.notFound("help type")
-        }
+        guard try await ReferenceDataStore.helpTypeExists(tx, code) else { throw ServiceError.notFound("help type") }
     }
 
     func requireProvider(_ tx: TenantTransaction, _ provider: TenantID) async throws {
-        guard try await tx.query("SELECT 1 FROM tenant WHERE id = $1 AND kind = 'provider'", [provider.uuid]).count > 0 else {
-            throw ServiceError.notFound("provider")
-        }
+        guard try await ReferenceDataStore.providerExists(tx, provider) else { throw ServiceError.notFound("provider") }
     }
 
     func requireCase(_ tx: TenantTransaction, key: String) async throws -> UUID {
-        guard CaseKey(key) != nil,
-            let row = try await tx.query("SELECT id FROM case_file WHERE case_key = $1", [key]).first
-        else { throw ServiceError.notFound("case") }
-        return try row.decode(0, as: UUID.self)
+        guard let id = try await CaseStore.caseID(tx, key: key) else { throw ServiceError.notFound("case") }
+        return id
     }
 }

@@ -188,45 +188,20 @@ extension BudgetService {
         let years = Set(rows.map(\.month.year))
         var grants: [UUID: GrantRecord] = [:]
         for year in years {
-            for grant in try await BudgetSQL.grants(tx, provider: provider, year: year) { grants[grant.id] = grant }
+            for grant in try await GrantStore.grants(tx, provider: provider, year: year) { grants[grant.id] = grant }
         }
-        var rates: [String: [Rate]] = [:]
-        for row in try await tx.query(
-            "SELECT help_type, unit, valid_from, amount FROM rate_agreement WHERE tenant_id = $1 ORDER BY valid_from", [provider.uuid])
-        {
-            rates["\(try row.decode(0, as: String.self))|\(try row.decode(1, as: String.self))", default: []]
-                .append(Rate(validFrom: try row.day(2), amount: Money(cents: try row.decode(3, as: Int64.self))))
-        }
-        var residences: [UUID: [ResidenceHistory.Entry]] = [:]
-        for row in try await tx.query(
-            "SELECT r.case_id, r.valid_from, r.social_space FROM residence r ORDER BY r.case_id, r.valid_from")
-        {
-            residences[try row.decode(0, as: UUID.self), default: []]
-                .append(.init(from: try row.day(1), socialSpace: try row.decode(2, as: SocialSpaceCode.self)))
-        }
+        let rates = try await ReferenceDataStore.rates(tx, provider: provider)
+        let residences = try await CaseStore.residences(tx)
         let months = rows.map(\.month)
         let first = months.min()!, last = months.max()!
         // Through a few months past today: where the corrections of closed months are booked.
         let today = today().yearMonth
         let horizon = max(last, today).next.next.next
-        let periods = Set(try await tx.query("SELECT month FROM period WHERE month BETWEEN $1 AND $2", [first, horizon]).map { try $0.day(0).yearMonth })
-        let closed = try await BudgetSQL.closedMonths(tx, from: first, through: horizon)
+        let periods = try await ReferenceDataStore.periods(tx, from: first, through: horizon)
+        let closed = try await ReferenceDataStore.closedMonths(tx, from: first, through: horizon)
         // Earlier deliveries per grant and month: how many (the next one's generation), whether one
         // still counts (not reversed), which refuses another, and the first booking of the latest.
-        var existing: [DeliveryImport.GrantMonth: (count: Int, active: Bool, latestBooking: Int64?)] = [:]
-        for row in try await tx.query(
-            """
-            SELECT d.grant_id, d.month, count(*)::int, count(a.id) > 0,
-                   (SELECT min(b.id) FROM booking b WHERE b.grant_id = d.grant_id AND b.kind = 'delivery'
-                       AND b.delivery_id = (array_agg(d.id ORDER BY d.generation DESC))[1])
-            FROM delivery d LEFT JOIN active_delivery a ON a.id = d.id
-            WHERE d.tenant_id = $1 AND d.month BETWEEN $2 AND $3
-            GROUP BY d.grant_id, d.month
-            """, [provider.uuid, first, last])
-        {
-            existing[DeliveryImport.GrantMonth(grant: try row.decode(0, as: UUID.self), month: try row.day(1).yearMonth)] =
-                (try row.decode(2, as: Int.self), try row.decode(3, as: Bool.self), try row.decode(4, as: Int64?.self))
-        }
+        let existing = try await DeliveryStore.earlier(tx, provider: provider, from: first, through: last)
 
         mark("load")
         var errors = DeliveryImport.RowErrors()
@@ -235,18 +210,18 @@ extension BudgetService {
         for row in rows {
             // Another provider's grant is not among ours: reported like an unknown id.
             guard let grant = grants[row.grantID] else { errors.add(row.line, "grant_id", "unknown grant"); continue }
-            let grantRates = rates["\(grant.helpType)|\(grant.unit.rawValue)"] ?? []
+            let grantRates = rates[ReferenceDataStore.ratesKey(helpType: grant.helpType, unit: grant.unit)] ?? []
             let terms = terms(grant, rates: grantRates)
-            guard let entries = residences[grant.caseID], !entries.isEmpty else { errors.add(row.line, "grant_id", "unknown grant"); continue }
+            guard let residence = residences[grant.caseID] else { errors.add(row.line, "grant_id", "unknown grant"); continue }
             let pricedRow: PricedDelivery
-            do { pricedRow = try PricedDelivery.price(delivered: row.quantity, month: row.month, terms: terms, residence: ResidenceHistory(entries)) } catch {
+            do { pricedRow = try PricedDelivery.price(delivered: row.quantity, month: row.month, terms: terms, residence: residence) } catch {
                 // Refusals in the order of the checks of a single delivery: the grant's period and the quantity first.
                 if case .pricing = error, !periods.contains(row.month) { errors.add(row.line, "month", "no fiscal period \(row.month)"); continue }
                 let (field, reason) = BudgetService.rowError(error, month: row.month)
                 errors.add(row.line, field == "grant" ? "grant_id" : field, reason); continue
             }
             guard periods.contains(row.month) else { errors.add(row.line, "month", "no fiscal period \(row.month)"); continue }
-            let earlier = existing[DeliveryImport.GrantMonth(grant: row.grantID, month: row.month)]
+            let earlier = existing[DeliveryStore.GrantMonth(grant: row.grantID, month: row.month)]
             guard earlier?.active != true else {
                 errors.add(row.line, "month", "a delivery for this grant and month exists (reverse it to correct it)"); continue
             }
@@ -265,137 +240,16 @@ extension BudgetService {
         if !errors.isEmpty { throw ServiceError.rejectedRows(errors.reported) }
         mark("price")
 
-        // Everything checked: write with COPY. Ids are made here so that bookings can name deliveries.
-        let deliveryIDs = priced.map { _ in UUID() }
-        var monthText: [YearMonth: String] = [:]
-        for item in priced {
-            for month in [item.row.month, item.bookedMonth] where monthText[month] == nil { monthText[month] = month.firstDay.description }
-        }
-        let tenant = provider.description
-        let tenantText = Array(tenant.utf8)
-        // COPY is not allowed into tables with row-level security: rows go through a temporary table
-        // (private to this session, dropped at commit) and then INSERT ... SELECT, which the policies
-        // check. One row per delivery carries its bookings too: the Sozialraum parts of its cost
-        // (rule 9), in order (`ordinal`), so that booking numbers follow the file.
-        try await tx.execute(
-            """
-            CREATE TEMPORARY TABLE import_delivery (ordinal int, id uuid, tenant_id uuid, grant_id uuid, month date, quantity bigint,
-                payable bigint, cost bigint, generation int, booked_month date, corrects bigint, part_spaces text[],
-                part_amounts bigint[]) ON COMMIT DROP
-            """)
-        var bookings = 0
-        var total: Int64 = 0
-        try await tx.copyIn(
-            """
-            COPY import_delivery (ordinal, id, tenant_id, grant_id, month, quantity, payable, cost, generation, booked_month,
-                                  corrects, part_spaces, part_amounts)
-            FROM STDIN
-            """
-        ) { writer in
-            // Built as bytes: string interpolation of 100,000 lines cost more than the server's COPY.
-            var line: [UInt8] = []
-            line.reserveCapacity(256)
-            for (ordinal, (item, id)) in zip(priced, deliveryIDs).enumerated() {
-                let parts = item.parts
-                bookings += parts.count
-                line.removeAll(keepingCapacity: true)
-                line.appendCopyField(ordinal)
-                line.appendCopyField(id)
-                line.appendCopyField(tenantText)
-                line.appendCopyField(item.row.grantID)
-                line.appendCopyField(monthText[item.row.month]!)
-                line.appendCopyField(item.row.quantity.hundredths)
-                line.appendCopyField(item.payable.hundredths)
-                line.appendCopyField(item.cost.cents)
-                line.appendCopyField(item.generation)
-                line.appendCopyField(monthText[item.bookedMonth]!)
-                if let corrects = item.corrects { line.appendCopyField(corrects) } else { line.appendCopyField("\\N") }
-                // Sozialraum codes are [a-z0-9-] (sozialraum.code): safe in array text unquoted.
-                line.append(UInt8(ascii: "{"))
-                for (index, part) in parts.enumerated() {
-                    if index > 0 { line.append(UInt8(ascii: ",")) }
-                    line.append(contentsOf: part.socialSpace.rawValue.utf8)
-                }
-                line.append(contentsOf: "}\t{".utf8)
-                for (index, part) in parts.enumerated() {
-                    if index > 0 { line.append(UInt8(ascii: ",")) }
-                    line.append(contentsOf: String(part.amount.cents).utf8)
-                    total += part.amount.cents
-                }
-                line.append(contentsOf: "}\n".utf8)
-                try await writer.write(line)
-            }
-        }
-        mark("copy")
-        // Temporary tables have no statistics until analysed; the joins below need them.
-        try await tx.execute("ANALYZE import_delivery")
-        try await tx.execute(
-            """
-            INSERT INTO delivery (id, tenant_id, grant_id, month, quantity, payable, cost, generation)
-            SELECT id, tenant_id, grant_id, month, quantity, payable, cost, generation FROM import_delivery
-            """)
-        mark("insert delivery")
-        try await tx.query(
-            """
-            INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id,
-                                 delivery_id, corrects, actor, request_id)
-            SELECT d.tenant_id, 'delivery', d.booked_month, d.month, p.social_space, 'case', p.amount, d.grant_id, d.id, d.corrects, $1, $2
-            FROM import_delivery d CROSS JOIN LATERAL unnest(d.part_spaces, d.part_amounts) WITH ORDINALITY AS p(social_space, amount, part)
-            ORDER BY d.ordinal, p.part
-            """, [caller.name, caller.requestID])
-        mark("insert booking")
-        // Rule 7: release the delivered months' commitments (and mark months that had none).
-        try await tx.execute(
-            "UPDATE commitment c SET released = true FROM import_delivery d WHERE c.grant_id = d.grant_id AND c.month = d.month AND NOT c.released")
-        try await tx.execute(
-            """
-            INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount, released)
-            SELECT g.tenant_id, d.grant_id, d.month, (SELECT r.social_space FROM residence r WHERE r.case_id = g.case_id
-                                                       ORDER BY r.valid_from LIMIT 1), 0, true
-            FROM import_delivery d JOIN grant_decision g ON g.id = d.grant_id
-            WHERE NOT EXISTS (SELECT 1 FROM commitment c WHERE c.grant_id = d.grant_id AND c.month = d.month)
-            """)
-        mark("commitments")
-        let excessive = zip(priced, deliveryIDs).filter { $0.0.excess.hundredths > 0 }
-        if !excessive.isEmpty {
-            try await tx.execute(
-                """
-                CREATE TEMPORARY TABLE import_finding (id uuid, tenant_id uuid, kind text, month date, grant_id uuid,
-                    delivery_id uuid, quantity bigint, amount bigint) ON COMMIT DROP
-                """)
-            try await tx.copyIn("COPY import_finding FROM STDIN") { writer in
-                for (item, id) in excessive {
-                    try await writer.write(
-                        "\(UUID())\t\(tenant)\tdelivery_over_grant\t\(item.row.month.firstDay)\t\(item.row.grantID)\t\(id)\t\(item.excess.hundredths)\t\(item.excessCost.cents)\n")
-                }
-            }
-            try await tx.execute(
-                "INSERT INTO finding (id, tenant_id, kind, month, grant_id, delivery_id, quantity, amount) SELECT * FROM import_finding")
-        }
-        return DeliveryImport.Outcome(deliveries: priced.count, bookings: bookings, findings: excessive.count, total: Money(cents: total))
+        let written = try await DeliveryStore.importDeliveries(
+            tx,
+            priced.map { item in
+                DeliveryStore.Imported(
+                    id: UUID(), grantID: item.row.grantID, month: item.row.month, quantity: item.row.quantity, payable: item.payable,
+                    cost: item.cost, generation: item.generation, bookedMonth: item.bookedMonth, corrects: item.corrects, parts: item.parts,
+                    excess: item.excess, excessCost: item.excessCost)
+            },
+            provider: provider, actor: caller.name, requestID: caller.requestID, mark: mark)
+        return DeliveryImport.Outcome(deliveries: priced.count, bookings: written.bookings, findings: written.findings, total: written.total)
     }
 }
 
-/// Fields of a line in COPY's text format, each followed by a tab. Only values that need no
-/// escaping (numbers, UUIDs, dates, codes) are written this way.
-extension [UInt8] {
-    mutating func appendCopyField(_ bytes: [UInt8]) {
-        append(contentsOf: bytes)
-        append(UInt8(ascii: "\t"))
-    }
-
-    mutating func appendCopyField(_ text: String) {
-        append(contentsOf: text.utf8)
-        append(UInt8(ascii: "\t"))
-    }
-
-    mutating func appendCopyField(_ number: some BinaryInteger) {
-        append(contentsOf: String(number).utf8)
-        append(UInt8(ascii: "\t"))
-    }
-
-    mutating func appendCopyField(_ id: UUID) {
-        appendHyphenated(id)
-        append(UInt8(ascii: "\t"))
-    }
-}

@@ -217,12 +217,12 @@ extension ReconciliationService {
                 }
                 // Booked in the current open month, for the statement's last month.
                 let today = today().yearMonth
-                let closed = try await BudgetSQL.closedMonths(tx, from: today, through: today.next.next.next)
+                let closed = try await ReferenceDataStore.closedMonths(tx, from: today, through: today.next.next.next)
                 let booked: YearMonth
                 do throws(BookingPeriod.Refusal) {
                     booked = try BookingPeriod.target(serviceMonth: today, isCorrection: true, closedMonths: closed, today: today)
                 } catch { throw ServiceError.conflict(error.description) }
-                guard try await BudgetSQL.periodExists(tx, booked) else {
+                guard try await ReferenceDataStore.periodExists(tx, booked) else {
                     throw ServiceError.conflict("no open fiscal period \(booked) for the settlement")
                 }
                 var ids: [Int64] = []

@@ -350,7 +350,7 @@ public struct ReconciliationService: Sendable {
                            + volume * (last_day - last_month + 1) / ((last_month + interval '1 month')::date - last_month)
                            + volume * ((extract(year FROM last_month)::int * 12 + extract(month FROM last_month)::int)
                                        - (extract(year FROM first_month)::int * 12 + extract(month FROM first_month)::int) - 1)
-                       END AS granted, last_day
+                       END AS granted
                 FROM months
             ),
             -- A grant's Sozialraum is where its case lives on the last day it covers in the scope (rule 9:
@@ -360,8 +360,9 @@ public struct ReconciliationService: Sendable {
                 SELECT DISTINCT ON (g.id) g.id, r.social_space
                 FROM grant_decision g
                 JOIN residence r ON r.case_id = g.case_id
-                LEFT JOIN granted gr ON gr.id = g.id
-                CROSS JOIN LATERAL (SELECT coalesce(gr.last_day, ($2::date + interval '1 month - 1 day')::date) AS day) d
+                CROSS JOIN LATERAL (
+                    SELECT least(g.ends_on, coalesce(g.ended_on, g.ends_on), ($2::date + interval '1 month - 1 day')::date) AS day
+                ) d
                 ORDER BY g.id, (r.valid_from <= d.day) DESC,
                          CASE WHEN r.valid_from <= d.day THEN d.day - r.valid_from ELSE r.valid_from - d.day END
             )

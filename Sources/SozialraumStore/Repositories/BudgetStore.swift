@@ -85,102 +85,6 @@ public enum BudgetStoreFailure: Error, Sendable, CustomStringConvertible {
 }
 
 public enum BudgetSQL {
-    // MARK: Reference data
-
-    public static func closedMonths(_ tx: TenantTransaction, from: YearMonth, through: YearMonth) async throws -> Set<YearMonth> {
-        let rows = try await tx.query(
-            "SELECT month FROM period WHERE month BETWEEN $1 AND $2 AND closed_at IS NOT NULL", [from, through])
-        return Set(try rows.map { try $0.day(0).yearMonth })
-    }
-
-    public static func periodExists(_ tx: TenantTransaction, _ month: YearMonth) async throws -> Bool {
-        try await tx.query("SELECT 1 FROM period WHERE month = $1", [month]).count == 1
-    }
-
-    public static func rates(
-        _ tx: TenantTransaction, provider: TenantID, helpType: String, unit: RateUnit
-    ) async throws -> [Rate] {
-        try await tx.query(
-            "SELECT valid_from, amount FROM rate_agreement WHERE tenant_id = $1 AND help_type = $2 AND unit = $3 ORDER BY valid_from",
-            [provider.uuid, helpType, unit.rawValue]
-        ).map { Rate(validFrom: try $0.day(0), amount: Money(cents: try $0.decode(1, as: Int64.self))) }
-    }
-
-    /// Where the case lived, over time. Never empty: a case is opened with its residence.
-    public static func residence(_ tx: TenantTransaction, caseID: UUID) async throws -> ResidenceHistory {
-        let entries = try await tx.query(
-            "SELECT valid_from, social_space FROM residence WHERE case_id = $1 ORDER BY valid_from", [caseID]
-        ).map { row in
-            ResidenceHistory.Entry(from: try row.day(0), socialSpace: try row.decode(1, as: SocialSpaceCode.self))
-        }
-        guard !entries.isEmpty else { throw BudgetStoreFailure.residenceNotVisible }
-        return ResidenceHistory(entries)
-    }
-
-    // MARK: Grants
-
-    static let grantColumns = """
-        id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason
-        """
-
-    static func grant(from row: PostgresRow) throws -> GrantRecord {
-        GrantRecord(
-            id: try row.decode(0, as: UUID.self), provider: TenantID(try row.decode(1, as: UUID.self)),
-            caseID: try row.decode(2, as: UUID.self), caseKey: try row.decode(3, as: String.self),
-            helpType: try row.decode(4, as: String.self), unit: try row.decode(5, as: RateUnit.self),
-            volumePerMonth: Quantity(hundredths: try row.decode(6, as: Int64.self)), startsOn: try row.day(7),
-            endsOn: try row.day(8), endedOn: try row.optionalDay(9), outOfAreaReason: try row.decode(10, as: String?.self))
-    }
-
-    /// The grant, or nil when it does not exist or belongs to a tenant the caller cannot see.
-    public static func grant(_ tx: TenantTransaction, id: UUID, forUpdate: Bool = false) async throws -> GrantRecord? {
-        try await tx.query(
-            "SELECT \(grantColumns) FROM grant_decision WHERE id = $1\(forUpdate ? " FOR UPDATE" : "")", [id]
-        ).first.map(grant(from:))
-    }
-
-    public static func grants(_ tx: TenantTransaction, caseID: UUID) async throws -> [GrantRecord] {
-        try await tx.query("SELECT \(grantColumns) FROM grant_decision WHERE case_id = $1 ORDER BY starts_on", [caseID])
-            .map(grant(from:))
-    }
-
-    /// Every grant of `provider` overlapping `year`, for bulk pricing.
-    public static func grants(_ tx: TenantTransaction, provider: TenantID, year: Int) async throws -> [GrantRecord] {
-        try await tx.query(
-            """
-            SELECT \(grantColumns) FROM grant_decision
-            WHERE tenant_id = $1 AND starts_on <= make_date($2, 12, 31) AND ends_on >= make_date($2, 1, 1)
-            """, [provider.uuid, year]
-        ).map(grant(from:))
-    }
-
-    /// Rewrites the open commitments of a grant from `fromMonth` on (rule 7): planned cost per month
-    /// and paying Sozialraum (rule 9), for months not yet delivered. Delivered (released) months stay.
-    public static func rewriteCommitments(
-        _ tx: TenantTransaction, grant: GrantRecord, inputs: PricingInputs, fromMonth: YearMonth
-    ) async throws -> [YearMonth: Money] {
-        try await tx.execute(
-            "DELETE FROM commitment WHERE grant_id = $1 AND month >= $2 AND NOT released", [grant.id, fromMonth])
-        let delivered = Set(
-            try await tx.query("SELECT month FROM commitment WHERE grant_id = $1 AND released", [grant.id])
-                .map { try $0.day(0).yearMonth })
-        var written: [YearMonth: Money] = [:]
-        let period = inputs.terms.effectivePeriod
-        guard let lastDay = period.end, lastDay >= period.start else { return written }
-        for month in max(fromMonth, period.start.yearMonth).through(lastDay.yearMonth) where !delivered.contains(month) {
-            guard let days = period.clipped(to: month), let cost = try inputs.terms.plannedCost(in: month) else { continue }
-            written[month] = cost
-            for part in inputs.residence.apportion(cost, first: days.first, last: days.last) {
-                try await tx.execute(
-                    """
-                    INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount) VALUES ($1, $2, $3, $4, $5)
-                    ON CONFLICT (grant_id, month, social_space) DO UPDATE SET amount = commitment.amount + EXCLUDED.amount
-                    """, [grant.provider.uuid, grant.id, month, part.socialSpace.rawValue, part.amount.cents])
-            }
-        }
-        return written
-    }
-
     // MARK: Idempotency (rule 10)
 
     public enum IdempotencyOutcome: Sendable, Equatable {
@@ -291,6 +195,25 @@ public enum BudgetSQL {
         }
     }
 
+    /// The other bookings of a delivery that still stand (a cost split by a move, an accepted excess):
+    /// reversed together with `bookingID`.
+    public static func unreversedSiblings(
+        _ tx: TenantTransaction, grantID: UUID, deliveryID: UUID, excluding bookingID: Int64
+    ) async throws -> [BookingRecord] {
+        var siblings: [BookingRecord] = []
+        for row in try await tx.query(
+            """
+            SELECT b.id FROM booking b
+            WHERE b.grant_id = $1 AND b.delivery_id = $2 AND b.kind = 'delivery' AND b.id <> $3
+              AND NOT EXISTS (SELECT 1 FROM booking r WHERE r.reverses = b.id)
+            ORDER BY b.id
+            """, [grantID, deliveryID, bookingID])
+        {
+            if let sibling = try await booking(tx, id: try row.decode(0, as: Int64.self)) { siblings.append(sibling) }
+        }
+        return siblings
+    }
+
     public static func isReversed(_ tx: TenantTransaction, bookingID: Int64) async throws -> Bool {
         try await tx.query("SELECT 1 FROM booking WHERE reverses = $1", [bookingID]).count > 0
     }
@@ -390,22 +313,10 @@ public enum BudgetSQL {
             coverPools: CoverPools(numbered: pools))
     }
 
-    /// Closes the open findings of a reversed delivery (rule 8); the database refuses it for a delivery
-    /// that still counts.
-    public static func supersedeFindings(_ tx: TenantTransaction, deliveryID: UUID, reason: String) async throws {
-        try await tx.execute(
-            "UPDATE finding SET status = 'superseded', resolved_at = now(), resolution = $2 WHERE delivery_id = $1 AND status = 'open'",
-            [deliveryID, reason])
-    }
-
     /// What of `amount`, spent on a project on `day`, its line or cover pool cannot cover (rule 4):
     /// computed by the database over every provider's spending, whoever asks (`spending_shortfall`).
     public static func spendingShortfall(_ tx: TenantTransaction, project: UUID, day: Day, amount: Money) async throws -> Money {
         Money(cents: try await tx.query("SELECT spending_shortfall($1, $2, $3)", [project, day, amount.cents]).single().decode(0, as: Int64.self))
     }
 
-    public static func overrunPolicy(_ tx: TenantTransaction, year: Int) async throws -> OverrunPolicy? {
-        try await tx.query("SELECT overrun_policy FROM fiscal_year WHERE year = $1", [year]).first
-            .map { try $0.decode(0, as: OverrunPolicy.self) }
-    }
 }

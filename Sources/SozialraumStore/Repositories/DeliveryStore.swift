@@ -1,0 +1,86 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import PostgresClient
+import SozialraumDomain
+
+/// Deliveries (Leistungsnachweise, rules 5–8, 10, 11): append-only; a correction is the next generation
+/// of the same grant and month once every earlier one is reversed (`active_delivery`).
+public enum DeliveryStore {
+    /// What stands for a grant and month already: how many deliveries (the next one's generation),
+    /// whether one still counts, and the first booking of the latest (what a correction refers to).
+    public struct Earlier: Sendable, Equatable {
+        public var count: Int
+        public var active: Bool
+        public var latestBooking: Int64?
+    }
+
+    public static func earlier(_ tx: TenantTransaction, grantID: UUID, month: YearMonth) async throws -> Earlier {
+        let row = try await tx.query(
+            """
+            SELECT count(*)::int,
+                   (SELECT count(*)::int FROM active_delivery a WHERE a.grant_id = $1 AND a.month = $2),
+                   (SELECT min(b.id) FROM booking b WHERE b.grant_id = $1 AND b.kind = 'delivery'
+                       AND b.delivery_id = (SELECT l.id FROM delivery l WHERE l.grant_id = $1 AND l.month = $2
+                                            ORDER BY l.generation DESC LIMIT 1))
+            FROM delivery d WHERE d.grant_id = $1 AND d.month = $2
+            """, [grantID, month]
+        ).single()
+        return Earlier(
+            count: try row.decode(0, as: Int.self), active: try row.decode(1, as: Int.self) > 0, latestBooking: try row.decode(2, as: Int64?.self))
+    }
+
+    /// The same per grant and month for every delivery of `provider` in `first...last` (bulk import).
+    public static func earlier(
+        _ tx: TenantTransaction, provider: TenantID, from first: YearMonth, through last: YearMonth
+    ) async throws -> [GrantMonth: Earlier] {
+        var result: [GrantMonth: Earlier] = [:]
+        for row in try await tx.query(
+            """
+            SELECT d.grant_id, d.month, count(*)::int, count(a.id) > 0,
+                   (SELECT min(b.id) FROM booking b WHERE b.grant_id = d.grant_id AND b.kind = 'delivery'
+                       AND b.delivery_id = (array_agg(d.id ORDER BY d.generation DESC))[1])
+            FROM delivery d LEFT JOIN active_delivery a ON a.id = d.id
+            WHERE d.tenant_id = $1 AND d.month BETWEEN $2 AND $3
+            GROUP BY d.grant_id, d.month
+            """, [provider.uuid, first, last])
+        {
+            result[GrantMonth(grant: try row.decode(0, as: UUID.self), month: try row.day(1).yearMonth)] =
+                Earlier(count: try row.decode(2, as: Int.self), active: try row.decode(3, as: Bool.self), latestBooking: try row.decode(4, as: Int64?.self))
+        }
+        return result
+    }
+
+    /// A grant and a month: the key of a delivery.
+    public struct GrantMonth: Hashable, Sendable {
+        public var grant: UUID
+        public var month: YearMonth
+        public init(grant: UUID, month: YearMonth) {
+            self.grant = grant
+            self.month = month
+        }
+    }
+
+    public static func insert(
+        _ tx: TenantTransaction, id: UUID, grant: GrantRecord, month: YearMonth, quantity: Quantity, priced: PricedDelivery, generation: Int
+    ) async throws {
+        try await tx.execute(
+            """
+            INSERT INTO delivery (id, tenant_id, grant_id, month, quantity, payable, cost, generation)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            """,
+            [id, grant.provider.uuid, grant.id, month, quantity.hundredths, priced.payable.hundredths, priced.cost.cents, generation])
+    }
+
+    /// A stored delivery's quantity, payable volume and cost (replaying a request).
+    public static func figures(_ tx: TenantTransaction, id: UUID) async throws -> (quantity: Quantity, payable: Quantity, cost: Money)? {
+        try await tx.query("SELECT quantity, payable, cost FROM delivery WHERE id = $1", [id]).first.map { row in
+            (
+                Quantity(hundredths: try row.decode(0, as: Int64.self)), Quantity(hundredths: try row.decode(1, as: Int64.self)),
+                Money(cents: try row.decode(2, as: Int64.self))
+            )
+        }
+    }
+}

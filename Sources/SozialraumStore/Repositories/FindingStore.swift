@@ -1,0 +1,89 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import PostgresClient
+import SozialraumDomain
+
+/// Findings (rules 8 and 13): what the county must look at. Resolved once (open → accepted, rejected or
+/// superseded), enforced by a trigger (sql/0010).
+public enum FindingStore {
+    /// The volume delivered above the grant, held back for the county (rule 8).
+    public static func insertExcess(
+        _ tx: TenantTransaction, provider: TenantID, grantID: UUID, deliveryID: UUID, month: YearMonth, excess: Quantity, cost: Money
+    ) async throws {
+        try await tx.execute(
+            """
+            INSERT INTO finding (id, tenant_id, kind, month, grant_id, delivery_id, quantity, amount)
+            VALUES ($1, $2, 'delivery_over_grant', $3, $4, $5, $6, $7)
+            """, [UUID(), provider.uuid, month, grantID, deliveryID, excess.hundredths, cost.cents])
+    }
+
+    public static func openCount(_ tx: TenantTransaction, month: YearMonth) async throws -> Int {
+        try await tx.query("SELECT count(*)::int FROM finding WHERE month = $1 AND status = 'open'", [month]).single().decode(0, as: Int.self)
+    }
+
+    /// A finding as the county resolves it, locked until the transaction ends.
+    public struct Resolvable: Sendable {
+        public var status: String
+        public var kind: FindingKind
+        public var grantID: UUID?
+        public var deliveryID: UUID?
+        public var month: YearMonth
+        public var amount: Money?
+    }
+
+    public static func forResolution(_ tx: TenantTransaction, id: UUID) async throws -> Resolvable? {
+        try await tx.query(
+            "SELECT status, kind, grant_id, delivery_id, month, amount FROM finding WHERE id = $1 FOR UPDATE", [id]
+        ).first.map { row in
+            Resolvable(
+                status: try row.decode(0, as: String.self), kind: try row.decode(1, as: FindingKind.self),
+                grantID: try row.decode(2, as: UUID?.self), deliveryID: try row.decode(3, as: UUID?.self), month: try row.day(4).yearMonth,
+                amount: try row.decode(5, as: Int64?.self).map(Money.init(cents:)))
+        }
+    }
+
+    public static func resolve(_ tx: TenantTransaction, id: UUID, accepted: Bool, reason: String) async throws {
+        try await tx.execute(
+            "UPDATE finding SET status = $2, resolved_at = now(), resolution = $3 WHERE id = $1", [id, accepted ? "accepted" : "rejected", reason])
+    }
+
+    /// Closes the open findings of a reversed delivery (rule 8); the database refuses it for a delivery
+    /// that still counts.
+    public static func supersede(_ tx: TenantTransaction, deliveryID: UUID, reason: String) async throws {
+        try await tx.execute(
+            "UPDATE finding SET status = 'superseded', resolved_at = now(), resolution = $2 WHERE delivery_id = $1 AND status = 'open'",
+            [deliveryID, reason])
+    }
+
+    /// A finding as listed (`findings`).
+    public struct Listed: Sendable, Equatable {
+        public var id: UUID
+        public var kind: String
+        public var month: YearMonth
+        public var grantID: UUID?
+        public var quantity: Quantity?
+        public var amount: Money?
+        public var status: String
+        public var provider: String
+        public var resolution: String?
+    }
+
+    /// The findings the caller may see: the open ones, or all.
+    public static func list(_ tx: TenantTransaction, all: Bool, limit: Int = 100_000) async throws -> [Listed] {
+        try await tx.query(
+            """
+            SELECT f.id, f.kind, f.month, f.grant_id, f.quantity, f.amount, f.status, t.name, f.resolution
+            FROM finding f JOIN tenant t ON t.id = f.tenant_id WHERE $1 OR f.status = 'open' ORDER BY f.month, f.created_at LIMIT $2
+            """, [all, limit]
+        ).map { row in
+            Listed(
+                id: try row.decode(0, as: UUID.self), kind: try row.decode(1, as: String.self), month: try row.day(2).yearMonth,
+                grantID: try row.decode(3, as: UUID?.self), quantity: try row.decode(4, as: Int64?.self).map(Quantity.init(hundredths:)),
+                amount: try row.decode(5, as: Int64?.self).map(Money.init(cents:)), status: try row.decode(6, as: String.self),
+                provider: try row.decode(7, as: String.self), resolution: try row.decode(8, as: String?.self))
+        }
+    }
+}

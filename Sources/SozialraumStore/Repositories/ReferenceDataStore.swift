@@ -1,0 +1,191 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import PostgresClient
+import SozialraumDomain
+
+/// Reference data of the county (rules 1, 4, 6, 12): Sozialräume and their municipalities, fiscal years
+/// with their months and cover pools, appropriations and carry-forwards, provider assignments, help types
+/// and rates. Row-level security lets only the county write these; every function runs inside
+/// `Store.withTenant`.
+public enum ReferenceDataStore {
+    // MARK: Sozialräume
+
+    /// Defines or renames a Sozialraum; a municipality's earlier membership ends the day before `validFrom`.
+    public static func defineSocialSpace(
+        _ tx: TenantTransaction, code: SocialSpaceCode, name: String, municipalities: [(code: SocialSpaceCode, name: String)],
+        validFrom: Day
+    ) async throws {
+        try await tx.execute(
+            "INSERT INTO social_space (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name",
+            [code.rawValue, name])
+        for municipality in municipalities {
+            try await tx.execute(
+                "INSERT INTO municipality (code, name) VALUES ($1, $2) ON CONFLICT (code) DO NOTHING",
+                [municipality.code.rawValue, municipality.name])
+            try await tx.execute(
+                """
+                UPDATE social_space_member SET valid_to = $2::date - 1
+                WHERE municipality = $1 AND valid_to IS NULL AND valid_from < $2
+                """, [municipality.code.rawValue, validFrom])
+            try await tx.execute(
+                "INSERT INTO social_space_member (social_space, municipality, valid_from) VALUES ($1, $2, $3)",
+                [code.rawValue, municipality.code.rawValue, validFrom])
+        }
+    }
+
+    public static func socialSpaceExists(_ tx: TenantTransaction, _ code: SocialSpaceCode) async throws -> Bool {
+        try await tx.query("SELECT 1 FROM social_space WHERE code = $1", [code.rawValue]).count > 0
+    }
+
+    // MARK: Fiscal years and periods
+
+    /// Opens a fiscal year with its twelve months and cover pools; false when it exists already.
+    public static func openYear(
+        _ tx: TenantTransaction, year: Int, overrunPolicy: OverrunPolicy, providerSurplusShare: Int, coverPools: CoverPools
+    ) async throws -> Bool {
+        let inserted = try await tx.execute(
+            """
+            INSERT INTO fiscal_year (year, overrun_policy, provider_surplus_share) VALUES ($1, $2, $3)
+            ON CONFLICT (year) DO NOTHING
+            """, [year, overrunPolicy.rawValue, providerSurplusShare])
+        guard inserted == 1 else { return false }
+        for month in YearMonth.months(of: year) {
+            try await tx.execute("INSERT INTO period (month) VALUES ($1)", [month])
+        }
+        for (index, pool) in coverPools.pools.enumerated() {
+            for component in pool {
+                try await tx.execute(
+                    "INSERT INTO cover_pool_member (year, component, pool) VALUES ($1, $2, $3)", [year, component.rawValue, index + 1])
+            }
+        }
+        return true
+    }
+
+    public static func yearExists(_ tx: TenantTransaction, _ year: Int) async throws -> Bool {
+        try await tx.query("SELECT 1 FROM fiscal_year WHERE year = $1", [year]).count > 0
+    }
+
+    public static func carryForwardAllowed(_ tx: TenantTransaction, year: Int) async throws -> Bool {
+        try await tx.query("SELECT carry_forward_allowed FROM fiscal_year WHERE year = $1", [year]).single().decode(0, as: Bool.self)
+    }
+
+    public static func overrunPolicy(_ tx: TenantTransaction, year: Int) async throws -> OverrunPolicy? {
+        try await tx.query("SELECT overrun_policy FROM fiscal_year WHERE year = $1", [year]).first
+            .map { try $0.decode(0, as: OverrunPolicy.self) }
+    }
+
+    public static func closedMonths(_ tx: TenantTransaction, from: YearMonth, through: YearMonth) async throws -> Set<YearMonth> {
+        let rows = try await tx.query(
+            "SELECT month FROM period WHERE month BETWEEN $1 AND $2 AND closed_at IS NOT NULL", [from, through])
+        return Set(try rows.map { try $0.day(0).yearMonth })
+    }
+
+    public static func periodExists(_ tx: TenantTransaction, _ month: YearMonth) async throws -> Bool {
+        try await tx.query("SELECT 1 FROM period WHERE month = $1", [month]).count > 0
+    }
+
+    /// The months of `from...through` that have a period.
+    public static func periods(_ tx: TenantTransaction, from: YearMonth, through: YearMonth) async throws -> Set<YearMonth> {
+        Set(try await tx.query("SELECT month FROM period WHERE month BETWEEN $1 AND $2", [from, through]).map { try $0.day(0).yearMonth })
+    }
+
+    /// A period locked for closing: nil when there is no such month, else whether it is closed already.
+    public static func lockPeriod(_ tx: TenantTransaction, _ month: YearMonth) async throws -> Bool? {
+        try await tx.query("SELECT closed_at IS NOT NULL FROM period WHERE month = $1 FOR UPDATE", [month]).first?.decode(0, as: Bool.self)
+    }
+
+    /// Closes a month (rule 11), with the reason that forced it past open findings, if any.
+    public static func closePeriod(_ tx: TenantTransaction, _ month: YearMonth, by actor: String, forcedReason: String?) async throws {
+        try await tx.execute(
+            "UPDATE period SET closed_at = now(), closed_by = $2, forced_reason = $3 WHERE month = $1", [month, actor, forcedReason])
+    }
+
+    // MARK: Budget lines
+
+    public static func setAppropriation(_ tx: TenantTransaction, line: BudgetLine, amount: Money) async throws {
+        try await tx.execute(
+            """
+            INSERT INTO appropriation (year, social_space, component, amount) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (year, social_space, component) DO UPDATE SET amount = EXCLUDED.amount
+            """, [line.year, line.socialSpace.rawValue, line.component.rawValue, amount.cents])
+    }
+
+    public static func setCarryForward(_ tx: TenantTransaction, line: BudgetLine, amount: Money, reason: String) async throws {
+        try await tx.execute(
+            """
+            INSERT INTO carry_forward (year, social_space, component, amount, reason) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (year, social_space, component) DO UPDATE SET amount = EXCLUDED.amount, reason = EXCLUDED.reason
+            """, [line.year, line.socialSpace.rawValue, line.component.rawValue, amount.cents, reason])
+    }
+
+    // MARK: Providers, help types and rates
+
+    public static func providerExists(_ tx: TenantTransaction, _ provider: TenantID) async throws -> Bool {
+        try await tx.query("SELECT 1 FROM tenant WHERE id = $1 AND kind = 'provider'", [provider.uuid]).count > 0
+    }
+
+    public static func assignProvider(
+        _ tx: TenantTransaction, provider: TenantID, socialSpace: SocialSpaceCode, lead: Bool, from: Day, to: Day?
+    ) async throws {
+        try await tx.execute(
+            "INSERT INTO provider_assignment (tenant_id, social_space, lead, valid_from, valid_to) VALUES ($1, $2, $3, $4, $5)",
+            [provider.uuid, socialSpace.rawValue, lead, from, to])
+    }
+
+    /// Whether `provider` serves `socialSpace` on `day` (rule 9).
+    public static func providerServes(_ tx: TenantTransaction, provider: TenantID, socialSpace: SocialSpaceCode, on day: Day) async throws -> Bool {
+        try await tx.query(
+            """
+            SELECT 1 FROM provider_assignment WHERE tenant_id = $1 AND social_space = $2
+              AND valid_from <= $3 AND (valid_to IS NULL OR valid_to >= $3)
+            """, [provider.uuid, socialSpace.rawValue, day]
+        ).count > 0
+    }
+
+    public static func loadHelpTypes(_ tx: TenantTransaction, _ types: [HelpType]) async throws {
+        for type in types {
+            try await tx.execute(
+                "INSERT INTO help_type (code, title, setting, direct_access) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                [type.code, type.title, type.setting.rawValue, type.directAccess])
+        }
+    }
+
+    public static func helpTypeExists(_ tx: TenantTransaction, _ code: String) async throws -> Bool {
+        try await tx.query("SELECT 1 FROM help_type WHERE code = $1", [code]).count > 0
+    }
+
+    /// Adds a price of a rate agreement; false when the same one exists.
+    public static func addRate(
+        _ tx: TenantTransaction, provider: TenantID, helpType: String, unit: RateUnit, validFrom: Day, amount: Money
+    ) async throws -> Bool {
+        try await tx.execute(
+            """
+            INSERT INTO rate_agreement (id, tenant_id, help_type, unit, valid_from, amount)
+            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING
+            """, [UUID(), provider.uuid, helpType, unit.rawValue, validFrom, amount.cents]) == 1
+    }
+
+    public static func rates(_ tx: TenantTransaction, provider: TenantID, helpType: String, unit: RateUnit) async throws -> [Rate] {
+        try await tx.query(
+            "SELECT valid_from, amount FROM rate_agreement WHERE tenant_id = $1 AND help_type = $2 AND unit = $3 ORDER BY valid_from",
+            [provider.uuid, helpType, unit.rawValue]
+        ).map { Rate(validFrom: try $0.day(0), amount: Money(cents: try $0.decode(1, as: Int64.self))) }
+    }
+
+    /// Every rate of a provider, by help type and unit (for bulk pricing).
+    public static func rates(_ tx: TenantTransaction, provider: TenantID) async throws -> [String: [Rate]] {
+        var rates: [String: [Rate]] = [:]
+        for row in try await tx.query(
+            "SELECT help_type, unit, valid_from, amount FROM rate_agreement WHERE tenant_id = $1 ORDER BY valid_from", [provider.uuid])
+        {
+            rates[ratesKey(helpType: try row.decode(0, as: String.self), unit: try row.decode(1, as: RateUnit.self)), default: []]
+                .append(Rate(validFrom: try row.day(2), amount: Money(cents: try row.decode(3, as: Int64.self))))
+        }
+        return rates
+    }
+
+    public static func ratesKey(helpType: String, unit: RateUnit) -> String { "\(helpType)|\(unit.rawValue)" }
+}
