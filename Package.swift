@@ -20,10 +20,11 @@ import class Foundation.ProcessInfo
 let warningsAsErrors: [SwiftSetting] =
     ProcessInfo.processInfo.environment["CI"] == nil ? [] : [.unsafeFlags(["-warnings-as-errors"])]
 
-let strictness: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("MemberImportVisibility"),
-] + warningsAsErrors
+let strictness: [SwiftSetting] =
+    [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+    ] + warningsAsErrors
 
 let package = Package(
     name: "sozialraum",
@@ -167,7 +168,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "sozialraumctl",
-            dependencies: ["SozialraumCtlKit", "SozialraumProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "SozialraumCtlKit", "SozialraumProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictness
         ),
 
@@ -235,13 +239,16 @@ let package = Package(
         ),
         .testTarget(
             name: "SozialraumStoreTests",
-            dependencies: ["SozialraumStore", "SozialraumDomain", "PostgresClient", "PostgresEmbedded", "SozialraumTestSupport"],
+            dependencies: [
+                "SozialraumStore", "SozialraumDomain", "PostgresClient", "PostgresEmbedded", "SozialraumTestSupport",
+            ],
             swiftSettings: strictness
         ),
         .testTarget(
             name: "SozialraumServicesTests",
             dependencies: [
-                "SozialraumServices", "SozialraumProtocol", "SozialraumStore", "SozialraumDomain", "PostgresClient", "SozialraumTestSupport",
+                "SozialraumServices", "SozialraumProtocol", "SozialraumStore", "SozialraumDomain", "PostgresClient",
+                "SozialraumTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictness
@@ -249,7 +256,8 @@ let package = Package(
         .testTarget(
             name: "SozialraumInterfacesTests",
             dependencies: [
-                "SozialraumInterfaces", "SozialraumProtocol", "SozialraumServices", "SozialraumStore", "SozialraumDomain", "PostgresClient", "PostgresEmbedded",
+                "SozialraumInterfaces", "SozialraumProtocol", "SozialraumServices", "SozialraumStore",
+                "SozialraumDomain", "PostgresClient", "PostgresEmbedded",
                 "SozialraumTestSupport", "SozialraumCtlKit", "sozialraumctl",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -262,7 +270,8 @@ let package = Package(
         .testTarget(
             name: "SozialraumAppTests",
             dependencies: [
-                "SozialraumApp", "SozialraumInterfaces", "SozialraumServices", "SozialraumDomain", "SozialraumStore", "PostgresClient", "PostgresEmbedded", "SozialraumTestSupport",
+                "SozialraumApp", "SozialraumInterfaces", "SozialraumServices", "SozialraumDomain", "SozialraumStore",
+                "PostgresClient", "PostgresEmbedded", "SozialraumTestSupport",
                 "sozialraumd", "sozialraumctl",
             ],
             swiftSettings: strictness

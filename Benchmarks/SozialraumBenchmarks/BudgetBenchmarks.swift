@@ -19,7 +19,8 @@ struct BenchCluster {
     static let spaces = ["achim-oyten", "verden-mitte", "weser-sued"]
 
     static func start(logger: Logger) throws -> BenchCluster {
-        let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sozialraum-bench-\(getpid())")
+        let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(
+            "sozialraum-bench-\(getpid())")
         let cluster = try EmbeddedPostgres(directory: directory, durable: false, logger: logger)
         try cluster.start()
         return BenchCluster(cluster: cluster, directory: directory, logger: logger)
@@ -31,7 +32,8 @@ struct BenchCluster {
     }
 
     func superuser(_ database: String) async throws -> PostgresConnection {
-        try await PostgresConnection.connect(conninfo: cluster.conninfo(database: database), sessionParameters: DatabaseRoles.sessionParameters)
+        try await PostgresConnection.connect(
+            conninfo: cluster.conninfo(database: database), sessionParameters: DatabaseRoles.sessionParameters)
     }
 
     /// Builds the template; returns the county and provider ids.
@@ -40,41 +42,52 @@ struct BenchCluster {
         try await DatabaseRoles.createDatabaseIfMissing(Self.template, on: maintenance)
         try await DatabaseRoles.prepare(on: try await superuser(Self.template))
         try await Migrator(logger: logger).migrate(conninfo: cluster.conninfo(database: Self.template))
-        let county = try await TenantRegistry.ensureCounty(name: "Landkreis Verden", ownerConninfo: cluster.conninfo(database: Self.template))
-        let store = Store(conninfo: cluster.conninfo(database: Self.template, user: DatabaseRoles.defaultLogin), maxConnections: 2, logger: logger)
+        let county = try await TenantRegistry.ensureCounty(
+            name: "Landkreis Verden", ownerConninfo: cluster.conninfo(database: Self.template))
+        let store = Store(
+            conninfo: cluster.conninfo(database: Self.template, user: DatabaseRoles.defaultLogin), maxConnections: 2,
+            logger: logger)
         let service = BudgetService(store: store, logger: logger, today: { Day(iso: "2026-11-25")! })
         let caller = Caller(tenant: county, role: .county, name: "bench")
         let provider = try await store.registerProvider(name: "Bench-Träger", by: county)
         let start = Day(iso: "2020-01-01")!
         for space in Self.spaces {
-            try await service.defineSocialSpace(caller, code: SocialSpaceCode(space)!, name: space, municipalities: [], validFrom: start)
-            try await service.assignProvider(caller, provider: provider, socialSpace: SocialSpaceCode(space)!, lead: true, from: start)
+            try await service.defineSocialSpace(
+                caller, code: SocialSpaceCode(space)!, name: space, municipalities: [], validFrom: start)
+            try await service.assignProvider(
+                caller, provider: provider, socialSpace: SocialSpaceCode(space)!, lead: true, from: start)
         }
         try await service.loadHelpTypes(caller)
-        try await service.addRate(caller, provider: provider, helpType: "31", unit: .hour, validFrom: start, amount: Money(cents: 60_00))
+        try await service.addRate(
+            caller, provider: provider, helpType: "31", unit: .hour, validFrom: start, amount: Money(cents: 60_00))
         await store.pool.shutdown()
         let admin = try await superuser(Self.template)
-        try await admin.query(PostgresQuery(
-            """
-            INSERT INTO case_file (id, case_key) SELECT gen_random_uuid(), 'BENCH-' || g FROM generate_series(1, $1) g
-            """, [grants]))
-        try await admin.query(PostgresQuery(
-            """
-            INSERT INTO residence (case_id, valid_from, social_space)
-            SELECT id, '2020-01-01', (ARRAY['achim-oyten', 'verden-mitte', 'weser-sued'])[1 + abs(hashtext(case_key)) % 3] FROM case_file
-            """))
-        try await admin.query(PostgresQuery(
-            """
-            INSERT INTO grant_decision (id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on)
-            SELECT gen_random_uuid(), $1, id, case_key, '31', 'hour', 1000, '2026-01-01', '2026-12-31' FROM case_file
-            """, [provider.uuid]))
+        try await admin.query(
+            PostgresQuery(
+                """
+                INSERT INTO case_file (id, case_key) SELECT gen_random_uuid(), 'BENCH-' || g FROM generate_series(1, $1) g
+                """, [grants]))
+        try await admin.query(
+            PostgresQuery(
+                """
+                INSERT INTO residence (case_id, valid_from, social_space)
+                SELECT id, '2020-01-01', (ARRAY['achim-oyten', 'verden-mitte', 'weser-sued'])[1 + abs(hashtext(case_key)) % 3] FROM case_file
+                """))
+        try await admin.query(
+            PostgresQuery(
+                """
+                INSERT INTO grant_decision (id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on)
+                SELECT gen_random_uuid(), $1, id, case_key, '31', 'hour', 1000, '2026-01-01', '2026-12-31' FROM case_file
+                """, [provider.uuid]))
         try await admin.runScript(unsafeSQL: "VACUUM ANALYZE")
         return (county, provider)
     }
 
     /// Opens `years` fiscal years ending with 2026 (as the county, through the service).
     func openYears(_ database: String, county: TenantID, years: ClosedRange<Int>) async throws {
-        let store = Store(conninfo: cluster.conninfo(database: database, user: DatabaseRoles.defaultLogin), maxConnections: 2, logger: logger)
+        let store = Store(
+            conninfo: cluster.conninfo(database: database, user: DatabaseRoles.defaultLogin), maxConnections: 2,
+            logger: logger)
         let service = BudgetService(store: store, logger: logger, today: { Day(iso: "2026-11-25")! })
         let caller = Caller(tenant: county, role: .county, name: "bench")
         for year in years {
@@ -82,7 +95,8 @@ struct BenchCluster {
             for space in Self.spaces {
                 for component in BudgetComponent.allCases {
                     try await service.setAppropriation(
-                        caller, line: BudgetLine(year: year, socialSpace: SocialSpaceCode(space)!, component: component),
+                        caller,
+                        line: BudgetLine(year: year, socialSpace: SocialSpaceCode(space)!, component: component),
                         amount: Money(cents: 10_000_000_00))
                 }
             }
@@ -93,8 +107,10 @@ struct BenchCluster {
     func cloneTemplate(_ name: String) async throws {
         let maintenance = try await superuser("postgres")
         // A template must have no sessions: end the setup's.
-        try await maintenance.query(PostgresQuery(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [Self.template]))
+        try await maintenance.query(
+            PostgresQuery(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                [Self.template]))
         try await maintenance.runScript(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(Self.template)")
     }
 
@@ -133,7 +149,8 @@ func peakMemoryMiB() -> Double {
 struct ImportDeliveries: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import-deliveries",
-        abstract: "Import N deliveries through the service layer vs psql \\copy of the same rows into the delivery table.")
+        abstract:
+            "Import N deliveries through the service layer vs psql \\copy of the same rows into the delivery table.")
 
     @Option(help: "Deliveries to import (12 months per grant).")
     var rows = 1_000_000
@@ -152,15 +169,18 @@ struct ImportDeliveries: AsyncParsableCommand {
         try await bench.openYears(BenchCluster.template, county: county, years: 2026...2026)
         let admin = try await bench.superuser(BenchCluster.template)
         // Commitments as the grants would have written them: 12 months each.
-        try await admin.query(PostgresQuery(
-            """
-            INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount)
-            SELECT g.tenant_id, g.id, m::date, r.social_space, 60000
-            FROM grant_decision g JOIN residence r ON r.case_id = g.case_id
-            CROSS JOIN generate_series(DATE '2026-01-01', DATE '2026-12-01', interval '1 month') m
-            """))
+        try await admin.query(
+            PostgresQuery(
+                """
+                INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount)
+                SELECT g.tenant_id, g.id, m::date, r.social_space, 60000
+                FROM grant_decision g JOIN residence r ON r.case_id = g.case_id
+                CROSS JOIN generate_series(DATE '2026-01-01', DATE '2026-12-01', interval '1 month') m
+                """))
         try await admin.runScript(unsafeSQL: "VACUUM ANALYZE")
-        let grantIDs = try await admin.query(PostgresQuery("SELECT id FROM grant_decision ORDER BY id")).map { try $0.decode(0, as: UUID.self) }
+        let grantIDs = try await admin.query(PostgresQuery("SELECT id FROM grant_decision ORDER BY id")).map {
+            try $0.decode(0, as: UUID.self)
+        }
         try await bench.cloneTemplate("bench_psql")
         try await bench.cloneTemplate("bench_service")
         try await bench.cloneTemplate("bench_stored")
@@ -188,36 +208,46 @@ struct ImportDeliveries: AsyncParsableCommand {
         let copyStart = ContinuousClock.now
         _ = try bench.runTool([
             psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", bench.cluster.conninfo(database: "bench_psql"),
-            "-c", "\\copy sozialraum.delivery (id, tenant_id, grant_id, month, quantity, payable, cost) FROM '\(tsvPath)'",
+            "-c",
+            "\\copy sozialraum.delivery (id, tenant_id, grant_id, month, quantity, payable, cost) FROM '\(tsvPath)'",
         ])
         let copySeconds = elapsedSeconds(ContinuousClock.now - copyStart)
 
         print("service import of \(made) deliveries ...")
         let store = Store(
-            conninfo: bench.cluster.conninfo(database: "bench_service", user: DatabaseRoles.defaultLogin), maxConnections: 2, logger: logger)
+            conninfo: bench.cluster.conninfo(database: "bench_service", user: DatabaseRoles.defaultLogin),
+            maxConnections: 2, logger: logger)
         let service = BudgetService(store: store, logger: logger, today: { Day(iso: "2026-11-25")! })
         let caller = Caller(tenant: provider, role: .provider, name: "bench")
         let importStart = ContinuousClock.now
-        let outcome = try await service.importDeliveries(caller, csv: csv, idempotencyKey: IdempotencyKey("bench-import-1")!)
+        let outcome = try await service.importDeliveries(
+            caller, csv: csv, idempotencyKey: IdempotencyKey("bench-import-1")!)
         let importSeconds = elapsedSeconds(ContinuousClock.now - importStart)
         await store.pool.shutdown()
         guard outcome.deliveries == made else { throw ValidationError("imported \(outcome.deliveries) of \(made)") }
-        print(String(
-            format: "import-deliveries rows=%d: psql \\copy %.2f s, service %.2f s (%d deliveries + %d bookings, commitments released), ratio service/psql = %.2f, peak memory %.0f MiB",
-            made, copySeconds, importSeconds, outcome.deliveries, outcome.bookings, importSeconds / copySeconds, peakMemoryMiB()))
+        print(
+            String(
+                format:
+                    "import-deliveries rows=%d: psql \\copy %.2f s, service %.2f s (%d deliveries + %d bookings, commitments released), ratio service/psql = %.2f, peak memory %.0f MiB",
+                made, copySeconds, importSeconds, outcome.deliveries, outcome.bookings, importSeconds / copySeconds,
+                peakMemoryMiB()))
 
         // The second baseline: psql \copy of every row the service stored (its deliveries and their
         // ledger bookings, exported from its database) into the same two tables of a fresh clone.
         let storedDeliveries = bench.directory.appendingPathComponent("stored-deliveries.tsv").path
         let storedBookings = bench.directory.appendingPathComponent("stored-bookings.tsv").path
         let deliveryColumns = "id, tenant_id, grant_id, month, quantity, payable, cost, generation"
-        let bookingColumns = "tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id, delivery_id, corrects, actor, request_id"
+        let bookingColumns =
+            "tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id, delivery_id, corrects, actor, request_id"
         _ = try bench.runTool([
             psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", bench.cluster.conninfo(database: "bench_service"),
             "-c", "\\copy (SELECT \(deliveryColumns) FROM sozialraum.delivery) TO '\(storedDeliveries)'",
-            "-c", "\\copy (SELECT \(bookingColumns) FROM sozialraum.booking WHERE kind = 'delivery' ORDER BY id) TO '\(storedBookings)'",
+            "-c",
+            "\\copy (SELECT \(bookingColumns) FROM sozialraum.booking WHERE kind = 'delivery' ORDER BY id) TO '\(storedBookings)'",
         ])
-        print("psql \\copy of the \(outcome.deliveries) deliveries and \(outcome.bookings) bookings the service stored ...")
+        print(
+            "psql \\copy of the \(outcome.deliveries) deliveries and \(outcome.bookings) bookings the service stored ..."
+        )
         let storedStart = ContinuousClock.now
         _ = try bench.runTool([
             psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", bench.cluster.conninfo(database: "bench_stored"),
@@ -225,9 +255,11 @@ struct ImportDeliveries: AsyncParsableCommand {
             "-c", "\\copy sozialraum.booking (\(bookingColumns)) FROM '\(storedBookings)'",
         ])
         let storedSeconds = elapsedSeconds(ContinuousClock.now - storedStart)
-        print(String(
-            format: "import-deliveries rows=%d: psql \\copy of the stored rows (deliveries and bookings) %.2f s, service %.2f s, ratio service/psql = %.2f",
-            made, storedSeconds, importSeconds, importSeconds / storedSeconds))
+        print(
+            String(
+                format:
+                    "import-deliveries rows=%d: psql \\copy of the stored rows (deliveries and bookings) %.2f s, service %.2f s, ratio service/psql = %.2f",
+                made, storedSeconds, importSeconds, importSeconds / storedSeconds))
     }
 }
 
@@ -235,7 +267,9 @@ struct ImportDeliveries: AsyncParsableCommand {
 struct FundsQuery: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "funds-query",
-        abstract: "p50/p99 of the available-funds query over YEARS years x LINES ledger lines, vs a primary-key SELECT baseline.")
+        abstract:
+            "p50/p99 of the available-funds query over YEARS years x LINES ledger lines, vs a primary-key SELECT baseline."
+    )
 
     @Option(help: "Ledger lines per year.")
     var lines = 1_000_000
@@ -259,27 +293,31 @@ struct FundsQuery: AsyncParsableCommand {
         let admin = try await bench.superuser(BenchCluster.template)
         for year in firstYear...2026 {
             // One statement per year: the ledger's statement trigger keeps the totals.
-            try await admin.query(PostgresQuery(
-                """
-                INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id, actor)
-                SELECT $1, 'delivery', m, m, (ARRAY['achim-oyten', 'verden-mitte', 'weser-sued'])[1 + g % 3], 'case',
-                       40000 + g % 20000, (SELECT id FROM grant_decision ORDER BY id LIMIT 1), 'bench'
-                FROM generate_series(1, $2) g,
-                     LATERAL (SELECT make_date($3, 1 + g % 12, 1) AS m) month
-                """, [provider.uuid, lines, year]))
+            try await admin.query(
+                PostgresQuery(
+                    """
+                    INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id, actor)
+                    SELECT $1, 'delivery', m, m, (ARRAY['achim-oyten', 'verden-mitte', 'weser-sued'])[1 + g % 3], 'case',
+                           40000 + g % 20000, (SELECT id FROM grant_decision ORDER BY id LIMIT 1), 'bench'
+                    FROM generate_series(1, $2) g,
+                         LATERAL (SELECT make_date($3, 1 + g % 12, 1) AS m) month
+                    """, [provider.uuid, lines, year]))
         }
-        try await admin.query(PostgresQuery(
-            """
-            INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount, released)
-            SELECT g.tenant_id, g.id, m::date, r.social_space, 60000, m < DATE '2026-11-01'
-            FROM grant_decision g JOIN residence r ON r.case_id = g.case_id
-            CROSS JOIN generate_series(DATE '2026-01-01', DATE '2026-12-01', interval '1 month') m
-            """))
+        try await admin.query(
+            PostgresQuery(
+                """
+                INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount, released)
+                SELECT g.tenant_id, g.id, m::date, r.social_space, 60000, m < DATE '2026-11-01'
+                FROM grant_decision g JOIN residence r ON r.case_id = g.case_id
+                CROSS JOIN generate_series(DATE '2026-01-01', DATE '2026-12-01', interval '1 month') m
+                """))
         try await admin.runScript(unsafeSQL: "VACUUM ANALYZE")
-        let bookings = try await admin.query(PostgresQuery("SELECT count(*)::bigint FROM booking")).single().decode(0, as: Int64.self)
+        let bookings = try await admin.query(PostgresQuery("SELECT count(*)::bigint FROM booking")).single().decode(
+            0, as: Int64.self)
 
         let store = Store(
-            conninfo: bench.cluster.conninfo(database: BenchCluster.template, user: DatabaseRoles.defaultLogin), maxConnections: 1, logger: logger)
+            conninfo: bench.cluster.conninfo(database: BenchCluster.template, user: DatabaseRoles.defaultLogin),
+            maxConnections: 1, logger: logger)
         let service = BudgetService(store: store, logger: logger, today: { Day(iso: "2026-11-25")! })
         let caller = Caller(tenant: county, role: .county, name: "bench")
         var fundsTimes: [Double] = []
@@ -298,11 +336,16 @@ struct FundsQuery: AsyncParsableCommand {
             baselineTimes.append(elapsedSeconds(ContinuousClock.now - baselineStart) * 1000)
         }
         await store.pool.shutdown()
-        func percentile(_ values: [Double], _ p: Double) -> Double { values.sorted()[min(values.count - 1, Int(Double(values.count) * p))] }
-        print(String(
-            format: "funds-query ledger=%d lines (%d years): p50 %.2f ms, p99 %.2f ms; baseline pk-lookup transaction p50 %.2f ms, p99 %.2f ms; ratio p99 = %.1f",
-            bookings, years, percentile(fundsTimes, 0.5), percentile(fundsTimes, 0.99), percentile(baselineTimes, 0.5),
-            percentile(baselineTimes, 0.99), percentile(fundsTimes, 0.99) / percentile(baselineTimes, 0.99)))
+        func percentile(_ values: [Double], _ p: Double) -> Double {
+            values.sorted()[min(values.count - 1, Int(Double(values.count) * p))]
+        }
+        print(
+            String(
+                format:
+                    "funds-query ledger=%d lines (%d years): p50 %.2f ms, p99 %.2f ms; baseline pk-lookup transaction p50 %.2f ms, p99 %.2f ms; ratio p99 = %.1f",
+                bookings, years, percentile(fundsTimes, 0.5), percentile(fundsTimes, 0.99),
+                percentile(baselineTimes, 0.5),
+                percentile(baselineTimes, 0.99), percentile(fundsTimes, 0.99) / percentile(baselineTimes, 0.99)))
     }
 }
 
@@ -335,14 +378,17 @@ struct AdminFunds: AsyncParsableCommand {
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
         let bench = try BenchCluster.start(logger: logger)
-        defer { if keep { print("kept: \(bench.cluster.conninfo(database: BenchCluster.template))") } else { bench.stop() } }
+        defer {
+            if keep { print("kept: \(bench.cluster.conninfo(database: BenchCluster.template))") } else { bench.stop() }
+        }
         let (county, _) = try await bench.prepareTemplate(grants: 1000)
         try await bench.openYears(BenchCluster.template, county: county, years: 2026...2026)
         let store = Store(
             conninfo: bench.cluster.conninfo(database: BenchCluster.template, user: DatabaseRoles.defaultLogin),
             maxConnections: connections, logger: logger)
         let accounts = AccountService(store: store, logger: logger)
-        try await accounts.setAccount(name: "bench", tenant: county, role: .county, secret: AccountService.generateToken(), actingAs: county)
+        try await accounts.setAccount(
+            name: "bench", tenant: county, role: .county, secret: AccountService.generateToken(), actingAs: county)
         let path = bench.directory.appendingPathComponent("admin.sock").path
         var configuration = AdminSocketConfiguration(unixSocketPath: path)
         configuration.peerAccounts = [getuid(): "bench"]
@@ -350,9 +396,13 @@ struct AdminFunds: AsyncParsableCommand {
         configuration.limits.maximumSessionsPerAccount = max(32, idle + sessions + 8)
         let (listening, signal) = AsyncStream<Void>.makeStream()
         let server = AdminServer(
-            configuration: configuration, budget: BudgetService(store: store, logger: logger, today: { Day(iso: "2026-11-25")! }),
+            configuration: configuration,
+            budget: BudgetService(store: store, logger: logger, today: { Day(iso: "2026-11-25")! }),
             accounts: accounts, status: SystemStatusService(store: store), store: store, logger: logger,
-            onListening: { _ in signal.yield(); signal.finish() })
+            onListening: { _ in
+                signal.yield()
+                signal.finish()
+            })
         let serverTask = Task { try await server.run() }
         for await _ in listening {}
 
@@ -375,39 +425,59 @@ struct AdminFunds: AsyncParsableCommand {
         let pgbench = bench.cluster.binDirectory.appendingPathComponent("pgbench").path
         let conninfo = bench.cluster.conninfo(database: BenchCluster.template)
         _ = try bench.runTool([pgbench, "-i", "-q", "-s", "1", conninfo])
-        let tps = try bench.pgbenchTPS([pgbench, "-n", "-S", "-c", "\(sessions)", "-j", "4", "-T", "\(seconds)", conninfo])
-        print(String(
-            format: "admin-funds sessions=%d: %@ %.0f req/s, p99 %.2f ms; pgbench -S -c %d: %.0f tps; ratio admin/pgbench = %.2f",
-            sessions, command, rate, p99, sessions, tps, rate / tps))
-        print(String(format: "admin-funds ping (no database): %.0f req/s, p99 %.2f ms; ratio ping/pgbench = %.2f", pingRate, pingP99, pingRate / tps))
+        let tps = try bench.pgbenchTPS([
+            pgbench, "-n", "-S", "-c", "\(sessions)", "-j", "4", "-T", "\(seconds)", conninfo,
+        ])
+        print(
+            String(
+                format:
+                    "admin-funds sessions=%d: %@ %.0f req/s, p99 %.2f ms; pgbench -S -c %d: %.0f tps; ratio admin/pgbench = %.2f",
+                sessions, command, rate, p99, sessions, tps, rate / tps))
+        print(
+            String(
+                format: "admin-funds ping (no database): %.0f req/s, p99 %.2f ms; ratio ping/pgbench = %.2f", pingRate,
+                pingP99, pingRate / tps))
 
         // The database's share, without the daemon: pgbench sending what the daemon sends for one
         // `funds` (as the runtime role, so RLS applies; one pipeline: BEGIN READ ONLY, the tenant
         // context, the statement, COMMIT), and the same transaction around one primary-key read, the
         // cheapest read a command can make under the project's tenant rule.
-        let runtime = bench.cluster.conninfo(database: BenchCluster.template, user: DatabaseRoles.defaultLogin)
+        let runtime =
+            bench.cluster.conninfo(database: BenchCluster.template, user: DatabaseRoles.defaultLogin)
             + " options=-csearch_path=\(DatabaseRoles.schema)"
-        let fundsSQL = BudgetSQL.fundsSQL.replacingOccurrences(of: "$1", with: "'achim-oyten'").replacingOccurrences(of: "$2", with: "2026")
+        let fundsSQL = BudgetSQL.fundsSQL.replacingOccurrences(of: "$1", with: "'achim-oyten'").replacingOccurrences(
+            of: "$2", with: "2026")
         for (name, statement) in [
             ("funds statement", fundsSQL.split(separator: "\n").joined(separator: " ")),
-            ("primary-key read", "SELECT amount FROM appropriation WHERE year = 2026 AND social_space = 'achim-oyten' AND component = 'case'"),
+            (
+                "primary-key read",
+                "SELECT amount FROM appropriation WHERE year = 2026 AND social_space = 'achim-oyten' AND component = 'case'"
+            ),
         ] {
             let script = bench.directory.appendingPathComponent("tenant-read.sql")
             try """
-                \\startpipeline
-                BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
-                SELECT set_config('\(Store.tenantSetting)', '\(county)', true);
-                \(statement);
-                COMMIT;
-                \\endpipeline
-                """.write(to: script, atomically: true, encoding: .utf8)
+            \\startpipeline
+            BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+            SELECT set_config('\(Store.tenantSetting)', '\(county)', true);
+            \(statement);
+            COMMIT;
+            \\endpipeline
+            """.write(to: script, atomically: true, encoding: .utf8)
             let scriptedTPS = try bench.pgbenchTPS(
-                [pgbench, "-n", "-M", "prepared", "-f", script.path, "-c", "\(sessions)", "-j", "4", "-T", "\(seconds)", runtime])
-            print(String(
-                format: "admin-funds tenant transaction (%@) through pgbench -c %d, pipelined: %.0f tps; ratio that/pgbench -S = %.2f",
-                name, sessions, scriptedTPS, scriptedTPS / tps))
+                [
+                    pgbench, "-n", "-M", "prepared", "-f", script.path, "-c", "\(sessions)", "-j", "4", "-T",
+                    "\(seconds)", runtime,
+                ])
+            print(
+                String(
+                    format:
+                        "admin-funds tenant transaction (%@) through pgbench -c %d, pipelined: %.0f tps; ratio that/pgbench -S = %.2f",
+                    name, sessions, scriptedTPS, scriptedTPS / tps))
         }
-        print(String(format: "admin-funds idle sessions=%d: process RSS %.1f MiB before, %.1f MiB with them (+%.1f MiB)", idle, before, withIdle, withIdle - before))
+        print(
+            String(
+                format: "admin-funds idle sessions=%d: process RSS %.1f MiB before, %.1f MiB with them (+%.1f MiB)",
+                idle, before, withIdle, withIdle - before))
     }
 
     /// `sessions` blocking clients send `line` in a loop for `seconds`: requests per second and p99 in ms.
@@ -428,7 +498,7 @@ struct AdminFunds: AsyncParsableCommand {
                 results.withLock { $0.append(latencies) }
             }
         }
-        threads.forEach { $0.start() }
+        for thread in threads { thread.start() }
         while results.withLock({ $0.count }) < sessions { try await Task.sleep(for: .milliseconds(100)) }
         let elapsed = elapsedSeconds(ContinuousClock.now - start)
         let latencies = results.withLock { $0 }.flatMap { $0 }.sorted()
@@ -458,7 +528,9 @@ final class BlockingClient: @unchecked Sendable {
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
         let descriptor = fd
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard result == 0 else { throw ValidationError("cannot connect to \(path)") }
     }

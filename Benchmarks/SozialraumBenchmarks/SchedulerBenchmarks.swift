@@ -30,7 +30,8 @@ struct SchedulerDrain: AsyncParsableCommand {
         let admin = try await bench.superuser(BenchCluster.template)
         try await admin.query(PostgresQuery("UPDATE sozialraum.schedule SET paused = true"))
         let store = Store(
-            conninfo: bench.cluster.conninfo(database: BenchCluster.template, user: DatabaseRoles.defaultLogin), maxConnections: 4, logger: logger)
+            conninfo: bench.cluster.conninfo(database: BenchCluster.template, user: DatabaseRoles.defaultLogin),
+            maxConnections: 4, logger: logger)
         let now: @Sendable () -> Instant = { Instant(seconds: Int64(Date().timeIntervalSince1970)) }
         let seen = Mutex<[Int64: Int]>([:])
         let runner: JobRunner = { run in
@@ -38,15 +39,17 @@ struct SchedulerDrain: AsyncParsableCommand {
             return "ok"
         }
         func scheduler(_ name: String) -> Scheduler {
-            Scheduler(store: store, options: SchedulerOptions(instance: name), logger: logger, clock: now, runner: runner)
+            Scheduler(
+                store: store, options: SchedulerOptions(instance: name), logger: logger, clock: now, runner: runner)
         }
 
         // Claim-run-record, one empty job at a time, alternating with the baseline transaction.
-        try await admin.query(PostgresQuery(
-            """
-            INSERT INTO sozialraum.job_run (slot, request_key, job, max_attempts, timeout_seconds, backoff_seconds, not_before)
-            SELECT now() - interval '1 minute', 'timed-' || g, 'noop', 1, 60, 60, now() - interval '1 minute' FROM generate_series(1, $1) g
-            """, [timed]))
+        try await admin.query(
+            PostgresQuery(
+                """
+                INSERT INTO sozialraum.job_run (slot, request_key, job, max_attempts, timeout_seconds, backoff_seconds, not_before)
+                SELECT now() - interval '1 minute', 'timed-' || g, 'noop', 1, 60, 60, now() - interval '1 minute' FROM generate_series(1, $1) g
+                """, [timed]))
         let single = scheduler("single")
         var jobTimes: [Double] = [], baseTimes: [Double] = []
         for _ in 0..<timed {
@@ -59,11 +62,12 @@ struct SchedulerDrain: AsyncParsableCommand {
         }
 
         // The drain: two instances, concurrently, until the queue is empty.
-        try await admin.query(PostgresQuery(
-            """
-            INSERT INTO sozialraum.job_run (slot, request_key, job, max_attempts, timeout_seconds, backoff_seconds, not_before)
-            SELECT now() - interval '1 minute', 'drain-' || g, 'noop', 1, 60, 60, now() - interval '1 minute' FROM generate_series(1, $1) g
-            """, [queued]))
+        try await admin.query(
+            PostgresQuery(
+                """
+                INSERT INTO sozialraum.job_run (slot, request_key, job, max_attempts, timeout_seconds, backoff_seconds, not_before)
+                SELECT now() - interval '1 minute', 'drain-' || g, 'noop', 1, 60, 60, now() - interval '1 minute' FROM generate_series(1, $1) g
+                """, [queued]))
         let a = scheduler("a"), b = scheduler("b")
         let drainStart = ContinuousClock.now
         async let first = a.tick()
@@ -73,12 +77,17 @@ struct SchedulerDrain: AsyncParsableCommand {
         await store.pool.shutdown()
         let counts = seen.withLock { $0 }
         let duplicates = counts.values.filter { $0 > 1 }.count
-        let succeeded = try await admin.query(PostgresQuery(
-            "SELECT count(*)::int FROM sozialraum.job_run WHERE request_key LIKE 'drain-%' AND state = 'succeeded'")).single().decode(0, as: Int.self)
+        let succeeded = try await admin.query(
+            PostgresQuery(
+                "SELECT count(*)::int FROM sozialraum.job_run WHERE request_key LIKE 'drain-%' AND state = 'succeeded'")
+        ).single().decode(0, as: Int.self)
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-        print(String(
-            format: "scheduler: claim-run-record of an empty job median %.2f ms (p99 %.2f ms), trivial transaction median %.2f ms, ratio %.1f; drain of %d runs by two instances %.1f s (%.0f runs/s; a %d, b %d), duplicates %d, succeeded %d, lost %d",
-            median(jobTimes), jobTimes.sorted()[jobTimes.count * 99 / 100], median(baseTimes), median(jobTimes) / median(baseTimes), queued,
-            drainSeconds, Double(queued) / drainSeconds, byA, byB, duplicates, succeeded, queued - succeeded))
+        print(
+            String(
+                format:
+                    "scheduler: claim-run-record of an empty job median %.2f ms (p99 %.2f ms), trivial transaction median %.2f ms, ratio %.1f; drain of %d runs by two instances %.1f s (%.0f runs/s; a %d, b %d), duplicates %d, succeeded %d, lost %d",
+                median(jobTimes), jobTimes.sorted()[jobTimes.count * 99 / 100], median(baseTimes),
+                median(jobTimes) / median(baseTimes), queued,
+                drainSeconds, Double(queued) / drainSeconds, byA, byB, duplicates, succeeded, queued - succeeded))
     }
 }

@@ -11,7 +11,10 @@ struct SozialraumBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sozialraum-bench",
         abstract: "Benchmarks of Sozialraum against PostgreSQL's own tools, as ratios.",
-        subcommands: [PoolRoundTrip.self, ImportDeliveries.self, FundsQuery.self, AdminFunds.self, ReconcileYear.self, SchedulerDrain.self],
+        subcommands: [
+            PoolRoundTrip.self, ImportDeliveries.self, FundsQuery.self, AdminFunds.self, ReconcileYear.self,
+            SchedulerDrain.self,
+        ],
         defaultSubcommand: PoolRoundTrip.self
     )
 }
@@ -53,13 +56,17 @@ struct PoolRoundTrip: AsyncParsableCommand {
             if pgbenchFirst { pgbenchRates.append(try pgbenchRate(pgbench, conninfo, bench)) }
             poolRates.append(try await poolRate(pool))
             if !pgbenchFirst { pgbenchRates.append(try pgbenchRate(pgbench, conninfo, bench)) }
-            print(String(format: "round %d: pool %.0f q/s, pgbench -S %.0f q/s", round, poolRates.last!, pgbenchRates.last!))
+            print(
+                String(
+                    format: "round %d: pool %.0f q/s, pgbench -S %.0f q/s", round, poolRates.last!, pgbenchRates.last!))
         }
         let poolMedian = median(poolRates)
         let pgbenchMedian = median(pgbenchRates)
-        print(String(
-            format: "pool-roundtrip clients=%d seconds=%d: pool %.0f q/s, pgbench -S %.0f q/s, ratio pool/pgbench = %.2f",
-            clients, seconds, poolMedian, pgbenchMedian, poolMedian / pgbenchMedian))
+        print(
+            String(
+                format:
+                    "pool-roundtrip clients=%d seconds=%d: pool %.0f q/s, pgbench -S %.0f q/s, ratio pool/pgbench = %.2f",
+                clients, seconds, poolMedian, pgbenchMedian, poolMedian / pgbenchMedian))
     }
 
     /// Same statement as pgbench's select-only script, with the extended protocol on both sides.
@@ -88,7 +95,9 @@ struct PoolRoundTrip: AsyncParsableCommand {
     }
 
     private func pgbenchRate(_ pgbench: String, _ conninfo: String, _ bench: BenchCluster) throws -> Double {
-        try bench.pgbenchTPS([pgbench, "-n", "-S", "-M", "extended", "-c", "\(clients)", "-j", "\(clients)", "-T", "\(seconds)", conninfo])
+        try bench.pgbenchTPS([
+            pgbench, "-n", "-S", "-M", "extended", "-c", "\(clients)", "-j", "\(clients)", "-T", "\(seconds)", conninfo,
+        ])
     }
 
     private func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }

@@ -13,7 +13,12 @@ func rawDelimiter(for text: String) -> String {
     var longest = 0
     var run = 0
     for character in text {
-        if character == "#" { run += 1; longest = max(longest, run) } else { run = 0 }
+        if character == "#" {
+            run += 1
+            longest = max(longest, run)
+        } else {
+            run = 0
+        }
     }
     return String(repeating: "#", count: longest + 1)
 }

@@ -157,9 +157,10 @@ final class LibPQConnection: @unchecked Sendable {
         _ query: PostgresQuery, _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?) -> T
     ) -> T {
         let values: [UnsafeMutablePointer<CChar>?] = query.binds.map { bind in bind.postgresText.map { strdup($0) } }
-        defer { values.forEach { free($0) } }
+        defer { for value in values { free(value) } }
         return values.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(values.count, 1)) { parameters in
+            buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(values.count, 1)) {
+                parameters in
                 body(Int32(values.count), values.isEmpty ? nil : parameters)
             }
         }
@@ -169,7 +170,8 @@ final class LibPQConnection: @unchecked Sendable {
     /// results in order. The server stops at the first failing statement and skips the rest; that
     /// error is thrown. Statements are prepared first (once per connection, like `execute`).
     func executePipeline(_ queries: [PostgresQuery], operation: String) throws(PostgresError) -> [PostgresResult] {
-        let names = try queries.map { query throws(PostgresError) in try preparedName(for: query, operation: operation) }
+        let names = try queries.map { query throws(PostgresError) in try preparedName(for: query, operation: operation)
+        }
         guard PQenterPipelineMode(handle) == 1 else {
             throw LibPQErrors.from(result: nil, connection: handle, operation: operation)
         }
@@ -202,7 +204,9 @@ final class LibPQConnection: @unchecked Sendable {
                 case PGRES_PIPELINE_ABORTED:
                     PQclear(raw)
                 default:
-                    if firstError == nil { firstError = LibPQErrors.from(result: raw, connection: handle, operation: operation) }
+                    if firstError == nil {
+                        firstError = LibPQErrors.from(result: raw, connection: handle, operation: operation)
+                    }
                     PQclear(raw)
                 }
             }
@@ -214,7 +218,8 @@ final class LibPQConnection: @unchecked Sendable {
         let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
         PQclear(sync)
         guard synced, PQexitPipelineMode(handle) == 1 else {
-            throw firstError ?? PostgresError(code: .protocolViolation, serverMessage: "pipeline did not end", operation: operation)
+            throw firstError
+                ?? PostgresError(code: .protocolViolation, serverMessage: "pipeline did not end", operation: operation)
         }
         if let firstError { throw firstError }
         return results
@@ -260,7 +265,8 @@ final class LibPQConnection: @unchecked Sendable {
         case PGRES_FATAL_ERROR, PGRES_BAD_RESPONSE, PGRES_NONFATAL_ERROR:
             throw LibPQErrors.from(result: raw, connection: handle, operation: "copy")
         default:
-            throw PostgresError(code: .invalidUsage, serverMessage: "not a COPY FROM STDIN statement",
+            throw PostgresError(
+                code: .invalidUsage, serverMessage: "not a COPY FROM STDIN statement",
                 operation: "copy")
         }
     }

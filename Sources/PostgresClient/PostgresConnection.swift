@@ -58,7 +58,8 @@ public final class PostgresConnection: @unchecked Sendable {
                 } catch let error as PostgresError {
                     continuation.resume(returning: .failure(error))
                 } catch {
-                    continuation.resume(returning: .failure(PostgresError(code: .connectionFailed, operation: "connect")))
+                    continuation.resume(
+                        returning: .failure(PostgresError(code: .connectionFailed, operation: "connect")))
                 }
             }
         }

@@ -91,7 +91,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         if let constraintName { parts.append("constraint: \(constraintName)") }
         if let tableName { parts.append("table: \(tableName)") }
         if let columnName { parts.append("column: \(columnName)") }
-        if let serverMessage, !(sqlState?.rawValue.hasPrefix("22") ?? false) { parts.append("message: \(serverMessage)") }
+        if let serverMessage, !(sqlState?.rawValue.hasPrefix("22") ?? false) {
+            parts.append("message: \(serverMessage)")
+        }
         if let serverHint { parts.append("hint: \(serverHint)") }
         return parts.joined(separator: ", ") + ")"
     }

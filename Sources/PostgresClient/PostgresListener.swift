@@ -33,7 +33,8 @@ public enum PostgresListener {
         conninfo: String, channels: [String], logger: Logger
     ) -> AsyncStream<PostgresListenerEvent> {
         precondition(channels.allSatisfy(isValidChannel), "invalid LISTEN channel name")
-        let (stream, continuation) = AsyncStream<PostgresListenerEvent>.makeStream(bufferingPolicy: .bufferingNewest(4096))
+        let (stream, continuation) = AsyncStream<PostgresListenerEvent>.makeStream(
+            bufferingPolicy: .bufferingNewest(4096))
         var pipeEnds: [Int32] = [0, 0]
         // Close-on-exec: children such as an embedded postgres must not inherit the wake-up pipe.
         precondition(pipe(&pipeEnds) == 0, "cannot create a pipe")
@@ -80,7 +81,8 @@ public enum PostgresListener {
                 }
             } catch {
                 failures += 1
-                logger.warning("LISTEN connection lost; reconnecting", metadata: ["error": "\(String(reflecting: error))"])
+                logger.warning(
+                    "LISTEN connection lost; reconnecting", metadata: ["error": "\(String(reflecting: error))"])
                 // Wait with backoff, but wake at once when stopped.
                 let delayMS = Int32(min(100 << min(failures, 6), 5_000))
                 var fd = pollfd(fd: state.wakeFD, events: Int16(POLLIN), revents: 0)

@@ -11,7 +11,9 @@ public struct PostgresTransaction: Sendable {
     public let connection: PostgresConnection
 
     @discardableResult
-    public func query(_ sql: String, _ binds: [any PostgresEncodable] = []) async throws
+    public func query(
+        _ sql: String, _ binds: [any PostgresEncodable] = []
+    ) async throws
         -> PostgresRows
     {
         try await connection.query(PostgresQuery(sql, binds))
@@ -139,7 +141,10 @@ public actor PostgresPool {
     public nonisolated func pipelinedRead(
         isolation: IsolationLevel = .readCommitted, _ queries: [PostgresQuery]
     ) async throws -> [PostgresRows] {
-        let frame = [PostgresQuery("BEGIN ISOLATION LEVEL \(isolation.rawValue) READ ONLY")] + queries + [PostgresQuery("COMMIT")]
+        let frame =
+            [PostgresQuery("BEGIN ISOLATION LEVEL \(isolation.rawValue) READ ONLY")] + queries + [
+                PostgresQuery("COMMIT")
+            ]
         var attempt = 0
         while true {
             attempt += 1
@@ -183,7 +188,7 @@ public actor PostgresPool {
                 open += 1
                 do {
                     return try await PostgresConnection.connect(
-                            conninfo: configuration.conninfo, sessionParameters: configuration.sessionParameters)
+                        conninfo: configuration.conninfo, sessionParameters: configuration.sessionParameters)
                 } catch {
                     open -= 1
                     logger.warning("database connection failed", metadata: ["error": "\(String(reflecting: error))"])
@@ -253,7 +258,9 @@ public actor PostgresPool {
         closed = true
         open -= idle.count
         idle.removeAll()
-        for waiter in waiters { waiter.continuation.resume(throwing: PostgresError(code: .poolClosed, operation: "lease")) }
+        for waiter in waiters {
+            waiter.continuation.resume(throwing: PostgresError(code: .poolClosed, operation: "lease"))
+        }
         waiters.removeAll()
     }
 }

@@ -42,7 +42,8 @@ public struct PostgresRow: Sendable {
         let raw = try decode(column, as: T.RawValue.self)
         guard let value = T(rawValue: raw) else {
             throw PostgresError(
-                code: .decodingFailed, columnName: result.names[column], serverMessage: "not a value of \(T.self)", operation: "decode")
+                code: .decodingFailed, columnName: result.names[column], serverMessage: "not a value of \(T.self)",
+                operation: "decode")
         }
         return value
     }
@@ -50,7 +51,8 @@ public struct PostgresRow: Sendable {
     /// Decodes the column named `name` as `T`.
     public func decode<T: PostgresDecodable>(_ name: String, as type: T.Type = T.self) throws(PostgresError) -> T {
         guard let column = result.names.firstIndex(of: name) else {
-            throw PostgresError(code: .decodingFailed, columnName: name, serverMessage: "no such column",
+            throw PostgresError(
+                code: .decodingFailed, columnName: name, serverMessage: "no such column",
                 operation: "decode")
         }
         return try decode(column, as: type)
@@ -76,7 +78,8 @@ public struct PostgresRows: Sendable, RandomAccessCollection {
     /// The only row; throws when there is none or more than one.
     public func single() throws(PostgresError) -> PostgresRow {
         guard count == 1 else {
-            throw PostgresError(code: .protocolViolation, serverMessage: "expected 1 row, got \(count)",
+            throw PostgresError(
+                code: .protocolViolation, serverMessage: "expected 1 row, got \(count)",
                 operation: "single")
         }
         return self[0]

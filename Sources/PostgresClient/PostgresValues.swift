@@ -166,7 +166,10 @@ public struct PostgresNumeric: Hashable, Sendable, PostgresEncodable, CustomStri
     public func scaledInteger(scale: Int) throws(PostgresDecodingFailure) -> Int64 {
         var rest = Substring(text)
         var negative = false
-        if rest.first == "-" { negative = true; rest = rest.dropFirst() } else if rest.first == "+" {
+        if rest.first == "-" {
+            negative = true
+            rest = rest.dropFirst()
+        } else if rest.first == "+" {
             rest = rest.dropFirst()
         }
         let parts = rest.split(separator: ".", omittingEmptySubsequences: false)
@@ -196,10 +199,16 @@ enum PostgresTimestamp {
         let totalMicros = Int64(micros)
         var seconds = totalMicros / 1_000_000
         var fraction = totalMicros % 1_000_000
-        if fraction < 0 { fraction += 1_000_000; seconds -= 1 }
+        if fraction < 0 {
+            fraction += 1_000_000
+            seconds -= 1
+        }
         var days = seconds / 86_400
         var secondOfDay = seconds % 86_400
-        if secondOfDay < 0 { secondOfDay += 86_400; days -= 1 }
+        if secondOfDay < 0 {
+            secondOfDay += 86_400
+            days -= 1
+        }
         let (y, m, d) = civil(fromDays: days)
         func pad(_ value: Int64, _ width: Int) -> String {
             let digits = String(value)
@@ -370,7 +379,9 @@ extension Double: PostgresDecodable {
 }
 
 extension PostgresNumeric: PostgresDecodable {
-    public static func decode(_ text: Substring, type: PostgresType) throws(PostgresDecodingFailure)
+    public static func decode(
+        _ text: Substring, type: PostgresType
+    ) throws(PostgresDecodingFailure)
         -> PostgresNumeric
     {
         guard type == .numeric || PostgresType.integers.contains(type) else {
@@ -456,7 +467,9 @@ extension UUID {
                     guard text[position] == UInt8(ascii: "-") else { return false }
                     position += 1
                 }
-                guard let high = Self.nibble(text[position]), let low = Self.nibble(text[position + 1]) else { return false }
+                guard let high = Self.nibble(text[position]), let low = Self.nibble(text[position + 1]) else {
+                    return false
+                }
                 bytes[index] = high << 4 | low
                 position += 2
             }
@@ -494,7 +507,9 @@ extension UUID {
 extension [UInt8] {
     /// Appends the lower-case hyphenated text of `id`.
     public mutating func appendHyphenated(_ id: UUID) {
-        @inline(__always) func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? nibble + UInt8(ascii: "0") : nibble - 10 + UInt8(ascii: "a") }
+        @inline(__always) func digit(_ nibble: UInt8) -> UInt8 {
+            nibble < 10 ? nibble + UInt8(ascii: "0") : nibble - 10 + UInt8(ascii: "a")
+        }
         Swift.withUnsafeBytes(of: id.uuid) { raw in
             for (index, byte) in raw.enumerated() {
                 if index == 4 || index == 6 || index == 8 || index == 10 { append(UInt8(ascii: "-")) }

@@ -60,15 +60,19 @@ public struct EmbeddedPostgres: Sendable {
     public static func clusterDirectory(forStateDirectory state: String) -> (url: URL, relocated: Bool) {
         let home = URL(fileURLWithPath: state).standardizedFileURL
         let wanted = home.appendingPathComponent("postgres")
-        guard geteuid() == 0, let account = getpwnam("postgres"), unreachableParent(of: wanted, uid: account.pointee.pw_uid) != nil else {
+        guard geteuid() == 0, let account = getpwnam("postgres"),
+            unreachableParent(of: wanted, uid: account.pointee.pw_uid) != nil
+        else {
             return (wanted, false)
         }
         // FNV-1a: stable across runs and builds (Hasher is seeded per process).
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in home.path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        let name = String(home.lastPathComponent.unicodeScalars.map { scalar -> Character in
-            scalar.properties.isAlphabetic && scalar.isASCII || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_" ? Character(scalar) : "_"
-        }.prefix(40))
+        let name = String(
+            home.lastPathComponent.unicodeScalars.map { scalar -> Character in
+                scalar.properties.isAlphabetic && scalar.isASCII || ("0"..."9").contains(scalar) || scalar == "-"
+                    || scalar == "_" ? Character(scalar) : "_"
+            }.prefix(40))
         let suffix = String(hash, radix: 16)
         return (URL(fileURLWithPath: "/var/tmp/sozialraum-\(name)-\(suffix)"), true)
     }
@@ -127,10 +131,12 @@ public struct EmbeddedPostgres: Sendable {
         try prepareDirectory(directory, mode: 0o700)
         if !fileManager.fileExists(atPath: dataDirectory.appendingPathComponent("PG_VERSION").path) {
             logger.info("creating embedded PostgreSQL cluster", metadata: ["directory": "\(dataDirectory.path)"])
-            try run(tool: "initdb", [
-                "-D", dataDirectory.path, "-U", superuser, "--auth=trust", "--encoding=UTF8", "--no-locale",
-                "--no-instructions",
-            ])
+            try run(
+                tool: "initdb",
+                [
+                    "-D", dataDirectory.path, "-U", superuser, "--auth=trust", "--encoding=UTF8", "--no-locale",
+                    "--no-instructions",
+                ])
         }
         try fileManager.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
         try prepareDirectory(socketDirectory, mode: 0o700)
@@ -143,10 +149,12 @@ public struct EmbeddedPostgres: Sendable {
             "-c max_connections=\(maxConnections)", "-c shared_buffers=256MB", "-c unix_socket_permissions=0700",
         ]
         if !durable { options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"] }
-        try run(tool: "pg_ctl", [
-            "start", "-D", dataDirectory.path, "-l", logFile.path, "-w", "-t", "120", "-s",
-            "-o", options.joined(separator: " "),
-        ])
+        try run(
+            tool: "pg_ctl",
+            [
+                "start", "-D", dataDirectory.path, "-l", logFile.path, "-w", "-t", "120", "-s",
+                "-o", options.joined(separator: " "),
+            ])
         logger.info("embedded PostgreSQL started")
     }
 
@@ -180,7 +188,9 @@ public struct EmbeddedPostgres: Sendable {
     @discardableResult
     private func run(tool: String, _ arguments: [String], quiet: Bool = false) throws -> String {
         let executable = binDirectory.appendingPathComponent(tool).path
-        let argv = runAsOtherUser ? ["/usr/sbin/runuser", "-u", superuser, "--", executable] + arguments : [executable] + arguments
+        let argv =
+            runAsOtherUser
+            ? ["/usr/sbin/runuser", "-u", superuser, "--", executable] + arguments : [executable] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["LC_ALL"] = "C"
         environment.removeValue(forKey: "PGDATA")
@@ -211,8 +221,8 @@ public enum ChildProcess {
         let cArguments = argv.map { strdup($0) } + [nil]
         let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
-            cArguments.forEach { free($0) }
-            cEnvironment.forEach { free($0) }
+            for argument in cArguments { free(argument) }
+            for variable in cEnvironment { free(variable) }
         }
         var pid: pid_t = 0
         let spawned = withCleanSignalAttributes { posix_spawn(&pid, argv[0], &actions, $0, cArguments, cEnvironment) }

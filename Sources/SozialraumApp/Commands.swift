@@ -45,7 +45,9 @@ struct CheckConfig: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try await options.settings()
-        print("config ok: database \(settings.usesEmbeddedDatabase ? "embedded in \(settings.stateDirectory)" : "configured")")
+        print(
+            "config ok: database \(settings.usesEmbeddedDatabase ? "embedded in \(settings.stateDirectory)" : "configured")"
+        )
     }
 }
 
@@ -89,8 +91,9 @@ struct Setup: AsyncParsableCommand {
         let applied = try await Migrator(logger: logger).migrate(conninfo: superuserConninfo)
         let county = try await TenantRegistry.ensureCounty(name: settings.countyName, ownerConninfo: superuserConninfo)
         print("setup done: \(applied.count) migrations applied; county tenant \(county)")
-        print("next: set a password for \(loginRole) (\\password \(loginRole) in psql) and put its conninfo into "
-            + "database.conninfo")
+        print(
+            "next: set a password for \(loginRole) (\\password \(loginRole) in psql) and put its conninfo into "
+                + "database.conninfo")
     }
 }
 
@@ -149,13 +152,17 @@ struct User: AsyncParsableCommand {
             let settings = try await options.settings()
             DaemonLogHandler.bootstrap(level: .warning)
             let logger = Logger(label: "sozialraumd.user")
-            guard let role = Role(rawValue: role) else { throw ValidationError("--role must be operator, county, provider or auditor") }
+            guard let role = Role(rawValue: role) else {
+                throw ValidationError("--role must be operator, county, provider or auditor")
+            }
             let conninfo: String
             if settings.usesEmbeddedDatabase {
                 let cluster = try EmbeddedPostgres(
-                    directory: EmbeddedPostgres.clusterDirectory(forStateDirectory: settings.stateDirectory).url, logger: logger)
+                    directory: EmbeddedPostgres.clusterDirectory(forStateDirectory: settings.stateDirectory).url,
+                    logger: logger)
                 guard cluster.isRunning else {
-                    throw ValidationError("the embedded database in \(settings.stateDirectory) is not running; start sozialraumd first")
+                    throw ValidationError(
+                        "the embedded database in \(settings.stateDirectory) is not running; start sozialraumd first")
                 }
                 conninfo = cluster.conninfo(database: EmbeddedSetup.database, user: DatabaseRoles.defaultLogin)
             } else {
@@ -163,12 +170,16 @@ struct User: AsyncParsableCommand {
             }
             let store = Store(conninfo: conninfo, maxConnections: 1, logger: logger)
             defer { Task { await store.pool.shutdown() } }
-            guard let county = try await store.countyTenant() else { throw ValidationError("no county tenant: run sozialraumd setup first") }
+            guard let county = try await store.countyTenant() else {
+                throw ValidationError("no county tenant: run sozialraumd setup first")
+            }
             let tenantID: TenantID
             if tenant == "county" {
                 tenantID = county
             } else {
-                guard let id = TenantID(tenant) else { throw ValidationError("--tenant must be a tenant id or 'county'") }
+                guard let id = TenantID(tenant) else {
+                    throw ValidationError("--tenant must be a tenant id or 'county'")
+                }
                 tenantID = id
             }
             let token = AccountService.generateToken()

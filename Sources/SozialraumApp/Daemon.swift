@@ -5,9 +5,9 @@ import NIOPosix
 import PostgresClient
 import PostgresEmbedded
 import ServiceLifecycle
+import SozialraumDomain
 import SozialraumInterfaces
 import SozialraumServices
-import SozialraumDomain
 import SozialraumStore
 import UnixSignals
 
@@ -50,7 +50,8 @@ public struct Daemon: Sendable {
             let cluster = try EmbeddedPostgres(directory: location.url, logger: logger)
             try cluster.start()
             embedded = cluster
-            conninfo = try await EmbeddedSetup.prepare(cluster: cluster, countyName: settings.countyName, logger: logger)
+            conninfo = try await EmbeddedSetup.prepare(
+                cluster: cluster, countyName: settings.countyName, logger: logger)
         } else {
             conninfo = settings.databaseConninfo
         }
@@ -93,7 +94,8 @@ public struct Daemon: Sendable {
         let admin = AdminServer(
             configuration: adminConfiguration, budget: budget, accounts: AccountService(store: store, logger: logger),
             status: SystemStatusService(store: store), store: store, reconciliation: reconciliation,
-            operations: AdminOperations(reload: { kill(getpid(), SIGHUP) }, setLogLevel: { LoggingSystemLevel.set($0) }), logger: logger,
+            operations: AdminOperations(
+                reload: { kill(getpid(), SIGHUP) }, setLogLevel: { LoggingSystemLevel.set($0) }), logger: logger,
             onListening: { _ in listeningDone.finish() })
         var schedulerOptions = SchedulerOptions()
         if !settings.schedulerInstance.isEmpty { schedulerOptions.instance = settings.schedulerInstance }
@@ -105,14 +107,17 @@ public struct Daemon: Sendable {
             try await store.withoutTenant { tx in
                 for schedule in settings.schedulerSchedules { try await JobStore.seed(tx, schedule, now: now) }
             }
-            logger.info("schedules seeded from the config", metadata: ["schedules": "\(settings.schedulerSchedules.count)"])
+            logger.info(
+                "schedules seeded from the config", metadata: ["schedules": "\(settings.schedulerSchedules.count)"])
         }
         let scheduler = Scheduler(
             store: store, options: schedulerOptions, logger: logger, listenConninfo: conninfo,
             runner: StandardJobs.runner(reconciliation: reconciliation, county: { try await store.countyTenant() }))
         let monitor = DatabaseMonitor(status: SystemStatusService(store: store), logger: logger) { reachable in
             // Not before READY=1: the first check only confirms what startup already proved.
-            notifier.notify(reachable ? "STATUS=serving; database reachable" : "STATUS=degraded: database unreachable, reconnecting")
+            notifier.notify(
+                reachable ? "STATUS=serving; database reachable" : "STATUS=degraded: database unreachable, reconnecting"
+            )
         }
         // Alive: an event loop of the admin socket runs a task (a stuck loop stops the pings, and systemd restarts).
         let watchdog = WatchdogService(notifier: notifier, logger: logger) {
@@ -127,8 +132,10 @@ public struct Daemon: Sendable {
                 try admin.reloadTLS()
                 // What a restart would change but a reload cannot is named, not silently ignored.
                 for (key, changed) in [
-                    ("database.conninfo", new.databaseConninfo != current.databaseConninfo), ("stateDirectory", new.stateDirectory != current.stateDirectory),
-                    ("admin.socketPath", new.adminSocketPath != current.adminSocketPath), ("admin.tlsListen", new.adminTLSListen != current.adminTLSListen),
+                    ("database.conninfo", new.databaseConninfo != current.databaseConninfo),
+                    ("stateDirectory", new.stateDirectory != current.stateDirectory),
+                    ("admin.socketPath", new.adminSocketPath != current.adminSocketPath),
+                    ("admin.tlsListen", new.adminTLSListen != current.adminTLSListen),
                 ] where changed {
                     logger.warning("setting changed; it takes effect on restart", metadata: ["key": "\(key)"])
                 }
@@ -148,7 +155,8 @@ public struct Daemon: Sendable {
             logger: logger, metadata: ["database": "\(settings.usesEmbeddedDatabase ? "embedded" : "configured")"],
             prerequisites: listening, notifier: notifier)
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [monitor, admin, scheduler, watchdog, reload, readiness], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: [monitor, admin, scheduler, watchdog, reload, readiness],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // Within the unit's TimeoutStopSec=60: running commands get 45 s, then they are cancelled (their
         // transactions roll back) and the daemon exits before systemd would kill it.
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(45)
@@ -188,7 +196,8 @@ public enum EmbeddedSetup {
         if try await accounts.account(named: demoAccount) == nil {
             // A random secret nobody knows: the trial user comes in by peer credentials.
             try await accounts.setAccount(
-                name: demoAccount, tenant: county, role: .county, secret: AccountService.generateToken(), actingAs: county)
+                name: demoAccount, tenant: county, role: .county, secret: AccountService.generateToken(),
+                actingAs: county)
         }
     }
 
@@ -203,7 +212,8 @@ public enum EmbeddedSetup {
                 let today = CountyCalendar.today()
                 let plan = DemoPlan(year: today.year, deliveredThrough: today.yearMonth.previous)
                 let service = BudgetService(store: store, logger: logger, today: CountyCalendar.today)
-                let summary = try await DemoLoader(service: service, store: store, logger: logger).load(plan, county: county)
+                let summary = try await DemoLoader(service: service, store: store, logger: logger).load(
+                    plan, county: county)
                 logger.info(
                     "demo data loaded",
                     metadata: [

@@ -74,7 +74,9 @@ public struct DaemonLogHandler: LogHandler {
     }
 
     /// Installs the handler for the process. Call once, at start.
-    public static func bootstrap(level: Logger.Level, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public static func bootstrap(
+        level: Logger.Level, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
         let journal = environment["JOURNAL_STREAM"] != nil
         processLevel.withLock { $0 = level }
         LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, journal: journal) }

@@ -15,14 +15,17 @@ struct ReloadService: Service {
 
     func run() async throws {
         for await _ in signals.cancelOnGracefulShutdown() {
-            notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds())\nSTATUS=reloading the configuration")
+            notifier.notify(
+                "RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds())\nSTATUS=reloading the configuration"
+            )
             do {
                 try await apply(try await reload())
                 logger.notice("configuration reloaded")
                 notifier.notify("READY=1\nSTATUS=serving; configuration reloaded")
             } catch {
                 let reason = String(String(describing: error).prefix(300))
-                logger.error("configuration reload refused; the previous configuration stays", metadata: ["reason": "\(reason)"])
+                logger.error(
+                    "configuration reload refused; the previous configuration stays", metadata: ["reason": "\(reason)"])
                 notifier.notify("READY=1\nSTATUS=serving; reload refused: \(reason)")
             }
         }

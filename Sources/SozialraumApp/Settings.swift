@@ -66,7 +66,8 @@ public struct Settings: Sendable, Equatable {
 
     /// The admin socket path in effect.
     public var effectiveAdminSocketPath: String {
-        adminSocketPath.isEmpty ? URL(fileURLWithPath: stateDirectory).appendingPathComponent("admin.sock").path : adminSocketPath
+        adminSocketPath.isEmpty
+            ? URL(fileURLWithPath: stateDirectory).appendingPathComponent("admin.sock").path : adminSocketPath
     }
 
     public var usesEmbeddedDatabase: Bool { databaseConninfo.isEmpty }
@@ -130,7 +131,9 @@ public struct Settings: Sendable, Equatable {
 
     static func resolve(_ config: ConfigReader) throws -> Settings {
         func string(_ key: String, _ fallback: String) throws -> String {
-            do { return try config.requiredString(forKey: ConfigKey(key)) } catch { return try missing(key, error, fallback) }
+            do { return try config.requiredString(forKey: ConfigKey(key)) } catch {
+                return try missing(key, error, fallback)
+            }
         }
         func integer(_ key: String, _ fallback: Int, range: ClosedRange<Int>) throws -> Int {
             let value: Int
@@ -168,14 +171,21 @@ public struct Settings: Sendable, Equatable {
             let value = key == "admin.tlsListen" ? settings.adminTLSListen : settings.adminPlainTCPListen
             if !value.isEmpty, hostAndPort(value) == nil { throw Invalid(key: key, reason: "expected host:port") }
         }
-        if !settings.adminTLSListen.isEmpty, settings.adminTLSCertificate.isEmpty || settings.adminTLSPrivateKey.isEmpty {
-            throw Invalid(key: "admin.tlsCertificate", reason: "TLS needs admin.tlsCertificate and admin.tlsPrivateKey (PEM files)")
+        if !settings.adminTLSListen.isEmpty, settings.adminTLSCertificate.isEmpty || settings.adminTLSPrivateKey.isEmpty
+        {
+            throw Invalid(
+                key: "admin.tlsCertificate",
+                reason: "TLS needs admin.tlsCertificate and admin.tlsPrivateKey (PEM files)")
         }
-        if let plain = hostAndPort(settings.adminPlainTCPListen), !(plain.host == "localhost" || plain.host == "::1" || plain.host.hasPrefix("127.")) {
-            throw Invalid(key: "admin.plainTCPListen", reason: "plain TCP is for development on a loopback address only")
+        if let plain = hostAndPort(settings.adminPlainTCPListen),
+            !(plain.host == "localhost" || plain.host == "::1" || plain.host.hasPrefix("127."))
+        {
+            throw Invalid(
+                key: "admin.plainTCPListen", reason: "plain TCP is for development on a loopback address only")
         }
         settings.adminMaxLineBytes = try integer("admin.maxLineBytes", 64 * 1024, range: 1024...(16 * 1024 * 1024))
-        settings.adminMaxUploadBytes = try integer("admin.maxUploadBytes", 256 * 1024 * 1024, range: (1024 * 1024)...(4096 * 1024 * 1024))
+        settings.adminMaxUploadBytes = try integer(
+            "admin.maxUploadBytes", 256 * 1024 * 1024, range: (1024 * 1024)...(4096 * 1024 * 1024))
         settings.adminMaxSessions = try integer("admin.maxSessions", 256, range: 1...10_000)
         settings.adminMaxSessionsPerAccount = try integer("admin.maxSessionsPerAccount", 32, range: 1...10_000)
         settings.adminLoginTimeoutSeconds = try integer("admin.loginTimeoutSeconds", 30, range: 1...3600)
@@ -186,9 +196,12 @@ public struct Settings: Sendable, Equatable {
         settings.schedulerRescueAfterSeconds = try integer("scheduler.rescueAfterSeconds", 60, range: 5...3600)
         settings.schedulerHistoryDays = try integer("scheduler.historyDays", 90, range: 1...3650)
         guard settings.schedulerRescueAfterSeconds > 2 * settings.schedulerHeartbeatSeconds else {
-            throw Invalid(key: "scheduler.rescueAfterSeconds", reason: "must be more than twice scheduler.heartbeatSeconds")
+            throw Invalid(
+                key: "scheduler.rescueAfterSeconds", reason: "must be more than twice scheduler.heartbeatSeconds")
         }
-        guard !settings.stateDirectory.isEmpty else { throw Invalid(key: "stateDirectory", reason: "must not be empty") }
+        guard !settings.stateDirectory.isEmpty else {
+            throw Invalid(key: "stateDirectory", reason: "must not be empty")
+        }
         guard (1...200).contains(settings.countyName.count) else {
             throw Invalid(key: "county.name", reason: "must be 1 to 200 characters")
         }
@@ -197,7 +210,9 @@ public struct Settings: Sendable, Equatable {
 
     /// `127.0.0.1:7443` → ("127.0.0.1", 7443); `[::1]:7443` → ("::1", 7443).
     public static func hostAndPort(_ text: String) -> (host: String, port: Int)? {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return host.isEmpty ? nil : (host, port)
@@ -222,30 +237,40 @@ public struct Settings: Sendable, Equatable {
         var result: [ScheduleRecord] = []
         for entry in text.split(separator: ";") where !entry.trimmingCharacters(in: .whitespaces).isEmpty {
             let nameAndRest = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard nameAndRest.count == 2 else { throw invalid("expected name=cron|job|parameters|missed entries separated by ';'") }
+            guard nameAndRest.count == 2 else {
+                throw invalid("expected name=cron|job|parameters|missed entries separated by ';'")
+            }
             let name = nameAndRest[0]
-            guard name.range(of: "^[a-z][a-z0-9-]{1,39}$", options: .regularExpression) != nil else { throw invalid("bad schedule name '\(name)'") }
-            let fields = nameAndRest[1].split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard name.range(of: "^[a-z][a-z0-9-]{1,39}$", options: .regularExpression) != nil else {
+                throw invalid("bad schedule name '\(name)'")
+            }
+            let fields = nameAndRest[1].split(separator: "|", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             guard (2...4).contains(fields.count) else { throw invalid("\(name): expected cron|job|parameters|missed") }
             do { _ = try CronSchedule(parsing: fields[0]) } catch { throw invalid("\(name): \(error.description)") }
             let job = fields[1]
             guard StandardJobs.kinds.contains(job) else { throw invalid("\(name): unknown job '\(job)'") }
             let parameters = fields.count > 2 ? fields[2] : ""
             if job == "reconcile", !StandardJobs.reconcileScopes.contains(parameters) {
-                throw invalid("\(name): parameters must be one of \(StandardJobs.reconcileScopes.joined(separator: ", "))")
+                throw invalid(
+                    "\(name): parameters must be one of \(StandardJobs.reconcileScopes.joined(separator: ", "))")
             }
             guard let missed = MissedRunPolicy(rawValue: fields.count > 3 ? fields[3] : "latest") else {
                 throw invalid("\(name): missed must be all, latest or skip")
             }
             guard !result.contains(where: { $0.name == name }) else { throw invalid("\(name) given twice") }
-            result.append(ScheduleRecord(name: name, cron: fields[0], job: job, parameters: parameters, missedPolicy: missed))
+            result.append(
+                ScheduleRecord(name: name, cron: fields[0], job: job, parameters: parameters, missedPolicy: missed))
         }
         return result
     }
 
     /// swift-configuration reports a missing key and an unconvertible value alike by throwing; only
     /// a missing key falls back to the default.
-    private static func missing<T>(_ key: String, _ error: any Error, _ fallback: T, expected: String = "text")
+    private static func missing<T>(
+        _ key: String, _ error: any Error, _ fallback: T, expected: String = "text"
+    )
         throws -> T
     {
         if String(describing: error).hasPrefix("Missing required") { return fallback }

@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Dispatch
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
 import NIOTLS
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A connection to the admin socket as a command-line tool needs it: blocking, line by line. The
 /// tool has nothing else to do while it waits for a reply.
@@ -71,7 +72,9 @@ public final class UnixConnection: AdminConnection {
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
         let descriptor = fd
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard result == 0 else {
             let message = String(cString: strerror(errno))
@@ -169,7 +172,9 @@ public final class TLSConnection: AdminConnection {
 
     /// Connects and completes the TLS handshake, or throws with the reason (refused, timed out,
     /// certificate not trusted or not for this host).
-    public init(host: String, port: Int, trustRoots: String?, serverName: String?, timeout: Duration = .seconds(10)) throws {
+    public init(
+        host: String, port: Int, trustRoots: String?, serverName: String?, timeout: Duration = .seconds(10)
+    ) throws {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.minimumTLSVersion = .tlsv12
         if let trustRoots {
@@ -178,7 +183,9 @@ public final class TLSConnection: AdminConnection {
             }
         }
         let context: NIOSSLContext
-        do { context = try NIOSSLContext(configuration: configuration) } catch { throw ConnectionError("TLS setup failed: \(error)") }
+        do { context = try NIOSSLContext(configuration: configuration) } catch {
+            throw ConnectionError("TLS setup failed: \(error)")
+        }
         // SNI carries names only; for an IP address the certificate is checked against the address.
         let name = serverName ?? (Self.isIPAddress(host) ? nil : host)
         let inbox = Inbox()
@@ -188,7 +195,8 @@ public final class TLSConnection: AdminConnection {
                 .connectTimeout(.milliseconds(timeout.components.seconds * 1000))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: name))
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: context, serverHostname: name))
                         try channel.pipeline.syncOperations.addHandler(InboxHandler(inbox))
                     }
                 }

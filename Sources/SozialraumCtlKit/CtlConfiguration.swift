@@ -37,7 +37,8 @@ public struct CtlConfiguration: Equatable, Sendable {
     /// Resolves the sources, the strongest first (flags, environment, file). The endpoint comes from
     /// the strongest source that names a socket or a host.
     public static func resolve(
-        flags: Source, environment: Source, file: Source, readSecretFile: (String) throws -> String = CtlConfiguration.readSecretFile
+        flags: Source, environment: Source, file: Source,
+        readSecretFile: (String) throws -> String = CtlConfiguration.readSecretFile
     ) throws -> CtlConfiguration {
         let sources = [flags, environment, file]
         func value(_ key: String) -> String? { sources.lazy.compactMap { $0[key] }.first }
@@ -67,13 +68,17 @@ public struct CtlConfiguration: Equatable, Sendable {
             return (host, try port(rest.isEmpty ? nil : String(rest.dropFirst())))
         }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard !text.isEmpty, parts.count <= 2, !parts[0].isEmpty else { throw ConnectionError("host: expected host:port") }
+        guard !text.isEmpty, parts.count <= 2, !parts[0].isEmpty else {
+            throw ConnectionError("host: expected host:port")
+        }
         return (String(parts[0]), try port(parts.count == 2 ? String(parts[1]) : nil))
     }
 
     static func port(_ text: String?) throws -> Int {
         guard let text else { return defaultPort }
-        guard let port = Int(text), (1...65535).contains(port) else { throw ConnectionError("host: the port must be 1 to 65535") }
+        guard let port = Int(text), (1...65535).contains(port) else {
+            throw ConnectionError("host: the port must be 1 to 65535")
+        }
         return port
     }
 
@@ -86,8 +91,11 @@ public struct CtlConfiguration: Equatable, Sendable {
             if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
             let trimmed = line.trimmingWhitespace
             if trimmed.isEmpty { continue }
-            guard let equals = trimmed.firstIndex(of: "=") else { throw ConnectionError("\(name):\(number + 1): expected key = value") }
-            let key = String(trimmed[..<equals].trimmingWhitespace), value = String(trimmed[trimmed.index(after: equals)...].trimmingWhitespace)
+            guard let equals = trimmed.firstIndex(of: "=") else {
+                throw ConnectionError("\(name):\(number + 1): expected key = value")
+            }
+            let key = String(trimmed[..<equals].trimmingWhitespace),
+                value = String(trimmed[trimmed.index(after: equals)...].trimmingWhitespace)
             guard keys.contains(key) else { throw ConnectionError("\(name):\(number + 1): unknown key \(key)") }
             guard !value.isEmpty else { throw ConnectionError("\(name):\(number + 1): \(key) has no value") }
             values[key] = expandingHome(value)
@@ -99,7 +107,8 @@ public struct CtlConfiguration: Equatable, Sendable {
     public static func source(environment: [String: String]) -> Source {
         var values: Source = [:]
         let names = [
-            "SOZIALRAUM_SOCKET": "socket", "SOZIALRAUM_HOST": "host", "SOZIALRAUM_CA": "ca", "SOZIALRAUM_SERVER_NAME": "server-name",
+            "SOZIALRAUM_SOCKET": "socket", "SOZIALRAUM_HOST": "host", "SOZIALRAUM_CA": "ca",
+            "SOZIALRAUM_SERVER_NAME": "server-name",
             "SOZIALRAUM_ACCOUNT": "account", "SOZIALRAUM_SECRET": "secret", "SOZIALRAUM_SECRET_FILE": "secret-file",
             "SOZIALRAUM_FORMAT": "format",
         ]
@@ -110,7 +119,9 @@ public struct CtlConfiguration: Equatable, Sendable {
     /// The default config file's path, if the environment names a home.
     public static func defaultFile(environment: [String: String]) -> String? {
         if let path = environment["SOZIALRAUM_CTL_CONFIG"], !path.isEmpty { return path }
-        if let config = environment["XDG_CONFIG_HOME"], !config.isEmpty { return config + "/sozialraum/sozialraumctl.conf" }
+        if let config = environment["XDG_CONFIG_HOME"], !config.isEmpty {
+            return config + "/sozialraum/sozialraumctl.conf"
+        }
         return environment["HOME"].map { $0 + "/.config/sozialraum/sozialraumctl.conf" }
     }
 

@@ -145,8 +145,10 @@ public struct LineEditor: Sendable {
         case (UInt8(ascii: "B"), _): return finishEscape(walkHistory(by: 1))
         case (UInt8(ascii: "C"), _): return finishEscape(move(to: cursor + 1))
         case (UInt8(ascii: "D"), _): return finishEscape(move(to: cursor - 1))
-        case (UInt8(ascii: "H"), _), (UInt8(ascii: "~"), "1"), (UInt8(ascii: "~"), "7"): return finishEscape(move(to: 0))
-        case (UInt8(ascii: "F"), _), (UInt8(ascii: "~"), "4"), (UInt8(ascii: "~"), "8"): return finishEscape(move(to: text.count))
+        case (UInt8(ascii: "H"), _), (UInt8(ascii: "~"), "1"), (UInt8(ascii: "~"), "7"):
+            return finishEscape(move(to: 0))
+        case (UInt8(ascii: "F"), _), (UInt8(ascii: "~"), "4"), (UInt8(ascii: "~"), "8"):
+            return finishEscape(move(to: text.count))
         case (UInt8(ascii: "~"), "3"): return finishEscape(deleteForward())
         default: return finishEscape(.none)
         }

@@ -95,7 +95,9 @@ public struct LineFunds: Hashable, Sendable {
     public var commitments: Money
     public var actuals: Money
 
-    public init(appropriation: Money = .zero, carryIn: Money = .zero, commitments: Money = .zero, actuals: Money = .zero) {
+    public init(
+        appropriation: Money = .zero, carryIn: Money = .zero, commitments: Money = .zero, actuals: Money = .zero
+    ) {
         self.appropriation = appropriation
         self.carryIn = carryIn
         self.commitments = commitments
@@ -147,7 +149,9 @@ public struct FundsReport: Hashable, Sendable {
     public init(funds: [BudgetComponent: LineFunds], coverPools: CoverPools) {
         var transfers: [CoverTransfer] = []
         var after: [BudgetComponent: Int64] = [:]
-        for component in BudgetComponent.allCases { after[component] = funds[component, default: LineFunds()].available.cents }
+        for component in BudgetComponent.allCases {
+            after[component] = funds[component, default: LineFunds()].available.cents
+        }
         var pools: [Pool] = []
         var handled = Set<BudgetComponent>()
         for component in BudgetComponent.allCases where !handled.contains(component) {
@@ -193,7 +197,9 @@ public enum SpendingDecision: Hashable, Sendable {
 
     /// The decision from the part of the spending its pool cannot cover (0: all covered), as the
     /// database computes it over the whole pool for whoever asks.
-    public static func decide(shortfall: Money, on component: BudgetComponent, policy: OverrunPolicy) -> SpendingDecision {
+    public static func decide(
+        shortfall: Money, on component: BudgetComponent, policy: OverrunPolicy
+    ) -> SpendingDecision {
         guard shortfall.cents > 0 else { return .accept }
         if component.isLegalClaim || policy == .warn { return .acceptWithOverrun(overrun: shortfall) }
         return .refuse(shortfall: shortfall)

@@ -108,8 +108,12 @@ public struct YearMonth: Hashable, Comparable, Sendable, CustomStringConvertible
     public var dayCount: Int { Self.daysIn(year: year, month: month) }
     public var firstDay: Day { Day(year: year, month: month, day: 1)! }
     public var lastDay: Day { Day(year: year, month: month, day: dayCount)! }
-    public var next: YearMonth { month == 12 ? YearMonth(unchecked: year + 1, 1) : YearMonth(unchecked: year, month + 1) }
-    public var previous: YearMonth { month == 1 ? YearMonth(unchecked: year - 1, 12) : YearMonth(unchecked: year, month - 1) }
+    public var next: YearMonth {
+        month == 12 ? YearMonth(unchecked: year + 1, 1) : YearMonth(unchecked: year, month + 1)
+    }
+    public var previous: YearMonth {
+        month == 1 ? YearMonth(unchecked: year - 1, 12) : YearMonth(unchecked: year, month - 1)
+    }
 
     /// The months of a fiscal year, January to December.
     public static func months(of year: Int) -> [YearMonth] { (1...12).map { YearMonth(unchecked: year, $0) } }

@@ -23,7 +23,8 @@ extension ResidenceHistory {
         for (part, amount) in zip(parts, amounts) {
             let space = part.socialSpace ?? fallback
             if let index = merged.firstIndex(where: { $0.socialSpace == space }) {
-                merged[index] = CostShare(socialSpace: space, amount: Money(cents: merged[index].amount.cents + amount.cents))
+                merged[index] = CostShare(
+                    socialSpace: space, amount: Money(cents: merged[index].amount.cents + amount.cents))
             } else {
                 merged.append(CostShare(socialSpace: space, amount: amount))
             }
@@ -72,16 +73,22 @@ public struct PricedDelivery: Hashable, Sendable {
         delivered: Quantity, month: YearMonth, terms: GrantTerms, residence: ResidenceHistory
     ) throws(Refusal) -> PricedDelivery {
         let check: DeliveryCheck.Outcome
-        do { check = try DeliveryCheck.check(delivered: delivered, month: month, terms: terms) } catch { throw .impossible(error) }
+        do { check = try DeliveryCheck.check(delivered: delivered, month: month, terms: terms) } catch {
+            throw .impossible(error)
+        }
         // The check passed, so the grant covers some days of the month.
         let days = terms.effectivePeriod.clipped(to: month)!
         do throws(Pricing.Failure) {
-            let cost = try Pricing.cost(quantity: check.payable, unit: terms.unit, rates: terms.rates, first: days.first, last: days.last)
-            let excessCost = check.excess == .zero
+            let cost = try Pricing.cost(
+                quantity: check.payable, unit: terms.unit, rates: terms.rates, first: days.first, last: days.last)
+            let excessCost =
+                check.excess == .zero
                 ? Money.zero
-                : try Pricing.cost(quantity: check.excess, unit: terms.unit, rates: terms.rates, first: days.first, last: days.last)
+                : try Pricing.cost(
+                    quantity: check.excess, unit: terms.unit, rates: terms.rates, first: days.first, last: days.last)
             return PricedDelivery(
-                payable: check.payable, excess: check.excess, first: days.first, last: days.last, cost: cost, excessCost: excessCost,
+                payable: check.payable, excess: check.excess, first: days.first, last: days.last, cost: cost,
+                excessCost: excessCost,
                 bookings: residence.bookings(of: cost, first: days.first, last: days.last))
         } catch { throw .pricing(error) }
     }

@@ -52,7 +52,8 @@ public struct IdempotencyKey: Hashable, Sendable, CustomStringConvertible {
     public init?(_ text: some StringProtocol) {
         guard (8...Self.maximumLength).contains(text.utf8.count),
             text.utf8.allSatisfy({
-                (65...90).contains($0) || (97...122).contains($0) || (48...57).contains($0) || [45, 95, 46, 58].contains($0)
+                (65...90).contains($0) || (97...122).contains($0) || (48...57).contains($0)
+                    || [45, 95, 46, 58].contains($0)
             })
         else { return nil }
         rawValue = String(text)

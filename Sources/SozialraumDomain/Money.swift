@@ -43,7 +43,10 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
         var rest = Substring(text)
         guard !rest.isEmpty else { throw .empty }
         var negative = false
-        if rest.first == "-" { negative = true; rest = rest.dropFirst() } else if rest.first == "+" {
+        if rest.first == "-" {
+            negative = true
+            rest = rest.dropFirst()
+        } else if rest.first == "+" {
             rest = rest.dropFirst()
         }
         let separator: Character = decimalComma ? "," : "."
@@ -107,7 +110,8 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
             remainders.append((index, remainder))
         }
         var missing = magnitude - parts.reduce(0, +)
-        for entry in remainders.sorted(by: { ($0.remainder, -$0.index) > ($1.remainder, -$1.index) }) where missing > 0 {
+        for entry in remainders.sorted(by: { ($0.remainder, -$0.index) > ($1.remainder, -$1.index) }) where missing > 0
+        {
             parts[entry.index] += 1
             missing -= 1
         }

@@ -41,8 +41,12 @@ public struct Quantity: Hashable, Comparable, Sendable, CustomStringConvertible 
     }
 
     public static func < (lhs: Quantity, rhs: Quantity) -> Bool { lhs.hundredths < rhs.hundredths }
-    public static func + (lhs: Quantity, rhs: Quantity) -> Quantity { Quantity(hundredths: lhs.hundredths + rhs.hundredths) }
-    public static func - (lhs: Quantity, rhs: Quantity) -> Quantity { Quantity(hundredths: lhs.hundredths - rhs.hundredths) }
+    public static func + (lhs: Quantity, rhs: Quantity) -> Quantity {
+        Quantity(hundredths: lhs.hundredths + rhs.hundredths)
+    }
+    public static func - (lhs: Quantity, rhs: Quantity) -> Quantity {
+        Quantity(hundredths: lhs.hundredths - rhs.hundredths)
+    }
 
     public var description: String { Money(cents: hundredths).description }
 }

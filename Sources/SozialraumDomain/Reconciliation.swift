@@ -30,13 +30,15 @@ public struct ReconciliationScope: Hashable, Sendable, CustomStringConvertible {
         let text = String(text)
         if let month = YearMonth(iso: text) {
             self = .month(month)
-        } else if text.count == 7, text.dropFirst(4).hasPrefix("-Q"), let year = Int(text.prefix(4)), let quarter = Int(text.suffix(1)),
+        } else if text.count == 7, text.dropFirst(4).hasPrefix("-Q"), let year = Int(text.prefix(4)),
+            let quarter = Int(text.suffix(1)),
             (1...4).contains(quarter), let month = YearMonth(year: year, month: quarter * 3)
         {
             self = .quarter(containing: month)
         } else if text.count == 4, let year = Int(text), (2000...2199).contains(year) {
             self = .year(year)
-        } else if text.count == 13, text.dropFirst(4).hasPrefix(".."), let year = Int(text.prefix(4)), (2000...2199).contains(year),
+        } else if text.count == 13, text.dropFirst(4).hasPrefix(".."), let year = Int(text.prefix(4)),
+            (2000...2199).contains(year),
             let last = YearMonth(iso: text.suffix(7)), last.year == year
         {
             self = .year(year, through: last)
@@ -79,7 +81,8 @@ public struct LineLedger: Hashable, Sendable {
     public var actuals: [YearMonth: Money]
 
     public init(
-        appropriation: Money = .zero, carryIn: Money = .zero, commitments: [YearMonth: Money] = [:], actuals: [YearMonth: Money] = [:]
+        appropriation: Money = .zero, carryIn: Money = .zero, commitments: [YearMonth: Money] = [:],
+        actuals: [YearMonth: Money] = [:]
     ) {
         self.appropriation = appropriation
         self.carryIn = carryIn
@@ -89,7 +92,8 @@ public struct LineLedger: Hashable, Sendable {
 
     var funds: LineFunds {
         LineFunds(
-            appropriation: appropriation, carryIn: carryIn, commitments: Money(cents: commitments.values.reduce(0) { $0 + $1.cents }),
+            appropriation: appropriation, carryIn: carryIn,
+            commitments: Money(cents: commitments.values.reduce(0) { $0 + $1.cents }),
             actuals: Money(cents: actuals.values.reduce(0) { $0 + $1.cents }))
     }
 }
@@ -134,7 +138,9 @@ public struct SocialSpaceReconciliation: Hashable, Sendable {
         public let funds: LineFunds
         public let forecast: Money
         public var available: Money { funds.available }
-        public var forecastAvailable: Money { Money(cents: funds.appropriation.cents + funds.carryIn.cents - forecast.cents) }
+        public var forecastAvailable: Money {
+            Money(cents: funds.appropriation.cents + funds.carryIn.cents - forecast.cents)
+        }
         public var overrun: Money { available.cents < 0 ? Money(cents: -available.cents) : .zero }
         /// "case+milieu", "structure".
         public var name: String { components.map(\.rawValue).joined(separator: "+") }
@@ -146,7 +152,10 @@ public struct SocialSpaceReconciliation: Hashable, Sendable {
     public let pools: [Pool]
     public let transfers: [CoverTransfer]
 
-    public init(socialSpace: SocialSpaceCode, scope: ReconciliationScope, ledger: [BudgetComponent: LineLedger], coverPools: CoverPools) {
+    public init(
+        socialSpace: SocialSpaceCode, scope: ReconciliationScope, ledger: [BudgetComponent: LineLedger],
+        coverPools: CoverPools
+    ) {
         self.socialSpace = socialSpace
         let year = YearMonth.months(of: scope.year)
         var months: [Month] = []
@@ -164,13 +173,17 @@ public struct SocialSpaceReconciliation: Hashable, Sendable {
                 if month >= scope.first, month <= scope.last {
                     months.append(
                         Month(
-                            month: month, component: component, plan: plan[index], commitments: commitments, actuals: actuals,
-                            cumulativePlan: Money(cents: cumulativePlan), cumulativeActualsAndCommitments: Money(cents: cumulativeBurn)))
+                            month: month, component: component, plan: plan[index], commitments: commitments,
+                            actuals: actuals,
+                            cumulativePlan: Money(cents: cumulativePlan),
+                            cumulativeActualsAndCommitments: Money(cents: cumulativeBurn)))
                 }
             }
             forecasts[component] = Self.forecast(component: component, line: line, through: scope.last)
         }
-        let funds = BudgetComponent.allCases.reduce(into: [BudgetComponent: LineFunds]()) { $0[$1] = ledger[$1, default: LineLedger()].funds }
+        let funds = BudgetComponent.allCases.reduce(into: [BudgetComponent: LineFunds]()) {
+            $0[$1] = ledger[$1, default: LineLedger()].funds
+        }
         let report = FundsReport(funds: funds, coverPools: coverPools)
         self.months = months
         self.lines = report.lines.map { line in
@@ -241,15 +254,20 @@ public struct YearEndProposal: Hashable, Sendable {
 
     /// Surpluses are the lines' available funds after cover transfers. The provider share applies to
     /// each surplus; only the rest may be carried forward, and only when the year allows it.
-    public init(reconciliation: SocialSpaceReconciliation, carryForwardAllowed: Bool, providerShareBasisPoints: Int, leadProviders: [TenantID]) {
+    public init(
+        reconciliation: SocialSpaceReconciliation, carryForwardAllowed: Bool, providerShareBasisPoints: Int,
+        leadProviders: [TenantID]
+    ) {
         self.init(
             resultsAfterCover: reconciliation.lines.reduce(into: [:]) { $0[$1.component] = $1.availableAfterCover },
-            carryForwardAllowed: carryForwardAllowed, providerShareBasisPoints: providerShareBasisPoints, leadProviders: leadProviders)
+            carryForwardAllowed: carryForwardAllowed, providerShareBasisPoints: providerShareBasisPoints,
+            leadProviders: leadProviders)
     }
 
     /// `resultsAfterCover`: each line's available funds after cover at year end (missing lines: zero).
     public init(
-        resultsAfterCover: [BudgetComponent: Money], carryForwardAllowed: Bool, providerShareBasisPoints: Int, leadProviders: [TenantID]
+        resultsAfterCover: [BudgetComponent: Money], carryForwardAllowed: Bool, providerShareBasisPoints: Int,
+        leadProviders: [TenantID]
     ) {
         let basisPoints = leadProviders.isEmpty ? 0 : providerShareBasisPoints
         self.lines = BudgetComponent.allCases.map { component in
@@ -262,6 +280,8 @@ public struct YearEndProposal: Hashable, Sendable {
         }
         let total = Money(cents: lines.reduce(0) { $0 + $1.providerShare.cents })
         let leads = leadProviders.sorted { $0.description < $1.description }
-        self.shares = total.cents == 0 ? [] : zip(leads, total.split(into: leads.count)).map { Share(provider: $0.0, amount: $0.1) }
+        self.shares =
+            total.cents == 0
+            ? [] : zip(leads, total.split(into: leads.count)).map { Share(provider: $0.0, amount: $0.1) }
     }
 }

@@ -13,7 +13,8 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var description: String {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let rest = seconds - days * 86_400
-        return "\(Day(ordinal: Int32(days)))T\(Day.pad(Int(rest / 3600))):\(Day.pad(Int(rest % 3600 / 60))):\(Day.pad(Int(rest % 60)))Z"
+        return
+            "\(Day(ordinal: Int32(days)))T\(Day.pad(Int(rest / 3600))):\(Day.pad(Int(rest % 3600 / 60))):\(Day.pad(Int(rest % 60)))Z"
     }
 
     /// Parses `YYYY-MM-DDTHH:MM[:SS]Z`.
@@ -87,14 +88,18 @@ public struct ZoneRules: Hashable, Sendable, CustomStringConvertible {
             let last = YearMonth(year: year, month: month)!.lastDay
             return last.adding(days: -Int(last.weekday))
         }
-        return (Instant(seconds: Int64(lastSunday(month: 3).ordinal) * 86_400 + 3600),
-                Instant(seconds: Int64(lastSunday(month: 10).ordinal) * 86_400 + 3600))
+        return (
+            Instant(seconds: Int64(lastSunday(month: 3).ordinal) * 86_400 + 3600),
+            Instant(seconds: Int64(lastSunday(month: 10).ordinal) * 86_400 + 3600)
+        )
     }
 
     /// Seconds east of UTC at `instant`.
     public func offset(at instant: Instant) -> Int64 {
         guard summerTime else { return standardOffset }
-        let year = Day(ordinal: Int32(instant.seconds >= 0 ? instant.seconds / 86_400 : (instant.seconds - 86_399) / 86_400)).year
+        let year = Day(
+            ordinal: Int32(instant.seconds >= 0 ? instant.seconds / 86_400 : (instant.seconds - 86_399) / 86_400)
+        ).year
         let period = summerTime(in: year)
         return instant >= period.start && instant < period.end ? standardOffset + 3600 : standardOffset
     }
@@ -119,7 +124,8 @@ public struct ZoneRules: Hashable, Sendable, CustomStringConvertible {
         }
         // In the gap: the first instant after it, where the new (summer) offset begins.
         let gapEnd = Instant(seconds: nominal - standardOffset)
-        return summerTime(in: local.day.year).start.seconds <= gapEnd.seconds ? summerTime(in: local.day.year).start : gapEnd
+        return summerTime(in: local.day.year).start.seconds <= gapEnd.seconds
+            ? summerTime(in: local.day.year).start : gapEnd
     }
 }
 
@@ -156,7 +162,8 @@ public struct CronSchedule: Hashable, Sendable, CustomStringConvertible {
     }
 
     static let shorthands = [
-        "@hourly": "0 * * * *", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@weekly": "0 0 * * 0", "@monthly": "0 0 1 * *",
+        "@hourly": "0 * * * *", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@weekly": "0 0 * * 0",
+        "@monthly": "0 0 1 * *",
         "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *",
     ]
     static let monthNames = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
@@ -185,13 +192,18 @@ public struct CronSchedule: Hashable, Sendable, CustomStringConvertible {
         daysOfWeekRestricted = fields[4] != "*"
         if !lastDayOfMonth, months != 0, daysOfMonth != 0, !daysOfWeekRestricted {
             // A day that never exists (30 February) would never fire: refuse it.
-            let longest = (1...12).filter { months & (1 << $0) != 0 }.map { YearMonth.daysIn(year: 2024, month: $0) }.max()!
-            guard UInt64(daysOfMonth) & ((UInt64(1) << UInt64(longest + 1)) - 2) != 0 else { throw .invalid(field: "day-of-month", text: fields[2]) }
+            let longest = (1...12).filter { months & (1 << $0) != 0 }.map { YearMonth.daysIn(year: 2024, month: $0) }
+                .max()!
+            guard UInt64(daysOfMonth) & ((UInt64(1) << UInt64(longest + 1)) - 2) != 0 else {
+                throw .invalid(field: "day-of-month", text: fields[2])
+            }
         }
     }
 
     /// A comma list of `*`, `n`, `a-b`, each with an optional `/step`, as a bit set over `range`.
-    static func field(_ text: String, name: String, range: ClosedRange<Int>, names: [String], firstName: Int = 0) throws(ParseError) -> UInt64 {
+    static func field(
+        _ text: String, name: String, range: ClosedRange<Int>, names: [String], firstName: Int = 0
+    ) throws(ParseError) -> UInt64 {
         var bits: UInt64 = 0
         func value(_ part: Substring) throws(ParseError) -> Int {
             if let number = Int(part), range.contains(number) { return number }
@@ -203,7 +215,9 @@ public struct CronSchedule: Hashable, Sendable, CustomStringConvertible {
             guard (1...2).contains(stepParts.count) else { throw .invalid(field: name, text: text) }
             var step = 1
             if stepParts.count == 2 {
-                guard let parsed = Int(stepParts[1]), parsed >= 1, parsed <= range.upperBound else { throw .invalid(field: name, text: text) }
+                guard let parsed = Int(stepParts[1]), parsed >= 1, parsed <= range.upperBound else {
+                    throw .invalid(field: name, text: text)
+                }
                 step = parsed
             }
             let base = stepParts[0]
@@ -226,7 +240,9 @@ public struct CronSchedule: Hashable, Sendable, CustomStringConvertible {
     public func matches(day: Day) -> Bool {
         let (year, month, dayOfMonth) = day.components
         guard months & (1 << month) != 0 else { return false }
-        let domMatch = lastDayOfMonth ? dayOfMonth == YearMonth.daysIn(year: year, month: month) : daysOfMonth & (1 << dayOfMonth) != 0
+        let domMatch =
+            lastDayOfMonth
+            ? dayOfMonth == YearMonth.daysIn(year: year, month: month) : daysOfMonth & (1 << dayOfMonth) != 0
         let dowMatch = daysOfWeek & (1 << UInt8(day.weekday)) != 0
         switch (daysOfMonthRestricted, daysOfWeekRestricted) {
         case (true, true): return domMatch || dowMatch
@@ -247,8 +263,10 @@ public struct CronSchedule: Hashable, Sendable, CustomStringConvertible {
         let limit = start.day.adding(days: 366 * 8)
         while day <= limit {
             if matches(day: day) {
-                for minuteOfDay in 0..<1440 where hours & (1 << UInt32(minuteOfDay / 60)) != 0 && minutes & (1 << UInt64(minuteOfDay % 60)) != 0 {
-                    let instant = zone.instant(of: LocalDateTime(day: day, hour: minuteOfDay / 60, minute: minuteOfDay % 60))
+                for minuteOfDay in 0..<1440
+                where hours & (1 << UInt32(minuteOfDay / 60)) != 0 && minutes & (1 << UInt64(minuteOfDay % 60)) != 0 {
+                    let instant = zone.instant(
+                        of: LocalDateTime(day: day, hour: minuteOfDay / 60, minute: minuteOfDay % 60))
                     if instant > after { return instant }
                 }
             }

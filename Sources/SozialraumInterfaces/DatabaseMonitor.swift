@@ -37,4 +37,3 @@ public struct DatabaseMonitor: Service {
         }
     }
 }
-

@@ -61,7 +61,9 @@ public struct Reply: Sendable, Equatable {
     public var error: ErrorCode?
     public var message: String
 
-    public static func ok(_ message: String = "", data: [String] = []) -> Reply { Reply(tag: nil, data: data, error: nil, message: message) }
+    public static func ok(_ message: String = "", data: [String] = []) -> Reply {
+        Reply(tag: nil, data: data, error: nil, message: message)
+    }
     public static func error(_ code: ErrorCode, _ message: String, data: [String] = []) -> Reply {
         Reply(tag: nil, data: data, error: code, message: message)
     }
@@ -97,18 +99,24 @@ extension ResultTable {
         case .table:
             let cells = [columns] + rows.map { $0.map { Self.text($0, decimalComma: false) } }
             var widths = columns.map { _ in 0 }
-            for row in cells { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+            for row in cells {
+                for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
+            }
             return cells.map { row in
                 row.enumerated().map { index, cell in
                     let padding = String(repeating: " ", count: widths[index] - cell.count)
-                    let rightAligned = index < (rows.first?.count ?? 0) && rows.first.map { Self.isNumeric($0[index]) } == true
+                    let rightAligned =
+                        index < (rows.first?.count ?? 0) && rows.first.map { Self.isNumeric($0[index]) } == true
                     return rightAligned ? padding + cell : cell + padding
                 }.joined(separator: "  ").trimmingTrailingSpaces()
             }
         case .csv, .csvDE:
             let separator = format == .csv ? "," : ";"
-            return ([columns.map { Self.csvField($0, separator: separator) }]
-                + rows.map { $0.map { Self.csvField(Self.text($0, decimalComma: format == .csvDE), separator: separator) } })
+            return
+                ([columns.map { Self.csvField($0, separator: separator) }]
+                + rows.map {
+                    $0.map { Self.csvField(Self.text($0, decimalComma: format == .csvDE), separator: separator) }
+                })
                 .map { $0.joined(separator: separator) }
         case .jsonl:
             return rows.map { row in
@@ -136,11 +144,13 @@ extension ResultTable {
     static func amountText(_ cents: Int64, decimalComma: Bool) -> String {
         let magnitude = cents.magnitude
         let rest = magnitude % 100
-        return (cents < 0 ? "-" : "") + "\(magnitude / 100)" + (decimalComma ? "," : ".") + (rest < 10 ? "0" : "") + "\(rest)"
+        return (cents < 0 ? "-" : "") + "\(magnitude / 100)" + (decimalComma ? "," : ".") + (rest < 10 ? "0" : "")
+            + "\(rest)"
     }
 
     static func csvField(_ text: String, separator: String) -> String {
-        let needsQuotes = text.contains(separator) || text.contains("\"") || text.contains("\n") || text.contains("\r")
+        let needsQuotes =
+            text.contains(separator) || text.contains("\"") || text.contains("\n") || text.contains("\r")
             // A leading =, +, - or @ would make a spreadsheet evaluate the cell (CSV injection).
             || (text.first.map { "=+@".contains($0) } ?? false)
         guard needsQuotes else { return text }

@@ -15,7 +15,10 @@ public struct Request: Sendable, Equatable {
     /// True when an upload block follows.
     public var expectsUpload: Bool
 
-    public init(tag: String? = nil, command: String, positional: [String] = [], keywords: [String: String] = [:], expectsUpload: Bool = false) {
+    public init(
+        tag: String? = nil, command: String, positional: [String] = [], keywords: [String: String] = [:],
+        expectsUpload: Bool = false
+    ) {
         self.tag = tag
         self.command = command
         self.positional = positional
@@ -133,7 +136,9 @@ extension Request {
         guard rest.count <= maximumArguments else { throw .tooManyArguments }
         for token in rest {
             if let key = token.keyword {
-                guard (1...40).contains(key.count), key.unicodeScalars.allSatisfy({ Self.isTagScalar($0) }) else { throw .badKeyword(key) }
+                guard (1...40).contains(key.count), key.unicodeScalars.allSatisfy({ Self.isTagScalar($0) }) else {
+                    throw .badKeyword(key)
+                }
                 let normalized = key.lowercased()
                 guard request.keywords[normalized] == nil else { throw .duplicateKeyword(normalized) }
                 request.keywords[normalized] = token.text
@@ -145,12 +150,17 @@ extension Request {
     }
 
     static func isTagScalar(_ scalar: Unicode.Scalar) -> Bool {
-        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_"
+        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "-"
+            || scalar == "_"
     }
 
     /// Quotes an argument when needed, so that `parse` gives it back unchanged.
     public static func quote(_ text: String) -> String {
-        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { $0.value > 0x20 && $0 != "\"" && $0 != "\\" && $0 != "=" && $0.value != 0x7f }
+        let plain =
+            !text.isEmpty
+            && text.unicodeScalars.allSatisfy {
+                $0.value > 0x20 && $0 != "\"" && $0 != "\\" && $0 != "=" && $0.value != 0x7f
+            }
             && text != "<<" && !text.hasPrefix("@")
         if plain { return text }
         var quoted = "\""

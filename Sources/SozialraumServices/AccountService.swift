@@ -1,16 +1,17 @@
 import Crypto
+import Logging
+import NIOPosix
+import PostgresClient
+import SozialraumDomain
+import SozialraumStore
+import Synchronization
 import _CryptoExtras
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Logging
-import NIOPosix
-import PostgresClient
-import Synchronization
-import SozialraumDomain
-import SozialraumStore
 
 /// An account of the admin socket, as the services see it (never its secret).
 public struct Account: Sendable, Equatable {
@@ -38,7 +39,8 @@ public final class AccountService: Sendable {
     public static let defaultScryptRounds = 1 << 15
 
     public init(store: Store, logger: Logger, scryptRounds: Int = AccountService.defaultScryptRounds) {
-        precondition(scryptRounds >= 1024 && scryptRounds.nonzeroBitCount == 1, "scrypt N must be a power of two >= 1024")
+        precondition(
+            scryptRounds >= 1024 && scryptRounds.nonzeroBitCount == 1, "scrypt N must be a power of two >= 1024")
         self.store = store
         self.logger = logger
         self.scryptRounds = scryptRounds
@@ -102,9 +104,12 @@ public final class AccountService: Sendable {
     }
 
     /// Creates an account or sets a new secret for it (rotation). Runs as the county (or during setup).
-    public func setAccount(name: String, tenant: TenantID, role: Role, secret: String, actingAs county: TenantID) async throws {
+    public func setAccount(
+        name: String, tenant: TenantID, role: Role, secret: String, actingAs county: TenantID
+    ) async throws {
         guard Self.isValidName(name) else {
-            throw ServiceError.invalid(field: "name", reason: "2 to 40 of a-z, 0-9, '.', '_', '-', starting with a letter")
+            throw ServiceError.invalid(
+                field: "name", reason: "2 to 40 of a-z, 0-9, '.', '_', '-', starting with a letter")
         }
         guard secret.count >= 12 else { throw ServiceError.invalid(field: "secret", reason: "at least 12 characters") }
         let salt = (0..<16).map { _ in UInt8.random(in: 0...255) }
@@ -120,7 +125,8 @@ public final class AccountService: Sendable {
                     rotated_at = now(), tenant_id = EXCLUDED.tenant_id, role = EXCLUDED.role, disabled = false
                 """, [name, tenant.uuid, role.rawValue, PostgresBytes(hash), PostgresBytes(salt), scryptRounds])
             try await BudgetSQL.audit(
-                tx, tenant: county, actor: "account-admin", action: "account.set", objectKind: "account", objectID: name, result: "ok",
+                tx, tenant: county, actor: "account-admin", action: "account.set", objectKind: "account",
+                objectID: name, result: "ok",
                 requestID: nil)
         }
     }
@@ -128,30 +134,38 @@ public final class AccountService: Sendable {
     /// The account of `name`, without checking a secret (peer-credential logins on the Unix socket).
     public func account(named name: String) async throws -> Account? {
         try await store.withoutTenant(readOnly: true) { tx in
-            try await tx.query("SELECT name, tenant_id, role FROM account WHERE name = $1 AND NOT disabled", [name]).first.map { row in
-                Account(
-                    name: try row.decode(0, as: String.self), tenant: TenantID(try row.decode(1, as: UUID.self)),
-                    role: try row.decode(2, as: Role.self))
-            }
+            try await tx.query("SELECT name, tenant_id, role FROM account WHERE name = $1 AND NOT disabled", [name])
+                .first.map { row in
+                    Account(
+                        name: try row.decode(0, as: String.self), tenant: TenantID(try row.decode(1, as: UUID.self)),
+                        role: try row.decode(2, as: Role.self))
+                }
         }
     }
 
     /// Checks name and secret. `source` identifies the peer (address or uid) for throttling.
     public func login(name: String, secret: String, source: String) async throws -> Account {
         let now = ContinuousClock.now
-        let locked = throttle.withLock { $0.isLocked("name:" + name, now: now) || $0.isLocked("source:" + source, now: now) }
+        let locked = throttle.withLock {
+            $0.isLocked("name:" + name, now: now) || $0.isLocked("source:" + source, now: now)
+        }
         if locked {
             logger.notice("login refused: locked", metadata: ["source": "\(source)"])
             throw LoginError.locked
         }
         let row = try await store.withoutTenant(readOnly: true) { tx in
-            try await tx.query("SELECT name, tenant_id, role, secret_hash, salt, scrypt_n FROM account WHERE name = $1 AND NOT disabled", [name]).first
+            try await tx.query(
+                "SELECT name, tenant_id, role, secret_hash, salt, scrypt_n FROM account WHERE name = $1 AND NOT disabled",
+                [name]
+            ).first
                 .map { row in
                     (
                         Account(
-                            name: try row.decode(0, as: String.self), tenant: TenantID(try row.decode(1, as: UUID.self)),
+                            name: try row.decode(0, as: String.self),
+                            tenant: TenantID(try row.decode(1, as: UUID.self)),
                             role: try row.decode(2, as: Role.self)),
-                        try row.decode(3, as: PostgresBytes.self).bytes, try row.decode(4, as: PostgresBytes.self).bytes,
+                        try row.decode(3, as: PostgresBytes.self).bytes,
+                        try row.decode(4, as: PostgresBytes.self).bytes,
                         try row.decode(5, as: Int.self)
                     )
                 }
@@ -175,7 +189,9 @@ public final class AccountService: Sendable {
     public static func isValidName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         guard (2...40).contains(bytes.count), (97...122).contains(bytes[0]) else { return false }
-        return bytes.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 46 || $0 == 95 || $0 == 45 }
+        return bytes.allSatisfy {
+            (97...122).contains($0) || (48...57).contains($0) || $0 == 46 || $0 == 95 || $0 == 45
+        }
     }
 
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {

@@ -1,12 +1,13 @@
+import Logging
+import PostgresClient
+import SozialraumDomain
+import SozialraumStore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Logging
-import PostgresClient
-import SozialraumDomain
-import SozialraumStore
 
 /// The use cases of the budget: reference data (county), cases and grants (county), deliveries and
 /// expenses (providers), instalments and corrections, periods, available funds.
@@ -37,7 +38,8 @@ public struct BudgetService: Sendable {
         try Self.checkText(name, field: "name", .name)
         try await store.withTenant(caller.tenant) { tx in
             // A regrouping ends the municipality's previous membership the day before.
-            try await ReferenceDataStore.defineSocialSpace(tx, code: code, name: name, municipalities: municipalities, validFrom: validFrom)
+            try await ReferenceDataStore.defineSocialSpace(
+                tx, code: code, name: name, municipalities: municipalities, validFrom: validFrom)
             try await tx.audit(caller, "social_space.define", "social_space", code.rawValue)
         }
     }
@@ -53,8 +55,10 @@ public struct BudgetService: Sendable {
             throw ServiceError.invalid(field: "providerSurplusShare", reason: "must be 0 to 10000 basis points")
         }
         try await store.withTenant(caller.tenant) { tx in
-            guard try await ReferenceDataStore.openYear(
-                tx, year: year, overrunPolicy: overrunPolicy, providerSurplusShare: providerSurplusShare, coverPools: coverPools)
+            guard
+                try await ReferenceDataStore.openYear(
+                    tx, year: year, overrunPolicy: overrunPolicy, providerSurplusShare: providerSurplusShare,
+                    coverPools: coverPools)
             else { throw ServiceError.duplicate("fiscal year \(year)") }
             try await tx.audit(caller, "year.open", "fiscal_year", String(year))
         }
@@ -99,7 +103,8 @@ public struct BudgetService: Sendable {
         try await store.withTenant(caller.tenant) { tx in
             try await requireProvider(tx, provider)
             try await requireSocialSpace(tx, socialSpace)
-            try await ReferenceDataStore.assignProvider(tx, provider: provider, socialSpace: socialSpace, lead: lead, from: from, to: to)
+            try await ReferenceDataStore.assignProvider(
+                tx, provider: provider, socialSpace: socialSpace, lead: lead, from: from, to: to)
             try await tx.audit(caller, "provider.assign", "tenant", provider.description)
         }
     }
@@ -113,7 +118,9 @@ public struct BudgetService: Sendable {
         try await store.withTenant(caller.tenant) { tx in
             try await requireProvider(tx, provider)
             try await requireHelpType(tx, helpType)
-            guard try await ReferenceDataStore.addRate(tx, provider: provider, helpType: helpType, unit: unit, validFrom: validFrom, amount: amount)
+            guard
+                try await ReferenceDataStore.addRate(
+                    tx, provider: provider, helpType: helpType, unit: unit, validFrom: validFrom, amount: amount)
             else { throw ServiceError.duplicate("rate from \(validFrom)") }
             try await tx.audit(caller, "rate.add", "tenant", provider.description)
         }
@@ -122,7 +129,9 @@ public struct BudgetService: Sendable {
     /// Loads the SGB VIII help types of the catalogue (idempotent).
     public func loadHelpTypes(_ caller: Caller) async throws {
         try caller.require(.county, for: "loading help types")
-        try await store.withTenant(caller.tenant) { tx in try await ReferenceDataStore.loadHelpTypes(tx, HelpType.catalogue) }
+        try await store.withTenant(caller.tenant) { tx in
+            try await ReferenceDataStore.loadHelpTypes(tx, HelpType.catalogue)
+        }
     }
 
     // MARK: Cases and grants (county)
@@ -132,7 +141,8 @@ public struct BudgetService: Sendable {
     public func openCase(_ caller: Caller, key: String, socialSpace: SocialSpaceCode, from: Day) async throws -> UUID {
         try caller.require(.county, for: "opening cases")
         guard let caseKey = CaseKey(key) else {
-            throw ServiceError.invalid(field: "case", reason: "not a pseudonymous case key (A-Z, 0-9, '-', 4 to 32, with a digit)")
+            throw ServiceError.invalid(
+                field: "case", reason: "not a pseudonymous case key (A-Z, 0-9, '-', 4 to 32, with a digit)")
         }
         let id = UUID()
         try await store.withTenant(caller.tenant) { tx in
@@ -199,50 +209,68 @@ public struct BudgetService: Sendable {
     }
 
     /// Grants a help (Bewilligung) and commits its planned cost (rule 7).
-    public func grant(_ caller: Caller, _ request: GrantRequest, idempotencyKey: IdempotencyKey) async throws -> GrantOutcome {
+    public func grant(
+        _ caller: Caller, _ request: GrantRequest, idempotencyKey: IdempotencyKey
+    ) async throws -> GrantOutcome {
         try caller.require(.county, for: "granting help")
-        guard request.endsOn >= request.startsOn else { throw ServiceError.invalid(field: "end", reason: "before start") }
+        guard request.endsOn >= request.startsOn else {
+            throw ServiceError.invalid(field: "end", reason: "before start")
+        }
         guard request.endsOn.year - request.startsOn.year <= 5 else {
-            throw ServiceError.invalid(field: "end", reason: "a grant runs at most five years; grant again after review")
+            throw ServiceError.invalid(
+                field: "end", reason: "a grant runs at most five years; grant again after review")
         }
         if let reason = request.outOfAreaReason { try Self.checkText(reason, field: "reason", .reason) }
         guard request.unit != .flatMonth || request.volumePerMonth == .one else {
             throw ServiceError.invalid(field: "volume", reason: "a flat monthly unit is granted as 1 a month")
         }
-        let content = "grant|\(request.caseKey)|\(request.provider)|\(request.helpType)|\(request.unit.rawValue)|"
+        let content =
+            "grant|\(request.caseKey)|\(request.provider)|\(request.helpType)|\(request.unit.rawValue)|"
             + "\(request.volumePerMonth)|\(request.startsOn)|\(request.endsOn)|\(request.outOfAreaReason ?? "")"
         return try await store.withTenant(caller.tenant) { tx in
-            if let result = try await replayed(tx, key: idempotencyKey, content: content) { return try await grantOutcome(tx, replaying: result) }
+            if let result = try await replayed(tx, key: idempotencyKey, content: content) {
+                return try await grantOutcome(tx, replaying: result)
+            }
             let caseID = try await requireCase(tx, key: request.caseKey)
             try await requireProvider(tx, request.provider)
             try await requireHelpType(tx, request.helpType)
             let residence = try await CaseStore.residence(tx, caseID: caseID)
             // Rule 9: a provider serving outside the Sozialraum the case lives in must give a reason.
             let home = residence.socialSpace(on: request.startsOn) ?? residence.entries[0].socialSpace
-            let serves = try await ReferenceDataStore.providerServes(tx, provider: request.provider, socialSpace: home, on: request.startsOn)
+            let serves = try await ReferenceDataStore.providerServes(
+                tx, provider: request.provider, socialSpace: home, on: request.startsOn)
             if !serves, request.outOfAreaReason == nil {
                 throw ServiceError.invalid(
-                    field: "reason", reason: "the provider does not serve \(home) on \(request.startsOn); give a reason")
+                    field: "reason", reason: "the provider does not serve \(home) on \(request.startsOn); give a reason"
+                )
             }
-            let rates = try await ReferenceDataStore.rates(tx, provider: request.provider, helpType: request.helpType, unit: request.unit)
+            let rates = try await ReferenceDataStore.rates(
+                tx, provider: request.provider, helpType: request.helpType, unit: request.unit)
             guard let firstRate = rates.first, firstRate.validFrom <= request.startsOn else {
-                throw ServiceError.invalid(field: "rate", reason: "no rate agreement of the provider for this help on \(request.startsOn)")
+                throw ServiceError.invalid(
+                    field: "rate", reason: "no rate agreement of the provider for this help on \(request.startsOn)")
             }
             let grantID = UUID()
             let record = GrantRecord(
-                id: grantID, provider: request.provider, caseID: caseID, caseKey: request.caseKey, helpType: request.helpType,
-                unit: request.unit, volumePerMonth: request.volumePerMonth, startsOn: request.startsOn, endsOn: request.endsOn,
+                id: grantID, provider: request.provider, caseID: caseID, caseKey: request.caseKey,
+                helpType: request.helpType,
+                unit: request.unit, volumePerMonth: request.volumePerMonth, startsOn: request.startsOn,
+                endsOn: request.endsOn,
                 endedOn: nil, outOfAreaReason: serves ? nil : request.outOfAreaReason)
             try await GrantStore.insert(tx, record)
             let inputs = PricingInputs(terms: terms(record, rates: rates), residence: residence)
             let written: [YearMonth: Money]
             do {
-                written = try await GrantStore.rewriteCommitments(tx, grant: record, inputs: inputs, fromMonth: request.startsOn.yearMonth)
+                written = try await GrantStore.rewriteCommitments(
+                    tx, grant: record, inputs: inputs, fromMonth: request.startsOn.yearMonth)
             } catch let failure as Pricing.Failure {
                 throw ServiceError.invalid(field: "rate", reason: failure.description)
             }
             var committed: [Int: Money] = [:]
-            for (month, amount) in written { committed[month.year, default: .zero] = Money(cents: committed[month.year, default: .zero].cents + amount.cents) }
+            for (month, amount) in written {
+                committed[month.year, default: .zero] = Money(
+                    cents: committed[month.year, default: .zero].cents + amount.cents)
+            }
             // Rule 4: never refused; the overrun is flagged for each year and Sozialraum touched.
             var overruns: [String: Money] = [:]
             let spaces = Set(residence.entries.map(\.socialSpace))
@@ -257,7 +285,10 @@ public struct BudgetService: Sendable {
             if !overruns.isEmpty {
                 logger.warning(
                     "grant causes an overrun (überplanmäßig)",
-                    metadata: ["tenant": "\(caller.tenant)", "request": "\(caller.requestID ?? "-")", "lines": "\(overruns.keys.sorted())"])
+                    metadata: [
+                        "tenant": "\(caller.tenant)", "request": "\(caller.requestID ?? "-")",
+                        "lines": "\(overruns.keys.sorted())",
+                    ])
             }
             try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: grantID.uuidString)
             try await tx.audit(caller, "grant.create", "grant", grantID.uuidString)
@@ -267,16 +298,23 @@ public struct BudgetService: Sendable {
 
     private func grantOutcome(_ tx: TenantTransaction, replaying result: String) async throws -> GrantOutcome {
         guard let id = UUID(uuidString: result) else { throw ServiceError.conflict("stored result unreadable") }
-        return GrantOutcome(grantID: id, committed: try await GrantStore.committedByYear(tx, grantID: id), overruns: [:])
+        return GrantOutcome(
+            grantID: id, committed: try await GrantStore.committedByYear(tx, grantID: id), overruns: [:])
     }
 
     /// Ends a grant early: the rest of its commitment is released (rule 7).
     public func endGrant(_ caller: Caller, grantID: UUID, on day: Day) async throws {
         try caller.require(.county, for: "ending grants")
         try await store.withTenant(caller.tenant) { tx in
-            guard var grant = try await GrantStore.grantForUpdate(tx, id: grantID) else { throw ServiceError.notFound("grant") }
-            guard day >= grant.startsOn.adding(days: -1) else { throw ServiceError.invalid(field: "date", reason: "before the grant starts") }
-            guard day < grant.endsOn else { throw ServiceError.invalid(field: "date", reason: "not before the planned end") }
+            guard var grant = try await GrantStore.grantForUpdate(tx, id: grantID) else {
+                throw ServiceError.notFound("grant")
+            }
+            guard day >= grant.startsOn.adding(days: -1) else {
+                throw ServiceError.invalid(field: "date", reason: "before the grant starts")
+            }
+            guard day < grant.endsOn else {
+                throw ServiceError.invalid(field: "date", reason: "not before the planned end")
+            }
             guard !(try await GrantStore.hasActiveDelivery(tx, grantID: grantID, after: day.yearMonth)) else {
                 throw ServiceError.conflict("deliveries exist after \(day); reverse them first")
             }
@@ -309,9 +347,13 @@ public struct BudgetService: Sendable {
         let content = "delivery|\(grantID)|\(month)|\(quantity)"
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
-                if let result = try await replayed(tx, key: idempotencyKey, content: content) { return try await deliveryOutcome(tx, replaying: result) }
-                let outcome = try await deliver(tx, caller: caller, grantID: grantID, month: month, quantity: quantity, line: nil)
-                try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: outcome.deliveryID.uuidString)
+                if let result = try await replayed(tx, key: idempotencyKey, content: content) {
+                    return try await deliveryOutcome(tx, replaying: result)
+                }
+                let outcome = try await deliver(
+                    tx, caller: caller, grantID: grantID, month: month, quantity: quantity, line: nil)
+                try await BudgetSQL.remember(
+                    tx, key: idempotencyKey, content: content, result: outcome.deliveryID.uuidString)
                 try await tx.audit(caller, "delivery.record", "delivery", outcome.deliveryID.uuidString)
                 return outcome
             }
@@ -339,16 +381,20 @@ public struct BudgetService: Sendable {
         guard caller.role == .county || grant.provider == caller.tenant else {
             throw refuse("grant", "unknown grant", .notFound("grant"))
         }
-        let rates = try await ReferenceDataStore.rates(tx, provider: grant.provider, helpType: grant.helpType, unit: grant.unit)
+        let rates = try await ReferenceDataStore.rates(
+            tx, provider: grant.provider, helpType: grant.helpType, unit: grant.unit)
         let terms = terms(grant, rates: rates)
         let residence = try await CaseStore.residence(tx, caseID: grant.caseID)
         let priced: PricedDelivery
-        do { priced = try PricedDelivery.price(delivered: quantity, month: month, terms: terms, residence: residence) } catch {
+        do {
+            priced = try PricedDelivery.price(delivered: quantity, month: month, terms: terms, residence: residence)
+        } catch {
             let (field, reason) = Self.rowError(error, month: month)
             throw refuse(field, reason, .invalid(field: field, reason: reason))
         }
         guard try await ReferenceDataStore.periodExists(tx, month) else {
-            throw refuse("month", "no fiscal period \(month)", .invalid(field: "month", reason: "no fiscal period \(month)"))
+            throw refuse(
+                "month", "no fiscal period \(month)", .invalid(field: "month", reason: "no fiscal period \(month)"))
         }
         // A reversed delivery frees the month: the correction is the next generation, and names the
         // first booking of the delivery it replaces.
@@ -362,21 +408,28 @@ public struct BudgetService: Sendable {
         // current open month with a reference to the original.
         let replaced = earlier.latestBooking
         let today = today().yearMonth
-        let closed = try await ReferenceDataStore.closedMonths(tx, from: month, through: max(today, month).next.next.next)
+        let closed = try await ReferenceDataStore.closedMonths(
+            tx, from: month, through: max(today, month).next.next.next)
         let bookedMonth: YearMonth
         do throws(BookingPeriod.Refusal) {
-            bookedMonth = try BookingPeriod.target(serviceMonth: month, isCorrection: replaced != nil, closedMonths: closed, today: today)
+            bookedMonth = try BookingPeriod.target(
+                serviceMonth: month, isCorrection: replaced != nil, closedMonths: closed, today: today)
         } catch { throw refuse("month", "period \(month) is closed", .periodClosed(month)) }
         if bookedMonth != month, !(try await ReferenceDataStore.periodExists(tx, bookedMonth)) {
-            throw refuse("month", "no open fiscal period \(bookedMonth) for the correction", .conflict("no open fiscal period \(bookedMonth) for the correction"))
+            throw refuse(
+                "month", "no open fiscal period \(bookedMonth) for the correction",
+                .conflict("no open fiscal period \(bookedMonth) for the correction"))
         }
         let deliveryID = UUID()
-        try await DeliveryStore.insert(tx, id: deliveryID, grant: grant, month: month, quantity: quantity, priced: priced, generation: earlier.count)
+        try await DeliveryStore.insert(
+            tx, id: deliveryID, grant: grant, month: month, quantity: quantity, priced: priced,
+            generation: earlier.count)
         for part in priced.bookings {
             try await BudgetSQL.book(
                 tx,
                 .init(
-                    tenant: grant.provider, kind: .delivery, bookedMonth: bookedMonth, serviceMonth: month, socialSpace: part.socialSpace,
+                    tenant: grant.provider, kind: .delivery, bookedMonth: bookedMonth, serviceMonth: month,
+                    socialSpace: part.socialSpace,
                     component: .case, amount: part.amount, grantID: grantID, deliveryID: deliveryID,
                     corrects: bookedMonth == month ? nil : replaced),
                 actor: caller.name, requestID: caller.requestID)
@@ -385,7 +438,8 @@ public struct BudgetService: Sendable {
         try await GrantStore.release(tx, grant: grant, month: month, firstSocialSpace: residence.entries[0].socialSpace)
         if priced.excess.hundredths > 0 {
             try await FindingStore.insertExcess(
-                tx, provider: grant.provider, grantID: grantID, deliveryID: deliveryID, month: month, excess: priced.excess, cost: priced.excessCost)
+                tx, provider: grant.provider, grantID: grantID, deliveryID: deliveryID, month: month,
+                excess: priced.excess, cost: priced.excessCost)
         }
         return DeliveryOutcome(deliveryID: deliveryID, cost: priced.cost, excess: priced.excess)
     }
@@ -408,7 +462,9 @@ public struct BudgetService: Sendable {
         startsOn: Day, endsOn: Day, budget: Money, volunteers: Int, professionals: Int
     ) async throws -> UUID {
         try caller.require(.county, for: "creating projects")
-        guard component != .case else { throw ServiceError.invalid(field: "component", reason: "projects are milieu or structure") }
+        guard component != .case else {
+            throw ServiceError.invalid(field: "component", reason: "projects are milieu or structure")
+        }
         try Self.checkText(title, field: "title", .title)
         guard endsOn >= startsOn else { throw ServiceError.invalid(field: "end", reason: "before start") }
         guard budget.cents >= 0, volunteers >= 0, professionals >= 0 else {
@@ -416,7 +472,8 @@ public struct BudgetService: Sendable {
         }
         let project = ProjectStore.Record(
             id: UUID(), provider: provider, title: title, socialSpace: socialSpace, component: component,
-            period: DayRange(start: startsOn, end: endsOn)!, budget: budget, volunteers: volunteers, professionals: professionals)
+            period: DayRange(start: startsOn, end: endsOn)!, budget: budget, volunteers: volunteers,
+            professionals: professionals)
         let id = project.id
         try await store.withTenant(caller.tenant) { tx in
             try await requireProvider(tx, provider)
@@ -439,11 +496,15 @@ public struct BudgetService: Sendable {
         _ caller: Caller, projectID: UUID, day: Day, amount: Money, idempotencyKey: IdempotencyKey
     ) async throws -> BookingOutcome {
         try caller.require(.provider, .county, for: "booking project expenses")
-        guard amount.cents > 0 else { throw ServiceError.invalid(field: "amount", reason: "must be positive; corrections are reversals") }
+        guard amount.cents > 0 else {
+            throw ServiceError.invalid(field: "amount", reason: "must be positive; corrections are reversals")
+        }
         let content = "expense|\(projectID)|\(day)|\(amount)"
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
-                if let result = try await replayed(tx, key: idempotencyKey, content: content) { return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil) }
+                if let result = try await replayed(tx, key: idempotencyKey, content: content) {
+                    return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil)
+                }
                 guard let project = try await ProjectStore.project(tx, id: projectID),
                     caller.role == .county || project.provider == caller.tenant
                 else { throw ServiceError.notFound("project") }
@@ -465,14 +526,16 @@ public struct BudgetService: Sendable {
                 let decision = SpendingDecision.decide(shortfall: shortfall, on: component, policy: policy)
                 var overrun: Money?
                 switch decision {
-                case .refuse(let shortfall): throw ServiceError.refusedOverrun(component: component, shortfall: shortfall)
+                case .refuse(let shortfall):
+                    throw ServiceError.refusedOverrun(component: component, shortfall: shortfall)
                 case .acceptWithOverrun(let amount): overrun = amount
                 case .accept: break
                 }
                 let id = try await BudgetSQL.book(
                     tx,
                     .init(
-                        tenant: provider, kind: .projectExpense, bookedMonth: month, serviceMonth: month, socialSpace: space,
+                        tenant: provider, kind: .projectExpense, bookedMonth: month, serviceMonth: month,
+                        socialSpace: space,
                         component: component, amount: amount, projectID: projectID),
                     actor: caller.name, requestID: caller.requestID)
                 try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: String(id))
@@ -484,7 +547,8 @@ public struct BudgetService: Sendable {
 
     /// Books an instalment (Abschlag) paid to a provider for a Sozialraum and component.
     public func payInstalment(
-        _ caller: Caller, provider: TenantID, socialSpace: SocialSpaceCode, component: BudgetComponent, month: YearMonth,
+        _ caller: Caller, provider: TenantID, socialSpace: SocialSpaceCode, component: BudgetComponent,
+        month: YearMonth,
         amount: Money, idempotencyKey: IdempotencyKey
     ) async throws -> BookingOutcome {
         try caller.require(.county, for: "paying instalments")
@@ -492,7 +556,9 @@ public struct BudgetService: Sendable {
         let content = "instalment|\(provider)|\(socialSpace)|\(component.rawValue)|\(month)|\(amount)"
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
-                if let result = try await replayed(tx, key: idempotencyKey, content: content) { return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil) }
+                if let result = try await replayed(tx, key: idempotencyKey, content: content) {
+                    return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil)
+                }
                 try await requireProvider(tx, provider)
                 try await requireSocialSpace(tx, socialSpace)
                 guard try await ReferenceDataStore.periodExists(tx, month) else {
@@ -504,7 +570,8 @@ public struct BudgetService: Sendable {
                 let id = try await BudgetSQL.book(
                     tx,
                     .init(
-                        tenant: provider, kind: .instalment, bookedMonth: month, serviceMonth: month, socialSpace: socialSpace,
+                        tenant: provider, kind: .instalment, bookedMonth: month, serviceMonth: month,
+                        socialSpace: socialSpace,
                         component: component, amount: amount),
                     actor: caller.name, requestID: caller.requestID)
                 try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: String(id))
@@ -517,16 +584,22 @@ public struct BudgetService: Sendable {
     /// Reverses a booking (Storno, rule 10). When its month is closed, the reversal goes into the
     /// current open month and refers to the original (rule 11). A reversed delivery frees its grant
     /// month for a corrected delivery.
-    public func reverse(_ caller: Caller, bookingID: Int64, idempotencyKey: IdempotencyKey) async throws -> BookingOutcome {
+    public func reverse(
+        _ caller: Caller, bookingID: Int64, idempotencyKey: IdempotencyKey
+    ) async throws -> BookingOutcome {
         try caller.require(.county, .provider, for: "reversing bookings")
         let content = "reverse|\(bookingID)"
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
-                if let result = try await replayed(tx, key: idempotencyKey, content: content) { return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil) }
+                if let result = try await replayed(tx, key: idempotencyKey, content: content) {
+                    return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil)
+                }
                 guard let original = try await BudgetSQL.booking(tx, id: bookingID),
                     caller.role == .county || original.tenant == caller.tenant
                 else { throw ServiceError.notFound("booking") }
-                guard original.kind != .reversal else { throw ServiceError.conflict("a reversal cannot be reversed; book anew") }
+                guard original.kind != .reversal else {
+                    throw ServiceError.conflict("a reversal cannot be reversed; book anew")
+                }
                 // Payments (instalments, settlements) and carry-forwards are the county's bookings, even
                 // though they stand in the provider's ledger: a provider reverses only its own cost.
                 guard caller.role == .county || [.delivery, .projectExpense].contains(original.kind) else {
@@ -540,7 +613,8 @@ public struct BudgetService: Sendable {
                 let closed = try await ReferenceDataStore.closedMonths(tx, from: original.bookedMonth, through: horizon)
                 let target: YearMonth
                 do throws(BookingPeriod.Refusal) {
-                    target = try BookingPeriod.target(serviceMonth: original.bookedMonth, isCorrection: true, closedMonths: closed, today: today)
+                    target = try BookingPeriod.target(
+                        serviceMonth: original.bookedMonth, isCorrection: true, closedMonths: closed, today: today)
                 } catch { throw ServiceError.conflict(error.description) }
                 guard try await ReferenceDataStore.periodExists(tx, target) else {
                     throw ServiceError.conflict("no open fiscal period \(target) for the correction")
@@ -549,16 +623,19 @@ public struct BudgetService: Sendable {
                 // has two), so that its grant month is free for the corrected delivery.
                 var originals = [original]
                 if original.kind == .delivery, let deliveryID = original.deliveryID, let grantID = original.grantID {
-                    originals += try await BudgetSQL.unreversedSiblings(tx, grantID: grantID, deliveryID: deliveryID, excluding: original.id)
+                    originals += try await BudgetSQL.unreversedSiblings(
+                        tx, grantID: grantID, deliveryID: deliveryID, excluding: original.id)
                 }
                 var id: Int64 = 0
                 for booking in originals {
                     let reversal = try await BudgetSQL.book(
                         tx,
                         .init(
-                            tenant: booking.tenant, kind: .reversal, bookedMonth: target, serviceMonth: booking.serviceMonth,
+                            tenant: booking.tenant, kind: .reversal, bookedMonth: target,
+                            serviceMonth: booking.serviceMonth,
                             socialSpace: booking.socialSpace, component: booking.component,
-                            amount: Money(cents: -booking.amount.cents), grantID: booking.grantID, deliveryID: booking.deliveryID,
+                            amount: Money(cents: -booking.amount.cents), grantID: booking.grantID,
+                            deliveryID: booking.deliveryID,
                             projectID: booking.projectID, reverses: booking.id,
                             corrects: target == booking.bookedMonth ? nil : booking.id),
                         actor: caller.name, requestID: caller.requestID)
@@ -570,7 +647,8 @@ public struct BudgetService: Sendable {
                 }
                 if original.kind == .delivery, let deliveryID = original.deliveryID {
                     // Rule 8: a finding belongs to its delivery; reversed, it can no longer be accepted.
-                    try await FindingStore.supersede(tx, deliveryID: deliveryID, reason: "superseded: the delivery was reversed (booking \(id))")
+                    try await FindingStore.supersede(
+                        tx, deliveryID: deliveryID, reason: "superseded: the delivery was reversed (booking \(id))")
                 }
                 try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: String(id))
                 try await tx.audit(caller, "booking.reverse", "booking", String(bookingID))
@@ -587,13 +665,16 @@ public struct BudgetService: Sendable {
         try caller.require(.county, for: "closing periods")
         if let forceReason { try Self.checkText(forceReason, field: "reason", .reason) }
         try await store.withTenant(caller.tenant) { tx in
-            guard let closed = try await ReferenceDataStore.lockPeriod(tx, month) else { throw ServiceError.notFound("period \(month)") }
+            guard let closed = try await ReferenceDataStore.lockPeriod(tx, month) else {
+                throw ServiceError.notFound("period \(month)")
+            }
             guard !closed else { throw ServiceError.duplicate("period \(month) is already closed") }
             let open = try await FindingStore.openCount(tx, month: month)
             if open > 0, forceReason == nil {
                 throw ServiceError.conflict("\(open) open findings in \(month); resolve them or force with a reason")
             }
-            try await ReferenceDataStore.closePeriod(tx, month, by: caller.name, forcedReason: open > 0 ? forceReason : nil)
+            try await ReferenceDataStore.closePeriod(
+                tx, month, by: caller.name, forcedReason: open > 0 ? forceReason : nil)
             try await tx.audit(caller, "period.close", "period", month.description)
         }
     }
@@ -604,33 +685,45 @@ public struct BudgetService: Sendable {
         try Self.checkText(reason, field: "reason", .reason)
         try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
-                guard let finding = try await FindingStore.forResolution(tx, id: findingID) else { throw ServiceError.notFound("finding") }
-                guard finding.status != "superseded" else { throw ServiceError.conflict("the finding is superseded: its delivery was reversed") }
+                guard let finding = try await FindingStore.forResolution(tx, id: findingID) else {
+                    throw ServiceError.notFound("finding")
+                }
+                guard finding.status != "superseded" else {
+                    throw ServiceError.conflict("the finding is superseded: its delivery was reversed")
+                }
                 guard finding.status == "open" else { throw ServiceError.duplicate("finding already resolved") }
                 try await FindingStore.resolve(tx, id: findingID, accepted: accept, reason: reason)
-                if accept, finding.kind == .deliveryOverGrant, let grantID = finding.grantID, let amount = finding.amount, amount.cents > 0,
+                if accept, finding.kind == .deliveryOverGrant, let grantID = finding.grantID,
+                    let amount = finding.amount, amount.cents > 0,
                     let grant = try await GrantStore.grant(tx, id: grantID)
                 {
                     let serviceMonth = finding.month
                     let today = today().yearMonth
-                    let closed = try await ReferenceDataStore.closedMonths(tx, from: serviceMonth, through: max(today, serviceMonth).next.next.next)
-                    let target = try BookingPeriod.target(serviceMonth: serviceMonth, isCorrection: true, closedMonths: closed, today: today)
+                    let closed = try await ReferenceDataStore.closedMonths(
+                        tx, from: serviceMonth, through: max(today, serviceMonth).next.next.next)
+                    let target = try BookingPeriod.target(
+                        serviceMonth: serviceMonth, isCorrection: true, closedMonths: closed, today: today)
                     let residence = try await CaseStore.residence(tx, caseID: grant.caseID)
                     // Rule 8: the excess is charged exactly like its delivery (same days, same Sozialraum split).
                     let inputs = try await pricingInputs(tx, grant: grant, residence: residence)
-                    guard let shares = PricedDelivery.excessBookings(amount: amount, month: serviceMonth, terms: inputs.terms, residence: residence)
+                    guard
+                        let shares = PricedDelivery.excessBookings(
+                            amount: amount, month: serviceMonth, terms: inputs.terms, residence: residence)
                     else { throw ServiceError.conflict("the grant no longer covers \(serviceMonth)") }
                     for share in shares {
                         try await BudgetSQL.book(
                             tx,
                             .init(
-                                tenant: grant.provider, kind: .delivery, bookedMonth: target, serviceMonth: serviceMonth,
-                                socialSpace: share.socialSpace, component: .case, amount: share.amount, grantID: grantID,
+                                tenant: grant.provider, kind: .delivery, bookedMonth: target,
+                                serviceMonth: serviceMonth,
+                                socialSpace: share.socialSpace, component: .case, amount: share.amount,
+                                grantID: grantID,
                                 deliveryID: finding.deliveryID),
                             actor: caller.name, requestID: caller.requestID)
                     }
                 }
-                try await tx.audit(caller, accept ? "finding.accept" : "finding.reject", "finding", findingID.uuidString)
+                try await tx.audit(
+                    caller, accept ? "finding.accept" : "finding.reject", "finding", findingID.uuidString)
             }
         }
     }
@@ -641,7 +734,8 @@ public struct BudgetService: Sendable {
     /// and auditors see everything; a provider only a Sozialraum it serves, with its own spending.
     public func availableFunds(_ caller: Caller, socialSpace: SocialSpaceCode, year: Int) async throws -> FundsReport {
         try caller.require(.county, .auditor, .provider, for: "reading budgets")
-        let snapshot = try await BudgetSQL.fundsSnapshot(store, tenant: caller.tenant, socialSpace: socialSpace, year: year)
+        let snapshot = try await BudgetSQL.fundsSnapshot(
+            store, tenant: caller.tenant, socialSpace: socialSpace, year: year)
         guard snapshot.socialSpaceExists else { throw ServiceError.notFound("Sozialraum \(socialSpace)") }
         guard snapshot.yearExists else { throw ServiceError.notFound("fiscal year \(year)") }
         guard snapshot.appropriationVisible || caller.role != .provider else { throw ServiceError.notFound("budget") }
@@ -663,12 +757,16 @@ public struct BudgetService: Sendable {
 
     func terms(_ grant: GrantRecord, rates: [Rate]) -> GrantTerms {
         GrantTerms(
-            period: DayRange(start: grant.startsOn, end: grant.endsOn)!, volumePerMonth: grant.volumePerMonth, unit: grant.unit,
+            period: DayRange(start: grant.startsOn, end: grant.endsOn)!, volumePerMonth: grant.volumePerMonth,
+            unit: grant.unit,
             rates: rates, endedOn: grant.endedOn)
     }
 
-    func pricingInputs(_ tx: TenantTransaction, grant: GrantRecord, residence: ResidenceHistory) async throws -> PricingInputs {
-        let rates = try await ReferenceDataStore.rates(tx, provider: grant.provider, helpType: grant.helpType, unit: grant.unit)
+    func pricingInputs(
+        _ tx: TenantTransaction, grant: GrantRecord, residence: ResidenceHistory
+    ) async throws -> PricingInputs {
+        let rates = try await ReferenceDataStore.rates(
+            tx, provider: grant.provider, helpType: grant.helpType, unit: grant.unit)
         return PricingInputs(terms: terms(grant, rates: rates), residence: residence)
     }
 
@@ -681,11 +779,15 @@ public struct BudgetService: Sendable {
     }
 
     func requireYear(_ tx: TenantTransaction, _ year: Int) async throws {
-        guard try await ReferenceDataStore.yearExists(tx, year) else { throw ServiceError.notFound("fiscal year \(year)") }
+        guard try await ReferenceDataStore.yearExists(tx, year) else {
+            throw ServiceError.notFound("fiscal year \(year)")
+        }
     }
 
     func requireSocialSpace(_ tx: TenantTransaction, _ code: SocialSpaceCode) async throws {
-        guard try await ReferenceDataStore.socialSpaceExists(tx, code) else { throw ServiceError.notFound("Sozialraum \(code)") }
+        guard try await ReferenceDataStore.socialSpaceExists(tx, code) else {
+            throw ServiceError.notFound("Sozialraum \(code)")
+        }
     }
 
     func requireHelpType(_ tx: TenantTransaction, _ code: String) async throws {

@@ -63,19 +63,26 @@ public struct BurnChart: Sendable {
         ]
         for tick in 0...5 {
             let cents = scaleTop * Int64(tick) / 5
-            svg.append("<line x1=\"\(Self.left)\" x2=\"\(Self.width - Self.right)\" y1=\"\(y(cents))\" y2=\"\(y(cents))\" stroke=\"#ddd\"/>")
-            svg.append("<text x=\"\(Self.left - 6)\" y=\"\(y(cents) + 4)\" text-anchor=\"end\">\(Self.euros(cents))</text>")
+            svg.append(
+                "<line x1=\"\(Self.left)\" x2=\"\(Self.width - Self.right)\" y1=\"\(y(cents))\" y2=\"\(y(cents))\" stroke=\"#ddd\"/>"
+            )
+            svg.append(
+                "<text x=\"\(Self.left - 6)\" y=\"\(y(cents) + 4)\" text-anchor=\"end\">\(Self.euros(cents))</text>")
         }
         for month in 1...12 {
-            svg.append("<text x=\"\(x(month))\" y=\"\(Self.height - Self.bottom + 18)\" text-anchor=\"middle\">\(Self.monthNames[month - 1])</text>")
+            svg.append(
+                "<text x=\"\(x(month))\" y=\"\(Self.height - Self.bottom + 18)\" text-anchor=\"middle\">\(Self.monthNames[month - 1])</text>"
+            )
         }
         svg.append(
-            "<line x1=\"\(x(1))\" x2=\"\(x(12))\" y1=\"\(y(appropriation.cents))\" y2=\"\(y(appropriation.cents))\" stroke=\"#1f4e79\" stroke-width=\"2\"/>")
+            "<line x1=\"\(x(1))\" x2=\"\(x(12))\" y1=\"\(y(appropriation.cents))\" y2=\"\(y(appropriation.cents))\" stroke=\"#1f4e79\" stroke-width=\"2\"/>"
+        )
         svg.append(polyline(plan, "stroke=\"#1f4e79\" stroke-dasharray=\"6 4\""))
         svg.append(polyline(burn, "stroke=\"#c0392b\" stroke-width=\"2.5\""))
         svg.append(polyline(actual, "stroke=\"#e67e22\" stroke-width=\"1.5\""))
         let legend = [
-            ("#1f4e79", "Ansatz + Rest \(appropriation)"), ("#1f4e79", "Plan (anteilig)"), ("#c0392b", "Ist + Obligo"), ("#e67e22", "Ist"),
+            ("#1f4e79", "Ansatz + Rest \(appropriation)"), ("#1f4e79", "Plan (anteilig)"), ("#c0392b", "Ist + Obligo"),
+            ("#e67e22", "Ist"),
         ]
         for (index, entry) in legend.enumerated() {
             let lx = Self.left + index * 165

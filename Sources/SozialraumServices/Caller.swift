@@ -1,11 +1,12 @@
+import PostgresClient
+import SozialraumDomain
+import SozialraumStore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import PostgresClient
-import SozialraumDomain
-import SozialraumStore
 
 /// What a person at the admin socket may do.
 public enum Role: String, Sendable, CaseIterable {
@@ -96,7 +97,8 @@ extension ServiceError {
         } catch let error as PostgresError {
             switch error.sqlState?.rawValue {
             case "SZ001": throw ServiceError.conflict("the period is closed")
-            case "SZ002": throw ServiceError.conflict("the finding is no longer open (resolved, or its delivery was reversed)")
+            case "SZ002":
+                throw ServiceError.conflict("the finding is no longer open (resolved, or its delivery was reversed)")
             case "42501": throw ServiceError.forbidden("this change")
             default: throw error
             }
@@ -108,7 +110,8 @@ extension TenantTransaction {
     /// The audit event of a successful change by `caller` (never a payload).
     public func audit(_ caller: Caller, _ action: String, _ objectKind: String, _ objectID: String) async throws {
         try await BudgetSQL.audit(
-            self, tenant: caller.tenant, actor: caller.name, action: action, objectKind: objectKind, objectID: objectID, result: "ok",
+            self, tenant: caller.tenant, actor: caller.name, action: action, objectKind: objectKind, objectID: objectID,
+            result: "ok",
             requestID: caller.requestID)
     }
 }

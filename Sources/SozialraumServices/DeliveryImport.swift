@@ -1,13 +1,14 @@
 import Crypto
+import Logging
+import PostgresClient
+import SozialraumDomain
+import SozialraumStore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Logging
-import PostgresClient
-import SozialraumDomain
-import SozialraumStore
 
 /// Bulk import of a month's deliveries (Leistungsnachweise) from CSV: all or nothing.
 ///
@@ -47,7 +48,9 @@ public struct DeliveryImport: Sendable {
 
         mutating func add(_ line: Int, _ field: String, _ reason: String) {
             count += 1
-            if reported.count < DeliveryImport.maximumReportedErrors { reported.append(RowError(line: line, field: field, reason: reason)) }
+            if reported.count < DeliveryImport.maximumReportedErrors {
+                reported.append(RowError(line: line, field: field, reason: reason))
+            }
         }
     }
 
@@ -92,23 +95,36 @@ public struct DeliveryImport: Sendable {
             guard number - 1 <= maximumRows else {
                 return .failure(.invalid(field: "file", reason: "more than \(maximumRows) lines"))
             }
-            guard text.count <= maximumLineBytes else { errors.add(number, "line", "longer than \(maximumLineBytes) bytes"); continue }
+            guard text.count <= maximumLineBytes else {
+                errors.add(number, "line", "longer than \(maximumLineBytes) bytes")
+                continue
+            }
             let fields = text.split(separator: delimiter, omittingEmptySubsequences: false)
-            guard fields.count == 3 else { errors.add(number, "line", "expected 3 fields, found \(fields.count)"); continue }
-            guard let grant = UUID(hyphenatedUTF8: UnsafeBufferPointer(rebasing: fields[0])) else { errors.add(number, "grant_id", "not a grant id"); continue }
+            guard fields.count == 3 else {
+                errors.add(number, "line", "expected 3 fields, found \(fields.count)")
+                continue
+            }
+            guard let grant = UUID(hyphenatedUTF8: UnsafeBufferPointer(rebasing: fields[0])) else {
+                errors.add(number, "grant_id", "not a grant id")
+                continue
+            }
             guard let month = YearMonth(iso: String(decoding: fields[1], as: UTF8.self)) else {
                 errors.add(number, "month", "not a month (expected YYYY-MM)")
                 continue
             }
             let quantity: Quantity
             do {
-                quantity = try Quantity(parsing: String(decoding: fields[2], as: UTF8.self), decimalComma: delimiter == UInt8(ascii: ";"))
+                quantity = try Quantity(
+                    parsing: String(decoding: fields[2], as: UTF8.self), decimalComma: delimiter == UInt8(ascii: ";"))
             } catch {
                 errors.add(number, "quantity", error.description)
                 continue
             }
             let key = GrantMonth(grant: grant, month: month)
-            if let first = seen[key] { errors.add(number, "month", "second delivery for this grant and month (first on line \(first))"); continue }
+            if let first = seen[key] {
+                errors.add(number, "month", "second delivery for this grant and month (first on line \(first))")
+                continue
+            }
             seen[key] = number
             rows.append(Row(line: number, grantID: grant, month: month, quantity: quantity))
         }
@@ -126,13 +142,18 @@ public struct DeliveryImport: Sendable {
 
 extension BudgetService {
     /// Imports deliveries from CSV for the calling provider (see `DeliveryImport`), all or nothing.
-    public func importDeliveries(_ caller: Caller, csv: String, idempotencyKey: IdempotencyKey) async throws -> DeliveryImport.Outcome {
+    public func importDeliveries(
+        _ caller: Caller, csv: String, idempotencyKey: IdempotencyKey
+    ) async throws -> DeliveryImport.Outcome {
         try caller.require(.provider, for: "importing deliveries")
         let parseStart = ContinuousClock.now
         let rows = try DeliveryImport.parse(csv).get()
         logger.debug(
             "delivery import phase",
-            metadata: ["phase": "parse", "duration": "\(ContinuousClock.now - parseStart)", "request": "\(caller.requestID ?? "-")"])
+            metadata: [
+                "phase": "parse", "duration": "\(ContinuousClock.now - parseStart)",
+                "request": "\(caller.requestID ?? "-")",
+            ])
         // The fingerprint of the whole file: a retried upload of the same file returns the first result.
         var file = csv
         let digest = file.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
@@ -140,9 +161,12 @@ extension BudgetService {
         let content = "import|\(fingerprint)"
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
-                if let result = try await replayed(tx, key: idempotencyKey, content: content) { return try Self.decodeOutcome(result) }
+                if let result = try await replayed(tx, key: idempotencyKey, content: content) {
+                    return try Self.decodeOutcome(result)
+                }
                 let outcome = try await importChecked(tx, caller: caller, rows: rows)
-                try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: Self.encodeOutcome(outcome))
+                try await BudgetSQL.remember(
+                    tx, key: idempotencyKey, content: content, result: Self.encodeOutcome(outcome))
                 try await tx.audit(caller, "delivery.import", "deliveries", String(outcome.deliveries))
                 return outcome
             }
@@ -156,7 +180,8 @@ extension BudgetService {
     static func decodeOutcome(_ text: String) throws -> DeliveryImport.Outcome {
         let parts = text.split(separator: " ").compactMap { Int64($0) }
         guard parts.count == 4 else { throw ServiceError.conflict("stored result unreadable") }
-        return DeliveryImport.Outcome(deliveries: Int(parts[0]), bookings: Int(parts[1]), findings: Int(parts[2]), total: Money(cents: parts[3]))
+        return DeliveryImport.Outcome(
+            deliveries: Int(parts[0]), bookings: Int(parts[1]), findings: Int(parts[2]), total: Money(cents: parts[3]))
     }
 
     private struct Priced {
@@ -176,13 +201,17 @@ extension BudgetService {
         var parts: [CostShare]
     }
 
-    private func importChecked(_ tx: TenantTransaction, caller: Caller, rows: [DeliveryImport.Row]) async throws -> DeliveryImport.Outcome {
+    private func importChecked(
+        _ tx: TenantTransaction, caller: Caller, rows: [DeliveryImport.Row]
+    ) async throws -> DeliveryImport.Outcome {
         let provider = caller.tenant
         var phase = ContinuousClock.now
         // Phase timings at debug level: where a slow import spends its time, without any row data.
         func mark(_ name: String) {
             let now = ContinuousClock.now
-            logger.debug("delivery import phase", metadata: ["phase": "\(name)", "duration": "\(now - phase)", "request": "\(caller.requestID ?? "-")"])
+            logger.debug(
+                "delivery import phase",
+                metadata: ["phase": "\(name)", "duration": "\(now - phase)", "request": "\(caller.requestID ?? "-")"])
             phase = now
         }
         let years = Set(rows.map(\.month.year))
@@ -209,32 +238,54 @@ extension BudgetService {
         priced.reserveCapacity(rows.count)
         for row in rows {
             // Another provider's grant is not among ours: reported like an unknown id.
-            guard let grant = grants[row.grantID] else { errors.add(row.line, "grant_id", "unknown grant"); continue }
+            guard let grant = grants[row.grantID] else {
+                errors.add(row.line, "grant_id", "unknown grant")
+                continue
+            }
             let grantRates = rates[ReferenceDataStore.ratesKey(helpType: grant.helpType, unit: grant.unit)] ?? []
             let terms = terms(grant, rates: grantRates)
-            guard let residence = residences[grant.caseID] else { errors.add(row.line, "grant_id", "unknown grant"); continue }
-            let pricedRow: PricedDelivery
-            do { pricedRow = try PricedDelivery.price(delivered: row.quantity, month: row.month, terms: terms, residence: residence) } catch {
-                // Refusals in the order of the checks of a single delivery: the grant's period and the quantity first.
-                if case .pricing = error, !periods.contains(row.month) { errors.add(row.line, "month", "no fiscal period \(row.month)"); continue }
-                let (field, reason) = BudgetService.rowError(error, month: row.month)
-                errors.add(row.line, field == "grant" ? "grant_id" : field, reason); continue
+            guard let residence = residences[grant.caseID] else {
+                errors.add(row.line, "grant_id", "unknown grant")
+                continue
             }
-            guard periods.contains(row.month) else { errors.add(row.line, "month", "no fiscal period \(row.month)"); continue }
+            let pricedRow: PricedDelivery
+            do {
+                pricedRow = try PricedDelivery.price(
+                    delivered: row.quantity, month: row.month, terms: terms, residence: residence)
+            } catch {
+                // Refusals in the order of the checks of a single delivery: the grant's period and the quantity first.
+                if case .pricing = error, !periods.contains(row.month) {
+                    errors.add(row.line, "month", "no fiscal period \(row.month)")
+                    continue
+                }
+                let (field, reason) = BudgetService.rowError(error, month: row.month)
+                errors.add(row.line, field == "grant" ? "grant_id" : field, reason)
+                continue
+            }
+            guard periods.contains(row.month) else {
+                errors.add(row.line, "month", "no fiscal period \(row.month)")
+                continue
+            }
             let earlier = existing[DeliveryStore.GrantMonth(grant: row.grantID, month: row.month)]
             guard earlier?.active != true else {
-                errors.add(row.line, "month", "a delivery for this grant and month exists (reverse it to correct it)"); continue
+                errors.add(row.line, "month", "a delivery for this grant and month exists (reverse it to correct it)")
+                continue
             }
             // Into a closed month only as the correction of a reversed delivery (rule 11).
             let replaced = earlier?.latestBooking
-            guard let bookedMonth = try? BookingPeriod.target(
-                serviceMonth: row.month, isCorrection: replaced != nil, closedMonths: closed, today: today),
+            guard
+                let bookedMonth = try? BookingPeriod.target(
+                    serviceMonth: row.month, isCorrection: replaced != nil, closedMonths: closed, today: today),
                 periods.contains(bookedMonth)
-            else { errors.add(row.line, "month", "period \(row.month) is closed"); continue }
+            else {
+                errors.add(row.line, "month", "period \(row.month) is closed")
+                continue
+            }
             priced.append(
                 Priced(
                     row: row, grant: grant, generation: earlier?.count ?? 0, bookedMonth: bookedMonth,
-                    corrects: bookedMonth == row.month ? nil : replaced, payable: pricedRow.payable, excess: pricedRow.excess,
+                    corrects: bookedMonth == row.month ? nil : replaced, payable: pricedRow.payable,
+                    excess: pricedRow.excess,
                     cost: pricedRow.cost, excessCost: pricedRow.excessCost, parts: pricedRow.bookings))
         }
         if !errors.isEmpty { throw ServiceError.rejectedRows(errors.reported) }
@@ -244,12 +295,14 @@ extension BudgetService {
             tx,
             priced.map { item in
                 DeliveryStore.Imported(
-                    id: UUID(), grantID: item.row.grantID, month: item.row.month, quantity: item.row.quantity, payable: item.payable,
-                    cost: item.cost, generation: item.generation, bookedMonth: item.bookedMonth, corrects: item.corrects, parts: item.parts,
+                    id: UUID(), grantID: item.row.grantID, month: item.row.month, quantity: item.row.quantity,
+                    payable: item.payable,
+                    cost: item.cost, generation: item.generation, bookedMonth: item.bookedMonth,
+                    corrects: item.corrects, parts: item.parts,
                     excess: item.excess, excessCost: item.excessCost)
             },
             provider: provider, actor: caller.name, requestID: caller.requestID, mark: mark)
-        return DeliveryImport.Outcome(deliveries: priced.count, bookings: written.bookings, findings: written.findings, total: written.total)
+        return DeliveryImport.Outcome(
+            deliveries: priced.count, bookings: written.bookings, findings: written.findings, total: written.total)
     }
 }
-

@@ -1,11 +1,12 @@
+import Logging
+import SozialraumDomain
+import SozialraumStore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Logging
-import SozialraumDomain
-import SozialraumStore
 
 /// SplitMix64: a small, fast generator whose sequence depends on the seed only, so a demo or scale
 /// data set is the same on every machine and every run.
@@ -25,8 +26,16 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 /// providers with rates, about 650 cases (× `scale`) with moves and grants, deliveries, projects with
 /// expenses, instalments. Names of providers are invented; case keys are pseudonyms.
 public struct DemoPlan: Sendable {
-    public struct SocialSpace: Sendable { public var code: SocialSpaceCode; public var name: String; public var municipalities: [(code: SocialSpaceCode, name: String)] }
-    public struct Provider: Sendable { public var name: String; public var home: Int; public var rates: [(helpType: String, unit: RateUnit, amount: Money)] }
+    public struct SocialSpace: Sendable {
+        public var code: SocialSpaceCode
+        public var name: String
+        public var municipalities: [(code: SocialSpaceCode, name: String)]
+    }
+    public struct Provider: Sendable {
+        public var name: String
+        public var home: Int
+        public var rates: [(helpType: String, unit: RateUnit, amount: Money)]
+    }
     public struct Case: Sendable {
         public var key: String
         public var space: Int
@@ -75,13 +84,21 @@ public struct DemoPlan: Sendable {
         self.scale = scale
         func code(_ text: String) -> SocialSpaceCode { SocialSpaceCode(text)! }
         let socialSpaces = [
-            SocialSpace(code: code("achim-oyten"), name: "Achim / Oyten", municipalities: [(code("achim"), "Achim"), (code("oyten"), "Oyten")]),
+            SocialSpace(
+                code: code("achim-oyten"), name: "Achim / Oyten",
+                municipalities: [(code("achim"), "Achim"), (code("oyten"), "Oyten")]),
             SocialSpace(
                 code: code("verden-mitte"), name: "Verden Mitte",
-                municipalities: [(code("verden"), "Verden (Aller)"), (code("kirchlinteln"), "Kirchlinteln"), (code("langwedel"), "Langwedel")]),
+                municipalities: [
+                    (code("verden"), "Verden (Aller)"), (code("kirchlinteln"), "Kirchlinteln"),
+                    (code("langwedel"), "Langwedel"),
+                ]),
             SocialSpace(
                 code: code("weser-sued"), name: "Weser Süd",
-                municipalities: [(code("doerverden"), "Dörverden"), (code("thedinghausen"), "SG Thedinghausen"), (code("ottersberg"), "Ottersberg")]),
+                municipalities: [
+                    (code("doerverden"), "Dörverden"), (code("thedinghausen"), "SG Thedinghausen"),
+                    (code("ottersberg"), "Ottersberg"),
+                ]),
         ]
         let names = [
             "Jugendhilfe Aller-Weser e.V.", "Familienwerk Achim gGmbH", "Kinder- und Jugendhilfe Verden e.V.",
@@ -95,7 +112,8 @@ public struct DemoPlan: Sendable {
             }
             rates.append(("32", .day, Money(cents: Int64.random(in: 120_00...165_00, using: &random))))
             rates.append(("34", .day, Money(cents: Int64.random(in: 185_00...265_00, using: &random))))
-            rates.append(("33", .flatMonth, Money(cents: Int64.random(in: 900_00...1_250_00, using: &random) / 100 * 100)))
+            rates.append(
+                ("33", .flatMonth, Money(cents: Int64.random(in: 900_00...1_250_00, using: &random) / 100 * 100)))
             return Provider(name: name, home: index % 3, rates: rates)
         }
         self.providers = providers
@@ -106,7 +124,8 @@ public struct DemoPlan: Sendable {
         var cases: [Case] = []
         var grants: [Grant] = []
         let helpMix: [(String, RateUnit, Int)] = [
-            ("31", .hour, 30), ("30", .hour, 18), ("27.2", .hour, 12), ("35a", .hour, 8), ("29", .hour, 5), ("41", .hour, 5),
+            ("31", .hour, 30), ("30", .hour, 18), ("27.2", .hour, 12), ("35a", .hour, 8), ("29", .hour, 5),
+            ("41", .hour, 5),
             ("32", .day, 7), ("34", .day, 10), ("33", .flatMonth, 5),
         ]
         let totalMix = helpMix.reduce(0) { $0 + $1.2 }
@@ -119,31 +138,43 @@ public struct DemoPlan: Sendable {
             if Int.random(in: 0..<100, using: &random) < 8, moveDay <= end {
                 move = (moveDay, (space + Int.random(in: 1...2, using: &random)) % 3)
             }
-            cases.append(Case(key: "VER-\(year)-\(String(index + 1).leftPadded(to: 6))", space: space, opened: opened, move: move))
+            cases.append(
+                Case(
+                    key: "VER-\(year)-\(String(index + 1).leftPadded(to: 6))", space: space, opened: opened, move: move)
+            )
             let grantCount = Int.random(in: 0..<100, using: &random) < 20 ? 2 : 1
             for _ in 0..<grantCount {
                 var pick = Int.random(in: 0..<totalMix, using: &random)
                 var type = helpMix[0]
                 for entry in helpMix {
-                    if pick < entry.2 { type = entry; break }
+                    if pick < entry.2 {
+                        type = entry
+                        break
+                    }
                     pick -= entry.2
                 }
                 // Mostly a provider of the home Sozialraum; sometimes one from elsewhere (rule 9).
                 let local = providers.indices.filter { providers[$0].home == space }
-                let provider = Int.random(in: 0..<100, using: &random) < 90
-                    ? local[Int.random(in: 0..<local.count, using: &random)] : Int.random(in: 0..<providers.count, using: &random)
+                let provider =
+                    Int.random(in: 0..<100, using: &random) < 90
+                    ? local[Int.random(in: 0..<local.count, using: &random)]
+                    : Int.random(in: 0..<providers.count, using: &random)
                 let grantStart = max(start, opened).adding(days: Int.random(in: 0...60, using: &random))
                 guard grantStart <= end else { continue }
                 let grantEnd = min(end, grantStart.adding(days: Int.random(in: 90...540, using: &random)))
-                let volume: Quantity = switch type.1 {
-                case .hour: Quantity(hundredths: Int64.random(in: 4...20, using: &random) * 100)
-                case .day: Quantity(hundredths: Int64.random(in: 18...31, using: &random) * 100)
-                case .flatMonth: Quantity(hundredths: 100)
-                }
+                let volume: Quantity =
+                    switch type.1 {
+                    case .hour: Quantity(hundredths: Int64.random(in: 4...20, using: &random) * 100)
+                    case .day: Quantity(hundredths: Int64.random(in: 18...31, using: &random) * 100)
+                    case .flatMonth: Quantity(hundredths: 100)
+                    }
                 var deliveries: [(YearMonth, Quantity)] = []
-                let terms = GrantTerms(period: DayRange(start: grantStart, end: grantEnd)!, volumePerMonth: volume, unit: type.1, rates: [])
+                let terms = GrantTerms(
+                    period: DayRange(start: grantStart, end: grantEnd)!, volumePerMonth: volume, unit: type.1, rates: []
+                )
                 for month in grantStart.yearMonth.through(min(grantEnd.yearMonth, deliveredThrough)) {
-                    guard let granted = terms.grantedVolume(in: month), let limit = terms.deliverableLimit(in: month) else { continue }
+                    guard let granted = terms.grantedVolume(in: month), let limit = terms.deliverableLimit(in: month)
+                    else { continue }
                     let roll = Int.random(in: 0..<100, using: &random)
                     if roll < 2 { continue }  // a missing Leistungsnachweis
                     let share = Int64.random(in: 80...100, using: &random)
@@ -153,7 +184,8 @@ public struct DemoPlan: Sendable {
                     let delivered: Int64
                     switch type.1 {
                     case .hour:
-                        delivered = roll >= 97 ? granted.hundredths + over * 50 : granted.hundredths * share / 100 / 25 * 25
+                        delivered =
+                            roll >= 97 ? granted.hundredths + over * 50 : granted.hundredths * share / 100 / 25 * 25
                     case .day:
                         let days = roll >= 97 ? granted.hundredths / 100 + over : granted.hundredths * share / 100 / 100
                         delivered = min(days * 100, limit.hundredths)
@@ -162,15 +194,20 @@ public struct DemoPlan: Sendable {
                     }
                     deliveries.append((month, Quantity(hundredths: min(delivered, Quantity.maximum.hundredths))))
                 }
-                grants.append(Grant(
-                    caseIndex: index, provider: provider, helpType: type.0, unit: type.1, volume: volume, start: grantStart,
-                    end: grantEnd, deliveries: deliveries))
+                grants.append(
+                    Grant(
+                        caseIndex: index, provider: provider, helpType: type.0, unit: type.1, volume: volume,
+                        start: grantStart,
+                        end: grantEnd, deliveries: deliveries))
             }
         }
         self.cases = cases
         self.grants = grants
         // Projektlandschaft: about 70 projects a year.
-        let topics = ["Stadtteilcafé", "Elterntreff", "Hausaufgabenhilfe", "Jugendtreff", "Sportangebot", "Lernwerkstatt", "Familienfrühstück"]
+        let topics = [
+            "Stadtteilcafé", "Elterntreff", "Hausaufgabenhilfe", "Jugendtreff", "Sportangebot", "Lernwerkstatt",
+            "Familienfrühstück",
+        ]
         var projects: [Project] = []
         for index in 0..<(70 * scale) {
             let space = index % 3
@@ -178,13 +215,20 @@ public struct DemoPlan: Sendable {
             let component: BudgetComponent = Int.random(in: 0..<100, using: &random) < 60 ? .structure : .milieu
             let budget = Money(cents: Int64.random(in: 20...150, using: &random) * 100_00)
             var expenses: [(Day, Money)] = []
-            for month in YearMonth(year: year, month: 1)!.through(deliveredThrough) where Int.random(in: 0..<100, using: &random) < 60 {
-                expenses.append((Day(year: year, month: month.month, day: Int.random(in: 1...28, using: &random))!, Money(cents: budget.cents / 14)))
+            for month in YearMonth(year: year, month: 1)!.through(deliveredThrough)
+            where Int.random(in: 0..<100, using: &random) < 60 {
+                expenses.append(
+                    (
+                        Day(year: year, month: month.month, day: Int.random(in: 1...28, using: &random))!,
+                        Money(cents: budget.cents / 14)
+                    ))
             }
-            projects.append(Project(
-                provider: provider, space: space, title: "\(topics[index % topics.count]) \(socialSpaces[space].name) \(index / topics.count + 1)",
-                component: component, budget: budget, volunteers: Int.random(in: 0...25, using: &random),
-                professionals: Int.random(in: 1...4, using: &random), expenses: expenses))
+            projects.append(
+                Project(
+                    provider: provider, space: space,
+                    title: "\(topics[index % topics.count]) \(socialSpaces[space].name) \(index / topics.count + 1)",
+                    component: component, budget: budget, volunteers: Int.random(in: 0...25, using: &random),
+                    professionals: Int.random(in: 1...4, using: &random), expenses: expenses))
         }
         self.projects = projects
         // Appropriations sized to the plan, with some lines tight so that cover transfers show.
@@ -199,7 +243,8 @@ public struct DemoPlan: Sendable {
         var instalments: [(Int, YearMonth, Money)] = []
         for provider in providers.indices {
             for quarter in [1, 4, 7, 10] where YearMonth(year: year, month: quarter)! <= deliveredThrough {
-                instalments.append((provider, YearMonth(year: year, month: quarter)!, Money(cents: Int64(scale) * 90_000_00)))
+                instalments.append(
+                    (provider, YearMonth(year: year, month: quarter)!, Money(cents: Int64(scale) * 90_000_00)))
             }
         }
         self.instalments = instalments
@@ -239,7 +284,9 @@ public struct DemoLoader: Sendable {
         let countyCaller = Caller(tenant: county, role: .county, name: "demo")
         let planStart = Day(year: plan.year - 2, month: 1, day: 1)!
         for space in plan.socialSpaces {
-            try await service.defineSocialSpace(countyCaller, code: space.code, name: space.name, municipalities: space.municipalities, validFrom: planStart)
+            try await service.defineSocialSpace(
+                countyCaller, code: space.code, name: space.name, municipalities: space.municipalities,
+                validFrom: planStart)
         }
         try await service.loadHelpTypes(countyCaller)
         try await service.openYear(countyCaller, year: plan.year, overrunPolicy: .warn)
@@ -257,18 +304,25 @@ public struct DemoLoader: Sendable {
             let id = try await store.registerProvider(name: provider.name, by: county)
             providerIDs.append(id)
             try await service.assignProvider(
-                countyCaller, provider: id, socialSpace: plan.socialSpaces[provider.home].code, lead: providerIDs.count <= 3, from: planStart)
+                countyCaller, provider: id, socialSpace: plan.socialSpaces[provider.home].code,
+                lead: providerIDs.count <= 3, from: planStart)
             for rate in provider.rates {
-                try await service.addRate(countyCaller, provider: id, helpType: rate.helpType, unit: rate.unit, validFrom: planStart, amount: rate.amount)
+                try await service.addRate(
+                    countyCaller, provider: id, helpType: rate.helpType, unit: rate.unit, validFrom: planStart,
+                    amount: rate.amount)
             }
         }
         for entry in plan.appropriations {
             try await service.setAppropriation(
-                countyCaller, line: BudgetLine(year: plan.year, socialSpace: plan.socialSpaces[entry.space].code, component: entry.component),
+                countyCaller,
+                line: BudgetLine(
+                    year: plan.year, socialSpace: plan.socialSpaces[entry.space].code, component: entry.component),
                 amount: entry.amount)
         }
         for demoCase in plan.cases {
-            try await service.openCase(countyCaller, key: demoCase.key, socialSpace: plan.socialSpaces[demoCase.space].code, from: demoCase.opened)
+            try await service.openCase(
+                countyCaller, key: demoCase.key, socialSpace: plan.socialSpaces[demoCase.space].code,
+                from: demoCase.opened)
         }
         var grantIDs: [UUID] = []
         for (index, grant) in plan.grants.enumerated() {
@@ -278,7 +332,8 @@ public struct DemoLoader: Sendable {
             let outcome = try await service.grant(
                 countyCaller,
                 .init(
-                    caseKey: demoCase.key, provider: providerIDs[grant.provider], helpType: grant.helpType, unit: grant.unit,
+                    caseKey: demoCase.key, provider: providerIDs[grant.provider], helpType: grant.helpType,
+                    unit: grant.unit,
                     volumePerMonth: grant.volume, startsOn: grant.start, endsOn: grant.end,
                     outOfAreaReason: outOfArea ? "gewachsene Beziehung (Fall lebt in \(home))" : nil),
                 idempotencyKey: IdempotencyKey("demo-grant-\(plan.year)-\(index)")!)
@@ -286,7 +341,8 @@ public struct DemoLoader: Sendable {
         }
         for demoCase in plan.cases {
             if let move = demoCase.move {
-                try await service.recordMove(countyCaller, key: demoCase.key, to: plan.socialSpaces[move.space].code, on: move.day)
+                try await service.recordMove(
+                    countyCaller, key: demoCase.key, to: plan.socialSpaces[move.space].code, on: move.day)
             }
         }
         var deliveries = 0
@@ -307,8 +363,10 @@ public struct DemoLoader: Sendable {
         }
         for (index, project) in plan.projects.enumerated() {
             let id = try await service.createProject(
-                countyCaller, provider: providerIDs[project.provider], title: project.title, socialSpace: plan.socialSpaces[project.space].code,
-                component: project.component, startsOn: Day(year: plan.year, month: 1, day: 1)!, endsOn: Day(year: plan.year, month: 12, day: 31)!,
+                countyCaller, provider: providerIDs[project.provider], title: project.title,
+                socialSpace: plan.socialSpaces[project.space].code,
+                component: project.component, startsOn: Day(year: plan.year, month: 1, day: 1)!,
+                endsOn: Day(year: plan.year, month: 12, day: 31)!,
                 budget: project.budget, volunteers: project.volunteers, professionals: project.professionals)
             let caller = Caller(tenant: providerIDs[project.provider], role: .provider, name: "demo")
             for (number, expense) in project.expenses.enumerated() {
@@ -320,10 +378,13 @@ public struct DemoLoader: Sendable {
         for (index, instalment) in plan.instalments.enumerated() {
             let provider = plan.providers[instalment.provider]
             _ = try await service.payInstalment(
-                countyCaller, provider: providerIDs[instalment.provider], socialSpace: plan.socialSpaces[provider.home].code, component: .case,
-                month: instalment.month, amount: instalment.amount, idempotencyKey: IdempotencyKey("demo-instalment-\(plan.year)-\(index)")!)
+                countyCaller, provider: providerIDs[instalment.provider],
+                socialSpace: plan.socialSpaces[provider.home].code, component: .case,
+                month: instalment.month, amount: instalment.amount,
+                idempotencyKey: IdempotencyKey("demo-instalment-\(plan.year)-\(index)")!)
         }
         return Summary(
-            providers: providerIDs.count, cases: plan.cases.count, grants: grantIDs.count, deliveries: deliveries, projects: plan.projects.count)
+            providers: providerIDs.count, cases: plan.cases.count, grants: grantIDs.count, deliveries: deliveries,
+            projects: plan.projects.count)
     }
 }

@@ -1,13 +1,14 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Logging
 import PostgresClient
 import SozialraumDomain
 import SozialraumProtocol
 import SozialraumStore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// Reading stored runs, statements, diffs, the year end and the cost-development reports. Every read
 /// runs in the caller's tenant context: a provider sees the lines of Sozialräume it serves and only its
@@ -26,12 +27,19 @@ extension ReconciliationService {
                 FROM reconciliation_run r WHERE $1::int IS NULL OR r.year = $1 ORDER BY r.id DESC LIMIT 1000
                 """, [year]
             ).map { row -> [ResultTable.Cell] in
-                [.integer(try row.decode(0, as: Int64.self)), .text(try row.decode(1, as: String.self)), .text(try row.decode(2, as: String.self)),
-                 .text(try row.decode(3, as: String.self)), .integer(try row.decode(4, as: Int64.self)), .text(try row.decode(5, as: String.self)),
-                 .text(try row.decode(6, as: String.self)), .text(try row.decode(7, as: String.self)), .text(try row.decode(8, as: String.self))]
+                [
+                    .integer(try row.decode(0, as: Int64.self)), .text(try row.decode(1, as: String.self)),
+                    .text(try row.decode(2, as: String.self)),
+                    .text(try row.decode(3, as: String.self)), .integer(try row.decode(4, as: Int64.self)),
+                    .text(try row.decode(5, as: String.self)),
+                    .text(try row.decode(6, as: String.self)), .text(try row.decode(7, as: String.self)),
+                    .text(try row.decode(8, as: String.self)),
+                ]
             }
         }
-        return ResultTable(columns: ["run", "scope", "months", "sozialraum", "ledger_position", "digest", "by", "finished", "slot"], rows: rows)
+        return ResultTable(
+            columns: ["run", "scope", "months", "sozialraum", "ledger_position", "digest", "by", "finished", "slot"],
+            rows: rows)
     }
 
     /// A stored result of a run: `lines` (lines and pools as of the position), `months`, `transfers`.
@@ -39,7 +47,9 @@ extension ReconciliationService {
         case lines, months, transfers
     }
 
-    public func runResult(_ caller: Caller, runID: Int64, part: RunPart, socialSpace: SocialSpaceCode? = nil) async throws -> ResultTable {
+    public func runResult(
+        _ caller: Caller, runID: Int64, part: RunPart, socialSpace: SocialSpaceCode? = nil
+    ) async throws -> ResultTable {
         try caller.require(.county, .auditor, .provider, for: "reading reconciliations")
         return try await store.withTenant(caller.tenant, readOnly: true) { tx in
             guard try await tx.query("SELECT 1 FROM reconciliation_run WHERE id = $1", [runID]).count > 0 else {
@@ -55,11 +65,16 @@ extension ReconciliationService {
                     ORDER BY social_space, line LIKE 'pool:%', array_position(ARRAY['case', 'milieu', 'structure'], line), line
                     """, [runID, socialSpace?.rawValue])
                 return ResultTable(
-                    columns: ["sozialraum", "line", "appropriation", "carry_in", "commitments", "actuals", "available", "cover_transfer",
-                              "after_cover", "forecast", "forecast_available", "overrun"],
+                    columns: [
+                        "sozialraum", "line", "appropriation", "carry_in", "commitments", "actuals", "available",
+                        "cover_transfer",
+                        "after_cover", "forecast", "forecast_available", "overrun",
+                    ],
                     rows: try rows.map { row in
                         try [.text(row.decode(0, as: String.self)), .text(row.decode(1, as: String.self))]
-                            + (2...11).map { row.isNull($0) ? ResultTable.Cell.null : .amount(try row.decode($0, as: Int64.self)) }
+                            + (2...11).map {
+                                row.isNull($0) ? ResultTable.Cell.null : .amount(try row.decode($0, as: Int64.self))
+                            }
                     })
             case .months:
                 let rows = try await tx.query(
@@ -69,9 +84,15 @@ extension ReconciliationService {
                     ORDER BY social_space, array_position(ARRAY['case', 'milieu', 'structure'], component::text), month
                     """, [runID, socialSpace?.rawValue])
                 return ResultTable(
-                    columns: ["sozialraum", "component", "month", "plan", "commitments", "actuals", "cumulative_plan", "cumulative_burn"],
+                    columns: [
+                        "sozialraum", "component", "month", "plan", "commitments", "actuals", "cumulative_plan",
+                        "cumulative_burn",
+                    ],
                     rows: try rows.map { row in
-                        try [.text(row.decode(0, as: String.self)), .text(row.decode(1, as: String.self)), .text(row.decode(2, as: String.self))]
+                        try [
+                            .text(row.decode(0, as: String.self)), .text(row.decode(1, as: String.self)),
+                            .text(row.decode(2, as: String.self)),
+                        ]
                             + (3...7).map { ResultTable.Cell.amount(try row.decode($0, as: Int64.self)) }
                     })
             case .transfers:
@@ -83,8 +104,10 @@ extension ReconciliationService {
                 return ResultTable(
                     columns: ["sozialraum", "from", "to", "amount"],
                     rows: try rows.map { row in
-                        [.text(try row.decode(0, as: String.self)), .text(try row.decode(1, as: String.self)),
-                         .text(try row.decode(2, as: String.self)), .amount(try row.decode(3, as: Int64.self))]
+                        [
+                            .text(try row.decode(0, as: String.self)), .text(try row.decode(1, as: String.self)),
+                            .text(try row.decode(2, as: String.self)), .amount(try row.decode(3, as: Int64.self)),
+                        ]
                     })
             }
         }
@@ -94,7 +117,10 @@ extension ReconciliationService {
     public func diff(_ caller: Caller, from earlier: Int64, to later: Int64) async throws -> ResultTable {
         try caller.require(.county, .auditor, .provider, for: "reading reconciliations")
         let rows = try await store.withTenant(caller.tenant, readOnly: true) { tx in
-            guard try await tx.query("SELECT count(*)::int FROM reconciliation_run WHERE id IN ($1, $2)", [earlier, later])
+            guard
+                try await tx.query(
+                    "SELECT count(*)::int FROM reconciliation_run WHERE id IN ($1, $2)", [earlier, later]
+                )
                 .single().decode(0, as: Int.self) == (earlier == later ? 1 : 2)
             else { throw ServiceError.notFound("run") }
             return try await tx.query(
@@ -118,8 +144,12 @@ extension ReconciliationService {
                 """, [earlier, later]
             ).map { row -> [ResultTable.Cell] in
                 let before = try row.decode(3, as: Int64?.self), after = try row.decode(4, as: Int64?.self)
-                return [.text(try row.decode(0, as: String.self)), .text(try row.decode(1, as: String.self)), .text(try row.decode(2, as: String.self)),
-                        before.map { .amount($0) } ?? .null, after.map { .amount($0) } ?? .null, .amount((after ?? 0) - (before ?? 0))]
+                return [
+                    .text(try row.decode(0, as: String.self)), .text(try row.decode(1, as: String.self)),
+                    .text(try row.decode(2, as: String.self)),
+                    before.map { .amount($0) } ?? .null, after.map { .amount($0) } ?? .null,
+                    .amount((after ?? 0) - (before ?? 0)),
+                ]
             }
         }
         return ResultTable(columns: ["sozialraum", "line", "field", "before", "after", "change"], rows: rows)
@@ -142,13 +172,17 @@ extension ReconciliationService {
                 """, [runID]
             ).map { row -> [ResultTable.Cell] in
                 let balance = try row.decode(5, as: Int64.self)
-                return [.text(try row.decode(0, as: String.self)), .text(try row.decode(1, as: UUID.self).uuidString.lowercased()),
-                        .amount(try row.decode(2, as: Int64.self)), .amount(try row.decode(3, as: Int64.self)),
-                        .amount(try row.decode(4, as: Int64.self)), .amount(balance),
-                        .text(balance > 0 ? "county pays" : balance < 0 ? "provider repays" : "settled")]
+                return [
+                    .text(try row.decode(0, as: String.self)),
+                    .text(try row.decode(1, as: UUID.self).uuidString.lowercased()),
+                    .amount(try row.decode(2, as: Int64.self)), .amount(try row.decode(3, as: Int64.self)),
+                    .amount(try row.decode(4, as: Int64.self)), .amount(balance),
+                    .text(balance > 0 ? "county pays" : balance < 0 ? "provider repays" : "settled"),
+                ]
             }
         }
-        return ResultTable(columns: ["provider", "tenant", "accrued", "instalments", "settlements", "balance", "due"], rows: rows)
+        return ResultTable(
+            columns: ["provider", "tenant", "accrued", "instalments", "settlements", "balance", "due"], rows: rows)
     }
 
     /// What settling a statement booked.
@@ -176,26 +210,32 @@ extension ReconciliationService {
                     let parts = result.split(separator: "|")
                     return Settlement(
                         amount: Money(cents: Int64(parts.first ?? "") ?? 0),
-                        bookingIDs: parts.dropFirst().first.map { $0.split(separator: ",").compactMap { Int64($0) } } ?? [])
+                        bookingIDs: parts.dropFirst().first.map { $0.split(separator: ",").compactMap { Int64($0) } }
+                            ?? [])
                 case .fresh: break
                 }
-                guard let statement = try await tx.query(
-                    """
-                    SELECT r.first_month, r.last_month, r.ledger_position, s.balance
-                    FROM statement s JOIN reconciliation_run r ON r.id = s.run_id
-                    WHERE s.run_id = $1 AND s.tenant_id = $2
-                    """, [runID, provider.uuid]
-                ).first else { throw ServiceError.notFound("statement") }
+                guard
+                    let statement = try await tx.query(
+                        """
+                        SELECT r.first_month, r.last_month, r.ledger_position, s.balance
+                        FROM statement s JOIN reconciliation_run r ON r.id = s.run_id
+                        WHERE s.run_id = $1 AND s.tenant_id = $2
+                        """, [runID, provider.uuid]
+                    ).first
+                else { throw ServiceError.notFound("statement") }
                 let first = try statement.day(0).yearMonth, last = try statement.day(1).yearMonth
                 let position = try statement.decode(2, as: Int64.self)
                 let balance = try statement.decode(3, as: Int64.self)
                 // One settlement of a provider at a time; the second finds the first's bookings and stops.
-                try await tx.query("SELECT pg_advisory_xact_lock(hashtext('sozialraum.settle'), hashtext($1::text))", [provider.description])
+                try await tx.query(
+                    "SELECT pg_advisory_xact_lock(hashtext('sozialraum.settle'), hashtext($1::text))",
+                    [provider.description])
                 let newer = try await tx.query(
                     "SELECT 1 FROM booking WHERE tenant_id = $1 AND service_month BETWEEN $2 AND $3 AND id > $4 LIMIT 1",
                     [provider.uuid, first, last, position])
                 guard newer.isEmpty else {
-                    throw ServiceError.conflict("the ledger changed after run \(runID); reconcile again and settle the new statement")
+                    throw ServiceError.conflict(
+                        "the ledger changed after run \(runID); reconcile again and settle the new statement")
                 }
                 // The balance per Sozialraum and component, as the statement computes it: cost of
                 // grants and projects minus instalments and settlements (reversals count as what they reverse).
@@ -210,7 +250,12 @@ extension ReconciliationService {
                     GROUP BY b.social_space, b.component
                     ORDER BY b.social_space, b.component
                     """, [provider.uuid, first, last, position]
-                ).map { (space: try $0.decode(0, as: String.self), component: try $0.decode(1, as: String.self), amount: try $0.decode(2, as: Int64.self)) }
+                ).map {
+                    (
+                        space: try $0.decode(0, as: String.self), component: try $0.decode(1, as: String.self),
+                        amount: try $0.decode(2, as: Int64.self)
+                    )
+                }
                 guard parts.reduce(0, { $0 + $1.amount }) == balance else {
                     logger.error("statement does not match its ledger", metadata: ["run": "\(runID)"])
                     throw ServiceError.conflict("the statement does not match the ledger; reconcile again")
@@ -220,20 +265,25 @@ extension ReconciliationService {
                 let closed = try await ReferenceDataStore.closedMonths(tx, from: today, through: today.next.next.next)
                 let booked: YearMonth
                 do throws(BookingPeriod.Refusal) {
-                    booked = try BookingPeriod.target(serviceMonth: today, isCorrection: true, closedMonths: closed, today: today)
+                    booked = try BookingPeriod.target(
+                        serviceMonth: today, isCorrection: true, closedMonths: closed, today: today)
                 } catch { throw ServiceError.conflict(error.description) }
                 guard try await ReferenceDataStore.periodExists(tx, booked) else {
                     throw ServiceError.conflict("no open fiscal period \(booked) for the settlement")
                 }
                 var ids: [Int64] = []
                 for part in parts where part.amount != 0 {
-                    guard let space = SocialSpaceCode(part.space), let component = BudgetComponent(rawValue: part.component) else { continue }
-                    ids.append(try await BudgetSQL.book(
-                        tx,
-                        .init(
-                            tenant: provider, kind: .settlement, bookedMonth: booked, serviceMonth: last, socialSpace: space,
-                            component: component, amount: Money(cents: part.amount)),
-                        actor: caller.name, requestID: caller.requestID))
+                    guard let space = SocialSpaceCode(part.space),
+                        let component = BudgetComponent(rawValue: part.component)
+                    else { continue }
+                    ids.append(
+                        try await BudgetSQL.book(
+                            tx,
+                            .init(
+                                tenant: provider, kind: .settlement, bookedMonth: booked, serviceMonth: last,
+                                socialSpace: space,
+                                component: component, amount: Money(cents: part.amount)),
+                            actor: caller.name, requestID: caller.requestID))
                 }
                 let result = "\(balance)|\(ids.map(String.init).joined(separator: ","))"
                 try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: result)
@@ -260,17 +310,24 @@ extension ReconciliationService {
                 """, [runID, provider?.uuid]
             ).map { row -> [ResultTable.Cell] in
                 let volume = { (column: Int) throws -> ResultTable.Cell in
-                    row.isNull(column) ? .null : .text(Quantity(hundredths: try row.decode(column, as: Int64.self)).description)
+                    row.isNull(column)
+                        ? .null : .text(Quantity(hundredths: try row.decode(column, as: Int64.self)).description)
                 }
-                return [.text(try row.decode(0, as: String.self)), .text(try row.decode(1, as: String.self)),
-                        .text(try row.decode(2, as: UUID.self).uuidString.lowercased()), .text(try row.decode(3, as: String.self)),
-                        .text(try row.decode(4, as: String.self)), .text(try row.decode(5, as: String.self)),
-                        .text(try row.decode(6, as: String.self)), try volume(7), try volume(8), try volume(9),
-                        .amount(try row.decode(10, as: Int64.self))]
+                return [
+                    .text(try row.decode(0, as: String.self)), .text(try row.decode(1, as: String.self)),
+                    .text(try row.decode(2, as: UUID.self).uuidString.lowercased()),
+                    .text(try row.decode(3, as: String.self)),
+                    .text(try row.decode(4, as: String.self)), .text(try row.decode(5, as: String.self)),
+                    .text(try row.decode(6, as: String.self)), try volume(7), try volume(8), try volume(9),
+                    .amount(try row.decode(10, as: Int64.self)),
+                ]
             }
         }
         return ResultTable(
-            columns: ["provider", "item", "id", "case", "help_type", "unit", "sozialraum", "granted", "delivered", "payable", "cost"], rows: rows)
+            columns: [
+                "provider", "item", "id", "case", "help_type", "unit", "sozialraum", "granted", "delivered", "payable",
+                "cost",
+            ], rows: rows)
     }
 
     // MARK: Year end (rule 12)
@@ -286,9 +343,13 @@ extension ReconciliationService {
         try caller.require(.county, for: "year-end closing")
         let (summary, results) = try await runWithResults(caller, scope: .year(year), socialSpace: nil, slot: nil)
         let proposals = try await store.withTenant(caller.tenant, readOnly: true) { tx in
-            try await Self.proposals(tx, year: year, results: results.reduce(into: [:]) { all, result in
-                all[result.socialSpace] = result.lines.reduce(into: [:]) { $0[$1.component] = $1.availableAfterCover }
-            })
+            try await Self.proposals(
+                tx, year: year,
+                results: results.reduce(into: [:]) { all, result in
+                    all[result.socialSpace] = result.lines.reduce(into: [:]) {
+                        $0[$1.component] = $1.availableAfterCover
+                    }
+                })
         }
         return YearEndPreview(runID: summary.runID, proposals: proposals, table: Self.table(proposals))
     }
@@ -296,7 +357,9 @@ extension ReconciliationService {
     static func proposals(
         _ tx: TenantTransaction, year: Int, results: [SocialSpaceCode: [BudgetComponent: Money]]
     ) async throws -> [SocialSpaceCode: YearEndProposal] {
-        let policy = try await tx.query("SELECT provider_surplus_share, carry_forward_allowed FROM fiscal_year WHERE year = $1", [year]).single()
+        let policy = try await tx.query(
+            "SELECT provider_surplus_share, carry_forward_allowed FROM fiscal_year WHERE year = $1", [year]
+        ).single()
         let basisPoints = try policy.decode(0, as: Int.self), carryAllowed = try policy.decode(1, as: Bool.self)
         var leads: [SocialSpaceCode: [TenantID]] = [:]
         for row in try await tx.query(
@@ -311,7 +374,8 @@ extension ReconciliationService {
         }
         return results.reduce(into: [:]) { all, entry in
             all[entry.key] = YearEndProposal(
-                resultsAfterCover: entry.value, carryForwardAllowed: carryAllowed, providerShareBasisPoints: basisPoints,
+                resultsAfterCover: entry.value, carryForwardAllowed: carryAllowed,
+                providerShareBasisPoints: basisPoints,
                 leadProviders: leads[entry.key, default: []])
         }
     }
@@ -322,16 +386,23 @@ extension ReconciliationService {
             let proposal = proposals[space]!
             for line in proposal.lines {
                 rows.append([
-                    .text(space.rawValue), .text(line.component.rawValue), .amount(line.result.cents), .amount(line.surplus.cents),
-                    .amount(line.deficit.cents), .amount(line.providerShare.cents), .amount(line.carryForward.cents), .null,
+                    .text(space.rawValue), .text(line.component.rawValue), .amount(line.result.cents),
+                    .amount(line.surplus.cents),
+                    .amount(line.deficit.cents), .amount(line.providerShare.cents), .amount(line.carryForward.cents),
+                    .null,
                 ])
             }
             for share in proposal.shares {
-                rows.append([.text(space.rawValue), .text("share"), .null, .null, .null, .amount(share.amount.cents), .null, .text(share.provider.description)])
+                rows.append([
+                    .text(space.rawValue), .text("share"), .null, .null, .null, .amount(share.amount.cents), .null,
+                    .text(share.provider.description),
+                ])
             }
         }
         return ResultTable(
-            columns: ["sozialraum", "line", "result", "surplus", "deficit", "provider_share", "carry_forward", "provider"], rows: rows)
+            columns: [
+                "sozialraum", "line", "result", "surplus", "deficit", "provider_share", "carry_forward", "provider",
+            ], rows: rows)
     }
 
     /// Applies the year end of a previewed run, once: carry-forwards into the next year and the lead
@@ -345,23 +416,34 @@ extension ReconciliationService {
                 guard try await tx.query("SELECT 1 FROM year_end WHERE year = $1", [year]).isEmpty else {
                     throw ServiceError.duplicate("year end \(year)")
                 }
-                guard let run = try await tx.query(
-                    "SELECT year, scope, first_month, last_month, ledger_position, social_space IS NULL FROM reconciliation_run WHERE id = $1", [runID]
-                ).first else { throw ServiceError.notFound("run") }
+                guard
+                    let run = try await tx.query(
+                        "SELECT year, scope, first_month, last_month, ledger_position, social_space IS NULL FROM reconciliation_run WHERE id = $1",
+                        [runID]
+                    ).first
+                else { throw ServiceError.notFound("run") }
                 guard try run.decode(0, as: Int.self) == year, try run.decode(1, as: String.self) == "year",
                     try run.day(3).yearMonth.month == 12, try run.decode(5, as: Bool.self)
-                else { throw ServiceError.invalid(field: "run", reason: "not a whole-year run of \(year) over all Sozialräume") }
+                else {
+                    throw ServiceError.invalid(
+                        field: "run", reason: "not a whole-year run of \(year) over all Sozialräume")
+                }
                 let open = try await tx.query(
-                    "SELECT to_char(month, 'YYYY-MM') FROM period WHERE year = $1 AND closed_at IS NULL ORDER BY month", [year]
+                    "SELECT to_char(month, 'YYYY-MM') FROM period WHERE year = $1 AND closed_at IS NULL ORDER BY month",
+                    [year]
                 ).map { try $0.decode(0, as: String.self) }
-                guard open.isEmpty else { throw ServiceError.conflict("months still open: \(open.joined(separator: ", "))") }
-                let position = try await tx.query("SELECT coalesce(max(id), 0)::bigint FROM booking").single().decode(0, as: Int64.self)
+                guard open.isEmpty else {
+                    throw ServiceError.conflict("months still open: \(open.joined(separator: ", "))")
+                }
+                let position = try await tx.query("SELECT coalesce(max(id), 0)::bigint FROM booking").single().decode(
+                    0, as: Int64.self)
                 guard position == (try run.decode(4, as: Int64.self)) else {
                     throw ServiceError.conflict("the ledger moved since run \(runID); preview the year end again")
                 }
                 var results: [SocialSpaceCode: [BudgetComponent: Money]] = [:]
                 for row in try await tx.query(
-                    "SELECT social_space, line, available_after_cover FROM reconciliation_line WHERE run_id = $1 AND line NOT LIKE 'pool:%'", [runID])
+                    "SELECT social_space, line, available_after_cover FROM reconciliation_line WHERE run_id = $1 AND line NOT LIKE 'pool:%'",
+                    [runID])
                 {
                     if let space = SocialSpaceCode(try row.decode(0, as: String.self)),
                         let component = BudgetComponent(rawValue: try row.decode(1, as: String.self))
@@ -372,7 +454,8 @@ extension ReconciliationService {
                 let proposals = try await Self.proposals(tx, year: year, results: results)
                 let carried = proposals.values.contains { $0.lines.contains { $0.carryForward.cents > 0 } }
                 if carried, try await tx.query("SELECT 1 FROM fiscal_year WHERE year = $1", [year + 1]).isEmpty {
-                    throw ServiceError.conflict("open the fiscal year \(year + 1) first: it receives the carry-forwards")
+                    throw ServiceError.conflict(
+                        "open the fiscal year \(year + 1) first: it receives the carry-forwards")
                 }
                 try await tx.execute(
                     "INSERT INTO year_end (year, run_id, confirmed_by) VALUES ($1, $2, $3)", [year, runID, caller.name])
@@ -383,9 +466,14 @@ extension ReconciliationService {
                             INSERT INTO carry_forward (year, social_space, component, amount, reason) VALUES ($1, $2, $3, $4, $5)
                             ON CONFLICT DO NOTHING
                             """,
-                            [year + 1, space.rawValue, line.component.rawValue, line.carryForward.cents, "Haushaltsrest \(year) (run \(runID))"])
+                            [
+                                year + 1, space.rawValue, line.component.rawValue, line.carryForward.cents,
+                                "Haushaltsrest \(year) (run \(runID))",
+                            ])
                         guard inserted == 1 else {
-                            throw ServiceError.conflict("a carry-forward into \(year + 1) for \(space)/\(line.component.rawValue) exists already")
+                            throw ServiceError.conflict(
+                                "a carry-forward into \(year + 1) for \(space)/\(line.component.rawValue) exists already"
+                            )
                         }
                     }
                     for share in proposal.shares {
@@ -403,14 +491,17 @@ extension ReconciliationService {
     // MARK: Population and cost development
 
     /// Young inhabitants (under 21) of a Sozialraum at the end of a year, for figures per 1,000.
-    public func setPopulation(_ caller: Caller, year: Int, socialSpace: SocialSpaceCode, youngInhabitants: Int) async throws {
+    public func setPopulation(
+        _ caller: Caller, year: Int, socialSpace: SocialSpaceCode, youngInhabitants: Int
+    ) async throws {
         try caller.require(.county, for: "loading population figures")
         guard (0...10_000_000).contains(youngInhabitants) else {
             throw ServiceError.invalid(field: "inhabitants", reason: "0 to 10000000")
         }
         try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
-                guard try await tx.query("SELECT 1 FROM social_space WHERE code = $1", [socialSpace.rawValue]).count > 0 else {
+                guard try await tx.query("SELECT 1 FROM social_space WHERE code = $1", [socialSpace.rawValue]).count > 0
+                else {
                     throw ServiceError.notFound("Sozialraum \(socialSpace)")
                 }
                 try await tx.execute(
@@ -426,7 +517,8 @@ extension ReconciliationService {
     /// Cross-area grants of a year (rule 9): grants whose provider serves outside the Sozialraum the case
     /// lives in, with the recorded reason, per Sozialraum of the case (where it lives on the grant's first
     /// day in the year). Providers see their own grants only (row-level security).
-    public func crossAreaGrants(_ caller: Caller, year: Int, socialSpace: SocialSpaceCode?) async throws -> ResultTable {
+    public func crossAreaGrants(_ caller: Caller, year: Int, socialSpace: SocialSpaceCode?) async throws -> ResultTable
+    {
         try caller.require(.county, .auditor, .provider, for: "reading cross-area grants")
         return try await store.withTenant(caller.tenant, readOnly: true) { tx in
             let rows = try await tx.query(
@@ -450,10 +542,14 @@ extension ReconciliationService {
             return ResultTable(
                 columns: ["sozialraum", "provider", "grant", "case", "help_type", "from", "to", "reason"],
                 rows: try rows.map { row in
-                    [.text(try row.decode(0, as: String.self)), .text(try row.decode(1, as: String.self)),
-                     .text(try row.decode(2, as: UUID.self).uuidString.lowercased()), .text(try row.decode(3, as: String.self)),
-                     .text(try row.decode(4, as: String.self)), .text(try row.day(5).description), .text(try row.day(6).description),
-                     .text(try row.decode(7, as: String.self))]
+                    [
+                        .text(try row.decode(0, as: String.self)), .text(try row.decode(1, as: String.self)),
+                        .text(try row.decode(2, as: UUID.self).uuidString.lowercased()),
+                        .text(try row.decode(3, as: String.self)),
+                        .text(try row.decode(4, as: String.self)), .text(try row.day(5).description),
+                        .text(try row.day(6).description),
+                        .text(try row.decode(7, as: String.self)),
+                    ]
                 })
         }
     }
@@ -462,7 +558,8 @@ extension ReconciliationService {
     /// case cost in total and per setting, per 1,000 young inhabitants where population is loaded,
     /// the share of milieu and structure spending, grants and their average duration. With
     /// `byHelpType`, one row per help type instead.
-    public func costDevelopment(_ caller: Caller, years: ClosedRange<Int>, byHelpType: Bool) async throws -> ResultTable {
+    public func costDevelopment(_ caller: Caller, years: ClosedRange<Int>, byHelpType: Bool) async throws -> ResultTable
+    {
         try caller.require(.county, .auditor, for: "reading cost reports")
         return try await store.withTenant(caller.tenant, readOnly: true) { tx in
             let rows = try await tx.query(
@@ -510,19 +607,27 @@ extension ReconciliationService {
                 ORDER BY 1, 2, 3
                 """, [years.lowerBound, years.upperBound, byHelpType])
             return ResultTable(
-                columns: ["year", "sozialraum", "help_type", "setting", "case_cost", "ambulant", "day", "residential", "milieu", "structure",
-                          "milieu_structure_share", "young_inhabitants", "case_cost_per_1000", "grants", "average_days"],
+                columns: [
+                    "year", "sozialraum", "help_type", "setting", "case_cost", "ambulant", "day", "residential",
+                    "milieu", "structure",
+                    "milieu_structure_share", "young_inhabitants", "case_cost_per_1000", "grants", "average_days",
+                ],
                 rows: try rows.map { row in
                     let optional = { (column: Int) throws -> ResultTable.Cell in
                         row.isNull(column) ? .null : .integer(try row.decode(column, as: Int64.self))
                     }
-                    let share: ResultTable.Cell = row.isNull(10) ? .null : .text(Self.percent(basisPoints: try row.decode(10, as: Int64.self)))
+                    let share: ResultTable.Cell =
+                        row.isNull(10) ? .null : .text(Self.percent(basisPoints: try row.decode(10, as: Int64.self)))
                     return [
-                        .integer(try row.decode(0, as: Int64.self)), .text(try row.decode(1, as: String.self)), .text(try row.decode(2, as: String.self)),
-                        .text(try row.decode(3, as: String.self)), .amount(try row.decode(4, as: Int64.self)), .amount(try row.decode(5, as: Int64.self)),
-                        .amount(try row.decode(6, as: Int64.self)), .amount(try row.decode(7, as: Int64.self)), .amount(try row.decode(8, as: Int64.self)),
+                        .integer(try row.decode(0, as: Int64.self)), .text(try row.decode(1, as: String.self)),
+                        .text(try row.decode(2, as: String.self)),
+                        .text(try row.decode(3, as: String.self)), .amount(try row.decode(4, as: Int64.self)),
+                        .amount(try row.decode(5, as: Int64.self)),
+                        .amount(try row.decode(6, as: Int64.self)), .amount(try row.decode(7, as: Int64.self)),
+                        .amount(try row.decode(8, as: Int64.self)),
                         .amount(try row.decode(9, as: Int64.self)), share, try optional(11),
-                        row.isNull(12) ? .null : .amount(try row.decode(12, as: Int64.self)), .integer(try row.decode(13, as: Int64.self)),
+                        row.isNull(12) ? .null : .amount(try row.decode(12, as: Int64.self)),
+                        .integer(try row.decode(13, as: Int64.self)),
                         try optional(14),
                     ]
                 })
@@ -538,16 +643,20 @@ extension ReconciliationService {
     // MARK: Chart
 
     /// The budget-burn chart of a Sozialraum from a run (the latest whole-year run when `runID` is nil).
-    public func burnChart(_ caller: Caller, socialSpace: SocialSpaceCode, year: Int, runID: Int64?) async throws -> String {
+    public func burnChart(
+        _ caller: Caller, socialSpace: SocialSpaceCode, year: Int, runID: Int64?
+    ) async throws -> String {
         try caller.require(.county, .auditor, .provider, for: "reading reconciliations")
         return try await store.withTenant(caller.tenant, readOnly: true) { tx in
-            guard let run = try await tx.query(
-                """
-                SELECT id, ledger_position FROM reconciliation_run
-                WHERE ($1::bigint IS NULL OR id = $1) AND year = $2 AND (social_space IS NULL OR social_space = $3)
-                ORDER BY (last_month - first_month) DESC, id DESC LIMIT 1
-                """, [runID, year, socialSpace.rawValue]
-            ).first else { throw ServiceError.notFound("run") }
+            guard
+                let run = try await tx.query(
+                    """
+                    SELECT id, ledger_position FROM reconciliation_run
+                    WHERE ($1::bigint IS NULL OR id = $1) AND year = $2 AND (social_space IS NULL OR social_space = $3)
+                    ORDER BY (last_month - first_month) DESC, id DESC LIMIT 1
+                    """, [runID, year, socialSpace.rawValue]
+                ).first
+            else { throw ServiceError.notFound("run") }
             let id = try run.decode(0, as: Int64.self)
             let rows = try await tx.query(
                 """
@@ -566,10 +675,12 @@ extension ReconciliationService {
                 months.append(
                     BurnChart.Month(
                         month: try row.decode(0, as: Int.self), plan: Money(cents: try row.decode(1, as: Int64.self)),
-                        actuals: Money(cents: try row.decode(2, as: Int64.self)), commitments: Money(cents: try row.decode(3, as: Int64.self))))
+                        actuals: Money(cents: try row.decode(2, as: Int64.self)),
+                        commitments: Money(cents: try row.decode(3, as: Int64.self))))
             }
             return BurnChart(
-                title: "\(socialSpace) \(year): Ansatz vs. Ist + Obligo (run \(id))", appropriation: Money(cents: total), months: months
+                title: "\(socialSpace) \(year): Ansatz vs. Ist + Obligo (run \(id))",
+                appropriation: Money(cents: total), months: months
             ).svg()
         }
     }

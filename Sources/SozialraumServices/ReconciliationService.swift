@@ -1,13 +1,14 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Crypto
 import Logging
 import PostgresClient
 import SozialraumDomain
 import SozialraumStore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// Budget reconciliation (rule 13): runs over a fixed ledger position whose results are stored
 /// immutably, provider statements, findings, and the year end (rule 12).
@@ -71,7 +72,10 @@ public struct ReconciliationService: Sendable {
                     logger.debug("reconciliation phase", metadata: ["phase": "\(name)", "duration": "\(now - phase)"])
                     phase = now
                 }
-                if let slot, let id = try await tx.query("SELECT id FROM reconciliation_run WHERE slot = $1", [slot]).first?.decode(0, as: Int64.self) {
+                if let slot,
+                    let id = try await tx.query("SELECT id FROM reconciliation_run WHERE slot = $1", [slot]).first?
+                        .decode(0, as: Int64.self)
+                {
                     var summary = try await Self.summary(tx, runID: id)
                     summary.replayed = true
                     return (summary, [])
@@ -81,11 +85,14 @@ public struct ReconciliationService: Sendable {
                 guard try await tx.query("SELECT 1 FROM fiscal_year WHERE year = $1", [scope.year]).count > 0 else {
                     throw ServiceError.notFound("fiscal year \(scope.year)")
                 }
-                if let socialSpace, try await tx.query("SELECT 1 FROM social_space WHERE code = $1", [socialSpace.rawValue]).isEmpty {
+                if let socialSpace,
+                    try await tx.query("SELECT 1 FROM social_space WHERE code = $1", [socialSpace.rawValue]).isEmpty
+                {
                     throw ServiceError.notFound("Sozialraum \(socialSpace)")
                 }
                 mark("gate")
-                let position = try await tx.query("SELECT coalesce(max(id), 0)::bigint FROM booking").single().decode(0, as: Int64.self)
+                let position = try await tx.query("SELECT coalesce(max(id), 0)::bigint FROM booking").single().decode(
+                    0, as: Int64.self)
                 let results = try await Self.lineResults(tx, scope: scope, socialSpace: socialSpace)
                 mark("lines")
                 var canonical = Self.canonical(results)
@@ -116,8 +123,11 @@ public struct ReconciliationService: Sendable {
                                                     digest, slot, requested_by, started_at)
                     VALUES ($1, $2, $3, $4, $5, $6, $7, decode($8, 'hex'), $9, $10, $11) RETURNING id
                     """,
-                    [scope.year, scope.kind.rawValue, scope.first, scope.last, socialSpace?.rawValue, position, runDay, digest, slot,
-                     caller.name, started]
+                    [
+                        scope.year, scope.kind.rawValue, scope.first, scope.last, socialSpace?.rawValue, position,
+                        runDay, digest, slot,
+                        caller.name, started,
+                    ]
                 ).single().decode(0, as: Int64.self)
                 try await Self.store(tx, runID: runID, year: scope.year, results: results)
                 mark("store lines")
@@ -128,13 +138,17 @@ public struct ReconciliationService: Sendable {
                     findings += try await Self.findFacts(tx, runID: runID, scope: scope, runDay: runDay, logger: logger)
                     mark("findings")
                 }
-                findings += try await Self.recordOverruns(tx, runID: runID, scope: scope, results: results, county: caller.tenant)
+                findings += try await Self.recordOverruns(
+                    tx, runID: runID, scope: scope, results: results, county: caller.tenant)
                 try await tx.audit(caller, "reconciliation.run", "run", String(runID))
                 var summary = try await Self.summary(tx, runID: runID)
                 summary.newFindings = findings
                 logger.info(
-                    "reconciliation run", metadata: ["run": "\(runID)", "scope": "\(scope)", "position": "\(position)",
-                                                     "findings": "\(findings)", "ms": "\(Int(Date().timeIntervalSince(started) * 1000))"])
+                    "reconciliation run",
+                    metadata: [
+                        "run": "\(runID)", "scope": "\(scope)", "position": "\(position)",
+                        "findings": "\(findings)", "ms": "\(Int(Date().timeIntervalSince(started) * 1000))",
+                    ])
                 return (summary, results)
             }
         }
@@ -142,27 +156,35 @@ public struct ReconciliationService: Sendable {
 
     /// The stored summary of a run.
     static func summary(_ tx: TenantTransaction, runID: Int64) async throws -> RunSummary {
-        guard let row = try await tx.query(
-            """
-            SELECT r.scope, to_char(r.first_month, 'YYYY-MM'), to_char(r.last_month, 'YYYY-MM'), r.social_space, r.ledger_position,
-                   encode(r.digest, 'hex'),
-                   (SELECT max(e.id) FROM reconciliation_run e WHERE e.id < r.id AND e.first_month = r.first_month
-                      AND e.last_month = r.last_month AND e.social_space IS NOT DISTINCT FROM r.social_space
-                      AND e.ledger_position = r.ledger_position AND e.digest = r.digest)
-            FROM reconciliation_run r WHERE r.id = $1
-            """, [runID]
-        ).first else { throw ServiceError.notFound("run") }
+        guard
+            let row = try await tx.query(
+                """
+                SELECT r.scope, to_char(r.first_month, 'YYYY-MM'), to_char(r.last_month, 'YYYY-MM'), r.social_space, r.ledger_position,
+                       encode(r.digest, 'hex'),
+                       (SELECT max(e.id) FROM reconciliation_run e WHERE e.id < r.id AND e.first_month = r.first_month
+                          AND e.last_month = r.last_month AND e.social_space IS NOT DISTINCT FROM r.social_space
+                          AND e.ledger_position = r.ledger_position AND e.digest = r.digest)
+                FROM reconciliation_run r WHERE r.id = $1
+                """, [runID]
+            ).first
+        else { throw ServiceError.notFound("run") }
         guard let kind = ReconciliationScope.Kind(rawValue: try row.decode(0, as: String.self)),
-            let first = YearMonth(iso: try row.decode(1, as: String.self)), let last = YearMonth(iso: try row.decode(2, as: String.self)),
+            let first = YearMonth(iso: try row.decode(1, as: String.self)),
+            let last = YearMonth(iso: try row.decode(2, as: String.self)),
             let scope = ReconciliationScope(kind: kind, first: first, last: last, validating: ())
         else { throw ServiceError.conflict("stored run unreadable") }
         let overruns = try await tx.query(
             "SELECT social_space || '/' || line, overrun FROM reconciliation_line WHERE run_id = $1 AND overrun > 0 AND line NOT LIKE 'pool:%'",
             [runID])
         return RunSummary(
-            runID: runID, scope: scope, socialSpace: try row.decode(3, as: String?.self).flatMap { SocialSpaceCode($0) },
-            ledgerPosition: try row.decode(4, as: Int64.self), digest: try row.decode(5, as: String.self), newFindings: 0,
-            overruns: Dictionary(uniqueKeysWithValues: try overruns.map { (try $0.decode(0, as: String.self), Money(cents: try $0.decode(1, as: Int64.self))) }),
+            runID: runID, scope: scope,
+            socialSpace: try row.decode(3, as: String?.self).flatMap { SocialSpaceCode($0) },
+            ledgerPosition: try row.decode(4, as: Int64.self), digest: try row.decode(5, as: String.self),
+            newFindings: 0,
+            overruns: Dictionary(
+                uniqueKeysWithValues: try overruns.map {
+                    (try $0.decode(0, as: String.self), Money(cents: try $0.decode(1, as: Int64.self)))
+                }),
             sameAs: try row.decode(6, as: Int64?.self), replayed: false)
     }
 
@@ -207,9 +229,12 @@ public struct ReconciliationService: Sendable {
     }
 
     static func coverPools(_ tx: TenantTransaction, year: Int) async throws -> CoverPools {
-        let members = try await tx.query("SELECT pool, component FROM cover_pool_member WHERE year = $1", [year]).compactMap { row in
-            try BudgetComponent(rawValue: row.decode(1, as: String.self)).map { (pool: try row.decode(0, as: Int.self), component: $0) }
-        }
+        let members = try await tx.query("SELECT pool, component FROM cover_pool_member WHERE year = $1", [year])
+            .compactMap { row in
+                try BudgetComponent(rawValue: row.decode(1, as: String.self)).map {
+                    (pool: try row.decode(0, as: Int.self), component: $0)
+                }
+            }
         return CoverPools(numbered: members)
     }
 
@@ -219,25 +244,33 @@ public struct ReconciliationService: Sendable {
         for result in results {
             for line in result.lines {
                 let f = line.funds
-                text += "L|\(result.socialSpace)|\(line.component.rawValue)|\(f.appropriation.cents)|\(f.carryIn.cents)|\(f.commitments.cents)|"
-                text += "\(f.actuals.cents)|\(line.coverTransfer.cents)|\(line.availableAfterCover.cents)|\(line.forecast.cents)\n"
+                text +=
+                    "L|\(result.socialSpace)|\(line.component.rawValue)|\(f.appropriation.cents)|\(f.carryIn.cents)|\(f.commitments.cents)|"
+                text +=
+                    "\(f.actuals.cents)|\(line.coverTransfer.cents)|\(line.availableAfterCover.cents)|\(line.forecast.cents)\n"
             }
             for month in result.months {
-                text += "M|\(result.socialSpace)|\(month.component.rawValue)|\(month.month)|\(month.plan.cents)|\(month.commitments.cents)|"
+                text +=
+                    "M|\(result.socialSpace)|\(month.component.rawValue)|\(month.month)|\(month.plan.cents)|\(month.commitments.cents)|"
                 text += "\(month.actuals.cents)\n"
             }
             for transfer in result.transfers {
-                text += "T|\(result.socialSpace)|\(transfer.from.rawValue)|\(transfer.to.rawValue)|\(transfer.amount.cents)\n"
+                text +=
+                    "T|\(result.socialSpace)|\(transfer.from.rawValue)|\(transfer.to.rawValue)|\(transfer.amount.cents)\n"
             }
         }
         return text
     }
 
     /// Stores lines, pools, months and transfers, one INSERT per table (rows as one JSON parameter).
-    static func store(_ tx: TenantTransaction, runID: Int64, year: Int, results: [SocialSpaceReconciliation]) async throws {
+    static func store(
+        _ tx: TenantTransaction, runID: Int64, year: Int, results: [SocialSpaceReconciliation]
+    ) async throws {
         struct LineRow: Encodable {
-            let social_space: String, line: String, appropriation: Int64, carry_in: Int64, commitments: Int64, actuals: Int64
-            let available: Int64, cover_transfer: Int64?, available_after_cover: Int64, forecast: Int64, forecast_available: Int64, overrun: Int64
+            let social_space: String, line: String, appropriation: Int64, carry_in: Int64, commitments: Int64,
+                actuals: Int64
+            let available: Int64, cover_transfer: Int64?, available_after_cover: Int64, forecast: Int64,
+                forecast_available: Int64, overrun: Int64
         }
         struct MonthRow: Encodable {
             let social_space: String, component: String, month: String, plan: Int64, commitments: Int64, actuals: Int64
@@ -253,25 +286,31 @@ public struct ReconciliationService: Sendable {
                 let f = line.funds
                 lines.append(
                     LineRow(
-                        social_space: space, line: line.component.rawValue, appropriation: f.appropriation.cents, carry_in: f.carryIn.cents,
+                        social_space: space, line: line.component.rawValue, appropriation: f.appropriation.cents,
+                        carry_in: f.carryIn.cents,
                         commitments: f.commitments.cents, actuals: f.actuals.cents, available: f.available.cents,
                         cover_transfer: line.coverTransfer.cents, available_after_cover: line.availableAfterCover.cents,
-                        forecast: line.forecast.cents, forecast_available: line.forecastAvailable.cents, overrun: line.overrun.cents))
+                        forecast: line.forecast.cents, forecast_available: line.forecastAvailable.cents,
+                        overrun: line.overrun.cents))
             }
             for pool in result.pools {
                 let f = pool.funds
                 lines.append(
                     LineRow(
-                        social_space: space, line: "pool:" + pool.name, appropriation: f.appropriation.cents, carry_in: f.carryIn.cents,
-                        commitments: f.commitments.cents, actuals: f.actuals.cents, available: f.available.cents, cover_transfer: nil,
+                        social_space: space, line: "pool:" + pool.name, appropriation: f.appropriation.cents,
+                        carry_in: f.carryIn.cents,
+                        commitments: f.commitments.cents, actuals: f.actuals.cents, available: f.available.cents,
+                        cover_transfer: nil,
                         available_after_cover: f.available.cents, forecast: pool.forecast.cents,
                         forecast_available: pool.forecastAvailable.cents, overrun: pool.overrun.cents))
             }
             for month in result.months {
                 months.append(
                     MonthRow(
-                        social_space: space, component: month.component.rawValue, month: "\(month.month)-01", plan: month.plan.cents,
-                        commitments: month.commitments.cents, actuals: month.actuals.cents, cumulative_plan: month.cumulativePlan.cents,
+                        social_space: space, component: month.component.rawValue, month: "\(month.month)-01",
+                        plan: month.plan.cents,
+                        commitments: month.commitments.cents, actuals: month.actuals.cents,
+                        cumulative_plan: month.cumulativePlan.cents,
                         cumulative_burn: month.cumulativeActualsAndCommitments.cents))
             }
             for (position, transfer) in result.transfers.enumerated() {
@@ -308,7 +347,8 @@ public struct ReconciliationService: Sendable {
 
     /// One pass over the scope's bookings (cost per grant and project, as of the position) and
     /// deliveries (volumes), into a temporary table the statements and findings read.
-    static func computeStatementItems(_ tx: TenantTransaction, scope: ReconciliationScope, position: Int64) async throws {
+    static func computeStatementItems(_ tx: TenantTransaction, scope: ReconciliationScope, position: Int64) async throws
+    {
         try await tx.execute(
             """
             CREATE TEMPORARY TABLE run_items ON COMMIT DROP AS
@@ -418,13 +458,16 @@ public struct ReconciliationService: Sendable {
         func check(_ kind: String, _ sql: String, _ binds: [any PostgresEncodable]) async throws -> Int {
             let start = ContinuousClock.now
             let found = try await tx.execute(sql, binds)
-            logger.debug("reconciliation check", metadata: ["kind": "\(kind)", "found": "\(found)", "duration": "\(ContinuousClock.now - start)"])
+            logger.debug(
+                "reconciliation check",
+                metadata: ["kind": "\(kind)", "found": "\(found)", "duration": "\(ContinuousClock.now - start)"])
             return found
         }
         // A month's delivery is due by the end of the following month.
         let dueBefore = runDay.yearMonth.previous
         var found = 0
-        found += try await check("missing_delivery", 
+        found += try await check(
+            "missing_delivery",
             """
             INSERT INTO finding (id, tenant_id, kind, month, grant_id, amount, run_id)
             SELECT gen_random_uuid(), c.tenant_id, 'missing_delivery', c.month, c.grant_id, sum(c.amount), $1
@@ -433,7 +476,8 @@ public struct ReconciliationService: Sendable {
             GROUP BY c.tenant_id, c.month, c.grant_id
             ON CONFLICT DO NOTHING
             """, [runID, scope.first, scope.last, dueBefore])
-        found += try await check("booking_outside_grant_period", 
+        found += try await check(
+            "booking_outside_grant_period",
             """
             INSERT INTO finding (id, tenant_id, kind, month, grant_id, amount, run_id)
             SELECT gen_random_uuid(), i.tenant_id, 'booking_outside_grant_period', o.month, i.item_id, i.cost, $1
@@ -453,28 +497,32 @@ public struct ReconciliationService: Sendable {
                 GROUP BY case_id, help_type, tenant_id HAVING count(*) > 1) twins
             """, [scope.first, scope.last]
         ).single().decode(0, as: Bool.self)
-        if hasTwins { found += try await check("duplicate_delivery", 
-            """
-            INSERT INTO finding (id, tenant_id, kind, month, grant_id, delivery_id, quantity, amount, run_id)
-            -- Pairs of grants of one help for one case and provider first (rare), then their deliveries.
-            -- Two deliveries of one month lie in both grants' periods: only grants in the scope count.
-            -- (Filters on the table itself, not a materialised CTE: the planner needs the table's
-            -- statistics to choose hash joins.)
-            WITH pairs AS MATERIALIZED (
-                SELECT g1.id AS earlier, g2.id AS later
-                FROM grant_decision g1
-                JOIN grant_decision g2 ON g2.case_id = g1.case_id AND g2.help_type = g1.help_type AND g2.tenant_id = g1.tenant_id
-                     AND (g2.created_at, g2.id) > (g1.created_at, g1.id)
-                WHERE g1.ends_on >= $2::date AND g1.starts_on <= ($3::date + interval '1 month - 1 day')::date
-                  AND g2.ends_on >= $2::date AND g2.starts_on <= ($3::date + interval '1 month - 1 day')::date
-            )
-            SELECT gen_random_uuid(), d2.tenant_id, 'duplicate_delivery', d2.month, d2.grant_id, d2.id, d2.quantity, d2.cost, $1
-            FROM pairs
-            CROSS JOIN LATERAL (SELECT * FROM active_delivery d WHERE d.grant_id = pairs.later AND d.month BETWEEN $2 AND $3) d2
-            WHERE EXISTS (SELECT 1 FROM active_delivery d1 WHERE d1.grant_id = pairs.earlier AND d1.month = d2.month)
-            ON CONFLICT DO NOTHING
-            """, [runID, scope.first, scope.last]) }
-        found += try await check("rate_missing", 
+        if hasTwins {
+            found += try await check(
+                "duplicate_delivery",
+                """
+                INSERT INTO finding (id, tenant_id, kind, month, grant_id, delivery_id, quantity, amount, run_id)
+                -- Pairs of grants of one help for one case and provider first (rare), then their deliveries.
+                -- Two deliveries of one month lie in both grants' periods: only grants in the scope count.
+                -- (Filters on the table itself, not a materialised CTE: the planner needs the table's
+                -- statistics to choose hash joins.)
+                WITH pairs AS MATERIALIZED (
+                    SELECT g1.id AS earlier, g2.id AS later
+                    FROM grant_decision g1
+                    JOIN grant_decision g2 ON g2.case_id = g1.case_id AND g2.help_type = g1.help_type AND g2.tenant_id = g1.tenant_id
+                         AND (g2.created_at, g2.id) > (g1.created_at, g1.id)
+                    WHERE g1.ends_on >= $2::date AND g1.starts_on <= ($3::date + interval '1 month - 1 day')::date
+                      AND g2.ends_on >= $2::date AND g2.starts_on <= ($3::date + interval '1 month - 1 day')::date
+                )
+                SELECT gen_random_uuid(), d2.tenant_id, 'duplicate_delivery', d2.month, d2.grant_id, d2.id, d2.quantity, d2.cost, $1
+                FROM pairs
+                CROSS JOIN LATERAL (SELECT * FROM active_delivery d WHERE d.grant_id = pairs.later AND d.month BETWEEN $2 AND $3) d2
+                WHERE EXISTS (SELECT 1 FROM active_delivery d1 WHERE d1.grant_id = pairs.earlier AND d1.month = d2.month)
+                ON CONFLICT DO NOTHING
+                """, [runID, scope.first, scope.last])
+        }
+        found += try await check(
+            "rate_missing",
             """
             INSERT INTO finding (id, tenant_id, kind, month, grant_id, run_id)
             SELECT gen_random_uuid(), g.tenant_id, 'rate_missing', date_trunc('month', s.day)::date, g.id, $1
@@ -486,7 +534,8 @@ public struct ReconciliationService: Sendable {
                               AND r.unit = g.unit AND r.valid_from <= s.day)
             ON CONFLICT DO NOTHING
             """, [runID, scope.first, scope.last])
-        found += try await check("out_of_area_without_reason", 
+        found += try await check(
+            "out_of_area_without_reason",
             """
             INSERT INTO finding (id, tenant_id, kind, month, grant_id, social_space, run_id)
             -- Whole residence histories of the scope's cases only (a stay ends where the next begins),
@@ -522,7 +571,8 @@ public struct ReconciliationService: Sendable {
 
     /// A line overspent after cover is a finding of the county's (uncovered overrun).
     static func recordOverruns(
-        _ tx: TenantTransaction, runID: Int64, scope: ReconciliationScope, results: [SocialSpaceReconciliation], county: TenantID
+        _ tx: TenantTransaction, runID: Int64, scope: ReconciliationScope, results: [SocialSpaceReconciliation],
+        county: TenantID
     ) async throws -> Int {
         var found = 0
         for result in results {
@@ -532,7 +582,11 @@ public struct ReconciliationService: Sendable {
                     INSERT INTO finding (id, tenant_id, kind, month, social_space, component, amount, run_id)
                     VALUES (gen_random_uuid(), $1, 'uncovered_overrun', $2, $3, $4, $5, $6)
                     ON CONFLICT DO NOTHING
-                    """, [county.uuid, scope.last, result.socialSpace.rawValue, line.component.rawValue, line.overrun.cents, runID])
+                    """,
+                    [
+                        county.uuid, scope.last, result.socialSpace.rawValue, line.component.rawValue,
+                        line.overrun.cents, runID,
+                    ])
             }
         }
         return found

@@ -46,8 +46,9 @@ public enum DatabaseRoles {
     /// `loginRole` gets LOGIN; its password is set by the DBA (`\password`), never by us.
     public static func prepare(on connection: PostgresConnection, loginRole: String = defaultLogin) async throws {
         let login = try quoted(loginRole)
-        let database = try quoted(try await connection.query(PostgresQuery("SELECT current_database()")).single()
-            .decode(0, as: String.self))
+        let database = try quoted(
+            try await connection.query(PostgresQuery("SELECT current_database()")).single()
+                .decode(0, as: String.self))
         try await connection.runScript(
             unsafeSQL: """
                 DO $$

@@ -1,11 +1,12 @@
+import Logging
+import PostgresClient
+import SozialraumDomain
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Logging
-import PostgresClient
-import SozialraumDomain
 
 /// A transaction that acts for one tenant. Row-level security in PostgreSQL limits every statement
 /// to what this tenant may see and write; the county's wider view comes from the policies.

@@ -1,10 +1,11 @@
+import PostgresClient
+import SozialraumDomain
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import PostgresClient
-import SozialraumDomain
 
 /// Setup-time registration of the county tenant. Runs as the owner role (the runtime role may not
 /// write the county designation), with tenant context set to the new county so that the forced

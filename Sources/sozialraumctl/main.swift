@@ -65,7 +65,10 @@ struct SozialraumCtl: ParsableCommand {
     func settings() throws -> CtlConfiguration {
         let environment = ProcessInfo.processInfo.environment
         var flags: CtlConfiguration.Source = [:]
-        for (key, value) in [("socket", socket), ("host", host), ("ca", ca), ("server-name", serverName), ("account", login), ("format", format)] {
+        for (key, value) in [
+            ("socket", socket), ("host", host), ("ca", ca), ("server-name", serverName), ("account", login),
+            ("format", format),
+        ] {
             if let value { flags[key] = value }
         }
         var file: CtlConfiguration.Source = [:]
@@ -76,7 +79,8 @@ struct SozialraumCtl: ParsableCommand {
                 throw ConnectionError("cannot read the config file \(path)")
             }
         }
-        return try CtlConfiguration.resolve(flags: flags, environment: CtlConfiguration.source(environment: environment), file: file)
+        return try CtlConfiguration.resolve(
+            flags: flags, environment: CtlConfiguration.source(environment: environment), file: file)
     }
 
     func run() throws {
@@ -86,9 +90,13 @@ struct SozialraumCtl: ParsableCommand {
         do {
             switch settings.endpoint {
             case .unix(let path):
-                do { connection = try UnixConnection(path: path) } catch { throw ConnectionError("cannot connect to \(path): \(error)") }
+                do { connection = try UnixConnection(path: path) } catch {
+                    throw ConnectionError("cannot connect to \(path): \(error)")
+                }
             case .tls(let host, let port, let ca, let serverName):
-                do { connection = try TLSConnection(host: host, port: port, trustRoots: ca, serverName: serverName) } catch {
+                do {
+                    connection = try TLSConnection(host: host, port: port, trustRoots: ca, serverName: serverName)
+                } catch {
                     throw ConnectionError("cannot connect to \(host):\(port) over TLS: \(error)")
                 }
             }
@@ -113,7 +121,9 @@ struct SozialraumCtl: ParsableCommand {
         if let request {
             if let upload {
                 try sendUpload(request, file: upload, over: connection)
-                guard let reply = connection.readReply() else { throw fail("connection closed by the daemon", status: 3) }
+                guard let reply = connection.readReply() else {
+                    throw fail("connection closed by the daemon", status: 3)
+                }
                 print(reply, echo: true, failed: &failed)
             } else {
                 try send(request)
@@ -142,12 +152,16 @@ struct SozialraumCtl: ParsableCommand {
     }
 
     /// Line editing with history; the prompt shows who the daemon says we are.
-    func interactive(_ connection: any AdminConnection, terminal: RawTerminal, send: (String, Bool) throws -> Void) throws {
+    func interactive(
+        _ connection: any AdminConnection, terminal: RawTerminal, send: (String, Bool) throws -> Void
+    ) throws {
         let environment = ProcessInfo.processInfo.environment
         let historyPath = History.defaultPath(environment: environment)
         var editor = LineEditor(history: historyPath.map(History.load) ?? [])
         func whoami() -> String {
-            guard connection.write("whoami\n"), let reply = connection.readReply(), reply.status.hasPrefix("OK ") else { return "not logged in" }
+            guard connection.write("whoami\n"), let reply = connection.readReply(), reply.status.hasPrefix("OK ") else {
+                return "not logged in"
+            }
             // "OK alpha@<tenant-uuid> role=provider": the prompt shows alpha@ and the uuid's first block.
             guard let who = reply.status.split(separator: " ").dropFirst().first else { return "not logged in" }
             let parts = who.split(separator: "@", maxSplits: 1)
@@ -180,15 +194,20 @@ struct SozialraumCtl: ParsableCommand {
             chunk.append(contentsOf: line.utf8)
             chunk.append(10)
             if chunk.count >= 1 << 16 || index == total - 1 {
-                guard connection.write(chunk) else { throw fail("connection closed by the daemon during the upload", status: 3) }
+                guard connection.write(chunk) else {
+                    throw fail("connection closed by the daemon during the upload", status: 3)
+                }
                 chunk.removeAll(keepingCapacity: true)
                 if showProgress {
-                    FileHandle.standardError.write(Data("\ruploading \(index + 1) of \(total) lines (\((index + 1) * 100 / total) %)".utf8))
+                    FileHandle.standardError.write(
+                        Data("\ruploading \(index + 1) of \(total) lines (\((index + 1) * 100 / total) %)".utf8))
                 }
             }
         }
         if showProgress { FileHandle.standardError.write(Data(" - waiting for the daemon\n".utf8)) }
-        guard connection.write(".\n") else { throw fail("connection closed by the daemon during the upload", status: 3) }
+        guard connection.write(".\n") else {
+            throw fail("connection closed by the daemon during the upload", status: 3)
+        }
     }
 }
 

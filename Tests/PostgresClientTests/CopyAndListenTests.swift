@@ -9,7 +9,8 @@ import Testing
     func connection() async throws -> PostgresConnection {
         let cluster = try await TestCluster.shared.running()
         let connection = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
-        try await connection.runScript(unsafeSQL: "CREATE TEMP TABLE line (n int NOT NULL, amount numeric(14,2) NOT NULL, note text)")
+        try await connection.runScript(
+            unsafeSQL: "CREATE TEMP TABLE line (n int NOT NULL, amount numeric(14,2) NOT NULL, note text)")
         return connection
     }
 
@@ -19,7 +20,8 @@ import Testing
             for n in 1...50_000 { try await writer.write("\(n),\(n).25,\"Dörverden, \"\"Nord\"\"\"\n") }
         }
         #expect(rows == 50_000)
-        let row = try await db.query(PostgresQuery("SELECT count(*)::int, sum(amount)::numeric, min(note) FROM line")).single()
+        let row = try await db.query(PostgresQuery("SELECT count(*)::int, sum(amount)::numeric, min(note) FROM line"))
+            .single()
         #expect(try row.decode(0, as: Int.self) == 50_000)
         // sum(n) + 50000 × 0.25 = 1250025000 + 12500
         #expect(try row.decode(1, as: PostgresNumeric.self).scaledInteger(scale: 2) == 125_003_750_000)
@@ -34,7 +36,8 @@ import Testing
             }
         }
         #expect(error?.sqlState == .invalidTextRepresentation)
-        #expect(try await db.query(PostgresQuery("SELECT count(*)::int FROM line")).single().decode(0, as: Int.self) == 0)
+        #expect(
+            try await db.query(PostgresQuery("SELECT count(*)::int FROM line")).single().decode(0, as: Int.self) == 0)
     }
 
     @Test func clientErrorAbortsTheCopy() async throws {
@@ -46,7 +49,8 @@ import Testing
                 throw Stop()
             }
         }
-        #expect(try await db.query(PostgresQuery("SELECT count(*)::int FROM line")).single().decode(0, as: Int.self) == 0)
+        #expect(
+            try await db.query(PostgresQuery("SELECT count(*)::int FROM line")).single().decode(0, as: Int.self) == 0)
     }
 
     @Test func refusesAStatementThatIsNotCopyIn() async throws {

@@ -46,7 +46,8 @@ import Testing
             PostgresQuery(
                 "SELECT $1::bool, $2::int8, $3::numeric, $4::text, $5::date, $6::timestamptz, $7::uuid, $8::bytea, $9::jsonb",
                 [
-                    false, Int64.min, PostgresNumeric("-0.07")!, "Robert'); DROP TABLE x;--", PostgresDate(year: 1999, month: 12, day: 31),
+                    false, Int64.min, PostgresNumeric("-0.07")!, "Robert'); DROP TABLE x;--",
+                    PostgresDate(year: 1999, month: 12, day: 31),
                     instant, id, PostgresBytes([1, 2, 255]), PostgresJSON(text: "[true]"),
                 ])
         ).single()
@@ -136,13 +137,15 @@ enum Colour: String { case red, green }
         #expect(error.map { String(reflecting: $0).contains("4711") } == false)
         #expect(error.map { String(reflecting: $0).contains("secret_key_unique") } == true)
         // The connection stays usable after a statement error.
-        #expect(try await db.query(PostgresQuery("SELECT count(*)::int FROM secret")).single().decode(0, as: Int.self) == 1)
+        #expect(
+            try await db.query(PostgresQuery("SELECT count(*)::int FROM secret")).single().decode(0, as: Int.self) == 1)
     }
 
     @Test func theLogTextOfAFailedCheckCarriesNoRowValues() async throws {
         let cluster = try await TestCluster.shared.running()
         let db = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
-        try await db.runScript(unsafeSQL: "CREATE TEMP TABLE note (body text CONSTRAINT note_body_short CHECK (length(body) <= 5))")
+        try await db.runScript(
+            unsafeSQL: "CREATE TEMP TABLE note (body text CONSTRAINT note_body_short CHECK (length(body) <= 5))")
         let checkError = await #expect(throws: PostgresError.self) {
             try await db.execute(PostgresQuery("INSERT INTO note VALUES ($1)", ["payload-AB12-secret"]))
         }

@@ -7,7 +7,9 @@ import Synchronization
 import Testing
 
 @Suite struct PoolTests {
-    func pool(maxConnections: Int = 4, acquireTimeout: Duration = .seconds(10), attempts: Int = 5) async throws
+    func pool(
+        maxConnections: Int = 4, acquireTimeout: Duration = .seconds(10), attempts: Int = 5
+    ) async throws
         -> PostgresPool
     {
         let cluster = try await TestCluster.shared.running()
@@ -80,7 +82,9 @@ import Testing
 
     @Test func rollsBackWhenTheBodyThrows() async throws {
         let pool = try await pool()
-        try await pool.withConnection { try await $0.runScript(unsafeSQL: "CREATE TABLE IF NOT EXISTS rollback_probe (n int)") }
+        try await pool.withConnection {
+            try await $0.runScript(unsafeSQL: "CREATE TABLE IF NOT EXISTS rollback_probe (n int)")
+        }
         struct Boom: Error {}
         await #expect(throws: Boom.self) {
             try await pool.withTransaction { tx in
@@ -100,7 +104,10 @@ import Testing
         let attempts = Locked(0)
         // Fails on the first two attempts with the given SQLSTATE, then succeeds.
         let value = try await pool.withTransaction(isolation: .serializable) { tx in
-            let attempt = attempts.withLock { $0 += 1; return $0 }
+            let attempt = attempts.withLock {
+                $0 += 1
+                return $0
+            }
             if attempt < 3 {
                 try await tx.query("SELECT raise_sqlstate($1)", [sqlState])
             }
@@ -137,7 +144,9 @@ import Testing
         let pool = try await pool(maxConnections: 1)
         let rows = try await pool.pipelinedRead([
             PostgresQuery("SELECT set_config('sozialraum.probe', $1, true)", ["pipelined"]),
-            PostgresQuery("SELECT current_setting('sozialraum.probe'), current_setting('transaction_read_only'), txid_current_if_assigned() IS NULL"),
+            PostgresQuery(
+                "SELECT current_setting('sozialraum.probe'), current_setting('transaction_read_only'), txid_current_if_assigned() IS NULL"
+            ),
             PostgresQuery("SELECT n FROM generate_series(1, $1::int) AS n", [3]),
         ])
         #expect(rows.count == 3)
@@ -172,12 +181,14 @@ import Testing
 
     @Test func pipelinedReadRecoversFromAConnectionTheServerClosed() async throws {
         let pool = try await pool(maxConnections: 1)
-        let pid = try await pool.pipelinedRead([PostgresQuery("SELECT pg_backend_pid()")])[0].single().decode(0, as: Int32.self)
+        let pid = try await pool.pipelinedRead([PostgresQuery("SELECT pg_backend_pid()")])[0].single().decode(
+            0, as: Int32.self)
         // Another session ends the pooled connection's backend while it sits idle.
         let cluster = try await TestCluster.shared.running()
         let other = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
         try await other.query(PostgresQuery("SELECT pg_terminate_backend($1)", [pid]))
-        let again = try await pool.pipelinedRead([PostgresQuery("SELECT pg_backend_pid()")])[0].single().decode(0, as: Int32.self)
+        let again = try await pool.pipelinedRead([PostgresQuery("SELECT pg_backend_pid()")])[0].single().decode(
+            0, as: Int32.self)
         #expect(again != pid)
     }
 
@@ -220,7 +231,8 @@ import Testing
         let cluster = try await TestCluster.shared.running()
         let observer = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
         while try await observer.query(
-            PostgresQuery("SELECT count(*)::int FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'")
+            PostgresQuery(
+                "SELECT count(*)::int FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'")
         ).single().decode(0, as: Int.self) == 0 {
             await Task.yield()
         }
@@ -250,17 +262,24 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<blocked {
                 group.addTask {
-                    _ = try await pool.withConnection { try await $0.query(PostgresQuery("SELECT pg_advisory_xact_lock_shared($1)", [key])) }
+                    _ = try await pool.withConnection {
+                        try await $0.query(PostgresQuery("SELECT pg_advisory_xact_lock_shared($1)", [key]))
+                    }
                     order.withLock { $0.append("query") }
                 }
             }
             while try await observer.query(
-                PostgresQuery("SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1::bigint", [key & 0xFFFF_FFFF])
+                PostgresQuery(
+                    "SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1::bigint",
+                    [key & 0xFFFF_FFFF])
             ).single().decode(0, as: Int.self) < blocked {
                 await Task.yield()
             }
             var sum = 0
-            for i in 0..<1000 { sum &+= i; await Task.yield() }
+            for i in 0..<1000 {
+                sum &+= i
+                await Task.yield()
+            }
             order.withLock { $0.append("cpu:\(sum)") }
             try await observer.query(PostgresQuery("SELECT pg_advisory_unlock($1)", [key]))
             try await group.waitForAll()

@@ -10,7 +10,8 @@ import Testing
     @Test func poolRecoversAfterTheServerRestarts() async throws {
         let cluster = try await TestCluster.shared.isolatedCluster()
         let pool = PostgresPool(
-            configuration: PostgresPoolConfiguration(conninfo: cluster.conninfo(database: "postgres"), maxConnections: 3),
+            configuration: PostgresPoolConfiguration(
+                conninfo: cluster.conninfo(database: "postgres"), maxConnections: 3),
             logger: Logger(label: "test.restart"))
         let before = try await pool.withTransaction { tx in
             try await tx.query("SELECT pg_backend_pid()").single().decode(0, as: Int32.self)
@@ -30,7 +31,8 @@ import Testing
     @Test func poolReportsAnOutageAndServesAgainAfterwards() async throws {
         let cluster = try await TestCluster.shared.isolatedCluster()
         let pool = PostgresPool(
-            configuration: PostgresPoolConfiguration(conninfo: cluster.conninfo(database: "postgres") + " connect_timeout=2"),
+            configuration: PostgresPoolConfiguration(
+                conninfo: cluster.conninfo(database: "postgres") + " connect_timeout=2"),
             logger: Logger(label: "test.outage"))
         _ = try await pool.withConnection { try await $0.query(PostgresQuery("SELECT 1")) }
         try cluster.stop()
@@ -39,7 +41,10 @@ import Testing
         }
         #expect(error?.isConnectionLevel == true)
         try cluster.start()
-        #expect(try await pool.withConnection { try await $0.query(PostgresQuery("SELECT 7")).single().decode(0, as: Int.self) } == 7)
+        #expect(
+            try await pool.withConnection {
+                try await $0.query(PostgresQuery("SELECT 7")).single().decode(0, as: Int.self)
+            } == 7)
         #expect(await pool.statistics.open == 1)
     }
 
@@ -53,6 +58,8 @@ import Testing
         #expect(await iterator.next() == .listening)
         let sender = try await PostgresConnection.connect(conninfo: conninfo)
         try await sender.query(PostgresQuery("SELECT pg_notify('wake', 'again')"))
-        #expect(await iterator.next() == .notification(PostgresNotification(channel: "wake", payload: "again", senderPID: sender.backendPID)))
+        #expect(
+            await iterator.next()
+                == .notification(PostgresNotification(channel: "wake", payload: "again", senderPID: sender.backendPID)))
     }
 }

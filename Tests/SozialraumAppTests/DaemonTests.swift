@@ -2,12 +2,13 @@ import Foundation
 import Logging
 import PostgresClient
 import PostgresEmbedded
-@testable import SozialraumApp
 import SozialraumDomain
 import SozialraumInterfaces
 import SozialraumStore
 import SozialraumTestSupport
 import Testing
+
+@testable import SozialraumApp
 
 @Suite struct DaemonStartupTests {
     func settings(conninfo: String) -> Settings {
@@ -46,7 +47,8 @@ import Testing
         var environment = ProcessInfo.processInfo.environment
         environment["JOURNAL_STREAM"] = "8:1234"
         environment.removeValue(forKey: "SOZIALRAUM_CONFIG")
-        let daemon = try Subprocess([Subprocess.binary("sozialraumd"), "serve", "--state-directory", state], environment: environment)
+        let daemon = try Subprocess(
+            [Subprocess.binary("sozialraumd"), "serve", "--state-directory", state], environment: environment)
         var lines = daemon.lines.makeAsyncIterator()
         let startup = await Subprocess.lines(&lines, until: "sozialraumd ready")
         #expect(startup != nil, "the daemon ended before it was ready")
@@ -58,7 +60,10 @@ import Testing
         // The admin socket listens before "ready": the starting user is the county's controller by peer credentials.
         #expect(startup?.contains { $0.contains("admin socket listening") } == true)
         let socket = state + "/admin.sock"
-        let funds = try Subprocess([Subprocess.binary("sozialraumctl"), "--socket", socket, "--format", "csv", "funds", "achim-oyten", String(CountyCalendar.today().year)])
+        let funds = try Subprocess([
+            Subprocess.binary("sozialraumctl"), "--socket", socket, "--format", "csv", "funds", "achim-oyten",
+            String(CountyCalendar.today().year),
+        ])
         var fundsOutput: [String] = []
         for await line in funds.lines { fundsOutput.append(line) }
         #expect(await funds.exitStatus() == 0)
@@ -66,7 +71,9 @@ import Testing
         #expect(fundsOutput.contains { $0.hasPrefix("case,") })
         // Words given as arguments reach the daemon exactly as the same line typed (issue 15, item 9):
         // `key=…` stays a keyword, and a retry with -c is the same request (replayed, not booked again).
-        let providers = try Subprocess([Subprocess.binary("sozialraumctl"), "--socket", socket, "--format", "csv", "providers"])
+        let providers = try Subprocess([
+            Subprocess.binary("sozialraumctl"), "--socket", socket, "--format", "csv", "providers",
+        ])
         var providerLines: [String] = []
         for await line in providers.lines { providerLines.append(line) }
         let provider = providerLines.first { $0.contains(",provider,") }.map { String($0.prefix(36)) } ?? "none"
@@ -77,11 +84,15 @@ import Testing
         for await line in instalment.lines { instalmentOutput.append(line) }
         #expect(await instalment.exitStatus() == 0, "\(instalmentOutput)")
         #expect(instalmentOutput.first?.hasPrefix("OK booking ") == true, "\(instalmentOutput)")
-        let typed = try Subprocess([Subprocess.binary("sozialraumctl"), "--socket", socket, "-c", words.joined(separator: " ")])
+        let typed = try Subprocess([
+            Subprocess.binary("sozialraumctl"), "--socket", socket, "-c", words.joined(separator: " "),
+        ])
         var typedOutput: [String] = []
         for await line in typed.lines { typedOutput.append(line) }
         #expect(typedOutput == instalmentOutput)
-        let unknown = try Subprocess([Subprocess.binary("sozialraumctl"), "--socket", socket, "funds", "nowhere", "2026"])
+        let unknown = try Subprocess([
+            Subprocess.binary("sozialraumctl"), "--socket", socket, "funds", "nowhere", "2026",
+        ])
         var unknownOutput: [String] = []
         for await line in unknown.lines { unknownOutput.append(line) }
         #expect(await unknown.exitStatus() == 1)
@@ -89,19 +100,27 @@ import Testing
         // An account made from the shell logs in with its token.
         var environment2 = ProcessInfo.processInfo.environment
         environment2["SOZIALRAUM_STATE_DIRECTORY"] = state
-        let user = try Subprocess([Subprocess.binary("sozialraumd"), "user", "set", "rpa", "--tenant", "county", "--role", "auditor"], environment: environment2)
+        let user = try Subprocess(
+            [Subprocess.binary("sozialraumd"), "user", "set", "rpa", "--tenant", "county", "--role", "auditor"],
+            environment: environment2)
         var userOutput: [String] = []
         for await line in user.lines { userOutput.append(line) }
         #expect(await user.exitStatus() == 0)
-        let token = userOutput.first { $0.contains("token (shown once): ") }?.components(separatedBy: "token (shown once): ").last
+        let token = userOutput.first { $0.contains("token (shown once): ") }?.components(
+            separatedBy: "token (shown once): "
+        ).last
         #expect(token?.count == 64)
         environment2["SOZIALRAUM_SECRET"] = token ?? ""
-        let auditor = try Subprocess([Subprocess.binary("sozialraumctl"), "--socket", socket, "--login", "rpa", "whoami"], environment: environment2)
+        let auditor = try Subprocess(
+            [Subprocess.binary("sozialraumctl"), "--socket", socket, "--login", "rpa", "whoami"],
+            environment: environment2)
         var auditorOutput: [String] = []
         for await line in auditor.lines { auditorOutput.append(line) }
         #expect(await auditor.exitStatus() == 0)
         #expect(auditorOutput.contains { $0.hasPrefix("OK rpa@") && $0.hasSuffix("role=auditor") })
-        let unreachable = try Subprocess([Subprocess.binary("sozialraumctl"), "--socket", state + "/nothing.sock", "ping"])
+        let unreachable = try Subprocess([
+            Subprocess.binary("sozialraumctl"), "--socket", state + "/nothing.sock", "ping",
+        ])
         for await _ in unreachable.lines {}
         #expect(await unreachable.exitStatus() == 2)
 
@@ -122,7 +141,8 @@ import Testing
         #expect(await bad.exitStatus() != 0)
         #expect(output.joined().contains("database.poolSize"))
 
-        let good = try Subprocess([Subprocess.binary("sozialraumd"), "check-config"], environment: ["SOZIALRAUM_DATABASE_POOL_SIZE": "3"])
+        let good = try Subprocess(
+            [Subprocess.binary("sozialraumd"), "check-config"], environment: ["SOZIALRAUM_DATABASE_POOL_SIZE": "3"])
         var goodOutput: [String] = []
         for await line in good.lines { goodOutput.append(line) }
         #expect(await good.exitStatus() == 0)

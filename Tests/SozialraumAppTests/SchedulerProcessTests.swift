@@ -14,12 +14,19 @@ import Testing
     @Test func aJobOfAnInstanceKilledWithSIGKILLIsRescuedByAnotherAndRunsOnce() async throws {
         let world = try await BudgetWorld.make()
         try await world.store.withoutTenant { tx in
-            for schedule in try await JobStore.schedules(tx) { try await JobStore.setPaused(tx, name: schedule.name, paused: true, now: Instant(seconds: 0)) }
+            for schedule in try await JobStore.schedules(tx) {
+                try await JobStore.setPaused(tx, name: schedule.name, paused: true, now: Instant(seconds: 0))
+            }
         }
         // Observe state changes of runs; hold the ledger gate so that the job cannot get past its start.
-        let events = PostgresListener.events(conninfo: world.database.superuserConninfo, channels: ["sozialraum_job_state"], logger: Logger(label: "test"))
+        let events = PostgresListener.events(
+            conninfo: world.database.superuserConninfo, channels: ["sozialraum_job_state"],
+            logger: Logger(label: "test"))
         var iterator = events.makeAsyncIterator()
-        guard case .listening = await iterator.next() else { Issue.record("no LISTEN"); return }
+        guard case .listening = await iterator.next() else {
+            Issue.record("no LISTEN")
+            return
+        }
         let gate = try await world.database.superuserConnection()
         try await gate.query(PostgresQuery("SELECT pg_advisory_lock(7405213001)"))
 
@@ -38,7 +45,8 @@ import Testing
 
         let id = try await world.store.withoutTenant { tx in
             try await JobStore.enqueue(
-                tx, job: "reconcile", parameters: "month-to-date", schedule: nil, requestKey: "kill-test", now: Instant(seconds: Int64(Date().timeIntervalSince1970)),
+                tx, job: "reconcile", parameters: "month-to-date", schedule: nil, requestKey: "kill-test",
+                now: Instant(seconds: Int64(Date().timeIntervalSince1970)),
                 requestedBy: "test", maxAttempts: 3)
         }
         // The daemon's scheduler is woken by NOTIFY and claims the run; its job waits at the gate.
@@ -53,11 +61,13 @@ import Testing
         #expect(try await world.count("sozialraum.reconciliation_run") == 0, "the killed job left no effect")
 
         // Another instance, its clock past the rescue deadline, rescues and runs it.
-        let reconciliation = ReconciliationService(store: world.store, logger: Logger(label: "test"), today: { BudgetWorld.today })
+        let reconciliation = ReconciliationService(
+            store: world.store, logger: Logger(label: "test"), today: { BudgetWorld.today })
         let county = world.county.tenant
         let later = Instant(seconds: Int64(Date().timeIntervalSince1970) + 120)
         let survivor = Scheduler(
-            store: world.store, options: SchedulerOptions(instance: "survivor"), logger: Logger(label: "test"), clock: { later },
+            store: world.store, options: SchedulerOptions(instance: "survivor"), logger: Logger(label: "test"),
+            clock: { later },
             runner: StandardJobs.runner(reconciliation: reconciliation, county: { county }))
         #expect(try await survivor.tick() == 1)
         let run = try await world.store.withoutTenant { tx in try await JobStore.runRecord(tx, id: id) }

@@ -1,10 +1,11 @@
 import Foundation
 import Logging
-@testable import SozialraumApp
 import SozialraumDomain
 import SozialraumInterfaces
 import SozialraumStore
 import Testing
+
+@testable import SozialraumApp
 
 @Suite struct SettingsTests {
     func file(_ json: String) throws -> String {
@@ -32,16 +33,24 @@ import Testing
     @Test func theConfigurationReferenceListsExactlyTheKeys() throws {
         let reference = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("docs/configuration.md").path
-        let rows = try String(contentsOfFile: reference, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("| `") }
-        let documented = Dictionary(uniqueKeysWithValues: rows.map { row in
-            let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "`")) }
-            return (cells[0], cells[1])
-        })
+        let rows = try String(contentsOfFile: reference, encoding: .utf8).split(separator: "\n").filter {
+            $0.hasPrefix("| `")
+        }
+        let documented = Dictionary(
+            uniqueKeysWithValues: rows.map { row in
+                let cells = row.split(separator: "|").map {
+                    $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+                }
+                return (cells[0], cells[1])
+            })
         #expect(Set(documented.keys) == Set(Settings.keys))
         for key in Settings.keys {
             // swift-configuration's rule: a lower-case letter followed by an upper-case one starts a
             // word (database.poolSize → SOZIALRAUM_DATABASE_POOL_SIZE, plainTCPListen → PLAIN_TCPLISTEN).
-            let variable = "SOZIALRAUM_" + key.replacingOccurrences(of: ".", with: "_").replacing(/([a-z])([A-Z])/) { "\($0.1)_\($0.2)" }.uppercased()
+            let variable =
+                "SOZIALRAUM_"
+                + key.replacingOccurrences(of: ".", with: "_").replacing(/([a-z])([A-Z])/) { "\($0.1)_\($0.2)" }
+                .uppercased()
             #expect(documented[key] == variable, "\(key)")
         }
     }
@@ -49,13 +58,16 @@ import Testing
     @Test func theDocumentedVariableNamesAreTheOnesRead() async throws {
         let settings = try await Settings.load(
             file: nil,
-            environment: ["SOZIALRAUM_ADMIN_PLAIN_TCPLISTEN": "127.0.0.1:7999", "SOZIALRAUM_ADMIN_IDLE_TIMEOUT_SECONDS": "120"])
+            environment: [
+                "SOZIALRAUM_ADMIN_PLAIN_TCPLISTEN": "127.0.0.1:7999", "SOZIALRAUM_ADMIN_IDLE_TIMEOUT_SECONDS": "120",
+            ])
         #expect(settings.adminPlainTCPListen == "127.0.0.1:7999")
         #expect(settings.adminIdleTimeoutSeconds == 120)
     }
 
     @Test func theFileSetsValuesAndTheEnvironmentOverridesThem() async throws {
-        let path = try file(#"{"database": {"poolSize": 7, "conninfo": "service=sozialraum"}, "log": {"level": "debug"}}"#)
+        let path = try file(
+            #"{"database": {"poolSize": 7, "conninfo": "service=sozialraum"}, "log": {"level": "debug"}}"#)
         let fromFile = try await Settings.load(file: path, environment: [:])
         #expect(fromFile.databasePoolSize == 7)
         #expect(fromFile.databaseConninfo == "service=sozialraum")
@@ -109,10 +121,15 @@ import Testing
 @Suite struct LogFormatTests {
     @Test func underSystemdLinesCarryThePriorityAndNoTimestamp() {
         let line = DaemonLogHandler.format(
-            level: .warning, label: "sozialraumd", message: "pool exhausted", metadata: ["tenant": "abc"], journal: true)
+            level: .warning, label: "sozialraumd", message: "pool exhausted", metadata: ["tenant": "abc"], journal: true
+        )
         #expect(line == "<4>sozialraumd: pool exhausted tenant=abc\n")
-        #expect(DaemonLogHandler.format(level: .error, label: "x", message: "m", metadata: [:], journal: true).hasPrefix("<3>"))
-        #expect(DaemonLogHandler.format(level: .debug, label: "x", message: "m", metadata: [:], journal: true).hasPrefix("<7>"))
+        #expect(
+            DaemonLogHandler.format(level: .error, label: "x", message: "m", metadata: [:], journal: true).hasPrefix(
+                "<3>"))
+        #expect(
+            DaemonLogHandler.format(level: .debug, label: "x", message: "m", metadata: [:], journal: true).hasPrefix(
+                "<7>"))
     }
 
     @Test func elsewhereLinesCarryAUTCTimestamp() {
@@ -143,13 +160,20 @@ import Testing
     @Test func schedulesFromTheConfigAreCheckedLikeScheduleSet() async throws {
         let settings = try await Settings.load(
             file: nil,
-            environment: ["SOZIALRAUM_SCHEDULER_SCHEDULES": "nightly=30 2 * * *|reconcile|month-to-date|latest; ping=@hourly|noop"])
+            environment: [
+                "SOZIALRAUM_SCHEDULER_SCHEDULES": "nightly=30 2 * * *|reconcile|month-to-date|latest; ping=@hourly|noop"
+            ])
         #expect(settings.schedulerSchedules.map(\.name) == ["nightly", "ping"])
-        #expect(settings.schedulerSchedules.last?.missedPolicy == .latest && settings.schedulerSchedules.first?.parameters == "month-to-date")
+        #expect(
+            settings.schedulerSchedules.last?.missedPolicy == .latest
+                && settings.schedulerSchedules.first?.parameters == "month-to-date")
         let bad: [(String, String)] = [
             ("nightly=61 2 * * *|reconcile|month-to-date", "nightly: invalid minute field '61'"),
             ("nightly=30 2 * * *|launder", "nightly: unknown job 'launder'"),
-            ("nightly=30 2 * * *|reconcile|fortnight", "nightly: parameters must be one of month-to-date, previous-month, year-to-date, year"),
+            (
+                "nightly=30 2 * * *|reconcile|fortnight",
+                "nightly: parameters must be one of month-to-date, previous-month, year-to-date, year"
+            ),
             ("nightly=30 2 * * *|noop||sometimes", "nightly: missed must be all, latest or skip"),
             ("Nightly=30 2 * * *|noop", "bad schedule name 'Nightly'"),
             ("a=@daily|noop", "bad schedule name 'a'"), ("ab=@daily|noop;ab=@daily|noop", "ab given twice"),
@@ -160,20 +184,31 @@ import Testing
                 _ = try await Settings.load(file: nil, environment: ["SOZIALRAUM_SCHEDULER_SCHEDULES": text])
             }
         }
-        await #expect(throws: Settings.Invalid(key: "scheduler.rescueAfterSeconds", reason: "must be more than twice scheduler.heartbeatSeconds")) {
-            _ = try await Settings.load(file: nil, environment: ["SOZIALRAUM_SCHEDULER_HEARTBEAT_SECONDS": "30", "SOZIALRAUM_SCHEDULER_RESCUE_AFTER_SECONDS": "40"])
+        await #expect(
+            throws: Settings.Invalid(
+                key: "scheduler.rescueAfterSeconds", reason: "must be more than twice scheduler.heartbeatSeconds")
+        ) {
+            _ = try await Settings.load(
+                file: nil,
+                environment: [
+                    "SOZIALRAUM_SCHEDULER_HEARTBEAT_SECONDS": "30", "SOZIALRAUM_SCHEDULER_RESCUE_AFTER_SECONDS": "40",
+                ])
         }
     }
 
     @Test func adminLimitsComeFromTheConfig() async throws {
         let settings = try await Settings.load(
-            file: nil, environment: ["SOZIALRAUM_ADMIN_MAX_LINE_BYTES": "2048", "SOZIALRAUM_ADMIN_IDLE_TIMEOUT_SECONDS": "60",
-                                     "SOZIALRAUM_ADMIN_MAX_UPLOAD_BYTES": "1048576"])
+            file: nil,
+            environment: [
+                "SOZIALRAUM_ADMIN_MAX_LINE_BYTES": "2048", "SOZIALRAUM_ADMIN_IDLE_TIMEOUT_SECONDS": "60",
+                "SOZIALRAUM_ADMIN_MAX_UPLOAD_BYTES": "1048576",
+            ])
         #expect(settings.adminLimits.maximumLineBytes == 2048)
         #expect(settings.adminLimits.idleTimeout == .seconds(60))
         #expect(settings.adminLimits.maximumUploadBytes == 1_048_576)
         #expect(Settings.defaults.adminLimits.maximumSessions == 256)
-        await #expect(throws: Settings.Invalid(key: "admin.maxLineBytes", reason: "must be between 1024 and 16777216")) {
+        await #expect(throws: Settings.Invalid(key: "admin.maxLineBytes", reason: "must be between 1024 and 16777216"))
+        {
             _ = try await Settings.load(file: nil, environment: ["SOZIALRAUM_ADMIN_MAX_LINE_BYTES": "10"])
         }
     }

@@ -78,7 +78,8 @@ import Testing
         _ = await running.result
         // Without WATCHDOG_USEC there is no watchdog at all.
         #expect(SystemdNotifier(environment: ["NOTIFY_SOCKET": notify.path]).watchdogInterval == nil)
-        #expect(SystemdNotifier(environment: ["WATCHDOG_USEC": "2000000", "WATCHDOG_PID": "1"]).watchdogInterval == nil)
+        #expect(
+            SystemdNotifier(environment: ["WATCHDOG_USEC": "2000000", "WATCHDOG_PID": "1"]).watchdogInterval == nil)
     }
 
     /// SIGHUP: RELOADING=1, then READY=1; a new peer account serves at once, sessions stay. A bad file
@@ -86,7 +87,8 @@ import Testing
     @Test func aReloadAppliesAGoodConfigurationAndRefusesABadOne() async throws {
         let world = try await BudgetWorld.make()
         try await AccountService(store: world.store, logger: Logger(label: "test"), scryptRounds: 1024).setAccount(
-            name: "kaemmerei", tenant: world.county.tenant, role: .county, secret: AccountService.generateToken(), actingAs: world.county.tenant)
+            name: "kaemmerei", tenant: world.county.tenant, role: .county, secret: AccountService.generateToken(),
+            actingAs: world.county.tenant)
         let notify = try NotifySocket()
         defer { notify.close() }
         let state = NSTemporaryDirectory() + "sozialraumd-reload-\(UUID().uuidString.prefix(8))"
@@ -95,15 +97,16 @@ import Testing
         let config = state + "/sozialraumd.json"
         func write(peers: String, poolSize: String = "4") throws {
             try """
-                {"database": {"conninfo": "\(world.database.runtimeConninfo.replacingOccurrences(of: "'", with: ""))", "poolSize": \(poolSize)},
-                 "stateDirectory": "\(state)", "admin": {"peerAccounts": "\(peers)"}, "log": {"level": "info"}}
-                """.write(toFile: config, atomically: true, encoding: .utf8)
+            {"database": {"conninfo": "\(world.database.runtimeConninfo.replacingOccurrences(of: "'", with: ""))", "poolSize": \(poolSize)},
+             "stateDirectory": "\(state)", "admin": {"peerAccounts": "\(peers)"}, "log": {"level": "info"}}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
         }
         try write(peers: "")
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "SOZIALRAUM_CONFIG")
         environment["NOTIFY_SOCKET"] = notify.path
-        let daemon = try Subprocess([Subprocess.binary("sozialraumd"), "serve", "--config", config], environment: environment)
+        let daemon = try Subprocess(
+            [Subprocess.binary("sozialraumd"), "serve", "--config", config], environment: environment)
         var messages = notify.messages.makeAsyncIterator()
         func next(_ prefix: String) async -> String? {
             while let message = await messages.next()?.message {
@@ -119,7 +122,9 @@ import Testing
         daemon.signal(SIGHUP)
         #expect(await next("RELOADING=1") != nil)
         #expect(await next("READY=1")?.contains("configuration reloaded") == true)
-        #expect(await (try LineClient(path: state + "/admin.sock")).request("whoami")?.status.hasPrefix("OK kaemmerei@") == true)
+        #expect(
+            await (try LineClient(path: state + "/admin.sock")).request("whoami")?.status.hasPrefix("OK kaemmerei@")
+                == true)
         #expect(await session.request("ping")?.status == "OK pong", "the open session stays")
 
         try write(peers: "", poolSize: "\"many\"")
@@ -127,7 +132,9 @@ import Testing
         #expect(await next("RELOADING=1") != nil)
         let refused = await next("READY=1")
         #expect(refused?.contains("reload refused: invalid setting database.poolSize") == true, "\(refused ?? "")")
-        #expect(await (try LineClient(path: state + "/admin.sock")).request("whoami")?.status.hasPrefix("OK kaemmerei@") == true, "the previous configuration stays")
+        #expect(
+            await (try LineClient(path: state + "/admin.sock")).request("whoami")?.status.hasPrefix("OK kaemmerei@")
+                == true, "the previous configuration stays")
 
         // The open, idle session does not hold up the stop.
         daemon.signal(SIGTERM)
@@ -146,9 +153,13 @@ import Testing
         let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in for (index, byte) in path.utf8.enumerated() { buffer[index] = byte } }
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in path.utf8.enumerated() { buffer[index] = byte }
+        }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         #expect(bound == 0 && listen(listener, 16) == 0)
         var environment = ProcessInfo.processInfo.environment
@@ -157,12 +168,16 @@ import Testing
         environment["SOZIALRAUM_STATE_DIRECTORY"] = state
         // systemd sets LISTEN_PID to the service's pid: the shell's pid, which exec keeps.
         let daemon = try Subprocess(
-            ["/bin/sh", "-c", "LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=admin exec \"$0\" serve", Subprocess.binary("sozialraumd")],
+            [
+                "/bin/sh", "-c", "LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=admin exec \"$0\" serve",
+                Subprocess.binary("sozialraumd"),
+            ],
             environment: environment, descriptors: [3: listener])
         Glibc.close(listener)
         var lines = daemon.lines.makeAsyncIterator()
         let startup = await Subprocess.lines(&lines, until: "sozialraumd ready")
-        #expect(startup?.contains { $0.contains("admin socket listening (passed by systemd)") } == true, "\(startup ?? [])")
+        #expect(
+            startup?.contains { $0.contains("admin socket listening (passed by systemd)") } == true, "\(startup ?? [])")
         #expect(!FileManager.default.fileExists(atPath: state + "/admin.sock"), "no socket of its own")
         let client = try LineClient(path: path)
         #expect(await client.request("ping")?.status == "OK pong")

@@ -4,7 +4,8 @@ import Testing
 
 /// The shipped unit files, checked by systemd's own tools (systemd 252 on Debian 12).
 @Suite struct SystemdUnitTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     func run(_ argv: [String]) async throws -> (status: Int32, output: [String]) {
         let process = try Subprocess(argv)
@@ -20,11 +21,14 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for name in ["sozialraumd.service", "sozialraumd.socket"] {
-            let text = try String(contentsOf: Self.repository.appendingPathComponent("systemd/\(name)"), encoding: .utf8)
+            let text = try String(
+                contentsOf: Self.repository.appendingPathComponent("systemd/\(name)"), encoding: .utf8)
             try text.replacingOccurrences(of: "/usr/local/bin/sozialraumd", with: Subprocess.binary("sozialraumd"))
                 .write(toFile: "\(directory)/\(name)", atomically: true, encoding: .utf8)
         }
-        let result = try await run(["/usr/bin/systemd-analyze", "verify", "\(directory)/sozialraumd.service", "\(directory)/sozialraumd.socket"])
+        let result = try await run([
+            "/usr/bin/systemd-analyze", "verify", "\(directory)/sozialraumd.service", "\(directory)/sozialraumd.socket",
+        ])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.isEmpty, "\(result.output)")
     }

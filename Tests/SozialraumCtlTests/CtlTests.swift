@@ -113,29 +113,42 @@ import Testing
     @Test func theHistoryIsBounded() {
         var editor = LineEditor(history: (0..<History.limit).map { "ping \($0)" })
         _ = Array("status\r".utf8).map { editor.feed($0) }
-        #expect(editor.history.count == History.limit && editor.history.last == "status" && editor.history.first == "ping 1")
+        #expect(
+            editor.history.count == History.limit && editor.history.last == "status" && editor.history.first == "ping 1"
+        )
     }
 }
 
 @Suite struct CtlConfigurationTests {
     @Test func flagsBeatTheEnvironmentWhichBeatsTheFile() throws {
         let file = try CtlConfiguration.parse(
-            file: "# county\nhost = admin.kreis-verden.de:7443\nca = /etc/ca.pem\naccount = alpha\nformat = csv-de  # for Excel\n", name: "ctl.conf")
+            file:
+                "# county\nhost = admin.kreis-verden.de:7443\nca = /etc/ca.pem\naccount = alpha\nformat = csv-de  # for Excel\n",
+            name: "ctl.conf")
         var settings = try CtlConfiguration.resolve(flags: [:], environment: [:], file: file)
-        #expect(settings.endpoint == .tls(host: "admin.kreis-verden.de", port: 7443, ca: "/etc/ca.pem", serverName: nil))
+        #expect(
+            settings.endpoint == .tls(host: "admin.kreis-verden.de", port: 7443, ca: "/etc/ca.pem", serverName: nil))
         #expect(settings.account == "alpha" && settings.format == "csv-de")
-        settings = try CtlConfiguration.resolve(flags: [:], environment: ["socket": "/run/s.sock", "account": "beta"], file: file)
+        settings = try CtlConfiguration.resolve(
+            flags: [:], environment: ["socket": "/run/s.sock", "account": "beta"], file: file)
         #expect(settings.endpoint == .unix(path: "/run/s.sock") && settings.account == "beta")
         settings = try CtlConfiguration.resolve(
             flags: ["host": "[::1]:9000", "format": "jsonl"], environment: ["socket": "/run/s.sock"], file: file)
-        #expect(settings.endpoint == .tls(host: "::1", port: 9000, ca: "/etc/ca.pem", serverName: nil) && settings.format == "jsonl")
+        #expect(
+            settings.endpoint == .tls(host: "::1", port: 9000, ca: "/etc/ca.pem", serverName: nil)
+                && settings.format == "jsonl")
         settings = try CtlConfiguration.resolve(flags: ["host": "sozialraum"], environment: [:], file: [:])
-        #expect(settings.endpoint == .tls(host: "sozialraum", port: CtlConfiguration.defaultPort, ca: nil, serverName: nil))
-        #expect(try CtlConfiguration.resolve(flags: [:], environment: [:], file: [:]).endpoint == .unix(path: CtlConfiguration.defaultSocket))
+        #expect(
+            settings.endpoint == .tls(host: "sozialraum", port: CtlConfiguration.defaultPort, ca: nil, serverName: nil))
+        #expect(
+            try CtlConfiguration.resolve(flags: [:], environment: [:], file: [:]).endpoint
+                == .unix(path: CtlConfiguration.defaultSocket))
     }
 
     @Test func theEnvironmentIsReadByItsNames() {
-        let source = CtlConfiguration.source(environment: ["SOZIALRAUM_HOST": "h:1", "SOZIALRAUM_SECRET": "x", "SOZIALRAUM_FORMAT": "", "PATH": "/bin"])
+        let source = CtlConfiguration.source(environment: [
+            "SOZIALRAUM_HOST": "h:1", "SOZIALRAUM_SECRET": "x", "SOZIALRAUM_FORMAT": "", "PATH": "/bin",
+        ])
         #expect(source == ["host": "h:1", "secret": "x"])
     }
 
@@ -143,13 +156,17 @@ import Testing
         ("hots = x:1", "unknown key hots"), ("host x:1", "expected key = value"), ("ca =", "ca has no value"),
     ])
     func aBrokenConfigFileIsRefusedWithTheLine(text: String, message: String) {
-        let error = #expect(throws: ConnectionError.self) { try CtlConfiguration.parse(file: "account = a\n" + text, name: "c.conf") }
+        let error = #expect(throws: ConnectionError.self) {
+            try CtlConfiguration.parse(file: "account = a\n" + text, name: "c.conf")
+        }
         #expect(error?.description == "c.conf:2: " + message)
     }
 
     @Test(arguments: ["host:0", "host:70000", "host:x", ":80", "[::1]x", "a:b:c"])
     func badAddressesAreRefused(address: String) {
-        #expect(throws: ConnectionError.self) { try CtlConfiguration.resolve(flags: ["host": address], environment: [:], file: [:]) }
+        #expect(throws: ConnectionError.self) {
+            try CtlConfiguration.resolve(flags: ["host": address], environment: [:], file: [:])
+        }
     }
 
     @Test func aSecretComesFromTheEnvironmentOrAnOwnerOnlyFile() throws {
@@ -162,7 +179,11 @@ import Testing
         }
         #expect(open?.description.contains("chmod 600") == true)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
-        #expect(try CtlConfiguration.resolve(flags: [:], environment: [:], file: ["secret-file": path]).secret == "token-from-file")
-        #expect(try CtlConfiguration.resolve(flags: [:], environment: ["secret": "env"], file: ["secret-file": path]).secret == "env")
+        #expect(
+            try CtlConfiguration.resolve(flags: [:], environment: [:], file: ["secret-file": path]).secret
+                == "token-from-file")
+        #expect(
+            try CtlConfiguration.resolve(flags: [:], environment: ["secret": "env"], file: ["secret-file": path]).secret
+                == "env")
     }
 }

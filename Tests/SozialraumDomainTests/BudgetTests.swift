@@ -15,7 +15,10 @@ import Testing
 
     @Test func anOverspentCaseLineIsCoveredByMilieuAndTheTransferIsExplained() {
         let report = FundsReport(
-            funds: [.case: funds(100_000, actuals: 130_000), .milieu: funds(50_000, actuals: 10_000), .structure: funds(20_000)],
+            funds: [
+                .case: funds(100_000, actuals: 130_000), .milieu: funds(50_000, actuals: 10_000),
+                .structure: funds(20_000),
+            ],
             coverPools: .standard)
         #expect(report.transfers == [CoverTransfer(from: .milieu, to: .case, amount: Money(cents: 30_000))])
         #expect(report.lines.first { $0.component == .case }?.availableAfterCover == .zero)
@@ -45,10 +48,14 @@ import Testing
     @Test func coverTransfersNeverChangeAPoolsTotal() async {
         let amount = Gen.int(in: -1_000_000...1_000_000).map { Int64($0) }
         await propertyCheck(input: amount, amount, amount, amount) { a, b, c, d in
-            let input: [BudgetComponent: LineFunds] = [.case: funds(a, actuals: b), .milieu: funds(c, commitments: d), .structure: funds(a)]
+            let input: [BudgetComponent: LineFunds] = [
+                .case: funds(a, actuals: b), .milieu: funds(c, commitments: d), .structure: funds(a),
+            ]
             let report = FundsReport(funds: input, coverPools: .standard)
             let before = input[.case]!.available.cents + input[.milieu]!.available.cents
-            let after = report.lines.filter { $0.component != .structure }.reduce(Int64(0)) { $0 + $1.availableAfterCover.cents }
+            let after = report.lines.filter { $0.component != .structure }.reduce(Int64(0)) {
+                $0 + $1.availableAfterCover.cents
+            }
             #expect(before == after)
             // After cover, a line is negative only when its whole pool is.
             for line in report.lines where line.availableAfterCover.cents < 0 {
@@ -59,7 +66,10 @@ import Testing
 
     @Test func coverPoolsAsStoredGroupByPoolNumber() {
         #expect(CoverPools(numbered: [(1, .case), (1, .milieu), (2, .structure)]) == .standard)
-        #expect(CoverPools(numbered: [(1, .case), (1, .milieu), (1, .structure)]).pool(of: .structure) == [.case, .milieu, .structure])
+        #expect(
+            CoverPools(numbered: [(1, .case), (1, .milieu), (1, .structure)]).pool(of: .structure) == [
+                .case, .milieu, .structure,
+            ])
         #expect(CoverPools(numbered: []).pools.isEmpty)
     }
 
@@ -71,19 +81,25 @@ import Testing
 
     @Test func legalClaimsAreNeverRefusedOnlyFlagged() {
         let empty = FundsReport(funds: [.case: funds(10_000, actuals: 10_000)], coverPools: .standard)
-        #expect(SpendingDecision.decide(spending: Money(cents: 5_000), on: .case, report: empty, policy: .refuse)
-            == .acceptWithOverrun(overrun: Money(cents: 5_000)))
+        #expect(
+            SpendingDecision.decide(spending: Money(cents: 5_000), on: .case, report: empty, policy: .refuse)
+                == .acceptWithOverrun(overrun: Money(cents: 5_000)))
     }
 
     @Test func milieuAndStructureSpendingFollowTheYearsPolicy() {
         let report = FundsReport(funds: [.milieu: funds(10_000), .structure: funds(1_000)], coverPools: .standard)
-        #expect(SpendingDecision.decide(spending: Money(cents: 5_000), on: .milieu, report: report, policy: .refuse) == .accept)
-        #expect(SpendingDecision.decide(spending: Money(cents: 15_000), on: .milieu, report: report, policy: .refuse)
-            == .refuse(shortfall: Money(cents: 5_000)))
-        #expect(SpendingDecision.decide(spending: Money(cents: 15_000), on: .milieu, report: report, policy: .warn)
-            == .acceptWithOverrun(overrun: Money(cents: 5_000)))
-        #expect(SpendingDecision.decide(spending: Money(cents: 1_001), on: .structure, report: report, policy: .refuse)
-            == .refuse(shortfall: Money(cents: 1)))
+        #expect(
+            SpendingDecision.decide(spending: Money(cents: 5_000), on: .milieu, report: report, policy: .refuse)
+                == .accept)
+        #expect(
+            SpendingDecision.decide(spending: Money(cents: 15_000), on: .milieu, report: report, policy: .refuse)
+                == .refuse(shortfall: Money(cents: 5_000)))
+        #expect(
+            SpendingDecision.decide(spending: Money(cents: 15_000), on: .milieu, report: report, policy: .warn)
+                == .acceptWithOverrun(overrun: Money(cents: 5_000)))
+        #expect(
+            SpendingDecision.decide(spending: Money(cents: 1_001), on: .structure, report: report, policy: .refuse)
+                == .refuse(shortfall: Money(cents: 1)))
     }
 
     @Test func theProviderKeepsItsShareOfSavingsRoundedDown() {

@@ -19,7 +19,10 @@ import Testing
         }
     }
 
-    @Test(arguments: ["2026-02-29", "2026-13-01", "2026-00-10", "2026-1-01", "26-01-01", "2026/01/01", "2026-01-32", "", "２026-01-01", "2026-01-01T00:00"])
+    @Test(arguments: [
+        "2026-02-29", "2026-13-01", "2026-00-10", "2026-1-01", "26-01-01", "2026/01/01", "2026-01-32", "", "２026-01-01",
+        "2026-01-01T00:00",
+    ])
     func impossibleOrMalformedDatesAreRefused(_ text: String) {
         #expect(Day(iso: text) == nil)
     }
@@ -36,14 +39,19 @@ import Testing
         #expect(december.next.description == "2027-01")
         #expect(december.next.previous == december)
         #expect(YearMonth.months(of: 2026).count == 12)
-        #expect(YearMonth(iso: "2026-11")!.through(YearMonth(iso: "2027-02")!).map(\.description) == ["2026-11", "2026-12", "2027-01", "2027-02"])
+        #expect(
+            YearMonth(iso: "2026-11")!.through(YearMonth(iso: "2027-02")!).map(\.description) == [
+                "2026-11", "2026-12", "2027-01", "2027-02",
+            ])
         #expect(YearMonth(iso: "2026-13") == nil)
     }
 
     @Test func rangesClipToMonths() {
         let range = DayRange(start: Day(iso: "2026-03-15")!, end: Day(iso: "2026-05-10"))!
-        #expect(range.clipped(to: YearMonth(iso: "2026-03")!).map { "\($0.first)..\($0.last)" } == "2026-03-15..2026-03-31")
-        #expect(range.clipped(to: YearMonth(iso: "2026-04")!).map { "\($0.first)..\($0.last)" } == "2026-04-01..2026-04-30")
+        #expect(
+            range.clipped(to: YearMonth(iso: "2026-03")!).map { "\($0.first)..\($0.last)" } == "2026-03-15..2026-03-31")
+        #expect(
+            range.clipped(to: YearMonth(iso: "2026-04")!).map { "\($0.first)..\($0.last)" } == "2026-04-01..2026-04-30")
         #expect(range.clipped(to: YearMonth(iso: "2026-06")!) == nil)
         #expect(DayRange(start: Day(iso: "2026-03-15")!, end: Day(iso: "2026-03-14")) == nil)
     }

@@ -2,10 +2,11 @@ import SozialraumDomain
 import Testing
 
 @Suite struct MoneyParsingTests {
-    @Test(arguments: [
-        ("0", 0), ("12", 1200), ("12.5", 1250), ("12.50", 1250), ("-0.07", -7), ("+3.01", 301),
-        ("999999999999.99", 99_999_999_999_999),
-    ] as [(String, Int64)])
+    @Test(
+        arguments: [
+            ("0", 0), ("12", 1200), ("12.5", 1250), ("12.50", 1250), ("-0.07", -7), ("+3.01", 301),
+            ("999999999999.99", 99_999_999_999_999),
+        ] as [(String, Int64)])
     func parsesCanonicalAmounts(text: String, cents: Int64) throws {
         #expect(try Money(parsing: text).cents == cents)
     }
@@ -38,7 +39,9 @@ import Testing
         for _ in 0..<2_000 {
             let cents = Int64.random(in: -Money.maximumInputCents...Money.maximumInputCents, using: &generator)
             #expect(try Money(parsing: Money(cents: cents).description).cents == cents)
-            #expect(try Money(parsing: Money(cents: cents).germanDescription.replacingDots(), decimalComma: true).cents == cents)
+            #expect(
+                try Money(parsing: Money(cents: cents).germanDescription.replacingDots(), decimalComma: true).cents
+                    == cents)
         }
     }
 

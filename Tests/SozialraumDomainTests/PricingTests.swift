@@ -31,28 +31,37 @@ import Testing
     }
 
     @Test func aFlatMonthlyAmountIsProRataByDays() throws {
-        let full = try Pricing.cost(quantity: .one, unit: .flatMonth, rates: [rate("2026-01-01", 3_100_00)], first: march.firstDay, last: march.lastDay)
+        let full = try Pricing.cost(
+            quantity: .one, unit: .flatMonth, rates: [rate("2026-01-01", 3_100_00)], first: march.firstDay,
+            last: march.lastDay)
         // 15 of 31 days: 3,100.00 × 15 / 31 = 1,500.00.
-        let half = try Pricing.cost(quantity: .one, unit: .flatMonth, rates: [rate("2026-01-01", 3_100_00)], first: day("2026-03-17"), last: march.lastDay)
+        let half = try Pricing.cost(
+            quantity: .one, unit: .flatMonth, rates: [rate("2026-01-01", 3_100_00)], first: day("2026-03-17"),
+            last: march.lastDay)
         #expect(full == Money(cents: 3_100_00))
         #expect(half == Money(cents: 1_500_00))
     }
 
     @Test func aFlatMonthNotDeliveredCostsNothing() throws {
-        let none = try Pricing.cost(quantity: .zero, unit: .flatMonth, rates: [rate("2026-01-01", 3_100_00)], first: march.firstDay, last: march.lastDay)
+        let none = try Pricing.cost(
+            quantity: .zero, unit: .flatMonth, rates: [rate("2026-01-01", 3_100_00)], first: march.firstDay,
+            last: march.lastDay)
         #expect(none == .zero)
     }
 
     @Test func aMissingRateIsReportedWithTheDay() {
         #expect(throws: Pricing.Failure.rateMissing(day: day("2026-03-01"))) {
-            try Pricing.cost(quantity: Quantity(hundredths: 100), unit: .hour, rates: [rate("2026-03-10", 50_00)], first: march.firstDay, last: march.lastDay)
+            try Pricing.cost(
+                quantity: Quantity(hundredths: 100), unit: .hour, rates: [rate("2026-03-10", 50_00)],
+                first: march.firstDay, last: march.lastDay)
         }
     }
 
     @Test func aSingleRateCostsExactlyQuantityTimesRate() async {
         await propertyCheck(input: Gen.int(in: 0...74_400), Gen.int(in: 0...500_000)) { hundredths, cents in
             let cost = try? Pricing.cost(
-                quantity: Quantity(hundredths: Int64(hundredths)), unit: .hour, rates: [rate("2020-01-01", Int64(cents))],
+                quantity: Quantity(hundredths: Int64(hundredths)), unit: .hour,
+                rates: [rate("2020-01-01", Int64(cents))],
                 first: march.firstDay, last: march.lastDay)
             let exact = Int64(hundredths) * Int64(cents)
             #expect(cost == Money(cents: (exact + 50) / 100))
@@ -60,9 +69,17 @@ import Testing
     }
 
     @Test func splittingARateChangeNeverCostsMoreThanTheDearerRate() async {
-        await propertyCheck(input: Gen.int(in: 1...74_400), Gen.int(in: 1...31), Gen.int(in: 0...50_000), Gen.int(in: 0...50_000)) { q, changeDay, a, b in
-            let rates = [rate("2020-01-01", Int64(a)), Rate(validFrom: Day(year: 2026, month: 3, day: changeDay)!, amount: Money(cents: Int64(b)))]
-            let cost = (try? Pricing.cost(quantity: Quantity(hundredths: Int64(q)), unit: .hour, rates: rates, first: march.firstDay, last: march.lastDay))!
+        await propertyCheck(
+            input: Gen.int(in: 1...74_400), Gen.int(in: 1...31), Gen.int(in: 0...50_000), Gen.int(in: 0...50_000)
+        ) { q, changeDay, a, b in
+            let rates = [
+                rate("2020-01-01", Int64(a)),
+                Rate(validFrom: Day(year: 2026, month: 3, day: changeDay)!, amount: Money(cents: Int64(b))),
+            ]
+            let cost =
+                (try? Pricing.cost(
+                    quantity: Quantity(hundredths: Int64(q)), unit: .hour, rates: rates, first: march.firstDay,
+                    last: march.lastDay))!
             let low = Int64(q) * Int64(min(a, b)) / 100
             let high = (Int64(q) * Int64(max(a, b)) + 99) / 100
             #expect(cost.cents >= low && cost.cents <= high)
@@ -74,7 +91,10 @@ import Testing
         #expect(try Quantity(parsing: text).hundredths == hundredths)
     }
 
-    @Test(arguments: [("-1", Quantity.ParseError.negative), ("1.234", .tooManyDecimals), ("745", .tooLarge), ("abc", .malformed), ("", .malformed), ("+3", .malformed)])
+    @Test(arguments: [
+        ("-1", Quantity.ParseError.negative), ("1.234", .tooManyDecimals), ("745", .tooLarge), ("abc", .malformed),
+        ("", .malformed), ("+3", .malformed),
+    ])
     func badQuantitiesAreRefused(_ text: String, _ error: Quantity.ParseError) {
         #expect(throws: error) { try Quantity(parsing: text) }
     }

@@ -27,11 +27,14 @@ import Testing
     @Test func aCaseOverrunIsCoveredByMilieuSavings() {
         let ledger: [BudgetComponent: LineLedger] = [
             .case: LineLedger(
-                appropriation: euros(100_000), commitments: [month("2026-07"): euros(30_000)], actuals: [month("2026-03"): euros(90_000)]),
-            .milieu: LineLedger(appropriation: euros(50_000), actuals: [month("2026-02"): euros(6_000), month("2026-05"): euros(6_000)]),
+                appropriation: euros(100_000), commitments: [month("2026-07"): euros(30_000)],
+                actuals: [month("2026-03"): euros(90_000)]),
+            .milieu: LineLedger(
+                appropriation: euros(50_000), actuals: [month("2026-02"): euros(6_000), month("2026-05"): euros(6_000)]),
             .structure: LineLedger(appropriation: euros(10_000)),
         ]
-        let result = SocialSpaceReconciliation(socialSpace: nord, scope: .year(2026, through: month("2026-06")), ledger: ledger, coverPools: .standard)
+        let result = SocialSpaceReconciliation(
+            socialSpace: nord, scope: .year(2026, through: month("2026-06")), ledger: ledger, coverPools: .standard)
         #expect(result.transfers == [CoverTransfer(from: .milieu, to: .case, amount: euros(20_000))])
         #expect(result.line(.case).available == euros(-20_000))
         #expect(result.line(.case).coverTransfer == euros(20_000))
@@ -53,10 +56,13 @@ import Testing
     /// 40,000 − 50,000 = 10,000 → case gives 6,000 to milieu, case keeps 4,000.
     @Test func aMilieuOverrunIsCoveredByCaseSavings() {
         let ledger: [BudgetComponent: LineLedger] = [
-            .case: LineLedger(appropriation: euros(100_000), commitments: [month("2026-12"): euros(40_000)], actuals: [month("2026-01"): euros(50_000)]),
+            .case: LineLedger(
+                appropriation: euros(100_000), commitments: [month("2026-12"): euros(40_000)],
+                actuals: [month("2026-01"): euros(50_000)]),
             .milieu: LineLedger(appropriation: euros(20_000), actuals: [month("2026-04"): euros(26_000)]),
         ]
-        let result = SocialSpaceReconciliation(socialSpace: nord, scope: .year(2026), ledger: ledger, coverPools: .standard)
+        let result = SocialSpaceReconciliation(
+            socialSpace: nord, scope: .year(2026), ledger: ledger, coverPools: .standard)
         #expect(result.transfers == [CoverTransfer(from: .case, to: .milieu, amount: euros(6_000))])
         #expect(result.line(.milieu).availableAfterCover == .zero)
         #expect(result.line(.case).availableAfterCover == euros(4_000))
@@ -69,7 +75,8 @@ import Testing
             .case: LineLedger(appropriation: euros(100_000)),
             .structure: LineLedger(appropriation: euros(10_000), actuals: [month("2026-09"): euros(13_500)]),
         ]
-        let result = SocialSpaceReconciliation(socialSpace: nord, scope: .month(month("2026-09")), ledger: ledger, coverPools: .standard)
+        let result = SocialSpaceReconciliation(
+            socialSpace: nord, scope: .month(month("2026-09")), ledger: ledger, coverPools: .standard)
         #expect(result.transfers.isEmpty)
         #expect(result.line(.structure).overrun == Money(cents: 3_500_00))
         #expect(result.pools.first { $0.components == [.structure] }?.overrun == Money(cents: 3_500_00))
@@ -81,9 +88,11 @@ import Testing
         let ledger: [BudgetComponent: LineLedger] = [
             .case: LineLedger(
                 appropriation: Money(cents: 100_000_01), carryIn: Money(cents: 5),
-                commitments: [month("2026-02"): euros(10)], actuals: [month("2026-01"): euros(7), month("2026-02"): euros(3)]),
+                commitments: [month("2026-02"): euros(10)],
+                actuals: [month("2026-01"): euros(7), month("2026-02"): euros(3)])
         ]
-        let result = SocialSpaceReconciliation(socialSpace: nord, scope: .year(2026), ledger: ledger, coverPools: .standard)
+        let result = SocialSpaceReconciliation(
+            socialSpace: nord, scope: .year(2026), ledger: ledger, coverPools: .standard)
         let caseMonths = result.months.filter { $0.component == .case }
         #expect(caseMonths.reduce(0) { $0 + $1.plan.cents } == 100_000_06)
         #expect(caseMonths.last?.cumulativePlan == Money(cents: 100_000_06))
@@ -96,27 +105,40 @@ import Testing
     @Test func transfersConserveMoneyAndMonthsAddUpToLines() async {
         let amount = Gen.int(in: 0...5_000_000).map { Int64($0) }
         let monthIndex = Gen.int(in: 1...12)
-        await propertyCheck(input: amount, amount, amount, amount, monthIndex, amount) { caseBudget, caseSpent, milieuBudget, milieuSpent, at, structureSpent in
+        await propertyCheck(input: amount, amount, amount, amount, monthIndex, amount) {
+            caseBudget, caseSpent, milieuBudget, milieuSpent, at, structureSpent in
             let m = YearMonth(year: 2026, month: at)!
             let ledger: [BudgetComponent: LineLedger] = [
-                .case: LineLedger(appropriation: Money(cents: caseBudget), commitments: [m: Money(cents: caseSpent / 3)], actuals: [m: Money(cents: caseSpent)]),
+                .case: LineLedger(
+                    appropriation: Money(cents: caseBudget), commitments: [m: Money(cents: caseSpent / 3)],
+                    actuals: [m: Money(cents: caseSpent)]),
                 .milieu: LineLedger(appropriation: Money(cents: milieuBudget), actuals: [m: Money(cents: milieuSpent)]),
-                .structure: LineLedger(appropriation: Money(cents: caseBudget / 7), actuals: [m: Money(cents: structureSpent)]),
+                .structure: LineLedger(
+                    appropriation: Money(cents: caseBudget / 7), actuals: [m: Money(cents: structureSpent)]),
             ]
-            let result = SocialSpaceReconciliation(socialSpace: nord, scope: .year(2026), ledger: ledger, coverPools: .standard)
+            let result = SocialSpaceReconciliation(
+                socialSpace: nord, scope: .year(2026), ledger: ledger, coverPools: .standard)
             let before = result.lines.reduce(Int64(0)) { $0 + $1.available.cents }
             let after = result.lines.reduce(Int64(0)) { $0 + $1.availableAfterCover.cents }
             #expect(before == after)
             #expect(result.lines.reduce(Int64(0)) { $0 + $1.coverTransfer.cents } == 0)
-            #expect(result.transfers.reduce(Int64(0)) { $0 + $1.amount.cents } == result.lines.filter { $0.coverTransfer.cents > 0 }.reduce(0) { $0 + $1.coverTransfer.cents })
+            #expect(
+                result.transfers.reduce(Int64(0)) { $0 + $1.amount.cents }
+                    == result.lines.filter { $0.coverTransfer.cents > 0 }.reduce(0) { $0 + $1.coverTransfer.cents })
             for pool in result.pools {
-                #expect(pool.available.cents == result.lines.filter { pool.components.contains($0.component) }.reduce(0) { $0 + $1.available.cents })
+                #expect(
+                    pool.available.cents
+                        == result.lines.filter { pool.components.contains($0.component) }.reduce(0) {
+                            $0 + $1.available.cents
+                        })
             }
             for line in result.lines {
                 let months = result.months.filter { $0.component == line.component }
                 #expect(months.reduce(0) { $0 + $1.actuals.cents } == line.funds.actuals.cents)
                 #expect(months.reduce(0) { $0 + $1.commitments.cents } == line.funds.commitments.cents)
-                #expect(months.reduce(0) { $0 + $1.plan.cents } == line.funds.appropriation.cents + line.funds.carryIn.cents)
+                #expect(
+                    months.reduce(0) { $0 + $1.plan.cents } == line.funds.appropriation.cents + line.funds.carryIn.cents
+                )
             }
         }
     }
@@ -140,7 +162,8 @@ import Testing
             let scope = ReconciliationScope.year(2026, through: YearMonth(year: 2026, month: 6)!)
             #expect(
                 SocialSpaceReconciliation(socialSpace: nord, scope: scope, ledger: [.milieu: a], coverPools: .standard)
-                    == SocialSpaceReconciliation(socialSpace: nord, scope: scope, ledger: [.milieu: b], coverPools: .standard))
+                    == SocialSpaceReconciliation(
+                        socialSpace: nord, scope: scope, ledger: [.milieu: b], coverPools: .standard))
         }
     }
 
@@ -161,11 +184,17 @@ import Testing
         #expect(line(.structure).carryForward == .zero)
         #expect(proposal.shares == [YearEndProposal.Share(provider: lead, amount: euros(3_000))])
         // Parts of the surplus always sum to the whole.
-        for entry in proposal.lines { #expect(entry.providerShare.cents + entry.carryForward.cents == entry.surplus.cents) }
+        for entry in proposal.lines {
+            #expect(entry.providerShare.cents + entry.carryForward.cents == entry.surplus.cents)
+        }
         // No lead provider: no share, all is carried; carry-forward not allowed: nothing is carried.
-        let noLead = YearEndProposal(resultsAfterCover: [.case: euros(100)], carryForwardAllowed: true, providerShareBasisPoints: 2_500, leadProviders: [])
+        let noLead = YearEndProposal(
+            resultsAfterCover: [.case: euros(100)], carryForwardAllowed: true, providerShareBasisPoints: 2_500,
+            leadProviders: [])
         #expect(noLead.lines.first!.carryForward == euros(100) && noLead.shares.isEmpty)
-        let noCarry = YearEndProposal(resultsAfterCover: [.case: euros(100)], carryForwardAllowed: false, providerShareBasisPoints: 0, leadProviders: [lead])
+        let noCarry = YearEndProposal(
+            resultsAfterCover: [.case: euros(100)], carryForwardAllowed: false, providerShareBasisPoints: 0,
+            leadProviders: [lead])
         #expect(noCarry.lines.first!.carryForward == .zero)
     }
 }

@@ -10,7 +10,9 @@ import Testing
     @Test func instantsPrintAndParse() {
         #expect(at("2026-03-29T01:00:00Z").description == "2026-03-29T01:00:00Z")
         #expect(at("1970-01-01T00:00Z").seconds == 0)
-        #expect(Instant(iso: "2026-13-01T00:00Z") == nil && Instant(iso: "2026-03-29 01:00Z") == nil && Instant(iso: "2026-03-29T24:00Z") == nil)
+        #expect(
+            Instant(iso: "2026-13-01T00:00Z") == nil && Instant(iso: "2026-03-29 01:00Z") == nil
+                && Instant(iso: "2026-03-29T24:00Z") == nil)
     }
 
     @Test func berlinOffsetsFollowTheEURule() {
@@ -29,54 +31,80 @@ import Testing
     @Test func springForwardRunsTheSkippedTimeOnceAtTheEndOfTheGap() {
         let job = cron("30 2 * * *")
         let fires = job.fires(after: at("2026-03-27T12:00:00Z"), through: at("2026-03-31T12:00:00Z"), in: berlin)
-        #expect(fires.map(\.description) == [
-            "2026-03-28T01:30:00Z",  // 02:30 CET
-            "2026-03-29T01:00:00Z",  // 03:00 CEST: the end of the gap
-            "2026-03-30T00:30:00Z",  // 02:30 CEST
-            "2026-03-31T00:30:00Z",
-        ])
+        #expect(
+            fires.map(\.description) == [
+                "2026-03-28T01:30:00Z",  // 02:30 CET
+                "2026-03-29T01:00:00Z",  // 03:00 CEST: the end of the gap
+                "2026-03-30T00:30:00Z",  // 02:30 CEST
+                "2026-03-31T00:30:00Z",
+            ])
         // Every quarter of an hour: the gap's four times collapse into one firing at 03:00.
-        let quarterly = cron("*/15 * * * *").fires(after: at("2026-03-29T00:40:00Z"), through: at("2026-03-29T01:20:00Z"), in: berlin)
-        #expect(quarterly.map(\.description) == ["2026-03-29T00:45:00Z", "2026-03-29T01:00:00Z", "2026-03-29T01:15:00Z"])
+        let quarterly = cron("*/15 * * * *").fires(
+            after: at("2026-03-29T00:40:00Z"), through: at("2026-03-29T01:20:00Z"), in: berlin)
+        #expect(
+            quarterly.map(\.description) == ["2026-03-29T00:45:00Z", "2026-03-29T01:00:00Z", "2026-03-29T01:15:00Z"])
     }
 
     /// 2026-10-25: clocks go from 03:00 back to 02:00. A 02:30 job runs once (the first 02:30, CEST).
     @Test func fallBackRunsTheRepeatedTimeOnce() {
-        let fires = cron("30 2 * * *").fires(after: at("2026-10-23T12:00:00Z"), through: at("2026-10-27T12:00:00Z"), in: berlin)
-        #expect(fires.map(\.description) == [
-            "2026-10-24T00:30:00Z",  // 02:30 CEST
-            "2026-10-25T00:30:00Z",  // the first 02:30 (CEST); not again at 01:30 UTC
-            "2026-10-26T01:30:00Z",  // 02:30 CET
-            "2026-10-27T01:30:00Z",
-        ])
+        let fires = cron("30 2 * * *").fires(
+            after: at("2026-10-23T12:00:00Z"), through: at("2026-10-27T12:00:00Z"), in: berlin)
+        #expect(
+            fires.map(\.description) == [
+                "2026-10-24T00:30:00Z",  // 02:30 CEST
+                "2026-10-25T00:30:00Z",  // the first 02:30 (CEST); not again at 01:30 UTC
+                "2026-10-26T01:30:00Z",  // 02:30 CET
+                "2026-10-27T01:30:00Z",
+            ])
         // Asked from inside the repeated hour (02:40 CET, 01:40 UTC), the next firing is the next day.
-        #expect(cron("30 2 * * *").nextFire(after: at("2026-10-25T01:10:00Z"), in: berlin) == at("2026-10-26T01:30:00Z"))
+        #expect(
+            cron("30 2 * * *").nextFire(after: at("2026-10-25T01:10:00Z"), in: berlin) == at("2026-10-26T01:30:00Z"))
     }
 
     @Test func theCountysSchedulesFireWhenExpected() {
         // Month to date nightly at 02:30; the previous month on the 1st at 06:00; last day of month 23:00.
-        #expect(cron("30 2 * * *").nextFire(after: at("2026-11-25T10:00:00Z"), in: berlin) == at("2026-11-26T01:30:00Z"))
+        #expect(
+            cron("30 2 * * *").nextFire(after: at("2026-11-25T10:00:00Z"), in: berlin) == at("2026-11-26T01:30:00Z"))
         #expect(cron("0 6 1 * *").nextFire(after: at("2026-11-25T10:00:00Z"), in: berlin) == at("2026-12-01T05:00:00Z"))
-        #expect(cron("0 23 L * *").nextFire(after: at("2026-02-01T00:00:00Z"), in: berlin) == at("2026-02-28T22:00:00Z"))
-        #expect(cron("0 23 L * *").nextFire(after: at("2028-02-01T00:00:00Z"), in: berlin) == at("2028-02-29T22:00:00Z"))
+        #expect(
+            cron("0 23 L * *").nextFire(after: at("2026-02-01T00:00:00Z"), in: berlin) == at("2026-02-28T22:00:00Z"))
+        #expect(
+            cron("0 23 L * *").nextFire(after: at("2028-02-01T00:00:00Z"), in: berlin) == at("2028-02-29T22:00:00Z"))
         #expect(cron("@monthly").nextFire(after: at("2026-12-15T00:00:00Z"), in: berlin) == at("2026-12-31T23:00:00Z"))
         #expect(cron("@daily").nextFire(after: at("2026-06-30T21:59:00Z"), in: berlin) == at("2026-06-30T22:00:00Z"))
         // Year-end preview in December, weekdays at 07:00.
-        let december = cron("0 7 * dec mon-fri").fires(after: at("2026-11-30T12:00:00Z"), through: at("2026-12-08T12:00:00Z"), in: berlin)
-        #expect(december.map(\.description) == ["2026-12-01T06:00:00Z", "2026-12-02T06:00:00Z", "2026-12-03T06:00:00Z", "2026-12-04T06:00:00Z", "2026-12-07T06:00:00Z", "2026-12-08T06:00:00Z"])
+        let december = cron("0 7 * dec mon-fri").fires(
+            after: at("2026-11-30T12:00:00Z"), through: at("2026-12-08T12:00:00Z"), in: berlin)
+        #expect(
+            december.map(\.description) == [
+                "2026-12-01T06:00:00Z", "2026-12-02T06:00:00Z", "2026-12-03T06:00:00Z", "2026-12-04T06:00:00Z",
+                "2026-12-07T06:00:00Z", "2026-12-08T06:00:00Z",
+            ])
         // Both day fields restricted: either matches (Vixie cron).
-        let either = cron("0 12 13 * fri").fires(after: at("2026-11-01T00:00:00Z"), through: at("2026-11-30T00:00:00Z"), in: .utc)
-        #expect(either.map(\.description) == ["2026-11-06T12:00:00Z", "2026-11-13T12:00:00Z", "2026-11-20T12:00:00Z", "2026-11-27T12:00:00Z"])
-        #expect(cron("0 0 * * 7") == cron("0 0 * * sun") || cron("0 0 * * 7").nextFire(after: at("2026-11-25T00:00:00Z"), in: .utc) == at("2026-11-29T00:00:00Z"))
+        let either = cron("0 12 13 * fri").fires(
+            after: at("2026-11-01T00:00:00Z"), through: at("2026-11-30T00:00:00Z"), in: .utc)
+        #expect(
+            either.map(\.description) == [
+                "2026-11-06T12:00:00Z", "2026-11-13T12:00:00Z", "2026-11-20T12:00:00Z", "2026-11-27T12:00:00Z",
+            ])
+        #expect(
+            cron("0 0 * * 7") == cron("0 0 * * sun")
+                || cron("0 0 * * 7").nextFire(after: at("2026-11-25T00:00:00Z"), in: .utc) == at("2026-11-29T00:00:00Z")
+        )
     }
 
     @Test func badExpressionsAreRefusedWithTheField() {
         let bad: [(String, CronSchedule.ParseError)] = [
-            ("* * * *", .fieldCount(4)), ("60 * * * *", .invalid(field: "minute", text: "60")), ("* 24 * * *", .invalid(field: "hour", text: "24")),
-            ("* * 0 * *", .invalid(field: "day-of-month", text: "0")), ("* * * 13 *", .invalid(field: "month", text: "13")),
-            ("* * * * 8", .invalid(field: "day-of-week", text: "8")), ("*/0 * * * *", .invalid(field: "minute", text: "*/0")),
-            ("5-1 * * * *", .invalid(field: "minute", text: "5-1")), ("0 0 30 feb *", .invalid(field: "day-of-month", text: "30")),
-            ("@fortnightly", .fieldCount(1)), ("1,,2 * * * *", .invalid(field: "minute", text: "1,,2")), ("a * * * *", .invalid(field: "minute", text: "a")),
+            ("* * * *", .fieldCount(4)), ("60 * * * *", .invalid(field: "minute", text: "60")),
+            ("* 24 * * *", .invalid(field: "hour", text: "24")),
+            ("* * 0 * *", .invalid(field: "day-of-month", text: "0")),
+            ("* * * 13 *", .invalid(field: "month", text: "13")),
+            ("* * * * 8", .invalid(field: "day-of-week", text: "8")),
+            ("*/0 * * * *", .invalid(field: "minute", text: "*/0")),
+            ("5-1 * * * *", .invalid(field: "minute", text: "5-1")),
+            ("0 0 30 feb *", .invalid(field: "day-of-month", text: "30")),
+            ("@fortnightly", .fieldCount(1)), ("1,,2 * * * *", .invalid(field: "minute", text: "1,,2")),
+            ("a * * * *", .invalid(field: "minute", text: "a")),
         ]
         for (text, error) in bad {
             #expect(throws: error, "\(text)") { try CronSchedule(parsing: text) }
@@ -90,12 +118,16 @@ import Testing
         await propertyCheck(input: minute, hour, start) { minute, hour, offset in
             let base = Instant(seconds: 1_767_225_600 + Int64(offset) * 60)  // 2026-01-01 + offset minutes
             let job = try! CronSchedule(parsing: "\(minute) \(hour) * * *")
-            guard let next = job.nextFire(after: base, in: berlin) else { Issue.record("no firing"); return }
+            guard let next = job.nextFire(after: base, in: berlin) else {
+                Issue.record("no firing")
+                return
+            }
             #expect(next > base)
             #expect(next.seconds - base.seconds <= 2 * 86_400)
             let local = berlin.local(next)
             // Equal, or moved to 03:00 by the spring gap.
-            #expect((local.hour == hour && local.minute == minute) || (hour == 2 && local.hour == 3 && local.minute == 0))
+            #expect(
+                (local.hour == hour && local.minute == minute) || (hour == 2 && local.hour == 3 && local.minute == 0))
         }
     }
 
@@ -106,6 +138,8 @@ import Testing
         #expect(MissedRunPolicy.latest.slotsToRun(slots, now: now, grace: 300) == [slots[2]])
         #expect(MissedRunPolicy.skip.slotsToRun(slots, now: now, grace: 300) == [slots[2]])
         #expect(MissedRunPolicy.skip.slotsToRun(Array(slots.prefix(2)), now: now, grace: 300) == [])
-        #expect(retryDelay(attempt: 1, baseSeconds: 30) == 30 && retryDelay(attempt: 3, baseSeconds: 30) == 120 && retryDelay(attempt: 30, baseSeconds: 30) == 3600)
+        #expect(
+            retryDelay(attempt: 1, baseSeconds: 30) == 30 && retryDelay(attempt: 3, baseSeconds: 30) == 120
+                && retryDelay(attempt: 30, baseSeconds: 30) == 3600)
     }
 }

@@ -27,12 +27,17 @@ struct AdminWorld: Sendable {
         // Cheap hashes: the scrypt cost is not under test here, and debug builds of BoringSSL are slow.
         let accounts = AccountService(store: world.store, logger: Logger(label: "test.accounts"), scryptRounds: 1024)
         var tokens: [String: String] = [:]
-        for (name, caller) in [("kaemmerei", world.county), ("alpha", world.alpha), ("beta", world.beta), ("pruefer", world.auditor)] {
+        for (name, caller) in [
+            ("kaemmerei", world.county), ("alpha", world.alpha), ("beta", world.beta), ("pruefer", world.auditor),
+        ] {
             let token = AccountService.generateToken()
-            try await accounts.setAccount(name: name, tenant: caller.tenant, role: caller.role, secret: token, actingAs: world.county.tenant)
+            try await accounts.setAccount(
+                name: name, tenant: caller.tenant, role: caller.role, secret: token, actingAs: world.county.tenant)
             tokens[name] = token
         }
-        try await accounts.setAccount(name: "it", tenant: world.county.tenant, role: .operator, secret: "operator-secret-1", actingAs: world.county.tenant)
+        try await accounts.setAccount(
+            name: "it", tenant: world.county.tenant, role: .operator, secret: "operator-secret-1",
+            actingAs: world.county.tenant)
         let path = NSTemporaryDirectory() + "sozialraum-admin-\(UUID().uuidString.prefix(8)).sock"
         var configuration = AdminSocketConfiguration(unixSocketPath: path)
         configuration.limits = limits
@@ -40,8 +45,13 @@ struct AdminWorld: Sendable {
         configure(&configuration)
         let (listening, continuation) = AsyncStream<AdminServer.BoundPorts>.makeStream()
         let server = AdminServer(
-            configuration: configuration, budget: world.service, accounts: accounts, status: SystemStatusService(store: world.store),
-            store: world.store, operations: operations, logger: Logger(label: "test.admin"), onListening: { ports in continuation.yield(ports); continuation.finish() })
+            configuration: configuration, budget: world.service, accounts: accounts,
+            status: SystemStatusService(store: world.store),
+            store: world.store, operations: operations, logger: Logger(label: "test.admin"),
+            onListening: { ports in
+                continuation.yield(ports)
+                continuation.finish()
+            })
         let task = Task { try await server.run() }
         var ports = AdminServer.BoundPorts()
         for await bound in listening { ports = bound }
@@ -63,7 +73,8 @@ struct AdminWorld: Sendable {
     func alphaDeliveredInMarch() async throws -> UUID {
         let grant = try await world.grantedCase()
         _ = try await world.service.recordDelivery(
-            world.alpha, grantID: grant, month: YearMonth(iso: "2026-03")!, quantity: Quantity(hundredths: 12_00), idempotencyKey: world.key("alpha-del-0001"))
+            world.alpha, grantID: grant, month: YearMonth(iso: "2026-03")!, quantity: Quantity(hundredths: 12_00),
+            idempotencyKey: world.key("alpha-del-0001"))
         return grant
     }
 }
@@ -77,7 +88,8 @@ struct AdminWorld: Sendable {
         #expect(help?.status.hasPrefix("OK") == true)
         #expect(help?.data.contains { $0.hasPrefix("funds") } == false)
         #expect(help?.data.contains { $0.hasPrefix("login") } == true)
-        #expect(await client.request("funds nord 2026")?.status == "ERR NOT_LOGGED_IN log in first (login <name> <secret>)")
+        #expect(
+            await client.request("funds nord 2026")?.status == "ERR NOT_LOGGED_IN log in first (login <name> <secret>)")
         #expect(await client.request("frobnicate")?.status.hasPrefix("ERR UNKNOWN_COMMAND") == true)
     }
 
@@ -98,7 +110,8 @@ struct AdminWorld: Sendable {
         // The budget of a Sozialraum alpha does not serve is unknown to it.
         #expect(await client.request("funds sued 2026")?.status == "ERR NOT_FOUND unknown budget")
         // A county command is refused by role.
-        #expect(await client.request("close-month 2026-03")?.status == "ERR FORBIDDEN close-month is not for role provider")
+        #expect(
+            await client.request("close-month 2026-03")?.status == "ERR FORBIDDEN close-month is not for role provider")
     }
 
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
@@ -108,7 +121,9 @@ struct AdminWorld: Sendable {
         client.send((1...500).map { $0 % 2 == 0 ? "@t\($0) ping\n" : "@t\($0) funds nord 2026 format=csv\n" }.joined())
         for number in 1...500 {
             let reply = await client.reply()
-            #expect(reply?.status.hasPrefix("OK @t\(number) ") == true, "reply \(number): \(String(describing: reply?.status))")
+            #expect(
+                reply?.status.hasPrefix("OK @t\(number) ") == true,
+                "reply \(number): \(String(describing: reply?.status))")
         }
     }
 
@@ -190,7 +205,8 @@ struct AdminWorld: Sendable {
         defer { admin.stop() }
         let client = try await admin.client()
         for _ in 0..<AccountService.maximumFailures {
-            #expect(await client.request("login alpha wrong-secret-123")?.status == "ERR LOGIN_FAILED wrong name or secret")
+            #expect(
+                await client.request("login alpha wrong-secret-123")?.status == "ERR LOGIN_FAILED wrong name or secret")
         }
         #expect(await client.request("login alpha \(admin.tokens["alpha"]!)")?.status.hasPrefix("ERR LOCKED") == true)
         // The source is locked too: a second name from the same peer gets the same answer.
@@ -235,14 +251,20 @@ struct AdminWorld: Sendable {
         defer { admin.stop() }
         let grant = try await admin.world.grantedCase()
         let alpha = try await admin.client(loggedInAs: "alpha")
-        alpha.send("import-deliveries key=import-0001 <<\ngrant_id,month,quantity\n\(grant),2026-03,8\n\(grant),2026-13,8\n.\n")
+        alpha.send(
+            "import-deliveries key=import-0001 <<\ngrant_id,month,quantity\n\(grant),2026-03,8\n\(grant),2026-13,8\n.\n"
+        )
         let rejected = await alpha.reply()
         #expect(rejected?.status == "ERR REJECTED_ROWS 1 rows rejected, nothing imported")
         #expect(rejected?.data == ["line 3: month: not a month (expected YYYY-MM)"])
-        alpha.send("import-deliveries key=import-0002 <<\ngrant_id,month,quantity\n\(grant),2026-03,8\n\(grant),2026-04,12\n.\n")
+        alpha.send(
+            "import-deliveries key=import-0002 <<\ngrant_id,month,quantity\n\(grant),2026-03,8\n\(grant),2026-04,12\n.\n"
+        )
         #expect(await alpha.reply()?.status == "OK imported 2 deliveries, 2 bookings, 1 findings, total 1080.00")
         // Retrying the same upload under the same key books nothing more.
-        alpha.send("import-deliveries key=import-0002 <<\ngrant_id,month,quantity\n\(grant),2026-03,8\n\(grant),2026-04,12\n.\n")
+        alpha.send(
+            "import-deliveries key=import-0002 <<\ngrant_id,month,quantity\n\(grant),2026-03,8\n\(grant),2026-04,12\n.\n"
+        )
         #expect(await alpha.reply()?.status == "OK imported 2 deliveries, 2 bookings, 1 findings, total 1080.00")
         #expect(try await admin.world.count("delivery") == 2)
     }
@@ -258,22 +280,29 @@ struct AdminWorld: Sendable {
         let world = admin.world
         let grant = try await admin.alphaDeliveredInMarch()
         let project = try await world.service.createProject(
-            world.county, provider: world.alpha.tenant, title: "Elterncafé", socialSpace: world.nord, component: .milieu,
-            startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!, budget: Money(cents: 1_000_00), volunteers: 3, professionals: 1)
+            world.county, provider: world.alpha.tenant, title: "Elterncafé", socialSpace: world.nord,
+            component: .milieu,
+            startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!, budget: Money(cents: 1_000_00),
+            volunteers: 3, professionals: 1)
         let booking = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
             try await tx.query("SELECT id FROM booking ORDER BY id LIMIT 1").single().decode(0, as: Int64.self)
         }
         // Alpha also serves a case of süd (rule 9: a cross-area grant with its reason).
-        try await world.service.openCase(world.county, key: "VER-2026-0077", socialSpace: world.sued, from: Day(iso: "2026-01-01")!)
+        try await world.service.openCase(
+            world.county, key: "VER-2026-0077", socialSpace: world.sued, from: Day(iso: "2026-01-01")!)
         _ = try await world.service.grant(
             world.county,
             .init(
-                caseKey: "VER-2026-0077", provider: world.alpha.tenant, helpType: "31", unit: .hour, volumePerMonth: Quantity(hundredths: 2_00),
-                startsOn: Day(iso: "2026-02-01")!, endsOn: Day(iso: "2026-06-30")!, outOfAreaReason: "Familie kennt Alpha seit Jahren"),
+                caseKey: "VER-2026-0077", provider: world.alpha.tenant, helpType: "31", unit: .hour,
+                volumePerMonth: Quantity(hundredths: 2_00),
+                startsOn: Day(iso: "2026-02-01")!, endsOn: Day(iso: "2026-06-30")!,
+                outOfAreaReason: "Familie kennt Alpha seit Jahren"),
             idempotencyKey: world.key("grant-cross-0077"))
         // October: no delivery is due yet, so the run adds no finding; alpha gets a statement item.
-        let run = try await ReconciliationService(store: world.store, logger: Logger(label: "test"), today: { BudgetWorld.today })
-            .run(world.county, scope: .month(YearMonth(iso: "2026-10")!)).runID
+        let run = try await ReconciliationService(
+            store: world.store, logger: Logger(label: "test"), today: { BudgetWorld.today }
+        )
+        .run(world.county, scope: .month(YearMonth(iso: "2026-10")!)).runID
         let before = try await world.snapshot()
 
         let beta = try await admin.client(loggedInAs: "beta")
@@ -284,24 +313,42 @@ struct AdminWorld: Sendable {
             "providers": [("providers", "OK 1 tenants")],
             "funds": [("funds nord 2026", "ERR NOT_FOUND unknown budget")],
             "deliver": [("deliver \(grant) 2026-04 1 key=beta-probe-01", "ERR NOT_FOUND unknown grant")],
-            "import-deliveries": [("import-deliveries key=beta-probe-02 <<\ngrant_id,month,quantity\n\(grant),2026-04,1\n.", "ERR REJECTED_ROWS")],
+            "import-deliveries": [
+                (
+                    "import-deliveries key=beta-probe-02 <<\ngrant_id,month,quantity\n\(grant),2026-04,1\n.",
+                    "ERR REJECTED_ROWS"
+                )
+            ],
             "expense": [("expense \(project) 2026-05-01 10 key=beta-probe-03", "ERR NOT_FOUND unknown project")],
             "reverse": [("reverse \(booking) key=beta-probe-04", "ERR NOT_FOUND unknown booking")],
             "bookings": [("bookings 2026-03", "OK 0 bookings")],
             "findings": [("findings all", "OK 0 findings")],
             "runs": [("runs", "OK 1 runs")],
-            "run": [("run \(run)", "OK run"), ("run \(run) months nord", "OK run"), ("run \(run) transfers", "OK run")],
+            "run": [
+                ("run \(run)", "OK run"), ("run \(run) months nord", "OK run"), ("run \(run) transfers", "OK run"),
+            ],
             "run-diff": [("run-diff \(run) \(run)", "OK 0 changes")],
-            "statement": [("statement \(run)", "OK run \(run) 0 rows"), ("statement \(run) items \(world.alpha.tenant)", "OK run \(run) 0 rows")],
+            "statement": [
+                ("statement \(run)", "OK run \(run) 0 rows"),
+                ("statement \(run) items \(world.alpha.tenant)", "OK run \(run) 0 rows"),
+            ],
             "chart": [("chart nord 2026", "ERR NOT_FOUND unknown budget")],
-            "cross-area": [("cross-area 2026", "OK 0 cross-area grants"), ("cross-area 2026 sued", "OK 0 cross-area grants")],
+            "cross-area": [
+                ("cross-area 2026", "OK 0 cross-area grants"), ("cross-area 2026 sued", "OK 0 cross-area grants"),
+            ],
         ]
-        #expect(commands == Set(probes.keys), "provider commands without an isolation probe: \(commands.subtracting(probes.keys))")
+        #expect(
+            commands == Set(probes.keys),
+            "provider commands without an isolation probe: \(commands.subtracting(probes.keys))")
         for (_, cases) in probes.sorted(by: { $0.key < $1.key }) {
             for probe in cases {
                 let reply = await beta.request(probe.request)
-                #expect(reply?.status.hasPrefix(probe.expected) == true, "\(probe.request): \(String(describing: reply?.status))")
-                #expect(reply?.data.contains { $0.contains("Alpha") || $0.contains("VER-2026") } == false, "\(probe.request) leaked data")
+                #expect(
+                    reply?.status.hasPrefix(probe.expected) == true,
+                    "\(probe.request): \(String(describing: reply?.status))")
+                #expect(
+                    reply?.data.contains { $0.contains("Alpha") || $0.contains("VER-2026") } == false,
+                    "\(probe.request) leaked data")
             }
         }
         #expect(try await world.snapshot() == before)
@@ -326,30 +373,52 @@ struct AdminWorld: Sendable {
         let lines = await county.request("run 1 lines nord format=csv-de")
         // 12 h delivered in March, 10 h granted: 600.00 paid (2 h held back as a finding); 11 months of 600.00
         // still committed = 6,600.00; available 100,000.00 − 6,600.00 − 600.00 = 92,800.00.
-        #expect(lines?.data.first == "sozialraum;line;appropriation;carry_in;commitments;actuals;available;cover_transfer;after_cover;forecast;forecast_available;overrun")
-        #expect(lines?.data.contains { $0.hasPrefix("nord;case;100000,00;0,00;6600,00;600,00;92800,00;") } == true, "\(String(describing: lines))")
+        #expect(
+            lines?.data.first
+                == "sozialraum;line;appropriation;carry_in;commitments;actuals;available;cover_transfer;after_cover;forecast;forecast_available;overrun"
+        )
+        #expect(
+            lines?.data.contains { $0.hasPrefix("nord;case;100000,00;0,00;6600,00;600,00;92800,00;") } == true,
+            "\(String(describing: lines))")
         let chart = await county.request("chart nord 2026")
         #expect(chart?.data.first?.hasPrefix("<svg") == true && chart?.data.last == "</svg>")
-        #expect(await county.request("statement 1 format=jsonl")?.data.first?.contains("\"balance\":\"600.00\"") == true)
-        #expect(await county.request("settle 1 \(world.alpha.tenant)")?.status == "ERR INVALID key: every change needs key=<idempotency-key>")
+        #expect(
+            await county.request("statement 1 format=jsonl")?.data.first?.contains("\"balance\":\"600.00\"") == true)
+        #expect(
+            await county.request("settle 1 \(world.alpha.tenant)")?.status
+                == "ERR INVALID key: every change needs key=<idempotency-key>")
         let settled = await county.request("settle 1 \(world.alpha.tenant) key=settle-2026-alpha")
-        #expect(settled?.status.hasPrefix("OK settlement 600.00 (county pays) bookings ") == true, "\(String(describing: settled))")
-        #expect(await county.request("settle 1 \(world.alpha.tenant) key=settle-2026-again")?.status.hasPrefix("ERR CONFLICT") == true)
+        #expect(
+            settled?.status.hasPrefix("OK settlement 600.00 (county pays) bookings ") == true,
+            "\(String(describing: settled))")
+        #expect(
+            await county.request("settle 1 \(world.alpha.tenant) key=settle-2026-again")?.status.hasPrefix(
+                "ERR CONFLICT") == true)
         #expect(await county.request("reconcile 2026-13")?.status.hasPrefix("ERR INVALID") == true)
         #expect(await county.request("run 999")?.status == "ERR NOT_FOUND unknown run")
         // Ids in their hyphenated form only (Foundation's parser would take a space for the first digit).
-        #expect(await county.request("end-grant \" 0000000-0000-0000-0000-000000000000\" 2026-05-31")?.status == "ERR INVALID grant: an id")
-        #expect(await county.request("end-grant 00000000-0000-0000-0000-000000000000 2026-05-31")?.status.hasPrefix("ERR NOT_FOUND") == true)
-        #expect(await county.request("settle 1 \" 0000000-0000-0000-0000-000000000000\" key=settle-odd-id")?.status == "ERR INVALID provider: a tenant id")
+        #expect(
+            await county.request("end-grant \" 0000000-0000-0000-0000-000000000000\" 2026-05-31")?.status
+                == "ERR INVALID grant: an id")
+        #expect(
+            await county.request("end-grant 00000000-0000-0000-0000-000000000000 2026-05-31")?.status.hasPrefix(
+                "ERR NOT_FOUND") == true)
+        #expect(
+            await county.request("settle 1 \" 0000000-0000-0000-0000-000000000000\" key=settle-odd-id")?.status
+                == "ERR INVALID provider: a tenant id")
         #expect(await county.request("run 1 sideways")?.status.hasPrefix("ERR INVALID") == true)
         #expect(await county.request("cost-report 2026 by=colour")?.status.hasPrefix("ERR INVALID") == true)
         #expect(await county.request("cost-report 2026 by=help-type")?.status == "OK 1 rows")
         let preview = await county.request("year-end 2026")
-        #expect(preview?.status.hasPrefix("OK run 3; apply with: year-end-confirm 2026 3") == true, "\(String(describing: preview))")
+        #expect(
+            preview?.status.hasPrefix("OK run 3; apply with: year-end-confirm 2026 3") == true,
+            "\(String(describing: preview))")
         #expect(await county.request("year-end-confirm 2026 3")?.status.hasPrefix("ERR CONFLICT") == true)
         let alpha = try await admin.client(loggedInAs: "alpha")
         #expect(await alpha.request("reconcile 2026")?.status.hasPrefix("ERR FORBIDDEN") == true)
-        #expect(await alpha.request("settle 1 \(world.alpha.tenant) key=settle-by-alpha")?.status.hasPrefix("ERR FORBIDDEN") == true)
+        #expect(
+            await alpha.request("settle 1 \(world.alpha.tenant) key=settle-by-alpha")?.status.hasPrefix("ERR FORBIDDEN")
+                == true)
         #expect(await alpha.request("statement 1 items")?.data.contains { $0.contains("VER-2026-0001") } == true)
         #expect(await alpha.request("help")?.data.contains { $0.hasPrefix("year-end") } == false)
     }
@@ -357,25 +426,42 @@ struct AdminWorld: Sendable {
     @Test func countyITOperatesTheSchedulesOverTheSocket() async throws {
         let asked = Locked<[String]>([])
         let admin = try await AdminWorld.start(
-            operations: AdminOperations(reload: { asked.withLock { $0.append("reload") } }, setLogLevel: { level in asked.withLock { $0.append(level.rawValue) } }))
+            operations: AdminOperations(
+                reload: { asked.withLock { $0.append("reload") } },
+                setLogLevel: { level in asked.withLock { $0.append(level.rawValue) } }))
         defer { admin.stop() }
         let it = try await admin.client()
         #expect(await it.request("login it operator-secret-1")?.status.hasPrefix("OK logged in") == true)
         let list = await it.request("schedules format=csv")
         #expect(list?.status == "OK 3 schedules")
-        #expect(list?.data.contains { $0.hasPrefix("nightly-month-to-date,30 2 * * *,Europe/Berlin,reconcile,month-to-date,latest,") } == true)
-        #expect(await it.request("schedule-set weekly-check \"0 7 * * mon\" reconcile parameters=year-to-date missed=skip timeout=600")?.status
-            == "OK schedule weekly-check set")
-        #expect(await it.request("schedule-set broken \"61 * * * *\" reconcile")?.status == "ERR INVALID cron: invalid minute field '61'")
-        #expect(await it.request("schedule-set odd \"@daily\" reconcile parameters=fortnight")?.status.hasPrefix("ERR INVALID parameters") == true)
-        #expect(await it.request("schedule-set odd \"@daily\" launder-money")?.status.hasPrefix("ERR INVALID job") == true)
+        #expect(
+            list?.data.contains {
+                $0.hasPrefix("nightly-month-to-date,30 2 * * *,Europe/Berlin,reconcile,month-to-date,latest,")
+            } == true)
+        #expect(
+            await it.request(
+                "schedule-set weekly-check \"0 7 * * mon\" reconcile parameters=year-to-date missed=skip timeout=600")?
+                .status
+                == "OK schedule weekly-check set")
+        #expect(
+            await it.request("schedule-set broken \"61 * * * *\" reconcile")?.status
+                == "ERR INVALID cron: invalid minute field '61'")
+        #expect(
+            await it.request("schedule-set odd \"@daily\" reconcile parameters=fortnight")?.status.hasPrefix(
+                "ERR INVALID parameters") == true)
+        #expect(
+            await it.request("schedule-set odd \"@daily\" launder-money")?.status.hasPrefix("ERR INVALID job") == true)
         #expect(await it.request("pause nowhere")?.status == "ERR NOT_FOUND unknown schedule")
         #expect(await it.request("pause weekly-check")?.status == "OK schedule weekly-check paused")
-        #expect(await it.request("schedules")?.data.contains { $0.hasPrefix("weekly-check") && $0.contains("paused") } == true)
+        #expect(
+            await it.request("schedules")?.data.contains { $0.hasPrefix("weekly-check") && $0.contains("paused") }
+                == true)
         #expect(await it.request("resume weekly-check")?.status == "OK schedule weekly-check resumed")
         let queued = await it.request("run-now weekly-check key=run-now-0001")
         let again = await it.request("run-now weekly-check key=run-now-0001")
-        #expect(queued?.status.hasPrefix("OK job ") == true && queued?.status == again?.status, "a retried run-now queues once")
+        #expect(
+            queued?.status.hasPrefix("OK job ") == true && queued?.status == again?.status,
+            "a retried run-now queues once")
         let jobID = queued!.status.split(separator: " ")[2]
         #expect(await it.request("jobs weekly-check")?.data.contains { $0.contains("queued") } == true)
         #expect(await it.request("job-cancel \(jobID)")?.status == "OK job \(jobID) cancelled")
@@ -385,16 +471,32 @@ struct AdminWorld: Sendable {
         #expect(await it.request("reload")?.status == "OK reload requested")
         #expect(asked.withLock { $0 } == ["debug", "reload"])
         let stats = await it.request("stats")
-        #expect(stats?.data.contains { $0.contains("sozialraum_admin_commands_total") && $0.contains(#"command="schedule-set",result="INVALID""#) } == true)
-        #expect(stats?.data.contains { $0.contains("sozialraum_admin_commands_total") && $0.contains(#"command="pause",result="NOT_FOUND""#) } == true)
-        #expect(stats?.data.contains { $0.contains("sozialraum_admin_command_duration_ms_bucket") && $0.contains(#"le="+Inf""#) } == true)
-        #expect(stats?.data.contains { $0.contains("sozialraum_last_reconciliation_seconds") && $0.contains(#"sozialraum="nord""#) } == true)
-        #expect(stats?.data.contains { $0.contains("sozialraum_job_runs_total") && $0.contains(#"state="cancelled""#) } == true)
+        #expect(
+            stats?.data.contains {
+                $0.contains("sozialraum_admin_commands_total")
+                    && $0.contains(#"command="schedule-set",result="INVALID""#)
+            } == true)
+        #expect(
+            stats?.data.contains {
+                $0.contains("sozialraum_admin_commands_total") && $0.contains(#"command="pause",result="NOT_FOUND""#)
+            } == true)
+        #expect(
+            stats?.data.contains {
+                $0.contains("sozialraum_admin_command_duration_ms_bucket") && $0.contains(#"le="+Inf""#)
+            } == true)
+        #expect(
+            stats?.data.contains {
+                $0.contains("sozialraum_last_reconciliation_seconds") && $0.contains(#"sozialraum="nord""#)
+            } == true)
+        #expect(
+            stats?.data.contains { $0.contains("sozialraum_job_runs_total") && $0.contains(#"state="cancelled""#) }
+                == true)
         let provider = try await admin.client(loggedInAs: "alpha")
         #expect(await provider.request("stats")?.status.hasPrefix("ERR FORBIDDEN") == true)
         #expect(await provider.request("reload")?.status.hasPrefix("ERR FORBIDDEN") == true)
         #expect(await provider.request("log-level debug")?.status.hasPrefix("ERR FORBIDDEN") == true)
         #expect(await provider.request("schedules")?.status.hasPrefix("ERR FORBIDDEN") == true)
-        #expect(await provider.request("run-now weekly-check key=run-now-0002")?.status.hasPrefix("ERR FORBIDDEN") == true)
+        #expect(
+            await provider.request("run-now weekly-check key=run-now-0002")?.status.hasPrefix("ERR FORBIDDEN") == true)
     }
 }

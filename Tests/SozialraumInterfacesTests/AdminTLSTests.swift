@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import NIOCore
 import NIOPosix
@@ -12,6 +9,10 @@ import SozialraumInterfaces
 import SozialraumServices
 import SozialraumTestSupport
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The admin protocol over TCP with TLS, with a certificate made for the test by openssl.
 @Suite struct AdminTLSTests {
@@ -38,7 +39,8 @@ import Testing
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: "localhost"))
+                    try channel.pipeline.syncOperations.addHandler(
+                        NIOSSLClientHandler(context: context, serverHostname: "localhost"))
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
@@ -56,14 +58,16 @@ import Testing
     @Test func accountsLogInOverTLSAndNeverByPeerCredentials() async throws {
         let (certificate, key) = try await Self.makeCertificate()
         let admin = try await AdminWorld.start(peerAccounts: [getuid(): "it"]) { configuration in
-            configuration.tls = .init(host: "127.0.0.1", port: 0, certificateChainPath: certificate, privateKeyPath: key)
+            configuration.tls = .init(
+                host: "127.0.0.1", port: 0, certificateChainPath: certificate, privateKeyPath: key)
         }
         defer { admin.stop() }
         let port = try #require(admin.ports.tls)
         // No peer credentials over TCP: the uid mapping of the Unix socket does not apply.
         let anonymous = try await Self.exchange(port: port, trusting: certificate, "whoami\nquit\n")
         #expect(anonymous.hasPrefix("ERR NOT_LOGGED_IN"))
-        let answer = try await Self.exchange(port: port, trusting: certificate, "login alpha \(admin.tokens["alpha"]!)\nwhoami\nquit\n")
+        let answer = try await Self.exchange(
+            port: port, trusting: certificate, "login alpha \(admin.tokens["alpha"]!)\nwhoami\nquit\n")
         #expect(answer.contains("OK logged in as alpha role=provider"))
         #expect(answer.contains("OK alpha@\(admin.world.alpha.tenant) role=provider"))
     }
@@ -74,7 +78,8 @@ import Testing
         let (certificate, key) = try await Self.makeCertificate()
         let (stranger, _) = try await Self.makeCertificate()
         let admin = try await AdminWorld.start { configuration in
-            configuration.tls = .init(host: "127.0.0.1", port: 0, certificateChainPath: certificate, privateKeyPath: key)
+            configuration.tls = .init(
+                host: "127.0.0.1", port: 0, certificateChainPath: certificate, privateKeyPath: key)
         }
         defer { admin.stop() }
         let port = try #require(admin.ports.tls)
@@ -85,13 +90,16 @@ import Testing
             #expect(connection.readReply()?.status.hasPrefix("OK logged in as alpha") == true)
             let funds = connection.readReply()
             #expect(funds?.status.hasPrefix("OK") == true && funds?.data.first?.hasPrefix("line,") == true)
-            let byName = try TLSConnection(host: "127.0.0.1", port: port, trustRoots: certificate, serverName: "localhost")
+            let byName = try TLSConnection(
+                host: "127.0.0.1", port: port, trustRoots: certificate, serverName: "localhost")
             byName.write("ping\n")
             #expect(byName.readReply()?.status.hasPrefix("OK pong") == true)
             let refused = #expect(throws: ConnectionError.self) {
                 try TLSConnection(host: "127.0.0.1", port: port, trustRoots: stranger, serverName: nil)
             }
-            #expect(refused?.description.localizedCaseInsensitiveContains("certificate") == true, "\(String(describing: refused))")
+            #expect(
+                refused?.description.localizedCaseInsensitiveContains("certificate") == true,
+                "\(String(describing: refused))")
         }.value
     }
 
@@ -102,7 +110,8 @@ import Testing
         let (certificate, key) = try await Self.makeCertificate(in: directory)
         let (stranger, _) = try await Self.makeCertificate()
         let admin = try await AdminWorld.start { configuration in
-            configuration.tls = .init(host: "127.0.0.1", port: 0, certificateChainPath: certificate, privateKeyPath: key)
+            configuration.tls = .init(
+                host: "127.0.0.1", port: 0, certificateChainPath: certificate, privateKeyPath: key)
         }
         defer { admin.stop() }
         let port = try #require(admin.ports.tls)
@@ -115,14 +124,20 @@ import Testing
             for await line in process.lines { output.append(line) }
             return (await process.exitStatus(), output)
         }
-        var result = try await run(["--host", "127.0.0.1:\(port)", "--ca", certificate, "--login", "alpha", "whoami"], secret: admin.tokens["alpha"])
+        var result = try await run(
+            ["--host", "127.0.0.1:\(port)", "--ca", certificate, "--login", "alpha", "whoami"],
+            secret: admin.tokens["alpha"])
         #expect(result.status == 0)
-        #expect(result.output.contains { $0.hasPrefix("OK alpha@") && $0.hasSuffix("role=provider") }, "\(result.output)")
-        result = try await run(["--host", "127.0.0.1:\(port)", "--ca", certificate, "--login", "alpha", "funds", "nowhere", "2026"], secret: admin.tokens["alpha"])
+        #expect(
+            result.output.contains { $0.hasPrefix("OK alpha@") && $0.hasSuffix("role=provider") }, "\(result.output)")
+        result = try await run(
+            ["--host", "127.0.0.1:\(port)", "--ca", certificate, "--login", "alpha", "funds", "nowhere", "2026"],
+            secret: admin.tokens["alpha"])
         #expect(result.status == 1)
         result = try await run(["--host", "127.0.0.1:\(port)", "--ca", stranger, "ping"])
         #expect(result.status == 2)
-        #expect(result.output.contains { $0.contains("cannot connect to 127.0.0.1:\(port) over TLS") }, "\(result.output)")
+        #expect(
+            result.output.contains { $0.contains("cannot connect to 127.0.0.1:\(port) over TLS") }, "\(result.output)")
         // From the config file: host, CA, account, secret file (refused while others can read it).
         let secretFile = directory + "/secret", configFile = directory + "/ctl.conf"
         try admin.tokens["beta"]!.write(toFile: secretFile, atomically: true, encoding: .utf8)
@@ -145,7 +160,8 @@ import Testing
         let old = directory + "/old.pem"
         try FileManager.default.copyItem(atPath: certificate, toPath: old)
         let admin = try await AdminWorld.start { configuration in
-            configuration.tls = .init(host: "127.0.0.1", port: 0, certificateChainPath: certificate, privateKeyPath: key)
+            configuration.tls = .init(
+                host: "127.0.0.1", port: 0, certificateChainPath: certificate, privateKeyPath: key)
         }
         defer { admin.stop() }
         let port = try #require(admin.ports.tls)
@@ -168,10 +184,12 @@ import Testing
         defer { admin.stop() }
         #expect(admin.ports.plainTCP != nil)
         let world = try await BudgetWorld.make()
-        var configuration = AdminSocketConfiguration(unixSocketPath: NSTemporaryDirectory() + "sozialraum-x-\(UUID().uuidString.prefix(6)).sock")
+        var configuration = AdminSocketConfiguration(
+            unixSocketPath: NSTemporaryDirectory() + "sozialraum-x-\(UUID().uuidString.prefix(6)).sock")
         configuration.plainTCP = ("0.0.0.0", 0)
         let server = AdminServer(
-            configuration: configuration, budget: world.service, accounts: .init(store: world.store, logger: .init(label: "t"), scryptRounds: 1024),
+            configuration: configuration, budget: world.service,
+            accounts: .init(store: world.store, logger: .init(label: "t"), scryptRounds: 1024),
             status: .init(store: world.store), store: world.store, logger: .init(label: "t"))
         await #expect(throws: AdminSocketError.self) { try await server.run() }
     }
@@ -191,7 +209,9 @@ import Testing
         init() throws {
             master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
             var unlock: CInt = 0, number: CInt = 0
-            guard master >= 0, ioctl(master, UInt(0x4004_5431), &unlock) == 0, ioctl(master, UInt(0x8004_5430), &number) == 0 else {
+            guard master >= 0, ioctl(master, UInt(0x4004_5431), &unlock) == 0,
+                ioctl(master, UInt(0x8004_5430), &number) == 0
+            else {
                 throw POSIXError(.ENOTTY)
             }
             slave = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY)
@@ -252,7 +272,8 @@ import Testing
         // "pign", ← , Backspace (drops the g), Ctrl-E, "g": the line sent is "ping". Typed ahead in the
         // same write: ↑ brings "ping" back, Enter sends it again; type-ahead survives the switch out of
         // raw mode while the first reply prints (it was flushed once, and the tool waited forever).
-        terminal.type(Array("pign".utf8) + [0x1b, 0x5b, 0x44, 0x7f, 0x05] + Array("g\r".utf8) + [0x1b, 0x5b, 0x41, 0x0d])
+        terminal.type(
+            Array("pign".utf8) + [0x1b, 0x5b, 0x44, 0x7f, 0x05] + Array("g\r".utf8) + [0x1b, 0x5b, 0x41, 0x0d])
         #expect(await statuses.next() == "OK pong")
         #expect(await statuses.next() == "OK pong")
         // A table reply is drawn on the terminal.
@@ -269,4 +290,3 @@ import Testing
         #expect(history == "ping\nfunds nord 2026\n")
     }
 }
-

@@ -20,8 +20,9 @@ import Testing
         let key = String(repeating: "k", count: 64)
         #expect(await it.request("run-now nightly-month-to-date key=\(key)")?.status.hasPrefix("OK job ") == true)
         let parameters = String(repeating: "p", count: 201)
-        #expect(await it.request("schedule-set long \"@daily\" reconcile parameters=\(parameters)")?.status
-            == "ERR INVALID parameters: at most 200 characters")
+        #expect(
+            await it.request("schedule-set long \"@daily\" reconcile parameters=\(parameters)")?.status
+                == "ERR INVALID parameters: at most 200 characters")
 
         _ = try await admin.alphaDeliveredInMarch()
         let county = try await admin.client(loggedInAs: "kaemmerei")
@@ -31,12 +32,15 @@ import Testing
         let before = try await admin.world.snapshot()
         // 500 characters to Swift, but 1,000 code points to PostgreSQL (e + combining accent): too long.
         let accented = String(repeating: "e\u{301}", count: 500)
-        let tooLong = await county.request("resolve-finding \(finding.uuidString.lowercased()) accept reason=\(accented)")
+        let tooLong = await county.request(
+            "resolve-finding \(finding.uuidString.lowercased()) accept reason=\(accented)")
         #expect(tooLong?.status == "ERR INVALID invalid reason: 1 to 500 characters", "\(String(describing: tooLong))")
         #expect(try await admin.world.snapshot() == before)
         // 250 of them are 500 code points: accepted.
         let fits = String(repeating: "e\u{301}", count: 250)
-        #expect(await county.request("resolve-finding \(finding.uuidString.lowercased()) accept reason=\(fits)")?.status == "OK finding accepted")
+        #expect(
+            await county.request("resolve-finding \(finding.uuidString.lowercased()) accept reason=\(fits)")?.status
+                == "OK finding accepted")
     }
 
     @Test func findingsShowTheHeldBackVolumeInItsUnit() async throws {
@@ -45,15 +49,23 @@ import Testing
         let grant = try await admin.world.grantedCase()
         let alpha = try await admin.client(loggedInAs: "alpha")
         // 12.5 h against 10 h granted: 2.50 h held back, 2.5 × 60.00 = 150.00.
-        #expect(await alpha.request("deliver \(grant) 2026-03 12.5 key=deliver-0001")?.status.hasSuffix("held back 2.50 (finding)") == true)
+        #expect(
+            await alpha.request("deliver \(grant) 2026-03 12.5 key=deliver-0001")?.status.hasSuffix(
+                "held back 2.50 (finding)") == true)
         let findings = await alpha.request("findings format=csv")
         #expect(findings?.data.first == "finding,kind,month,grant,quantity,amount,status,provider,resolution")
-        #expect(findings?.data.dropFirst().first?.contains(",delivery_over_grant,2026-03,\(grant.uuidString.lowercased()),2.50,150.00,open,") == true, "\(String(describing: findings))")
+        #expect(
+            findings?.data.dropFirst().first?.contains(
+                ",delivery_over_grant,2026-03,\(grant.uuidString.lowercased()),2.50,150.00,open,") == true,
+            "\(String(describing: findings))")
         // Reversed, the finding is superseded, and says why.
         let booking = try await admin.world.deliveryBookings()[0]
         #expect(await alpha.request("reverse \(booking) key=reverse-0001")?.status.hasPrefix("OK reversal") == true)
         let all = await alpha.request("findings all format=csv")
-        #expect(all?.data.dropFirst().first?.contains(",superseded,Träger Alpha,superseded: the delivery was reversed (booking ") == true, "\(String(describing: all))")
+        #expect(
+            all?.data.dropFirst().first?.contains(
+                ",superseded,Träger Alpha,superseded: the delivery was reversed (booking ") == true,
+            "\(String(describing: all))")
     }
 
     @Test func aCrossAreaGrantShowsItsSozialraumAndIsReportedWithItsReason() async throws {
@@ -61,12 +73,15 @@ import Testing
         defer { admin.stop() }
         let world = admin.world
         // A case of süd served by alpha (who serves nord) because the family knows it: rule 9.
-        try await world.service.openCase(world.county, key: "VER-2026-0077", socialSpace: world.sued, from: Day(iso: "2026-01-01")!)
+        try await world.service.openCase(
+            world.county, key: "VER-2026-0077", socialSpace: world.sued, from: Day(iso: "2026-01-01")!)
         let grant = try await world.service.grant(
             world.county,
             .init(
-                caseKey: "VER-2026-0077", provider: world.alpha.tenant, helpType: "31", unit: .hour, volumePerMonth: Quantity(hundredths: 2_00),
-                startsOn: Day(iso: "2026-02-01")!, endsOn: Day(iso: "2026-06-30")!, outOfAreaReason: "Familie kennt Alpha seit Jahren"),
+                caseKey: "VER-2026-0077", provider: world.alpha.tenant, helpType: "31", unit: .hour,
+                volumePerMonth: Quantity(hundredths: 2_00),
+                startsOn: Day(iso: "2026-02-01")!, endsOn: Day(iso: "2026-06-30")!,
+                outOfAreaReason: "Familie kennt Alpha seit Jahren"),
             idempotencyKey: world.key("grant-cross-0077")
         ).grantID.uuidString.lowercased()
         _ = try await world.grantedCase()
@@ -74,14 +89,17 @@ import Testing
         #expect(await county.request("reconcile 2026-03")?.status.hasPrefix("OK run 1 ") == true)
         let items = await county.request("statement 1 items format=csv")
         // provider, item, id, case, help_type, unit, sozialraum, …
-        #expect(items?.data.contains { $0.hasPrefix("Träger Alpha,grant,\(grant),VER-2026-0077,31,hour,sued,") } == true, "\(String(describing: items))")
+        #expect(
+            items?.data.contains { $0.hasPrefix("Träger Alpha,grant,\(grant),VER-2026-0077,31,hour,sued,") } == true,
+            "\(String(describing: items))")
         #expect(items?.data.contains { $0.contains(",VER-2026-0001,31,hour,nord,") } == true)
         let report = await county.request("cross-area 2026 format=csv")
         #expect(report?.status == "OK 1 cross-area grants")
-        #expect(report?.data == [
-            "sozialraum,provider,grant,case,help_type,from,to,reason",
-            "sued,Träger Alpha,\(grant),VER-2026-0077,31,2026-02-01,2026-06-30,Familie kennt Alpha seit Jahren",
-        ])
+        #expect(
+            report?.data == [
+                "sozialraum,provider,grant,case,help_type,from,to,reason",
+                "sued,Träger Alpha,\(grant),VER-2026-0077,31,2026-02-01,2026-06-30,Familie kennt Alpha seit Jahren",
+            ])
         #expect(await county.request("cross-area 2026 nord")?.status == "OK 0 cross-area grants")
         #expect(await county.request("cross-area 2025")?.status == "OK 0 cross-area grants")
     }

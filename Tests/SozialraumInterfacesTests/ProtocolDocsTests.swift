@@ -9,7 +9,8 @@ import Testing
 /// daemon does not know.
 @Suite struct ProtocolDocsTests {
     static let reference: String = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         return (try? String(contentsOf: root.appendingPathComponent("docs/protocol.md"), encoding: .utf8)) ?? ""
     }()
 
@@ -36,8 +37,12 @@ import Testing
         let known = Set(AdminCommands.all.map(\.name))
         // Rows of other tables (error codes, formats, keywords) start with an upper-case code or a symbol.
         let formats = Set(OutputFormat.allCases.map(\.rawValue))
-        let commandLike = Self.documented.filter { $0.first?.isLowercase == true && !$0.contains("=") && !formats.contains($0) }
-        #expect(commandLike.subtracting(known).sorted() == [], "docs/protocol.md documents commands the daemon does not have")
+        let commandLike = Self.documented.filter {
+            $0.first?.isLowercase == true && !$0.contains("=") && !formats.contains($0)
+        }
+        #expect(
+            commandLike.subtracting(known).sorted() == [],
+            "docs/protocol.md documents commands the daemon does not have")
     }
 
     @Test func theErrorCodesAreExactlyTheDaemons() {

@@ -4,17 +4,21 @@ import PostgresClient
 import PostgresEmbedded
 import ServiceLifecycle
 import SozialraumDomain
-@testable import SozialraumInterfaces
 import SozialraumServices
 import SozialraumStore
 import SozialraumTestSupport
 import Testing
 
+@testable import SozialraumInterfaces
+
 /// A clock the test moves by hand: no test waits for real time to pass a slot.
 final class ManualClock: Sendable {
     let now: Locked<Instant>
     init(_ start: String) { now = Locked(Instant(iso: start)!) }
-    func set(_ text: String) { let instant = Instant(iso: text)!; now.withLock { $0 = instant } }
+    func set(_ text: String) {
+        let instant = Instant(iso: text)!
+        now.withLock { $0 = instant }
+    }
     func advance(seconds: Int64) { now.withLock { $0 = $0.adding(seconds: seconds) } }
     var read: @Sendable () -> Instant { { self.now.withLock { $0 } } }
 }
@@ -28,17 +32,24 @@ struct SchedulerWorld: Sendable {
         let world = try await BudgetWorld.make()
         let clock = ManualClock(start)
         try await world.store.withoutTenant { tx in
-            for schedule in try await JobStore.schedules(tx) { try await JobStore.setPaused(tx, name: schedule.name, paused: true, now: clock.read()) }
+            for schedule in try await JobStore.schedules(tx) {
+                try await JobStore.setPaused(tx, name: schedule.name, paused: true, now: clock.read())
+            }
         }
         return SchedulerWorld(world: world, clock: clock)
     }
 
-    func schedule(_ name: String, cron: String, job: String = "noop", parameters: String = "", policy: MissedRunPolicy = .all,
-                  timeout: Int = 60, attempts: Int = 3, backoff: Int = 60, plannedFrom: String) async throws {
+    func schedule(
+        _ name: String, cron: String, job: String = "noop", parameters: String = "", policy: MissedRunPolicy = .all,
+        timeout: Int = 60, attempts: Int = 3, backoff: Int = 60, plannedFrom: String
+    ) async throws {
         try await world.store.withoutTenant { tx in
             try await JobStore.setSchedule(
-                tx, ScheduleRecord(name: name, cron: cron, job: job, parameters: parameters, missedPolicy: policy, timeoutSeconds: timeout,
-                                   maxAttempts: attempts, backoffSeconds: backoff),
+                tx,
+                ScheduleRecord(
+                    name: name, cron: cron, job: job, parameters: parameters, missedPolicy: policy,
+                    timeoutSeconds: timeout,
+                    maxAttempts: attempts, backoffSeconds: backoff),
                 now: Instant(iso: plannedFrom)!)
         }
     }
@@ -47,11 +58,14 @@ struct SchedulerWorld: Sendable {
         var options = SchedulerOptions(instance: instance)
         options.heartbeatInterval = heartbeat
         options.rescueAfterSeconds = 60
-        return Scheduler(store: world.store, options: options, logger: Logger(label: "test.scheduler"), clock: clock.read, runner: runner)
+        return Scheduler(
+            store: world.store, options: options, logger: Logger(label: "test.scheduler"), clock: clock.read,
+            runner: runner)
     }
 
     func runs(_ schedule: String? = nil) async throws -> [JobRunRecord] {
-        try await world.store.withoutTenant { tx in try await JobStore.history(tx, schedule: schedule, limit: 1000) }.reversed()
+        try await world.store.withoutTenant { tx in try await JobStore.history(tx, schedule: schedule, limit: 1000) }
+            .reversed()
     }
 }
 
@@ -86,10 +100,13 @@ struct SchedulerWorld: Sendable {
     /// reconciliation is keyed by the slot, so its effect appears once.
     @Test func aLostInstancesRunIsRescuedAndItsEffectAppearsOnce() async throws {
         let setup = try await SchedulerWorld.make(at: "2026-11-26T01:00:00Z")
-        let reconciliation = ReconciliationService(store: setup.world.store, logger: Logger(label: "test"), today: { BudgetWorld.today })
+        let reconciliation = ReconciliationService(
+            store: setup.world.store, logger: Logger(label: "test"), today: { BudgetWorld.today })
         let county = setup.world.county.tenant
         let runner = StandardJobs.runner(reconciliation: reconciliation, county: { county })
-        try await setup.schedule("nightly", cron: "30 2 * * *", job: "reconcile", parameters: "month-to-date", plannedFrom: "2026-11-26T01:00:00Z")
+        try await setup.schedule(
+            "nightly", cron: "30 2 * * *", job: "reconcile", parameters: "month-to-date",
+            plannedFrom: "2026-11-26T01:00:00Z")
         setup.clock.set("2026-11-26T01:30:05Z")
         let dying = setup.scheduler("dying", runner: runner)
         try await dying.plan()
@@ -107,7 +124,9 @@ struct SchedulerWorld: Sendable {
         #expect(try await setup.world.count("sozialraum.reconciliation_run") == 1)
         // The lost instance coming back cannot record over the survivor's result.
         let recorded = try await setup.world.store.withoutTenant { tx in
-            try await JobStore.finish(tx, id: claimed.id, instance: "dying", now: setup.clock.read(), state: "succeeded", result: "late", error: nil, retryAt: nil)
+            try await JobStore.finish(
+                tx, id: claimed.id, instance: "dying", now: setup.clock.read(), state: "succeeded", result: "late",
+                error: nil, retryAt: nil)
         }
         #expect(!recorded)
     }
@@ -116,12 +135,17 @@ struct SchedulerWorld: Sendable {
     @Test func missedSlotsFollowThePolicy() async throws {
         let setup = try await SchedulerWorld.make(at: "2026-08-15T00:00:00Z")
         try await setup.schedule("month-end-all", cron: "0 23 L * *", policy: .all, plannedFrom: "2026-08-15T00:00:00Z")
-        try await setup.schedule("month-end-latest", cron: "0 23 L * *", policy: .latest, plannedFrom: "2026-08-15T00:00:00Z")
-        try await setup.schedule("month-end-skip", cron: "0 23 L * *", policy: .skip, plannedFrom: "2026-08-15T00:00:00Z")
+        try await setup.schedule(
+            "month-end-latest", cron: "0 23 L * *", policy: .latest, plannedFrom: "2026-08-15T00:00:00Z")
+        try await setup.schedule(
+            "month-end-skip", cron: "0 23 L * *", policy: .skip, plannedFrom: "2026-08-15T00:00:00Z")
         setup.clock.set("2026-11-15T00:00:00Z")
         let ran = Locked<[String]>([])
         #expect(try await setup.scheduler("a", runner: counting(ran)).tick() == 4)
-        #expect(try await setup.runs("month-end-all").map(\.slot.description) == ["2026-08-31T21:00:00Z", "2026-09-30T21:00:00Z", "2026-10-31T22:00:00Z"])
+        #expect(
+            try await setup.runs("month-end-all").map(\.slot.description) == [
+                "2026-08-31T21:00:00Z", "2026-09-30T21:00:00Z", "2026-10-31T22:00:00Z",
+            ])
         #expect(try await setup.runs("month-end-latest").map(\.slot.description) == ["2026-10-31T22:00:00Z"])
         #expect(try await setup.runs("month-end-skip").isEmpty)
     }
@@ -150,10 +174,14 @@ struct SchedulerWorld: Sendable {
         try await setup.schedule("hourly", cron: "0 * * * *", plannedFrom: "2026-11-25T10:00:00Z")
         let ran = Locked<[String]>([])
         let scheduler = setup.scheduler("a", runner: counting(ran))
-        _ = try await setup.world.store.withoutTenant { tx in try await JobStore.setPaused(tx, name: "hourly", paused: true, now: setup.clock.read()) }
+        _ = try await setup.world.store.withoutTenant { tx in
+            try await JobStore.setPaused(tx, name: "hourly", paused: true, now: setup.clock.read())
+        }
         setup.clock.set("2026-11-25T12:30:00Z")
         #expect(try await scheduler.tick() == 0)
-        _ = try await setup.world.store.withoutTenant { tx in try await JobStore.setPaused(tx, name: "hourly", paused: false, now: setup.clock.read()) }
+        _ = try await setup.world.store.withoutTenant { tx in
+            try await JobStore.setPaused(tx, name: "hourly", paused: false, now: setup.clock.read())
+        }
         #expect(try await scheduler.tick() == 0, "the slots during the pause are not missed runs")
         setup.clock.set("2026-11-25T13:00:30Z")
         #expect(try await scheduler.tick() == 1)
@@ -162,11 +190,15 @@ struct SchedulerWorld: Sendable {
 
     @Test func aJobOverItsTimeoutIsCancelledAndRecorded() async throws {
         let setup = try await SchedulerWorld.make(at: "2026-11-25T10:00:00Z")
-        try await setup.schedule("slow", cron: "*/5 * * * *", timeout: 1, attempts: 1, plannedFrom: "2026-11-25T10:00:00Z")
+        try await setup.schedule(
+            "slow", cron: "*/5 * * * *", timeout: 1, attempts: 1, plannedFrom: "2026-11-25T10:00:00Z")
         setup.clock.set("2026-11-25T10:05:01Z")
         let cancelled = Locked(false)
         let scheduler = setup.scheduler("a") { _ in
-            do { try await Task.sleep(for: .seconds(3600)) } catch { cancelled.withLock { $0 = true }; throw error }
+            do { try await Task.sleep(for: .seconds(3600)) } catch {
+                cancelled.withLock { $0 = true }
+                throw error
+            }
             return "never"
         }
         #expect(try await scheduler.tick() == 1)
@@ -177,11 +209,15 @@ struct SchedulerWorld: Sendable {
 
     @Test func aFailedJobIsRetriedWithBackoff() async throws {
         let setup = try await SchedulerWorld.make(at: "2026-11-25T10:00:00Z")
-        try await setup.schedule("flaky", cron: "*/5 * * * *", attempts: 3, backoff: 30, plannedFrom: "2026-11-25T10:00:00Z")
+        try await setup.schedule(
+            "flaky", cron: "*/5 * * * *", attempts: 3, backoff: 30, plannedFrom: "2026-11-25T10:00:00Z")
         setup.clock.set("2026-11-25T10:05:01Z")
         let calls = Locked(0)
         let scheduler = setup.scheduler("a") { _ in
-            let call = calls.withLock { $0 += 1; return $0 }
+            let call = calls.withLock {
+                $0 += 1
+                return $0
+            }
             if call == 1 { throw ServiceError.conflict("database busy") }
             return "ok"
         }
@@ -204,14 +240,18 @@ struct SchedulerWorld: Sendable {
             return "never"
         }
         let id = try await setup.world.store.withoutTenant { tx in
-            try await JobStore.enqueue(tx, job: "noop", parameters: "", schedule: nil, requestKey: "cancel-me", now: setup.clock.read(), requestedBy: "test")
+            try await JobStore.enqueue(
+                tx, job: "noop", parameters: "", schedule: nil, requestKey: "cancel-me", now: setup.clock.read(),
+                requestedBy: "test")
         }
         async let ticked = scheduler.tick()
         for await runID in started.stream {
             #expect(runID == id)
             break
         }
-        let state = try await setup.world.store.withoutTenant { tx in try await JobStore.cancel(tx, id: id, now: setup.clock.read()) }
+        let state = try await setup.world.store.withoutTenant { tx in
+            try await JobStore.cancel(tx, id: id, now: setup.clock.read())
+        }
         #expect(state == "running")
         #expect(try await ticked == 1)
         let run = try await setup.world.store.withoutTenant { tx in try await JobStore.runRecord(tx, id: id) }
@@ -222,7 +262,9 @@ struct SchedulerWorld: Sendable {
     @Test(.timeLimit(.minutes(2))) func anOnDemandRunWakesTheSleepingScheduler() async throws {
         let world = try await BudgetWorld.make()
         try await world.store.withoutTenant { tx in
-            for schedule in try await JobStore.schedules(tx) { try await JobStore.setPaused(tx, name: schedule.name, paused: true, now: Instant(seconds: 0)) }
+            for schedule in try await JobStore.schedules(tx) {
+                try await JobStore.setPaused(tx, name: schedule.name, paused: true, now: Instant(seconds: 0))
+            }
         }
         let processed = Locked<[String]>([])
         let signal = WakeSignal()
@@ -230,7 +272,8 @@ struct SchedulerWorld: Sendable {
         options.maximumSleep = .seconds(600)
         let (listening, listeningNow) = AsyncStream<Void>.makeStream()
         let scheduler = Scheduler(
-            store: world.store, options: options, logger: Logger(label: "test.scheduler"), listenConninfo: world.database.runtimeConninfo,
+            store: world.store, options: options, logger: Logger(label: "test.scheduler"),
+            listenConninfo: world.database.runtimeConninfo,
             onListening: { listeningNow.yield() }
         ) { run in
             processed.withLock { $0.append(run.parameters) }
@@ -240,7 +283,8 @@ struct SchedulerWorld: Sendable {
         func enqueue(_ name: String) async throws {
             _ = try await world.store.withoutTenant { tx in
                 try await JobStore.enqueue(
-                    tx, job: "noop", parameters: name, schedule: nil, requestKey: name, now: Instant(seconds: Int64(Date().timeIntervalSince1970)),
+                    tx, job: "noop", parameters: name, schedule: nil, requestKey: name,
+                    now: Instant(seconds: Int64(Date().timeIntervalSince1970)),
                     requestedBy: "test")
             }
         }
@@ -267,20 +311,29 @@ struct SchedulerWorld: Sendable {
         let logger = Logger(label: "test.restart")
         let maintenance = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
         try await DatabaseRoles.createDatabaseIfMissing("restart", on: maintenance)
-        try await DatabaseRoles.prepare(on: try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "restart")))
+        try await DatabaseRoles.prepare(
+            on: try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "restart")))
         try await Migrator(logger: logger).migrate(conninfo: cluster.conninfo(database: "restart"))
-        let county = try await TenantRegistry.ensureCounty(name: "Landkreis Verden", ownerConninfo: cluster.conninfo(database: "restart"))
-        let store = Store(conninfo: cluster.conninfo(database: "restart", user: DatabaseRoles.defaultLogin), maxConnections: 4, logger: logger)
+        let county = try await TenantRegistry.ensureCounty(
+            name: "Landkreis Verden", ownerConninfo: cluster.conninfo(database: "restart"))
+        let store = Store(
+            conninfo: cluster.conninfo(database: "restart", user: DatabaseRoles.defaultLogin), maxConnections: 4,
+            logger: logger)
         let caller = Caller(tenant: county, role: .county, name: "test")
-        try await BudgetService(store: store, logger: logger, today: { BudgetWorld.today }).openYear(caller, year: 2026, overrunPolicy: .warn)
+        try await BudgetService(store: store, logger: logger, today: { BudgetWorld.today }).openYear(
+            caller, year: 2026, overrunPolicy: .warn)
         let clock = ManualClock("2026-11-25T10:00:00Z")
         try await store.withoutTenant { tx in
-            for schedule in try await JobStore.schedules(tx) { try await JobStore.setPaused(tx, name: schedule.name, paused: true, now: clock.read()) }
+            for schedule in try await JobStore.schedules(tx) {
+                try await JobStore.setPaused(tx, name: schedule.name, paused: true, now: clock.read())
+            }
         }
         let reconciliation = ReconciliationService(store: store, logger: logger, today: { BudgetWorld.today })
         let standard = StandardJobs.runner(reconciliation: reconciliation, county: { county })
         let started = AsyncStream<Void>.makeStream()
-        let scheduler = Scheduler(store: store, options: SchedulerOptions(instance: "a"), logger: logger, clock: clock.read) { run in
+        let scheduler = Scheduler(
+            store: store, options: SchedulerOptions(instance: "a"), logger: logger, clock: clock.read
+        ) { run in
             started.continuation.yield()
             return try await standard(run)
         }
@@ -288,7 +341,9 @@ struct SchedulerWorld: Sendable {
         let gate = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "restart"))
         try await gate.query(PostgresQuery("SELECT pg_advisory_lock(7405213001)"))
         let id = try await store.withoutTenant { tx in
-            try await JobStore.enqueue(tx, job: "reconcile", parameters: "year-to-date", schedule: nil, requestKey: "restart", now: clock.read(), requestedBy: "test", maxAttempts: 3)
+            try await JobStore.enqueue(
+                tx, job: "reconcile", parameters: "year-to-date", schedule: nil, requestKey: "restart",
+                now: clock.read(), requestedBy: "test", maxAttempts: 3)
         }
         async let ticked = scheduler.tick()
         for await _ in started.stream { break }
@@ -298,9 +353,10 @@ struct SchedulerWorld: Sendable {
         // rescued once the server is back: in both cases the run succeeds and its effect appears once.
         var run = try await store.withoutTenant { tx in try await JobStore.runRecord(tx, id: id) }
         if run?.state != "succeeded" {
-            #expect(try await store.withTenant(county, readOnly: true) { tx in
-                try await tx.query("SELECT count(*)::int FROM reconciliation_run").single().decode(0, as: Int.self)
-            } == 0, "the interrupted attempt left nothing")
+            #expect(
+                try await store.withTenant(county, readOnly: true) { tx in
+                    try await tx.query("SELECT count(*)::int FROM reconciliation_run").single().decode(0, as: Int.self)
+                } == 0, "the interrupted attempt left nothing")
             clock.advance(seconds: 3600)
             #expect(try await scheduler.tick() == 1)
             run = try await store.withoutTenant { tx in try await JobStore.runRecord(tx, id: id) }
@@ -319,23 +375,38 @@ struct SchedulerWorld: Sendable {
         let setup = try await SchedulerWorld.make(at: "2026-11-25T10:00:00Z")
         let store = setup.world.store
         func nightly() async throws -> ScheduleRecord? {
-            try await store.withoutTenant { tx in try await JobStore.schedules(tx) }.first { $0.name == "nightly-month-to-date" }
+            try await store.withoutTenant { tx in try await JobStore.schedules(tx) }.first {
+                $0.name == "nightly-month-to-date"
+            }
         }
         let before = try #require(try await nightly())
         #expect(before.paused)
         // The same definition: nothing changes.
         try await store.withoutTenant { tx in
-            try await JobStore.seed(tx, ScheduleRecord(name: "nightly-month-to-date", cron: "30 2 * * *", job: "reconcile", parameters: "month-to-date"), now: Instant(iso: "2026-11-26T00:00:00Z")!)
+            try await JobStore.seed(
+                tx,
+                ScheduleRecord(
+                    name: "nightly-month-to-date", cron: "30 2 * * *", job: "reconcile", parameters: "month-to-date"),
+                now: Instant(iso: "2026-11-26T00:00:00Z")!)
         }
         #expect(try await nightly() == before)
         // Another time: changed, planned from now, still paused.
         try await store.withoutTenant { tx in
-            try await JobStore.seed(tx, ScheduleRecord(name: "nightly-month-to-date", cron: "45 3 * * *", job: "reconcile", parameters: "month-to-date"), now: Instant(iso: "2026-11-26T00:00:00Z")!)
-            try await JobStore.seed(tx, ScheduleRecord(name: "weekly", cron: "@weekly", job: "noop"), now: Instant(iso: "2026-11-26T00:00:00Z")!)
+            try await JobStore.seed(
+                tx,
+                ScheduleRecord(
+                    name: "nightly-month-to-date", cron: "45 3 * * *", job: "reconcile", parameters: "month-to-date"),
+                now: Instant(iso: "2026-11-26T00:00:00Z")!)
+            try await JobStore.seed(
+                tx, ScheduleRecord(name: "weekly", cron: "@weekly", job: "noop"),
+                now: Instant(iso: "2026-11-26T00:00:00Z")!)
         }
         let after = try #require(try await nightly())
-        #expect(after.cron == "45 3 * * *" && after.paused && after.plannedThrough == Instant(iso: "2026-11-26T00:00:00Z"))
-        let weekly = try await store.withoutTenant { tx in try await JobStore.schedules(tx) }.first { $0.name == "weekly" }
+        #expect(
+            after.cron == "45 3 * * *" && after.paused && after.plannedThrough == Instant(iso: "2026-11-26T00:00:00Z"))
+        let weekly = try await store.withoutTenant { tx in try await JobStore.schedules(tx) }.first {
+            $0.name == "weekly"
+        }
         #expect(weekly?.paused == false && weekly?.plannedThrough == Instant(iso: "2026-11-26T00:00:00Z"))
     }
 
@@ -349,7 +420,9 @@ struct SchedulerWorld: Sendable {
             var options = SchedulerOptions(instance: "stopping")
             options.stopTimeout = .milliseconds(300)
             options.maximumSleep = .seconds(600)
-            let scheduler = Scheduler(store: setup.world.store, options: options, logger: Logger(label: "test"), clock: setup.clock.read) { _ in
+            let scheduler = Scheduler(
+                store: setup.world.store, options: options, logger: Logger(label: "test"), clock: setup.clock.read
+            ) { _ in
                 started.continuation.yield()
                 if finishes {
                     await proceed.wait(for: .seconds(600))
@@ -359,7 +432,9 @@ struct SchedulerWorld: Sendable {
                 return "never"
             }
             let id = try await setup.world.store.withoutTenant { tx in
-                try await JobStore.enqueue(tx, job: "noop", parameters: "", schedule: nil, requestKey: "stop-\(finishes)", now: setup.clock.read(), requestedBy: "test", maxAttempts: 3)
+                try await JobStore.enqueue(
+                    tx, job: "noop", parameters: "", schedule: nil, requestKey: "stop-\(finishes)",
+                    now: setup.clock.read(), requestedBy: "test", maxAttempts: 3)
             }
             let group = ServiceGroup(services: [scheduler], logger: Logger(label: "test"))
             let running = Task { try await group.run() }
@@ -381,13 +456,17 @@ struct SchedulerWorld: Sendable {
         let scheduler = setup.scheduler("a") { _ in "ok" }
         for index in 0..<3 {
             _ = try await setup.world.store.withoutTenant { tx in
-                try await JobStore.enqueue(tx, job: "noop", parameters: "", schedule: nil, requestKey: "old-\(index)", now: setup.clock.read(), requestedBy: "test")
+                try await JobStore.enqueue(
+                    tx, job: "noop", parameters: "", schedule: nil, requestKey: "old-\(index)", now: setup.clock.read(),
+                    requestedBy: "test")
             }
         }
         #expect(try await scheduler.tick() == 3)
         setup.clock.advance(seconds: 86_400 * 91)
         _ = try await setup.world.store.withoutTenant { tx in
-            try await JobStore.enqueue(tx, job: "noop", parameters: "", schedule: nil, requestKey: "new", now: setup.clock.read(), requestedBy: "test")
+            try await JobStore.enqueue(
+                tx, job: "noop", parameters: "", schedule: nil, requestKey: "new", now: setup.clock.read(),
+                requestedBy: "test")
         }
         #expect(try await scheduler.tick() == 1)
         let pruned = try await setup.world.store.withoutTenant { tx in
@@ -404,7 +483,9 @@ struct SchedulerWorld: Sendable {
         #expect(StandardJobs.scope(parameters: "month-to-date", slot: slot) == .month(YearMonth(iso: "2026-12")!))
         // 23:30 UTC on 31 December is already 1 January in Berlin.
         #expect(StandardJobs.scope(parameters: "year", slot: Instant(iso: "2026-12-31T23:30:00Z")!) == .year(2027))
-        #expect(StandardJobs.scope(parameters: "year-to-date", slot: slot) == .year(2026, through: YearMonth(iso: "2026-12")!))
+        #expect(
+            StandardJobs.scope(parameters: "year-to-date", slot: slot)
+                == .year(2026, through: YearMonth(iso: "2026-12")!))
         #expect(StandardJobs.scope(parameters: "fortnight", slot: slot) == nil)
     }
 }

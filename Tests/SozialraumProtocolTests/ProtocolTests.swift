@@ -20,9 +20,11 @@ import Testing
     }
 
     @Test(arguments: [
-        ("", ParseError.empty), ("   ", .empty), ("funds \"nord", .unterminatedQuote), ("funds x=\"a", .unterminatedQuote),
+        ("", ParseError.empty), ("   ", .empty), ("funds \"nord", .unterminatedQuote),
+        ("funds x=\"a", .unterminatedQuote),
         ("funds a\"b", .unterminatedQuote), ("funds \"a\\q\"", .badEscape), ("@ funds", .badTag), ("@t", .empty),
-        ("fu$nds", .badCommand), ("\"funds\"", .badCommand), ("funds \u{0}", .controlCharacter), ("funds \u{1b}[2J", .controlCharacter),
+        ("fu$nds", .badCommand), ("\"funds\"", .badCommand), ("funds \u{0}", .controlCharacter),
+        ("funds \u{1b}[2J", .controlCharacter),
         ("funds a=1 A=2", .duplicateKeyword("a")), ("funds =1", .badKeyword("")),
     ])
     func malformedLinesAreRefusedWithAReason(_ line: String, _ error: ParseError) {
@@ -35,8 +37,11 @@ import Testing
     }
 
     @Test func quotedArgumentsRoundTrip() async {
-        let text = Gen.oneOf(Gen.letterOrNumber, Gen.always(" "), Gen.always("\""), Gen.always("\\"), Gen.always("="), Gen.always("ö"), Gen.always("\n"))
-            .string(of: 0...12)
+        let text = Gen.oneOf(
+            Gen.letterOrNumber, Gen.always(" "), Gen.always("\""), Gen.always("\\"), Gen.always("="), Gen.always("ö"),
+            Gen.always("\n")
+        )
+        .string(of: 0...12)
         await propertyCheck(input: text, text) { positional, value in
             let request = Request(command: "note", positional: [positional], keywords: ["text": value])
             #expect((try? Request.parse(request.line[...])) == request)
@@ -48,16 +53,22 @@ import Testing
         let typed = "instalment 0b7e3a52-7d1f-4c59-9c55-1f0a6d1b2c3d achim-oyten case 2026-11 10.00 key=abcd-0001"
         let words = typed.split(separator: " ").map(String.init)
         #expect(try Request.parse(Request.line(words: words)[...]) == Request.parse(typed[...]))
-        #expect(try Request.parse(Request.line(words: ["resolve-finding", "x", "reason=zu viel, geprüft"])[...]).keywords["reason"] == "zu viel, geprüft")
+        #expect(
+            try Request.parse(Request.line(words: ["resolve-finding", "x", "reason=zu viel, geprüft"])[...]).keywords[
+                "reason"] == "zu viel, geprüft")
         // A word that is no keyword (`=` first, or not a name before it) stays one positional argument.
         #expect(try Request.parse(Request.line(words: ["note", "=x", "a.b=c"])[...]).positional == ["=x", "a.b=c"])
     }
 
     @Test func wordsRoundTripAsPositionalAndKeywordArguments() async {
-        let value = Gen.oneOf(Gen.letterOrNumber, Gen.always(" "), Gen.always("\""), Gen.always("\\"), Gen.always("="), Gen.always("ö"))
-            .string(of: 0...12)
-        let word = Gen.oneOf(Gen.letterOrNumber, Gen.always(" "), Gen.always("\""), Gen.always("\\"), Gen.always("<"), Gen.always("ö"))
-            .string(of: 1...12)
+        let value = Gen.oneOf(
+            Gen.letterOrNumber, Gen.always(" "), Gen.always("\""), Gen.always("\\"), Gen.always("="), Gen.always("ö")
+        )
+        .string(of: 0...12)
+        let word = Gen.oneOf(
+            Gen.letterOrNumber, Gen.always(" "), Gen.always("\""), Gen.always("\\"), Gen.always("<"), Gen.always("ö")
+        )
+        .string(of: 1...12)
         await propertyCheck(input: word, value) { positional, value in
             let request = try? Request.parse(Request.line(words: ["note", positional, "text=" + value])[...])
             #expect(request?.positional == [positional])
@@ -84,23 +95,31 @@ import Testing
         rows: [[.text("case"), .amount(123_456), .text("Dörverden; \"Süd\"")], [.text("milieu"), .amount(-5), .null]])
 
     @Test func tablesForPeople() {
-        #expect(table.lines(.table) == [
-            "component  available  note",
-            "case         1234.56  Dörverden; \"Süd\"",
-            "milieu         -0.05",
-        ])
+        #expect(
+            table.lines(.table) == [
+                "component  available  note",
+                "case         1234.56  Dörverden; \"Süd\"",
+                "milieu         -0.05",
+            ])
     }
 
     @Test func csvAndGermanCsv() {
-        #expect(table.lines(.csv) == ["component,available,note", "case,1234.56,\"Dörverden; \"\"Süd\"\"\"", "milieu,-0.05,"])
-        #expect(table.lines(.csvDE) == ["component;available;note", "case;1234,56;\"Dörverden; \"\"Süd\"\"\"", "milieu;-0,05;"])
+        #expect(
+            table.lines(.csv) == [
+                "component,available,note", "case,1234.56,\"Dörverden; \"\"Süd\"\"\"", "milieu,-0.05,",
+            ])
+        #expect(
+            table.lines(.csvDE) == [
+                "component;available;note", "case;1234,56;\"Dörverden; \"\"Süd\"\"\"", "milieu;-0,05;",
+            ])
     }
 
     @Test func jsonLinesCarryAmountsAsExactStrings() {
-        #expect(table.lines(.jsonl) == [
-            #"{"component":"case","available":"1234.56","note":"Dörverden; \"Süd\""}"#,
-            #"{"component":"milieu","available":"-0.05","note":null}"#,
-        ])
+        #expect(
+            table.lines(.jsonl) == [
+                #"{"component":"case","available":"1234.56","note":"Dörverden; \"Süd\""}"#,
+                #"{"component":"milieu","available":"-0.05","note":null}"#,
+            ])
     }
 
     @Test func spreadsheetFormulasAreDefused() {

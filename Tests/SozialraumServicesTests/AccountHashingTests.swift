@@ -1,6 +1,7 @@
 import Foundation
-@testable import SozialraumServices
 import Testing
+
+@testable import SozialraumServices
 
 /// scrypt at every login must not run on the cooperative pool that serves every session and the
 /// scheduler (issue 16): it runs on the service's own hashing threads.
@@ -15,7 +16,9 @@ import Testing
         #expect(thread.hasPrefix("TP-"), "hashing ran on \(thread)")
         // Two hashes at once at most: the third of three waits, so all three still complete.
         try await withThrowingTaskGroup(of: [UInt8].self) { group in
-            for index in 0..<3 { group.addTask { try await AccountService.hashOffThePool("secret \(index)", salt: salt, rounds: 1024) } }
+            for index in 0..<3 {
+                group.addTask { try await AccountService.hashOffThePool("secret \(index)", salt: salt, rounds: 1024) }
+            }
             var hashes: Set<[UInt8]> = []
             for try await hash in group { hashes.insert(hash) }
             #expect(hashes.count == 3)

@@ -11,7 +11,8 @@ import Testing
     let grant = UUID()
 
     @Test func aGoodFileParses() throws {
-        let rows = try DeliveryImport.parse("grant_id,month,quantity\n\(grant),2026-03,8.5\r\n\(grant),2026-04,10\n").get()
+        let rows = try DeliveryImport.parse("grant_id,month,quantity\n\(grant),2026-03,8.5\r\n\(grant),2026-04,10\n")
+            .get()
         #expect(rows.map(\.quantity.hundredths) == [8_50, 10_00])
         #expect(rows.map(\.line) == [2, 3])
     }
@@ -46,15 +47,21 @@ import Testing
     /// (either case) with hyphens after the 8th, 12th, 16th and 20th, and then means what Foundation's
     /// `UUID(uuidString:)` reads. (Foundation is laxer: it takes a space for a leading digit.)
     @Test func grantIDsAreReadStrictlyAndAsFoundationReadsThem() async {
-        let inputs = (Gen.uint8(in: 0...255).array(of: 16), Gen.int(in: 0...35), Gen.uint8(in: 32...126), Gen.int(in: 0...2))
+        let inputs = (
+            Gen.uint8(in: 0...255).array(of: 16), Gen.int(in: 0...35), Gen.uint8(in: 32...126), Gen.int(in: 0...2)
+        )
         await propertyCheck(input: inputs.0, inputs.1, inputs.2, inputs.3) { bytes, position, replacement, variant in
-            let id = UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                                 bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+            let id = UUID(
+                uuid: (
+                    bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                    bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+                ))
             var text = Array((variant == 0 ? id.uuidString.lowercased() : id.uuidString).utf8)
             if variant == 2 { text[position] = replacement }
             let hyphens: Set = [8, 13, 18, 23]
             let wellFormed = text.enumerated().allSatisfy { index, byte in
-                hyphens.contains(index) ? byte == UInt8(ascii: "-") : (byte < 128 && Character(Unicode.Scalar(byte)).isHexDigit)
+                hyphens.contains(index)
+                    ? byte == UInt8(ascii: "-") : (byte < 128 && Character(Unicode.Scalar(byte)).isHexDigit)
             }
             let field = String(decoding: text, as: UTF8.self)
             switch DeliveryImport.parse("grant_id,month,quantity\n\(field),2026-03,1\n") {
@@ -66,7 +73,8 @@ import Testing
 
     /// Non-ASCII text is an error of its field, and the line limit counts bytes.
     @Test func nonASCIIFieldsAreReportedWithTheirField() {
-        let csv = "grant_id,month,quantity\r\n\(grant),2026-0ä,1\r\n\(grant),2026-03,8½\r\n\r\n\(grant),2026-04,\(String(repeating: "ä", count: 100))\n"
+        let csv =
+            "grant_id,month,quantity\r\n\(grant),2026-0ä,1\r\n\(grant),2026-03,8½\r\n\r\n\(grant),2026-04,\(String(repeating: "ä", count: 100))\n"
         guard case .failure(.rejectedRows(let errors)) = DeliveryImport.parse(csv) else {
             Issue.record("expected rejected rows")
             return
@@ -79,7 +87,9 @@ import Testing
         #expect(throws: ServiceError.invalid(field: "header", reason: "expected grant_id,month,quantity")) {
             try DeliveryImport.parse("grant,month,hours\n").get()
         }
-        #expect(throws: ServiceError.invalid(field: "file", reason: "no deliveries")) { try DeliveryImport.parse("grant_id,month,quantity\n").get() }
+        #expect(throws: ServiceError.invalid(field: "file", reason: "no deliveries")) {
+            try DeliveryImport.parse("grant_id,month,quantity\n").get()
+        }
     }
 }
 
@@ -93,17 +103,25 @@ import Testing
         let world = try await BudgetWorld.make()
         let moving = try await world.grantedCase("VER-2026-0001")
         let staying = try await world.grantedCase("VER-2026-0002")
-        try await world.service.recordMove(world.county, key: "VER-2026-0001", to: world.sued, on: Day(iso: "2026-07-16")!)
+        try await world.service.recordMove(
+            world.county, key: "VER-2026-0001", to: world.sued, on: Day(iso: "2026-07-16")!)
         let outcome = try await world.service.importDeliveries(
-            world.alpha, csv: "grant_id,month,quantity\n\(staying),2026-06,5\n\(moving),2026-07,10\n\(staying),2026-07,10\n",
+            world.alpha,
+            csv: "grant_id,month,quantity\n\(staying),2026-06,5\n\(moving),2026-07,10\n\(staying),2026-07,10\n",
             idempotencyKey: world.key("import-ordered"))
         #expect(outcome.deliveries == 3 && outcome.bookings == 4 && outcome.total == Money(cents: 1_500_00))
         let bookings = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT grant_id, service_month, social_space, amount FROM booking WHERE kind = 'delivery' ORDER BY id").map {
+            try await tx.query(
+                "SELECT grant_id, service_month, social_space, amount FROM booking WHERE kind = 'delivery' ORDER BY id"
+            ).map {
                 "\(try $0.decode(0, as: UUID.self) == moving ? "moving" : "staying") \(try $0.day(1).yearMonth) \(try $0.decode(2, as: String.self)) \(try $0.decode(3, as: Int64.self))"
             }
         }
-        #expect(bookings == ["staying 2026-06 nord 30000", "moving 2026-07 nord 29032", "moving 2026-07 sued 30968", "staying 2026-07 nord 60000"])
+        #expect(
+            bookings == [
+                "staying 2026-06 nord 30000", "moving 2026-07 nord 29032", "moving 2026-07 sued 30968",
+                "staying 2026-07 nord 60000",
+            ])
     }
 
     @Test func theImportBooksTheCorrectionOfAClosedMonthInTheCurrentMonth() async throws {
@@ -111,17 +129,23 @@ import Testing
         let grant = try await world.grantedCase()
         let march = YearMonth(iso: "2026-03")!, april = YearMonth(iso: "2026-04")!
         _ = try await world.service.importDeliveries(
-            world.alpha, csv: "grant_id,month,quantity\n\(grant),2026-03,8\n", idempotencyKey: world.key("import-march"))
+            world.alpha, csv: "grant_id,month,quantity\n\(grant),2026-03,8\n", idempotencyKey: world.key("import-march")
+        )
         try await world.service.closeMonth(world.county, month: march)
         try await world.service.closeMonth(world.county, month: april)
         let original = try #require(try await world.deliveryBookings().first)
-        _ = try await world.service.reverse(world.alpha, bookingID: original, idempotencyKey: world.key("reverse-march"))
+        _ = try await world.service.reverse(
+            world.alpha, bookingID: original, idempotencyKey: world.key("reverse-march"))
         let before = try await world.snapshot()
         let refused = await #expect(throws: ServiceError.self) {
             try await world.service.importDeliveries(
-                world.alpha, csv: "grant_id,month,quantity\n\(grant),2026-03,6\n\(grant),2026-04,5\n", idempotencyKey: world.key("import-both"))
+                world.alpha, csv: "grant_id,month,quantity\n\(grant),2026-03,6\n\(grant),2026-04,5\n",
+                idempotencyKey: world.key("import-both"))
         }
-        guard case .rejectedRows(let rows) = refused else { Issue.record("expected row errors"); return }
+        guard case .rejectedRows(let rows) = refused else {
+            Issue.record("expected row errors")
+            return
+        }
         #expect(rows.map(\.line) == [3] && rows.first?.reason == "period 2026-04 is closed")
         #expect(try await world.snapshot() == before)
         let outcome = try await world.service.importDeliveries(
@@ -130,7 +154,9 @@ import Testing
         let corrected = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
             try await BudgetSQL.booking(tx, id: try #require(try await world.deliveryBookings().last))
         }
-        #expect(corrected?.bookedMonth == YearMonth(iso: "2026-11")! && corrected?.serviceMonth == march && corrected?.corrects == original)
+        #expect(
+            corrected?.bookedMonth == YearMonth(iso: "2026-11")! && corrected?.serviceMonth == march
+                && corrected?.corrects == original)
         #expect(try await world.funds(world.nord).line(.case).funds.actuals == Money(cents: 360_00))
         #expect(try await world.funds(world.nord).line(.case).funds.commitments == Money(cents: 11 * 600_00))
     }
@@ -140,7 +166,8 @@ import Testing
         let first = try await world.grantedCase("VER-2026-0001")
         let second = try await world.grantedCase("VER-2026-0002")
         let csv = "grant_id,month,quantity\n\(first),2026-03,8\n\(second),2026-03,12\n\(first),2026-04,10\n"
-        let outcome = try await world.service.importDeliveries(world.alpha, csv: csv, idempotencyKey: world.key("import-2026-03"))
+        let outcome = try await world.service.importDeliveries(
+            world.alpha, csv: csv, idempotencyKey: world.key("import-2026-03"))
         #expect(outcome.deliveries == 3)
         #expect(outcome.findings == 1)
         #expect(outcome.total == Money(cents: 480_00 + 600_00 + 600_00))
@@ -150,7 +177,9 @@ import Testing
 
         // The same file again under the same key: the first result, nothing new.
         let before = try await world.snapshot()
-        #expect(try await world.service.importDeliveries(world.alpha, csv: csv, idempotencyKey: world.key("import-2026-03")) == outcome)
+        #expect(
+            try await world.service.importDeliveries(world.alpha, csv: csv, idempotencyKey: world.key("import-2026-03"))
+                == outcome)
         #expect(try await world.snapshot() == before)
     }
 
@@ -159,12 +188,16 @@ import Testing
         let grant = try await world.grantedCase()
         try await world.service.closeMonth(world.county, month: YearMonth(iso: "2026-02")!)
         _ = try await world.service.recordDelivery(
-            world.alpha, grantID: grant, month: YearMonth(iso: "2026-05")!, quantity: Quantity(hundredths: 1_00), idempotencyKey: world.key("single-may"))
+            world.alpha, grantID: grant, month: YearMonth(iso: "2026-05")!, quantity: Quantity(hundredths: 1_00),
+            idempotencyKey: world.key("single-may"))
         let foreign = try await world.service.grant(
             world.county,
-            .init(caseKey: "VER-2026-0001", provider: world.beta.tenant, helpType: "31", unit: .hour, volumePerMonth: Quantity(hundredths: 1_00),
-                  startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!, outOfAreaReason: "Sprachkenntnisse"),
-            idempotencyKey: world.key("grant-beta-0001")).grantID
+            .init(
+                caseKey: "VER-2026-0001", provider: world.beta.tenant, helpType: "31", unit: .hour,
+                volumePerMonth: Quantity(hundredths: 1_00),
+                startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!, outOfAreaReason: "Sprachkenntnisse"),
+            idempotencyKey: world.key("grant-beta-0001")
+        ).grantID
         let before = try await world.snapshot()
         let csv = """
             grant_id,month,quantity
@@ -178,18 +211,25 @@ import Testing
         let error = await #expect(throws: ServiceError.self) {
             try await world.service.importDeliveries(world.alpha, csv: csv, idempotencyKey: world.key("import-bad"))
         }
-        guard case .rejectedRows(let rows) = error else { Issue.record("unexpected \(String(describing: error))"); return }
+        guard case .rejectedRows(let rows) = error else {
+            Issue.record("unexpected \(String(describing: error))")
+            return
+        }
         #expect(rows.map(\.line) == [3, 4, 5, 6, 7])
-        #expect(rows.map(\.reason) == [
-            "period 2026-02 is closed", "outside the grant period", "a delivery for this grant and month exists (reverse it to correct it)", "unknown grant", "unknown grant",
-        ])
+        #expect(
+            rows.map(\.reason) == [
+                "period 2026-02 is closed", "outside the grant period",
+                "a delivery for this grant and month exists (reverse it to correct it)", "unknown grant",
+                "unknown grant",
+            ])
         #expect(try await world.snapshot() == before)
     }
 
     @Test func onlyProvidersImportTheirDeliveries() async throws {
         let world = try await BudgetWorld.make()
         await #expect(throws: ServiceError.forbidden("importing deliveries")) {
-            try await world.service.importDeliveries(world.county, csv: "grant_id,month,quantity\n", idempotencyKey: world.key("import-county"))
+            try await world.service.importDeliveries(
+                world.county, csv: "grant_id,month,quantity\n", idempotencyKey: world.key("import-county"))
         }
     }
 }

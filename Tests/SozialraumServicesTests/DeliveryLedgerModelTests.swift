@@ -30,7 +30,9 @@ import Testing
             var shares: [SocialSpaceCode: Int64] = [:]
             for share in active.priced.bookings { shares[share.socialSpace, default: 0] += share.amount.cents }
             if active.status == "accepted" {
-                for share in PricedDelivery.excessBookings(amount: active.priced.excessCost, month: month, terms: terms, residence: residence)! {
+                for share in PricedDelivery.excessBookings(
+                    amount: active.priced.excessCost, month: month, terms: terms, residence: residence)!
+                {
                     shares[share.socialSpace, default: 0] += share.amount.cents
                 }
             }
@@ -41,26 +43,35 @@ import Testing
     @Test func everySequenceLeavesTheCostOfTheLastActiveDeliveryPlusItsAcceptedExcess() async throws {
         let world = try await BudgetWorld.make()
         try await world.service.addRate(
-            world.county, provider: world.alpha.tenant, helpType: "33", unit: .flatMonth, validFrom: Day(iso: "2020-01-01")!,
+            world.county, provider: world.alpha.tenant, helpType: "33", unit: .flatMonth,
+            validFrom: Day(iso: "2020-01-01")!,
             amount: Money(cents: 1_240_00))
         let since = Day(iso: "2025-01-01")!
-        func grant(_ key: String, _ type: String, _ unit: RateUnit, _ volume: Quantity, from start: String, rate: Int64) async throws -> (UUID, GrantTerms) {
+        func grant(
+            _ key: String, _ type: String, _ unit: RateUnit, _ volume: Quantity, from start: String, rate: Int64
+        ) async throws -> (UUID, GrantTerms) {
             try await world.service.openCase(world.county, key: key, socialSpace: world.nord, from: since)
             let request = BudgetService.GrantRequest(
                 caseKey: key, provider: world.alpha.tenant, helpType: type, unit: unit, volumePerMonth: volume,
                 startsOn: Day(iso: start)!, endsOn: Day(iso: "2026-12-31")!)
-            let id = try await world.service.grant(world.county, request, idempotencyKey: world.key("grant-\(key)")).grantID
+            let id = try await world.service.grant(world.county, request, idempotencyKey: world.key("grant-\(key)"))
+                .grantID
             let terms = GrantTerms(
                 period: DayRange(start: request.startsOn, end: request.endsOn)!, volumePerMonth: volume, unit: unit,
                 rates: [Rate(validFrom: Day(iso: "2020-01-01")!, amount: Money(cents: rate))])
             return (id, terms)
         }
         // Hours: 10 h a month at 60.00; the case moves to süd on 16 June (June's cost is split 15/15).
-        let hours = try await grant("VER-2026-1001", "31", .hour, Quantity(hundredths: 10_00), from: "2026-01-01", rate: 60_00)
-        try await world.service.recordMove(world.county, key: "VER-2026-1001", to: world.sued, on: Day(iso: "2026-06-16")!)
-        let moved = ResidenceHistory([.init(from: since, socialSpace: world.nord), .init(from: Day(iso: "2026-06-16")!, socialSpace: world.sued)])
+        let hours = try await grant(
+            "VER-2026-1001", "31", .hour, Quantity(hundredths: 10_00), from: "2026-01-01", rate: 60_00)
+        try await world.service.recordMove(
+            world.county, key: "VER-2026-1001", to: world.sued, on: Day(iso: "2026-06-16")!)
+        let moved = ResidenceHistory([
+            .init(from: since, socialSpace: world.nord), .init(from: Day(iso: "2026-06-16")!, socialSpace: world.sued),
+        ])
         // Days: 20 a month at 200.00. Flat: 1,240.00 a month from 10 February (a part month).
-        let days = try await grant("VER-2026-1002", "34", .day, Quantity(hundredths: 20_00), from: "2026-01-01", rate: 200_00)
+        let days = try await grant(
+            "VER-2026-1002", "34", .day, Quantity(hundredths: 20_00), from: "2026-01-01", rate: 200_00)
         let flat = try await grant("VER-2026-1003", "33", .flatMonth, .one, from: "2026-02-10", rate: 1_240_00)
         let inNord = ResidenceHistory([.init(from: since, socialSpace: world.nord)])
         let subjects = [
@@ -88,10 +99,14 @@ import Testing
                     case 0, 1:
                         // Deliver (or re-deliver after a reversal).
                         let quantity = subject.quantities(&random, month)
-                        let expected = Result { try PricedDelivery.price(delivered: quantity, month: month, terms: subject.terms, residence: subject.residence) }
+                        let expected = Result {
+                            try PricedDelivery.price(
+                                delivered: quantity, month: month, terms: subject.terms, residence: subject.residence)
+                        }
                         do {
                             let outcome = try await world.service.recordDelivery(
-                                world.alpha, grantID: subject.grant, month: month, quantity: quantity, idempotencyKey: world.key(key))
+                                world.alpha, grantID: subject.grant, month: month, quantity: quantity,
+                                idempotencyKey: world.key(key))
                             let priced = try expected.get()
                             #expect(model.active == nil, "a second delivery for \(month) was accepted")
                             #expect(outcome.cost == priced.cost && outcome.excess == priced.excess)
@@ -101,8 +116,10 @@ import Testing
                             model.lastRequest = (key, quantity, outcome.deliveryID)
                         } catch let error as ServiceError {
                             switch error {
-                            case .duplicate: #expect(model.active != nil, "\(month): refused as duplicate without a delivery")
-                            case .invalid(field: "quantity", _): #expect(throws: PricedDelivery.Refusal.self) { try expected.get() }
+                            case .duplicate:
+                                #expect(model.active != nil, "\(month): refused as duplicate without a delivery")
+                            case .invalid(field: "quantity", _):
+                                #expect(throws: PricedDelivery.Refusal.self) { try expected.get() }
                             default: Issue.record("\(month) deliver \(quantity): \(error)")
                             }
                         }
@@ -111,7 +128,8 @@ import Testing
                         guard let last = model.lastRequest else { continue }
                         let before = try await world.count("booking")
                         let again = try await world.service.recordDelivery(
-                            world.alpha, grantID: subject.grant, month: month, quantity: last.quantity, idempotencyKey: world.key(last.key))
+                            world.alpha, grantID: subject.grant, month: month, quantity: last.quantity,
+                            idempotencyKey: world.key(last.key))
                         #expect(again.deliveryID == last.id)
                         #expect(try await world.count("booking") == before)
                     case 3:
@@ -119,18 +137,21 @@ import Testing
                         guard let active = model.active else { continue }
                         let bookings = try await bookingsOf(world, delivery: active.id)
                         let pick = bookings[Int.random(in: 0..<bookings.count, using: &random)]
-                        _ = try await world.service.reverse(world.alpha, bookingID: pick, idempotencyKey: world.key(key))
+                        _ = try await world.service.reverse(
+                            world.alpha, bookingID: pick, idempotencyKey: world.key(key))
                         if let finding = active.finding, active.status == "open" { model.superseded.append(finding) }
                         model.active = nil
                     default:
                         // Accept or reject the open finding; a superseded one cannot be accepted.
                         let accept = Bool.random(using: &random)
                         if let active = model.active, let finding = active.finding, active.status == "open" {
-                            try await world.service.resolveFinding(world.county, findingID: finding, accept: accept, reason: "Modell")
+                            try await world.service.resolveFinding(
+                                world.county, findingID: finding, accept: accept, reason: "Modell")
                             model.active?.status = accept ? "accepted" : "rejected"
                         } else if let finding = model.superseded.last {
                             let error = await #expect(throws: ServiceError.self) {
-                                try await world.service.resolveFinding(world.county, findingID: finding, accept: accept, reason: "Modell")
+                                try await world.service.resolveFinding(
+                                    world.county, findingID: finding, accept: accept, reason: "Modell")
                             }
                             #expect(error == .conflict("the finding is superseded: its delivery was reversed"))
                         }
@@ -140,7 +161,8 @@ import Testing
                     #expect(ledger == expected, "\(subject.terms.unit) \(month) after request \(requests)")
                     // Paid ≤ what the grant allows for the covered days, plus the accepted excess.
                     let paid = ledger.values.reduce(0, +)
-                    let allowed = try subject.terms.plannedCost(in: month)!.cents
+                    let allowed =
+                        try subject.terms.plannedCost(in: month)!.cents
                         + (model.active?.status == "accepted" ? model.active!.priced.excessCost.cents : 0)
                     #expect(paid <= allowed, "\(subject.terms.unit) \(month): paid \(paid) > \(allowed)")
                 }
@@ -150,14 +172,17 @@ import Testing
 
     func findingOf(_ world: BudgetWorld, delivery: UUID) async throws -> UUID? {
         try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT id FROM finding WHERE delivery_id = $1", [delivery]).first?.decode(0, as: UUID.self)
+            try await tx.query("SELECT id FROM finding WHERE delivery_id = $1", [delivery]).first?.decode(
+                0, as: UUID.self)
         }
     }
 
     func bookingsOf(_ world: BudgetWorld, delivery: UUID) async throws -> [Int64] {
         try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT id FROM booking WHERE delivery_id = $1 AND kind = 'delivery' ORDER BY id", [delivery])
-                .map { try $0.decode(0, as: Int64.self) }
+            try await tx.query(
+                "SELECT id FROM booking WHERE delivery_id = $1 AND kind = 'delivery' ORDER BY id", [delivery]
+            )
+            .map { try $0.decode(0, as: Int64.self) }
         }
     }
 
@@ -166,7 +191,8 @@ import Testing
         try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
             var result: [SocialSpaceCode: Int64] = [:]
             for row in try await tx.query(
-                "SELECT social_space, sum(amount)::bigint FROM booking WHERE grant_id = $1 AND service_month = $2 GROUP BY 1", [grant, month])
+                "SELECT social_space, sum(amount)::bigint FROM booking WHERE grant_id = $1 AND service_month = $2 GROUP BY 1",
+                [grant, month])
             {
                 let amount = try row.decode(1, as: Int64.self)
                 if amount != 0 { result[SocialSpaceCode(try row.decode(0, as: String.self))!] = amount }

@@ -16,7 +16,9 @@ import Testing
         let b = DemoPlan(seed: 7, deliveredThrough: through)
         let c = DemoPlan(seed: 8, deliveredThrough: through)
         func fingerprint(_ plan: DemoPlan) -> [String] {
-            plan.grants.map { "\($0.caseIndex)|\($0.provider)|\($0.helpType)|\($0.volume)|\($0.start)|\($0.end)|\($0.deliveries.map { "\($0.month)=\($0.quantity)" })" }
+            plan.grants.map {
+                "\($0.caseIndex)|\($0.provider)|\($0.helpType)|\($0.volume)|\($0.start)|\($0.end)|\($0.deliveries.map { "\($0.month)=\($0.quantity)" })"
+            }
         }
         #expect(fingerprint(a) == fingerprint(b))
         #expect(fingerprint(a) != fingerprint(c))
@@ -31,10 +33,13 @@ import Testing
         #expect(plan.cases.contains { $0.move != nil })
         #expect(plan.cases.allSatisfy { CaseKey($0.key) != nil })
         // Some deliveries exceed their grant, so the county has findings to look at.
-        #expect(plan.grants.contains { grant in
-            let terms = GrantTerms(period: DayRange(start: grant.start, end: grant.end)!, volumePerMonth: grant.volume, unit: grant.unit, rates: [])
-            return grant.deliveries.contains { $0.quantity > terms.grantedVolume(in: $0.month)! }
-        })
+        #expect(
+            plan.grants.contains { grant in
+                let terms = GrantTerms(
+                    period: DayRange(start: grant.start, end: grant.end)!, volumePerMonth: grant.volume,
+                    unit: grant.unit, rates: [])
+                return grant.deliveries.contains { $0.quantity > terms.grantedVolume(in: $0.month)! }
+            })
     }
 
     /// Issue 15, item 2: the generator books only what can be true (no 30.69 days in February).
@@ -42,12 +47,16 @@ import Testing
         for seed in [1, 7, 42] as [UInt64] {
             let plan = DemoPlan(seed: seed, deliveredThrough: through)
             for grant in plan.grants {
-                let terms = GrantTerms(period: DayRange(start: grant.start, end: grant.end)!, volumePerMonth: grant.volume, unit: grant.unit, rates: [])
+                let terms = GrantTerms(
+                    period: DayRange(start: grant.start, end: grant.end)!, volumePerMonth: grant.volume,
+                    unit: grant.unit, rates: [])
                 for delivery in grant.deliveries {
                     #expect(throws: Never.self, "\(grant.unit) \(delivery.month) \(delivery.quantity)") {
                         try DeliveryCheck.check(delivered: delivery.quantity, month: delivery.month, terms: terms)
                     }
-                    if grant.unit != .hour { #expect(delivery.quantity.hundredths % 100 == 0, "whole days or flat months") }
+                    if grant.unit != .hour {
+                        #expect(delivery.quantity.hundredths % 100 == 0, "whole days or flat months")
+                    }
                 }
             }
         }
@@ -63,11 +72,14 @@ import Testing
 @Suite struct DemoLoaderTests {
     @Test func theDemoYearLoadsThroughTheServicesAndAddsUp() async throws {
         let database = try await TestCluster.shared.freshDatabase(prefix: "demo")
-        let county = try await TenantRegistry.ensureCounty(name: "Landkreis Verden", ownerConninfo: database.superuserConninfo)
+        let county = try await TenantRegistry.ensureCounty(
+            name: "Landkreis Verden", ownerConninfo: database.superuserConninfo)
         let store = database.runtimeStore()
-        let service = BudgetService(store: store, logger: Logger(label: "test.demo"), today: { Day(iso: "2026-11-25")! })
+        let service = BudgetService(
+            store: store, logger: Logger(label: "test.demo"), today: { Day(iso: "2026-11-25")! })
         let plan = DemoPlan(deliveredThrough: YearMonth(iso: "2026-10")!)
-        let summary = try await DemoLoader(service: service, store: store, logger: Logger(label: "test.demo")).load(plan, county: county)
+        let summary = try await DemoLoader(service: service, store: store, logger: Logger(label: "test.demo")).load(
+            plan, county: county)
         #expect(summary.cases == 650)
         #expect(summary.deliveries == plan.deliveryCount)
 
@@ -80,25 +92,34 @@ import Testing
             #expect(report.line(.case).funds.commitments.cents > 0)
         }
         let admin = try await database.superuserConnection()
-        let ledger = try await admin.query(PostgresQuery(
-            "SELECT sum(amount)::bigint FROM booking WHERE kind IN ('delivery', 'project_expense')")).single().decode(0, as: Int64.self)
+        let ledger = try await admin.query(
+            PostgresQuery(
+                "SELECT sum(amount)::bigint FROM booking WHERE kind IN ('delivery', 'project_expense')")
+        ).single().decode(0, as: Int64.self)
         #expect(actuals == ledger)
-        #expect(try await admin.query(PostgresQuery("SELECT count(*)::int FROM finding")).single().decode(0, as: Int.self) > 0)
+        #expect(
+            try await admin.query(PostgresQuery("SELECT count(*)::int FROM finding")).single().decode(0, as: Int.self)
+                > 0)
         // The trigger-kept totals equal what they summarise.
-        let totals = try await admin.query(PostgresQuery(
-            """
-            SELECT (SELECT sum(amount) FROM commitment WHERE NOT released)::bigint, (SELECT sum(amount) FROM commitment_total)::bigint,
-                   (SELECT sum(amount) FROM booking)::bigint, (SELECT sum(amount) FROM ledger_total)::bigint
-            """)).single()
+        let totals = try await admin.query(
+            PostgresQuery(
+                """
+                SELECT (SELECT sum(amount) FROM commitment WHERE NOT released)::bigint, (SELECT sum(amount) FROM commitment_total)::bigint,
+                       (SELECT sum(amount) FROM booking)::bigint, (SELECT sum(amount) FROM ledger_total)::bigint
+                """)
+        ).single()
         #expect(try totals.decode(0, as: Int64.self) == totals.decode(1, as: Int64.self))
         #expect(try totals.decode(2, as: Int64.self) == totals.decode(3, as: Int64.self))
 
         // Reconciled, the demo year's reports are produced: statements account for every actual, the
         // cost report has a row per Sozialraum, each Sozialraum has its chart.
-        let reconciliation = ReconciliationService(store: store, logger: Logger(label: "test.demo"), today: { Day(iso: "2026-11-25")! })
+        let reconciliation = ReconciliationService(
+            store: store, logger: Logger(label: "test.demo"), today: { Day(iso: "2026-11-25")! })
         let run = try await reconciliation.run(countyCaller, scope: .year(2026, through: YearMonth(iso: "2026-11")!))
         let statements = try await reconciliation.statements(countyCaller, runID: run.runID)
-        let accrued = statements.rows.reduce(Int64(0)) { sum, row in if case .amount(let cents) = row[2] { sum + cents } else { sum } }
+        let accrued = statements.rows.reduce(Int64(0)) { sum, row in
+            if case .amount(let cents) = row[2] { sum + cents } else { sum }
+        }
         #expect(accrued == actuals)
         #expect(statements.rows.count == plan.providers.count)
         let report = try await reconciliation.costDevelopment(countyCaller, years: 2026...2026, byHelpType: false)
@@ -106,7 +127,8 @@ import Testing
         // Population is loaded: every Sozialraum has its cost per 1,000 young inhabitants.
         #expect(report.rows.allSatisfy { if case .amount = $0[12] { true } else { false } })
         for space in plan.socialSpaces {
-            let svg = try await reconciliation.burnChart(countyCaller, socialSpace: space.code, year: 2026, runID: run.runID)
+            let svg = try await reconciliation.burnChart(
+                countyCaller, socialSpace: space.code, year: 2026, runID: run.runID)
             #expect(svg.contains("<polyline") && svg.contains(space.code.rawValue))
         }
     }

@@ -14,13 +14,16 @@ import Testing
     /// A §33 flat monthly grant (Pflegegeld, 1,240.00 a month) to alpha for a case in nord from `start`.
     func flatGrant(_ world: BudgetWorld, from start: String = "2026-01-01") async throws -> UUID {
         try await world.service.addRate(
-            world.county, provider: world.alpha.tenant, helpType: "33", unit: .flatMonth, validFrom: Day(iso: "2020-01-01")!,
+            world.county, provider: world.alpha.tenant, helpType: "33", unit: .flatMonth,
+            validFrom: Day(iso: "2020-01-01")!,
             amount: Money(cents: 1_240_00))
-        try await world.service.openCase(world.county, key: "VER-2026-0033", socialSpace: world.nord, from: Day(iso: "2025-01-01")!)
+        try await world.service.openCase(
+            world.county, key: "VER-2026-0033", socialSpace: world.nord, from: Day(iso: "2025-01-01")!)
         return try await world.service.grant(
             world.county,
             .init(
-                caseKey: "VER-2026-0033", provider: world.alpha.tenant, helpType: "33", unit: .flatMonth, volumePerMonth: .one,
+                caseKey: "VER-2026-0033", provider: world.alpha.tenant, helpType: "33", unit: .flatMonth,
+                volumePerMonth: .one,
                 startsOn: Day(iso: start)!, endsOn: Day(iso: "2026-12-31")!),
             idempotencyKey: world.key("grant-flat-0033")
         ).grantID
@@ -28,11 +31,13 @@ import Testing
 
     /// A §34 day grant (200.00 a day) to alpha for a case in nord, 31 days a month for 2026.
     func dayGrant(_ world: BudgetWorld) async throws -> UUID {
-        try await world.service.openCase(world.county, key: "VER-2026-0034", socialSpace: world.nord, from: Day(iso: "2025-01-01")!)
+        try await world.service.openCase(
+            world.county, key: "VER-2026-0034", socialSpace: world.nord, from: Day(iso: "2025-01-01")!)
         return try await world.service.grant(
             world.county,
             .init(
-                caseKey: "VER-2026-0034", provider: world.alpha.tenant, helpType: "34", unit: .day, volumePerMonth: Quantity(hundredths: 31_00),
+                caseKey: "VER-2026-0034", provider: world.alpha.tenant, helpType: "34", unit: .day,
+                volumePerMonth: Quantity(hundredths: 31_00),
                 startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!),
             idempotencyKey: world.key("grant-days-0034")
         ).grantID
@@ -47,14 +52,16 @@ import Testing
     @Test func aFlatMonthReportedAsZeroCostsNothing() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await flatGrant(world)
-        let none = try await world.service.recordDelivery(world.alpha, grantID: grant, month: march, quantity: .zero, idempotencyKey: world.key("flat-0001"))
+        let none = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: .zero, idempotencyKey: world.key("flat-0001"))
         #expect(none.cost == .zero)
         #expect(try await caseActuals(world, world.nord) == .zero)
         // It stands in the ledger (one booking of 0.00) and can be reversed and corrected like any other.
         let bookings = try await world.deliveryBookings()
         #expect(bookings.count == 1)
         _ = try await world.service.reverse(world.alpha, bookingID: bookings[0], idempotencyKey: world.key("flat-0002"))
-        let corrected = try await world.service.recordDelivery(world.alpha, grantID: grant, month: march, quantity: .one, idempotencyKey: world.key("flat-0003"))
+        let corrected = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: .one, idempotencyKey: world.key("flat-0003"))
         #expect(corrected.cost == Money(cents: 1_240_00))
         #expect(try await caseActuals(world, world.nord) == Money(cents: 1_240_00))
     }
@@ -63,7 +70,8 @@ import Testing
         let world = try await BudgetWorld.make()
         // From 17 March: 15 of 31 days → 1,240.00 × 15 / 31 = 600.00.
         let grant = try await flatGrant(world, from: "2026-03-17")
-        let outcome = try await world.service.recordDelivery(world.alpha, grantID: grant, month: march, quantity: .one, idempotencyKey: world.key("flat-0001"))
+        let outcome = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: .one, idempotencyKey: world.key("flat-0001"))
         #expect(outcome.cost == Money(cents: 600_00))
         #expect(outcome.excess == .zero)
         #expect(try await world.count("finding") == 0)
@@ -75,18 +83,29 @@ import Testing
         let grant = try await flatGrant(world)
         let before = try await world.snapshot()
         let error = await #expect(throws: ServiceError.self) {
-            try await world.service.recordDelivery(world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 2_00), idempotencyKey: world.key("flat-0001"))
+            try await world.service.recordDelivery(
+                world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 2_00),
+                idempotencyKey: world.key("flat-0001"))
         }
-        #expect(error == .invalid(field: "quantity", reason: "a flat monthly unit is 1 (delivered) or 0 (not delivered)"))
+        #expect(
+            error == .invalid(field: "quantity", reason: "a flat monthly unit is 1 (delivered) or 0 (not delivered)"))
         let rows = await #expect(throws: ServiceError.self) {
-            try await world.service.importDeliveries(world.alpha, csv: "grant_id,month,quantity\n\(grant),2026-03,0.5\n", idempotencyKey: world.key("flat-0002"))
+            try await world.service.importDeliveries(
+                world.alpha, csv: "grant_id,month,quantity\n\(grant),2026-03,0.5\n",
+                idempotencyKey: world.key("flat-0002"))
         }
-        #expect(rows == .rejectedRows([RowError(line: 2, field: "quantity", reason: "a flat monthly unit is 1 (delivered) or 0 (not delivered)")]))
+        #expect(
+            rows
+                == .rejectedRows([
+                    RowError(
+                        line: 2, field: "quantity", reason: "a flat monthly unit is 1 (delivered) or 0 (not delivered)")
+                ]))
         let twice = await #expect(throws: ServiceError.self) {
             try await world.service.grant(
                 world.county,
                 .init(
-                    caseKey: "VER-2026-0033", provider: world.alpha.tenant, helpType: "33", unit: .flatMonth, volumePerMonth: Quantity(hundredths: 2_00),
+                    caseKey: "VER-2026-0033", provider: world.alpha.tenant, helpType: "33", unit: .flatMonth,
+                    volumePerMonth: Quantity(hundredths: 2_00),
                     startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!),
                 idempotencyKey: world.key("grant-flat-0099"))
         }
@@ -102,17 +121,27 @@ import Testing
         let june = YearMonth(iso: "2026-06")!
         let before = try await world.snapshot()
         let error = await #expect(throws: ServiceError.self) {
-            try await world.service.recordDelivery(world.alpha, grantID: grant, month: june, quantity: Quantity(hundredths: 31_00), idempotencyKey: world.key("days-0001"))
+            try await world.service.recordDelivery(
+                world.alpha, grantID: grant, month: june, quantity: Quantity(hundredths: 31_00),
+                idempotencyKey: world.key("days-0001"))
         }
         #expect(error == .invalid(field: "quantity", reason: "at most 30.00 days in 2026-06 inside the grant period"))
         let rows = await #expect(throws: ServiceError.self) {
             try await world.service.importDeliveries(
-                world.alpha, csv: "grant_id,month,quantity\n\(grant),2026-05,31\n\(grant),2026-06,31\n", idempotencyKey: world.key("days-0002"))
+                world.alpha, csv: "grant_id,month,quantity\n\(grant),2026-05,31\n\(grant),2026-06,31\n",
+                idempotencyKey: world.key("days-0002"))
         }
-        #expect(rows == .rejectedRows([RowError(line: 3, field: "quantity", reason: "at most 30.00 days in 2026-06 inside the grant period")]))
+        #expect(
+            rows
+                == .rejectedRows([
+                    RowError(
+                        line: 3, field: "quantity", reason: "at most 30.00 days in 2026-06 inside the grant period")
+                ]))
         #expect(try await world.snapshot() == before)
         // 30 days in June: 30 × 200.00 = 6,000.00, no finding.
-        let outcome = try await world.service.recordDelivery(world.alpha, grantID: grant, month: june, quantity: Quantity(hundredths: 30_00), idempotencyKey: world.key("days-0003"))
+        let outcome = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: june, quantity: Quantity(hundredths: 30_00),
+            idempotencyKey: world.key("days-0003"))
         #expect(outcome.cost == Money(cents: 6_000_00))
         #expect(outcome.excess == .zero)
     }
@@ -123,13 +152,17 @@ import Testing
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
         // 12 h against 10 h granted: 600.00 paid, 2 h held back.
-        _ = try await world.service.recordDelivery(world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 12_00), idempotencyKey: world.key("over-0001"))
+        _ = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 12_00),
+            idempotencyKey: world.key("over-0001"))
         let finding = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
             try await tx.query("SELECT id FROM finding").single().decode(0, as: UUID.self)
         }
         let booking = try await world.deliveryBookings()[0]
         _ = try await world.service.reverse(world.alpha, bookingID: booking, idempotencyKey: world.key("over-0002"))
-        _ = try await world.service.recordDelivery(world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 9_00), idempotencyKey: world.key("over-0003"))
+        _ = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 9_00),
+            idempotencyKey: world.key("over-0003"))
         let state = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
             let row = try await tx.query("SELECT status, resolution FROM finding WHERE id = $1", [finding]).single()
             return (try row.decode(0, as: String.self), try row.decode(1, as: String?.self))
@@ -147,7 +180,9 @@ import Testing
     @Test func theDatabaseRefusesToAcceptASupersededFindingOrToSupersedeALiveOne() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
-        _ = try await world.service.recordDelivery(world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 12_00), idempotencyKey: world.key("over-0001"))
+        _ = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 12_00),
+            idempotencyKey: world.key("over-0001"))
         // Alpha may not mark the finding of its live delivery as superseded (to hide it from the county).
         let hidden = await #expect(throws: PostgresError.self) {
             try await world.store.withTenant(world.alpha.tenant) { tx in
@@ -155,7 +190,8 @@ import Testing
             }
         }
         #expect(hidden?.sqlState?.rawValue == "42501")
-        _ = try await world.service.reverse(world.alpha, bookingID: try await world.deliveryBookings()[0], idempotencyKey: world.key("over-0002"))
+        _ = try await world.service.reverse(
+            world.alpha, bookingID: try await world.deliveryBookings()[0], idempotencyKey: world.key("over-0002"))
         // Even the county cannot accept it by hand once the delivery is reversed.
         let accepted = await #expect(throws: PostgresError.self) {
             try await world.store.withTenant(world.county.tenant) { tx in
@@ -168,14 +204,17 @@ import Testing
     @Test func reversingADeliveryAlsoReversesItsAcceptedExcess() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
-        _ = try await world.service.recordDelivery(world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 12_00), idempotencyKey: world.key("over-0001"))
+        _ = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 12_00),
+            idempotencyKey: world.key("over-0001"))
         let finding = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
             try await tx.query("SELECT id FROM finding").single().decode(0, as: UUID.self)
         }
         try await world.service.resolveFinding(world.county, findingID: finding, accept: true, reason: "Krisenwoche")
         // 600.00 + 2 h × 60.00 = 720.00.
         #expect(try await caseActuals(world, world.nord) == Money(cents: 720_00))
-        _ = try await world.service.reverse(world.alpha, bookingID: try await world.deliveryBookings()[0], idempotencyKey: world.key("over-0002"))
+        _ = try await world.service.reverse(
+            world.alpha, bookingID: try await world.deliveryBookings()[0], idempotencyKey: world.key("over-0002"))
         #expect(try await caseActuals(world, world.nord) == .zero)
     }
 
@@ -185,8 +224,11 @@ import Testing
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
         // Moved on 11 March: 10 days nord, 21 days süd.
-        try await world.service.recordMove(world.county, key: "VER-2026-0001", to: world.sued, on: Day(iso: "2026-03-11")!)
-        _ = try await world.service.recordDelivery(world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 12_00), idempotencyKey: world.key("move-0001"))
+        try await world.service.recordMove(
+            world.county, key: "VER-2026-0001", to: world.sued, on: Day(iso: "2026-03-11")!)
+        _ = try await world.service.recordDelivery(
+            world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 12_00),
+            idempotencyKey: world.key("move-0001"))
         // Paid 10 h = 60,000 cents: nord × 10/31 = 19,354.84, süd × 21/31 = 40,645.16 → the spare cent to nord (.84):
         // nord 193.55, süd 406.45.
         #expect(try await caseActuals(world, world.nord) == Money(cents: 193_55))
@@ -209,12 +251,14 @@ import Testing
         func project(_ provider: Caller, _ title: String) async throws -> UUID {
             try await world.service.createProject(
                 world.county, provider: provider.tenant, title: title, socialSpace: world.nord, component: .structure,
-                startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!, budget: Money(cents: 10_000_00), volunteers: 5, professionals: 1)
+                startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!, budget: Money(cents: 10_000_00),
+                volunteers: 5, professionals: 1)
         }
         let alphaProject = try await project(world.alpha, "Lesepaten Achim")
         let betaProject = try await project(world.beta, "Sportverein Achim")
         _ = try await world.service.bookProjectExpense(
-            world.beta, projectID: betaProject, day: Day(iso: "2026-04-01")!, amount: Money(cents: 8_000_00), idempotencyKey: world.key("beta-0001"))
+            world.beta, projectID: betaProject, day: Day(iso: "2026-04-01")!, amount: Money(cents: 8_000_00),
+            idempotencyKey: world.key("beta-0001"))
         return (alphaProject, betaProject)
     }
 
@@ -229,7 +273,8 @@ import Testing
                     caller, projectID: projects.alpha, day: Day(iso: "2026-05-01")!, amount: Money(cents: 3_000_00),
                     idempotencyKey: world.key("alpha-0001-\(caller.name)"))
             }
-            #expect(error == .refusedOverrun(component: .structure, shortfall: Money(cents: 1_000_00)), "as \(caller.name)")
+            #expect(
+                error == .refusedOverrun(component: .structure, shortfall: Money(cents: 1_000_00)), "as \(caller.name)")
         }
         #expect(try await world.snapshot() == before)
     }
@@ -238,10 +283,12 @@ import Testing
         let world = try await BudgetWorld.make(policy: .warn)
         let projects = try await structureProjects(world)
         let outcome = try await world.service.bookProjectExpense(
-            world.alpha, projectID: projects.alpha, day: Day(iso: "2026-05-01")!, amount: Money(cents: 3_000_00), idempotencyKey: world.key("alpha-0001"))
+            world.alpha, projectID: projects.alpha, day: Day(iso: "2026-05-01")!, amount: Money(cents: 3_000_00),
+            idempotencyKey: world.key("alpha-0001"))
         #expect(outcome.overrun == Money(cents: 1_000_00))
         // The provider still sees only its own spending.
-        #expect(try await world.funds(world.nord, as: world.alpha).line(.structure).funds.actuals == Money(cents: 3_000_00))
+        #expect(
+            try await world.funds(world.nord, as: world.alpha).line(.structure).funds.actuals == Money(cents: 3_000_00))
     }
 
     @Test func aProviderCannotAskAboutAnotherProvidersProject() async throws {
@@ -249,7 +296,8 @@ import Testing
         let projects = try await structureProjects(world)
         let error = await #expect(throws: PostgresError.self) {
             try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
-                try await BudgetSQL.spendingShortfall(tx, project: projects.beta, day: Day(iso: "2026-05-01")!, amount: Money(cents: 1))
+                try await BudgetSQL.spendingShortfall(
+                    tx, project: projects.beta, day: Day(iso: "2026-05-01")!, amount: Money(cents: 1))
             }
         }
         #expect(error?.sqlState?.rawValue == "42501")
@@ -272,7 +320,8 @@ import Testing
                 let decided: SpendingDecision
                 do {
                     let outcome = try await world.service.bookProjectExpense(
-                        sender, projectID: project, day: Day(iso: "2026-06-01")!, amount: amount, idempotencyKey: world.key("step-\(step)-xx"))
+                        sender, projectID: project, day: Day(iso: "2026-06-01")!, amount: amount,
+                        idempotencyKey: world.key("step-\(step)-xx"))
                     decided = outcome.overrun.map { .acceptWithOverrun(overrun: $0) } ?? .accept
                 } catch ServiceError.refusedOverrun(_, let shortfall) {
                     decided = .refuse(shortfall: shortfall)

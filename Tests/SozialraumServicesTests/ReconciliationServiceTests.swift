@@ -13,17 +13,22 @@ import Testing
 /// milieu 20,000.00, structure 10,000.00; today 2026-11-25.
 @Suite struct ReconciliationServiceTests {
     func reconciler(_ world: BudgetWorld) -> ReconciliationService {
-        ReconciliationService(store: world.store, logger: Logger(label: "test.reconciliation"), today: { BudgetWorld.today })
+        ReconciliationService(
+            store: world.store, logger: Logger(label: "test.reconciliation"), today: { BudgetWorld.today })
     }
 
     /// Alpha delivers 8 h in March (480.00) and is paid `instalment` for March; the first quarter is run.
-    func firstQuarter(instalment: Money) async throws -> (BudgetWorld, ReconciliationService, ReconciliationService.RunSummary) {
+    func firstQuarter(
+        instalment: Money
+    ) async throws -> (BudgetWorld, ReconciliationService, ReconciliationService.RunSummary) {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
         _ = try await world.service.recordDelivery(
-            world.alpha, grantID: grant, month: month("2026-03"), quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-march"))
+            world.alpha, grantID: grant, month: month("2026-03"), quantity: Quantity(hundredths: 8_00),
+            idempotencyKey: world.key("delivery-march"))
         _ = try await world.service.payInstalment(
-            world.county, provider: world.alpha.tenant, socialSpace: world.nord, component: .case, month: month("2026-03"),
+            world.county, provider: world.alpha.tenant, socialSpace: world.nord, component: .case,
+            month: month("2026-03"),
             amount: instalment, idempotencyKey: world.key("instalment-march"))
         let service = reconciler(world)
         return (world, service, try await service.run(world.county, scope: .quarter(containing: month("2026-03"))))
@@ -34,7 +39,9 @@ import Testing
     func euros(_ value: Int64) -> Int64 { value * 100 }
 
     /// Lines of a run as `[sozialraum/line: [column: cents]]`.
-    func lines(_ service: ReconciliationService, _ caller: Caller, _ run: Int64) async throws -> [String: [String: Int64]] {
+    func lines(
+        _ service: ReconciliationService, _ caller: Caller, _ run: Int64
+    ) async throws -> [String: [String: Int64]] {
         let table = try await service.runResult(caller, runID: run, part: .lines)
         var result: [String: [String: Int64]] = [:]
         for row in table.rows {
@@ -46,12 +53,19 @@ import Testing
         return result
     }
 
-    func findings(_ world: BudgetWorld, kind: FindingKind) async throws -> [(month: String, tenant: UUID, space: String?, amount: Int64?)] {
+    func findings(
+        _ world: BudgetWorld, kind: FindingKind
+    ) async throws -> [(month: String, tenant: UUID, space: String?, amount: Int64?)] {
         try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
             try await tx.query(
                 "SELECT to_char(month, 'YYYY-MM'), tenant_id, social_space, amount FROM finding WHERE kind = $1 ORDER BY month, created_at",
                 [kind.rawValue]
-            ).map { (try $0.decode(0, as: String.self), try $0.decode(1, as: UUID.self), try $0.decode(2, as: String?.self), try $0.decode(3, as: Int64?.self)) }
+            ).map {
+                (
+                    try $0.decode(0, as: String.self), try $0.decode(1, as: UUID.self),
+                    try $0.decode(2, as: String?.self), try $0.decode(3, as: Int64?.self)
+                )
+            }
         }
     }
 
@@ -59,16 +73,20 @@ import Testing
         try await world.service.openCase(world.county, key: key, socialSpace: world.nord, from: day("2026-01-01"))
         return try await world.service.grant(
             world.county,
-            .init(caseKey: key, provider: world.alpha.tenant, helpType: "34", unit: .day, volumePerMonth: Quantity(hundredths: days * 100),
-                  startsOn: day("2026-01-01"), endsOn: day("2026-12-31")),
+            .init(
+                caseKey: key, provider: world.alpha.tenant, helpType: "34", unit: .day,
+                volumePerMonth: Quantity(hundredths: days * 100),
+                startsOn: day("2026-01-01"), endsOn: day("2026-12-31")),
             idempotencyKey: world.key("grant-\(key)")
         ).grantID
     }
 
     func project(_ world: BudgetWorld, _ component: BudgetComponent, spending: Int64) async throws {
         let project = try await world.service.createProject(
-            world.county, provider: world.alpha.tenant, title: "Stadtteiltreff", socialSpace: world.nord, component: component,
-            startsOn: day("2026-01-01"), endsOn: day("2026-12-31"), budget: Money(cents: spending), volunteers: 4, professionals: 1)
+            world.county, provider: world.alpha.tenant, title: "Stadtteiltreff", socialSpace: world.nord,
+            component: component,
+            startsOn: day("2026-01-01"), endsOn: day("2026-12-31"), budget: Money(cents: spending), volunteers: 4,
+            professionals: 1)
         _ = try await world.service.bookProjectExpense(
             world.alpha, projectID: project, day: day("2026-04-15"), amount: Money(cents: spending),
             idempotencyKey: world.key("expense-\(component.rawValue)"))
@@ -130,7 +148,9 @@ import Testing
         #expect(result["nord/pool:structure"]?["overrun"] == euros(3_500))
         let found = try await findings(world, kind: .uncoveredOverrun)
         #expect(found.count == 1)
-        #expect(found.first?.space == "nord" && found.first?.amount == euros(3_500) && found.first?.tenant == world.county.tenant.uuid)
+        #expect(
+            found.first?.space == "nord" && found.first?.amount == euros(3_500)
+                && found.first?.tenant == world.county.tenant.uuid)
         // The next night finds the same fact: no second finding.
         let again = try await service.run(world.county, scope: .year(2026))
         #expect(again.newFindings == 0)
@@ -155,7 +175,9 @@ import Testing
         let july = months.rows.first { $0[1] == .text("case") && $0[2] == .text("2026-07") }
         #expect(july?[4] == .amount(309_68))
         let outside = try await findings(world, kind: .outOfAreaWithoutReason)
-        #expect(outside.map(\.month) == ["2026-07"] && outside.first?.space == "sued" && outside.first?.tenant == world.alpha.tenant.uuid)
+        #expect(
+            outside.map(\.month) == ["2026-07"] && outside.first?.space == "sued"
+                && outside.first?.tenant == world.alpha.tenant.uuid)
     }
 
     /// A rate change mid-month: alpha's §31 rate rises from 60.00 to 66.00 on 16 May. May, 10 hours:
@@ -163,10 +185,13 @@ import Testing
     /// 4 × 600.00 + 630.97 + 7 × 660.00 = 7,650.97; delivering May leaves 7,020.00 committed.
     @Test func aRateChangeMidMonthSplitsByDate() async throws {
         let world = try await BudgetWorld.make()
-        try await world.service.addRate(world.county, provider: world.alpha.tenant, helpType: "31", unit: .hour, validFrom: day("2026-05-16"), amount: Money(cents: 66_00))
+        try await world.service.addRate(
+            world.county, provider: world.alpha.tenant, helpType: "31", unit: .hour, validFrom: day("2026-05-16"),
+            amount: Money(cents: 66_00))
         let grant = try await world.grantedCase()
         let delivery = try await world.service.recordDelivery(
-            world.alpha, grantID: grant, month: month("2026-05"), quantity: Quantity(hundredths: 10_00), idempotencyKey: world.key("delivery-may"))
+            world.alpha, grantID: grant, month: month("2026-05"), quantity: Quantity(hundredths: 10_00),
+            idempotencyKey: world.key("delivery-may"))
         #expect(delivery.cost == Money(cents: 630_97))
         let service = reconciler(world)
         let run = try await service.run(world.county, scope: .year(2026))
@@ -175,7 +200,9 @@ import Testing
         #expect(result["nord/case"]?["commitments"] == 7_020_00)
         let items = try await service.statementItems(world.alpha, runID: run.runID, provider: nil)
         #expect(items.rows.count == 1)
-        #expect(items.rows.first?[7] == .text("120.00") && items.rows.first?[8] == .text("10.00") && items.rows.first?[10] == .amount(630_97))
+        #expect(
+            items.rows.first?[7] == .text("120.00") && items.rows.first?[8] == .text("10.00")
+                && items.rows.first?[10] == .amount(630_97))
     }
 
     /// An early end releases its commitment: the grant (600.00 a month) ends on 30 April → 4 × 600.00
@@ -192,25 +219,36 @@ import Testing
         let items = try await service.statementItems(world.county, runID: run.runID, provider: world.alpha.tenant)
         #expect(items.rows.first?[7] == .text("40.00"))
         // January to April are over and undelivered (due by the end of the following month): four findings.
-        #expect(try await findings(world, kind: .missingDelivery).map(\.month) == ["2026-01", "2026-02", "2026-03", "2026-04"])
+        #expect(
+            try await findings(world, kind: .missingDelivery).map(\.month) == [
+                "2026-01", "2026-02", "2026-03", "2026-04",
+            ])
     }
 
     /// The statement's granted volume (computed in SQL, months in closed form) equals the domain's month
     /// by month, also for partial first and last months and a scope that cuts the grant.
     @Test func grantedVolumeInStatementsMatchesTheDomain() async throws {
         let world = try await BudgetWorld.make()
-        try await world.service.openCase(world.county, key: "VER-2026-0300", socialSpace: world.nord, from: day("2026-01-01"))
+        try await world.service.openCase(
+            world.county, key: "VER-2026-0300", socialSpace: world.nord, from: day("2026-01-01"))
         let grant = try await world.service.grant(
             world.county,
-            .init(caseKey: "VER-2026-0300", provider: world.alpha.tenant, helpType: "31", unit: .hour, volumePerMonth: Quantity(hundredths: 7_33),
-                  startsOn: day("2026-02-10"), endsOn: day("2026-05-20")),
-            idempotencyKey: world.key("grant-partial")).grantID
+            .init(
+                caseKey: "VER-2026-0300", provider: world.alpha.tenant, helpType: "31", unit: .hour,
+                volumePerMonth: Quantity(hundredths: 7_33),
+                startsOn: day("2026-02-10"), endsOn: day("2026-05-20")),
+            idempotencyKey: world.key("grant-partial")
+        ).grantID
         try await world.service.endGrant(world.county, grantID: grant, on: day("2026-05-07"))
         let terms = GrantTerms(
-            period: DayRange(start: day("2026-02-10"), end: day("2026-05-20"))!, volumePerMonth: Quantity(hundredths: 7_33), unit: .hour, rates: [],
+            period: DayRange(start: day("2026-02-10"), end: day("2026-05-20"))!,
+            volumePerMonth: Quantity(hundredths: 7_33), unit: .hour, rates: [],
             endedOn: day("2026-05-07"))
         let service = reconciler(world)
-        for scope in [ReconciliationScope.year(2026), .quarter(containing: month("2026-02")), .month(month("2026-05")), .month(month("2026-02"))] {
+        for scope in [
+            ReconciliationScope.year(2026), .quarter(containing: month("2026-02")), .month(month("2026-05")),
+            .month(month("2026-02")),
+        ] {
             let expected = scope.months.compactMap { terms.grantedVolume(in: $0)?.hundredths }.reduce(0, +)
             let run = try await service.run(world.county, scope: scope)
             let items = try await service.statementItems(world.county, runID: run.runID, provider: world.alpha.tenant)
@@ -225,15 +263,18 @@ import Testing
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
         _ = try await world.service.recordDelivery(
-            world.alpha, grantID: grant, month: month("2026-03"), quantity: Quantity(hundredths: 8_00), idempotencyKey: world.key("delivery-march"))
+            world.alpha, grantID: grant, month: month("2026-03"), quantity: Quantity(hundredths: 8_00),
+            idempotencyKey: world.key("delivery-march"))
         try await world.service.closeMonth(world.county, month: month("2026-03"))
         let service = reconciler(world)
         let before = try await service.run(world.county, scope: .year(2026))
         let original = try #require(try await world.deliveryBookings().first)
-        _ = try await world.service.reverse(world.alpha, bookingID: original, idempotencyKey: world.key("reverse-march"))
+        _ = try await world.service.reverse(
+            world.alpha, bookingID: original, idempotencyKey: world.key("reverse-march"))
         let after = try await service.run(world.county, scope: .month(month("2026-03")))
         #expect(after.ledgerPosition > before.ledgerPosition)
-        let months = try await service.runResult(world.county, runID: after.runID, part: .months, socialSpace: world.nord)
+        let months = try await service.runResult(
+            world.county, runID: after.runID, part: .months, socialSpace: world.nord)
         #expect(months.rows.first { $0[1] == .text("case") }?[5] == .amount(0))
         let diff = try await service.diff(world.county, from: before.runID, to: after.runID)
         let changes = diff.rows.filter { $0[0] == .text("nord") && $0[1] == .text("case") }
@@ -245,7 +286,8 @@ import Testing
         #expect(!diff.rows.contains { $0[0] == .text("sued") })
         // The statement no longer counts the reversed delivery: neither its hours nor its cost.
         let items = try await service.run(world.county, scope: .year(2026))
-        let item = try await service.statementItems(world.county, runID: items.runID, provider: world.alpha.tenant).rows.first
+        let item = try await service.statementItems(world.county, runID: items.runID, provider: world.alpha.tenant).rows
+            .first
         #expect(item?[8] == .text("0.00") && item?[9] == .text("0.00") && item?[10] == .amount(0))
     }
 
@@ -254,7 +296,8 @@ import Testing
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
         _ = try await world.service.recordDelivery(
-            world.alpha, grantID: grant, month: month("2026-02"), quantity: Quantity(hundredths: 12_00), idempotencyKey: world.key("delivery-feb"))
+            world.alpha, grantID: grant, month: month("2026-02"), quantity: Quantity(hundredths: 12_00),
+            idempotencyKey: world.key("delivery-feb"))
         try await project(world, .milieu, spending: euros(1_234))
         let service = reconciler(world)
         let first = try await service.run(world.county, scope: .year(2026))
@@ -267,11 +310,14 @@ import Testing
             let b = try await service.runResult(world.county, runID: second.runID, part: part)
             #expect(a.lines(.csv) == b.lines(.csv))
         }
-        #expect(try await service.statements(world.county, runID: first.runID).lines(.csv) == service.statements(world.county, runID: second.runID).lines(.csv))
+        #expect(
+            try await service.statements(world.county, runID: first.runID).lines(.csv)
+                == service.statements(world.county, runID: second.runID).lines(.csv))
         #expect(try await service.diff(world.county, from: first.runID, to: second.runID).rows.isEmpty)
         // One booking later the digest differs.
         _ = try await world.service.payInstalment(
-            world.county, provider: world.alpha.tenant, socialSpace: world.nord, component: .case, month: month("2026-11"),
+            world.county, provider: world.alpha.tenant, socialSpace: world.nord, component: .case,
+            month: month("2026-11"),
             amount: Money(cents: 100_00), idempotencyKey: world.key("instalment-nov"))
         let third = try await service.run(world.county, scope: .year(2026))
         #expect(third.digest != first.digest && third.sameAs == nil)
@@ -286,38 +332,55 @@ import Testing
         // Refusals first; each writes nothing.
         let before = try await world.snapshot()
         let forbidden = await #expect(throws: ServiceError.self) {
-            try await service.settle(world.alpha, runID: run.runID, provider: world.alpha.tenant, idempotencyKey: world.key("settle-alpha"))
+            try await service.settle(
+                world.alpha, runID: run.runID, provider: world.alpha.tenant, idempotencyKey: world.key("settle-alpha"))
         }
         #expect(forbidden == .forbidden("settling statements"))
         let unknownRun = await #expect(throws: ServiceError.self) {
-            try await service.settle(world.county, runID: 999, provider: world.alpha.tenant, idempotencyKey: world.key("settle-999"))
+            try await service.settle(
+                world.county, runID: 999, provider: world.alpha.tenant, idempotencyKey: world.key("settle-999"))
         }
         #expect(unknownRun == .notFound("statement"))
         let noStatement = await #expect(throws: ServiceError.self) {
-            try await service.settle(world.county, runID: run.runID, provider: TenantID(UUID()), idempotencyKey: world.key("settle-nobody"))
+            try await service.settle(
+                world.county, runID: run.runID, provider: TenantID(UUID()), idempotencyKey: world.key("settle-nobody"))
         }
         #expect(noStatement == .notFound("statement"))
         #expect(try await world.snapshot() == before)
 
-        let settled = try await service.settle(world.county, runID: run.runID, provider: world.alpha.tenant, idempotencyKey: world.key("settle-q1"))
+        let settled = try await service.settle(
+            world.county, runID: run.runID, provider: world.alpha.tenant, idempotencyKey: world.key("settle-q1"))
         #expect(settled.amount == Money(cents: 280_00))
         #expect(settled.bookingIDs.count == 1)
         let booking = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
             try await BudgetSQL.booking(tx, id: settled.bookingIDs[0])
         }
-        #expect(booking?.kind == .settlement && booking?.amount == Money(cents: 280_00) && booking?.serviceMonth == month("2026-03"))
+        #expect(
+            booking?.kind == .settlement && booking?.amount == Money(cents: 280_00)
+                && booking?.serviceMonth == month("2026-03"))
         #expect(booking?.bookedMonth == month("2026-11") && booking?.tenant == world.alpha.tenant)
         // The same request again is the same answer; another key finds the statement stale.
-        #expect(try await service.settle(world.county, runID: run.runID, provider: world.alpha.tenant, idempotencyKey: world.key("settle-q1")) == settled)
+        #expect(
+            try await service.settle(
+                world.county, runID: run.runID, provider: world.alpha.tenant, idempotencyKey: world.key("settle-q1"))
+                == settled)
         let stale = await #expect(throws: ServiceError.self) {
-            try await service.settle(world.county, runID: run.runID, provider: world.alpha.tenant, idempotencyKey: world.key("settle-q1-again"))
+            try await service.settle(
+                world.county, runID: run.runID, provider: world.alpha.tenant,
+                idempotencyKey: world.key("settle-q1-again"))
         }
-        #expect(stale == .conflict("the ledger changed after run \(run.runID); reconcile again and settle the new statement"))
+        #expect(
+            stale
+                == .conflict("the ledger changed after run \(run.runID); reconcile again and settle the new statement"))
         // The next statement of the quarter balances.
         let next = try await service.run(world.county, scope: .quarter(containing: month("2026-03")))
-        let row = try #require(try await service.statements(world.county, runID: next.runID).rows.first { $0[1] == .text(world.alpha.tenant.description) })
+        let row = try #require(
+            try await service.statements(world.county, runID: next.runID).rows.first {
+                $0[1] == .text(world.alpha.tenant.description)
+            })
         #expect(row[4] == .amount(280_00) && row[5] == .amount(0) && row[6] == .text("settled"))
-        let nothing = try await service.settle(world.county, runID: next.runID, provider: world.alpha.tenant, idempotencyKey: world.key("settle-q1-zero"))
+        let nothing = try await service.settle(
+            world.county, runID: next.runID, provider: world.alpha.tenant, idempotencyKey: world.key("settle-q1-zero"))
         #expect(nothing.amount == .zero && nothing.bookingIDs.isEmpty)
     }
 
@@ -325,8 +388,10 @@ import Testing
     @Test func aSlotRunsOnce() async throws {
         let world = try await BudgetWorld.make()
         let service = reconciler(world)
-        let first = try await service.run(world.county, scope: .month(month("2026-10")), slot: "nightly@2026-11-25T02:30")
-        let again = try await service.run(world.county, scope: .month(month("2026-10")), slot: "nightly@2026-11-25T02:30")
+        let first = try await service.run(
+            world.county, scope: .month(month("2026-10")), slot: "nightly@2026-11-25T02:30")
+        let again = try await service.run(
+            world.county, scope: .month(month("2026-10")), slot: "nightly@2026-11-25T02:30")
         #expect(again.runID == first.runID && again.replayed && !first.replayed)
         #expect(try await world.count("sozialraum.reconciliation_run") == 1)
     }
@@ -344,7 +409,8 @@ import Testing
         #expect(own.rows.count == 1 && own.rows.first?[1] == .text(world.alpha.tenant.description))
         let other = try await service.statements(world.beta, runID: run.runID)
         #expect(!other.rows.contains { $0[1] == .text(world.alpha.tenant.description) })
-        #expect(try await service.statementItems(world.beta, runID: run.runID, provider: world.alpha.tenant).rows.isEmpty)
+        #expect(
+            try await service.statementItems(world.beta, runID: run.runID, provider: world.alpha.tenant).rows.isEmpty)
         let betaLines = try await service.runResult(world.beta, runID: run.runID, part: .lines)
         #expect(!betaLines.rows.isEmpty && betaLines.rows.allSatisfy { $0[0] == .text("sued") })
         // Items carry the pseudonymous case key for the payment advice; the quarter's granted volume is 30 h.
@@ -352,7 +418,9 @@ import Testing
         #expect(items.rows.first?[3] == .text("VER-2026-0001") && items.rows.first?[7] == .text("30.00"))
         // Σ statements' accrued = Σ actuals of the lines over the scope's months.
         let months = try await service.runResult(world.county, runID: run.runID, part: .months)
-        let actuals = months.rows.reduce(Int64(0)) { sum, row in if case .amount(let cents) = row[5] { sum + cents } else { sum } }
+        let actuals = months.rows.reduce(Int64(0)) { sum, row in
+            if case .amount(let cents) = row[5] { sum + cents } else { sum }
+        }
         #expect(actuals == 480_00)
     }
 
@@ -363,12 +431,16 @@ import Testing
         let first = try await world.grantedCase()
         let second = try await world.service.grant(
             world.county,
-            .init(caseKey: "VER-2026-0001", provider: world.alpha.tenant, helpType: "31", unit: .hour, volumePerMonth: Quantity(hundredths: 5_00),
-                  startsOn: day("2026-06-01"), endsOn: day("2026-08-31")),
-            idempotencyKey: world.key("grant-duplicate")).grantID
+            .init(
+                caseKey: "VER-2026-0001", provider: world.alpha.tenant, helpType: "31", unit: .hour,
+                volumePerMonth: Quantity(hundredths: 5_00),
+                startsOn: day("2026-06-01"), endsOn: day("2026-08-31")),
+            idempotencyKey: world.key("grant-duplicate")
+        ).grantID
         for (index, grant) in [first, second].enumerated() {
             _ = try await world.service.recordDelivery(
-                world.alpha, grantID: grant, month: month("2026-07"), quantity: Quantity(hundredths: 5_00), idempotencyKey: world.key("delivery-july-\(index)"))
+                world.alpha, grantID: grant, month: month("2026-07"), quantity: Quantity(hundredths: 5_00),
+                idempotencyKey: world.key("delivery-july-\(index)"))
         }
         try await world.store.withTenant(world.county.tenant) { tx in
             // A booking for January on the second grant, which starts in June (only possible by hand).
@@ -377,9 +449,11 @@ import Testing
                 INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id, actor)
                 VALUES ($1, 'delivery', '2026-01-01', '2026-01-01', 'nord', 'case', 100, $2, 'test')
                 """, [world.alpha.tenant.uuid, second])
-            try await tx.execute("DELETE FROM rate_agreement WHERE tenant_id = $1 AND help_type = '34'", [world.beta.tenant.uuid])
+            try await tx.execute(
+                "DELETE FROM rate_agreement WHERE tenant_id = $1 AND help_type = '34'", [world.beta.tenant.uuid])
         }
-        try await world.service.openCase(world.county, key: "VER-2026-0200", socialSpace: world.sued, from: day("2026-01-01"))
+        try await world.service.openCase(
+            world.county, key: "VER-2026-0200", socialSpace: world.sued, from: day("2026-01-01"))
         _ = try await world.store.withTenant(world.county.tenant) { tx in
             try await tx.execute(
                 """
@@ -418,10 +492,18 @@ import Testing
             let preview = try await service.previewYearEnd(world.county, year: 2026)
             _ = try await service.confirmYearEnd(world.county, year: 2026, runID: preview.runID)
         }
-        guard case .conflict = refused else { Issue.record("expected a conflict, got \(String(describing: refused))"); return }
-        for month in YearMonth.months(of: 2026) { try await world.service.closeMonth(world.county, month: month, forceReason: "Jahresabschluss") }
+        guard case .conflict = refused else {
+            Issue.record("expected a conflict, got \(String(describing: refused))")
+            return
+        }
+        for month in YearMonth.months(of: 2026) {
+            try await world.service.closeMonth(world.county, month: month, forceReason: "Jahresabschluss")
+        }
         let preview = try await service.previewYearEnd(world.county, year: 2026)
-        #expect(preview.proposals[world.nord]?.shares == [.init(provider: world.alpha.tenant, amount: Money(cents: euros(32_000)))])
+        #expect(
+            preview.proposals[world.nord]?.shares == [
+                .init(provider: world.alpha.tenant, amount: Money(cents: euros(32_000)))
+            ])
         #expect(try await world.count("sozialraum.carry_forward WHERE year = 2027") == 0)
         _ = try await service.confirmYearEnd(world.county, year: 2026, runID: preview.runID)
         let nord2027 = try await world.service.availableFunds(world.county, socialSpace: world.nord, year: 2027)
@@ -431,7 +513,9 @@ import Testing
         let sued2027 = try await world.service.availableFunds(world.county, socialSpace: world.sued, year: 2027)
         #expect(sued2027.line(.milieu).funds.carryIn == Money(cents: euros(15_000)))
         let shares = try await world.store.withTenant(world.beta.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT social_space, amount FROM surplus_share").map { (try $0.decode(0, as: String.self), try $0.decode(1, as: Int64.self)) }
+            try await tx.query("SELECT social_space, amount FROM surplus_share").map {
+                (try $0.decode(0, as: String.self), try $0.decode(1, as: Int64.self))
+            }
         }
         #expect(shares.count == 1 && shares.first?.0 == "sued" && shares.first?.1 == euros(32_500))
         let twice = await #expect(throws: ServiceError.self) {
@@ -443,31 +527,45 @@ import Testing
     @Test func aYearEndOnAStaleRunIsRefused() async throws {
         let world = try await BudgetWorld.make()
         try await world.service.openYear(world.county, year: 2027, overrunPolicy: .warn)
-        for month in YearMonth.months(of: 2026) { try await world.service.closeMonth(world.county, month: month, forceReason: "Jahresabschluss") }
+        for month in YearMonth.months(of: 2026) {
+            try await world.service.closeMonth(world.county, month: month, forceReason: "Jahresabschluss")
+        }
         let service = reconciler(world)
         let preview = try await service.previewYearEnd(world.county, year: 2026)
         _ = try await world.service.payInstalment(
-            world.county, provider: world.alpha.tenant, socialSpace: world.nord, component: .case, month: month("2027-01"),
+            world.county, provider: world.alpha.tenant, socialSpace: world.nord, component: .case,
+            month: month("2027-01"),
             amount: Money(cents: 100_00), idempotencyKey: world.key("instalment-2027"))
         let before = try await world.count("sozialraum.carry_forward")
         let error = await #expect(throws: ServiceError.self) {
             _ = try await service.confirmYearEnd(world.county, year: 2026, runID: preview.runID)
         }
-        guard case .conflict = error else { Issue.record("expected a conflict, got \(String(describing: error))"); return }
+        guard case .conflict = error else {
+            Issue.record("expected a conflict, got \(String(describing: error))")
+            return
+        }
         #expect(try await world.count("sozialraum.carry_forward") == before)
     }
 
     @Test func badRequestsAreRefusedClearly() async throws {
         let world = try await BudgetWorld.make()
         let service = reconciler(world)
-        await #expect(throws: ServiceError.notFound("fiscal year 2031")) { _ = try await service.run(world.county, scope: .year(2031)) }
+        await #expect(throws: ServiceError.notFound("fiscal year 2031")) {
+            _ = try await service.run(world.county, scope: .year(2031))
+        }
         await #expect(throws: ServiceError.notFound("Sozialraum nowhere")) {
             _ = try await service.run(world.county, scope: .year(2026), socialSpace: SocialSpaceCode("nowhere")!)
         }
         await #expect(throws: ServiceError.self) { _ = try await service.run(world.alpha, scope: .year(2026)) }
-        await #expect(throws: ServiceError.notFound("run")) { _ = try await service.runResult(world.county, runID: 999, part: .lines) }
-        await #expect(throws: ServiceError.notFound("run")) { _ = try await service.diff(world.county, from: 1, to: 999) }
-        await #expect(throws: ServiceError.self) { try await service.setPopulation(world.county, year: 2026, socialSpace: world.nord, youngInhabitants: -1) }
+        await #expect(throws: ServiceError.notFound("run")) {
+            _ = try await service.runResult(world.county, runID: 999, part: .lines)
+        }
+        await #expect(throws: ServiceError.notFound("run")) {
+            _ = try await service.diff(world.county, from: 1, to: 999)
+        }
+        await #expect(throws: ServiceError.self) {
+            try await service.setPopulation(world.county, year: 2026, socialSpace: world.nord, youngInhabitants: -1)
+        }
         #expect(try await world.count("sozialraum.reconciliation_run") == 0)
     }
 
@@ -477,7 +575,8 @@ import Testing
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
         _ = try await world.service.recordDelivery(
-            world.alpha, grantID: grant, month: month("2026-02"), quantity: Quantity(hundredths: 10_00), idempotencyKey: world.key("delivery-feb"))
+            world.alpha, grantID: grant, month: month("2026-02"), quantity: Quantity(hundredths: 10_00),
+            idempotencyKey: world.key("delivery-feb"))
         try await project(world, .milieu, spending: euros(200))
         let service = reconciler(world)
         try await service.setPopulation(world.county, year: 2026, socialSpace: world.nord, youngInhabitants: 4_000)
@@ -490,7 +589,9 @@ import Testing
         #expect(nord[13] == .integer(1) && nord[14] == .integer(365))
         let byType = try await service.costDevelopment(world.county, years: 2026...2026, byHelpType: true)
         #expect(byType.rows.contains { $0[1] == .text("nord") && $0[2] == .text("31") && $0[3] == .text("ambulant") })
-        await #expect(throws: ServiceError.self) { _ = try await service.costDevelopment(world.alpha, years: 2026...2026, byHelpType: false) }
+        await #expect(throws: ServiceError.self) {
+            _ = try await service.costDevelopment(world.alpha, years: 2026...2026, byHelpType: false)
+        }
 
         let run = try await service.run(world.county, scope: .year(2026))
         let svg = try await service.burnChart(world.county, socialSpace: world.nord, year: 2026, runID: nil)

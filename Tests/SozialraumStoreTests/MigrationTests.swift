@@ -2,9 +2,10 @@ import Foundation
 import Logging
 import PostgresClient
 import PostgresEmbedded
-@testable import SozialraumStore
 import SozialraumTestSupport
 import Testing
+
+@testable import SozialraumStore
 
 @Suite struct MigrationTests {
     let logger = Logger(label: "test.migrate")
@@ -37,7 +38,9 @@ import Testing
     @Test func anEditedMigrationIsRefusedByMigrateAndServe() async throws {
         let database = try await TestCluster.shared.freshDatabase(prefix: "mig")
         let admin = try await database.superuserConnection()
-        try await admin.query(PostgresQuery("UPDATE schema_migration SET checksum = 'edited' WHERE version = $1", [Migration.all[0].version]))
+        try await admin.query(
+            PostgresQuery(
+                "UPDATE schema_migration SET checksum = 'edited' WHERE version = $1", [Migration.all[0].version]))
         let migrateError = await #expect(throws: StoreError.self) {
             try await Migrator(logger: logger).migrate(conninfo: database.superuserConninfo)
         }
@@ -51,7 +54,9 @@ import Testing
     @Test func aSchemaAheadOfTheBinaryIsRefused() async throws {
         let database = try await TestCluster.shared.freshDatabase(prefix: "mig")
         let admin = try await database.superuserConnection()
-        try await admin.query(PostgresQuery("INSERT INTO schema_migration (version, name, checksum) VALUES (9999, '9999_future.sql', 'x')"))
+        try await admin.query(
+            PostgresQuery(
+                "INSERT INTO schema_migration (version, name, checksum) VALUES (9999, '9999_future.sql', 'x')"))
         let error = await #expect(throws: StoreError.self) {
             try await database.runtimeStore().requireCurrentSchema()
         }
@@ -63,7 +68,8 @@ import Testing
         let database = try await TestCluster.shared.freshDatabase(prefix: "mig")
         let newer = Migration(version: 9000, name: "9000_newer.sql", sql: "CREATE TABLE sozialraum.newer (a int)")
         let migrator = Migrator(migrations: Migration.all + [newer], logger: logger)
-        let connection = try await PostgresConnection.connect(conninfo: database.runtimeConninfo, sessionParameters: DatabaseRoles.sessionParameters)
+        let connection = try await PostgresConnection.connect(
+            conninfo: database.runtimeConninfo, sessionParameters: DatabaseRoles.sessionParameters)
         let error = await #expect(throws: StoreError.self) {
             try await migrator.requireCurrentSchema(on: connection)
         }
@@ -80,10 +86,13 @@ import Testing
             version: 9001, name: "9001_broken.sql",
             sql: "CREATE TABLE sozialraum.half_done (a int); SELECT 1 / 0;")
         await #expect(throws: PostgresError.self) {
-            try await Migrator(migrations: Migration.all + [broken], logger: logger).migrate(conninfo: database.superuserConninfo)
+            try await Migrator(migrations: Migration.all + [broken], logger: logger).migrate(
+                conninfo: database.superuserConninfo)
         }
         let admin = try await database.superuserConnection()
-        #expect(try await admin.query(PostgresQuery("SELECT to_regclass('sozialraum.half_done') IS NULL")).single().decode(0, as: Bool.self))
+        #expect(
+            try await admin.query(PostgresQuery("SELECT to_regclass('sozialraum.half_done') IS NULL")).single().decode(
+                0, as: Bool.self))
         #expect(try await appliedVersions(database) == Migration.all.map(\.version))
     }
 
@@ -96,7 +105,9 @@ import Testing
 @Suite struct RuntimeRoleTests {
     @Test func theRuntimeLoginIsSafe() async throws {
         let database = try await TestCluster.shared.freshDatabase(prefix: "role")
-        let problems = try await database.runtimeStore().pool.withConnection { try await RuntimeRoleCheck.problems(on: $0) }
+        let problems = try await database.runtimeStore().pool.withConnection {
+            try await RuntimeRoleCheck.problems(on: $0)
+        }
         #expect(problems == [])
         // The check itself can fail: the superuser of the same database has problems.
         let superuser = Store(conninfo: database.superuserConninfo, logger: Logger(label: "t"))
@@ -134,7 +145,10 @@ import Testing
         let conninfo = try await login("IN ROLE sozialraum_runtime", in: database)
         let admin = try await database.superuserConnection()
         let role = conninfo.split(separator: "'").last { $0.hasPrefix("risky_") }.map(String.init)!
-        try await admin.runScript(unsafeSQL: "GRANT TRUNCATE ON sozialraum.tenant_setting TO \(role); CREATE TABLE public.mine (a int); ALTER TABLE public.mine OWNER TO \(role)")
+        try await admin.runScript(
+            unsafeSQL:
+                "GRANT TRUNCATE ON sozialraum.tenant_setting TO \(role); CREATE TABLE public.mine (a int); ALTER TABLE public.mine OWNER TO \(role)"
+        )
         let error = await #expect(throws: StoreError.self) {
             try await Store(conninfo: conninfo, logger: Logger(label: "t")).requireSafeRuntimeRole()
         }

@@ -66,7 +66,7 @@ import Testing
         // provider's spending, which the provider may not see. It reads the project in the caller's
         // context (so a provider asks only about its own projects), the pool in the county's, and
         // returns one number: the shortfall.
-        "spending_shortfall": "the overrun decision rests on the whole pool, whoever asks",
+        "spending_shortfall": "the overrun decision rests on the whole pool, whoever asks"
     ]
 
     @Test func viewsRunWithTheCallersRightsAndOnlyListedFunctionsAreSecurityDefiners() async throws {
@@ -104,21 +104,25 @@ import Testing
 @Suite struct RowLevelSecurityMatrixTests {
     static var tables: [String] { TenantTableFixture.all.keys.sorted() }
 
-
     @Test(arguments: tables)
     func providerCannotReachAnotherProvidersRows(table: String) async throws {
         let world = try await TenancyWorld.make()
         let fixture = TenantTableFixture.all[table]!
         let store = world.database.runtimeStore()
         let column = fixture.tenantColumn
-        let before = (alpha: try await world.trueCount(table, tenant: world.alpha), beta: try await world.trueCount(table, tenant: world.beta))
+        let before = (
+            alpha: try await world.trueCount(table, tenant: world.alpha),
+            beta: try await world.trueCount(table, tenant: world.beta)
+        )
         #expect(before.alpha > 0 && before.beta > 0)
 
         // Read: own rows visible (so the policy is not simply denying everything), others' not.
         let seen = try await store.withTenant(world.alpha, readOnly: true) { tx in
             (
-                own: try await tx.query("SELECT count(*)::int FROM \(table) WHERE \(column) = $1", [world.alpha.uuid]).single().decode(0, as: Int.self),
-                other: try await tx.query("SELECT count(*)::int FROM \(table) WHERE \(column) = $1", [world.beta.uuid]).single().decode(0, as: Int.self),
+                own: try await tx.query("SELECT count(*)::int FROM \(table) WHERE \(column) = $1", [world.alpha.uuid])
+                    .single().decode(0, as: Int.self),
+                other: try await tx.query("SELECT count(*)::int FROM \(table) WHERE \(column) = $1", [world.beta.uuid])
+                    .single().decode(0, as: Int.self),
                 all: try await tx.query("SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
             )
         }
@@ -127,16 +131,19 @@ import Testing
         #expect(seen.all == before.alpha)
 
         // Update and delete another tenant's rows.
-        #expect(await refusedOrNoEffect {
-            try await store.withTenant(world.alpha) { tx in
-                try await tx.execute("UPDATE \(table) SET \(column) = \(column) WHERE \(column) = $1", [world.beta.uuid])
-            }
-        })
-        #expect(await refusedOrNoEffect {
-            try await store.withTenant(world.alpha) { tx in
-                try await tx.execute("DELETE FROM \(table) WHERE \(column) = $1", [world.beta.uuid])
-            }
-        })
+        #expect(
+            await refusedOrNoEffect {
+                try await store.withTenant(world.alpha) { tx in
+                    try await tx.execute(
+                        "UPDATE \(table) SET \(column) = \(column) WHERE \(column) = $1", [world.beta.uuid])
+                }
+            })
+        #expect(
+            await refusedOrNoEffect {
+                try await store.withTenant(world.alpha) { tx in
+                    try await tx.execute("DELETE FROM \(table) WHERE \(column) = $1", [world.beta.uuid])
+                }
+            })
 
         // Insert a row carrying another tenant's id.
         let foreign = fixture.identifiesTenant ? UUID() : world.beta.uuid
@@ -149,16 +156,19 @@ import Testing
 
         // Move an own row to another tenant: refused, or (where only the county writes) not even
         // an own row is updatable.
-        #expect(await refusedOrNoEffect {
-            try await store.withTenant(world.alpha) { tx in
-                try await tx.execute("UPDATE \(table) SET \(column) = $2 WHERE \(column) = $1", [world.alpha.uuid, world.beta.uuid])
-            }
-        })
+        #expect(
+            await refusedOrNoEffect {
+                try await store.withTenant(world.alpha) { tx in
+                    try await tx.execute(
+                        "UPDATE \(table) SET \(column) = $2 WHERE \(column) = $1", [world.alpha.uuid, world.beta.uuid])
+                }
+            })
 
         // Even the county cannot move a row between tenants.
         let countyMoveError = await #expect(throws: PostgresError.self) {
             try await store.withTenant(world.county) { tx in
-                try await tx.execute("UPDATE \(table) SET \(column) = $2 WHERE \(column) = $1", [world.alpha.uuid, world.beta.uuid])
+                try await tx.execute(
+                    "UPDATE \(table) SET \(column) = $2 WHERE \(column) = $1", [world.alpha.uuid, world.beta.uuid])
             }
         }
         #expect(countyMoveError?.sqlState == .insufficientPrivilege)
@@ -181,7 +191,8 @@ import Testing
         #expect(withoutContext == 0)
         let insertError = await #expect(throws: PostgresError.self) {
             try await store.withoutTenant { tx in
-                try await tx.execute(fixture.insert, [fixture.identifiesTenant ? UUID() : world.alpha.uuid, "nocontext"])
+                try await tx.execute(
+                    fixture.insert, [fixture.identifiesTenant ? UUID() : world.alpha.uuid, "nocontext"])
             }
         }
         #expect(insertError?.sqlState == .insufficientPrivilege)
@@ -233,7 +244,9 @@ import Testing
                 [world.alpha.uuid, world.beta.uuid]
             ).single().decode(0, as: Int.self)
         }
-        #expect(seen == (try await world.trueCount(table, tenant: world.alpha)) + (try await world.trueCount(table, tenant: world.beta)))
+        #expect(
+            seen == (try await world.trueCount(table, tenant: world.alpha))
+                + (try await world.trueCount(table, tenant: world.beta)))
     }
 
     @Test(arguments: tables)
@@ -262,7 +275,8 @@ import Testing
         let world = try await TenancyWorld.make()
         let store = world.database.runtimeStore()
         #expect(try await store.visibleTenants(as: world.alpha).map(\.id) == [world.alpha])
-        #expect(Set(try await store.visibleTenants(as: world.county).map(\.id)) == [world.county, world.alpha, world.beta])
+        #expect(
+            Set(try await store.visibleTenants(as: world.county).map(\.id)) == [world.county, world.alpha, world.beta])
         await #expect(throws: PostgresError.self) {
             _ = try await store.registerProvider(name: "Selbsternannt", by: world.alpha)
         }
@@ -272,7 +286,6 @@ import Testing
 /// Reference tables hold the county's data: providers read (some of) it and never write it.
 @Suite struct ReferenceTableMatrixTests {
     static var tables: [String] { ReferenceTableFixture.all.keys.sorted() }
-
 
     @Test(arguments: tables)
     func providersNeverWriteAndSeeOnlyWhatTheyMay(table: String) async throws {
@@ -290,20 +303,27 @@ import Testing
         case .nothing: #expect(seenByProvider == 0)
         case .servedSocialSpaces:
             let served = try await store.withTenant(world.alpha, readOnly: true) { tx in
-                try await tx.query("SELECT DISTINCT social_space FROM \(table) ORDER BY 1").map { try $0.decode(0, as: String.self) }
+                try await tx.query("SELECT DISTINCT social_space FROM \(table) ORDER BY 1").map {
+                    try $0.decode(0, as: String.self)
+                }
             }
             #expect(served == ["sr-nord"], "alpha serves sr-nord only")
         case .casesWithOwnGrant:
-            let expected = try await world.admin.query(PostgresQuery(
-                "SELECT count(*)::int FROM residence r WHERE EXISTS (SELECT 1 FROM grant_decision g WHERE g.case_id = r.case_id AND g.tenant_id = $1)",
-                [world.alpha.uuid])).single().decode(0, as: Int.self)
+            let expected = try await world.admin.query(
+                PostgresQuery(
+                    "SELECT count(*)::int FROM residence r WHERE EXISTS (SELECT 1 FROM grant_decision g WHERE g.case_id = r.case_id AND g.tenant_id = $1)",
+                    [world.alpha.uuid])
+            ).single().decode(0, as: Int.self)
             #expect(seenByProvider == expected)
             #expect(expected > 0)
             // A case without a grant of alpha stays invisible.
-            try await world.admin.query(PostgresQuery(
-                "INSERT INTO case_file (id, case_key) VALUES (gen_random_uuid(), 'OTHER-1')"))
-            try await world.admin.query(PostgresQuery(
-                "INSERT INTO residence SELECT id, '2020-01-01', 'sr-sued' FROM case_file WHERE case_key = 'OTHER-1'"))
+            try await world.admin.query(
+                PostgresQuery(
+                    "INSERT INTO case_file (id, case_key) VALUES (gen_random_uuid(), 'OTHER-1')"))
+            try await world.admin.query(
+                PostgresQuery(
+                    "INSERT INTO residence SELECT id, '2020-01-01', 'sr-sued' FROM case_file WHERE case_key = 'OTHER-1'"
+                ))
             let after = try await store.withTenant(world.alpha, readOnly: true) { tx in
                 try await tx.query("SELECT count(*)::int FROM residence").single().decode(0, as: Int.self)
             }
@@ -326,24 +346,29 @@ import Testing
             try await store.withoutTenant { tx in try await tx.execute(fixture.insert, ["nocontext"]) }
         }
         #expect(noContextError?.sqlState == .insufficientPrivilege)
-        #expect(await refusedOrNoEffect {
-            try await store.withTenant(world.alpha) { tx in try await tx.execute("DELETE FROM \(table)") }
-        })
+        #expect(
+            await refusedOrNoEffect {
+                try await store.withTenant(world.alpha) { tx in try await tx.execute("DELETE FROM \(table)") }
+            })
         // Every reference table has a text or code column to touch; an UPDATE of all rows must do nothing.
-        #expect(await refusedOrNoEffect {
-            try await store.withTenant(world.alpha) { tx in
-                try await tx.execute("UPDATE \(table) SET \(Self.someColumn[table]!) = \(Self.someColumn[table]!)")
-            }
-        })
+        #expect(
+            await refusedOrNoEffect {
+                try await store.withTenant(world.alpha) { tx in
+                    try await tx.execute("UPDATE \(table) SET \(Self.someColumn[table]!) = \(Self.someColumn[table]!)")
+                }
+            })
         #expect(try await world.trueCount(table) >= total)
 
         // The county writes.
-        let countyInsert = try await store.withTenant(world.county) { tx in try await tx.execute(fixture.insert, ["county"]) }
+        let countyInsert = try await store.withTenant(world.county) { tx in
+            try await tx.execute(fixture.insert, ["county"])
+        }
         #expect(countyInsert == 1)
     }
 
     static let someColumn: [String: String] = [
-        "municipality": "name", "social_space": "name", "social_space_member": "valid_to", "fiscal_year": "overrun_policy",
+        "municipality": "name", "social_space": "name", "social_space_member": "valid_to",
+        "fiscal_year": "overrun_policy",
         "cover_pool_member": "pool", "period": "closed_by", "appropriation": "amount", "carry_forward": "reason",
         "help_type": "title", "case_file": "case_key", "residence": "social_space",
         "reconciliation_run": "requested_by", "reconciliation_line": "line", "reconciliation_month": "plan",

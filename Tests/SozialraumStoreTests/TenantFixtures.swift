@@ -19,93 +19,152 @@ struct TenantTableFixture: Sendable {
     /// In insertion order: later fixtures refer to rows of earlier ones (looked up by `$1`, so that
     /// an attempt for a tenant whose rows are invisible finds no parent and still meets the policy).
     static let ordered: [(table: String, fixture: TenantTableFixture)] = [
-        ("tenant", TenantTableFixture(
-            tenantColumn: "id", identifiesTenant: true,
-            insert: "INSERT INTO tenant (id, kind, name) VALUES ($1, 'provider', 'Fixture ' || $2)")),
-        ("tenant_setting", TenantTableFixture(
-            tenantColumn: "tenant_id",
-            insert: "INSERT INTO tenant_setting (tenant_id, key, value) VALUES ($1, 'fixture.k' || $2, 'v')")),
-        ("audit_event", TenantTableFixture(
-            tenantColumn: "tenant_id",
-            insert: "INSERT INTO audit_event (tenant_id, actor, action, result) VALUES ($1, 'test', 'fixture.' || $2, 'ok')")),
-        ("provider_assignment", TenantTableFixture(
-            tenantColumn: "tenant_id",
-            insert: """
-                INSERT INTO provider_assignment (tenant_id, social_space, valid_from)
-                VALUES ($1, 'sr-nord', DATE '2000-01-01' + abs(hashtext($2)) % 9000)
-                """)),
-        ("rate_agreement", TenantTableFixture(
-            tenantColumn: "tenant_id",
-            insert: """
-                INSERT INTO rate_agreement (id, tenant_id, help_type, unit, valid_from, amount)
-                VALUES (gen_random_uuid(), $1, '31', 'hour', DATE '2000-01-01' + abs(hashtext($2)) % 9000, 6000)
-                """)),
-        ("grant_decision", TenantTableFixture(
-            tenantColumn: "tenant_id",
-            insert: """
-                INSERT INTO grant_decision (id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on)
-                VALUES (gen_random_uuid(), $1, (SELECT id FROM case_file LIMIT 1), 'FIX-' || $2, '31', 'hour', 1000,
-                        '2026-01-01', '2026-12-31')
-                """)),
-        ("commitment", TenantTableFixture(
-            tenantColumn: "tenant_id",
-            insert: """
-                INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount)
-                VALUES ($1, (SELECT id FROM grant_decision WHERE tenant_id = $1 LIMIT 1),
-                        (DATE '2026-01-01' + (abs(hashtext($2)) % 12) * interval '1 month')::date, 'sr-nord', 6000)
-                """)),
+        (
+            "tenant",
+            TenantTableFixture(
+                tenantColumn: "id", identifiesTenant: true,
+                insert: "INSERT INTO tenant (id, kind, name) VALUES ($1, 'provider', 'Fixture ' || $2)")
+        ),
+        (
+            "tenant_setting",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: "INSERT INTO tenant_setting (tenant_id, key, value) VALUES ($1, 'fixture.k' || $2, 'v')")
+        ),
+        (
+            "audit_event",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert:
+                    "INSERT INTO audit_event (tenant_id, actor, action, result) VALUES ($1, 'test', 'fixture.' || $2, 'ok')"
+            )
+        ),
+        (
+            "provider_assignment",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO provider_assignment (tenant_id, social_space, valid_from)
+                    VALUES ($1, 'sr-nord', DATE '2000-01-01' + abs(hashtext($2)) % 9000)
+                    """)
+        ),
+        (
+            "rate_agreement",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO rate_agreement (id, tenant_id, help_type, unit, valid_from, amount)
+                    VALUES (gen_random_uuid(), $1, '31', 'hour', DATE '2000-01-01' + abs(hashtext($2)) % 9000, 6000)
+                    """)
+        ),
+        (
+            "grant_decision",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO grant_decision (id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on)
+                    VALUES (gen_random_uuid(), $1, (SELECT id FROM case_file LIMIT 1), 'FIX-' || $2, '31', 'hour', 1000,
+                            '2026-01-01', '2026-12-31')
+                    """)
+        ),
+        (
+            "commitment",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount)
+                    VALUES ($1, (SELECT id FROM grant_decision WHERE tenant_id = $1 LIMIT 1),
+                            (DATE '2026-01-01' + (abs(hashtext($2)) % 12) * interval '1 month')::date, 'sr-nord', 6000)
+                    """)
+        ),
         // Written only by the commitment triggers: a commitment stands in for a direct insert.
-        ("commitment_total", TenantTableFixture(
-            tenantColumn: "tenant_id",
-            insert: """
-                INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount)
-                VALUES ($1, (SELECT id FROM grant_decision WHERE tenant_id = $1 LIMIT 1),
-                        (DATE '2026-01-01' + (3 + abs(hashtext($2)) % 9) * interval '1 month')::date, 'sr-sued', 700)
-                """)),
-        ("delivery", TenantTableFixture(
-            tenantColumn: "tenant_id",
-            insert: """
-                INSERT INTO delivery (id, tenant_id, grant_id, month, quantity, payable, cost)
-                VALUES (gen_random_uuid(), $1, (SELECT id FROM grant_decision WHERE tenant_id = $1 LIMIT 1),
-                        (DATE '2026-01-01' + (abs(hashtext($2)) % 12) * interval '1 month')::date, 100, 100, 6000)
-                """)),
-        ("finding", TenantTableFixture(
-            tenantColumn: "tenant_id",
-            insert: "INSERT INTO finding (id, tenant_id, kind, month, quantity) VALUES (gen_random_uuid(), $1, 'missing_delivery', '2026-01-01', length($2::text))")),
-        ("project", TenantTableFixture(
-            tenantColumn: "tenant_id",
-            insert: """
-                INSERT INTO project (id, tenant_id, title, social_space, component, starts_on, ends_on, budget)
-                VALUES (gen_random_uuid(), $1, 'Projekt ' || $2, 'sr-nord', 'milieu', '2026-01-01', '2026-12-31', 100000)
-                """)),
-        ("booking", TenantTableFixture(
-            tenantColumn: "tenant_id",
-            insert: """
-                INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, actor)
-                VALUES ($1, 'instalment', '2026-01-01', '2026-01-01', 'sr-nord', 'case', 1000, 'fixture ' || $2)
-                """)),
+        (
+            "commitment_total",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount)
+                    VALUES ($1, (SELECT id FROM grant_decision WHERE tenant_id = $1 LIMIT 1),
+                            (DATE '2026-01-01' + (3 + abs(hashtext($2)) % 9) * interval '1 month')::date, 'sr-sued', 700)
+                    """)
+        ),
+        (
+            "delivery",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO delivery (id, tenant_id, grant_id, month, quantity, payable, cost)
+                    VALUES (gen_random_uuid(), $1, (SELECT id FROM grant_decision WHERE tenant_id = $1 LIMIT 1),
+                            (DATE '2026-01-01' + (abs(hashtext($2)) % 12) * interval '1 month')::date, 100, 100, 6000)
+                    """)
+        ),
+        (
+            "finding",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert:
+                    "INSERT INTO finding (id, tenant_id, kind, month, quantity) VALUES (gen_random_uuid(), $1, 'missing_delivery', '2026-01-01', length($2::text))"
+            )
+        ),
+        (
+            "project",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO project (id, tenant_id, title, social_space, component, starts_on, ends_on, budget)
+                    VALUES (gen_random_uuid(), $1, 'Projekt ' || $2, 'sr-nord', 'milieu', '2026-01-01', '2026-12-31', 100000)
+                    """)
+        ),
+        (
+            "booking",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, actor)
+                    VALUES ($1, 'instalment', '2026-01-01', '2026-01-01', 'sr-nord', 'case', 1000, 'fixture ' || $2)
+                    """)
+        ),
         // Totals are written only by the ledger's trigger: a booking stands in for a direct insert.
-        ("ledger_total", TenantTableFixture(
-            tenantColumn: "tenant_id",
-            insert: """
-                INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, actor)
-                VALUES ($1, 'settlement', '2026-02-01', '2026-02-01', 'sr-nord', 'milieu', 500, 'fixture ' || $2)
-                """)),
-        ("statement", TenantTableFixture(
-            tenantColumn: "tenant_id",
-            insert: "INSERT INTO statement VALUES ((SELECT min(id) FROM reconciliation_run), $1, length($2::text), 0, 0, length($2::text))")),
-        ("statement_item", TenantTableFixture(
-            tenantColumn: "tenant_id",
-            insert: """
-                INSERT INTO statement_item (run_id, tenant_id, item, item_id, case_key, cost)
-                VALUES ((SELECT min(id) FROM reconciliation_run), $1, 'grant', gen_random_uuid(), 'FIX-' || $2, 6000)
-                """)),
-        ("surplus_share", TenantTableFixture(
-            tenantColumn: "tenant_id",
-            insert: "INSERT INTO surplus_share VALUES (2026, 'sr-nord', $1, 100 + length($2::text))")),
-        ("idempotency", TenantTableFixture(
-            tenantColumn: "tenant_id",
-            insert: "INSERT INTO idempotency (tenant_id, key, fingerprint, result) VALUES ($1, 'fixture-key-' || $2, '\\x00', 'ok')")),
+        (
+            "ledger_total",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, actor)
+                    VALUES ($1, 'settlement', '2026-02-01', '2026-02-01', 'sr-nord', 'milieu', 500, 'fixture ' || $2)
+                    """)
+        ),
+        (
+            "statement",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert:
+                    "INSERT INTO statement VALUES ((SELECT min(id) FROM reconciliation_run), $1, length($2::text), 0, 0, length($2::text))"
+            )
+        ),
+        (
+            "statement_item",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO statement_item (run_id, tenant_id, item, item_id, case_key, cost)
+                    VALUES ((SELECT min(id) FROM reconciliation_run), $1, 'grant', gen_random_uuid(), 'FIX-' || $2, 6000)
+                    """)
+        ),
+        (
+            "surplus_share",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: "INSERT INTO surplus_share VALUES (2026, 'sr-nord', $1, 100 + length($2::text))")
+        ),
+        (
+            "idempotency",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert:
+                    "INSERT INTO idempotency (tenant_id, key, fingerprint, result) VALUES ($1, 'fixture-key-' || $2, '\\x00', 'ok')"
+            )
+        ),
     ]
 
     static let all = Dictionary(uniqueKeysWithValues: ordered.map { ($0.table, $0.fixture) })
@@ -119,38 +178,75 @@ struct ReferenceTableFixture: Sendable {
     var insert: String
 
     static let all: [String: ReferenceTableFixture] = [
-        "municipality": .init(providerView: .everything, insert: "INSERT INTO municipality VALUES ('m-' || abs(hashtext($1)), 'M')"),
-        "social_space": .init(providerView: .everything, insert: "INSERT INTO social_space VALUES ('s-' || abs(hashtext($1)), 'S')"),
-        "social_space_member": .init(providerView: .everything, insert: "INSERT INTO social_space_member VALUES ('sr-nord', 'achim', DATE '2001-01-01' + abs(hashtext($1)) % 9000, NULL)"),
-        "fiscal_year": .init(providerView: .everything, insert: "INSERT INTO fiscal_year (year) VALUES (2100 + abs(hashtext($1)) % 99)"),
-        "cover_pool_member": .init(providerView: .everything, insert: "INSERT INTO cover_pool_member VALUES (2026, 'structure', 1 + abs(hashtext($1)) % 3)"),
-        "period": .init(providerView: .everything, insert: "INSERT INTO period (month) VALUES ((DATE '2027-01-01' + (abs(hashtext($1)) % 12) * interval '1 month')::date)"),
-        "appropriation": .init(providerView: .servedSocialSpaces, insert: "INSERT INTO appropriation VALUES (2026, 'sr-nord', 'structure', abs(hashtext($1)))"),
-        "carry_forward": .init(providerView: .servedSocialSpaces, insert: "INSERT INTO carry_forward VALUES (2026, 'sr-nord', 'milieu', abs(hashtext($1)), 'r')"),
-        "help_type": .init(providerView: .everything, insert: "INSERT INTO help_type VALUES ('9' || (abs(hashtext($1)) % 10), 'T', 'ambulant', false)"),
-        "case_file": .init(providerView: .nothing, insert: "INSERT INTO case_file (id, case_key) VALUES (gen_random_uuid(), 'K-' || abs(hashtext($1)))"),
-        "reconciliation_run": .init(providerView: .everything, insert: """
-            INSERT INTO reconciliation_run (year, scope, first_month, last_month, ledger_position, run_day, digest, requested_by, started_at)
-            VALUES (2026, 'month', '2026-02-01', '2026-02-01', abs(hashtext($1)), '2026-11-25', '\\x01', 'fixture', now())
-            """),
-        "reconciliation_line": .init(providerView: .servedSocialSpaces, insert: """
-            INSERT INTO reconciliation_line SELECT min(id), 2026, 'sr-nord', 'x' || abs(hashtext($1)), 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0
-            FROM reconciliation_run
-            """),
-        "reconciliation_month": .init(providerView: .servedSocialSpaces, insert: """
-            INSERT INTO reconciliation_month SELECT min(id), 2026, 'sr-nord', 'structure',
-                (DATE '2026-01-01' + (abs(hashtext($1)) % 12) * interval '1 month')::date, 0, 0, 0, 0, 0
-            FROM reconciliation_run
-            """),
-        "reconciliation_transfer": .init(providerView: .servedSocialSpaces, insert: """
-            INSERT INTO reconciliation_transfer SELECT min(id), 2026, 'sr-nord', 2 + abs(hashtext($1)) % 1000000, 'case', 'milieu', 1
-            FROM reconciliation_run
-            """),
-        "population": .init(providerView: .everything, insert: "INSERT INTO population VALUES (2100 + abs(hashtext($1)) % 99, 'sr-nord', 5)"),
-        "year_end": .init(providerView: .everything, insert: """
-            INSERT INTO year_end (year, run_id, confirmed_by) SELECT 2027, min(id), 'fixture ' || $1 FROM reconciliation_run
-            """),
-        "residence": .init(providerView: .casesWithOwnGrant, insert: "INSERT INTO residence VALUES ((SELECT id FROM case_file LIMIT 1), DATE '2001-01-01' + abs(hashtext($1)) % 9000, 'sr-sued')"),
+        "municipality": .init(
+            providerView: .everything, insert: "INSERT INTO municipality VALUES ('m-' || abs(hashtext($1)), 'M')"),
+        "social_space": .init(
+            providerView: .everything, insert: "INSERT INTO social_space VALUES ('s-' || abs(hashtext($1)), 'S')"),
+        "social_space_member": .init(
+            providerView: .everything,
+            insert:
+                "INSERT INTO social_space_member VALUES ('sr-nord', 'achim', DATE '2001-01-01' + abs(hashtext($1)) % 9000, NULL)"
+        ),
+        "fiscal_year": .init(
+            providerView: .everything, insert: "INSERT INTO fiscal_year (year) VALUES (2100 + abs(hashtext($1)) % 99)"),
+        "cover_pool_member": .init(
+            providerView: .everything,
+            insert: "INSERT INTO cover_pool_member VALUES (2026, 'structure', 1 + abs(hashtext($1)) % 3)"),
+        "period": .init(
+            providerView: .everything,
+            insert:
+                "INSERT INTO period (month) VALUES ((DATE '2027-01-01' + (abs(hashtext($1)) % 12) * interval '1 month')::date)"
+        ),
+        "appropriation": .init(
+            providerView: .servedSocialSpaces,
+            insert: "INSERT INTO appropriation VALUES (2026, 'sr-nord', 'structure', abs(hashtext($1)))"),
+        "carry_forward": .init(
+            providerView: .servedSocialSpaces,
+            insert: "INSERT INTO carry_forward VALUES (2026, 'sr-nord', 'milieu', abs(hashtext($1)), 'r')"),
+        "help_type": .init(
+            providerView: .everything,
+            insert: "INSERT INTO help_type VALUES ('9' || (abs(hashtext($1)) % 10), 'T', 'ambulant', false)"),
+        "case_file": .init(
+            providerView: .nothing,
+            insert: "INSERT INTO case_file (id, case_key) VALUES (gen_random_uuid(), 'K-' || abs(hashtext($1)))"),
+        "reconciliation_run": .init(
+            providerView: .everything,
+            insert: """
+                INSERT INTO reconciliation_run (year, scope, first_month, last_month, ledger_position, run_day, digest, requested_by, started_at)
+                VALUES (2026, 'month', '2026-02-01', '2026-02-01', abs(hashtext($1)), '2026-11-25', '\\x01', 'fixture', now())
+                """),
+        "reconciliation_line": .init(
+            providerView: .servedSocialSpaces,
+            insert: """
+                INSERT INTO reconciliation_line SELECT min(id), 2026, 'sr-nord', 'x' || abs(hashtext($1)), 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0
+                FROM reconciliation_run
+                """),
+        "reconciliation_month": .init(
+            providerView: .servedSocialSpaces,
+            insert: """
+                INSERT INTO reconciliation_month SELECT min(id), 2026, 'sr-nord', 'structure',
+                    (DATE '2026-01-01' + (abs(hashtext($1)) % 12) * interval '1 month')::date, 0, 0, 0, 0, 0
+                FROM reconciliation_run
+                """),
+        "reconciliation_transfer": .init(
+            providerView: .servedSocialSpaces,
+            insert: """
+                INSERT INTO reconciliation_transfer SELECT min(id), 2026, 'sr-nord', 2 + abs(hashtext($1)) % 1000000, 'case', 'milieu', 1
+                FROM reconciliation_run
+                """),
+        "population": .init(
+            providerView: .everything,
+            insert: "INSERT INTO population VALUES (2100 + abs(hashtext($1)) % 99, 'sr-nord', 5)"),
+        "year_end": .init(
+            providerView: .everything,
+            insert: """
+                INSERT INTO year_end (year, run_id, confirmed_by) SELECT 2027, min(id), 'fixture ' || $1 FROM reconciliation_run
+                """),
+        "residence": .init(
+            providerView: .casesWithOwnGrant,
+            insert:
+                "INSERT INTO residence VALUES ((SELECT id FROM case_file LIMIT 1), DATE '2001-01-01' + abs(hashtext($1)) % 9000, 'sr-sued')"
+        ),
     ]
 
     /// Reference rows every world has: two Sozialräume (providers serve `sr-nord` only), the year 2026
@@ -192,7 +288,8 @@ struct TenancyWorld: Sendable {
 
     static func make() async throws -> TenancyWorld {
         let database = try await TestCluster.shared.freshDatabase(prefix: "rls")
-        let county = try await TenantRegistry.ensureCounty(name: "Landkreis Verden", ownerConninfo: database.superuserConninfo)
+        let county = try await TenantRegistry.ensureCounty(
+            name: "Landkreis Verden", ownerConninfo: database.superuserConninfo)
         let store = database.runtimeStore()
         let alpha = try await store.registerProvider(name: "Träger Alpha", by: county)
         let beta = try await store.registerProvider(name: "Träger Beta", by: county)

@@ -12,8 +12,10 @@ import Testing
 @Suite struct TextLimitTests {
     static let columns: [(table: String, column: String, limit: TextLimit)] = [
         ("finding", "resolution", .reason), ("period", "forced_reason", .reason), ("carry_forward", "reason", .reason),
-        ("grant_decision", "out_of_area_reason", .reason), ("project", "title", .title), ("social_space", "name", .name),
-        ("municipality", "name", .name), ("schedule", "parameters", .scheduleParameters), ("job_run", "request_key", .jobRequestKey),
+        ("grant_decision", "out_of_area_reason", .reason), ("project", "title", .title),
+        ("social_space", "name", .name),
+        ("municipality", "name", .name), ("schedule", "parameters", .scheduleParameters),
+        ("job_run", "request_key", .jobRequestKey),
     ]
 
     @Test func everyColumnAgreesWithItsLimit() async throws {
@@ -56,7 +58,8 @@ import Testing
     @Test(.enabled(if: geteuid() == 0, "only root runs the cluster as another OS user"))
     func aStateDirectoryThePostgresUserCannotReachKeepsTheClusterUnderVarTmp() throws {
         let home = NSTemporaryDirectory() + "home-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: home) }
         let state = home + "/.sozialraum"
         let location = EmbeddedPostgres.clusterDirectory(forStateDirectory: state)
@@ -66,12 +69,16 @@ import Testing
         #expect(EmbeddedPostgres.clusterDirectory(forStateDirectory: state + "/").url == location.url)
         #expect(EmbeddedPostgres.clusterDirectory(forStateDirectory: home + "/other").url != location.url)
         defer { try? FileManager.default.removeItem(at: location.url) }
-        let cluster = try EmbeddedPostgres(directory: location.url, durable: false, logger: Logger(label: "test.relocated"))
+        let cluster = try EmbeddedPostgres(
+            directory: location.url, durable: false, logger: Logger(label: "test.relocated"))
         try cluster.start()
         #expect(cluster.isRunning)
         try cluster.stop(immediate: true)
         // A reachable state directory keeps its cluster inside.
         let open = NSTemporaryDirectory() + "open-\(UUID().uuidString.prefix(8))"
-        #expect(EmbeddedPostgres.clusterDirectory(forStateDirectory: open) == (URL(fileURLWithPath: open + "/postgres"), false))
+        #expect(
+            EmbeddedPostgres.clusterDirectory(forStateDirectory: open) == (
+                URL(fileURLWithPath: open + "/postgres"), false
+            ))
     }
 }

@@ -22,7 +22,8 @@ public struct BudgetWorld: Sendable {
 
     public static func make(policy: OverrunPolicy = .warn, today: Day = BudgetWorld.today) async throws -> BudgetWorld {
         let database = try await TestCluster.shared.freshDatabase(prefix: "budget")
-        let countyID = try await TenantRegistry.ensureCounty(name: "Landkreis Verden", ownerConninfo: database.superuserConninfo)
+        let countyID = try await TenantRegistry.ensureCounty(
+            name: "Landkreis Verden", ownerConninfo: database.superuserConninfo)
         let store = database.runtimeStore()
         let alphaID = try await store.registerProvider(name: "Träger Alpha", by: countyID)
         let betaID = try await store.registerProvider(name: "Träger Beta", by: countyID)
@@ -39,20 +40,31 @@ public struct BudgetWorld: Sendable {
 
     public func setUp(policy: OverrunPolicy) async throws {
         let start = Day(iso: "2020-01-01")!
-        try await service.defineSocialSpace(county, code: nord, name: "Nord", municipalities: [(SocialSpaceCode("achim")!, "Achim")], validFrom: start)
-        try await service.defineSocialSpace(county, code: sued, name: "Süd", municipalities: [(SocialSpaceCode("verden")!, "Verden (Aller)")], validFrom: start)
+        try await service.defineSocialSpace(
+            county, code: nord, name: "Nord", municipalities: [(SocialSpaceCode("achim")!, "Achim")], validFrom: start)
+        try await service.defineSocialSpace(
+            county, code: sued, name: "Süd", municipalities: [(SocialSpaceCode("verden")!, "Verden (Aller)")],
+            validFrom: start)
         try await service.loadHelpTypes(county)
         try await service.openYear(county, year: 2026, overrunPolicy: policy)
         try await service.assignProvider(county, provider: alpha.tenant, socialSpace: nord, lead: true, from: start)
         try await service.assignProvider(county, provider: beta.tenant, socialSpace: sued, lead: true, from: start)
         for provider in [alpha.tenant, beta.tenant] {
-            try await service.addRate(county, provider: provider, helpType: "31", unit: .hour, validFrom: start, amount: Money(cents: 60_00))
-            try await service.addRate(county, provider: provider, helpType: "34", unit: .day, validFrom: start, amount: Money(cents: 200_00))
+            try await service.addRate(
+                county, provider: provider, helpType: "31", unit: .hour, validFrom: start, amount: Money(cents: 60_00))
+            try await service.addRate(
+                county, provider: provider, helpType: "34", unit: .day, validFrom: start, amount: Money(cents: 200_00))
         }
         for space in [nord, sued] {
-            try await service.setAppropriation(county, line: BudgetLine(year: 2026, socialSpace: space, component: .case), amount: Money(cents: 100_000_00))
-            try await service.setAppropriation(county, line: BudgetLine(year: 2026, socialSpace: space, component: .milieu), amount: Money(cents: 20_000_00))
-            try await service.setAppropriation(county, line: BudgetLine(year: 2026, socialSpace: space, component: .structure), amount: Money(cents: 10_000_00))
+            try await service.setAppropriation(
+                county, line: BudgetLine(year: 2026, socialSpace: space, component: .case),
+                amount: Money(cents: 100_000_00))
+            try await service.setAppropriation(
+                county, line: BudgetLine(year: 2026, socialSpace: space, component: .milieu),
+                amount: Money(cents: 20_000_00))
+            try await service.setAppropriation(
+                county, line: BudgetLine(year: 2026, socialSpace: space, component: .structure),
+                amount: Money(cents: 10_000_00))
         }
     }
 
@@ -64,7 +76,8 @@ public struct BudgetWorld: Sendable {
         return try await service.grant(
             county,
             .init(
-                caseKey: caseKey, provider: alpha.tenant, helpType: "31", unit: .hour, volumePerMonth: Quantity(hundredths: hours),
+                caseKey: caseKey, provider: alpha.tenant, helpType: "31", unit: .hour,
+                volumePerMonth: Quantity(hundredths: hours),
                 startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!),
             idempotencyKey: key("grant-\(caseKey)")
         ).grantID
@@ -73,7 +86,8 @@ public struct BudgetWorld: Sendable {
     /// Rows of a table, counted as the superuser.
     public func count(_ table: String) async throws -> Int {
         let admin = try await database.superuserConnection()
-        return try await admin.query(PostgresQuery("SELECT count(*)::int FROM \(table)")).single().decode(0, as: Int.self)
+        return try await admin.query(PostgresQuery("SELECT count(*)::int FROM \(table)")).single().decode(
+            0, as: Int.self)
     }
 
     /// A snapshot of every money-relevant table, to show that a refused request wrote nothing.
@@ -90,7 +104,9 @@ public struct BudgetWorld: Sendable {
     public func deliveredInMarch(closingMarch: Bool = false) async throws -> (grant: UUID, booking: Int64) {
         let grant = try await grantedCase()
         let march = YearMonth(iso: "2026-03")!
-        _ = try await service.recordDelivery(alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00), idempotencyKey: key("delivery-0001"))
+        _ = try await service.recordDelivery(
+            alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00),
+            idempotencyKey: key("delivery-0001"))
         if closingMarch { try await service.closeMonth(county, month: march) }
         guard let booking = try await deliveryBookings().first else { throw ServiceError.notFound("booking") }
         return (grant, booking)
@@ -99,7 +115,9 @@ public struct BudgetWorld: Sendable {
     /// The ids of the delivery bookings alpha sees, oldest first.
     public func deliveryBookings() async throws -> [Int64] {
         try await store.withTenant(alpha.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT id FROM booking WHERE kind = 'delivery' ORDER BY id").map { try $0.decode(0, as: Int64.self) }
+            try await tx.query("SELECT id FROM booking WHERE kind = 'delivery' ORDER BY id").map {
+                try $0.decode(0, as: Int64.self)
+            }
         }
     }
 

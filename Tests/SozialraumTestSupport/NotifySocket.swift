@@ -18,9 +18,14 @@ public final class NotifySocket: Sendable {
             for (index, byte) in bytes.enumerated() { buffer[index] = byte }
         }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
-        guard bound == 0 else { Glibc.close(fd); throw POSIXError(.EADDRINUSE) }
+        guard bound == 0 else {
+            Glibc.close(fd)
+            throw POSIXError(.EADDRINUSE)
+        }
         descriptor = fd
         let (stream, continuation) = AsyncStream<(message: String, at: ContinuousClock.Instant)>.makeStream()
         messages = stream

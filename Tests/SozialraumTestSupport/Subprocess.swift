@@ -19,7 +19,8 @@ public final class Subprocess: Sendable {
     /// `deadline`: a guard, not a synchronisation — a child still running then is killed, so that its
     /// output ends and a test waiting for a line or the exit fails instead of hanging the suite.
     public init(
-        _ argv: [String], environment: [String: String] = ProcessInfo.processInfo.environment, descriptors: [Int32: Int32] = [:],
+        _ argv: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
+        descriptors: [Int32: Int32] = [:],
         deadline: Duration = .seconds(300)
     ) throws {
         var pipeEnds: [Int32] = [0, 0]
@@ -38,11 +39,13 @@ public final class Subprocess: Sendable {
         let cArguments = argv.map { strdup($0) } + [nil]
         let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
-            cArguments.forEach { free($0) }
-            cEnvironment.forEach { free($0) }
+            for argument in cArguments { free(argument) }
+            for variable in cEnvironment { free(variable) }
         }
         var pid: pid_t = 0
-        let spawned = ChildProcess.withCleanSignalAttributes { posix_spawn(&pid, argv[0], &actions, $0, cArguments, cEnvironment) }
+        let spawned = ChildProcess.withCleanSignalAttributes {
+            posix_spawn(&pid, argv[0], &actions, $0, cArguments, cEnvironment)
+        }
         close(pipeEnds[1])
         guard spawned == 0 else {
             close(pipeEnds[0])

@@ -75,7 +75,8 @@ public struct TestDatabase: Sendable {
     public var runtimeConninfo: String { cluster.conninfo(database: name, user: DatabaseRoles.defaultLogin) }
 
     public func superuserConnection() async throws -> PostgresConnection {
-        try await PostgresConnection.connect(conninfo: superuserConninfo, sessionParameters: DatabaseRoles.sessionParameters)
+        try await PostgresConnection.connect(
+            conninfo: superuserConninfo, sessionParameters: DatabaseRoles.sessionParameters)
     }
 
     public func runtimeStore(maxConnections: Int = 4) -> Store {

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Logging
 import NIOCore
 import NIOPosix
@@ -10,6 +9,7 @@ import SozialraumDomain
 import SozialraumProtocol
 import SozialraumServices
 import SozialraumStore
+import Synchronization
 
 /// Limits of the admin socket. Defaults suit an office: generous for people, tight for floods.
 public struct AdminLimits: Sendable {
@@ -60,7 +60,11 @@ public struct AdminSocketConfiguration: Sendable {
 
 /// Open sessions, for limits and `sessions`.
 public actor SessionRegistry {
-    struct Entry { var account: String?; var source: String; var since: Date }
+    struct Entry {
+        var account: String?
+        var source: String
+        var since: Date
+    }
     private var entries: [String: Entry] = [:]
     private var counter = 0
 
@@ -85,7 +89,9 @@ public actor SessionRegistry {
     func close(_ id: String) { entries[id] = nil }
 
     func list() -> [(id: String, account: String?, source: String, since: String)] {
-        entries.sorted { $0.key < $1.key }.map { ($0.key, $0.value.account, $0.value.source, ISO8601DateFormatter().string(from: $0.value.since)) }
+        entries.sorted { $0.key < $1.key }.map {
+            ($0.key, $0.value.account, $0.value.source, ISO8601DateFormatter().string(from: $0.value.since))
+        }
     }
 }
 
@@ -144,7 +150,8 @@ public struct AdminServer: Service {
     }
 
     public init(
-        configuration: AdminSocketConfiguration, budget: BudgetService, accounts: AccountService, status: SystemStatusService, store: Store,
+        configuration: AdminSocketConfiguration, budget: BudgetService, accounts: AccountService,
+        status: SystemStatusService, store: Store,
         reconciliation: ReconciliationService? = nil, operations: AdminOperations = .none, logger: Logger,
         group: MultiThreadedEventLoopGroup = .singleton,
         onListening: @escaping @Sendable (BoundPorts) -> Void = { _ in }
@@ -152,8 +159,11 @@ public struct AdminServer: Service {
         self.configuration = configuration
         self.live = LiveAdminSettings(peerAccounts: configuration.peerAccounts, limits: configuration.limits)
         self.commands = AdminCommands(
-            budget: budget, reconciliation: reconciliation ?? ReconciliationService(store: store, logger: logger, today: CountyCalendar.today),
-            accounts: accounts, status: status, sessions: SessionRegistry(), store: store, logger: logger, operations: operations)
+            budget: budget,
+            reconciliation: reconciliation
+                ?? ReconciliationService(store: store, logger: logger, today: CountyCalendar.today),
+            accounts: accounts, status: status, sessions: SessionRegistry(), store: store, logger: logger,
+            operations: operations)
         self.logger = logger
         self.group = group
         self.onListening = onListening
@@ -171,12 +181,16 @@ public struct AdminServer: Service {
             let tls = useTLS ? live.tls.withLock { $0 } : nil
             return channel.eventLoop.makeCompletedFuture { () -> NIOAsyncChannel<InboundLine, ByteBuffer> in
                 if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
-                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLength: limits.maximumLineBytes)))
                 try channel.pipeline.syncOperations.addHandler(
-                    RequestTimeoutHandler(loginTimeout: .init(limits.loginTimeout), idleTimeout: .init(limits.idleTimeout)))
+                    ByteToMessageHandler(LineFrameDecoder(maximumLength: limits.maximumLineBytes)))
+                try channel.pipeline.syncOperations.addHandler(
+                    RequestTimeoutHandler(
+                        loginTimeout: .init(limits.loginTimeout), idleTimeout: .init(limits.idleTimeout)))
                 return try NIOAsyncChannel(wrappingChannelSynchronously: channel)
             }.flatMap { asyncChannel in
-                unix ? Self.peerUID(channel).map { uid in (asyncChannel, uid) } : channel.eventLoop.makeSucceededFuture((asyncChannel, nil))
+                unix
+                    ? Self.peerUID(channel).map { uid in (asyncChannel, uid) }
+                    : channel.eventLoop.makeSucceededFuture((asyncChannel, nil))
             }
         }
     }
@@ -213,19 +227,21 @@ public struct AdminServer: Service {
         var listeners: [(name: String, channel: Listener)] = []
         var ports = BoundPorts()
         if let activated = configuration.activatedUnixSocket {
-            let listener: Listener = try await bootstrap().bind(activated, childChannelInitializer: initializer(tls: false, unix: true))
+            let listener: Listener = try await bootstrap().bind(
+                activated, childChannelInitializer: initializer(tls: false, unix: true))
             // An adopted socket becomes active while it registers, before anything asked to read:
             // ask once, or no connection would ever be accepted.
             listener.channel.read()
             listeners.append(("unix", listener))
             logger.info("admin socket listening (passed by systemd)", metadata: ["descriptor": "\(activated)"])
         } else {
-            listeners.append((
-                "unix",
-                try await bootstrap().bind(
-                    unixDomainSocketPath: configuration.unixSocketPath, cleanupExistingSocketFile: true,
-                    childChannelInitializer: initializer(tls: false, unix: true))
-            ))
+            listeners.append(
+                (
+                    "unix",
+                    try await bootstrap().bind(
+                        unixDomainSocketPath: configuration.unixSocketPath, cleanupExistingSocketFile: true,
+                        childChannelInitializer: initializer(tls: false, unix: true))
+                ))
             try applyPermissions()
             logger.info("admin socket listening", metadata: ["path": "\(configuration.unixSocketPath)"])
         }
@@ -240,7 +256,8 @@ public struct AdminServer: Service {
         }
         if let plain = configuration.plainTCP {
             guard Self.isLoopback(plain.host) else {
-                throw AdminSocketError(description: "plain TCP is for development on a loopback address only, not \(plain.host)")
+                throw AdminSocketError(
+                    description: "plain TCP is for development on a loopback address only, not \(plain.host)")
             }
             let listener: Listener = try await bootstrap().bind(
                 host: plain.host, port: plain.port, childChannelInitializer: initializer(tls: false, unix: false))
@@ -270,7 +287,9 @@ public struct AdminServer: Service {
             for listener in allListeners { listener.channel.channel.close(promise: nil) }
             self.live.endSessions()
         }
-        if configuration.activatedUnixSocket == nil { try? FileManager.default.removeItem(atPath: configuration.unixSocketPath) }
+        if configuration.activatedUnixSocket == nil {
+            try? FileManager.default.removeItem(atPath: configuration.unixSocketPath)
+        }
     }
 
     static func isLoopback(_ host: String) -> Bool {
@@ -282,7 +301,9 @@ public struct AdminServer: Service {
             throw AdminSocketError(description: "cannot set the mode of \(configuration.unixSocketPath)")
         }
         if let groupName = configuration.unixSocketGroup {
-            guard let group = getgrnam(groupName) else { throw AdminSocketError(description: "unknown group \(groupName)") }
+            guard let group = getgrnam(groupName) else {
+                throw AdminSocketError(description: "unknown group \(groupName)")
+            }
             guard chown(configuration.unixSocketPath, uid_t.max, group.pointee.gr_gid) == 0 else {
                 throw AdminSocketError(description: "cannot give \(configuration.unixSocketPath) to group \(groupName)")
             }
@@ -298,19 +319,24 @@ public struct AdminServer: Service {
 
     /// SO_PEERCRED (17 on Linux): the uid of the process at the other end of a Unix socket.
     static func peerUID(_ channel: any Channel) -> EventLoopFuture<UInt32?> {
-        guard let provider = channel as? any SocketOptionProvider else { return channel.eventLoop.makeSucceededFuture(nil) }
-        let future: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(level: .socket, name: .init(rawValue: 17))
+        guard let provider = channel as? any SocketOptionProvider else {
+            return channel.eventLoop.makeSucceededFuture(nil)
+        }
+        let future: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
+            level: .socket, name: .init(rawValue: 17))
         return future.map { Optional($0.uid) }.recover { _ in nil }
     }
 
     func serve(_ connection: Connection, via listener: String) async {
-        let source = connection.peerUID.map { "uid:\($0)" }
+        let source =
+            connection.peerUID.map { "uid:\($0)" }
             ?? connection.channel.channel.remoteAddress.map { "\(listener):\($0.ipAddress ?? "?")" } ?? listener
         let (peerAccounts, limits) = live.value.withLock { ($0.peerAccounts, $0.limits) }
         guard let sessionID = await commands.sessions.open(source: source, limit: limits.maximumSessions) else {
             logger.notice("admin session refused: too many sessions", metadata: ["source": "\(source)"])
             try? await connection.channel.executeThenClose { _, outbound in
-                try await outbound.write(ByteBuffer(string: Reply.error(.busy, "too many sessions; try again later").encoded))
+                try await outbound.write(
+                    ByteBuffer(string: Reply.error(.busy, "too many sessions; try again later").encoded))
             }
             return
         }
@@ -330,7 +356,9 @@ public struct AdminServer: Service {
                 try await session.run(inbound: inbound, outbound: outbound, channel: connection.channel.channel)
             }
         } catch {
-            logger.debug("admin session ended with an error", metadata: ["session": "\(sessionID)", "error": "\(type(of: error))"])
+            logger.debug(
+                "admin session ended with an error",
+                metadata: ["session": "\(sessionID)", "error": "\(type(of: error))"])
         }
         await commands.sessions.close(sessionID)
     }

@@ -26,7 +26,10 @@ struct AdminSession {
     }
 
     mutating func authenticate(_ account: Account, channel: any Channel) async {
-        guard await commands.sessions.authenticated(state.id, account: account.name, perAccountLimit: limits.maximumSessionsPerAccount) else {
+        guard
+            await commands.sessions.authenticated(
+                state.id, account: account.name, perAccountLimit: limits.maximumSessionsPerAccount)
+        else {
             return
         }
         state.account = account
@@ -39,7 +42,8 @@ struct AdminSession {
     }
 
     mutating func run(
-        inbound: NIOAsyncChannelInboundStream<InboundLine>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: any Channel
+        inbound: NIOAsyncChannelInboundStream<InboundLine>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        channel: any Channel
     ) async throws {
         // On shutdown the server closes the input of every session (AdminServer): the loop ends after
         // the current request.
@@ -50,7 +54,9 @@ struct AdminSession {
             case .line(let line): text = line
             case .tooLong:
                 note("line too long")
-                try await outbound.write(ByteBuffer(string: Reply.error(.tooLong, "line longer than \(limits.maximumLineBytes) bytes").encoded))
+                try await outbound.write(
+                    ByteBuffer(
+                        string: Reply.error(.tooLong, "line longer than \(limits.maximumLineBytes) bytes").encoded))
                 continue
             case .invalidUTF8:
                 note("invalid UTF-8")
@@ -78,7 +84,8 @@ struct AdminSession {
                 case .lines(let block): upload = block
                 case .tooLarge:
                     note("upload too large")
-                    var refused = Reply.error(.tooLarge, "upload larger than \(limits.maximumUploadBytes) bytes; nothing imported")
+                    var refused = Reply.error(
+                        .tooLarge, "upload larger than \(limits.maximumUploadBytes) bytes; nothing imported")
                     refused.tag = request!.tag
                     try await outbound.write(ByteBuffer(string: refused.encoded))
                     continue
@@ -91,11 +98,14 @@ struct AdminSession {
             reply.tag = request!.tag
             try await outbound.write(ByteBuffer(string: reply.encoded))
             if state.account != nil, !wasLoggedIn {
-                if await commands.sessions.authenticated(state.id, account: state.account!.name, perAccountLimit: limits.maximumSessionsPerAccount) {
+                if await commands.sessions.authenticated(
+                    state.id, account: state.account!.name, perAccountLimit: limits.maximumSessionsPerAccount)
+                {
                     channel.pipeline.fireUserInboundEventTriggered(RequestTimeoutHandler.Authenticated())
                 } else {
                     state.account = nil
-                    try await outbound.write(ByteBuffer(string: Reply.error(.busy, "too many sessions of this account").encoded))
+                    try await outbound.write(
+                        ByteBuffer(string: Reply.error(.busy, "too many sessions of this account").encoded))
                 }
             }
             if request!.command == "quit" { return }
@@ -148,8 +158,12 @@ struct AdminSession {
             return .error(.unknownCommand, "unknown command \(request.command); try help")
         }
         if let roles = command.roles {
-            guard let account = state.account else { return .error(.notLoggedIn, "log in first (login <name> <secret>)") }
-            guard roles.contains(account.role) else { return .error(.forbidden, "\(command.name) is not for role \(account.role.rawValue)") }
+            guard let account = state.account else {
+                return .error(.notLoggedIn, "log in first (login <name> <secret>)")
+            }
+            guard roles.contains(account.role) else {
+                return .error(.forbidden, "\(command.name) is not for role \(account.role.rawValue)")
+            }
         }
         if upload != nil, command.name != "import-deliveries" {
             return .error(.badRequest, "\(command.name) takes no upload")
@@ -164,7 +178,9 @@ struct AdminSession {
             // Detail to the log only; the client gets a reference to find it.
             logger.error(
                 "admin command failed",
-                metadata: ["session": "\(state.id)", "command": "\(command.name)", "error": "\(String(reflecting: error))"])
+                metadata: [
+                    "session": "\(state.id)", "command": "\(command.name)", "error": "\(String(reflecting: error))",
+                ])
             if let postgres = error as? PostgresError, postgres.isConnectionLevel || postgres.code == .poolTimeout {
                 return .error(.unavailable, "database unavailable; try again (ref \(state.id))")
             }

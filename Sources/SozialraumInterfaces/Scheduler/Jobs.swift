@@ -23,19 +23,23 @@ public enum StandardJobs {
 
     /// Runs `reconcile` as the county (account name `scheduler`) and `noop`. The reconciliation is keyed by
     /// the slot (or the on-demand run), so a retry returns the first run instead of running again.
-    public static func runner(reconciliation: ReconciliationService, county: @escaping @Sendable () async throws -> TenantID?) -> JobRunner {
+    public static func runner(
+        reconciliation: ReconciliationService, county: @escaping @Sendable () async throws -> TenantID?
+    ) -> JobRunner {
         { run in
             switch run.job {
             case "noop":
                 return "ok"
             case "reconcile":
                 guard let scope = scope(parameters: run.parameters, slot: run.slot) else {
-                    throw ServiceError.invalid(field: "parameters", reason: "one of \(reconcileScopes.joined(separator: ", "))")
+                    throw ServiceError.invalid(
+                        field: "parameters", reason: "one of \(reconcileScopes.joined(separator: ", "))")
                 }
                 guard let tenant = try await county() else { throw ServiceError.notFound("county (run setup first)") }
                 let slot = run.schedule.map { "\($0)@\(run.slot)" } ?? "job-\(run.id)"
                 let summary = try await reconciliation.run(
-                    Caller(tenant: tenant, role: .county, name: "scheduler", requestID: "job-\(run.id)"), scope: scope, slot: slot)
+                    Caller(tenant: tenant, role: .county, name: "scheduler", requestID: "job-\(run.id)"), scope: scope,
+                    slot: slot)
                 return "run \(summary.runID)" + (summary.replayed ? " (already done)" : "")
             default:
                 throw ServiceError.invalid(field: "job", reason: "unknown job \(run.job)")

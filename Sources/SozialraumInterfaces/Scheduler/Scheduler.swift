@@ -74,7 +74,9 @@ public final class Scheduler: Service, Sendable {
         logger.info("scheduler started", metadata: ["instance": "\(options.instance)"])
         let listener: Task<Void, Never>? = listenConninfo.map { conninfo in
             Task { [wake, logger, onListening] in
-                for await event in PostgresListener.events(conninfo: conninfo, channels: ["sozialraum_jobs"], logger: logger) {
+                for await event in PostgresListener.events(
+                    conninfo: conninfo, channels: ["sozialraum_jobs"], logger: logger)
+                {
                     if event == .listening { onListening() }
                     await wake.signal()
                 }
@@ -95,7 +97,8 @@ public final class Scheduler: Service, Sendable {
                 }
             } catch {
                 // A database outage: log once per occurrence, keep the daemon up, try again later.
-                logger.error("scheduler tick failed; retrying", metadata: ["error": "\(String(describing: error).prefix(200))"])
+                logger.error(
+                    "scheduler tick failed; retrying", metadata: ["error": "\(String(describing: error).prefix(200))"])
             }
             let wait = try await nextWait()
             await cancelWhenGracefulShutdown { await self.wake.wait(for: wait) }
@@ -118,7 +121,8 @@ public final class Scheduler: Service, Sendable {
         let now = clock()
         var next = queued
         for schedule in schedules where !schedule.paused {
-            guard let cron = try? CronSchedule(parsing: schedule.cron), let zone = ZoneRules(identifier: schedule.timeZone),
+            guard let cron = try? CronSchedule(parsing: schedule.cron),
+                let zone = ZoneRules(identifier: schedule.timeZone),
                 let fire = cron.nextFire(after: max(now, schedule.plannedThrough ?? now), in: zone)
             else { continue }
             if next == nil || fire < next! { next = fire }
@@ -156,8 +160,12 @@ public final class Scheduler: Service, Sendable {
         let now = clock()
         try await store.withoutTenant { tx in
             for schedule in try await JobStore.schedules(tx, forUpdate: true) where !schedule.paused {
-                guard let cron = try? CronSchedule(parsing: schedule.cron), let zone = ZoneRules(identifier: schedule.timeZone) else {
-                    logger.error("schedule has an invalid cron expression or zone; skipped", metadata: ["schedule": "\(schedule.name)"])
+                guard let cron = try? CronSchedule(parsing: schedule.cron),
+                    let zone = ZoneRules(identifier: schedule.timeZone)
+                else {
+                    logger.error(
+                        "schedule has an invalid cron expression or zone; skipped",
+                        metadata: ["schedule": "\(schedule.name)"])
                     continue
                 }
                 guard let planned = schedule.plannedThrough else {
@@ -176,7 +184,10 @@ public final class Scheduler: Service, Sendable {
                 if chosen.count < due.count {
                     logger.warning(
                         "missed slots not run (policy)",
-                        metadata: ["schedule": "\(schedule.name)", "missed": "\(due.count - chosen.count)", "policy": "\(schedule.missedPolicy.rawValue)"])
+                        metadata: [
+                            "schedule": "\(schedule.name)", "missed": "\(due.count - chosen.count)",
+                            "policy": "\(schedule.missedPolicy.rawValue)",
+                        ])
                 }
                 try await JobStore.setPlannedThrough(tx, name: schedule.name, through: last)
             }
@@ -193,7 +204,8 @@ public final class Scheduler: Service, Sendable {
 
     func claim() async throws -> JobRunRecord? {
         let now = clock()
-        return try await store.withoutTenant { tx in try await JobStore.claim(tx, instance: options.instance, now: now) }
+        return try await store.withoutTenant { tx in try await JobStore.claim(tx, instance: options.instance, now: now)
+        }
     }
 
     enum Outcome: Sendable {
@@ -219,7 +231,9 @@ public final class Scheduler: Service, Sendable {
                     return nil
                 } catch {
                     // The detail goes to the log; the run records a generic reason.
-                    logger.error("job failed", metadata: ["run": "\(run.id)", "error": "\(String(describing: error).prefix(300))"])
+                    logger.error(
+                        "job failed",
+                        metadata: ["run": "\(run.id)", "error": "\(String(describing: error).prefix(300))"])
                     return .failed(Self.genericReason(error))
                 }
             }
@@ -274,14 +288,27 @@ public final class Scheduler: Service, Sendable {
             try await store.withoutTenant { tx in
                 switch outcome {
                 case .succeeded(let result):
-                    try await JobStore.finish(tx, id: run.id, instance: instance, now: now, state: "succeeded", result: result, error: nil, retryAt: nil)
+                    try await JobStore.finish(
+                        tx, id: run.id, instance: instance, now: now, state: "succeeded", result: result, error: nil,
+                        retryAt: nil)
                 case .failed, .timedOut:
                     let reason: String
-                    if case .failed(let text) = outcome { reason = text } else { reason = "timed out after \(run.timeoutSeconds) s" }
-                    let retry = run.attempts < run.maxAttempts ? now.adding(seconds: retryDelay(attempt: run.attempts, baseSeconds: Int64(run.backoffSeconds))) : nil
-                    try await JobStore.finish(tx, id: run.id, instance: instance, now: now, state: "failed", result: nil, error: reason, retryAt: retry)
+                    if case .failed(let text) = outcome {
+                        reason = text
+                    } else {
+                        reason = "timed out after \(run.timeoutSeconds) s"
+                    }
+                    let retry =
+                        run.attempts < run.maxAttempts
+                        ? now.adding(seconds: retryDelay(attempt: run.attempts, baseSeconds: Int64(run.backoffSeconds)))
+                        : nil
+                    try await JobStore.finish(
+                        tx, id: run.id, instance: instance, now: now, state: "failed", result: nil, error: reason,
+                        retryAt: retry)
                 case .cancelled:
-                    try await JobStore.finish(tx, id: run.id, instance: instance, now: now, state: "cancelled", result: nil, error: "cancelled", retryAt: nil)
+                    try await JobStore.finish(
+                        tx, id: run.id, instance: instance, now: now, state: "cancelled", result: nil,
+                        error: "cancelled", retryAt: nil)
                 case .lost:
                     break
                 case .released:
@@ -293,7 +320,9 @@ public final class Scheduler: Service, Sendable {
                 }
             }
         } catch {
-            logger.error("job outcome not recorded; the run will be rescued", metadata: ["run": "\(run.id)", "error": "\(String(describing: error).prefix(200))"])
+            logger.error(
+                "job outcome not recorded; the run will be rescued",
+                metadata: ["run": "\(run.id)", "error": "\(String(describing: error).prefix(200))"])
         }
         logger.info("job ended", metadata: ["run": "\(run.id)", "outcome": "\(outcome)", "duration": "\(elapsed)"])
     }

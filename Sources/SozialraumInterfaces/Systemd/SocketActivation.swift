@@ -8,7 +8,9 @@ public enum SocketActivation {
     public static let firstDescriptor: Int32 = 3
 
     /// Name → descriptor; empty when not socket-activated.
-    public static func takeListeningSockets(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String: Int32] {
+    public static func takeListeningSockets(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> [String: Int32] {
         defer {
             unsetenv("LISTEN_PID")
             unsetenv("LISTEN_FDS")
@@ -17,7 +19,9 @@ public enum SocketActivation {
         guard let pidText = environment["LISTEN_PID"], Int32(pidText) == getpid(),
             let countText = environment["LISTEN_FDS"], let count = Int32(countText), count > 0, count < 64
         else { return [:] }
-        let names = environment["LISTEN_FDNAMES"]?.split(separator: ":", omittingEmptySubsequences: false).map(String.init) ?? []
+        let names =
+            environment["LISTEN_FDNAMES"]?.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            ?? []
         var sockets: [String: Int32] = [:]
         for index in 0..<count {
             let descriptor = firstDescriptor + index

@@ -20,7 +20,9 @@ public final class SystemdNotifier: Sendable {
         } else {
             watchdogInterval = nil
         }
-        descriptor = Mutex(socket == nil ? -1 : Foundation.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
+        descriptor = Mutex(
+            socket == nil
+                ? -1 : Foundation.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
     }
 
     deinit {
@@ -50,7 +52,9 @@ public final class SystemdNotifier: Sendable {
             guard fd >= 0 else { return false }
             let sent = withUnsafePointer(to: &address) { pointer in
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                    message.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), socketAddress, length) }
+                    message.withUnsafeBytes {
+                        sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), socketAddress, length)
+                    }
                 }
             }
             return sent == message.count

@@ -1,10 +1,11 @@
+import PostgresClient
+import SozialraumDomain
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import PostgresClient
-import SozialraumDomain
 
 // SQL of the budget, the grants and the ledger. Every statement runs inside `Store.withTenant`, so
 // row-level security limits it to the acting tenant; the functions here never set tenant context.
@@ -97,7 +98,9 @@ public enum BudgetSQL {
     }
 
     /// Serialises requests with the same key (transaction-level advisory lock) and looks the key up.
-    public static func claim(_ tx: TenantTransaction, key: IdempotencyKey, content: String) async throws -> IdempotencyOutcome {
+    public static func claim(
+        _ tx: TenantTransaction, key: IdempotencyKey, content: String
+    ) async throws -> IdempotencyOutcome {
         try await tx.query(
             "SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))", [tx.tenant.description, key.rawValue])
         let rows = try await tx.query(
@@ -107,7 +110,9 @@ public enum BudgetSQL {
         return try row.decode(0, as: Bool.self) ? .replay(try row.decode(1, as: String.self)) : .conflict
     }
 
-    public static func remember(_ tx: TenantTransaction, key: IdempotencyKey, content: String, result: String) async throws {
+    public static func remember(
+        _ tx: TenantTransaction, key: IdempotencyKey, content: String, result: String
+    ) async throws {
         try await tx.execute(
             "INSERT INTO idempotency (tenant_id, key, fingerprint, result) VALUES ($1, $2, sha256(convert_to($3, 'UTF8')), $4)",
             [tx.tenant.uuid, key.rawValue, content, result])
@@ -151,7 +156,9 @@ public enum BudgetSQL {
     }
 
     @discardableResult
-    public static func book(_ tx: TenantTransaction, _ booking: NewBooking, actor: String, requestID: String?) async throws -> Int64 {
+    public static func book(
+        _ tx: TenantTransaction, _ booking: NewBooking, actor: String, requestID: String?
+    ) async throws -> Int64 {
         try await tx.query(
             """
             INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount,
@@ -222,7 +229,8 @@ public enum BudgetSQL {
 
     /// Records who did what, for which tenant, with which result. Never payloads.
     public static func audit(
-        _ tx: TenantTransaction, tenant: TenantID, actor: String, action: String, objectKind: String?, objectID: String?,
+        _ tx: TenantTransaction, tenant: TenantID, actor: String, action: String, objectKind: String?,
+        objectID: String?,
         result: String, requestID: String?
     ) async throws {
         try await tx.execute(
@@ -276,12 +284,16 @@ public enum BudgetSQL {
         SELECT EXISTS (SELECT 1 FROM social_space s WHERE s.code = $1), EXISTS (SELECT 1 FROM fiscal_year y WHERE y.year = $2)
         """
 
-    public static func fundsSnapshot(_ tx: TenantTransaction, socialSpace: SocialSpaceCode, year: Int) async throws -> FundsSnapshot {
+    public static func fundsSnapshot(
+        _ tx: TenantTransaction, socialSpace: SocialSpaceCode, year: Int
+    ) async throws -> FundsSnapshot {
         try await fundsSnapshot(socialSpace: socialSpace, year: year) { try await tx.query($0.sql, $0.binds) }
     }
 
     /// The funds in one round trip of their own (the hot read of the admin socket).
-    public static func fundsSnapshot(_ store: Store, tenant: TenantID, socialSpace: SocialSpaceCode, year: Int) async throws -> FundsSnapshot {
+    public static func fundsSnapshot(
+        _ store: Store, tenant: TenantID, socialSpace: SocialSpaceCode, year: Int
+    ) async throws -> FundsSnapshot {
         try await fundsSnapshot(socialSpace: socialSpace, year: year) { try await store.readTenant(tenant, $0) }
     }
 
@@ -315,8 +327,12 @@ public enum BudgetSQL {
 
     /// What of `amount`, spent on a project on `day`, its line or cover pool cannot cover (rule 4):
     /// computed by the database over every provider's spending, whoever asks (`spending_shortfall`).
-    public static func spendingShortfall(_ tx: TenantTransaction, project: UUID, day: Day, amount: Money) async throws -> Money {
-        Money(cents: try await tx.query("SELECT spending_shortfall($1, $2, $3)", [project, day, amount.cents]).single().decode(0, as: Int64.self))
+    public static func spendingShortfall(
+        _ tx: TenantTransaction, project: UUID, day: Day, amount: Money
+    ) async throws -> Money {
+        Money(
+            cents: try await tx.query("SELECT spending_shortfall($1, $2, $3)", [project, day, amount.cents]).single()
+                .decode(0, as: Int64.self))
     }
 
 }

@@ -1,20 +1,26 @@
+import PostgresClient
+import SozialraumDomain
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import PostgresClient
-import SozialraumDomain
 
 /// Cases (pseudonymous keys only, rule 14) and where they live (rule 9). The county writes them; a
 /// provider sees the residence of cases it holds a grant for.
 public enum CaseStore {
     /// Opens a case with its first residence; false when the key is taken.
-    public static func open(_ tx: TenantTransaction, id: UUID, key: CaseKey, socialSpace: SocialSpaceCode, from: Day) async throws -> Bool {
+    public static func open(
+        _ tx: TenantTransaction, id: UUID, key: CaseKey, socialSpace: SocialSpaceCode, from: Day
+    ) async throws -> Bool {
         let inserted = try await tx.execute(
-            "INSERT INTO case_file (id, case_key) VALUES ($1, $2) ON CONFLICT (case_key) DO NOTHING", [id, key.rawValue])
+            "INSERT INTO case_file (id, case_key) VALUES ($1, $2) ON CONFLICT (case_key) DO NOTHING",
+            [id, key.rawValue])
         guard inserted == 1 else { return false }
-        try await tx.execute("INSERT INTO residence (case_id, valid_from, social_space) VALUES ($1, $2, $3)", [id, from, socialSpace.rawValue])
+        try await tx.execute(
+            "INSERT INTO residence (case_id, valid_from, social_space) VALUES ($1, $2, $3)",
+            [id, from, socialSpace.rawValue])
         return true
     }
 
@@ -24,7 +30,9 @@ public enum CaseStore {
     }
 
     /// Records a move; false when one is recorded for that day already.
-    public static func addResidence(_ tx: TenantTransaction, caseID: UUID, from day: Day, socialSpace: SocialSpaceCode) async throws -> Bool {
+    public static func addResidence(
+        _ tx: TenantTransaction, caseID: UUID, from day: Day, socialSpace: SocialSpaceCode
+    ) async throws -> Bool {
         try await tx.execute(
             "INSERT INTO residence (case_id, valid_from, social_space) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             [caseID, day, socialSpace.rawValue]) == 1
@@ -44,7 +52,9 @@ public enum CaseStore {
     /// Every residence the caller may see, per case (for bulk pricing).
     public static func residences(_ tx: TenantTransaction) async throws -> [UUID: ResidenceHistory] {
         var entries: [UUID: [ResidenceHistory.Entry]] = [:]
-        for row in try await tx.query("SELECT r.case_id, r.valid_from, r.social_space FROM residence r ORDER BY r.case_id, r.valid_from") {
+        for row in try await tx.query(
+            "SELECT r.case_id, r.valid_from, r.social_space FROM residence r ORDER BY r.case_id, r.valid_from")
+        {
             entries[try row.decode(0, as: UUID.self), default: []]
                 .append(.init(from: try row.day(1), socialSpace: try row.decode(2, as: SocialSpaceCode.self)))
         }

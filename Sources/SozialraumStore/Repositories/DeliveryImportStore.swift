@@ -1,10 +1,11 @@
+import PostgresClient
+import SozialraumDomain
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import PostgresClient
-import SozialraumDomain
 
 extension DeliveryStore {
     /// A checked and priced delivery of an import, ready to store.
@@ -27,7 +28,8 @@ extension DeliveryStore {
         public var excessCost: Money
 
         public init(
-            id: UUID, grantID: UUID, month: YearMonth, quantity: Quantity, payable: Quantity, cost: Money, generation: Int,
+            id: UUID, grantID: UUID, month: YearMonth, quantity: Quantity, payable: Quantity, cost: Money,
+            generation: Int,
             bookedMonth: YearMonth, corrects: Int64?, parts: [CostShare], excess: Quantity, excessCost: Money
         ) {
             self.id = id
@@ -56,7 +58,9 @@ extension DeliveryStore {
     ) async throws -> (bookings: Int, findings: Int, total: Money) {
         var monthText: [YearMonth: String] = [:]
         for item in deliveries {
-            for month in [item.month, item.bookedMonth] where monthText[month] == nil { monthText[month] = month.firstDay.description }
+            for month in [item.month, item.bookedMonth] where monthText[month] == nil {
+                monthText[month] = month.firstDay.description
+            }
         }
         let tenant = provider.description
         let tenantText = Array(tenant.utf8)
@@ -133,7 +137,8 @@ extension DeliveryStore {
         mark("insert booking")
         // Rule 7: release the delivered months' commitments (and mark months that had none).
         try await tx.execute(
-            "UPDATE commitment c SET released = true FROM import_delivery d WHERE c.grant_id = d.grant_id AND c.month = d.month AND NOT c.released")
+            "UPDATE commitment c SET released = true FROM import_delivery d WHERE c.grant_id = d.grant_id AND c.month = d.month AND NOT c.released"
+        )
         try await tx.execute(
             """
             INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount, released)
@@ -153,11 +158,13 @@ extension DeliveryStore {
             try await tx.copyIn("COPY import_finding FROM STDIN") { writer in
                 for item in excessive {
                     try await writer.write(
-                        "\(UUID())\t\(tenant)\tdelivery_over_grant\t\(item.month.firstDay)\t\(item.grantID)\t\(item.id)\t\(item.excess.hundredths)\t\(item.excessCost.cents)\n")
+                        "\(UUID())\t\(tenant)\tdelivery_over_grant\t\(item.month.firstDay)\t\(item.grantID)\t\(item.id)\t\(item.excess.hundredths)\t\(item.excessCost.cents)\n"
+                    )
                 }
             }
             try await tx.execute(
-                "INSERT INTO finding (id, tenant_id, kind, month, grant_id, delivery_id, quantity, amount) SELECT * FROM import_finding")
+                "INSERT INTO finding (id, tenant_id, kind, month, grant_id, delivery_id, quantity, amount) SELECT * FROM import_finding"
+            )
         }
         return (bookings, excessive.count, Money(cents: total))
     }

@@ -1,10 +1,11 @@
+import PostgresClient
+import SozialraumDomain
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import PostgresClient
-import SozialraumDomain
 
 /// Deliveries (Leistungsnachweise, rules 5–8, 10, 11): append-only; a correction is the next generation
 /// of the same grant and month once every earlier one is reversed (`active_delivery`).
@@ -29,7 +30,8 @@ public enum DeliveryStore {
             """, [grantID, month]
         ).single()
         return Earlier(
-            count: try row.decode(0, as: Int.self), active: try row.decode(1, as: Int.self) > 0, latestBooking: try row.decode(2, as: Int64?.self))
+            count: try row.decode(0, as: Int.self), active: try row.decode(1, as: Int.self) > 0,
+            latestBooking: try row.decode(2, as: Int64?.self))
     }
 
     /// The same per grant and month for every delivery of `provider` in `first...last` (bulk import).
@@ -48,7 +50,9 @@ public enum DeliveryStore {
             """, [provider.uuid, first, last])
         {
             result[GrantMonth(grant: try row.decode(0, as: UUID.self), month: try row.day(1).yearMonth)] =
-                Earlier(count: try row.decode(2, as: Int.self), active: try row.decode(3, as: Bool.self), latestBooking: try row.decode(4, as: Int64?.self))
+                Earlier(
+                    count: try row.decode(2, as: Int.self), active: try row.decode(3, as: Bool.self),
+                    latestBooking: try row.decode(4, as: Int64?.self))
         }
         return result
     }
@@ -64,21 +68,28 @@ public enum DeliveryStore {
     }
 
     public static func insert(
-        _ tx: TenantTransaction, id: UUID, grant: GrantRecord, month: YearMonth, quantity: Quantity, priced: PricedDelivery, generation: Int
+        _ tx: TenantTransaction, id: UUID, grant: GrantRecord, month: YearMonth, quantity: Quantity,
+        priced: PricedDelivery, generation: Int
     ) async throws {
         try await tx.execute(
             """
             INSERT INTO delivery (id, tenant_id, grant_id, month, quantity, payable, cost, generation)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             """,
-            [id, grant.provider.uuid, grant.id, month, quantity.hundredths, priced.payable.hundredths, priced.cost.cents, generation])
+            [
+                id, grant.provider.uuid, grant.id, month, quantity.hundredths, priced.payable.hundredths,
+                priced.cost.cents, generation,
+            ])
     }
 
     /// A stored delivery's quantity, payable volume and cost (replaying a request).
-    public static func figures(_ tx: TenantTransaction, id: UUID) async throws -> (quantity: Quantity, payable: Quantity, cost: Money)? {
+    public static func figures(
+        _ tx: TenantTransaction, id: UUID
+    ) async throws -> (quantity: Quantity, payable: Quantity, cost: Money)? {
         try await tx.query("SELECT quantity, payable, cost FROM delivery WHERE id = $1", [id]).first.map { row in
             (
-                Quantity(hundredths: try row.decode(0, as: Int64.self)), Quantity(hundredths: try row.decode(1, as: Int64.self)),
+                Quantity(hundredths: try row.decode(0, as: Int64.self)),
+                Quantity(hundredths: try row.decode(1, as: Int64.self)),
                 Money(cents: try row.decode(2, as: Int64.self))
             )
         }

@@ -1,17 +1,19 @@
+import PostgresClient
+import SozialraumDomain
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import PostgresClient
-import SozialraumDomain
 
 /// Findings (rules 8 and 13): what the county must look at. Resolved once (open → accepted, rejected or
 /// superseded), enforced by a trigger (sql/0010).
 public enum FindingStore {
     /// The volume delivered above the grant, held back for the county (rule 8).
     public static func insertExcess(
-        _ tx: TenantTransaction, provider: TenantID, grantID: UUID, deliveryID: UUID, month: YearMonth, excess: Quantity, cost: Money
+        _ tx: TenantTransaction, provider: TenantID, grantID: UUID, deliveryID: UUID, month: YearMonth,
+        excess: Quantity, cost: Money
     ) async throws {
         try await tx.execute(
             """
@@ -21,7 +23,8 @@ public enum FindingStore {
     }
 
     public static func openCount(_ tx: TenantTransaction, month: YearMonth) async throws -> Int {
-        try await tx.query("SELECT count(*)::int FROM finding WHERE month = $1 AND status = 'open'", [month]).single().decode(0, as: Int.self)
+        try await tx.query("SELECT count(*)::int FROM finding WHERE month = $1 AND status = 'open'", [month]).single()
+            .decode(0, as: Int.self)
     }
 
     /// A finding as the county resolves it, locked until the transaction ends.
@@ -40,14 +43,16 @@ public enum FindingStore {
         ).first.map { row in
             Resolvable(
                 status: try row.decode(0, as: String.self), kind: try row.decode(1, as: FindingKind.self),
-                grantID: try row.decode(2, as: UUID?.self), deliveryID: try row.decode(3, as: UUID?.self), month: try row.day(4).yearMonth,
+                grantID: try row.decode(2, as: UUID?.self), deliveryID: try row.decode(3, as: UUID?.self),
+                month: try row.day(4).yearMonth,
                 amount: try row.decode(5, as: Int64?.self).map(Money.init(cents:)))
         }
     }
 
     public static func resolve(_ tx: TenantTransaction, id: UUID, accepted: Bool, reason: String) async throws {
         try await tx.execute(
-            "UPDATE finding SET status = $2, resolved_at = now(), resolution = $3 WHERE id = $1", [id, accepted ? "accepted" : "rejected", reason])
+            "UPDATE finding SET status = $2, resolved_at = now(), resolution = $3 WHERE id = $1",
+            [id, accepted ? "accepted" : "rejected", reason])
     }
 
     /// Closes the open findings of a reversed delivery (rule 8); the database refuses it for a delivery
@@ -80,9 +85,12 @@ public enum FindingStore {
             """, [all, limit]
         ).map { row in
             Listed(
-                id: try row.decode(0, as: UUID.self), kind: try row.decode(1, as: String.self), month: try row.day(2).yearMonth,
-                grantID: try row.decode(3, as: UUID?.self), quantity: try row.decode(4, as: Int64?.self).map(Quantity.init(hundredths:)),
-                amount: try row.decode(5, as: Int64?.self).map(Money.init(cents:)), status: try row.decode(6, as: String.self),
+                id: try row.decode(0, as: UUID.self), kind: try row.decode(1, as: String.self),
+                month: try row.day(2).yearMonth,
+                grantID: try row.decode(3, as: UUID?.self),
+                quantity: try row.decode(4, as: Int64?.self).map(Quantity.init(hundredths:)),
+                amount: try row.decode(5, as: Int64?.self).map(Money.init(cents:)),
+                status: try row.decode(6, as: String.self),
                 provider: try row.decode(7, as: String.self), resolution: try row.decode(8, as: String?.self))
         }
     }

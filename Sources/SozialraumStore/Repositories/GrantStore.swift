@@ -1,10 +1,11 @@
+import PostgresClient
+import SozialraumDomain
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import PostgresClient
-import SozialraumDomain
 
 /// Grants (Bewilligungen) and their commitments (rules 5, 7, 9). Only the county writes grants
 /// (`county_writes_only`); a provider reads its own.
@@ -15,21 +16,31 @@ public enum GrantStore {
             caseID: try row.decode(2, as: UUID.self), caseKey: try row.decode(3, as: String.self),
             helpType: try row.decode(4, as: String.self), unit: try row.decode(5, as: RateUnit.self),
             volumePerMonth: Quantity(hundredths: try row.decode(6, as: Int64.self)), startsOn: try row.day(7),
-            endsOn: try row.day(8), endedOn: try row.optionalDay(9), outOfAreaReason: try row.decode(10, as: String?.self))
+            endsOn: try row.day(8), endedOn: try row.optionalDay(9),
+            outOfAreaReason: try row.decode(10, as: String?.self))
     }
 
     /// The grant, or nil when it does not exist or belongs to a tenant the caller cannot see.
     public static func grant(_ tx: TenantTransaction, id: UUID) async throws -> GrantRecord? {
-        try await tx.query("SELECT id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason FROM grant_decision WHERE id = $1", [id]).first.map(grant(from:))
+        try await tx.query(
+            "SELECT id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason FROM grant_decision WHERE id = $1",
+            [id]
+        ).first.map(grant(from:))
     }
 
     /// The grant, locked until the transaction ends (ending it early).
     public static func grantForUpdate(_ tx: TenantTransaction, id: UUID) async throws -> GrantRecord? {
-        try await tx.query("SELECT id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason FROM grant_decision WHERE id = $1 FOR UPDATE", [id]).first.map(grant(from:))
+        try await tx.query(
+            "SELECT id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason FROM grant_decision WHERE id = $1 FOR UPDATE",
+            [id]
+        ).first.map(grant(from:))
     }
 
     public static func grants(_ tx: TenantTransaction, caseID: UUID) async throws -> [GrantRecord] {
-        try await tx.query("SELECT id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason FROM grant_decision WHERE case_id = $1 ORDER BY starts_on", [caseID]).map(grant(from:))
+        try await tx.query(
+            "SELECT id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason FROM grant_decision WHERE case_id = $1 ORDER BY starts_on",
+            [caseID]
+        ).map(grant(from:))
     }
 
     /// Every grant of `provider` overlapping `year`, for bulk pricing.
@@ -60,8 +71,11 @@ public enum GrantStore {
     }
 
     /// Whether a delivery that still counts exists for a month after `month`.
-    public static func hasActiveDelivery(_ tx: TenantTransaction, grantID: UUID, after month: YearMonth) async throws -> Bool {
-        try await tx.query("SELECT 1 FROM active_delivery WHERE grant_id = $1 AND month > $2", [grantID, month]).count > 0
+    public static func hasActiveDelivery(
+        _ tx: TenantTransaction, grantID: UUID, after month: YearMonth
+    ) async throws -> Bool {
+        try await tx.query("SELECT 1 FROM active_delivery WHERE grant_id = $1 AND month > $2", [grantID, month]).count
+            > 0
     }
 
     // MARK: Commitments (rule 7)
@@ -70,7 +84,8 @@ public enum GrantStore {
     public static func committedByYear(_ tx: TenantTransaction, grantID: UUID) async throws -> [Int: Money] {
         var committed: [Int: Money] = [:]
         for row in try await tx.query(
-            "SELECT extract(year FROM month)::int, sum(amount)::bigint FROM commitment WHERE grant_id = $1 GROUP BY 1", [grantID])
+            "SELECT extract(year FROM month)::int, sum(amount)::bigint FROM commitment WHERE grant_id = $1 GROUP BY 1",
+            [grantID])
         {
             committed[try row.decode(0, as: Int.self)] = Money(cents: try row.decode(1, as: Int64.self))
         }
@@ -90,8 +105,11 @@ public enum GrantStore {
         var written: [YearMonth: Money] = [:]
         let period = inputs.terms.effectivePeriod
         guard let lastDay = period.end, lastDay >= period.start else { return written }
-        for month in max(fromMonth, period.start.yearMonth).through(lastDay.yearMonth) where !delivered.contains(month) {
-            guard let days = period.clipped(to: month), let cost = try inputs.terms.plannedCost(in: month) else { continue }
+        for month in max(fromMonth, period.start.yearMonth).through(lastDay.yearMonth) where !delivered.contains(month)
+        {
+            guard let days = period.clipped(to: month), let cost = try inputs.terms.plannedCost(in: month) else {
+                continue
+            }
             written[month] = cost
             for part in inputs.residence.apportion(cost, first: days.first, last: days.last) {
                 try await tx.execute(
@@ -105,7 +123,9 @@ public enum GrantStore {
     }
 
     /// A delivered month releases its commitment; a month that had none is marked delivered (rule 7).
-    public static func release(_ tx: TenantTransaction, grant: GrantRecord, month: YearMonth, firstSocialSpace: SocialSpaceCode) async throws {
+    public static func release(
+        _ tx: TenantTransaction, grant: GrantRecord, month: YearMonth, firstSocialSpace: SocialSpaceCode
+    ) async throws {
         let released = try await tx.execute(
             "UPDATE commitment SET released = true WHERE grant_id = $1 AND month = $2", [grant.id, month])
         if released == 0 {
@@ -119,6 +139,7 @@ public enum GrantStore {
 
     /// A reversed delivery commits its month again until the corrected one arrives (rule 7).
     public static func recommit(_ tx: TenantTransaction, grantID: UUID, month: YearMonth) async throws {
-        try await tx.execute("UPDATE commitment SET released = false WHERE grant_id = $1 AND month = $2", [grantID, month])
+        try await tx.execute(
+            "UPDATE commitment SET released = false WHERE grant_id = $1 AND month = $2", [grantID, month])
     }
 }

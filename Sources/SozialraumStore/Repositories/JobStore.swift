@@ -17,7 +17,8 @@ public struct ScheduleRecord: Sendable, Equatable {
 
     public init(
         name: String, cron: String, timeZone: String = "Europe/Berlin", job: String, parameters: String = "",
-        missedPolicy: MissedRunPolicy = .latest, timeoutSeconds: Int = 3600, maxAttempts: Int = 3, backoffSeconds: Int = 60,
+        missedPolicy: MissedRunPolicy = .latest, timeoutSeconds: Int = 3600, maxAttempts: Int = 3,
+        backoffSeconds: Int = 60,
         paused: Bool = false, plannedThrough: Instant? = nil
     ) {
         self.name = name
@@ -63,11 +64,15 @@ public enum JobStore {
 
     static func run(_ row: PostgresRow) throws -> JobRunRecord {
         JobRunRecord(
-            id: try row.decode(0, as: Int64.self), schedule: try row.decode(1, as: String?.self), slot: Instant(seconds: try row.decode(2, as: Int64.self)),
-            job: try row.decode(3, as: String.self), parameters: try row.decode(4, as: String.self), state: try row.decode(5, as: String.self),
-            attempts: try row.decode(6, as: Int.self), maxAttempts: try row.decode(7, as: Int.self), timeoutSeconds: try row.decode(8, as: Int.self),
+            id: try row.decode(0, as: Int64.self), schedule: try row.decode(1, as: String?.self),
+            slot: Instant(seconds: try row.decode(2, as: Int64.self)),
+            job: try row.decode(3, as: String.self), parameters: try row.decode(4, as: String.self),
+            state: try row.decode(5, as: String.self),
+            attempts: try row.decode(6, as: Int.self), maxAttempts: try row.decode(7, as: Int.self),
+            timeoutSeconds: try row.decode(8, as: Int.self),
             backoffSeconds: try row.decode(9, as: Int.self), claimedBy: try row.decode(10, as: String?.self),
-            startedAt: try row.decode(11, as: Int64?.self).map(Instant.init(seconds:)), finishedAt: try row.decode(12, as: Int64?.self).map(Instant.init(seconds:)),
+            startedAt: try row.decode(11, as: Int64?.self).map(Instant.init(seconds:)),
+            finishedAt: try row.decode(12, as: Int64?.self).map(Instant.init(seconds:)),
             result: try row.decode(13, as: String?.self), error: try row.decode(14, as: String?.self))
     }
 
@@ -85,7 +90,8 @@ public enum JobStore {
             """
         ).map { row in
             ScheduleRecord(
-                name: try row.decode(0, as: String.self), cron: try row.decode(1, as: String.self), timeZone: try row.decode(2, as: String.self),
+                name: try row.decode(0, as: String.self), cron: try row.decode(1, as: String.self),
+                timeZone: try row.decode(2, as: String.self),
                 job: try row.decode(3, as: String.self), parameters: try row.decode(4, as: String.self),
                 missedPolicy: MissedRunPolicy(rawValue: try row.decode(5, as: String.self)) ?? .latest,
                 timeoutSeconds: try row.decode(6, as: Int.self), maxAttempts: try row.decode(7, as: Int.self),
@@ -106,8 +112,11 @@ public enum JobStore {
                 max_attempts = EXCLUDED.max_attempts, backoff_seconds = EXCLUDED.backoff_seconds, paused = EXCLUDED.paused,
                 planned_through = EXCLUDED.planned_through, updated_at = now()
             """,
-            [schedule.name, schedule.cron, schedule.timeZone, schedule.job, schedule.parameters, schedule.missedPolicy.rawValue,
-             schedule.timeoutSeconds, schedule.maxAttempts, schedule.backoffSeconds, schedule.paused, time(now)])
+            [
+                schedule.name, schedule.cron, schedule.timeZone, schedule.job, schedule.parameters,
+                schedule.missedPolicy.rawValue,
+                schedule.timeoutSeconds, schedule.maxAttempts, schedule.backoffSeconds, schedule.paused, time(now),
+            ])
     }
 
     /// Seeds a schedule from the config: created when missing; when its definition differs, changed and
@@ -123,12 +132,17 @@ public enum JobStore {
             WHERE (s.cron, s.time_zone, s.job, s.parameters, s.missed_policy)
                   IS DISTINCT FROM (EXCLUDED.cron, EXCLUDED.time_zone, EXCLUDED.job, EXCLUDED.parameters, EXCLUDED.missed_policy)
             """,
-            [schedule.name, schedule.cron, schedule.timeZone, schedule.job, schedule.parameters, schedule.missedPolicy.rawValue, time(now)])
+            [
+                schedule.name, schedule.cron, schedule.timeZone, schedule.job, schedule.parameters,
+                schedule.missedPolicy.rawValue, time(now),
+            ])
     }
 
     /// Pauses or resumes. Slots that fall due while paused are not "missed": resuming plans from `now`.
     @discardableResult
-    public static func setPaused(_ tx: PostgresTransaction, name: String, paused: Bool, now: Instant) async throws -> Bool {
+    public static func setPaused(
+        _ tx: PostgresTransaction, name: String, paused: Bool, now: Instant
+    ) async throws -> Bool {
         try await tx.execute(
             """
             UPDATE schedule SET paused = $2, updated_at = now(),
@@ -138,27 +152,34 @@ public enum JobStore {
     }
 
     public static func setPlannedThrough(_ tx: PostgresTransaction, name: String, through: Instant) async throws {
-        try await tx.execute("UPDATE schedule SET planned_through = to_timestamp($2) WHERE name = $1", [name, time(through)])
+        try await tx.execute(
+            "UPDATE schedule SET planned_through = to_timestamp($2) WHERE name = $1", [name, time(through)])
     }
 
     // MARK: Runs
 
     /// Creates the run of a slot unless it exists. Returns true when this call created it.
     @discardableResult
-    public static func createSlot(_ tx: PostgresTransaction, schedule: ScheduleRecord, slot: Instant) async throws -> Bool {
+    public static func createSlot(
+        _ tx: PostgresTransaction, schedule: ScheduleRecord, slot: Instant
+    ) async throws -> Bool {
         try await tx.execute(
             """
             INSERT INTO job_run (schedule, slot, job, parameters, max_attempts, timeout_seconds, backoff_seconds, not_before)
             VALUES ($1, to_timestamp($2), $3, $4, $5, $6, $7, to_timestamp($2))
             ON CONFLICT DO NOTHING
             """,
-            [schedule.name, time(slot), schedule.job, schedule.parameters, schedule.maxAttempts, schedule.timeoutSeconds,
-             schedule.backoffSeconds]) == 1
+            [
+                schedule.name, time(slot), schedule.job, schedule.parameters, schedule.maxAttempts,
+                schedule.timeoutSeconds,
+                schedule.backoffSeconds,
+            ]) == 1
     }
 
     /// Queues a run now (on demand). The same `requestKey` queues once; returns the run's id.
     public static func enqueue(
-        _ tx: PostgresTransaction, job: String, parameters: String, schedule: String?, requestKey: String, now: Instant, requestedBy: String,
+        _ tx: PostgresTransaction, job: String, parameters: String, schedule: String?, requestKey: String, now: Instant,
+        requestedBy: String,
         timeoutSeconds: Int = 3600, maxAttempts: Int = 1, backoffSeconds: Int = 60
     ) async throws -> Int64 {
         if let id = try await tx.query(
@@ -167,11 +188,15 @@ public enum JobStore {
             VALUES ($1, to_timestamp($2), $3, $4, $5, $6, $7, $8, to_timestamp($2), $9)
             ON CONFLICT DO NOTHING RETURNING id
             """,
-            [schedule, time(now), requestKey, job, parameters, maxAttempts, timeoutSeconds, backoffSeconds, requestedBy]
+            [
+                schedule, time(now), requestKey, job, parameters, maxAttempts, timeoutSeconds, backoffSeconds,
+                requestedBy,
+            ]
         ).first {
             return try id.decode(0, as: Int64.self)
         }
-        return try await tx.query("SELECT id FROM job_run WHERE request_key = $1", [requestKey]).single().decode(0, as: Int64.self)
+        return try await tx.query("SELECT id FROM job_run WHERE request_key = $1", [requestKey]).single().decode(
+            0, as: Int64.self)
     }
 
     /// Claims the oldest due run (`FOR UPDATE SKIP LOCKED`: instances never wait for each other).
@@ -189,7 +214,9 @@ public enum JobStore {
 
     /// Proves the claim is alive. Returns nil when the run is no longer this instance's (rescued),
     /// else whether a cancel was requested.
-    public static func heartbeat(_ tx: PostgresTransaction, id: Int64, instance: String, now: Instant) async throws -> Bool? {
+    public static func heartbeat(
+        _ tx: PostgresTransaction, id: Int64, instance: String, now: Instant
+    ) async throws -> Bool? {
         try await tx.query(
             """
             UPDATE job_run SET heartbeat_at = to_timestamp($3) WHERE id = $1 AND claimed_by = $2 AND state = 'running'
@@ -202,7 +229,8 @@ public enum JobStore {
     /// left is queued again after `retryAt`.
     @discardableResult
     public static func finish(
-        _ tx: PostgresTransaction, id: Int64, instance: String, now: Instant, state: String, result: String?, error: String?, retryAt: Instant?
+        _ tx: PostgresTransaction, id: Int64, instance: String, now: Instant, state: String, result: String?,
+        error: String?, retryAt: Instant?
     ) async throws -> Bool {
         try await tx.execute(
             """
@@ -240,9 +268,11 @@ public enum JobStore {
         ).first?.decode(0, as: String.self)
     }
 
-    public static func history(_ tx: PostgresTransaction, schedule: String?, limit: Int) async throws -> [JobRunRecord] {
+    public static func history(_ tx: PostgresTransaction, schedule: String?, limit: Int) async throws -> [JobRunRecord]
+    {
         try await tx.query(
-            "SELECT \(runColumns) FROM job_run WHERE $1::text IS NULL OR schedule = $1 ORDER BY id DESC LIMIT $2", [schedule, limit]
+            "SELECT \(runColumns) FROM job_run WHERE $1::text IS NULL OR schedule = $1 ORDER BY id DESC LIMIT $2",
+            [schedule, limit]
         ).map(run)
     }
 
@@ -253,12 +283,14 @@ public enum JobStore {
     /// Deletes finished runs older than `before`.
     public static func prune(_ tx: PostgresTransaction, before: Instant) async throws -> Int {
         try await tx.execute(
-            "DELETE FROM job_run WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < to_timestamp($1)", [time(before)])
+            "DELETE FROM job_run WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < to_timestamp($1)",
+            [time(before)])
     }
 
     /// The earliest time a queued run becomes due, if any.
     public static func nextQueued(_ tx: PostgresTransaction) async throws -> Instant? {
-        try await tx.query("SELECT extract(epoch FROM min(not_before))::bigint FROM job_run WHERE state = 'queued'").single()
+        try await tx.query("SELECT extract(epoch FROM min(not_before))::bigint FROM job_run WHERE state = 'queued'")
+            .single()
             .decode(0, as: Int64?.self).map(Instant.init(seconds:))
     }
 }

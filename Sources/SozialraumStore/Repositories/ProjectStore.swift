@@ -1,10 +1,11 @@
+import PostgresClient
+import SozialraumDomain
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import PostgresClient
-import SozialraumDomain
 
 /// Milieu and structure projects (Projektlandschaft). The county creates them for a provider.
 public enum ProjectStore {
@@ -20,7 +21,8 @@ public enum ProjectStore {
         public var professionals: Int
 
         public init(
-            id: UUID, provider: TenantID, title: String, socialSpace: SocialSpaceCode, component: BudgetComponent, period: DayRange,
+            id: UUID, provider: TenantID, title: String, socialSpace: SocialSpaceCode, component: BudgetComponent,
+            period: DayRange,
             budget: Money, volunteers: Int, professionals: Int
         ) {
             self.id = id
@@ -42,21 +44,30 @@ public enum ProjectStore {
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
             """,
             [
-                project.id, project.provider.uuid, project.title, project.socialSpace.rawValue, project.component.rawValue,
-                project.period.start, project.period.end, project.budget.cents, project.volunteers, project.professionals,
+                project.id, project.provider.uuid, project.title, project.socialSpace.rawValue,
+                project.component.rawValue,
+                project.period.start, project.period.end, project.budget.cents, project.volunteers,
+                project.professionals,
             ])
     }
 
     /// The project where it matters for spending: whose, where, on which line, when.
-    public static func project(_ tx: TenantTransaction, id: UUID) async throws -> (provider: TenantID, socialSpace: SocialSpaceCode, component: BudgetComponent, period: DayRange)? {
-        guard let row = try await tx.query(
-            "SELECT tenant_id, social_space, component, starts_on, ends_on FROM project WHERE id = $1", [id]
-        ).first else { return nil }
+    public static func project(
+        _ tx: TenantTransaction, id: UUID
+    ) async throws -> (provider: TenantID, socialSpace: SocialSpaceCode, component: BudgetComponent, period: DayRange)?
+    {
+        guard
+            let row = try await tx.query(
+                "SELECT tenant_id, social_space, component, starts_on, ends_on FROM project WHERE id = $1", [id]
+            ).first
+        else { return nil }
         guard let period = DayRange(start: try row.day(3), end: try row.day(4)) else {
-            throw PostgresError(code: .decodingFailed, serverMessage: "project ends before it starts", operation: "decode")
+            throw PostgresError(
+                code: .decodingFailed, serverMessage: "project ends before it starts", operation: "decode")
         }
         return (
-            TenantID(try row.decode(0, as: UUID.self)), try row.decode(1, as: SocialSpaceCode.self), try row.decode(2, as: BudgetComponent.self),
+            TenantID(try row.decode(0, as: UUID.self)), try row.decode(1, as: SocialSpaceCode.self),
+            try row.decode(2, as: BudgetComponent.self),
             period
         )
     }

@@ -1,10 +1,11 @@
+import PostgresClient
+import SozialraumDomain
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import PostgresClient
-import SozialraumDomain
 
 /// Reference data of the county (rules 1, 4, 6, 12): Sozialräume and their municipalities, fiscal years
 /// with their months and cover pools, appropriations and carry-forwards, provider assignments, help types
@@ -15,7 +16,8 @@ public enum ReferenceDataStore {
 
     /// Defines or renames a Sozialraum; a municipality's earlier membership ends the day before `validFrom`.
     public static func defineSocialSpace(
-        _ tx: TenantTransaction, code: SocialSpaceCode, name: String, municipalities: [(code: SocialSpaceCode, name: String)],
+        _ tx: TenantTransaction, code: SocialSpaceCode, name: String,
+        municipalities: [(code: SocialSpaceCode, name: String)],
         validFrom: Day
     ) async throws {
         try await tx.execute(
@@ -44,7 +46,8 @@ public enum ReferenceDataStore {
 
     /// Opens a fiscal year with its twelve months and cover pools; false when it exists already.
     public static func openYear(
-        _ tx: TenantTransaction, year: Int, overrunPolicy: OverrunPolicy, providerSurplusShare: Int, coverPools: CoverPools
+        _ tx: TenantTransaction, year: Int, overrunPolicy: OverrunPolicy, providerSurplusShare: Int,
+        coverPools: CoverPools
     ) async throws -> Bool {
         let inserted = try await tx.execute(
             """
@@ -58,7 +61,8 @@ public enum ReferenceDataStore {
         for (index, pool) in coverPools.pools.enumerated() {
             for component in pool {
                 try await tx.execute(
-                    "INSERT INTO cover_pool_member (year, component, pool) VALUES ($1, $2, $3)", [year, component.rawValue, index + 1])
+                    "INSERT INTO cover_pool_member (year, component, pool) VALUES ($1, $2, $3)",
+                    [year, component.rawValue, index + 1])
             }
         }
         return true
@@ -69,7 +73,8 @@ public enum ReferenceDataStore {
     }
 
     public static func carryForwardAllowed(_ tx: TenantTransaction, year: Int) async throws -> Bool {
-        try await tx.query("SELECT carry_forward_allowed FROM fiscal_year WHERE year = $1", [year]).single().decode(0, as: Bool.self)
+        try await tx.query("SELECT carry_forward_allowed FROM fiscal_year WHERE year = $1", [year]).single().decode(
+            0, as: Bool.self)
     }
 
     public static func overrunPolicy(_ tx: TenantTransaction, year: Int) async throws -> OverrunPolicy? {
@@ -77,7 +82,9 @@ public enum ReferenceDataStore {
             .map { try $0.decode(0, as: OverrunPolicy.self) }
     }
 
-    public static func closedMonths(_ tx: TenantTransaction, from: YearMonth, through: YearMonth) async throws -> Set<YearMonth> {
+    public static func closedMonths(
+        _ tx: TenantTransaction, from: YearMonth, through: YearMonth
+    ) async throws -> Set<YearMonth> {
         let rows = try await tx.query(
             "SELECT month FROM period WHERE month BETWEEN $1 AND $2 AND closed_at IS NOT NULL", [from, through])
         return Set(try rows.map { try $0.day(0).yearMonth })
@@ -88,19 +95,28 @@ public enum ReferenceDataStore {
     }
 
     /// The months of `from...through` that have a period.
-    public static func periods(_ tx: TenantTransaction, from: YearMonth, through: YearMonth) async throws -> Set<YearMonth> {
-        Set(try await tx.query("SELECT month FROM period WHERE month BETWEEN $1 AND $2", [from, through]).map { try $0.day(0).yearMonth })
+    public static func periods(
+        _ tx: TenantTransaction, from: YearMonth, through: YearMonth
+    ) async throws -> Set<YearMonth> {
+        Set(
+            try await tx.query("SELECT month FROM period WHERE month BETWEEN $1 AND $2", [from, through]).map {
+                try $0.day(0).yearMonth
+            })
     }
 
     /// A period locked for closing: nil when there is no such month, else whether it is closed already.
     public static func lockPeriod(_ tx: TenantTransaction, _ month: YearMonth) async throws -> Bool? {
-        try await tx.query("SELECT closed_at IS NOT NULL FROM period WHERE month = $1 FOR UPDATE", [month]).first?.decode(0, as: Bool.self)
+        try await tx.query("SELECT closed_at IS NOT NULL FROM period WHERE month = $1 FOR UPDATE", [month]).first?
+            .decode(0, as: Bool.self)
     }
 
     /// Closes a month (rule 11), with the reason that forced it past open findings, if any.
-    public static func closePeriod(_ tx: TenantTransaction, _ month: YearMonth, by actor: String, forcedReason: String?) async throws {
+    public static func closePeriod(
+        _ tx: TenantTransaction, _ month: YearMonth, by actor: String, forcedReason: String?
+    ) async throws {
         try await tx.execute(
-            "UPDATE period SET closed_at = now(), closed_by = $2, forced_reason = $3 WHERE month = $1", [month, actor, forcedReason])
+            "UPDATE period SET closed_at = now(), closed_by = $2, forced_reason = $3 WHERE month = $1",
+            [month, actor, forcedReason])
     }
 
     // MARK: Budget lines
@@ -113,7 +129,9 @@ public enum ReferenceDataStore {
             """, [line.year, line.socialSpace.rawValue, line.component.rawValue, amount.cents])
     }
 
-    public static func setCarryForward(_ tx: TenantTransaction, line: BudgetLine, amount: Money, reason: String) async throws {
+    public static func setCarryForward(
+        _ tx: TenantTransaction, line: BudgetLine, amount: Money, reason: String
+    ) async throws {
         try await tx.execute(
             """
             INSERT INTO carry_forward (year, social_space, component, amount, reason) VALUES ($1, $2, $3, $4, $5)
@@ -136,7 +154,9 @@ public enum ReferenceDataStore {
     }
 
     /// Whether `provider` serves `socialSpace` on `day` (rule 9).
-    public static func providerServes(_ tx: TenantTransaction, provider: TenantID, socialSpace: SocialSpaceCode, on day: Day) async throws -> Bool {
+    public static func providerServes(
+        _ tx: TenantTransaction, provider: TenantID, socialSpace: SocialSpaceCode, on day: Day
+    ) async throws -> Bool {
         try await tx.query(
             """
             SELECT 1 FROM provider_assignment WHERE tenant_id = $1 AND social_space = $2
@@ -168,7 +188,9 @@ public enum ReferenceDataStore {
             """, [UUID(), provider.uuid, helpType, unit.rawValue, validFrom, amount.cents]) == 1
     }
 
-    public static func rates(_ tx: TenantTransaction, provider: TenantID, helpType: String, unit: RateUnit) async throws -> [Rate] {
+    public static func rates(
+        _ tx: TenantTransaction, provider: TenantID, helpType: String, unit: RateUnit
+    ) async throws -> [Rate] {
         try await tx.query(
             "SELECT valid_from, amount FROM rate_agreement WHERE tenant_id = $1 AND help_type = $2 AND unit = $3 ORDER BY valid_from",
             [provider.uuid, helpType, unit.rawValue]
@@ -179,10 +201,14 @@ public enum ReferenceDataStore {
     public static func rates(_ tx: TenantTransaction, provider: TenantID) async throws -> [String: [Rate]] {
         var rates: [String: [Rate]] = [:]
         for row in try await tx.query(
-            "SELECT help_type, unit, valid_from, amount FROM rate_agreement WHERE tenant_id = $1 ORDER BY valid_from", [provider.uuid])
+            "SELECT help_type, unit, valid_from, amount FROM rate_agreement WHERE tenant_id = $1 ORDER BY valid_from",
+            [provider.uuid])
         {
-            rates[ratesKey(helpType: try row.decode(0, as: String.self), unit: try row.decode(1, as: RateUnit.self)), default: []]
-                .append(Rate(validFrom: try row.day(2), amount: Money(cents: try row.decode(3, as: Int64.self))))
+            rates[
+                ratesKey(helpType: try row.decode(0, as: String.self), unit: try row.decode(1, as: RateUnit.self)),
+                default: []
+            ]
+            .append(Rate(validFrom: try row.day(2), amount: Money(cents: try row.decode(3, as: Int64.self))))
         }
         return rates
     }
