@@ -22,3 +22,15 @@ public enum TenantKind: String, Sendable, CaseIterable {
     /// Freier Träger (independent provider).
     case provider
 }
+
+/// What a person at the admin socket may do.
+public enum Role: String, Sendable, CaseIterable {
+    /// County IT: operations, no budget data.
+    case `operator`
+    /// County accountant or controller: sets budgets, grants, closes periods.
+    case county
+    /// A Träger's accountant: its own deliveries, expenses and statements.
+    case provider
+    /// Read-only, county-wide.
+    case auditor
+}

@@ -1,7 +1,6 @@
 import Crypto
 import Logging
 import NIOPosix
-import PostgresClient
 import SozialraumDomain
 import SozialraumStore
 import Synchronization
@@ -115,15 +114,11 @@ public final class AccountService: Sendable {
         let salt = (0..<16).map { _ in UInt8.random(in: 0...255) }
         let hash = try await Self.hashOffThePool(secret, salt: salt, rounds: scryptRounds)
         try await store.withTenant(county) { tx in
-            guard try await tx.query("SELECT kind FROM tenant WHERE id = $1", [tenant.uuid]).first != nil else {
-                throw ServiceError.notFound("tenant")
-            }
-            try await tx.execute(
-                """
-                INSERT INTO account (name, tenant_id, role, secret_hash, salt, scrypt_n) VALUES ($1, $2, $3, $4, $5, $6)
-                ON CONFLICT (name) DO UPDATE SET secret_hash = EXCLUDED.secret_hash, salt = EXCLUDED.salt, scrypt_n = EXCLUDED.scrypt_n,
-                    rotated_at = now(), tenant_id = EXCLUDED.tenant_id, role = EXCLUDED.role, disabled = false
-                """, [name, tenant.uuid, role.rawValue, PostgresBytes(hash), PostgresBytes(salt), scryptRounds])
+            guard try await AccountStore.tenantExists(tx, tenant) else { throw ServiceError.notFound("tenant") }
+            try await AccountStore.set(
+                tx,
+                AccountStore.Credentials(
+                    name: name, tenant: tenant, role: role, secretHash: hash, salt: salt, scryptRounds: scryptRounds))
             try await BudgetSQL.audit(
                 tx, tenant: county, actor: "account-admin", action: "account.set", objectKind: "account",
                 objectID: name, result: "ok",
@@ -133,13 +128,8 @@ public final class AccountService: Sendable {
 
     /// The account of `name`, without checking a secret (peer-credential logins on the Unix socket).
     public func account(named name: String) async throws -> Account? {
-        try await store.withoutTenant(readOnly: true) { tx in
-            try await tx.query("SELECT name, tenant_id, role FROM account WHERE name = $1 AND NOT disabled", [name])
-                .first.map { row in
-                    Account(
-                        name: try row.decode(0, as: String.self), tenant: TenantID(try row.decode(1, as: UUID.self)),
-                        role: try row.decode(2, as: Role.self))
-                }
+        try await AccountStore.credentials(store, name: name).map {
+            Account(name: $0.name, tenant: $0.tenant, role: $0.role)
         }
     }
 
@@ -153,29 +143,13 @@ public final class AccountService: Sendable {
             logger.notice("login refused: locked", metadata: ["source": "\(source)"])
             throw LoginError.locked
         }
-        let row = try await store.withoutTenant(readOnly: true) { tx in
-            try await tx.query(
-                "SELECT name, tenant_id, role, secret_hash, salt, scrypt_n FROM account WHERE name = $1 AND NOT disabled",
-                [name]
-            ).first
-                .map { row in
-                    (
-                        Account(
-                            name: try row.decode(0, as: String.self),
-                            tenant: TenantID(try row.decode(1, as: UUID.self)),
-                            role: try row.decode(2, as: Role.self)),
-                        try row.decode(3, as: PostgresBytes.self).bytes,
-                        try row.decode(4, as: PostgresBytes.self).bytes,
-                        try row.decode(5, as: Int.self)
-                    )
-                }
-        }
+        let stored = try await AccountStore.credentials(store, name: name)
         // Hash even for an unknown name, so that timing does not tell whether the name exists.
-        let salt = row?.2 ?? Array(repeating: 0, count: 16)
-        let computed = try await Self.hashOffThePool(secret, salt: salt, rounds: row?.3 ?? scryptRounds)
-        if let row, Self.constantTimeEqual(computed, row.1) {
+        let salt = stored?.salt ?? Array(repeating: 0, count: 16)
+        let computed = try await Self.hashOffThePool(secret, salt: salt, rounds: stored?.scryptRounds ?? scryptRounds)
+        if let stored, Self.constantTimeEqual(computed, stored.secretHash) {
             throttle.withLock { $0.failures["name:" + name] = nil }
-            return row.0
+            return Account(name: stored.name, tenant: stored.tenant, role: stored.role)
         }
         throttle.withLock {
             $0.fail("name:" + name, now: now)

@@ -728,6 +728,22 @@ public struct BudgetService: Sendable {
         }
     }
 
+    /// The findings the caller may see: open ones, or all (rule 8, 13).
+    public func findings(_ caller: Caller, all: Bool) async throws -> [FindingStore.Listed] {
+        try caller.require(.county, .auditor, .provider, for: "reading findings")
+        return try await store.withTenant(caller.tenant, readOnly: true) { tx in
+            try await FindingStore.list(tx, all: all)
+        }
+    }
+
+    /// The ledger of a booked month as the caller may see it.
+    public func bookings(_ caller: Caller, bookedIn month: YearMonth) async throws -> [BudgetSQL.Listed] {
+        try caller.require(.county, .auditor, .provider, for: "reading the ledger")
+        return try await store.withTenant(caller.tenant, readOnly: true) { tx in
+            try await BudgetSQL.bookings(tx, bookedIn: month)
+        }
+    }
+
     // MARK: Funds (rule 3)
 
     /// Available funds of a Sozialraum and year, by line and pool, with cover transfers. The county

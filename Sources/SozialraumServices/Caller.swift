@@ -8,18 +8,6 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// What a person at the admin socket may do.
-public enum Role: String, Sendable, CaseIterable {
-    /// County IT: operations, no budget data.
-    case `operator`
-    /// County accountant or controller: sets budgets, grants, closes periods.
-    case county
-    /// A Träger's accountant: its own deliveries, expenses and statements.
-    case provider
-    /// Read-only, county-wide.
-    case auditor
-}
-
 /// Who is asking: the tenant the request acts for, the role, a name for the audit trail and the
 /// request id that ties logs, audit and reply together.
 public struct Caller: Sendable {

@@ -294,9 +294,10 @@ public struct DemoLoader: Sendable {
         let young = [12_400, 10_100, 7_800]
         try await store.withTenant(county) { tx in
             for (index, space) in plan.socialSpaces.enumerated() {
-                try await tx.execute(
-                    "INSERT INTO population (year, social_space, young_inhabitants) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                    [plan.year, space.code.rawValue, young[index % young.count] * plan.scale])
+                try await ReferenceDataStore.setPopulation(
+                    tx, year: plan.year, socialSpace: space.code,
+                    youngInhabitants: young[index % young.count] * plan.scale,
+                    keepExisting: true)
             }
         }
         var providerIDs: [TenantID] = []

@@ -500,15 +500,11 @@ extension ReconciliationService {
         }
         try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
-                guard try await tx.query("SELECT 1 FROM social_space WHERE code = $1", [socialSpace.rawValue]).count > 0
-                else {
+                guard try await ReferenceDataStore.socialSpaceExists(tx, socialSpace) else {
                     throw ServiceError.notFound("Sozialraum \(socialSpace)")
                 }
-                try await tx.execute(
-                    """
-                    INSERT INTO population (year, social_space, young_inhabitants) VALUES ($1, $2, $3)
-                    ON CONFLICT (year, social_space) DO UPDATE SET young_inhabitants = EXCLUDED.young_inhabitants
-                    """, [year, socialSpace.rawValue, youngInhabitants])
+                try await ReferenceDataStore.setPopulation(
+                    tx, year: year, socialSpace: socialSpace, youngInhabitants: youngInhabitants)
                 try await tx.audit(caller, "population.set", "social_space", socialSpace.rawValue)
             }
         }

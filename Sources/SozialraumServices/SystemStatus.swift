@@ -15,14 +15,6 @@ public struct SystemStatusService: Sendable {
     public init(store: Store) { self.store = store }
 
     public func status() async -> SystemStatus {
-        let reachable: Bool
-        do {
-            reachable = try await store.withoutTenant(readOnly: true) { transaction in
-                try await transaction.query("SELECT 1").single().decode(0, as: Int.self) == 1
-            }
-        } catch {
-            reachable = false
-        }
-        return SystemStatus(databaseReachable: reachable, pool: await store.pool.statistics)
+        SystemStatus(databaseReachable: await store.isReachable(), pool: await store.pool.statistics)
     }
 }

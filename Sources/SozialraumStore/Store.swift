@@ -86,6 +86,17 @@ public final class Store: Sendable {
         try await pool.withTransaction(isolation: isolation, readOnly: readOnly, body)
     }
 
+    /// Whether the database answers (for `status`).
+    public func isReachable() async -> Bool {
+        do {
+            return try await withoutTenant(readOnly: true) { transaction in
+                try await transaction.query("SELECT 1").single().decode(0, as: Int.self) == 1
+            }
+        } catch {
+            return false
+        }
+    }
+
     /// Fails unless the login role is safe: no superuser, no BYPASSRLS, owns nothing, cannot become
     /// the owner role, has no TRUNCATE.
     public func requireSafeRuntimeRole() async throws {

@@ -331,24 +331,15 @@ struct AdminCommands: Sendable {
         ) {
             commands, request, state, _ in
             let month = try commands.month(request, 0)
-            let rows = try await commands.store.withTenant(state.account!.tenant, readOnly: true) { tx in
-                try await tx.query(
-                    """
-                    SELECT b.id, b.kind, to_char(b.service_month, 'YYYY-MM'), b.social_space, b.component, b.amount, t.name,
-                           coalesce(b.reverses::text, ''), coalesce(b.corrects::text, '')
-                    FROM booking b JOIN tenant t ON t.id = b.tenant_id WHERE b.booked_month = $1 ORDER BY b.id LIMIT 100000
-                    """, [month]
-                ).map { row -> [ResultTable.Cell] in
+            let rows: [[ResultTable.Cell]] = try await commands.budget.bookings(commands.caller(state), bookedIn: month)
+                .map {
                     [
-                        .integer(try row.decode(0, as: Int64.self)), .text(try row.decode(1, as: String.self)),
-                        .text(try row.decode(2, as: String.self)),
-                        .text(try row.decode(3, as: String.self)), .text(try row.decode(4, as: String.self)),
-                        .amount(try row.decode(5, as: Int64.self)),
-                        .text(try row.decode(6, as: String.self)), .text(try row.decode(7, as: String.self)),
-                        .text(try row.decode(8, as: String.self)),
+                        .integer($0.id), .text($0.kind.rawValue), .text($0.serviceMonth.description),
+                        .text($0.socialSpace.rawValue),
+                        .text($0.component.rawValue), .amount($0.amount.cents), .text($0.provider),
+                        .text($0.reverses.map(String.init) ?? ""), .text($0.corrects.map(String.init) ?? ""),
                     ]
                 }
-            }
             let table = ResultTable(
                 columns: [
                     "booking", "kind", "service_month", "sozialraum", "component", "amount", "provider", "reverses",
@@ -372,26 +363,14 @@ struct AdminCommands: Sendable {
         ) {
             commands, request, state, _ in
             let all = request.positional.first == "all"
-            let rows = try await commands.store.withTenant(state.account!.tenant, readOnly: true) { tx in
-                try await tx.query(
-                    """
-                    SELECT f.id, f.kind, to_char(f.month, 'YYYY-MM'), coalesce(f.grant_id::text, ''), f.quantity, f.amount, f.status, t.name,
-                           coalesce(f.resolution, '')
-                    FROM finding f JOIN tenant t ON t.id = f.tenant_id WHERE $1 OR f.status = 'open' ORDER BY f.month, f.created_at LIMIT 100000
-                    """, [all]
-                ).map { row -> [ResultTable.Cell] in
-                    [
-                        .text(try row.decode(0, as: UUID.self).uuidString.lowercased()),
-                        .text(try row.decode(1, as: String.self)),
-                        .text(try row.decode(2, as: String.self)), .text(try row.decode(3, as: String.self)),
-                        // Volumes in their unit, as everywhere else (hundredths are stored).
-                        row.isNull(4)
-                            ? .null : .text(Quantity(hundredths: try row.decode(4, as: Int64.self)).description),
-                        row.isNull(5) ? .null : .amount(try row.decode(5, as: Int64.self)),
-                        .text(try row.decode(6, as: String.self)), .text(try row.decode(7, as: String.self)),
-                        .text(try row.decode(8, as: String.self)),
-                    ]
-                }
+            let rows: [[ResultTable.Cell]] = try await commands.budget.findings(commands.caller(state), all: all).map {
+                [
+                    .text($0.id.uuidString.lowercased()), .text($0.kind), .text($0.month.description),
+                    .text($0.grantID?.uuidString.lowercased() ?? ""),
+                    // Volumes in their unit, as everywhere else (hundredths are stored).
+                    $0.quantity.map { .text($0.description) } ?? .null, $0.amount.map { .amount($0.cents) } ?? .null,
+                    .text($0.status), .text($0.provider), .text($0.resolution ?? ""),
+                ]
             }
             let table = ResultTable(
                 columns: [
@@ -837,22 +816,11 @@ struct AdminCommands: Sendable {
         add("sozialraum_pool_connections", "state=\"open\"", Int64(pool.open))
         add("sozialraum_pool_connections", "state=\"idle\"", Int64(pool.idle))
         add("sozialraum_pool_waiting", "", Int64(pool.waiting))
-        let jobs = try await store.withoutTenant(readOnly: true) { tx in
-            try await tx.query("SELECT job, state, count(*)::bigint FROM job_run GROUP BY 1, 2 ORDER BY 1, 2").map {
-                (try $0.decode(0, as: String.self), try $0.decode(1, as: String.self), try $0.decode(2, as: Int64.self))
-            }
-        }
+        let jobs = try await store.withoutTenant(readOnly: true) { tx in try await JobStore.countsByState(tx) }
         for (job, state, count) in jobs { add("sozialraum_job_runs_total", "job=\"\(job)\",state=\"\(state)\"", count) }
         // Per Sozialraum, the end of its last reconciliation run (seconds since 1970; 0: never), as the
         // caller's tenant sees the runs.
-        let last = try await store.withTenant(tenant, readOnly: true) { tx in
-            try await tx.query(
-                """
-                SELECT s.code, coalesce(extract(epoch FROM max(r.finished_at))::bigint, 0)
-                FROM social_space s LEFT JOIN reconciliation_run r ON r.social_space IS NULL OR r.social_space = s.code
-                GROUP BY s.code ORDER BY 1
-                """
-            ).map { (try $0.decode(0, as: String.self), try $0.decode(1, as: Int64.self)) }
+        let last = try await store.withTenant(tenant, readOnly: true) { tx in try await BudgetSQL.lastReconciliation(tx)
         }
         for (space, seconds) in last {
             add("sozialraum_last_reconciliation_seconds", "sozialraum=\"\(space)\"", seconds)

@@ -312,11 +312,7 @@ public final class Scheduler: Service, Sendable {
                 case .lost:
                     break
                 case .released:
-                    try await tx.execute(
-                        """
-                        UPDATE job_run SET state = 'queued', claimed_by = NULL, attempts = greatest(attempts - 1, 0)
-                        WHERE id = $1 AND claimed_by = $2 AND state = 'running'
-                        """, [run.id, instance])
+                    try await JobStore.release(tx, id: run.id, instance: instance)
                 }
             }
         } catch {

@@ -221,6 +221,53 @@ public enum BudgetSQL {
         return siblings
     }
 
+    /// A booking as listed (`bookings`): with its provider's name.
+    public struct Listed: Sendable, Equatable {
+        public var id: Int64
+        public var kind: BookingKind
+        public var serviceMonth: YearMonth
+        public var socialSpace: SocialSpaceCode
+        public var component: BudgetComponent
+        public var amount: Money
+        public var provider: String
+        public var reverses: Int64?
+        public var corrects: Int64?
+    }
+
+    /// The bookings of a booked month the caller may see, in order.
+    public static func bookings(
+        _ tx: TenantTransaction, bookedIn month: YearMonth, limit: Int = 100_000
+    ) async throws -> [Listed] {
+        try await tx.query(
+            """
+            SELECT b.id, b.kind, b.service_month, b.social_space, b.component, b.amount, t.name, b.reverses, b.corrects
+            FROM booking b JOIN tenant t ON t.id = b.tenant_id WHERE b.booked_month = $1 ORDER BY b.id LIMIT $2
+            """, [month, limit]
+        ).map { row in
+            Listed(
+                id: try row.decode(0, as: Int64.self), kind: try row.decode(1, as: BookingKind.self),
+                serviceMonth: try row.day(2).yearMonth,
+                socialSpace: try row.decode(3, as: SocialSpaceCode.self),
+                component: try row.decode(4, as: BudgetComponent.self),
+                amount: Money(cents: try row.decode(5, as: Int64.self)), provider: try row.decode(6, as: String.self),
+                reverses: try row.decode(7, as: Int64?.self), corrects: try row.decode(8, as: Int64?.self))
+        }
+    }
+
+    /// Per Sozialraum, the end of its last reconciliation run (seconds since 1970; 0: never), as the
+    /// caller sees the runs.
+    public static func lastReconciliation(
+        _ tx: TenantTransaction
+    ) async throws -> [(socialSpace: String, seconds: Int64)] {
+        try await tx.query(
+            """
+            SELECT s.code, coalesce(extract(epoch FROM max(r.finished_at))::bigint, 0)
+            FROM social_space s LEFT JOIN reconciliation_run r ON r.social_space IS NULL OR r.social_space = s.code
+            GROUP BY s.code ORDER BY 1
+            """
+        ).map { (try $0.decode(0, as: String.self), try $0.decode(1, as: Int64.self)) }
+    }
+
     public static func isReversed(_ tx: TenantTransaction, bookingID: Int64) async throws -> Bool {
         try await tx.query("SELECT 1 FROM booking WHERE reverses = $1", [bookingID]).count > 0
     }

@@ -281,6 +281,24 @@ public enum JobStore {
     }
 
     /// Deletes finished runs older than `before`.
+    /// Gives a claimed run back to the queue without counting the attempt (graceful shutdown).
+    public static func release(_ tx: PostgresTransaction, id: Int64, instance: String) async throws {
+        try await tx.execute(
+            """
+            UPDATE job_run SET state = 'queued', claimed_by = NULL, attempts = greatest(attempts - 1, 0)
+            WHERE id = $1 AND claimed_by = $2 AND state = 'running'
+            """, [id, instance])
+    }
+
+    /// Runs per job and state (for `stats`).
+    public static func countsByState(
+        _ tx: PostgresTransaction
+    ) async throws -> [(job: String, state: String, count: Int64)] {
+        try await tx.query("SELECT job, state, count(*)::bigint FROM job_run GROUP BY 1, 2 ORDER BY 1, 2").map {
+            (try $0.decode(0, as: String.self), try $0.decode(1, as: String.self), try $0.decode(2, as: Int64.self))
+        }
+    }
+
     public static func prune(_ tx: PostgresTransaction, before: Instant) async throws -> Int {
         try await tx.execute(
             "DELETE FROM job_run WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < to_timestamp($1)",

@@ -139,6 +139,25 @@ public enum ReferenceDataStore {
             """, [line.year, line.socialSpace.rawValue, line.component.rawValue, amount.cents, reason])
     }
 
+    /// Young inhabitants of a Sozialraum in a year (figures per 1,000 in the cost report); an existing
+    /// figure is replaced unless `keepExisting`.
+    public static func setPopulation(
+        _ tx: TenantTransaction, year: Int, socialSpace: SocialSpaceCode, youngInhabitants: Int,
+        keepExisting: Bool = false
+    ) async throws {
+        if keepExisting {
+            try await tx.execute(
+                "INSERT INTO population (year, social_space, young_inhabitants) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                [year, socialSpace.rawValue, youngInhabitants])
+        } else {
+            try await tx.execute(
+                """
+                INSERT INTO population (year, social_space, young_inhabitants) VALUES ($1, $2, $3)
+                ON CONFLICT (year, social_space) DO UPDATE SET young_inhabitants = EXCLUDED.young_inhabitants
+                """, [year, socialSpace.rawValue, youngInhabitants])
+        }
+    }
+
     // MARK: Providers, help types and rates
 
     public static func providerExists(_ tx: TenantTransaction, _ provider: TenantID) async throws -> Bool {

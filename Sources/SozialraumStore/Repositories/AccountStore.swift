@@ -1,0 +1,66 @@
+import PostgresClient
+import SozialraumDomain
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Accounts of the admin socket: who may log in as which tenant and role. Only hashes of secrets are
+/// stored (scrypt, each with its salt and cost).
+public enum AccountStore {
+    /// An account with what a login checks.
+    public struct Credentials: Sendable {
+        public var name: String
+        public var tenant: TenantID
+        public var role: Role
+        public var secretHash: [UInt8]
+        public var salt: [UInt8]
+        public var scryptRounds: Int
+
+        public init(name: String, tenant: TenantID, role: Role, secretHash: [UInt8], salt: [UInt8], scryptRounds: Int) {
+            self.name = name
+            self.tenant = tenant
+            self.role = role
+            self.secretHash = secretHash
+            self.salt = salt
+            self.scryptRounds = scryptRounds
+        }
+    }
+
+    public static func tenantExists(_ tx: TenantTransaction, _ tenant: TenantID) async throws -> Bool {
+        try await tx.query("SELECT 1 FROM tenant WHERE id = $1", [tenant.uuid]).count > 0
+    }
+
+    /// Creates an account or gives it a new secret (and tenant and role), enabling it again.
+    public static func set(_ tx: TenantTransaction, _ account: Credentials) async throws {
+        try await tx.execute(
+            """
+            INSERT INTO account (name, tenant_id, role, secret_hash, salt, scrypt_n) VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (name) DO UPDATE SET secret_hash = EXCLUDED.secret_hash, salt = EXCLUDED.salt, scrypt_n = EXCLUDED.scrypt_n,
+                rotated_at = now(), tenant_id = EXCLUDED.tenant_id, role = EXCLUDED.role, disabled = false
+            """,
+            [
+                account.name, account.tenant.uuid, account.role.rawValue, PostgresBytes(account.secretHash),
+                PostgresBytes(account.salt),
+                account.scryptRounds,
+            ])
+    }
+
+    /// The enabled account of `name` with its secret's hash, or nil.
+    public static func credentials(_ store: Store, name: String) async throws -> Credentials? {
+        try await store.withoutTenant(readOnly: true) { tx in
+            try await tx.query(
+                "SELECT name, tenant_id, role, secret_hash, salt, scrypt_n FROM account WHERE name = $1 AND NOT disabled",
+                [name]
+            ).first.map { row in
+                Credentials(
+                    name: try row.decode(0, as: String.self), tenant: TenantID(try row.decode(1, as: UUID.self)),
+                    role: try row.decode(2, as: Role.self), secretHash: try row.decode(3, as: PostgresBytes.self).bytes,
+                    salt: try row.decode(4, as: PostgresBytes.self).bytes, scryptRounds: try row.decode(5, as: Int.self)
+                )
+            }
+        }
+    }
+}
