@@ -77,7 +77,7 @@ public struct GrantTerms: Hashable, Sendable {
 
     /// The granted volume for `month`, pro rata for a month the grant covers partly (rounded down to
     /// the hundredth), nil when the grant does not cover the month. (The statements compute the same
-    /// in SQL, `ReconciliationService.computeStatementItems`.)
+    /// in SQL, `ReconciliationStore.computeStatementItems`.)
     public func grantedVolume(in month: YearMonth) -> Quantity? {
         guard let days = effectivePeriod.clipped(to: month) else { return nil }
         let covered = Int64(days.last.ordinal - days.first.ordinal + 1)

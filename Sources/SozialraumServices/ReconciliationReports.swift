@@ -412,7 +412,7 @@ extension ReconciliationService {
         try caller.require(.county, for: "year-end closing")
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
-                try await tx.query("SELECT pg_advisory_xact_lock($1)", [Self.ledgerGate])
+                try await tx.query("SELECT pg_advisory_xact_lock($1)", [ReconciliationStore.ledgerGate])
                 guard try await tx.query("SELECT 1 FROM year_end WHERE year = $1", [year]).isEmpty else {
                     throw ServiceError.duplicate("year end \(year)")
                 }
