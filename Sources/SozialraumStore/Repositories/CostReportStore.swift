@@ -1,0 +1,182 @@
+import PostgresClient
+import SozialraumDomain
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The reports of cost development (the figures the 2003 decision asked for), of cross-area grants
+/// (rule 9) and the data of the budget-burn chart, in the caller's tenant context.
+public enum CostReportStore {
+    /// A cross-area grant: the case's Sozialraum on the grant's first day in the year, with the reason.
+    public struct CrossAreaGrant: Sendable, Equatable {
+        public var socialSpace: String
+        public var providerName: String
+        public var grant: UUID
+        public var caseKey: String
+        public var helpType: String
+        public var from: Day
+        public var to: Day
+        public var reason: String
+    }
+
+    public static func crossAreaGrants(
+        _ tx: TenantTransaction, year: Int, socialSpace: SocialSpaceCode?
+    ) async throws -> [CrossAreaGrant] {
+        try await tx.query(
+            """
+            SELECT s.social_space, t.name, g.id, g.case_key, g.help_type, g.starts_on, least(g.ends_on, coalesce(g.ended_on, g.ends_on)),
+                   g.out_of_area_reason
+            FROM grant_decision g
+            JOIN tenant t ON t.id = g.tenant_id
+            CROSS JOIN LATERAL (
+                SELECT coalesce((SELECT r.social_space FROM residence r
+                                 WHERE r.case_id = g.case_id AND r.valid_from <= greatest(g.starts_on, make_date($1, 1, 1))
+                                 ORDER BY r.valid_from DESC LIMIT 1),
+                                (SELECT r.social_space FROM residence r WHERE r.case_id = g.case_id ORDER BY r.valid_from LIMIT 1))::text
+                       AS social_space
+            ) s
+            WHERE g.out_of_area_reason IS NOT NULL
+              AND g.starts_on <= make_date($1, 12, 31) AND least(g.ends_on, coalesce(g.ended_on, g.ends_on)) >= make_date($1, 1, 1)
+              AND ($2::text IS NULL OR s.social_space = $2)
+            ORDER BY s.social_space, t.name, g.starts_on, g.id
+            """, [year, socialSpace?.rawValue]
+        ).map { row in
+            CrossAreaGrant(
+                socialSpace: try row.decode(0, as: String.self), providerName: try row.decode(1, as: String.self),
+                grant: try row.decode(2, as: UUID.self), caseKey: try row.decode(3, as: String.self),
+                helpType: try row.decode(4, as: String.self),
+                from: try row.day(5), to: try row.day(6), reason: try row.decode(7, as: String.self))
+        }
+    }
+
+    /// One row of the cost development: a Sozialraum's year (or a help type's in it, with `byHelpType`).
+    public struct CostRow: Sendable, Equatable {
+        public var year: Int64
+        public var socialSpace: String
+        public var helpType: String
+        public var setting: String
+        public var caseCost: Money
+        public var ambulant: Money
+        public var day: Money
+        public var residential: Money
+        public var milieu: Money
+        public var structure: Money
+        /// Milieu and structure of all spending, in basis points; nil without spending.
+        public var milieuStructureShare: Int64?
+        public var youngInhabitants: Int64?
+        public var caseCostPer1000: Money?
+        public var grants: Int64
+        public var averageDays: Int64?
+    }
+
+    public static func costDevelopment(
+        _ tx: TenantTransaction, years: ClosedRange<Int>, byHelpType: Bool
+    ) async throws -> [CostRow] {
+        try await tx.query(
+            """
+            WITH costs AS (
+                SELECT extract(year FROM b.service_month)::int AS year, b.social_space, b.component, b.grant_id, sum(b.amount)::bigint AS amount
+                FROM booking b
+                WHERE b.service_month BETWEEN make_date($1, 1, 1) AND make_date($2, 12, 1)
+                  AND b.kind IN ('delivery', 'project_expense', 'reversal')
+                  AND (b.grant_id IS NOT NULL OR b.project_id IS NOT NULL)
+                GROUP BY 1, 2, 3, 4
+            ),
+            grants AS (
+                SELECT c.year, c.social_space, c.grant_id, c.amount, h.code AS help_type, h.setting,
+                       least(g.ends_on, coalesce(g.ended_on, g.ends_on)) - g.starts_on + 1 AS days
+                FROM costs c JOIN grant_decision g ON g.id = c.grant_id JOIN help_type h ON h.code = g.help_type
+                WHERE c.component = 'case'
+            ),
+            groups AS (
+                SELECT year, social_space, CASE WHEN $3 THEN help_type ELSE '*' END AS help_type,
+                       CASE WHEN $3 THEN min(setting) ELSE '*' END AS setting,
+                       sum(amount)::bigint AS case_cost,
+                       sum(amount) FILTER (WHERE setting = 'ambulant')::bigint AS ambulant,
+                       sum(amount) FILTER (WHERE setting = 'day')::bigint AS day,
+                       sum(amount) FILTER (WHERE setting = 'residential')::bigint AS residential,
+                       count(DISTINCT grant_id)::bigint AS grants, round(avg(days))::bigint AS average_days
+                FROM grants GROUP BY 1, 2, 3
+            ),
+            spaces AS (
+                SELECT year, social_space,
+                       coalesce(sum(amount) FILTER (WHERE component = 'milieu'), 0)::bigint AS milieu,
+                       coalesce(sum(amount) FILTER (WHERE component = 'structure'), 0)::bigint AS structure,
+                       coalesce(sum(amount), 0)::bigint AS total
+                FROM costs GROUP BY 1, 2
+            )
+            SELECT s.year, s.social_space, coalesce(g.help_type, '*'), coalesce(g.setting, '*'), coalesce(g.case_cost, 0),
+                   coalesce(g.ambulant, 0), coalesce(g.day, 0), coalesce(g.residential, 0), s.milieu, s.structure,
+                   CASE WHEN s.total > 0 THEN (s.milieu + s.structure) * 10000 / s.total END,
+                   p.young_inhabitants,
+                   CASE WHEN p.young_inhabitants > 0 THEN coalesce(g.case_cost, 0) * 1000 / p.young_inhabitants END,
+                   coalesce(g.grants, 0), g.average_days
+            FROM spaces s
+            LEFT JOIN groups g ON g.year = s.year AND g.social_space = s.social_space
+            LEFT JOIN population p ON p.year = s.year AND p.social_space = s.social_space
+            ORDER BY 1, 2, 3
+            """, [years.lowerBound, years.upperBound, byHelpType]
+        ).map { row in
+            CostRow(
+                year: try row.decode(0, as: Int64.self), socialSpace: try row.decode(1, as: String.self),
+                helpType: try row.decode(2, as: String.self),
+                setting: try row.decode(3, as: String.self), caseCost: Money(cents: try row.decode(4, as: Int64.self)),
+                ambulant: Money(cents: try row.decode(5, as: Int64.self)),
+                day: Money(cents: try row.decode(6, as: Int64.self)),
+                residential: Money(cents: try row.decode(7, as: Int64.self)),
+                milieu: Money(cents: try row.decode(8, as: Int64.self)),
+                structure: Money(cents: try row.decode(9, as: Int64.self)),
+                milieuStructureShare: try row.decode(10, as: Int64?.self),
+                youngInhabitants: try row.decode(11, as: Int64?.self),
+                caseCostPer1000: try row.decode(12, as: Int64?.self).map(Money.init(cents:)),
+                grants: try row.decode(13, as: Int64.self), averageDays: try row.decode(14, as: Int64?.self))
+        }
+    }
+
+    /// The run a chart is drawn from: the given one, or the latest of the year covering the most months.
+    public static func chartRun(
+        _ tx: TenantTransaction, runID: Int64?, year: Int, socialSpace: SocialSpaceCode
+    ) async throws -> Int64? {
+        try await tx.query(
+            """
+            SELECT id FROM reconciliation_run
+            WHERE ($1::bigint IS NULL OR id = $1) AND year = $2 AND (social_space IS NULL OR social_space = $3)
+            ORDER BY (last_month - first_month) DESC, id DESC LIMIT 1
+            """, [runID, year, socialSpace.rawValue]
+        ).first?.decode(0, as: Int64.self)
+    }
+
+    /// A Sozialraum's months of a run, summed over its lines: (month number, plan, actuals, commitments).
+    public static func chartMonths(
+        _ tx: TenantTransaction, runID: Int64, socialSpace: SocialSpaceCode
+    ) async throws -> [(month: Int, plan: Money, actuals: Money, commitments: Money)] {
+        try await tx.query(
+            """
+            SELECT extract(month FROM month)::int, sum(plan)::bigint, sum(actuals)::bigint, sum(commitments)::bigint
+            FROM reconciliation_month WHERE run_id = $1 AND social_space = $2 GROUP BY month ORDER BY month
+            """, [runID, socialSpace.rawValue]
+        ).map {
+            (
+                try $0.decode(0, as: Int.self), Money(cents: try $0.decode(1, as: Int64.self)),
+                Money(cents: try $0.decode(2, as: Int64.self)),
+                Money(cents: try $0.decode(3, as: Int64.self))
+            )
+        }
+    }
+
+    /// A Sozialraum's appropriations and carry-ins in a run.
+    public static func chartBudget(
+        _ tx: TenantTransaction, runID: Int64, socialSpace: SocialSpaceCode
+    ) async throws -> Money {
+        Money(
+            cents: try await tx.query(
+                """
+                SELECT coalesce(sum(appropriation + carry_in), 0)::bigint FROM reconciliation_line
+                WHERE run_id = $1 AND social_space = $2 AND line NOT LIKE 'pool:%'
+                """, [runID, socialSpace.rawValue]
+            ).single().decode(0, as: Int64.self))
+    }
+}

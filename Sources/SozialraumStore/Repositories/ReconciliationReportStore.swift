@@ -1,0 +1,388 @@
+import PostgresClient
+import SozialraumDomain
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Reading what runs stored (rule 13) and the reports on it: runs, their lines, months, transfers and
+/// differences, statements and their items, settlements, the year end (rule 12), the cost development
+/// and the cross-area grants (rule 9). Every read runs in the caller's tenant context.
+public enum ReconciliationReportStore {
+    public static func runExists(_ tx: TenantTransaction, id: Int64) async throws -> Bool {
+        try await tx.query("SELECT 1 FROM reconciliation_run WHERE id = $1", [id]).count > 0
+    }
+
+    public static func runsExist(_ tx: TenantTransaction, _ ids: Set<Int64>) async throws -> Bool {
+        let sorted = ids.sorted()
+        return try await tx.query(
+            "SELECT count(*)::int FROM reconciliation_run WHERE id IN ($1, $2)", [sorted.first ?? 0, sorted.last ?? 0]
+        ).single().decode(0, as: Int.self) == ids.count
+    }
+
+    // MARK: Runs
+
+    public struct RunListed: Sendable, Equatable {
+        public var id: Int64
+        public var scope: String
+        public var months: String
+        public var socialSpace: String
+        public var ledgerPosition: Int64
+        public var digestPrefix: String
+        public var requestedBy: String
+        public var finished: String
+        public var slot: String
+    }
+
+    /// The newest thousand runs (of a year), newest first; `finished` in Europe/Berlin.
+    public static func runs(_ tx: TenantTransaction, year: Int?) async throws -> [RunListed] {
+        try await tx.query(
+            """
+            SELECT r.id, r.scope, to_char(r.first_month, 'YYYY-MM') || '..' || to_char(r.last_month, 'YYYY-MM'),
+                   coalesce(r.social_space, '*'), r.ledger_position, left(encode(r.digest, 'hex'), 16), r.requested_by,
+                   to_char(r.finished_at AT TIME ZONE 'Europe/Berlin', 'YYYY-MM-DD HH24:MI:SS'), coalesce(r.slot, '')
+            FROM reconciliation_run r WHERE $1::int IS NULL OR r.year = $1 ORDER BY r.id DESC LIMIT 1000
+            """, [year]
+        ).map { row in
+            RunListed(
+                id: try row.decode(0, as: Int64.self), scope: try row.decode(1, as: String.self),
+                months: try row.decode(2, as: String.self),
+                socialSpace: try row.decode(3, as: String.self), ledgerPosition: try row.decode(4, as: Int64.self),
+                digestPrefix: try row.decode(5, as: String.self), requestedBy: try row.decode(6, as: String.self),
+                finished: try row.decode(7, as: String.self), slot: try row.decode(8, as: String.self))
+        }
+    }
+
+    /// A stored line or pool of a run: the figures in cents, in column order (appropriation, carry-in,
+    /// commitments, actuals, available, cover transfer (nil for pools), after cover, forecast,
+    /// forecast available, overrun).
+    public struct LineResult: Sendable, Equatable {
+        public var socialSpace: String
+        public var line: String
+        public var figures: [Int64?]
+    }
+
+    public static func lines(
+        _ tx: TenantTransaction, runID: Int64, socialSpace: SocialSpaceCode?
+    ) async throws -> [LineResult] {
+        try await tx.query(
+            """
+            SELECT social_space, line, appropriation, carry_in, commitments, actuals, available, cover_transfer,
+                   available_after_cover, forecast, forecast_available, overrun
+            FROM reconciliation_line WHERE run_id = $1 AND ($2::text IS NULL OR social_space = $2)
+            ORDER BY social_space, line LIKE 'pool:%', array_position(ARRAY['case', 'milieu', 'structure'], line), line
+            """, [runID, socialSpace?.rawValue]
+        ).map { row in
+            LineResult(
+                socialSpace: try row.decode(0, as: String.self), line: try row.decode(1, as: String.self),
+                figures: try (2...11).map { try row.decode($0, as: Int64?.self) })
+        }
+    }
+
+    /// A stored month of a run: plan, commitments, actuals, cumulative plan and burn, in cents.
+    public struct MonthResult: Sendable, Equatable {
+        public var socialSpace: String
+        public var component: String
+        public var month: String
+        public var figures: [Int64]
+    }
+
+    public static func months(
+        _ tx: TenantTransaction, runID: Int64, socialSpace: SocialSpaceCode?
+    ) async throws -> [MonthResult] {
+        try await tx.query(
+            """
+            SELECT social_space, component, to_char(month, 'YYYY-MM'), plan, commitments, actuals, cumulative_plan, cumulative_burn
+            FROM reconciliation_month WHERE run_id = $1 AND ($2::text IS NULL OR social_space = $2)
+            ORDER BY social_space, array_position(ARRAY['case', 'milieu', 'structure'], component::text), month
+            """, [runID, socialSpace?.rawValue]
+        ).map { row in
+            MonthResult(
+                socialSpace: try row.decode(0, as: String.self), component: try row.decode(1, as: String.self),
+                month: try row.decode(2, as: String.self),
+                figures: try (3...7).map { try row.decode($0, as: Int64.self) })
+        }
+    }
+
+    public struct TransferResult: Sendable, Equatable {
+        public var socialSpace: String
+        public var from: String
+        public var to: String
+        public var amount: Money
+    }
+
+    public static func transfers(
+        _ tx: TenantTransaction, runID: Int64, socialSpace: SocialSpaceCode?
+    ) async throws -> [TransferResult] {
+        try await tx.query(
+            """
+            SELECT social_space, from_component, to_component, amount FROM reconciliation_transfer
+            WHERE run_id = $1 AND ($2::text IS NULL OR social_space = $2) ORDER BY social_space, position
+            """, [runID, socialSpace?.rawValue]
+        ).map { row in
+            TransferResult(
+                socialSpace: try row.decode(0, as: String.self), from: try row.decode(1, as: String.self),
+                to: try row.decode(2, as: String.self),
+                amount: Money(cents: try row.decode(3, as: Int64.self)))
+        }
+    }
+
+    /// A figure that differs between two runs (a line's, or a statement's balance).
+    public struct Change: Sendable, Equatable {
+        public var socialSpace: String
+        public var line: String
+        public var field: String
+        public var before: Int64?
+        public var after: Int64?
+    }
+
+    public static func changes(_ tx: TenantTransaction, from earlier: Int64, to later: Int64) async throws -> [Change] {
+        try await tx.query(
+            """
+            SELECT coalesce(b.social_space, a.social_space), coalesce(b.line, a.line), f.field, f.before, f.after
+            FROM (SELECT * FROM reconciliation_line WHERE run_id = $1) a
+            FULL JOIN (SELECT * FROM reconciliation_line WHERE run_id = $2) b USING (social_space, line)
+            CROSS JOIN LATERAL (VALUES
+                ('appropriation', a.appropriation, b.appropriation), ('carry_in', a.carry_in, b.carry_in),
+                ('commitments', a.commitments, b.commitments), ('actuals', a.actuals, b.actuals),
+                ('available', a.available, b.available), ('after_cover', a.available_after_cover, b.available_after_cover),
+                ('forecast', a.forecast, b.forecast), ('overrun', a.overrun, b.overrun)) AS f(field, before, after)
+            WHERE f.before IS DISTINCT FROM f.after
+            UNION ALL
+            SELECT 'statement', t.name, 'balance', sa.balance, sb.balance
+            FROM (SELECT * FROM statement WHERE run_id = $1) sa
+            FULL JOIN (SELECT * FROM statement WHERE run_id = $2) sb USING (tenant_id)
+            JOIN tenant t ON t.id = tenant_id
+            WHERE sa.balance IS DISTINCT FROM sb.balance
+            ORDER BY 1, 2, 3
+            """, [earlier, later]
+        ).map { row in
+            Change(
+                socialSpace: try row.decode(0, as: String.self), line: try row.decode(1, as: String.self),
+                field: try row.decode(2, as: String.self),
+                before: try row.decode(3, as: Int64?.self), after: try row.decode(4, as: Int64?.self))
+        }
+    }
+
+    // MARK: Statements
+
+    public struct StatementListed: Sendable, Equatable {
+        public var providerName: String
+        public var provider: TenantID
+        public var accrued: Money
+        public var instalments: Money
+        public var settlements: Money
+        public var balance: Money
+    }
+
+    public static func statements(_ tx: TenantTransaction, runID: Int64) async throws -> [StatementListed] {
+        try await tx.query(
+            """
+            SELECT t.name, s.tenant_id, s.accrued, s.instalments, s.settlements, s.balance
+            FROM statement s JOIN tenant t ON t.id = s.tenant_id WHERE s.run_id = $1 ORDER BY t.name
+            """, [runID]
+        ).map { row in
+            StatementListed(
+                providerName: try row.decode(0, as: String.self), provider: TenantID(try row.decode(1, as: UUID.self)),
+                accrued: Money(cents: try row.decode(2, as: Int64.self)),
+                instalments: Money(cents: try row.decode(3, as: Int64.self)),
+                settlements: Money(cents: try row.decode(4, as: Int64.self)),
+                balance: Money(cents: try row.decode(5, as: Int64.self)))
+        }
+    }
+
+    /// One item of a statement's payment advice: a grant (pseudonymous case key) or a project.
+    public struct StatementItem: Sendable, Equatable {
+        public var providerName: String
+        public var item: String
+        public var id: UUID
+        public var caseKey: String
+        public var helpType: String
+        public var unit: String
+        public var socialSpace: String
+        public var granted: Quantity?
+        public var delivered: Quantity?
+        public var payable: Quantity?
+        public var cost: Money
+    }
+
+    public static func statementItems(
+        _ tx: TenantTransaction, runID: Int64, provider: TenantID?
+    ) async throws -> [StatementItem] {
+        try await tx.query(
+            """
+            SELECT t.name, i.item, i.item_id, coalesce(i.case_key, ''), coalesce(i.help_type, ''), coalesce(i.unit, ''),
+                   coalesce(i.social_space, ''), i.granted, i.delivered, i.payable, i.cost
+            FROM statement_item i JOIN tenant t ON t.id = i.tenant_id
+            WHERE i.run_id = $1 AND ($2::uuid IS NULL OR i.tenant_id = $2)
+            ORDER BY t.name, i.item, i.case_key, i.item_id
+            """, [runID, provider?.uuid]
+        ).map { row in
+            StatementItem(
+                providerName: try row.decode(0, as: String.self), item: try row.decode(1, as: String.self),
+                id: try row.decode(2, as: UUID.self),
+                caseKey: try row.decode(3, as: String.self), helpType: try row.decode(4, as: String.self),
+                unit: try row.decode(5, as: String.self),
+                socialSpace: try row.decode(6, as: String.self),
+                granted: try row.decode(7, as: Int64?.self).map(Quantity.init(hundredths:)),
+                delivered: try row.decode(8, as: Int64?.self).map(Quantity.init(hundredths:)),
+                payable: try row.decode(9, as: Int64?.self).map(Quantity.init(hundredths:)),
+                cost: Money(cents: try row.decode(10, as: Int64.self)))
+        }
+    }
+
+    /// What a settlement needs of a statement: its months, the run's ledger position and the balance.
+    public static func statementForSettlement(
+        _ tx: TenantTransaction, runID: Int64, provider: TenantID
+    ) async throws -> (first: YearMonth, last: YearMonth, position: Int64, balance: Money)? {
+        guard
+            let row = try await tx.query(
+                """
+                SELECT r.first_month, r.last_month, r.ledger_position, s.balance
+                FROM statement s JOIN reconciliation_run r ON r.id = s.run_id
+                WHERE s.run_id = $1 AND s.tenant_id = $2
+                """, [runID, provider.uuid]
+            ).first
+        else { return nil }
+        return (
+            try row.day(0).yearMonth, try row.day(1).yearMonth, try row.decode(2, as: Int64.self),
+            Money(cents: try row.decode(3, as: Int64.self))
+        )
+    }
+
+    /// One settlement of a provider at a time: the second finds the first's bookings and stops.
+    public static func lockSettlements(_ tx: TenantTransaction, of provider: TenantID) async throws {
+        try await tx.query(
+            "SELECT pg_advisory_xact_lock(hashtext('sozialraum.settle'), hashtext($1::text))", [provider.description])
+    }
+
+    /// Whether the provider has a booking in `first...last` after `position` (the statement is stale).
+    public static func hasBookingAfter(
+        _ tx: TenantTransaction, provider: TenantID, from first: YearMonth, through last: YearMonth, position: Int64
+    ) async throws -> Bool {
+        try await tx.query(
+            "SELECT 1 FROM booking WHERE tenant_id = $1 AND service_month BETWEEN $2 AND $3 AND id > $4 LIMIT 1",
+            [provider.uuid, first, last, position]
+        ).count > 0
+    }
+
+    /// The balance per Sozialraum and component as the statement computes it: cost of grants and
+    /// projects minus instalments and settlements (reversals count as what they reverse).
+    public static func balanceParts(
+        _ tx: TenantTransaction, provider: TenantID, from first: YearMonth, through last: YearMonth, position: Int64
+    ) async throws -> [(socialSpace: SocialSpaceCode, component: BudgetComponent, amount: Money)] {
+        try await tx.query(
+            """
+            SELECT b.social_space, b.component,
+                   sum(CASE WHEN coalesce(o.kind, b.kind) IN ('instalment', 'settlement') THEN -b.amount ELSE b.amount END)::bigint
+            FROM booking b LEFT JOIN booking o ON o.id = b.reverses
+            WHERE b.tenant_id = $1 AND b.service_month BETWEEN $2 AND $3 AND b.id <= $4
+              AND (coalesce(o.kind, b.kind) IN ('instalment', 'settlement')
+                   OR (b.kind IN ('delivery', 'project_expense', 'reversal') AND (b.grant_id IS NOT NULL OR b.project_id IS NOT NULL)))
+            GROUP BY b.social_space, b.component
+            ORDER BY b.social_space, b.component
+            """, [provider.uuid, first, last, position]
+        ).map {
+            (
+                try $0.decode(0, as: SocialSpaceCode.self), try $0.decode(1, as: BudgetComponent.self),
+                Money(cents: try $0.decode(2, as: Int64.self))
+            )
+        }
+    }
+
+    // MARK: Year end (rule 12)
+
+    /// The year's policy: the providers' share of savings (basis points) and whether carry-forward is allowed.
+    public static func yearEndPolicy(
+        _ tx: TenantTransaction, year: Int
+    ) async throws -> (shareBasisPoints: Int, carryForwardAllowed: Bool) {
+        let row = try await tx.query(
+            "SELECT provider_surplus_share, carry_forward_allowed FROM fiscal_year WHERE year = $1", [year]
+        ).single()
+        return (try row.decode(0, as: Int.self), try row.decode(1, as: Bool.self))
+    }
+
+    /// The lead providers of each Sozialraum at the end of `year`.
+    public static func leadProviders(_ tx: TenantTransaction, year: Int) async throws -> [SocialSpaceCode: [TenantID]] {
+        var leads: [SocialSpaceCode: [TenantID]] = [:]
+        for row in try await tx.query(
+            """
+            SELECT social_space, tenant_id FROM provider_assignment
+            WHERE lead AND valid_from <= make_date($1, 12, 31) AND (valid_to IS NULL OR valid_to >= make_date($1, 12, 31))
+            """, [year])
+        {
+            leads[try row.decode(0, as: SocialSpaceCode.self), default: []].append(
+                TenantID(try row.decode(1, as: UUID.self)))
+        }
+        return leads
+    }
+
+    public static func yearEndConfirmed(_ tx: TenantTransaction, year: Int) async throws -> Bool {
+        try await tx.query("SELECT 1 FROM year_end WHERE year = $1", [year]).count > 0
+    }
+
+    /// What a year end needs of a run: its year, kind, last month, position and whether it covers all Sozialräume.
+    public static func runForYearEnd(
+        _ tx: TenantTransaction, id: Int64
+    ) async throws -> (year: Int, scope: String, lastMonth: YearMonth, position: Int64, allSocialSpaces: Bool)? {
+        guard
+            let row = try await tx.query(
+                "SELECT year, scope, last_month, ledger_position, social_space IS NULL FROM reconciliation_run WHERE id = $1",
+                [id]
+            ).first
+        else { return nil }
+        return (
+            try row.decode(0, as: Int.self), try row.decode(1, as: String.self), try row.day(2).yearMonth,
+            try row.decode(3, as: Int64.self),
+            try row.decode(4, as: Bool.self)
+        )
+    }
+
+    /// The months of `year` still open.
+    public static func openMonths(_ tx: TenantTransaction, year: Int) async throws -> [YearMonth] {
+        try await tx.query("SELECT month FROM period WHERE year = $1 AND closed_at IS NULL ORDER BY month", [year])
+            .map { try $0.day(0).yearMonth }
+    }
+
+    /// Each line's result after cover in a run.
+    public static func resultsAfterCover(
+        _ tx: TenantTransaction, runID: Int64
+    ) async throws -> [SocialSpaceCode: [BudgetComponent: Money]] {
+        var results: [SocialSpaceCode: [BudgetComponent: Money]] = [:]
+        for row in try await tx.query(
+            "SELECT social_space, line, available_after_cover FROM reconciliation_line WHERE run_id = $1 AND line NOT LIKE 'pool:%'",
+            [runID])
+        {
+            results[try row.decode(0, as: SocialSpaceCode.self), default: [:]][
+                try row.decode(1, as: BudgetComponent.self)] =
+                Money(cents: try row.decode(2, as: Int64.self))
+        }
+        return results
+    }
+
+    public static func recordYearEnd(_ tx: TenantTransaction, year: Int, runID: Int64, by actor: String) async throws {
+        try await tx.execute(
+            "INSERT INTO year_end (year, run_id, confirmed_by) VALUES ($1, $2, $3)", [year, runID, actor])
+    }
+
+    /// A carry-forward the year end books; false when one exists for that line already.
+    public static func insertCarryForward(
+        _ tx: TenantTransaction, line: BudgetLine, amount: Money, reason: String
+    ) async throws -> Bool {
+        try await tx.execute(
+            """
+            INSERT INTO carry_forward (year, social_space, component, amount, reason) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT DO NOTHING
+            """, [line.year, line.socialSpace.rawValue, line.component.rawValue, amount.cents, reason]) == 1
+    }
+
+    public static func insertSurplusShare(
+        _ tx: TenantTransaction, year: Int, socialSpace: SocialSpaceCode, provider: TenantID, amount: Money
+    ) async throws {
+        try await tx.execute(
+            "INSERT INTO surplus_share (year, social_space, tenant_id, amount) VALUES ($1, $2, $3, $4)",
+            [year, socialSpace.rawValue, provider.uuid, amount.cents])
+    }
+}

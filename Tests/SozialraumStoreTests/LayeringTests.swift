@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// The layering of docs/architecture.md, checked on the source tree: the Store owns every SQL string,
+/// and files stay small enough to read (issue 16).
+@Suite struct LayeringTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static func swiftFiles(under folder: String) throws -> [(path: String, text: String)] {
+        let base = root.appendingPathComponent(folder)
+        guard let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil) else { return [] }
+        var files: [(String, String)] = []
+        for case let url as URL in walker where url.pathExtension == "swift" {
+            files.append(
+                (String(url.path.dropFirst(root.path.count + 1)), try String(contentsOf: url, encoding: .utf8)))
+        }
+        return files.sorted { $0.0 < $1.0 }
+    }
+
+    /// A line that starts an SQL statement, in a string literal or a multi-line one.
+    static func looksLikeSQL(_ line: Substring) -> Bool {
+        let text = line.drop { $0 == " " || $0 == "\"" || $0 == "(" }
+        let statements = [
+            "SELECT ", "INSERT INTO ", "UPDATE ", "DELETE FROM ", "WITH ", "CREATE ", "ALTER ", "DROP ", "COPY ",
+            "GRANT ",
+            "SET LOCAL ", "LISTEN ",
+        ]
+        return statements.contains { text.hasPrefix($0) } && (line.contains("\"") || line.hasPrefix("            "))
+            && !line.trimmingCharacters(in: .whitespaces).hasPrefix("//")
+    }
+
+    @Test func noSQLOutsideTheStoreAndTheClient() throws {
+        var offenders: [String] = []
+        for (path, text) in try Self.swiftFiles(under: "Sources") {
+            guard !path.hasPrefix("Sources/SozialraumStore/"), !path.hasPrefix("Sources/PostgresClient/") else {
+                continue
+            }
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where Self.looksLikeSQL(line) {
+                offenders.append("\(path):\(number + 1)")
+            }
+        }
+        #expect(offenders == [], "SQL outside Sources/SozialraumStore and Sources/PostgresClient")
+        // The check finds SQL where there is some.
+        let store = try Self.swiftFiles(under: "Sources/SozialraumStore")
+        #expect(store.contains { $0.text.split(separator: "\n").contains(where: Self.looksLikeSQL) })
+    }
+
+    /// Files over ~400 lines, each with the reason it may be longer for now.
+    static let longFiles: [String: String] = [
+        "Sources/PostgresClient/PostgresValues.swift": "every value type's text encoding and decoding, one per type",
+        "Sources/SozialraumStore/Repositories/ReconciliationStore.swift":
+            "the set-based SQL of one run: statement items and findings",
+        "Sources/SozialraumServices/BudgetService.swift": "to be split into one service per area (issue 16, next step)",
+        "Sources/SozialraumInterfaces/AdminSocket/AdminCommands.swift":
+            "to be split into one handler file per command group (issue 16, next step)",
+        "Benchmarks/SozialraumBenchmarks/BudgetBenchmarks.swift":
+            "the import and funds benchmarks with their baselines",
+    ]
+
+    @Test func filesStaySmallOrSayWhy() throws {
+        var long: [String] = []
+        for folder in ["Sources", "Benchmarks"] {
+            for (path, text) in try Self.swiftFiles(under: folder)
+            where text.split(separator: "\n", omittingEmptySubsequences: false).count > 420 {
+                long.append(path)
+            }
+        }
+        #expect(Set(long) == Set(Self.longFiles.keys))
+    }
+}
