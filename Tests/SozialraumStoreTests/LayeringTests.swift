@@ -52,9 +52,6 @@ import Testing
         "Sources/PostgresClient/PostgresValues.swift": "every value type's text encoding and decoding, one per type",
         "Sources/SozialraumStore/Repositories/ReconciliationStore.swift":
             "the set-based SQL of one run: statement items and findings",
-        "Sources/SozialraumServices/BudgetService.swift": "to be split into one service per area (issue 16, next step)",
-        "Sources/SozialraumInterfaces/AdminSocket/AdminCommands.swift":
-            "to be split into one handler file per command group (issue 16, next step)",
         "Benchmarks/SozialraumBenchmarks/BudgetBenchmarks.swift":
             "the import and funds benchmarks with their baselines",
     ]

@@ -1,0 +1,115 @@
+import Foundation
+import Logging
+import PostgresClient
+import SozialraumDomain
+import SozialraumProtocol
+import SozialraumServices
+import SozialraumStore
+import Synchronization
+
+/// Budgets, cases and grants (county); funds (everyone who may see them).
+extension AdminCommands {
+    static let budgets: [AdminCommand] = [
+        AdminCommand(
+            name: "funds", roles: [.county, .auditor, .provider], usage: "funds <sozialraum> <year>",
+            summary: "available funds by line and cover pool, with cover transfers", mutates: false
+        ) { commands, request, state, _ in
+            let space = try commands.socialSpace(request, 0)
+            let year = try commands.integer(request, 1, name: "year", range: 2000...2199)
+            let report = try await commands.budget.availableFunds(
+                commands.caller(state), socialSpace: space, year: year)
+            var rows: [[ResultTable.Cell]] = report.lines.map { line in
+                [
+                    .text(line.component.rawValue), .amount(line.funds.appropriation.cents),
+                    .amount(line.funds.carryIn.cents),
+                    .amount(line.funds.commitments.cents), .amount(line.funds.actuals.cents),
+                    .amount(line.funds.available.cents),
+                    .amount(line.availableAfterCover.cents),
+                ]
+            }
+            for transfer in report.transfers {
+                rows.append([
+                    .text("cover \(transfer.from.rawValue)->\(transfer.to.rawValue)"), .null, .null, .null, .null,
+                    .amount(transfer.amount.cents), .null,
+                ])
+            }
+            let table = ResultTable(
+                columns: ["line", "appropriation", "carry_in", "commitments", "actuals", "available", "after_cover"],
+                rows: rows)
+            let overrun = report.pools.map(\.overrun).reduce(0) { $0 + $1.cents }
+            return .ok(
+                overrun > 0 ? "OVERRUN \(Money(cents: overrun)) (überplanmäßig)" : "\(space) \(year)",
+                data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(
+            name: "appropriation", roles: [.county], usage: "appropriation <sozialraum> <year> <component> <amount>",
+            summary: "set the Ansatz of a budget line", mutates: true
+        ) { commands, request, state, _ in
+            let line = BudgetLine(
+                year: try commands.integer(request, 1, name: "year", range: 2000...2199),
+                socialSpace: try commands.socialSpace(request, 0),
+                component: try commands.component(request, 2))
+            try await commands.budget.setAppropriation(
+                commands.caller(state), line: line, amount: try commands.amount(request, 3))
+            return .ok("appropriation \(line) set")
+        },
+        // Cases and grants (county).
+        AdminCommand(
+            name: "open-case", roles: [.county], usage: "open-case <case-key> <sozialraum> <from-date>",
+            summary: "open a case under its pseudonymous key", mutates: true
+        ) { commands, request, state, _ in
+            let id = try await commands.budget.openCase(
+                commands.caller(state), key: try commands.positional(request, 0, name: "case"),
+                socialSpace: try commands.socialSpace(request, 1),
+                from: try commands.day(request, 2, name: "from"))
+            return .ok("case \(id)")
+        },
+        AdminCommand(
+            name: "move", roles: [.county], usage: "move <case-key> <sozialraum> <date>",
+            summary: "record a move of a case (rule 9)", mutates: true
+        ) {
+            commands, request, state, _ in
+            try await commands.budget.recordMove(
+                commands.caller(state), key: try commands.positional(request, 0, name: "case"),
+                to: try commands.socialSpace(request, 1),
+                on: try commands.day(request, 2, name: "date"))
+            return .ok("moved")
+        },
+        AdminCommand(
+            name: "grant", roles: [.county],
+            usage:
+                "grant <case-key> <provider> <help-type> <hour|day|flat_month> <volume> <start> <end> [reason=...] key=<idempotency-key>",
+            summary: "grant a help; never refused for money, overruns are flagged", mutates: true
+        ) { commands, request, state, _ in
+            guard let unit = RateUnit(rawValue: try commands.positional(request, 3, name: "unit")) else {
+                throw ArgumentError(name: "unit", reason: "hour, day or flat_month")
+            }
+            let outcome = try await commands.budget.grant(
+                commands.caller(state),
+                .init(
+                    caseKey: try commands.positional(request, 0, name: "case"),
+                    provider: try commands.tenant(request, 1, name: "provider"),
+                    helpType: try commands.positional(request, 2, name: "help-type"), unit: unit,
+                    volumePerMonth: try commands.quantity(request, 4),
+                    startsOn: try commands.day(request, 5, name: "start"),
+                    endsOn: try commands.day(request, 6, name: "end"), outOfAreaReason: request.keywords["reason"]),
+                idempotencyKey: try commands.idempotencyKey(request))
+            let committed = outcome.committed.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(
+                separator: ", ")
+            let overruns = outcome.overruns.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            return .ok(
+                "grant \(outcome.grantID) committed \(committed)"
+                    + (overruns.isEmpty ? "" : " OVERRUN \(overruns.joined(separator: ", "))"))
+        },
+        AdminCommand(
+            name: "end-grant", roles: [.county], usage: "end-grant <grant-id> <date>",
+            summary: "end a grant early; releases the rest", mutates: true
+        ) {
+            commands, request, state, _ in
+            try await commands.budget.endGrant(
+                commands.caller(state), grantID: try commands.uuid(request, 0, name: "grant"),
+                on: try commands.day(request, 1, name: "date"))
+            return .ok("grant ended")
+        },
+    ]
+}

@@ -1,0 +1,144 @@
+import Foundation
+import Logging
+import PostgresClient
+import SozialraumDomain
+import SozialraumProtocol
+import SozialraumServices
+import SozialraumStore
+import Synchronization
+
+/// Deliveries and money (providers, county), the ledger of a month, periods and findings.
+extension AdminCommands {
+    static let ledger: [AdminCommand] = [
+        AdminCommand(
+            name: "deliver", roles: [.provider], usage: "deliver <grant-id> <month> <quantity> key=<idempotency-key>",
+            summary: "record a month's delivery (Leistungsnachweis)", mutates: true
+        ) { commands, request, state, _ in
+            let outcome = try await commands.budget.recordDelivery(
+                commands.caller(state), grantID: try commands.uuid(request, 0, name: "grant"),
+                month: try commands.month(request, 1),
+                quantity: try commands.quantity(request, 2), idempotencyKey: try commands.idempotencyKey(request))
+            return .ok(
+                "delivery \(outcome.deliveryID) cost \(outcome.cost)"
+                    + (outcome.excess.hundredths > 0 ? " held back \(outcome.excess) (finding)" : ""))
+        },
+        AdminCommand(
+            name: "import-deliveries", roles: [.provider], usage: "import-deliveries key=<idempotency-key> <<",
+            summary: "import a CSV block (grant_id,month,quantity); all or nothing", mutates: true
+        ) { commands, request, state, upload in
+            guard let upload else {
+                throw ArgumentError(name: "upload", reason: "end the request with << and send the CSV, then a line '.'")
+            }
+            let outcome = try await commands.budget.importDeliveries(
+                commands.caller(state), csv: upload.joined(separator: "\n"),
+                idempotencyKey: try commands.idempotencyKey(request))
+            return .ok(
+                "imported \(outcome.deliveries) deliveries, \(outcome.bookings) bookings, \(outcome.findings) findings, total \(outcome.total)"
+            )
+        },
+        AdminCommand(
+            name: "expense", roles: [.provider, .county],
+            usage: "expense <project-id> <date> <amount> key=<idempotency-key>",
+            summary: "book a project expense (milieu/structure, year's overrun policy)", mutates: true
+        ) { commands, request, state, _ in
+            let outcome = try await commands.budget.bookProjectExpense(
+                commands.caller(state), projectID: try commands.uuid(request, 0, name: "project"),
+                day: try commands.day(request, 1, name: "date"),
+                amount: try commands.amount(request, 2), idempotencyKey: try commands.idempotencyKey(request))
+            return .ok("booking \(outcome.bookingID)" + (outcome.overrun.map { " OVERRUN \($0)" } ?? ""))
+        },
+        AdminCommand(
+            name: "instalment", roles: [.county],
+            usage: "instalment <provider> <sozialraum> <component> <month> <amount> key=<idempotency-key>",
+            summary: "book an instalment (Abschlag) paid to a provider", mutates: true
+        ) { commands, request, state, _ in
+            let outcome = try await commands.budget.payInstalment(
+                commands.caller(state), provider: try commands.tenant(request, 0, name: "provider"),
+                socialSpace: try commands.socialSpace(request, 1),
+                component: try commands.component(request, 2), month: try commands.month(request, 3),
+                amount: try commands.amount(request, 4),
+                idempotencyKey: try commands.idempotencyKey(request))
+            return .ok("booking \(outcome.bookingID)")
+        },
+        AdminCommand(
+            name: "reverse", roles: [.provider, .county], usage: "reverse <booking-id> key=<idempotency-key>",
+            summary: "reverse a booking (into the current open month if its month is closed)", mutates: true
+        ) { commands, request, state, _ in
+            guard let id = Int64(try commands.positional(request, 0, name: "booking")), id > 0 else {
+                throw ArgumentError(name: "booking", reason: "a booking number")
+            }
+            let outcome = try await commands.budget.reverse(
+                commands.caller(state), bookingID: id, idempotencyKey: try commands.idempotencyKey(request))
+            return .ok("reversal \(outcome.bookingID)")
+        },
+        AdminCommand(
+            name: "bookings", roles: [.provider, .county, .auditor], usage: "bookings <month>",
+            summary: "the ledger of a month you may see", mutates: false
+        ) {
+            commands, request, state, _ in
+            let month = try commands.month(request, 0)
+            let rows: [[ResultTable.Cell]] = try await commands.budget.bookings(commands.caller(state), bookedIn: month)
+                .map {
+                    [
+                        .integer($0.id), .text($0.kind.rawValue), .text($0.serviceMonth.description),
+                        .text($0.socialSpace.rawValue),
+                        .text($0.component.rawValue), .amount($0.amount.cents), .text($0.provider),
+                        .text($0.reverses.map(String.init) ?? ""), .text($0.corrects.map(String.init) ?? ""),
+                    ]
+                }
+            let table = ResultTable(
+                columns: [
+                    "booking", "kind", "service_month", "sozialraum", "component", "amount", "provider", "reverses",
+                    "corrects",
+                ], rows: rows)
+            return .ok("\(rows.count) bookings", data: table.lines(commands.format(request: request, state)))
+        },
+        // Periods and findings (county).
+        AdminCommand(
+            name: "close-month", roles: [.county], usage: "close-month <month> [reason=...]",
+            summary: "close a month; refused with open findings unless a reason forces it", mutates: true
+        ) { commands, request, state, _ in
+            let month = try commands.month(request, 0)
+            try await commands.budget.closeMonth(
+                commands.caller(state), month: month, forceReason: request.keywords["reason"])
+            return .ok("period \(month) closed")
+        },
+        AdminCommand(
+            name: "findings", roles: [.county, .auditor, .provider], usage: "findings [open|all]",
+            summary: "findings you may see", mutates: false
+        ) {
+            commands, request, state, _ in
+            let all = request.positional.first == "all"
+            let rows: [[ResultTable.Cell]] = try await commands.budget.findings(commands.caller(state), all: all).map {
+                [
+                    .text($0.id.uuidString.lowercased()), .text($0.kind), .text($0.month.description),
+                    .text($0.grantID?.uuidString.lowercased() ?? ""),
+                    // Volumes in their unit, as everywhere else (hundredths are stored).
+                    $0.quantity.map { .text($0.description) } ?? .null, $0.amount.map { .amount($0.cents) } ?? .null,
+                    .text($0.status), .text($0.provider), .text($0.resolution ?? ""),
+                ]
+            }
+            let table = ResultTable(
+                columns: [
+                    "finding", "kind", "month", "grant", "quantity", "amount", "status", "provider", "resolution",
+                ], rows: rows)
+            return .ok("\(rows.count) findings", data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(
+            name: "resolve-finding", roles: [.county], usage: "resolve-finding <finding-id> accept|reject reason=...",
+            summary: "accept (pay) or reject a finding", mutates: true
+        ) { commands, request, state, _ in
+            let decision = try commands.positional(request, 1, name: "decision")
+            guard decision == "accept" || decision == "reject" else {
+                throw ArgumentError(name: "decision", reason: "accept or reject")
+            }
+            guard let reason = request.keywords["reason"] else {
+                throw ArgumentError(name: "reason", reason: "required")
+            }
+            try await commands.budget.resolveFinding(
+                commands.caller(state), findingID: try commands.uuid(request, 0, name: "finding"),
+                accept: decision == "accept", reason: reason)
+            return .ok("finding \(decision)ed")
+        },
+    ]
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Logging
+import PostgresClient
+import SozialraumDomain
+import SozialraumProtocol
+import SozialraumServices
+import SozialraumStore
+import Synchronization
+
+/// Operations for county IT (status, stats, reload, log level, sessions) and the tenants one may see.
+extension AdminCommands {
+    static let operations: [AdminCommand] = [
+        AdminCommand(
+            name: "status", roles: [.operator, .county, .auditor], usage: "status",
+            summary: "daemon and database health", mutates: false
+        ) {
+            commands, request, state, _ in
+            let status = await commands.status.status()
+            let sessions = await commands.sessions.count
+            let table = ResultTable(
+                columns: ["database", "pool_open", "pool_idle", "pool_waiting", "sessions"],
+                rows: [
+                    [
+                        .text(status.databaseReachable ? "reachable" : "unreachable"),
+                        .integer(Int64(status.pool.open)),
+                        .integer(Int64(status.pool.idle)), .integer(Int64(status.pool.waiting)),
+                        .integer(Int64(sessions)),
+                    ]
+                ])
+            return .ok("status", data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(
+            name: "stats", roles: [.operator, .county, .auditor], usage: "stats",
+            summary: "metrics: sessions, commands by result, latency, pool, jobs, last reconciliation", mutates: false
+        ) {
+            commands, request, state, _ in
+            let table = try await commands.stats(tenant: state.account!.tenant)
+            return .ok("\(table.rows.count) metrics", data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(
+            name: "reload", roles: [.operator], usage: "reload",
+            summary: "read the configuration again, as on SIGHUP (the outcome is in the log and the status)",
+            mutates: true
+        ) {
+            commands, _, state, _ in
+            commands.operations.reload()
+            try await commands.audit(state, "daemon.reload", "daemon", "-")
+            return .ok("reload requested")
+        },
+        AdminCommand(
+            name: "log-level", roles: [.operator], usage: "log-level trace|debug|info|notice|warning|error|critical",
+            summary: "change the log threshold until the next reload or restart", mutates: true
+        ) { commands, request, state, _ in
+            guard let level = Logger.Level(rawValue: try commands.positional(request, 0, name: "level")) else {
+                throw ArgumentError(
+                    name: "level", reason: Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            commands.operations.setLogLevel(level)
+            try await commands.audit(state, "daemon.log_level", "daemon", level.rawValue)
+            return .ok("log level \(level.rawValue) until the next reload or restart")
+        },
+        AdminCommand(
+            name: "sessions", roles: [.operator], usage: "sessions", summary: "open admin sessions (no payloads)",
+            mutates: false
+        ) {
+            commands, request, state, _ in
+            let list = await commands.sessions.list()
+            let table = ResultTable(
+                columns: ["session", "account", "source", "since"],
+                rows: list.map { [.text($0.id), .text($0.account ?? "-"), .text($0.source), .text($0.since)] })
+            return .ok("\(list.count) sessions", data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(
+            name: "providers", roles: [.county, .auditor, .provider], usage: "providers",
+            summary: "the tenants you may see", mutates: false
+        ) {
+            commands, request, state, _ in
+            let tenants = try await commands.store.visibleTenants(as: state.account!.tenant)
+            let table = ResultTable(
+                columns: ["tenant", "kind", "name"],
+                rows: tenants.map { [.text($0.id.description), .text($0.kind.rawValue), .text($0.name)] })
+            return .ok("\(tenants.count) tenants", data: table.lines(commands.format(request: request, state)))
+        },
+    ]
+
+    func stats(tenant: TenantID) async throws -> ResultTable {
+        var rows: [[ResultTable.Cell]] = []
+        func add(_ name: String, _ labels: String, _ value: Int64) {
+            rows.append([.text(name), .text(labels), .integer(value)])
+        }
+        add("sozialraum_admin_sessions", "", Int64(await sessions.count))
+        let snapshot = metrics.state.withLock { $0 }
+        for (key, count) in snapshot.commands.sorted(by: { $0.key < $1.key }) {
+            let parts = key.split(separator: "|")
+            add("sozialraum_admin_commands_total", "command=\"\(parts[0])\",result=\"\(parts[1])\"", Int64(count))
+        }
+        var cumulative = 0
+        for (index, count) in snapshot.latency.enumerated() {
+            cumulative += count
+            let bound = index < AdminMetrics.buckets.count ? String(Int(AdminMetrics.buckets[index])) : "+Inf"
+            add("sozialraum_admin_command_duration_ms_bucket", "le=\"\(bound)\"", Int64(cumulative))
+        }
+        add("sozialraum_admin_command_duration_ms_sum", "", Int64(snapshot.latencySum.rounded()))
+        let pool = await store.pool.statistics
+        add("sozialraum_pool_connections", "state=\"open\"", Int64(pool.open))
+        add("sozialraum_pool_connections", "state=\"idle\"", Int64(pool.idle))
+        add("sozialraum_pool_waiting", "", Int64(pool.waiting))
+        let jobs = try await store.withoutTenant(readOnly: true) { tx in try await JobStore.countsByState(tx) }
+        for (job, state, count) in jobs { add("sozialraum_job_runs_total", "job=\"\(job)\",state=\"\(state)\"", count) }
+        // Per Sozialraum, the end of its last reconciliation run (seconds since 1970; 0: never), as the
+        // caller's tenant sees the runs.
+        let last = try await store.withTenant(tenant, readOnly: true) { tx in try await BudgetSQL.lastReconciliation(tx)
+        }
+        for (space, seconds) in last {
+            add("sozialraum_last_reconciliation_seconds", "sozialraum=\"\(space)\"", seconds)
+        }
+        return ResultTable(columns: ["metric", "labels", "value"], rows: rows)
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import Logging
+import PostgresClient
+import SozialraumDomain
+import SozialraumProtocol
+import SozialraumServices
+import SozialraumStore
+import Synchronization
+
+/// Schedules and job runs (county IT, county).
+extension AdminCommands {
+    static let scheduling: [AdminCommand] = [
+        AdminCommand(
+            name: "schedules", roles: [.operator, .county, .auditor], usage: "schedules",
+            summary: "schedules with their next slot (Europe/Berlin)", mutates: false
+        ) { commands, request, state, _ in
+            let now = commands.now()
+            let schedules = try await commands.store.withoutTenant(readOnly: true) { tx in
+                try await JobStore.schedules(tx)
+            }
+            let table = ResultTable(
+                columns: [
+                    "schedule", "cron", "zone", "job", "parameters", "missed", "timeout_s", "attempts", "state", "next",
+                ],
+                rows: schedules.map { schedule in
+                    let next = (try? CronSchedule(parsing: schedule.cron)).flatMap { cron in
+                        ZoneRules(identifier: schedule.timeZone).flatMap {
+                            cron.nextFire(after: max(now, schedule.plannedThrough ?? now), in: $0)
+                        }
+                    }
+                    return [
+                        .text(schedule.name), .text(schedule.cron), .text(schedule.timeZone), .text(schedule.job),
+                        .text(schedule.parameters),
+                        .text(schedule.missedPolicy.rawValue), .integer(Int64(schedule.timeoutSeconds)),
+                        .integer(Int64(schedule.maxAttempts)),
+                        .text(schedule.paused ? "paused" : "active"),
+                        next.map { .text(ZoneRules.europeBerlin.local($0).description) } ?? .null,
+                    ]
+                })
+            return .ok("\(schedules.count) schedules", data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(
+            name: "schedule-set", roles: [.operator, .county],
+            usage:
+                "schedule-set <name> \"<cron>\" <job> [parameters=…] [missed=all|latest|skip] [timeout=<s>] [attempts=<n>] [backoff=<s>] [zone=Europe/Berlin|UTC]",
+            summary: "create or change a schedule (plans from now on)", mutates: true
+        ) { commands, request, state, _ in
+            let schedule = try commands.scheduleRecord(request)
+            try await commands.store.withoutTenant { tx in
+                try await JobStore.setSchedule(tx, schedule, now: commands.now())
+            }
+            try await commands.audit(state, "schedule.set", "schedule", schedule.name)
+            return .ok("schedule \(schedule.name) set")
+        },
+        AdminCommand(
+            name: "pause", roles: [.operator, .county], usage: "pause <schedule>",
+            summary: "stop planning a schedule's slots", mutates: true
+        ) {
+            commands, request, state, _ in try await commands.setPaused(request, state, paused: true)
+        },
+        AdminCommand(
+            name: "resume", roles: [.operator, .county], usage: "resume <schedule>",
+            summary: "plan a schedule again from now (paused slots are not made up)", mutates: true
+        ) { commands, request, state, _ in
+            try await commands.setPaused(request, state, paused: false)
+        },
+        AdminCommand(
+            name: "run-now", roles: [.operator, .county], usage: "run-now <schedule> key=<idempotency-key>",
+            summary: "queue a schedule's job now (wakes a scheduler at once)", mutates: true
+        ) { commands, request, state, _ in
+            let name = try commands.positional(request, 0, name: "schedule")
+            let key = try commands.idempotencyKey(request)
+            let id = try await commands.store.withoutTenant { tx in
+                guard let schedule = try await JobStore.schedules(tx).first(where: { $0.name == name }) else {
+                    throw ServiceError.notFound("schedule")
+                }
+                return try await JobStore.enqueue(
+                    tx, job: schedule.job, parameters: schedule.parameters, schedule: schedule.name,
+                    requestKey: "\(state.account!.tenant):\(key.rawValue)",
+                    now: commands.now(), requestedBy: state.account!.name, timeoutSeconds: schedule.timeoutSeconds,
+                    maxAttempts: schedule.maxAttempts,
+                    backoffSeconds: schedule.backoffSeconds)
+            }
+            try await commands.audit(state, "job.run_now", "job_run", String(id))
+            return .ok("job \(id) queued")
+        },
+        AdminCommand(
+            name: "jobs", roles: [.operator, .county, .auditor], usage: "jobs [schedule] [limit=<n>]",
+            summary: "run history: state, attempts, times, result or error", mutates: false
+        ) { commands, request, state, _ in
+            let limit =
+                try request.keywords["limit"].map { text in
+                    guard let value = Int(text), (1...10_000).contains(value) else {
+                        throw ArgumentError(name: "limit", reason: "1...10000")
+                    }
+                    return value
+                } ?? 50
+            let runs = try await commands.store.withoutTenant(readOnly: true) { tx in
+                try await JobStore.history(tx, schedule: request.positional.first, limit: limit)
+            }
+            let local = { (instant: Instant?) -> ResultTable.Cell in
+                instant.map { .text(ZoneRules.europeBerlin.local($0).description) } ?? .null
+            }
+            let table = ResultTable(
+                columns: [
+                    "job", "schedule", "slot", "job_kind", "state", "attempts", "started", "finished", "result",
+                    "error", "instance",
+                ],
+                rows: runs.map { run in
+                    [
+                        .integer(run.id), .text(run.schedule ?? "-"), local(run.slot), .text(run.job), .text(run.state),
+                        .integer(Int64(run.attempts)),
+                        local(run.startedAt), local(run.finishedAt), run.result.map { .text($0) } ?? .null,
+                        run.error.map { .text($0) } ?? .null,
+                        run.claimedBy.map { .text($0) } ?? .null,
+                    ]
+                })
+            return .ok("\(runs.count) jobs", data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(
+            name: "job-cancel", roles: [.operator, .county], usage: "job-cancel <job>",
+            summary: "cancel a queued job, or ask the running instance to stop it", mutates: true
+        ) { commands, request, state, _ in
+            guard let id = Int64(try commands.positional(request, 0, name: "job")), id > 0 else {
+                throw ArgumentError(name: "job", reason: "a job number")
+            }
+            let after = try await commands.store.withoutTenant { tx in
+                try await JobStore.cancel(tx, id: id, now: commands.now())
+            }
+            guard let after else { throw ServiceError.notFound("running or queued job") }
+            try await commands.audit(state, "job.cancel", "job_run", String(id))
+            return .ok(after == "cancelled" ? "job \(id) cancelled" : "job \(id) asked to stop")
+        },
+    ]
+
+    func now() -> Instant { Instant(seconds: Int64(Date().timeIntervalSince1970)) }
+
+    func setPaused(_ request: Request, _ state: SessionState, paused: Bool) async throws -> Reply {
+        let name = try positional(request, 0, name: "schedule")
+        let changed = try await store.withoutTenant { tx in
+            try await JobStore.setPaused(tx, name: name, paused: paused, now: now())
+        }
+        guard changed else { throw ServiceError.notFound("schedule") }
+        try await audit(state, paused ? "schedule.pause" : "schedule.resume", "schedule", name)
+        return .ok("schedule \(name) \(paused ? "paused" : "resumed")")
+    }
+
+    /// A schedule from `schedule-set`, checked before it is stored.
+    func scheduleRecord(_ request: Request) throws -> ScheduleRecord {
+        let name = try positional(request, 0, name: "name")
+        guard name.range(of: "^[a-z][a-z0-9-]{1,39}$", options: .regularExpression) != nil else {
+            throw ArgumentError(name: "name", reason: "2 to 40 of a-z 0-9 -, starting with a letter")
+        }
+        let cronText = try positional(request, 1, name: "cron")
+        do { _ = try CronSchedule(parsing: cronText) } catch {
+            throw ArgumentError(name: "cron", reason: error.description)
+        }
+        let job = try positional(request, 2, name: "job")
+        guard StandardJobs.kinds.contains(job) else {
+            throw ArgumentError(name: "job", reason: StandardJobs.kinds.joined(separator: " or "))
+        }
+        let parameters = request.keywords["parameters"] ?? (job == "reconcile" ? "month-to-date" : "")
+        guard TextLimit.scheduleParameters.allows(parameters) else {
+            throw ArgumentError(name: "parameters", reason: TextLimit.scheduleParameters.description)
+        }
+        if job == "reconcile", !StandardJobs.reconcileScopes.contains(parameters) {
+            throw ArgumentError(name: "parameters", reason: StandardJobs.reconcileScopes.joined(separator: ", "))
+        }
+        guard let policy = MissedRunPolicy(rawValue: request.keywords["missed"] ?? "latest") else {
+            throw ArgumentError(name: "missed", reason: "all, latest or skip")
+        }
+        let zone = request.keywords["zone"] ?? "Europe/Berlin"
+        guard ZoneRules(identifier: zone) != nil else {
+            throw ArgumentError(name: "zone", reason: "Europe/Berlin or UTC")
+        }
+        func number(_ key: String, _ range: ClosedRange<Int>, _ fallback: Int) throws -> Int {
+            guard let text = request.keywords[key] else { return fallback }
+            guard let value = Int(text), range.contains(value) else {
+                throw ArgumentError(name: key, reason: "\(range.lowerBound)...\(range.upperBound)")
+            }
+            return value
+        }
+        return ScheduleRecord(
+            name: name, cron: cronText, timeZone: zone, job: job, parameters: parameters, missedPolicy: policy,
+            timeoutSeconds: try number("timeout", 1...86_400, 3600), maxAttempts: try number("attempts", 1...20, 3),
+            backoffSeconds: try number("backoff", 1...3600, 60))
+    }
+}

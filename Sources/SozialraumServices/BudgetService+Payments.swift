@@ -1,0 +1,217 @@
+import Logging
+import PostgresClient
+import SozialraumDomain
+import SozialraumStore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Projects, expenses, instalments and reversals (rules 4, 10, 11).
+extension BudgetService {
+    // MARK: Projects, instalments, corrections
+
+    /// Creates a milieu or structure project (Projektlandschaft) of a provider.
+    @discardableResult
+    public func createProject(
+        _ caller: Caller, provider: TenantID, title: String, socialSpace: SocialSpaceCode, component: BudgetComponent,
+        startsOn: Day, endsOn: Day, budget: Money, volunteers: Int, professionals: Int
+    ) async throws -> UUID {
+        try caller.require(.county, for: "creating projects")
+        guard component != .case else {
+            throw ServiceError.invalid(field: "component", reason: "projects are milieu or structure")
+        }
+        try Self.checkText(title, field: "title", .title)
+        guard endsOn >= startsOn else { throw ServiceError.invalid(field: "end", reason: "before start") }
+        guard budget.cents >= 0, volunteers >= 0, professionals >= 0 else {
+            throw ServiceError.invalid(field: "budget", reason: "must not be negative")
+        }
+        let project = ProjectStore.Record(
+            id: UUID(), provider: provider, title: title, socialSpace: socialSpace, component: component,
+            period: DayRange(start: startsOn, end: endsOn)!, budget: budget, volunteers: volunteers,
+            professionals: professionals)
+        let id = project.id
+        try await store.withTenant(caller.tenant) { tx in
+            try await requireProvider(tx, provider)
+            try await requireSocialSpace(tx, socialSpace)
+            try await ProjectStore.insert(tx, project)
+            try await tx.audit(caller, "project.create", "project", id.uuidString)
+        }
+        return id
+    }
+
+    /// A booking's id and, for spending, the overrun it caused (rule 4).
+    public struct BookingOutcome: Sendable, Equatable {
+        public var bookingID: Int64
+        public var overrun: Money?
+    }
+
+    /// Books an expense of a project against its milieu or structure line, subject to the year's
+    /// overrun policy (rule 4).
+    public func bookProjectExpense(
+        _ caller: Caller, projectID: UUID, day: Day, amount: Money, idempotencyKey: IdempotencyKey
+    ) async throws -> BookingOutcome {
+        try caller.require(.provider, .county, for: "booking project expenses")
+        guard amount.cents > 0 else {
+            throw ServiceError.invalid(field: "amount", reason: "must be positive; corrections are reversals")
+        }
+        let content = "expense|\(projectID)|\(day)|\(amount)"
+        return try await ServiceError.translating {
+            try await store.withTenant(caller.tenant) { tx in
+                if let result = try await replayed(tx, key: idempotencyKey, content: content) {
+                    return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil)
+                }
+                guard let project = try await ProjectStore.project(tx, id: projectID),
+                    caller.role == .county || project.provider == caller.tenant
+                else { throw ServiceError.notFound("project") }
+                let (provider, space, component) = (project.provider, project.socialSpace, project.component)
+                guard project.period.contains(day) else {
+                    throw ServiceError.invalid(field: "date", reason: "outside the project period")
+                }
+                let month = day.yearMonth
+                guard try await ReferenceDataStore.periodExists(tx, month) else {
+                    throw ServiceError.invalid(field: "date", reason: "no fiscal period \(month)")
+                }
+                guard try await ReferenceDataStore.closedMonths(tx, from: month, through: month).isEmpty else {
+                    throw ServiceError.periodClosed(month)
+                }
+                let policy = try await ReferenceDataStore.overrunPolicy(tx, year: month.year) ?? .warn
+                // The decision rests on the whole pool, whoever asks: a provider sees only its own
+                // spending, so the database computes the shortfall over everyone's and returns only that.
+                let shortfall = try await BudgetSQL.spendingShortfall(tx, project: projectID, day: day, amount: amount)
+                let decision = SpendingDecision.decide(shortfall: shortfall, on: component, policy: policy)
+                var overrun: Money?
+                switch decision {
+                case .refuse(let shortfall):
+                    throw ServiceError.refusedOverrun(component: component, shortfall: shortfall)
+                case .acceptWithOverrun(let amount): overrun = amount
+                case .accept: break
+                }
+                let id = try await BudgetSQL.book(
+                    tx,
+                    .init(
+                        tenant: provider, kind: .projectExpense, bookedMonth: month, serviceMonth: month,
+                        socialSpace: space,
+                        component: component, amount: amount, projectID: projectID),
+                    actor: caller.name, requestID: caller.requestID)
+                try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: String(id))
+                try await tx.audit(caller, "project.expense", "booking", String(id))
+                return BookingOutcome(bookingID: id, overrun: overrun)
+            }
+        }
+    }
+
+    /// Books an instalment (Abschlag) paid to a provider for a Sozialraum and component.
+    public func payInstalment(
+        _ caller: Caller, provider: TenantID, socialSpace: SocialSpaceCode, component: BudgetComponent,
+        month: YearMonth,
+        amount: Money, idempotencyKey: IdempotencyKey
+    ) async throws -> BookingOutcome {
+        try caller.require(.county, for: "paying instalments")
+        guard amount.cents > 0 else { throw ServiceError.invalid(field: "amount", reason: "must be positive") }
+        let content = "instalment|\(provider)|\(socialSpace)|\(component.rawValue)|\(month)|\(amount)"
+        return try await ServiceError.translating {
+            try await store.withTenant(caller.tenant) { tx in
+                if let result = try await replayed(tx, key: idempotencyKey, content: content) {
+                    return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil)
+                }
+                try await requireProvider(tx, provider)
+                try await requireSocialSpace(tx, socialSpace)
+                guard try await ReferenceDataStore.periodExists(tx, month) else {
+                    throw ServiceError.invalid(field: "month", reason: "no fiscal period \(month)")
+                }
+                guard try await ReferenceDataStore.closedMonths(tx, from: month, through: month).isEmpty else {
+                    throw ServiceError.periodClosed(month)
+                }
+                let id = try await BudgetSQL.book(
+                    tx,
+                    .init(
+                        tenant: provider, kind: .instalment, bookedMonth: month, serviceMonth: month,
+                        socialSpace: socialSpace,
+                        component: component, amount: amount),
+                    actor: caller.name, requestID: caller.requestID)
+                try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: String(id))
+                try await tx.audit(caller, "instalment.pay", "booking", String(id))
+                return BookingOutcome(bookingID: id, overrun: nil)
+            }
+        }
+    }
+
+    /// Reverses a booking (Storno, rule 10). When its month is closed, the reversal goes into the
+    /// current open month and refers to the original (rule 11). A reversed delivery frees its grant
+    /// month for a corrected delivery.
+    public func reverse(
+        _ caller: Caller, bookingID: Int64, idempotencyKey: IdempotencyKey
+    ) async throws -> BookingOutcome {
+        try caller.require(.county, .provider, for: "reversing bookings")
+        let content = "reverse|\(bookingID)"
+        return try await ServiceError.translating {
+            try await store.withTenant(caller.tenant) { tx in
+                if let result = try await replayed(tx, key: idempotencyKey, content: content) {
+                    return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil)
+                }
+                guard let original = try await BudgetSQL.booking(tx, id: bookingID),
+                    caller.role == .county || original.tenant == caller.tenant
+                else { throw ServiceError.notFound("booking") }
+                guard original.kind != .reversal else {
+                    throw ServiceError.conflict("a reversal cannot be reversed; book anew")
+                }
+                // Payments (instalments, settlements) and carry-forwards are the county's bookings, even
+                // though they stand in the provider's ledger: a provider reverses only its own cost.
+                guard caller.role == .county || [.delivery, .projectExpense].contains(original.kind) else {
+                    throw ServiceError.forbidden("reversing payments")
+                }
+                guard !(try await BudgetSQL.isReversed(tx, bookingID: bookingID)) else {
+                    throw ServiceError.duplicate("reversal of booking \(bookingID)")
+                }
+                let today = today().yearMonth
+                let horizon = max(today, original.bookedMonth).next.next.next
+                let closed = try await ReferenceDataStore.closedMonths(tx, from: original.bookedMonth, through: horizon)
+                let target: YearMonth
+                do throws(BookingPeriod.Refusal) {
+                    target = try BookingPeriod.target(
+                        serviceMonth: original.bookedMonth, isCorrection: true, closedMonths: closed, today: today)
+                } catch { throw ServiceError.conflict(error.description) }
+                guard try await ReferenceDataStore.periodExists(tx, target) else {
+                    throw ServiceError.conflict("no open fiscal period \(target) for the correction")
+                }
+                // A delivery is reversed as a whole: every booking of it (a cost split over two Sozialräume
+                // has two), so that its grant month is free for the corrected delivery.
+                var originals = [original]
+                if original.kind == .delivery, let deliveryID = original.deliveryID, let grantID = original.grantID {
+                    originals += try await BudgetSQL.unreversedSiblings(
+                        tx, grantID: grantID, deliveryID: deliveryID, excluding: original.id)
+                }
+                var id: Int64 = 0
+                for booking in originals {
+                    let reversal = try await BudgetSQL.book(
+                        tx,
+                        .init(
+                            tenant: booking.tenant, kind: .reversal, bookedMonth: target,
+                            serviceMonth: booking.serviceMonth,
+                            socialSpace: booking.socialSpace, component: booking.component,
+                            amount: Money(cents: -booking.amount.cents), grantID: booking.grantID,
+                            deliveryID: booking.deliveryID,
+                            projectID: booking.projectID, reverses: booking.id,
+                            corrects: target == booking.bookedMonth ? nil : booking.id),
+                        actor: caller.name, requestID: caller.requestID)
+                    if booking.id == original.id { id = reversal }
+                }
+                if original.kind == .delivery, let grantID = original.grantID {
+                    // Rule 7: without a delivery the month is committed again until the corrected one arrives.
+                    try await GrantStore.recommit(tx, grantID: grantID, month: original.serviceMonth)
+                }
+                if original.kind == .delivery, let deliveryID = original.deliveryID {
+                    // Rule 8: a finding belongs to its delivery; reversed, it can no longer be accepted.
+                    try await FindingStore.supersede(
+                        tx, deliveryID: deliveryID, reason: "superseded: the delivery was reversed (booking \(id))")
+                }
+                try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: String(id))
+                try await tx.audit(caller, "booking.reverse", "booking", String(bookingID))
+                return BookingOutcome(bookingID: id, overrun: nil)
+            }
+        }
+    }
+}
