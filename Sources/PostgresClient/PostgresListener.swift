@@ -20,14 +20,8 @@ public enum PostgresListenerEvent: Sendable, Equatable {
 /// so nothing busy-polls and nothing blocks the cooperative pool. A lost connection is reopened
 /// with backoff; the sequence ends only when the consumer stops iterating.
 public enum PostgresListener {
-    /// Channel names are identifiers and cannot be parameters; only these characters are allowed.
-    public static func isValidChannel(_ name: String) -> Bool {
-        guard let first = name.utf8.first, name.utf8.count <= 63 else { return false }
-        let lower = UInt8(ascii: "a")...UInt8(ascii: "z")
-        let digits = UInt8(ascii: "0")...UInt8(ascii: "9")
-        return (lower.contains(first) || first == UInt8(ascii: "_"))
-            && name.utf8.allSatisfy { lower.contains($0) || digits.contains($0) || $0 == UInt8(ascii: "_") }
-    }
+    /// Channel names are identifiers and cannot be parameters: plain ones only.
+    public static func isValidChannel(_ name: String) -> Bool { PostgresIdentifier.isPlain(name) }
 
     public static func events(
         conninfo: String, channels: [String], logger: Logger

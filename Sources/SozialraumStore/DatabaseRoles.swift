@@ -18,13 +18,7 @@ public enum DatabaseRoles {
 
     /// Identifiers cannot be `$n` parameters; names are therefore restricted to plain lowercase
     /// identifiers and then double-quoted.
-    public static func isPlainIdentifier(_ name: String) -> Bool {
-        guard let first = name.utf8.first, name.utf8.count <= 63 else { return false }
-        let lower = UInt8(ascii: "a")...UInt8(ascii: "z")
-        let digits = UInt8(ascii: "0")...UInt8(ascii: "9")
-        return (lower.contains(first) || first == UInt8(ascii: "_"))
-            && name.utf8.allSatisfy { lower.contains($0) || digits.contains($0) || $0 == UInt8(ascii: "_") }
-    }
+    public static func isPlainIdentifier(_ name: String) -> Bool { PostgresIdentifier.isPlain(name) }
 
     static func quoted(_ name: String) throws(StoreError) -> String {
         guard isPlainIdentifier(name) else { throw StoreError.invalidIdentifier(name) }
