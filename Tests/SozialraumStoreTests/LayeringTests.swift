@@ -47,6 +47,63 @@ import Testing
         #expect(store.contains { $0.text.split(separator: "\n").contains(where: Self.looksLikeSQL) })
     }
 
+    /// What each target may import (docs/architecture.md, "may import"): the layers point one way. A new
+    /// import fails here until the picture and this table say it is meant.
+    static let allowedImports: [String: Set<String>] = [
+        "CLibPQ": [],
+        "PostgresClient": [
+            "CLibPQ", "Darwin", "Dispatch", "Foundation", "FoundationEssentials", "Glibc", "Logging", "Synchronization",
+        ],
+        "PostgresEmbedded": ["Foundation", "Glibc", "Logging"],
+        "SozialraumDomain": ["Foundation", "FoundationEssentials"],
+        "SozialraumProtocol": [],
+        "SozialraumStore": ["Foundation", "FoundationEssentials", "Logging", "PostgresClient", "SozialraumDomain"],
+        "SozialraumServices": [
+            "Crypto", "_CryptoExtras", "Foundation", "FoundationEssentials", "Logging", "NIOPosix", "PostgresClient",
+            "SozialraumDomain", "SozialraumProtocol", "SozialraumStore", "Synchronization",
+        ],
+        "SozialraumInterfaces": [
+            "Foundation", "Logging", "NIOCore", "NIOPosix", "NIOSSL", "PostgresClient", "ServiceLifecycle",
+            "SozialraumDomain",
+            "SozialraumProtocol", "SozialraumServices", "SozialraumStore", "Synchronization",
+        ],
+        "SozialraumApp": [
+            "ArgumentParser", "Configuration", "Foundation", "Logging", "NIOCore", "NIOPosix", "PostgresClient",
+            "PostgresEmbedded",
+            "ServiceLifecycle", "SozialraumDomain", "SozialraumInterfaces", "SozialraumServices", "SozialraumStore",
+            "Synchronization",
+            "SystemPackage", "UnixSignals",
+        ],
+        "SozialraumCtlKit": ["Dispatch", "Glibc", "NIOConcurrencyHelpers", "NIOCore", "NIOPosix", "NIOSSL", "NIOTLS"],
+        "sozialraumd": ["SozialraumApp"],
+        "sozialraumctl": ["ArgumentParser", "Foundation", "Glibc", "SozialraumCtlKit", "SozialraumProtocol"],
+    ]
+
+    @Test func everyTargetImportsOnlyWhatItsLayerMay() throws {
+        var imports: [String: Set<String>] = [:]
+        for (path, text) in try Self.swiftFiles(under: "Sources") {
+            let target = String(path.split(separator: "/")[1])
+            for line in text.split(separator: "\n")
+            where line.hasPrefix("import ") || line.hasPrefix("@testable import ") {
+                imports[target, default: []].insert(String(line.split(separator: " ").last!))
+            }
+        }
+        for (target, used) in imports.sorted(by: { $0.key < $1.key }) {
+            #expect(
+                used.subtracting(Self.allowedImports[target] ?? []) == [], "\(target) imports more than its layer may")
+        }
+        // Every target stands in the architecture page's table.
+        let page = try String(contentsOf: Self.root.appendingPathComponent("docs/architecture.md"), encoding: .utf8)
+        for target in Self.allowedImports.keys {
+            #expect(page.contains("`\(target)`"), "\(target) missing in docs/architecture.md")
+        }
+        // Nothing below the Store reaches up, and the domain stays pure.
+        #expect(
+            Self.allowedImports["SozialraumDomain"]!.isDisjoint(with: [
+                "PostgresClient", "SozialraumStore", "NIOCore", "Logging",
+            ]))
+    }
+
     /// Files over ~400 lines, each with the reason it may be longer for now.
     static let longFiles: [String: String] = [
         "Sources/PostgresClient/PostgresValues.swift": "every value type's text encoding and decoding, one per type",
