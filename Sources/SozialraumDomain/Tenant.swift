@@ -33,4 +33,8 @@ public enum Role: String, Sendable, CaseIterable {
     case provider
     /// Read-only, county-wide.
     case auditor
+
+    /// Whether a person of this role may act for a tenant of `kind`: a provider's accountant for a
+    /// provider, everyone else for the county.
+    public func fits(_ kind: TenantKind) -> Bool { (self == .provider) == (kind == .provider) }
 }

@@ -113,16 +113,31 @@ public final class AccountService: Sendable {
         guard secret.count >= 12 else { throw ServiceError.invalid(field: "secret", reason: "at least 12 characters") }
         let salt = (0..<16).map { _ in UInt8.random(in: 0...255) }
         let hash = try await Self.hashOffThePool(secret, salt: salt, rounds: scryptRounds)
-        try await store.withTenant(county) { tx in
-            guard try await AccountStore.tenantExists(tx, tenant) else { throw ServiceError.notFound("tenant") }
-            try await AccountStore.set(
-                tx,
-                AccountStore.Credentials(
-                    name: name, tenant: tenant, role: role, secretHash: hash, salt: salt, scryptRounds: scryptRounds))
-            try await BudgetSQL.audit(
-                tx, tenant: county, actor: "account-admin", action: "account.set", objectKind: "account",
-                objectID: name, result: "ok",
-                requestID: nil)
+        try await ServiceError.translating {
+            try await store.withTenant(county) { tx in
+                guard let kind = try await AccountStore.tenantKind(tx, tenant) else {
+                    throw ServiceError.notFound("tenant")
+                }
+                guard role.fits(kind) else {
+                    throw ServiceError.invalid(
+                        field: "role",
+                        reason: kind == .provider
+                            ? "a provider's tenant takes the role provider"
+                            : "the county takes operator, county or auditor")
+                }
+                let stored = try await AccountStore.set(
+                    tx,
+                    AccountStore.Credentials(
+                        name: name, tenant: tenant, role: role, secretHash: hash, salt: salt, scryptRounds: scryptRounds
+                    ))
+                guard stored else {
+                    throw ServiceError.conflict("the name \(name) belongs to another tenant's account")
+                }
+                try await BudgetSQL.audit(
+                    tx, tenant: county, actor: "account-admin", action: "account.set", objectKind: "account",
+                    objectID: name, result: "ok",
+                    requestID: nil)
+            }
         }
     }
 

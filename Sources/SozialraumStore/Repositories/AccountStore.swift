@@ -29,23 +29,26 @@ public enum AccountStore {
         }
     }
 
-    public static func tenantExists(_ tx: TenantTransaction, _ tenant: TenantID) async throws -> Bool {
-        try await tx.query("SELECT 1 FROM tenant WHERE id = $1", [tenant.uuid]).count > 0
+    /// The kind of a tenant the caller may see, or nil.
+    public static func tenantKind(_ tx: TenantTransaction, _ tenant: TenantID) async throws -> TenantKind? {
+        try await tx.query("SELECT kind FROM tenant WHERE id = $1", [tenant.uuid]).first?.decode(0, as: TenantKind.self)
     }
 
-    /// Creates an account or gives it a new secret (and tenant and role), enabling it again.
-    public static func set(_ tx: TenantTransaction, _ account: Credentials) async throws {
+    /// Creates an account or gives it a new secret (and role), enabling it again. Returns false when the
+    /// name belongs to an account of another tenant: an account never changes tenant.
+    public static func set(_ tx: TenantTransaction, _ account: Credentials) async throws -> Bool {
         try await tx.execute(
             """
             INSERT INTO account (name, tenant_id, role, secret_hash, salt, scrypt_n) VALUES ($1, $2, $3, $4, $5, $6)
             ON CONFLICT (name) DO UPDATE SET secret_hash = EXCLUDED.secret_hash, salt = EXCLUDED.salt, scrypt_n = EXCLUDED.scrypt_n,
-                rotated_at = now(), tenant_id = EXCLUDED.tenant_id, role = EXCLUDED.role, disabled = false
+                rotated_at = now(), role = EXCLUDED.role, disabled = false
+            WHERE account.tenant_id = EXCLUDED.tenant_id
             """,
             [
                 account.name, account.tenant.uuid, account.role.rawValue, PostgresBytes(account.secretHash),
                 PostgresBytes(account.salt),
                 account.scryptRounds,
-            ])
+            ]) == 1
     }
 
     /// The enabled account of `name` with its secret's hash, or nil.

@@ -1,0 +1,81 @@
+import Foundation
+import Logging
+import PostgresClient
+import SozialraumDomain
+import SozialraumServices
+import SozialraumStore
+import SozialraumTestSupport
+import Testing
+
+/// Issue 17, accounts: a role fits its tenant's kind, and an account never changes tenant (a rotation
+/// onto another tenant would take the account over). Refused by the service and by the database.
+@Suite struct AccountTenantTests {
+    func accounts(_ world: BudgetWorld) -> AccountService {
+        AccountService(store: world.store, logger: Logger(label: "test.accounts"), scryptRounds: 1024)
+    }
+
+    @Test func aRoleMustFitItsTenant() async throws {
+        let world = try await BudgetWorld.make()
+        let service = accounts(world)
+        let county = await #expect(throws: ServiceError.self) {
+            try await service.setAccount(
+                name: "slip", tenant: world.alpha.tenant, role: .county, secret: "secret-of-length",
+                actingAs: world.county.tenant)
+        }
+        #expect(county == .invalid(field: "role", reason: "a provider's tenant takes the role provider"))
+        let provider = await #expect(throws: ServiceError.self) {
+            try await service.setAccount(
+                name: "slip", tenant: world.county.tenant, role: .provider, secret: "secret-of-length",
+                actingAs: world.county.tenant)
+        }
+        #expect(provider == .invalid(field: "role", reason: "the county takes operator, county or auditor"))
+        #expect(try await service.account(named: "slip") == nil)
+        try await service.setAccount(
+            name: "alpha-kasse", tenant: world.alpha.tenant, role: .provider, secret: "secret-of-length",
+            actingAs: world.county.tenant)
+        #expect(try await service.account(named: "alpha-kasse")?.tenant == world.alpha.tenant)
+    }
+
+    @Test func rotatingANameOntoAnotherTenantIsRefusedAndTheOwnerKeepsItsLogin() async throws {
+        let world = try await BudgetWorld.make()
+        let service = accounts(world)
+        try await service.setAccount(
+            name: "beta-kasse", tenant: world.beta.tenant, role: .provider, secret: "beta-secret-1234",
+            actingAs: world.county.tenant)
+        let takeover = await #expect(throws: ServiceError.self) {
+            try await service.setAccount(
+                name: "beta-kasse", tenant: world.alpha.tenant, role: .provider, secret: "alpha-secret-123",
+                actingAs: world.county.tenant)
+        }
+        #expect(takeover == .conflict("the name beta-kasse belongs to another tenant's account"))
+        let login = try await service.login(name: "beta-kasse", secret: "beta-secret-1234", source: "test")
+        #expect(login.tenant == world.beta.tenant)
+        // A rotation on the same tenant works: the old secret stops, the new one logs in.
+        try await service.setAccount(
+            name: "beta-kasse", tenant: world.beta.tenant, role: .provider, secret: "beta-secret-5678",
+            actingAs: world.county.tenant)
+        #expect(
+            try await service.login(name: "beta-kasse", secret: "beta-secret-5678", source: "test").tenant
+                == world.beta.tenant)
+    }
+
+    @Test func theDatabaseRefusesAMisfitRoleAndATenantChange() async throws {
+        let world = try await BudgetWorld.make()
+        try await accounts(world).setAccount(
+            name: "beta-kasse", tenant: world.beta.tenant, role: .provider, secret: "beta-secret-1234",
+            actingAs: world.county.tenant)
+        let moved = await #expect(throws: PostgresError.self) {
+            try await world.store.withTenant(world.county.tenant) { tx in
+                try await tx.execute(
+                    "UPDATE account SET tenant_id = $1 WHERE name = 'beta-kasse'", [world.alpha.tenant.uuid])
+            }
+        }
+        #expect(moved?.sqlState?.rawValue == "42501")
+        let misfit = await #expect(throws: PostgresError.self) {
+            try await world.store.withTenant(world.county.tenant) { tx in
+                try await tx.execute("UPDATE account SET role = 'county' WHERE name = 'beta-kasse'")
+            }
+        }
+        #expect(misfit?.sqlState?.rawValue == "42501")
+    }
+}
