@@ -86,6 +86,9 @@ public actor SessionRegistry {
         return true
     }
 
+    /// The session keeps its connection but no longer counts for its account.
+    func loggedOut(_ id: String) { entries[id]?.account = nil }
+
     func close(_ id: String) { entries[id] = nil }
 
     func list() -> [(id: String, account: String?, source: String, since: String)] {

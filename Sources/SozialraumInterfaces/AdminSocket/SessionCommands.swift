@@ -26,8 +26,9 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "logout", roles: nil, usage: "logout", summary: "end the login, keep the connection", mutates: false
-        ) { _, _, state, _ in
+        ) { commands, _, state, _ in
             state.account = nil
+            await commands.sessions.loggedOut(state.id)
             return .ok("logged out")
         },
         AdminCommand(
