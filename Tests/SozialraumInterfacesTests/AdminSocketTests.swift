@@ -176,26 +176,29 @@ struct AdminWorld: Sendable {
         #expect(await first.request("ping")?.status == "OK pong")
     }
 
-    /// Issue 17: a second login inside a session would bypass the other account's session limit and
-    /// leave `sessions` naming the first; it is refused, and a logout frees the account's slot.
-    @Test func aSecondLoginInASessionIsRefusedAndLogoutFreesTheSlot() async throws {
+    /// Issue 17: a second login inside a session used to bypass the new account's session limit and
+    /// leave `sessions` naming the first; now it switches and counts, and a logout frees the slot.
+    @Test func aSecondLoginInASessionCountsForTheNewAccountAndLogoutFreesTheSlot() async throws {
         var limits = AdminLimits()
         limits.maximumSessionsPerAccount = 1
         let admin = try await AdminWorld.start(limits: limits)
         defer { admin.stop() }
         let session = try await admin.client(loggedInAs: "alpha")
         #expect(
-            await session.request("login beta \(admin.tokens["beta"]!)")?.status
-                == "ERR CONFLICT already logged in as alpha; logout first")
-        #expect(await session.request("whoami")?.status.hasPrefix("OK alpha@") == true)
-        // Alpha's one slot is taken: another session cannot log in as alpha …
+            await session.request("login beta \(admin.tokens["beta"]!)")?.status.hasPrefix("OK logged in as beta")
+                == true)
+        #expect(await session.request("whoami")?.status.hasPrefix("OK beta@") == true)
+        // Beta's one slot is now taken by the switched session, alpha's is free again.
         let other = try await admin.client()
-        #expect(await other.request("login alpha \(admin.tokens["alpha"]!)")?.status.hasPrefix("OK logged in") == true)
+        #expect(await other.request("login beta \(admin.tokens["beta"]!)")?.status.hasPrefix("OK logged in") == true)
         #expect(await other.reply()?.status == "ERR BUSY too many sessions of this account")
-        // … until the first logs out.
-        #expect(await session.request("logout")?.status == "OK logged out")
         #expect(await other.request("login alpha \(admin.tokens["alpha"]!)")?.status.hasPrefix("OK logged in") == true)
         #expect(await other.request("whoami")?.status.hasPrefix("OK alpha@") == true)
+        // A logout frees the account's slot.
+        #expect(await session.request("logout")?.status == "OK logged out")
+        let third = try await admin.client()
+        #expect(await third.request("login beta \(admin.tokens["beta"]!)")?.status.hasPrefix("OK logged in") == true)
+        #expect(await third.request("whoami")?.status.hasPrefix("OK beta@") == true)
     }
 
     @Test func aHalfClosedClientStillGetsItsAnswers() async throws {

@@ -93,17 +93,20 @@ struct AdminSession {
                     return
                 }
             }
-            let wasLoggedIn = state.account != nil
+            let previousAccount = state.account?.name
             reply = await execute(request!, upload: upload)
             reply.tag = request!.tag
             try await outbound.write(ByteBuffer(string: reply.encoded))
-            if state.account != nil, !wasLoggedIn {
+            // A login (also a second one in the session, e.g. after peer credentials) counts against the
+            // new account's session limit, and `sessions` names the account now logged in.
+            if let account = state.account, account.name != previousAccount {
                 if await commands.sessions.authenticated(
-                    state.id, account: state.account!.name, perAccountLimit: limits.maximumSessionsPerAccount)
+                    state.id, account: account.name, perAccountLimit: limits.maximumSessionsPerAccount)
                 {
                     channel.pipeline.fireUserInboundEventTriggered(RequestTimeoutHandler.Authenticated())
                 } else {
                     state.account = nil
+                    await commands.sessions.loggedOut(state.id)
                     try await outbound.write(
                         ByteBuffer(string: Reply.error(.busy, "too many sessions of this account").encoded))
                 }
