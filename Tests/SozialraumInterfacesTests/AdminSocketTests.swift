@@ -201,6 +201,24 @@ struct AdminWorld: Sendable {
         #expect(await third.request("whoami")?.status.hasPrefix("OK beta@") == true)
     }
 
+    /// Issue 17: a stranger's upload is never read into memory; nor one for a command that takes none.
+    @Test func anUploadBeforeLoginOrToTheWrongCommandEndsTheConnectionUnread() async throws {
+        let admin = try await AdminWorld.start()
+        defer { admin.stop() }
+        let stranger = try await admin.client()
+        stranger.send("nosuchcommand <<\n" + String(repeating: "x", count: 1000) + "\n")
+        #expect(await stranger.reply()?.status == "ERR NOT_LOGGED_IN log in before uploading; closing")
+        #expect(await stranger.next() == nil)
+        let alpha = try await admin.client(loggedInAs: "alpha")
+        alpha.send("ping <<\nsomething\n.\n")
+        #expect(await alpha.reply()?.status == "ERR BAD_REQUEST ping takes no upload; closing")
+        #expect(await alpha.next() == nil)
+        let county = try await admin.client(loggedInAs: "kaemmerei")
+        county.send("import-deliveries key=import-0001 <<\ngrant_id,month,quantity\n.\n")
+        #expect(await county.reply()?.status == "ERR FORBIDDEN import-deliveries is not for role county; closing")
+        #expect(await county.next() == nil)
+    }
+
     @Test func aHalfClosedClientStillGetsItsAnswers() async throws {
         let admin = try await AdminWorld.start()
         defer { admin.stop() }

@@ -79,6 +79,15 @@ struct AdminSession {
                 continue
             }
             var upload: [String]?
+            if request!.expectsUpload, let refusal = uploadRefusal(request!) {
+                // Nothing of a stranger's (or a wrong command's) upload is read into memory: the block
+                // that follows cannot be told from requests, so the connection ends here.
+                note("upload refused before reading")
+                var refused = refusal
+                refused.tag = request!.tag
+                try await outbound.write(ByteBuffer(string: refused.encoded))
+                return
+            }
             if request!.expectsUpload {
                 switch try await readUpload(&lines) {
                 case .lines(let block): upload = block
@@ -142,6 +151,22 @@ struct AdminSession {
             }
         }
         return .ended
+    }
+
+    /// Why an upload may not even be read: no login, an unknown command, a role that may not use it, or
+    /// a command that takes none. Nil when the upload may be read (within `maximumUploadBytes`).
+    func uploadRefusal(_ request: Request) -> Reply? {
+        guard let account = state.account else { return .error(.notLoggedIn, "log in before uploading; closing") }
+        guard let command = AdminCommands.byName[request.command] else {
+            return .error(.unknownCommand, "unknown command \(request.command); closing")
+        }
+        if let roles = command.roles, !roles.contains(account.role) {
+            return .error(.forbidden, "\(command.name) is not for role \(account.role.rawValue); closing")
+        }
+        guard command.name == "import-deliveries" else {
+            return .error(.badRequest, "\(command.name) takes no upload; closing")
+        }
+        return nil
     }
 
     mutating func execute(_ request: Request, upload: [String]?) async -> Reply {
