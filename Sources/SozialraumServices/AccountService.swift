@@ -70,6 +70,14 @@ public final class AccountService: Sendable {
             // Bounded memory under a flood of random names: forget the oldest unlocked entries.
             if failures.count > 100_000 { failures = failures.filter { $0.value.until != nil } }
         }
+
+        /// A login counted as a failure in advance turned out right: it no longer counts.
+        mutating func succeeded(_ key: String) {
+            guard var entry = failures[key] else { return }
+            entry.count -= 1
+            if entry.count < AccountService.maximumFailures { entry.until = nil }
+            failures[key] = entry.count > 0 ? entry : nil
+        }
     }
 
     static func hash(_ secret: String, salt: [UInt8], rounds: Int) throws -> [UInt8] {
@@ -151,10 +159,17 @@ public final class AccountService: Sendable {
     /// Checks name and secret. `source` identifies the peer (address or uid) for throttling.
     public func login(name: String, secret: String, source: String) async throws -> Account {
         let now = ContinuousClock.now
-        let locked = throttle.withLock {
-            $0.isLocked("name:" + name, now: now) || $0.isLocked("source:" + source, now: now)
+        // Every attempt counts as a failure before the (slow) hash, in one step with the lock check:
+        // parallel attempts cannot all get past the limit while their hashes run.
+        let admitted = throttle.withLock { throttle -> Bool in
+            guard !throttle.isLocked("name:" + name, now: now), !throttle.isLocked("source:" + source, now: now) else {
+                return false
+            }
+            throttle.fail("name:" + name, now: now)
+            throttle.fail("source:" + source, now: now)
+            return true
         }
-        if locked {
+        guard admitted else {
             logger.notice("login refused: locked", metadata: ["source": "\(source)"])
             throw LoginError.locked
         }
@@ -163,12 +178,11 @@ public final class AccountService: Sendable {
         let salt = stored?.salt ?? Array(repeating: 0, count: 16)
         let computed = try await Self.hashOffThePool(secret, salt: salt, rounds: stored?.scryptRounds ?? scryptRounds)
         if let stored, Self.constantTimeEqual(computed, stored.secretHash) {
-            throttle.withLock { $0.failures["name:" + name] = nil }
+            throttle.withLock {
+                $0.failures["name:" + name] = nil
+                $0.succeeded("source:" + source)
+            }
             return Account(name: stored.name, tenant: stored.tenant, role: stored.role)
-        }
-        throttle.withLock {
-            $0.fail("name:" + name, now: now)
-            $0.fail("source:" + source, now: now)
         }
         logger.notice("login failed", metadata: ["source": "\(source)"])
         throw LoginError.failed

@@ -79,3 +79,44 @@ import Testing
         #expect(misfit?.sqlState?.rawValue == "42501")
     }
 }
+
+/// Issue 17: a login attempt counts before its hash, so parallel wrong logins cannot all be evaluated.
+@Suite struct LoginThrottleTests {
+    @Test func parallelWrongLoginsPastTheLimitAreRefusedBeforeHashing() async throws {
+        let world = try await BudgetWorld.make()
+        let service = AccountService(store: world.store, logger: Logger(label: "test.accounts"), scryptRounds: 1024)
+        try await service.setAccount(
+            name: "beta-kasse", tenant: world.beta.tenant, role: .provider, secret: "beta-secret-1234",
+            actingAs: world.county.tenant)
+        let outcomes = try await withThrowingTaskGroup(of: AccountService.LoginError?.self) { group in
+            for index in 0..<30 {
+                group.addTask {
+                    do {
+                        _ = try await service.login(
+                            name: "beta-kasse", secret: "wrong-\(index)-secret", source: "10.0.0.\(index)")
+                        return nil
+                    } catch let error as AccountService.LoginError { return error }
+                }
+            }
+            var all: [AccountService.LoginError?] = []
+            for try await outcome in group { all.append(outcome) }
+            return all
+        }
+        // The limit is 5 per name: exactly five are evaluated (and fail), the other 25 are refused as locked.
+        #expect(outcomes.filter { $0 == .failed }.count == AccountService.maximumFailures)
+        #expect(outcomes.filter { $0 == .locked }.count == 30 - AccountService.maximumFailures)
+        // A right login from a source with fewer failures than the limit is not held against it.
+        let other = AccountService(store: world.store, logger: Logger(label: "test.accounts"), scryptRounds: 1024)
+        for attempt in 0..<4 {
+            await #expect(throws: AccountService.LoginError.failed) {
+                try await other.login(name: "beta-kasse", secret: "wrong-\(attempt)-secret", source: "host")
+            }
+        }
+        #expect(
+            try await other.login(name: "beta-kasse", secret: "beta-secret-1234", source: "host").tenant
+                == world.beta.tenant)
+        #expect(
+            try await other.login(name: "beta-kasse", secret: "beta-secret-1234", source: "host").tenant
+                == world.beta.tenant)
+    }
+}
