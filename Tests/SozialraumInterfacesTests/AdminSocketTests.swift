@@ -219,6 +219,27 @@ struct AdminWorld: Sendable {
         #expect(await county.next() == nil)
     }
 
+    /// Issue 17: a connection that never logs in is closed at the login timeout, however often it
+    /// sends (it used to keep its session slot by sending `ping` now and then). The test's time limit is
+    /// what fails it otherwise.
+    @Test(.timeLimit(.minutes(1))) func aStrangerIsClosedAtTheLoginTimeoutWhateverItSends() async throws {
+        var limits = AdminLimits()
+        limits.loginTimeout = .seconds(1)
+        let admin = try await AdminWorld.start(limits: limits)
+        defer { admin.stop() }
+        let stranger = try await admin.client()
+        var answered = 0
+        while let reply = await stranger.request("ping"), reply.status == "OK pong" {
+            answered += 1
+            try await Task.sleep(for: .milliseconds(100))  // the stranger's pace, not a synchronisation
+        }
+        #expect(answered > 0)
+        #expect(await stranger.next() == nil)
+        // A logged-in session is kept alive by its requests (the idle timeout restarts with each line).
+        let alpha = try await admin.client(loggedInAs: "alpha")
+        #expect(await alpha.request("ping")?.status == "OK pong")
+    }
+
     @Test func aHalfClosedClientStillGetsItsAnswers() async throws {
         let admin = try await AdminWorld.start()
         defer { admin.stop() }

@@ -80,6 +80,9 @@ final class RequestTimeoutHandler: ChannelInboundHandler, @unchecked Sendable {
     private var timeout: TimeAmount
     private let idleTimeout: TimeAmount
     private var scheduled: Scheduled<Void>?
+    /// Before login the timeout runs from the connection's start, whatever the peer sends (a stranger
+    /// sending `ping` now and then must not hold a session slot); after it, each line restarts it.
+    private var authenticated = false
 
     init(loginTimeout: TimeAmount, idleTimeout: TimeAmount) {
         self.timeout = loginTimeout
@@ -96,12 +99,13 @@ final class RequestTimeoutHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        arm(context)
+        if authenticated { arm(context) }
         context.fireChannelRead(data)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is Authenticated {
+            authenticated = true
             timeout = idleTimeout
             arm(context)
             return
