@@ -87,7 +87,7 @@ public struct DeliveryImport: Sendable {
         var rows: [Row] = []
         rows.reserveCapacity(bytes.count / 50)
         var errors = RowErrors()
-        var seen: [GrantMonth: Int] = [:]
+        var seen: [DeliveryStore.GrantMonth: Int] = [:]
         var number = 1
         while let text = nextLine() {
             number += 1
@@ -120,7 +120,7 @@ public struct DeliveryImport: Sendable {
                 errors.add(number, "quantity", error.description)
                 continue
             }
-            let key = GrantMonth(grant: grant, month: month)
+            let key = DeliveryStore.GrantMonth(grant: grant, month: month)
             if let first = seen[key] {
                 errors.add(number, "month", "second delivery for this grant and month (first on line \(first))")
                 continue
@@ -133,11 +133,6 @@ public struct DeliveryImport: Sendable {
         return .success(rows)
     }
 
-    /// A grant and a month: the key of a delivery (one per grant and month counts).
-    struct GrantMonth: Hashable {
-        var grant: UUID
-        var month: YearMonth
-    }
 }
 
 extension BudgetService {

@@ -109,7 +109,8 @@ extension AdminCommands {
         for (job, state, count) in jobs { add("sozialraum_job_runs_total", "job=\"\(job)\",state=\"\(state)\"", count) }
         // Per Sozialraum, the end of its last reconciliation run (seconds since 1970; 0: never), as the
         // caller's tenant sees the runs.
-        let last = try await store.withTenant(tenant, readOnly: true) { tx in try await BudgetSQL.lastReconciliation(tx)
+        let last = try await store.withTenant(tenant, readOnly: true) { tx in
+            try await ReconciliationReportStore.lastReconciliation(tx)
         }
         for (space, seconds) in last {
             add("sozialraum_last_reconciliation_seconds", "sozialraum=\"\(space)\"", seconds)

@@ -254,20 +254,6 @@ public enum BudgetSQL {
         }
     }
 
-    /// Per Sozialraum, the end of its last reconciliation run (seconds since 1970; 0: never), as the
-    /// caller sees the runs.
-    public static func lastReconciliation(
-        _ tx: TenantTransaction
-    ) async throws -> [(socialSpace: String, seconds: Int64)] {
-        try await tx.query(
-            """
-            SELECT s.code, coalesce(extract(epoch FROM max(r.finished_at))::bigint, 0)
-            FROM social_space s LEFT JOIN reconciliation_run r ON r.social_space IS NULL OR r.social_space = s.code
-            GROUP BY s.code ORDER BY 1
-            """
-        ).map { (try $0.decode(0, as: String.self), try $0.decode(1, as: Int64.self)) }
-    }
-
     public static func isReversed(_ tx: TenantTransaction, bookingID: Int64) async throws -> Bool {
         try await tx.query("SELECT 1 FROM booking WHERE reverses = $1", [bookingID]).count > 0
     }

@@ -57,10 +57,6 @@ public struct JobRunRecord: Sendable, Equatable {
 /// The SQL of the scheduler. Times are always passed in (the scheduler's clock), never the database's
 /// `now()`, so that tests move time by hand and two instances agree on what is due.
 public enum JobStore {
-    static let runColumns = """
-        id, schedule, extract(epoch FROM slot)::bigint, job, parameters, state, attempts, max_attempts, timeout_seconds,
-        backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint, extract(epoch FROM finished_at)::bigint, result, error
-        """
 
     static func run(_ row: PostgresRow) throws -> JobRunRecord {
         JobRunRecord(
@@ -207,7 +203,8 @@ public enum JobStore {
                                attempts = attempts + 1, finished_at = NULL
             WHERE id = (SELECT id FROM job_run WHERE state = 'queued' AND not_before <= to_timestamp($2)
                         ORDER BY not_before, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING \(runColumns)
+            RETURNING id, schedule, extract(epoch FROM slot)::bigint, job, parameters, state, attempts, max_attempts, timeout_seconds,
+            backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint, extract(epoch FROM finished_at)::bigint, result, error
             """, [instance, time(now)]
         ).first.map(run)
     }
@@ -271,13 +268,23 @@ public enum JobStore {
     public static func history(_ tx: PostgresTransaction, schedule: String?, limit: Int) async throws -> [JobRunRecord]
     {
         try await tx.query(
-            "SELECT \(runColumns) FROM job_run WHERE $1::text IS NULL OR schedule = $1 ORDER BY id DESC LIMIT $2",
+            """
+            SELECT id, schedule, extract(epoch FROM slot)::bigint, job, parameters, state, attempts, max_attempts, timeout_seconds,
+            backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint, extract(epoch FROM finished_at)::bigint, result, error
+            FROM job_run WHERE $1::text IS NULL OR schedule = $1 ORDER BY id DESC LIMIT $2
+            """,
             [schedule, limit]
         ).map(run)
     }
 
     public static func runRecord(_ tx: PostgresTransaction, id: Int64) async throws -> JobRunRecord? {
-        try await tx.query("SELECT \(runColumns) FROM job_run WHERE id = $1", [id]).first.map(run)
+        try await tx.query(
+            """
+            SELECT id, schedule, extract(epoch FROM slot)::bigint, job, parameters, state, attempts, max_attempts, timeout_seconds,
+            backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint, extract(epoch FROM finished_at)::bigint, result, error
+            FROM job_run WHERE id = $1
+            """, [id]
+        ).first.map(run)
     }
 
     /// Deletes finished runs older than `before`.
