@@ -53,11 +53,16 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]
         ),
 
+        // UUIDs as PostgreSQL writes them, parsed and written without Foundation's slower formatter (bulk
+        // imports and large results); shared by the driver and the layers that read ids from text.
+        .target(name: "UUIDText", swiftSettings: strictness),
+
         // MARK: Layer 1: the only importer of libpq. No C types in its API.
         .target(
             name: "PostgresClient",
             dependencies: [
                 "CLibPQ",
+                "UUIDText",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictness
@@ -85,6 +90,7 @@ let package = Package(
             name: "SozialraumStore",
             dependencies: [
                 "PostgresClient",
+                "UUIDText",
                 "SozialraumDomain",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -98,14 +104,23 @@ let package = Package(
             dependencies: [
                 "SozialraumStore",
                 "SozialraumDomain",
-                "PostgresClient",
-                // For ResultTable only: results and exports are tables in every output format.
-                "SozialraumProtocol",
+                "UUIDText",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 // NIOThreadPool: scrypt runs on threads of its own, never on the cooperative pool.
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictness
+        ),
+
+        // The demo county's year, loaded through the use cases (embedded default, trials, tests).
+        .target(
+            name: "SozialraumDemo",
+            dependencies: [
+                "SozialraumServices",
+                "SozialraumDomain",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictness
         ),
@@ -116,12 +131,11 @@ let package = Package(
             dependencies: [
                 "SozialraumServices",
                 "SozialraumDomain",
-                "SozialraumStore",
                 "SozialraumProtocol",
+                "UUIDText",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                "PostgresClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -134,6 +148,7 @@ let package = Package(
             dependencies: [
                 "SozialraumInterfaces",
                 "SozialraumServices",
+                "SozialraumDemo",
                 "SozialraumStore",
                 "SozialraumDomain",
                 "PostgresClient",
@@ -234,7 +249,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PostgresClientTests",
-            dependencies: ["PostgresClient", "PostgresEmbedded", "SozialraumTestSupport"],
+            dependencies: ["PostgresClient", "PostgresEmbedded", "SozialraumTestSupport", "UUIDText"],
             swiftSettings: strictness
         ),
         .testTarget(
@@ -247,8 +262,8 @@ let package = Package(
         .testTarget(
             name: "SozialraumServicesTests",
             dependencies: [
-                "SozialraumServices", "SozialraumProtocol", "SozialraumStore", "SozialraumDomain", "PostgresClient",
-                "SozialraumTestSupport",
+                "SozialraumServices", "SozialraumDemo", "SozialraumProtocol", "SozialraumStore", "SozialraumDomain",
+                "PostgresClient", "SozialraumTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictness

@@ -60,7 +60,7 @@ struct BenchCluster {
         try await service.loadHelpTypes(caller)
         try await service.addRate(
             caller, provider: provider, helpType: "31", unit: .hour, validFrom: start, amount: Money(cents: 60_00))
-        await store.pool.shutdown()
+        await store.shutdown()
         let admin = try await superuser(Self.template)
         try await admin.query(
             PostgresQuery(
@@ -101,7 +101,7 @@ struct BenchCluster {
                 }
             }
         }
-        await store.pool.shutdown()
+        await store.shutdown()
     }
 
     func cloneTemplate(_ name: String) async throws {
@@ -223,7 +223,7 @@ struct ImportDeliveries: AsyncParsableCommand {
         let outcome = try await service.importDeliveries(
             caller, csv: csv, idempotencyKey: IdempotencyKey("bench-import-1")!)
         let importSeconds = elapsedSeconds(ContinuousClock.now - importStart)
-        await store.pool.shutdown()
+        await store.shutdown()
         guard outcome.deliveries == made else { throw ValidationError("imported \(outcome.deliveries) of \(made)") }
         print(
             String(
@@ -331,11 +331,11 @@ struct FundsQuery: AsyncParsableCommand {
             // Baseline: a transaction with tenant context and one primary-key lookup, same pool.
             let baselineStart = ContinuousClock.now
             _ = try await store.withTenant(county, readOnly: true) { tx in
-                try await tx.query("SELECT year FROM fiscal_year WHERE year = $1", [year]).count
+                try await tx.query(unsafeSQL: "SELECT year FROM fiscal_year WHERE year = $1", [year]).count
             }
             baselineTimes.append(elapsedSeconds(ContinuousClock.now - baselineStart) * 1000)
         }
-        await store.pool.shutdown()
+        await store.shutdown()
         func percentile(_ values: [Double], _ p: Double) -> Double {
             values.sorted()[min(values.count - 1, Int(Double(values.count) * p))]
         }
@@ -397,8 +397,9 @@ struct AdminFunds: AsyncParsableCommand {
         let (listening, signal) = AsyncStream<Void>.makeStream()
         let server = AdminServer(
             configuration: configuration,
-            budget: BudgetService(store: store, logger: logger, today: { Day(iso: "2026-11-25")! }),
-            accounts: accounts, status: SystemStatusService(store: store), store: store, logger: logger,
+            services: UseCases(
+                store: store, logger: logger, today: { Day(iso: "2026-11-25")! }, accounts: accounts),
+            logger: logger,
             onListening: { _ in
                 signal.yield()
                 signal.finish()

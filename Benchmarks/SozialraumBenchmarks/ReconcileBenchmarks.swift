@@ -106,7 +106,7 @@ struct ReconcileYear: AsyncParsableCommand {
                 _ = try await service.run(caller, scope: .month(YearMonth(iso: "2026-11")!))
                 monthAllTimes.append(elapsedSeconds(ContinuousClock.now - start) * 1000)
             }
-            await store.pool.shutdown()
+            await store.shutdown()
             let run = median(runTimes), base = median(baseTimes)
             let line = String(
                 format:

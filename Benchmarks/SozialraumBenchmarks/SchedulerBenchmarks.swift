@@ -5,6 +5,7 @@ import PostgresClient
 import PostgresEmbedded
 import SozialraumDomain
 import SozialraumInterfaces
+import SozialraumServices
 import SozialraumStore
 import Synchronization
 
@@ -40,7 +41,7 @@ struct SchedulerDrain: AsyncParsableCommand {
         }
         func scheduler(_ name: String) -> Scheduler {
             Scheduler(
-                store: store, options: SchedulerOptions(instance: name), logger: logger, clock: now, runner: runner)
+                jobs: JobService(store: store, logger: Logger(label: "jobs")), options: SchedulerOptions(instance: name), logger: logger, clock: now, runner: runner)
         }
 
         // Claim-run-record, one empty job at a time, alternating with the baseline transaction.
@@ -57,7 +58,7 @@ struct SchedulerDrain: AsyncParsableCommand {
             guard try await single.runOne() else { throw ValidationError("queue ran dry") }
             jobTimes.append(elapsedSeconds(ContinuousClock.now - start) * 1000)
             let baseStart = ContinuousClock.now
-            _ = try await store.withoutTenant { tx in try await tx.query("SELECT 1").count }
+            _ = try await store.withoutTenant { tx in try await tx.query(unsafeSQL: "SELECT 1").count }
             baseTimes.append(elapsedSeconds(ContinuousClock.now - baseStart) * 1000)
         }
 
@@ -74,7 +75,7 @@ struct SchedulerDrain: AsyncParsableCommand {
         async let second = b.tick()
         let (byA, byB) = try await (first, second)
         let drainSeconds = elapsedSeconds(ContinuousClock.now - drainStart)
-        await store.pool.shutdown()
+        await store.shutdown()
         let counts = seen.withLock { $0 }
         let duplicates = counts.values.filter { $0 > 1 }.count
         let succeeded = try await admin.query(

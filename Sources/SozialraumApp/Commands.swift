@@ -169,7 +169,7 @@ struct User: AsyncParsableCommand {
                 conninfo = settings.databaseConninfo
             }
             let store = Store(conninfo: conninfo, maxConnections: 1, logger: logger)
-            defer { Task { await store.pool.shutdown() } }
+            defer { Task { await store.shutdown() } }
             guard let county = try await store.countyTenant() else {
                 throw ValidationError("no county tenant: run sozialraumd setup first")
             }

@@ -5,6 +5,7 @@ import NIOPosix
 import PostgresClient
 import PostgresEmbedded
 import ServiceLifecycle
+import SozialraumDemo
 import SozialraumDomain
 import SozialraumInterfaces
 import SozialraumServices
@@ -68,7 +69,7 @@ public struct Daemon: Sendable {
             try await store.requireCurrentSchema()
         } catch let error as StoreError {
             logger.critical("\(error.description)")
-            await store.pool.shutdown()
+            await store.shutdown()
             throw error
         }
 
@@ -88,12 +89,10 @@ public struct Daemon: Sendable {
                 privateKeyPath: settings.adminTLSPrivateKey)
         }
         adminConfiguration.plainTCP = Settings.hostAndPort(settings.adminPlainTCPListen)
-        let budget = BudgetService(store: store, logger: logger, today: CountyCalendar.today)
-        let reconciliation = ReconciliationService(store: store, logger: logger, today: CountyCalendar.today)
+        let services = UseCases(store: store, logger: logger, today: CountyCalendar.today)
         let (listening, listeningDone) = AsyncStream<Void>.makeStream()
         let admin = AdminServer(
-            configuration: adminConfiguration, budget: budget, accounts: AccountService(store: store, logger: logger),
-            status: SystemStatusService(store: store), store: store, reconciliation: reconciliation,
+            configuration: adminConfiguration, services: services,
             operations: AdminOperations(
                 reload: { kill(getpid(), SIGHUP) }, setLogLevel: { LoggingSystemLevel.set($0) }), logger: logger,
             onListening: { _ in listeningDone.finish() })
@@ -103,17 +102,16 @@ public struct Daemon: Sendable {
         schedulerOptions.rescueAfterSeconds = Int64(settings.schedulerRescueAfterSeconds)
         schedulerOptions.historyDays = Int64(settings.schedulerHistoryDays)
         if !settings.schedulerSchedules.isEmpty {
-            let now = Instant(seconds: Int64(Date().timeIntervalSince1970))
-            try await store.withoutTenant { tx in
-                for schedule in settings.schedulerSchedules { try await JobStore.seed(tx, schedule, now: now) }
-            }
+            try await services.jobs.seed(
+                settings.schedulerSchedules, now: Instant(seconds: Int64(Date().timeIntervalSince1970)))
             logger.info(
                 "schedules seeded from the config", metadata: ["schedules": "\(settings.schedulerSchedules.count)"])
         }
         let scheduler = Scheduler(
-            store: store, options: schedulerOptions, logger: logger, listenConninfo: conninfo,
-            runner: StandardJobs.runner(reconciliation: reconciliation, county: { try await store.countyTenant() }))
-        let monitor = DatabaseMonitor(status: SystemStatusService(store: store), logger: logger) { reachable in
+            jobs: services.jobs, options: schedulerOptions, logger: logger, listenConninfo: conninfo,
+            runner: StandardJobs.runner(
+                reconciliation: services.reconciliation, county: { try await store.countyTenant() }))
+        let monitor = DatabaseMonitor(status: services.status, logger: logger) { reachable in
             // Not before READY=1: the first check only confirms what startup already proved.
             notifier.notify(
                 reachable ? "STATUS=serving; database reachable" : "STATUS=degraded: database unreachable, reconnecting"
@@ -140,10 +138,8 @@ public struct Daemon: Sendable {
                     logger.warning("setting changed; it takes effect on restart", metadata: ["key": "\(key)"])
                 }
                 if !new.schedulerSchedules.isEmpty {
-                    let now = Instant(seconds: Int64(Date().timeIntervalSince1970))
-                    try await store.withoutTenant { tx in
-                        for schedule in new.schedulerSchedules { try await JobStore.seed(tx, schedule, now: now) }
-                    }
+                    try await services.jobs.seed(
+                        new.schedulerSchedules, now: Instant(seconds: Int64(Date().timeIntervalSince1970)))
                 }
                 var accounts = new.adminPeerAccounts
                 if new.usesEmbeddedDatabase, accounts.isEmpty { accounts[getuid()] = EmbeddedSetup.demoAccount }
@@ -162,7 +158,7 @@ public struct Daemon: Sendable {
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(45)
         let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
-        await store.pool.shutdown()
+        await store.shutdown()
         logger.info("sozialraumd stopped")
     }
 }
@@ -191,7 +187,7 @@ public enum EmbeddedSetup {
 
     static func ensureDemoAccount(county: TenantID, conninfo: String, logger: Logger) async throws {
         let store = Store(conninfo: conninfo, maxConnections: 1, logger: logger)
-        defer { Task { await store.pool.shutdown() } }
+        defer { Task { await store.shutdown() } }
         let accounts = AccountService(store: store, logger: logger)
         if try await accounts.account(named: demoAccount) == nil {
             // A random secret nobody knows: the trial user comes in by peer credentials.
@@ -211,9 +207,10 @@ public enum EmbeddedSetup {
             if !tenants.contains(where: { $0.kind == .provider }) {
                 let today = CountyCalendar.today()
                 let plan = DemoPlan(year: today.year, deliveredThrough: today.yearMonth.previous)
-                let service = BudgetService(store: store, logger: logger, today: CountyCalendar.today)
-                let summary = try await DemoLoader(service: service, store: store, logger: logger).load(
-                    plan, county: county)
+                let services = UseCases(store: store, logger: logger, today: CountyCalendar.today)
+                let summary = try await DemoLoader(
+                    service: services.budget, reconciliation: services.reconciliation, logger: logger
+                ).load(plan, county: county)
                 logger.info(
                     "demo data loaded",
                     metadata: [
@@ -222,10 +219,10 @@ public enum EmbeddedSetup {
                     ])
             }
         } catch {
-            await store.pool.shutdown()
+            await store.shutdown()
             throw error
         }
-        await store.pool.shutdown()
+        await store.shutdown()
     }
 
 }

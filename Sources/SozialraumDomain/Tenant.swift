@@ -38,3 +38,16 @@ public enum Role: String, Sendable, CaseIterable {
     /// provider, everyone else for the county.
     public func fits(_ kind: TenantKind) -> Bool { (self == .provider) == (kind == .provider) }
 }
+
+/// A tenant as stored: the county or a freier Träger, with its display name.
+public struct TenantRecord: Sendable, Equatable {
+    public var id: TenantID
+    public var kind: TenantKind
+    public var name: String
+
+    public init(id: TenantID, kind: TenantKind, name: String) {
+        self.id = id
+        self.kind = kind
+        self.name = name
+    }
+}

@@ -1,5 +1,4 @@
 import Logging
-import PostgresClient
 import SozialraumDomain
 import SozialraumStore
 

@@ -1,5 +1,4 @@
 import Logging
-import PostgresClient
 import SozialraumDomain
 import SozialraumStore
 
@@ -83,7 +82,7 @@ extension BudgetService {
     }
 
     /// The findings the caller may see: open ones, or all (rule 8, 13).
-    public func findings(_ caller: Caller, all: Bool) async throws -> [FindingStore.Listed] {
+    public func findings(_ caller: Caller, all: Bool) async throws -> [FindingListing] {
         try caller.require(.county, .auditor, .provider, for: "reading findings")
         return try await store.withTenant(caller.tenant, readOnly: true) { tx in
             try await FindingStore.list(tx, all: all)
@@ -91,7 +90,7 @@ extension BudgetService {
     }
 
     /// The ledger of a booked month as the caller may see it.
-    public func bookings(_ caller: Caller, bookedIn month: YearMonth) async throws -> [BudgetSQL.Listed] {
+    public func bookings(_ caller: Caller, bookedIn month: YearMonth) async throws -> [BookingListing] {
         try caller.require(.county, .auditor, .provider, for: "reading the ledger")
         return try await store.withTenant(caller.tenant, readOnly: true) { tx in
             try await BudgetSQL.bookings(tx, bookedIn: month)

@@ -1,5 +1,4 @@
 import Logging
-import PostgresClient
 import SozialraumDomain
 import SozialraumStore
 
@@ -42,6 +41,17 @@ public struct BudgetService: Sendable {
                 tx, code: code, name: name, municipalities: municipalities, validFrom: validFrom)
             try await tx.audit(caller, "social_space.define", "social_space", code.rawValue)
         }
+    }
+
+    /// Registers a provider (freier Träger) as a tenant of its own; returns its id.
+    public func registerProvider(_ caller: Caller, name: String) async throws -> TenantID {
+        try caller.require(.county, for: "registering providers")
+        try Self.checkText(name, field: "name", .name)
+        let provider = try await store.registerProvider(name: name, by: caller.tenant)
+        try await store.withTenant(caller.tenant) { tx in
+            try await tx.audit(caller, "provider.register", "tenant", provider.description)
+        }
+        return provider
     }
 
     /// Opens a fiscal year with its twelve months, cover pools and policies (rules 1, 4, 12).

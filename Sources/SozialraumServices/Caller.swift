@@ -1,4 +1,3 @@
-import PostgresClient
 import SozialraumDomain
 import SozialraumStore
 
@@ -82,8 +81,8 @@ extension ServiceError {
     static func translating<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as PostgresError {
-            switch error.sqlState?.rawValue {
+        } catch {
+            switch DatabaseFailure.sqlState(of: error) {
             case "SZ001": throw ServiceError.conflict("the period is closed")
             case "SZ002":
                 throw ServiceError.conflict("the finding is no longer open (resolved, or its delivery was reversed)")
@@ -92,6 +91,12 @@ extension ServiceError {
             }
         }
     }
+}
+
+extension ServiceError {
+    /// Whether `error` means the database was out of reach (connection lost, no connection free in
+    /// time): the client may try again.
+    public static func isDatabaseUnavailable(_ error: any Error) -> Bool { DatabaseFailure.isUnavailable(error) }
 }
 
 extension TenantTransaction {

@@ -1,8 +1,8 @@
 import Crypto
 import Logging
-import PostgresClient
 import SozialraumDomain
 import SozialraumStore
+import UUIDText
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

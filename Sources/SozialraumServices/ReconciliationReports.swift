@@ -1,6 +1,5 @@
 import Logging
 import SozialraumDomain
-import SozialraumProtocol
 import SozialraumStore
 
 #if canImport(FoundationEssentials)
@@ -13,32 +12,39 @@ import Foundation
 /// caller's tenant context: a provider sees the lines of Sozialräume it serves and only its own
 /// statements (RLS).
 extension ReconciliationService {
-    // MARK: Stored runs
-
-    public func runs(_ caller: Caller, year: Int?) async throws -> ResultTable {
-        try caller.require(.county, .auditor, .provider, for: "reading reconciliations")
-        let runs = try await store.withTenant(caller.tenant, readOnly: true) { tx in
-            try await ReconciliationReportStore.runs(tx, year: year)
+    /// Per Sozialraum, the end of its last reconciliation run (seconds since 1970; 0: never), as the
+    /// caller's tenant sees the runs (for `stats`).
+    public func lastReconciliations(_ caller: Caller) async throws -> [(socialSpace: String, seconds: Int64)] {
+        try await store.withTenant(caller.tenant, readOnly: true) { tx in
+            try await ReconciliationReportStore.lastReconciliation(tx)
         }
-        return ResultTable(
-            columns: ["run", "scope", "months", "sozialraum", "ledger_position", "digest", "by", "finished", "slot"],
-            rows: runs.map {
-                [
-                    .integer($0.id), .text($0.scope), .text($0.months), .text($0.socialSpace),
-                    .integer($0.ledgerPosition),
-                    .text($0.digestPrefix), .text($0.requestedBy), .text($0.finished), .text($0.slot),
-                ]
-            })
     }
 
-    /// A stored result of a run: `lines` (lines and pools as of the position), `months`, `transfers`.
+    // MARK: Stored runs
+
+    /// The stored runs (of one year), newest first.
+    public func runs(_ caller: Caller, year: Int?) async throws -> [ReconciliationRunListing] {
+        try caller.require(.county, .auditor, .provider, for: "reading reconciliations")
+        return try await store.withTenant(caller.tenant, readOnly: true) { tx in
+            try await ReconciliationReportStore.runs(tx, year: year)
+        }
+    }
+
+    /// A stored part of a run's results.
     public enum RunPart: String, Sendable, CaseIterable {
         case lines, months, transfers
     }
 
+    /// A run's results as stored: lines and pools as of the position, months, or cover transfers.
+    public enum RunResult: Sendable, Equatable {
+        case lines([RunLineResult])
+        case months([RunMonthResult])
+        case transfers([RunCoverTransfer])
+    }
+
     public func runResult(
         _ caller: Caller, runID: Int64, part: RunPart, socialSpace: SocialSpaceCode? = nil
-    ) async throws -> ResultTable {
+    ) async throws -> RunResult {
         try caller.require(.county, .auditor, .provider, for: "reading reconciliations")
         return try await store.withTenant(caller.tenant, readOnly: true) { tx in
             guard try await ReconciliationReportStore.runExists(tx, id: runID) else {
@@ -46,81 +52,39 @@ extension ReconciliationService {
             }
             switch part {
             case .lines:
-                return ResultTable(
-                    columns: [
-                        "sozialraum", "line", "appropriation", "carry_in", "commitments", "actuals", "available",
-                        "cover_transfer",
-                        "after_cover", "forecast", "forecast_available", "overrun",
-                    ],
-                    rows: try await ReconciliationReportStore.lines(tx, runID: runID, socialSpace: socialSpace).map {
-                        line in
-                        [.text(line.socialSpace), .text(line.line)]
-                            + line.figures.map { $0.map { .amount($0) } ?? .null }
-                    })
+                return .lines(try await ReconciliationReportStore.lines(tx, runID: runID, socialSpace: socialSpace))
             case .months:
-                return ResultTable(
-                    columns: [
-                        "sozialraum", "component", "month", "plan", "commitments", "actuals", "cumulative_plan",
-                        "cumulative_burn",
-                    ],
-                    rows: try await ReconciliationReportStore.months(tx, runID: runID, socialSpace: socialSpace).map {
-                        month in
-                        [.text(month.socialSpace), .text(month.component), .text(month.month)]
-                            + month.figures.map { .amount($0) }
-                    })
+                return .months(try await ReconciliationReportStore.months(tx, runID: runID, socialSpace: socialSpace))
             case .transfers:
-                return ResultTable(
-                    columns: ["sozialraum", "from", "to", "amount"],
-                    rows: try await ReconciliationReportStore.transfers(tx, runID: runID, socialSpace: socialSpace).map
-                    {
-                        [.text($0.socialSpace), .text($0.from), .text($0.to), .amount($0.amount.cents)]
-                    })
+                return .transfers(
+                    try await ReconciliationReportStore.transfers(tx, runID: runID, socialSpace: socialSpace))
             }
         }
     }
 
     /// What changed between two runs, line by line ("what changed since last night"): only figures that differ.
-    public func diff(_ caller: Caller, from earlier: Int64, to later: Int64) async throws -> ResultTable {
+    public func diff(_ caller: Caller, from earlier: Int64, to later: Int64) async throws -> [RunChange] {
         try caller.require(.county, .auditor, .provider, for: "reading reconciliations")
-        let changes = try await store.withTenant(caller.tenant, readOnly: true) { tx in
+        return try await store.withTenant(caller.tenant, readOnly: true) { tx in
             guard try await ReconciliationReportStore.runsExist(tx, [earlier, later]) else {
                 throw ServiceError.notFound("run")
             }
             return try await ReconciliationReportStore.changes(tx, from: earlier, to: later)
         }
-        return ResultTable(
-            columns: ["sozialraum", "line", "field", "before", "after", "change"],
-            rows: changes.map {
-                [
-                    .text($0.socialSpace), .text($0.line), .text($0.field), $0.before.map { .amount($0) } ?? .null,
-                    $0.after.map { .amount($0) } ?? .null, .amount(($0.after ?? 0) - ($0.before ?? 0)),
-                ]
-            })
     }
 
     // MARK: Statements (Abrechnung)
 
     /// The statements of a run: per provider cost accrued, instalments, settlements and the balance.
     /// A provider sees only its own.
-    public func statements(_ caller: Caller, runID: Int64) async throws -> ResultTable {
+    public func statements(_ caller: Caller, runID: Int64) async throws -> [StatementSummary] {
         try caller.require(.county, .auditor, .provider, for: "reading statements")
-        let statements = try await store.withTenant(caller.tenant, readOnly: true) { tx in
+        return try await store.withTenant(caller.tenant, readOnly: true) { tx in
             guard try await ReconciliationReportStore.runExists(tx, id: runID) else {
                 throw ServiceError.notFound("run")
             }
             return try await ReconciliationReportStore.statements(tx, runID: runID)
         }
-        return ResultTable(
-            columns: ["provider", "tenant", "accrued", "instalments", "settlements", "balance", "due"],
-            rows: statements.map {
-                let balance = $0.balance.cents
-                return [
-                    .text($0.providerName), .text($0.provider.description), .amount($0.accrued.cents),
-                    .amount($0.instalments.cents),
-                    .amount($0.settlements.cents), .amount(balance),
-                    .text(balance > 0 ? "county pays" : balance < 0 ? "provider repays" : "settled"),
-                ]
-            })
     }
 
     /// What settling a statement booked.
@@ -208,27 +172,13 @@ extension ReconciliationService {
     }
 
     /// The payment advice of a statement: one item per grant (pseudonymous case key) or project.
-    public func statementItems(_ caller: Caller, runID: Int64, provider: TenantID?) async throws -> ResultTable {
+    public func statementItems(_ caller: Caller, runID: Int64, provider: TenantID?) async throws -> [StatementItem] {
         try caller.require(.county, .auditor, .provider, for: "reading statements")
-        let items = try await store.withTenant(caller.tenant, readOnly: true) { tx in
+        return try await store.withTenant(caller.tenant, readOnly: true) { tx in
             guard try await ReconciliationReportStore.runExists(tx, id: runID) else {
                 throw ServiceError.notFound("run")
             }
             return try await ReconciliationReportStore.statementItems(tx, runID: runID, provider: provider)
         }
-        let volume = { (quantity: Quantity?) -> ResultTable.Cell in quantity.map { .text($0.description) } ?? .null }
-        return ResultTable(
-            columns: [
-                "provider", "item", "id", "case", "help_type", "unit", "sozialraum", "granted", "delivered", "payable",
-                "cost",
-            ],
-            rows: items.map {
-                [
-                    .text($0.providerName), .text($0.item), .text($0.id.uuidString.lowercased()), .text($0.caseKey),
-                    .text($0.helpType),
-                    .text($0.unit), .text($0.socialSpace), volume($0.granted), volume($0.delivered), volume($0.payable),
-                    .amount($0.cost.cents),
-                ]
-            })
     }
 }

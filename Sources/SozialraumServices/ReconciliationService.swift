@@ -1,6 +1,5 @@
 import Crypto
 import Logging
-import PostgresClient
 import SozialraumDomain
 import SozialraumStore
 
@@ -28,7 +27,7 @@ public struct ReconciliationService: Sendable {
         self.today = today
     }
 
-    public typealias RunSummary = ReconciliationStore.RunSummary
+    public typealias RunSummary = ReconciliationRunSummary
 
     // MARK: Runs
 

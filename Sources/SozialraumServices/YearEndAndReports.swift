@@ -1,6 +1,5 @@
 import Logging
 import SozialraumDomain
-import SozialraumProtocol
 import SozialraumStore
 
 #if canImport(FoundationEssentials)
@@ -17,7 +16,6 @@ extension ReconciliationService {
     public struct YearEndPreview: Sendable {
         public var runID: Int64
         public var proposals: [SocialSpaceCode: YearEndProposal]
-        public var table: ResultTable
     }
 
     /// Runs the whole year and proposes carry-forwards and provider shares. Nothing is applied.
@@ -33,7 +31,7 @@ extension ReconciliationService {
                     }
                 })
         }
-        return YearEndPreview(runID: summary.runID, proposals: proposals, table: Self.table(proposals))
+        return YearEndPreview(runID: summary.runID, proposals: proposals)
     }
 
     static func proposals(
@@ -50,35 +48,12 @@ extension ReconciliationService {
         }
     }
 
-    static func table(_ proposals: [SocialSpaceCode: YearEndProposal]) -> ResultTable {
-        var rows: [[ResultTable.Cell]] = []
-        for space in proposals.keys.sorted() {
-            let proposal = proposals[space]!
-            for line in proposal.lines {
-                rows.append([
-                    .text(space.rawValue), .text(line.component.rawValue), .amount(line.result.cents),
-                    .amount(line.surplus.cents),
-                    .amount(line.deficit.cents), .amount(line.providerShare.cents), .amount(line.carryForward.cents),
-                    .null,
-                ])
-            }
-            for share in proposal.shares {
-                rows.append([
-                    .text(space.rawValue), .text("share"), .null, .null, .null, .amount(share.amount.cents), .null,
-                    .text(share.provider.description),
-                ])
-            }
-        }
-        return ResultTable(
-            columns: [
-                "sozialraum", "line", "result", "surplus", "deficit", "provider_share", "carry_forward", "provider",
-            ], rows: rows)
-    }
-
     /// Applies the year end of a previewed run, once: carry-forwards into the next year and the lead
     /// providers' shares. Refused unless every month of the year is closed and the ledger has not
     /// moved since the run (preview again then).
-    public func confirmYearEnd(_ caller: Caller, year: Int, runID: Int64) async throws -> ResultTable {
+    public func confirmYearEnd(
+        _ caller: Caller, year: Int, runID: Int64
+    ) async throws -> [SocialSpaceCode: YearEndProposal] {
         try caller.require(.county, for: "year-end closing")
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
@@ -127,7 +102,7 @@ extension ReconciliationService {
                     }
                 }
                 try await tx.audit(caller, "year_end.confirm", "fiscal_year", String(year))
-                return Self.table(proposals)
+                return proposals
             }
         }
     }
@@ -135,8 +110,9 @@ extension ReconciliationService {
     // MARK: Population and cost development
 
     /// Young inhabitants (under 21) of a Sozialraum at the end of a year, for figures per 1,000.
+    /// With `keepExisting`, a figure already loaded stays (the demo loader).
     public func setPopulation(
-        _ caller: Caller, year: Int, socialSpace: SocialSpaceCode, youngInhabitants: Int
+        _ caller: Caller, year: Int, socialSpace: SocialSpaceCode, youngInhabitants: Int, keepExisting: Bool = false
     ) async throws {
         try caller.require(.county, for: "loading population figures")
         guard (0...10_000_000).contains(youngInhabitants) else {
@@ -148,7 +124,8 @@ extension ReconciliationService {
                     throw ServiceError.notFound("Sozialraum \(socialSpace)")
                 }
                 try await ReferenceDataStore.setPopulation(
-                    tx, year: year, socialSpace: socialSpace, youngInhabitants: youngInhabitants)
+                    tx, year: year, socialSpace: socialSpace, youngInhabitants: youngInhabitants,
+                    keepExisting: keepExisting)
                 try await tx.audit(caller, "population.set", "social_space", socialSpace.rawValue)
             }
         }
@@ -157,58 +134,26 @@ extension ReconciliationService {
     /// Cross-area grants of a year (rule 9): grants whose provider serves outside the Sozialraum the case
     /// lives in, with the recorded reason, per Sozialraum of the case (where it lives on the grant's first
     /// day in the year). Providers see their own grants only (row-level security).
-    public func crossAreaGrants(_ caller: Caller, year: Int, socialSpace: SocialSpaceCode?) async throws -> ResultTable
-    {
+    public func crossAreaGrants(
+        _ caller: Caller, year: Int, socialSpace: SocialSpaceCode?
+    ) async throws -> [CrossAreaGrant] {
         try caller.require(.county, .auditor, .provider, for: "reading cross-area grants")
-        let grants = try await store.withTenant(caller.tenant, readOnly: true) { tx in
+        return try await store.withTenant(caller.tenant, readOnly: true) { tx in
             try await CostReportStore.crossAreaGrants(tx, year: year, socialSpace: socialSpace)
         }
-        return ResultTable(
-            columns: ["sozialraum", "provider", "grant", "case", "help_type", "from", "to", "reason"],
-            rows: grants.map {
-                [
-                    .text($0.socialSpace), .text($0.providerName), .text($0.grant.uuidString.lowercased()),
-                    .text($0.caseKey),
-                    .text($0.helpType), .text($0.from.description), .text($0.to.description), .text($0.reason),
-                ]
-            })
     }
 
     /// Cost development per Sozialraum over the years (the figures the 2003 decision asked for):
     /// case cost in total and per setting, per 1,000 young inhabitants where population is loaded,
     /// the share of milieu and structure spending, grants and their average duration. With
     /// `byHelpType`, one row per help type instead.
-    public func costDevelopment(_ caller: Caller, years: ClosedRange<Int>, byHelpType: Bool) async throws -> ResultTable
-    {
+    public func costDevelopment(
+        _ caller: Caller, years: ClosedRange<Int>, byHelpType: Bool
+    ) async throws -> [CostDevelopmentRow] {
         try caller.require(.county, .auditor, for: "reading cost reports")
-        let rows = try await store.withTenant(caller.tenant, readOnly: true) { tx in
+        return try await store.withTenant(caller.tenant, readOnly: true) { tx in
             try await CostReportStore.costDevelopment(tx, years: years, byHelpType: byHelpType)
         }
-        return ResultTable(
-            columns: [
-                "year", "sozialraum", "help_type", "setting", "case_cost", "ambulant", "day", "residential", "milieu",
-                "structure",
-                "milieu_structure_share", "young_inhabitants", "case_cost_per_1000", "grants", "average_days",
-            ],
-            rows: rows.map {
-                [
-                    .integer($0.year), .text($0.socialSpace), .text($0.helpType), .text($0.setting),
-                    .amount($0.caseCost.cents),
-                    .amount($0.ambulant.cents), .amount($0.day.cents), .amount($0.residential.cents),
-                    .amount($0.milieu.cents),
-                    .amount($0.structure.cents),
-                    $0.milieuStructureShare.map { .text(Self.percent(basisPoints: $0)) } ?? .null,
-                    $0.youngInhabitants.map { .integer($0) } ?? .null,
-                    $0.caseCostPer1000.map { .amount($0.cents) } ?? .null,
-                    .integer($0.grants), $0.averageDays.map { .integer($0) } ?? .null,
-                ]
-            })
-    }
-
-    /// 1234 basis points → "12.34%" (rounded down).
-    static func percent(basisPoints: Int64) -> String {
-        let whole = basisPoints / 100, rest = basisPoints % 100
-        return "\(whole).\(rest < 10 ? "0" : "")\(rest)%"
     }
 
     // MARK: Chart

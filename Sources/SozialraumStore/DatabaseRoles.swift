@@ -97,3 +97,17 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// How a failed database call reads to the layers above, without their knowing the driver.
+public enum DatabaseFailure {
+    /// The SQLSTATE of a refusal by the server (e.g. `SZ001` from a trigger, `42501` from a policy).
+    public static func sqlState(of error: any Error) -> String? {
+        (error as? PostgresError)?.sqlState?.rawValue
+    }
+
+    /// The database could not be reached or no connection was free in time: worth a retry later.
+    public static func isUnavailable(_ error: any Error) -> Bool {
+        guard let error = error as? PostgresError else { return false }
+        return error.isConnectionLevel || error.code == .poolTimeout
+    }
+}

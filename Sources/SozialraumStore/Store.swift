@@ -10,30 +10,82 @@ import Foundation
 
 /// A transaction that acts for one tenant. Row-level security in PostgreSQL limits every statement
 /// to what this tenant may see and write; the county's wider view comes from the policies.
+///
+/// Only the Store's repositories write SQL (`query`, `execute` are internal). Tests and benchmarks that
+/// must reach past the repositories say so with the `unsafeSQL:` label.
 public struct TenantTransaction: Sendable {
     public let tenant: TenantID
-    public let transaction: PostgresTransaction
+    let transaction: PostgresTransaction
 
     @discardableResult
-    public func query(_ sql: String, _ binds: [any PostgresEncodable] = []) async throws -> PostgresRows {
+    func query(_ sql: String, _ binds: [any PostgresEncodable] = []) async throws -> PostgresRows {
         try await transaction.query(sql, binds)
     }
 
     @discardableResult
-    public func execute(_ sql: String, _ binds: [any PostgresEncodable] = []) async throws -> Int {
+    func execute(_ sql: String, _ binds: [any PostgresEncodable] = []) async throws -> Int {
         try await transaction.execute(sql, binds)
     }
 
     @discardableResult
-    public func copyIn(_ sql: String, _ body: (PostgresCopyWriter) async throws -> Void) async throws -> Int {
+    func copyIn(_ sql: String, _ body: (PostgresCopyWriter) async throws -> Void) async throws -> Int {
         try await transaction.copyIn(sql, body)
     }
+
+    /// Raw SQL for tests and benchmarks only; the daemon's SQL lives in the repositories.
+    @discardableResult
+    public func query(unsafeSQL sql: String, _ binds: [any PostgresEncodable] = []) async throws -> PostgresRows {
+        try await transaction.query(sql, binds)
+    }
+
+    /// Raw SQL for tests and benchmarks only; the daemon's SQL lives in the repositories.
+    @discardableResult
+    public func execute(unsafeSQL sql: String, _ binds: [any PostgresEncodable] = []) async throws -> Int {
+        try await transaction.execute(sql, binds)
+    }
+}
+
+/// A transaction without tenant context (schema bookkeeping, the county designation, job slots): it
+/// sees no tenant rows at all. Like `TenantTransaction`, its SQL is the repositories' only.
+public struct SystemTransaction: Sendable {
+    let transaction: PostgresTransaction
+
+    @discardableResult
+    func query(_ sql: String, _ binds: [any PostgresEncodable] = []) async throws -> PostgresRows {
+        try await transaction.query(sql, binds)
+    }
+
+    @discardableResult
+    func execute(_ sql: String, _ binds: [any PostgresEncodable] = []) async throws -> Int {
+        try await transaction.execute(sql, binds)
+    }
+
+    /// Raw SQL for tests and benchmarks only; the daemon's SQL lives in the repositories.
+    @discardableResult
+    public func query(unsafeSQL sql: String, _ binds: [any PostgresEncodable] = []) async throws -> PostgresRows {
+        try await transaction.query(sql, binds)
+    }
+
+    /// Raw SQL for tests and benchmarks only; the daemon's SQL lives in the repositories.
+    @discardableResult
+    public func execute(unsafeSQL sql: String, _ binds: [any PostgresEncodable] = []) async throws -> Int {
+        try await transaction.execute(sql, binds)
+    }
+}
+
+/// How busy the connection pool is.
+public struct PoolUsage: Sendable, Equatable {
+    /// Connections open, lent out or idle.
+    public var open: Int
+    public var idle: Int
+    /// Callers waiting for a connection.
+    public var waiting: Int
 }
 
 /// The database as the daemon uses it: a pool of runtime-role connections and the one way to set
 /// tenant context.
 public final class Store: Sendable {
-    public let pool: PostgresPool
+    let pool: PostgresPool
     let logger: Logger
 
     /// The name of the setting the policies read.
@@ -70,7 +122,7 @@ public final class Store: Sendable {
     /// One read-only statement in the tenant's context, in a single round trip to the server: the
     /// transaction frame, `set_config(…, true)` and the statement go as one pipeline. For hot reads
     /// (e.g. `funds`); same isolation and RLS as `withTenant(readOnly: true)`.
-    public func readTenant(_ tenant: TenantID, _ query: PostgresQuery) async throws -> PostgresRows {
+    func readTenant(_ tenant: TenantID, _ query: PostgresQuery) async throws -> PostgresRows {
         let rows = try await pool.pipelinedRead([
             PostgresQuery("SELECT set_config($1, $2, true)", [Self.tenantSetting, tenant.description]), query,
         ])
@@ -81,10 +133,21 @@ public final class Store: Sendable {
     /// tenant data (schema bookkeeping, the county designation, job slots).
     public func withoutTenant<T: Sendable>(
         isolation: IsolationLevel = .readCommitted, readOnly: Bool = false,
-        _ body: (PostgresTransaction) async throws -> T
+        _ body: (SystemTransaction) async throws -> T
     ) async throws -> T {
-        try await pool.withTransaction(isolation: isolation, readOnly: readOnly, body)
+        try await pool.withTransaction(isolation: isolation, readOnly: readOnly) { transaction in
+            try await body(SystemTransaction(transaction: transaction))
+        }
     }
+
+    /// How busy the connection pool is (for `status` and `stats`).
+    public func poolUsage() async -> PoolUsage {
+        let statistics = await pool.statistics
+        return PoolUsage(open: statistics.open, idle: statistics.idle, waiting: statistics.waiting)
+    }
+
+    /// Closes every pooled connection; waits for those lent out.
+    public func shutdown() async { await pool.shutdown() }
 
     /// Whether the database answers (for `status`).
     public func isReachable() async -> Bool {

@@ -54,16 +54,9 @@ extension Store {
             try await tx.query("SELECT id, kind, name FROM tenant ORDER BY kind, name").map { row in
                 TenantRecord(
                     id: TenantID(try row.decode(0, as: UUID.self)),
-                    kind: TenantKind(rawValue: try row.decode(1, as: String.self)) ?? .provider,
+                    kind: try row.decode(1, as: TenantKind.self),
                     name: try row.decode(2, as: String.self))
             }
         }
     }
-}
-
-/// A tenant as stored.
-public struct TenantRecord: Sendable, Equatable {
-    public var id: TenantID
-    public var kind: TenantKind
-    public var name: String
 }

@@ -3,6 +3,7 @@ import PostgresClient
 import PostgresEmbedded
 import SozialraumTestSupport
 import Testing
+import UUIDText
 
 @Suite struct DecodingTests {
     func connection() async throws -> PostgresConnection {

@@ -66,7 +66,8 @@ import Testing
         let county = world.county.tenant
         let later = Instant(seconds: Int64(Date().timeIntervalSince1970) + 120)
         let survivor = Scheduler(
-            store: world.store, options: SchedulerOptions(instance: "survivor"), logger: Logger(label: "test"),
+            jobs: JobService(store: world.store, logger: Logger(label: "jobs")),
+            options: SchedulerOptions(instance: "survivor"), logger: Logger(label: "test"),
             clock: { later },
             runner: StandardJobs.runner(reconciliation: reconciliation, county: { county }))
         #expect(try await survivor.tick() == 1)

@@ -44,10 +44,12 @@ struct AdminWorld: Sendable {
         configuration.peerAccounts = peerAccounts
         configure(&configuration)
         let (listening, continuation) = AsyncStream<AdminServer.BoundPorts>.makeStream()
+        var services = UseCases(
+            store: world.store, logger: Logger(label: "test.admin"), today: CountyCalendar.today, accounts: accounts)
+        services.budget = world.service
         let server = AdminServer(
-            configuration: configuration, budget: world.service, accounts: accounts,
-            status: SystemStatusService(store: world.store),
-            store: world.store, operations: operations, logger: Logger(label: "test.admin"),
+            configuration: configuration, services: services, operations: operations,
+            logger: Logger(label: "test.admin"),
             onListening: { ports in
                 continuation.yield(ports)
                 continuation.finish()
@@ -302,7 +304,7 @@ struct AdminWorld: Sendable {
         let delivered = await alpha.request("deliver \(grant) 2026-03 5 key=alpha-0001")
         #expect(delivered?.status.hasPrefix("OK delivery") == true)
         let booking = try await admin.world.store.withTenant(admin.world.alpha.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT id FROM booking").single().decode(0, as: Int64.self)
+            try await tx.query(unsafeSQL: "SELECT id FROM booking").single().decode(0, as: Int64.self)
         }
         #expect(await beta.request("reverse \(booking) key=beta-rev-0001")?.status == "ERR NOT_FOUND unknown booking")
         #expect(await beta.request("bookings 2026-03")?.status == "OK 0 bookings")
@@ -349,7 +351,8 @@ struct AdminWorld: Sendable {
             startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!, budget: Money(cents: 1_000_00),
             volunteers: 3, professionals: 1)
         let booking = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT id FROM booking ORDER BY id LIMIT 1").single().decode(0, as: Int64.self)
+            try await tx.query(unsafeSQL: "SELECT id FROM booking ORDER BY id LIMIT 1").single().decode(
+                0, as: Int64.self)
         }
         // Alpha also serves a case of süd (rule 9: a cross-area grant with its reason).
         try await world.service.openCase(

@@ -188,9 +188,11 @@ import Glibc
             unixSocketPath: NSTemporaryDirectory() + "sozialraum-x-\(UUID().uuidString.prefix(6)).sock")
         configuration.plainTCP = ("0.0.0.0", 0)
         let server = AdminServer(
-            configuration: configuration, budget: world.service,
-            accounts: .init(store: world.store, logger: .init(label: "t"), scryptRounds: 1024),
-            status: .init(store: world.store), store: world.store, logger: .init(label: "t"))
+            configuration: configuration,
+            services: UseCases(
+                store: world.store, logger: .init(label: "t"), today: { BudgetWorld.today },
+                accounts: .init(store: world.store, logger: .init(label: "t"), scryptRounds: 1024)),
+            logger: .init(label: "t"))
         await #expect(throws: AdminSocketError.self) { try await server.run() }
     }
 }

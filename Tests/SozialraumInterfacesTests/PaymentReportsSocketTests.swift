@@ -27,7 +27,7 @@ import Testing
         _ = try await admin.alphaDeliveredInMarch()
         let county = try await admin.client(loggedInAs: "kaemmerei")
         let finding = try await admin.world.store.withTenant(admin.world.county.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT id FROM finding").single().decode(0, as: UUID.self)
+            try await tx.query(unsafeSQL: "SELECT id FROM finding").single().decode(0, as: UUID.self)
         }
         let before = try await admin.world.snapshot()
         // 500 characters to Swift, but 1,000 code points to PostgreSQL (e + combining accent): too long.

@@ -59,7 +59,8 @@ struct SchedulerWorld: Sendable {
         options.heartbeatInterval = heartbeat
         options.rescueAfterSeconds = 60
         return Scheduler(
-            store: world.store, options: options, logger: Logger(label: "test.scheduler"), clock: clock.read,
+            jobs: JobService(store: world.store, logger: Logger(label: "jobs")), options: options,
+            logger: Logger(label: "test.scheduler"), clock: clock.read,
             runner: runner)
     }
 
@@ -272,7 +273,8 @@ struct SchedulerWorld: Sendable {
         options.maximumSleep = .seconds(600)
         let (listening, listeningNow) = AsyncStream<Void>.makeStream()
         let scheduler = Scheduler(
-            store: world.store, options: options, logger: Logger(label: "test.scheduler"),
+            jobs: JobService(store: world.store, logger: Logger(label: "jobs")), options: options,
+            logger: Logger(label: "test.scheduler"),
             listenConninfo: world.database.runtimeConninfo,
             onListening: { listeningNow.yield() }
         ) { run in
@@ -332,7 +334,8 @@ struct SchedulerWorld: Sendable {
         let standard = StandardJobs.runner(reconciliation: reconciliation, county: { county })
         let started = AsyncStream<Void>.makeStream()
         let scheduler = Scheduler(
-            store: store, options: SchedulerOptions(instance: "a"), logger: logger, clock: clock.read
+            jobs: JobService(store: store, logger: Logger(label: "jobs")), options: SchedulerOptions(instance: "a"),
+            logger: logger, clock: clock.read
         ) { run in
             started.continuation.yield()
             return try await standard(run)
@@ -355,7 +358,8 @@ struct SchedulerWorld: Sendable {
         if run?.state != "succeeded" {
             #expect(
                 try await store.withTenant(county, readOnly: true) { tx in
-                    try await tx.query("SELECT count(*)::int FROM reconciliation_run").single().decode(0, as: Int.self)
+                    try await tx.query(unsafeSQL: "SELECT count(*)::int FROM reconciliation_run").single().decode(
+                        0, as: Int.self)
                 } == 0, "the interrupted attempt left nothing")
             clock.advance(seconds: 3600)
             #expect(try await scheduler.tick() == 1)
@@ -364,10 +368,11 @@ struct SchedulerWorld: Sendable {
         }
         #expect(run?.state == "succeeded")
         let runs = try await store.withTenant(county, readOnly: true) { tx in
-            try await tx.query("SELECT count(*)::int FROM reconciliation_run").single().decode(0, as: Int.self)
+            try await tx.query(unsafeSQL: "SELECT count(*)::int FROM reconciliation_run").single().decode(
+                0, as: Int.self)
         }
         #expect(runs == 1)
-        await store.pool.shutdown()
+        await store.shutdown()
     }
 
     /// Config seeding: created when missing, changed (planned from now) when different, paused stays.
@@ -421,7 +426,8 @@ struct SchedulerWorld: Sendable {
             options.stopTimeout = .milliseconds(300)
             options.maximumSleep = .seconds(600)
             let scheduler = Scheduler(
-                store: setup.world.store, options: options, logger: Logger(label: "test"), clock: setup.clock.read
+                jobs: JobService(store: setup.world.store, logger: Logger(label: "jobs")), options: options,
+                logger: Logger(label: "test"), clock: setup.clock.read
             ) { _ in
                 started.continuation.yield()
                 if finishes {

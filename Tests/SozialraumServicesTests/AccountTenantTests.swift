@@ -67,13 +67,14 @@ import Testing
         let moved = await #expect(throws: PostgresError.self) {
             try await world.store.withTenant(world.county.tenant) { tx in
                 try await tx.execute(
-                    "UPDATE account SET tenant_id = $1 WHERE name = 'beta-kasse'", [world.alpha.tenant.uuid])
+                    unsafeSQL:
+                        "UPDATE account SET tenant_id = $1 WHERE name = 'beta-kasse'", [world.alpha.tenant.uuid])
             }
         }
         #expect(moved?.sqlState?.rawValue == "42501")
         let misfit = await #expect(throws: PostgresError.self) {
             try await world.store.withTenant(world.county.tenant) { tx in
-                try await tx.execute("UPDATE account SET role = 'county' WHERE name = 'beta-kasse'")
+                try await tx.execute(unsafeSQL: "UPDATE account SET role = 'county' WHERE name = 'beta-kasse'")
             }
         }
         #expect(misfit?.sqlState?.rawValue == "42501")

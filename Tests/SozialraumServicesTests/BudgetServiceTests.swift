@@ -77,8 +77,9 @@ import Testing
         #expect(refused?.description.contains("open findings") == true)
         try await world.service.closeMonth(world.county, month: march, forceReason: "Prüfung im April")
         let closed = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT forced_reason FROM period WHERE month = '2026-03-01'").single().decode(
-                0, as: String?.self)
+            try await tx.query(unsafeSQL: "SELECT forced_reason FROM period WHERE month = '2026-03-01'").single()
+                .decode(
+                    0, as: String?.self)
         }
         #expect(closed == "Prüfung im April")
     }
@@ -90,7 +91,7 @@ import Testing
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 12_00),
             idempotencyKey: world.key("delivery-over"))
         let finding = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT id FROM finding").single().decode(0, as: UUID.self)
+            try await tx.query(unsafeSQL: "SELECT id FROM finding").single().decode(0, as: UUID.self)
         }
         let refused = await #expect(throws: ServiceError.self) {
             try await world.service.resolveFinding(world.alpha, findingID: finding, accept: true, reason: "ok")
@@ -142,8 +143,10 @@ import Testing
         request.outOfAreaReason = "gewachsene Beziehung zur Familie"
         let outcome = try await world.service.grant(world.county, request, idempotencyKey: world.key("grant-0009-b"))
         let reason = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT out_of_area_reason FROM grant_decision WHERE id = $1", [outcome.grantID])
-                .single().decode(0, as: String?.self)
+            try await tx.query(
+                unsafeSQL: "SELECT out_of_area_reason FROM grant_decision WHERE id = $1", [outcome.grantID]
+            )
+            .single().decode(0, as: String?.self)
         }
         #expect(reason == "gewachsene Beziehung zur Familie")
     }
@@ -275,8 +278,9 @@ import Testing
             idempotencyKey: world.key("delivery-0002"))
         #expect(corrected.cost == Money(cents: 360_00))
         let booking = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
-            let id = try await tx.query("SELECT max(id) FROM booking WHERE kind = 'delivery'").single().decode(
-                0, as: Int64.self)
+            let id = try await tx.query(unsafeSQL: "SELECT max(id) FROM booking WHERE kind = 'delivery'").single()
+                .decode(
+                    0, as: Int64.self)
             return try await BudgetSQL.booking(tx, id: id)
         }
         #expect(booking?.bookedMonth == YearMonth(iso: "2026-11")!)
@@ -318,7 +322,7 @@ import Testing
         ] {
             for caller in [world.alpha, world.county] {
                 let error = await #expect(throws: PostgresError.self, "\(sql)") {
-                    try await world.store.withTenant(caller.tenant) { tx in try await tx.execute(sql) }
+                    try await world.store.withTenant(caller.tenant) { tx in try await tx.execute(unsafeSQL: sql) }
                 }
                 #expect(error?.sqlState == .insufficientPrivilege, "\(sql)")
             }
@@ -444,7 +448,7 @@ import Testing
             world.alpha, csv: "grant_id,month,quantity\n\(grant),2026-03,6\n", idempotencyKey: world.key("import-0001"))
         #expect(outcome.deliveries == 1)
         let generations = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT generation FROM delivery ORDER BY generation").map {
+            try await tx.query(unsafeSQL: "SELECT generation FROM delivery ORDER BY generation").map {
                 try $0.decode(0, as: Int.self)
             }
         }
@@ -561,7 +565,8 @@ import Testing
             validFrom: Day(iso: "2027-01-01")!)
         let rows = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
             try await tx.query(
-                "SELECT social_space, valid_from::text, coalesce(valid_to::text, '') FROM social_space_member WHERE municipality = 'verden' ORDER BY valid_from"
+                unsafeSQL:
+                    "SELECT social_space, valid_from::text, coalesce(valid_to::text, '') FROM social_space_member WHERE municipality = 'verden' ORDER BY valid_from"
             ).map {
                 "\(try $0.decode(0, as: String.self)) \(try $0.decode(1, as: String.self))..\(try $0.decode(2, as: String.self))"
             }

@@ -112,7 +112,8 @@ import Testing
         #expect(outcome.deliveries == 3 && outcome.bookings == 4 && outcome.total == Money(cents: 1_500_00))
         let bookings = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
             try await tx.query(
-                "SELECT grant_id, service_month, social_space, amount FROM booking WHERE kind = 'delivery' ORDER BY id"
+                unsafeSQL:
+                    "SELECT grant_id, service_month, social_space, amount FROM booking WHERE kind = 'delivery' ORDER BY id"
             ).map {
                 "\(try $0.decode(0, as: UUID.self) == moving ? "moving" : "staying") \(try $0.day(1).yearMonth) \(try $0.decode(2, as: String.self)) \(try $0.decode(3, as: Int64.self))"
             }

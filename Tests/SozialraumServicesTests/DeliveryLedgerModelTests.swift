@@ -172,7 +172,7 @@ import Testing
 
     func findingOf(_ world: BudgetWorld, delivery: UUID) async throws -> UUID? {
         try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT id FROM finding WHERE delivery_id = $1", [delivery]).first?.decode(
+            try await tx.query(unsafeSQL: "SELECT id FROM finding WHERE delivery_id = $1", [delivery]).first?.decode(
                 0, as: UUID.self)
         }
     }
@@ -180,7 +180,8 @@ import Testing
     func bookingsOf(_ world: BudgetWorld, delivery: UUID) async throws -> [Int64] {
         try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
             try await tx.query(
-                "SELECT id FROM booking WHERE delivery_id = $1 AND kind = 'delivery' ORDER BY id", [delivery]
+                unsafeSQL:
+                    "SELECT id FROM booking WHERE delivery_id = $1 AND kind = 'delivery' ORDER BY id", [delivery]
             )
             .map { try $0.decode(0, as: Int64.self) }
         }
@@ -191,7 +192,8 @@ import Testing
         try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
             var result: [SocialSpaceCode: Int64] = [:]
             for row in try await tx.query(
-                "SELECT social_space, sum(amount)::bigint FROM booking WHERE grant_id = $1 AND service_month = $2 GROUP BY 1",
+                unsafeSQL:
+                    "SELECT social_space, sum(amount)::bigint FROM booking WHERE grant_id = $1 AND service_month = $2 GROUP BY 1",
                 [grant, month])
             {
                 let amount = try row.decode(1, as: Int64.self)

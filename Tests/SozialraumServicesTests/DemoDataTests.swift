@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresClient
+import SozialraumDemo
 import SozialraumDomain
 import SozialraumProtocol
 import SozialraumServices
@@ -77,9 +78,12 @@ import Testing
         let store = database.runtimeStore()
         let service = BudgetService(
             store: store, logger: Logger(label: "test.demo"), today: { Day(iso: "2026-11-25")! })
+        let reconciliation = ReconciliationService(
+            store: store, logger: Logger(label: "test.demo"), today: { Day(iso: "2026-11-25")! })
         let plan = DemoPlan(deliveredThrough: YearMonth(iso: "2026-10")!)
-        let summary = try await DemoLoader(service: service, store: store, logger: Logger(label: "test.demo")).load(
-            plan, county: county)
+        let summary = try await DemoLoader(
+            service: service, reconciliation: reconciliation, logger: Logger(label: "test.demo")
+        ).load(plan, county: county)
         #expect(summary.cases == 650)
         #expect(summary.deliveries == plan.deliveryCount)
 
@@ -113,19 +117,15 @@ import Testing
 
         // Reconciled, the demo year's reports are produced: statements account for every actual, the
         // cost report has a row per Sozialraum, each Sozialraum has its chart.
-        let reconciliation = ReconciliationService(
-            store: store, logger: Logger(label: "test.demo"), today: { Day(iso: "2026-11-25")! })
         let run = try await reconciliation.run(countyCaller, scope: .year(2026, through: YearMonth(iso: "2026-11")!))
         let statements = try await reconciliation.statements(countyCaller, runID: run.runID)
-        let accrued = statements.rows.reduce(Int64(0)) { sum, row in
-            if case .amount(let cents) = row[2] { sum + cents } else { sum }
-        }
+        let accrued = statements.reduce(Int64(0)) { $0 + $1.accrued.cents }
         #expect(accrued == actuals)
-        #expect(statements.rows.count == plan.providers.count)
+        #expect(statements.count == plan.providers.count)
         let report = try await reconciliation.costDevelopment(countyCaller, years: 2026...2026, byHelpType: false)
-        #expect(report.rows.count == plan.socialSpaces.count)
+        #expect(report.count == plan.socialSpaces.count)
         // Population is loaded: every Sozialraum has its cost per 1,000 young inhabitants.
-        #expect(report.rows.allSatisfy { if case .amount = $0[12] { true } else { false } })
+        #expect(report.allSatisfy { $0.caseCostPer1000 != nil })
         for space in plan.socialSpaces {
             let svg = try await reconciliation.burnChart(
                 countyCaller, socialSpace: space.code, year: 2026, runID: run.runID)

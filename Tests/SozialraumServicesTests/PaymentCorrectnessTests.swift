@@ -156,7 +156,7 @@ import Testing
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 12_00),
             idempotencyKey: world.key("over-0001"))
         let finding = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT id FROM finding").single().decode(0, as: UUID.self)
+            try await tx.query(unsafeSQL: "SELECT id FROM finding").single().decode(0, as: UUID.self)
         }
         let booking = try await world.deliveryBookings()[0]
         _ = try await world.service.reverse(world.alpha, bookingID: booking, idempotencyKey: world.key("over-0002"))
@@ -164,7 +164,8 @@ import Testing
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 9_00),
             idempotencyKey: world.key("over-0003"))
         let state = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
-            let row = try await tx.query("SELECT status, resolution FROM finding WHERE id = $1", [finding]).single()
+            let row = try await tx.query(unsafeSQL: "SELECT status, resolution FROM finding WHERE id = $1", [finding])
+                .single()
             return (try row.decode(0, as: String.self), try row.decode(1, as: String?.self))
         }
         #expect(state.0 == "superseded")
@@ -186,7 +187,8 @@ import Testing
         // Alpha may not mark the finding of its live delivery as superseded (to hide it from the county).
         let hidden = await #expect(throws: PostgresError.self) {
             try await world.store.withTenant(world.alpha.tenant) { tx in
-                try await tx.execute("UPDATE finding SET status = 'superseded', resolution = 'x', resolved_at = now()")
+                try await tx.execute(
+                    unsafeSQL: "UPDATE finding SET status = 'superseded', resolution = 'x', resolved_at = now()")
             }
         }
         #expect(hidden?.sqlState?.rawValue == "42501")
@@ -195,7 +197,8 @@ import Testing
         // Even the county cannot accept it by hand once the delivery is reversed.
         let accepted = await #expect(throws: PostgresError.self) {
             try await world.store.withTenant(world.county.tenant) { tx in
-                try await tx.execute("UPDATE finding SET status = 'accepted', resolution = 'x', resolved_at = now()")
+                try await tx.execute(
+                    unsafeSQL: "UPDATE finding SET status = 'accepted', resolution = 'x', resolved_at = now()")
             }
         }
         #expect(accepted?.sqlState?.rawValue == "SZ002")
@@ -208,7 +211,7 @@ import Testing
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 12_00),
             idempotencyKey: world.key("over-0001"))
         let finding = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT id FROM finding").single().decode(0, as: UUID.self)
+            try await tx.query(unsafeSQL: "SELECT id FROM finding").single().decode(0, as: UUID.self)
         }
         try await world.service.resolveFinding(world.county, findingID: finding, accept: true, reason: "Krisenwoche")
         // 600.00 + 2 h × 60.00 = 720.00.
@@ -234,7 +237,7 @@ import Testing
         #expect(try await caseActuals(world, world.nord) == Money(cents: 193_55))
         #expect(try await caseActuals(world, world.sued) == Money(cents: 406_45))
         let finding = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT id FROM finding").single().decode(0, as: UUID.self)
+            try await tx.query(unsafeSQL: "SELECT id FROM finding").single().decode(0, as: UUID.self)
         }
         try await world.service.resolveFinding(world.county, findingID: finding, accept: true, reason: "abgestimmt")
         // Excess 2 h = 12,000 cents: nord × 10/31 = 3,870.97, süd × 21/31 = 8,129.03 → the spare cent to nord (.97):

@@ -42,12 +42,14 @@ import Testing
     func lines(
         _ service: ReconciliationService, _ caller: Caller, _ run: Int64
     ) async throws -> [String: [String: Int64]] {
-        let table = try await service.runResult(caller, runID: run, part: .lines)
+        let columns = [
+            "appropriation", "carry_in", "commitments", "actuals", "available", "cover_transfer", "after_cover",
+            "forecast", "forecast_available", "overrun",
+        ]
         var result: [String: [String: Int64]] = [:]
-        for row in table.rows {
-            guard case .text(let space) = row[0], case .text(let line) = row[1] else { continue }
-            for (index, column) in table.columns.enumerated().dropFirst(2) {
-                if case .amount(let cents) = row[index] { result["\(space)/\(line)", default: [:]][column] = cents }
+        for line in try await service.runResult(caller, runID: run, part: .lines).lineResults {
+            for (column, figure) in zip(columns, line.figures) {
+                if let cents = figure { result["\(line.socialSpace)/\(line.line)", default: [:]][column] = cents }
             }
         }
         return result
@@ -58,7 +60,8 @@ import Testing
     ) async throws -> [(month: String, tenant: UUID, space: String?, amount: Int64?)] {
         try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
             try await tx.query(
-                "SELECT to_char(month, 'YYYY-MM'), tenant_id, social_space, amount FROM finding WHERE kind = $1 ORDER BY month, created_at",
+                unsafeSQL:
+                    "SELECT to_char(month, 'YYYY-MM'), tenant_id, social_space, amount FROM finding WHERE kind = $1 ORDER BY month, created_at",
                 [kind.rawValue]
             ).map {
                 (
@@ -112,7 +115,12 @@ import Testing
         #expect(result["nord/pool:case+milieu"]?["available"] == euros(9_600))
         #expect(result["nord/case"]?["forecast"] == euros(110_400))
         let transfers = try await service.runResult(world.county, runID: run.runID, part: .transfers)
-        #expect(transfers.rows == [[.text("nord"), .text("milieu"), .text("case"), .amount(euros(10_400))]])
+        #expect(
+            transfers
+                == .transfers([
+                    RunCoverTransfer(
+                        socialSpace: "nord", from: "milieu", to: "case", amount: Money(cents: euros(10_400)))
+                ]))
         #expect(run.overruns.isEmpty)
         #expect(try await findings(world, kind: .uncoveredOverrun).isEmpty)
     }
@@ -129,7 +137,12 @@ import Testing
         #expect(result["nord/milieu"]?["after_cover"] == 0)
         #expect(result["nord/case"]?["after_cover"] == euros(94_000))
         let transfers = try await service.runResult(world.county, runID: run.runID, part: .transfers)
-        #expect(transfers.rows == [[.text("nord"), .text("case"), .text("milieu"), .amount(euros(6_000))]])
+        #expect(
+            transfers
+                == .transfers([
+                    RunCoverTransfer(
+                        socialSpace: "nord", from: "case", to: "milieu", amount: Money(cents: euros(6_000)))
+                ]))
         // Milieu forecast: 26,000.00 spent in April, through November 26,000 / 11 = 2,363.63 a month
         // (rounded down) for December: 28,363.63.
         #expect(result["nord/milieu"]?["forecast"] == 28_363_63)
@@ -172,8 +185,8 @@ import Testing
         #expect(result["nord/case"]?["commitments"] == 3_890_32)
         #expect(result["sued/case"]?["commitments"] == 3_309_68)
         let months = try await service.runResult(world.county, runID: run.runID, part: .months, socialSpace: world.sued)
-        let july = months.rows.first { $0[1] == .text("case") && $0[2] == .text("2026-07") }
-        #expect(july?[4] == .amount(309_68))
+        let july = months.monthResults.first { $0.component == "case" && $0.month == "2026-07" }
+        #expect(july?.figures[1] == 309_68)
         let outside = try await findings(world, kind: .outOfAreaWithoutReason)
         #expect(
             outside.map(\.month) == ["2026-07"] && outside.first?.space == "sued"
@@ -199,10 +212,11 @@ import Testing
         #expect(result["nord/case"]?["actuals"] == 630_97)
         #expect(result["nord/case"]?["commitments"] == 7_020_00)
         let items = try await service.statementItems(world.alpha, runID: run.runID, provider: nil)
-        #expect(items.rows.count == 1)
+        #expect(items.count == 1)
         #expect(
-            items.rows.first?[7] == .text("120.00") && items.rows.first?[8] == .text("10.00")
-                && items.rows.first?[10] == .amount(630_97))
+            items.first?.granted == Quantity(hundredths: 120_00)
+                && items.first?.delivered == Quantity(hundredths: 10_00)
+                && items.first?.cost == Money(cents: 630_97))
     }
 
     /// An early end releases its commitment: the grant (600.00 a month) ends on 30 April → 4 × 600.00
@@ -217,7 +231,7 @@ import Testing
         #expect(result["nord/case"]?["commitments"] == euros(2_400))
         #expect(result["nord/case"]?["forecast"] == euros(2_400))
         let items = try await service.statementItems(world.county, runID: run.runID, provider: world.alpha.tenant)
-        #expect(items.rows.first?[7] == .text("40.00"))
+        #expect(items.first?.granted == Quantity(hundredths: 40_00))
         // January to April are over and undelivered (due by the end of the following month): four findings.
         #expect(
             try await findings(world, kind: .missingDelivery).map(\.month) == [
@@ -252,7 +266,7 @@ import Testing
             let expected = scope.months.compactMap { terms.grantedVolume(in: $0)?.hundredths }.reduce(0, +)
             let run = try await service.run(world.county, scope: scope)
             let items = try await service.statementItems(world.county, runID: run.runID, provider: world.alpha.tenant)
-            #expect(items.rows.first?[7] == .text(Quantity(hundredths: expected).description), "\(scope)")
+            #expect(items.first?.granted == Quantity(hundredths: expected), "\(scope)")
         }
     }
 
@@ -275,20 +289,22 @@ import Testing
         #expect(after.ledgerPosition > before.ledgerPosition)
         let months = try await service.runResult(
             world.county, runID: after.runID, part: .months, socialSpace: world.nord)
-        #expect(months.rows.first { $0[1] == .text("case") }?[5] == .amount(0))
+        #expect(months.monthResults.first { $0.component == "case" }?.figures[2] == 0)
         let diff = try await service.diff(world.county, from: before.runID, to: after.runID)
-        let changes = diff.rows.filter { $0[0] == .text("nord") && $0[1] == .text("case") }
+        let changes = diff.filter { $0.socialSpace == "nord" && $0.line == "case" }
         // Without its delivery, March is committed again (rule 7) until the corrected one arrives:
         // actuals −480.00, commitments +600.00, available −120.00.
-        #expect(changes.contains { $0[2] == .text("actuals") && $0[5] == .amount(-480_00) })
-        #expect(changes.contains { $0[2] == .text("commitments") && $0[5] == .amount(600_00) })
-        #expect(changes.contains { $0[2] == .text("available") && $0[5] == .amount(-120_00) })
-        #expect(!diff.rows.contains { $0[0] == .text("sued") })
+        #expect(changes.contains { $0.field == "actuals" && $0.change == -480_00 })
+        #expect(changes.contains { $0.field == "commitments" && $0.change == 600_00 })
+        #expect(changes.contains { $0.field == "available" && $0.change == -120_00 })
+        #expect(!diff.contains { $0.socialSpace == "sued" })
         // The statement no longer counts the reversed delivery: neither its hours nor its cost.
         let items = try await service.run(world.county, scope: .year(2026))
-        let item = try await service.statementItems(world.county, runID: items.runID, provider: world.alpha.tenant).rows
+        let item = try await service.statementItems(world.county, runID: items.runID, provider: world.alpha.tenant)
             .first
-        #expect(item?[8] == .text("0.00") && item?[9] == .text("0.00") && item?[10] == .amount(0))
+        #expect(
+            item?.delivered == Quantity(hundredths: 0) && item?.payable == Quantity(hundredths: 0)
+                && item?.cost == .zero)
     }
 
     /// Re-running on the same ledger position gives byte-identical results and says so.
@@ -308,12 +324,12 @@ import Testing
         for part in ReconciliationService.RunPart.allCases {
             let a = try await service.runResult(world.county, runID: first.runID, part: part)
             let b = try await service.runResult(world.county, runID: second.runID, part: part)
-            #expect(a.lines(.csv) == b.lines(.csv))
+            #expect(a == b)
         }
         #expect(
-            try await service.statements(world.county, runID: first.runID).lines(.csv)
-                == service.statements(world.county, runID: second.runID).lines(.csv))
-        #expect(try await service.diff(world.county, from: first.runID, to: second.runID).rows.isEmpty)
+            try await service.statements(world.county, runID: first.runID)
+                == service.statements(world.county, runID: second.runID))
+        #expect(try await service.diff(world.county, from: first.runID, to: second.runID).isEmpty)
         // One booking later the digest differs.
         _ = try await world.service.payInstalment(
             world.county, provider: world.alpha.tenant, socialSpace: world.nord, component: .case,
@@ -375,10 +391,8 @@ import Testing
         // The next statement of the quarter balances.
         let next = try await service.run(world.county, scope: .quarter(containing: month("2026-03")))
         let row = try #require(
-            try await service.statements(world.county, runID: next.runID).rows.first {
-                $0[1] == .text(world.alpha.tenant.description)
-            })
-        #expect(row[4] == .amount(280_00) && row[5] == .amount(0) && row[6] == .text("settled"))
+            try await service.statements(world.county, runID: next.runID).first { $0.provider == world.alpha.tenant })
+        #expect(row.settlements == Money(cents: 280_00) && row.balance == .zero)
         let nothing = try await service.settle(
             world.county, runID: next.runID, provider: world.alpha.tenant, idempotencyKey: world.key("settle-q1-zero"))
         #expect(nothing.amount == .zero && nothing.bookingIDs.isEmpty)
@@ -402,25 +416,24 @@ import Testing
     @Test func statementsSettleDeliveriesAgainstInstalmentsPerProvider() async throws {
         let (world, service, run) = try await firstQuarter(instalment: Money(cents: 1_000_00))
         let county = try await service.statements(world.county, runID: run.runID)
-        let alphaRow = try #require(county.rows.first { $0[1] == .text(world.alpha.tenant.description) })
-        #expect(alphaRow[2] == .amount(480_00) && alphaRow[3] == .amount(1_000_00) && alphaRow[5] == .amount(-520_00))
-        #expect(alphaRow[6] == .text("provider repays"))
-        let own = try await service.statements(world.alpha, runID: run.runID)
-        #expect(own.rows.count == 1 && own.rows.first?[1] == .text(world.alpha.tenant.description))
-        let other = try await service.statements(world.beta, runID: run.runID)
-        #expect(!other.rows.contains { $0[1] == .text(world.alpha.tenant.description) })
+        let alphaRow = try #require(county.first { $0.provider == world.alpha.tenant })
         #expect(
-            try await service.statementItems(world.beta, runID: run.runID, provider: world.alpha.tenant).rows.isEmpty)
-        let betaLines = try await service.runResult(world.beta, runID: run.runID, part: .lines)
-        #expect(!betaLines.rows.isEmpty && betaLines.rows.allSatisfy { $0[0] == .text("sued") })
+            alphaRow.accrued == Money(cents: 480_00) && alphaRow.instalments == Money(cents: 1_000_00)
+                && alphaRow.balance == Money(cents: -520_00))
+        let own = try await service.statements(world.alpha, runID: run.runID)
+        #expect(own.count == 1 && own.first?.provider == world.alpha.tenant)
+        let other = try await service.statements(world.beta, runID: run.runID)
+        #expect(!other.contains { $0.provider == world.alpha.tenant })
+        #expect(
+            try await service.statementItems(world.beta, runID: run.runID, provider: world.alpha.tenant).isEmpty)
+        let betaLines = try await service.runResult(world.beta, runID: run.runID, part: .lines).lineResults
+        #expect(!betaLines.isEmpty && betaLines.allSatisfy { $0.socialSpace == "sued" })
         // Items carry the pseudonymous case key for the payment advice; the quarter's granted volume is 30 h.
         let items = try await service.statementItems(world.alpha, runID: run.runID, provider: nil)
-        #expect(items.rows.first?[3] == .text("VER-2026-0001") && items.rows.first?[7] == .text("30.00"))
+        #expect(items.first?.caseKey == "VER-2026-0001" && items.first?.granted == Quantity(hundredths: 30_00))
         // Σ statements' accrued = Σ actuals of the lines over the scope's months.
         let months = try await service.runResult(world.county, runID: run.runID, part: .months)
-        let actuals = months.rows.reduce(Int64(0)) { sum, row in
-            if case .amount(let cents) = row[5] { sum + cents } else { sum }
-        }
+        let actuals = months.monthResults.reduce(Int64(0)) { $0 + $1.figures[2] }
         #expect(actuals == 480_00)
     }
 
@@ -444,18 +457,18 @@ import Testing
         }
         try await world.store.withTenant(world.county.tenant) { tx in
             // A booking for January on the second grant, which starts in June (only possible by hand).
-            try await tx.execute(
+            try await tx.execute(unsafeSQL: 
                 """
                 INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id, actor)
                 VALUES ($1, 'delivery', '2026-01-01', '2026-01-01', 'nord', 'case', 100, $2, 'test')
                 """, [world.alpha.tenant.uuid, second])
-            try await tx.execute(
+            try await tx.execute(unsafeSQL: 
                 "DELETE FROM rate_agreement WHERE tenant_id = $1 AND help_type = '34'", [world.beta.tenant.uuid])
         }
         try await world.service.openCase(
             world.county, key: "VER-2026-0200", socialSpace: world.sued, from: day("2026-01-01"))
         _ = try await world.store.withTenant(world.county.tenant) { tx in
-            try await tx.execute(
+            try await tx.execute(unsafeSQL: 
                 """
                 INSERT INTO grant_decision (id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on)
                 SELECT gen_random_uuid(), $1, id, case_key, '34', 'day', 1000, '2026-09-01', '2026-12-31' FROM case_file WHERE case_key = 'VER-2026-0200'
@@ -471,7 +484,7 @@ import Testing
         #expect(missingRate.map(\.month) == ["2026-09"] && missingRate.first?.tenant == world.beta.tenant.uuid)
         // Providers see their own findings only.
         let betaSees = try await world.store.withTenant(world.beta.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT DISTINCT tenant_id FROM finding").map { try $0.decode(0, as: UUID.self) }
+            try await tx.query(unsafeSQL: "SELECT DISTINCT tenant_id FROM finding").map { try $0.decode(0, as: UUID.self) }
         }
         #expect(betaSees == [world.beta.tenant.uuid])
     }
@@ -484,7 +497,7 @@ import Testing
         let world = try await BudgetWorld.make()
         try await project(world, .milieu, spending: euros(2_000))
         _ = try await world.store.withTenant(world.county.tenant) { tx in
-            try await tx.execute("UPDATE fiscal_year SET provider_surplus_share = 2500 WHERE year = 2026")
+            try await tx.execute(unsafeSQL: "UPDATE fiscal_year SET provider_surplus_share = 2500 WHERE year = 2026")
         }
         try await world.service.openYear(world.county, year: 2027, overrunPolicy: .warn)
         let service = reconciler(world)
@@ -513,7 +526,7 @@ import Testing
         let sued2027 = try await world.service.availableFunds(world.county, socialSpace: world.sued, year: 2027)
         #expect(sued2027.line(.milieu).funds.carryIn == Money(cents: euros(15_000)))
         let shares = try await world.store.withTenant(world.beta.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT social_space, amount FROM surplus_share").map {
+            try await tx.query(unsafeSQL: "SELECT social_space, amount FROM surplus_share").map {
                 (try $0.decode(0, as: String.self), try $0.decode(1, as: Int64.self))
             }
         }
@@ -583,12 +596,16 @@ import Testing
         let report = try await service.costDevelopment(world.county, years: 2026...2026, byHelpType: false)
         // Case cost 600.00; per 1,000 young inhabitants 600.00 × 1,000 / 4,000 = 150.00; milieu share
         // 200 / 800 = 25.00 %; one grant of 365 days.
-        let nord = try #require(report.rows.first { $0[1] == .text("nord") })
-        #expect(nord[4] == .amount(600_00) && nord[5] == .amount(600_00) && nord[8] == .amount(200_00))
-        #expect(nord[10] == .text("25.00%") && nord[11] == .integer(4_000) && nord[12] == .amount(150_00))
-        #expect(nord[13] == .integer(1) && nord[14] == .integer(365))
+        let nord = try #require(report.first { $0.socialSpace == "nord" })
+        #expect(
+            nord.caseCost == Money(cents: 600_00) && nord.ambulant == Money(cents: 600_00)
+                && nord.milieu == Money(cents: 200_00))
+        #expect(
+            nord.milieuStructureShare == 2_500 && nord.youngInhabitants == 4_000
+                && nord.caseCostPer1000 == Money(cents: 150_00))
+        #expect(nord.grants == 1 && nord.averageDays == 365)
         let byType = try await service.costDevelopment(world.county, years: 2026...2026, byHelpType: true)
-        #expect(byType.rows.contains { $0[1] == .text("nord") && $0[2] == .text("31") && $0[3] == .text("ambulant") })
+        #expect(byType.contains { $0.socialSpace == "nord" && $0.helpType == "31" && $0.setting == "ambulant" })
         await #expect(throws: ServiceError.self) {
             _ = try await service.costDevelopment(world.alpha, years: 2026...2026, byHelpType: false)
         }
@@ -602,4 +619,21 @@ import Testing
             _ = try await service.burnChart(world.beta, socialSpace: world.nord, year: 2027, runID: nil)
         }
     }
+}
+
+extension ReconciliationService.RunResult {
+    /// The lines of a `.lines` result; empty for the other parts.
+    var lineResults: [RunLineResult] {
+        if case .lines(let lines) = self { lines } else { [] }
+    }
+
+    /// The months of a `.months` result; empty for the other parts.
+    var monthResults: [RunMonthResult] {
+        if case .months(let months) = self { months } else { [] }
+    }
+}
+
+extension RunChange {
+    /// after − before, as the `run-diff` table shows it.
+    var change: Int64 { (after ?? 0) - (before ?? 0) }
 }

@@ -119,11 +119,16 @@ import Testing
         // Read: own rows visible (so the policy is not simply denying everything), others' not.
         let seen = try await store.withTenant(world.alpha, readOnly: true) { tx in
             (
-                own: try await tx.query("SELECT count(*)::int FROM \(table) WHERE \(column) = $1", [world.alpha.uuid])
-                    .single().decode(0, as: Int.self),
-                other: try await tx.query("SELECT count(*)::int FROM \(table) WHERE \(column) = $1", [world.beta.uuid])
-                    .single().decode(0, as: Int.self),
-                all: try await tx.query("SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
+                own: try await tx.query(
+                    unsafeSQL: "SELECT count(*)::int FROM \(table) WHERE \(column) = $1", [world.alpha.uuid]
+                )
+                .single().decode(0, as: Int.self),
+                other: try await tx.query(
+                    unsafeSQL: "SELECT count(*)::int FROM \(table) WHERE \(column) = $1", [world.beta.uuid]
+                )
+                .single().decode(0, as: Int.self),
+                all: try await tx.query(unsafeSQL: "SELECT count(*)::int FROM \(table)").single().decode(
+                    0, as: Int.self)
             )
         }
         #expect(seen.own == before.alpha)
@@ -135,13 +140,14 @@ import Testing
             await refusedOrNoEffect {
                 try await store.withTenant(world.alpha) { tx in
                     try await tx.execute(
-                        "UPDATE \(table) SET \(column) = \(column) WHERE \(column) = $1", [world.beta.uuid])
+                        unsafeSQL:
+                            "UPDATE \(table) SET \(column) = \(column) WHERE \(column) = $1", [world.beta.uuid])
                 }
             })
         #expect(
             await refusedOrNoEffect {
                 try await store.withTenant(world.alpha) { tx in
-                    try await tx.execute("DELETE FROM \(table) WHERE \(column) = $1", [world.beta.uuid])
+                    try await tx.execute(unsafeSQL: "DELETE FROM \(table) WHERE \(column) = $1", [world.beta.uuid])
                 }
             })
 
@@ -149,7 +155,7 @@ import Testing
         let foreign = fixture.identifiesTenant ? UUID() : world.beta.uuid
         let insertError = await #expect(throws: PostgresError.self) {
             try await store.withTenant(world.alpha) { tx in
-                try await tx.execute(fixture.insert, [foreign, "foreign"])
+                try await tx.execute(unsafeSQL: fixture.insert, [foreign, "foreign"])
             }
         }
         #expect(insertError?.sqlState == .insufficientPrivilege)
@@ -160,7 +166,9 @@ import Testing
             await refusedOrNoEffect {
                 try await store.withTenant(world.alpha) { tx in
                     try await tx.execute(
-                        "UPDATE \(table) SET \(column) = $2 WHERE \(column) = $1", [world.alpha.uuid, world.beta.uuid])
+                        unsafeSQL:
+                            "UPDATE \(table) SET \(column) = $2 WHERE \(column) = $1",
+                        [world.alpha.uuid, world.beta.uuid])
                 }
             })
 
@@ -168,7 +176,8 @@ import Testing
         let countyMoveError = await #expect(throws: PostgresError.self) {
             try await store.withTenant(world.county) { tx in
                 try await tx.execute(
-                    "UPDATE \(table) SET \(column) = $2 WHERE \(column) = $1", [world.alpha.uuid, world.beta.uuid])
+                    unsafeSQL:
+                        "UPDATE \(table) SET \(column) = $2 WHERE \(column) = $1", [world.alpha.uuid, world.beta.uuid])
             }
         }
         #expect(countyMoveError?.sqlState == .insufficientPrivilege)
@@ -186,27 +195,29 @@ import Testing
         #expect(total > 0)
 
         let withoutContext = try await store.withoutTenant(readOnly: true) { tx in
-            try await tx.query("SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
+            try await tx.query(unsafeSQL: "SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
         }
         #expect(withoutContext == 0)
         let insertError = await #expect(throws: PostgresError.self) {
             try await store.withoutTenant { tx in
                 try await tx.execute(
-                    fixture.insert, [fixture.identifiesTenant ? UUID() : world.alpha.uuid, "nocontext"])
+                    unsafeSQL:
+                        fixture.insert, [fixture.identifiesTenant ? UUID() : world.alpha.uuid, "nocontext"])
             }
         }
         #expect(insertError?.sqlState == .insufficientPrivilege)
 
         let withEmptyContext = try await store.withoutTenant(readOnly: true) { tx in
-            try await tx.query("SELECT set_config('sozialraum.tenant_id', '', true)")
-            return try await tx.query("SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
+            try await tx.query(unsafeSQL: "SELECT set_config('sozialraum.tenant_id', '', true)")
+            return try await tx.query(unsafeSQL: "SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
         }
         #expect(withEmptyContext == 0)
 
         let malformed = await #expect(throws: PostgresError.self) {
             try await store.withoutTenant(readOnly: true) { tx in
-                try await tx.query("SELECT set_config('sozialraum.tenant_id', 'county', true)")
-                return try await tx.query("SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
+                try await tx.query(unsafeSQL: "SELECT set_config('sozialraum.tenant_id', 'county', true)")
+                return try await tx.query(unsafeSQL: "SELECT count(*)::int FROM \(table)").single().decode(
+                    0, as: Int.self)
             }
         }
         #expect(malformed?.sqlState == .invalidTextRepresentation)
@@ -218,15 +229,15 @@ import Testing
         let store = world.database.runtimeStore(maxConnections: 1)
         let pids = try await store.withTenant(world.alpha) { tx in
             (
-                try await tx.query("SELECT pg_backend_pid()").single().decode(0, as: Int32.self),
-                try await tx.query("SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
+                try await tx.query(unsafeSQL: "SELECT pg_backend_pid()").single().decode(0, as: Int32.self),
+                try await tx.query(unsafeSQL: "SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
             )
         }
         #expect(pids.1 > 0)
         let after = try await store.withoutTenant(readOnly: true) { tx in
             (
-                try await tx.query("SELECT pg_backend_pid()").single().decode(0, as: Int32.self),
-                try await tx.query("SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
+                try await tx.query(unsafeSQL: "SELECT pg_backend_pid()").single().decode(0, as: Int32.self),
+                try await tx.query(unsafeSQL: "SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
             )
         }
         #expect(after.0 == pids.0, "the test must reuse the same connection to mean anything")
@@ -240,7 +251,8 @@ import Testing
         let store = world.database.runtimeStore()
         let seen = try await store.withTenant(world.county, readOnly: true) { tx in
             try await tx.query(
-                "SELECT count(*)::int FROM \(table) WHERE \(fixture.tenantColumn) IN ($1, $2)",
+                unsafeSQL:
+                    "SELECT count(*)::int FROM \(table) WHERE \(fixture.tenantColumn) IN ($1, $2)",
                 [world.alpha.uuid, world.beta.uuid]
             ).single().decode(0, as: Int.self)
         }
@@ -296,14 +308,14 @@ import Testing
         #expect(total > 0)
 
         let seenByProvider = try await store.withTenant(world.alpha, readOnly: true) { tx in
-            try await tx.query("SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
+            try await tx.query(unsafeSQL: "SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
         }
         switch fixture.providerView {
         case .everything: #expect(seenByProvider == total)
         case .nothing: #expect(seenByProvider == 0)
         case .servedSocialSpaces:
             let served = try await store.withTenant(world.alpha, readOnly: true) { tx in
-                try await tx.query("SELECT DISTINCT social_space FROM \(table) ORDER BY 1").map {
+                try await tx.query(unsafeSQL: "SELECT DISTINCT social_space FROM \(table) ORDER BY 1").map {
                     try $0.decode(0, as: String.self)
                 }
             }
@@ -325,43 +337,47 @@ import Testing
                     "INSERT INTO residence SELECT id, '2020-01-01', 'sr-sued' FROM case_file WHERE case_key = 'OTHER-1'"
                 ))
             let after = try await store.withTenant(world.alpha, readOnly: true) { tx in
-                try await tx.query("SELECT count(*)::int FROM residence").single().decode(0, as: Int.self)
+                try await tx.query(unsafeSQL: "SELECT count(*)::int FROM residence").single().decode(0, as: Int.self)
             }
             #expect(after == expected)
         }
         let seenByCounty = try await store.withTenant(world.county, readOnly: true) { tx in
-            try await tx.query("SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
+            try await tx.query(unsafeSQL: "SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
         }
         #expect(seenByCounty == (try await world.trueCount(table)))
         let withoutContext = try await store.withoutTenant(readOnly: true) { tx in
-            try await tx.query("SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
+            try await tx.query(unsafeSQL: "SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
         }
         #expect(withoutContext == 0)
 
         let insertError = await #expect(throws: PostgresError.self) {
-            try await store.withTenant(world.alpha) { tx in try await tx.execute(fixture.insert, ["provider"]) }
+            try await store.withTenant(world.alpha) { tx in
+                try await tx.execute(unsafeSQL: fixture.insert, ["provider"])
+            }
         }
         #expect(insertError?.sqlState == .insufficientPrivilege)
         let noContextError = await #expect(throws: PostgresError.self) {
-            try await store.withoutTenant { tx in try await tx.execute(fixture.insert, ["nocontext"]) }
+            try await store.withoutTenant { tx in try await tx.execute(unsafeSQL: fixture.insert, ["nocontext"]) }
         }
         #expect(noContextError?.sqlState == .insufficientPrivilege)
         #expect(
             await refusedOrNoEffect {
-                try await store.withTenant(world.alpha) { tx in try await tx.execute("DELETE FROM \(table)") }
+                try await store.withTenant(world.alpha) { tx in try await tx.execute(unsafeSQL: "DELETE FROM \(table)")
+                }
             })
         // Every reference table has a text or code column to touch; an UPDATE of all rows must do nothing.
         #expect(
             await refusedOrNoEffect {
                 try await store.withTenant(world.alpha) { tx in
-                    try await tx.execute("UPDATE \(table) SET \(Self.someColumn[table]!) = \(Self.someColumn[table]!)")
+                    try await tx.execute(
+                        unsafeSQL: "UPDATE \(table) SET \(Self.someColumn[table]!) = \(Self.someColumn[table]!)")
                 }
             })
         #expect(try await world.trueCount(table) >= total)
 
         // The county writes.
         let countyInsert = try await store.withTenant(world.county) { tx in
-            try await tx.execute(fixture.insert, ["county"])
+            try await tx.execute(unsafeSQL: fixture.insert, ["county"])
         }
         #expect(countyInsert == 1)
     }

@@ -115,7 +115,7 @@ public struct BudgetWorld: Sendable {
     /// The ids of the delivery bookings alpha sees, oldest first.
     public func deliveryBookings() async throws -> [Int64] {
         try await store.withTenant(alpha.tenant, readOnly: true) { tx in
-            try await tx.query("SELECT id FROM booking WHERE kind = 'delivery' ORDER BY id").map {
+            try await tx.query(unsafeSQL: "SELECT id FROM booking WHERE kind = 'delivery' ORDER BY id").map {
                 try $0.decode(0, as: Int64.self)
             }
         }

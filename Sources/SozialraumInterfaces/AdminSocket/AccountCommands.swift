@@ -1,10 +1,8 @@
 import Foundation
 import Logging
-import PostgresClient
 import SozialraumDomain
 import SozialraumProtocol
 import SozialraumServices
-import SozialraumStore
 import Synchronization
 
 /// Accounts of the admin socket (county).

@@ -1,11 +1,10 @@
 import Foundation
 import Logging
-import PostgresClient
 import SozialraumDomain
 import SozialraumProtocol
 import SozialraumServices
-import SozialraumStore
 import Synchronization
+import UUIDText
 
 /// The state of one admin session that commands may read and change.
 struct SessionState: Sendable {
@@ -40,8 +39,8 @@ struct AdminCommands: Sendable {
     let reconciliation: ReconciliationService
     let accounts: AccountService
     let status: SystemStatusService
+    let jobs: JobService
     let sessions: SessionRegistry
-    let store: Store
     let logger: Logger
     let operations: AdminOperations
     let metrics = AdminMetrics()
@@ -147,9 +146,9 @@ struct AdminCommands: Sendable {
         }
     }
 
-    /// Prometheus-style names with labels in one column: `metric, labels, value`.
+    /// The audit event of an action on the daemon itself.
     func audit(_ state: SessionState, _ action: String, _ kind: String, _ id: String) async throws {
-        try await store.withTenant(state.account!.tenant) { tx in try await tx.audit(caller(state), action, kind, id) }
+        try await status.recordOperation(caller(state), action, kind, id)
     }
 
     func uuid(_ request: Request, _ index: Int, name: String) throws -> UUID {

@@ -3,12 +3,10 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
-import PostgresClient
 import ServiceLifecycle
 import SozialraumDomain
 import SozialraumProtocol
 import SozialraumServices
-import SozialraumStore
 import Synchronization
 
 /// Limits of the admin socket. Defaults suit an office: generous for people, tight for floods.
@@ -153,19 +151,16 @@ public struct AdminServer: Service {
     }
 
     public init(
-        configuration: AdminSocketConfiguration, budget: BudgetService, accounts: AccountService,
-        status: SystemStatusService, store: Store,
-        reconciliation: ReconciliationService? = nil, operations: AdminOperations = .none, logger: Logger,
+        configuration: AdminSocketConfiguration, services: UseCases, operations: AdminOperations = .none,
+        logger: Logger,
         group: MultiThreadedEventLoopGroup = .singleton,
         onListening: @escaping @Sendable (BoundPorts) -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.live = LiveAdminSettings(peerAccounts: configuration.peerAccounts, limits: configuration.limits)
         self.commands = AdminCommands(
-            budget: budget,
-            reconciliation: reconciliation
-                ?? ReconciliationService(store: store, logger: logger, today: CountyCalendar.today),
-            accounts: accounts, status: status, sessions: SessionRegistry(), store: store, logger: logger,
+            budget: services.budget, reconciliation: services.reconciliation, accounts: services.accounts,
+            status: services.status, jobs: services.jobs, sessions: SessionRegistry(), logger: logger,
             operations: operations)
         self.logger = logger
         self.group = group

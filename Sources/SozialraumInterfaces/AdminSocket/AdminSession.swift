@@ -1,11 +1,9 @@
 import Foundation
 import Logging
 import NIOCore
-import PostgresClient
 import SozialraumDomain
 import SozialraumProtocol
 import SozialraumServices
-import SozialraumStore
 
 /// One connection: reads requests in order, answers each in order (so pipelining is safe), reads
 /// upload blocks, enforces the limits. Hostile input is answered and logged once per session, never
@@ -209,7 +207,7 @@ struct AdminSession {
                 metadata: [
                     "session": "\(state.id)", "command": "\(command.name)", "error": "\(String(reflecting: error))",
                 ])
-            if let postgres = error as? PostgresError, postgres.isConnectionLevel || postgres.code == .poolTimeout {
+            if ServiceError.isDatabaseUnavailable(error) {
                 return .error(.unavailable, "database unavailable; try again (ref \(state.id))")
             }
             return .error(.internal, "internal error (ref \(state.id))")

@@ -1,10 +1,8 @@
 import Foundation
 import Logging
-import PostgresClient
 import SozialraumDomain
 import SozialraumProtocol
 import SozialraumServices
-import SozialraumStore
 import Synchronization
 
 /// Deliveries and money (providers, county), the ledger of a month, periods and findings.

@@ -1,10 +1,8 @@
 import Foundation
 import Logging
-import PostgresClient
 import SozialraumDomain
 import SozialraumProtocol
 import SozialraumServices
-import SozialraumStore
 import Synchronization
 
 /// Operations for county IT (status, stats, reload, log level, sessions) and the tenants one may see.
@@ -22,8 +20,8 @@ extension AdminCommands {
                 rows: [
                     [
                         .text(status.databaseReachable ? "reachable" : "unreachable"),
-                        .integer(Int64(status.pool.open)),
-                        .integer(Int64(status.pool.idle)), .integer(Int64(status.pool.waiting)),
+                        .integer(Int64(status.openConnections)),
+                        .integer(Int64(status.idleConnections)), .integer(Int64(status.waitingForConnection)),
                         .integer(Int64(sessions)),
                     ]
                 ])
@@ -34,7 +32,7 @@ extension AdminCommands {
             summary: "metrics: sessions, commands by result, latency, pool, jobs, last reconciliation", mutates: false
         ) {
             commands, request, state, _ in
-            let table = try await commands.stats(tenant: state.account!.tenant)
+            let table = try await commands.stats(commands.caller(state))
             return .ok("\(table.rows.count) metrics", data: table.lines(commands.format(request: request, state)))
         },
         AdminCommand(
@@ -75,7 +73,7 @@ extension AdminCommands {
             summary: "the tenants you may see", mutates: false
         ) {
             commands, request, state, _ in
-            let tenants = try await commands.store.visibleTenants(as: state.account!.tenant)
+            let tenants = try await commands.status.visibleTenants(commands.caller(state))
             let table = ResultTable(
                 columns: ["tenant", "kind", "name"],
                 rows: tenants.map { [.text($0.id.description), .text($0.kind.rawValue), .text($0.name)] })
@@ -83,7 +81,7 @@ extension AdminCommands {
         },
     ]
 
-    func stats(tenant: TenantID) async throws -> ResultTable {
+    func stats(_ caller: Caller) async throws -> ResultTable {
         var rows: [[ResultTable.Cell]] = []
         func add(_ name: String, _ labels: String, _ value: Int64) {
             rows.append([.text(name), .text(labels), .integer(value)])
@@ -101,17 +99,16 @@ extension AdminCommands {
             add("sozialraum_admin_command_duration_ms_bucket", "le=\"\(bound)\"", Int64(cumulative))
         }
         add("sozialraum_admin_command_duration_ms_sum", "", Int64(snapshot.latencySum.rounded()))
-        let pool = await store.pool.statistics
-        add("sozialraum_pool_connections", "state=\"open\"", Int64(pool.open))
-        add("sozialraum_pool_connections", "state=\"idle\"", Int64(pool.idle))
-        add("sozialraum_pool_waiting", "", Int64(pool.waiting))
-        let jobs = try await store.withoutTenant(readOnly: true) { tx in try await JobStore.countsByState(tx) }
-        for (job, state, count) in jobs { add("sozialraum_job_runs_total", "job=\"\(job)\",state=\"\(state)\"", count) }
+        let health = await status.status()
+        add("sozialraum_pool_connections", "state=\"open\"", Int64(health.openConnections))
+        add("sozialraum_pool_connections", "state=\"idle\"", Int64(health.idleConnections))
+        add("sozialraum_pool_waiting", "", Int64(health.waitingForConnection))
+        for (job, state, count) in try await jobs.countsByState() {
+            add("sozialraum_job_runs_total", "job=\"\(job)\",state=\"\(state)\"", count)
+        }
         // Per Sozialraum, the end of its last reconciliation run (seconds since 1970; 0: never), as the
         // caller's tenant sees the runs.
-        let last = try await store.withTenant(tenant, readOnly: true) { tx in
-            try await ReconciliationReportStore.lastReconciliation(tx)
-        }
+        let last = try await reconciliation.lastReconciliations(caller)
         for (space, seconds) in last {
             add("sozialraum_last_reconciliation_seconds", "sozialraum=\"\(space)\"", seconds)
         }

@@ -1,10 +1,8 @@
 import Foundation
 import Logging
-import PostgresClient
 import SozialraumDomain
 import SozialraumProtocol
 import SozialraumServices
-import SozialraumStore
 import Synchronization
 
 /// Reconciliation runs, statements and settlements, the year end, reports and the chart.
@@ -30,7 +28,8 @@ extension AdminCommands {
             commands, request, state, _ in
             let year =
                 request.positional.isEmpty ? nil : try commands.integer(request, 0, name: "year", range: 2000...2199)
-            let table = try await commands.reconciliation.runs(commands.caller(state), year: year)
+            let table = ReconciliationTables.runs(
+                try await commands.reconciliation.runs(commands.caller(state), year: year))
             return .ok("\(table.rows.count) runs", data: table.lines(commands.format(request: request, state)))
         },
         AdminCommand(
@@ -43,16 +42,18 @@ extension AdminCommands {
                 request.positional.count > 1 ? ReconciliationService.RunPart(rawValue: request.positional[1]) : .lines
             guard let part else { throw ArgumentError(name: "part", reason: "lines, months or transfers") }
             let space = request.positional.count > 2 ? try commands.socialSpace(request, 2) : nil
-            let table = try await commands.reconciliation.runResult(
-                commands.caller(state), runID: id, part: part, socialSpace: space)
+            let table = ReconciliationTables.runResult(
+                try await commands.reconciliation.runResult(
+                    commands.caller(state), runID: id, part: part, socialSpace: space))
             return .ok("run \(id) \(part.rawValue)", data: table.lines(commands.format(request: request, state)))
         },
         AdminCommand(
             name: "run-diff", roles: [.county, .auditor, .provider], usage: "run-diff <earlier-run> <later-run>",
             summary: "what changed between two runs", mutates: false
         ) { commands, request, state, _ in
-            let table = try await commands.reconciliation.diff(
-                commands.caller(state), from: try commands.runID(request, 0), to: try commands.runID(request, 1))
+            let table = ReconciliationTables.diff(
+                try await commands.reconciliation.diff(
+                    commands.caller(state), from: try commands.runID(request, 0), to: try commands.runID(request, 1)))
             return .ok("\(table.rows.count) changes", data: table.lines(commands.format(request: request, state)))
         },
         AdminCommand(
@@ -66,10 +67,12 @@ extension AdminCommands {
                     throw ArgumentError(name: "items", reason: "the word items or nothing")
                 }
                 let provider = request.positional.count > 2 ? try commands.tenant(request, 2, name: "provider") : nil
-                table = try await commands.reconciliation.statementItems(
-                    commands.caller(state), runID: id, provider: provider)
+                table = ReconciliationTables.statementItems(
+                    try await commands.reconciliation.statementItems(
+                        commands.caller(state), runID: id, provider: provider))
             } else {
-                table = try await commands.reconciliation.statements(commands.caller(state), runID: id)
+                table = ReconciliationTables.statements(
+                    try await commands.reconciliation.statements(commands.caller(state), runID: id))
             }
             return .ok(
                 "run \(id) \(table.rows.count) rows", data: table.lines(commands.format(request: request, state)))
@@ -102,15 +105,16 @@ extension AdminCommands {
             let preview = try await commands.reconciliation.previewYearEnd(commands.caller(state), year: year)
             return .ok(
                 "run \(preview.runID); apply with: year-end-confirm \(year) \(preview.runID)",
-                data: preview.table.lines(commands.format(request: request, state)))
+                data: ReconciliationTables.yearEnd(preview.proposals).lines(commands.format(request: request, state)))
         },
         AdminCommand(
             name: "year-end-confirm", roles: [.county], usage: "year-end-confirm <year> <run>",
             summary: "apply a previewed year end once (all months closed, ledger unchanged)", mutates: true
         ) { commands, request, state, _ in
             let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
-            let table = try await commands.reconciliation.confirmYearEnd(
-                commands.caller(state), year: year, runID: try commands.runID(request, 1))
+            let table = ReconciliationTables.yearEnd(
+                try await commands.reconciliation.confirmYearEnd(
+                    commands.caller(state), year: year, runID: try commands.runID(request, 1)))
             return .ok("year end \(year) applied", data: table.lines(commands.format(request: request, state)))
         },
         AdminCommand(
@@ -139,8 +143,9 @@ extension AdminCommands {
             case "help-type": byHelpType = true
             default: throw ArgumentError(name: "by", reason: "sozialraum or help-type")
             }
-            let table = try await commands.reconciliation.costDevelopment(
-                commands.caller(state), years: from...to, byHelpType: byHelpType)
+            let table = ReconciliationTables.costDevelopment(
+                try await commands.reconciliation.costDevelopment(
+                    commands.caller(state), years: from...to, byHelpType: byHelpType))
             return .ok("\(table.rows.count) rows", data: table.lines(commands.format(request: request, state)))
         },
         AdminCommand(
@@ -150,8 +155,9 @@ extension AdminCommands {
             commands, request, state, _ in
             let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
             let space = request.positional.count > 1 ? try commands.socialSpace(request, 1) : nil
-            let table = try await commands.reconciliation.crossAreaGrants(
-                commands.caller(state), year: year, socialSpace: space)
+            let table = ReconciliationTables.crossAreaGrants(
+                try await commands.reconciliation.crossAreaGrants(
+                    commands.caller(state), year: year, socialSpace: space))
             return .ok(
                 "\(table.rows.count) cross-area grants", data: table.lines(commands.format(request: request, state)))
         },

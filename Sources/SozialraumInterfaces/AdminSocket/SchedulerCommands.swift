@@ -1,10 +1,8 @@
 import Foundation
 import Logging
-import PostgresClient
 import SozialraumDomain
 import SozialraumProtocol
 import SozialraumServices
-import SozialraumStore
 import Synchronization
 
 /// Schedules and job runs (county IT, county).
@@ -15,9 +13,7 @@ extension AdminCommands {
             summary: "schedules with their next slot (Europe/Berlin)", mutates: false
         ) { commands, request, state, _ in
             let now = commands.now()
-            let schedules = try await commands.store.withoutTenant(readOnly: true) { tx in
-                try await JobStore.schedules(tx)
-            }
+            let schedules = try await commands.jobs.schedules()
             let table = ResultTable(
                 columns: [
                     "schedule", "cron", "zone", "job", "parameters", "missed", "timeout_s", "attempts", "state", "next",
@@ -46,10 +42,7 @@ extension AdminCommands {
             summary: "create or change a schedule (plans from now on)", mutates: true
         ) { commands, request, state, _ in
             let schedule = try commands.scheduleRecord(request)
-            try await commands.store.withoutTenant { tx in
-                try await JobStore.setSchedule(tx, schedule, now: commands.now())
-            }
-            try await commands.audit(state, "schedule.set", "schedule", schedule.name)
+            try await commands.jobs.setSchedule(commands.caller(state), schedule, now: commands.now())
             return .ok("schedule \(schedule.name) set")
         },
         AdminCommand(
@@ -70,18 +63,8 @@ extension AdminCommands {
         ) { commands, request, state, _ in
             let name = try commands.positional(request, 0, name: "schedule")
             let key = try commands.idempotencyKey(request)
-            let id = try await commands.store.withoutTenant { tx in
-                guard let schedule = try await JobStore.schedules(tx).first(where: { $0.name == name }) else {
-                    throw ServiceError.notFound("schedule")
-                }
-                return try await JobStore.enqueue(
-                    tx, job: schedule.job, parameters: schedule.parameters, schedule: schedule.name,
-                    requestKey: "\(state.account!.tenant):\(key.rawValue)",
-                    now: commands.now(), requestedBy: state.account!.name, timeoutSeconds: schedule.timeoutSeconds,
-                    maxAttempts: schedule.maxAttempts,
-                    backoffSeconds: schedule.backoffSeconds)
-            }
-            try await commands.audit(state, "job.run_now", "job_run", String(id))
+            let id = try await commands.jobs.runNow(
+                commands.caller(state), schedule: name, key: key, now: commands.now())
             return .ok("job \(id) queued")
         },
         AdminCommand(
@@ -95,9 +78,7 @@ extension AdminCommands {
                     }
                     return value
                 } ?? 50
-            let runs = try await commands.store.withoutTenant(readOnly: true) { tx in
-                try await JobStore.history(tx, schedule: request.positional.first, limit: limit)
-            }
+            let runs = try await commands.jobs.history(schedule: request.positional.first, limit: limit)
             let local = { (instant: Instant?) -> ResultTable.Cell in
                 instant.map { .text(ZoneRules.europeBerlin.local($0).description) } ?? .null
             }
@@ -124,12 +105,8 @@ extension AdminCommands {
             guard let id = Int64(try commands.positional(request, 0, name: "job")), id > 0 else {
                 throw ArgumentError(name: "job", reason: "a job number")
             }
-            let after = try await commands.store.withoutTenant { tx in
-                try await JobStore.cancel(tx, id: id, now: commands.now())
-            }
-            guard let after else { throw ServiceError.notFound("running or queued job") }
-            try await commands.audit(state, "job.cancel", "job_run", String(id))
-            return .ok(after == "cancelled" ? "job \(id) cancelled" : "job \(id) asked to stop")
+            let outcome = try await commands.jobs.cancel(commands.caller(state), run: id, now: commands.now())
+            return .ok(outcome == .cancelled ? "job \(id) cancelled" : "job \(id) asked to stop")
         },
     ]
 
@@ -137,11 +114,7 @@ extension AdminCommands {
 
     func setPaused(_ request: Request, _ state: SessionState, paused: Bool) async throws -> Reply {
         let name = try positional(request, 0, name: "schedule")
-        let changed = try await store.withoutTenant { tx in
-            try await JobStore.setPaused(tx, name: name, paused: paused, now: now())
-        }
-        guard changed else { throw ServiceError.notFound("schedule") }
-        try await audit(state, paused ? "schedule.pause" : "schedule.resume", "schedule", name)
+        try await jobs.setPaused(caller(state), name: name, paused: paused, now: now())
         return .ok("schedule \(name) \(paused ? "paused" : "resumed")")
     }
 

@@ -1,7 +1,6 @@
 import Foundation
 import SozialraumDomain
 import SozialraumServices
-import SozialraumStore
 
 /// The jobs a schedule may name.
 public enum StandardJobs {

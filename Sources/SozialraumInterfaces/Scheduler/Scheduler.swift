@@ -1,10 +1,8 @@
 import Foundation
 import Logging
-import PostgresClient
 import ServiceLifecycle
 import SozialraumDomain
 import SozialraumServices
-import SozialraumStore
 
 /// What a job does with its run; returns a short result ("run 17"). Must be keyed by the run's slot,
 /// so that a retry after a lost instance cannot double the effect.
@@ -42,7 +40,7 @@ public struct SchedulerOptions: Sendable {
 /// claims due runs with `FOR UPDATE SKIP LOCKED`, keeps a heartbeat while a job runs, rescues runs of
 /// lost instances, retries with backoff, and sleeps until the next slot or a NOTIFY.
 public final class Scheduler: Service, Sendable {
-    let store: Store
+    let jobs: JobService
     let options: SchedulerOptions
     let logger: Logger
     let clock: @Sendable () -> Instant
@@ -54,12 +52,12 @@ public final class Scheduler: Service, Sendable {
     let wake = WakeSignal()
 
     public init(
-        store: Store, options: SchedulerOptions, logger: Logger, listenConninfo: String? = nil,
+        jobs: JobService, options: SchedulerOptions, logger: Logger, listenConninfo: String? = nil,
         clock: @escaping @Sendable () -> Instant = { Instant(seconds: Int64(Date().timeIntervalSince1970)) },
         onListening: @escaping @Sendable () -> Void = {},
         runner: @escaping JobRunner
     ) {
-        self.store = store
+        self.jobs = jobs
         self.options = options
         self.logger = logger
         self.listenConninfo = listenConninfo
@@ -73,10 +71,8 @@ public final class Scheduler: Service, Sendable {
     public func run() async throws {
         logger.info("scheduler started", metadata: ["instance": "\(options.instance)"])
         let listener: Task<Void, Never>? = listenConninfo.map { conninfo in
-            Task { [wake, logger, onListening] in
-                for await event in PostgresListener.events(
-                    conninfo: conninfo, channels: ["sozialraum_jobs"], logger: logger)
-                {
+            Task { [wake, jobs, onListening] in
+                for await event in jobs.wakeUps(conninfo: conninfo) {
                     if event == .listening { onListening() }
                     await wake.signal()
                 }
@@ -89,9 +85,7 @@ public final class Scheduler: Service, Sendable {
                 _ = try await tick()
                 let now = clock()
                 if now.seconds - lastPrune.seconds > 3600 {
-                    let pruned = try await store.withoutTenant { tx in
-                        try await JobStore.prune(tx, before: now.adding(seconds: -options.historyDays * 86_400))
-                    }
+                    let pruned = try await jobs.prune(before: now.adding(seconds: -options.historyDays * 86_400))
                     if pruned > 0 { logger.info("job history pruned", metadata: ["runs": "\(pruned)"]) }
                     lastPrune = now
                 }
@@ -114,21 +108,7 @@ public final class Scheduler: Service, Sendable {
         return .seconds(max(0, next.seconds - now.seconds)) + .milliseconds(50)
     }
 
-    func nextDue() async throws -> Instant? {
-        let (schedules, queued) = try await store.withoutTenant(readOnly: true) { tx in
-            (try await JobStore.schedules(tx), try await JobStore.nextQueued(tx))
-        }
-        let now = clock()
-        var next = queued
-        for schedule in schedules where !schedule.paused {
-            guard let cron = try? CronSchedule(parsing: schedule.cron),
-                let zone = ZoneRules(identifier: schedule.timeZone),
-                let fire = cron.nextFire(after: max(now, schedule.plannedThrough ?? now), in: zone)
-            else { continue }
-            if next == nil || fire < next! { next = fire }
-        }
-        return next
-    }
+    func nextDue() async throws -> Instant? { try await jobs.nextDue(now: clock()) }
 
     // MARK: One round
 
@@ -154,58 +134,19 @@ public final class Scheduler: Service, Sendable {
         return true
     }
 
-    /// Creates the run rows of slots that fell due since each schedule was last planned, under the
-    /// schedule's missed-run policy. Idempotent: two instances planning at once create each slot once.
+    /// Creates the run rows of slots that fell due since each schedule was last planned (idempotent
+    /// across instances).
     func plan() async throws {
-        let now = clock()
-        try await store.withoutTenant { tx in
-            for schedule in try await JobStore.schedules(tx, forUpdate: true) where !schedule.paused {
-                guard let cron = try? CronSchedule(parsing: schedule.cron),
-                    let zone = ZoneRules(identifier: schedule.timeZone)
-                else {
-                    logger.error(
-                        "schedule has an invalid cron expression or zone; skipped",
-                        metadata: ["schedule": "\(schedule.name)"])
-                    continue
-                }
-                guard let planned = schedule.plannedThrough else {
-                    try await JobStore.setPlannedThrough(tx, name: schedule.name, through: now)
-                    continue
-                }
-                guard planned < now else { continue }
-                let due = cron.fires(after: planned, through: now, in: zone, limit: 1000)
-                guard let last = due.last else { continue }
-                let chosen = schedule.missedPolicy.slotsToRun(due, now: now, grace: options.graceSeconds)
-                for slot in chosen {
-                    if try await JobStore.createSlot(tx, schedule: schedule, slot: slot) {
-                        logger.info("slot planned", metadata: ["schedule": "\(schedule.name)", "slot": "\(slot)"])
-                    }
-                }
-                if chosen.count < due.count {
-                    logger.warning(
-                        "missed slots not run (policy)",
-                        metadata: [
-                            "schedule": "\(schedule.name)", "missed": "\(due.count - chosen.count)",
-                            "policy": "\(schedule.missedPolicy.rawValue)",
-                        ])
-                }
-                try await JobStore.setPlannedThrough(tx, name: schedule.name, through: last)
-            }
-        }
+        try await jobs.plan(now: clock(), graceSeconds: options.graceSeconds)
     }
 
     func rescue() async throws {
-        let now = clock()
-        let rescued = try await store.withoutTenant { tx in
-            try await JobStore.rescue(tx, now: now, deadlineSeconds: options.rescueAfterSeconds)
-        }
+        let rescued = try await jobs.rescue(now: clock(), deadlineSeconds: options.rescueAfterSeconds)
         for id in rescued { logger.warning("run rescued from a lost instance", metadata: ["run": "\(id)"]) }
     }
 
     func claim() async throws -> JobRunRecord? {
-        let now = clock()
-        return try await store.withoutTenant { tx in try await JobStore.claim(tx, instance: options.instance, now: now)
-        }
+        try await jobs.claim(instance: options.instance, now: clock())
     }
 
     enum Outcome: Sendable {
@@ -241,14 +182,12 @@ public final class Scheduler: Service, Sendable {
                 try? await Task.sleep(for: .seconds(run.timeoutSeconds))
                 return Task.isCancelled ? nil : .timedOut
             }
-            group.addTask { [store, options, clock] in
+            group.addTask { [jobs, options, clock] in
                 while !Task.isCancelled {
                     try? await Task.sleep(for: options.heartbeatInterval)
                     if Task.isCancelled { return nil }
                     do {
-                        let beat = try await store.withoutTenant { tx in
-                            try await JobStore.heartbeat(tx, id: run.id, instance: options.instance, now: clock())
-                        }
+                        let beat = try await jobs.heartbeat(run: run.id, instance: options.instance, now: clock())
                         switch beat {
                         case nil: return .lost
                         case true?: return .cancelled
@@ -285,35 +224,28 @@ public final class Scheduler: Service, Sendable {
         let now = clock()
         let instance = options.instance
         do {
-            try await store.withoutTenant { tx in
-                switch outcome {
-                case .succeeded(let result):
-                    try await JobStore.finish(
-                        tx, id: run.id, instance: instance, now: now, state: "succeeded", result: result, error: nil,
-                        retryAt: nil)
-                case .failed, .timedOut:
-                    let reason: String
-                    if case .failed(let text) = outcome {
-                        reason = text
-                    } else {
-                        reason = "timed out after \(run.timeoutSeconds) s"
-                    }
-                    let retry =
-                        run.attempts < run.maxAttempts
-                        ? now.adding(seconds: retryDelay(attempt: run.attempts, baseSeconds: Int64(run.backoffSeconds)))
-                        : nil
-                    try await JobStore.finish(
-                        tx, id: run.id, instance: instance, now: now, state: "failed", result: nil, error: reason,
-                        retryAt: retry)
-                case .cancelled:
-                    try await JobStore.finish(
-                        tx, id: run.id, instance: instance, now: now, state: "cancelled", result: nil,
-                        error: "cancelled", retryAt: nil)
-                case .lost:
-                    break
-                case .released:
-                    try await JobStore.release(tx, id: run.id, instance: instance)
+            switch outcome {
+            case .succeeded(let result):
+                try await jobs.finish(run: run.id, instance: instance, now: now, .succeeded(result: result))
+            case .failed, .timedOut:
+                let reason: String
+                if case .failed(let text) = outcome {
+                    reason = text
+                } else {
+                    reason = "timed out after \(run.timeoutSeconds) s"
                 }
+                let retry =
+                    run.attempts < run.maxAttempts
+                    ? now.adding(seconds: retryDelay(attempt: run.attempts, baseSeconds: Int64(run.backoffSeconds)))
+                    : nil
+                try await jobs.finish(
+                    run: run.id, instance: instance, now: now, .failed(reason: reason, retryAt: retry))
+            case .cancelled:
+                try await jobs.finish(run: run.id, instance: instance, now: now, .cancelled)
+            case .lost:
+                break
+            case .released:
+                try await jobs.release(run: run.id, instance: instance)
             }
         } catch {
             logger.error(

@@ -221,30 +221,17 @@ public enum BudgetSQL {
         return siblings
     }
 
-    /// A booking as listed (`bookings`): with its provider's name.
-    public struct Listed: Sendable, Equatable {
-        public var id: Int64
-        public var kind: BookingKind
-        public var serviceMonth: YearMonth
-        public var socialSpace: SocialSpaceCode
-        public var component: BudgetComponent
-        public var amount: Money
-        public var provider: String
-        public var reverses: Int64?
-        public var corrects: Int64?
-    }
-
     /// The bookings of a booked month the caller may see, in order.
     public static func bookings(
         _ tx: TenantTransaction, bookedIn month: YearMonth, limit: Int = 100_000
-    ) async throws -> [Listed] {
+    ) async throws -> [BookingListing] {
         try await tx.query(
             """
             SELECT b.id, b.kind, b.service_month, b.social_space, b.component, b.amount, t.name, b.reverses, b.corrects
             FROM booking b JOIN tenant t ON t.id = b.tenant_id WHERE b.booked_month = $1 ORDER BY b.id LIMIT $2
             """, [month, limit]
         ).map { row in
-            Listed(
+            BookingListing(
                 id: try row.decode(0, as: Int64.self), kind: try row.decode(1, as: BookingKind.self),
                 serviceMonth: try row.day(2).yearMonth,
                 socialSpace: try row.decode(3, as: SocialSpaceCode.self),

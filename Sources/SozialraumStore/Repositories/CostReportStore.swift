@@ -10,17 +10,6 @@ import Foundation
 /// The reports of cost development (the figures the 2003 decision asked for), of cross-area grants
 /// (rule 9) and the data of the budget-burn chart, in the caller's tenant context.
 public enum CostReportStore {
-    /// A cross-area grant: the case's Sozialraum on the grant's first day in the year, with the reason.
-    public struct CrossAreaGrant: Sendable, Equatable {
-        public var socialSpace: String
-        public var providerName: String
-        public var grant: UUID
-        public var caseKey: String
-        public var helpType: String
-        public var from: Day
-        public var to: Day
-        public var reason: String
-    }
 
     public static func crossAreaGrants(
         _ tx: TenantTransaction, year: Int, socialSpace: SocialSpaceCode?
@@ -52,29 +41,9 @@ public enum CostReportStore {
         }
     }
 
-    /// One row of the cost development: a Sozialraum's year (or a help type's in it, with `byHelpType`).
-    public struct CostRow: Sendable, Equatable {
-        public var year: Int64
-        public var socialSpace: String
-        public var helpType: String
-        public var setting: String
-        public var caseCost: Money
-        public var ambulant: Money
-        public var day: Money
-        public var residential: Money
-        public var milieu: Money
-        public var structure: Money
-        /// Milieu and structure of all spending, in basis points; nil without spending.
-        public var milieuStructureShare: Int64?
-        public var youngInhabitants: Int64?
-        public var caseCostPer1000: Money?
-        public var grants: Int64
-        public var averageDays: Int64?
-    }
-
     public static func costDevelopment(
         _ tx: TenantTransaction, years: ClosedRange<Int>, byHelpType: Bool
-    ) async throws -> [CostRow] {
+    ) async throws -> [CostDevelopmentRow] {
         try await tx.query(
             """
             WITH costs AS (
@@ -120,7 +89,7 @@ public enum CostReportStore {
             ORDER BY 1, 2, 3
             """, [years.lowerBound, years.upperBound, byHelpType]
         ).map { row in
-            CostRow(
+            CostDevelopmentRow(
                 year: try row.decode(0, as: Int64.self), socialSpace: try row.decode(1, as: String.self),
                 helpType: try row.decode(2, as: String.self),
                 setting: try row.decode(3, as: String.self), caseCost: Money(cents: try row.decode(4, as: Int64.self)),

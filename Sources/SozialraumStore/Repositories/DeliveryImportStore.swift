@@ -1,5 +1,6 @@
 import PostgresClient
 import SozialraumDomain
+import UUIDText
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

@@ -63,28 +63,15 @@ public enum FindingStore {
             [deliveryID, reason])
     }
 
-    /// A finding as listed (`findings`).
-    public struct Listed: Sendable, Equatable {
-        public var id: UUID
-        public var kind: String
-        public var month: YearMonth
-        public var grantID: UUID?
-        public var quantity: Quantity?
-        public var amount: Money?
-        public var status: String
-        public var provider: String
-        public var resolution: String?
-    }
-
     /// The findings the caller may see: the open ones, or all.
-    public static func list(_ tx: TenantTransaction, all: Bool, limit: Int = 100_000) async throws -> [Listed] {
+    public static func list(_ tx: TenantTransaction, all: Bool, limit: Int = 100_000) async throws -> [FindingListing] {
         try await tx.query(
             """
             SELECT f.id, f.kind, f.month, f.grant_id, f.quantity, f.amount, f.status, t.name, f.resolution
             FROM finding f JOIN tenant t ON t.id = f.tenant_id WHERE $1 OR f.status = 'open' ORDER BY f.month, f.created_at LIMIT $2
             """, [all, limit]
         ).map { row in
-            Listed(
+            FindingListing(
                 id: try row.decode(0, as: UUID.self), kind: try row.decode(1, as: String.self),
                 month: try row.day(2).yearMonth,
                 grantID: try row.decode(3, as: UUID?.self),

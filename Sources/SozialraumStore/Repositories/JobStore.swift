@@ -1,58 +1,6 @@
+import Logging
 import PostgresClient
 import SozialraumDomain
-
-/// A schedule as stored (sql/0005).
-public struct ScheduleRecord: Sendable, Equatable {
-    public var name: String
-    public var cron: String
-    public var timeZone: String
-    public var job: String
-    public var parameters: String
-    public var missedPolicy: MissedRunPolicy
-    public var timeoutSeconds: Int
-    public var maxAttempts: Int
-    public var backoffSeconds: Int
-    public var paused: Bool
-    public var plannedThrough: Instant?
-
-    public init(
-        name: String, cron: String, timeZone: String = "Europe/Berlin", job: String, parameters: String = "",
-        missedPolicy: MissedRunPolicy = .latest, timeoutSeconds: Int = 3600, maxAttempts: Int = 3,
-        backoffSeconds: Int = 60,
-        paused: Bool = false, plannedThrough: Instant? = nil
-    ) {
-        self.name = name
-        self.cron = cron
-        self.timeZone = timeZone
-        self.job = job
-        self.parameters = parameters
-        self.missedPolicy = missedPolicy
-        self.timeoutSeconds = timeoutSeconds
-        self.maxAttempts = maxAttempts
-        self.backoffSeconds = backoffSeconds
-        self.paused = paused
-        self.plannedThrough = plannedThrough
-    }
-}
-
-/// One run of a job: a scheduled slot or an on-demand request.
-public struct JobRunRecord: Sendable, Equatable {
-    public var id: Int64
-    public var schedule: String?
-    public var slot: Instant
-    public var job: String
-    public var parameters: String
-    public var state: String
-    public var attempts: Int
-    public var maxAttempts: Int
-    public var timeoutSeconds: Int
-    public var backoffSeconds: Int
-    public var claimedBy: String?
-    public var startedAt: Instant?
-    public var finishedAt: Instant?
-    public var result: String?
-    public var error: String?
-}
 
 /// The SQL of the scheduler. Times are always passed in (the scheduler's clock), never the database's
 /// `now()`, so that tests move time by hand and two instances agree on what is due.
@@ -77,19 +25,26 @@ public enum JobStore {
 
     // MARK: Schedules
 
-    public static func schedules(_ tx: PostgresTransaction, forUpdate: Bool = false) async throws -> [ScheduleRecord] {
-        try await tx.query(
-            """
+    public static func schedules(_ tx: SystemTransaction, forUpdate: Bool = false) async throws -> [ScheduleRecord] {
+        // Two whole statements rather than a fragment spliced into one.
+        let sql =
+            forUpdate
+            ? """
             SELECT name, cron, time_zone, job, parameters, missed_policy, timeout_seconds, max_attempts, backoff_seconds, paused,
                    extract(epoch FROM planned_through)::bigint
-            FROM schedule ORDER BY name\(forUpdate ? " FOR UPDATE SKIP LOCKED" : "")
+            FROM schedule ORDER BY name FOR UPDATE SKIP LOCKED
             """
-        ).map { row in
+            : """
+            SELECT name, cron, time_zone, job, parameters, missed_policy, timeout_seconds, max_attempts, backoff_seconds, paused,
+                   extract(epoch FROM planned_through)::bigint
+            FROM schedule ORDER BY name
+            """
+        return try await tx.query(sql).map { row in
             ScheduleRecord(
                 name: try row.decode(0, as: String.self), cron: try row.decode(1, as: String.self),
                 timeZone: try row.decode(2, as: String.self),
                 job: try row.decode(3, as: String.self), parameters: try row.decode(4, as: String.self),
-                missedPolicy: MissedRunPolicy(rawValue: try row.decode(5, as: String.self)) ?? .latest,
+                missedPolicy: try row.decode(5, as: MissedRunPolicy.self),
                 timeoutSeconds: try row.decode(6, as: Int.self), maxAttempts: try row.decode(7, as: Int.self),
                 backoffSeconds: try row.decode(8, as: Int.self), paused: try row.decode(9, as: Bool.self),
                 plannedThrough: try row.decode(10, as: Int64?.self).map(Instant.init(seconds:)))
@@ -97,7 +52,7 @@ public enum JobStore {
     }
 
     /// Creates or changes a schedule; a changed schedule plans from `now` on.
-    public static func setSchedule(_ tx: PostgresTransaction, _ schedule: ScheduleRecord, now: Instant) async throws {
+    public static func setSchedule(_ tx: SystemTransaction, _ schedule: ScheduleRecord, now: Instant) async throws {
         try await tx.execute(
             """
             INSERT INTO schedule (name, cron, time_zone, job, parameters, missed_policy, timeout_seconds, max_attempts, backoff_seconds,
@@ -117,7 +72,7 @@ public enum JobStore {
 
     /// Seeds a schedule from the config: created when missing; when its definition differs, changed and
     /// planned from `now` on. Whether it is paused, and a schedule the config does not name, stay as they are.
-    public static func seed(_ tx: PostgresTransaction, _ schedule: ScheduleRecord, now: Instant) async throws {
+    public static func seed(_ tx: SystemTransaction, _ schedule: ScheduleRecord, now: Instant) async throws {
         try await tx.execute(
             """
             INSERT INTO schedule AS s (name, cron, time_zone, job, parameters, missed_policy, planned_through)
@@ -137,7 +92,7 @@ public enum JobStore {
     /// Pauses or resumes. Slots that fall due while paused are not "missed": resuming plans from `now`.
     @discardableResult
     public static func setPaused(
-        _ tx: PostgresTransaction, name: String, paused: Bool, now: Instant
+        _ tx: SystemTransaction, name: String, paused: Bool, now: Instant
     ) async throws -> Bool {
         try await tx.execute(
             """
@@ -147,7 +102,7 @@ public enum JobStore {
             """, [name, paused, time(now)]) == 1
     }
 
-    public static func setPlannedThrough(_ tx: PostgresTransaction, name: String, through: Instant) async throws {
+    public static func setPlannedThrough(_ tx: SystemTransaction, name: String, through: Instant) async throws {
         try await tx.execute(
             "UPDATE schedule SET planned_through = to_timestamp($2) WHERE name = $1", [name, time(through)])
     }
@@ -157,7 +112,7 @@ public enum JobStore {
     /// Creates the run of a slot unless it exists. Returns true when this call created it.
     @discardableResult
     public static func createSlot(
-        _ tx: PostgresTransaction, schedule: ScheduleRecord, slot: Instant
+        _ tx: SystemTransaction, schedule: ScheduleRecord, slot: Instant
     ) async throws -> Bool {
         try await tx.execute(
             """
@@ -174,7 +129,7 @@ public enum JobStore {
 
     /// Queues a run now (on demand). The same `requestKey` queues once; returns the run's id.
     public static func enqueue(
-        _ tx: PostgresTransaction, job: String, parameters: String, schedule: String?, requestKey: String, now: Instant,
+        _ tx: SystemTransaction, job: String, parameters: String, schedule: String?, requestKey: String, now: Instant,
         requestedBy: String,
         timeoutSeconds: Int = 3600, maxAttempts: Int = 1, backoffSeconds: Int = 60
     ) async throws -> Int64 {
@@ -196,7 +151,7 @@ public enum JobStore {
     }
 
     /// Claims the oldest due run (`FOR UPDATE SKIP LOCKED`: instances never wait for each other).
-    public static func claim(_ tx: PostgresTransaction, instance: String, now: Instant) async throws -> JobRunRecord? {
+    public static func claim(_ tx: SystemTransaction, instance: String, now: Instant) async throws -> JobRunRecord? {
         try await tx.query(
             """
             UPDATE job_run SET state = 'running', claimed_by = $1, heartbeat_at = to_timestamp($2), started_at = to_timestamp($2),
@@ -212,7 +167,7 @@ public enum JobStore {
     /// Proves the claim is alive. Returns nil when the run is no longer this instance's (rescued),
     /// else whether a cancel was requested.
     public static func heartbeat(
-        _ tx: PostgresTransaction, id: Int64, instance: String, now: Instant
+        _ tx: SystemTransaction, id: Int64, instance: String, now: Instant
     ) async throws -> Bool? {
         try await tx.query(
             """
@@ -226,7 +181,7 @@ public enum JobStore {
     /// left is queued again after `retryAt`.
     @discardableResult
     public static func finish(
-        _ tx: PostgresTransaction, id: Int64, instance: String, now: Instant, state: String, result: String?,
+        _ tx: SystemTransaction, id: Int64, instance: String, now: Instant, state: String, result: String?,
         error: String?, retryAt: Instant?
     ) async throws -> Bool {
         try await tx.execute(
@@ -240,7 +195,7 @@ public enum JobStore {
     }
 
     /// Runs whose instance stopped proving it is alive are queued again (or failed, attempts used up).
-    public static func rescue(_ tx: PostgresTransaction, now: Instant, deadlineSeconds: Int64) async throws -> [Int64] {
+    public static func rescue(_ tx: SystemTransaction, now: Instant, deadlineSeconds: Int64) async throws -> [Int64] {
         try await tx.query(
             """
             UPDATE job_run SET state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
@@ -253,7 +208,7 @@ public enum JobStore {
     }
 
     /// Cancels a queued run at once, or asks the running instance to stop. Returns the state after.
-    public static func cancel(_ tx: PostgresTransaction, id: Int64, now: Instant) async throws -> String? {
+    public static func cancel(_ tx: SystemTransaction, id: Int64, now: Instant) async throws -> String? {
         try await tx.query(
             """
             UPDATE job_run SET state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE state END,
@@ -265,8 +220,7 @@ public enum JobStore {
         ).first?.decode(0, as: String.self)
     }
 
-    public static func history(_ tx: PostgresTransaction, schedule: String?, limit: Int) async throws -> [JobRunRecord]
-    {
+    public static func history(_ tx: SystemTransaction, schedule: String?, limit: Int) async throws -> [JobRunRecord] {
         try await tx.query(
             """
             SELECT id, schedule, extract(epoch FROM slot)::bigint, job, parameters, state, attempts, max_attempts, timeout_seconds,
@@ -277,7 +231,7 @@ public enum JobStore {
         ).map(run)
     }
 
-    public static func runRecord(_ tx: PostgresTransaction, id: Int64) async throws -> JobRunRecord? {
+    public static func runRecord(_ tx: SystemTransaction, id: Int64) async throws -> JobRunRecord? {
         try await tx.query(
             """
             SELECT id, schedule, extract(epoch FROM slot)::bigint, job, parameters, state, attempts, max_attempts, timeout_seconds,
@@ -289,7 +243,7 @@ public enum JobStore {
 
     /// Deletes finished runs older than `before`.
     /// Gives a claimed run back to the queue without counting the attempt (graceful shutdown).
-    public static func release(_ tx: PostgresTransaction, id: Int64, instance: String) async throws {
+    public static func release(_ tx: SystemTransaction, id: Int64, instance: String) async throws {
         try await tx.execute(
             """
             UPDATE job_run SET state = 'queued', claimed_by = NULL, attempts = greatest(attempts - 1, 0)
@@ -299,23 +253,40 @@ public enum JobStore {
 
     /// Runs per job and state (for `stats`).
     public static func countsByState(
-        _ tx: PostgresTransaction
+        _ tx: SystemTransaction
     ) async throws -> [(job: String, state: String, count: Int64)] {
         try await tx.query("SELECT job, state, count(*)::bigint FROM job_run GROUP BY 1, 2 ORDER BY 1, 2").map {
             (try $0.decode(0, as: String.self), try $0.decode(1, as: String.self), try $0.decode(2, as: Int64.self))
         }
     }
 
-    public static func prune(_ tx: PostgresTransaction, before: Instant) async throws -> Int {
+    public static func prune(_ tx: SystemTransaction, before: Instant) async throws -> Int {
         try await tx.execute(
             "DELETE FROM job_run WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < to_timestamp($1)",
             [time(before)])
     }
 
     /// The earliest time a queued run becomes due, if any.
-    public static func nextQueued(_ tx: PostgresTransaction) async throws -> Instant? {
+    public static func nextQueued(_ tx: SystemTransaction) async throws -> Instant? {
         try await tx.query("SELECT extract(epoch FROM min(not_before))::bigint FROM job_run WHERE state = 'queued'")
             .single()
             .decode(0, as: Int64?.self).map(Instant.init(seconds:))
+    }
+}
+
+extension JobStore {
+    /// The channel the job tables' triggers notify.
+    static let channel = "sozialraum_jobs"
+
+    /// LISTEN on the jobs channel on a dedicated connection; ends when the consumer stops iterating.
+    public static func wakeUps(conninfo: String, logger: Logger) -> AsyncStream<JobWakeUp> {
+        let events = PostgresListener.events(conninfo: conninfo, channels: [channel], logger: logger)
+        return AsyncStream { continuation in
+            let forwarding = Task {
+                for await event in events { continuation.yield(event == .listening ? .listening : .notified) }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in forwarding.cancel() }
+        }
     }
 }

@@ -38,20 +38,8 @@ public enum ReconciliationReportStore {
 
     // MARK: Runs
 
-    public struct RunListed: Sendable, Equatable {
-        public var id: Int64
-        public var scope: String
-        public var months: String
-        public var socialSpace: String
-        public var ledgerPosition: Int64
-        public var digestPrefix: String
-        public var requestedBy: String
-        public var finished: String
-        public var slot: String
-    }
-
     /// The newest thousand runs (of a year), newest first; `finished` in Europe/Berlin.
-    public static func runs(_ tx: TenantTransaction, year: Int?) async throws -> [RunListed] {
+    public static func runs(_ tx: TenantTransaction, year: Int?) async throws -> [ReconciliationRunListing] {
         try await tx.query(
             """
             SELECT r.id, r.scope, to_char(r.first_month, 'YYYY-MM') || '..' || to_char(r.last_month, 'YYYY-MM'),
@@ -60,7 +48,7 @@ public enum ReconciliationReportStore {
             FROM reconciliation_run r WHERE $1::int IS NULL OR r.year = $1 ORDER BY r.id DESC LIMIT 1000
             """, [year]
         ).map { row in
-            RunListed(
+            ReconciliationRunListing(
                 id: try row.decode(0, as: Int64.self), scope: try row.decode(1, as: String.self),
                 months: try row.decode(2, as: String.self),
                 socialSpace: try row.decode(3, as: String.self), ledgerPosition: try row.decode(4, as: Int64.self),
@@ -69,18 +57,9 @@ public enum ReconciliationReportStore {
         }
     }
 
-    /// A stored line or pool of a run: the figures in cents, in column order (appropriation, carry-in,
-    /// commitments, actuals, available, cover transfer (nil for pools), after cover, forecast,
-    /// forecast available, overrun).
-    public struct LineResult: Sendable, Equatable {
-        public var socialSpace: String
-        public var line: String
-        public var figures: [Int64?]
-    }
-
     public static func lines(
         _ tx: TenantTransaction, runID: Int64, socialSpace: SocialSpaceCode?
-    ) async throws -> [LineResult] {
+    ) async throws -> [RunLineResult] {
         try await tx.query(
             """
             SELECT social_space, line, appropriation, carry_in, commitments, actuals, available, cover_transfer,
@@ -89,23 +68,15 @@ public enum ReconciliationReportStore {
             ORDER BY social_space, line LIKE 'pool:%', array_position(ARRAY['case', 'milieu', 'structure'], line), line
             """, [runID, socialSpace?.rawValue]
         ).map { row in
-            LineResult(
+            RunLineResult(
                 socialSpace: try row.decode(0, as: String.self), line: try row.decode(1, as: String.self),
                 figures: try (2...11).map { try row.decode($0, as: Int64?.self) })
         }
     }
 
-    /// A stored month of a run: plan, commitments, actuals, cumulative plan and burn, in cents.
-    public struct MonthResult: Sendable, Equatable {
-        public var socialSpace: String
-        public var component: String
-        public var month: String
-        public var figures: [Int64]
-    }
-
     public static func months(
         _ tx: TenantTransaction, runID: Int64, socialSpace: SocialSpaceCode?
-    ) async throws -> [MonthResult] {
+    ) async throws -> [RunMonthResult] {
         try await tx.query(
             """
             SELECT social_space, component, to_char(month, 'YYYY-MM'), plan, commitments, actuals, cumulative_plan, cumulative_burn
@@ -113,46 +84,32 @@ public enum ReconciliationReportStore {
             ORDER BY social_space, array_position(ARRAY['case', 'milieu', 'structure'], component::text), month
             """, [runID, socialSpace?.rawValue]
         ).map { row in
-            MonthResult(
+            RunMonthResult(
                 socialSpace: try row.decode(0, as: String.self), component: try row.decode(1, as: String.self),
                 month: try row.decode(2, as: String.self),
                 figures: try (3...7).map { try row.decode($0, as: Int64.self) })
         }
     }
 
-    public struct TransferResult: Sendable, Equatable {
-        public var socialSpace: String
-        public var from: String
-        public var to: String
-        public var amount: Money
-    }
-
     public static func transfers(
         _ tx: TenantTransaction, runID: Int64, socialSpace: SocialSpaceCode?
-    ) async throws -> [TransferResult] {
+    ) async throws -> [RunCoverTransfer] {
         try await tx.query(
             """
             SELECT social_space, from_component, to_component, amount FROM reconciliation_transfer
             WHERE run_id = $1 AND ($2::text IS NULL OR social_space = $2) ORDER BY social_space, position
             """, [runID, socialSpace?.rawValue]
         ).map { row in
-            TransferResult(
+            RunCoverTransfer(
                 socialSpace: try row.decode(0, as: String.self), from: try row.decode(1, as: String.self),
                 to: try row.decode(2, as: String.self),
                 amount: Money(cents: try row.decode(3, as: Int64.self)))
         }
     }
 
-    /// A figure that differs between two runs (a line's, or a statement's balance).
-    public struct Change: Sendable, Equatable {
-        public var socialSpace: String
-        public var line: String
-        public var field: String
-        public var before: Int64?
-        public var after: Int64?
-    }
-
-    public static func changes(_ tx: TenantTransaction, from earlier: Int64, to later: Int64) async throws -> [Change] {
+    public static func changes(
+        _ tx: TenantTransaction, from earlier: Int64, to later: Int64
+    ) async throws -> [RunChange] {
         try await tx.query(
             """
             SELECT coalesce(b.social_space, a.social_space), coalesce(b.line, a.line), f.field, f.before, f.after
@@ -173,7 +130,7 @@ public enum ReconciliationReportStore {
             ORDER BY 1, 2, 3
             """, [earlier, later]
         ).map { row in
-            Change(
+            RunChange(
                 socialSpace: try row.decode(0, as: String.self), line: try row.decode(1, as: String.self),
                 field: try row.decode(2, as: String.self),
                 before: try row.decode(3, as: Int64?.self), after: try row.decode(4, as: Int64?.self))
@@ -182,44 +139,20 @@ public enum ReconciliationReportStore {
 
     // MARK: Statements
 
-    public struct StatementListed: Sendable, Equatable {
-        public var providerName: String
-        public var provider: TenantID
-        public var accrued: Money
-        public var instalments: Money
-        public var settlements: Money
-        public var balance: Money
-    }
-
-    public static func statements(_ tx: TenantTransaction, runID: Int64) async throws -> [StatementListed] {
+    public static func statements(_ tx: TenantTransaction, runID: Int64) async throws -> [StatementSummary] {
         try await tx.query(
             """
             SELECT t.name, s.tenant_id, s.accrued, s.instalments, s.settlements, s.balance
             FROM statement s JOIN tenant t ON t.id = s.tenant_id WHERE s.run_id = $1 ORDER BY t.name
             """, [runID]
         ).map { row in
-            StatementListed(
+            StatementSummary(
                 providerName: try row.decode(0, as: String.self), provider: TenantID(try row.decode(1, as: UUID.self)),
                 accrued: Money(cents: try row.decode(2, as: Int64.self)),
                 instalments: Money(cents: try row.decode(3, as: Int64.self)),
                 settlements: Money(cents: try row.decode(4, as: Int64.self)),
                 balance: Money(cents: try row.decode(5, as: Int64.self)))
         }
-    }
-
-    /// One item of a statement's payment advice: a grant (pseudonymous case key) or a project.
-    public struct StatementItem: Sendable, Equatable {
-        public var providerName: String
-        public var item: String
-        public var id: UUID
-        public var caseKey: String
-        public var helpType: String
-        public var unit: String
-        public var socialSpace: String
-        public var granted: Quantity?
-        public var delivered: Quantity?
-        public var payable: Quantity?
-        public var cost: Money
     }
 
     public static func statementItems(

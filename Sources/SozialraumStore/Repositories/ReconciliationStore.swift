@@ -15,39 +15,6 @@ public enum ReconciliationStore {
     /// The advisory lock of the ledger gate (sql/0004_reconciliation.sql).
     public static let ledgerGate: Int64 = 7_405_213_001
 
-    /// A stored run as its requester sees it.
-    public struct RunSummary: Sendable, Equatable {
-        public var runID: Int64
-        public var scope: ReconciliationScope
-        public var socialSpace: SocialSpaceCode?
-        public var ledgerPosition: Int64
-        /// sha256 of the canonical results, hex.
-        public var digest: String
-        public var newFindings: Int
-        /// Lines overspent after cover (überplanmäßig), as `sozialraum/component`.
-        public var overruns: [String: Money]
-        /// The earlier run of the same scope on the same ledger position with the same results, if any.
-        public var sameAs: Int64?
-        /// True when the slot had run before and this is its result (nothing was run again).
-        public var replayed: Bool
-
-        public init(
-            runID: Int64, scope: ReconciliationScope, socialSpace: SocialSpaceCode?, ledgerPosition: Int64,
-            digest: String, newFindings: Int,
-            overruns: [String: Money], sameAs: Int64?, replayed: Bool
-        ) {
-            self.runID = runID
-            self.scope = scope
-            self.socialSpace = socialSpace
-            self.ledgerPosition = ledgerPosition
-            self.digest = digest
-            self.newFindings = newFindings
-            self.overruns = overruns
-            self.sameAs = sameAs
-            self.replayed = replayed
-        }
-    }
-
     /// The run a scheduler slot made already, if any (a retry returns it instead of running again).
     public static func run(_ tx: TenantTransaction, slot: String) async throws -> Int64? {
         try await tx.query("SELECT id FROM reconciliation_run WHERE slot = $1", [slot]).first?.decode(0, as: Int64.self)
@@ -106,7 +73,7 @@ public enum ReconciliationStore {
     }
 
     /// The stored summary of a run.
-    public static func summary(_ tx: TenantTransaction, runID: Int64) async throws -> RunSummary? {
+    public static func summary(_ tx: TenantTransaction, runID: Int64) async throws -> ReconciliationRunSummary? {
         guard
             let row = try await tx.query(
                 """
@@ -127,7 +94,7 @@ public enum ReconciliationStore {
         let overruns = try await tx.query(
             "SELECT social_space || '/' || line, overrun FROM reconciliation_line WHERE run_id = $1 AND overrun > 0 AND line NOT LIKE 'pool:%'",
             [runID])
-        return RunSummary(
+        return ReconciliationRunSummary(
             runID: runID, scope: scope,
             socialSpace: try row.decode(3, as: String?.self).flatMap { SocialSpaceCode($0) },
             ledgerPosition: try row.decode(4, as: Int64.self), digest: try row.decode(5, as: String.self),

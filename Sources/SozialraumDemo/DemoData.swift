@@ -1,26 +1,12 @@
 import Logging
 import SozialraumDomain
-import SozialraumStore
+import SozialraumServices
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-
-/// SplitMix64: a small, fast generator whose sequence depends on the seed only, so a demo or scale
-/// data set is the same on every machine and every run.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A realistic Landkreis Verden year, planned without I/O: Sozialräume over the 8 municipalities,
 /// providers with rates, about 650 cases (× `scale`) with moves and grants, deliveries, projects with
@@ -261,12 +247,12 @@ extension String {
 /// Loads a `DemoPlan` through the services, as the county and the providers would enter it.
 public struct DemoLoader: Sendable {
     let service: BudgetService
-    let store: Store
+    let reconciliation: ReconciliationService
     let logger: Logger
 
-    public init(service: BudgetService, store: Store, logger: Logger) {
+    public init(service: BudgetService, reconciliation: ReconciliationService, logger: Logger) {
         self.service = service
-        self.store = store
+        self.reconciliation = reconciliation
         self.logger = logger
     }
 
@@ -292,17 +278,14 @@ public struct DemoLoader: Sendable {
         try await service.openYear(countyCaller, year: plan.year, overrunPolicy: .warn)
         // Inhabitants under 21 (about 30,000 in the county), so that the cost report shows figures per 1,000.
         let young = [12_400, 10_100, 7_800]
-        try await store.withTenant(county) { tx in
-            for (index, space) in plan.socialSpaces.enumerated() {
-                try await ReferenceDataStore.setPopulation(
-                    tx, year: plan.year, socialSpace: space.code,
-                    youngInhabitants: young[index % young.count] * plan.scale,
-                    keepExisting: true)
-            }
+        for (index, space) in plan.socialSpaces.enumerated() {
+            try await reconciliation.setPopulation(
+                countyCaller, year: plan.year, socialSpace: space.code,
+                youngInhabitants: young[index % young.count] * plan.scale, keepExisting: true)
         }
         var providerIDs: [TenantID] = []
         for provider in plan.providers {
-            let id = try await store.registerProvider(name: provider.name, by: county)
+            let id = try await service.registerProvider(countyCaller, name: provider.name)
             providerIDs.append(id)
             try await service.assignProvider(
                 countyCaller, provider: id, socialSpace: plan.socialSpaces[provider.home].code,

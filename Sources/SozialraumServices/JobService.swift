@@ -1,0 +1,224 @@
+import Logging
+import SozialraumDomain
+import SozialraumStore
+
+/// The use cases of schedules and job runs (Zeitpläne und Läufe): what county IT changes over the admin
+/// socket, and the steps the scheduler loop takes (plan, rescue, claim, heartbeat, record, prune).
+///
+/// Times are always passed in (the scheduler's clock), never the database's, so that tests move time by
+/// hand and two instances agree on what is due. Schedules and runs hold no tenant data; the audit event
+/// of a change goes to the caller's tenant.
+public struct JobService: Sendable {
+    let store: Store
+    let logger: Logger
+
+    public init(store: Store, logger: Logger) {
+        self.store = store
+        self.logger = logger
+    }
+
+    // MARK: Schedules (county IT, county)
+
+    public func schedules() async throws -> [ScheduleRecord] {
+        try await store.withoutTenant(readOnly: true) { tx in try await JobStore.schedules(tx) }
+    }
+
+    /// Creates or changes a schedule; it plans from `now` on.
+    public func setSchedule(_ caller: Caller, _ schedule: ScheduleRecord, now: Instant) async throws {
+        try caller.require(.operator, .county, for: "changing schedules")
+        try await store.withoutTenant { tx in try await JobStore.setSchedule(tx, schedule, now: now) }
+        try await audit(caller, "schedule.set", "schedule", schedule.name)
+    }
+
+    /// Creates the schedules of the config that are missing, and changes those whose definition differs.
+    public func seed(_ schedules: [ScheduleRecord], now: Instant) async throws {
+        try await store.withoutTenant { tx in
+            for schedule in schedules { try await JobStore.seed(tx, schedule, now: now) }
+        }
+    }
+
+    /// Pauses or resumes a schedule; slots that fall due while it is paused are not made up.
+    public func setPaused(_ caller: Caller, name: String, paused: Bool, now: Instant) async throws {
+        try caller.require(.operator, .county, for: "pausing schedules")
+        let changed = try await store.withoutTenant { tx in
+            try await JobStore.setPaused(tx, name: name, paused: paused, now: now)
+        }
+        guard changed else { throw ServiceError.notFound("schedule") }
+        try await audit(caller, paused ? "schedule.pause" : "schedule.resume", "schedule", name)
+    }
+
+    /// Queues a schedule's job now. The same key queues once (per tenant); returns the run's id.
+    public func runNow(_ caller: Caller, schedule name: String, key: IdempotencyKey, now: Instant) async throws -> Int64
+    {
+        try caller.require(.operator, .county, for: "queueing jobs")
+        let id = try await store.withoutTenant { tx in
+            guard let schedule = try await JobStore.schedules(tx).first(where: { $0.name == name }) else {
+                throw ServiceError.notFound("schedule")
+            }
+            return try await JobStore.enqueue(
+                tx, job: schedule.job, parameters: schedule.parameters, schedule: schedule.name,
+                requestKey: "\(caller.tenant):\(key.rawValue)", now: now, requestedBy: caller.name,
+                timeoutSeconds: schedule.timeoutSeconds, maxAttempts: schedule.maxAttempts,
+                backoffSeconds: schedule.backoffSeconds)
+        }
+        try await audit(caller, "job.run_now", "job_run", String(id))
+        return id
+    }
+
+    /// The newest runs first, of one schedule or all.
+    public func history(schedule: String?, limit: Int) async throws -> [JobRunRecord] {
+        try await store.withoutTenant(readOnly: true) { tx in
+            try await JobStore.history(tx, schedule: schedule, limit: limit)
+        }
+    }
+
+    /// What a cancel did to a run.
+    public enum CancelOutcome: Sendable, Equatable {
+        /// It was queued and is now cancelled.
+        case cancelled
+        /// It is running; its instance is asked to stop at its next heartbeat.
+        case askedToStop
+    }
+
+    /// Cancels a queued run, or asks the running instance to stop it.
+    public func cancel(_ caller: Caller, run id: Int64, now: Instant) async throws -> CancelOutcome {
+        try caller.require(.operator, .county, for: "cancelling jobs")
+        let after = try await store.withoutTenant { tx in try await JobStore.cancel(tx, id: id, now: now) }
+        guard let after else { throw ServiceError.notFound("running or queued job") }
+        try await audit(caller, "job.cancel", "job_run", String(id))
+        return after == "cancelled" ? .cancelled : .askedToStop
+    }
+
+    /// Runs per job and state (for `stats`).
+    public func countsByState() async throws -> [(job: String, state: String, count: Int64)] {
+        try await store.withoutTenant(readOnly: true) { tx in try await JobStore.countsByState(tx) }
+    }
+
+    func audit(_ caller: Caller, _ action: String, _ kind: String, _ id: String) async throws {
+        try await store.withTenant(caller.tenant) { tx in try await tx.audit(caller, action, kind, id) }
+    }
+
+    // MARK: The scheduler's steps
+
+    /// Creates the run rows of slots that fell due since each schedule was last planned, under the
+    /// schedule's missed-run policy. Idempotent: two instances planning at once create each slot once
+    /// (`FOR UPDATE SKIP LOCKED` on the schedules, `UNIQUE(schedule, slot)` on the runs).
+    public func plan(now: Instant, graceSeconds: Int64) async throws {
+        try await store.withoutTenant { tx in
+            for schedule in try await JobStore.schedules(tx, forUpdate: true) where !schedule.paused {
+                guard let cron = try? CronSchedule(parsing: schedule.cron),
+                    let zone = ZoneRules(identifier: schedule.timeZone)
+                else {
+                    logger.error(
+                        "schedule has an invalid cron expression or zone; skipped",
+                        metadata: ["schedule": "\(schedule.name)"])
+                    continue
+                }
+                guard let planned = schedule.plannedThrough else {
+                    try await JobStore.setPlannedThrough(tx, name: schedule.name, through: now)
+                    continue
+                }
+                guard planned < now else { continue }
+                let due = cron.fires(after: planned, through: now, in: zone, limit: 1000)
+                guard let last = due.last else { continue }
+                let chosen = schedule.missedPolicy.slotsToRun(due, now: now, grace: graceSeconds)
+                for slot in chosen {
+                    if try await JobStore.createSlot(tx, schedule: schedule, slot: slot) {
+                        logger.info("slot planned", metadata: ["schedule": "\(schedule.name)", "slot": "\(slot)"])
+                    }
+                }
+                if chosen.count < due.count {
+                    logger.warning(
+                        "missed slots not run (policy)",
+                        metadata: [
+                            "schedule": "\(schedule.name)", "missed": "\(due.count - chosen.count)",
+                            "policy": "\(schedule.missedPolicy.rawValue)",
+                        ])
+                }
+                try await JobStore.setPlannedThrough(tx, name: schedule.name, through: last)
+            }
+        }
+    }
+
+    /// The next time something is due: a slot of an active schedule or a queued run.
+    public func nextDue(now: Instant) async throws -> Instant? {
+        let (schedules, queued) = try await store.withoutTenant(readOnly: true) { tx in
+            (try await JobStore.schedules(tx), try await JobStore.nextQueued(tx))
+        }
+        var next = queued
+        for schedule in schedules where !schedule.paused {
+            guard let cron = try? CronSchedule(parsing: schedule.cron),
+                let zone = ZoneRules(identifier: schedule.timeZone),
+                let fire = cron.nextFire(after: max(now, schedule.plannedThrough ?? now), in: zone)
+            else { continue }
+            if next == nil || fire < next! { next = fire }
+        }
+        return next
+    }
+
+    /// Queues again (or fails, attempts used up) the runs whose instance stopped proving it is alive.
+    public func rescue(now: Instant, deadlineSeconds: Int64) async throws -> [Int64] {
+        try await store.withoutTenant { tx in try await JobStore.rescue(tx, now: now, deadlineSeconds: deadlineSeconds)
+        }
+    }
+
+    /// Claims the oldest due run for `instance`, if any.
+    public func claim(instance: String, now: Instant) async throws -> JobRunRecord? {
+        try await store.withoutTenant { tx in try await JobStore.claim(tx, instance: instance, now: now) }
+    }
+
+    /// Proves the claim is alive. nil: the run is no longer this instance's (rescued); else whether a
+    /// cancel was requested.
+    public func heartbeat(run id: Int64, instance: String, now: Instant) async throws -> Bool? {
+        try await store.withoutTenant { tx in try await JobStore.heartbeat(tx, id: id, instance: instance, now: now) }
+    }
+
+    /// How an attempt ended, as the run records it.
+    public enum AttemptEnd: Sendable, Equatable {
+        case succeeded(result: String)
+        /// Queued again at `retryAt` when attempts are left, else failed for good.
+        case failed(reason: String, retryAt: Instant?)
+        case cancelled
+    }
+
+    /// Records the end of an attempt, if the run is still this instance's.
+    public func finish(run id: Int64, instance: String, now: Instant, _ end: AttemptEnd) async throws {
+        try await store.withoutTenant { tx in
+            switch end {
+            case .succeeded(let result):
+                try await JobStore.finish(
+                    tx, id: id, instance: instance, now: now, state: "succeeded", result: result, error: nil,
+                    retryAt: nil)
+            case .failed(let reason, let retryAt):
+                try await JobStore.finish(
+                    tx, id: id, instance: instance, now: now, state: "failed", result: nil, error: reason,
+                    retryAt: retryAt)
+            case .cancelled:
+                try await JobStore.finish(
+                    tx, id: id, instance: instance, now: now, state: "cancelled", result: nil, error: "cancelled",
+                    retryAt: nil)
+            }
+        }
+    }
+
+    /// Gives a claimed run back to the queue without counting the attempt (graceful shutdown).
+    public func release(run id: Int64, instance: String) async throws {
+        try await store.withoutTenant { tx in try await JobStore.release(tx, id: id, instance: instance) }
+    }
+
+    /// Deletes finished runs older than `before`; returns how many.
+    public func prune(before: Instant) async throws -> Int {
+        try await store.withoutTenant { tx in try await JobStore.prune(tx, before: before) }
+    }
+
+    /// The run `id`, if it exists.
+    public func run(_ id: Int64) async throws -> JobRunRecord? {
+        try await store.withoutTenant(readOnly: true) { tx in try await JobStore.runRecord(tx, id: id) }
+    }
+
+    /// Wake-ups for a sleeping scheduler: each NOTIFY on the jobs channel, and each time LISTEN is (again)
+    /// in place, when work sent meanwhile may have been missed.
+    public func wakeUps(conninfo: String) -> AsyncStream<JobWakeUp> {
+        JobStore.wakeUps(conninfo: conninfo, logger: logger)
+    }
+}

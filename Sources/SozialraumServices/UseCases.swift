@@ -1,0 +1,25 @@
+import Logging
+import SozialraumDomain
+import SozialraumStore
+
+/// Every use case the interfaces call, built on one store: what the admin socket and the scheduler are
+/// given instead of the store itself.
+public struct UseCases: Sendable {
+    public var budget: BudgetService
+    public var reconciliation: ReconciliationService
+    public var accounts: AccountService
+    public var status: SystemStatusService
+    public var jobs: JobService
+
+    /// `today` is the county's calendar day (the domain has no clock); `accounts` defaults to the
+    /// production password hashing.
+    public init(
+        store: Store, logger: Logger, today: @escaping @Sendable () -> Day, accounts: AccountService? = nil
+    ) {
+        self.budget = BudgetService(store: store, logger: logger, today: today)
+        self.reconciliation = ReconciliationService(store: store, logger: logger, today: today)
+        self.accounts = accounts ?? AccountService(store: store, logger: logger)
+        self.status = SystemStatusService(store: store)
+        self.jobs = JobService(store: store, logger: logger)
+    }
+}
