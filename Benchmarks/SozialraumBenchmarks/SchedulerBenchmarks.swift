@@ -41,7 +41,8 @@ struct SchedulerDrain: AsyncParsableCommand {
         }
         func scheduler(_ name: String) -> Scheduler {
             Scheduler(
-                jobs: JobService(store: store, logger: Logger(label: "jobs")), options: SchedulerOptions(instance: name), logger: logger, clock: now, runner: runner)
+                jobs: JobService(store: store, logger: Logger(label: "jobs")),
+                options: SchedulerOptions(instance: name), logger: logger, clock: now, runner: runner)
         }
 
         // Claim-run-record, one empty job at a time, alternating with the baseline transaction.

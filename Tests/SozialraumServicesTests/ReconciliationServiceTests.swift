@@ -457,22 +457,25 @@ import Testing
         }
         try await world.store.withTenant(world.county.tenant) { tx in
             // A booking for January on the second grant, which starts in June (only possible by hand).
-            try await tx.execute(unsafeSQL: 
-                """
-                INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id, actor)
-                VALUES ($1, 'delivery', '2026-01-01', '2026-01-01', 'nord', 'case', 100, $2, 'test')
-                """, [world.alpha.tenant.uuid, second])
-            try await tx.execute(unsafeSQL: 
-                "DELETE FROM rate_agreement WHERE tenant_id = $1 AND help_type = '34'", [world.beta.tenant.uuid])
+            try await tx.execute(
+                unsafeSQL:
+                    """
+                    INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id, actor)
+                    VALUES ($1, 'delivery', '2026-01-01', '2026-01-01', 'nord', 'case', 100, $2, 'test')
+                    """, [world.alpha.tenant.uuid, second])
+            try await tx.execute(
+                unsafeSQL:
+                    "DELETE FROM rate_agreement WHERE tenant_id = $1 AND help_type = '34'", [world.beta.tenant.uuid])
         }
         try await world.service.openCase(
             world.county, key: "VER-2026-0200", socialSpace: world.sued, from: day("2026-01-01"))
         _ = try await world.store.withTenant(world.county.tenant) { tx in
-            try await tx.execute(unsafeSQL: 
-                """
-                INSERT INTO grant_decision (id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on)
-                SELECT gen_random_uuid(), $1, id, case_key, '34', 'day', 1000, '2026-09-01', '2026-12-31' FROM case_file WHERE case_key = 'VER-2026-0200'
-                """, [world.beta.tenant.uuid])
+            try await tx.execute(
+                unsafeSQL:
+                    """
+                    INSERT INTO grant_decision (id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on)
+                    SELECT gen_random_uuid(), $1, id, case_key, '34', 'day', 1000, '2026-09-01', '2026-12-31' FROM case_file WHERE case_key = 'VER-2026-0200'
+                    """, [world.beta.tenant.uuid])
         }
         let service = reconciler(world)
         let run = try await service.run(world.county, scope: .year(2026))
@@ -484,7 +487,9 @@ import Testing
         #expect(missingRate.map(\.month) == ["2026-09"] && missingRate.first?.tenant == world.beta.tenant.uuid)
         // Providers see their own findings only.
         let betaSees = try await world.store.withTenant(world.beta.tenant, readOnly: true) { tx in
-            try await tx.query(unsafeSQL: "SELECT DISTINCT tenant_id FROM finding").map { try $0.decode(0, as: UUID.self) }
+            try await tx.query(unsafeSQL: "SELECT DISTINCT tenant_id FROM finding").map {
+                try $0.decode(0, as: UUID.self)
+            }
         }
         #expect(betaSees == [world.beta.tenant.uuid])
     }
