@@ -217,7 +217,7 @@ struct ImportDeliveries: AsyncParsableCommand {
         let store = Store(
             conninfo: bench.cluster.conninfo(database: "bench_service", user: DatabaseRoles.defaultLogin),
             maxConnections: 2, logger: logger)
-        let service = BudgetService(store: store, logger: logger, today: { Day(iso: "2026-11-25")! })
+        let service = GrantService(store: store, logger: logger, today: { Day(iso: "2026-11-25")! })
         let caller = Caller(tenant: provider, role: .provider, name: "bench")
         let importStart = ContinuousClock.now
         let outcome = try await service.importDeliveries(
@@ -446,7 +446,7 @@ struct AdminFunds: AsyncParsableCommand {
         let runtime =
             bench.cluster.conninfo(database: BenchCluster.template, user: DatabaseRoles.defaultLogin)
             + " options=-csearch_path=\(DatabaseRoles.schema)"
-        let fundsSQL = BudgetSQL.fundsSQL.replacingOccurrences(of: "$1", with: "'achim-oyten'").replacingOccurrences(
+        let fundsSQL = LedgerStore.fundsSQL.replacingOccurrences(of: "$1", with: "'achim-oyten'").replacingOccurrences(
             of: "$2", with: "2026")
         for (name, statement) in [
             ("funds statement", fundsSQL.split(separator: "\n").joined(separator: " ")),

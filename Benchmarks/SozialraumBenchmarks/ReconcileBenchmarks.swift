@@ -81,7 +81,7 @@ struct ReconcileYear: AsyncParsableCommand {
 
             // One new booking: a November delivery of one grant, then the affected month again, for the
             // booking's Sozialraum (what changed), and for all with the statements.
-            let budget = BudgetService(store: store, logger: logger, today: { Day(iso: "2026-11-25")! })
+            let grantService = GrantService(store: store, logger: logger, today: { Day(iso: "2026-11-25")! })
             let grant = try await admin.query(
                 PostgresQuery("SELECT id FROM grant_decision WHERE starts_on = '2026-01-01' ORDER BY id LIMIT 1")
             ).single().decode(0, as: UUID.self)
@@ -90,7 +90,7 @@ struct ReconcileYear: AsyncParsableCommand {
                     "SELECT r.social_space FROM residence r JOIN grant_decision g ON g.case_id = r.case_id WHERE g.id = $1",
                     [grant])
             ).single().decode(0, as: String.self)
-            _ = try await budget.recordDelivery(
+            _ = try await grantService.recordDelivery(
                 Caller(tenant: provider, role: .provider, name: "bench"), grantID: grant,
                 month: YearMonth(iso: "2026-11")!,
                 quantity: Quantity(hundredths: 8_00), idempotencyKey: IdempotencyKey("bench-one-more")!)

@@ -208,9 +208,7 @@ public enum EmbeddedSetup {
                 let today = CountyCalendar.today()
                 let plan = DemoPlan(year: today.year, deliveredThrough: today.yearMonth.previous)
                 let services = UseCases(store: store, logger: logger, today: CountyCalendar.today)
-                let summary = try await DemoLoader(
-                    service: services.budget, reconciliation: services.reconciliation, logger: logger
-                ).load(plan, county: county)
+                let summary = try await DemoLoader(services: services, logger: logger).load(plan, county: county)
                 logger.info(
                     "demo data loaded",
                     metadata: [

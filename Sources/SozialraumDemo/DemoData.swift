@@ -246,13 +246,11 @@ extension String {
 
 /// Loads a `DemoPlan` through the services, as the county and the providers would enter it.
 public struct DemoLoader: Sendable {
-    let service: BudgetService
-    let reconciliation: ReconciliationService
+    let services: UseCases
     let logger: Logger
 
-    public init(service: BudgetService, reconciliation: ReconciliationService, logger: Logger) {
-        self.service = service
-        self.reconciliation = reconciliation
+    public init(services: UseCases, logger: Logger) {
+        self.services = services
         self.logger = logger
     }
 
@@ -270,41 +268,41 @@ public struct DemoLoader: Sendable {
         let countyCaller = Caller(tenant: county, role: .county, name: "demo")
         let planStart = Day(year: plan.year - 2, month: 1, day: 1)!
         for space in plan.socialSpaces {
-            try await service.defineSocialSpace(
+            try await services.budget.defineSocialSpace(
                 countyCaller, code: space.code, name: space.name, municipalities: space.municipalities,
                 validFrom: planStart)
         }
-        try await service.loadHelpTypes(countyCaller)
-        try await service.openYear(countyCaller, year: plan.year, overrunPolicy: .warn)
+        try await services.budget.loadHelpTypes(countyCaller)
+        try await services.budget.openYear(countyCaller, year: plan.year, overrunPolicy: .warn)
         // Inhabitants under 21 (about 30,000 in the county), so that the cost report shows figures per 1,000.
         let young = [12_400, 10_100, 7_800]
         for (index, space) in plan.socialSpaces.enumerated() {
-            try await reconciliation.setPopulation(
+            try await services.reconciliation.setPopulation(
                 countyCaller, year: plan.year, socialSpace: space.code,
                 youngInhabitants: young[index % young.count] * plan.scale, keepExisting: true)
         }
         var providerIDs: [TenantID] = []
         for provider in plan.providers {
-            let id = try await service.registerProvider(countyCaller, name: provider.name)
+            let id = try await services.budget.registerProvider(countyCaller, name: provider.name)
             providerIDs.append(id)
-            try await service.assignProvider(
+            try await services.budget.assignProvider(
                 countyCaller, provider: id, socialSpace: plan.socialSpaces[provider.home].code,
                 lead: providerIDs.count <= 3, from: planStart)
             for rate in provider.rates {
-                try await service.addRate(
+                try await services.budget.addRate(
                     countyCaller, provider: id, helpType: rate.helpType, unit: rate.unit, validFrom: planStart,
                     amount: rate.amount)
             }
         }
         for entry in plan.appropriations {
-            try await service.setAppropriation(
+            try await services.budget.setAppropriation(
                 countyCaller,
                 line: BudgetLine(
                     year: plan.year, socialSpace: plan.socialSpaces[entry.space].code, component: entry.component),
                 amount: entry.amount)
         }
         for demoCase in plan.cases {
-            try await service.openCase(
+            try await services.grants.openCase(
                 countyCaller, key: demoCase.key, socialSpace: plan.socialSpaces[demoCase.space].code,
                 from: demoCase.opened)
         }
@@ -313,7 +311,7 @@ public struct DemoLoader: Sendable {
             let demoCase = plan.cases[grant.caseIndex]
             let home = plan.socialSpaces[demoCase.space].code
             let outOfArea = plan.providers[grant.provider].home != demoCase.space
-            let outcome = try await service.grant(
+            let outcome = try await services.grants.grant(
                 countyCaller,
                 .init(
                     caseKey: demoCase.key, provider: providerIDs[grant.provider], helpType: grant.helpType,
@@ -325,7 +323,7 @@ public struct DemoLoader: Sendable {
         }
         for demoCase in plan.cases {
             if let move = demoCase.move {
-                try await service.recordMove(
+                try await services.grants.recordMove(
                     countyCaller, key: demoCase.key, to: plan.socialSpaces[move.space].code, on: move.day)
             }
         }
@@ -341,12 +339,12 @@ public struct DemoLoader: Sendable {
             }
             guard lines > 0 else { continue }
             let caller = Caller(tenant: provider, role: .provider, name: "demo")
-            deliveries += try await service.importDeliveries(
+            deliveries += try await services.grants.importDeliveries(
                 caller, csv: csv, idempotencyKey: IdempotencyKey("demo-deliveries-\(plan.year)-\(providerIndex)")!
             ).deliveries
         }
         for (index, project) in plan.projects.enumerated() {
-            let id = try await service.createProject(
+            let id = try await services.payments.createProject(
                 countyCaller, provider: providerIDs[project.provider], title: project.title,
                 socialSpace: plan.socialSpaces[project.space].code,
                 component: project.component, startsOn: Day(year: plan.year, month: 1, day: 1)!,
@@ -354,14 +352,14 @@ public struct DemoLoader: Sendable {
                 budget: project.budget, volunteers: project.volunteers, professionals: project.professionals)
             let caller = Caller(tenant: providerIDs[project.provider], role: .provider, name: "demo")
             for (number, expense) in project.expenses.enumerated() {
-                _ = try await service.bookProjectExpense(
+                _ = try await services.payments.bookProjectExpense(
                     caller, projectID: id, day: expense.day, amount: expense.amount,
                     idempotencyKey: IdempotencyKey("demo-expense-\(plan.year)-\(index)-\(number)")!)
             }
         }
         for (index, instalment) in plan.instalments.enumerated() {
             let provider = plan.providers[instalment.provider]
-            _ = try await service.payInstalment(
+            _ = try await services.payments.payInstalment(
                 countyCaller, provider: providerIDs[instalment.provider],
                 socialSpace: plan.socialSpaces[provider.home].code, component: .case,
                 month: instalment.month, amount: instalment.amount,

@@ -141,7 +141,7 @@ public final class AccountService: Sendable {
                 guard stored else {
                     throw ServiceError.conflict("the name \(name) belongs to another tenant's account")
                 }
-                try await BudgetSQL.audit(
+                try await LedgerStore.audit(
                     tx, tenant: county, actor: "account-admin", action: "account.set", objectKind: "account",
                     objectID: name, result: "ok",
                     requestID: nil)

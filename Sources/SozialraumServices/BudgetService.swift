@@ -8,13 +8,13 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The use cases of the budget: reference data (county), cases and grants (county), deliveries and
-/// expenses (providers), instalments and corrections, periods, available funds.
+/// The use cases of the budget itself (Haushalt): Sozialräume, providers and their rates, fiscal years,
+/// appropriations and carry-forwards (county), periods and available funds.
 ///
 /// Every function checks the caller's role, then works inside `Store.withTenant(caller.tenant)`, so
 /// row-level security has the last word. Writes carry an idempotency key (rule 10) and leave an
-/// audit event.
-public struct BudgetService: Sendable {
+/// audit event. Cases, grants and deliveries are `GrantService`'s; payments are `PaymentService`'s.
+public struct BudgetService: BudgetArea {
     let store: Store
     let logger: Logger
     /// Today, from the interface layer's clock: the domain has none.
@@ -143,14 +143,23 @@ public struct BudgetService: Sendable {
             try await ReferenceDataStore.loadHelpTypes(tx, HelpType.catalogue)
         }
     }
+}
 
-    // MARK: Helpers
+/// What the budget's use-case types share: the store, the log, the county's calendar day, and the checks
+/// every area makes (idempotency, reference data exists, free text within its limit).
+protocol BudgetArea: Sendable {
+    var store: Store { get }
+    var logger: Logger { get }
+    /// Today, from the interface layer's clock: the domain has none.
+    var today: @Sendable () -> Day { get }
+}
 
+extension BudgetArea {
     /// Rule 10: claims the idempotency key for this request. Returns the first request's stored result
     /// when the same request was made before (the caller replays it), nil when this is the first time
     /// (the caller does the work and `remember`s its result), and refuses other content under the key.
     func replayed(_ tx: TenantTransaction, key: IdempotencyKey, content: String) async throws -> String? {
-        switch try await BudgetSQL.claim(tx, key: key, content: content) {
+        switch try await LedgerStore.claim(tx, key: key, content: content) {
         case .replay(let result): return result
         case .conflict: throw ServiceError.idempotencyConflict
         case .fresh: return nil

@@ -102,7 +102,7 @@ extension ServiceError {
 extension TenantTransaction {
     /// The audit event of a successful change by `caller` (never a payload).
     public func audit(_ caller: Caller, _ action: String, _ objectKind: String, _ objectID: String) async throws {
-        try await BudgetSQL.audit(
+        try await LedgerStore.audit(
             self, tenant: caller.tenant, actor: caller.name, action: action, objectKind: objectKind, objectID: objectID,
             result: "ok",
             requestID: caller.requestID)

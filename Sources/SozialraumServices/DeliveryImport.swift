@@ -135,7 +135,7 @@ public struct DeliveryImport: Sendable {
 
 }
 
-extension BudgetService {
+extension GrantService {
     /// Imports deliveries from CSV for the calling provider (see `DeliveryImport`), all or nothing.
     public func importDeliveries(
         _ caller: Caller, csv: String, idempotencyKey: IdempotencyKey
@@ -160,7 +160,7 @@ extension BudgetService {
                     return try Self.decodeOutcome(result)
                 }
                 let outcome = try await importChecked(tx, caller: caller, rows: rows)
-                try await BudgetSQL.remember(
+                try await LedgerStore.remember(
                     tx, key: idempotencyKey, content: content, result: Self.encodeOutcome(outcome))
                 try await tx.audit(caller, "delivery.import", "deliveries", String(outcome.deliveries))
                 return outcome
@@ -253,7 +253,7 @@ extension BudgetService {
                     errors.add(row.line, "month", "no fiscal period \(row.month)")
                     continue
                 }
-                let (field, reason) = BudgetService.rowError(error, month: row.month)
+                let (field, reason) = GrantService.rowError(error, month: row.month)
                 errors.add(row.line, field == "grant" ? "grant_id" : field, reason)
                 continue
             }

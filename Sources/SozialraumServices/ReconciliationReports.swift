@@ -106,7 +106,7 @@ extension ReconciliationService {
         let content = "settle|\(runID)|\(provider)"
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
-                switch try await BudgetSQL.claim(tx, key: idempotencyKey, content: content) {
+                switch try await LedgerStore.claim(tx, key: idempotencyKey, content: content) {
                 case .conflict: throw ServiceError.idempotencyConflict
                 case .replay(let result):
                     let parts = result.split(separator: "|")
@@ -155,7 +155,7 @@ extension ReconciliationService {
                 var ids: [Int64] = []
                 for part in parts where part.amount != .zero {
                     ids.append(
-                        try await BudgetSQL.book(
+                        try await LedgerStore.book(
                             tx,
                             .init(
                                 tenant: provider, kind: .settlement, bookedMonth: booked, serviceMonth: last,
@@ -164,7 +164,7 @@ extension ReconciliationService {
                             actor: caller.name, requestID: caller.requestID))
                 }
                 let result = "\(balance)|\(ids.map(String.init).joined(separator: ","))"
-                try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: result)
+                try await LedgerStore.remember(tx, key: idempotencyKey, content: content, result: result)
                 try await tx.audit(caller, "statement.settle", "run", String(runID))
                 return Settlement(amount: Money(cents: balance), bookingIDs: ids)
             }

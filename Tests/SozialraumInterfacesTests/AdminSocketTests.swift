@@ -47,6 +47,8 @@ struct AdminWorld: Sendable {
         var services = UseCases(
             store: world.store, logger: Logger(label: "test.admin"), today: CountyCalendar.today, accounts: accounts)
         services.budget = world.service
+        services.grants = world.grants
+        services.payments = world.payments
         let server = AdminServer(
             configuration: configuration, services: services, operations: operations,
             logger: Logger(label: "test.admin"),
@@ -74,7 +76,7 @@ struct AdminWorld: Sendable {
     /// Alpha's granted case with 12 h delivered in March (10 h granted: 2 h held back as a finding).
     func alphaDeliveredInMarch() async throws -> UUID {
         let grant = try await world.grantedCase()
-        _ = try await world.service.recordDelivery(
+        _ = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: YearMonth(iso: "2026-03")!, quantity: Quantity(hundredths: 12_00),
             idempotencyKey: world.key("alpha-del-0001"))
         return grant
@@ -237,9 +239,25 @@ struct AdminWorld: Sendable {
         }
         #expect(answered > 0)
         #expect(await stranger.next() == nil)
-        // A logged-in session is kept alive by its requests (the idle timeout restarts with each line).
-        let alpha = try await admin.client(loggedInAs: "alpha")
-        #expect(await alpha.request("ping")?.status == "OK pong")
+    }
+
+    /// The login timeout is for sessions that are not logged in: one logged in (here by its peer
+    /// credentials, so that no login's duration counts) outlives it, kept alive by its requests.
+    @Test(.timeLimit(.minutes(1))) func aLoggedInSessionOutlivesTheLoginTimeout() async throws {
+        var limits = AdminLimits()
+        limits.loginTimeout = .seconds(1)
+        let admin = try await AdminWorld.start(limits: limits, peerAccounts: [getuid(): "kaemmerei"])
+        defer { admin.stop() }
+        let county = try await admin.client()
+        let connected = ContinuousClock.now
+        var answered = 0
+        // Past twice the login timeout on this side's clock, so the server's timer has certainly run.
+        while ContinuousClock.now - connected < .seconds(2) {
+            #expect(await county.request("ping")?.status == "OK pong")
+            answered += 1
+            try await Task.sleep(for: .milliseconds(100))  // the client's pace, not a synchronisation
+        }
+        #expect(answered > 1)
     }
 
     @Test func aHalfClosedClientStillGetsItsAnswers() async throws {
@@ -345,7 +363,7 @@ struct AdminWorld: Sendable {
         defer { admin.stop() }
         let world = admin.world
         let grant = try await admin.alphaDeliveredInMarch()
-        let project = try await world.service.createProject(
+        let project = try await world.payments.createProject(
             world.county, provider: world.alpha.tenant, title: "Elterncafé", socialSpace: world.nord,
             component: .milieu,
             startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!, budget: Money(cents: 1_000_00),
@@ -355,9 +373,9 @@ struct AdminWorld: Sendable {
                 0, as: Int64.self)
         }
         // Alpha also serves a case of süd (rule 9: a cross-area grant with its reason).
-        try await world.service.openCase(
+        try await world.grants.openCase(
             world.county, key: "VER-2026-0077", socialSpace: world.sued, from: Day(iso: "2026-01-01")!)
-        _ = try await world.service.grant(
+        _ = try await world.grants.grant(
             world.county,
             .init(
                 caseKey: "VER-2026-0077", provider: world.alpha.tenant, helpType: "31", unit: .hour,

@@ -73,9 +73,9 @@ import Testing
         defer { admin.stop() }
         let world = admin.world
         // A case of süd served by alpha (who serves nord) because the family knows it: rule 9.
-        try await world.service.openCase(
+        try await world.grants.openCase(
             world.county, key: "VER-2026-0077", socialSpace: world.sued, from: Day(iso: "2026-01-01")!)
-        let grant = try await world.service.grant(
+        let grant = try await world.grants.grant(
             world.county,
             .init(
                 caseKey: "VER-2026-0077", provider: world.alpha.tenant, helpType: "31", unit: .hour,

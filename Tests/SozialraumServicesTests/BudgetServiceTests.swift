@@ -22,7 +22,7 @@ import Testing
     @Test func aDeliveryTurnsItsMonthsCommitmentIntoAnActual() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
-        let outcome = try await world.service.recordDelivery(
+        let outcome = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00),
             idempotencyKey: world.key("delivery-0001"))
         #expect(outcome.cost == Money(cents: 480_00))
@@ -34,10 +34,10 @@ import Testing
 
     @Test func aGrantIsNeverRefusedForLackOfMoneyButTheOverrunIsFlagged() async throws {
         let world = try await BudgetWorld.make(policy: .refuse)
-        try await world.service.openCase(
+        try await world.grants.openCase(
             world.county, key: "VER-2026-0002", socialSpace: world.nord, from: Day(iso: "2026-01-01")!)
         // §34 residential, 31 days a month at 200.00: 74,400.00 for the year. Twice exceeds case + milieu.
-        let first = try await world.service.grant(
+        let first = try await world.grants.grant(
             world.county,
             .init(
                 caseKey: "VER-2026-0002", provider: world.alpha.tenant, helpType: "34", unit: .day,
@@ -45,9 +45,9 @@ import Testing
                 startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!),
             idempotencyKey: world.key("grant-0002-a"))
         #expect(first.overruns.isEmpty)
-        try await world.service.openCase(
+        try await world.grants.openCase(
             world.county, key: "VER-2026-0003", socialSpace: world.nord, from: Day(iso: "2026-01-01")!)
-        let second = try await world.service.grant(
+        let second = try await world.grants.grant(
             world.county,
             .init(
                 caseKey: "VER-2026-0003", provider: world.alpha.tenant, helpType: "34", unit: .day,
@@ -64,7 +64,7 @@ import Testing
     @Test func deliveriesAboveTheGrantBecomeAFindingThatBlocksTheMonthsClose() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
-        let outcome = try await world.service.recordDelivery(
+        let outcome = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 12_50),
             idempotencyKey: world.key("delivery-over"))
         #expect(outcome.excess == Quantity(hundredths: 2_50))
@@ -87,21 +87,21 @@ import Testing
     @Test func anAcceptedFindingIsPaidAndARejectedOneIsNot() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
-        _ = try await world.service.recordDelivery(
+        _ = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 12_00),
             idempotencyKey: world.key("delivery-over"))
         let finding = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
             try await tx.query(unsafeSQL: "SELECT id FROM finding").single().decode(0, as: UUID.self)
         }
         let refused = await #expect(throws: ServiceError.self) {
-            try await world.service.resolveFinding(world.alpha, findingID: finding, accept: true, reason: "ok")
+            try await world.grants.resolveFinding(world.alpha, findingID: finding, accept: true, reason: "ok")
         }
         #expect(refused == .forbidden("resolving findings"))
-        try await world.service.resolveFinding(
+        try await world.grants.resolveFinding(
             world.county, findingID: finding, accept: true, reason: "Krisenwoche, mit ASD abgestimmt")
         #expect(try await world.funds(world.nord).line(.case).funds.actuals == Money(cents: 720_00))
         let again = await #expect(throws: ServiceError.self) {
-            try await world.service.resolveFinding(
+            try await world.grants.resolveFinding(
                 world.county, findingID: finding, accept: false, reason: "doch nicht")
         }
         #expect(again == .duplicate("finding already resolved"))
@@ -110,7 +110,7 @@ import Testing
     @Test func fromAMoveOnTheNewSozialraumCarriesTheCommitments() async throws {
         let world = try await BudgetWorld.make()
         _ = try await world.grantedCase()
-        try await world.service.recordMove(
+        try await world.grants.recordMove(
             world.county, key: "VER-2026-0001", to: world.sued, on: Day(iso: "2026-07-01")!)
         #expect(try await world.funds(world.nord).line(.case).funds.commitments == Money(cents: 6 * 600_00))
         #expect(try await world.funds(world.sued).line(.case).funds.commitments == Money(cents: 6 * 600_00))
@@ -119,21 +119,21 @@ import Testing
     @Test func anEarlyEndReleasesTheRestOfTheCommitment() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
-        try await world.service.endGrant(world.county, grantID: grant, on: Day(iso: "2026-04-30")!)
+        try await world.grants.endGrant(world.county, grantID: grant, on: Day(iso: "2026-04-30")!)
         #expect(try await world.funds(world.nord).line(.case).funds.commitments == Money(cents: 4 * 600_00))
     }
 
     @Test func aProviderServingOutsideItsSozialraumMustGiveAReason() async throws {
         let world = try await BudgetWorld.make()
-        try await world.service.openCase(
+        try await world.grants.openCase(
             world.county, key: "VER-2026-0009", socialSpace: world.sued, from: Day(iso: "2026-01-01")!)
-        var request = BudgetService.GrantRequest(
+        var request = GrantService.GrantRequest(
             caseKey: "VER-2026-0009", provider: world.alpha.tenant, helpType: "31", unit: .hour,
             volumePerMonth: Quantity(hundredths: 5_00),
             startsOn: Day(iso: "2026-02-01")!, endsOn: Day(iso: "2026-06-30")!)
         let before = try await world.snapshot()
         let error = await #expect(throws: ServiceError.self) {
-            try await world.service.grant(world.county, request, idempotencyKey: world.key("grant-0009-a"))
+            try await world.grants.grant(world.county, request, idempotencyKey: world.key("grant-0009-a"))
         }
         guard case .invalid(field: "reason", _) = error else {
             Issue.record("unexpected \(String(describing: error))")
@@ -141,7 +141,7 @@ import Testing
         }
         #expect(try await world.snapshot() == before)
         request.outOfAreaReason = "gewachsene Beziehung zur Familie"
-        let outcome = try await world.service.grant(world.county, request, idempotencyKey: world.key("grant-0009-b"))
+        let outcome = try await world.grants.grant(world.county, request, idempotencyKey: world.key("grant-0009-b"))
         let reason = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
             try await tx.query(
                 unsafeSQL: "SELECT out_of_area_reason FROM grant_decision WHERE id = $1", [outcome.grantID]
@@ -153,18 +153,18 @@ import Testing
 
     @Test func milieuSpendingFollowsTheYearsPolicy() async throws {
         let refusing = try await BudgetWorld.make(policy: .refuse)
-        let project = try await refusing.service.createProject(
+        let project = try await refusing.payments.createProject(
             refusing.county, provider: refusing.alpha.tenant, title: "Stadtteilcafé Achim", socialSpace: refusing.nord,
             component: .milieu, startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!,
             budget: Money(cents: 5_000_00),
             volunteers: 12, professionals: 2)
-        let fine = try await refusing.service.bookProjectExpense(
+        let fine = try await refusing.payments.bookProjectExpense(
             refusing.alpha, projectID: project, day: Day(iso: "2026-05-04")!, amount: Money(cents: 1_000_00),
             idempotencyKey: refusing.key("expense-0001"))
         #expect(fine.overrun == nil)
         let before = try await refusing.snapshot()
         let error = await #expect(throws: ServiceError.self) {
-            try await refusing.service.bookProjectExpense(
+            try await refusing.payments.bookProjectExpense(
                 refusing.alpha, projectID: project, day: Day(iso: "2026-05-05")!, amount: Money(cents: 200_000_00),
                 idempotencyKey: refusing.key("expense-0002"))
         }
@@ -182,11 +182,11 @@ import Testing
     @Test func theSameIdempotencyKeyReturnsTheFirstResultAndBooksOnce() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
-        let first = try await world.service.recordDelivery(
+        let first = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00),
             idempotencyKey: world.key("delivery-retry"))
         let bookings = try await world.count("booking")
-        let again = try await world.service.recordDelivery(
+        let again = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00),
             idempotencyKey: world.key("delivery-retry"))
         #expect(again == first)
@@ -194,7 +194,7 @@ import Testing
 
         let before = try await world.snapshot()
         let conflict = await #expect(throws: ServiceError.self) {
-            try await world.service.recordDelivery(
+            try await world.grants.recordDelivery(
                 world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 9_00),
                 idempotencyKey: world.key("delivery-retry"))
         }
@@ -205,15 +205,15 @@ import Testing
     @Test func concurrentRetriesWithOneKeyBookOnce() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
-        let outcomes = try await withThrowingTaskGroup(of: BudgetService.DeliveryOutcome.self) { group in
+        let outcomes = try await withThrowingTaskGroup(of: GrantService.DeliveryOutcome.self) { group in
             for _ in 0..<4 {
                 group.addTask {
-                    try await world.service.recordDelivery(
+                    try await world.grants.recordDelivery(
                         world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00),
                         idempotencyKey: world.key("delivery-race"))
                 }
             }
-            return try await group.reduce(into: [BudgetService.DeliveryOutcome]()) { $0.append($1) }
+            return try await group.reduce(into: [GrantService.DeliveryOutcome]()) { $0.append($1) }
         }
         #expect(Set(outcomes.map(\.deliveryID)).count == 1)
         #expect(try await world.count("delivery") == 1)
@@ -225,7 +225,7 @@ import Testing
         try await world.service.closeMonth(world.county, month: march)
         let before = try await world.snapshot()
         let error = await #expect(throws: ServiceError.self) {
-            try await world.service.recordDelivery(
+            try await world.grants.recordDelivery(
                 world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00),
                 idempotencyKey: world.key("delivery-late"))
         }
@@ -238,7 +238,7 @@ import Testing
         try await world.service.closeMonth(world.county, month: march)
         let error = await #expect(throws: PostgresError.self) {
             try await world.store.withTenant(world.alpha.tenant) { tx in
-                try await BudgetSQL.book(
+                try await LedgerStore.book(
                     tx,
                     .init(
                         tenant: world.alpha.tenant, kind: .instalment, bookedMonth: march, serviceMonth: march,
@@ -252,10 +252,10 @@ import Testing
     @Test func aLateCorrectionGoesIntoTheCurrentMonthAndRefersToTheOriginal() async throws {
         let world = try await BudgetWorld.make()
         let (_, original) = try await world.deliveredInMarch(closingMarch: true)
-        let reversal = try await world.service.reverse(
+        let reversal = try await world.payments.reverse(
             world.alpha, bookingID: original, idempotencyKey: world.key("reverse-0001"))
         let stored = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
-            try await BudgetSQL.booking(tx, id: reversal.bookingID)
+            try await LedgerStore.booking(tx, id: reversal.bookingID)
         }
         #expect(stored?.bookedMonth == YearMonth(iso: "2026-11")!)
         #expect(stored?.serviceMonth == march)
@@ -264,7 +264,8 @@ import Testing
         #expect(stored?.amount == Money(cents: -480_00))
         #expect(try await world.funds(world.nord).line(.case).funds.actuals == .zero)
         let twice = await #expect(throws: ServiceError.self) {
-            try await world.service.reverse(world.alpha, bookingID: original, idempotencyKey: world.key("reverse-0002"))
+            try await world.payments.reverse(
+                world.alpha, bookingID: original, idempotencyKey: world.key("reverse-0002"))
         }
         #expect(twice == .duplicate("reversal of booking \(original)"))
     }
@@ -272,8 +273,9 @@ import Testing
     @Test func theCorrectedDeliveryOfAClosedMonthIsBookedInTheCurrentMonth() async throws {
         let world = try await BudgetWorld.make()
         let (grant, original) = try await world.deliveredInMarch(closingMarch: true)
-        _ = try await world.service.reverse(world.alpha, bookingID: original, idempotencyKey: world.key("reverse-0001"))
-        let corrected = try await world.service.recordDelivery(
+        _ = try await world.payments.reverse(
+            world.alpha, bookingID: original, idempotencyKey: world.key("reverse-0001"))
+        let corrected = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 6_00),
             idempotencyKey: world.key("delivery-0002"))
         #expect(corrected.cost == Money(cents: 360_00))
@@ -281,7 +283,7 @@ import Testing
             let id = try await tx.query(unsafeSQL: "SELECT max(id) FROM booking WHERE kind = 'delivery'").single()
                 .decode(
                     0, as: Int64.self)
-            return try await BudgetSQL.booking(tx, id: id)
+            return try await LedgerStore.booking(tx, id: id)
         }
         #expect(booking?.bookedMonth == YearMonth(iso: "2026-11")!)
         #expect(booking?.serviceMonth == march)
@@ -294,17 +296,17 @@ import Testing
 
     @Test func onlyTheCountyReversesAPayment() async throws {
         let world = try await BudgetWorld.make()
-        let instalment = try await world.service.payInstalment(
+        let instalment = try await world.payments.payInstalment(
             world.county, provider: world.alpha.tenant, socialSpace: world.nord, component: .case, month: march,
             amount: Money(cents: 1_000_00), idempotencyKey: world.key("instalment-march"))
         let before = try await world.snapshot()
         let refused = await #expect(throws: ServiceError.self) {
-            try await world.service.reverse(
+            try await world.payments.reverse(
                 world.alpha, bookingID: instalment.bookingID, idempotencyKey: world.key("reverse-by-alpha"))
         }
         #expect(refused == .forbidden("reversing payments"))
         #expect(try await world.snapshot() == before)
-        let reversal = try await world.service.reverse(
+        let reversal = try await world.payments.reverse(
             world.county, bookingID: instalment.bookingID, idempotencyKey: world.key("reverse-by-county"))
         #expect(reversal.bookingID > instalment.bookingID)
     }
@@ -312,7 +314,7 @@ import Testing
     @Test func theRuntimeRoleCanNeitherUpdateNorDeleteTheLedger() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
-        _ = try await world.service.recordDelivery(
+        _ = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00),
             idempotencyKey: world.key("delivery-0001"))
         for sql in [
@@ -333,7 +335,7 @@ import Testing
     @Test func everyWriteLeavesAnAuditEventWithoutCaseKeys() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
-        _ = try await world.service.recordDelivery(
+        _ = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00),
             idempotencyKey: world.key("delivery-0001"))
         let admin = try await world.database.superuserConnection()
@@ -354,12 +356,12 @@ import Testing
         let grant = try await world.grantedCase()
         let before = try await world.snapshot()
         let foreign = await #expect(throws: ServiceError.self) {
-            try await world.service.recordDelivery(
+            try await world.grants.recordDelivery(
                 world.beta, grantID: grant, month: march, quantity: Quantity(hundredths: 1_00),
                 idempotencyKey: world.key("beta-0001"))
         }
         let unknown = await #expect(throws: ServiceError.self) {
-            try await world.service.recordDelivery(
+            try await world.grants.recordDelivery(
                 world.beta, grantID: UUID(), month: march, quantity: Quantity(hundredths: 1_00),
                 idempotencyKey: world.key("beta-0002"))
         }
@@ -371,12 +373,12 @@ import Testing
     @Test func aSecondDeliveryForTheSameGrantAndMonthIsRefused() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
-        _ = try await world.service.recordDelivery(
+        _ = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00),
             idempotencyKey: world.key("delivery-0001"))
         let before = try await world.snapshot()
         let error = await #expect(throws: ServiceError.self) {
-            try await world.service.recordDelivery(
+            try await world.grants.recordDelivery(
                 world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 2_00),
                 idempotencyKey: world.key("delivery-0002"))
         }
@@ -387,13 +389,13 @@ import Testing
     @Test func aReversedDeliveryFreesItsMonthForTheCorrection() async throws {
         let world = try await BudgetWorld.make()
         let (grant, wrong) = try await world.deliveredInMarch()
-        _ = try await world.service.reverse(world.alpha, bookingID: wrong, idempotencyKey: world.key("reverse-0001"))
+        _ = try await world.payments.reverse(world.alpha, bookingID: wrong, idempotencyKey: world.key("reverse-0001"))
         // Reversed: no actual, and March is committed again (600 € a month, twelve months).
         var line = try await world.funds(world.nord).line(.case).funds
         #expect(line.actuals == .zero)
         #expect(line.commitments == Money(cents: 12 * 600_00))
         // The corrected delivery is accepted: 6 h × 60 € = 360 €.
-        let corrected = try await world.service.recordDelivery(
+        let corrected = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 6_00),
             idempotencyKey: world.key("delivery-0002"))
         #expect(corrected.cost == Money(cents: 360_00))
@@ -403,7 +405,7 @@ import Testing
         // … and it counts again: a third delivery for March is refused and writes nothing.
         let before = try await world.snapshot()
         let error = await #expect(throws: ServiceError.self) {
-            try await world.service.recordDelivery(
+            try await world.grants.recordDelivery(
                 world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 1_00),
                 idempotencyKey: world.key("delivery-0003"))
         }
@@ -411,7 +413,7 @@ import Testing
         #expect(try await world.snapshot() == before)
         // The import sees it the same way: the month is taken.
         let imported = await #expect(throws: ServiceError.self) {
-            try await world.service.importDeliveries(
+            try await world.grants.importDeliveries(
                 world.alpha, csv: "grant_id,month,quantity\n\(grant),2026-03,2\n",
                 idempotencyKey: world.key("import-0001"))
         }
@@ -426,25 +428,26 @@ import Testing
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
         // Moved on 16 March: March's cost is split between nord and süd (two bookings).
-        try await world.service.recordMove(
+        try await world.grants.recordMove(
             world.county, key: "VER-2026-0001", to: world.sued, on: Day(iso: "2026-03-16")!)
-        _ = try await world.service.recordDelivery(
+        _ = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00),
             idempotencyKey: world.key("delivery-0001"))
         let parts = try await world.deliveryBookings()
         #expect(parts.count == 2)
-        _ = try await world.service.reverse(world.alpha, bookingID: parts[1], idempotencyKey: world.key("reverse-0001"))
+        _ = try await world.payments.reverse(
+            world.alpha, bookingID: parts[1], idempotencyKey: world.key("reverse-0001"))
         #expect(try await world.funds(world.nord).line(.case).funds.actuals == .zero)
         #expect(try await world.funds(world.sued).line(.case).funds.actuals == .zero)
         // Both parts are reversed: neither can be reversed again, and the month takes a corrected delivery.
         for (index, part) in parts.enumerated() {
             let again = await #expect(throws: ServiceError.self) {
-                try await world.service.reverse(
+                try await world.payments.reverse(
                     world.alpha, bookingID: part, idempotencyKey: world.key("reverse-010\(index)"))
             }
             #expect(again == .duplicate("reversal of booking \(part)"))
         }
-        let outcome = try await world.service.importDeliveries(
+        let outcome = try await world.grants.importDeliveries(
             world.alpha, csv: "grant_id,month,quantity\n\(grant),2026-03,6\n", idempotencyKey: world.key("import-0001"))
         #expect(outcome.deliveries == 1)
         let generations = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
@@ -458,17 +461,17 @@ import Testing
     @Test func aGrantEndsEarlyOnceItsLaterDeliveriesAreReversed() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
-        _ = try await world.service.recordDelivery(
+        _ = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: YearMonth(iso: "2026-06")!, quantity: Quantity(hundredths: 8_00),
             idempotencyKey: world.key("delivery-0001"))
         let end = Day(iso: "2026-04-30")!
         let refused = await #expect(throws: ServiceError.self) {
-            try await world.service.endGrant(world.county, grantID: grant, on: end)
+            try await world.grants.endGrant(world.county, grantID: grant, on: end)
         }
         #expect(refused == .conflict("deliveries exist after 2026-04-30; reverse them first"))
         let june = try #require(try await world.deliveryBookings().first)
-        _ = try await world.service.reverse(world.alpha, bookingID: june, idempotencyKey: world.key("reverse-0001"))
-        try await world.service.endGrant(world.county, grantID: grant, on: end)
+        _ = try await world.payments.reverse(world.alpha, bookingID: june, idempotencyKey: world.key("reverse-0001"))
+        try await world.grants.endGrant(world.county, grantID: grant, on: end)
         #expect(try await world.funds(world.nord).line(.case).funds.commitments == Money(cents: 4 * 600_00))
     }
 
@@ -478,7 +481,7 @@ import Testing
         let before = try await world.snapshot()
         for month in ["2025-12", "2027-01"] {
             let error = await #expect(throws: ServiceError.self) {
-                try await world.service.recordDelivery(
+                try await world.grants.recordDelivery(
                     world.alpha, grantID: grant, month: YearMonth(iso: month)!, quantity: Quantity(hundredths: 1_00),
                     idempotencyKey: world.key("delivery-\(month)"))
             }
@@ -491,7 +494,7 @@ import Testing
         let world = try await BudgetWorld.make()
         let before = try await world.snapshot()
         await #expect(throws: ServiceError.forbidden("granting help")) {
-            try await world.service.grant(
+            try await world.grants.grant(
                 world.alpha,
                 .init(
                     caseKey: "VER-2026-0001", provider: world.alpha.tenant, helpType: "31", unit: .hour,
@@ -508,7 +511,7 @@ import Testing
                 amount: Money(cents: 1))
         }
         await #expect(throws: ServiceError.forbidden("recording deliveries")) {
-            try await world.service.recordDelivery(
+            try await world.grants.recordDelivery(
                 world.auditor, grantID: UUID(), month: march, quantity: .zero, idempotencyKey: world.key("audit-0001"))
         }
         #expect(try await world.snapshot() == before)
@@ -518,7 +521,7 @@ import Testing
         let world = try await BudgetWorld.make()
         for key in ["Max Mustermann", "MUELLER", "mueller-1"] {
             await #expect(throws: ServiceError.self) {
-                try await world.service.openCase(
+                try await world.grants.openCase(
                     world.county, key: key, socialSpace: world.nord, from: Day(iso: "2026-01-01")!)
             }
         }
@@ -528,7 +531,7 @@ import Testing
     @Test func unknownReferencesAreNamed() async throws {
         let world = try await BudgetWorld.make()
         await #expect(throws: ServiceError.notFound("Sozialraum nowhere")) {
-            try await world.service.openCase(
+            try await world.grants.openCase(
                 world.county, key: "VER-2026-0100", socialSpace: SocialSpaceCode("nowhere")!,
                 from: Day(iso: "2026-01-01")!)
         }
@@ -538,7 +541,7 @@ import Testing
                 amount: Money(cents: 1))
         }
         await #expect(throws: ServiceError.notFound("case")) {
-            try await world.service.recordMove(
+            try await world.grants.recordMove(
                 world.county, key: "VER-0000-0000", to: world.sued, on: Day(iso: "2026-01-01")!)
         }
         await #expect(throws: ServiceError.invalid(field: "amount", reason: "must not be negative")) {

@@ -103,9 +103,9 @@ import Testing
         let world = try await BudgetWorld.make()
         let moving = try await world.grantedCase("VER-2026-0001")
         let staying = try await world.grantedCase("VER-2026-0002")
-        try await world.service.recordMove(
+        try await world.grants.recordMove(
             world.county, key: "VER-2026-0001", to: world.sued, on: Day(iso: "2026-07-16")!)
-        let outcome = try await world.service.importDeliveries(
+        let outcome = try await world.grants.importDeliveries(
             world.alpha,
             csv: "grant_id,month,quantity\n\(staying),2026-06,5\n\(moving),2026-07,10\n\(staying),2026-07,10\n",
             idempotencyKey: world.key("import-ordered"))
@@ -129,17 +129,17 @@ import Testing
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
         let march = YearMonth(iso: "2026-03")!, april = YearMonth(iso: "2026-04")!
-        _ = try await world.service.importDeliveries(
+        _ = try await world.grants.importDeliveries(
             world.alpha, csv: "grant_id,month,quantity\n\(grant),2026-03,8\n", idempotencyKey: world.key("import-march")
         )
         try await world.service.closeMonth(world.county, month: march)
         try await world.service.closeMonth(world.county, month: april)
         let original = try #require(try await world.deliveryBookings().first)
-        _ = try await world.service.reverse(
+        _ = try await world.payments.reverse(
             world.alpha, bookingID: original, idempotencyKey: world.key("reverse-march"))
         let before = try await world.snapshot()
         let refused = await #expect(throws: ServiceError.self) {
-            try await world.service.importDeliveries(
+            try await world.grants.importDeliveries(
                 world.alpha, csv: "grant_id,month,quantity\n\(grant),2026-03,6\n\(grant),2026-04,5\n",
                 idempotencyKey: world.key("import-both"))
         }
@@ -149,11 +149,11 @@ import Testing
         }
         #expect(rows.map(\.line) == [3] && rows.first?.reason == "period 2026-04 is closed")
         #expect(try await world.snapshot() == before)
-        let outcome = try await world.service.importDeliveries(
+        let outcome = try await world.grants.importDeliveries(
             world.alpha, csv: "grant_id,month,quantity\n\(grant),2026-03,6\n", idempotencyKey: world.key("import-fix"))
         #expect(outcome.deliveries == 1 && outcome.total == Money(cents: 360_00))
         let corrected = try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
-            try await BudgetSQL.booking(tx, id: try #require(try await world.deliveryBookings().last))
+            try await LedgerStore.booking(tx, id: try #require(try await world.deliveryBookings().last))
         }
         #expect(
             corrected?.bookedMonth == YearMonth(iso: "2026-11")! && corrected?.serviceMonth == march
@@ -167,7 +167,7 @@ import Testing
         let first = try await world.grantedCase("VER-2026-0001")
         let second = try await world.grantedCase("VER-2026-0002")
         let csv = "grant_id,month,quantity\n\(first),2026-03,8\n\(second),2026-03,12\n\(first),2026-04,10\n"
-        let outcome = try await world.service.importDeliveries(
+        let outcome = try await world.grants.importDeliveries(
             world.alpha, csv: csv, idempotencyKey: world.key("import-2026-03"))
         #expect(outcome.deliveries == 3)
         #expect(outcome.findings == 1)
@@ -179,7 +179,7 @@ import Testing
         // The same file again under the same key: the first result, nothing new.
         let before = try await world.snapshot()
         #expect(
-            try await world.service.importDeliveries(world.alpha, csv: csv, idempotencyKey: world.key("import-2026-03"))
+            try await world.grants.importDeliveries(world.alpha, csv: csv, idempotencyKey: world.key("import-2026-03"))
                 == outcome)
         #expect(try await world.snapshot() == before)
     }
@@ -188,10 +188,10 @@ import Testing
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
         try await world.service.closeMonth(world.county, month: YearMonth(iso: "2026-02")!)
-        _ = try await world.service.recordDelivery(
+        _ = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: YearMonth(iso: "2026-05")!, quantity: Quantity(hundredths: 1_00),
             idempotencyKey: world.key("single-may"))
-        let foreign = try await world.service.grant(
+        let foreign = try await world.grants.grant(
             world.county,
             .init(
                 caseKey: "VER-2026-0001", provider: world.beta.tenant, helpType: "31", unit: .hour,
@@ -210,7 +210,7 @@ import Testing
             \(UUID()),2026-03,1
             """
         let error = await #expect(throws: ServiceError.self) {
-            try await world.service.importDeliveries(world.alpha, csv: csv, idempotencyKey: world.key("import-bad"))
+            try await world.grants.importDeliveries(world.alpha, csv: csv, idempotencyKey: world.key("import-bad"))
         }
         guard case .rejectedRows(let rows) = error else {
             Issue.record("unexpected \(String(describing: error))")
@@ -229,7 +229,7 @@ import Testing
     @Test func onlyProvidersImportTheirDeliveries() async throws {
         let world = try await BudgetWorld.make()
         await #expect(throws: ServiceError.forbidden("importing deliveries")) {
-            try await world.service.importDeliveries(
+            try await world.grants.importDeliveries(
                 world.county, csv: "grant_id,month,quantity\n", idempotencyKey: world.key("import-county"))
         }
     }

@@ -50,11 +50,11 @@ import Testing
         func grant(
             _ key: String, _ type: String, _ unit: RateUnit, _ volume: Quantity, from start: String, rate: Int64
         ) async throws -> (UUID, GrantTerms) {
-            try await world.service.openCase(world.county, key: key, socialSpace: world.nord, from: since)
-            let request = BudgetService.GrantRequest(
+            try await world.grants.openCase(world.county, key: key, socialSpace: world.nord, from: since)
+            let request = GrantService.GrantRequest(
                 caseKey: key, provider: world.alpha.tenant, helpType: type, unit: unit, volumePerMonth: volume,
                 startsOn: Day(iso: start)!, endsOn: Day(iso: "2026-12-31")!)
-            let id = try await world.service.grant(world.county, request, idempotencyKey: world.key("grant-\(key)"))
+            let id = try await world.grants.grant(world.county, request, idempotencyKey: world.key("grant-\(key)"))
                 .grantID
             let terms = GrantTerms(
                 period: DayRange(start: request.startsOn, end: request.endsOn)!, volumePerMonth: volume, unit: unit,
@@ -64,7 +64,7 @@ import Testing
         // Hours: 10 h a month at 60.00; the case moves to süd on 16 June (June's cost is split 15/15).
         let hours = try await grant(
             "VER-2026-1001", "31", .hour, Quantity(hundredths: 10_00), from: "2026-01-01", rate: 60_00)
-        try await world.service.recordMove(
+        try await world.grants.recordMove(
             world.county, key: "VER-2026-1001", to: world.sued, on: Day(iso: "2026-06-16")!)
         let moved = ResidenceHistory([
             .init(from: since, socialSpace: world.nord), .init(from: Day(iso: "2026-06-16")!, socialSpace: world.sued),
@@ -104,7 +104,7 @@ import Testing
                                 delivered: quantity, month: month, terms: subject.terms, residence: subject.residence)
                         }
                         do {
-                            let outcome = try await world.service.recordDelivery(
+                            let outcome = try await world.grants.recordDelivery(
                                 world.alpha, grantID: subject.grant, month: month, quantity: quantity,
                                 idempotencyKey: world.key(key))
                             let priced = try expected.get()
@@ -127,7 +127,7 @@ import Testing
                         // A retry of the last delivery request books nothing more.
                         guard let last = model.lastRequest else { continue }
                         let before = try await world.count("booking")
-                        let again = try await world.service.recordDelivery(
+                        let again = try await world.grants.recordDelivery(
                             world.alpha, grantID: subject.grant, month: month, quantity: last.quantity,
                             idempotencyKey: world.key(last.key))
                         #expect(again.deliveryID == last.id)
@@ -137,7 +137,7 @@ import Testing
                         guard let active = model.active else { continue }
                         let bookings = try await bookingsOf(world, delivery: active.id)
                         let pick = bookings[Int.random(in: 0..<bookings.count, using: &random)]
-                        _ = try await world.service.reverse(
+                        _ = try await world.payments.reverse(
                             world.alpha, bookingID: pick, idempotencyKey: world.key(key))
                         if let finding = active.finding, active.status == "open" { model.superseded.append(finding) }
                         model.active = nil
@@ -145,12 +145,12 @@ import Testing
                         // Accept or reject the open finding; a superseded one cannot be accepted.
                         let accept = Bool.random(using: &random)
                         if let active = model.active, let finding = active.finding, active.status == "open" {
-                            try await world.service.resolveFinding(
+                            try await world.grants.resolveFinding(
                                 world.county, findingID: finding, accept: accept, reason: "Modell")
                             model.active?.status = accept ? "accepted" : "rejected"
                         } else if let finding = model.superseded.last {
                             let error = await #expect(throws: ServiceError.self) {
-                                try await world.service.resolveFinding(
+                                try await world.grants.resolveFinding(
                                     world.county, findingID: finding, accept: accept, reason: "Modell")
                             }
                             #expect(error == .conflict("the finding is superseded: its delivery was reversed"))

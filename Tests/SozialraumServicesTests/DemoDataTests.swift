@@ -76,14 +76,13 @@ import Testing
         let county = try await TenantRegistry.ensureCounty(
             name: "Landkreis Verden", ownerConninfo: database.superuserConninfo)
         let store = database.runtimeStore()
-        let service = BudgetService(
-            store: store, logger: Logger(label: "test.demo"), today: { Day(iso: "2026-11-25")! })
-        let reconciliation = ReconciliationService(
-            store: store, logger: Logger(label: "test.demo"), today: { Day(iso: "2026-11-25")! })
+        let services = UseCases(
+            store: store, logger: Logger(label: "test.demo"), today: { Day(iso: "2026-11-25")! },
+            accounts: AccountService(store: store, logger: Logger(label: "test.demo"), scryptRounds: 1024))
+        let (service, reconciliation) = (services.budget, services.reconciliation)
         let plan = DemoPlan(deliveredThrough: YearMonth(iso: "2026-10")!)
-        let summary = try await DemoLoader(
-            service: service, reconciliation: reconciliation, logger: Logger(label: "test.demo")
-        ).load(plan, county: county)
+        let summary = try await DemoLoader(services: services, logger: Logger(label: "test.demo")).load(
+            plan, county: county)
         #expect(summary.cases == 650)
         #expect(summary.deliveries == plan.deliveryCount)
 

@@ -17,9 +17,9 @@ import Testing
             world.county, provider: world.alpha.tenant, helpType: "33", unit: .flatMonth,
             validFrom: Day(iso: "2020-01-01")!,
             amount: Money(cents: 1_240_00))
-        try await world.service.openCase(
+        try await world.grants.openCase(
             world.county, key: "VER-2026-0033", socialSpace: world.nord, from: Day(iso: "2025-01-01")!)
-        return try await world.service.grant(
+        return try await world.grants.grant(
             world.county,
             .init(
                 caseKey: "VER-2026-0033", provider: world.alpha.tenant, helpType: "33", unit: .flatMonth,
@@ -31,9 +31,9 @@ import Testing
 
     /// A §34 day grant (200.00 a day) to alpha for a case in nord, 31 days a month for 2026.
     func dayGrant(_ world: BudgetWorld) async throws -> UUID {
-        try await world.service.openCase(
+        try await world.grants.openCase(
             world.county, key: "VER-2026-0034", socialSpace: world.nord, from: Day(iso: "2025-01-01")!)
-        return try await world.service.grant(
+        return try await world.grants.grant(
             world.county,
             .init(
                 caseKey: "VER-2026-0034", provider: world.alpha.tenant, helpType: "34", unit: .day,
@@ -52,15 +52,16 @@ import Testing
     @Test func aFlatMonthReportedAsZeroCostsNothing() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await flatGrant(world)
-        let none = try await world.service.recordDelivery(
+        let none = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: .zero, idempotencyKey: world.key("flat-0001"))
         #expect(none.cost == .zero)
         #expect(try await caseActuals(world, world.nord) == .zero)
         // It stands in the ledger (one booking of 0.00) and can be reversed and corrected like any other.
         let bookings = try await world.deliveryBookings()
         #expect(bookings.count == 1)
-        _ = try await world.service.reverse(world.alpha, bookingID: bookings[0], idempotencyKey: world.key("flat-0002"))
-        let corrected = try await world.service.recordDelivery(
+        _ = try await world.payments.reverse(
+            world.alpha, bookingID: bookings[0], idempotencyKey: world.key("flat-0002"))
+        let corrected = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: .one, idempotencyKey: world.key("flat-0003"))
         #expect(corrected.cost == Money(cents: 1_240_00))
         #expect(try await caseActuals(world, world.nord) == Money(cents: 1_240_00))
@@ -70,7 +71,7 @@ import Testing
         let world = try await BudgetWorld.make()
         // From 17 March: 15 of 31 days → 1,240.00 × 15 / 31 = 600.00.
         let grant = try await flatGrant(world, from: "2026-03-17")
-        let outcome = try await world.service.recordDelivery(
+        let outcome = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: .one, idempotencyKey: world.key("flat-0001"))
         #expect(outcome.cost == Money(cents: 600_00))
         #expect(outcome.excess == .zero)
@@ -83,14 +84,14 @@ import Testing
         let grant = try await flatGrant(world)
         let before = try await world.snapshot()
         let error = await #expect(throws: ServiceError.self) {
-            try await world.service.recordDelivery(
+            try await world.grants.recordDelivery(
                 world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 2_00),
                 idempotencyKey: world.key("flat-0001"))
         }
         #expect(
             error == .invalid(field: "quantity", reason: "a flat monthly unit is 1 (delivered) or 0 (not delivered)"))
         let rows = await #expect(throws: ServiceError.self) {
-            try await world.service.importDeliveries(
+            try await world.grants.importDeliveries(
                 world.alpha, csv: "grant_id,month,quantity\n\(grant),2026-03,0.5\n",
                 idempotencyKey: world.key("flat-0002"))
         }
@@ -101,7 +102,7 @@ import Testing
                         line: 2, field: "quantity", reason: "a flat monthly unit is 1 (delivered) or 0 (not delivered)")
                 ]))
         let twice = await #expect(throws: ServiceError.self) {
-            try await world.service.grant(
+            try await world.grants.grant(
                 world.county,
                 .init(
                     caseKey: "VER-2026-0033", provider: world.alpha.tenant, helpType: "33", unit: .flatMonth,
@@ -121,13 +122,13 @@ import Testing
         let june = YearMonth(iso: "2026-06")!
         let before = try await world.snapshot()
         let error = await #expect(throws: ServiceError.self) {
-            try await world.service.recordDelivery(
+            try await world.grants.recordDelivery(
                 world.alpha, grantID: grant, month: june, quantity: Quantity(hundredths: 31_00),
                 idempotencyKey: world.key("days-0001"))
         }
         #expect(error == .invalid(field: "quantity", reason: "at most 30.00 days in 2026-06 inside the grant period"))
         let rows = await #expect(throws: ServiceError.self) {
-            try await world.service.importDeliveries(
+            try await world.grants.importDeliveries(
                 world.alpha, csv: "grant_id,month,quantity\n\(grant),2026-05,31\n\(grant),2026-06,31\n",
                 idempotencyKey: world.key("days-0002"))
         }
@@ -139,7 +140,7 @@ import Testing
                 ]))
         #expect(try await world.snapshot() == before)
         // 30 days in June: 30 × 200.00 = 6,000.00, no finding.
-        let outcome = try await world.service.recordDelivery(
+        let outcome = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: june, quantity: Quantity(hundredths: 30_00),
             idempotencyKey: world.key("days-0003"))
         #expect(outcome.cost == Money(cents: 6_000_00))
@@ -152,15 +153,15 @@ import Testing
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
         // 12 h against 10 h granted: 600.00 paid, 2 h held back.
-        _ = try await world.service.recordDelivery(
+        _ = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 12_00),
             idempotencyKey: world.key("over-0001"))
         let finding = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
             try await tx.query(unsafeSQL: "SELECT id FROM finding").single().decode(0, as: UUID.self)
         }
         let booking = try await world.deliveryBookings()[0]
-        _ = try await world.service.reverse(world.alpha, bookingID: booking, idempotencyKey: world.key("over-0002"))
-        _ = try await world.service.recordDelivery(
+        _ = try await world.payments.reverse(world.alpha, bookingID: booking, idempotencyKey: world.key("over-0002"))
+        _ = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 9_00),
             idempotencyKey: world.key("over-0003"))
         let state = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
@@ -171,7 +172,7 @@ import Testing
         #expect(state.0 == "superseded")
         #expect(state.1?.hasPrefix("superseded: the delivery was reversed") == true)
         let refused = await #expect(throws: ServiceError.self) {
-            try await world.service.resolveFinding(world.county, findingID: finding, accept: true, reason: "zu spät")
+            try await world.grants.resolveFinding(world.county, findingID: finding, accept: true, reason: "zu spät")
         }
         #expect(refused == .conflict("the finding is superseded: its delivery was reversed"))
         // March costs the corrected 9 h only: 9 × 60.00 = 540.00.
@@ -181,7 +182,7 @@ import Testing
     @Test func theDatabaseRefusesToAcceptASupersededFindingOrToSupersedeALiveOne() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
-        _ = try await world.service.recordDelivery(
+        _ = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 12_00),
             idempotencyKey: world.key("over-0001"))
         // Alpha may not mark the finding of its live delivery as superseded (to hide it from the county).
@@ -192,7 +193,7 @@ import Testing
             }
         }
         #expect(hidden?.sqlState?.rawValue == "42501")
-        _ = try await world.service.reverse(
+        _ = try await world.payments.reverse(
             world.alpha, bookingID: try await world.deliveryBookings()[0], idempotencyKey: world.key("over-0002"))
         // Even the county cannot accept it by hand once the delivery is reversed.
         let accepted = await #expect(throws: PostgresError.self) {
@@ -207,16 +208,16 @@ import Testing
     @Test func reversingADeliveryAlsoReversesItsAcceptedExcess() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
-        _ = try await world.service.recordDelivery(
+        _ = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 12_00),
             idempotencyKey: world.key("over-0001"))
         let finding = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
             try await tx.query(unsafeSQL: "SELECT id FROM finding").single().decode(0, as: UUID.self)
         }
-        try await world.service.resolveFinding(world.county, findingID: finding, accept: true, reason: "Krisenwoche")
+        try await world.grants.resolveFinding(world.county, findingID: finding, accept: true, reason: "Krisenwoche")
         // 600.00 + 2 h × 60.00 = 720.00.
         #expect(try await caseActuals(world, world.nord) == Money(cents: 720_00))
-        _ = try await world.service.reverse(
+        _ = try await world.payments.reverse(
             world.alpha, bookingID: try await world.deliveryBookings()[0], idempotencyKey: world.key("over-0002"))
         #expect(try await caseActuals(world, world.nord) == .zero)
     }
@@ -227,9 +228,9 @@ import Testing
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
         // Moved on 11 March: 10 days nord, 21 days süd.
-        try await world.service.recordMove(
+        try await world.grants.recordMove(
             world.county, key: "VER-2026-0001", to: world.sued, on: Day(iso: "2026-03-11")!)
-        _ = try await world.service.recordDelivery(
+        _ = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 12_00),
             idempotencyKey: world.key("move-0001"))
         // Paid 10 h = 60,000 cents: nord × 10/31 = 19,354.84, süd × 21/31 = 40,645.16 → the spare cent to nord (.84):
@@ -239,7 +240,7 @@ import Testing
         let finding = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
             try await tx.query(unsafeSQL: "SELECT id FROM finding").single().decode(0, as: UUID.self)
         }
-        try await world.service.resolveFinding(world.county, findingID: finding, accept: true, reason: "abgestimmt")
+        try await world.grants.resolveFinding(world.county, findingID: finding, accept: true, reason: "abgestimmt")
         // Excess 2 h = 12,000 cents: nord × 10/31 = 3,870.97, süd × 21/31 = 8,129.03 → the spare cent to nord (.97):
         // nord 38.71, süd 81.29; so nord 193.55 + 38.71 = 232.26, süd 406.45 + 81.29 = 487.74 (together 720.00).
         #expect(try await caseActuals(world, world.nord) == Money(cents: 232_26))
@@ -252,14 +253,14 @@ import Testing
     /// spent 8,000.00 of it.
     func structureProjects(_ world: BudgetWorld) async throws -> (alpha: UUID, beta: UUID) {
         func project(_ provider: Caller, _ title: String) async throws -> UUID {
-            try await world.service.createProject(
+            try await world.payments.createProject(
                 world.county, provider: provider.tenant, title: title, socialSpace: world.nord, component: .structure,
                 startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!, budget: Money(cents: 10_000_00),
                 volunteers: 5, professionals: 1)
         }
         let alphaProject = try await project(world.alpha, "Lesepaten Achim")
         let betaProject = try await project(world.beta, "Sportverein Achim")
-        _ = try await world.service.bookProjectExpense(
+        _ = try await world.payments.bookProjectExpense(
             world.beta, projectID: betaProject, day: Day(iso: "2026-04-01")!, amount: Money(cents: 8_000_00),
             idempotencyKey: world.key("beta-0001"))
         return (alphaProject, betaProject)
@@ -272,7 +273,7 @@ import Testing
         // 3,000.00 against 10,000.00 − 8,000.00 = 2,000.00 left: short by 1,000.00, whoever asks.
         for caller in [world.alpha, world.county] {
             let error = await #expect(throws: ServiceError.self) {
-                try await world.service.bookProjectExpense(
+                try await world.payments.bookProjectExpense(
                     caller, projectID: projects.alpha, day: Day(iso: "2026-05-01")!, amount: Money(cents: 3_000_00),
                     idempotencyKey: world.key("alpha-0001-\(caller.name)"))
             }
@@ -285,7 +286,7 @@ import Testing
     @Test func aProviderIsWarnedOfAnOverrunOnTheWholePool() async throws {
         let world = try await BudgetWorld.make(policy: .warn)
         let projects = try await structureProjects(world)
-        let outcome = try await world.service.bookProjectExpense(
+        let outcome = try await world.payments.bookProjectExpense(
             world.alpha, projectID: projects.alpha, day: Day(iso: "2026-05-01")!, amount: Money(cents: 3_000_00),
             idempotencyKey: world.key("alpha-0001"))
         #expect(outcome.overrun == Money(cents: 1_000_00))
@@ -299,7 +300,7 @@ import Testing
         let projects = try await structureProjects(world)
         let error = await #expect(throws: PostgresError.self) {
             try await world.store.withTenant(world.alpha.tenant, readOnly: true) { tx in
-                try await BudgetSQL.spendingShortfall(
+                try await LedgerStore.spendingShortfall(
                     tx, project: projects.beta, day: Day(iso: "2026-05-01")!, amount: Money(cents: 1))
             }
         }
@@ -322,7 +323,7 @@ import Testing
                 let expected = SpendingDecision.decide(spending: amount, on: .structure, report: pool, policy: policy)
                 let decided: SpendingDecision
                 do {
-                    let outcome = try await world.service.bookProjectExpense(
+                    let outcome = try await world.payments.bookProjectExpense(
                         sender, projectID: project, day: Day(iso: "2026-06-01")!, amount: amount,
                         idempotencyKey: world.key("step-\(step)-xx"))
                     decided = outcome.overrun.map { .acceptWithOverrun(overrun: $0) } ?? .accept

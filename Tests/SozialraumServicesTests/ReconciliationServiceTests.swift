@@ -23,10 +23,10 @@ import Testing
     ) async throws -> (BudgetWorld, ReconciliationService, ReconciliationService.RunSummary) {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
-        _ = try await world.service.recordDelivery(
+        _ = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: month("2026-03"), quantity: Quantity(hundredths: 8_00),
             idempotencyKey: world.key("delivery-march"))
-        _ = try await world.service.payInstalment(
+        _ = try await world.payments.payInstalment(
             world.county, provider: world.alpha.tenant, socialSpace: world.nord, component: .case,
             month: month("2026-03"),
             amount: instalment, idempotencyKey: world.key("instalment-march"))
@@ -73,8 +73,8 @@ import Testing
     }
 
     func residentialCase(_ world: BudgetWorld, key: String, days: Int64) async throws -> UUID {
-        try await world.service.openCase(world.county, key: key, socialSpace: world.nord, from: day("2026-01-01"))
-        return try await world.service.grant(
+        try await world.grants.openCase(world.county, key: key, socialSpace: world.nord, from: day("2026-01-01"))
+        return try await world.grants.grant(
             world.county,
             .init(
                 caseKey: key, provider: world.alpha.tenant, helpType: "34", unit: .day,
@@ -85,12 +85,12 @@ import Testing
     }
 
     func project(_ world: BudgetWorld, _ component: BudgetComponent, spending: Int64) async throws {
-        let project = try await world.service.createProject(
+        let project = try await world.payments.createProject(
             world.county, provider: world.alpha.tenant, title: "Stadtteiltreff", socialSpace: world.nord,
             component: component,
             startsOn: day("2026-01-01"), endsOn: day("2026-12-31"), budget: Money(cents: spending), volunteers: 4,
             professionals: 1)
-        _ = try await world.service.bookProjectExpense(
+        _ = try await world.payments.bookProjectExpense(
             world.alpha, projectID: project, day: day("2026-04-15"), amount: Money(cents: spending),
             idempotencyKey: world.key("expense-\(component.rawValue)"))
     }
@@ -178,7 +178,7 @@ import Testing
     @Test func aMoveMidMonthWithTheProviderStaying() async throws {
         let world = try await BudgetWorld.make()
         _ = try await world.grantedCase()
-        try await world.service.recordMove(world.county, key: "VER-2026-0001", to: world.sued, on: day("2026-07-16"))
+        try await world.grants.recordMove(world.county, key: "VER-2026-0001", to: world.sued, on: day("2026-07-16"))
         let service = reconciler(world)
         let run = try await service.run(world.county, scope: .year(2026))
         let result = try await lines(service, world.county, run.runID)
@@ -202,7 +202,7 @@ import Testing
             world.county, provider: world.alpha.tenant, helpType: "31", unit: .hour, validFrom: day("2026-05-16"),
             amount: Money(cents: 66_00))
         let grant = try await world.grantedCase()
-        let delivery = try await world.service.recordDelivery(
+        let delivery = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: month("2026-05"), quantity: Quantity(hundredths: 10_00),
             idempotencyKey: world.key("delivery-may"))
         #expect(delivery.cost == Money(cents: 630_97))
@@ -224,7 +224,7 @@ import Testing
     @Test func anEarlyEndedGrantReleasesItsCommitment() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
-        try await world.service.endGrant(world.county, grantID: grant, on: day("2026-04-30"))
+        try await world.grants.endGrant(world.county, grantID: grant, on: day("2026-04-30"))
         let service = reconciler(world)
         let run = try await service.run(world.county, scope: .year(2026))
         let result = try await lines(service, world.county, run.runID)
@@ -243,9 +243,9 @@ import Testing
     /// by month, also for partial first and last months and a scope that cuts the grant.
     @Test func grantedVolumeInStatementsMatchesTheDomain() async throws {
         let world = try await BudgetWorld.make()
-        try await world.service.openCase(
+        try await world.grants.openCase(
             world.county, key: "VER-2026-0300", socialSpace: world.nord, from: day("2026-01-01"))
-        let grant = try await world.service.grant(
+        let grant = try await world.grants.grant(
             world.county,
             .init(
                 caseKey: "VER-2026-0300", provider: world.alpha.tenant, helpType: "31", unit: .hour,
@@ -253,7 +253,7 @@ import Testing
                 startsOn: day("2026-02-10"), endsOn: day("2026-05-20")),
             idempotencyKey: world.key("grant-partial")
         ).grantID
-        try await world.service.endGrant(world.county, grantID: grant, on: day("2026-05-07"))
+        try await world.grants.endGrant(world.county, grantID: grant, on: day("2026-05-07"))
         let terms = GrantTerms(
             period: DayRange(start: day("2026-02-10"), end: day("2026-05-20"))!,
             volumePerMonth: Quantity(hundredths: 7_33), unit: .hour, rates: [],
@@ -276,14 +276,14 @@ import Testing
     @Test func aLateCorrectionAfterAClosedMonthShowsInTheDiff() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
-        _ = try await world.service.recordDelivery(
+        _ = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: month("2026-03"), quantity: Quantity(hundredths: 8_00),
             idempotencyKey: world.key("delivery-march"))
         try await world.service.closeMonth(world.county, month: month("2026-03"))
         let service = reconciler(world)
         let before = try await service.run(world.county, scope: .year(2026))
         let original = try #require(try await world.deliveryBookings().first)
-        _ = try await world.service.reverse(
+        _ = try await world.payments.reverse(
             world.alpha, bookingID: original, idempotencyKey: world.key("reverse-march"))
         let after = try await service.run(world.county, scope: .month(month("2026-03")))
         #expect(after.ledgerPosition > before.ledgerPosition)
@@ -311,7 +311,7 @@ import Testing
     @Test func aRunIsReproducibleOnTheSameLedgerPosition() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
-        _ = try await world.service.recordDelivery(
+        _ = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: month("2026-02"), quantity: Quantity(hundredths: 12_00),
             idempotencyKey: world.key("delivery-feb"))
         try await project(world, .milieu, spending: euros(1_234))
@@ -331,7 +331,7 @@ import Testing
                 == service.statements(world.county, runID: second.runID))
         #expect(try await service.diff(world.county, from: first.runID, to: second.runID).isEmpty)
         // One booking later the digest differs.
-        _ = try await world.service.payInstalment(
+        _ = try await world.payments.payInstalment(
             world.county, provider: world.alpha.tenant, socialSpace: world.nord, component: .case,
             month: month("2026-11"),
             amount: Money(cents: 100_00), idempotencyKey: world.key("instalment-nov"))
@@ -369,7 +369,7 @@ import Testing
         #expect(settled.amount == Money(cents: 280_00))
         #expect(settled.bookingIDs.count == 1)
         let booking = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
-            try await BudgetSQL.booking(tx, id: settled.bookingIDs[0])
+            try await LedgerStore.booking(tx, id: settled.bookingIDs[0])
         }
         #expect(
             booking?.kind == .settlement && booking?.amount == Money(cents: 280_00)
@@ -442,7 +442,7 @@ import Testing
     @Test func runsFindDuplicateDeliveriesMissingRatesAndBookingsOutsideTheGrant() async throws {
         let world = try await BudgetWorld.make()
         let first = try await world.grantedCase()
-        let second = try await world.service.grant(
+        let second = try await world.grants.grant(
             world.county,
             .init(
                 caseKey: "VER-2026-0001", provider: world.alpha.tenant, helpType: "31", unit: .hour,
@@ -451,7 +451,7 @@ import Testing
             idempotencyKey: world.key("grant-duplicate")
         ).grantID
         for (index, grant) in [first, second].enumerated() {
-            _ = try await world.service.recordDelivery(
+            _ = try await world.grants.recordDelivery(
                 world.alpha, grantID: grant, month: month("2026-07"), quantity: Quantity(hundredths: 5_00),
                 idempotencyKey: world.key("delivery-july-\(index)"))
         }
@@ -467,7 +467,7 @@ import Testing
                 unsafeSQL:
                     "DELETE FROM rate_agreement WHERE tenant_id = $1 AND help_type = '34'", [world.beta.tenant.uuid])
         }
-        try await world.service.openCase(
+        try await world.grants.openCase(
             world.county, key: "VER-2026-0200", socialSpace: world.sued, from: day("2026-01-01"))
         _ = try await world.store.withTenant(world.county.tenant) { tx in
             try await tx.execute(
@@ -507,8 +507,9 @@ import Testing
         try await world.service.openYear(world.county, year: 2027, overrunPolicy: .warn)
         let service = reconciler(world)
         let refused = await #expect(throws: ServiceError.self) {
-            let preview = try await service.previewYearEnd(world.county, year: 2026)
-            _ = try await service.confirmYearEnd(world.county, year: 2026, runID: preview.runID)
+            let preview = try await YearEndService(reconciliation: service).previewYearEnd(world.county, year: 2026)
+            _ = try await YearEndService(reconciliation: service).confirmYearEnd(
+                world.county, year: 2026, runID: preview.runID)
         }
         guard case .conflict = refused else {
             Issue.record("expected a conflict, got \(String(describing: refused))")
@@ -517,13 +518,14 @@ import Testing
         for month in YearMonth.months(of: 2026) {
             try await world.service.closeMonth(world.county, month: month, forceReason: "Jahresabschluss")
         }
-        let preview = try await service.previewYearEnd(world.county, year: 2026)
+        let preview = try await YearEndService(reconciliation: service).previewYearEnd(world.county, year: 2026)
         #expect(
             preview.proposals[world.nord]?.shares == [
                 .init(provider: world.alpha.tenant, amount: Money(cents: euros(32_000)))
             ])
         #expect(try await world.count("sozialraum.carry_forward WHERE year = 2027") == 0)
-        _ = try await service.confirmYearEnd(world.county, year: 2026, runID: preview.runID)
+        _ = try await YearEndService(reconciliation: service).confirmYearEnd(
+            world.county, year: 2026, runID: preview.runID)
         let nord2027 = try await world.service.availableFunds(world.county, socialSpace: world.nord, year: 2027)
         #expect(nord2027.line(.case).funds.carryIn == Money(cents: euros(75_000)))
         #expect(nord2027.line(.milieu).funds.carryIn == Money(cents: euros(13_500)))
@@ -537,7 +539,8 @@ import Testing
         }
         #expect(shares.count == 1 && shares.first?.0 == "sued" && shares.first?.1 == euros(32_500))
         let twice = await #expect(throws: ServiceError.self) {
-            _ = try await service.confirmYearEnd(world.county, year: 2026, runID: preview.runID)
+            _ = try await YearEndService(reconciliation: service).confirmYearEnd(
+                world.county, year: 2026, runID: preview.runID)
         }
         #expect(twice == .duplicate("year end 2026"))
     }
@@ -549,14 +552,15 @@ import Testing
             try await world.service.closeMonth(world.county, month: month, forceReason: "Jahresabschluss")
         }
         let service = reconciler(world)
-        let preview = try await service.previewYearEnd(world.county, year: 2026)
-        _ = try await world.service.payInstalment(
+        let preview = try await YearEndService(reconciliation: service).previewYearEnd(world.county, year: 2026)
+        _ = try await world.payments.payInstalment(
             world.county, provider: world.alpha.tenant, socialSpace: world.nord, component: .case,
             month: month("2027-01"),
             amount: Money(cents: 100_00), idempotencyKey: world.key("instalment-2027"))
         let before = try await world.count("sozialraum.carry_forward")
         let error = await #expect(throws: ServiceError.self) {
-            _ = try await service.confirmYearEnd(world.county, year: 2026, runID: preview.runID)
+            _ = try await YearEndService(reconciliation: service).confirmYearEnd(
+                world.county, year: 2026, runID: preview.runID)
         }
         guard case .conflict = error else {
             Issue.record("expected a conflict, got \(String(describing: error))")
@@ -592,7 +596,7 @@ import Testing
     @Test func costDevelopmentAndTheBurnChart() async throws {
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
-        _ = try await world.service.recordDelivery(
+        _ = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: month("2026-02"), quantity: Quantity(hundredths: 10_00),
             idempotencyKey: world.key("delivery-feb"))
         try await project(world, .milieu, spending: euros(200))

@@ -11,6 +11,8 @@ public struct BudgetWorld: Sendable {
     public let database: TestDatabase
     public let store: Store
     public let service: BudgetService
+    public let grants: GrantService
+    public let payments: PaymentService
     public let county: Caller
     public let alpha: Caller
     public let beta: Caller
@@ -27,9 +29,11 @@ public struct BudgetWorld: Sendable {
         let store = database.runtimeStore()
         let alphaID = try await store.registerProvider(name: "Träger Alpha", by: countyID)
         let betaID = try await store.registerProvider(name: "Träger Beta", by: countyID)
-        let service = BudgetService(store: store, logger: Logger(label: "test.budget"), today: { today })
+        let logger = Logger(label: "test.budget")
         let world = BudgetWorld(
-            database: database, store: store, service: service,
+            database: database, store: store, service: BudgetService(store: store, logger: logger, today: { today }),
+            grants: GrantService(store: store, logger: logger, today: { today }),
+            payments: PaymentService(store: store, logger: logger, today: { today }),
             county: Caller(tenant: countyID, role: .county, name: "kaemmerei"),
             alpha: Caller(tenant: alphaID, role: .provider, name: "alpha-buchhaltung"),
             beta: Caller(tenant: betaID, role: .provider, name: "beta-buchhaltung"),
@@ -72,8 +76,8 @@ public struct BudgetWorld: Sendable {
 
     /// A case in `nord` with a §31 grant to alpha for 2026, 10 hours a month (600.00 a month).
     public func grantedCase(_ caseKey: String = "VER-2026-0001", hours: Int64 = 10_00) async throws -> UUID {
-        try await service.openCase(county, key: caseKey, socialSpace: nord, from: Day(iso: "2025-06-01")!)
-        return try await service.grant(
+        try await grants.openCase(county, key: caseKey, socialSpace: nord, from: Day(iso: "2025-06-01")!)
+        return try await grants.grant(
             county,
             .init(
                 caseKey: caseKey, provider: alpha.tenant, helpType: "31", unit: .hour,
@@ -104,7 +108,7 @@ public struct BudgetWorld: Sendable {
     public func deliveredInMarch(closingMarch: Bool = false) async throws -> (grant: UUID, booking: Int64) {
         let grant = try await grantedCase()
         let march = YearMonth(iso: "2026-03")!
-        _ = try await service.recordDelivery(
+        _ = try await grants.recordDelivery(
             alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00),
             idempotencyKey: key("delivery-0001"))
         if closingMarch { try await service.closeMonth(county, month: march) }

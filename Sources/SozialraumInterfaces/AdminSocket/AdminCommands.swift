@@ -36,7 +36,10 @@ struct ArgumentError: Error {
 /// context in the services (RLS has the last word).
 struct AdminCommands: Sendable {
     let budget: BudgetService
+    let grants: GrantService
+    let payments: PaymentService
     let reconciliation: ReconciliationService
+    let yearEnd: YearEndService
     let accounts: AccountService
     let status: SystemStatusService
     let jobs: JobService

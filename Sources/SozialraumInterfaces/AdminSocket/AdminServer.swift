@@ -159,7 +159,8 @@ public struct AdminServer: Service {
         self.configuration = configuration
         self.live = LiveAdminSettings(peerAccounts: configuration.peerAccounts, limits: configuration.limits)
         self.commands = AdminCommands(
-            budget: services.budget, reconciliation: services.reconciliation, accounts: services.accounts,
+            budget: services.budget, grants: services.grants, payments: services.payments,
+            reconciliation: services.reconciliation, yearEnd: services.yearEnd, accounts: services.accounts,
             status: services.status, jobs: services.jobs, sessions: SessionRegistry(), logger: logger,
             operations: operations)
         self.logger = logger

@@ -56,7 +56,7 @@ extension AdminCommands {
             name: "open-case", roles: [.county], usage: "open-case <case-key> <sozialraum> <from-date>",
             summary: "open a case under its pseudonymous key", mutates: true
         ) { commands, request, state, _ in
-            let id = try await commands.budget.openCase(
+            let id = try await commands.grants.openCase(
                 commands.caller(state), key: try commands.positional(request, 0, name: "case"),
                 socialSpace: try commands.socialSpace(request, 1),
                 from: try commands.day(request, 2, name: "from"))
@@ -67,7 +67,7 @@ extension AdminCommands {
             summary: "record a move of a case (rule 9)", mutates: true
         ) {
             commands, request, state, _ in
-            try await commands.budget.recordMove(
+            try await commands.grants.recordMove(
                 commands.caller(state), key: try commands.positional(request, 0, name: "case"),
                 to: try commands.socialSpace(request, 1),
                 on: try commands.day(request, 2, name: "date"))
@@ -82,7 +82,7 @@ extension AdminCommands {
             guard let unit = RateUnit(rawValue: try commands.positional(request, 3, name: "unit")) else {
                 throw ArgumentError(name: "unit", reason: "hour, day or flat_month")
             }
-            let outcome = try await commands.budget.grant(
+            let outcome = try await commands.grants.grant(
                 commands.caller(state),
                 .init(
                     caseKey: try commands.positional(request, 0, name: "case"),
@@ -104,7 +104,7 @@ extension AdminCommands {
             summary: "end a grant early; releases the rest", mutates: true
         ) {
             commands, request, state, _ in
-            try await commands.budget.endGrant(
+            try await commands.grants.endGrant(
                 commands.caller(state), grantID: try commands.uuid(request, 0, name: "grant"),
                 on: try commands.day(request, 1, name: "date"))
             return .ok("grant ended")

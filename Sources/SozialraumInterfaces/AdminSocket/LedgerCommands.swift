@@ -12,7 +12,7 @@ extension AdminCommands {
             name: "deliver", roles: [.provider], usage: "deliver <grant-id> <month> <quantity> key=<idempotency-key>",
             summary: "record a month's delivery (Leistungsnachweis)", mutates: true
         ) { commands, request, state, _ in
-            let outcome = try await commands.budget.recordDelivery(
+            let outcome = try await commands.grants.recordDelivery(
                 commands.caller(state), grantID: try commands.uuid(request, 0, name: "grant"),
                 month: try commands.month(request, 1),
                 quantity: try commands.quantity(request, 2), idempotencyKey: try commands.idempotencyKey(request))
@@ -27,7 +27,7 @@ extension AdminCommands {
             guard let upload else {
                 throw ArgumentError(name: "upload", reason: "end the request with << and send the CSV, then a line '.'")
             }
-            let outcome = try await commands.budget.importDeliveries(
+            let outcome = try await commands.grants.importDeliveries(
                 commands.caller(state), csv: upload.joined(separator: "\n"),
                 idempotencyKey: try commands.idempotencyKey(request))
             return .ok(
@@ -39,7 +39,7 @@ extension AdminCommands {
             usage: "expense <project-id> <date> <amount> key=<idempotency-key>",
             summary: "book a project expense (milieu/structure, year's overrun policy)", mutates: true
         ) { commands, request, state, _ in
-            let outcome = try await commands.budget.bookProjectExpense(
+            let outcome = try await commands.payments.bookProjectExpense(
                 commands.caller(state), projectID: try commands.uuid(request, 0, name: "project"),
                 day: try commands.day(request, 1, name: "date"),
                 amount: try commands.amount(request, 2), idempotencyKey: try commands.idempotencyKey(request))
@@ -50,7 +50,7 @@ extension AdminCommands {
             usage: "instalment <provider> <sozialraum> <component> <month> <amount> key=<idempotency-key>",
             summary: "book an instalment (Abschlag) paid to a provider", mutates: true
         ) { commands, request, state, _ in
-            let outcome = try await commands.budget.payInstalment(
+            let outcome = try await commands.payments.payInstalment(
                 commands.caller(state), provider: try commands.tenant(request, 0, name: "provider"),
                 socialSpace: try commands.socialSpace(request, 1),
                 component: try commands.component(request, 2), month: try commands.month(request, 3),
@@ -65,7 +65,7 @@ extension AdminCommands {
             guard let id = Int64(try commands.positional(request, 0, name: "booking")), id > 0 else {
                 throw ArgumentError(name: "booking", reason: "a booking number")
             }
-            let outcome = try await commands.budget.reverse(
+            let outcome = try await commands.payments.reverse(
                 commands.caller(state), bookingID: id, idempotencyKey: try commands.idempotencyKey(request))
             return .ok("reversal \(outcome.bookingID)")
         },
@@ -75,15 +75,17 @@ extension AdminCommands {
         ) {
             commands, request, state, _ in
             let month = try commands.month(request, 0)
-            let rows: [[ResultTable.Cell]] = try await commands.budget.bookings(commands.caller(state), bookedIn: month)
-                .map {
-                    [
-                        .integer($0.id), .text($0.kind.rawValue), .text($0.serviceMonth.description),
-                        .text($0.socialSpace.rawValue),
-                        .text($0.component.rawValue), .amount($0.amount.cents), .text($0.provider),
-                        .text($0.reverses.map(String.init) ?? ""), .text($0.corrects.map(String.init) ?? ""),
-                    ]
-                }
+            let rows: [[ResultTable.Cell]] = try await commands.payments.bookings(
+                commands.caller(state), bookedIn: month
+            )
+            .map {
+                [
+                    .integer($0.id), .text($0.kind.rawValue), .text($0.serviceMonth.description),
+                    .text($0.socialSpace.rawValue),
+                    .text($0.component.rawValue), .amount($0.amount.cents), .text($0.provider),
+                    .text($0.reverses.map(String.init) ?? ""), .text($0.corrects.map(String.init) ?? ""),
+                ]
+            }
             let table = ResultTable(
                 columns: [
                     "booking", "kind", "service_month", "sozialraum", "component", "amount", "provider", "reverses",
@@ -107,7 +109,7 @@ extension AdminCommands {
         ) {
             commands, request, state, _ in
             let all = request.positional.first == "all"
-            let rows: [[ResultTable.Cell]] = try await commands.budget.findings(commands.caller(state), all: all).map {
+            let rows: [[ResultTable.Cell]] = try await commands.grants.findings(commands.caller(state), all: all).map {
                 [
                     .text($0.id.uuidString.lowercased()), .text($0.kind), .text($0.month.description),
                     .text($0.grantID?.uuidString.lowercased() ?? ""),
@@ -133,7 +135,7 @@ extension AdminCommands {
             guard let reason = request.keywords["reason"] else {
                 throw ArgumentError(name: "reason", reason: "required")
             }
-            try await commands.budget.resolveFinding(
+            try await commands.grants.resolveFinding(
                 commands.caller(state), findingID: try commands.uuid(request, 0, name: "finding"),
                 accept: decision == "accept", reason: reason)
             return .ok("finding \(decision)ed")

@@ -102,7 +102,7 @@ extension AdminCommands {
         ) {
             commands, request, state, _ in
             let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
-            let preview = try await commands.reconciliation.previewYearEnd(commands.caller(state), year: year)
+            let preview = try await commands.yearEnd.previewYearEnd(commands.caller(state), year: year)
             return .ok(
                 "run \(preview.runID); apply with: year-end-confirm \(year) \(preview.runID)",
                 data: ReconciliationTables.yearEnd(preview.proposals).lines(commands.format(request: request, state)))
@@ -113,7 +113,7 @@ extension AdminCommands {
         ) { commands, request, state, _ in
             let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
             let table = ReconciliationTables.yearEnd(
-                try await commands.reconciliation.confirmYearEnd(
+                try await commands.yearEnd.confirmYearEnd(
                     commands.caller(state), year: year, runID: try commands.runID(request, 1)))
             return .ok("year end \(year) applied", data: table.lines(commands.format(request: request, state)))
         },

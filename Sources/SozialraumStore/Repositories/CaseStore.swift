@@ -45,7 +45,7 @@ public enum CaseStore {
         ).map { row in
             ResidenceHistory.Entry(from: try row.day(0), socialSpace: try row.decode(1, as: SocialSpaceCode.self))
         }
-        guard !entries.isEmpty else { throw BudgetStoreFailure.residenceNotVisible }
+        guard !entries.isEmpty else { throw StoreFailure.residenceNotVisible }
         return ResidenceHistory(entries)
     }
 

@@ -8,8 +8,20 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Projects, expenses, instalments and reversals (rules 4, 10, 11).
-extension BudgetService {
+/// The use cases of payments (Zahlungen): projects and their expenses under the year's overrun policy
+/// (milieu and structure), instalments to providers, reversals and corrections into the current open
+/// month (rule 11), and the ledger of a month.
+public struct PaymentService: BudgetArea {
+    let store: Store
+    let logger: Logger
+    let today: @Sendable () -> Day
+
+    public init(store: Store, logger: Logger, today: @escaping @Sendable () -> Day) {
+        self.store = store
+        self.logger = logger
+        self.today = today
+    }
+
     // MARK: Projects, instalments, corrections
 
     /// Creates a milieu or structure project (Projektlandschaft) of a provider.
@@ -79,7 +91,8 @@ extension BudgetService {
                 let policy = try await ReferenceDataStore.overrunPolicy(tx, year: month.year) ?? .warn
                 // The decision rests on the whole pool, whoever asks: a provider sees only its own
                 // spending, so the database computes the shortfall over everyone's and returns only that.
-                let shortfall = try await BudgetSQL.spendingShortfall(tx, project: projectID, day: day, amount: amount)
+                let shortfall = try await LedgerStore.spendingShortfall(
+                    tx, project: projectID, day: day, amount: amount)
                 let decision = SpendingDecision.decide(shortfall: shortfall, on: component, policy: policy)
                 var overrun: Money?
                 switch decision {
@@ -88,14 +101,14 @@ extension BudgetService {
                 case .acceptWithOverrun(let amount): overrun = amount
                 case .accept: break
                 }
-                let id = try await BudgetSQL.book(
+                let id = try await LedgerStore.book(
                     tx,
                     .init(
                         tenant: provider, kind: .projectExpense, bookedMonth: month, serviceMonth: month,
                         socialSpace: space,
                         component: component, amount: amount, projectID: projectID),
                     actor: caller.name, requestID: caller.requestID)
-                try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: String(id))
+                try await LedgerStore.remember(tx, key: idempotencyKey, content: content, result: String(id))
                 try await tx.audit(caller, "project.expense", "booking", String(id))
                 return BookingOutcome(bookingID: id, overrun: overrun)
             }
@@ -124,14 +137,14 @@ extension BudgetService {
                 guard try await ReferenceDataStore.closedMonths(tx, from: month, through: month).isEmpty else {
                     throw ServiceError.periodClosed(month)
                 }
-                let id = try await BudgetSQL.book(
+                let id = try await LedgerStore.book(
                     tx,
                     .init(
                         tenant: provider, kind: .instalment, bookedMonth: month, serviceMonth: month,
                         socialSpace: socialSpace,
                         component: component, amount: amount),
                     actor: caller.name, requestID: caller.requestID)
-                try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: String(id))
+                try await LedgerStore.remember(tx, key: idempotencyKey, content: content, result: String(id))
                 try await tx.audit(caller, "instalment.pay", "booking", String(id))
                 return BookingOutcome(bookingID: id, overrun: nil)
             }
@@ -151,7 +164,7 @@ extension BudgetService {
                 if let result = try await replayed(tx, key: idempotencyKey, content: content) {
                     return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil)
                 }
-                guard let original = try await BudgetSQL.booking(tx, id: bookingID),
+                guard let original = try await LedgerStore.booking(tx, id: bookingID),
                     caller.role == .county || original.tenant == caller.tenant
                 else { throw ServiceError.notFound("booking") }
                 guard original.kind != .reversal else {
@@ -162,7 +175,7 @@ extension BudgetService {
                 guard caller.role == .county || [.delivery, .projectExpense].contains(original.kind) else {
                     throw ServiceError.forbidden("reversing payments")
                 }
-                guard !(try await BudgetSQL.isReversed(tx, bookingID: bookingID)) else {
+                guard !(try await LedgerStore.isReversed(tx, bookingID: bookingID)) else {
                     throw ServiceError.duplicate("reversal of booking \(bookingID)")
                 }
                 let today = today().yearMonth
@@ -180,12 +193,12 @@ extension BudgetService {
                 // has two), so that its grant month is free for the corrected delivery.
                 var originals = [original]
                 if original.kind == .delivery, let deliveryID = original.deliveryID, let grantID = original.grantID {
-                    originals += try await BudgetSQL.unreversedSiblings(
+                    originals += try await LedgerStore.unreversedSiblings(
                         tx, grantID: grantID, deliveryID: deliveryID, excluding: original.id)
                 }
                 var id: Int64 = 0
                 for booking in originals {
-                    let reversal = try await BudgetSQL.book(
+                    let reversal = try await LedgerStore.book(
                         tx,
                         .init(
                             tenant: booking.tenant, kind: .reversal, bookedMonth: target,
@@ -207,10 +220,19 @@ extension BudgetService {
                     try await FindingStore.supersede(
                         tx, deliveryID: deliveryID, reason: "superseded: the delivery was reversed (booking \(id))")
                 }
-                try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: String(id))
+                try await LedgerStore.remember(tx, key: idempotencyKey, content: content, result: String(id))
                 try await tx.audit(caller, "booking.reverse", "booking", String(bookingID))
                 return BookingOutcome(bookingID: id, overrun: nil)
             }
         }
     }
+
+    /// The bookings of a booked month the caller may see (the county all, a provider its own), in order.
+    public func bookings(_ caller: Caller, bookedIn month: YearMonth) async throws -> [BookingListing] {
+        try caller.require(.county, .auditor, .provider, for: "reading the ledger")
+        return try await store.withTenant(caller.tenant, readOnly: true) { tx in
+            try await LedgerStore.bookings(tx, bookedIn: month)
+        }
+    }
+
 }

@@ -76,7 +76,7 @@ public struct PricingInputs: Sendable {
 }
 
 /// A state the schema should make impossible; reported, never crashed on.
-public enum BudgetStoreFailure: Error, Sendable, CustomStringConvertible {
+public enum StoreFailure: Error, Sendable, CustomStringConvertible {
     case residenceNotVisible
     public var description: String {
         switch self {
@@ -85,7 +85,7 @@ public enum BudgetStoreFailure: Error, Sendable, CustomStringConvertible {
     }
 }
 
-public enum BudgetSQL {
+public enum LedgerStore {
     // MARK: Idempotency (rule 10)
 
     public enum IdempotencyOutcome: Sendable, Equatable {

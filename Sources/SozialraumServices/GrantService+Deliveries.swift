@@ -9,7 +9,7 @@ import Foundation
 #endif
 
 /// Deliveries (providers; rules 5–8, 10, 11).
-extension BudgetService {
+extension GrantService {
     // MARK: Deliveries (providers)
 
     /// The outcome of a recorded delivery (Leistungsnachweis).
@@ -35,7 +35,7 @@ extension BudgetService {
                 }
                 let outcome = try await deliver(
                     tx, caller: caller, grantID: grantID, month: month, quantity: quantity, line: nil)
-                try await BudgetSQL.remember(
+                try await LedgerStore.remember(
                     tx, key: idempotencyKey, content: content, result: outcome.deliveryID.uuidString)
                 try await tx.audit(caller, "delivery.record", "delivery", outcome.deliveryID.uuidString)
                 return outcome
@@ -108,7 +108,7 @@ extension BudgetService {
             tx, id: deliveryID, grant: grant, month: month, quantity: quantity, priced: priced,
             generation: earlier.count)
         for part in priced.bookings {
-            try await BudgetSQL.book(
+            try await LedgerStore.book(
                 tx,
                 .init(
                     tenant: grant.provider, kind: .delivery, bookedMonth: bookedMonth, serviceMonth: month,

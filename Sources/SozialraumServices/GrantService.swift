@@ -8,8 +8,20 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Cases, moves and grants (county; rules 4, 7, 9).
-extension BudgetService {
+/// The use cases of cases, grants and deliveries (Fälle, Bewilligungen, Leistungsnachweise): the county
+/// opens cases, records moves and grants help (rules 4, 7, 9); providers report deliveries, one by one or
+/// as a CSV import, which are priced and booked (rules 5, 6, 8); the county decides the findings.
+public struct GrantService: BudgetArea {
+    let store: Store
+    let logger: Logger
+    let today: @Sendable () -> Day
+
+    public init(store: Store, logger: Logger, today: @escaping @Sendable () -> Day) {
+        self.store = store
+        self.logger = logger
+        self.today = today
+    }
+
     // MARK: Cases and grants (county)
 
     /// Opens a case under its pseudonymous key (rule 14), living in `socialSpace` from `from`.
@@ -152,7 +164,7 @@ extension BudgetService {
             let spaces = Set(residence.entries.map(\.socialSpace))
             for year in committed.keys.sorted() {
                 for space in spaces.sorted() {
-                    let snapshot = try await BudgetSQL.fundsSnapshot(tx, socialSpace: space, year: year)
+                    let snapshot = try await LedgerStore.fundsSnapshot(tx, socialSpace: space, year: year)
                     let report = FundsReport(funds: snapshot.funds, coverPools: snapshot.coverPools)
                     let overrun = report.pool(of: .case).overrun
                     if overrun.cents > 0 { overruns["\(year)/\(space)"] = overrun }
@@ -166,7 +178,7 @@ extension BudgetService {
                         "lines": "\(overruns.keys.sorted())",
                     ])
             }
-            try await BudgetSQL.remember(tx, key: idempotencyKey, content: content, result: grantID.uuidString)
+            try await LedgerStore.remember(tx, key: idempotencyKey, content: content, result: grantID.uuidString)
             try await tx.audit(caller, "grant.create", "grant", grantID.uuidString)
             return GrantOutcome(grantID: grantID, committed: committed, overruns: overruns)
         }
