@@ -211,6 +211,7 @@ let package = Package(
                 "SozialraumStore",
                 "SozialraumServices",
                 "SozialraumInterfaces",
+                "SozialraumCtlKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -222,6 +223,7 @@ let package = Package(
         .target(
             name: "SozialraumTestSupport",
             dependencies: [
+                "SozialraumCtlKit",
                 "PostgresClient",
                 "PostgresEmbedded",
                 "SozialraumStore",

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PostgresClient
 import PostgresEmbedded
+import SozialraumCtlKit
 import SozialraumDomain
 import SozialraumInterfaces
 import SozialraumServices
@@ -517,42 +518,20 @@ func residentMiB() -> Double {
     return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
 }
 
-/// A blocking Unix-socket client for load generation on plain threads.
+/// A blocking Unix-socket client for load generation on plain threads: `sozialraumctl`'s connection.
 final class BlockingClient: @unchecked Sendable {
-    let fd: Int32
-    private var pending: [UInt8] = []
+    let connection: UnixConnection
 
     init(path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
-        let descriptor = fd
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
+        do { connection = try UnixConnection(path: path) } catch {
+            throw ValidationError("cannot connect to \(path): \(error)")
         }
-        guard result == 0 else { throw ValidationError("cannot connect to \(path)") }
     }
 
-    deinit { close(fd) }
-
-    /// Sends one request and returns its status line.
+    /// Sends one request and returns its status line ("" when the connection closed).
     func request(_ line: String) -> String {
-        let bytes = Array((line + "\n").utf8)
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        var buffer = [UInt8](repeating: 0, count: 16384)
-        while true {
-            while let newline = pending.firstIndex(of: 10) {
-                let text = String(decoding: pending[0..<newline], as: UTF8.self)
-                pending.removeSubrange(0...newline)
-                if !text.hasPrefix("- ") { return text }
-            }
-            let count = read(fd, &buffer, buffer.count)
-            if count <= 0 { return "" }
-            pending.append(contentsOf: buffer[0..<count])
-        }
+        connection.write(line + "\n")
+        return connection.readReply()?.status ?? ""
     }
 }
 

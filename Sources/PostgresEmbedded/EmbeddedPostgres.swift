@@ -208,16 +208,41 @@ public struct EmbeddedPostgres: Sendable {
     }
 }
 
-/// posix_spawn + waitpid. Foundation's `Process` was seen to never return from `waitUntilExit` after
-/// `pg_ctl start`, whose server keeps running as a grandchild; this has no such dependency.
+/// The one way this package starts a process: posix_spawn with a clean signal mask, and waitpid.
+/// Foundation's `Process` was seen to never return from `waitUntilExit` after `pg_ctl start`, whose
+/// server keeps running as a grandchild, and it cannot clear the signal mask the child inherits;
+/// swift-subprocess would need both worked around the same way, so the package keeps this small helper
+/// (the embedded cluster, the benchmarks' `psql` and the tests' binaries all use it).
 public enum ChildProcess {
-    public static func run(_ argv: [String], environment: [String: String], outputPath: String) throws -> Int32 {
+    /// Where the child's standard output and error (merged) go.
+    public enum Output {
+        /// A file, created or truncated.
+        case file(String)
+        /// A descriptor of the parent (e.g. a pipe's write end).
+        case descriptor(Int32)
+    }
+
+    /// Starts `argv` with standard input from /dev/null. `descriptors`: child descriptor → parent
+    /// descriptor to pass on (e.g. a listening socket as 3); `closing`: parent descriptors the child must
+    /// not keep. Returns the child's pid.
+    public static func spawn(
+        _ argv: [String], environment: [String: String], output: Output, descriptors: [Int32: Int32] = [:],
+        closing: [Int32] = []
+    ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        switch output {
+        case .file(let path):
+            posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        case .descriptor(let parent):
+            posix_spawn_file_actions_adddup2(&actions, parent, 1)
+            posix_spawn_file_actions_adddup2(&actions, parent, 2)
+        }
+        for parent in closing { posix_spawn_file_actions_addclose(&actions, parent) }
+        for (child, parent) in descriptors { posix_spawn_file_actions_adddup2(&actions, parent, child) }
         let cArguments = argv.map { strdup($0) } + [nil]
         let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
@@ -229,12 +254,23 @@ public enum ChildProcess {
         guard spawned == 0 else {
             throw EmbeddedPostgres.Failure(description: "cannot start \(argv[0]): error \(spawned)")
         }
+        return pid
+    }
+
+    /// Waits for the child to end (blocking: call it on a thread of its own). Returns its exit status,
+    /// 128 + the signal number when a signal ended it.
+    public static func wait(_ pid: pid_t) throws -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             guard errno == EINTR else { throw EmbeddedPostgres.Failure(description: "waitpid failed: \(errno)") }
         }
         // WIFEXITED / WEXITSTATUS, which Swift does not import as macros.
         return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    /// Runs `argv` to its end with its output in `outputPath`; returns its exit status.
+    public static func run(_ argv: [String], environment: [String: String], outputPath: String) throws -> Int32 {
+        try wait(try spawn(argv, environment: environment, output: .file(outputPath)))
     }
 
     /// Spawn attributes giving the child an empty signal mask and default handlers. Our threads

@@ -85,7 +85,16 @@ public final class UnixConnection: AdminConnection {
 
     deinit { close(fd) }
 
-    public func write(_ bytes: [UInt8]) -> Bool {
+    /// Gives up a read after `seconds` without a byte (the read then reports the connection closed).
+    public func setReceiveTimeout(seconds: Int) {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// No more requests: the daemon sees end of input but can still answer.
+    public func shutdownWriting() { shutdown(fd, Int32(SHUT_WR)) }
+
+    @discardableResult public func write(_ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             // MSG_NOSIGNAL: a daemon that went away is an error to report, not SIGPIPE.
@@ -225,7 +234,7 @@ public final class TLSConnection: AdminConnection {
         return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
     }
 
-    public func write(_ bytes: [UInt8]) -> Bool {
+    @discardableResult public func write(_ bytes: [UInt8]) -> Bool {
         do {
             try channel.writeAndFlush(channel.allocator.buffer(bytes: bytes)).wait()
             return true

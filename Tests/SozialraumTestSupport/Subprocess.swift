@@ -28,29 +28,17 @@ public final class Subprocess: Sendable {
         // the write end and keep the output open after this child exits.
         guard pipe(&pipeEnds) == 0 else { throw POSIXError(.EMFILE) }
         for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2)
-        posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
-        for (child, parent) in descriptors { posix_spawn_file_actions_adddup2(&actions, parent, child) }
-        let cArguments = argv.map { strdup($0) } + [nil]
-        let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for argument in cArguments { free(argument) }
-            for variable in cEnvironment { free(variable) }
-        }
-        var pid: pid_t = 0
-        let spawned = ChildProcess.withCleanSignalAttributes {
-            posix_spawn(&pid, argv[0], &actions, $0, cArguments, cEnvironment)
+        let pid: pid_t
+        do {
+            pid = try ChildProcess.spawn(
+                argv, environment: environment, output: .descriptor(pipeEnds[1]), descriptors: descriptors,
+                closing: [pipeEnds[0]])
+        } catch {
+            close(pipeEnds[0])
+            close(pipeEnds[1])
+            throw error
         }
         close(pipeEnds[1])
-        guard spawned == 0 else {
-            close(pipeEnds[0])
-            throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .ENOENT)
-        }
         self.pid = pid
         let readFD = pipeEnds[0]
         let (lines, continuation) = AsyncStream<String>.makeStream()
@@ -77,11 +65,7 @@ public final class Subprocess: Sendable {
         }
         exit = Task {
             let status = await withCheckedContinuation { (done: CheckedContinuation<Int32, Never>) in
-                Thread {
-                    var status: Int32 = 0
-                    while waitpid(child, &status, 0) < 0 && errno == EINTR {}
-                    done.resume(returning: status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f))
-                }.start()
+                Thread { done.resume(returning: (try? ChildProcess.wait(child)) ?? -1) }.start()
             }
             watchdog.cancel()
             return status
