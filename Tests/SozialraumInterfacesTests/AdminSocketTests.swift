@@ -221,6 +221,10 @@ struct AdminWorld: Sendable {
         county.send("import-deliveries key=import-0001 <<\ngrant_id,month,quantity\n.\n")
         #expect(await county.reply()?.status == "ERR FORBIDDEN import-deliveries is not for role county; closing")
         #expect(await county.next() == nil)
+        let beta = try await admin.client(loggedInAs: "beta")
+        beta.send("nosuchcommand <<\nsomething\n.\n")
+        #expect(await beta.reply()?.status == "ERR UNKNOWN_COMMAND unknown command nosuchcommand; closing")
+        #expect(await beta.next() == nil)
     }
 
     /// Issue 17: a connection that never logs in is closed at the login timeout, however often it

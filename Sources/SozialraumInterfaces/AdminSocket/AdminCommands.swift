@@ -23,6 +23,8 @@ struct AdminCommand: Sendable {
     let usage: String
     let summary: String
     let mutates: Bool
+    /// Whether a CSV block may follow the request line (`<<` … `.`).
+    var takesUpload = false
     let run: @Sendable (AdminCommands, Request, inout SessionState, [String]?) async throws -> Reply
 }
 

@@ -151,20 +151,37 @@ struct AdminSession {
         return .ended
     }
 
-    /// Why an upload may not even be read: no login, an unknown command, a role that may not use it, or
-    /// a command that takes none. Nil when the upload may be read (within `maximumUploadBytes`).
-    func uploadRefusal(_ request: Request) -> Reply? {
-        guard let account = state.account else { return .error(.notLoggedIn, "log in before uploading; closing") }
+    enum Admission {
+        case admitted(AdminCommand)
+        case refused(Reply)
+    }
+
+    /// Whether `request` may run in this session: a known command, a role it allows, and an upload only
+    /// where the command takes one. The one check, made before an upload is read (`withUpload`) and
+    /// again before the command runs.
+    func admission(_ request: Request, withUpload: Bool) -> Admission {
+        if withUpload, state.account == nil { return .refused(.error(.notLoggedIn, "log in before uploading")) }
         guard let command = AdminCommands.byName[request.command] else {
-            return .error(.unknownCommand, "unknown command \(request.command); closing")
+            // Before an upload the connection ends: no point in pointing to `help`.
+            return .refused(
+                .error(.unknownCommand, "unknown command \(request.command)" + (withUpload ? "" : "; try help")))
         }
-        if let roles = command.roles, !roles.contains(account.role) {
-            return .error(.forbidden, "\(command.name) is not for role \(account.role.rawValue); closing")
+        if let roles = command.roles {
+            guard let account = state.account else {
+                return .refused(.error(.notLoggedIn, "log in first (login <name> <secret>)"))
+            }
+            guard roles.contains(account.role) else {
+                return .refused(.error(.forbidden, "\(command.name) is not for role \(account.role.rawValue)"))
+            }
         }
-        guard command.name == "import-deliveries" else {
-            return .error(.badRequest, "\(command.name) takes no upload; closing")
-        }
-        return nil
+        if withUpload, !command.takesUpload { return .refused(.error(.badRequest, "\(command.name) takes no upload")) }
+        return .admitted(command)
+    }
+
+    /// Why an announced upload is refused before a byte of it is read, if it is: the connection then ends.
+    func uploadRefusal(_ request: Request) -> Reply? {
+        guard case .refused(let refusal) = admission(request, withUpload: true) else { return nil }
+        return .error(refusal.error ?? .badRequest, refusal.message + "; closing")
     }
 
     mutating func execute(_ request: Request, upload: [String]?) async -> Reply {
@@ -179,20 +196,12 @@ struct AdminSession {
     }
 
     private mutating func dispatch(_ request: Request, upload: [String]?) async -> Reply {
-        guard let command = AdminCommands.byName[request.command] else {
-            note("unknown command")
-            return .error(.unknownCommand, "unknown command \(request.command); try help")
-        }
-        if let roles = command.roles {
-            guard let account = state.account else {
-                return .error(.notLoggedIn, "log in first (login <name> <secret>)")
-            }
-            guard roles.contains(account.role) else {
-                return .error(.forbidden, "\(command.name) is not for role \(account.role.rawValue)")
-            }
-        }
-        if upload != nil, command.name != "import-deliveries" {
-            return .error(.badRequest, "\(command.name) takes no upload")
+        let command: AdminCommand
+        switch admission(request, withUpload: upload != nil) {
+        case .admitted(let admitted): command = admitted
+        case .refused(let refusal):
+            if refusal.error == .unknownCommand { note("unknown command") }
+            return refusal
         }
         do {
             return try await command.run(commands, request, &state, upload)

@@ -22,7 +22,8 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "import-deliveries", roles: [.provider], usage: "import-deliveries key=<idempotency-key> <<",
-            summary: "import a CSV block (grant_id,month,quantity); all or nothing", mutates: true
+            summary: "import a CSV block (grant_id,month,quantity); all or nothing", mutates: true,
+            takesUpload: true
         ) { commands, request, state, upload in
             guard let upload else {
                 throw ArgumentError(name: "upload", reason: "end the request with << and send the CSV, then a line '.'")
