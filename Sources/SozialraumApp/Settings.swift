@@ -40,6 +40,9 @@ public struct Settings: Sendable, Equatable {
     public var adminMaxUploadBytes: Int = 256 * 1024 * 1024
     public var adminMaxSessions: Int = 256
     public var adminMaxSessionsPerAccount: Int = 32
+    public var adminMaxSessionsBeforeLogin: Int = 32
+    public var adminMaxSessionsBeforeLoginPerSource: Int = 8
+    public var adminSessionsKeptForUnixSocket: Int = 16
     public var adminLoginTimeoutSeconds: Int = 30
     public var adminIdleTimeoutSeconds: Int = 900
 
@@ -59,6 +62,9 @@ public struct Settings: Sendable, Equatable {
         limits.maximumUploadBytes = adminMaxUploadBytes
         limits.maximumSessions = adminMaxSessions
         limits.maximumSessionsPerAccount = adminMaxSessionsPerAccount
+        limits.maximumSessionsBeforeLogin = adminMaxSessionsBeforeLogin
+        limits.maximumSessionsBeforeLoginPerSource = adminMaxSessionsBeforeLoginPerSource
+        limits.sessionsKeptForUnixSocket = adminSessionsKeptForUnixSocket
         limits.loginTimeout = .seconds(adminLoginTimeoutSeconds)
         limits.idleTimeout = .seconds(adminIdleTimeoutSeconds)
         return limits
@@ -98,6 +104,9 @@ public struct Settings: Sendable, Equatable {
         "admin.maxLineBytes",
         "admin.maxUploadBytes",
         "admin.maxSessions",
+        "admin.maxSessionsBeforeLogin",
+        "admin.maxSessionsBeforeLoginPerSource",
+        "admin.sessionsKeptForUnixSocket",
         "admin.maxSessionsPerAccount",
         "admin.loginTimeoutSeconds",
         "admin.idleTimeoutSeconds",
@@ -177,9 +186,7 @@ public struct Settings: Sendable, Equatable {
                 key: "admin.tlsCertificate",
                 reason: "TLS needs admin.tlsCertificate and admin.tlsPrivateKey (PEM files)")
         }
-        if let plain = hostAndPort(settings.adminPlainTCPListen),
-            !(plain.host == "localhost" || plain.host == "::1" || plain.host.hasPrefix("127."))
-        {
+        if let plain = hostAndPort(settings.adminPlainTCPListen), !AdminServer.isLoopback(plain.host) {
             throw Invalid(
                 key: "admin.plainTCPListen", reason: "plain TCP is for development on a loopback address only")
         }
@@ -188,6 +195,14 @@ public struct Settings: Sendable, Equatable {
             "admin.maxUploadBytes", 256 * 1024 * 1024, range: (1024 * 1024)...(4096 * 1024 * 1024))
         settings.adminMaxSessions = try integer("admin.maxSessions", 256, range: 1...10_000)
         settings.adminMaxSessionsPerAccount = try integer("admin.maxSessionsPerAccount", 32, range: 1...10_000)
+        settings.adminMaxSessionsBeforeLogin = try integer("admin.maxSessionsBeforeLogin", 32, range: 1...10_000)
+        settings.adminMaxSessionsBeforeLoginPerSource = try integer(
+            "admin.maxSessionsBeforeLoginPerSource", 8, range: 1...10_000)
+        settings.adminSessionsKeptForUnixSocket = try integer(
+            "admin.sessionsKeptForUnixSocket", 16, range: 0...10_000)
+        guard settings.adminSessionsKeptForUnixSocket < settings.adminMaxSessions else {
+            throw Invalid(key: "admin.sessionsKeptForUnixSocket", reason: "must be less than admin.maxSessions")
+        }
         settings.adminLoginTimeoutSeconds = try integer("admin.loginTimeoutSeconds", 30, range: 1...3600)
         settings.adminIdleTimeoutSeconds = try integer("admin.idleTimeoutSeconds", 900, range: 10...86_400)
         settings.schedulerSchedules = try parseSchedules(try string("scheduler.schedules", ""))

@@ -83,6 +83,12 @@ public final class UnixConnection: AdminConnection {
         }
     }
 
+    /// Adopts a connected stream socket and closes it at the end (tests pass a loopback TCP one for the
+    /// daemon's development listener).
+    public init(connectedDescriptor: Int32) {
+        fd = connectedDescriptor
+    }
+
     deinit { close(fd) }
 
     /// Gives up a read after `seconds` without a byte (the read then reports the connection closed).

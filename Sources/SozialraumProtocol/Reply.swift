@@ -115,7 +115,11 @@ extension ResultTable {
             return
                 ([columns.map { Self.csvField($0, separator: separator) }]
                 + rows.map {
-                    $0.map { Self.csvField(Self.text($0, decimalComma: format == .csvDE), separator: separator) }
+                    $0.map { cell in
+                        let isText = if case .text = cell { true } else { false }
+                        return Self.csvField(
+                            Self.text(cell, decimalComma: format == .csvDE), separator: separator, isText: isText)
+                    }
                 })
                 .map { $0.joined(separator: separator) }
         case .jsonl:
@@ -148,14 +152,17 @@ extension ResultTable {
             + "\(rest)"
     }
 
-    static func csvField(_ text: String, separator: String) -> String {
+    /// A cell as a CSV field. Text that a spreadsheet would evaluate (a leading =, +, -, @, tab or carriage
+    /// return: CSV injection, OWASP) is quoted with a leading apostrophe; numbers and amounts are written as
+    /// they are, a negative amount included, and a lone "-" (no value) stays.
+    static func csvField(_ text: String, separator: String, isText: Bool = true) -> String {
+        let neutralise = isText && text != "-" && (text.first.map { "=+-@\t\r".contains($0) } ?? false)
         let needsQuotes =
-            text.contains(separator) || text.contains("\"") || text.contains("\n") || text.contains("\r")
-            // A leading =, +, - or @ would make a spreadsheet evaluate the cell (CSV injection).
-            || (text.first.map { "=+@".contains($0) } ?? false)
+            neutralise || text.contains(separator) || text.contains("\"") || text.contains("\n")
+            || text.contains("\r")
         guard needsQuotes else { return text }
         let escaped = text.replacingAll("\"", with: "\"\"")
-        return "\"" + ((text.first.map { "=+@".contains($0) } ?? false) ? "'" : "") + escaped + "\""
+        return "\"" + (neutralise ? "'" : "") + escaped + "\""
     }
 
     static func json(_ cell: Cell) -> String {

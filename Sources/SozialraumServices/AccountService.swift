@@ -21,16 +21,13 @@ public struct Account: Sendable, Equatable {
 
 /// Accounts: creation and rotation (secrets hashed with scrypt), and login with throttling.
 ///
-/// Failed logins are counted per account name (existing or not, so that a lock says nothing about
-/// whether the name exists) and per source; after `maximumFailures` within the window the name or
-/// source is locked for `lockDuration`.
+/// Failed logins are counted per (name, source), per name from anywhere and per source (see
+/// `LoginThrottle`); an unknown name counts like a known one, so that a lock says nothing about whether
+/// the name exists.
 public final class AccountService: Sendable {
     let store: Store
     let logger: Logger
-    let throttle = Mutex(Throttle())
-
-    public static let maximumFailures = 5
-    public static let lockDuration: Duration = .seconds(300)
+    let throttle = Mutex(LoginThrottle())
 
     /// scrypt cost for new secrets. The default N = 2^15, r = 8, p = 1 (32 MiB, tens of milliseconds)
     /// is slow for guessing and fine for logins; tests use less. Each hash records its own N.
@@ -50,34 +47,6 @@ public final class AccountService: Sendable {
         case failed
         /// Too many failures for this name or source; try again later.
         case locked
-    }
-
-    struct Throttle {
-        var failures: [String: (count: Int, until: ContinuousClock.Instant?)] = [:]
-
-        mutating func isLocked(_ key: String, now: ContinuousClock.Instant) -> Bool {
-            guard let entry = failures[key], let until = entry.until else { return false }
-            if until > now { return true }
-            failures[key] = nil
-            return false
-        }
-
-        mutating func fail(_ key: String, now: ContinuousClock.Instant) {
-            var entry = failures[key] ?? (0, nil)
-            entry.count += 1
-            if entry.count >= AccountService.maximumFailures { entry.until = now + AccountService.lockDuration }
-            failures[key] = entry
-            // Bounded memory under a flood of random names: forget the oldest unlocked entries.
-            if failures.count > 100_000 { failures = failures.filter { $0.value.until != nil } }
-        }
-
-        /// A login counted as a failure in advance turned out right: it no longer counts.
-        mutating func succeeded(_ key: String) {
-            guard var entry = failures[key] else { return }
-            entry.count -= 1
-            if entry.count < AccountService.maximumFailures { entry.until = nil }
-            failures[key] = entry.count > 0 ? entry : nil
-        }
     }
 
     static func hash(_ secret: String, salt: [UInt8], rounds: Int) throws -> [UInt8] {
@@ -161,14 +130,7 @@ public final class AccountService: Sendable {
         let now = ContinuousClock.now
         // Every attempt counts as a failure before the (slow) hash, in one step with the lock check:
         // parallel attempts cannot all get past the limit while their hashes run.
-        let admitted = throttle.withLock { throttle -> Bool in
-            guard !throttle.isLocked("name:" + name, now: now), !throttle.isLocked("source:" + source, now: now) else {
-                return false
-            }
-            throttle.fail("name:" + name, now: now)
-            throttle.fail("source:" + source, now: now)
-            return true
-        }
+        let admitted = throttle.withLock { $0.admit(name: name, source: source, now: now) }
         guard admitted else {
             logger.notice("login refused: locked", metadata: ["source": "\(source)"])
             throw LoginError.locked
@@ -178,10 +140,7 @@ public final class AccountService: Sendable {
         let salt = stored?.salt ?? Array(repeating: 0, count: 16)
         let computed = try await Self.hashOffThePool(secret, salt: salt, rounds: stored?.scryptRounds ?? scryptRounds)
         if let stored, Self.constantTimeEqual(computed, stored.secretHash) {
-            throttle.withLock {
-                $0.failures["name:" + name] = nil
-                $0.succeeded("source:" + source)
-            }
+            throttle.withLock { $0.succeeded(name: name, source: source) }
             return Account(name: stored.name, tenant: stored.tenant, role: stored.role)
         }
         logger.notice("login failed", metadata: ["source": "\(source)"])
@@ -202,5 +161,68 @@ public final class AccountService: Sendable {
         var difference: UInt8 = 0
         for (x, y) in zip(a, b) { difference |= x ^ y }
         return difference == 0
+    }
+}
+
+/// Counts failed logins and locks, without I/O (the clock is passed in):
+/// - one name from one source (`pair`): after 5 failures for 5 minutes — a guesser at one terminal;
+/// - one name from anywhere (`name`): after 10 failures for 30 seconds only, so that nobody can lock the
+///   county's accountants out of their own accounts for long from elsewhere;
+/// - one source, any names (`source`): after 20 failures for 5 minutes — one machine trying many names.
+/// An attempt counts before its (slow) hash, atomically with the check, so parallel attempts cannot all
+/// get past a limit; a right login takes its own count back.
+public struct LoginThrottle: Sendable {
+    public struct Rule: Sendable {
+        public var limit: Int
+        public var lock: Duration
+    }
+
+    public static let pair = Rule(limit: 5, lock: .seconds(300))
+    public static let name = Rule(limit: 10, lock: .seconds(30))
+    public static let source = Rule(limit: 20, lock: .seconds(300))
+
+    struct Entry {
+        var count = 0
+        var until: ContinuousClock.Instant?
+    }
+
+    var entries: [String: Entry] = [:]
+
+    public init() {}
+
+    static func keys(name: String, source: String) -> [(key: String, rule: Rule)] {
+        [("pair:\(name)|\(source)", pair), ("name:" + name, Self.name), ("source:" + source, Self.source)]
+    }
+
+    /// Whether an attempt may go on to the hash; if so it is counted as a failure already.
+    public mutating func admit(name: String, source: String, now: ContinuousClock.Instant) -> Bool {
+        let keys = Self.keys(name: name, source: source)
+        guard !keys.contains(where: { isLocked($0.key, now: now) }) else { return false }
+        for (key, rule) in keys {
+            var entry = entries[key] ?? Entry()
+            entry.count += 1
+            if entry.count >= rule.limit { entry.until = now + rule.lock }
+            entries[key] = entry
+        }
+        // Bounded memory under a flood of random names: forget the unlocked entries.
+        if entries.count > 100_000 { entries = entries.filter { $0.value.until != nil } }
+        return true
+    }
+
+    /// The admitted attempt was right: it takes its count back, and its own pair starts afresh.
+    public mutating func succeeded(name: String, source: String) {
+        for (key, rule) in Self.keys(name: name, source: source) {
+            guard var entry = entries[key] else { continue }
+            entry.count -= 1
+            if entry.count < rule.limit { entry.until = nil }
+            entries[key] = entry.count > 0 && !key.hasPrefix("pair:") ? entry : nil
+        }
+    }
+
+    mutating func isLocked(_ key: String, now: ContinuousClock.Instant) -> Bool {
+        guard let until = entries[key]?.until else { return false }
+        if until > now { return true }
+        entries[key] = nil
+        return false
     }
 }

@@ -32,8 +32,11 @@ import Glibc
     }
 
     /// Sends `text` over TLS, half-closes, and returns everything the server answered.
-    static func exchange(port: Int, trusting certificate: String, _ text: String) async throws -> String {
-        var configuration = TLSConfiguration.makeClientConfiguration()
+    static func exchange(
+        port: Int, trusting certificate: String, _ text: String,
+        _ base: TLSConfiguration = .makeClientConfiguration()
+    ) async throws -> String {
+        var configuration = base
         configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(certificate))
         let context = try NIOSSLContext(configuration: configuration)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -52,6 +55,48 @@ import Glibc
                 if answer.contains("OK bye\n") { break }
             }
             return answer
+        }
+    }
+
+    /// Issue 17: the TLS listener speaks TLS 1.2 with the BSI's AEAD suites and TLS 1.3; TLS 1.0, 1.1 and
+    /// CBC suites are refused at the handshake.
+    @Test func onlyTLS12WithStrongSuitesAndTLS13AreAccepted() async throws {
+        let (certificate, key) = try await Self.makeCertificate()
+        let admin = try await AdminWorld.start { configuration in
+            configuration.tls = .init(
+                host: "127.0.0.1", port: 0, certificateChainPath: certificate, privateKeyPath: key)
+        }
+        defer { admin.stop() }
+        let port = try #require(admin.ports.tls)
+        func handshake(_ adjust: (inout TLSConfiguration) -> Void) async -> Bool {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            adjust(&configuration)
+            return (try? await Self.exchange(port: port, trusting: certificate, "ping\nquit\n", configuration))?
+                .hasPrefix("OK pong") == true
+        }
+        #expect(await handshake { _ in })
+        #expect(
+            await handshake {
+                $0.maximumTLSVersion = .tlsv12
+                $0.cipherSuites = "ECDHE-ECDSA-AES128-GCM-SHA256"
+            })
+        #expect(
+            !(await handshake {
+                $0.minimumTLSVersion = .tlsv1
+                $0.maximumTLSVersion = .tlsv11
+            }))
+        #expect(
+            !(await handshake {
+                $0.maximumTLSVersion = .tlsv12
+                $0.cipherSuites = "ECDHE-ECDSA-AES128-SHA"
+            }))
+    }
+
+    /// Issue 17: plain TCP is only for a loopback address written as one, not a name beginning "127.".
+    @Test func onlyLoopbackAddressesCountAsLoopback() {
+        for host in ["localhost", "::1", "127.0.0.1", "127.1.2.3"] { #expect(AdminServer.isLoopback(host), "\(host)") }
+        for host in ["127.attacker.example", "127.0.0.1.example", "1270.0.0.1", "127.0.0", "0.0.0.0", "127.0.0.256"] {
+            #expect(!AdminServer.isLoopback(host), "\(host)")
         }
     }
 
@@ -84,23 +129,29 @@ import Glibc
         defer { admin.stop() }
         let port = try #require(admin.ports.tls)
         let token = try #require(admin.tokens["alpha"])
-        try await Task.detached {
+        // The client blocks while it waits: on a thread of its own, never on the cooperative pool the
+        // server's sessions need.
+        let (login, funds, ping, refused) = try await onOwnThread {
             let connection = try TLSConnection(host: "127.0.0.1", port: port, trustRoots: certificate, serverName: nil)
             connection.write("login alpha \(token)\nfunds nord 2026 format=csv\n")
-            #expect(connection.readReply()?.status.hasPrefix("OK logged in as alpha") == true)
+            let login = connection.readReply()?.status
             let funds = connection.readReply()
-            #expect(funds?.status.hasPrefix("OK") == true && funds?.data.first?.hasPrefix("line,") == true)
             let byName = try TLSConnection(
                 host: "127.0.0.1", port: port, trustRoots: certificate, serverName: "localhost")
             byName.write("ping\n")
-            #expect(byName.readReply()?.status.hasPrefix("OK pong") == true)
-            let refused = #expect(throws: ConnectionError.self) {
-                try TLSConnection(host: "127.0.0.1", port: port, trustRoots: stranger, serverName: nil)
+            let ping = byName.readReply()?.status
+            var refused: ConnectionError?
+            do { _ = try TLSConnection(host: "127.0.0.1", port: port, trustRoots: stranger, serverName: nil) } catch {
+                refused = error as? ConnectionError
             }
-            #expect(
-                refused?.description.localizedCaseInsensitiveContains("certificate") == true,
-                "\(String(describing: refused))")
-        }.value
+            return (login, funds, ping, refused)
+        }
+        #expect(login?.hasPrefix("OK logged in as alpha") == true)
+        #expect(funds?.status.hasPrefix("OK") == true && funds?.data.first?.hasPrefix("line,") == true)
+        #expect(ping?.hasPrefix("OK pong") == true)
+        #expect(
+            refused?.description.localizedCaseInsensitiveContains("certificate") == true,
+            "\(String(describing: refused))")
     }
 
     /// The tool itself over TLS: flags, or a config file with an owner-only secret file; exit status

@@ -126,4 +126,21 @@ import Testing
         let risky = ResultTable(columns: ["title"], rows: [[.text("=HYPERLINK(\"x\")")]])
         #expect(risky.lines(.csv).last == "\"'=HYPERLINK(\"\"x\"\")\"")
     }
+
+    /// Issue 17: every leading character a spreadsheet evaluates is defused in text cells (a leading "-"
+    /// too: `-1+cmd|...`), while negative amounts stay numbers and a lone "-" (no value) stays as it is.
+    @Test(arguments: ["-2+3+cmd|' /C calc'!A0", "+1", "@SUM(A1)", "=1", "\t=1", "\r=1"])
+    func textThatASpreadsheetWouldEvaluateIsQuotedWithAnApostrophe(_ text: String) {
+        let table = ResultTable(columns: ["note"], rows: [[.text(text)]])
+        for format in [OutputFormat.csv, .csvDE] {
+            let field = table.lines(format).last ?? ""
+            #expect(field.hasPrefix("\"'"), "\(format): \(field)")
+        }
+    }
+
+    @Test func negativeAmountsAndALoneDashStayAsTheyAre() {
+        let table = ResultTable(columns: ["amount", "schedule"], rows: [[.amount(-520_00), .text("-")]])
+        #expect(table.lines(.csv).last == "-520.00,-")
+        #expect(table.lines(.csvDE).last == "-520,00;-")
+    }
 }

@@ -103,9 +103,10 @@ import Testing
             for try await outcome in group { all.append(outcome) }
             return all
         }
-        // The limit is 5 per name: exactly five are evaluated (and fail), the other 25 are refused as locked.
-        #expect(outcomes.filter { $0 == .failed }.count == AccountService.maximumFailures)
-        #expect(outcomes.filter { $0 == .locked }.count == 30 - AccountService.maximumFailures)
+        // From 30 sources the name's own limit applies (10): exactly ten are evaluated (and fail), the
+        // other 20 are refused as locked.
+        #expect(outcomes.filter { $0 == .failed }.count == LoginThrottle.name.limit)
+        #expect(outcomes.filter { $0 == .locked }.count == 30 - LoginThrottle.name.limit)
         // A right login from a source with fewer failures than the limit is not held against it.
         let other = AccountService(store: world.store, logger: Logger(label: "test.accounts"), scryptRounds: 1024)
         for attempt in 0..<4 {
@@ -120,4 +121,60 @@ import Testing
             try await other.login(name: "beta-kasse", secret: "beta-secret-1234", source: "host").tenant
                 == world.beta.tenant)
     }
+}
+
+/// Issue 17: the lock rules on a hand-moved clock, without I/O.
+@Suite struct LoginThrottleRuleTests {
+    let start = ContinuousClock.now
+
+    @Test func aGuesserAtOneSourceLocksOnlyThatSourceForTheName() {
+        let throttle = ThrottleProbe()
+        for _ in 0..<LoginThrottle.pair.limit { #expect(throttle.admit("alpha", "a", start)) }
+        #expect(!throttle.admit("alpha", "a", start))
+        // The accountant at another machine, and a colleague at the guesser's, still get in.
+        #expect(throttle.admit("alpha", "b", start))
+        #expect(throttle.admit("beta", "a", start))
+        // Five minutes later the pair is open again.
+        #expect(throttle.admit("alpha", "a", start + LoginThrottle.pair.lock))
+    }
+
+    @Test func manySourcesLockTheNameBriefly() {
+        let throttle = ThrottleProbe()
+        for index in 0..<LoginThrottle.name.limit {
+            #expect(throttle.admit("alpha", "s\(index)", start))
+        }
+        #expect(!throttle.admit("alpha", "fresh", start))
+        #expect(!throttle.admit("alpha", "fresh", start + .seconds(29)))
+        #expect(throttle.admit("alpha", "fresh", start + LoginThrottle.name.lock))
+    }
+
+    @Test func oneSourceTryingManyNamesIsLocked() {
+        let throttle = ThrottleProbe()
+        for index in 0..<LoginThrottle.source.limit {
+            #expect(throttle.admit("n\(index)", "x", start))
+        }
+        #expect(!throttle.admit("someone", "x", start))
+        #expect(throttle.admit("someone", "y", start))
+    }
+
+    @Test func aRightLoginTakesItsCountBackAndClearsItsPair() {
+        let throttle = ThrottleProbe()
+        for _ in 0..<(LoginThrottle.pair.limit - 1) { #expect(throttle.admit("alpha", "a", start)) }
+        #expect(throttle.admit("alpha", "a", start))
+        throttle.succeeded("alpha", "a")
+        // The pair starts afresh: five more attempts before it locks.
+        for _ in 0..<LoginThrottle.pair.limit { #expect(throttle.admit("alpha", "a", start)) }
+        #expect(!throttle.admit("alpha", "a", start))
+    }
+}
+
+/// `LoginThrottle` behind a reference, so that `#expect` can call its mutating methods.
+final class ThrottleProbe {
+    var throttle = LoginThrottle()
+
+    func admit(_ name: String, _ source: String, _ now: ContinuousClock.Instant) -> Bool {
+        throttle.admit(name: name, source: source, now: now)
+    }
+
+    func succeeded(_ name: String, _ source: String) { throttle.succeeded(name: name, source: source) }
 }

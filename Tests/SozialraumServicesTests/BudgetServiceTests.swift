@@ -237,7 +237,7 @@ import Testing
         let world = try await BudgetWorld.make()
         try await world.service.closeMonth(world.county, month: march)
         let error = await #expect(throws: PostgresError.self) {
-            try await world.store.withTenant(world.alpha.tenant) { tx in
+            try await world.store.withTenant(world.county.tenant) { tx in
                 try await LedgerStore.book(
                     tx,
                     .init(

@@ -158,6 +158,15 @@ struct TenantTableFixture: Sendable {
                 insert: "INSERT INTO surplus_share VALUES (2026, 'sr-nord', $1, 100 + length($2::text))")
         ),
         (
+            "account",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO account (name, tenant_id, role, secret_hash, salt, scrypt_n)
+                    VALUES ('fx-' || substr(md5($2 || CAST($1 AS uuid)::text), 1, 12), $1, 'provider', '\\x00', '\\x00', 1024)
+                    """)
+        ),
+        (
             "idempotency",
             TenantTableFixture(
                 tenantColumn: "tenant_id",

@@ -94,3 +94,11 @@ public final class Subprocess: Sendable {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path
     }
 }
+
+/// Runs blocking `body` on a thread of its own and awaits its result, so that a test's blocking client
+/// never occupies the cooperative pool that the server under test needs.
+public func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}

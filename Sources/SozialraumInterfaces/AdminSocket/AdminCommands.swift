@@ -49,6 +49,8 @@ struct AdminCommands: Sendable {
     let logger: Logger
     let operations: AdminOperations
     let metrics = AdminMetrics()
+    /// Database-outage failures, logged at most every 10 s with a count.
+    let outageLog = RateLimitedLog(interval: .seconds(10))
 
     /// Every command, in the order `help` lists them; each group in its own file.
     static let all: [AdminCommand] =

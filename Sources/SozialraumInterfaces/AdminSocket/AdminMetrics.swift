@@ -24,3 +24,24 @@ final class AdminMetrics: Sendable {
         }
     }
 }
+
+/// One log line for many of the same event: the first at once, then at most one per `interval`, saying
+/// how many were left out (a database outage fails every request; the log must stay readable).
+final class RateLimitedLog: Sendable {
+    let interval: Duration
+    private let state = Mutex<(last: ContinuousClock.Instant?, leftOut: Int)>((nil, 0))
+
+    init(interval: Duration) { self.interval = interval }
+
+    /// Whether to write this occurrence, and how many were left out since the last line written.
+    func admit(now: ContinuousClock.Instant = .now) -> Int? {
+        state.withLock { state in
+            if let last = state.last, now - last < interval {
+                state.leftOut += 1
+                return nil
+            }
+            defer { state = (now, 0) }
+            return state.leftOut
+        }
+    }
+}

@@ -15,6 +15,13 @@ public struct AdminLimits: Sendable {
     public var maximumUploadBytes = 256 * 1024 * 1024
     public var maximumSessions = 256
     public var maximumSessionsPerAccount = 32
+    /// Sessions not yet logged in, per network listener (TLS, plain TCP) and per source address: a
+    /// stranger can hold no more, and these expire at the login timeout whatever they send.
+    public var maximumSessionsBeforeLogin = 32
+    public var maximumSessionsBeforeLoginPerSource = 8
+    /// Sessions of the total that network listeners cannot take: the local Unix socket (county IT,
+    /// accountants on the server) always has room.
+    public var sessionsKeptForUnixSocket = 16
     public var loginTimeout: Duration = .seconds(30)
     public var idleTimeout: Duration = .seconds(900)
     public init() {}
@@ -61,6 +68,8 @@ public actor SessionRegistry {
     struct Entry {
         var account: String?
         var source: String
+        /// The listener's name for network connections; nil for the Unix socket.
+        var networkListener: String?
         var since: Date
     }
     private var entries: [String: Entry] = [:]
@@ -70,11 +79,22 @@ public actor SessionRegistry {
 
     var count: Int { entries.count }
 
-    func open(source: String, limit: Int) -> String? {
-        guard entries.count < limit else { return nil }
+    /// Opens a session unless a limit says no: the total (less the room kept for the Unix socket when the
+    /// connection comes over the network), and for network connections the sessions not yet logged in per
+    /// listener and per source.
+    func open(source: String, networkListener: String?, limits: AdminLimits) -> String? {
+        let total =
+            networkListener == nil ? limits.maximumSessions : limits.maximumSessions - limits.sessionsKeptForUnixSocket
+        guard entries.count < total else { return nil }
+        if let networkListener {
+            let waiting = entries.values.filter { $0.account == nil && $0.networkListener == networkListener }
+            guard waiting.count < limits.maximumSessionsBeforeLogin,
+                waiting.filter({ $0.source == source }).count < limits.maximumSessionsBeforeLoginPerSource
+            else { return nil }
+        }
         counter += 1
         let id = "s\(counter)"
-        entries[id] = Entry(account: nil, source: source, since: Date())
+        entries[id] = Entry(account: nil, source: source, networkListener: networkListener, since: Date())
         return id
     }
 
@@ -202,11 +222,22 @@ public struct AdminServer: Service {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
     }
 
+    /// TLS 1.2 suites the BSI recommends (TR-02102-2, 2024: forward secrecy with ECDHE, AEAD only), for
+    /// RSA and ECDSA certificates. TLS 1.3 suites are BoringSSL's fixed set (AES-GCM and ChaCha20-Poly1305,
+    /// all AEAD with forward secrecy).
+    static let tls12CipherSuites = [
+        "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES128-GCM-SHA256",
+        "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES128-GCM-SHA256",
+    ].joined(separator: ":")
+
     static func tlsContext(_ tls: AdminSocketConfiguration.TLSListener) throws -> NIOSSLContext {
-        try NIOSSLContext(
-            configuration: .makeServerConfiguration(
-                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificateChainPath).map { .certificate($0) },
-                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem))))
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificateChainPath).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem)))
+        // TLS 1.0 and 1.1 are refused (BSI TR-02102-2: TLS 1.2 at least).
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.cipherSuites = tls12CipherSuites
+        return try NIOSSLContext(configuration: configuration)
     }
 
     /// Reads the TLS certificate and key again (renewed certificates) for connections from now on.
@@ -291,8 +322,16 @@ public struct AdminServer: Service {
         }
     }
 
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    /// `localhost`, `::1` or an IPv4 address in 127.0.0.0/8, written as one (not a name that starts
+    /// with "127.").
+    public static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" || host == "::1" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127"
+            && parts.allSatisfy { part in
+                !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCII) && part.allSatisfy(\.isNumber)
+                    && Int(part).map { $0 <= 255 } == true
+            }
     }
 
     private func applyPermissions() throws {
@@ -331,7 +370,10 @@ public struct AdminServer: Service {
             connection.peerUID.map { "uid:\($0)" }
             ?? connection.channel.channel.remoteAddress.map { "\(listener):\($0.ipAddress ?? "?")" } ?? listener
         let (peerAccounts, limits) = live.value.withLock { ($0.peerAccounts, $0.limits) }
-        guard let sessionID = await commands.sessions.open(source: source, limit: limits.maximumSessions) else {
+        guard
+            let sessionID = await commands.sessions.open(
+                source: source, networkListener: listener == "unix" ? nil : listener, limits: limits)
+        else {
             logger.notice("admin session refused: too many sessions", metadata: ["source": "\(source)"])
             try? await connection.channel.executeThenClose { _, outbound in
                 try await outbound.write(
@@ -348,8 +390,16 @@ public struct AdminServer: Service {
         do {
             try await connection.channel.executeThenClose { inbound, outbound in
                 if let uid = connection.peerUID, let name = peerAccounts[uid] {
-                    if let account = try await commands.accounts.account(named: name) {
-                        await session.authenticate(account, channel: connection.channel.channel)
+                    do {
+                        if let account = try await commands.accounts.account(named: name) {
+                            await session.authenticate(account, channel: connection.channel.channel)
+                        }
+                    } catch {
+                        // The database is away: the session still answers (status, ping, UNAVAILABLE).
+                        session.pendingPeerAccount = name
+                        logger.warning(
+                            "admin session: peer account not looked up (database unavailable)",
+                            metadata: ["session": "\(sessionID)"])
                     }
                 }
                 try await session.run(inbound: inbound, outbound: outbound, channel: connection.channel.channel)

@@ -15,6 +15,9 @@ struct AdminSession {
     let logger: Logger
     /// Kinds of bad input already logged in this session (each is logged once).
     private var logged: Set<String> = []
+    /// The account the peer's uid maps to, while the database could not be asked for it (an outage):
+    /// looked up again before each request; meanwhile `status` and `ping` answer, the rest `UNAVAILABLE`.
+    var pendingPeerAccount: String?
 
     init(state: SessionState, commands: AdminCommands, limits: AdminLimits, logger: Logger) {
         self.state = state
@@ -32,6 +35,14 @@ struct AdminSession {
         }
         state.account = account
         channel.pipeline.fireUserInboundEventTriggered(RequestTimeoutHandler.Authenticated())
+    }
+
+    /// Logs in the peer whose account could not be looked up at connect, if the database answers now.
+    mutating func retryPendingPeerAccount(channel: any Channel) async {
+        guard state.account == nil, let name = pendingPeerAccount else { return }
+        guard let account = try? await commands.accounts.account(named: name) else { return }
+        pendingPeerAccount = nil
+        await authenticate(account, channel: channel)
     }
 
     private mutating func note(_ kind: String) {
@@ -60,7 +71,9 @@ struct AdminSession {
                 note("invalid UTF-8")
                 try await outbound.write(ByteBuffer(string: Reply.error(.badRequest, "not UTF-8").encoded))
                 continue
-            case .timedOut:
+            case .timedOut(let beforeLogin):
+                // The login timer fired while a login was being verified, and the login succeeded.
+                if beforeLogin, state.account != nil { continue }
                 note(state.account == nil ? "login timeout" : "idle timeout")
                 try await outbound.write(ByteBuffer(string: Reply.error(.unavailable, "timeout; closing").encoded))
                 return
@@ -76,6 +89,7 @@ struct AdminSession {
                 try await outbound.write(ByteBuffer(string: reply.encoded))
                 continue
             }
+            await retryPendingPeerAccount(channel: channel)
             var upload: [String]?
             if request!.expectsUpload, let refusal = uploadRefusal(request!) {
                 // Nothing of a stranger's (or a wrong command's) upload is read into memory: the block
@@ -168,6 +182,12 @@ struct AdminSession {
         }
         if let roles = command.roles {
             guard let account = state.account else {
+                if pendingPeerAccount != nil {
+                    // Health needs no account: county IT can diagnose the outage it is looking at.
+                    if command.name == "status", !withUpload { return .admitted(command) }
+                    return .refused(
+                        .error(.unavailable, "database unavailable: your account could not be looked up; try again"))
+                }
                 return .refused(.error(.notLoggedIn, "log in first (login <name> <secret>)"))
             }
             guard roles.contains(account.role) else {
@@ -210,15 +230,23 @@ struct AdminSession {
         } catch let error as ServiceError {
             return Self.reply(for: error)
         } catch {
+            if ServiceError.isDatabaseUnavailable(error) {
+                // An outage fails every request: one warning now and then, with the count, not one each.
+                if let leftOut = commands.outageLog.admit() {
+                    logger.warning(
+                        "admin commands fail: database unavailable",
+                        metadata: [
+                            "session": "\(state.id)", "command": "\(command.name)", "since_last_line": "\(leftOut)",
+                        ])
+                }
+                return .error(.unavailable, "database unavailable; try again (ref \(state.id))")
+            }
             // Detail to the log only; the client gets a reference to find it.
             logger.error(
                 "admin command failed",
                 metadata: [
                     "session": "\(state.id)", "command": "\(command.name)", "error": "\(String(reflecting: error))",
                 ])
-            if ServiceError.isDatabaseUnavailable(error) {
-                return .error(.unavailable, "database unavailable; try again (ref \(state.id))")
-            }
             return .error(.internal, "internal error (ref \(state.id))")
         }
     }

@@ -8,7 +8,9 @@ enum InboundLine: Sendable, Equatable {
     /// A line that is not UTF-8.
     case invalidUTF8
     /// No complete line for longer than the timeout (also a client sending a byte now and then).
-    case timedOut
+    /// `beforeLogin`: the login timeout, which a login that succeeded meanwhile (its hash may have waited
+    /// behind others) makes moot.
+    case timedOut(beforeLogin: Bool)
 }
 
 /// Splits bytes into lines (`\n`, optional `\r` before it) of at most `maximumLength` bytes.
@@ -121,8 +123,9 @@ final class RequestTimeoutHandler: ChannelInboundHandler, @unchecked Sendable {
     private func arm(_ context: ChannelHandlerContext) {
         scheduled?.cancel()
         let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let beforeLogin = !authenticated
         scheduled = context.eventLoop.scheduleTask(in: timeout) {
-            boundContext.value.fireChannelRead(NIOAny(InboundLine.timedOut))
+            boundContext.value.fireChannelRead(NIOAny(InboundLine.timedOut(beforeLogin: beforeLogin)))
             // The async channel hands reads on at read-complete.
             boundContext.value.fireChannelReadComplete()
         }

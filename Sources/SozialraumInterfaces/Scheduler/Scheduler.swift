@@ -170,6 +170,10 @@ public final class Scheduler: Service, Sendable {
                     return .succeeded(try await runner(run))
                 } catch is CancellationError {
                     return nil
+                } catch  where Task.isCancelled {
+                    // Cancelled (shutdown, timeout, lost claim): the statement it ran was cancelled with it;
+                    // the winning outcome is recorded, this is no failure of the job.
+                    return nil
                 } catch {
                     // The detail goes to the log; the run records a generic reason.
                     logger.error(

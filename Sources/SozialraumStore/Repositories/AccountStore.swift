@@ -51,12 +51,12 @@ public enum AccountStore {
             ]) == 1
     }
 
-    /// The enabled account of `name` with its secret's hash, or nil.
+    /// The enabled account of `name` with its secret's hash, or nil. Before a login no tenant is known, and
+    /// the account table is under row-level security: the owner's `account_for_login` finds the one row.
     public static func credentials(_ store: Store, name: String) async throws -> Credentials? {
         try await store.withoutTenant(readOnly: true) { tx in
             try await tx.query(
-                "SELECT name, tenant_id, role, secret_hash, salt, scrypt_n FROM account WHERE name = $1 AND NOT disabled",
-                [name]
+                "SELECT name, tenant_id, role, secret_hash, salt, scrypt_n FROM account_for_login($1)", [name]
             ).first.map { row in
                 Credentials(
                     name: try row.decode(0, as: String.self), tenant: TenantID(try row.decode(1, as: UUID.self)),
