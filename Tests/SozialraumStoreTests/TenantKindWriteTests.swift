@@ -169,6 +169,69 @@ import Testing
         #expect(own == 1)
     }
 
+    /// sql/0013: a reference to another tenant's row fails exactly like one to no row at all (no
+    /// existence oracle), and no row points across tenants.
+    @Test func referencesStayWithinTheTenantAndTellNothingAboutOthers() async throws {
+        let world = try await TenancyWorld.make()
+        let store = world.database.runtimeStore()
+        let betaGrant = try await world.admin.query(
+            PostgresQuery("SELECT id FROM grant_decision WHERE tenant_id = $1 LIMIT 1", [world.beta.uuid])
+        ).single().decode(0, as: UUID.self)
+        func deliver(for grant: UUID) async -> String? {
+            do {
+                _ = try await store.withTenant(world.alpha) { tx in
+                    try await tx.execute(
+                        unsafeSQL: """
+                            INSERT INTO delivery (id, tenant_id, grant_id, month, quantity, payable, cost)
+                            VALUES (gen_random_uuid(), $1, $2, '2026-05-01', 100, 100, 6000)
+                            """, [world.alpha.uuid, grant])
+                }
+                return "accepted"
+            } catch let error as PostgresError {
+                return error.sqlState?.rawValue
+            } catch {
+                return "\(error)"
+            }
+        }
+        let foreign = await deliver(for: betaGrant)
+        let missing = await deliver(for: UUID())
+        #expect(foreign == "23503")
+        #expect(foreign == missing)
+        // A correction naming another provider's booking: refused like one naming no booking.
+        let betaBooking = try await world.admin.query(
+            PostgresQuery("SELECT id FROM booking WHERE tenant_id = $1 LIMIT 1", [world.beta.uuid])
+        ).single().decode(0, as: Int64.self)
+        func correct(_ id: Int64) async -> String? {
+            do {
+                _ = try await store.withTenant(world.alpha) { tx in
+                    try await tx.execute(
+                        unsafeSQL: """
+                            INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, actor, corrects)
+                            VALUES ($1, 'project_expense', '2026-01-01', '2026-01-01', 'sr-nord', 'milieu', 100, 'attacker', $2)
+                            """, [world.alpha.uuid, id])
+                }
+                return "accepted"
+            } catch let error as PostgresError {
+                return error.sqlState?.rawValue
+            } catch {
+                return "\(error)"
+            }
+        }
+        let foreignCorrection = await correct(betaBooking)
+        #expect(foreignCorrection == "42501")
+        #expect(await correct(999_999_999) == foreignCorrection)
+        // Nothing in the schema points across tenants.
+        let crossing = try await world.admin.query(
+            PostgresQuery(
+                """
+                SELECT (SELECT count(*) FROM delivery d JOIN grant_decision g ON g.id = d.grant_id WHERE g.tenant_id <> d.tenant_id)
+                     + (SELECT count(*) FROM booking b JOIN grant_decision g ON g.id = b.grant_id WHERE g.tenant_id <> b.tenant_id)
+                     + (SELECT count(*) FROM booking b JOIN booking r ON r.id = b.reverses WHERE r.tenant_id <> b.tenant_id)
+                """)
+        ).single().decode(0, as: Int64.self)
+        #expect(crossing == 0)
+    }
+
     @Test func totalsCannotBeWrittenByTheRuntimeRoleAtAll() async throws {
         let world = try await TenancyWorld.make()
         let store = world.database.runtimeStore()
