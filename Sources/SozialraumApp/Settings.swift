@@ -40,6 +40,7 @@ public struct Settings: Sendable, Equatable {
     public var adminMaxUploadBytes: Int = 256 * 1024 * 1024
     public var adminMaxSessions: Int = 256
     public var adminMaxSessionsPerAccount: Int = 32
+    public var adminMaxUploadBytesInFlight: Int = 512 * 1024 * 1024
     public var adminMaxSessionsBeforeLogin: Int = 32
     public var adminMaxSessionsBeforeLoginPerSource: Int = 8
     public var adminSessionsKeptForUnixSocket: Int = 16
@@ -62,6 +63,7 @@ public struct Settings: Sendable, Equatable {
         limits.maximumUploadBytes = adminMaxUploadBytes
         limits.maximumSessions = adminMaxSessions
         limits.maximumSessionsPerAccount = adminMaxSessionsPerAccount
+        limits.maximumUploadBytesInFlight = adminMaxUploadBytesInFlight
         limits.maximumSessionsBeforeLogin = adminMaxSessionsBeforeLogin
         limits.maximumSessionsBeforeLoginPerSource = adminMaxSessionsBeforeLoginPerSource
         limits.sessionsKeptForUnixSocket = adminSessionsKeptForUnixSocket
@@ -104,6 +106,7 @@ public struct Settings: Sendable, Equatable {
         "admin.maxLineBytes",
         "admin.maxUploadBytes",
         "admin.maxSessions",
+        "admin.maxUploadBytesInFlight",
         "admin.maxSessionsBeforeLogin",
         "admin.maxSessionsBeforeLoginPerSource",
         "admin.sessionsKeptForUnixSocket",
@@ -193,6 +196,11 @@ public struct Settings: Sendable, Equatable {
         settings.adminMaxLineBytes = try integer("admin.maxLineBytes", 64 * 1024, range: 1024...(16 * 1024 * 1024))
         settings.adminMaxUploadBytes = try integer(
             "admin.maxUploadBytes", 256 * 1024 * 1024, range: (1024 * 1024)...(4096 * 1024 * 1024))
+        settings.adminMaxUploadBytesInFlight = try integer(
+            "admin.maxUploadBytesInFlight", 512 * 1024 * 1024, range: (1024 * 1024)...(64 * 1024 * 1024 * 1024))
+        guard settings.adminMaxUploadBytesInFlight >= settings.adminMaxUploadBytes else {
+            throw Invalid(key: "admin.maxUploadBytesInFlight", reason: "must be at least admin.maxUploadBytes")
+        }
         settings.adminMaxSessions = try integer("admin.maxSessions", 256, range: 1...10_000)
         settings.adminMaxSessionsPerAccount = try integer("admin.maxSessionsPerAccount", 32, range: 1...10_000)
         settings.adminMaxSessionsBeforeLogin = try integer("admin.maxSessionsBeforeLogin", 32, range: 1...10_000)

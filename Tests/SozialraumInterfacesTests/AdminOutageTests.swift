@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PostgresClient
 import SozialraumDomain
 import SozialraumInterfaces
 import SozialraumServices
@@ -45,5 +46,30 @@ import Glibc
                 == "ERR UNAVAILABLE database unavailable: your account could not be looked up; try again")
         // A login needs the database too: the answer says so, not a generic error.
         #expect(await client.request("login alpha some-secret-1234")?.status.hasPrefix("ERR UNAVAILABLE") == true)
+    }
+
+    /// Issue 17: a command cancelled because the daemon stops still ends with an `ERR` line, not EOF alone.
+    @Test(.timeLimit(.minutes(3))) func aCommandCancelledAtShutdownGetsItsErrorLine() async throws {
+        let admin = try await AdminWorld.start()
+        let client = try await admin.client(loggedInAs: "kaemmerei")
+        // The superuser holds a lock the funds query needs, so the command waits in the database.
+        let blocker = try await admin.world.database.superuserConnection()
+        try await blocker.runScript(unsafeSQL: "BEGIN; LOCK TABLE sozialraum.appropriation IN ACCESS EXCLUSIVE MODE")
+        client.send("funds nord 2026\n")
+        var waiting = 0
+        for _ in 0..<10_000 where waiting == 0 {
+            waiting = try await blocker.query(
+                PostgresQuery(
+                    "SELECT count(*)::int FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                )
+            ).single().decode(0, as: Int.self)
+        }
+        #expect(waiting > 0)
+        // Stop: the session's task is cancelled mid-command.
+        admin.task.cancel()
+        let reply = await client.reply()
+        #expect(reply?.status.hasPrefix("ERR UNAVAILABLE the daemon is stopping; the command was cancelled") == true)
+        try await blocker.runScript(unsafeSQL: "ROLLBACK")
+        admin.stop()
     }
 }

@@ -288,6 +288,47 @@ struct AdminWorld: Sendable {
         _ = fifth
     }
 
+    /// Issue 17: uploads of all sessions together stay within the daemon's budget; past it an upload is
+    /// read, dropped and answered `BUSY`, and the session goes on.
+    @Test func uploadsTogetherStayWithinTheDaemonsBudget() async throws {
+        var limits = AdminLimits()
+        limits.maximumUploadBytesInFlight = 2_000
+        let admin = try await AdminWorld.start(limits: limits, peerAccounts: [getuid(): "it"])
+        defer { admin.stop() }
+        let row = "00000000-0000-0000-0000-000000000000,2026-03,8\n"  // 47 bytes a line
+        // Alpha's upload is held open: 30 lines (1,410 bytes plus the header's 24) stay in the budget.
+        let alpha = try await admin.client(loggedInAs: "alpha")
+        alpha.send(
+            "import-deliveries key=held-upload-1 <<\ngrant_id,month,quantity\n" + String(repeating: row, count: 30))
+        // Until the daemon has read them (the operator's `stats` shows the bytes in flight).
+        let operatorSession = try await admin.client()
+        var inFlight = 0
+        for _ in 0..<10_000 where inFlight < 1_434 {
+            let stats = await operatorSession.request("stats format=csv")
+            let line = stats?.data.first { $0.hasPrefix("sozialraum_admin_upload_bytes_in_flight,") }
+            inFlight = line.flatMap { Int($0.split(separator: ",").last ?? "") } ?? 0
+        }
+        #expect(inFlight == 1_434)
+        // Beta's 20 lines do not fit beside them: read, dropped, BUSY; beta's session stays usable.
+        let beta = try await admin.client(loggedInAs: "beta")
+        beta.send(
+            "import-deliveries key=beta-upload-1 <<\ngrant_id,month,quantity\n" + String(repeating: row, count: 20)
+                + ".\n")
+        #expect(
+            await beta.reply()?.status
+                == "ERR BUSY the daemon holds as many uploads as it may; nothing imported; try again later")
+        #expect(await beta.request("ping")?.status == "OK pong")
+        // Alpha's block ends: it is imported (or refused row by row), and its bytes are given back.
+        alpha.send(".\n")
+        #expect(await alpha.reply()?.status.hasPrefix("ERR BUSY") == false)
+        let after = await operatorSession.request("stats format=csv")
+        #expect(after?.data.contains("sozialraum_admin_upload_bytes_in_flight,,0") == true)
+        beta.send(
+            "import-deliveries key=beta-upload-2 <<\ngrant_id,month,quantity\n" + String(repeating: row, count: 20)
+                + ".\n")
+        #expect(await beta.reply()?.status.hasPrefix("ERR BUSY") == false)
+    }
+
     /// The login timeout is for sessions that are not logged in: one logged in (here by its peer
     /// credentials, so that no login's duration counts) outlives it, kept alive by its requests.
     @Test(.timeLimit(.minutes(3))) func aLoggedInSessionOutlivesTheLoginTimeout() async throws {

@@ -51,6 +51,8 @@ struct AdminCommands: Sendable {
     let metrics = AdminMetrics()
     /// Database-outage failures, logged at most every 10 s with a count.
     let outageLog = RateLimitedLog(interval: .seconds(10))
+    /// Upload bytes held by all sessions together.
+    let uploadBudget: UploadBudget
 
     /// Every command, in the order `help` lists them; each group in its own file.
     static let all: [AdminCommand] =

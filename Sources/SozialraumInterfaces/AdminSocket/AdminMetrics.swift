@@ -45,3 +45,28 @@ final class RateLimitedLog: Sendable {
         }
     }
 }
+
+/// Bytes of upload blocks held in memory by all sessions together: whatever clients send, uploads cannot
+/// grow the daemon's memory past this (plus the per-line overhead of Swift strings, about 2×).
+final class UploadBudget: Sendable {
+    let limit: Int
+    private let used = Mutex(0)
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Takes `bytes` more; false, and nothing taken, when that would pass the limit.
+    func take(_ bytes: Int) -> Bool {
+        used.withLock { used in
+            guard used + bytes <= limit else { return false }
+            used += bytes
+            return true
+        }
+    }
+
+    func giveBack(_ bytes: Int) {
+        guard bytes > 0 else { return }
+        used.withLock { $0 -= bytes }
+    }
+
+    var inUse: Int { used.withLock { $0 } }
+}

@@ -9,113 +9,6 @@ import SozialraumProtocol
 import SozialraumServices
 import Synchronization
 
-/// Limits of the admin socket. Defaults suit an office: generous for people, tight for floods.
-public struct AdminLimits: Sendable {
-    public var maximumLineBytes = 64 * 1024
-    public var maximumUploadBytes = 256 * 1024 * 1024
-    public var maximumSessions = 256
-    public var maximumSessionsPerAccount = 32
-    /// Sessions not yet logged in, per network listener (TLS, plain TCP) and per source address: a
-    /// stranger can hold no more, and these expire at the login timeout whatever they send.
-    public var maximumSessionsBeforeLogin = 32
-    public var maximumSessionsBeforeLoginPerSource = 8
-    /// Sessions of the total that network listeners cannot take: the local Unix socket (county IT,
-    /// accountants on the server) always has room.
-    public var sessionsKeptForUnixSocket = 16
-    public var loginTimeout: Duration = .seconds(30)
-    public var idleTimeout: Duration = .seconds(900)
-    public init() {}
-}
-
-/// Where the admin socket listens and who a Unix peer is.
-public struct AdminSocketConfiguration: Sendable {
-    public var unixSocketPath: String
-    /// A listening Unix socket passed by systemd (socket activation); the daemon then neither binds
-    /// nor removes `unixSocketPath` and leaves its mode to the socket unit.
-    public var activatedUnixSocket: Int32?
-    /// Unix socket mode; the group is set by `unixSocketGroup` when given.
-    public var unixSocketMode: mode_t = 0o660
-    public var unixSocketGroup: String?
-    /// Peer uid → account name: such a peer is logged in without a secret.
-    public var peerAccounts: [UInt32: String] = [:]
-    public var limits = AdminLimits()
-    /// TCP with TLS (off when nil). Clients must log in.
-    public var tls: TLSListener?
-    /// Plain TCP for development: refused unless the host is a loopback address.
-    public var plainTCP: (host: String, port: Int)?
-
-    public struct TLSListener: Sendable {
-        public var host: String
-        public var port: Int
-        /// PEM files: the certificate chain and its private key.
-        public var certificateChainPath: String
-        public var privateKeyPath: String
-        public init(host: String, port: Int, certificateChainPath: String, privateKeyPath: String) {
-            self.host = host
-            self.port = port
-            self.certificateChainPath = certificateChainPath
-            self.privateKeyPath = privateKeyPath
-        }
-    }
-
-    public init(unixSocketPath: String) {
-        self.unixSocketPath = unixSocketPath
-    }
-}
-
-/// Open sessions, for limits and `sessions`.
-public actor SessionRegistry {
-    struct Entry {
-        var account: String?
-        var source: String
-        /// The listener's name for network connections; nil for the Unix socket.
-        var networkListener: String?
-        var since: Date
-    }
-    private var entries: [String: Entry] = [:]
-    private var counter = 0
-
-    public init() {}
-
-    var count: Int { entries.count }
-
-    /// Opens a session unless a limit says no: the total (less the room kept for the Unix socket when the
-    /// connection comes over the network), and for network connections the sessions not yet logged in per
-    /// listener and per source.
-    func open(source: String, networkListener: String?, limits: AdminLimits) -> String? {
-        let total =
-            networkListener == nil ? limits.maximumSessions : limits.maximumSessions - limits.sessionsKeptForUnixSocket
-        guard entries.count < total else { return nil }
-        if let networkListener {
-            let waiting = entries.values.filter { $0.account == nil && $0.networkListener == networkListener }
-            guard waiting.count < limits.maximumSessionsBeforeLogin,
-                waiting.filter({ $0.source == source }).count < limits.maximumSessionsBeforeLoginPerSource
-            else { return nil }
-        }
-        counter += 1
-        let id = "s\(counter)"
-        entries[id] = Entry(account: nil, source: source, networkListener: networkListener, since: Date())
-        return id
-    }
-
-    func authenticated(_ id: String, account: String, perAccountLimit: Int) -> Bool {
-        guard entries.values.filter({ $0.account == account }).count < perAccountLimit else { return false }
-        entries[id]?.account = account
-        return true
-    }
-
-    /// The session keeps its connection but no longer counts for its account.
-    func loggedOut(_ id: String) { entries[id]?.account = nil }
-
-    func close(_ id: String) { entries[id] = nil }
-
-    func list() -> [(id: String, account: String?, source: String, since: String)] {
-        entries.sorted { $0.key < $1.key }.map {
-            ($0.key, $0.value.account, $0.value.source, ISO8601DateFormatter().string(from: $0.value.since))
-        }
-    }
-}
-
 /// What county IT may ask of the daemon process over the socket; the composition supplies it.
 public struct AdminOperations: Sendable {
     /// Reload the configuration as on SIGHUP.
@@ -182,7 +75,8 @@ public struct AdminServer: Service {
             budget: services.budget, grants: services.grants, payments: services.payments,
             reconciliation: services.reconciliation, yearEnd: services.yearEnd, accounts: services.accounts,
             status: services.status, jobs: services.jobs, sessions: SessionRegistry(), logger: logger,
-            operations: operations)
+            operations: operations,
+            uploadBudget: UploadBudget(limit: configuration.limits.maximumUploadBytesInFlight))
         self.logger = logger
         self.group = group
         self.onListening = onListening

@@ -18,6 +18,8 @@ struct AdminSession {
     /// The account the peer's uid maps to, while the database could not be asked for it (an outage):
     /// looked up again before each request; meanwhile `status` and `ping` answer, the rest `UNAVAILABLE`.
     var pendingPeerAccount: String?
+    /// Bytes of the current upload taken from the daemon's budget, until its command has run.
+    private var heldUploadBytes = 0
 
     init(state: SessionState, commands: AdminCommands, limits: AdminLimits, logger: Logger) {
         self.state = state
@@ -102,11 +104,20 @@ struct AdminSession {
             }
             if request!.expectsUpload {
                 switch try await readUpload(&lines) {
-                case .lines(let block): upload = block
+                case .lines(let block, let bytes):
+                    upload = block
+                    heldUploadBytes = bytes
                 case .tooLarge:
                     note("upload too large")
                     var refused = Reply.error(
                         .tooLarge, "upload larger than \(limits.maximumUploadBytes) bytes; nothing imported")
+                    refused.tag = request!.tag
+                    try await outbound.write(ByteBuffer(string: refused.encoded))
+                    continue
+                case .overBudget:
+                    note("upload budget exhausted")
+                    var refused = Reply.error(
+                        .busy, "the daemon holds as many uploads as it may; nothing imported; try again later")
                     refused.tag = request!.tag
                     try await outbound.write(ByteBuffer(string: refused.encoded))
                     continue
@@ -116,7 +127,15 @@ struct AdminSession {
             }
             let previousAccount = state.account?.name
             reply = await execute(request!, upload: upload)
+            upload = nil
+            commands.uploadBudget.giveBack(heldUploadBytes)
+            heldUploadBytes = 0
             reply.tag = request!.tag
+            if Task.isCancelled {
+                // Stopping: the cancelled task's writer may refuse, the channel still takes the last line.
+                try? await channel.writeAndFlush(ByteBuffer(string: reply.encoded)).get()
+                return
+            }
             try await outbound.write(ByteBuffer(string: reply.encoded))
             // A login (also a second one in the session, e.g. after peer credentials) counts against the
             // new account's session limit, and `sessions` names the account now logged in.
@@ -136,32 +155,61 @@ struct AdminSession {
         }
     }
 
-    enum UploadResult { case lines([String]), tooLarge, ended }
+    enum UploadResult {
+        /// The block, and the bytes of it taken from the daemon's upload budget (give them back after use).
+        case lines([String], bytes: Int)
+        case tooLarge
+        /// All sessions' uploads together would pass the daemon's budget: the block was read and dropped.
+        case overBudget
+        case ended
+    }
 
-    /// Reads an upload block up to a line `.`; a data line starting with `.` arrives with one more.
+    /// Reads an upload block up to a line `.`; a data line starting with `.` arrives with one more. Every
+    /// byte kept is taken from the daemon-wide upload budget first; past it, or past the per-upload limit,
+    /// the rest of the block is read and dropped.
     private func readUpload(
         _ lines: inout NIOAsyncChannelInboundStream<InboundLine>.AsyncIterator
     ) async throws -> UploadResult {
         var block: [String] = []
         var bytes = 0
-        var tooLarge = false
-        while let next = try await lines.next() {
+        var refusal: UploadResult?
+        let budget = commands.uploadBudget
+        func drop(_ reason: UploadResult) {
+            guard refusal == nil else { return }
+            refusal = reason
+            budget.giveBack(bytes)
+            block = []
+        }
+        while true {
+            let received: InboundLine?
+            do { received = try await lines.next() } catch {
+                // A connection that breaks off mid-upload gives its bytes back.
+                if refusal == nil { budget.giveBack(bytes) }
+                throw error
+            }
+            guard let next = received else { break }
             switch next {
             case .line(let line):
-                if line == "." { return tooLarge ? .tooLarge : .lines(block) }
-                bytes += line.utf8.count + 1
-                if bytes > limits.maximumUploadBytes {
-                    tooLarge = true
-                    block = []
+                if line == "." { return refusal ?? .lines(block, bytes: bytes) }
+                guard refusal == nil else { continue }
+                let size = line.utf8.count + 1
+                if bytes + size > limits.maximumUploadBytes {
+                    drop(.tooLarge)
+                } else if !budget.take(size) {
+                    drop(.overBudget)
+                } else {
+                    bytes += size
+                    block.append(line.hasPrefix(".") ? String(line.dropFirst()) : line)
                 }
-                if !tooLarge { block.append(line.hasPrefix(".") ? String(line.dropFirst()) : line) }
             case .tooLong, .invalidUTF8:
                 // Kept as a line the import refuses, so that its row error names the line number.
-                if !tooLarge { block.append("\u{FFFD}") }
+                if refusal == nil { block.append("\u{FFFD}") }
             case .timedOut:
+                if refusal == nil { budget.giveBack(bytes) }
                 return .ended
             }
         }
+        if refusal == nil { budget.giveBack(bytes) }
         return .ended
     }
 
@@ -230,6 +278,13 @@ struct AdminSession {
         } catch let error as ServiceError {
             return Self.reply(for: error)
         } catch {
+            if Task.isCancelled {
+                // The daemon is stopping and its grace time is over: the command's statement was cancelled.
+                logger.notice(
+                    "admin command cancelled at shutdown",
+                    metadata: ["session": "\(state.id)", "command": "\(command.name)"])
+                return .error(.unavailable, "the daemon is stopping; the command was cancelled (ref \(state.id))")
+            }
             if ServiceError.isDatabaseUnavailable(error) {
                 // An outage fails every request: one warning now and then, with the count, not one each.
                 if let leftOut = commands.outageLog.admit() {

@@ -99,6 +99,7 @@ extension AdminCommands {
             add("sozialraum_admin_command_duration_ms_bucket", "le=\"\(bound)\"", Int64(cumulative))
         }
         add("sozialraum_admin_command_duration_ms_sum", "", Int64(snapshot.latencySum.rounded()))
+        add("sozialraum_admin_upload_bytes_in_flight", "", Int64(uploadBudget.inUse))
         let health = await status.status()
         add("sozialraum_pool_connections", "state=\"open\"", Int64(health.openConnections))
         add("sozialraum_pool_connections", "state=\"idle\"", Int64(health.idleConnections))

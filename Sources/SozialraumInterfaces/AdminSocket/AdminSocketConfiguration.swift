@@ -1,0 +1,57 @@
+import Foundation
+
+/// Limits of the admin socket. Defaults suit an office: generous for people, tight for floods.
+public struct AdminLimits: Sendable {
+    public var maximumLineBytes = 64 * 1024
+    public var maximumUploadBytes = 256 * 1024 * 1024
+    /// All sessions' uploads together (read at start; a reload does not change it).
+    public var maximumUploadBytesInFlight = 512 * 1024 * 1024
+    public var maximumSessions = 256
+    public var maximumSessionsPerAccount = 32
+    /// Sessions not yet logged in, per network listener (TLS, plain TCP) and per source address: a
+    /// stranger can hold no more, and these expire at the login timeout whatever they send.
+    public var maximumSessionsBeforeLogin = 32
+    public var maximumSessionsBeforeLoginPerSource = 8
+    /// Sessions of the total that network listeners cannot take: the local Unix socket (county IT,
+    /// accountants on the server) always has room.
+    public var sessionsKeptForUnixSocket = 16
+    public var loginTimeout: Duration = .seconds(30)
+    public var idleTimeout: Duration = .seconds(900)
+    public init() {}
+}
+
+/// Where the admin socket listens and who a Unix peer is.
+public struct AdminSocketConfiguration: Sendable {
+    public var unixSocketPath: String
+    /// A listening Unix socket passed by systemd (socket activation); the daemon then neither binds
+    /// nor removes `unixSocketPath` and leaves its mode to the socket unit.
+    public var activatedUnixSocket: Int32?
+    /// Unix socket mode; the group is set by `unixSocketGroup` when given.
+    public var unixSocketMode: mode_t = 0o660
+    public var unixSocketGroup: String?
+    /// Peer uid → account name: such a peer is logged in without a secret.
+    public var peerAccounts: [UInt32: String] = [:]
+    public var limits = AdminLimits()
+    /// TCP with TLS (off when nil). Clients must log in.
+    public var tls: TLSListener?
+    /// Plain TCP for development: refused unless the host is a loopback address.
+    public var plainTCP: (host: String, port: Int)?
+
+    public struct TLSListener: Sendable {
+        public var host: String
+        public var port: Int
+        /// PEM files: the certificate chain and its private key.
+        public var certificateChainPath: String
+        public var privateKeyPath: String
+        public init(host: String, port: Int, certificateChainPath: String, privateKeyPath: String) {
+            self.host = host
+            self.port = port
+            self.certificateChainPath = certificateChainPath
+            self.privateKeyPath = privateKeyPath
+        }
+    }
+
+    public init(unixSocketPath: String) {
+        self.unixSocketPath = unixSocketPath
+    }
+}
