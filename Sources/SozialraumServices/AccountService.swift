@@ -166,8 +166,9 @@ public final class AccountService: Sendable {
 
 /// Counts failed logins and locks, without I/O (the clock is passed in):
 /// - one name from one source (`pair`): after 5 failures for 5 minutes — a guesser at one terminal;
-/// - one name from anywhere (`name`): after 10 failures for 30 seconds only, so that nobody can lock the
-///   county's accountants out of their own accounts for long from elsewhere;
+/// - one name from anywhere (`name`): after 10 failures for 30 seconds, and only for sources that have
+///   failed for this name themselves, so that a storm of guesses from elsewhere locks nobody out who has
+///   not guessed (the accountant at her own desk still logs in);
 /// - one source, any names (`source`): after 20 failures for 5 minutes — one machine trying many names.
 /// An attempt counts before its (slow) hash, atomically with the check, so parallel attempts cannot all
 /// get past a limit; a right login takes its own count back.
@@ -197,7 +198,10 @@ public struct LoginThrottle: Sendable {
     /// Whether an attempt may go on to the hash; if so it is counted as a failure already.
     public mutating func admit(name: String, source: String, now: ContinuousClock.Instant) -> Bool {
         let keys = Self.keys(name: name, source: source)
-        guard !keys.contains(where: { isLocked($0.key, now: now) }) else { return false }
+        let pairHasFailed = (entries[keys[0].key]?.count ?? 0) > 0
+        guard !isLocked(keys[0].key, now: now), !isLocked(keys[2].key, now: now),
+            !(isLocked(keys[1].key, now: now) && pairHasFailed)
+        else { return false }
         for (key, rule) in keys {
             var entry = entries[key] ?? Entry()
             entry.count += 1
