@@ -51,3 +51,12 @@ public struct TenantRecord: Sendable, Equatable {
         self.name = name
     }
 }
+
+/// What a provider sees of a Sozialraum it shares with other providers (Sicht der Träger), chosen by the
+/// county for all commands alike.
+public enum ProviderView: String, Sendable, CaseIterable {
+    /// The Sozialraum's totals (funds, reconciliation results, chart), never another provider's own rows.
+    case sozialraumTotals = "totals"
+    /// Its own spending only; the Sozialraum's reconciliation results are not shown.
+    case ownFigures = "own"
+}

@@ -45,4 +45,23 @@ extension BudgetService {
         guard snapshot.appropriationVisible || caller.role != .provider else { throw ServiceError.notFound("budget") }
         return FundsReport(funds: snapshot.funds, coverPools: snapshot.coverPools)
     }
+
+    // MARK: What providers see (sql/0014)
+
+    /// What providers see of a Sozialraum they share: its totals, or their own figures only.
+    public func providerView(_ caller: Caller) async throws -> ProviderView {
+        try await store.withTenant(caller.tenant, readOnly: true) { tx in try await ReferenceDataStore.providerView(tx)
+        }
+    }
+
+    /// The county's choice of what providers see, for every command alike.
+    public func setProviderView(_ caller: Caller, _ view: ProviderView) async throws {
+        try caller.require(.county, for: "choosing what providers see")
+        try await ServiceError.translating {
+            try await store.withTenant(caller.tenant) { tx in
+                try await ReferenceDataStore.setProviderView(tx, view)
+                try await tx.audit(caller, "provider_view.set", "county", view.rawValue)
+            }
+        }
+    }
 }

@@ -67,6 +67,7 @@ extension ReconciliationService {
     ) async throws -> String {
         try caller.require(.county, .auditor, .provider, for: "reading reconciliations")
         return try await store.withTenant(caller.tenant, readOnly: true) { tx in
+            try await requireSozialraumTotals(caller, tx)
             guard let id = try await CostReportStore.chartRun(tx, runID: runID, year: year, socialSpace: socialSpace)
             else {
                 throw ServiceError.notFound("run")

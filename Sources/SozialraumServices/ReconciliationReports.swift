@@ -22,6 +22,15 @@ extension ReconciliationService {
 
     // MARK: Stored runs
 
+    /// Refuses a provider the Sozialraum's results while the county shows providers their own figures
+    /// only (sql/0014 hides them in the database too; this says why instead of showing nothing).
+    func requireSozialraumTotals(_ caller: Caller, _ tx: TenantTransaction) async throws {
+        guard caller.role == .provider else { return }
+        guard try await ReferenceDataStore.providerView(tx) == .sozialraumTotals else {
+            throw ServiceError.forbidden("Sozialraum totals (the county shows providers their own figures only)")
+        }
+    }
+
     /// The stored runs (of one year), newest first.
     public func runs(_ caller: Caller, year: Int?) async throws -> [ReconciliationRunListing] {
         try caller.require(.county, .auditor, .provider, for: "reading reconciliations")
@@ -47,6 +56,7 @@ extension ReconciliationService {
     ) async throws -> RunResult {
         try caller.require(.county, .auditor, .provider, for: "reading reconciliations")
         return try await store.withTenant(caller.tenant, readOnly: true) { tx in
+            try await requireSozialraumTotals(caller, tx)
             guard try await ReconciliationReportStore.runExists(tx, id: runID) else {
                 throw ServiceError.notFound("run")
             }
@@ -66,6 +76,7 @@ extension ReconciliationService {
     public func diff(_ caller: Caller, from earlier: Int64, to later: Int64) async throws -> [RunChange] {
         try caller.require(.county, .auditor, .provider, for: "reading reconciliations")
         return try await store.withTenant(caller.tenant, readOnly: true) { tx in
+            try await requireSozialraumTotals(caller, tx)
             guard try await ReconciliationReportStore.runsExist(tx, [earlier, later]) else {
                 throw ServiceError.notFound("run")
             }

@@ -492,6 +492,7 @@ struct AdminWorld: Sendable {
             "format": [("format csv", "OK format csv")], "logout": [], "login": [], "quit": [],
             "providers": [("providers", "OK 1 tenants")],
             "funds": [("funds nord 2026", "ERR NOT_FOUND unknown budget")],
+            "provider-view": [("provider-view", "OK provider-view totals"), ("provider-view own", "ERR FORBIDDEN")],
             "deliver": [("deliver \(grant) 2026-04 1 key=beta-probe-01", "ERR NOT_FOUND unknown grant")],
             "import-deliveries": [
                 (

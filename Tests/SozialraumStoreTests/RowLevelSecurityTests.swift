@@ -81,6 +81,9 @@ import Testing
         // privilege on them, so a bug (or a trigger on a temporary table) cannot fake a total.
         "add_to_ledger_total": "the ledger totals are written by the owner's trigger only",
         "apply_commitment_change": "the commitment totals are written by the owner's trigger only",
+        // What a provider sees of a shared Sozialraum (sql/0014): the Sozialraum's sum or its own, one
+        // number per component, never another provider's rows.
+        "social_space_spending": "the Sozialraum's spending as one sum, whoever's it is",
     ]
 
     @Test func viewsRunWithTheCallersRightsAndOnlyListedFunctionsAreSecurityDefiners() async throws {

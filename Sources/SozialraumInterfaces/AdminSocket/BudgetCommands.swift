@@ -9,6 +9,21 @@ import Synchronization
 extension AdminCommands {
     static let budgets: [AdminCommand] = [
         AdminCommand(
+            name: "provider-view", roles: [.county, .auditor, .provider], usage: "provider-view [totals|own]",
+            summary: "what providers see of a Sozialraum they share: its totals, or their own figures (county sets)",
+            mutates: true
+        ) { commands, request, state, _ in
+            guard let text = request.positional.first else {
+                let view = try await commands.budget.providerView(commands.caller(state))
+                return .ok("provider-view \(view.rawValue)")
+            }
+            guard let view = ProviderView(rawValue: text) else {
+                throw ArgumentError(name: "view", reason: "totals or own")
+            }
+            try await commands.budget.setProviderView(commands.caller(state), view)
+            return .ok("provider-view \(view.rawValue)")
+        },
+        AdminCommand(
             name: "funds", roles: [.county, .auditor, .provider], usage: "funds <sozialraum> <year>",
             summary: "available funds by line and cover pool, with cover transfers", mutates: false
         ) { commands, request, state, _ in

@@ -233,4 +233,15 @@ public enum ReferenceDataStore {
     }
 
     public static func ratesKey(helpType: String, unit: RateUnit) -> String { "\(helpType)|\(unit.rawValue)" }
+
+    /// What providers see of a shared Sozialraum (the county's choice, sql/0014).
+    public static func providerView(_ tx: TenantTransaction) async throws -> ProviderView {
+        try await tx.query("SELECT provider_view FROM county").first?.decode(0, as: ProviderView.self)
+            ?? .sozialraumTotals
+    }
+
+    /// Sets what providers see; the database refuses it outside the county's context.
+    public static func setProviderView(_ tx: TenantTransaction, _ view: ProviderView) async throws {
+        try await tx.execute("UPDATE county SET provider_view = $1", [view.rawValue])
+    }
 }
