@@ -293,7 +293,8 @@ import Testing
         // Alpha serves nord: by default it sees nord's spending, its 3,000.00 and beta's 8,000.00 = 11,000.00;
         // where the county shows providers their own figures only, its 3,000.00.
         #expect(
-            try await world.funds(world.nord, as: world.alpha).line(.structure).funds.actuals == Money(cents: 11_000_00))
+            try await world.funds(world.nord, as: world.alpha).line(.structure).funds.actuals == Money(cents: 11_000_00)
+        )
         try await world.service.setProviderView(world.county, .ownFigures)
         #expect(
             try await world.funds(world.nord, as: world.alpha).line(.structure).funds.actuals == Money(cents: 3_000_00))
