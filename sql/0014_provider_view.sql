@@ -52,35 +52,52 @@ BEGIN
 END
 $$;
 
+-- Whether the caller is a provider that sees other providers' spending in a Sozialraum (summed): it
+-- serves the Sozialraum in the year and the county shows providers totals. The county sees every row
+-- under its policies anyway; a provider otherwise sees its own rows.
+CREATE FUNCTION sozialraum.sees_others_spending(space text, in_year int) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+        SELECT NOT sozialraum.current_tenant_is_county() AND sozialraum.providers_see_totals()
+               AND sozialraum.current_tenant_serves(space, in_year)
+    $$;
+GRANT EXECUTE ON FUNCTION sozialraum.sees_others_spending(text, int) TO sozialraum_runtime;
+
 -- Spending (actuals and open commitments) of a Sozialraum and year by component, as the caller may see
 -- it: the county and, while providers see totals, a provider serving the Sozialraum get every provider's
 -- sum; any other provider its own. One number per component: nothing per provider leaves this function.
 CREATE FUNCTION sozialraum.social_space_spending(space text, in_year int)
     RETURNS TABLE (component text, actuals bigint, commitments bigint)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    -- PL/pgSQL, not SQL: its plan is cached per connection (a SQL function's body is planned at every
+    -- call, which doubled the cost of `funds`).
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
-    WITH caller AS (
-        SELECT sozialraum.current_tenant() AS tenant,
-               sozialraum.current_tenant_is_county()
-               OR (sozialraum.providers_see_totals() AND sozialraum.current_tenant_serves(space, in_year)) AS sees_totals
-    )
+DECLARE
+    caller uuid := sozialraum.current_tenant();
+    sees_totals boolean;
+BEGIN
+    IF caller IS NULL THEN
+        RETURN;
+    END IF;
+    sees_totals := sozialraum.current_tenant_is_county()
+        OR (sozialraum.providers_see_totals() AND sozialraum.current_tenant_serves(space, in_year));
+    RETURN QUERY
     SELECT u.component, sum(u.actuals)::bigint, sum(u.commitments)::bigint
-    FROM caller,
-         LATERAL (
-            SELECT x.component::text AS component, x.amount AS actuals, 0::bigint AS commitments
-            FROM sozialraum.ledger_total x
-            WHERE x.social_space = space AND x.service_month BETWEEN make_date(in_year, 1, 1) AND make_date(in_year, 12, 1)
-              AND x.kind IN ('delivery', 'project_expense')
-              AND (caller.sees_totals OR x.tenant_id = caller.tenant)
-            UNION ALL
-            SELECT 'case', 0, m.amount
-            FROM sozialraum.commitment_total m
-            WHERE m.social_space = space AND m.month BETWEEN make_date(in_year, 1, 1) AND make_date(in_year, 12, 1)
-              AND (caller.sees_totals OR m.tenant_id = caller.tenant)
-         ) u
-    WHERE caller.tenant IS NOT NULL
-    GROUP BY u.component
-    $$;
+    FROM (
+        SELECT x.component::text AS component, x.amount AS actuals, 0::bigint AS commitments
+        FROM sozialraum.ledger_total x
+        WHERE x.social_space = space AND x.service_month BETWEEN make_date(in_year, 1, 1) AND make_date(in_year, 12, 1)
+          AND x.kind IN ('delivery', 'project_expense')
+          AND (sees_totals OR x.tenant_id = caller)
+        UNION ALL
+        SELECT 'case', 0, m.amount
+        FROM sozialraum.commitment_total m
+        WHERE m.social_space = space AND m.month BETWEEN make_date(in_year, 1, 1) AND make_date(in_year, 12, 1)
+          AND (sees_totals OR m.tenant_id = caller)
+    ) u
+    GROUP BY u.component;
+END
+$$;
 REVOKE ALL ON FUNCTION sozialraum.social_space_spending(text, int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION sozialraum.social_space_spending(text, int) TO sozialraum_runtime;

@@ -273,8 +273,9 @@ public enum LedgerStore {
     }
 
     /// The funds of one Sozialraum and year by line ($1 Sozialraum, $2 year): one statement over the
-    /// totals the ledger keeps, one row per component; spending as `social_space_spending` shows it to the
-    /// caller (the Sozialraum's, or a provider's own, by the county's provider view, sql/0014); the last
+    /// totals the ledger keeps, one row per component; spending as the caller's policies show it (the county
+    /// all, a provider its own), or, for a provider that sees its Sozialraum's totals (sql/0014), summed by
+    /// `social_space_spending` (the one branch runs, the other is skipped by its one-time filter); the last
     /// column says whether the caller sees an appropriation (a provider only for a Sozialraum it serves). Public for the benchmark, which runs
     /// it through pgbench as well. Kept lean on purpose: it is the admin socket's hot read, and every
     /// table it names adds its row-level security checks.
@@ -285,7 +286,22 @@ public enum LedgerStore {
         LEFT JOIN appropriation a ON a.year = $2 AND a.social_space = $1 AND a.component = l.component
         LEFT JOIN carry_forward c ON c.year = $2 AND c.social_space = $1 AND c.component = l.component
         LEFT JOIN cover_pool_member p ON p.year = $2 AND p.component = l.component
-        LEFT JOIN social_space_spending($1, $2) t ON t.component = l.component
+        LEFT JOIN (
+            SELECT u.component, sum(u.actuals)::bigint AS actuals, sum(u.commitments)::bigint AS commitments
+            FROM (
+                SELECT x.component::text AS component, x.amount AS actuals, 0 AS commitments FROM ledger_total x
+                WHERE x.social_space = $1 AND x.service_month BETWEEN make_date($2, 1, 1) AND make_date($2, 12, 1)
+                  AND x.kind IN ('delivery', 'project_expense')
+                UNION ALL
+                SELECT 'case', 0, m.amount FROM commitment_total m
+                WHERE m.social_space = $1 AND m.month BETWEEN make_date($2, 1, 1) AND make_date($2, 12, 1)
+            ) u
+            WHERE NOT (SELECT sees_others_spending($1, $2))
+            GROUP BY u.component
+            UNION ALL
+            SELECT s.component, s.actuals, s.commitments FROM social_space_spending($1, $2) s
+            WHERE (SELECT sees_others_spending($1, $2))
+        ) t ON t.component = l.component
         """
 
     /// Whether a Sozialraum and a fiscal year exist: asked only when no appropriation is visible, to
