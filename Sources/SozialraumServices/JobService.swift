@@ -183,7 +183,7 @@ public struct JobService: Sendable {
 
     /// Records the end of an attempt, if the run is still this instance's.
     public func finish(run id: Int64, instance: String, now: Instant, _ end: AttemptEnd) async throws {
-        try await store.withoutTenant { tx in
+        _ = try await store.withoutTenant { tx in
             switch end {
             case .succeeded(let result):
                 try await JobStore.finish(

@@ -67,6 +67,51 @@ import Testing
         #expect(Set(referenceTables) == Set(ReferenceTableFixture.all.keys))
     }
 
+    /// Who may insert into each tenant table, by kind of tenant (sql/0002, 0012): the restrictive INSERT
+    /// policies a table has beyond `tenant_isolation`. Empty: any tenant for its own rows. A new tenant
+    /// table fails here until it says who writes it.
+    static let insertRules: [String: Set<String>] = [
+        "tenant": ["county_inserts"],  // the county registers providers (the county itself at setup)
+        "account": ["county_inserts"],  // the county creates accounts, for any tenant
+        "provider_assignment": ["county_inserts"], "rate_agreement": ["county_inserts"],
+        "grant_decision": ["county_inserts"], "project": ["county_inserts"], "statement": ["county_inserts"],
+        "statement_item": ["county_inserts"], "surplus_share": ["county_inserts"],
+        "booking": ["kind_fits_tenant"],  // providers: deliveries, expenses, their reversals; the county: all
+        "delivery": ["providers_deliver"],  // providers only
+        "commitment": ["county_commits"],  // the county; providers a released 0.00 marker only
+        "ledger_total": [], "commitment_total": [],  // no INSERT privilege for the runtime role at all
+        "tenant_setting": [], "audit_event": [], "finding": [], "idempotency": [],
+    ]
+
+    @Test func everyTenantTableSaysWhichKindsMayInsert() async throws {
+        let database = try await TestCluster.shared.freshDatabase(prefix: "catalogue")
+        let admin = try await database.superuserConnection()
+        let rows = try await admin.query(
+            PostgresQuery(
+                """
+                SELECT c.relname, p.polname FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+                WHERE c.relnamespace = $1::regnamespace AND NOT p.polpermissive AND p.polcmd = 'a'
+                """, [DatabaseRoles.schema]))
+        var restrictive: [String: Set<String>] = [:]
+        for row in rows {
+            restrictive[try row.decode(0, as: String.self), default: []].insert(try row.decode(1, as: String.self))
+        }
+        for table in TenantTableFixture.all.keys.sorted() {
+            #expect(Self.insertRules[table] != nil, "\(table): who may insert is not stated")
+            #expect(restrictive[table, default: []] == Self.insertRules[table] ?? [], "\(table)")
+        }
+        // The runtime role writes no total.
+        let writable = try await admin.query(
+            PostgresQuery(
+                """
+                SELECT count(*)::int FROM unnest(ARRAY['ledger_total', 'commitment_total']) t
+                WHERE has_table_privilege('sozialraum_runtime', 'sozialraum.' || t, 'INSERT')
+                   OR has_table_privilege('sozialraum_runtime', 'sozialraum.' || t, 'UPDATE')
+                   OR has_table_privilege('sozialraum_runtime', 'sozialraum.' || t, 'DELETE')
+                """))
+        #expect(try writable.single().decode(0, as: Int.self) == 0)
+    }
+
     /// The functions that run with their owner's rights, each with the reason it must. Any other one
     /// fails this test: a definer function sidesteps the caller's row-level security.
     static let securityDefiners: [String: String] = [
