@@ -76,7 +76,7 @@ struct HostileSocket: AsyncParsableCommand {
         var held: [UnixConnection] = []
         var answered = 0
         for _ in 0..<strangers {
-            guard let connection = try? Self.loopback(port) else { continue }
+            guard let connection = try? UnixConnection.loopbackTCP(port: port) else { continue }
             connection.write("ping\n")
             if connection.readReply()?.status == "OK pong" { answered += 1 }
             held.append(connection)
@@ -140,7 +140,7 @@ struct HostileSocket: AsyncParsableCommand {
             storm.enter()
             Thread {
                 defer { storm.leave() }
-                guard let client = try? Self.loopback(networkPort) else { return }
+                guard let client = try? UnixConnection.loopbackTCP(port: networkPort) else { return }
                 client.write("login kasse wrong-guess-\(index)\n")
                 _ = client.readReply()
             }.start()
@@ -157,25 +157,5 @@ struct HostileSocket: AsyncParsableCommand {
                 elapsedSeconds(elapsed), String(status.prefix(24))))
         serverTask.cancel()
         await store.shutdown()
-    }
-
-    /// A plain TCP connection to 127.0.0.1:`port`.
-    static func loopback(_ port: Int) throws -> UnixConnection {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ValidationError("no socket") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = in_addr_t(0x7f00_0001).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else {
-            close(fd)
-            throw ValidationError("cannot connect")
-        }
-        return UnixConnection(connectedDescriptor: fd)
     }
 }

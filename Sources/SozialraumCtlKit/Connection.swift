@@ -89,6 +89,28 @@ public final class UnixConnection: AdminConnection {
         fd = connectedDescriptor
     }
 
+    /// A plain TCP connection to 127.0.0.1:`port`, the daemon's development listener (tests, benchmarks):
+    /// the same blocking line connection over another socket.
+    public static func loopbackTCP(port: Int) throws -> UnixConnection {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ConnectionError("no socket: \(String(cString: strerror(errno)))") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = in_addr_t(0x7f00_0001).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            let message = String(cString: strerror(errno))
+            close(fd)
+            throw ConnectionError(message)
+        }
+        return UnixConnection(connectedDescriptor: fd)
+    }
+
     deinit { close(fd) }
 
     /// Gives up a read after `seconds` without a byte (the read then reports the connection closed).

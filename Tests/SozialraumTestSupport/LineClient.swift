@@ -1,10 +1,6 @@
 import Foundation
 import SozialraumCtlKit
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The admin socket as protocol tests need it: `sozialraumctl`'s own Unix connection, sending bytes exactly
 /// as given, with replies read on a thread of its own (never blocking the cooperative pool) and handed
 /// over as an async sequence; nothing waits by sleeping.
@@ -21,22 +17,7 @@ public final class LineClient: @unchecked Sendable {
 
     /// A plain TCP connection to 127.0.0.1:`port` (the daemon's development listener).
     public convenience init(loopbackPort port: Int, reading: Bool = true) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EMFILE) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = in_addr_t(0x7f00_0001).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else {
-            close(fd)
-            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECONNREFUSED)
-        }
-        self.init(UnixConnection(connectedDescriptor: fd), reading: reading)
+        self.init(try UnixConnection.loopbackTCP(port: port), reading: reading)
     }
 
     init(_ connection: UnixConnection, reading: Bool) {
