@@ -23,11 +23,14 @@ public struct JobService: Sendable {
         try await store.withoutTenant(readOnly: true) { tx in try await JobStore.schedules(tx) }
     }
 
-    /// Creates or changes a schedule; it plans from `now` on.
-    public func setSchedule(_ caller: Caller, _ schedule: ScheduleRecord, now: Instant) async throws {
+    /// Creates or changes a schedule; it plans from `now` on. A paused schedule stays paused (resuming
+    /// decides about the paused gap). Returns whether the schedule is paused.
+    @discardableResult
+    public func setSchedule(_ caller: Caller, _ schedule: ScheduleRecord, now: Instant) async throws -> Bool {
         try caller.require(.operator, .county, for: "changing schedules")
-        try await store.withoutTenant { tx in try await JobStore.setSchedule(tx, schedule, now: now) }
+        let paused = try await store.withoutTenant { tx in try await JobStore.setSchedule(tx, schedule, now: now) }
         try await audit(caller, "schedule.set", "schedule", schedule.name)
+        return paused
     }
 
     /// Creates the schedules of the config that are missing, and changes those whose definition differs.

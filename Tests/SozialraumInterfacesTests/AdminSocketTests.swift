@@ -637,6 +637,13 @@ struct AdminWorld: Sendable {
         #expect(
             await it.request("schedules")?.data.contains { $0.hasPrefix("weekly-check") && $0.contains("paused") }
                 == true)
+        // Changing a paused schedule keeps it paused (issue 21): it used to un-pause silently.
+        #expect(
+            await it.request("schedule-set weekly-check \"0 8 * * mon\" reconcile parameters=year-to-date")?.status
+                == "OK schedule weekly-check set (still paused; resume to plan its slots)")
+        #expect(
+            await it.request("schedules")?.data.contains { $0.hasPrefix("weekly-check") && $0.contains("paused") }
+                == true)
         #expect(await it.request("resume weekly-check")?.status == "OK schedule weekly-check resumed")
         let queued = await it.request("run-now weekly-check key=run-now-0001")
         let again = await it.request("run-now weekly-check key=run-now-0001")

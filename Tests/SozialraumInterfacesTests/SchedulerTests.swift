@@ -43,7 +43,7 @@ struct SchedulerWorld: Sendable {
         _ name: String, cron: String, job: String = "noop", parameters: String = "", policy: MissedRunPolicy = .all,
         timeout: Int = 60, attempts: Int = 3, backoff: Int = 60, plannedFrom: String
     ) async throws {
-        try await world.store.withoutTenant { tx in
+        _ = try await world.store.withoutTenant { tx in
             try await JobStore.setSchedule(
                 tx,
                 ScheduleRecord(

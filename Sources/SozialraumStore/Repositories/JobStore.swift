@@ -51,23 +51,34 @@ public enum JobStore {
         }
     }
 
-    /// Creates or changes a schedule; a changed schedule plans from `now` on.
-    public static func setSchedule(_ tx: SystemTransaction, _ schedule: ScheduleRecord, now: Instant) async throws {
-        try await tx.execute(
+    /// Creates or changes a schedule; a changed schedule plans from `now` on. A paused schedule stays
+    /// paused, with its planning where it was (resuming decides about the paused gap); returns whether the
+    /// schedule is paused afterwards.
+    @discardableResult
+    public static func setSchedule(
+        _ tx: SystemTransaction, _ schedule: ScheduleRecord, now: Instant
+    ) async throws
+        -> Bool
+    {
+        try await tx.query(
             """
-            INSERT INTO schedule (name, cron, time_zone, job, parameters, missed_policy, timeout_seconds, max_attempts, backoff_seconds,
-                                  paused, planned_through)
+            INSERT INTO schedule AS s (name, cron, time_zone, job, parameters, missed_policy, timeout_seconds, max_attempts,
+                                       backoff_seconds, paused, planned_through)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, to_timestamp($11))
             ON CONFLICT (name) DO UPDATE SET cron = EXCLUDED.cron, time_zone = EXCLUDED.time_zone, job = EXCLUDED.job,
                 parameters = EXCLUDED.parameters, missed_policy = EXCLUDED.missed_policy, timeout_seconds = EXCLUDED.timeout_seconds,
-                max_attempts = EXCLUDED.max_attempts, backoff_seconds = EXCLUDED.backoff_seconds, paused = EXCLUDED.paused,
-                planned_through = EXCLUDED.planned_through, updated_at = now()
+                max_attempts = EXCLUDED.max_attempts, backoff_seconds = EXCLUDED.backoff_seconds,
+                paused = s.paused OR EXCLUDED.paused,
+                planned_through = CASE WHEN s.paused THEN s.planned_through ELSE EXCLUDED.planned_through END,
+                updated_at = now()
+            RETURNING paused
             """,
             [
                 schedule.name, schedule.cron, schedule.timeZone, schedule.job, schedule.parameters,
                 schedule.missedPolicy.rawValue,
                 schedule.timeoutSeconds, schedule.maxAttempts, schedule.backoffSeconds, schedule.paused, time(now),
-            ])
+            ]
+        ).single().decode(0, as: Bool.self)
     }
 
     /// Seeds a schedule from the config: created when missing; when its definition differs, changed and
