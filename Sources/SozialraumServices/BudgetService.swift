@@ -47,11 +47,12 @@ public struct BudgetService: BudgetArea {
     public func registerProvider(_ caller: Caller, name: String) async throws -> TenantID {
         try caller.require(.county, for: "registering providers")
         try Self.checkText(name, field: "name", .name)
-        let provider = try await store.registerProvider(name: name, by: caller.tenant)
-        try await store.withTenant(caller.tenant) { tx in
+        // The tenant and its audit event in one transaction: neither stands without the other.
+        return try await store.withTenant(caller.tenant) { tx in
+            let provider = try await TenantRegistry.registerProvider(tx, name: name)
             try await tx.audit(caller, "provider.register", "tenant", provider.description)
+            return provider
         }
-        return provider
     }
 
     /// Opens a fiscal year with its twelve months, cover pools and policies (rules 1, 4, 12).

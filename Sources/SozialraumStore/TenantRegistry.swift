@@ -40,12 +40,7 @@ extension Store {
     /// Registers a provider (freier Träger). Only the county may do this; the policy on `tenant`
     /// refuses the insert for anyone else.
     public func registerProvider(name: String, by county: TenantID) async throws -> TenantID {
-        let provider = TenantID(UUID())
-        _ = try await withTenant(county) { tx in
-            try await tx.execute(
-                "INSERT INTO tenant (id, kind, name) VALUES ($1, 'provider', $2)", [provider.uuid, name])
-        }
-        return provider
+        try await withTenant(county) { tx in try await TenantRegistry.registerProvider(tx, name: name) }
     }
 
     /// The tenants the acting tenant may see: the county sees all, a provider only itself.
@@ -58,5 +53,14 @@ extension Store {
                     name: try row.decode(2, as: String.self))
             }
         }
+    }
+}
+
+extension TenantRegistry {
+    /// Registers a provider inside the caller's transaction (with its audit event, say); returns its id.
+    public static func registerProvider(_ tx: TenantTransaction, name: String) async throws -> TenantID {
+        let provider = TenantID(UUID())
+        try await tx.execute("INSERT INTO tenant (id, kind, name) VALUES ($1, 'provider', $2)", [provider.uuid, name])
+        return provider
     }
 }
