@@ -31,10 +31,11 @@ struct HostileSocket: AsyncParsableCommand {
     @Option(help: "Sessions uploading at once, each a block of the per-upload limit.")
     var uploaders = 16
 
-    @Option(help: "Per-upload limit in MiB (the daemon's admin.maxUploadBytes).")
+    @Option(name: .customLong("upload-mib"), help: "Per-upload limit in MiB (the daemon's admin.maxUploadBytes).")
     var uploadMiB = 16
 
-    @Option(help: "Budget of all uploads in flight in MiB (admin.maxUploadBytesInFlight).")
+    @Option(
+        name: .customLong("budget-mib"), help: "Budget of all uploads in flight in MiB (admin.maxUploadBytesInFlight).")
     var budgetMiB = 64
 
     func run() async throws {
@@ -57,6 +58,7 @@ struct HostileSocket: AsyncParsableCommand {
         configuration.plainTCP = ("127.0.0.1", 0)
         configuration.limits.maximumUploadBytes = uploadMiB * 1_048_576
         configuration.limits.maximumUploadBytesInFlight = budgetMiB * 1_048_576
+        configuration.limits.uploadDirectory = bench.directory.path
         configuration.limits.maximumSessionsPerAccount = max(32, uploaders + 8)
         let (listening, signal) = AsyncStream<AdminServer.BoundPorts>.makeStream()
         let server = AdminServer(

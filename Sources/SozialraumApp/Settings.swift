@@ -41,6 +41,8 @@ public struct Settings: Sendable, Equatable {
     public var adminMaxSessions: Int = 256
     public var adminMaxSessionsPerAccount: Int = 32
     public var adminMaxUploadBytesInFlight: Int = 512 * 1024 * 1024
+    /// Where uploads are spooled while they arrive (unlinked files).
+    public var adminUploadDirectory = "/var/tmp"
     public var adminMaxSessionsBeforeLogin: Int = 32
     public var adminMaxSessionsBeforeLoginPerSource: Int = 8
     public var adminSessionsKeptForUnixSocket: Int = 16
@@ -64,6 +66,7 @@ public struct Settings: Sendable, Equatable {
         limits.maximumSessions = adminMaxSessions
         limits.maximumSessionsPerAccount = adminMaxSessionsPerAccount
         limits.maximumUploadBytesInFlight = adminMaxUploadBytesInFlight
+        limits.uploadDirectory = adminUploadDirectory
         limits.maximumSessionsBeforeLogin = adminMaxSessionsBeforeLogin
         limits.maximumSessionsBeforeLoginPerSource = adminMaxSessionsBeforeLoginPerSource
         limits.sessionsKeptForUnixSocket = adminSessionsKeptForUnixSocket
@@ -107,6 +110,7 @@ public struct Settings: Sendable, Equatable {
         "admin.maxUploadBytes",
         "admin.maxSessions",
         "admin.maxUploadBytesInFlight",
+        "admin.uploadDirectory",
         "admin.maxSessionsBeforeLogin",
         "admin.maxSessionsBeforeLoginPerSource",
         "admin.sessionsKeptForUnixSocket",
@@ -200,6 +204,10 @@ public struct Settings: Sendable, Equatable {
             "admin.maxUploadBytesInFlight", 512 * 1024 * 1024, range: (1024 * 1024)...(64 * 1024 * 1024 * 1024))
         guard settings.adminMaxUploadBytesInFlight >= settings.adminMaxUploadBytes else {
             throw Invalid(key: "admin.maxUploadBytesInFlight", reason: "must be at least admin.maxUploadBytes")
+        }
+        settings.adminUploadDirectory = try string("admin.uploadDirectory", "/var/tmp")
+        guard settings.adminUploadDirectory.hasPrefix("/") else {
+            throw Invalid(key: "admin.uploadDirectory", reason: "must be an absolute path")
         }
         settings.adminMaxSessions = try integer("admin.maxSessions", 256, range: 1...10_000)
         settings.adminMaxSessionsPerAccount = try integer("admin.maxSessionsPerAccount", 32, range: 1...10_000)

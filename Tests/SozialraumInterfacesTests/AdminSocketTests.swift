@@ -331,6 +331,27 @@ struct AdminWorld: Sendable {
         #expect(await beta.reply()?.status.hasPrefix("ERR BUSY") == false)
     }
 
+    /// Issue 17: an upload directory that refuses the block (gone, full) gives a clear `UNAVAILABLE`,
+    /// nothing is imported, the budget gets its bytes back and the session goes on.
+    @Test func anUploadThatCannotBeStoredIsRefusedAndTheSessionGoesOn() async throws {
+        var limits = AdminLimits()
+        limits.uploadDirectory = "/nonexistent-upload-directory"
+        let admin = try await AdminWorld.start(limits: limits, peerAccounts: [getuid(): "it"])
+        defer { admin.stop() }
+        let alpha = try await admin.client(loggedInAs: "alpha")
+        alpha.send(
+            "import-deliveries key=unstored-1 <<\ngrant_id,month,quantity\n"
+                + "00000000-0000-0000-0000-000000000000,2026-03,8\n.\n")
+        let refused = await alpha.reply()
+        #expect(
+            refused?.status.hasPrefix("ERR UNAVAILABLE the daemon cannot store the upload now; nothing imported")
+                == true)
+        #expect(await alpha.request("ping")?.status == "OK pong")
+        let operatorSession = try await admin.client()
+        let stats = await operatorSession.request("stats format=csv")
+        #expect(stats?.data.contains("sozialraum_admin_upload_bytes_in_flight,,0") == true)
+    }
+
     /// The login timeout is for sessions that are not logged in: one logged in (here by its peer
     /// credentials, so that no login's duration counts) outlives it, kept alive by its requests.
     @Test(.timeLimit(.minutes(3))) func aLoggedInSessionOutlivesTheLoginTimeout() async throws {

@@ -25,7 +25,7 @@ struct AdminCommand: Sendable {
     let mutates: Bool
     /// Whether a CSV block may follow the request line (`<<` … `.`).
     var takesUpload = false
-    let run: @Sendable (AdminCommands, Request, inout SessionState, [String]?) async throws -> Reply
+    let run: @Sendable (AdminCommands, Request, inout SessionState, Upload?) async throws -> Reply
 }
 
 /// A wrong argument, reported as INVALID naming it.
@@ -51,8 +51,10 @@ struct AdminCommands: Sendable {
     let metrics = AdminMetrics()
     /// Database-outage failures, logged at most every 10 s with a count.
     let outageLog = RateLimitedLog(interval: .seconds(10))
-    /// Upload bytes held by all sessions together.
+    /// Upload bytes on disk for all sessions together.
     let uploadBudget: UploadBudget
+    /// Commands working on an upload in memory (the import), at most `AdminLimits.maximumConcurrentImports`.
+    let imports: ConcurrencyLimit
 
     /// Every command, in the order `help` lists them; each group in its own file.
     static let all: [AdminCommand] =

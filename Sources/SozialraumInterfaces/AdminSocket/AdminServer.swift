@@ -76,7 +76,8 @@ public struct AdminServer: Service {
             reconciliation: services.reconciliation, yearEnd: services.yearEnd, accounts: services.accounts,
             status: services.status, jobs: services.jobs, sessions: SessionRegistry(), logger: logger,
             operations: operations,
-            uploadBudget: UploadBudget(limit: configuration.limits.maximumUploadBytesInFlight))
+            uploadBudget: UploadBudget(limit: configuration.limits.maximumUploadBytesInFlight),
+            imports: ConcurrencyLimit(limit: configuration.limits.maximumConcurrentImports))
         self.logger = logger
         self.group = group
         self.onListening = onListening

@@ -92,7 +92,7 @@ struct AdminSession {
                 continue
             }
             await retryPendingPeerAccount(channel: channel)
-            var upload: [String]?
+            var upload: Upload?
             if request!.expectsUpload, let refusal = uploadRefusal(request!) {
                 // Nothing of a stranger's (or a wrong command's) upload is read into memory: the block
                 // that follows cannot be told from requests, so the connection ends here.
@@ -104,9 +104,9 @@ struct AdminSession {
             }
             if request!.expectsUpload {
                 switch try await readUpload(&lines) {
-                case .lines(let block, let bytes):
+                case .spooled(let block):
                     upload = block
-                    heldUploadBytes = bytes
+                    heldUploadBytes = block.byteCount
                 case .tooLarge:
                     note("upload too large")
                     var refused = Reply.error(
@@ -118,6 +118,12 @@ struct AdminSession {
                     note("upload budget exhausted")
                     var refused = Reply.error(
                         .busy, "the daemon holds as many uploads as it may; nothing imported; try again later")
+                    refused.tag = request!.tag
+                    try await outbound.write(ByteBuffer(string: refused.encoded))
+                    continue
+                case .spoolFailed:
+                    var refused = Reply.error(
+                        .unavailable, "the daemon cannot store the upload now; nothing imported (ref \(state.id))")
                     refused.tag = request!.tag
                     try await outbound.write(ByteBuffer(string: refused.encoded))
                     continue
@@ -156,21 +162,23 @@ struct AdminSession {
     }
 
     enum UploadResult {
-        /// The block, and the bytes of it taken from the daemon's upload budget (give them back after use).
-        case lines([String], bytes: Int)
+        /// The block on disk; its bytes are taken from the daemon's upload budget (give them back after use).
+        case spooled(Upload)
         case tooLarge
         /// All sessions' uploads together would pass the daemon's budget: the block was read and dropped.
         case overBudget
+        /// The upload directory refused a write (full, gone): the block was read and dropped.
+        case spoolFailed
         case ended
     }
 
-    /// Reads an upload block up to a line `.`; a data line starting with `.` arrives with one more. Every
-    /// byte kept is taken from the daemon-wide upload budget first; past it, or past the per-upload limit,
-    /// the rest of the block is read and dropped.
+    /// Reads an upload block up to a line `.` into a spooled file (a data line starting with `.` arrives
+    /// with one more). Every byte written is taken from the daemon-wide upload budget first; past it, or
+    /// past the per-upload limit, the rest of the block is read and dropped. Memory holds one chunk.
     private func readUpload(
         _ lines: inout NIOAsyncChannelInboundStream<InboundLine>.AsyncIterator
     ) async throws -> UploadResult {
-        var block: [String] = []
+        var writer: UploadWriter?
         var bytes = 0
         var refusal: UploadResult?
         let budget = commands.uploadBudget
@@ -178,7 +186,19 @@ struct AdminSession {
             guard refusal == nil else { return }
             refusal = reason
             budget.giveBack(bytes)
-            block = []
+            writer = nil
+        }
+        func write(_ line: Substring) async {
+            do {
+                if writer == nil {
+                    writer = UploadWriter(file: try await SpooledFile.create(in: limits.uploadDirectory))
+                }
+                try await writer!.append(line: line)
+            } catch {
+                logger.error(
+                    "admin upload cannot be stored", metadata: ["session": "\(state.id)", "error": "\(error)"])
+                drop(.spoolFailed)
+            }
         }
         while true {
             let received: InboundLine?
@@ -190,7 +210,20 @@ struct AdminSession {
             guard let next = received else { break }
             switch next {
             case .line(let line):
-                if line == "." { return refusal ?? .lines(block, bytes: bytes) }
+                if line == "." {
+                    if let refusal { return refusal }
+                    do {
+                        if writer == nil {
+                            writer = UploadWriter(file: try await SpooledFile.create(in: limits.uploadDirectory))
+                        }
+                        return .spooled(try await writer!.finish())
+                    } catch {
+                        logger.error(
+                            "admin upload cannot be stored", metadata: ["session": "\(state.id)", "error": "\(error)"])
+                        budget.giveBack(bytes)
+                        return .spoolFailed
+                    }
+                }
                 guard refusal == nil else { continue }
                 let size = line.utf8.count + 1
                 if bytes + size > limits.maximumUploadBytes {
@@ -199,11 +232,19 @@ struct AdminSession {
                     drop(.overBudget)
                 } else {
                     bytes += size
-                    block.append(line.hasPrefix(".") ? String(line.dropFirst()) : line)
+                    await write(line.hasPrefix(".") ? line.dropFirst() : line[...])
                 }
             case .tooLong, .invalidUTF8:
                 // Kept as a line the import refuses, so that its row error names the line number.
-                if refusal == nil { block.append("\u{FFFD}") }
+                guard refusal == nil else { continue }
+                let replacement = "\u{FFFD}"
+                let size = replacement.utf8.count + 1
+                if budget.take(size) {
+                    bytes += size
+                    await write(replacement[...])
+                } else {
+                    drop(.overBudget)
+                }
             case .timedOut:
                 if refusal == nil { budget.giveBack(bytes) }
                 return .ended
@@ -252,7 +293,7 @@ struct AdminSession {
         return .error(refusal.error ?? .badRequest, refusal.message + "; closing")
     }
 
-    mutating func execute(_ request: Request, upload: [String]?) async -> Reply {
+    mutating func execute(_ request: Request, upload: Upload?) async -> Reply {
         let started = ContinuousClock.now
         let reply = await dispatch(request, upload: upload)
         let elapsed = ContinuousClock.now - started
@@ -263,7 +304,7 @@ struct AdminSession {
         return reply
     }
 
-    private mutating func dispatch(_ request: Request, upload: [String]?) async -> Reply {
+    private mutating func dispatch(_ request: Request, upload: Upload?) async -> Reply {
         let command: AdminCommand
         switch admission(request, withUpload: upload != nil) {
         case .admitted(let admitted): command = admitted

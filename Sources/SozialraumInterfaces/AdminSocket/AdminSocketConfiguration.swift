@@ -4,8 +4,14 @@ import Foundation
 public struct AdminLimits: Sendable {
     public var maximumLineBytes = 64 * 1024
     public var maximumUploadBytes = 256 * 1024 * 1024
-    /// All sessions' uploads together (read at start; a reload does not change it).
+    /// All sessions' uploads together, on disk in `uploadDirectory` (read at start; a reload does not
+    /// change it).
     public var maximumUploadBytesInFlight = 512 * 1024 * 1024
+    /// Where upload blocks are spooled while they arrive (unlinked files; under systemd's PrivateTmp a
+    /// private directory). Not /tmp: that is often a tmpfs, i.e. memory.
+    public var uploadDirectory = "/var/tmp"
+    /// Imports that read their upload into memory at once; further ones wait with theirs on disk.
+    public var maximumConcurrentImports = 2
     public var maximumSessions = 256
     public var maximumSessionsPerAccount = 32
     /// Sessions not yet logged in, per network listener (TLS, plain TCP) and per source address: a

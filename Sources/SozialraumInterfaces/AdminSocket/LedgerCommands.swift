@@ -28,9 +28,11 @@ extension AdminCommands {
             guard let upload else {
                 throw ArgumentError(name: "upload", reason: "end the request with << and send the CSV, then a line '.'")
             }
-            let outcome = try await commands.grants.importDeliveries(
-                commands.caller(state), csv: upload.joined(separator: "\n"),
-                idempotencyKey: try commands.idempotencyKey(request))
+            let caller = commands.caller(state)
+            let key = try commands.idempotencyKey(request)
+            let outcome = try await commands.imports.run {
+                try await commands.grants.importDeliveries(caller, csv: try await upload.text(), idempotencyKey: key)
+            }
             return .ok(
                 "imported \(outcome.deliveries) deliveries, \(outcome.bookings) bookings, \(outcome.findings) findings, total \(outcome.total)"
             )
