@@ -71,29 +71,83 @@ struct Migrate: AsyncParsableCommand {
 
 struct Setup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "First setup of a database: roles, schema, migrations, the county tenant.",
-        discussion: "Run once with a superuser conninfo (e.g. as the postgres OS user over the local socket).")
+        abstract:
+            "First setup of a database: the database itself when missing, roles, schema, migrations, the county tenant, the help-type catalogue and the county's first account.",
+        discussion:
+            "Run once with a superuser conninfo (e.g. as the postgres OS user over the local socket). A new county starts empty (no demo data); everything after setup happens over the admin socket."
+    )
 
     @OptionGroup var options: CommonOptions
 
-    @Option(help: "Conninfo of a superuser for the target database.")
+    @Option(help: "Conninfo of a superuser for the target database (it is created when missing).")
     var superuserConninfo: String
 
     @Option(help: "The login role the daemon will use.")
     var loginRole: String = DatabaseRoles.defaultLogin
 
+    @Option(help: "The county's first account (role county); its token is printed once. Empty: none.")
+    var firstAccount: String = "controlling"
+
     func run() async throws {
         let settings = try await options.settings()
         DaemonLogHandler.bootstrap(level: settings.logLevel)
         let logger = Logger(label: "sozialraumd.setup")
-        let connection = try await PostgresConnection.connect(conninfo: superuserConninfo)
+        let connection = try await Self.connectCreatingDatabase(superuserConninfo)
         try await DatabaseRoles.prepare(on: connection, loginRole: loginRole)
         let applied = try await Migrator(logger: logger).migrate(conninfo: superuserConninfo)
         let county = try await TenantRegistry.ensureCounty(name: settings.countyName, ownerConninfo: superuserConninfo)
-        print("setup done: \(applied.count) migrations applied; county tenant \(county)")
+        let store = Store(conninfo: superuserConninfo, maxConnections: 1, logger: logger)
+        let services = UseCases(store: store, logger: logger, today: { CountyCalendar.today() })
+        let setupCaller = Caller(tenant: county, role: .county, name: "setup")
+        try await services.budget.loadHelpTypes(setupCaller)
+        print("setup done: \(applied.count) migrations applied; county tenant \(county); help types loaded")
+        if !firstAccount.isEmpty {
+            if try await services.accounts.account(named: firstAccount) != nil {
+                print("account \(firstAccount) exists already (rotate its token with: sozialraumd user set)")
+            } else {
+                let token = AccountService.generateToken()
+                do {
+                    try await services.accounts.setAccount(
+                        name: firstAccount, tenant: county, role: .county, secret: token, actingAs: county)
+                } catch let error as ServiceError {
+                    throw ValidationError("--first-account: \(error.description)")
+                }
+                print("account \(firstAccount) (role county) set; its token (shown once): \(token)")
+            }
+        }
+        await store.shutdown()
         print(
             "next: set a password for \(loginRole) (\\password \(loginRole) in psql) and put its conninfo into "
-                + "database.conninfo")
+                + "database.conninfo; then start the daemon and log in as \(firstAccount.isEmpty ? "a county account" : firstAccount)"
+        )
+    }
+
+    /// Connects to the target database; when it does not exist, creates it from the maintenance database
+    /// `postgres` (or says exactly what to run when that is not allowed).
+    static func connectCreatingDatabase(_ conninfo: String) async throws -> PostgresConnection {
+        do {
+            return try await PostgresConnection.connect(conninfo: conninfo)
+        } catch let first {
+            guard var settings = PostgresConnInfo.parse(conninfo), let database = settings["dbname"],
+                database != "postgres"
+            else { throw ValidationError("cannot connect with --superuser-conninfo: \(first)") }
+            settings["dbname"] = "postgres"
+            let maintenance: PostgresConnection
+            do {
+                maintenance = try await PostgresConnection.connect(conninfo: PostgresConnInfo.format(settings))
+            } catch {
+                throw ValidationError("cannot connect with --superuser-conninfo: \(first)")
+            }
+            do {
+                try await DatabaseRoles.createDatabaseIfMissing(database, on: maintenance)
+            } catch {
+                throw ValidationError(
+                    "database \(database) does not exist and could not be created (\(error)); as the postgres OS user run: "
+                        + "createdb --encoding=UTF8 --template=template0 \(database)")
+            }
+            print("database \(database) created")
+            return try await PostgresConnection.connect(conninfo: conninfo)
+        }
     }
 }
 

@@ -58,7 +58,7 @@ public struct BudgetService: BudgetArea {
     /// Opens a fiscal year with its twelve months, cover pools and policies (rules 1, 4, 12).
     public func openYear(
         _ caller: Caller, year: Int, overrunPolicy: OverrunPolicy, providerSurplusShare: Int = 0,
-        coverPools: CoverPools = .standard
+        coverPools: CoverPools = .standard, carryForwardAllowed: Bool = true
     ) async throws {
         try caller.require(.county, for: "opening fiscal years")
         guard (2000...2199).contains(year) else { throw ServiceError.invalid(field: "year", reason: "out of range") }
@@ -69,7 +69,7 @@ public struct BudgetService: BudgetArea {
             guard
                 try await ReferenceDataStore.openYear(
                     tx, year: year, overrunPolicy: overrunPolicy, providerSurplusShare: providerSurplusShare,
-                    coverPools: coverPools)
+                    coverPools: coverPools, carryForwardAllowed: carryForwardAllowed)
             else { throw ServiceError.duplicate("fiscal year \(year)") }
             try await tx.audit(caller, "year.open", "fiscal_year", String(year))
         }
@@ -129,6 +129,10 @@ public struct BudgetService: BudgetArea {
         try await store.withTenant(caller.tenant) { tx in
             try await requireProvider(tx, provider)
             try await requireHelpType(tx, helpType)
+            // Rule 6 with rule 11: the prices of a closed month never change (the database refuses it too).
+            guard try await !MasterDataStore.closedMonthFrom(tx, validFrom) else {
+                throw ServiceError.conflict("a rate cannot take effect in or before a closed month")
+            }
             guard
                 try await ReferenceDataStore.addRate(
                     tx, provider: provider, helpType: helpType, unit: unit, validFrom: validFrom, amount: amount)

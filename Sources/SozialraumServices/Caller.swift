@@ -86,6 +86,8 @@ extension ServiceError {
             case "SZ001": throw ServiceError.conflict("the period is closed")
             case "SZ002":
                 throw ServiceError.conflict("the finding is no longer open (resolved, or its delivery was reversed)")
+            case "SZ003": throw ServiceError.conflict("it would run past the end of the provider's cooperation")
+            case "SZ004": throw ServiceError.conflict("a rate cannot take effect in or before a closed month")
             case "42501": throw ServiceError.forbidden("this change")
             default: throw error
             }

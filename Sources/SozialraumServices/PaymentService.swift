@@ -28,7 +28,8 @@ public struct PaymentService: BudgetArea {
     @discardableResult
     public func createProject(
         _ caller: Caller, provider: TenantID, title: String, socialSpace: SocialSpaceCode, component: BudgetComponent,
-        startsOn: Day, endsOn: Day, budget: Money, volunteers: Int, professionals: Int
+        startsOn: Day, endsOn: Day, budget: Money, volunteers: Int, professionals: Int,
+        idempotencyKey: IdempotencyKey? = nil
     ) async throws -> UUID {
         try caller.require(.county, for: "creating projects")
         guard component != .case else {
@@ -43,14 +44,29 @@ public struct PaymentService: BudgetArea {
             id: UUID(), provider: provider, title: title, socialSpace: socialSpace, component: component,
             period: DayRange(start: startsOn, end: endsOn)!, budget: budget, volunteers: volunteers,
             professionals: professionals)
-        let id = project.id
-        try await store.withTenant(caller.tenant) { tx in
-            try await requireProvider(tx, provider)
-            try await requireSocialSpace(tx, socialSpace)
-            try await ProjectStore.insert(tx, project)
-            try await tx.audit(caller, "project.create", "project", id.uuidString)
+        // A project binds money: a retried request creates it once (rule 10).
+        let content =
+            "project|\(provider)|\(title)|\(socialSpace)|\(component.rawValue)|\(startsOn)|\(endsOn)|\(budget.cents)|"
+            + "\(volunteers)|\(professionals)"
+        return try await ServiceError.translating {
+            try await store.withTenant(caller.tenant) { tx in
+                if let idempotencyKey, let result = try await replayed(tx, key: idempotencyKey, content: content) {
+                    guard let id = UUID(uuidString: result) else {
+                        throw ServiceError.conflict("stored result unreadable")
+                    }
+                    return id
+                }
+                try await requireProvider(tx, provider)
+                try await requireSocialSpace(tx, socialSpace)
+                try await ProjectStore.insert(tx, project)
+                if let idempotencyKey {
+                    try await LedgerStore.remember(
+                        tx, key: idempotencyKey, content: content, result: project.id.uuidString)
+                }
+                try await tx.audit(caller, "project.create", "project", project.id.uuidString)
+                return project.id
+            }
         }
-        return id
     }
 
     /// A booking's id and, for spending, the overrun it caused (rule 4).

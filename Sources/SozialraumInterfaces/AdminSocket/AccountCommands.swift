@@ -18,7 +18,7 @@ extension AdminCommands {
             let token = AccountService.generateToken()
             try await commands.accounts.setAccount(
                 name: try commands.positional(request, 0, name: "name"),
-                tenant: try commands.tenant(request, 1, name: "tenant"), role: role,
+                tenant: try await commands.tenant(request, 1, state, name: "tenant"), role: role,
                 secret: token, actingAs: state.account!.tenant)
             return .ok("token \(token)")
         }

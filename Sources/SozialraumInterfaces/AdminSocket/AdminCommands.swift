@@ -58,7 +58,7 @@ struct AdminCommands: Sendable {
 
     /// Every command, in the order `help` lists them; each group in its own file.
     static let all: [AdminCommand] =
-        session + operations + budgets + ledger + reconciliation + scheduling + accountCommands
+        session + operations + budgets + register + ledger + reconciliation + scheduling + accountCommands
 
     static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 
@@ -169,11 +169,14 @@ struct AdminCommands: Sendable {
         return id
     }
 
-    func tenant(_ request: Request, _ index: Int, name: String) throws -> TenantID {
-        guard let id = UUID(hyphenated: Substring(try positional(request, index, name: name))) else {
-            throw ArgumentError(name: name, reason: "a tenant id")
+    /// A tenant named by its id, or a provider by its code (`awo-verden`), looked up as the caller sees them.
+    func tenant(_ request: Request, _ index: Int, _ state: SessionState, name: String) async throws -> TenantID {
+        let text = try positional(request, index, name: name)
+        if let id = UUID(hyphenated: Substring(text)) { return TenantID(id) }
+        guard ProviderCode(text) != nil else {
+            throw ArgumentError(name: name, reason: "a provider code or a tenant id")
         }
-        return TenantID(id)
+        return try await budget.provider(caller(state), idOrCode: text)
     }
 
     func idempotencyKey(_ request: Request) throws -> IdempotencyKey {

@@ -136,15 +136,9 @@ struct AdminSession {
             upload = nil
             commands.uploadBudget.giveBack(heldUploadBytes)
             heldUploadBytes = 0
-            reply.tag = request!.tag
-            if Task.isCancelled {
-                // Stopping: the cancelled task's writer may refuse, the channel still takes the last line.
-                try? await channel.writeAndFlush(ByteBuffer(string: reply.encoded)).get()
-                return
-            }
-            try await outbound.write(ByteBuffer(string: reply.encoded))
             // A login (also a second one in the session, e.g. after peer credentials) counts against the
-            // new account's session limit, and `sessions` names the account now logged in.
+            // new account's session limit, and `sessions` names the account now logged in: registered
+            // before the reply goes out, so that a client that has its answer finds the session counted.
             if let account = state.account, account.name != previousAccount {
                 if await commands.sessions.authenticated(
                     state.id, account: account.name, perAccountLimit: limits.maximumSessionsPerAccount)
@@ -153,10 +147,16 @@ struct AdminSession {
                 } else {
                     state.account = nil
                     await commands.sessions.loggedOut(state.id)
-                    try await outbound.write(
-                        ByteBuffer(string: Reply.error(.busy, "too many sessions of this account").encoded))
+                    reply = Reply.error(.busy, "too many sessions of this account")
                 }
             }
+            reply.tag = request!.tag
+            if Task.isCancelled {
+                // Stopping: the cancelled task's writer may refuse, the channel still takes the last line.
+                try? await channel.writeAndFlush(ByteBuffer(string: reply.encoded)).get()
+                return
+            }
+            try await outbound.write(ByteBuffer(string: reply.encoded))
             if request!.command == "quit" { return }
         }
     }

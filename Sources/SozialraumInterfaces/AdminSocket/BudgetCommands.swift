@@ -101,7 +101,7 @@ extension AdminCommands {
                 commands.caller(state),
                 .init(
                     caseKey: try commands.positional(request, 0, name: "case"),
-                    provider: try commands.tenant(request, 1, name: "provider"),
+                    provider: try await commands.tenant(request, 1, state, name: "provider"),
                     helpType: try commands.positional(request, 2, name: "help-type"), unit: unit,
                     volumePerMonth: try commands.quantity(request, 4),
                     startsOn: try commands.day(request, 5, name: "start"),

@@ -54,7 +54,7 @@ extension AdminCommands {
             summary: "book an instalment (Abschlag) paid to a provider", mutates: true
         ) { commands, request, state, _ in
             let outcome = try await commands.payments.payInstalment(
-                commands.caller(state), provider: try commands.tenant(request, 0, name: "provider"),
+                commands.caller(state), provider: try await commands.tenant(request, 0, state, name: "provider"),
                 socialSpace: try commands.socialSpace(request, 1),
                 component: try commands.component(request, 2), month: try commands.month(request, 3),
                 amount: try commands.amount(request, 4),

@@ -70,13 +70,23 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "providers", roles: [.county, .auditor, .provider], usage: "providers",
-            summary: "the tenants you may see", mutates: false
+            summary: "the tenants you may see, providers with code, end of cooperation and Sozialräume", mutates: false
         ) {
             commands, request, state, _ in
             let tenants = try await commands.status.visibleTenants(commands.caller(state))
+            let register = Dictionary(
+                uniqueKeysWithValues: try await commands.budget.providers(commands.caller(state)).map { ($0.id, $0) })
             let table = ResultTable(
-                columns: ["tenant", "kind", "name"],
-                rows: tenants.map { [.text($0.id.description), .text($0.kind.rawValue), .text($0.name)] })
+                columns: ["tenant", "kind", "name", "code", "cooperation_ends", "sozialraeume"],
+                rows: tenants.map { tenant in
+                    let entry = register[tenant.id]
+                    return [
+                        .text(tenant.id.description), .text(tenant.kind.rawValue), .text(tenant.name),
+                        entry?.code.map { .text($0.rawValue) } ?? .null,
+                        entry?.cooperationEnds.map { .text($0.description) } ?? .null,
+                        entry.map { .text($0.socialSpaces.joined(separator: " ")) } ?? .null,
+                    ]
+                })
             return .ok("\(tenants.count) tenants", data: table.lines(commands.format(request: request, state)))
         },
     ]

@@ -66,7 +66,8 @@ extension AdminCommands {
                 guard request.positional[1] == "items" else {
                     throw ArgumentError(name: "items", reason: "the word items or nothing")
                 }
-                let provider = request.positional.count > 2 ? try commands.tenant(request, 2, name: "provider") : nil
+                let provider =
+                    request.positional.count > 2 ? try await commands.tenant(request, 2, state, name: "provider") : nil
                 table = ReconciliationTables.statementItems(
                     try await commands.reconciliation.statementItems(
                         commands.caller(state), runID: id, provider: provider))
@@ -85,7 +86,7 @@ extension AdminCommands {
             commands, request, state, _ in
             let settlement = try await commands.reconciliation.settle(
                 commands.caller(state), runID: try commands.runID(request, 0),
-                provider: try commands.tenant(request, 1, name: "provider"),
+                provider: try await commands.tenant(request, 1, state, name: "provider"),
                 idempotencyKey: try commands.idempotencyKey(request))
             let due =
                 settlement.amount.cents > 0

@@ -47,13 +47,13 @@ public enum ReferenceDataStore {
     /// Opens a fiscal year with its twelve months and cover pools; false when it exists already.
     public static func openYear(
         _ tx: TenantTransaction, year: Int, overrunPolicy: OverrunPolicy, providerSurplusShare: Int,
-        coverPools: CoverPools
+        coverPools: CoverPools, carryForwardAllowed: Bool = true
     ) async throws -> Bool {
         let inserted = try await tx.execute(
             """
-            INSERT INTO fiscal_year (year, overrun_policy, provider_surplus_share) VALUES ($1, $2, $3)
-            ON CONFLICT (year) DO NOTHING
-            """, [year, overrunPolicy.rawValue, providerSurplusShare])
+            INSERT INTO fiscal_year (year, overrun_policy, provider_surplus_share, carry_forward_allowed)
+            VALUES ($1, $2, $3, $4) ON CONFLICT (year) DO NOTHING
+            """, [year, overrunPolicy.rawValue, providerSurplusShare, carryForwardAllowed])
         guard inserted == 1 else { return false }
         for month in YearMonth.months(of: year) {
             try await tx.execute("INSERT INTO period (month) VALUES ($1)", [month])

@@ -1,0 +1,400 @@
+import Foundation
+import SozialraumDomain
+import SozialraumProtocol
+import SozialraumServices
+
+/// The county's register (Stammdaten): providers, Sozialräume, assignments, fiscal years, help types,
+/// rates, projects and the audit trail. Changes are the county's; the lists follow what each role sees.
+extension AdminCommands {
+    static let register: [AdminCommand] = providerCommands + geographyCommands + yearCommands + rateAndProjectCommands
+
+    static let providerCommands: [AdminCommand] = [
+        AdminCommand(
+            name: "provider-register", roles: [.county], usage: "provider-register <code> <name>",
+            summary: "register a provider (freier Träger) under a short code", mutates: true
+        ) { commands, request, state, _ in
+            let text = try commands.positional(request, 0, name: "code")
+            guard let code = ProviderCode(text) else {
+                throw ArgumentError(name: "code", reason: "2 to 32 of a-z, 0-9, '-', starting with a letter")
+            }
+            let id = try await commands.budget.registerProvider(
+                commands.caller(state), code: code, name: try commands.positional(request, 1, name: "name"))
+            return .ok("provider \(code) \(id)")
+        },
+        AdminCommand(
+            name: "provider-rename", roles: [.county], usage: "provider-rename <provider> <name>",
+            summary: "rename a provider", mutates: true
+        ) { commands, request, state, _ in
+            let provider = try await commands.tenant(request, 0, state, name: "provider")
+            try await commands.budget.renameProvider(
+                commands.caller(state), provider, name: try commands.positional(request, 1, name: "name"))
+            return .ok("provider \(provider) renamed")
+        },
+        AdminCommand(
+            name: "provider-end", roles: [.county], usage: "provider-end <provider> <last-day>|continue",
+            summary: "end the cooperation with a provider after a day (history kept), or let it go on",
+            mutates: true
+        ) { commands, request, state, _ in
+            let provider = try await commands.tenant(request, 0, state, name: "provider")
+            let day =
+                try commands.positional(request, 1, name: "last-day") == "continue"
+                ? nil : try commands.day(request, 1, name: "last-day")
+            try await commands.budget.endCooperation(commands.caller(state), provider, after: day)
+            return .ok(
+                day.map { "cooperation of \(provider) ends after \($0)" } ?? "cooperation of \(provider) goes on")
+        },
+    ]
+
+    static let geographyCommands: [AdminCommand] = [
+        AdminCommand(
+            name: "sozialraum-define", roles: [.county],
+            usage: "sozialraum-define <code> <name> <from-date> <municipality-code>:<name> …",
+            summary: "define or rename a Sozialraum and (re)group municipalities into it from a date", mutates: true
+        ) { commands, request, state, _ in
+            let code = try commands.socialSpace(request, 0)
+            let name = try commands.positional(request, 1, name: "name")
+            let from = try commands.day(request, 2, name: "from")
+            var municipalities: [(code: SocialSpaceCode, name: String)] = []
+            for text in request.positional.dropFirst(3) {
+                let parts = text.split(separator: ":", maxSplits: 1)
+                guard parts.count == 2, let municipality = SocialSpaceCode(String(parts[0])) else {
+                    throw ArgumentError(name: "municipality", reason: "<code>:<name>, e.g. \"verden:Verden (Aller)\"")
+                }
+                municipalities.append((municipality, String(parts[1])))
+            }
+            try await commands.budget.defineSocialSpace(
+                commands.caller(state), code: code, name: name, municipalities: municipalities, validFrom: from)
+            return .ok("sozialraum \(code) with \(municipalities.count) municipalities from \(from)")
+        },
+        AdminCommand(
+            name: "sozialraeume", roles: [.county, .auditor, .provider], usage: "sozialraeume",
+            summary: "Sozialräume and their municipalities over time", mutates: false
+        ) { commands, request, state, _ in
+            let members = try await commands.budget.socialSpaces(commands.caller(state))
+            let table = ResultTable(
+                columns: ["sozialraum", "name", "municipality", "municipality_name", "from", "to"],
+                rows: members.map { member in
+                    let grouped = !member.municipalityName.isEmpty
+                    return [
+                        .text(member.socialSpace.rawValue), .text(member.socialSpaceName),
+                        grouped ? .text(member.municipality.rawValue) : .null,
+                        grouped ? .text(member.municipalityName) : .null,
+                        grouped ? .text(member.validFrom.description) : .null,
+                        member.validTo.map { .text($0.description) } ?? .null,
+                    ]
+                })
+            let spaces = Set(members.map(\.socialSpace)).count
+            return .ok("\(spaces) sozialraeume", data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(
+            name: "assign", roles: [.county], usage: "assign <provider> <sozialraum> lead|member <from> [to=<date>]",
+            summary: "assign a provider to a Sozialraum from a date", mutates: true
+        ) { commands, request, state, _ in
+            let provider = try await commands.tenant(request, 0, state, name: "provider")
+            let space = try commands.socialSpace(request, 1)
+            let role = try commands.positional(request, 2, name: "lead")
+            guard role == "lead" || role == "member" else {
+                throw ArgumentError(name: "lead", reason: "lead or member")
+            }
+            let from = try commands.day(request, 3, name: "from")
+            let to = try request.keywords["to"].map { text in
+                guard let day = Day(iso: text) else { throw ArgumentError(name: "to", reason: "a date YYYY-MM-DD") }
+                return day
+            }
+            try await commands.budget.assignProvider(
+                commands.caller(state), provider: provider, socialSpace: space, lead: role == "lead", from: from, to: to
+            )
+            return .ok("\(provider) serves \(space) as \(role) from \(from)" + (to.map { " to \($0)" } ?? ""))
+        },
+        AdminCommand(
+            name: "unassign", roles: [.county], usage: "unassign <provider> <sozialraum> <last-day>",
+            summary: "end a provider's assignment to a Sozialraum", mutates: true
+        ) { commands, request, state, _ in
+            let provider = try await commands.tenant(request, 0, state, name: "provider")
+            let space = try commands.socialSpace(request, 1)
+            let day = try commands.day(request, 2, name: "last-day")
+            try await commands.budget.endAssignment(
+                commands.caller(state), provider: provider, socialSpace: space, on: day)
+            return .ok("\(provider) serves \(space) until \(day)")
+        },
+        AdminCommand(
+            name: "assignments", roles: [.county, .auditor, .provider], usage: "assignments",
+            summary: "which providers serve which Sozialraum (a provider: its own)", mutates: false
+        ) { commands, request, state, _ in
+            let assignments = try await commands.budget.assignments(commands.caller(state))
+            let table = ResultTable(
+                columns: ["sozialraum", "provider", "tenant", "lead", "from", "to"],
+                rows: assignments.map { assignment in
+                    [
+                        .text(assignment.socialSpace.rawValue), .text(assignment.providerName),
+                        .text(assignment.provider.description), .text(assignment.lead ? "lead" : "member"),
+                        .text(assignment.validFrom.description),
+                        assignment.validTo.map { .text($0.description) } ?? .null,
+                    ]
+                })
+            return .ok("\(assignments.count) assignments", data: table.lines(commands.format(request: request, state)))
+        },
+    ]
+
+    static let yearCommands: [AdminCommand] = [
+        AdminCommand(
+            name: "year-open", roles: [.county],
+            usage:
+                "year-open <year> [policy=warn|refuse] [share=<percent>] [carry-forward=yes|no] [pools=case+milieu,…|none]",
+            summary:
+                "open a fiscal year with its months, overrun policy, provider share, carry-forward and cover pools",
+            mutates: true
+        ) { commands, request, state, _ in
+            let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
+            let policy =
+                try request.keywords["policy"].map { text in
+                    guard let policy = OverrunPolicy(rawValue: text) else {
+                        throw ArgumentError(name: "policy", reason: "warn or refuse")
+                    }
+                    return policy
+                } ?? .warn
+            let share = try commands.basisPoints(request.keywords["share"] ?? "0")
+            let carryForward = try commands.yesNo(request.keywords["carry-forward"] ?? "yes", name: "carry-forward")
+            let pools = try commands.coverPools(request.keywords["pools"] ?? "case+milieu")
+            try await commands.budget.openYear(
+                commands.caller(state), year: year, overrunPolicy: policy, providerSurplusShare: share,
+                coverPools: pools, carryForwardAllowed: carryForward)
+            return .ok(
+                "year \(year) open: 12 months, policy \(policy.rawValue), provider share \(Self.percent(share)), "
+                    + "carry-forward \(carryForward ? "yes" : "no"), pools \(Self.describe(pools))")
+        },
+        AdminCommand(
+            name: "years", roles: [.county, .auditor, .provider], usage: "years",
+            summary: "fiscal years with their policies", mutates: false
+        ) { commands, request, state, _ in
+            let years = try await commands.budget.fiscalYears(commands.caller(state))
+            let table = ResultTable(
+                columns: ["year", "overrun_policy", "provider_share", "carry_forward", "cover_pools", "closed_months"],
+                rows: years.map { year in
+                    [
+                        .integer(Int64(year.year)), .text(year.overrunPolicy.rawValue),
+                        .text(Self.percent(year.providerSurplusShare)), .text(year.carryForwardAllowed ? "yes" : "no"),
+                        .text(Self.describe(year.coverPools)), .integer(Int64(year.closedMonths)),
+                    ]
+                })
+            return .ok("\(years.count) years", data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(
+            name: "appropriation-import", roles: [.county], usage: "appropriation-import <year> <<",
+            summary: "set a year's appropriations from a CSV block (sozialraum,component,amount); all or nothing",
+            mutates: true, takesUpload: true
+        ) { commands, request, state, upload in
+            let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
+            guard let upload else {
+                throw ArgumentError(name: "upload", reason: "end the request with << and send the CSV, then a line '.'")
+            }
+            let outcome = try await commands.budget.setAppropriations(
+                commands.caller(state), year: year, csv: try await upload.text())
+            return .ok("appropriations \(year): \(outcome.lines) lines, total \(outcome.total)")
+        },
+        AdminCommand(
+            name: "carry-forward", roles: [.county],
+            usage: "carry-forward <sozialraum> <year> <component> <amount> reason=<text>",
+            summary: "set a manual carry-forward (Haushaltsrest) into a year, with its reason", mutates: true
+        ) { commands, request, state, _ in
+            let line = BudgetLine(
+                year: try commands.integer(request, 1, name: "year", range: 2000...2199),
+                socialSpace: try commands.socialSpace(request, 0), component: try commands.component(request, 2))
+            guard let reason = request.keywords["reason"] else {
+                throw ArgumentError(name: "reason", reason: "a carry-forward needs reason=<text>")
+            }
+            let amount = try commands.amount(request, 3)
+            try await commands.budget.carryForward(commands.caller(state), into: line, amount: amount, reason: reason)
+            return .ok("carry-forward \(line) \(amount)")
+        },
+    ]
+
+    static let rateAndProjectCommands: [AdminCommand] = [
+        AdminCommand(
+            name: "help-types", roles: [.county, .auditor, .provider], usage: "help-types",
+            summary: "the SGB VIII help types with setting and direct access", mutates: false
+        ) { commands, request, state, _ in
+            let types = try await commands.budget.helpTypes(commands.caller(state))
+            let table = ResultTable(
+                columns: ["code", "title", "setting", "direct_access"],
+                rows: types.map {
+                    [
+                        .text($0.code), .text($0.title), .text($0.setting.rawValue),
+                        .text($0.directAccess ? "yes" : "no"),
+                    ]
+                })
+            return .ok("\(types.count) help types", data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(
+            name: "rate-add", roles: [.county],
+            usage: "rate-add <provider> <help-type> <hour|day|flat_month> <from-date> <amount>",
+            summary: "add a price of a rate agreement (Entgeltvereinbarung) from a day", mutates: true
+        ) { commands, request, state, _ in
+            let provider = try await commands.tenant(request, 0, state, name: "provider")
+            let helpType = try commands.positional(request, 1, name: "help-type")
+            guard let unit = RateUnit(rawValue: try commands.positional(request, 2, name: "unit")) else {
+                throw ArgumentError(name: "unit", reason: "hour, day or flat_month")
+            }
+            let from = try commands.day(request, 3, name: "from")
+            let amount = try commands.amount(request, 4)
+            try await commands.budget.addRate(
+                commands.caller(state), provider: provider, helpType: helpType, unit: unit, validFrom: from,
+                amount: amount)
+            return .ok("rate \(helpType) \(unit.rawValue) \(amount) from \(from)")
+        },
+        AdminCommand(
+            name: "rates", roles: [.county, .auditor, .provider], usage: "rates <provider> [on=<date>]",
+            summary: "a provider's rates; with on= the price valid that day", mutates: false
+        ) { commands, request, state, _ in
+            let provider = try await commands.tenant(request, 0, state, name: "provider")
+            let day = try request.keywords["on"].map { text in
+                guard let day = Day(iso: text) else { throw ArgumentError(name: "on", reason: "a date YYYY-MM-DD") }
+                return day
+            }
+            let rates = try await commands.budget.rates(commands.caller(state), provider: provider, on: day)
+            let table = ResultTable(
+                columns: ["help_type", "unit", "from", "amount"],
+                rows: rates.map {
+                    [
+                        .text($0.helpType), .text($0.unit.rawValue), .text($0.validFrom.description),
+                        .amount($0.amount.cents),
+                    ]
+                })
+            return .ok("\(rates.count) rates", data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(
+            name: "project-create", roles: [.county],
+            usage:
+                "project-create <provider> <sozialraum> <milieu|structure> <start> <end> <budget> title=<text> [volunteers=<n>] [professionals=<n>] key=<idempotency-key>",
+            summary: "create a milieu or structure project of a provider", mutates: true
+        ) { commands, request, state, _ in
+            let provider = try await commands.tenant(request, 0, state, name: "provider")
+            guard let title = request.keywords["title"] else { throw ArgumentError(name: "title", reason: "missing") }
+            func count(_ name: String) throws -> Int {
+                guard let text = request.keywords[name] else { return 0 }
+                guard let value = Int(text), (0...100_000).contains(value) else {
+                    throw ArgumentError(name: name, reason: "a whole number 0...100000")
+                }
+                return value
+            }
+            let id = try await commands.payments.createProject(
+                commands.caller(state), provider: provider, title: title,
+                socialSpace: try commands.socialSpace(request, 1),
+                component: try commands.component(request, 2), startsOn: try commands.day(request, 3, name: "start"),
+                endsOn: try commands.day(request, 4, name: "end"), budget: try commands.amount(request, 5),
+                volunteers: try count("volunteers"), professionals: try count("professionals"),
+                idempotencyKey: try commands.idempotencyKey(request))
+            return .ok("project \(id.uuidString.lowercased())")
+        },
+        AdminCommand(
+            name: "project-end", roles: [.county], usage: "project-end <project-id> <last-day>",
+            summary: "end a project early", mutates: true
+        ) { commands, request, state, _ in
+            let id = try commands.uuid(request, 0, name: "project")
+            let day = try commands.day(request, 1, name: "last-day")
+            try await commands.budget.endProject(commands.caller(state), id, on: day)
+            return .ok("project \(id.uuidString.lowercased()) ends \(day)")
+        },
+        AdminCommand(
+            name: "projects", roles: [.county, .auditor, .provider], usage: "projects [year]",
+            summary: "projects with budget and spending (a provider: its own)", mutates: false
+        ) { commands, request, state, _ in
+            let year =
+                request.positional.isEmpty ? nil : try commands.integer(request, 0, name: "year", range: 2000...2199)
+            let projects = try await commands.budget.projects(commands.caller(state), year: year)
+            let table = ResultTable(
+                columns: [
+                    "project", "provider", "title", "sozialraum", "component", "from", "to", "budget", "spent",
+                    "volunteers", "professionals",
+                ],
+                rows: projects.map { project in
+                    [
+                        .text(project.id.uuidString.lowercased()), .text(project.provider.description),
+                        .text(project.title),
+                        .text(project.socialSpace.rawValue), .text(project.component.rawValue),
+                        .text(project.period.start.description),
+                        project.period.end.map { .text($0.description) } ?? .null,
+                        .amount(project.budget.cents), .amount(project.spent.cents),
+                        .integer(Int64(project.volunteers)), .integer(Int64(project.professionals)),
+                    ]
+                })
+            return .ok("\(projects.count) projects", data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(
+            name: "audit", roles: [.county, .auditor],
+            usage: "audit [since=<date>] [until=<date>] [account=<name>] [action=<kind>] [object=<id>] [limit=<n>]",
+            summary: "the audit trail: who did what when, newest first", mutates: false
+        ) { commands, request, state, _ in
+            func day(_ name: String) throws -> Day? {
+                try request.keywords[name].map { text in
+                    guard let day = Day(iso: text) else { throw ArgumentError(name: name, reason: "a date YYYY-MM-DD") }
+                    return day
+                }
+            }
+            var filter = AuditFilter(
+                since: try day("since"), until: try day("until"), actor: request.keywords["account"],
+                action: request.keywords["action"], objectID: request.keywords["object"])
+            if let text = request.keywords["limit"] {
+                guard let limit = Int(text), (1...5000).contains(limit) else {
+                    throw ArgumentError(name: "limit", reason: "a whole number 1...5000")
+                }
+                filter.limit = limit
+            }
+            let events = try await commands.budget.auditTrail(commands.caller(state), filter)
+            let table = ResultTable(
+                columns: ["event", "at", "tenant", "account", "action", "object_kind", "object", "result", "request"],
+                rows: events.map { event in
+                    [
+                        .integer(event.id), .text(event.at), .text(event.tenant.description), .text(event.actor),
+                        .text(event.action), event.objectKind.map { .text($0) } ?? .null,
+                        event.objectID.map { .text($0) } ?? .null, .text(event.result),
+                        event.requestID.map { .text($0) } ?? .null,
+                    ]
+                })
+            return .ok("\(events.count) events", data: table.lines(commands.format(request: request, state)))
+        },
+    ]
+
+    // MARK: Arguments of the register
+
+    /// A percentage with at most two decimals (`25`, `12.5`, `12,5`) as basis points.
+    func basisPoints(_ text: String) throws -> Int {
+        guard let value = try? Money(parsing: text, decimalComma: text.contains(",")),
+            (0...10_000).contains(value.cents)
+        else { throw ArgumentError(name: "share", reason: "a percentage 0 to 100 with at most two decimals") }
+        return Int(value.cents)
+    }
+
+    func yesNo(_ text: String, name: String) throws -> Bool {
+        switch text {
+        case "yes": return true
+        case "no": return false
+        default: throw ArgumentError(name: name, reason: "yes or no")
+        }
+    }
+
+    /// `case+milieu` (the default), `case+milieu,structure` (a structure alone is the same), `none`.
+    func coverPools(_ text: String) throws -> CoverPools {
+        if text == "none" { return CoverPools([])! }
+        var pools: [Set<BudgetComponent>] = []
+        for pool in text.split(separator: ",") {
+            let members = pool.split(separator: "+").map { BudgetComponent(rawValue: String($0)) }
+            guard !members.contains(nil) else {
+                throw ArgumentError(name: "pools", reason: "components case, milieu, structure joined by + and ,")
+            }
+            if members.count > 1 { pools.append(Set(members.compactMap { $0 })) }
+        }
+        guard let result = CoverPools(pools) else {
+            throw ArgumentError(name: "pools", reason: "each component in one pool at most")
+        }
+        return result
+    }
+
+    static func percent(_ basisPoints: Int) -> String { "\(Money(cents: Int64(basisPoints))) %" }
+
+    static func describe(_ pools: CoverPools) -> String {
+        let order: [BudgetComponent] = [.case, .milieu, .structure]
+        let named = pools.pools.map { pool in order.filter(pool.contains).map(\.rawValue).joined(separator: "+") }
+        return named.isEmpty ? "none" : named.joined(separator: ",")
+    }
+}

@@ -1,0 +1,274 @@
+import PostgresClient
+import SozialraumDomain
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The county's register (Stammdaten) as its commands list and change it: providers with their codes
+/// and the end of their cooperation, Sozialräume with their municipalities over time, assignments, fiscal
+/// years, rates, projects with spending, and the audit trail. Row-level security decides what a caller
+/// sees; only the county writes (sql/0012, sql/0015).
+public enum MasterDataStore {
+    // MARK: Providers
+
+    /// Registers a provider tenant with its code; nil when the code is taken.
+    public static func registerProvider(
+        _ tx: TenantTransaction, code: ProviderCode, name: String
+    ) async throws -> TenantID? {
+        let provider = TenantID(UUID())
+        let inserted = try await tx.execute(
+            "INSERT INTO tenant (id, kind, name, code) VALUES ($1, 'provider', $2, $3) ON CONFLICT (code) DO NOTHING",
+            [provider.uuid, name, code.rawValue])
+        return inserted == 1 ? provider : nil
+    }
+
+    /// The provider with this id or code, if there is one the caller may see.
+    public static func provider(_ tx: TenantTransaction, idOrCode: String) async throws -> TenantID? {
+        let id = UUID(uuidString: idOrCode)
+        let rows = try await tx.query(
+            "SELECT id FROM tenant WHERE kind = 'provider' AND (id = $1 OR code = $2)",
+            [id, id == nil ? idOrCode : nil])
+        return try rows.first.map { TenantID(try $0.decode(0, as: UUID.self)) }
+    }
+
+    public static func renameProvider(_ tx: TenantTransaction, _ provider: TenantID, name: String) async throws {
+        try await tx.execute("UPDATE tenant SET name = $2 WHERE id = $1 AND kind = 'provider'", [provider.uuid, name])
+    }
+
+    public static func endCooperation(_ tx: TenantTransaction, _ provider: TenantID, on day: Day?) async throws {
+        try await tx.execute(
+            "UPDATE tenant SET cooperation_ends = $2 WHERE id = $1 AND kind = 'provider'", [provider.uuid, day])
+    }
+
+    /// How many grants and projects of `provider` run past `day`.
+    public static func runningPast(_ tx: TenantTransaction, _ provider: TenantID, _ day: Day) async throws -> Int {
+        try await tx.query(
+            """
+            SELECT (SELECT count(*) FROM grant_decision
+                    WHERE tenant_id = $1 AND coalesce(ended_on, ends_on) > $2)
+                 + (SELECT count(*) FROM project WHERE tenant_id = $1 AND ends_on > $2)
+            """, [provider.uuid, day]
+        ).first?.decode(0, as: Int.self) ?? 0
+    }
+
+    public static func providers(_ tx: TenantTransaction) async throws -> [ProviderRecord] {
+        try await tx.query(
+            """
+            SELECT t.id, t.code, t.name, t.cooperation_ends,
+                   coalesce((SELECT string_agg(DISTINCT a.social_space, ' ' ORDER BY a.social_space)
+                             FROM provider_assignment a WHERE a.tenant_id = t.id), '')
+            FROM tenant t WHERE t.kind = 'provider' ORDER BY coalesce(t.code, t.name), t.id
+            """
+        ).map { row in
+            ProviderRecord(
+                id: TenantID(try row.decode(0, as: UUID.self)),
+                code: try row.decode(1, as: String?.self).flatMap(ProviderCode.init),
+                name: try row.decode(2, as: String.self),
+                cooperationEnds: try row.optionalDay(3),
+                socialSpaces: try row.decode(4, as: String.self).split(separator: " ").map(String.init))
+        }
+    }
+
+    // MARK: Sozialräume and assignments
+
+    /// Memberships of municipalities in Sozialräume, over time.
+    public static func memberships(_ tx: TenantTransaction) async throws -> [MembershipRecord] {
+        try await tx.query(
+            """
+            SELECT s.code, s.name, m.code, m.name, sm.valid_from, sm.valid_to
+            FROM social_space s
+            LEFT JOIN social_space_member sm ON sm.social_space = s.code
+            LEFT JOIN municipality m ON m.code = sm.municipality
+            ORDER BY s.code, sm.valid_from, m.code
+            """
+        ).compactMap { row in
+            guard let space = SocialSpaceCode(try row.decode(0, as: String.self)) else { return nil }
+            let name = try row.decode(1, as: String.self)
+            guard let municipality = try row.decode(2, as: String?.self).flatMap(SocialSpaceCode.init) else {
+                // A Sozialraum without municipalities yet.
+                return MembershipRecord(
+                    socialSpace: space, socialSpaceName: name, municipality: space, municipalityName: "",
+                    validFrom: Day(iso: "2000-01-01")!, validTo: nil)
+            }
+            return MembershipRecord(
+                socialSpace: space, socialSpaceName: name, municipality: municipality,
+                municipalityName: try row.decode(3, as: String.self), validFrom: try row.day(4),
+                validTo: try row.optionalDay(5))
+        }
+    }
+
+    public static func assignments(_ tx: TenantTransaction) async throws -> [AssignmentRecord] {
+        try await tx.query(
+            """
+            SELECT a.tenant_id, t.name, a.social_space, a.lead, a.valid_from, a.valid_to
+            FROM provider_assignment a JOIN tenant t ON t.id = a.tenant_id
+            ORDER BY a.social_space, a.valid_from, t.name
+            """
+        ).compactMap { row in
+            guard let space = SocialSpaceCode(try row.decode(2, as: String.self)) else { return nil }
+            return AssignmentRecord(
+                provider: TenantID(try row.decode(0, as: UUID.self)), providerName: try row.decode(1, as: String.self),
+                socialSpace: space, lead: try row.decode(3, as: Bool.self), validFrom: try row.day(4),
+                validTo: try row.optionalDay(5))
+        }
+    }
+
+    /// Ends an open assignment of `provider` to `socialSpace` on `day`; false when none was open then.
+    public static func endAssignment(
+        _ tx: TenantTransaction, provider: TenantID, socialSpace: SocialSpaceCode, on day: Day
+    ) async throws -> Bool {
+        try await tx.execute(
+            """
+            UPDATE provider_assignment SET valid_to = $3
+            WHERE tenant_id = $1 AND social_space = $2 AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)
+            """, [provider.uuid, socialSpace.rawValue, day]) > 0
+    }
+
+    // MARK: Fiscal years
+
+    public static func fiscalYears(_ tx: TenantTransaction) async throws -> [FiscalYearRecord] {
+        let pools = try await tx.query("SELECT year, pool, component FROM cover_pool_member ORDER BY year, pool")
+        var members: [Int: [(pool: Int, component: BudgetComponent)]] = [:]
+        for row in pools {
+            members[try row.decode(0, as: Int.self), default: []].append(
+                (try row.decode(1, as: Int.self), try row.decode(2, as: BudgetComponent.self)))
+        }
+        return try await tx.query(
+            """
+            SELECT y.year, y.overrun_policy, y.provider_surplus_share, y.carry_forward_allowed,
+                   (SELECT count(*) FROM period p WHERE p.year = y.year AND p.closed_at IS NOT NULL)
+            FROM fiscal_year y ORDER BY y.year
+            """
+        ).map { row in
+            let year = try row.decode(0, as: Int.self)
+            return FiscalYearRecord(
+                year: year, overrunPolicy: try row.decode(1, as: OverrunPolicy.self),
+                providerSurplusShare: try row.decode(2, as: Int.self),
+                carryForwardAllowed: try row.decode(3, as: Bool.self),
+                coverPools: CoverPools(numbered: members[year] ?? []), closedMonths: try row.decode(4, as: Int.self))
+        }
+    }
+
+    /// Rule 1 and 12 per year, for a year opened before (a year with closed months keeps its policies).
+    public static func setYearPolicies(
+        _ tx: TenantTransaction, year: Int, overrunPolicy: OverrunPolicy, providerSurplusShare: Int,
+        carryForwardAllowed: Bool
+    ) async throws {
+        try await tx.execute(
+            """
+            UPDATE fiscal_year SET overrun_policy = $2, provider_surplus_share = $3, carry_forward_allowed = $4
+            WHERE year = $1
+            """, [year, overrunPolicy.rawValue, providerSurplusShare, carryForwardAllowed])
+    }
+
+    // MARK: Help types and rates
+
+    public static func helpTypes(_ tx: TenantTransaction) async throws -> [HelpType] {
+        try await tx.query("SELECT code, title, setting, direct_access FROM help_type ORDER BY code").map { row in
+            HelpType(
+                code: try row.decode(0, as: String.self), title: try row.decode(1, as: String.self),
+                setting: try row.decode(2, as: HelpSetting.self), directAccess: try row.decode(3, as: Bool.self))
+        }
+    }
+
+    /// A provider's prices; with `on`, only the one valid that day per help type and unit.
+    public static func rates(_ tx: TenantTransaction, provider: TenantID, on day: Day?) async throws -> [RateRecord] {
+        try await tx.query(
+            """
+            SELECT help_type, unit, valid_from, amount FROM rate_agreement r
+            WHERE tenant_id = $1
+              AND ($2::date IS NULL OR valid_from = (SELECT max(o.valid_from) FROM rate_agreement o
+                     WHERE o.tenant_id = r.tenant_id AND o.help_type = r.help_type AND o.unit = r.unit
+                       AND o.valid_from <= $2))
+            ORDER BY help_type, unit, valid_from
+            """, [provider.uuid, day]
+        ).map { row in
+            RateRecord(
+                helpType: try row.decode(0, as: String.self), unit: try row.decode(1, as: RateUnit.self),
+                validFrom: try row.day(2), amount: Money(cents: try row.decode(3, as: Int64.self)))
+        }
+    }
+
+    /// Whether a month on or after `day`'s month is closed (a rate from `day` would change its prices).
+    public static func closedMonthFrom(_ tx: TenantTransaction, _ day: Day) async throws -> Bool {
+        try await tx.query(
+            "SELECT 1 FROM period WHERE closed_at IS NOT NULL AND month >= date_trunc('month', $1::date)::date LIMIT 1",
+            [day]
+        ).count > 0
+    }
+
+    // MARK: Projects
+
+    public static func projects(_ tx: TenantTransaction, year: Int?) async throws -> [ProjectListing] {
+        try await tx.query(
+            """
+            SELECT p.id, p.tenant_id, p.title, p.social_space, p.component, p.starts_on, p.ends_on, p.budget,
+                   coalesce((SELECT sum(b.amount) FROM booking b WHERE b.project_id = p.id), 0)::bigint,
+                   p.volunteers, p.professionals
+            FROM project p
+            WHERE $1::int IS NULL OR (p.starts_on <= make_date($1, 12, 31) AND p.ends_on >= make_date($1, 1, 1))
+            ORDER BY p.social_space, p.starts_on, p.title
+            """, [year]
+        ).compactMap { row in
+            guard let space = SocialSpaceCode(try row.decode(3, as: String.self)),
+                let period = DayRange(start: try row.day(5), end: try row.day(6))
+            else { return nil }
+            return ProjectListing(
+                id: try row.decode(0, as: UUID.self), provider: TenantID(try row.decode(1, as: UUID.self)),
+                title: try row.decode(2, as: String.self), socialSpace: space,
+                component: try row.decode(4, as: BudgetComponent.self), period: period,
+                budget: Money(cents: try row.decode(7, as: Int64.self)),
+                spent: Money(cents: try row.decode(8, as: Int64.self)), volunteers: try row.decode(9, as: Int.self),
+                professionals: try row.decode(10, as: Int.self))
+        }
+    }
+
+    /// The project's provider and its last booked expense day, if the project exists.
+    public static func project(
+        _ tx: TenantTransaction, _ id: UUID
+    ) async throws -> (provider: TenantID, period: DayRange, lastExpense: Day?)? {
+        guard
+            let row = try await tx.query(
+                """
+                SELECT p.tenant_id, p.starts_on, p.ends_on,
+                       (SELECT max(make_date(extract(year FROM b.service_month)::int, extract(month FROM b.service_month)::int, 1))
+                        FROM booking b WHERE b.project_id = p.id)
+                FROM project p WHERE p.id = $1
+                """, [id]
+            ).first, let period = DayRange(start: try row.day(1), end: try row.day(2))
+        else { return nil }
+        return (TenantID(try row.decode(0, as: UUID.self)), period, try row.optionalDay(3))
+    }
+
+    public static func endProject(_ tx: TenantTransaction, _ id: UUID, on day: Day) async throws {
+        try await tx.execute("UPDATE project SET ends_on = $2 WHERE id = $1", [id, day])
+    }
+
+    // MARK: Audit trail
+
+    public static func auditEvents(_ tx: TenantTransaction, _ filter: AuditFilter) async throws -> [AuditEventRecord] {
+        try await tx.query(
+            """
+            SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), tenant_id, actor, action,
+                   object_kind, object_id, result, request_id
+            FROM audit_event
+            WHERE ($1::date IS NULL OR at >= $1::date::timestamp AT TIME ZONE 'UTC')
+              AND ($2::date IS NULL OR at < ($2::date + 1)::timestamp AT TIME ZONE 'UTC')
+              AND ($3::text IS NULL OR actor = $3)
+              AND ($4::text IS NULL OR action = $4 OR action LIKE $4 || '.%')
+              AND ($5::text IS NULL OR object_id = $5)
+            ORDER BY id DESC LIMIT $6
+            """, [filter.since, filter.until, filter.actor, filter.action, filter.objectID, filter.limit]
+        ).map { row in
+            AuditEventRecord(
+                id: try row.decode(0, as: Int64.self), at: try row.decode(1, as: String.self),
+                tenant: TenantID(try row.decode(2, as: UUID.self)), actor: try row.decode(3, as: String.self),
+                action: try row.decode(4, as: String.self), objectKind: try row.decode(5, as: String?.self),
+                objectID: try row.decode(6, as: String?.self), result: try row.decode(7, as: String.self),
+                requestID: try row.decode(8, as: String?.self))
+        }
+    }
+}
