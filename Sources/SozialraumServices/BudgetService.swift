@@ -214,6 +214,13 @@ extension BudgetArea {
         guard try await ReferenceDataStore.providerExists(tx, provider) else { throw ServiceError.notFound("provider") }
     }
 
+    /// A grant or project of `provider` may not run past the end of its cooperation (sql/0015 too).
+    func requireCooperation(_ tx: TenantTransaction, _ provider: TenantID, through day: Day) async throws {
+        if let ends = try await MasterDataStore.cooperationEnds(tx, provider), day > ends {
+            throw ServiceError.conflict("the provider's cooperation ends \(ends); nothing of it may run past that day")
+        }
+    }
+
     func requireCase(_ tx: TenantTransaction, key: String) async throws -> UUID {
         guard let id = try await CaseStore.caseID(tx, key: key) else { throw ServiceError.notFound("case") }
         return id

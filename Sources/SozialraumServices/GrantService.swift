@@ -121,6 +121,7 @@ public struct GrantService: BudgetArea {
             }
             let caseID = try await requireCase(tx, key: request.caseKey)
             try await requireProvider(tx, request.provider)
+            try await requireCooperation(tx, request.provider, through: request.endsOn)
             try await requireHelpType(tx, request.helpType)
             let residence = try await CaseStore.residence(tx, caseID: caseID)
             // Rule 9: a provider serving outside the Sozialraum the case lives in must give a reason.

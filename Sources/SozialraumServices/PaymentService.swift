@@ -57,6 +57,7 @@ public struct PaymentService: BudgetArea {
                     return id
                 }
                 try await requireProvider(tx, provider)
+                try await requireCooperation(tx, provider, through: endsOn)
                 try await requireSocialSpace(tx, socialSpace)
                 try await ProjectStore.insert(tx, project)
                 if let idempotencyKey {

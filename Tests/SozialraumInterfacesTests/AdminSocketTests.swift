@@ -552,6 +552,7 @@ struct AdminWorld: Sendable {
                 ("rates \(world.alpha.tenant)", "ERR NOT_FOUND"), ("rates \(world.beta.tenant)", "OK 2 rates"),
             ],
             "projects": [("projects", "OK 0 projects"), ("projects 2026", "OK 0 projects")],
+            "grants-due": [("grants-due", "OK 0 due"), ("grants-due 104", "OK 0 due")],
         ]
         #expect(
             commands == Set(probes.keys),

@@ -74,7 +74,8 @@ import Testing
         "tenant": ["county_inserts"],  // the county registers providers (the county itself at setup)
         "account": ["county_inserts"],  // the county creates accounts, for any tenant
         "provider_assignment": ["county_inserts"], "rate_agreement": ["county_inserts"],
-        "grant_decision": ["county_inserts"], "project": ["county_inserts"], "statement": ["county_inserts"],
+        "grant_decision": ["county_inserts"], "grant_amendment": ["county_inserts"], "project": ["county_inserts"],
+        "statement": ["county_inserts"],
         "statement_item": ["county_inserts"], "surplus_share": ["county_inserts"],
         "booking": ["kind_fits_tenant"],  // providers: deliveries, expenses, their reversals; the county: all
         "delivery": ["providers_deliver"],  // providers only

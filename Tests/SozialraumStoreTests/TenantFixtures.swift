@@ -68,6 +68,16 @@ struct TenantTableFixture: Sendable {
                     """)
         ),
         (
+            "grant_amendment",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO grant_amendment (tenant_id, grant_id, effective_on, old_volume, new_volume, old_end, new_end, reason, actor)
+                    VALUES ($1, (SELECT id FROM grant_decision WHERE tenant_id = $1 LIMIT 1), '2026-06-01', 1000, 1200,
+                            '2026-12-31', '2026-12-31', 'Fortschreibung ' || $2, 'fixture')
+                    """)
+        ),
+        (
             "commitment",
             TenantTableFixture(
                 tenantColumn: "tenant_id",

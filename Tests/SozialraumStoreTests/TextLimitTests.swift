@@ -12,7 +12,8 @@ import Testing
 @Suite struct TextLimitTests {
     static let columns: [(table: String, column: String, limit: TextLimit)] = [
         ("finding", "resolution", .reason), ("period", "forced_reason", .reason), ("carry_forward", "reason", .reason),
-        ("grant_decision", "out_of_area_reason", .reason), ("project", "title", .title),
+        ("grant_decision", "out_of_area_reason", .reason), ("grant_amendment", "reason", .reason),
+        ("project", "title", .title),
         ("social_space", "name", .name),
         ("municipality", "name", .name), ("schedule", "parameters", .scheduleParameters),
         ("job_run", "request_key", .jobRequestKey),

@@ -124,5 +124,87 @@ extension AdminCommands {
                 on: try commands.day(request, 1, name: "date"))
             return .ok("grant ended")
         },
+        AdminCommand(
+            name: "grant-amend", roles: [.county],
+            usage:
+                "grant-amend <grant-id> <from-date> [volume=<per-month>] [end=<date>] reason=<text> key=<idempotency-key>",
+            summary: "amend a running grant (Fortschreibung): volume and/or end from a day; commitments follow",
+            mutates: true
+        ) { commands, request, state, _ in
+            guard let reason = request.keywords["reason"] else {
+                throw ArgumentError(name: "reason", reason: "an amendment needs reason=<text>")
+            }
+            let volume = try request.keywords["volume"].map { text in
+                do { return try Quantity(parsing: text, decimalComma: text.contains(",")) } catch {
+                    throw ArgumentError(name: "volume", reason: "\(error)")
+                }
+            }
+            let end = try request.keywords["end"].map { text in
+                guard let day = Day(iso: text) else { throw ArgumentError(name: "end", reason: "a date YYYY-MM-DD") }
+                return day
+            }
+            let outcome = try await commands.grants.amendGrant(
+                commands.caller(state),
+                .init(
+                    grantID: try commands.uuid(request, 0, name: "grant"),
+                    effectiveOn: try commands.day(request, 1, name: "from"), volumePerMonth: volume, endsOn: end,
+                    reason: reason),
+                idempotencyKey: try commands.idempotencyKey(request))
+            let committed = outcome.committed.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+                .joined(separator: ", ")
+            return .ok(
+                "grant \(outcome.grantID.uuidString.lowercased()) committed \(committed.isEmpty ? "nothing" : committed)"
+            )
+        },
+        AdminCommand(
+            name: "grant-reason", roles: [.county], usage: "grant-reason <grant-id> reason=<text>",
+            summary: "record or change why a provider serves a case outside its Sozialraum", mutates: true
+        ) { commands, request, state, _ in
+            guard let reason = request.keywords["reason"] else {
+                throw ArgumentError(name: "reason", reason: "missing")
+            }
+            let id = try commands.uuid(request, 0, name: "grant")
+            try await commands.grants.setCrossAreaReason(commands.caller(state), grantID: id, reason: reason)
+            return .ok("reason recorded")
+        },
+        AdminCommand(
+            name: "grants-due", roles: [.county, .auditor, .provider], usage: "grants-due [weeks]",
+            summary: "grants whose end or half-yearly help-plan review (§36) falls in the next weeks (default 6)",
+            mutates: false
+        ) { commands, request, state, _ in
+            let weeks = request.positional.isEmpty ? 6 : try commands.integer(request, 0, name: "weeks", range: 1...104)
+            let due = try await commands.grants.grantsDue(commands.caller(state), withinWeeks: weeks)
+            let table = ResultTable(
+                columns: ["due", "kind", "grant", "case", "provider", "help_type", "from", "to"],
+                rows: due.map { item in
+                    [
+                        .text(item.due.description), .text(item.kind.rawValue),
+                        .text(item.grantID.uuidString.lowercased()),
+                        .text(item.caseKey), .text(item.provider.description), .text(item.helpType),
+                        .text(item.startsOn.description), .text(item.lastDay.description),
+                    ]
+                })
+            return .ok("\(due.count) due", data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(
+            name: "case", roles: [.county, .auditor], usage: "case <case-key>",
+            summary: "a case's history: residences, grants, amendments, deliveries, bookings (pseudonymous)",
+            mutates: false
+        ) { commands, request, state, _ in
+            let lines = try await commands.grants.caseHistory(
+                commands.caller(state), key: try commands.positional(request, 0, name: "case"))
+            let table = ResultTable(
+                columns: ["day", "kind", "reference", "provider", "sozialraum", "detail", "amount"],
+                rows: lines.map { line in
+                    [
+                        .text(line.day.description), .text(line.kind.rawValue),
+                        line.reference.map { .text($0) } ?? .null,
+                        line.provider.map { .text($0.description) } ?? .null,
+                        line.socialSpace.map { .text($0.rawValue) } ?? .null, .text(line.detail),
+                        line.amount.map { .amount($0.cents) } ?? .null,
+                    ]
+                })
+            return .ok("\(lines.count) lines", data: table.lines(commands.format(request: request, state)))
+        },
     ]
 }

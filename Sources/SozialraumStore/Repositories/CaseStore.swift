@@ -61,3 +61,43 @@ public enum CaseStore {
         return entries.mapValues(ResidenceHistory.init)
     }
 }
+
+extension CaseStore {
+    /// The deliveries and bookings of a case's grants, as the caller sees them.
+    public static func ledgerHistory(_ tx: TenantTransaction, caseID: UUID) async throws -> [CaseHistoryLine] {
+        let deliveries = try await tx.query(
+            """
+            SELECT d.id, d.tenant_id, d.month, d.quantity, d.payable, d.cost, d.generation, g.unit,
+                   EXISTS (SELECT 1 FROM booking r WHERE r.delivery_id = d.id AND r.kind = 'reversal')
+            FROM delivery d JOIN grant_decision g ON g.id = d.grant_id
+            WHERE g.case_id = $1 ORDER BY d.month, d.generation
+            """, [caseID]
+        ).map { row in
+            let unit = try row.decode(7, as: String.self)
+            let quantity = Quantity(hundredths: try row.decode(3, as: Int64.self))
+            let payable = Quantity(hundredths: try row.decode(4, as: Int64.self))
+            let reversed = try row.decode(8, as: Bool.self)
+            return CaseHistoryLine(
+                kind: .delivery, day: try row.day(2),
+                reference: try row.decode(0, as: UUID.self).uuidString.lowercased(),
+                provider: TenantID(try row.decode(1, as: UUID.self)), socialSpace: nil,
+                detail: "\(quantity) \(unit), payable \(payable)" + (reversed ? ", reversed" : ""),
+                amount: Money(cents: try row.decode(5, as: Int64.self)))
+        }
+        let bookings = try await tx.query(
+            """
+            SELECT b.id, b.tenant_id, b.service_month, b.social_space, b.kind, b.amount, b.booked_month
+            FROM booking b JOIN grant_decision g ON g.id = b.grant_id
+            WHERE g.case_id = $1 ORDER BY b.id
+            """, [caseID]
+        ).map { row in
+            CaseHistoryLine(
+                kind: .booking, day: try row.day(2), reference: String(try row.decode(0, as: Int64.self)),
+                provider: TenantID(try row.decode(1, as: UUID.self)),
+                socialSpace: SocialSpaceCode(try row.decode(3, as: String.self)),
+                detail: "\(try row.decode(4, as: String.self)) booked in \(try row.day(6).yearMonth)",
+                amount: Money(cents: try row.decode(5, as: Int64.self)))
+        }
+        return deliveries + bookings
+    }
+}

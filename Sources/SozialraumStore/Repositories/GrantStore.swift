@@ -143,3 +143,83 @@ public enum GrantStore {
             "UPDATE commitment SET released = false WHERE grant_id = $1 AND month = $2", [grantID, month])
     }
 }
+
+// MARK: Grants over their life (Fortschreibung, sql/0016)
+
+extension GrantStore {
+    /// A running grant's later planned end (the same grant runs longer).
+    public static func setPlannedEnd(_ tx: TenantTransaction, id: UUID, to day: Day) async throws {
+        try await tx.execute("UPDATE grant_decision SET ends_on = $2 WHERE id = $1", [id, day])
+    }
+
+    /// The recorded reason of a cross-area grant (rule 9), set or changed.
+    public static func setOutOfAreaReason(_ tx: TenantTransaction, id: UUID, reason: String) async throws {
+        try await tx.execute("UPDATE grant_decision SET out_of_area_reason = $2 WHERE id = $1", [id, reason])
+    }
+
+    public static func insertAmendment(_ tx: TenantTransaction, _ amendment: GrantAmendmentRecord) async throws {
+        try await tx.execute(
+            """
+            INSERT INTO grant_amendment (tenant_id, grant_id, successor_id, effective_on, old_volume, new_volume,
+                                         old_end, new_end, reason, actor)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            """,
+            [
+                amendment.provider.uuid, amendment.grantID, amendment.successorID, amendment.effectiveOn,
+                amendment.oldVolume.hundredths, amendment.newVolume.hundredths, amendment.oldEnd, amendment.newEnd,
+                amendment.reason, amendment.actor,
+            ])
+    }
+
+    /// The amendments of the grants of a case, oldest first.
+    public static func amendments(_ tx: TenantTransaction, caseID: UUID) async throws -> [GrantAmendmentRecord] {
+        try await tx.query(
+            """
+            SELECT a.tenant_id, a.grant_id, a.successor_id, a.effective_on, a.old_volume, a.new_volume, a.old_end,
+                   a.new_end, a.reason, a.actor
+            FROM grant_amendment a JOIN grant_decision g ON g.id = a.grant_id
+            WHERE g.case_id = $1 ORDER BY a.id
+            """, [caseID]
+        ).map { row in
+            GrantAmendmentRecord(
+                provider: TenantID(try row.decode(0, as: UUID.self)), grantID: try row.decode(1, as: UUID.self),
+                successorID: try row.decode(2, as: UUID?.self), effectiveOn: try row.day(3),
+                oldVolume: Quantity(hundredths: try row.decode(4, as: Int64.self)),
+                newVolume: Quantity(hundredths: try row.decode(5, as: Int64.self)), oldEnd: try row.day(6),
+                newEnd: try row.day(7), reason: try row.decode(8, as: String.self),
+                actor: try row.decode(9, as: String.self))
+        }
+    }
+
+    /// Running grants whose end or half-yearly help-plan review (§36, every six months from the start)
+    /// falls within `from...through`, as the caller sees them.
+    public static func grantsDue(_ tx: TenantTransaction, from: Day, through: Day) async throws -> [GrantDue] {
+        try await tx.query(
+            """
+            WITH running AS (
+                SELECT g.id, g.tenant_id, g.case_key, g.help_type, g.starts_on,
+                       least(g.ends_on, coalesce(g.ended_on, g.ends_on)) AS last_day
+                FROM grant_decision g
+                WHERE least(g.ends_on, coalesce(g.ended_on, g.ends_on)) >= $1 AND g.starts_on <= $2
+            ), reviews AS (
+                SELECT r.id, (r.starts_on + make_interval(months => 6 * n))::date AS due
+                FROM running r, generate_series(1, 12) AS n
+            )
+            SELECT r.id, r.tenant_id, r.case_key, r.help_type, r.starts_on, r.last_day, d.due, d.kind
+            FROM running r JOIN (
+                SELECT id, last_day AS due, 'end' AS kind FROM running
+                UNION ALL
+                SELECT v.id, v.due, 'review' FROM reviews v JOIN running r2 ON r2.id = v.id WHERE v.due < r2.last_day
+            ) d ON d.id = r.id
+            WHERE d.due BETWEEN $1 AND $2
+            ORDER BY d.due, r.case_key, d.kind
+            """, [from, through]
+        ).map { row in
+            GrantDue(
+                grantID: try row.decode(0, as: UUID.self), provider: TenantID(try row.decode(1, as: UUID.self)),
+                caseKey: try row.decode(2, as: String.self), helpType: try row.decode(3, as: String.self),
+                startsOn: try row.day(4), lastDay: try row.day(5), due: try row.day(6),
+                kind: try row.decode(7, as: String.self) == "end" ? .end : .review)
+        }
+    }
+}

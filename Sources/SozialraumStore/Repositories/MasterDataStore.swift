@@ -34,6 +34,11 @@ public enum MasterDataStore {
         return try rows.first.map { TenantID(try $0.decode(0, as: UUID.self)) }
     }
 
+    /// The last day of the provider's cooperation, if it ends.
+    public static func cooperationEnds(_ tx: TenantTransaction, _ provider: TenantID) async throws -> Day? {
+        try await tx.query("SELECT cooperation_ends FROM tenant WHERE id = $1", [provider.uuid]).first?.optionalDay(0)
+    }
+
     public static func renameProvider(_ tx: TenantTransaction, _ provider: TenantID, name: String) async throws {
         try await tx.execute("UPDATE tenant SET name = $2 WHERE id = $1 AND kind = 'provider'", [provider.uuid, name])
     }
