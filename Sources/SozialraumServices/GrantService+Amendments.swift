@@ -100,7 +100,7 @@ extension GrantService {
                         id: UUID(), provider: grant.provider, caseID: grant.caseID, caseKey: grant.caseKey,
                         helpType: grant.helpType, unit: grant.unit, volumePerMonth: newVolume,
                         startsOn: amendment.effectiveOn, endsOn: newEnd, endedOn: nil,
-                        outOfAreaReason: grant.outOfAreaReason)
+                        outOfAreaReason: grant.outOfAreaReason, standing: grant.standing)
                     try await GrantStore.insert(tx, successor)
                     _ = try await commit(tx, successor, residence: residence, from: amendment.effectiveOn.yearMonth)
                     inForce = successor.id

@@ -80,11 +80,14 @@ public struct GrantService: BudgetArea {
         public var startsOn: Day
         public var endsOn: Day
         public var outOfAreaReason: String?
+        /// A standing agreement for direct-access help (rule 5) rather than a per-case decision.
+        public var standing: Bool
 
         public init(
             caseKey: String, provider: TenantID, helpType: String, unit: RateUnit, volumePerMonth: Quantity,
-            startsOn: Day, endsOn: Day, outOfAreaReason: String? = nil
+            startsOn: Day, endsOn: Day, outOfAreaReason: String? = nil, standing: Bool = false
         ) {
+            self.standing = standing
             self.caseKey = caseKey
             self.provider = provider
             self.helpType = helpType
@@ -115,6 +118,7 @@ public struct GrantService: BudgetArea {
         let content =
             "grant|\(request.caseKey)|\(request.provider)|\(request.helpType)|\(request.unit.rawValue)|"
             + "\(request.volumePerMonth)|\(request.startsOn)|\(request.endsOn)|\(request.outOfAreaReason ?? "")"
+            + (request.standing ? "|standing" : "")
         return try await store.withTenant(caller.tenant) { tx in
             if let result = try await replayed(tx, key: idempotencyKey, content: content) {
                 return try await grantOutcome(tx, replaying: result)
@@ -122,6 +126,10 @@ public struct GrantService: BudgetArea {
             let caseID = try await requireCase(tx, key: request.caseKey)
             try await requireProvider(tx, request.provider)
             try await requireCooperation(tx, request.provider, through: request.endsOn)
+            if request.standing, try await !ReferenceDataStore.isDirectAccess(tx, request.helpType) {
+                throw ServiceError.invalid(
+                    field: "help-type", reason: "a standing agreement is for direct-access help (§28, §20) only")
+            }
             try await requireHelpType(tx, request.helpType)
             let residence = try await CaseStore.residence(tx, caseID: caseID)
             // Rule 9: a provider serving outside the Sozialraum the case lives in must give a reason.
@@ -145,7 +153,7 @@ public struct GrantService: BudgetArea {
                 helpType: request.helpType,
                 unit: request.unit, volumePerMonth: request.volumePerMonth, startsOn: request.startsOn,
                 endsOn: request.endsOn,
-                endedOn: nil, outOfAreaReason: serves ? nil : request.outOfAreaReason)
+                endedOn: nil, outOfAreaReason: serves ? nil : request.outOfAreaReason, standing: request.standing)
             try await GrantStore.insert(tx, record)
             let inputs = PricingInputs(terms: terms(record, rates: rates), residence: residence)
             let written: [YearMonth: Money]

@@ -553,6 +553,7 @@ struct AdminWorld: Sendable {
             ],
             "projects": [("projects", "OK 0 projects"), ("projects 2026", "OK 0 projects")],
             "grants-due": [("grants-due", "OK 0 due"), ("grants-due 104", "OK 0 due")],
+            "agreements": [("agreements", "OK 0 agreements")],
         ]
         #expect(
             commands == Set(probes.keys),

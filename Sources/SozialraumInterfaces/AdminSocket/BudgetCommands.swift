@@ -157,6 +157,46 @@ extension AdminCommands {
             )
         },
         AdminCommand(
+            name: "agreement-create", roles: [.county],
+            usage:
+                "agreement-create <provider> <help-type> <sozialraum> <hour|day|flat_month> <volume> <start> <end> key=<idempotency-key>",
+            summary: "a standing agreement for direct-access help (§28, §20): a monthly contingent for a Sozialraum",
+            mutates: true
+        ) { commands, request, state, _ in
+            guard let unit = RateUnit(rawValue: try commands.positional(request, 3, name: "unit")) else {
+                throw ArgumentError(name: "unit", reason: "hour, day or flat_month")
+            }
+            let outcome = try await commands.grants.createStandingAgreement(
+                commands.caller(state), provider: try await commands.tenant(request, 0, state, name: "provider"),
+                helpType: try commands.positional(request, 1, name: "help-type"),
+                socialSpace: try commands.socialSpace(request, 2), unit: unit,
+                volumePerMonth: try commands.quantity(request, 4),
+                startsOn: try commands.day(request, 5, name: "start"),
+                endsOn: try commands.day(request, 6, name: "end"), idempotencyKey: try commands.idempotencyKey(request))
+            let committed = outcome.committed.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+                .joined(separator: ", ")
+            return .ok("agreement \(outcome.grantID.uuidString.lowercased()) committed \(committed)")
+        },
+        AdminCommand(
+            name: "agreements", roles: [.county, .auditor, .provider], usage: "agreements",
+            summary: "standing agreements for direct-access help (a provider: its own); deliver on their id",
+            mutates: false
+        ) { commands, request, state, _ in
+            let agreements = try await commands.grants.standingAgreements(commands.caller(state))
+            let table = ResultTable(
+                columns: ["agreement", "provider", "help_type", "sozialraum", "unit", "volume", "from", "to", "case"],
+                rows: agreements.map { agreement in
+                    [
+                        .text(agreement.id.uuidString.lowercased()), .text(agreement.provider.description),
+                        .text(agreement.helpType), agreement.socialSpace.map { .text($0.rawValue) } ?? .null,
+                        .text(agreement.unit.rawValue), .text(agreement.volumePerMonth.description),
+                        .text(agreement.startsOn.description), .text(agreement.lastDay.description),
+                        .text(agreement.caseKey),
+                    ]
+                })
+            return .ok("\(agreements.count) agreements", data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(
             name: "grant-reason", roles: [.county], usage: "grant-reason <grant-id> reason=<text>",
             summary: "record or change why a provider serves a case outside its Sozialraum", mutates: true
         ) { commands, request, state, _ in

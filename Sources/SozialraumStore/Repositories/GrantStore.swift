@@ -17,13 +17,13 @@ public enum GrantStore {
             helpType: try row.decode(4, as: String.self), unit: try row.decode(5, as: RateUnit.self),
             volumePerMonth: Quantity(hundredths: try row.decode(6, as: Int64.self)), startsOn: try row.day(7),
             endsOn: try row.day(8), endedOn: try row.optionalDay(9),
-            outOfAreaReason: try row.decode(10, as: String?.self))
+            outOfAreaReason: try row.decode(10, as: String?.self), standing: try row.decode(11, as: Bool.self))
     }
 
     /// The grant, or nil when it does not exist or belongs to a tenant the caller cannot see.
     public static func grant(_ tx: TenantTransaction, id: UUID) async throws -> GrantRecord? {
         try await tx.query(
-            "SELECT id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason FROM grant_decision WHERE id = $1",
+            "SELECT id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason, standing FROM grant_decision WHERE id = $1",
             [id]
         ).first.map(grant(from:))
     }
@@ -31,14 +31,14 @@ public enum GrantStore {
     /// The grant, locked until the transaction ends (ending it early).
     public static func grantForUpdate(_ tx: TenantTransaction, id: UUID) async throws -> GrantRecord? {
         try await tx.query(
-            "SELECT id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason FROM grant_decision WHERE id = $1 FOR UPDATE",
+            "SELECT id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason, standing FROM grant_decision WHERE id = $1 FOR UPDATE",
             [id]
         ).first.map(grant(from:))
     }
 
     public static func grants(_ tx: TenantTransaction, caseID: UUID) async throws -> [GrantRecord] {
         try await tx.query(
-            "SELECT id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason FROM grant_decision WHERE case_id = $1 ORDER BY starts_on",
+            "SELECT id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason, standing FROM grant_decision WHERE case_id = $1 ORDER BY starts_on",
             [caseID]
         ).map(grant(from:))
     }
@@ -47,7 +47,7 @@ public enum GrantStore {
     public static func grants(_ tx: TenantTransaction, provider: TenantID, year: Int) async throws -> [GrantRecord] {
         try await tx.query(
             """
-            SELECT id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason FROM grant_decision
+            SELECT id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason, standing FROM grant_decision
             WHERE tenant_id = $1 AND starts_on <= make_date($2, 12, 31) AND ends_on >= make_date($2, 1, 1)
             """, [provider.uuid, year]
         ).map(grant(from:))
@@ -57,12 +57,12 @@ public enum GrantStore {
         try await tx.execute(
             """
             INSERT INTO grant_decision (id, tenant_id, case_id, case_key, help_type, unit, volume_per_month,
-                                        starts_on, ends_on, out_of_area_reason)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                                        starts_on, ends_on, out_of_area_reason, standing)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
             """,
             [
                 grant.id, grant.provider.uuid, grant.caseID, grant.caseKey, grant.helpType, grant.unit.rawValue,
-                grant.volumePerMonth.hundredths, grant.startsOn, grant.endsOn, grant.outOfAreaReason,
+                grant.volumePerMonth.hundredths, grant.startsOn, grant.endsOn, grant.outOfAreaReason, grant.standing,
             ])
     }
 
@@ -221,5 +221,21 @@ extension GrantStore {
                 startsOn: try row.day(4), lastDay: try row.day(5), due: try row.day(6),
                 kind: try row.decode(7, as: String.self) == "end" ? .end : .review)
         }
+    }
+}
+
+// MARK: Standing agreements (direct access, sql/0017)
+
+extension GrantStore {
+    /// The standing agreements the caller may see, with the Sozialraum their collective case lives in.
+    public static func standingAgreements(_ tx: TenantTransaction) async throws -> [(GrantRecord, SocialSpaceCode?)] {
+        try await tx.query(
+            """
+            SELECT g.id, g.tenant_id, g.case_id, g.case_key, g.help_type, g.unit, g.volume_per_month, g.starts_on,
+                   g.ends_on, g.ended_on, g.out_of_area_reason, g.standing,
+                   (SELECT r.social_space FROM residence r WHERE r.case_id = g.case_id ORDER BY r.valid_from LIMIT 1)
+            FROM grant_decision g WHERE g.standing ORDER BY g.starts_on, g.case_key
+            """
+        ).map { row in (try grant(from: row), try row.decode(12, as: String?.self).flatMap(SocialSpaceCode.init)) }
     }
 }

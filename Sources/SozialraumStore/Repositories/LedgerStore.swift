@@ -45,11 +45,15 @@ public struct GrantRecord: Sendable, Hashable {
     public var endsOn: Day
     public var endedOn: Day?
     public var outOfAreaReason: String?
+    /// A standing agreement for direct-access help (rule 5, sql/0017), not a per-case decision.
+    public var standing: Bool
 
     public init(
         id: UUID, provider: TenantID, caseID: UUID, caseKey: String, helpType: String, unit: RateUnit,
-        volumePerMonth: Quantity, startsOn: Day, endsOn: Day, endedOn: Day?, outOfAreaReason: String?
+        volumePerMonth: Quantity, startsOn: Day, endsOn: Day, endedOn: Day?, outOfAreaReason: String?,
+        standing: Bool = false
     ) {
+        self.standing = standing
         self.id = id
         self.provider = provider
         self.caseID = caseID

@@ -192,6 +192,11 @@ public enum ReferenceDataStore {
         }
     }
 
+    /// Whether the help type may be used without a per-case grant (§28, §20; rule 5).
+    public static func isDirectAccess(_ tx: TenantTransaction, _ code: String) async throws -> Bool {
+        try await tx.query("SELECT 1 FROM help_type WHERE code = $1 AND direct_access", [code]).count > 0
+    }
+
     public static func helpTypeExists(_ tx: TenantTransaction, _ code: String) async throws -> Bool {
         try await tx.query("SELECT 1 FROM help_type WHERE code = $1", [code]).count > 0
     }
