@@ -167,3 +167,19 @@ extension StringProtocol {
         return text
     }
 }
+
+/// The files of a migration directory as one upload block: `<kind>.csv` for each kind present, in the
+/// order the daemon applies them, each after a line `#file <kind>` (docs/migration.md). nil when `path`
+/// is not a directory or holds none of them.
+public func migrationBundle(directory path: String) -> String? {
+    var status = stat()
+    guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else { return nil }
+    let kinds = ["providers", "sozialraeume", "assignments", "rates", "appropriations", "cases", "grants", "projects"]
+    var bundle = ""
+    for kind in kinds {
+        guard var text = readTextFile(path + "/" + kind + ".csv") else { continue }
+        if !text.hasSuffix("\n") { text += "\n" }
+        bundle += "#file \(kind)\n" + text
+    }
+    return bundle.isEmpty ? nil : bundle
+}

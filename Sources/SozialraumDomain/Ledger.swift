@@ -12,6 +12,8 @@ public enum BookingKind: String, Sendable, CaseIterable {
     case reversal
     /// Year end: unspent appropriation carried forward.
     case carryForward = "carry_forward"
+    /// Spending of the year before go-live, booked once by the migration (Datenübernahme, sql/0018).
+    case opening
 }
 
 /// Where a booking goes (rule 11).

@@ -13,6 +13,7 @@ public struct UseCases: Sendable {
     public var accounts: AccountService
     public var status: SystemStatusService
     public var jobs: JobService
+    public var migration: MigrationService
 
     /// `today` is the county's calendar day (the domain has no clock); `accounts` defaults to the
     /// production password hashing.
@@ -27,5 +28,6 @@ public struct UseCases: Sendable {
         self.accounts = accounts ?? AccountService(store: store, logger: logger)
         self.status = SystemStatusService(store: store)
         self.jobs = JobService(store: store, logger: logger)
+        self.migration = MigrationService(store: store, logger: logger, today: today)
     }
 }

@@ -48,7 +48,7 @@ struct SozialraumCtl: ParsableCommand {
     @Option(help: "Log in as this account (the secret from SOZIALRAUM_SECRET or a secret file).")
     var login: String?
 
-    @Option(help: "A file sent as the upload block of the request (CSV imports).")
+    @Option(help: "A file sent as the upload block of the request (CSV imports); a directory: a migration's files.")
     var upload: String?
 
     @Option(name: .shortAndLong, help: "A request to send (instead of positional words).")
@@ -182,7 +182,10 @@ struct SozialraumCtl: ParsableCommand {
     /// Streams a file as the request's upload block (lines starting with `.` are dot-stuffed),
     /// showing progress on a terminal for large files.
     func sendUpload(_ request: String, file: String, over connection: any AdminConnection) throws {
-        guard let text = readTextFile(file) else { throw fail("cannot read \(file)", status: 2) }
+        // A directory is a migration's files, sent as one bundle.
+        guard let text = migrationBundle(directory: file) ?? readTextFile(file) else {
+            throw fail("cannot read \(file)", status: 2)
+        }
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         let total = lines.count - (lines.last?.isEmpty == true ? 1 : 0)
         let showProgress = isatty(STDERR_FILENO) != 0 && total > 10_000

@@ -39,10 +39,11 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(3))) func aNewCountyIsSetUpAndRunsAYearOverTheSocketAlone() async throws {
+    /// A new county's database made by the real `sozialraumd setup` (it creates the missing database and
+    /// the first account), served by an admin socket whose peer (the test's user) is that account.
+    static func newCounty(today: Day) async throws -> (path: String, server: Task<Void, any Error>) {
         let cluster = try await TestCluster.shared.running()
         let database = "golive_\(UInt32.random(in: 0...UInt32.max))"
-        // 1. Setup on a cluster without the database: it creates it and the first account.
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "SOZIALRAUM_CONFIG")
         let setup = try Subprocess(
@@ -56,8 +57,6 @@ import Testing
         #expect(setupOutput.contains("database \(database) created"))
         #expect(
             setupOutput.contains { $0.hasPrefix("account controlling (role county) set; its token (shown once): ") })
-
-        // 2. The daemon's admin socket on that database; the test's user is the controller by peer credentials.
         let store = Store(
             conninfo: cluster.conninfo(database: database, user: DatabaseRoles.defaultLogin), maxConnections: 4,
             logger: Logger(label: "test.golive"))
@@ -69,15 +68,21 @@ import Testing
         let server = AdminServer(
             configuration: configuration,
             services: UseCases(
-                store: store, logger: Logger(label: "test.golive"), today: { Self.today }, accounts: accounts),
+                store: store, logger: Logger(label: "test.golive"), today: { today }, accounts: accounts),
             logger: Logger(label: "test.golive"),
             onListening: { _ in
                 signal.yield(AdminServer.BoundPorts())
                 signal.finish()
             })
         let serverTask = Task { try await server.run() }
-        defer { serverTask.cancel() }
         for await _ in listening {}
+        return (path, serverTask)
+    }
+
+    @Test(.timeLimit(.minutes(3))) func aNewCountyIsSetUpAndRunsAYearOverTheSocketAlone() async throws {
+        // 1. and 2. Setup, then the daemon's admin socket on that database.
+        let (path, serverTask) = try await Self.newCounty(today: Self.today)
+        defer { serverTask.cancel() }
         let county = Session(client: try LineClient(path: path))
         await county.ok("whoami", "OK controlling@")
 
@@ -190,5 +195,39 @@ import Testing
         let trail = await county.client.request("audit account=controlling action=provider format=csv")?.data ?? []
         #expect(trail.contains { $0.contains(",controlling,provider.register,tenant,") })
         #expect(trail.contains { $0.contains(",controlling,provider.assign,tenant,") })
+    }
+
+    /// Moving over (docs/migration.md) with the real client: `--upload <directory>` sends the example
+    /// set as one bundle; a dry run writes nothing, the real run loads it.
+    @Test(.timeLimit(.minutes(3))) func aCountyMovesOverFromADirectoryWithSozialraumctl() async throws {
+        let (path, serverTask) = try await Self.newCounty(today: Day(iso: "2026-07-01")!)
+        defer { serverTask.cancel() }
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/migration-example").path
+        func ctl(_ words: [String]) async throws -> (status: Int32, lines: [String]) {
+            let process = try Subprocess([Subprocess.binary("sozialraumctl"), "--socket", path] + words)
+            var lines: [String] = []
+            for await line in process.lines { lines.append(line) }
+            return (await process.exitStatus(), lines)
+        }
+        #expect(try await ctl(["year-open", "2026"]).status == 0)
+        let dry = try await ctl([
+            "--upload", example, "migration-import", "2026-07-01", "dry-run", "key=uebernahme-2026",
+        ])
+        #expect(dry.status == 0, "\(dry.lines)")
+        #expect(dry.lines.first?.hasPrefix("OK dry run, nothing written: would migrate providers 2,") == true)
+        let providers = try await ctl(["--format", "csv", "providers"]).lines
+        #expect(
+            providers.contains { $0.contains(",county,") } && !providers.contains { $0.contains(",provider,") },
+            "\(providers)")
+        let real = try await ctl(["--upload", example, "migration-import", "2026-07-01", "key=uebernahme-2026"])
+        // As docs/migration.md says: appropriations 280,000.00, commitments from July 30,600.00, opening 32,700.00.
+        #expect(
+            real.lines.first
+                == "OK migrated providers 2, sozialraeume 3, assignments 2, rates 2, appropriations 4 (280000.00), "
+                + "cases 2, grants 2 (committed 30600.00), projects 1, opening 3 entries (32700.00)")
+        // Achim/Oyten's case line: 100,000.00, 3,600.00 committed, 3,600.00 spent, 92,800.00 available.
+        let funds = try await ctl(["--format", "csv", "funds", "achim-oyten", "2026"])
+        #expect(funds.lines.contains("case,100000.00,0.00,3600.00,3600.00,92800.00,92800.00"), "\(funds.lines)")
     }
 }

@@ -45,6 +45,7 @@ struct AdminCommands: Sendable {
     let accounts: AccountService
     let status: SystemStatusService
     let jobs: JobService
+    let migration: MigrationService
     let sessions: SessionRegistry
     let logger: Logger
     let operations: AdminOperations

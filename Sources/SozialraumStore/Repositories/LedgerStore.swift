@@ -295,7 +295,7 @@ public enum LedgerStore {
             FROM (
                 SELECT x.component::text AS component, x.amount AS actuals, 0 AS commitments FROM ledger_total x
                 WHERE x.social_space = $1 AND x.service_month BETWEEN make_date($2, 1, 1) AND make_date($2, 12, 1)
-                  AND x.kind IN ('delivery', 'project_expense')
+                  AND x.kind IN ('delivery', 'project_expense', 'opening')
                 UNION ALL
                 SELECT 'case', 0, m.amount FROM commitment_total m
                 WHERE m.social_space = $1 AND m.month BETWEEN make_date($2, 1, 1) AND make_date($2, 12, 1)

@@ -119,7 +119,7 @@ public enum ReconciliationStore {
             SELECT 'c', social_space, component, NULL, amount FROM carry_forward WHERE year = $1 AND ($4::text IS NULL OR social_space = $4)
             UNION ALL
             SELECT 'x', social_space, component, to_char(service_month, 'YYYY-MM'), sum(amount)::bigint FROM ledger_total
-            WHERE service_month BETWEEN $2 AND $3 AND kind IN ('delivery', 'project_expense') AND ($4::text IS NULL OR social_space = $4)
+            WHERE service_month BETWEEN $2 AND $3 AND kind IN ('delivery', 'project_expense', 'opening') AND ($4::text IS NULL OR social_space = $4)
             GROUP BY social_space, component, service_month
             UNION ALL
             SELECT 'm', social_space, 'case', to_char(month, 'YYYY-MM'), sum(amount)::bigint FROM commitment_total

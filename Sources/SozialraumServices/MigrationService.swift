@@ -1,0 +1,352 @@
+import Crypto
+import Logging
+import SozialraumDomain
+import SozialraumStore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Moving over from the county's previous system (Datenübernahme): a county that goes live mid-year
+/// loads its providers, Sozialräume, assignments, rates, appropriations, running cases and grants and
+/// projects from one bundle of CSV files (`MigrationBundle`), all or nothing, idempotent by key. What
+/// was spent in the year before go-live is booked once as `opening` entries per provider, Sozialraum and
+/// component (sql/0018), so that funds and reconciliation are right from the first day; running grants
+/// commit only from the go-live month on. A dry run checks everything against the database, reports
+/// every bad line and the totals that would result, and writes nothing.
+public struct MigrationService: BudgetArea {
+    let store: Store
+    let logger: Logger
+    let today: @Sendable () -> Day
+
+    public init(store: Store, logger: Logger, today: @escaping @Sendable () -> Day) {
+        self.store = store
+        self.logger = logger
+        self.today = today
+    }
+
+    /// What a migration wrote (or, dry, would write).
+    public struct Summary: Sendable, Equatable, CustomStringConvertible {
+        public var providers = 0
+        public var memberships = 0
+        public var assignments = 0
+        public var rates = 0
+        public var appropriations = 0
+        public var appropriated = Money.zero
+        public var cases = 0
+        public var grants = 0
+        /// Commitments of the migrated grants from the go-live month to the year's end.
+        public var committed = Money.zero
+        public var projects = 0
+        public var openings = 0
+        /// Spending of the year before go-live, booked as opening entries.
+        public var opening = Money.zero
+
+        public var description: String {
+            "providers \(providers), sozialraeume \(memberships), assignments \(assignments), rates \(rates), "
+                + "appropriations \(appropriations) (\(appropriated)), cases \(cases), grants \(grants) "
+                + "(committed \(committed)), projects \(projects), opening \(openings) entries (\(opening))"
+        }
+
+        /// The stored form (idempotency): the numbers separated by spaces.
+        var encoded: String {
+            [
+                providers, memberships, assignments, rates, appropriations, Int(appropriated.cents), cases, grants,
+                Int(committed.cents), projects, openings, Int(opening.cents),
+            ].map(String.init).joined(separator: " ")
+        }
+
+        init() {}
+
+        init?(encoded: String) {
+            let numbers = encoded.split(separator: " ").compactMap { Int($0) }
+            guard numbers.count == 12 else { return nil }
+            (providers, memberships, assignments, rates, appropriations) = (
+                numbers[0], numbers[1], numbers[2], numbers[3], numbers[4]
+            )
+            appropriated = Money(cents: Int64(numbers[5]))
+            (cases, grants) = (numbers[6], numbers[7])
+            committed = Money(cents: Int64(numbers[8]))
+            (projects, openings) = (numbers[9], numbers[10])
+            opening = Money(cents: Int64(numbers[11]))
+        }
+    }
+
+    /// Thrown inside a dry run's transaction so that it rolls back; carries the summary out.
+    private struct DryRun: Error { let summary: Summary }
+
+    /// Loads the bundle for a county going live on `goLive` (its year must be open). Every bad line is
+    /// reported at once (`rejectedRows`, `file.column` naming where) and nothing is written.
+    public func migrate(
+        _ caller: Caller, goLive: Day, bundle text: String, dryRun: Bool, idempotencyKey: IdempotencyKey
+    ) async throws -> Summary {
+        try caller.require(.county, for: "migrating data")
+        let bundle = try MigrationBundle.parse(text).get()
+        var file = text
+        let digest = file.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+        let content =
+            "migration|\(goLive)|" + digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        do {
+            return try await ServiceError.translating {
+                try await store.withTenant(caller.tenant) { tx in
+                    if !dryRun, let result = try await replayed(tx, key: idempotencyKey, content: content) {
+                        guard let summary = Summary(encoded: result) else {
+                            throw ServiceError.conflict("stored result unreadable")
+                        }
+                        return summary
+                    }
+                    var run = MigrationRun(tx: tx, caller: caller, goLive: goLive, service: self)
+                    let summary = try await run.apply(bundle)
+                    if dryRun { throw DryRun(summary: summary) }
+                    try await LedgerStore.remember(tx, key: idempotencyKey, content: content, result: summary.encoded)
+                    try await tx.audit(caller, "migration.import", "fiscal_year", String(goLive.year))
+                    return summary
+                }
+            }
+        } catch let dry as DryRun {
+            return dry.summary
+        }
+    }
+}
+
+/// One migration inside its transaction: applies the files in order, collecting every refusal.
+private struct MigrationRun {
+    let tx: TenantTransaction
+    let caller: Caller
+    let goLive: Day
+    let service: MigrationService
+    var errors: [RowError] = []
+    var summary = MigrationService.Summary()
+    var providers: [ProviderCode: TenantID] = [:]
+    /// Spending before go-live per provider, Sozialraum and component.
+    var opening: [String: (provider: TenantID, space: SocialSpaceCode, component: BudgetComponent, amount: Money)] =
+        [:]
+
+    init(tx: TenantTransaction, caller: Caller, goLive: Day, service: MigrationService) {
+        self.tx = tx
+        self.caller = caller
+        self.goLive = goLive
+        self.service = service
+    }
+
+    mutating func refuse(_ kind: MigrationBundle.Kind, _ line: Int, _ column: String, _ reason: String) {
+        errors.append(RowError(line: line, field: "\(kind.rawValue).\(column)", reason: reason))
+    }
+
+    mutating func provider(_ code: ProviderCode) async throws -> TenantID? {
+        if let known = providers[code] { return known }
+        let found = try await MasterDataStore.provider(tx, idOrCode: code.rawValue)
+        providers[code] = found
+        return found
+    }
+
+    mutating func apply(_ bundle: MigrationBundle) async throws -> MigrationService.Summary {
+        guard try await ReferenceDataStore.yearExists(tx, goLive.year) else {
+            throw ServiceError.conflict("open the fiscal year \(goLive.year) first (year-open)")
+        }
+        let year = goLive.year
+        for row in bundle.providers {
+            guard let id = try await MasterDataStore.registerProvider(tx, code: row.code, name: row.name) else {
+                refuse(.providers, row.line, "code", "provider \(row.code) exists already")
+                continue
+            }
+            providers[row.code] = id
+            summary.providers += 1
+        }
+        for row in bundle.memberships {
+            try await ReferenceDataStore.defineSocialSpace(
+                tx, code: row.socialSpace, name: row.name, municipalities: [(row.municipality, row.municipalityName)],
+                validFrom: row.validFrom)
+            summary.memberships += 1
+        }
+        for row in bundle.assignments {
+            guard let id = try await provider(row.provider) else {
+                refuse(.assignments, row.line, "provider", "unknown provider \(row.provider)")
+                continue
+            }
+            guard try await ReferenceDataStore.socialSpaceExists(tx, row.socialSpace) else {
+                refuse(.assignments, row.line, "sozialraum", "unknown Sozialraum")
+                continue
+            }
+            try await ReferenceDataStore.assignProvider(
+                tx, provider: id, socialSpace: row.socialSpace, lead: row.lead, from: row.validFrom, to: row.validTo)
+            summary.assignments += 1
+        }
+        for row in bundle.rates {
+            guard let id = try await provider(row.provider) else {
+                refuse(.rates, row.line, "provider", "unknown provider \(row.provider)")
+                continue
+            }
+            guard try await !MasterDataStore.closedMonthFrom(tx, row.validFrom) else {
+                refuse(.rates, row.line, "valid_from", "in or before a closed month")
+                continue
+            }
+            guard
+                try await ReferenceDataStore.addRate(
+                    tx, provider: id, helpType: row.helpType, unit: row.unit, validFrom: row.validFrom,
+                    amount: row.amount)
+            else {
+                refuse(.rates, row.line, "valid_from", "this rate exists already")
+                continue
+            }
+            summary.rates += 1
+        }
+        for row in bundle.appropriations {
+            guard try await ReferenceDataStore.socialSpaceExists(tx, row.socialSpace) else {
+                refuse(.appropriations, row.line, "sozialraum", "unknown Sozialraum")
+                continue
+            }
+            try await ReferenceDataStore.setAppropriation(
+                tx, line: BudgetLine(year: year, socialSpace: row.socialSpace, component: row.component),
+                amount: row.amount)
+            summary.appropriations += 1
+            summary.appropriated = Money(cents: summary.appropriated.cents + row.amount.cents)
+        }
+        try await applyCases(bundle)
+        try await applyGrants(bundle)
+        try await applyProjects(bundle)
+        try await bookOpening()
+        if !errors.isEmpty { throw ServiceError.rejectedRows(Array(errors.prefix(1000))) }
+        return summary
+    }
+
+    mutating func applyCases(_ bundle: MigrationBundle) async throws {
+        var opened: [String: UUID] = [:]
+        for row in bundle.residences {
+            if let id = opened[row.caseKey.rawValue] {
+                guard
+                    try await CaseStore.addResidence(tx, caseID: id, from: row.validFrom, socialSpace: row.socialSpace)
+                else {
+                    refuse(.cases, row.line, "valid_from", "a second residence on the same day")
+                    continue
+                }
+                continue
+            }
+            guard try await ReferenceDataStore.socialSpaceExists(tx, row.socialSpace) else {
+                refuse(.cases, row.line, "sozialraum", "unknown Sozialraum")
+                continue
+            }
+            let id = UUID()
+            guard
+                try await CaseStore.open(
+                    tx, id: id, key: row.caseKey, socialSpace: row.socialSpace, from: row.validFrom)
+            else {
+                refuse(.cases, row.line, "case_key", "the case exists already")
+                continue
+            }
+            opened[row.caseKey.rawValue] = id
+            summary.cases += 1
+        }
+    }
+
+    mutating func applyGrants(_ bundle: MigrationBundle) async throws {
+        for row in bundle.grants {
+            guard let caseID = try await CaseStore.caseID(tx, key: row.caseKey.rawValue) else {
+                refuse(.grants, row.line, "case_key", "unknown case")
+                continue
+            }
+            guard let provider = try await provider(row.provider) else {
+                refuse(.grants, row.line, "provider", "unknown provider \(row.provider)")
+                continue
+            }
+            guard row.endsOn >= goLive else {
+                refuse(
+                    .grants, row.line, "ends_on",
+                    "ended before go-live: put what it cost into another grant's paid_this_year")
+                continue
+            }
+            guard row.unit != .flatMonth || row.volume == .one else {
+                refuse(.grants, row.line, "volume", "a flat monthly unit is granted as 1 a month")
+                continue
+            }
+            let residence = try await CaseStore.residence(tx, caseID: caseID)
+            let home = residence.socialSpace(on: max(row.startsOn, goLive)) ?? residence.entries[0].socialSpace
+            let serves = try await ReferenceDataStore.providerServes(
+                tx, provider: provider, socialSpace: home, on: max(row.startsOn, goLive))
+            if !serves, row.reason == nil {
+                refuse(.grants, row.line, "reason", "the provider does not serve \(home); give a reason")
+                continue
+            }
+            let record = GrantRecord(
+                id: UUID(), provider: provider, caseID: caseID, caseKey: row.caseKey.rawValue, helpType: row.helpType,
+                unit: row.unit, volumePerMonth: row.volume, startsOn: row.startsOn, endsOn: row.endsOn, endedOn: nil,
+                outOfAreaReason: serves ? nil : row.reason)
+            try await GrantStore.insert(tx, record)
+            do {
+                // Commitments from the go-live month on; what came before is in the opening balance.
+                let written = try await GrantStore.rewriteCommitments(
+                    tx, grant: record, inputs: try await service.pricingInputs(tx, grant: record, residence: residence),
+                    fromMonth: goLive.yearMonth)
+                let thisYear = written.filter { $0.key.year == goLive.year }.reduce(Int64(0)) { $0 + $1.value.cents }
+                summary.committed = Money(cents: summary.committed.cents + thisYear)
+            } catch let failure as Pricing.Failure {
+                refuse(.grants, row.line, "help_type", "no rate of the provider: \(failure.description)")
+                continue
+            }
+            summary.grants += 1
+            let paidIn = residence.socialSpace(on: goLive.adding(days: -1)) ?? home
+            addOpening(provider, paidIn, .case, row.paidThisYear)
+        }
+    }
+
+    mutating func applyProjects(_ bundle: MigrationBundle) async throws {
+        for row in bundle.projects {
+            guard let provider = try await provider(row.provider) else {
+                refuse(.projects, row.line, "provider", "unknown provider \(row.provider)")
+                continue
+            }
+            guard try await ReferenceDataStore.socialSpaceExists(tx, row.socialSpace) else {
+                refuse(.projects, row.line, "sozialraum", "unknown Sozialraum")
+                continue
+            }
+            try await ProjectStore.insert(
+                tx,
+                ProjectStore.Record(
+                    id: UUID(), provider: provider, title: row.title, socialSpace: row.socialSpace,
+                    component: row.component, period: DayRange(start: row.startsOn, end: row.endsOn)!,
+                    budget: row.budget, volunteers: row.volunteers, professionals: row.professionals))
+            summary.projects += 1
+            addOpening(provider, row.socialSpace, row.component, row.spentThisYear)
+        }
+    }
+
+    mutating func addOpening(
+        _ provider: TenantID, _ space: SocialSpaceCode, _ component: BudgetComponent, _ amount: Money
+    ) {
+        guard amount.cents > 0 else { return }
+        let key = "\(provider)|\(space)|\(component.rawValue)"
+        let before = opening[key]?.amount.cents ?? 0
+        opening[key] = (provider, space, component, Money(cents: before + amount.cents))
+    }
+
+    /// One `opening` booking per provider, Sozialraum and component, in the month before go-live.
+    mutating func bookOpening() async throws {
+        guard !opening.isEmpty else { return }
+        let month = goLive.yearMonth.previous
+        guard month.year == goLive.year else {
+            errors.append(
+                RowError(
+                    line: 0, field: "grants.paid_this_year",
+                    reason: "going live on \(goLive), nothing of the year was paid before it"))
+            return
+        }
+        guard !(try await ReferenceDataStore.closedMonths(tx, from: month, through: month).contains(month)) else {
+            errors.append(
+                RowError(
+                    line: 0, field: "grants.paid_this_year", reason: "\(month), the month before go-live, is closed"))
+            return
+        }
+        for (_, entry) in opening.sorted(by: { $0.key < $1.key }) {
+            try await LedgerStore.book(
+                tx,
+                LedgerStore.NewBooking(
+                    tenant: entry.provider, kind: .opening, bookedMonth: month, serviceMonth: month,
+                    socialSpace: entry.space, component: entry.component, amount: entry.amount),
+                actor: caller.name, requestID: caller.requestID)
+            summary.openings += 1
+            summary.opening = Money(cents: summary.opening.cents + entry.amount.cents)
+        }
+    }
+}
