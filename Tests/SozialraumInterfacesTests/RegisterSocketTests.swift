@@ -89,4 +89,51 @@ import Testing
         let auditor = try await admin.client(loggedInAs: "pruefer")
         #expect(await auditor.request("case VER-2026-0001")?.status == "OK 4 lines")
     }
+
+    /// A regrouping from a date keeps the past; a carry-forward, a project's early end and a cross-area
+    /// reason are recorded over the socket.
+    @Test func regroupingCarryForwardProjectEndAndReasonOverTheSocket() async throws {
+        let admin = try await AdminWorld.start()
+        defer { admin.stop() }
+        let county = try await admin.client(loggedInAs: "kaemmerei")
+        // Achim belongs to nord since 2020 (BudgetWorld); from July 2026 it forms a Sozialraum of its own.
+        #expect(
+            await county.request("sozialraum-define achim-neu \"Achim\" 2026-07-01 \"achim:Achim\"")?.status
+                == "OK sozialraum achim-neu with 1 municipalities from 2026-07-01")
+        let grouping = await county.request("sozialraeume format=csv")?.data ?? []
+        #expect(grouping.contains("nord,Nord,achim,Achim,2020-01-01,2026-06-30"), "\(grouping)")
+        #expect(grouping.contains("achim-neu,Achim,achim,Achim,2026-07-01,"), "\(grouping)")
+        // A carry-forward into 2026 with its reason; nord's case line then has 1,500.00 carried in.
+        #expect(
+            await county.request("carry-forward nord 2026 case 1500.00")?.status
+                == "ERR INVALID reason: a carry-forward needs reason=<text>")
+        #expect(
+            await county.request("carry-forward nord 2026 case 1500.00 reason=\"Haushaltsrest 2025\"")?.status
+                == "OK carry-forward 2026/nord/case 1500.00")
+        #expect(try await admin.world.funds(admin.world.nord).line(.case).funds.carryIn == Money(cents: 1_500_00))
+        // A project ends early, not before a month it has spent in.
+        let created = await county.request(
+            "project-create alpha-x nord milieu 2026-01-01 2026-12-31 1000.00 title=Spielplatz key=project-end-1")
+        // A code no provider has is not found.
+        #expect(created?.status == "ERR NOT_FOUND unknown provider alpha-x")
+        let project = await county.request(
+            "project-create \(admin.world.alpha.tenant) nord milieu 2026-01-01 2026-12-31 1000.00 title=Spielplatz key=project-end-2")
+        let projectID = String(project?.status.dropFirst("OK project ".count) ?? "")
+        let alpha = try await admin.client(loggedInAs: "alpha")
+        #expect(
+            await alpha.request("expense \(projectID) 2026-05-10 250.00 key=project-expense-1")?.status.hasPrefix("OK booking")
+                == true)
+        #expect(
+            await county.request("project-end \(projectID) 2026-04-30")?.status
+                == "ERR CONFLICT conflict: the project has expenses in 2026-05, after 2026-04-30")
+        #expect(await county.request("project-end \(projectID) 2026-05-31")?.status == "OK project \(projectID) ends 2026-05-31")
+        #expect(await county.request("projects 2026 format=csv")?.data.contains { $0.contains(",2026-05-31,1000.00,250.00,") } == true)
+        // The recorded reason of a grant, changed.
+        let grant = try await admin.world.grantedCase()
+        #expect(
+            await county.request("grant-reason \(grant) reason=\"Familie bleibt beim Träger\"")?.status == "OK reason recorded")
+        #expect(
+            await county.request("case VER-2026-0001 format=csv")?.data.contains { $0.contains("cross-area: Familie bleibt beim Träger") }
+                == true)
+    }
 }
