@@ -204,46 +204,76 @@ private struct MigrationRun {
             summary.appropriations += 1
             summary.appropriated = Money(cents: summary.appropriated.cents + row.amount.cents)
         }
-        try await applyCases(bundle)
-        try await applyGrants(bundle)
+        let opened = try await applyCases(bundle)
+        try await applyGrants(bundle, opened: opened)
         try await applyProjects(bundle)
         try await bookOpening()
         if !errors.isEmpty { throw ServiceError.rejectedRows(Array(errors.prefix(1000))) }
         return summary
     }
 
-    mutating func applyCases(_ bundle: MigrationBundle) async throws {
-        var opened: [String: UUID] = [:]
+    /// Opens the new cases with their residences (in batches); returns them by key with their history.
+    mutating func applyCases(
+        _ bundle: MigrationBundle
+    ) async throws -> [String: (id: UUID, residence: ResidenceHistory)] {
+        let spaces = try await MigrationStore.socialSpaces(tx)
+        var cases: [String: (id: UUID, line: Int, entries: [ResidenceHistory.Entry])] = [:]
+        var order: [String] = []
         for row in bundle.residences {
-            if let id = opened[row.caseKey.rawValue] {
-                guard
-                    try await CaseStore.addResidence(tx, caseID: id, from: row.validFrom, socialSpace: row.socialSpace)
-                else {
-                    refuse(.cases, row.line, "valid_from", "a second residence on the same day")
-                    continue
-                }
-                continue
-            }
-            guard try await ReferenceDataStore.socialSpaceExists(tx, row.socialSpace) else {
+            guard spaces.contains(row.socialSpace) else {
                 refuse(.cases, row.line, "sozialraum", "unknown Sozialraum")
                 continue
             }
-            let id = UUID()
-            guard
-                try await CaseStore.open(
-                    tx, id: id, key: row.caseKey, socialSpace: row.socialSpace, from: row.validFrom)
-            else {
-                refuse(.cases, row.line, "case_key", "the case exists already")
+            let key = row.caseKey.rawValue
+            if var known = cases[key] {
+                guard !known.entries.contains(where: { $0.from == row.validFrom }) else {
+                    refuse(.cases, row.line, "valid_from", "a second residence on the same day")
+                    continue
+                }
+                known.entries.append(.init(from: row.validFrom, socialSpace: row.socialSpace))
+                cases[key] = known
+            } else {
+                cases[key] = (UUID(), row.line, [.init(from: row.validFrom, socialSpace: row.socialSpace)])
+                order.append(key)
+            }
+        }
+        let existing = try await MigrationStore.openCases(
+            tx, order.map { (cases[$0]!.id, CaseKey($0)!) })
+        var opened: [String: (id: UUID, residence: ResidenceHistory)] = [:]
+        var residences: [(caseID: UUID, from: Day, socialSpace: SocialSpaceCode)] = []
+        for key in order {
+            let entry = cases[key]!
+            if existing.contains(key) {
+                refuse(.cases, entry.line, "case_key", "the case exists already")
                 continue
             }
-            opened[row.caseKey.rawValue] = id
-            summary.cases += 1
+            opened[key] = (entry.id, ResidenceHistory(entry.entries))
+            residences += entry.entries.map { (entry.id, $0.from, $0.socialSpace) }
         }
+        try await MigrationStore.addResidences(tx, residences)
+        summary.cases = opened.count
+        return opened
     }
 
-    mutating func applyGrants(_ bundle: MigrationBundle) async throws {
+    /// The running grants (in batches), committed from the go-live month (rule 7, as `GrantStore`
+    /// does for a new grant); what was paid before goes into the opening balance.
+    mutating func applyGrants(
+        _ bundle: MigrationBundle, opened: [String: (id: UUID, residence: ResidenceHistory)]
+    ) async throws {
+        var rates: [TenantID: [String: [Rate]]] = [:]
+        var serving: [String: [AssignmentRecord]] = [:]
+        for assignment in try await MasterDataStore.assignments(tx) {
+            serving["\(assignment.provider)|\(assignment.socialSpace)", default: []].append(assignment)
+        }
+        var grants: [GrantRecord] = []
+        var commitments: [(provider: TenantID, grantID: UUID, month: YearMonth, socialSpace: SocialSpaceCode, amount: Money)] = []
         for row in bundle.grants {
-            guard let caseID = try await CaseStore.caseID(tx, key: row.caseKey.rawValue) else {
+            let known: (id: UUID, residence: ResidenceHistory)
+            if let new = opened[row.caseKey.rawValue] {
+                known = new
+            } else if let id = try await CaseStore.caseID(tx, key: row.caseKey.rawValue) {
+                known = (id, try await CaseStore.residence(tx, caseID: id))
+            } else {
                 refuse(.grants, row.line, "case_key", "unknown case")
                 continue
             }
@@ -252,43 +282,55 @@ private struct MigrationRun {
                 continue
             }
             guard row.endsOn >= goLive else {
-                refuse(
-                    .grants, row.line, "ends_on",
-                    "ended before go-live: put what it cost into another grant's paid_this_year")
+                refuse(.grants, row.line, "ends_on", "ended before go-live: put what it cost into another grant's paid_this_year")
                 continue
             }
             guard row.unit != .flatMonth || row.volume == .one else {
                 refuse(.grants, row.line, "volume", "a flat monthly unit is granted as 1 a month")
                 continue
             }
-            let residence = try await CaseStore.residence(tx, caseID: caseID)
-            let home = residence.socialSpace(on: max(row.startsOn, goLive)) ?? residence.entries[0].socialSpace
-            let serves = try await ReferenceDataStore.providerServes(
-                tx, provider: provider, socialSpace: home, on: max(row.startsOn, goLive))
+            let residence = known.residence
+            let firstDay = max(row.startsOn, goLive)
+            let home = residence.socialSpace(on: firstDay) ?? residence.entries[0].socialSpace
+            let serves = (serving["\(provider)|\(home)"] ?? []).contains {
+                $0.validFrom <= firstDay && ($0.validTo.map { firstDay <= $0 } ?? true)
+            }
             if !serves, row.reason == nil {
                 refuse(.grants, row.line, "reason", "the provider does not serve \(home); give a reason")
                 continue
             }
+            if rates[provider] == nil { rates[provider] = try await ReferenceDataStore.rates(tx, provider: provider) }
             let record = GrantRecord(
-                id: UUID(), provider: provider, caseID: caseID, caseKey: row.caseKey.rawValue, helpType: row.helpType,
+                id: UUID(), provider: provider, caseID: known.id, caseKey: row.caseKey.rawValue, helpType: row.helpType,
                 unit: row.unit, volumePerMonth: row.volume, startsOn: row.startsOn, endsOn: row.endsOn, endedOn: nil,
                 outOfAreaReason: serves ? nil : row.reason)
-            try await GrantStore.insert(tx, record)
+            let terms = GrantTerms(
+                period: DayRange(start: row.startsOn, end: row.endsOn)!, volumePerMonth: row.volume, unit: row.unit,
+                rates: rates[provider]![ReferenceDataStore.ratesKey(helpType: row.helpType, unit: row.unit)] ?? [])
+            // Commitments from the go-live month on; what came before is in the opening balance.
+            var planned: [(provider: TenantID, grantID: UUID, month: YearMonth, socialSpace: SocialSpaceCode, amount: Money)] = []
             do {
-                // Commitments from the go-live month on; what came before is in the opening balance.
-                let written = try await GrantStore.rewriteCommitments(
-                    tx, grant: record, inputs: try await service.pricingInputs(tx, grant: record, residence: residence),
-                    fromMonth: goLive.yearMonth)
-                let thisYear = written.filter { $0.key.year == goLive.year }.reduce(Int64(0)) { $0 + $1.value.cents }
-                summary.committed = Money(cents: summary.committed.cents + thisYear)
-            } catch let failure as Pricing.Failure {
-                refuse(.grants, row.line, "help_type", "no rate of the provider: \(failure.description)")
+                for month in max(goLive.yearMonth, row.startsOn.yearMonth).through(row.endsOn.yearMonth) {
+                    guard let days = terms.effectivePeriod.clipped(to: month), let cost = try terms.plannedCost(in: month)
+                    else { continue }
+                    for part in residence.apportion(cost, first: days.first, last: days.last) {
+                        planned.append((provider, record.id, month, part.socialSpace, part.amount))
+                    }
+                }
+            } catch {
+                refuse(.grants, row.line, "help_type", "no rate of the provider: \(error.description)")
                 continue
             }
+            grants.append(record)
+            commitments += planned
+            let thisYear = planned.filter { $0.month.year == goLive.year }.reduce(Int64(0)) { $0 + $1.amount.cents }
+            summary.committed = Money(cents: summary.committed.cents + thisYear)
             summary.grants += 1
             let paidIn = residence.socialSpace(on: goLive.adding(days: -1)) ?? home
             addOpening(provider, paidIn, .case, row.paidThisYear)
         }
+        try await MigrationStore.insertGrants(tx, grants)
+        try await MigrationStore.insertCommitments(tx, commitments)
     }
 
     mutating func applyProjects(_ bundle: MigrationBundle) async throws {
