@@ -48,14 +48,21 @@ struct MigrationImport: AsyncParsableCommand {
         // transaction (with the same triggers keeping the totals).
         let psql = bench.cluster.binDirectory.appendingPathComponent("psql").path
         let tables: [(name: String, filter: String)] = [
-            ("tenant", "WHERE kind = 'provider' AND code IS NOT NULL"), ("municipality", ""), ("social_space", "WHERE code ~ '^s[0-9]+$'"),
-            ("social_space_member", ""), ("provider_assignment", "WHERE tenant_id IN (SELECT id FROM sozialraum.tenant WHERE code IS NOT NULL)"),
+            ("tenant", "WHERE kind = 'provider' AND code IS NOT NULL"), ("municipality", ""),
+            ("social_space", "WHERE code ~ '^s[0-9]+$'"),
+            ("social_space_member", ""),
+            ("provider_assignment", "WHERE tenant_id IN (SELECT id FROM sozialraum.tenant WHERE code IS NOT NULL)"),
             ("rate_agreement", "WHERE tenant_id IN (SELECT id FROM sozialraum.tenant WHERE code IS NOT NULL)"),
-            ("appropriation", "WHERE social_space ~ '^s[0-9]+$'"), ("case_file", ""), ("residence", ""), ("grant_decision", ""), ("commitment", ""),
+            ("appropriation", "WHERE social_space ~ '^s[0-9]+$'"), ("case_file", ""), ("residence", ""),
+            ("grant_decision", ""), ("commitment", ""),
             ("project", ""), ("booking", "WHERE kind = 'opening'"),
         ]
-        var export = [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", bench.cluster.conninfo(database: "bench_migration")]
-        var load = [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", bench.cluster.conninfo(database: "bench_copy")]
+        var export = [
+            psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", bench.cluster.conninfo(database: "bench_migration"),
+        ]
+        var load = [
+            psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", bench.cluster.conninfo(database: "bench_copy"),
+        ]
         var rows = 0
         let admin = try await bench.superuser("bench_migration")
         for table in tables {
@@ -96,7 +103,9 @@ struct MigrationImport: AsyncParsableCommand {
         var text = "#file providers\ncode,name\n"
         for index in 0..<providers { text += "\(provider(index)),Träger \(index)\n" }
         text += "#file sozialraeume\nsozialraum,name,municipality,municipality_name,valid_from\n"
-        for index in 0..<spaces { text += "\(space(index)),Sozialraum \(index),m\(index),Gemeinde \(index),2020-01-01\n" }
+        for index in 0..<spaces {
+            text += "\(space(index)),Sozialraum \(index),m\(index),Gemeinde \(index),2020-01-01\n"
+        }
         text += "#file assignments\nprovider,sozialraum,lead,valid_from,valid_to\n"
         for index in 0..<spaces { text += "\(provider(index % providers)),\(space(index)),yes,2020-01-01,\n" }
         text += "#file rates\nprovider,help_type,unit,valid_from,amount\n"
@@ -105,7 +114,8 @@ struct MigrationImport: AsyncParsableCommand {
         }
         text += "#file appropriations\nsozialraum,component,amount\n"
         for index in 0..<spaces {
-            text += "\(space(index)),case,5000000.00\n\(space(index)),milieu,500000.00\n\(space(index)),structure,200000.00\n"
+            text +=
+                "\(space(index)),case,5000000.00\n\(space(index)),milieu,500000.00\n\(space(index)),structure,200000.00\n"
         }
         text += "#file cases\ncase_key,sozialraum,valid_from\n"
         for index in 0..<cases {
@@ -124,9 +134,11 @@ struct MigrationImport: AsyncParsableCommand {
                 text += "MIG-\(index),\(serving),31,hour,10,2025-06-01,2026-12-31,3600.00,\n"
             }
         }
-        text += "#file projects\nprovider,sozialraum,component,title,starts_on,ends_on,budget,spent_this_year,volunteers,professionals\n"
+        text +=
+            "#file projects\nprovider,sozialraum,component,title,starts_on,ends_on,budget,spent_this_year,volunteers,professionals\n"
         for index in 0..<projects {
-            text += "\(provider(index % providers)),\(space(index % spaces)),structure,Projekt \(index),2026-01-01,2026-12-31,8000.00,3000.00,5,1\n"
+            text +=
+                "\(provider(index % providers)),\(space(index % spaces)),structure,Projekt \(index),2026-01-01,2026-12-31,8000.00,3000.00,5,1\n"
         }
         return text
     }

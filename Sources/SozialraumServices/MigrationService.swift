@@ -266,7 +266,8 @@ private struct MigrationRun {
             serving["\(assignment.provider)|\(assignment.socialSpace)", default: []].append(assignment)
         }
         var grants: [GrantRecord] = []
-        var commitments: [(provider: TenantID, grantID: UUID, month: YearMonth, socialSpace: SocialSpaceCode, amount: Money)] = []
+        var commitments:
+            [(provider: TenantID, grantID: UUID, month: YearMonth, socialSpace: SocialSpaceCode, amount: Money)] = []
         for row in bundle.grants {
             let known: (id: UUID, residence: ResidenceHistory)
             if let new = opened[row.caseKey.rawValue] {
@@ -282,7 +283,9 @@ private struct MigrationRun {
                 continue
             }
             guard row.endsOn >= goLive else {
-                refuse(.grants, row.line, "ends_on", "ended before go-live: put what it cost into another grant's paid_this_year")
+                refuse(
+                    .grants, row.line, "ends_on",
+                    "ended before go-live: put what it cost into another grant's paid_this_year")
                 continue
             }
             guard row.unit != .flatMonth || row.volume == .one else {
@@ -308,10 +311,13 @@ private struct MigrationRun {
                 period: DayRange(start: row.startsOn, end: row.endsOn)!, volumePerMonth: row.volume, unit: row.unit,
                 rates: rates[provider]![ReferenceDataStore.ratesKey(helpType: row.helpType, unit: row.unit)] ?? [])
             // Commitments from the go-live month on; what came before is in the opening balance.
-            var planned: [(provider: TenantID, grantID: UUID, month: YearMonth, socialSpace: SocialSpaceCode, amount: Money)] = []
+            var planned:
+                [(provider: TenantID, grantID: UUID, month: YearMonth, socialSpace: SocialSpaceCode, amount: Money)] =
+                    []
             do {
                 for month in max(goLive.yearMonth, row.startsOn.yearMonth).through(row.endsOn.yearMonth) {
-                    guard let days = terms.effectivePeriod.clipped(to: month), let cost = try terms.plannedCost(in: month)
+                    guard let days = terms.effectivePeriod.clipped(to: month),
+                        let cost = try terms.plannedCost(in: month)
                     else { continue }
                     for part in residence.apportion(cost, first: days.first, last: days.last) {
                         planned.append((provider, record.id, month, part.socialSpace, part.amount))

@@ -117,23 +117,33 @@ import Testing
         // A code no provider has is not found.
         #expect(created?.status == "ERR NOT_FOUND unknown provider alpha-x")
         let project = await county.request(
-            "project-create \(admin.world.alpha.tenant) nord milieu 2026-01-01 2026-12-31 1000.00 title=Spielplatz key=project-end-2")
+            "project-create \(admin.world.alpha.tenant) nord milieu 2026-01-01 2026-12-31 1000.00 title=Spielplatz key=project-end-2"
+        )
         let projectID = String(project?.status.dropFirst("OK project ".count) ?? "")
         let alpha = try await admin.client(loggedInAs: "alpha")
         #expect(
-            await alpha.request("expense \(projectID) 2026-05-10 250.00 key=project-expense-1")?.status.hasPrefix("OK booking")
+            await alpha.request("expense \(projectID) 2026-05-10 250.00 key=project-expense-1")?.status.hasPrefix(
+                "OK booking")
                 == true)
         #expect(
             await county.request("project-end \(projectID) 2026-04-30")?.status
                 == "ERR CONFLICT conflict: the project has expenses in 2026-05, after 2026-04-30")
-        #expect(await county.request("project-end \(projectID) 2026-05-31")?.status == "OK project \(projectID) ends 2026-05-31")
-        #expect(await county.request("projects 2026 format=csv")?.data.contains { $0.contains(",2026-05-31,1000.00,250.00,") } == true)
+        #expect(
+            await county.request("project-end \(projectID) 2026-05-31")?.status
+                == "OK project \(projectID) ends 2026-05-31")
+        #expect(
+            await county.request("projects 2026 format=csv")?.data.contains {
+                $0.contains(",2026-05-31,1000.00,250.00,")
+            } == true)
         // The recorded reason of a grant, changed.
         let grant = try await admin.world.grantedCase()
         #expect(
-            await county.request("grant-reason \(grant) reason=\"Familie bleibt beim Träger\"")?.status == "OK reason recorded")
+            await county.request("grant-reason \(grant) reason=\"Familie bleibt beim Träger\"")?.status
+                == "OK reason recorded")
         #expect(
-            await county.request("case VER-2026-0001 format=csv")?.data.contains { $0.contains("cross-area: Familie bleibt beim Träger") }
+            await county.request("case VER-2026-0001 format=csv")?.data.contains {
+                $0.contains("cross-area: Familie bleibt beim Träger")
+            }
                 == true)
     }
 }

@@ -71,11 +71,15 @@ public enum MigrationStore {
     /// Commitments of new grants (rule 7), one row per grant, month and Sozialraum.
     public static func insertCommitments(
         _ tx: TenantTransaction,
-        _ commitments: [(provider: TenantID, grantID: UUID, month: YearMonth, socialSpace: SocialSpaceCode, amount: Money)]
+        _ commitments: [(
+            provider: TenantID, grantID: UUID, month: YearMonth, socialSpace: SocialSpaceCode, amount: Money
+        )]
     ) async throws {
         _ = try await insert(
             tx, into: "commitment (tenant_id, grant_id, month, social_space, amount)", columns: 5,
-            rows: commitments.map { [$0.provider.uuid, $0.grantID, $0.month, $0.socialSpace.rawValue, $0.amount.cents] })
+            rows: commitments.map {
+                [$0.provider.uuid, $0.grantID, $0.month, $0.socialSpace.rawValue, $0.amount.cents]
+            })
     }
 
     /// The Sozialräume that exist.
