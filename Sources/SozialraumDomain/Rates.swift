@@ -12,12 +12,18 @@ public struct HelpType: Hashable, Sendable {
     public let setting: HelpSetting
     /// Direct-access help (§28, §20) may be booked under a standing agreement, without a grant (rule 5).
     public let directAccess: Bool
+    /// The unit its rates are usually agreed in: Fachleistungsstunden for ambulant help, days for day
+    /// care and homes, a flat month for foster care (Pflegegeld). A rate may use another unit.
+    public let usualUnit: RateUnit
 
-    public init(code: String, title: String, setting: HelpSetting, directAccess: Bool = false) {
+    public init(
+        code: String, title: String, setting: HelpSetting, directAccess: Bool = false, usualUnit: RateUnit? = nil
+    ) {
         self.code = code
         self.title = title
         self.setting = setting
         self.directAccess = directAccess
+        self.usualUnit = usualUnit ?? (setting == .ambulant ? .hour : .day)
     }
 
     /// The help types of SGB VIII this office grants.
@@ -28,7 +34,7 @@ public struct HelpType: Hashable, Sendable {
         HelpType(code: "30", title: "Erziehungsbeistand, Betreuungshelfer", setting: .ambulant),
         HelpType(code: "31", title: "Sozialpädagogische Familienhilfe", setting: .ambulant),
         HelpType(code: "32", title: "Erziehung in einer Tagesgruppe", setting: .day),
-        HelpType(code: "33", title: "Vollzeitpflege", setting: .residential),
+        HelpType(code: "33", title: "Vollzeitpflege", setting: .residential, usualUnit: .flatMonth),
         HelpType(code: "34", title: "Heimerziehung, betreutes Wohnen", setting: .residential),
         HelpType(code: "35", title: "Intensive sozialpädagogische Einzelbetreuung", setting: .ambulant),
         HelpType(code: "35a", title: "Eingliederungshilfe bei seelischer Behinderung", setting: .ambulant),

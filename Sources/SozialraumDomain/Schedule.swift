@@ -136,14 +136,21 @@ extension Day {
 
 /// A cron expression: five fields (minute hour day-of-month month day-of-week) with lists, ranges,
 /// steps and names (`jan`, `mon`), `L` for the last day of the month, and the shorthands `@hourly`,
-/// `@daily`, `@weekly`, `@monthly`, `@yearly`. As in Vixie cron, when both day fields are restricted a day
-/// matches either.
+/// `@daily`, `@weekly`, `@monthly`, `@yearly`. As Quartz does, `LW` is the month's last working day
+/// (Monday to Friday) and `nW` the working day nearest to day n within its month (`1W`: the first
+/// working day; a Saturday moves to Friday, a Sunday to Monday, never into another month; no fire in a
+/// month shorter than n). As in Vixie cron, when both day fields are restricted a day matches either
+/// (`0 6 L * mon-fri` fires on every weekday and on the last day: write `0 6 LW * *` instead).
 public struct CronSchedule: Hashable, Sendable, CustomStringConvertible {
     public let expression: String
     let minutes: UInt64
     let hours: UInt32
     let daysOfMonth: UInt32
     let lastDayOfMonth: Bool
+    /// `LW`: the last working day of the month.
+    let lastWorkingDay: Bool
+    /// `nW`: the working day nearest to day n (0: not used).
+    let nearestWorkingDayTo: Int
     let months: UInt16
     let daysOfWeek: UInt8
     let daysOfMonthRestricted: Bool
@@ -177,12 +184,22 @@ public struct CronSchedule: Hashable, Sendable, CustomStringConvertible {
         expression = trimmed
         minutes = try Self.field(fields[0], name: "minute", range: 0...59, names: [])
         hours = UInt32(try Self.field(fields[1], name: "hour", range: 0...23, names: []))
-        if fields[2] == "l" {
+        lastWorkingDay = fields[2] == "lw"
+        if fields[2] == "l" || fields[2] == "lw" {
             daysOfMonth = 0
-            lastDayOfMonth = true
+            lastDayOfMonth = fields[2] == "l"
+            nearestWorkingDayTo = 0
+        } else if fields[2].hasSuffix("w") {
+            guard let day = Int(fields[2].dropLast()), (1...31).contains(day) else {
+                throw .invalid(field: "day-of-month", text: fields[2])
+            }
+            daysOfMonth = 0
+            lastDayOfMonth = false
+            nearestWorkingDayTo = day
         } else {
             daysOfMonth = UInt32(try Self.field(fields[2], name: "day-of-month", range: 1...31, names: []))
             lastDayOfMonth = false
+            nearestWorkingDayTo = 0
         }
         months = UInt16(try Self.field(fields[3], name: "month", range: 1...12, names: Self.monthNames, firstName: 1))
         // 7 is Sunday too.
@@ -190,7 +207,9 @@ public struct CronSchedule: Hashable, Sendable, CustomStringConvertible {
         daysOfWeek = UInt8((weekdays | (weekdays >> 7)) & 0x7f)
         daysOfMonthRestricted = fields[2] != "*"
         daysOfWeekRestricted = fields[4] != "*"
-        if !lastDayOfMonth, months != 0, daysOfMonth != 0, !daysOfWeekRestricted {
+        if !lastDayOfMonth, !lastWorkingDay, nearestWorkingDayTo == 0, months != 0, daysOfMonth != 0,
+            !daysOfWeekRestricted
+        {
             // A day that never exists (30 February) would never fire: refuse it.
             let longest = (1...12).filter { months & (1 << $0) != 0 }.map { YearMonth.daysIn(year: 2024, month: $0) }
                 .max()!
@@ -236,13 +255,44 @@ public struct CronSchedule: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { expression }
 
+    /// The last Monday-to-Friday day of the month (`LW`).
+    static func lastWorkingDay(year: Int, month: Int) -> Int {
+        let last = YearMonth(year: year, month: month)!.lastDay
+        switch last.weekday {
+        case 6: return last.components.day - 1  // Saturday: Friday
+        case 0: return last.components.day - 2  // Sunday: Friday
+        default: return last.components.day
+        }
+    }
+
+    /// The Monday-to-Friday day nearest to day `target` within its month (`nW`, as Quartz): a Saturday
+    /// moves back to Friday unless that leaves the month (then Monday), a Sunday on to Monday unless that
+    /// leaves it (then Friday). nil when the month has no day `target`.
+    static func workingDay(nearest target: Int, year: Int, month: Int) -> Int? {
+        let days = YearMonth.daysIn(year: year, month: month)
+        guard target <= days, let day = Day(year: year, month: month, day: target) else { return nil }
+        switch day.weekday {
+        case 6: return target > 1 ? target - 1 : target + 2
+        case 0: return target < days ? target + 1 : target - 2
+        default: return target
+        }
+    }
+
     /// True when `day` is a firing day.
     public func matches(day: Day) -> Bool {
         let (year, month, dayOfMonth) = day.components
         guard months & (1 << month) != 0 else { return false }
-        let domMatch =
-            lastDayOfMonth
-            ? dayOfMonth == YearMonth.daysIn(year: year, month: month) : daysOfMonth & (1 << dayOfMonth) != 0
+        let domMatch: Bool
+        if lastDayOfMonth {
+            domMatch = dayOfMonth == YearMonth.daysIn(year: year, month: month)
+        } else if lastWorkingDay {
+            domMatch = Int(dayOfMonth) == Self.lastWorkingDay(year: Int(year), month: Int(month))
+        } else if nearestWorkingDayTo > 0 {
+            domMatch =
+                Int(dayOfMonth) == Self.workingDay(nearest: nearestWorkingDayTo, year: Int(year), month: Int(month))
+        } else {
+            domMatch = daysOfMonth & (1 << dayOfMonth) != 0
+        }
         let dowMatch = daysOfWeek & (1 << UInt8(day.weekday)) != 0
         switch (daysOfMonthRestricted, daysOfWeekRestricted) {
         case (true, true): return domMatch || dowMatch

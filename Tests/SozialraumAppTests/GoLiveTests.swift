@@ -89,7 +89,12 @@ import Testing
         // A fresh county is empty: no demo data.
         await county.ok("providers", "OK 1 tenants")
         await county.ok("years", "OK 0 years")
-        #expect(await county.row("help-types", startingWith: "31,") != nil)
+        // The SGB VIII catalogue that setup loaded, with the usual unit and direct access.
+        #expect(
+            await county.row("help-types", startingWith: "31,")
+                == "31,Sozialpädagogische Familienhilfe,ambulant,hour,no")
+        #expect(await county.row("help-types", startingWith: "33,") == "33,Vollzeitpflege,residential,flat_month,no")
+        #expect(await county.row("help-types", startingWith: "28,") == "28,Erziehungsberatung,ambulant,hour,yes")
 
         // 3. Master data.
         await county.ok("provider-register awo \"AWO Kreisverband Verden\"", "OK provider awo ")

@@ -1,6 +1,7 @@
 import PropertyBased
-import SozialraumDomain
 import Testing
+
+@testable import SozialraumDomain
 
 @Suite struct ScheduleTests {
     func at(_ text: String) -> Instant { Instant(iso: text)! }
@@ -108,6 +109,58 @@ import Testing
         ]
         for (text, error) in bad {
             #expect(throws: error, "\(text)") { try CronSchedule(parsing: text) }
+        }
+    }
+
+    /// Issue 21: `LW` is the month's last working day, `nW` the working day nearest to day n within its
+    /// month (Quartz). Weekdays checked by hand against a calendar: 2026-11-30 is a Monday, 2027-01-31 a
+    /// Sunday, 2026-02-28 a Saturday, 2026-08-01 a Saturday, 2026-11-01 a Sunday, 2026-12-01 a Tuesday,
+    /// 2026-11-15 a Sunday, 2026-08-15 a Saturday, 2026-05-31 a Sunday.
+    @Test func lastAndNearestWorkingDays() {
+        let lastWorking = cron("0 6 LW * *")
+        #expect(lastWorking.nextFire(after: at("2026-11-01T00:00:00Z"), in: .utc) == at("2026-11-30T06:00:00Z"))
+        // January 2027 ends on a Sunday: Friday the 29th.
+        #expect(lastWorking.nextFire(after: at("2027-01-01T00:00:00Z"), in: .utc) == at("2027-01-29T06:00:00Z"))
+        // February 2026 ends on a Saturday: Friday the 27th.
+        #expect(lastWorking.nextFire(after: at("2026-02-01T00:00:00Z"), in: .utc) == at("2026-02-27T06:00:00Z"))
+        let firstWorking = cron("0 6 1W * *")
+        // 1 August 2026 is a Saturday: not back into July, but on to Monday the 3rd.
+        #expect(firstWorking.nextFire(after: at("2026-07-31T12:00:00Z"), in: .utc) == at("2026-08-03T06:00:00Z"))
+        // 1 November 2026 is a Sunday: Monday the 2nd; 1 December a Tuesday: the 1st.
+        #expect(firstWorking.nextFire(after: at("2026-10-31T12:00:00Z"), in: .utc) == at("2026-11-02T06:00:00Z"))
+        #expect(firstWorking.nextFire(after: at("2026-11-30T12:00:00Z"), in: .utc) == at("2026-12-01T06:00:00Z"))
+        let mid = cron("0 6 15W * *")
+        // 15 November 2026, a Sunday: Monday the 16th; 15 August 2026, a Saturday: Friday the 14th.
+        #expect(mid.nextFire(after: at("2026-11-01T00:00:00Z"), in: .utc) == at("2026-11-16T06:00:00Z"))
+        #expect(mid.nextFire(after: at("2026-08-01T00:00:00Z"), in: .utc) == at("2026-08-14T06:00:00Z"))
+        // 31W: May 2026 ends on a Sunday: Friday the 29th (not into June); no fire in 30-day June.
+        let end = cron("0 6 31W * *")
+        #expect(end.nextFire(after: at("2026-05-01T00:00:00Z"), in: .utc) == at("2026-05-29T06:00:00Z"))
+        #expect(end.nextFire(after: at("2026-06-01T00:00:00Z"), in: .utc) == at("2026-07-31T06:00:00Z"))
+        for text in ["0 6 0W * *", "0 6 32W * *", "0 6 WL * *", "0 6 W * *"] {
+            #expect(throws: CronSchedule.ParseError.self, "\(text)") { try CronSchedule(parsing: text) }
+        }
+    }
+
+    /// Property: in every month, `LW` is a working day with no later working day in the month, and `nW` a
+    /// working day of the same month at most two days from n.
+    @Test func workingDayRulesHoldInEveryMonth() async {
+        await propertyCheck(input: Gen.int(in: 2000...2199), Gen.int(in: 1...12), Gen.int(in: 1...31)) {
+            year, month, target in
+            let last = CronSchedule.lastWorkingDay(year: year, month: month)
+            let lastDay = Day(year: year, month: month, day: last)!
+            #expect((1...5).contains(lastDay.weekday))
+            let days = YearMonth.daysIn(year: year, month: month)
+            #expect(
+                ((last + 1)...max(last + 1, days)).allSatisfy { day in
+                    day > days || !(1...5).contains(Day(year: year, month: month, day: day)!.weekday)
+                })
+            if let nearest = CronSchedule.workingDay(nearest: target, year: year, month: month) {
+                #expect((1...5).contains(Day(year: year, month: month, day: nearest)!.weekday))
+                #expect(abs(nearest - target) <= 2 && (1...days).contains(nearest))
+            } else {
+                #expect(target > days)
+            }
         }
     }
 

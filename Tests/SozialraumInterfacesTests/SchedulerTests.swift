@@ -232,6 +232,27 @@ struct SchedulerWorld: Sendable {
         #expect(run.state == "succeeded" && run.attempts == 2)
     }
 
+    /// Issue 21: two `run-now` of one schedule within the same second (other keys) both queue; the same
+    /// key again answers its own run. Both slots stay in the second asked for (the month a job derives
+    /// its scope from).
+    @Test func twoRunNowWithinOneSecondBothQueue() async throws {
+        let setup = try await SchedulerWorld.make(at: "2026-11-25T10:00:00Z")
+        try await setup.schedule("month-end", cron: "0 6 1 * *", plannedFrom: "2026-11-25T10:00:00Z")
+        let jobs = JobService(store: setup.world.store, logger: Logger(label: "jobs"))
+        let now = setup.clock.read()
+        let first = try await jobs.runNow(
+            setup.world.county, schedule: "month-end", key: setup.world.key("run-now-a1"), now: now)
+        let second = try await jobs.runNow(
+            setup.world.county, schedule: "month-end", key: setup.world.key("run-now-b2"), now: now)
+        let again = try await jobs.runNow(
+            setup.world.county, schedule: "month-end", key: setup.world.key("run-now-a1"), now: now)
+        #expect(first != second)
+        #expect(again == first)
+        let runs = try await setup.runs("month-end").filter { [first, second].contains($0.id) }
+        #expect(runs.count == 2)
+        #expect(runs.allSatisfy { $0.state == "queued" && $0.slot == Instant(iso: "2026-11-25T10:00:00Z")! })
+    }
+
     @Test func aRunningJobCanBeCancelled() async throws {
         let setup = try await SchedulerWorld.make(at: "2026-11-25T10:00:00Z")
         let started = AsyncStream<Int64>.makeStream()

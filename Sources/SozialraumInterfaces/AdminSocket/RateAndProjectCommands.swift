@@ -38,10 +38,10 @@ extension AdminCommands {
         ) { commands, request, state, _ in
             let types = try await commands.budget.helpTypes(commands.caller(state))
             let table = ResultTable(
-                columns: ["code", "title", "setting", "direct_access"],
+                columns: ["code", "title", "setting", "usual_unit", "direct_access"],
                 rows: types.map {
                     [
-                        .text($0.code), .text($0.title), .text($0.setting.rawValue),
+                        .text($0.code), .text($0.title), .text($0.setting.rawValue), .text($0.usualUnit.rawValue),
                         .text($0.directAccess ? "yes" : "no"),
                     ]
                 })

@@ -144,21 +144,30 @@ public enum JobStore {
         requestedBy: String,
         timeoutSeconds: Int = 3600, maxAttempts: Int = 1, backoffSeconds: Int = 60
     ) async throws -> Int64 {
-        if let id = try await tx.query(
-            """
-            INSERT INTO job_run (schedule, slot, request_key, job, parameters, max_attempts, timeout_seconds, backoff_seconds, not_before, requested_by)
-            VALUES ($1, to_timestamp($2), $3, $4, $5, $6, $7, $8, to_timestamp($2), $9)
-            ON CONFLICT DO NOTHING RETURNING id
-            """,
-            [
-                schedule, time(now), requestKey, job, parameters, maxAttempts, timeoutSeconds, backoffSeconds,
-                requestedBy,
-            ]
-        ).first {
-            return try id.decode(0, as: Int64.self)
+        // An on-demand run's slot is now. Another request may hold this slot of the schedule already
+        // (two `run-now` within one second): the next microsecond is then this one's, so that both are
+        // queued; the slot's month, which a job's scope derives from, stays the same.
+        for offset in 0..<1000 {
+            if let id = try await tx.query(
+                """
+                INSERT INTO job_run (schedule, slot, request_key, job, parameters, max_attempts, timeout_seconds, backoff_seconds, not_before, requested_by)
+                VALUES ($1, to_timestamp($2) + make_interval(secs => $10::double precision / 1000000), $3, $4, $5, $6, $7, $8,
+                        to_timestamp($2), $9)
+                ON CONFLICT DO NOTHING RETURNING id
+                """,
+                [
+                    schedule, time(now), requestKey, job, parameters, maxAttempts, timeoutSeconds, backoffSeconds,
+                    requestedBy, offset,
+                ]
+            ).first {
+                return try id.decode(0, as: Int64.self)
+            }
+            // The same request again: its run.
+            if let id = try await tx.query("SELECT id FROM job_run WHERE request_key = $1", [requestKey]).first {
+                return try id.decode(0, as: Int64.self)
+            }
         }
-        return try await tx.query("SELECT id FROM job_run WHERE request_key = $1", [requestKey]).single().decode(
-            0, as: Int64.self)
+        throw StoreFailure.slotsExhausted
     }
 
     /// Claims the oldest due run (`FOR UPDATE SKIP LOCKED`: instances never wait for each other).

@@ -82,9 +82,12 @@ public struct PricingInputs: Sendable {
 /// A state the schema should make impossible; reported, never crashed on.
 public enum StoreFailure: Error, Sendable, CustomStringConvertible {
     case residenceNotVisible
+    /// A thousand on-demand runs of one schedule within one second (never in practice).
+    case slotsExhausted
     public var description: String {
         switch self {
         case .residenceNotVisible: "the case's residence is not visible to this tenant"
+        case .slotsExhausted: "a thousand runs of one schedule were requested within one second"
         }
     }
 }

@@ -172,10 +172,12 @@ public enum MasterDataStore {
     // MARK: Help types and rates
 
     public static func helpTypes(_ tx: TenantTransaction) async throws -> [HelpType] {
-        try await tx.query("SELECT code, title, setting, direct_access FROM help_type ORDER BY code").map { row in
+        try await tx.query("SELECT code, title, setting, direct_access, usual_unit FROM help_type ORDER BY code").map {
+            row in
             HelpType(
                 code: try row.decode(0, as: String.self), title: try row.decode(1, as: String.self),
-                setting: try row.decode(2, as: HelpSetting.self), directAccess: try row.decode(3, as: Bool.self))
+                setting: try row.decode(2, as: HelpSetting.self), directAccess: try row.decode(3, as: Bool.self),
+                usualUnit: try row.decode(4, as: String?.self).flatMap(RateUnit.init(rawValue:)))
         }
     }
 

@@ -187,8 +187,10 @@ public enum ReferenceDataStore {
     public static func loadHelpTypes(_ tx: TenantTransaction, _ types: [HelpType]) async throws {
         for type in types {
             try await tx.execute(
-                "INSERT INTO help_type (code, title, setting, direct_access) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                [type.code, type.title, type.setting.rawValue, type.directAccess])
+                """
+                INSERT INTO help_type (code, title, setting, direct_access, usual_unit) VALUES ($1, $2, $3, $4, $5)
+                ON CONFLICT DO NOTHING
+                """, [type.code, type.title, type.setting.rawValue, type.directAccess, type.usualUnit.rawValue])
         }
     }
 
