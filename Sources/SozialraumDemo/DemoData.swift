@@ -266,14 +266,14 @@ public struct DemoLoader: Sendable {
     @discardableResult
     public func load(_ plan: DemoPlan, county: TenantID) async throws -> Summary {
         let countyCaller = Caller(tenant: county, role: .county, name: "demo")
-        let planStart = Day(year: plan.year - 2, month: 1, day: 1)!
-        for space in plan.socialSpaces {
-            try await services.budget.defineSocialSpace(
-                countyCaller, code: space.code, name: space.name, municipalities: space.municipalities,
-                validFrom: planStart)
-        }
         try await services.budget.loadHelpTypes(countyCaller)
         try await services.budget.openYear(countyCaller, year: plan.year, overrunPolicy: .warn)
+        // The register, the cases and their grants and the projects go in as a migration would bring
+        // them (docs/migration.md), going live on 1 January: the migration is tested on a whole year.
+        let goLive = Day(year: plan.year, month: 1, day: 1)!
+        _ = try await services.migration.migrate(
+            countyCaller, goLive: goLive, bundle: Self.bundle(plan), dryRun: false,
+            idempotencyKey: IdempotencyKey("demo-migration-\(plan.year)")!)
         // Inhabitants under 21 (about 30,000 in the county), so that the cost report shows figures per 1,000.
         let young = [12_400, 10_100, 7_800]
         for (index, space) in plan.socialSpaces.enumerated() {
@@ -282,50 +282,23 @@ public struct DemoLoader: Sendable {
                 youngInhabitants: young[index % young.count] * plan.scale, keepExisting: true)
         }
         var providerIDs: [TenantID] = []
-        for provider in plan.providers {
-            let id = try await services.budget.registerProvider(countyCaller, name: provider.name)
-            providerIDs.append(id)
-            try await services.budget.assignProvider(
-                countyCaller, provider: id, socialSpace: plan.socialSpaces[provider.home].code,
-                lead: providerIDs.count <= 3, from: planStart)
-            for rate in provider.rates {
-                try await services.budget.addRate(
-                    countyCaller, provider: id, helpType: rate.helpType, unit: rate.unit, validFrom: planStart,
-                    amount: rate.amount)
-            }
+        for index in plan.providers.indices {
+            providerIDs.append(try await services.budget.provider(countyCaller, idOrCode: Self.providerCode(index)))
         }
-        for entry in plan.appropriations {
-            try await services.budget.setAppropriation(
-                countyCaller,
-                line: BudgetLine(
-                    year: plan.year, socialSpace: plan.socialSpaces[entry.space].code, component: entry.component),
-                amount: entry.amount)
-        }
-        for demoCase in plan.cases {
-            try await services.grants.openCase(
-                countyCaller, key: demoCase.key, socialSpace: plan.socialSpaces[demoCase.space].code,
-                from: demoCase.opened)
-        }
+        // The grants' ids, found by case, provider, help type and start (a case's history lists them).
         var grantIDs: [UUID] = []
-        for (index, grant) in plan.grants.enumerated() {
-            let demoCase = plan.cases[grant.caseIndex]
-            let home = plan.socialSpaces[demoCase.space].code
-            let outOfArea = plan.providers[grant.provider].home != demoCase.space
-            let outcome = try await services.grants.grant(
-                countyCaller,
-                .init(
-                    caseKey: demoCase.key, provider: providerIDs[grant.provider], helpType: grant.helpType,
-                    unit: grant.unit,
-                    volumePerMonth: grant.volume, startsOn: grant.start, endsOn: grant.end,
-                    outOfAreaReason: outOfArea ? "gewachsene Beziehung (Fall lebt in \(home))" : nil),
-                idempotencyKey: IdempotencyKey("demo-grant-\(plan.year)-\(index)")!)
-            grantIDs.append(outcome.grantID)
-        }
-        for demoCase in plan.cases {
-            if let move = demoCase.move {
-                try await services.grants.recordMove(
-                    countyCaller, key: demoCase.key, to: plan.socialSpaces[move.space].code, on: move.day)
+        var histories: [String: [CaseHistoryLine]] = [:]
+        for grant in plan.grants {
+            let key = plan.cases[grant.caseIndex].key
+            if histories[key] == nil { histories[key] = try await services.grants.caseHistory(countyCaller, key: key) }
+            let line = histories[key]!.first {
+                $0.kind == .grant && $0.day == grant.start && $0.provider == providerIDs[grant.provider]
+                    && $0.detail.hasPrefix("§\(grant.helpType) ")
             }
+            guard let id = line?.reference.flatMap(UUID.init(uuidString:)) else {
+                throw ServiceError.conflict("demo grant of \(key) not found after the migration")
+            }
+            grantIDs.append(id)
         }
         var deliveries = 0
         for (providerIndex, provider) in providerIDs.enumerated() {
@@ -343,13 +316,15 @@ public struct DemoLoader: Sendable {
                 caller, csv: csv, idempotencyKey: IdempotencyKey("demo-deliveries-\(plan.year)-\(providerIndex)")!
             ).deliveries
         }
+        let projectIDs = Dictionary(
+            try await services.budget.projects(countyCaller, year: plan.year).map {
+                ("\($0.provider)|\($0.title)", $0.id)
+            },
+            uniquingKeysWith: { first, _ in first })
         for (index, project) in plan.projects.enumerated() {
-            let id = try await services.payments.createProject(
-                countyCaller, provider: providerIDs[project.provider], title: project.title,
-                socialSpace: plan.socialSpaces[project.space].code,
-                component: project.component, startsOn: Day(year: plan.year, month: 1, day: 1)!,
-                endsOn: Day(year: plan.year, month: 12, day: 31)!,
-                budget: project.budget, volunteers: project.volunteers, professionals: project.professionals)
+            guard let id = projectIDs["\(providerIDs[project.provider])|\(project.title)"] else {
+                throw ServiceError.conflict("demo project \(project.title) not found after the migration")
+            }
             let caller = Caller(tenant: providerIDs[project.provider], role: .provider, name: "demo")
             for (number, expense) in project.expenses.enumerated() {
                 _ = try await services.payments.bookProjectExpense(
@@ -368,5 +343,60 @@ public struct DemoLoader: Sendable {
         return Summary(
             providers: providerIDs.count, cases: plan.cases.count, grants: grantIDs.count, deliveries: deliveries,
             projects: plan.projects.count)
+    }
+
+    static func providerCode(_ index: Int) -> String { "traeger-\(index + 1)" }
+
+    /// The plan's register, cases, grants and projects as a migration bundle (docs/migration.md).
+    static func bundle(_ plan: DemoPlan) -> String {
+        let planStart = Day(year: plan.year - 2, month: 1, day: 1)!
+        var text = "#file providers\ncode,name\n"
+        for (index, provider) in plan.providers.enumerated() { text += "\(providerCode(index)),\(provider.name)\n" }
+        text += "#file sozialraeume\nsozialraum,name,municipality,municipality_name,valid_from\n"
+        for space in plan.socialSpaces {
+            for municipality in space.municipalities {
+                text += "\(space.code),\(space.name),\(municipality.code),\(municipality.name),\(planStart)\n"
+            }
+        }
+        text += "#file assignments\nprovider,sozialraum,lead,valid_from,valid_to\n"
+        for (index, provider) in plan.providers.enumerated() {
+            text +=
+                "\(providerCode(index)),\(plan.socialSpaces[provider.home].code),\(index < 3 ? "yes" : "no"),\(planStart),\n"
+        }
+        text += "#file rates\nprovider,help_type,unit,valid_from,amount\n"
+        for (index, provider) in plan.providers.enumerated() {
+            for rate in provider.rates {
+                text += "\(providerCode(index)),\(rate.helpType),\(rate.unit.rawValue),\(planStart),\(rate.amount)\n"
+            }
+        }
+        text += "#file appropriations\nsozialraum,component,amount\n"
+        for entry in plan.appropriations {
+            text += "\(plan.socialSpaces[entry.space].code),\(entry.component.rawValue),\(entry.amount)\n"
+        }
+        text += "#file cases\ncase_key,sozialraum,valid_from\n"
+        for demoCase in plan.cases {
+            text += "\(demoCase.key),\(plan.socialSpaces[demoCase.space].code),\(demoCase.opened)\n"
+            if let move = demoCase.move {
+                text += "\(demoCase.key),\(plan.socialSpaces[move.space].code),\(move.day)\n"
+            }
+        }
+        text += "#file grants\ncase_key,provider,help_type,unit,volume,starts_on,ends_on,paid_this_year,reason\n"
+        for grant in plan.grants {
+            let demoCase = plan.cases[grant.caseIndex]
+            // Recorded only where the provider does not serve the case's Sozialraum (rule 9).
+            let reason = "gewachsene Beziehung (Fall lebt in \(plan.socialSpaces[demoCase.space].code))"
+            text +=
+                "\(demoCase.key),\(providerCode(grant.provider)),\(grant.helpType),\(grant.unit.rawValue),\(grant.volume),"
+                + "\(grant.start),\(grant.end),0,\(reason)\n"
+        }
+        text +=
+            "#file projects\nprovider,sozialraum,component,title,starts_on,ends_on,budget,spent_this_year,volunteers,professionals\n"
+        for project in plan.projects {
+            text +=
+                "\(providerCode(project.provider)),\(plan.socialSpaces[project.space].code),\(project.component.rawValue),"
+                + "\(project.title),\(plan.year)-01-01,\(plan.year)-12-31,\(project.budget),0,\(project.volunteers),"
+                + "\(project.professionals)\n"
+        }
+        return text
     }
 }
