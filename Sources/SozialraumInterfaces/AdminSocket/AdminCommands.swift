@@ -137,6 +137,13 @@ struct AdminCommands: Sendable {
         return day
     }
 
+    /// A date given as `name=YYYY-MM-DD`, or nil when the keyword is absent.
+    func keywordDay(_ request: Request, _ name: String) throws -> Day? {
+        guard let text = request.keywords[name] else { return nil }
+        guard let day = Day(iso: text) else { throw ArgumentError(name: name, reason: "a date YYYY-MM-DD") }
+        return day
+    }
+
     func month(_ request: Request, _ index: Int) throws -> YearMonth {
         guard let month = YearMonth(iso: try positional(request, index, name: "month")) else {
             throw ArgumentError(name: "month", reason: "a month YYYY-MM")

@@ -139,10 +139,7 @@ extension AdminCommands {
                     throw ArgumentError(name: "volume", reason: "\(error)")
                 }
             }
-            let end = try request.keywords["end"].map { text in
-                guard let day = Day(iso: text) else { throw ArgumentError(name: "end", reason: "a date YYYY-MM-DD") }
-                return day
-            }
+            let end = try commands.keywordDay(request, "end")
             let outcome = try await commands.grants.amendGrant(
                 commands.caller(state),
                 .init(

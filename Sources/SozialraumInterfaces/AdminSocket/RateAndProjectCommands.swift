@@ -69,10 +69,7 @@ extension AdminCommands {
             summary: "a provider's rates; with on= the price valid that day", mutates: false
         ) { commands, request, state, _ in
             let provider = try await commands.tenant(request, 0, state, name: "provider")
-            let day = try request.keywords["on"].map { text in
-                guard let day = Day(iso: text) else { throw ArgumentError(name: "on", reason: "a date YYYY-MM-DD") }
-                return day
-            }
+            let day = try commands.keywordDay(request, "on")
             let rates = try await commands.budget.rates(commands.caller(state), provider: provider, on: day)
             let table = ResultTable(
                 columns: ["help_type", "unit", "from", "amount"],
@@ -147,14 +144,9 @@ extension AdminCommands {
             usage: "audit [since=<date>] [until=<date>] [account=<name>] [action=<kind>] [object=<id>] [limit=<n>]",
             summary: "the audit trail: who did what when, newest first", mutates: false
         ) { commands, request, state, _ in
-            func day(_ name: String) throws -> Day? {
-                try request.keywords[name].map { text in
-                    guard let day = Day(iso: text) else { throw ArgumentError(name: name, reason: "a date YYYY-MM-DD") }
-                    return day
-                }
-            }
             var filter = AuditFilter(
-                since: try day("since"), until: try day("until"), actor: request.keywords["account"],
+                since: try commands.keywordDay(request, "since"), until: try commands.keywordDay(request, "until"),
+                actor: request.keywords["account"],
                 action: request.keywords["action"], objectID: request.keywords["object"])
             if let text = request.keywords["limit"] {
                 guard let limit = Int(text), (1...5000).contains(limit) else {

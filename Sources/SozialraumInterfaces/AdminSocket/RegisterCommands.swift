@@ -98,10 +98,7 @@ extension AdminCommands {
                 throw ArgumentError(name: "lead", reason: "lead or member")
             }
             let from = try commands.day(request, 3, name: "from")
-            let to = try request.keywords["to"].map { text in
-                guard let day = Day(iso: text) else { throw ArgumentError(name: "to", reason: "a date YYYY-MM-DD") }
-                return day
-            }
+            let to = try commands.keywordDay(request, "to")
             try await commands.budget.assignProvider(
                 commands.caller(state), provider: provider, socialSpace: space, lead: role == "lead", from: from, to: to
             )
