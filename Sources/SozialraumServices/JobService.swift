@@ -40,14 +40,62 @@ public struct JobService: Sendable {
         }
     }
 
-    /// Pauses or resumes a schedule; slots that fall due while it is paused are not made up.
-    public func setPaused(_ caller: Caller, name: String, paused: Bool, now: Instant) async throws {
+    /// Pauses a schedule: no slots are planned until it is resumed.
+    public func pause(_ caller: Caller, name: String, now: Instant) async throws {
         try caller.require(.operator, .county, for: "pausing schedules")
         let changed = try await store.withoutTenant { tx in
-            try await JobStore.setPaused(tx, name: name, paused: paused, now: now)
+            try await JobStore.setPaused(tx, name: name, paused: true, now: now)
         }
         guard changed else { throw ServiceError.notFound("schedule") }
-        try await audit(caller, paused ? "schedule.pause" : "schedule.resume", "schedule", name)
+        try await audit(caller, "schedule.pause", "schedule", name)
+    }
+
+    /// What resuming did with the slots that fell due while the schedule was paused.
+    public struct ResumeOutcome: Sendable, Equatable {
+        /// Slots of the paused gap queued now (oldest first).
+        public var queued: Int
+        /// Slots of the paused gap that will not run.
+        public var skipped: Int
+
+        public init(queued: Int, skipped: Int) {
+            self.queued = queued
+            self.skipped = skipped
+        }
+    }
+
+    /// Resumes a schedule; `missed` decides about the slots that fell due while it was paused: all of
+    /// them, the latest, or none (planning goes on from now). Says how many it queued and skipped.
+    public func resume(
+        _ caller: Caller, name: String, missed: MissedRunPolicy, now: Instant
+    ) async throws -> ResumeOutcome {
+        try caller.require(.operator, .county, for: "resuming schedules")
+        let outcome = try await store.withoutTenant { tx -> ResumeOutcome in
+            guard let schedule = try await JobStore.schedules(tx, forUpdate: true).first(where: { $0.name == name })
+            else {
+                throw ServiceError.notFound("schedule")
+            }
+            var outcome = ResumeOutcome(queued: 0, skipped: 0)
+            if schedule.paused, let planned = schedule.plannedThrough, planned < now,
+                let cron = try? CronSchedule(parsing: schedule.cron),
+                let zone = ZoneRules(identifier: schedule.timeZone)
+            {
+                let gap = cron.fires(after: planned, through: now, in: zone, limit: 10_000)
+                let chosen = missed.slotsToRun(gap, now: now, grace: 0)
+                for slot in chosen where try await JobStore.createSlot(tx, schedule: schedule, slot: slot) {
+                    outcome.queued += 1
+                }
+                outcome.skipped = gap.count - chosen.count
+            }
+            _ = try await JobStore.setPaused(tx, name: name, paused: false, now: now)
+            return outcome
+        }
+        if outcome.skipped > 0 {
+            logger.notice(
+                "schedule resumed: slots of the pause skipped",
+                metadata: ["schedule": "\(name)", "skipped": "\(outcome.skipped)", "queued": "\(outcome.queued)"])
+        }
+        try await audit(caller, "schedule.resume", "schedule", name)
+        return outcome
     }
 
     /// Queues a schedule's job now. The same key queues once (per tenant); returns the run's id.

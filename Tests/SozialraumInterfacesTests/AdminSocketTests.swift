@@ -681,7 +681,12 @@ struct AdminWorld: Sendable {
         #expect(
             await it.request("schedules")?.data.contains { $0.hasPrefix("weekly-check") && $0.contains("paused") }
                 == true)
-        #expect(await it.request("resume weekly-check")?.status == "OK schedule weekly-check resumed")
+        #expect(
+            await it.request("resume weekly-check missed=sometimes")?.status
+                == "ERR INVALID missed: all, latest or skip")
+        #expect(
+            await it.request("resume weekly-check")?.status
+                == "OK schedule weekly-check resumed; slots of the pause: 0 queued, 0 skipped")
         let queued = await it.request("run-now weekly-check key=run-now-0001")
         let again = await it.request("run-now weekly-check key=run-now-0001")
         #expect(

@@ -232,6 +232,40 @@ struct SchedulerWorld: Sendable {
         #expect(run.state == "succeeded" && run.attempts == 2)
     }
 
+    /// Issue 21: resuming decides about the slots that fell due while paused, and says how many it queued
+    /// and skipped. Paused over New Year: 06:00 Berlin is 05:00 UTC in winter.
+    @Test func resumingAfterNewYearRunsAllTheLatestOrNoneOfThePausedSlots() async throws {
+        let setup = try await SchedulerWorld.make(at: "2027-01-02T10:00:00Z")
+        let jobs = JobService(store: setup.world.store, logger: Logger(label: "jobs"))
+        let county = setup.world.county
+        // Planned through 30 December 22:00 UTC, paused since: the gap holds 31 Dec, 1 Jan and 2 Jan 05:00 UTC.
+        for name in ["daily-all", "daily-latest", "daily-skip"] {
+            try await setup.schedule(name, cron: "0 6 * * *", plannedFrom: "2026-12-30T22:00:00Z")
+            try await jobs.pause(county, name: name, now: Instant(iso: "2026-12-30T22:00:00Z")!)
+        }
+        let now = setup.clock.read()
+        #expect(
+            try await jobs.resume(county, name: "daily-all", missed: .all, now: now) == .init(queued: 3, skipped: 0))
+        #expect(
+            try await jobs.resume(county, name: "daily-latest", missed: .latest, now: now)
+                == .init(queued: 1, skipped: 2))
+        #expect(
+            try await jobs.resume(county, name: "daily-skip", missed: .skip, now: now) == .init(queued: 0, skipped: 3))
+        #expect(
+            try await setup.runs("daily-all").map(\.slot) == [
+                Instant(iso: "2026-12-31T05:00:00Z")!, Instant(iso: "2027-01-01T05:00:00Z")!,
+                Instant(iso: "2027-01-02T05:00:00Z")!,
+            ])
+        #expect(try await setup.runs("daily-latest").map(\.slot) == [Instant(iso: "2027-01-02T05:00:00Z")!])
+        #expect(try await setup.runs("daily-skip").isEmpty)
+        // Resuming an active schedule changes nothing.
+        #expect(
+            try await jobs.resume(county, name: "daily-all", missed: .all, now: now) == .init(queued: 0, skipped: 0))
+        await #expect(throws: ServiceError.notFound("schedule")) {
+            _ = try await jobs.resume(county, name: "nowhere", missed: .all, now: now)
+        }
+    }
+
     /// Issue 21: two `run-now` of one schedule within the same second (other keys) both queue; the same
     /// key again answers its own run. Both slots stay in the second asked for (the month a job derives
     /// its scope from).

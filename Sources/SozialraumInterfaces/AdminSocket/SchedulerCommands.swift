@@ -49,13 +49,24 @@ extension AdminCommands {
             name: "pause", roles: [.operator, .county], usage: "pause <schedule>",
             summary: "stop planning a schedule's slots", mutates: true
         ) {
-            commands, request, state, _ in try await commands.setPaused(request, state, paused: true)
+            commands, request, state, _ in
+            let name = try commands.positional(request, 0, name: "schedule")
+            try await commands.jobs.pause(commands.caller(state), name: name, now: commands.now())
+            return .ok("schedule \(name) paused")
         },
         AdminCommand(
-            name: "resume", roles: [.operator, .county], usage: "resume <schedule>",
-            summary: "plan a schedule again from now (paused slots are not made up)", mutates: true
+            name: "resume", roles: [.operator, .county], usage: "resume <schedule> [missed=all|latest|skip]",
+            summary: "plan a schedule again; the slots of the pause run all, the latest, or none (default)",
+            mutates: true
         ) { commands, request, state, _ in
-            try await commands.setPaused(request, state, paused: false)
+            let name = try commands.positional(request, 0, name: "schedule")
+            guard let missed = MissedRunPolicy(rawValue: request.keywords["missed"] ?? "skip") else {
+                throw ArgumentError(name: "missed", reason: "all, latest or skip")
+            }
+            let outcome = try await commands.jobs.resume(
+                commands.caller(state), name: name, missed: missed, now: commands.now())
+            return .ok(
+                "schedule \(name) resumed; slots of the pause: \(outcome.queued) queued, \(outcome.skipped) skipped")
         },
         AdminCommand(
             name: "run-now", roles: [.operator, .county], usage: "run-now <schedule> key=<idempotency-key>",
@@ -111,12 +122,6 @@ extension AdminCommands {
     ]
 
     func now() -> Instant { Instant(seconds: Int64(Date().timeIntervalSince1970)) }
-
-    func setPaused(_ request: Request, _ state: SessionState, paused: Bool) async throws -> Reply {
-        let name = try positional(request, 0, name: "schedule")
-        try await jobs.setPaused(caller(state), name: name, paused: paused, now: now())
-        return .ok("schedule \(name) \(paused ? "paused" : "resumed")")
-    }
 
     /// A schedule from `schedule-set`, checked before it is stored.
     func scheduleRecord(_ request: Request) throws -> ScheduleRecord {
