@@ -23,21 +23,75 @@ public struct JobService: Sendable {
         try await store.withoutTenant(readOnly: true) { tx in try await JobStore.schedules(tx) }
     }
 
-    /// Creates or changes a schedule; it plans from `now` on. A paused schedule stays paused (resuming
-    /// decides about the paused gap). Returns whether the schedule is paused.
-    @discardableResult
-    public func setSchedule(_ caller: Caller, _ schedule: ScheduleRecord, now: Instant) async throws -> Bool {
-        try caller.require(.operator, .county, for: "changing schedules")
-        let paused = try await store.withoutTenant { tx in try await JobStore.setSchedule(tx, schedule, now: now) }
-        try await audit(caller, "schedule.set", "schedule", schedule.name)
-        return paused
+    /// What changing a schedule did.
+    public struct SetOutcome: Sendable, Equatable {
+        /// The schedule stays paused (resuming decides about the paused gap).
+        public var paused: Bool
+        /// Slots of the old definition not yet planned that will not run, since it plans from now on.
+        public var skipped: Int
+
+        public init(paused: Bool, skipped: Int) {
+            self.paused = paused
+            self.skipped = skipped
+        }
     }
 
-    /// Creates the schedules of the config that are missing, and changes those whose definition differs.
-    public func seed(_ schedules: [ScheduleRecord], now: Instant) async throws {
-        try await store.withoutTenant { tx in
-            for schedule in schedules { try await JobStore.seed(tx, schedule, now: now) }
+    /// Creates or changes a schedule; it plans from `now` on and says how many slots that skips. A
+    /// paused schedule stays paused.
+    @discardableResult
+    public func setSchedule(_ caller: Caller, _ schedule: ScheduleRecord, now: Instant) async throws -> SetOutcome {
+        try caller.require(.operator, .county, for: "changing schedules")
+        let outcome = try await store.withoutTenant { tx in
+            let before = try await JobStore.schedules(tx, forUpdate: true).first { $0.name == schedule.name }
+            let paused = try await JobStore.setSchedule(tx, schedule, now: now)
+            return SetOutcome(paused: paused, skipped: paused ? 0 : Self.unplannedSlots(of: before, through: now))
         }
+        if outcome.skipped > 0 {
+            logger.notice(
+                "schedule changed: unplanned slots skipped",
+                metadata: ["schedule": "\(schedule.name)", "skipped": "\(outcome.skipped)"])
+        }
+        try await audit(caller, "schedule.set", "schedule", schedule.name)
+        return outcome
+    }
+
+    /// Creates the schedules of the config that are missing, and changes those whose definition differs
+    /// (planning from now on: the slots that skips are logged).
+    public func seed(_ schedules: [ScheduleRecord], now: Instant) async throws {
+        let skipped = try await store.withoutTenant { tx in
+            let before = Dictionary(
+                try await JobStore.schedules(tx, forUpdate: true).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }
+            )
+            var skipped: [String: Int] = [:]
+            for schedule in schedules {
+                let old = before[schedule.name]
+                let changed =
+                    old.map {
+                        ($0.cron, $0.timeZone, $0.job, $0.parameters, $0.missedPolicy)
+                            != (
+                                schedule.cron, schedule.timeZone, schedule.job, schedule.parameters,
+                                schedule.missedPolicy
+                            )
+                    } ?? false
+                try await JobStore.seed(tx, schedule, now: now)
+                if changed, old?.paused == false { skipped[schedule.name] = Self.unplannedSlots(of: old, through: now) }
+            }
+            return skipped
+        }
+        for (name, count) in skipped.sorted(by: { $0.key < $1.key }) where count > 0 {
+            logger.notice(
+                "schedule changed by the configuration: unplanned slots skipped",
+                metadata: ["schedule": "\(name)", "skipped": "\(count)"])
+        }
+    }
+
+    /// The slots of `schedule` due after its planning and up to `now`: those a change that plans from now
+    /// on skips.
+    static func unplannedSlots(of schedule: ScheduleRecord?, through now: Instant) -> Int {
+        guard let schedule, !schedule.paused, let planned = schedule.plannedThrough, planned < now,
+            let cron = try? CronSchedule(parsing: schedule.cron), let zone = ZoneRules(identifier: schedule.timeZone)
+        else { return 0 }
+        return cron.fires(after: planned, through: now, in: zone, limit: 10_000).count
     }
 
     /// Pauses a schedule: no slots are planned until it is resumed.

@@ -660,7 +660,7 @@ struct AdminWorld: Sendable {
             await it.request(
                 "schedule-set weekly-check \"0 7 * * mon\" reconcile parameters=year-to-date missed=skip timeout=600")?
                 .status
-                == "OK schedule weekly-check set")
+                == "OK schedule weekly-check set; 0 unplanned slots skipped")
         #expect(
             await it.request("schedule-set broken \"61 * * * *\" reconcile")?.status
                 == "ERR INVALID cron: invalid minute field '61'")

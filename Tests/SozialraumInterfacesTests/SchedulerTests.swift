@@ -266,6 +266,23 @@ struct SchedulerWorld: Sendable {
         }
     }
 
+    /// Issue 21: changing a schedule plans from now on; the slots of the old definition that were due
+    /// and not yet planned are skipped, and the change says how many (here the planner last ran on
+    /// 30 December 22:00 UTC; 31 Dec, 1 Jan and 2 Jan 05:00 UTC were due by 2 January 10:00).
+    @Test func changingAScheduleSaysHowManyUnplannedSlotsItSkips() async throws {
+        let setup = try await SchedulerWorld.make(at: "2027-01-02T10:00:00Z")
+        let jobs = JobService(store: setup.world.store, logger: Logger(label: "jobs"))
+        try await setup.schedule("daily", cron: "0 6 * * *", plannedFrom: "2026-12-30T22:00:00Z")
+        let changed = ScheduleRecord(
+            name: "daily", cron: "0 7 * * *", job: "noop", parameters: "", missedPolicy: .all, timeoutSeconds: 60,
+            maxAttempts: 3, backoffSeconds: 60)
+        let outcome = try await jobs.setSchedule(setup.world.county, changed, now: setup.clock.read())
+        #expect(outcome == .init(paused: false, skipped: 3))
+        #expect(try await setup.runs("daily").isEmpty)
+        // Set again right away: nothing more is skipped.
+        #expect(try await jobs.setSchedule(setup.world.county, changed, now: setup.clock.read()).skipped == 0)
+    }
+
     /// Issue 21: two `run-now` of one schedule within the same second (other keys) both queue; the same
     /// key again answers its own run. Both slots stay in the second asked for (the month a job derives
     /// its scope from).

@@ -42,8 +42,11 @@ extension AdminCommands {
             summary: "create or change a schedule (plans from now on)", mutates: true
         ) { commands, request, state, _ in
             let schedule = try commands.scheduleRecord(request)
-            let paused = try await commands.jobs.setSchedule(commands.caller(state), schedule, now: commands.now())
-            return .ok("schedule \(schedule.name) set" + (paused ? " (still paused; resume to plan its slots)" : ""))
+            let outcome = try await commands.jobs.setSchedule(commands.caller(state), schedule, now: commands.now())
+            return .ok(
+                "schedule \(schedule.name) set"
+                    + (outcome.paused
+                        ? " (still paused; resume to plan its slots)" : "; \(outcome.skipped) unplanned slots skipped"))
         },
         AdminCommand(
             name: "pause", roles: [.operator, .county], usage: "pause <schedule>",
