@@ -185,6 +185,16 @@ public struct JobService: Sendable {
         case askedToStop
     }
 
+    /// Runs a failed run again for its own slot (a month-end reconciliation of December retried in
+    /// February still reconciles its own month), with a fresh attempt budget.
+    public func retry(_ caller: Caller, run id: Int64, now: Instant) async throws {
+        try caller.require(.operator, .county, for: "retrying jobs")
+        guard try await store.withoutTenant({ tx in try await JobStore.retry(tx, id: id, now: now) }) else {
+            throw ServiceError.notFound("failed job")
+        }
+        try await audit(caller, "job.retry", "job_run", String(id))
+    }
+
     /// Cancels a queued run, or asks the running instance to stop it.
     public func cancel(_ caller: Caller, run id: Int64, now: Instant) async throws -> CancelOutcome {
         try caller.require(.operator, .county, for: "cancelling jobs")

@@ -283,6 +283,33 @@ struct SchedulerWorld: Sendable {
         #expect(try await jobs.setSchedule(setup.world.county, changed, now: setup.clock.read()).skipped == 0)
     }
 
+    /// Issue 21: `job-retry` runs a failed slot again for its own slot (so December's month-end, retried in
+    /// February, still works on its own month) with a fresh attempt budget. 06:00 Berlin on 1 December is
+    /// 05:00 UTC.
+    @Test func aFailedMonthEndRetriedInFebruaryRunsForItsOwnSlot() async throws {
+        let setup = try await SchedulerWorld.make(at: "2026-11-30T12:00:00Z")
+        try await setup.schedule(
+            "month-end", cron: "0 6 1 * *", policy: .skip, attempts: 1, plannedFrom: "2026-11-30T12:00:00Z")
+        let failing = setup.scheduler("a") { _ in throw ServiceError.conflict("database busy") }
+        setup.clock.advance(seconds: 17 * 3600)  // 2026-12-01T05:00:00Z
+        #expect(try await failing.tick() == 1)
+        let failed = try #require(try await setup.runs("month-end").first)
+        #expect(failed.state == "failed" && failed.attempts == 1)
+        // February: the January and February slots pass unrun (policy skip); December's is retried.
+        setup.clock.advance(seconds: 63 * 86_400 + 4 * 3600)  // 2027-02-02T09:00:00Z
+        let jobs = JobService(store: setup.world.store, logger: Logger(label: "jobs"))
+        try await jobs.retry(setup.world.county, run: failed.id, now: setup.clock.read())
+        let ran = Locked<[String]>([])
+        #expect(try await setup.scheduler("b", runner: counting(ran)).tick() == 1)
+        #expect(ran.withLock { $0 } == ["2026-12-01T05:00:00Z"])
+        let retried = try #require(try await setup.runs("month-end").first { $0.id == failed.id })
+        #expect(retried.state == "succeeded" && retried.attempts == 1)
+        // Only a failed run is retried.
+        await #expect(throws: ServiceError.notFound("failed job")) {
+            try await jobs.retry(setup.world.county, run: failed.id, now: setup.clock.read())
+        }
+    }
+
     /// Issue 21: two `run-now` of one schedule within the same second (other keys) both queue; the same
     /// key again answers its own run. Both slots stay in the second asked for (the month a job derives
     /// its scope from).

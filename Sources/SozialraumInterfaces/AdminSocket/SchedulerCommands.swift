@@ -113,6 +113,16 @@ extension AdminCommands {
             return .ok("\(runs.count) jobs", data: table.lines(commands.format(request: request, state)))
         },
         AdminCommand(
+            name: "job-retry", roles: [.operator, .county], usage: "job-retry <job>",
+            summary: "run a failed job again for its own slot, with a fresh attempt budget", mutates: true
+        ) { commands, request, state, _ in
+            guard let id = Int64(try commands.positional(request, 0, name: "job")), id > 0 else {
+                throw ArgumentError(name: "job", reason: "a job number")
+            }
+            try await commands.jobs.retry(commands.caller(state), run: id, now: commands.now())
+            return .ok("job \(id) queued again for its own slot")
+        },
+        AdminCommand(
             name: "job-cancel", roles: [.operator, .county], usage: "job-cancel <job>",
             summary: "cancel a queued job, or ask the running instance to stop it", mutates: true
         ) { commands, request, state, _ in

@@ -227,6 +227,17 @@ public enum JobStore {
         ).map { try $0.decode(0, as: Int64.self) }
     }
 
+    /// Queues a failed run again: the same slot (and so the same scope and effect key), a fresh attempt
+    /// budget. false when the run is not failed.
+    public static func retry(_ tx: SystemTransaction, id: Int64, now: Instant) async throws -> Bool {
+        try await tx.execute(
+            """
+            UPDATE job_run SET state = 'queued', attempts = 0, not_before = to_timestamp($2), claimed_by = NULL,
+                               finished_at = NULL, cancel_requested = false
+            WHERE id = $1 AND state = 'failed'
+            """, [id, time(now)]) == 1
+    }
+
     /// Cancels a queued run at once, or asks the running instance to stop. Returns the state after.
     public static func cancel(_ tx: SystemTransaction, id: Int64, now: Instant) async throws -> String? {
         try await tx.query(
