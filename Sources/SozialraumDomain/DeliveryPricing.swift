@@ -103,3 +103,21 @@ public struct PricedDelivery: Hashable, Sendable {
         return residence.apportion(amount, first: days.first, last: days.last).filter { $0.amount.cents != 0 }
     }
 }
+
+extension GrantTerms {
+    /// The commitments of the grant from `month` on (rule 7): each month's planned cost, except the
+    /// months in `excluding` (delivered ones), split between the Sozialräume the case lives in over the
+    /// month's days (rule 9). What a new or changed grant writes.
+    public func commitments(
+        from month: YearMonth, residence: ResidenceHistory, excluding: Set<YearMonth> = []
+    ) throws(Pricing.Failure) -> [(month: YearMonth, cost: Money, shares: [CostShare])] {
+        let period = effectivePeriod
+        guard let lastDay = period.end, lastDay >= period.start else { return [] }
+        var result: [(month: YearMonth, cost: Money, shares: [CostShare])] = []
+        for month in max(month, period.start.yearMonth).through(lastDay.yearMonth) where !excluding.contains(month) {
+            guard let days = period.clipped(to: month), let cost = try plannedCost(in: month) else { continue }
+            result.append((month, cost, residence.apportion(cost, first: days.first, last: days.last)))
+        }
+        return result
+    }
+}

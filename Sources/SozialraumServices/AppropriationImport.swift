@@ -85,9 +85,9 @@ extension BudgetService {
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
                 try await requireYear(tx, year)
-                var errors: [RowError] = []
-                for row in rows where try await !ReferenceDataStore.socialSpaceExists(tx, row.socialSpace) {
-                    errors.append(RowError(line: row.line, field: "sozialraum", reason: "unknown Sozialraum"))
+                let spaces = try await ReferenceDataStore.socialSpaces(tx)
+                let errors = rows.filter { !spaces.contains($0.socialSpace) }.map {
+                    RowError(line: $0.line, field: "sozialraum", reason: "unknown Sozialraum")
                 }
                 if !errors.isEmpty { throw ServiceError.rejectedRows(errors) }
                 var total = Money.zero

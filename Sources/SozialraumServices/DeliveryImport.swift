@@ -1,4 +1,3 @@
-import Crypto
 import Logging
 import SozialraumDomain
 import SozialraumStore
@@ -150,10 +149,7 @@ extension GrantService {
                 "request": "\(caller.requestID ?? "-")",
             ])
         // The fingerprint of the whole file: a retried upload of the same file returns the first result.
-        var file = csv
-        let digest = file.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
-        let fingerprint = digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-        let content = "import|\(fingerprint)"
+        let content = "import|\(sha256Hex(csv))"
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
                 if let result = try await replayed(tx, key: idempotencyKey, content: content) {

@@ -1,4 +1,3 @@
-import Crypto
 import SozialraumDomain
 import SozialraumStore
 
@@ -43,8 +42,7 @@ extension GrantService {
                 field: "help-type", reason: "a standing agreement is for direct-access help (§28, §20) only")
         }
         // The collective case's key follows from the request's key, so that a retry finds the same case.
-        let digest = SHA256.hash(data: Array("standing|\(idempotencyKey.rawValue)".utf8))
-        let hex = digest.prefix(4).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined().uppercased()
+        let hex = sha256Hex("standing|\(idempotencyKey.rawValue)").prefix(8).uppercased()
         let caseKey = "DA-\(startsOn.year)-\(hex)"
         do {
             try await openCase(caller, key: caseKey, socialSpace: socialSpace, from: startsOn)

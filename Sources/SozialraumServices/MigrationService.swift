@@ -1,4 +1,3 @@
-import Crypto
 import Logging
 import SozialraumDomain
 import SozialraumStore
@@ -84,10 +83,7 @@ public struct MigrationService: BudgetArea {
     ) async throws -> Summary {
         try caller.require(.county, for: "migrating data")
         let bundle = try MigrationBundle.parse(text).get()
-        var file = text
-        let digest = file.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
-        let content =
-            "migration|\(goLive)|" + digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        let content = "migration|\(goLive)|\(sha256Hex(text))"
         do {
             return try await ServiceError.translating {
                 try await store.withTenant(caller.tenant) { tx in
@@ -120,6 +116,8 @@ private struct MigrationRun {
     var errors: [RowError] = []
     var summary = MigrationService.Summary()
     var providers: [ProviderCode: TenantID] = [:]
+    /// The Sozialräume, read once the bundle's own are defined.
+    var spaces: Set<SocialSpaceCode> = []
     /// Spending before go-live per provider, Sozialraum and component.
     var opening: [String: (provider: TenantID, space: SocialSpaceCode, component: BudgetComponent, amount: Money)] =
         [:]
@@ -161,12 +159,13 @@ private struct MigrationRun {
                 validFrom: row.validFrom)
             summary.memberships += 1
         }
+        spaces = try await ReferenceDataStore.socialSpaces(tx)
         for row in bundle.assignments {
             guard let id = try await provider(row.provider) else {
                 refuse(.assignments, row.line, "provider", "unknown provider \(row.provider)")
                 continue
             }
-            guard try await ReferenceDataStore.socialSpaceExists(tx, row.socialSpace) else {
+            guard spaces.contains(row.socialSpace) else {
                 refuse(.assignments, row.line, "sozialraum", "unknown Sozialraum")
                 continue
             }
@@ -194,7 +193,7 @@ private struct MigrationRun {
             summary.rates += 1
         }
         for row in bundle.appropriations {
-            guard try await ReferenceDataStore.socialSpaceExists(tx, row.socialSpace) else {
+            guard spaces.contains(row.socialSpace) else {
                 refuse(.appropriations, row.line, "sozialraum", "unknown Sozialraum")
                 continue
             }
@@ -216,7 +215,6 @@ private struct MigrationRun {
     mutating func applyCases(
         _ bundle: MigrationBundle
     ) async throws -> [String: (id: UUID, residence: ResidenceHistory)] {
-        let spaces = try await MigrationStore.socialSpaces(tx)
         var cases: [String: (id: UUID, line: Int, entries: [ResidenceHistory.Entry])] = [:]
         var order: [String] = []
         for row in bundle.residences {
@@ -315,13 +313,8 @@ private struct MigrationRun {
                 [(provider: TenantID, grantID: UUID, month: YearMonth, socialSpace: SocialSpaceCode, amount: Money)] =
                     []
             do {
-                for month in max(goLive.yearMonth, row.startsOn.yearMonth).through(row.endsOn.yearMonth) {
-                    guard let days = terms.effectivePeriod.clipped(to: month),
-                        let cost = try terms.plannedCost(in: month)
-                    else { continue }
-                    for part in residence.apportion(cost, first: days.first, last: days.last) {
-                        planned.append((provider, record.id, month, part.socialSpace, part.amount))
-                    }
+                for (month, _, shares) in try terms.commitments(from: goLive.yearMonth, residence: residence) {
+                    planned += shares.map { (provider, record.id, month, $0.socialSpace, $0.amount) }
                 }
             } catch {
                 refuse(.grants, row.line, "help_type", "no rate of the provider: \(error.description)")
@@ -345,7 +338,7 @@ private struct MigrationRun {
                 refuse(.projects, row.line, "provider", "unknown provider \(row.provider)")
                 continue
             }
-            guard try await ReferenceDataStore.socialSpaceExists(tx, row.socialSpace) else {
+            guard spaces.contains(row.socialSpace) else {
                 refuse(.projects, row.line, "sozialraum", "unknown Sozialraum")
                 continue
             }

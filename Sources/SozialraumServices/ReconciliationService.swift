@@ -1,4 +1,3 @@
-import Crypto
 import Logging
 import SozialraumDomain
 import SozialraumStore
@@ -78,7 +77,7 @@ public struct ReconciliationService: Sendable {
                     mark("statement items")
                     canonical += try await ReconciliationStore.statementsCanonicalText(tx)
                 }
-                let digest = Self.hex(SHA256.hash(data: Array(canonical.utf8)))
+                let digest = sha256Hex(canonical)
                 mark("digest")
                 let runID = try await ReconciliationStore.insertRun(
                     tx, scope: scope, socialSpace: socialSpace, position: position, runDay: runDay, digest: digest,
@@ -134,11 +133,6 @@ public struct ReconciliationService: Sendable {
             }
         }
         return text
-    }
-
-    static func hex(_ digest: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef")
-        return String(digest.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0f)]] })
     }
 
 }

@@ -188,17 +188,15 @@ struct AdminSession {
             budget.giveBack(bytes)
             writer = nil
         }
+        func failed(_ error: any Error) {
+            logger.error("admin upload cannot be stored", metadata: ["session": "\(state.id)", "error": "\(error)"])
+            drop(.spoolFailed)
+        }
+        do { writer = UploadWriter(file: try await SpooledFile.create(in: limits.uploadDirectory)) } catch {
+            failed(error)
+        }
         func write(_ line: Substring) async {
-            do {
-                if writer == nil {
-                    writer = UploadWriter(file: try await SpooledFile.create(in: limits.uploadDirectory))
-                }
-                try await writer!.append(line: line)
-            } catch {
-                logger.error(
-                    "admin upload cannot be stored", metadata: ["session": "\(state.id)", "error": "\(error)"])
-                drop(.spoolFailed)
-            }
+            do { try await writer?.append(line: line) } catch { failed(error) }
         }
         while true {
             let received: InboundLine?
@@ -211,18 +209,12 @@ struct AdminSession {
             switch next {
             case .line(let line):
                 if line == "." {
-                    if let refusal { return refusal }
                     do {
-                        if writer == nil {
-                            writer = UploadWriter(file: try await SpooledFile.create(in: limits.uploadDirectory))
-                        }
-                        return .spooled(try await writer!.finish())
+                        if refusal == nil, let upload = try await writer?.finish() { return .spooled(upload) }
                     } catch {
-                        logger.error(
-                            "admin upload cannot be stored", metadata: ["session": "\(state.id)", "error": "\(error)"])
-                        budget.giveBack(bytes)
-                        return .spoolFailed
+                        failed(error)
                     }
+                    return refusal ?? .spoolFailed
                 }
                 guard refusal == nil else { continue }
                 let size = line.utf8.count + 1

@@ -103,15 +103,11 @@ public enum GrantStore {
             try await tx.query("SELECT month FROM commitment WHERE grant_id = $1 AND released", [grant.id])
                 .map { try $0.day(0).yearMonth })
         var written: [YearMonth: Money] = [:]
-        let period = inputs.terms.effectivePeriod
-        guard let lastDay = period.end, lastDay >= period.start else { return written }
-        for month in max(fromMonth, period.start.yearMonth).through(lastDay.yearMonth) where !delivered.contains(month)
+        for (month, cost, shares) in try inputs.terms.commitments(
+            from: fromMonth, residence: inputs.residence, excluding: delivered)
         {
-            guard let days = period.clipped(to: month), let cost = try inputs.terms.plannedCost(in: month) else {
-                continue
-            }
             written[month] = cost
-            for part in inputs.residence.apportion(cost, first: days.first, last: days.last) {
+            for part in shares {
                 try await tx.execute(
                     """
                     INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount) VALUES ($1, $2, $3, $4, $5)

@@ -14,9 +14,12 @@ public enum MigrationStore {
     /// Rows per statement (PostgreSQL takes at most 65,535 parameters).
     static let batchRows = 1000
 
-    /// `INSERT INTO <into> VALUES (…), (…) <suffix>` in batches; returns the rows `RETURNING` gave.
+    /// `INSERT INTO <into> VALUES (…), (…) <suffix>` in batches; returns the rows `RETURNING` gave. `into`
+    /// and `suffix` are literals of this file (`StaticString`): the statement text holds no value, only
+    /// `$n` placeholders.
     private static func insert(
-        _ tx: TenantTransaction, into: String, columns: Int, rows: [[any PostgresEncodable]], suffix: String = ""
+        _ tx: TenantTransaction, into: StaticString, columns: Int, rows: [[any PostgresEncodable]],
+        suffix: StaticString = ""
     ) async throws -> [PostgresRow] {
         var returned: [PostgresRow] = []
         var start = 0
@@ -28,7 +31,9 @@ public enum MigrationStore {
                 placeholders.append(
                     "(" + (1...columns).map { "$\(row * columns + $0)" }.joined(separator: ", ") + ")")
             }
-            let sql = "INSERT INTO \(into) VALUES " + placeholders.joined(separator: ", ") + " " + suffix
+            let sql =
+                "INSERT INTO \(into.description) VALUES " + placeholders.joined(separator: ", ") + " "
+                + suffix.description
             returned += Array(try await tx.query(sql, batch.flatMap { $0 }))
             start += batchRows
         }
@@ -79,14 +84,6 @@ public enum MigrationStore {
             tx, into: "commitment (tenant_id, grant_id, month, social_space, amount)", columns: 5,
             rows: commitments.map {
                 [$0.provider.uuid, $0.grantID, $0.month, $0.socialSpace.rawValue, $0.amount.cents]
-            })
-    }
-
-    /// The Sozialräume that exist.
-    public static func socialSpaces(_ tx: TenantTransaction) async throws -> Set<SocialSpaceCode> {
-        Set(
-            try await tx.query("SELECT code FROM social_space").compactMap {
-                SocialSpaceCode(try $0.decode(0, as: String.self))
             })
     }
 }

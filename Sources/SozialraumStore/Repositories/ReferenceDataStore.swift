@@ -38,6 +38,14 @@ public enum ReferenceDataStore {
         }
     }
 
+    /// The codes of all Sozialräume (one query where many lines name them).
+    public static func socialSpaces(_ tx: TenantTransaction) async throws -> Set<SocialSpaceCode> {
+        Set(
+            try await tx.query("SELECT code FROM social_space").compactMap {
+                SocialSpaceCode(try $0.decode(0, as: String.self))
+            })
+    }
+
     public static func socialSpaceExists(_ tx: TenantTransaction, _ code: SocialSpaceCode) async throws -> Bool {
         try await tx.query("SELECT 1 FROM social_space WHERE code = $1", [code.rawValue]).count > 0
     }
