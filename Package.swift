@@ -267,6 +267,7 @@ let package = Package(
                 "SozialraumServices", "SozialraumDemo", "SozialraumProtocol", "SozialraumStore", "SozialraumDomain",
                 "PostgresClient", "SozialraumTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictness
         ),

@@ -332,13 +332,16 @@ public struct DemoLoader: Sendable {
                     idempotencyKey: IdempotencyKey("demo-expense-\(plan.year)-\(index)-\(number)")!)
             }
         }
+        let (certifier, orderer) = try await preparePayments(
+            plan, county: county, countyCaller: countyCaller, providers: providerIDs)
         for (index, instalment) in plan.instalments.enumerated() {
             let provider = plan.providers[instalment.provider]
-            _ = try await services.payments.payInstalment(
-                countyCaller, provider: providerIDs[instalment.provider],
+            let certified = try await services.payments.certifyInstalment(
+                certifier, provider: providerIDs[instalment.provider],
                 socialSpace: plan.socialSpaces[provider.home].code, component: .case,
                 month: instalment.month, amount: instalment.amount,
                 idempotencyKey: IdempotencyKey("demo-instalment-\(plan.year)-\(index)")!)
+            _ = try await services.paymentOrders.approve(orderer, orderID: certified.orderID)
         }
         return Summary(
             providers: providerIDs.count, cases: plan.cases.count, grants: grantIDs.count, deliveries: deliveries,

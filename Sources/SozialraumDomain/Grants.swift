@@ -125,6 +125,10 @@ public enum FindingKind: String, Sendable, CaseIterable {
     case outOfAreaWithoutReason = "out_of_area_without_reason"
     /// A line overspent beyond what its cover pool can cover (überplanmäßig).
     case uncoveredOverrun = "uncovered_overrun"
+    /// The Kasse paid an order partly, more than ordered, or returned it (IST differs from SOLL).
+    case paymentDifference = "payment_difference"
+    /// The Kasse confirmed a payment for a Kassenzeichen the daemon never ordered.
+    case paymentUnknown = "payment_unknown"
 }
 
 /// Checks a month's delivery against its grant (rules 5, 6, 8).

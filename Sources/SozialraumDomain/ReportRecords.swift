@@ -298,6 +298,8 @@ public struct ReconciliationRunSummary: Sendable, Equatable {
     public var sameAs: Int64?
     /// True when the slot had run before and this is its result (nothing was run again).
     public var replayed: Bool
+    /// Overruns of the year nobody has decided on yet (§ 117 NKomVG): open `uncovered_overrun` findings.
+    public var undecidedOverruns = 0
 
     public init(
         runID: Int64, scope: ReconciliationScope, socialSpace: SocialSpaceCode?, ledgerPosition: Int64,

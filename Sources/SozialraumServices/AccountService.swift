@@ -17,6 +17,8 @@ public struct Account: Sendable, Equatable {
     public var name: String
     public var tenant: TenantID
     public var role: Role
+    /// A county account's rights (empty for other roles).
+    public var rights: Set<CountyRight> = []
 }
 
 /// Accounts: creation and rotation (secrets hashed with scrypt), and login with throttling.
@@ -81,7 +83,8 @@ public final class AccountService: Sendable {
 
     /// Creates an account or sets a new secret for it (rotation). Runs as the county (or during setup).
     public func setAccount(
-        name: String, tenant: TenantID, role: Role, secret: String, actingAs county: TenantID
+        name: String, tenant: TenantID, role: Role, secret: String, actingAs county: TenantID,
+        rights: Set<CountyRight>? = nil
     ) async throws {
         guard Self.isValidName(name) else {
             throw ServiceError.invalid(
@@ -105,8 +108,9 @@ public final class AccountService: Sendable {
                 let stored = try await AccountStore.set(
                     tx,
                     AccountStore.Credentials(
-                        name: name, tenant: tenant, role: role, secretHash: hash, salt: salt, scryptRounds: scryptRounds
-                    ))
+                        name: name, tenant: tenant, role: role, secretHash: hash, salt: salt,
+                        scryptRounds: scryptRounds,
+                        rights: rights ?? Set(CountyRight.allCases)))
                 guard stored else {
                     throw ServiceError.conflict("the name \(name) belongs to another tenant's account")
                 }
@@ -118,10 +122,16 @@ public final class AccountService: Sendable {
         }
     }
 
+    /// Every account with its role and rights (county, auditor): who may sign what.
+    public func accounts(_ caller: Caller) async throws -> [AccountListing] {
+        try caller.require(.county, .auditor, for: "reading accounts")
+        return try await store.withTenant(caller.tenant, readOnly: true) { tx in try await AccountStore.accounts(tx) }
+    }
+
     /// The account of `name`, without checking a secret (peer-credential logins on the Unix socket).
     public func account(named name: String) async throws -> Account? {
         try await AccountStore.credentials(store, name: name).map {
-            Account(name: $0.name, tenant: $0.tenant, role: $0.role)
+            Account(name: $0.name, tenant: $0.tenant, role: $0.role, rights: $0.rights)
         }
     }
 
@@ -141,7 +151,7 @@ public final class AccountService: Sendable {
         let computed = try await Self.hashOffThePool(secret, salt: salt, rounds: stored?.scryptRounds ?? scryptRounds)
         if let stored, Self.constantTimeEqual(computed, stored.secretHash) {
             throttle.withLock { $0.succeeded(name: name, source: source) }
-            return Account(name: stored.name, tenant: stored.tenant, role: stored.role)
+            return Account(name: stored.name, tenant: stored.tenant, role: stored.role, rights: stored.rights)
         }
         logger.notice("login failed", metadata: ["source": "\(source)"])
         throw LoginError.failed

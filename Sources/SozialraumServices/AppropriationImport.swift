@@ -80,7 +80,7 @@ extension BudgetService {
     /// Sets the appropriations of `year` from CSV (see `AppropriationImport`), all or nothing; returns the
     /// number of lines and their total.
     public func setAppropriations(_ caller: Caller, year: Int, csv: String) async throws -> (lines: Int, total: Money) {
-        try caller.require(.county, for: "setting appropriations")
+        try caller.require(.caseWork, for: "setting appropriations")
         let rows = try AppropriationImport.parse(csv).get()
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in

@@ -15,7 +15,7 @@ extension BudgetService {
     /// Closes a month (Periodenabschluss, rule 11). Refused while the month has open findings, unless
     /// forced with a reason.
     public func closeMonth(_ caller: Caller, month: YearMonth, forceReason: String? = nil) async throws {
-        try caller.require(.county, for: "closing periods")
+        try caller.require(.controller, for: "closing periods")
         if let forceReason { try Self.checkText(forceReason, field: "reason", .reason) }
         try await store.withTenant(caller.tenant) { tx in
             guard let closed = try await ReferenceDataStore.lockPeriod(tx, month) else {
@@ -56,7 +56,7 @@ extension BudgetService {
 
     /// The county's choice of what providers see, for every command alike.
     public func setProviderView(_ caller: Caller, _ view: ProviderView) async throws {
-        try caller.require(.county, for: "choosing what providers see")
+        try caller.require(.controller, for: "choosing what providers see")
         try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
                 try await ReferenceDataStore.setProviderView(tx, view)

@@ -16,7 +16,7 @@ extension BudgetService {
 
     /// Registers a provider (freier Träger) under its short code; returns its tenant id.
     public func registerProvider(_ caller: Caller, code: ProviderCode, name: String) async throws -> TenantID {
-        try caller.require(.county, for: "registering providers")
+        try caller.require(.caseWork, for: "registering providers")
         try Self.checkText(name, field: "name", .name)
         return try await store.withTenant(caller.tenant) { tx in
             guard let provider = try await MasterDataStore.registerProvider(tx, code: code, name: name) else {
@@ -38,7 +38,7 @@ extension BudgetService {
     }
 
     public func renameProvider(_ caller: Caller, _ provider: TenantID, name: String) async throws {
-        try caller.require(.county, for: "renaming providers")
+        try caller.require(.caseWork, for: "renaming providers")
         try Self.checkText(name, field: "name", .name)
         try await store.withTenant(caller.tenant) { tx in
             try await requireProvider(tx, provider)
@@ -50,7 +50,7 @@ extension BudgetService {
     /// Ends the cooperation with a provider after `day` (nil: it goes on). Its history stays; no grant
     /// or project of it may run past that day, so those running past it are ended first.
     public func endCooperation(_ caller: Caller, _ provider: TenantID, after day: Day?) async throws {
-        try caller.require(.county, for: "ending a provider's cooperation")
+        try caller.require(.caseWork, for: "ending a provider's cooperation")
         try await store.withTenant(caller.tenant) { tx in
             try await requireProvider(tx, provider)
             if let day {
@@ -85,7 +85,7 @@ extension BudgetService {
     public func endAssignment(
         _ caller: Caller, provider: TenantID, socialSpace: SocialSpaceCode, on day: Day
     ) async throws {
-        try caller.require(.county, for: "ending assignments")
+        try caller.require(.caseWork, for: "ending assignments")
         try await store.withTenant(caller.tenant) { tx in
             guard try await MasterDataStore.endAssignment(tx, provider: provider, socialSpace: socialSpace, on: day)
             else { throw ServiceError.notFound("an assignment of the provider to \(socialSpace) open on \(day)") }
@@ -117,7 +117,7 @@ extension BudgetService {
 
     /// Ends a project early on `day` (its last day); not before its start or a month it has spent in.
     public func endProject(_ caller: Caller, _ id: UUID, on day: Day) async throws {
-        try caller.require(.county, for: "ending projects")
+        try caller.require(.caseWork, for: "ending projects")
         try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
                 guard let project = try await MasterDataStore.project(tx, id) else {

@@ -33,7 +33,7 @@ public struct BudgetService: BudgetArea {
         _ caller: Caller, code: SocialSpaceCode, name: String, municipalities: [(code: SocialSpaceCode, name: String)],
         validFrom: Day
     ) async throws {
-        try caller.require(.county, for: "defining Sozialräume")
+        try caller.require(.caseWork, for: "defining Sozialräume")
         try Self.checkText(name, field: "name", .name)
         try await store.withTenant(caller.tenant) { tx in
             // A regrouping ends the municipality's previous membership the day before.
@@ -45,7 +45,7 @@ public struct BudgetService: BudgetArea {
 
     /// Registers a provider (freier Träger) as a tenant of its own; returns its id.
     public func registerProvider(_ caller: Caller, name: String) async throws -> TenantID {
-        try caller.require(.county, for: "registering providers")
+        try caller.require(.caseWork, for: "registering providers")
         try Self.checkText(name, field: "name", .name)
         // The tenant and its audit event in one transaction: neither stands without the other.
         return try await store.withTenant(caller.tenant) { tx in
@@ -60,7 +60,7 @@ public struct BudgetService: BudgetArea {
         _ caller: Caller, year: Int, overrunPolicy: OverrunPolicy, providerSurplusShare: Int = 0,
         coverPools: CoverPools = .standard, carryForwardAllowed: Bool = true
     ) async throws {
-        try caller.require(.county, for: "opening fiscal years")
+        try caller.require(.caseWork, for: "opening fiscal years")
         guard (2000...2199).contains(year) else { throw ServiceError.invalid(field: "year", reason: "out of range") }
         guard (0...10_000).contains(providerSurplusShare) else {
             throw ServiceError.invalid(field: "providerSurplusShare", reason: "must be 0 to 10000 basis points")
@@ -77,7 +77,7 @@ public struct BudgetService: BudgetArea {
 
     /// Sets the Ansatz of one line (rule 1).
     public func setAppropriation(_ caller: Caller, line: BudgetLine, amount: Money) async throws {
-        try caller.require(.county, for: "setting appropriations")
+        try caller.require(.caseWork, for: "setting appropriations")
         guard amount.cents >= 0 else { throw ServiceError.invalid(field: "amount", reason: "must not be negative") }
         try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
@@ -91,7 +91,7 @@ public struct BudgetService: BudgetArea {
 
     /// Carries unspent appropriation into `line.year` with a reason (rule 12).
     public func carryForward(_ caller: Caller, into line: BudgetLine, amount: Money, reason: String) async throws {
-        try caller.require(.county, for: "carrying forward")
+        try caller.require(.caseWork, for: "carrying forward")
         guard amount.cents >= 0 else { throw ServiceError.invalid(field: "amount", reason: "must not be negative") }
         try Self.checkText(reason, field: "reason", .reason)
         try await store.withTenant(caller.tenant) { tx in
@@ -109,7 +109,7 @@ public struct BudgetService: BudgetArea {
     public func assignProvider(
         _ caller: Caller, provider: TenantID, socialSpace: SocialSpaceCode, lead: Bool, from: Day, to: Day? = nil
     ) async throws {
-        try caller.require(.county, for: "assigning providers")
+        try caller.require(.caseWork, for: "assigning providers")
         if let to, to < from { throw ServiceError.invalid(field: "to", reason: "before from") }
         try await store.withTenant(caller.tenant) { tx in
             try await requireProvider(tx, provider)
@@ -124,7 +124,7 @@ public struct BudgetService: BudgetArea {
     public func addRate(
         _ caller: Caller, provider: TenantID, helpType: String, unit: RateUnit, validFrom: Day, amount: Money
     ) async throws {
-        try caller.require(.county, for: "agreeing rates")
+        try caller.require(.caseWork, for: "agreeing rates")
         guard amount.cents > 0 else { throw ServiceError.invalid(field: "amount", reason: "must be positive") }
         try await store.withTenant(caller.tenant) { tx in
             try await requireProvider(tx, provider)
@@ -143,7 +143,7 @@ public struct BudgetService: BudgetArea {
 
     /// Loads the SGB VIII help types of the catalogue (idempotent).
     public func loadHelpTypes(_ caller: Caller) async throws {
-        try caller.require(.county, for: "loading help types")
+        try caller.require(.caseWork, for: "loading help types")
         try await store.withTenant(caller.tenant) { tx in
             try await ReferenceDataStore.loadHelpTypes(tx, HelpType.catalogue)
         }

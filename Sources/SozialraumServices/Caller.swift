@@ -14,12 +14,19 @@ public struct Caller: Sendable {
     public var role: Role
     public var name: String
     public var requestID: String?
+    /// What a county account may do besides reading (sql/0020); empty for every other role.
+    public var rights: Set<CountyRight>
 
-    public init(tenant: TenantID, role: Role, name: String, requestID: String? = nil) {
+    /// Without `rights`, a county caller holds them all (the scheduler, setup, accounts from before
+    /// rights existed); the four-eyes rule holds regardless.
+    public init(
+        tenant: TenantID, role: Role, name: String, requestID: String? = nil, rights: Set<CountyRight>? = nil
+    ) {
         self.tenant = tenant
         self.role = role
         self.name = name
         self.requestID = requestID
+        self.rights = role == .county ? rights ?? Set(CountyRight.allCases) : []
     }
 }
 
@@ -73,6 +80,12 @@ extension Caller {
     func require(_ roles: Role..., for action: String) throws(ServiceError) {
         guard roles.contains(role) else { throw .forbidden(action) }
     }
+
+    /// A county account holding `right`.
+    func require(_ right: CountyRight, for action: String) throws(ServiceError) {
+        guard role == .county else { throw .forbidden(action) }
+        guard rights.contains(right) else { throw .forbidden("\(action) needs the right \(right.rawValue)") }
+    }
 }
 
 extension ServiceError {
@@ -88,6 +101,7 @@ extension ServiceError {
                 throw ServiceError.conflict("the finding is no longer open (resolved, or its delivery was reversed)")
             case "SZ003": throw ServiceError.conflict("it would run past the end of the provider's cooperation")
             case "SZ004": throw ServiceError.conflict("a rate cannot take effect in or before a closed month")
+            case "SZ006": throw ServiceError.conflict("a payment needs an approved payment order signed by two people")
             case "42501": throw ServiceError.forbidden("this change")
             default: throw error
             }

@@ -17,7 +17,7 @@ extension ReconciliationService {
     public func setPopulation(
         _ caller: Caller, year: Int, socialSpace: SocialSpaceCode, youngInhabitants: Int, keepExisting: Bool = false
     ) async throws {
-        try caller.require(.county, for: "loading population figures")
+        try caller.require(.caseWork, for: "loading population figures")
         guard (0...10_000_000).contains(youngInhabitants) else {
             throw ServiceError.invalid(field: "inhabitants", reason: "0 to 10000000")
         }

@@ -40,7 +40,7 @@ extension GrantService {
     public func amendGrant(
         _ caller: Caller, _ amendment: Amendment, idempotencyKey: IdempotencyKey
     ) async throws -> AmendmentOutcome {
-        try caller.require(.county, for: "amending grants")
+        try caller.require(.caseWork, for: "amending grants")
         try Self.checkText(amendment.reason, field: "reason", .reason)
         guard amendment.volumePerMonth != nil || amendment.endsOn != nil else {
             throw ServiceError.invalid(field: "volume", reason: "give volume= or end= (or both)")
@@ -151,7 +151,7 @@ extension GrantService {
 
     /// Records or changes why a provider serves a case outside its Sozialraum (rule 9).
     public func setCrossAreaReason(_ caller: Caller, grantID: UUID, reason: String) async throws {
-        try caller.require(.county, for: "recording reasons")
+        try caller.require(.caseWork, for: "recording reasons")
         try Self.checkText(reason, field: "reason", .reason)
         try await store.withTenant(caller.tenant) { tx in
             guard try await GrantStore.grantForUpdate(tx, id: grantID) != nil else {

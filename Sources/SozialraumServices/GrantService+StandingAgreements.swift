@@ -33,7 +33,7 @@ extension GrantService {
         _ caller: Caller, provider: TenantID, helpType: String, socialSpace: SocialSpaceCode, unit: RateUnit,
         volumePerMonth: Quantity, startsOn: Day, endsOn: Day, idempotencyKey: IdempotencyKey
     ) async throws -> GrantOutcome {
-        try caller.require(.county, for: "agreeing direct-access help")
+        try caller.require(.caseWork, for: "agreeing direct-access help")
         guard
             try await store.withTenant(
                 caller.tenant, readOnly: true, { tx in try await ReferenceDataStore.isDirectAccess(tx, helpType) })

@@ -15,11 +15,16 @@ public struct GrantService: BudgetArea {
     let store: Store
     let logger: Logger
     let today: @Sendable () -> Day
+    let settings: PaymentSettings
 
-    public init(store: Store, logger: Logger, today: @escaping @Sendable () -> Day) {
+    public init(
+        store: Store, logger: Logger, today: @escaping @Sendable () -> Day,
+        settings: PaymentSettings = PaymentSettings()
+    ) {
         self.store = store
         self.logger = logger
         self.today = today
+        self.settings = settings
     }
 
     // MARK: Cases and grants (county)
@@ -27,7 +32,7 @@ public struct GrantService: BudgetArea {
     /// Opens a case under its pseudonymous key (rule 14), living in `socialSpace` from `from`.
     @discardableResult
     public func openCase(_ caller: Caller, key: String, socialSpace: SocialSpaceCode, from: Day) async throws -> UUID {
-        try caller.require(.county, for: "opening cases")
+        try caller.require(.caseWork, for: "opening cases")
         guard let caseKey = CaseKey(key) else {
             throw ServiceError.invalid(
                 field: "case", reason: "not a pseudonymous case key (A-Z, 0-9, '-', 4 to 32, with a digit)")
@@ -46,7 +51,7 @@ public struct GrantService: BudgetArea {
     /// Records a move (rule 9). Commitments of the case's grants from the move month on are
     /// recomputed for the new Sozialraum.
     public func recordMove(_ caller: Caller, key: String, to socialSpace: SocialSpaceCode, on day: Day) async throws {
-        try caller.require(.county, for: "recording moves")
+        try caller.require(.caseWork, for: "recording moves")
         try await store.withTenant(caller.tenant) { tx in
             let caseID = try await requireCase(tx, key: key)
             try await requireSocialSpace(tx, socialSpace)
@@ -103,7 +108,7 @@ public struct GrantService: BudgetArea {
     public func grant(
         _ caller: Caller, _ request: GrantRequest, idempotencyKey: IdempotencyKey
     ) async throws -> GrantOutcome {
-        try caller.require(.county, for: "granting help")
+        try caller.require(.caseWork, for: "granting help")
         guard request.endsOn >= request.startsOn else {
             throw ServiceError.invalid(field: "end", reason: "before start")
         }
@@ -201,7 +206,7 @@ public struct GrantService: BudgetArea {
 
     /// Ends a grant early: the rest of its commitment is released (rule 7).
     public func endGrant(_ caller: Caller, grantID: UUID, on day: Day) async throws {
-        try caller.require(.county, for: "ending grants")
+        try caller.require(.caseWork, for: "ending grants")
         try await store.withTenant(caller.tenant) { tx in
             guard var grant = try await GrantStore.grantForUpdate(tx, id: grantID) else {
                 throw ServiceError.notFound("grant")

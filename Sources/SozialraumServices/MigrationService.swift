@@ -81,7 +81,7 @@ public struct MigrationService: BudgetArea {
     public func migrate(
         _ caller: Caller, goLive: Day, bundle text: String, dryRun: Bool, idempotencyKey: IdempotencyKey
     ) async throws -> Summary {
-        try caller.require(.county, for: "migrating data")
+        try caller.require(.caseWork, for: "migrating data")
         let bundle = try MigrationBundle.parse(text).get()
         let content = "migration|\(goLive)|\(sha256Hex(text))"
         do {

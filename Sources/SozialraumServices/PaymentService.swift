@@ -15,11 +15,16 @@ public struct PaymentService: BudgetArea {
     let store: Store
     let logger: Logger
     let today: @Sendable () -> Day
+    let settings: PaymentSettings
 
-    public init(store: Store, logger: Logger, today: @escaping @Sendable () -> Day) {
+    public init(
+        store: Store, logger: Logger, today: @escaping @Sendable () -> Day,
+        settings: PaymentSettings = PaymentSettings()
+    ) {
         self.store = store
         self.logger = logger
         self.today = today
+        self.settings = settings
     }
 
     // MARK: Projects, instalments, corrections
@@ -31,7 +36,7 @@ public struct PaymentService: BudgetArea {
         startsOn: Day, endsOn: Day, budget: Money, volunteers: Int, professionals: Int,
         idempotencyKey: IdempotencyKey? = nil
     ) async throws -> UUID {
-        try caller.require(.county, for: "creating projects")
+        try caller.require(.caseWork, for: "creating projects")
         guard component != .case else {
             throw ServiceError.invalid(field: "component", reason: "projects are milieu or structure")
         }
@@ -132,40 +137,67 @@ public struct PaymentService: BudgetArea {
         }
     }
 
-    /// Books an instalment (Abschlag) paid to a provider for a Sozialraum and component.
-    public func payInstalment(
+    /// Certifies an instalment (Abschlag) to a provider for a Sozialraum and component (Feststellung, first
+    /// signature): a pending payment order, booked only when a second account orders it (`PaymentOrderService`).
+    public func certifyInstalment(
         _ caller: Caller, provider: TenantID, socialSpace: SocialSpaceCode, component: BudgetComponent,
         month: YearMonth,
         amount: Money, idempotencyKey: IdempotencyKey
-    ) async throws -> BookingOutcome {
-        try caller.require(.county, for: "paying instalments")
+    ) async throws -> CertifiedOrder {
+        try caller.require(.certify, for: "paying instalments")
         guard amount.cents > 0 else { throw ServiceError.invalid(field: "amount", reason: "must be positive") }
         let content = "instalment|\(provider)|\(socialSpace)|\(component.rawValue)|\(month)|\(amount)"
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
                 if let result = try await replayed(tx, key: idempotencyKey, content: content) {
-                    return BookingOutcome(bookingID: Int64(result) ?? 0, overrun: nil)
+                    return try CertifiedOrder(stored: result)
                 }
                 try await requireProvider(tx, provider)
                 try await requireSocialSpace(tx, socialSpace)
-                guard try await ReferenceDataStore.periodExists(tx, month) else {
-                    throw ServiceError.invalid(field: "month", reason: "no fiscal period \(month)")
-                }
-                guard try await ReferenceDataStore.closedMonths(tx, from: month, through: month).isEmpty else {
-                    throw ServiceError.periodClosed(month)
-                }
-                let id = try await LedgerStore.book(
-                    tx,
+                try await requireOpenMonth(tx, month)
+                let certified = try await PaymentOrders.certify(
+                    tx, caller,
                     .init(
-                        tenant: provider, kind: .instalment, bookedMonth: month, serviceMonth: month,
-                        socialSpace: socialSpace,
-                        component: component, amount: amount),
-                    actor: caller.name, requestID: caller.requestID)
-                try await LedgerStore.remember(tx, key: idempotencyKey, content: content, result: String(id))
-                try await tx.audit(caller, "instalment.pay", "booking", String(id))
-                return BookingOutcome(bookingID: id, overrun: nil)
+                        payee: provider, kind: .instalment, socialSpace: socialSpace, component: component,
+                        month: month,
+                        amount: amount, certifiedBy: caller.name,
+                        expiresOn: today().adding(days: settings.pendingDays), requestID: caller.requestID))
+                try await LedgerStore.remember(tx, key: idempotencyKey, content: content, result: certified.stored)
+                return certified
             }
         }
+    }
+
+    func requireOpenMonth(_ tx: TenantTransaction, _ month: YearMonth) async throws {
+        guard try await ReferenceDataStore.periodExists(tx, month) else {
+            throw ServiceError.invalid(field: "month", reason: "no fiscal period \(month)")
+        }
+        guard try await ReferenceDataStore.closedMonths(tx, from: month, through: month).isEmpty else {
+            throw ServiceError.periodClosed(month)
+        }
+    }
+
+    /// Books an ordered instalment (the second signature is on `order`).
+    func bookInstalment(
+        _ tx: TenantTransaction, _ order: PaymentOrderStore.Record, _ caller: Caller
+    ) async throws
+        -> [BookedPart]
+    {
+        guard let month = order.order.month, let space = order.order.socialSpace,
+            let component = order.order.component
+        else { throw ServiceError.conflict("the order names no line") }
+        try await requireOpenMonth(tx, month)
+        let id = try await LedgerStore.book(
+            tx,
+            .init(
+                tenant: order.order.payee, kind: .instalment, bookedMonth: month, serviceMonth: month,
+                socialSpace: space, component: component, amount: order.order.amount, paymentOrderID: order.id),
+            actor: caller.name, requestID: caller.requestID)
+        try await tx.audit(caller, "instalment.pay", "booking", String(id))
+        return [
+            BookedPart(
+                bookingID: id, bookedMonth: month, socialSpace: space, component: component, amount: order.order.amount)
+        ]
     }
 
     /// Reverses a booking (Storno, rule 10). When its month is closed, the reversal goes into the

@@ -19,11 +19,16 @@ public struct ReconciliationService: Sendable {
     let store: Store
     let logger: Logger
     let today: @Sendable () -> Day
+    let settings: PaymentSettings
 
-    public init(store: Store, logger: Logger, today: @escaping @Sendable () -> Day) {
+    public init(
+        store: Store, logger: Logger, today: @escaping @Sendable () -> Day,
+        settings: PaymentSettings = PaymentSettings()
+    ) {
         self.store = store
         self.logger = logger
         self.today = today
+        self.settings = settings
     }
 
     public typealias RunSummary = ReconciliationRunSummary
@@ -41,7 +46,7 @@ public struct ReconciliationService: Sendable {
     func runWithResults(
         _ caller: Caller, scope: ReconciliationScope, socialSpace: SocialSpaceCode?, slot: String?
     ) async throws -> (summary: RunSummary, results: [SocialSpaceReconciliation]) {
-        try caller.require(.county, for: "running reconciliations")
+        try caller.require(.controller, for: "running reconciliations")
         let runDay = today()
         let started = Date()
         return try await ServiceError.translating {
@@ -100,6 +105,7 @@ public struct ReconciliationService: Sendable {
                     throw ServiceError.notFound("run")
                 }
                 summary.newFindings = findings
+                summary.undecidedOverruns = try await OverrunDecisionStore.undecided(tx, year: scope.year)
                 logger.info(
                     "reconciliation run",
                     metadata: [

@@ -14,20 +14,26 @@ public struct UseCases: Sendable {
     public var status: SystemStatusService
     public var jobs: JobService
     public var migration: MigrationService
+    public var paymentOrders: PaymentOrderService
 
     /// `today` is the county's calendar day (the domain has no clock); `accounts` defaults to the
     /// production password hashing.
     public init(
-        store: Store, logger: Logger, today: @escaping @Sendable () -> Day, accounts: AccountService? = nil
+        store: Store, logger: Logger, today: @escaping @Sendable () -> Day, accounts: AccountService? = nil,
+        paymentSettings: PaymentSettings = PaymentSettings()
     ) {
         self.budget = BudgetService(store: store, logger: logger, today: today)
-        self.grants = GrantService(store: store, logger: logger, today: today)
-        self.payments = PaymentService(store: store, logger: logger, today: today)
-        self.reconciliation = ReconciliationService(store: store, logger: logger, today: today)
+        self.grants = GrantService(store: store, logger: logger, today: today, settings: paymentSettings)
+        self.payments = PaymentService(store: store, logger: logger, today: today, settings: paymentSettings)
+        self.reconciliation = ReconciliationService(
+            store: store, logger: logger, today: today, settings: paymentSettings)
         self.yearEnd = YearEndService(reconciliation: reconciliation)
         self.accounts = accounts ?? AccountService(store: store, logger: logger)
         self.status = SystemStatusService(store: store)
         self.jobs = JobService(store: store, logger: logger)
         self.migration = MigrationService(store: store, logger: logger, today: today)
+        self.paymentOrders = PaymentOrderService(
+            store: store, logger: logger, today: today, settings: paymentSettings, payments: payments, grants: grants,
+            reconciliation: reconciliation)
     }
 }

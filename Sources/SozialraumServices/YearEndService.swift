@@ -26,7 +26,7 @@ public struct YearEndService: Sendable {
 
     /// Runs the whole year and proposes carry-forwards and provider shares. Nothing is applied.
     public func previewYearEnd(_ caller: Caller, year: Int) async throws -> YearEndPreview {
-        try caller.require(.county, for: "year-end closing")
+        try caller.require(.controller, for: "year-end closing")
         let (summary, results) = try await reconciliation.runWithResults(
             caller, scope: .year(year), socialSpace: nil, slot: nil)
         let proposals = try await store.withTenant(caller.tenant, readOnly: true) { tx in
@@ -61,7 +61,7 @@ public struct YearEndService: Sendable {
     public func confirmYearEnd(
         _ caller: Caller, year: Int, runID: Int64
     ) async throws -> [SocialSpaceCode: YearEndProposal] {
-        try caller.require(.county, for: "year-end closing")
+        try caller.require(.controller, for: "year-end closing")
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
                 try await ReconciliationStore.closeLedgerGate(tx)

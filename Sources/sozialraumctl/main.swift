@@ -20,6 +20,7 @@ struct SozialraumCtl: ParsableCommand {
               sozialraumctl funds achim-oyten 2026
               sozialraumctl --format csv-de bookings 2026-10 > buchungen.csv
               sozialraumctl --upload deliveries.csv import-deliveries key=import-2026-10
+              sozialraumctl --save stapel-7.csv payment-batch 7   (the Kasse's file, byte for byte)
               sozialraumctl --host sozialraum.example:7443 --ca ca.pem --login alpha whoami   (TLS; secret in SOZIALRAUM_SECRET)
               sozialraumctl < requests.txt           (one request per line)
               sozialraumctl                          (interactive, when stdin is a terminal)
@@ -50,6 +51,9 @@ struct SozialraumCtl: ParsableCommand {
 
     @Option(help: "A file sent as the upload block of the request (CSV imports); a directory: a migration's files.")
     var upload: String?
+
+    @Option(help: "Write the reply's data, a file sent as base64 (payment-batch), to this file instead of printing it.")
+    var save: String?
 
     @Option(name: .shortAndLong, help: "A request to send (instead of positional words).")
     var command: String?
@@ -125,6 +129,19 @@ struct SozialraumCtl: ParsableCommand {
                     throw fail("connection closed by the daemon", status: 3)
                 }
                 print(reply, echo: true, failed: &failed)
+            } else if let save {
+                guard connection.write(request + "\n"), let reply = connection.readReply() else {
+                    throw fail("connection closed by the daemon", status: 3)
+                }
+                if reply.status.hasPrefix("OK") {
+                    guard let bytes = Data(base64Encoded: reply.data.joined()) else {
+                        throw fail("the reply is not a file (base64): nothing written", status: 1)
+                    }
+                    guard FileManager.default.createFile(atPath: save, contents: bytes) else {
+                        throw fail("cannot write \(save)", status: 2)
+                    }
+                }
+                print((data: [], status: reply.status), echo: true, failed: &failed)
             } else {
                 try send(request)
             }

@@ -35,6 +35,13 @@ struct AdminWorld: Sendable {
                 name: name, tenant: caller.tenant, role: caller.role, secret: token, actingAs: world.county.tenant)
             tokens[name] = token
         }
+        // The second signature on payments: an account holding only the right to order.
+        let ordering = AccountService.generateToken()
+        try await accounts.setAccount(
+            name: "anordnung", tenant: world.county.tenant, role: .county, secret: ordering,
+            actingAs: world.county.tenant, rights: [.order])
+        tokens["anordnung"] = ordering
+        try await world.mapFinance(year: 2026)
         try await accounts.setAccount(
             name: "it", tenant: world.county.tenant, role: .operator, secret: "operator-secret-1",
             actingAs: world.county.tenant)
@@ -503,6 +510,10 @@ struct AdminWorld: Sendable {
                 startsOn: Day(iso: "2026-02-01")!, endsOn: Day(iso: "2026-06-30")!,
                 outOfAreaReason: "Familie kennt Alpha seit Jahren"),
             idempotencyKey: world.key("grant-cross-0077"))
+        // An instalment to alpha, signed twice: a payment order only alpha and the county see.
+        _ = try await world.payInstalment(
+            provider: world.alpha.tenant, socialSpace: world.nord, month: YearMonth(iso: "2026-04")!,
+            amount: Money(cents: 100_00), key: "alpha-instalment-april")
         // October: no delivery is due yet, so the run adds no finding; alpha gets a statement item.
         let run = try await ReconciliationService(
             store: world.store, logger: Logger(label: "test"), today: { BudgetWorld.today }
@@ -554,6 +565,7 @@ struct AdminWorld: Sendable {
             "projects": [("projects", "OK 0 projects"), ("projects 2026", "OK 0 projects")],
             "grants-due": [("grants-due", "OK 0 due"), ("grants-due 104", "OK 0 due")],
             "agreements": [("agreements", "OK 0 agreements")],
+            "orders": [("orders", "OK 0 orders"), ("orders approved", "OK 0 orders")],
         ]
         #expect(
             commands == Set(probes.keys),
@@ -577,6 +589,7 @@ struct AdminWorld: Sendable {
         #expect(await alpha.request("statement \(run) items")?.data.contains { $0.contains("VER-2026-0001") } == true)
         #expect(await alpha.request("run \(run) months nord")?.data.count == 4)
         #expect(await alpha.request("cross-area 2026")?.status == "OK 1 cross-area grants")
+        #expect(await alpha.request("orders")?.status == "OK 1 orders")
     }
 
     @Test func reconciliationOverTheSocket() async throws {
@@ -605,10 +618,20 @@ struct AdminWorld: Sendable {
         #expect(
             await county.request("settle 1 \(world.alpha.tenant)")?.status
                 == "ERR INVALID key: every change needs key=<idempotency-key>")
+        // Certified by one account, ordered by another: 600.00 to alpha (nothing paid before).
         let settled = await county.request("settle 1 \(world.alpha.tenant) key=settle-2026-alpha")
         #expect(
-            settled?.status.hasPrefix("OK settlement 600.00 (county pays) bookings ") == true,
+            settled?.status.hasPrefix("OK settlement 600.00 (county pays): order 1 certified: 600.00, waits for")
+                == true,
             "\(String(describing: settled))")
+        #expect(
+            await county.request("order-approve 1")?.status
+                == "ERR FORBIDDEN not allowed: ordering a payment you certified (four eyes)")
+        let orderer = try await admin.client(loggedInAs: "anordnung")
+        let ordered = await orderer.request("order-approve 1 due=2026-12-01")
+        #expect(
+            ordered?.status.hasPrefix("OK order 1 ordered: 600.00 kassenzeichen SR2026000001 due 2026-12-01 bookings ")
+                == true, "\(String(describing: ordered))")
         #expect(
             await county.request("settle 1 \(world.alpha.tenant) key=settle-2026-again")?.status.hasPrefix(
                 "ERR CONFLICT") == true)

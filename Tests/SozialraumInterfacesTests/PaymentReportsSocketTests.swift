@@ -40,7 +40,7 @@ import Testing
         let fits = String(repeating: "e\u{301}", count: 250)
         #expect(
             await county.request("resolve-finding \(finding.uuidString.lowercased()) accept reason=\(fits)")?.status
-                == "OK finding accepted")
+                .hasPrefix("OK order 1 certified: 120.00, waits for a second signature") == true)
     }
 
     @Test func findingsShowTheHeldBackVolumeInItsUnit() async throws {

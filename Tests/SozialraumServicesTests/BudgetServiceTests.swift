@@ -97,8 +97,12 @@ import Testing
             try await world.grants.resolveFinding(world.alpha, findingID: finding, accept: true, reason: "ok")
         }
         #expect(refused == .forbidden("resolving findings"))
-        try await world.grants.resolveFinding(
-            world.county, findingID: finding, accept: true, reason: "Krisenwoche, mit ASD abgestimmt")
+        // Certified, the excess is not yet spent: 10 h × 60.00 = 600.00; ordered, 12 h × 60.00 = 720.00.
+        let certified = try #require(
+            try await world.grants.resolveFinding(
+                world.county, findingID: finding, accept: true, reason: "Krisenwoche, mit ASD abgestimmt"))
+        #expect(try await world.funds(world.nord).line(.case).funds.actuals == Money(cents: 600_00))
+        _ = try await world.orders.approve(world.orderer, orderID: certified.orderID)
         #expect(try await world.funds(world.nord).line(.case).funds.actuals == Money(cents: 720_00))
         let again = await #expect(throws: ServiceError.self) {
             try await world.grants.resolveFinding(
@@ -241,7 +245,7 @@ import Testing
                 try await LedgerStore.book(
                     tx,
                     .init(
-                        tenant: world.alpha.tenant, kind: .instalment, bookedMonth: march, serviceMonth: march,
+                        tenant: world.alpha.tenant, kind: .carryForward, bookedMonth: march, serviceMonth: march,
                         socialSpace: world.nord, component: .case, amount: Money(cents: 1)),
                     actor: "test", requestID: nil)
             }
@@ -296,9 +300,9 @@ import Testing
 
     @Test func onlyTheCountyReversesAPayment() async throws {
         let world = try await BudgetWorld.make()
-        let instalment = try await world.payments.payInstalment(
-            world.county, provider: world.alpha.tenant, socialSpace: world.nord, component: .case, month: march,
-            amount: Money(cents: 1_000_00), idempotencyKey: world.key("instalment-march"))
+        let instalment = try await world.payInstalment(
+            provider: world.alpha.tenant, socialSpace: world.nord, component: .case, month: march,
+            amount: Money(cents: 1_000_00), key: "instalment-march")
         let before = try await world.snapshot()
         let refused = await #expect(throws: ServiceError.self) {
             try await world.payments.reverse(

@@ -145,8 +145,12 @@ import Testing
                         // Accept or reject the open finding; a superseded one cannot be accepted.
                         let accept = Bool.random(using: &random)
                         if let active = model.active, let finding = active.finding, active.status == "open" {
-                            try await world.grants.resolveFinding(
-                                world.county, findingID: finding, accept: accept, reason: "Modell")
+                            if accept {
+                                try await world.acceptFinding(finding, reason: "Modell")
+                            } else {
+                                try await world.grants.resolveFinding(
+                                    world.county, findingID: finding, accept: false, reason: "Modell")
+                            }
                             model.active?.status = accept ? "accepted" : "rejected"
                         } else if let finding = model.superseded.last {
                             let error = await #expect(throws: ServiceError.self) {

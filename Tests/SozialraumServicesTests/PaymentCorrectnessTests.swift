@@ -214,7 +214,7 @@ import Testing
         let finding = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
             try await tx.query(unsafeSQL: "SELECT id FROM finding").single().decode(0, as: UUID.self)
         }
-        try await world.grants.resolveFinding(world.county, findingID: finding, accept: true, reason: "Krisenwoche")
+        try await world.acceptFinding(finding, reason: "Krisenwoche")
         // 600.00 + 2 h × 60.00 = 720.00.
         #expect(try await caseActuals(world, world.nord) == Money(cents: 720_00))
         _ = try await world.payments.reverse(
@@ -240,7 +240,7 @@ import Testing
         let finding = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
             try await tx.query(unsafeSQL: "SELECT id FROM finding").single().decode(0, as: UUID.self)
         }
-        try await world.grants.resolveFinding(world.county, findingID: finding, accept: true, reason: "abgestimmt")
+        try await world.acceptFinding(finding, reason: "abgestimmt")
         // Excess 2 h = 12,000 cents: nord × 10/31 = 3,870.97, süd × 21/31 = 8,129.03 → the spare cent to nord (.97):
         // nord 38.71, süd 81.29; so nord 193.55 + 38.71 = 232.26, süd 406.45 + 81.29 = 487.74 (together 720.00).
         #expect(try await caseActuals(world, world.nord) == Money(cents: 232_26))

@@ -26,10 +26,10 @@ import Testing
         _ = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: month("2026-03"), quantity: Quantity(hundredths: 8_00),
             idempotencyKey: world.key("delivery-march"))
-        _ = try await world.payments.payInstalment(
-            world.county, provider: world.alpha.tenant, socialSpace: world.nord, component: .case,
+        _ = try await world.payInstalment(
+            provider: world.alpha.tenant, socialSpace: world.nord, component: .case,
             month: month("2026-03"),
-            amount: instalment, idempotencyKey: world.key("instalment-march"))
+            amount: instalment, key: "instalment-march")
         let service = reconciler(world)
         return (world, service, try await service.run(world.county, scope: .quarter(containing: month("2026-03"))))
     }
@@ -331,41 +331,41 @@ import Testing
                 == service.statements(world.county, runID: second.runID))
         #expect(try await service.diff(world.county, from: first.runID, to: second.runID).isEmpty)
         // One booking later the digest differs.
-        _ = try await world.payments.payInstalment(
-            world.county, provider: world.alpha.tenant, socialSpace: world.nord, component: .case,
+        _ = try await world.payInstalment(
+            provider: world.alpha.tenant, socialSpace: world.nord, component: .case,
             month: month("2026-11"),
-            amount: Money(cents: 100_00), idempotencyKey: world.key("instalment-nov"))
+            amount: Money(cents: 100_00), key: "instalment-nov")
         let third = try await service.run(world.county, scope: .year(2026))
         #expect(third.digest != first.digest && third.sameAs == nil)
     }
 
     /// Settling a statement: alpha delivered 8 h in March (480.00) against a 200.00 instalment →
-    /// balance 280.00, the county pays. Settled once, the next statement of the scope balances to 0;
-    /// the old statement cannot be settled again, by anyone, with any key.
+    /// balance 480.00 − 200.00 = 280.00, the county pays. Certified once and ordered by a second account,
+    /// the next statement of the scope balances to 0; the old statement cannot be settled again, by anyone,
+    /// with any key.
     @Test func settlingAStatementBooksItsBalanceOnce() async throws {
         let (world, service, run) = try await firstQuarter(instalment: Money(cents: 200_00))
 
         // Refusals first; each writes nothing.
         let before = try await world.snapshot()
         let forbidden = await #expect(throws: ServiceError.self) {
-            try await service.settle(
+            try await service.certifySettlement(
                 world.alpha, runID: run.runID, provider: world.alpha.tenant, idempotencyKey: world.key("settle-alpha"))
         }
         #expect(forbidden == .forbidden("settling statements"))
         let unknownRun = await #expect(throws: ServiceError.self) {
-            try await service.settle(
+            try await service.certifySettlement(
                 world.county, runID: 999, provider: world.alpha.tenant, idempotencyKey: world.key("settle-999"))
         }
         #expect(unknownRun == .notFound("statement"))
         let noStatement = await #expect(throws: ServiceError.self) {
-            try await service.settle(
+            try await service.certifySettlement(
                 world.county, runID: run.runID, provider: TenantID(UUID()), idempotencyKey: world.key("settle-nobody"))
         }
         #expect(noStatement == .notFound("statement"))
         #expect(try await world.snapshot() == before)
 
-        let settled = try await service.settle(
-            world.county, runID: run.runID, provider: world.alpha.tenant, idempotencyKey: world.key("settle-q1"))
+        let settled = try await world.settle(service, runID: run.runID, provider: world.alpha.tenant, key: "settle-q1")
         #expect(settled.amount == Money(cents: 280_00))
         #expect(settled.bookingIDs.count == 1)
         let booking = try await world.store.withTenant(world.county.tenant, readOnly: true) { tx in
@@ -375,27 +375,29 @@ import Testing
             booking?.kind == .settlement && booking?.amount == Money(cents: 280_00)
                 && booking?.serviceMonth == month("2026-03"))
         #expect(booking?.bookedMonth == month("2026-11") && booking?.tenant == world.alpha.tenant)
-        // The same request again is the same answer; another key finds the statement stale.
-        #expect(
-            try await service.settle(
-                world.county, runID: run.runID, provider: world.alpha.tenant, idempotencyKey: world.key("settle-q1"))
-                == settled)
+        // The same request again is the same order; another key finds the statement stale.
+        let again = try await service.certifySettlement(
+            world.county, runID: run.runID, provider: world.alpha.tenant, idempotencyKey: world.key("settle-q1"))
+        #expect(again.amount == Money(cents: 280_00))
         let stale = await #expect(throws: ServiceError.self) {
-            try await service.settle(
+            try await service.certifySettlement(
                 world.county, runID: run.runID, provider: world.alpha.tenant,
                 idempotencyKey: world.key("settle-q1-again"))
         }
         #expect(
             stale
                 == .conflict("the ledger changed after run \(run.runID); reconcile again and settle the new statement"))
-        // The next statement of the quarter balances.
+        // The next statement of the quarter balances: nothing to pay, no order.
         let next = try await service.run(world.county, scope: .quarter(containing: month("2026-03")))
         let row = try #require(
             try await service.statements(world.county, runID: next.runID).first { $0.provider == world.alpha.tenant })
         #expect(row.settlements == Money(cents: 280_00) && row.balance == .zero)
-        let nothing = try await service.settle(
-            world.county, runID: next.runID, provider: world.alpha.tenant, idempotencyKey: world.key("settle-q1-zero"))
-        #expect(nothing.amount == .zero && nothing.bookingIDs.isEmpty)
+        let nothing = await #expect(throws: ServiceError.self) {
+            try await service.certifySettlement(
+                world.county, runID: next.runID, provider: world.alpha.tenant,
+                idempotencyKey: world.key("settle-q1-zero"))
+        }
+        #expect(nothing == .conflict("the statement balances to 0.00: there is nothing to pay"))
     }
 
     /// A scheduler slot runs once: the same slot returns the first run.
@@ -553,10 +555,10 @@ import Testing
         }
         let service = reconciler(world)
         let preview = try await YearEndService(reconciliation: service).previewYearEnd(world.county, year: 2026)
-        _ = try await world.payments.payInstalment(
-            world.county, provider: world.alpha.tenant, socialSpace: world.nord, component: .case,
+        _ = try await world.payInstalment(
+            provider: world.alpha.tenant, socialSpace: world.nord, component: .case,
             month: month("2027-01"),
-            amount: Money(cents: 100_00), idempotencyKey: world.key("instalment-2027"))
+            amount: Money(cents: 100_00), key: "instalment-2027")
         let before = try await world.count("sozialraum.carry_forward")
         let error = await #expect(throws: ServiceError.self) {
             _ = try await YearEndService(reconciliation: service).confirmYearEnd(

@@ -77,7 +77,12 @@ import Testing
         "grant_decision": ["county_inserts"], "grant_amendment": ["county_inserts"], "project": ["county_inserts"],
         "statement": ["county_inserts"],
         "statement_item": ["county_inserts"], "surplus_share": ["county_inserts"],
-        "booking": ["kind_fits_tenant"],  // providers: deliveries, expenses, their reversals; the county: all
+        // providers: deliveries, expenses, their reversals; the county: all, payments only under an order
+        // signed by two people (sql/0020)
+        "booking": ["kind_fits_tenant", "paid_under_two_signatures"],
+        "payment_order": ["county_inserts"], "payment_order_line": ["county_inserts"],
+        "payment_batch": ["county_inserts"], "payment_receipt": ["county_inserts"],
+        "overrun_decision": ["county_inserts"],
         "delivery": ["providers_deliver"],  // providers only
         "commitment": ["county_commits"],  // the county; providers a released 0.00 marker only
         "ledger_total": [], "commitment_total": [],  // no INSERT privilege for the runtime role at all
@@ -130,6 +135,9 @@ import Testing
         // What a provider sees of a shared Sozialraum (sql/0014): the Sozialraum's sum or its own, one
         // number per component, never another provider's rows.
         "social_space_spending": "the Sozialraum's spending as one sum, whoever's it is",
+        // Four eyes (sql/0020): whether a signer holds the right to certify or order is read from the
+        // account in whatever context the order is written.
+        "holds_right": "a signature's right is read from the signer's account",
     ]
 
     @Test func viewsRunWithTheCallersRightsAndOnlyListedFunctionsAreSecurityDefiners() async throws {
@@ -452,6 +460,7 @@ import Testing
         "help_type": "title", "case_file": "case_key", "residence": "social_space",
         "reconciliation_run": "requested_by", "reconciliation_line": "line", "reconciliation_month": "plan",
         "reconciliation_transfer": "amount", "population": "young_inhabitants", "year_end": "confirmed_by",
+        "finance_mapping": "product",
     ]
 }
 

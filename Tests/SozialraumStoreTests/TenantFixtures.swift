@@ -177,6 +177,57 @@ struct TenantTableFixture: Sendable {
                     """)
         ),
         (
+            "payment_batch",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO payment_batch (tenant_id, created_by, encoding, orders, total, sha256, content)
+                    VALUES ($1, 'fixture ' || $2, 'utf-8', 1, 100, repeat('0', 64), '\\x00')
+                    """)
+        ),
+        (
+            "payment_order",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO payment_order (tenant_id, kind, social_space, component, month, amount, certified_by, expires_on)
+                    VALUES ($1, 'instalment', 'sr-nord', 'case', '2026-01-01', 100 + length($2::text), 'fx-certifier', '2026-12-31')
+                    """)
+        ),
+        (
+            "payment_order_line",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    WITH b AS (INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, actor)
+                               VALUES ($1, 'carry_forward', '2026-03-01', '2026-03-01', 'sr-nord', 'case', 100, 'fixture ' || $2)
+                               RETURNING id)
+                    INSERT INTO payment_order_line (tenant_id, order_id, booking_id, year, social_space, component, amount,
+                                                    product, account, cost_centre)
+                    SELECT $1, (SELECT min(id) FROM payment_order WHERE tenant_id = $1), b.id, 2026, 'sr-nord', 'case', 100,
+                           '36300', '53310000', 'SR1' FROM b
+                    """)
+        ),
+        (
+            "payment_receipt",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO payment_receipt (tenant_id, source, line, kassenzeichen, amount, value_date, actor)
+                    VALUES ($1, md5($2) || md5($2), 2 + abs(hashtext($2 || CAST($1 AS uuid)::text)) % 1000000, 'KZ-FIX', 100,
+                            '2026-05-04', 'fixture')
+                    """)
+        ),
+        (
+            "overrun_decision",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO overrun_decision (tenant_id, year, social_space, component, kind, amount, reason, decided_by)
+                    VALUES ($1, 2026, 'sr-nord', 'case', 'over_plan', 100 + length($2::text), 'fixture', 'fixture')
+                    """)
+        ),
+        (
             "idempotency",
             TenantTableFixture(
                 tenantColumn: "tenant_id",
@@ -261,6 +312,12 @@ struct ReferenceTableFixture: Sendable {
             insert: """
                 INSERT INTO year_end (year, run_id, confirmed_by) SELECT 2027, min(id), 'fixture ' || $1 FROM reconciliation_run
                 """),
+        "finance_mapping": .init(
+            providerView: .everything,
+            insert: """
+                INSERT INTO finance_mapping VALUES (2000 + abs(hashtext($1)) % 199, 'sr-nord', 'case', 'instalment', '36300',
+                    '53310000', 'SR1')
+                """),
         "residence": .init(
             providerView: .casesWithOwnGrant,
             insert:
@@ -292,6 +349,11 @@ struct ReferenceTableFixture: Sendable {
             FROM reconciliation_run r, unnest(ARRAY['sr-nord', 'sr-sued']) s;
         INSERT INTO population VALUES (2026, 'sr-nord', 1000), (2026, 'sr-sued', 2000);
         INSERT INTO year_end (year, run_id, confirmed_by) SELECT 2026, id, 'seed' FROM reconciliation_run;
+        INSERT INTO finance_mapping VALUES (2026, 'sr-nord', 'case', 'instalment', '36300', '53310000', 'SR1');
+        INSERT INTO account (name, tenant_id, role, secret_hash, salt, scrypt_n, rights)
+            SELECT s.name, t.id, 'county', '\\x00', '\\x00', 1024, ARRAY[s.right_held]
+            FROM tenant t, (VALUES ('fx-certifier', 'certify'), ('fx-orderer', 'order')) s (name, right_held)
+            WHERE t.kind = 'county';
         """
 }
 

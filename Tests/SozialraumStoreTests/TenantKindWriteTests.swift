@@ -55,15 +55,64 @@ import Testing
                 }
             })
         #expect(try await world.trueCount("booking") == before)
-        // The county's own payment path still works.
-        let paid = try await store.withTenant(world.county) { tx in
-            try await tx.execute(
-                unsafeSQL: """
-                    INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, actor)
-                    VALUES ($1, 'instalment', '2026-01-01', '2026-01-01', 'sr-nord', 'case', 100, 'kasse')
-                    """, [world.alpha.uuid])
+        // The county's own payment path: only under a payment order signed by two people (next test).
+    }
+
+    /// Four eyes in the database (sql/0020), as the runtime role in the county's context, past every
+    /// check of the daemon: an instalment without an order, under a pending order, an order approved by
+    /// its certifier, by an account without the right, or certified by one without it — all refused;
+    /// certified by `fx-certifier` and ordered by `fx-orderer`, it is booked.
+    @Test func aPaymentNeedsTwoDifferentSignersWithTheirRightsInTheDatabase() async throws {
+        let world = try await TenancyWorld.make()
+        let store = world.database.runtimeStore()
+        func book(order: Int64?) async throws -> Int {
+            try await store.withTenant(world.county) { tx in
+                try await tx.execute(
+                    unsafeSQL: """
+                        INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount,
+                                             actor, payment_order_id)
+                        VALUES ($1, 'instalment', '2026-01-01', '2026-01-01', 'sr-nord', 'case', 100, 'kasse', $2)
+                        """, [world.alpha.uuid, order])
+            }
         }
-        #expect(paid == 1)
+        func certify(by signer: String) async throws -> Int64 {
+            try await store.withTenant(world.county) { tx in
+                try await tx.query(
+                    unsafeSQL: """
+                        INSERT INTO payment_order (tenant_id, kind, social_space, component, month, amount, certified_by, expires_on)
+                        VALUES ($1, 'instalment', 'sr-nord', 'case', '2026-01-01', 100, $2, '2026-12-31') RETURNING id
+                        """, [world.alpha.uuid, signer]
+                ).single().decode(0, as: Int64.self)
+            }
+        }
+        func approve(_ order: Int64, by signer: String) async throws {
+            _ = try await store.withTenant(world.county) { tx in
+                try await tx.execute(
+                    unsafeSQL: """
+                        UPDATE payment_order SET state = 'approved', decided_by = $2, decided_at = now(),
+                               kassenzeichen = 'SR2026' || id, due_on = '2026-02-01'
+                        WHERE id = $1
+                        """, [order, signer])
+            }
+        }
+        let before = try await world.trueCount("booking")
+        #expect(await refused { _ = try await book(order: nil) }, "no order")
+        #expect(await refused { _ = try await certify(by: "fx-orderer") }, "certified without the right")
+        let order = try await certify(by: "fx-certifier")
+        #expect(await refused { _ = try await book(order: order) }, "pending")
+        await #expect(throws: PostgresError.self, "ordered by its certifier") {
+            try await approve(order, by: "fx-certifier")
+        }
+        #expect(await refused { try await approve(order, by: "kaemmerei-unbekannt") }, "ordered without the right")
+        #expect(try await world.trueCount("booking") == before)
+        try await approve(order, by: "fx-orderer")
+        #expect(try await book(order: order) == 1)
+        // What the order pays never changes once certified.
+        await #expect(throws: PostgresError.self) {
+            _ = try await store.withTenant(world.county) { tx in
+                try await tx.execute(unsafeSQL: "UPDATE payment_order SET amount = 100000 WHERE id = $1", [order])
+            }
+        }
     }
 
     @Test func aProviderCannotTouchItsCommitmentsBeyondMarkingAMonthDelivered() async throws {

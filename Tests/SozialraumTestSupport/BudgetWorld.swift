@@ -13,7 +13,11 @@ public struct BudgetWorld: Sendable {
     public let service: BudgetService
     public let grants: GrantService
     public let payments: PaymentService
+    /// Payment orders: `county` certifies, `orderer` orders (four eyes).
+    public let orders: PaymentOrderService
     public let county: Caller
+    /// The second signature: an account holding only the right to order.
+    public let orderer: Caller
     public let alpha: Caller
     public let beta: Caller
     public let auditor: Caller
@@ -30,11 +34,23 @@ public struct BudgetWorld: Sendable {
         let alphaID = try await store.registerProvider(name: "Träger Alpha", by: countyID)
         let betaID = try await store.registerProvider(name: "Träger Beta", by: countyID)
         let logger = Logger(label: "test.budget")
+        let grants = GrantService(store: store, logger: logger, today: { today })
+        let payments = PaymentService(store: store, logger: logger, today: { today })
+        let orders = PaymentOrderService(
+            store: store, logger: logger, today: { today }, settings: PaymentSettings(), payments: payments,
+            grants: grants, reconciliation: ReconciliationService(store: store, logger: logger, today: { today }))
+        // The signers are real accounts: the database checks their rights when they sign.
+        let accounts = AccountService(store: store, logger: logger, scryptRounds: 1024)
+        try await accounts.setAccount(
+            name: "kaemmerei", tenant: countyID, role: .county, secret: "kaemmerei-secret", actingAs: countyID)
+        try await accounts.setAccount(
+            name: "anordnung", tenant: countyID, role: .county, secret: "anordnung-secret", actingAs: countyID,
+            rights: [.order])
         let world = BudgetWorld(
             database: database, store: store, service: BudgetService(store: store, logger: logger, today: { today }),
-            grants: GrantService(store: store, logger: logger, today: { today }),
-            payments: PaymentService(store: store, logger: logger, today: { today }),
+            grants: grants, payments: payments, orders: orders,
             county: Caller(tenant: countyID, role: .county, name: "kaemmerei"),
+            orderer: Caller(tenant: countyID, role: .county, name: "anordnung", rights: [.order]),
             alpha: Caller(tenant: alphaID, role: .provider, name: "alpha-buchhaltung"),
             beta: Caller(tenant: betaID, role: .provider, name: "beta-buchhaltung"),
             auditor: Caller(tenant: countyID, role: .auditor, name: "rpa"))
@@ -73,6 +89,57 @@ public struct BudgetWorld: Sendable {
     }
 
     public func key(_ text: String) -> IdempotencyKey { IdempotencyKey(text)! }
+
+    /// The Kontierung of every line of `year` (Produkt 36300, Sachkonto 5331xxxx) and the providers'
+    /// creditor numbers: what ordering a payment needs.
+    public func mapFinance(year: Int) async throws {
+        for (index, space) in [nord, sued].enumerated() {
+            for component in BudgetComponent.allCases {
+                for kind in [PaymentOrderKind.instalment, .settlement] {
+                    try await orders.setFinanceMapping(
+                        county, year: year, socialSpace: space, component: component, kind: kind,
+                        mapping: FinanceMapping(
+                            product: "36300", account: kind == .instalment ? "53310000" : "53310100",
+                            costCentre: "SR\(index + 1)-\(component.rawValue)"))
+                }
+            }
+        }
+        try await orders.setCreditorNumber(county, provider: alpha.tenant, number: "70001")
+        try await orders.setCreditorNumber(county, provider: beta.tenant, number: "70002")
+    }
+
+    /// An instalment certified by `county` and ordered by `orderer`: its booking and order.
+    public func payInstalment(
+        provider: TenantID, socialSpace: SocialSpaceCode, component: BudgetComponent = .case, month: YearMonth,
+        amount: Money, key: String
+    ) async throws -> (bookingID: Int64, orderID: Int64) {
+        let certified = try await payments.certifyInstalment(
+            county, provider: provider, socialSpace: socialSpace, component: component, month: month, amount: amount,
+            idempotencyKey: self.key(key))
+        try await mapFinance(year: month.year)
+        let ordered = try await orders.approve(orderer, orderID: certified.orderID)
+        return (ordered.bookingIDs[0], certified.orderID)
+    }
+
+    /// A finding accepted: certified by `county`, its payment ordered by `orderer`; the bookings it made.
+    @discardableResult
+    public func acceptFinding(_ finding: UUID, reason: String) async throws -> [Int64] {
+        guard
+            let certified = try await grants.resolveFinding(county, findingID: finding, accept: true, reason: reason)
+        else { return [] }
+        return try await orders.approve(orderer, orderID: certified.orderID).bookingIDs
+    }
+
+    /// A statement certified by `county` and ordered by `orderer`: its balance and bookings.
+    public func settle(
+        _ service: ReconciliationService, runID: Int64, provider: TenantID, key: String
+    ) async throws -> (amount: Money, bookingIDs: [Int64]) {
+        let certified = try await service.certifySettlement(
+            county, runID: runID, provider: provider, idempotencyKey: self.key(key))
+        try await mapFinance(year: BudgetWorld.today.year)
+        let ordered = try await orders.approve(orderer, orderID: certified.orderID)
+        return (ordered.amount, ordered.bookingIDs)
+    }
 
     /// A case in `nord` with a §31 grant to alpha for 2026, 10 hours a month (600.00 a month).
     public func grantedCase(_ caseKey: String = "VER-2026-0001", hours: Int64 = 10_00) async throws -> UUID {

@@ -46,6 +46,7 @@ struct AdminCommands: Sendable {
     let status: SystemStatusService
     let jobs: JobService
     let migration: MigrationService
+    let paymentOrders: PaymentOrderService
     let sessions: SessionRegistry
     let logger: Logger
     let operations: AdminOperations
@@ -59,7 +60,8 @@ struct AdminCommands: Sendable {
 
     /// Every command, in the order `help` lists them; each group in its own file.
     static let all: [AdminCommand] =
-        session + operations + budgets + register + ledger + reconciliation + scheduling + accountCommands
+        session + operations + budgets + register + ledger + reconciliation + paymentOrderCommands + scheduling
+        + accountCommands
 
     static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 
@@ -97,7 +99,8 @@ struct AdminCommands: Sendable {
 
     func caller(_ state: SessionState) -> Caller {
         let account = state.account!
-        return Caller(tenant: account.tenant, role: account.role, name: account.name, requestID: state.id)
+        return Caller(
+            tenant: account.tenant, role: account.role, name: account.name, requestID: state.id, rights: account.rights)
     }
 
     func format(request: Request?, _ state: SessionState) -> OutputFormat {

@@ -74,7 +74,8 @@ public struct AdminServer: Service {
         self.commands = AdminCommands(
             budget: services.budget, grants: services.grants, payments: services.payments,
             reconciliation: services.reconciliation, yearEnd: services.yearEnd, accounts: services.accounts,
-            status: services.status, jobs: services.jobs, migration: services.migration, sessions: SessionRegistry(),
+            status: services.status, jobs: services.jobs, migration: services.migration,
+            paymentOrders: services.paymentOrders, sessions: SessionRegistry(),
             logger: logger,
             operations: operations,
             uploadBudget: UploadBudget(limit: configuration.limits.maximumUploadBytesInFlight),

@@ -51,15 +51,16 @@ extension AdminCommands {
         AdminCommand(
             name: "instalment", roles: [.county],
             usage: "instalment <provider> <sozialraum> <component> <month> <amount> key=<idempotency-key>",
-            summary: "book an instalment (Abschlag) paid to a provider", mutates: true
+            summary: "certify an instalment (Abschlag) to a provider: a payment order for a second signature",
+            mutates: true
         ) { commands, request, state, _ in
-            let outcome = try await commands.payments.payInstalment(
+            let certified = try await commands.payments.certifyInstalment(
                 commands.caller(state), provider: try await commands.tenant(request, 0, state, name: "provider"),
                 socialSpace: try commands.socialSpace(request, 1),
                 component: try commands.component(request, 2), month: try commands.month(request, 3),
                 amount: try commands.amount(request, 4),
                 idempotencyKey: try commands.idempotencyKey(request))
-            return .ok("booking \(outcome.bookingID)")
+            return .ok(certified.replyText)
         },
         AdminCommand(
             name: "reverse", roles: [.provider, .county], usage: "reverse <booking-id> key=<idempotency-key>",
@@ -129,7 +130,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "resolve-finding", roles: [.county], usage: "resolve-finding <finding-id> accept|reject reason=...",
-            summary: "accept (pay) or reject a finding", mutates: true
+            summary: "accept or reject a finding (accepting one that pays certifies a payment order)", mutates: true
         ) { commands, request, state, _ in
             let decision = try commands.positional(request, 1, name: "decision")
             guard decision == "accept" || decision == "reject" else {
@@ -138,10 +139,10 @@ extension AdminCommands {
             guard let reason = request.keywords["reason"] else {
                 throw ArgumentError(name: "reason", reason: "required")
             }
-            try await commands.grants.resolveFinding(
+            let certified = try await commands.grants.resolveFinding(
                 commands.caller(state), findingID: try commands.uuid(request, 0, name: "finding"),
                 accept: decision == "accept", reason: reason)
-            return .ok("finding \(decision)ed")
+            return .ok(certified?.replyText ?? "finding \(decision)ed")
         },
     ]
 }

@@ -19,6 +19,7 @@ extension AdminCommands {
             return .ok(
                 "run \(run.runID) \(run.scope) position \(run.ledgerPosition) digest \(run.digest.prefix(16)) findings \(run.newFindings)"
                     + (run.sameAs.map { " same as run \($0)" } ?? "")
+                    + (run.undecidedOverruns > 0 ? " undecided overruns \(run.undecidedOverruns)" : "")
                     + (overruns.isEmpty ? "" : " OVERRUN \(overruns.joined(separator: ", "))"))
         },
         AdminCommand(
@@ -80,21 +81,16 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "settle", roles: [.county], usage: "settle <run> <provider> key=<idempotency-key>",
-            summary: "book a statement's balance as settlement (once; the statement must still match the ledger)",
+            summary: "certify a statement's balance for settlement: a payment order for a second signature",
             mutates: true
         ) {
             commands, request, state, _ in
-            let settlement = try await commands.reconciliation.settle(
+            let certified = try await commands.reconciliation.certifySettlement(
                 commands.caller(state), runID: try commands.runID(request, 0),
                 provider: try await commands.tenant(request, 1, state, name: "provider"),
                 idempotencyKey: try commands.idempotencyKey(request))
-            let due =
-                settlement.amount.cents > 0
-                ? "county pays" : settlement.amount.cents < 0 ? "provider repays" : "nothing due"
-            let bookings =
-                settlement.bookingIDs.isEmpty
-                ? "no bookings" : "bookings " + settlement.bookingIDs.map(String.init).joined(separator: ",")
-            return .ok("settlement \(settlement.amount) (\(due)) \(bookings)")
+            let due = certified.amount.cents > 0 ? "county pays" : "provider repays"
+            return .ok("settlement \(certified.amount) (\(due)): " + certified.replyText)
         },
         AdminCommand(
             name: "year-end", roles: [.county], usage: "year-end <year>",

@@ -40,6 +40,7 @@ public enum StandardJobs {
                     Caller(tenant: tenant, role: .county, name: "scheduler", requestID: "job-\(run.id)"), scope: scope,
                     slot: slot)
                 return "run \(summary.runID)" + (summary.replayed ? " (already done)" : "")
+                    + (summary.undecidedOverruns > 0 ? ", undecided overruns \(summary.undecidedOverruns)" : "")
             default:
                 throw ServiceError.invalid(field: "job", reason: "unknown job \(run.job)")
             }

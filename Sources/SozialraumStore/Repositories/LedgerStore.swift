@@ -141,12 +141,16 @@ public enum LedgerStore {
         public var projectID: UUID?
         public var reverses: Int64?
         public var corrects: Int64?
+        /// The approved payment order (Kassenanordnung) a payment is booked under (sql/0020).
+        public var paymentOrderID: Int64?
 
         public init(
             tenant: TenantID, kind: BookingKind, bookedMonth: YearMonth, serviceMonth: YearMonth,
             socialSpace: SocialSpaceCode, component: BudgetComponent, amount: Money, grantID: UUID? = nil,
-            deliveryID: UUID? = nil, projectID: UUID? = nil, reverses: Int64? = nil, corrects: Int64? = nil
+            deliveryID: UUID? = nil, projectID: UUID? = nil, reverses: Int64? = nil, corrects: Int64? = nil,
+            paymentOrderID: Int64? = nil
         ) {
+            self.paymentOrderID = paymentOrderID
             self.tenant = tenant
             self.kind = kind
             self.bookedMonth = bookedMonth
@@ -169,13 +173,14 @@ public enum LedgerStore {
         try await tx.query(
             """
             INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount,
-                                 grant_id, delivery_id, project_id, reverses, corrects, actor, request_id)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id
+                                 grant_id, delivery_id, project_id, reverses, corrects, actor, request_id, payment_order_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id
             """,
             [
                 booking.tenant.uuid, booking.kind.rawValue, booking.bookedMonth, booking.serviceMonth,
                 booking.socialSpace.rawValue, booking.component.rawValue, booking.amount.cents, booking.grantID,
                 booking.deliveryID, booking.projectID, booking.reverses, booking.corrects, actor, requestID,
+                booking.paymentOrderID,
             ]
         ).single().decode(0, as: Int64.self)
     }

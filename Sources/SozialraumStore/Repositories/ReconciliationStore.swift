@@ -464,7 +464,8 @@ public enum ReconciliationStore {
         return found
     }
 
-    /// A line overspent after cover is a finding of the county's (uncovered overrun).
+    /// A line overspent after cover is a finding of the county's (uncovered overrun), unless the county
+    /// has decided on at least that much of the line's overrun in the year (sql/0020).
     public static func recordOverruns(
         _ tx: TenantTransaction, runID: Int64, scope: ReconciliationScope, results: [SocialSpaceReconciliation],
         county: TenantID
@@ -475,7 +476,11 @@ public enum ReconciliationStore {
                 found += try await tx.execute(
                     """
                     INSERT INTO finding (id, tenant_id, kind, month, social_space, component, amount, run_id)
-                    VALUES (gen_random_uuid(), $1, 'uncovered_overrun', $2, $3, $4, $5, $6)
+                    SELECT gen_random_uuid(), $1::uuid, 'uncovered_overrun', $2::date, $3::text, $4::text, $5::bigint,
+                           $6::bigint
+                    WHERE $5::bigint > (SELECT coalesce(sum(d.amount), 0) FROM overrun_decision d
+                                        WHERE d.year = extract(year FROM $2::date)::int AND d.social_space = $3::text
+                                          AND d.component = $4::text)
                     ON CONFLICT DO NOTHING
                     """,
                     [

@@ -1,0 +1,97 @@
+import PostgresClient
+import SozialraumDomain
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Decisions on overruns (über- und außerplanmäßige Aufwendungen, § 117 NKomVG, sql/0020): append-only,
+/// county-only. A decision settles the open `uncovered_overrun` findings of its line up to the amount
+/// decided; a run finds an overrun again only beyond what was decided.
+public enum OverrunDecisionStore {
+    public static func appropriation(
+        _ tx: TenantTransaction, year: Int, socialSpace: SocialSpaceCode, component: BudgetComponent
+    ) async throws -> Money {
+        Money(
+            cents: try await tx.query(
+                """
+                SELECT coalesce(sum(amount), 0)::bigint FROM appropriation
+                WHERE year = $1 AND social_space = $2 AND component = $3
+                """, [year, socialSpace.rawValue, component.rawValue]
+            ).single().decode(0, as: Int64.self))
+    }
+
+    public static func insert(
+        _ tx: TenantTransaction, county: TenantID, _ decision: OverrunDecision
+    ) async throws
+        -> Int64
+    {
+        try await tx.query(
+            """
+            INSERT INTO overrun_decision (tenant_id, year, social_space, component, kind, amount, reason,
+                                          cover_social_space, cover_component, council_informed_on, decided_by)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id
+            """,
+            [
+                county.uuid, decision.year, decision.socialSpace.rawValue, decision.component.rawValue,
+                decision.kind.rawValue, decision.amount.cents, decision.reason, decision.cover?.socialSpace.rawValue,
+                decision.cover?.component.rawValue, decision.councilInformedOn, decision.decidedBy,
+            ]
+        ).single().decode(0, as: Int64.self)
+    }
+
+    /// Marks the open overrun findings of the line in `year` decided, up to `decided` in total.
+    public static func settleFindings(
+        _ tx: TenantTransaction, year: Int, socialSpace: SocialSpaceCode, component: BudgetComponent, decided: Money,
+        resolution: String
+    ) async throws -> Int {
+        try await tx.execute(
+            """
+            UPDATE finding SET status = 'accepted', resolved_at = now(), resolution = $5
+            WHERE kind = 'uncovered_overrun' AND status = 'open' AND social_space = $2 AND component = $3
+              AND month BETWEEN make_date($1, 1, 1) AND make_date($1, 12, 1) AND amount <= $4
+            """, [year, socialSpace.rawValue, component.rawValue, decided.cents, resolution])
+    }
+
+    public static func decided(
+        _ tx: TenantTransaction, year: Int, socialSpace: SocialSpaceCode, component: BudgetComponent
+    ) async throws -> Money {
+        Money(
+            cents: try await tx.query(
+                """
+                SELECT coalesce(sum(amount), 0)::bigint FROM overrun_decision
+                WHERE year = $1 AND social_space = $2 AND component = $3
+                """, [year, socialSpace.rawValue, component.rawValue]
+            ).single().decode(0, as: Int64.self))
+    }
+
+    public static func decisions(_ tx: TenantTransaction, year: Int) async throws -> [OverrunDecisionListing] {
+        try await tx.query(
+            """
+            SELECT id, social_space, component, kind, amount, reason,
+                   coalesce(cover_social_space || '/' || cover_component, ''), council_informed_on::text, decided_by,
+                   to_char(decided_at AT TIME ZONE 'Europe/Berlin', 'YYYY-MM-DD HH24:MI')
+            FROM overrun_decision WHERE year = $1 ORDER BY id
+            """, [year]
+        ).map {
+            OverrunDecisionListing(
+                id: try $0.decode(0, as: Int64.self), socialSpace: try $0.decode(1, as: String.self),
+                component: try $0.decode(2, as: String.self), kind: try $0.decode(3, as: OverrunKind.self),
+                amount: Money(cents: try $0.decode(4, as: Int64.self)), reason: try $0.decode(5, as: String.self),
+                cover: try $0.decode(6, as: String.self), councilInformedOn: try $0.decode(7, as: String?.self),
+                decidedBy: try $0.decode(8, as: String.self), decidedAt: try $0.decode(9, as: String.self))
+        }
+    }
+
+    /// Open overrun findings of `year`: overruns nobody has decided on yet.
+    public static func undecided(_ tx: TenantTransaction, year: Int) async throws -> Int {
+        try await tx.query(
+            """
+            SELECT count(*)::int FROM finding WHERE kind = 'uncovered_overrun' AND status = 'open'
+              AND month BETWEEN make_date($1, 1, 1) AND make_date($1, 12, 1)
+            """, [year]
+        ).single().decode(0, as: Int.self)
+    }
+}

@@ -1,0 +1,399 @@
+import PostgresClient
+import SozialraumDomain
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Payment orders (Kassenanordnungen, sql/0020): certified pending, ordered or rejected by a second
+/// account, their Kontierung, the export batches and the Kasse's confirmations. The database refuses a
+/// second signature by the first signer, a signer without the right, and any change of what an order pays.
+public enum PaymentOrderStore {
+    /// What a certified order pays, before it is stored.
+    public struct NewOrder: Sendable {
+        public var payee: TenantID
+        public var kind: PaymentOrderKind
+        public var socialSpace: SocialSpaceCode?
+        public var component: BudgetComponent?
+        public var month: YearMonth?
+        public var runID: Int64?
+        public var findingID: UUID?
+        public var amount: Money
+        public var reason: String?
+        public var certifiedBy: String
+        public var expiresOn: Day
+        public var requestID: String?
+
+        public init(
+            payee: TenantID, kind: PaymentOrderKind, socialSpace: SocialSpaceCode? = nil,
+            component: BudgetComponent? = nil, month: YearMonth? = nil, runID: Int64? = nil, findingID: UUID? = nil,
+            amount: Money, reason: String? = nil, certifiedBy: String, expiresOn: Day, requestID: String?
+        ) {
+            self.payee = payee
+            self.kind = kind
+            self.socialSpace = socialSpace
+            self.component = component
+            self.month = month
+            self.runID = runID
+            self.findingID = findingID
+            self.amount = amount
+            self.reason = reason
+            self.certifiedBy = certifiedBy
+            self.expiresOn = expiresOn
+            self.requestID = requestID
+        }
+    }
+
+    /// An order as stored.
+    public struct Record: Sendable {
+        public var id: Int64
+        public var order: NewOrder
+        public var state: PaymentOrderState
+        public var decidedBy: String?
+    }
+
+    public static func insert(_ tx: TenantTransaction, _ order: NewOrder) async throws -> Int64 {
+        try await tx.query(
+            """
+            INSERT INTO payment_order (tenant_id, kind, social_space, component, month, run_id, finding_id, amount,
+                                       decision_reason, certified_by, expires_on, request_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11) RETURNING id
+            """,
+            [
+                order.payee.uuid, order.kind.rawValue, order.socialSpace?.rawValue, order.component?.rawValue,
+                order.month, order.runID, order.findingID, order.amount.cents, order.certifiedBy, order.expiresOn,
+                order.requestID,
+            ]
+        ).single().decode(0, as: Int64.self)
+    }
+
+    /// The order, locked until the transaction ends.
+    public static func lock(_ tx: TenantTransaction, id: Int64) async throws -> Record? {
+        try await tx.query(
+            """
+            SELECT id, tenant_id, kind, social_space, component, month::text, run_id, finding_id, amount,
+                   certified_by, expires_on, request_id, state, decided_by
+            FROM payment_order WHERE id = $1 FOR UPDATE
+            """, [id]
+        ).first.map { row in
+            Record(
+                id: try row.decode(0, as: Int64.self),
+                order: NewOrder(
+                    payee: TenantID(try row.decode(1, as: UUID.self)),
+                    kind: try row.decode(2, as: PaymentOrderKind.self),
+                    socialSpace: try row.decode(3, as: String?.self).flatMap(SocialSpaceCode.init),
+                    component: try row.decode(4, as: String?.self).flatMap(BudgetComponent.init(rawValue:)),
+                    month: try row.decode(5, as: String?.self).flatMap { Day(iso: $0)?.yearMonth },
+                    runID: try row.decode(6, as: Int64?.self), findingID: try row.decode(7, as: UUID?.self),
+                    amount: Money(cents: try row.decode(8, as: Int64.self)),
+                    certifiedBy: try row.decode(9, as: String.self), expiresOn: try row.day(10),
+                    requestID: try row.decode(11, as: String?.self)),
+                state: try row.decode(12, as: PaymentOrderState.self), decidedBy: try row.decode(13, as: String?.self))
+        }
+    }
+
+    /// A pending or ordered order for the same statement or finding, so that one is not certified twice.
+    public static func openOrder(
+        _ tx: TenantTransaction, payee: TenantID, runID: Int64?, findingID: UUID?
+    ) async throws -> Int64? {
+        try await tx.query(
+            """
+            SELECT id FROM payment_order
+            WHERE tenant_id = $1 AND state IN ('pending', 'approved')
+              AND (run_id = $2 OR finding_id = $3)
+            ORDER BY id LIMIT 1
+            """, [payee.uuid, runID, findingID]
+        ).first?.decode(0, as: Int64.self)
+    }
+
+    /// An ordered order as its orderer saw it: amount, Kassenzeichen, due day and the bookings it made.
+    public static func ordered(
+        _ tx: TenantTransaction, id: Int64
+    ) async throws
+        -> (amount: Money, kassenzeichen: String?, due: Day?, bookings: [Int64])
+    {
+        let row = try await tx.query(
+            "SELECT amount, kassenzeichen, due_on::text FROM payment_order WHERE id = $1", [id]
+        ).single()
+        let bookings = try await tx.query(
+            "SELECT id FROM booking WHERE payment_order_id = $1 ORDER BY id", [id]
+        ).map { try $0.decode(0, as: Int64.self) }
+        return (
+            Money(cents: try row.decode(0, as: Int64.self)), try row.decode(1, as: String?.self),
+            try row.decode(2, as: String?.self).flatMap { Day(iso: $0) }, bookings
+        )
+    }
+
+    public static func approve(
+        _ tx: TenantTransaction, id: Int64, by account: String, kassenzeichen: String?, due: Day?
+    ) async throws {
+        _ = try await tx.execute(
+            """
+            UPDATE payment_order SET state = 'approved', decided_by = $2, decided_at = now(), kassenzeichen = $3,
+                                     due_on = $4
+            WHERE id = $1 AND state = 'pending'
+            """, [id, account, kassenzeichen, due])
+    }
+
+    public static func reject(_ tx: TenantTransaction, id: Int64, by account: String, reason: String) async throws {
+        _ = try await tx.execute(
+            """
+            UPDATE payment_order SET state = 'rejected', decided_by = $2, decided_at = now(), decision_reason = $3
+            WHERE id = $1 AND state = 'pending'
+            """, [id, account, reason])
+    }
+
+    public static func expire(_ tx: TenantTransaction, id: Int64) async throws {
+        _ = try await tx.execute("UPDATE payment_order SET state = 'expired' WHERE id = $1 AND state = 'pending'", [id])
+    }
+
+    /// Freezes the Kontierung of one booking an order pays.
+    public static func addLine(
+        _ tx: TenantTransaction, order: Int64, payee: TenantID, booking: Int64, year: Int, socialSpace: SocialSpaceCode,
+        component: BudgetComponent, amount: Money, mapping: FinanceMapping
+    ) async throws {
+        _ = try await tx.execute(
+            """
+            INSERT INTO payment_order_line (tenant_id, order_id, booking_id, year, social_space, component, amount,
+                                            product, account, cost_centre)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            """,
+            [
+                payee.uuid, order, booking, year, socialSpace.rawValue, component.rawValue, amount.cents,
+                mapping.product, mapping.account, mapping.costCentre,
+            ])
+    }
+
+    // MARK: Finance mapping and creditor numbers
+
+    public static func mapping(
+        _ tx: TenantTransaction, year: Int, socialSpace: SocialSpaceCode, component: BudgetComponent,
+        kind: PaymentOrderKind
+    ) async throws -> FinanceMapping? {
+        try await tx.query(
+            """
+            SELECT product, account, cost_centre FROM finance_mapping
+            WHERE year = $1 AND social_space = $2 AND component = $3 AND kind = $4
+            """, [year, socialSpace.rawValue, component.rawValue, kind.rawValue]
+        ).first.map {
+            FinanceMapping(
+                product: try $0.decode(0, as: String.self), account: try $0.decode(1, as: String.self),
+                costCentre: try $0.decode(2, as: String.self))
+        }
+    }
+
+    public static func setMapping(
+        _ tx: TenantTransaction, year: Int, socialSpace: SocialSpaceCode, component: BudgetComponent,
+        kind: PaymentOrderKind, mapping: FinanceMapping
+    ) async throws {
+        _ = try await tx.execute(
+            """
+            INSERT INTO finance_mapping (year, social_space, component, kind, product, account, cost_centre)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            ON CONFLICT (year, social_space, component, kind)
+            DO UPDATE SET product = EXCLUDED.product, account = EXCLUDED.account, cost_centre = EXCLUDED.cost_centre
+            """,
+            [
+                year, socialSpace.rawValue, component.rawValue, kind.rawValue, mapping.product, mapping.account,
+                mapping.costCentre,
+            ])
+    }
+
+    public static func mappings(_ tx: TenantTransaction, year: Int) async throws -> [FinanceMappingListing] {
+        try await tx.query(
+            """
+            SELECT social_space, component, kind, product, account, cost_centre FROM finance_mapping WHERE year = $1
+            ORDER BY social_space, component, kind
+            """, [year]
+        ).map {
+            FinanceMappingListing(
+                socialSpace: try $0.decode(0, as: String.self), component: try $0.decode(1, as: String.self),
+                kind: try $0.decode(2, as: String.self),
+                mapping: FinanceMapping(
+                    product: try $0.decode(3, as: String.self), account: try $0.decode(4, as: String.self),
+                    costCentre: try $0.decode(5, as: String.self)))
+        }
+    }
+
+    public static func creditorNumber(_ tx: TenantTransaction, provider: TenantID) async throws -> String? {
+        try await tx.query(
+            "SELECT creditor_number FROM tenant WHERE id = $1 AND kind = 'provider'", [provider.uuid]
+        ).first?.decode(0, as: String?.self)
+    }
+
+    /// Returns false when `provider` is not a provider.
+    public static func setCreditorNumber(
+        _ tx: TenantTransaction, provider: TenantID, number: String
+    ) async throws
+        -> Bool
+    {
+        try await tx.execute(
+            "UPDATE tenant SET creditor_number = $2 WHERE id = $1 AND kind = 'provider'", [provider.uuid, number]) == 1
+    }
+
+    // MARK: Lists
+
+    /// Orders in `states` (all when empty), newest first, with what the Kasse confirmed of them.
+    public static func orders(
+        _ tx: TenantTransaction, states: [PaymentOrderState], limit: Int
+    ) async throws
+        -> [PaymentOrderListing]
+    {
+        try await tx.query(
+            """
+            SELECT o.id, o.kind, t.name, o.amount, o.state, o.certified_by, o.decided_by, o.expires_on,
+                   o.kassenzeichen, o.due_on::text, o.batch_id, coalesce(r.paid, 0), coalesce(r.confirmations, 0),
+                   o.decision_reason
+            FROM payment_order o JOIN tenant t ON t.id = o.tenant_id
+            LEFT JOIN LATERAL (SELECT sum(amount)::bigint AS paid, count(*)::int AS confirmations
+                               FROM payment_receipt WHERE order_id = o.id) r ON true
+            WHERE $1 = '' OR o.state = ANY (string_to_array($1, ','))
+            ORDER BY o.id DESC LIMIT $2
+            """, [states.map(\.rawValue).joined(separator: ","), limit]
+        ).map { row in
+            let ordered = Money(cents: try row.decode(3, as: Int64.self))
+            let paid = Money(cents: try row.decode(11, as: Int64.self))
+            return PaymentOrderListing(
+                id: try row.decode(0, as: Int64.self), kind: try row.decode(1, as: PaymentOrderKind.self),
+                payee: try row.decode(2, as: String.self), amount: ordered,
+                state: try row.decode(4, as: PaymentOrderState.self), certifiedBy: try row.decode(5, as: String.self),
+                decidedBy: try row.decode(6, as: String?.self), expiresOn: try row.day(7),
+                kassenzeichen: try row.decode(8, as: String?.self),
+                due: try row.decode(9, as: String?.self).flatMap { Day(iso: $0) },
+                batch: try row.decode(10, as: Int64?.self), paid: paid,
+                status: PaymentStatus.of(
+                    ordered: ordered, paid: paid, confirmations: try row.decode(12, as: Int.self)),
+                reason: try row.decode(13, as: String?.self))
+        }
+    }
+
+    // MARK: Export batches
+
+    /// The lines of every ordered order not yet exported, in order and booking order, locked against a
+    /// concurrent export.
+    public static func unexportedLines(_ tx: TenantTransaction) async throws -> [PaymentFile.Line] {
+        _ = try await tx.query("SELECT pg_advisory_xact_lock(hashtextextended('sozialraum.payment_export', 0))")
+        return try await tx.query(
+            """
+            SELECT o.id, l.booking_id, o.kassenzeichen, l.year, l.product, l.account, l.cost_centre,
+                   coalesce(t.creditor_number, ''), t.name, l.amount, o.due_on, o.kind, o.month::text, o.run_id,
+                   l.social_space, l.component
+            FROM payment_order o JOIN payment_order_line l ON l.order_id = o.id JOIN tenant t ON t.id = o.tenant_id
+            WHERE o.state = 'approved' AND o.batch_id IS NULL
+            ORDER BY o.id, l.booking_id
+            """
+        ).map { row in
+            PaymentFile.Line(
+                order: try row.decode(0, as: Int64.self), booking: try row.decode(1, as: Int64.self),
+                kassenzeichen: try row.decode(2, as: String.self), year: try row.decode(3, as: Int.self),
+                product: try row.decode(4, as: String.self), account: try row.decode(5, as: String.self),
+                costCentre: try row.decode(6, as: String.self), creditor: try row.decode(7, as: String.self),
+                payee: try row.decode(8, as: String.self), amount: Money(cents: try row.decode(9, as: Int64.self)),
+                due: try row.day(10),
+                purpose: PaymentPurpose.text(
+                    kind: try row.decode(11, as: PaymentOrderKind.self),
+                    month: try row.decode(12, as: String?.self), run: try row.decode(13, as: Int64?.self),
+                    socialSpace: try row.decode(14, as: String.self), component: try row.decode(15, as: String.self),
+                    kassenzeichen: try row.decode(2, as: String.self)))
+        }
+    }
+
+    public static func nextBatchID(_ tx: TenantTransaction) async throws -> Int64 {
+        try await tx.query("SELECT nextval('payment_batch_id_seq')").single().decode(0, as: Int64.self)
+    }
+
+    /// Stores a batch file under its id and marks its orders exported; a trigger refuses an order in a
+    /// second batch.
+    public static func insertBatch(
+        _ tx: TenantTransaction, county: TenantID, batch: PaymentBatch, orders: [Int64]
+    ) async throws {
+        _ = try await tx.execute(
+            """
+            INSERT INTO payment_batch (id, tenant_id, created_by, encoding, orders, total, sha256, content)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            """,
+            [
+                batch.id, county.uuid, batch.createdBy, batch.encoding.rawValue, batch.orders, batch.total.cents,
+                batch.sha256, PostgresBytes(batch.content),
+            ])
+        for order in orders {
+            _ = try await tx.execute("UPDATE payment_order SET batch_id = $2 WHERE id = $1", [order, batch.id])
+        }
+    }
+
+    /// A stored batch file, byte for byte.
+    public static func batch(_ tx: TenantTransaction, id: Int64) async throws -> PaymentBatch? {
+        try await tx.query(
+            "SELECT id, created_at::text, created_by, encoding, orders, total, sha256, content FROM payment_batch WHERE id = $1",
+            [id]
+        ).first.map { row in
+            PaymentBatch(
+                id: try row.decode(0, as: Int64.self), created: try row.decode(1, as: String.self),
+                createdBy: try row.decode(2, as: String.self),
+                encoding: try row.decode(3, as: PaymentFile.Encoding.self), orders: try row.decode(4, as: Int.self),
+                total: Money(cents: try row.decode(5, as: Int64.self)), sha256: try row.decode(6, as: String.self),
+                content: try row.decode(7, as: PostgresBytes.self).bytes)
+        }
+    }
+
+    public static func batches(_ tx: TenantTransaction) async throws -> [PaymentBatch] {
+        try await tx.query(
+            "SELECT id, created_at::text, created_by, encoding, orders, total, sha256 FROM payment_batch ORDER BY id DESC"
+        ).map { row in
+            PaymentBatch(
+                id: try row.decode(0, as: Int64.self), created: try row.decode(1, as: String.self),
+                createdBy: try row.decode(2, as: String.self),
+                encoding: try row.decode(3, as: PaymentFile.Encoding.self), orders: try row.decode(4, as: Int.self),
+                total: Money(cents: try row.decode(5, as: Int64.self)), sha256: try row.decode(6, as: String.self),
+                content: [])
+        }
+    }
+
+    // MARK: The Kasse's confirmations (IST)
+
+    /// An ordered order by its Kassenzeichen: id and amount.
+    public static func orderedOrder(_ tx: TenantTransaction, kassenzeichen: String) async throws -> (Int64, Money)? {
+        try await tx.query(
+            "SELECT id, amount FROM payment_order WHERE kassenzeichen = $1 AND state = 'approved'", [kassenzeichen]
+        ).first.map { (try $0.decode(0, as: Int64.self), Money(cents: try $0.decode(1, as: Int64.self))) }
+    }
+
+    /// Whether a confirmation file with this SHA-256 was imported.
+    public static func confirmationsImported(_ tx: TenantTransaction, source: String) async throws -> Bool {
+        try await tx.query("SELECT EXISTS (SELECT 1 FROM payment_receipt WHERE source = $1)", [source]).single()
+            .decode(0, as: Bool.self)
+    }
+
+    public static func insertReceipt(
+        _ tx: TenantTransaction, county: TenantID, source: String, line: Int, kassenzeichen: String, order: Int64?,
+        amount: Money, valueDate: Day, actor: String
+    ) async throws -> Int64 {
+        try await tx.query(
+            """
+            INSERT INTO payment_receipt (tenant_id, source, line, kassenzeichen, order_id, amount, value_date, actor)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id
+            """, [county.uuid, source, line, kassenzeichen, order, amount.cents, valueDate, actor]
+        ).single().decode(0, as: Int64.self)
+    }
+
+    /// What the Kasse confirmed for an order so far: the sum and the number of confirmations.
+    public static func confirmed(_ tx: TenantTransaction, order: Int64) async throws -> (Money, Int) {
+        let row = try await tx.query(
+            "SELECT coalesce(sum(amount), 0)::bigint, count(*)::int FROM payment_receipt WHERE order_id = $1", [order]
+        ).single()
+        return (Money(cents: try row.decode(0, as: Int64.self)), try row.decode(1, as: Int.self))
+    }
+
+    /// A difference between ordered and paid, or an unknown Kassenzeichen, as a finding of the county's.
+    public static func recordFinding(
+        _ tx: TenantTransaction, county: TenantID, kind: FindingKind, month: YearMonth, amount: Money, receipt: Int64
+    ) async throws {
+        _ = try await tx.execute(
+            """
+            INSERT INTO finding (id, tenant_id, kind, month, amount, receipt_id)
+            VALUES (gen_random_uuid(), $1, $2, $3, $4, $5)
+            """, [county.uuid, kind.rawValue, month, amount.cents, receipt])
+    }
+}
