@@ -67,17 +67,21 @@ GRANT USAGE ON SEQUENCE sozialraum.payment_batch_id_seq TO sozialraum_runtime;
 
 CREATE TABLE sozialraum.payment_order (
     id              bigserial PRIMARY KEY,
-    -- The payee: the provider paid (or repaying, for a negative settlement).
+    -- The payee: the provider paid (or repaying, for a negative settlement); the county itself for a
+    -- year end or an appropriation change, which move budget, not cash.
     tenant_id       uuid NOT NULL REFERENCES sozialraum.tenant (id),
-    kind            text NOT NULL CHECK (kind IN ('instalment', 'settlement', 'finding')),
-    -- What is paid: an instalment's line and month, a run's statement, an accepted finding.
+    kind            text NOT NULL CHECK (kind IN ('instalment', 'settlement', 'finding', 'year_end', 'appropriation')),
+    -- What is paid: an instalment's line and month, a run's statement, an accepted finding; the year-end
+    -- run (month: the year's December); an appropriation's line (month: the year's January).
     social_space    sozialraum.code REFERENCES sozialraum.social_space,
     component       sozialraum.component,
     month           sozialraum.month,
     run_id          bigint REFERENCES sozialraum.reconciliation_run,
     finding_id      uuid REFERENCES sozialraum.finding,
-    amount          sozialraum.cents NOT NULL CHECK (amount <> 0),
-    -- Feststellung der sachlichen und rechnerischen Richtigkeit.
+    -- The payment; the carry-forwards of a year end; the new appropriation of a line.
+    amount          sozialraum.cents NOT NULL CHECK (amount <> 0 OR kind IN ('year_end', 'appropriation')),
+    -- Feststellung der sachlichen und rechnerischen Richtigkeit (for a year end: the controller's
+    -- confirmation; for an appropriation: the change requested).
     certified_by    text NOT NULL,
     certified_at    timestamptz NOT NULL DEFAULT now(),
     expires_on      date NOT NULL,
@@ -94,11 +98,14 @@ CREATE TABLE sozialraum.payment_order (
     CONSTRAINT two_people CHECK (decided_by IS NULL OR decided_by <> certified_by),
     CONSTRAINT decided_by_someone CHECK ((state IN ('approved', 'rejected')) = (decided_by IS NOT NULL)),
     CONSTRAINT rejected_with_reason CHECK (state <> 'rejected' OR decision_reason IS NOT NULL),
-    -- An accepted finding adds cost, which the provider's next statement pays: it is signed twice but
-    -- never goes to the Kasse itself (that would pay it twice).
+    -- Only instalments and settlements go to the Kasse. An accepted finding adds cost, which the
+    -- provider's next statement pays (sending it too would pay it twice); year ends and appropriation
+    -- changes move budget, not cash.
     CONSTRAINT ordered_with_kassenzeichen
-        CHECK ((state = 'approved' AND kind <> 'finding') = (kassenzeichen IS NOT NULL AND due_on IS NOT NULL)),
-    CONSTRAINT only_ordered_exported CHECK (batch_id IS NULL OR (state = 'approved' AND kind <> 'finding'))
+        CHECK ((state = 'approved' AND kind IN ('instalment', 'settlement'))
+               = (kassenzeichen IS NOT NULL AND due_on IS NOT NULL)),
+    CONSTRAINT only_ordered_exported
+        CHECK (batch_id IS NULL OR (state = 'approved' AND kind IN ('instalment', 'settlement')))
 );
 CREATE INDEX payment_order_pending ON sozialraum.payment_order (certified_at) WHERE state = 'pending';
 CREATE INDEX payment_order_unexported ON sozialraum.payment_order (id) WHERE state = 'approved' AND batch_id IS NULL;
@@ -107,7 +114,7 @@ CALL sozialraum.county_writes_only('sozialraum.payment_order');
 GRANT SELECT, INSERT, UPDATE ON sozialraum.payment_order TO sozialraum_runtime;
 GRANT USAGE ON SEQUENCE sozialraum.payment_order_id_seq TO sozialraum_runtime;
 
--- An order is created pending by an account with the right to certify; what it pays never changes;
+-- An order is created pending by an account with the right for its kind; what it pays never changes;
 -- it is decided once (by another account: ordered with the right to order, rejected with either
 -- right); it goes into one batch, once.
 CREATE FUNCTION sozialraum.guard_payment_order() RETURNS trigger
@@ -119,8 +126,12 @@ BEGIN
         IF NEW.state <> 'pending' OR NEW.decided_by IS NOT NULL OR NEW.batch_id IS NOT NULL THEN
             RAISE EXCEPTION 'a payment order starts pending' USING ERRCODE = 'SZ006';
         END IF;
-        IF NOT sozialraum.holds_right(NEW.certified_by, 'certify') THEN
-            RAISE EXCEPTION 'the certifying account lacks the right to certify' USING ERRCODE = '42501';
+        -- The first signature: Feststellung for payments; the controller's for a year end; case and
+        -- budget work for an appropriation change.
+        IF NOT sozialraum.holds_right(NEW.certified_by, CASE NEW.kind WHEN 'year_end' THEN 'controller'
+                                                                     WHEN 'appropriation' THEN 'case'
+                                                                     ELSE 'certify' END) THEN
+            RAISE EXCEPTION 'the first signer lacks the right' USING ERRCODE = '42501';
         END IF;
         RETURN NEW;
     END IF;

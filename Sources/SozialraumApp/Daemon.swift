@@ -89,7 +89,8 @@ public struct Daemon: Sendable {
                 privateKeyPath: settings.adminTLSPrivateKey)
         }
         adminConfiguration.plainTCP = Settings.hostAndPort(settings.adminPlainTCPListen)
-        let services = UseCases(store: store, logger: logger, today: CountyCalendar.today)
+        let services = UseCases(
+            store: store, logger: logger, today: CountyCalendar.today, paymentSettings: settings.payments)
         let (listening, listeningDone) = AsyncStream<Void>.makeStream()
         let admin = AdminServer(
             configuration: adminConfiguration, services: services,

@@ -57,6 +57,8 @@ public struct Settings: Sendable, Equatable {
     public var schedulerHeartbeatSeconds: Int = 10
     public var schedulerRescueAfterSeconds: Int = 60
     public var schedulerHistoryDays: Int = 90
+    /// Payment orders and the Kasse's file (`payments.*`).
+    public var payments = PaymentSettings()
 
     /// The admin socket's limits in effect.
     public var adminLimits: AdminLimits {
@@ -122,6 +124,12 @@ public struct Settings: Sendable, Equatable {
         "scheduler.heartbeatSeconds",
         "scheduler.rescueAfterSeconds",
         "scheduler.historyDays",
+        "payments.pendingDays",
+        "payments.dueAfterDays",
+        "payments.kassenzeichenPrefix",
+        "payments.exportColumns",
+        "payments.exportEncoding",
+        "payments.councilThreshold",
     ]
 
     public static let defaults = Settings(
@@ -143,6 +151,48 @@ public struct Settings: Sendable, Equatable {
             providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(file)))
         }
         return try resolve(ConfigReader(providers: providers))
+    }
+
+    /// `payments.*`: the four-eyes deadline, the due day, the Kassenzeichen and the Kasse's file layout.
+    static func payments(
+        string: (String, String) throws -> String, integer: (String, Int, ClosedRange<Int>) throws -> Int
+    ) throws -> PaymentSettings {
+        var payments = PaymentSettings()
+        payments.pendingDays = try integer("payments.pendingDays", payments.pendingDays, 1...90)
+        payments.dueAfterDays = try integer("payments.dueAfterDays", payments.dueAfterDays, 0...60)
+        let prefix = try string("payments.kassenzeichenPrefix", payments.kassenzeichenPrefix)
+        guard (0...12).contains(prefix.count), prefix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            throw Invalid(key: "payments.kassenzeichenPrefix", reason: "0 to 12 letters or digits")
+        }
+        payments.kassenzeichenPrefix = prefix
+        let columns = try string("payments.exportColumns", "")
+        if !columns.isEmpty {
+            var layout: [PaymentFile.Column] = []
+            for name in columns.split(separator: ",") {
+                guard let column = PaymentFile.Column(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                    throw Invalid(
+                        key: "payments.exportColumns",
+                        reason: "unknown column \(name); known: "
+                            + PaymentFile.Column.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                layout.append(column)
+            }
+            guard layout.contains(.kassenzeichen), layout.contains(.amount) else {
+                throw Invalid(key: "payments.exportColumns", reason: "must contain kassenzeichen and amount")
+            }
+            payments.exportColumns = layout
+        }
+        let encoding = try string("payments.exportEncoding", payments.exportEncoding.rawValue)
+        guard let chosen = PaymentFile.Encoding(rawValue: encoding.lowercased()) else {
+            throw Invalid(key: "payments.exportEncoding", reason: "utf-8 or windows-1252")
+        }
+        payments.exportEncoding = chosen
+        let threshold = try string("payments.councilThreshold", payments.councilThreshold.description)
+        guard let amount = try? Money(parsing: threshold), amount.cents >= 0 else {
+            throw Invalid(key: "payments.councilThreshold", reason: "an amount like 50000.00")
+        }
+        payments.councilThreshold = amount
+        return payments
     }
 
     static func resolve(_ config: ConfigReader) throws -> Settings {
@@ -230,6 +280,7 @@ public struct Settings: Sendable, Equatable {
             throw Invalid(
                 key: "scheduler.rescueAfterSeconds", reason: "must be more than twice scheduler.heartbeatSeconds")
         }
+        settings.payments = try payments(string: string, integer: integer)
         guard !settings.stateDirectory.isEmpty else {
             throw Invalid(key: "stateDirectory", reason: "must not be empty")
         }

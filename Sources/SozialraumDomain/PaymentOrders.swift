@@ -44,6 +44,13 @@ public enum PaymentOrderKind: String, Sendable, CaseIterable {
     case settlement
     /// An accepted finding that pays an excess delivery.
     case finding
+    /// The year end (Jahresabschluss): carry-forwards and the lead providers' shares.
+    case yearEnd = "year_end"
+    /// A change of a line's appropriation above `PaymentSettings.appropriationThreshold`.
+    case appropriation
+
+    /// Whether an ordered order goes to the Kasse (the others move budget or cost, not cash).
+    public var paysTheKasse: Bool { self == .instalment || self == .settlement }
 }
 
 /// Where a payment order stands between its two signatures.
@@ -98,6 +105,8 @@ public struct PaymentSettings: Sendable, Equatable {
     public var exportEncoding: PaymentFile.Encoding = .utf8
     /// Above this amount an overrun decision needs the day the Kreistag was informed.
     public var councilThreshold = Money(cents: 50_000_00)
+    /// A change of a set appropriation by more than this takes two people (0.00: every change).
+    public var appropriationThreshold = Money.zero
 
     public init() {}
 
@@ -120,6 +129,8 @@ public enum PaymentPurpose {
         case .settlement:
             "Schlussabrechnung Lauf \(run.map(String.init) ?? "") \(socialSpace) \(component) \(kassenzeichen)"
         case .finding: "Mehrleistung anerkannt \(socialSpace) \(kassenzeichen)"
+        case .yearEnd: "Jahresabschluss \(month.map { String($0.prefix(4)) } ?? "")"
+        case .appropriation: "Ansatz \(socialSpace) \(component)"
         }
     }
 }

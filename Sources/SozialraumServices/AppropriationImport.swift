@@ -89,7 +89,20 @@ extension BudgetService {
                 let errors = rows.filter { !spaces.contains($0.socialSpace) }.map {
                     RowError(line: $0.line, field: "sozialraum", reason: "unknown Sozialraum")
                 }
-                if !errors.isEmpty { throw ServiceError.rejectedRows(errors) }
+                var changes: [RowError] = []
+                for row in rows {
+                    let line = BudgetLine(year: year, socialSpace: row.socialSpace, component: row.component)
+                    if let current = try await ReferenceDataStore.appropriation(tx, line: line), current != .zero,
+                        needsTwoSignatures(from: current, to: row.amount)
+                    {
+                        changes.append(
+                            RowError(
+                                line: row.line, field: "amount",
+                                reason: "changes the set Ansatz \(current) beyond the threshold: "
+                                    + "set it with appropriation (two signatures)"))
+                    }
+                }
+                if !(errors + changes).isEmpty { throw ServiceError.rejectedRows(errors + changes) }
                 var total = Money.zero
                 for row in rows {
                     let line = BudgetLine(year: year, socialSpace: row.socialSpace, component: row.component)

@@ -20,10 +20,16 @@ public struct BudgetService: BudgetArea {
     /// Today, from the interface layer's clock: the domain has none.
     let today: @Sendable () -> Day
 
-    public init(store: Store, logger: Logger, today: @escaping @Sendable () -> Day) {
+    let settings: PaymentSettings
+
+    public init(
+        store: Store, logger: Logger, today: @escaping @Sendable () -> Day,
+        settings: PaymentSettings = PaymentSettings()
+    ) {
         self.store = store
         self.logger = logger
         self.today = today
+        self.settings = settings
     }
 
     // MARK: Reference data (county)
@@ -75,18 +81,49 @@ public struct BudgetService: BudgetArea {
         }
     }
 
-    /// Sets the Ansatz of one line (rule 1).
-    public func setAppropriation(_ caller: Caller, line: BudgetLine, amount: Money) async throws {
+    /// Sets the Ansatz of one line (rule 1). A first Ansatz is set at once; changing a set one by more
+    /// than `PaymentSettings.appropriationThreshold` certifies an order for a second account (right order)
+    /// and changes nothing until then.
+    @discardableResult
+    public func setAppropriation(_ caller: Caller, line: BudgetLine, amount: Money) async throws -> CertifiedOrder? {
         try caller.require(.caseWork, for: "setting appropriations")
         guard amount.cents >= 0 else { throw ServiceError.invalid(field: "amount", reason: "must not be negative") }
-        try await ServiceError.translating {
+        return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
                 try await requireYear(tx, line.year)
                 try await requireSocialSpace(tx, line.socialSpace)
+                let current = try await ReferenceDataStore.appropriation(tx, line: line)
+                if let current, current != .zero, needsTwoSignatures(from: current, to: amount) {
+                    let certified = try await PaymentOrders.certify(
+                        tx, caller,
+                        .init(
+                            payee: caller.tenant, kind: .appropriation, socialSpace: line.socialSpace,
+                            component: line.component, month: YearMonth(year: line.year, month: 1)!, amount: amount,
+                            certifiedBy: caller.name, expiresOn: today().adding(days: settings.pendingDays),
+                            requestID: caller.requestID))
+                    try await tx.audit(caller, "appropriation.certify", "payment_order", String(certified.orderID))
+                    return certified
+                }
                 try await ReferenceDataStore.setAppropriation(tx, line: line, amount: amount)
                 try await tx.audit(caller, "appropriation.set", "budget_line", line.description)
+                return nil
             }
         }
+    }
+
+    /// Whether changing a set Ansatz from `current` to `amount` is above the county's threshold.
+    func needsTwoSignatures(from current: Money, to amount: Money) -> Bool {
+        (amount.cents - current.cents).magnitude > settings.appropriationThreshold.cents.magnitude
+            || settings.appropriationThreshold == .zero && amount != current
+    }
+
+    /// Applies an ordered appropriation change.
+    func applyAppropriation(_ tx: TenantTransaction, _ order: PaymentOrderStore.Record, _ caller: Caller) async throws {
+        guard let space = order.order.socialSpace, let component = order.order.component, let month = order.order.month
+        else { throw ServiceError.conflict("the order names no line") }
+        let line = BudgetLine(year: month.year, socialSpace: space, component: component)
+        try await ReferenceDataStore.setAppropriation(tx, line: line, amount: order.order.amount)
+        try await tx.audit(caller, "appropriation.set", "budget_line", line.description)
     }
 
     /// Carries unspent appropriation into `line.year` with a reason (rule 12).

@@ -20,7 +20,7 @@ extension PaymentOrderService {
         mapping: FinanceMapping
     ) async throws {
         try caller.require(.controller, for: "setting the finance mapping")
-        guard kind != .finding else {
+        guard kind.paysTheKasse else {
             throw ServiceError.invalid(
                 field: "kind", reason: "instalment or settlement (a finding is paid by a statement)")
         }

@@ -65,10 +65,13 @@ public struct PaymentOrderService: Sendable {
     let payments: PaymentService
     let grants: GrantService
     let reconciliation: ReconciliationService
+    let budget: BudgetService
+    let yearEnd: YearEndService
 
     public init(
         store: Store, logger: Logger, today: @escaping @Sendable () -> Day, settings: PaymentSettings,
-        payments: PaymentService, grants: GrantService, reconciliation: ReconciliationService
+        payments: PaymentService, grants: GrantService, reconciliation: ReconciliationService,
+        budget: BudgetService? = nil
     ) {
         self.store = store
         self.logger = logger
@@ -77,6 +80,8 @@ public struct PaymentOrderService: Sendable {
         self.payments = payments
         self.grants = grants
         self.reconciliation = reconciliation
+        self.budget = budget ?? BudgetService(store: store, logger: logger, today: today, settings: settings)
+        self.yearEnd = YearEndService(reconciliation: reconciliation)
     }
 
     /// What ordering a payment did.
@@ -123,7 +128,7 @@ public struct PaymentOrderService: Sendable {
                     try await tx.audit(caller, "order.expire", "payment_order", String(orderID))
                     return .expired(order.order.expiresOn)
                 }
-                let paysTheKasse = order.order.kind != .finding
+                let paysTheKasse = order.order.kind.paysTheKasse
                 let kassenzeichen = settings.kassenzeichen(order: orderID, year: today.year)
                 let dueDay = due ?? today.adding(days: settings.dueAfterDays)
                 if paysTheKasse {
@@ -140,6 +145,12 @@ public struct PaymentOrderService: Sendable {
                 case .instalment: parts = try await payments.bookInstalment(tx, order, caller)
                 case .settlement: parts = try await reconciliation.bookSettlement(tx, order, caller)
                 case .finding: parts = try await grants.bookAcceptedFinding(tx, order, caller)
+                case .yearEnd:
+                    try await yearEnd.applyYearEnd(tx, order, caller)
+                    parts = []
+                case .appropriation:
+                    try await budget.applyAppropriation(tx, order, caller)
+                    parts = []
                 }
                 if paysTheKasse {
                     for part in parts {

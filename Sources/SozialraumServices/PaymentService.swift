@@ -163,6 +163,7 @@ public struct PaymentService: BudgetArea {
                         amount: amount, certifiedBy: caller.name,
                         expiresOn: today().adding(days: settings.pendingDays), requestID: caller.requestID))
                 try await LedgerStore.remember(tx, key: idempotencyKey, content: content, result: certified.stored)
+                try await tx.audit(caller, "instalment.certify", "payment_order", String(certified.orderID))
                 return certified
             }
         }

@@ -22,7 +22,7 @@ public struct UseCases: Sendable {
         store: Store, logger: Logger, today: @escaping @Sendable () -> Day, accounts: AccountService? = nil,
         paymentSettings: PaymentSettings = PaymentSettings()
     ) {
-        self.budget = BudgetService(store: store, logger: logger, today: today)
+        self.budget = BudgetService(store: store, logger: logger, today: today, settings: paymentSettings)
         self.grants = GrantService(store: store, logger: logger, today: today, settings: paymentSettings)
         self.payments = PaymentService(store: store, logger: logger, today: today, settings: paymentSettings)
         self.reconciliation = ReconciliationService(
@@ -34,6 +34,6 @@ public struct UseCases: Sendable {
         self.migration = MigrationService(store: store, logger: logger, today: today)
         self.paymentOrders = PaymentOrderService(
             store: store, logger: logger, today: today, settings: paymentSettings, payments: payments, grants: grants,
-            reconciliation: reconciliation)
+            reconciliation: reconciliation, budget: budget)
     }
 }

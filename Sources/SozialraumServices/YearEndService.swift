@@ -55,62 +55,93 @@ public struct YearEndService: Sendable {
         }
     }
 
-    /// Applies the year end of a previewed run, once: carry-forwards into the next year and the lead
-    /// providers' shares. Refused unless every month of the year is closed and the ledger has not
-    /// moved since the run (preview again then).
-    public func confirmYearEnd(
-        _ caller: Caller, year: Int, runID: Int64
-    ) async throws -> [SocialSpaceCode: YearEndProposal] {
+    /// Confirms the year end of a previewed run (the controller's signature): a pending order; the
+    /// carry-forwards into the next year and the lead providers' shares are applied, once, when a second
+    /// account with the right to order approves it. Refused unless every month of the year is closed and
+    /// the ledger has not moved since the run (preview again then) — checked now and when ordered.
+    public func confirmYearEnd(_ caller: Caller, year: Int, runID: Int64) async throws -> CertifiedOrder {
         try caller.require(.controller, for: "year-end closing")
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
-                try await ReconciliationStore.closeLedgerGate(tx)
-                guard !(try await ReconciliationReportStore.yearEndConfirmed(tx, year: year)) else {
-                    throw ServiceError.duplicate("year end \(year)")
+                let proposals = try await checkedProposals(tx, year: year, runID: runID)
+                if let open = try await PaymentOrderStore.openOrder(
+                    tx, payee: caller.tenant, runID: runID, findingID: nil)
+                {
+                    throw ServiceError.duplicate("order \(open) for this year end")
                 }
-                guard let run = try await ReconciliationReportStore.runForYearEnd(tx, id: runID) else {
-                    throw ServiceError.notFound("run")
+                let carried = proposals.values.reduce(0) { sum, proposal in
+                    sum + proposal.lines.reduce(0) { $0 + $1.carryForward.cents }
                 }
-                guard run.year == year, run.scope == "year", run.lastMonth.month == 12, run.allSocialSpaces else {
-                    throw ServiceError.invalid(
-                        field: "run", reason: "not a whole-year run of \(year) over all Sozialräume")
-                }
-                let open = try await ReconciliationReportStore.openMonths(tx, year: year)
-                guard open.isEmpty else {
-                    throw ServiceError.conflict("months still open: \(open.map(\.description).joined(separator: ", "))")
-                }
-                guard try await ReconciliationStore.ledgerPosition(tx) == run.position else {
-                    throw ServiceError.conflict("the ledger moved since run \(runID); preview the year end again")
-                }
-                let results = try await ReconciliationReportStore.resultsAfterCover(tx, runID: runID)
-                let proposals = try await Self.proposals(tx, year: year, results: results)
-                let carried = proposals.values.contains { $0.lines.contains { $0.carryForward.cents > 0 } }
-                if carried, !(try await ReferenceDataStore.yearExists(tx, year + 1)) {
-                    throw ServiceError.conflict(
-                        "open the fiscal year \(year + 1) first: it receives the carry-forwards")
-                }
-                try await ReconciliationReportStore.recordYearEnd(tx, year: year, runID: runID, by: caller.name)
-                for (space, proposal) in proposals {
-                    for line in proposal.lines where line.carryForward.cents > 0 {
-                        guard
-                            try await ReconciliationReportStore.insertCarryForward(
-                                tx, line: BudgetLine(year: year + 1, socialSpace: space, component: line.component),
-                                amount: line.carryForward,
-                                reason: "Haushaltsrest \(year) (run \(runID))")
-                        else {
-                            throw ServiceError.conflict(
-                                "a carry-forward into \(year + 1) for \(space)/\(line.component.rawValue) exists already"
-                            )
-                        }
-                    }
-                    for share in proposal.shares {
-                        try await ReconciliationReportStore.insertSurplusShare(
-                            tx, year: year, socialSpace: space, provider: share.provider, amount: share.amount)
-                    }
-                }
-                try await tx.audit(caller, "year_end.confirm", "fiscal_year", String(year))
-                return proposals
+                let certified = try await PaymentOrders.certify(
+                    tx, caller,
+                    .init(
+                        payee: caller.tenant, kind: .yearEnd, month: YearMonth(year: year, month: 12)!, runID: runID,
+                        amount: Money(cents: carried), certifiedBy: caller.name,
+                        expiresOn: reconciliation.today().adding(days: reconciliation.settings.pendingDays),
+                        requestID: caller.requestID))
+                try await tx.audit(caller, "year_end.certify", "payment_order", String(certified.orderID))
+                return certified
             }
         }
+    }
+
+    /// Applies an ordered year end.
+    func applyYearEnd(_ tx: TenantTransaction, _ order: PaymentOrderStore.Record, _ caller: Caller) async throws {
+        guard let runID = order.order.runID, let year = order.order.month?.year else {
+            throw ServiceError.conflict("the order names no year end")
+        }
+        let proposals = try await checkedProposals(tx, year: year, runID: runID)
+        try await ReconciliationReportStore.recordYearEnd(tx, year: year, runID: runID, by: caller.name)
+        for (space, proposal) in proposals {
+            for line in proposal.lines where line.carryForward.cents > 0 {
+                guard
+                    try await ReconciliationReportStore.insertCarryForward(
+                        tx, line: BudgetLine(year: year + 1, socialSpace: space, component: line.component),
+                        amount: line.carryForward,
+                        reason: "Haushaltsrest \(year) (run \(runID))")
+                else {
+                    throw ServiceError.conflict(
+                        "a carry-forward into \(year + 1) for \(space)/\(line.component.rawValue) exists already")
+                }
+            }
+            for share in proposal.shares {
+                try await ReconciliationReportStore.insertSurplusShare(
+                    tx, year: year, socialSpace: space, provider: share.provider, amount: share.amount)
+            }
+        }
+        try await tx.audit(caller, "year_end.confirm", "fiscal_year", String(year))
+    }
+
+    /// The year end's proposals, if it may be applied: a whole-year run over all Sozialräume, every month
+    /// closed, the ledger where the run read it, the next year open when something is carried.
+    func checkedProposals(
+        _ tx: TenantTransaction, year: Int, runID: Int64
+    ) async throws
+        -> [SocialSpaceCode: YearEndProposal]
+    {
+        try await ReconciliationStore.closeLedgerGate(tx)
+        guard !(try await ReconciliationReportStore.yearEndConfirmed(tx, year: year)) else {
+            throw ServiceError.duplicate("year end \(year)")
+        }
+        guard let run = try await ReconciliationReportStore.runForYearEnd(tx, id: runID) else {
+            throw ServiceError.notFound("run")
+        }
+        guard run.year == year, run.scope == "year", run.lastMonth.month == 12, run.allSocialSpaces else {
+            throw ServiceError.invalid(field: "run", reason: "not a whole-year run of \(year) over all Sozialräume")
+        }
+        let open = try await ReconciliationReportStore.openMonths(tx, year: year)
+        guard open.isEmpty else {
+            throw ServiceError.conflict("months still open: \(open.map(\.description).joined(separator: ", "))")
+        }
+        guard try await ReconciliationStore.ledgerPosition(tx) == run.position else {
+            throw ServiceError.conflict("the ledger moved since run \(runID); preview the year end again")
+        }
+        let results = try await ReconciliationReportStore.resultsAfterCover(tx, runID: runID)
+        let proposals = try await Self.proposals(tx, year: year, results: results)
+        let carried = proposals.values.contains { $0.lines.contains { $0.carryForward.cents > 0 } }
+        if carried, !(try await ReferenceDataStore.yearExists(tx, year + 1)) {
+            throw ServiceError.conflict("open the fiscal year \(year + 1) first: it receives the carry-forwards")
+        }
+        return proposals
     }
 }

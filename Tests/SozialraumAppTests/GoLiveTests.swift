@@ -183,7 +183,23 @@ import Testing
         //   milieu      2,000.00             = 2,000.00; share   500.00; carried 1,500.00
         //   structure   1,000.00 −   300.00 =   700.00; share   175.00; carried   525.00
         // Verden has no lead provider: no share, its 5,000.00 case surplus is carried whole.
-        await county.ok("year-end-confirm 2026 \(proposalRun)", "OK year end 2026 applied")
+        // Two people on the year end: the controller confirms, an account with the right to order applies it.
+        let who = await county.ok("whoami", "OK controlling@")
+        let countyID = who.status.dropFirst("OK controlling@".count).prefix { $0 != " " }
+        let orderToken = await county.ok(
+            "account-set kasse-anordnung \(countyID) county rights=order", "OK token ")
+        let orderer = Session(client: try LineClient(path: path))
+        await orderer.ok(
+            "login kasse-anordnung \(orderToken.status.dropFirst("OK token ".count))", "OK logged in as kasse-anordnung"
+        )
+        let confirmed = await county.ok("year-end-confirm 2026 \(proposalRun)", "OK year end 2026: order ")
+        let orderID = confirmed.status.split(separator: " ").dropFirst(5).first.map(String.init) ?? "none"
+        // Nothing is carried before the second signature.
+        #expect(
+            await county.row("funds achim-oyten 2027", startingWith: "case,")
+                == "case,0.00,0.00,0.00,0.00,0.00,0.00")
+        await county.ok("order-approve \(orderID)", "ERR FORBIDDEN")
+        await orderer.ok("order-approve \(orderID)", "OK order \(orderID) ordered: ")
         #expect(
             await county.row("funds achim-oyten 2027", startingWith: "case,")
                 == "case,0.00,6577.26,0.00,0.00,6577.26,6577.26")

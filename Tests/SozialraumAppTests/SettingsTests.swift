@@ -212,4 +212,47 @@ import Testing
             _ = try await Settings.load(file: nil, environment: ["SOZIALRAUM_ADMIN_MAX_LINE_BYTES": "10"])
         }
     }
+
+    /// The county's Kasse layout and rules come from `payments.*`; a wrong one names the key and reason.
+    @Test func paymentSettingsComeFromTheConfig() async throws {
+        let settings = try await Settings.load(
+            file: nil,
+            environment: [
+                "SOZIALRAUM_PAYMENTS_PENDING_DAYS": "7",
+                "SOZIALRAUM_PAYMENTS_EXPORT_COLUMNS": "kassenzeichen,amount,due",
+                "SOZIALRAUM_PAYMENTS_EXPORT_ENCODING": "Windows-1252", "SOZIALRAUM_PAYMENTS_COUNCIL_THRESHOLD": "25000",
+                "SOZIALRAUM_PAYMENTS_KASSENZEICHEN_PREFIX": "JA",
+            ])
+        #expect(settings.payments.pendingDays == 7)
+        #expect(settings.payments.exportColumns == [.kassenzeichen, .amount, .due])
+        #expect(settings.payments.exportEncoding == .windows1252)
+        #expect(settings.payments.councilThreshold == Money(cents: 25_000_00))
+        #expect(settings.payments.kassenzeichen(order: 5, year: 2027) == "JA2027000005")
+        let bad: [(String, String, Settings.Invalid)] = [
+            (
+                "SOZIALRAUM_PAYMENTS_EXPORT_COLUMNS", "kassenzeichen,iban",
+                .init(
+                    key: "payments.exportColumns",
+                    reason: "unknown column iban; known: "
+                        + PaymentFile.Column.allCases.map(\.rawValue).joined(separator: ", "))
+            ),
+            (
+                "SOZIALRAUM_PAYMENTS_EXPORT_COLUMNS", "due,purpose",
+                .init(key: "payments.exportColumns", reason: "must contain kassenzeichen and amount")
+            ),
+            (
+                "SOZIALRAUM_PAYMENTS_EXPORT_ENCODING", "latin1",
+                .init(key: "payments.exportEncoding", reason: "utf-8 or windows-1252")
+            ),
+            (
+                "SOZIALRAUM_PAYMENTS_COUNCIL_THRESHOLD", "viel",
+                .init(key: "payments.councilThreshold", reason: "an amount like 50000.00")
+            ),
+        ]
+        for (variable, value, invalid) in bad {
+            await #expect(throws: invalid, "\(variable)=\(value)") {
+                _ = try await Settings.load(file: nil, environment: [variable: value])
+            }
+        }
+    }
 }

@@ -318,6 +318,41 @@ import Testing
         #expect(open.count == 1 && open.first?.amount == Money(cents: 2_000_00))
     }
 
+    /// A set Ansatz (nord case 100,000.00) changed to 120,000.00 takes two people: nothing changes until
+    /// it is ordered; a first Ansatz (2027) is set at once; an import that would change a set one names
+    /// the line and imports nothing.
+    @Test func changingASetAppropriationTakesTwoPeople() async throws {
+        let world = try await BudgetWorld.make()
+        let line = BudgetLine(year: 2026, socialSpace: world.nord, component: .case)
+        let certified = try #require(
+            try await world.service.setAppropriation(world.county, line: line, amount: Money(cents: 120_000_00)))
+        #expect(try await world.funds(world.nord).line(.case).funds.appropriation == Money(cents: 100_000_00))
+        _ = try await world.orders.approve(world.orderer, orderID: certified.orderID)
+        #expect(try await world.funds(world.nord).line(.case).funds.appropriation == Money(cents: 120_000_00))
+        // The same amount again is no change at all.
+        #expect(
+            try await world.service.setAppropriation(world.county, line: line, amount: Money(cents: 120_000_00)) == nil)
+        try await world.service.openYear(world.county, year: 2027, overrunPolicy: .warn)
+        #expect(
+            try await world.service.setAppropriation(
+                world.county, line: BudgetLine(year: 2027, socialSpace: world.nord, component: .case),
+                amount: Money(cents: 90_000_00)) == nil)
+        let imported = await #expect(throws: ServiceError.self) {
+            try await world.service.setAppropriations(
+                world.county, year: 2026,
+                csv: "sozialraum,component,amount\nsued,case,100000.00\nnord,milieu,25000.00\n")
+        }
+        #expect(
+            imported
+                == .rejectedRows([
+                    RowError(
+                        line: 3, field: "amount",
+                        reason:
+                            "changes the set Ansatz 20000.00 beyond the threshold: set it with appropriation (two signatures)"
+                    )
+                ]))
+    }
+
     /// Property: whatever instalments are certified and whichever of them a second account orders, the
     /// instalments booked are exactly the ordered ones, each once, and sum to what was ordered.
     @Test func theLedgerHoldsExactlyTheOrderedPayments() async throws {

@@ -526,8 +526,11 @@ import Testing
                 .init(provider: world.alpha.tenant, amount: Money(cents: euros(32_000)))
             ])
         #expect(try await world.count("sozialraum.carry_forward WHERE year = 2027") == 0)
-        _ = try await YearEndService(reconciliation: service).confirmYearEnd(
+        // Confirmed by the controller, nothing is applied until a second account orders it.
+        let certified = try await YearEndService(reconciliation: service).confirmYearEnd(
             world.county, year: 2026, runID: preview.runID)
+        #expect(try await world.count("sozialraum.carry_forward WHERE year = 2027") == 0)
+        _ = try await world.orders.approve(world.orderer, orderID: certified.orderID)
         let nord2027 = try await world.service.availableFunds(world.county, socialSpace: world.nord, year: 2027)
         #expect(nord2027.line(.case).funds.carryIn == Money(cents: euros(75_000)))
         #expect(nord2027.line(.milieu).funds.carryIn == Money(cents: euros(13_500)))

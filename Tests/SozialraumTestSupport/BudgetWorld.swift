@@ -130,6 +130,13 @@ public struct BudgetWorld: Sendable {
         return try await orders.approve(orderer, orderID: certified.orderID).bookingIDs
     }
 
+    /// A year end confirmed by `county` (controller) and ordered by `orderer`.
+    public func confirmYearEnd(_ service: ReconciliationService, year: Int, runID: Int64) async throws {
+        let certified = try await YearEndService(reconciliation: service).confirmYearEnd(
+            county, year: year, runID: runID)
+        _ = try await orders.approve(orderer, orderID: certified.orderID)
+    }
+
     /// A statement certified by `county` and ordered by `orderer`: its balance and bookings.
     public func settle(
         _ service: ReconciliationService, runID: Int64, provider: TenantID, key: String

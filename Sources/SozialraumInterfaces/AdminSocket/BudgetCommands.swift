@@ -62,9 +62,9 @@ extension AdminCommands {
                 year: try commands.integer(request, 1, name: "year", range: 2000...2199),
                 socialSpace: try commands.socialSpace(request, 0),
                 component: try commands.component(request, 2))
-            try await commands.budget.setAppropriation(
+            let certified = try await commands.budget.setAppropriation(
                 commands.caller(state), line: line, amount: try commands.amount(request, 3))
-            return .ok("appropriation \(line) set")
+            return .ok(certified.map { "appropriation \(line): " + $0.replyText } ?? "appropriation \(line) set")
         },
         // Cases and grants (county).
         AdminCommand(

@@ -148,7 +148,7 @@ extension AdminCommands {
             let space = try commands.socialSpace(request, 1)
             let component = try commands.component(request, 2)
             guard let kind = PaymentOrderKind(rawValue: try commands.positional(request, 3, name: "kind")),
-                kind != .finding
+                kind.paysTheKasse
             else { throw ArgumentError(name: "kind", reason: "instalment or settlement") }
             var fields: [String] = []
             for name in ["produkt", "sachkonto", "kostenstelle"] {

@@ -106,13 +106,12 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "year-end-confirm", roles: [.county], usage: "year-end-confirm <year> <run>",
-            summary: "apply a previewed year end once (all months closed, ledger unchanged)", mutates: true
+            summary: "confirm a previewed year end: applied once when a second account orders it", mutates: true
         ) { commands, request, state, _ in
             let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
-            let table = ReconciliationTables.yearEnd(
-                try await commands.yearEnd.confirmYearEnd(
-                    commands.caller(state), year: year, runID: try commands.runID(request, 1)))
-            return .ok("year end \(year) applied", data: table.lines(commands.format(request: request, state)))
+            let certified = try await commands.yearEnd.confirmYearEnd(
+                commands.caller(state), year: year, runID: try commands.runID(request, 1))
+            return .ok("year end \(year): " + certified.replyText)
         },
         AdminCommand(
             name: "population", roles: [.county], usage: "population <year> <sozialraum> <young-inhabitants>",

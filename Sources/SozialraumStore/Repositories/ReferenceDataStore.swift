@@ -129,6 +129,14 @@ public enum ReferenceDataStore {
 
     // MARK: Budget lines
 
+    /// The Ansatz of a line, nil when none is set.
+    public static func appropriation(_ tx: TenantTransaction, line: BudgetLine) async throws -> Money? {
+        try await tx.query(
+            "SELECT amount FROM appropriation WHERE year = $1 AND social_space = $2 AND component = $3",
+            [line.year, line.socialSpace.rawValue, line.component.rawValue]
+        ).first.map { Money(cents: try $0.decode(0, as: Int64.self)) }
+    }
+
     public static func setAppropriation(_ tx: TenantTransaction, line: BudgetLine, amount: Money) async throws {
         try await tx.execute(
             """
