@@ -130,6 +130,7 @@ public struct Settings: Sendable, Equatable {
         "payments.exportColumns",
         "payments.exportEncoding",
         "payments.councilThreshold",
+        "payments.appropriationThreshold",
     ]
 
     public static let defaults = Settings(
@@ -192,6 +193,11 @@ public struct Settings: Sendable, Equatable {
             throw Invalid(key: "payments.councilThreshold", reason: "an amount like 50000.00")
         }
         payments.councilThreshold = amount
+        let change = try string("payments.appropriationThreshold", payments.appropriationThreshold.description)
+        guard let limit = try? Money(parsing: change), limit.cents >= 0 else {
+            throw Invalid(key: "payments.appropriationThreshold", reason: "an amount like 10000.00")
+        }
+        payments.appropriationThreshold = limit
         return payments
     }
 
