@@ -202,12 +202,24 @@ struct User: AsyncParsableCommand {
         @Option(help: "operator, county, provider or auditor.")
         var role: String
 
+        @Option(
+            help:
+                "A county account's rights: case,certify,order,controller (a new account: all; rotating keeps them).")
+        var rights: String?
+
         func run() async throws {
             let settings = try await options.settings()
             DaemonLogHandler.bootstrap(level: .warning)
             let logger = Logger(label: "sozialraumd.user")
             guard let role = Role(rawValue: role) else {
                 throw ValidationError("--role must be operator, county, provider or auditor")
+            }
+            var granted: Set<CountyRight>?
+            if let rights {
+                guard role == .county, let parsed = CountyRight.parseList(rights), !parsed.isEmpty else {
+                    throw ValidationError("--rights is a list of case, certify, order, controller, for county accounts")
+                }
+                granted = parsed
             }
             let conninfo: String
             if settings.usesEmbeddedDatabase {
@@ -239,7 +251,7 @@ struct User: AsyncParsableCommand {
             let token = AccountService.generateToken()
             do {
                 try await AccountService(store: store, logger: logger).setAccount(
-                    name: name, tenant: tenantID, role: role, secret: token, actingAs: county)
+                    name: name, tenant: tenantID, role: role, secret: token, actingAs: county, rights: granted)
             } catch let error as ServiceError {
                 throw ValidationError(error.description)
             }

@@ -110,7 +110,7 @@ public final class AccountService: Sendable {
                     AccountStore.Credentials(
                         name: name, tenant: tenant, role: role, secretHash: hash, salt: salt,
                         scryptRounds: scryptRounds,
-                        rights: rights ?? Set(CountyRight.allCases)))
+                        rights: rights))
                 guard stored else {
                     throw ServiceError.conflict("the name \(name) belongs to another tenant's account")
                 }
@@ -131,7 +131,7 @@ public final class AccountService: Sendable {
     /// The account of `name`, without checking a secret (peer-credential logins on the Unix socket).
     public func account(named name: String) async throws -> Account? {
         try await AccountStore.credentials(store, name: name).map {
-            Account(name: $0.name, tenant: $0.tenant, role: $0.role, rights: $0.rights)
+            Account(name: $0.name, tenant: $0.tenant, role: $0.role, rights: $0.rights ?? [])
         }
     }
 
@@ -151,7 +151,7 @@ public final class AccountService: Sendable {
         let computed = try await Self.hashOffThePool(secret, salt: salt, rounds: stored?.scryptRounds ?? scryptRounds)
         if let stored, Self.constantTimeEqual(computed, stored.secretHash) {
             throttle.withLock { $0.succeeded(name: name, source: source) }
-            return Account(name: stored.name, tenant: stored.tenant, role: stored.role, rights: stored.rights)
+            return Account(name: stored.name, tenant: stored.tenant, role: stored.role, rights: stored.rights ?? [])
         }
         logger.notice("login failed", metadata: ["source": "\(source)"])
         throw LoginError.failed

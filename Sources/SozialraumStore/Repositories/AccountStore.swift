@@ -18,12 +18,13 @@ public enum AccountStore {
         public var secretHash: [UInt8]
         public var salt: [UInt8]
         public var scryptRounds: Int
-        /// A county account's rights (sql/0020); empty for other roles.
-        public var rights: Set<CountyRight>
+        /// A county account's rights (sql/0020); empty for other roles. When set: nil keeps an existing
+        /// account's rights and gives a new county account all of them.
+        public var rights: Set<CountyRight>?
 
         public init(
             name: String, tenant: TenantID, role: Role, secretHash: [UInt8], salt: [UInt8], scryptRounds: Int,
-            rights: Set<CountyRight> = []
+            rights: Set<CountyRight>? = nil
         ) {
             self.rights = role == .county ? rights : []
             self.name = name
@@ -46,15 +47,17 @@ public enum AccountStore {
         try await tx.execute(
             """
             INSERT INTO account (name, tenant_id, role, secret_hash, salt, scrypt_n, rights)
-            VALUES ($1, $2, $3, $4, $5, $6, string_to_array($7, ','))
+            VALUES ($1, $2, $3, $4, $5, $6, string_to_array(coalesce($7, 'case,certify,order,controller'), ','))
             ON CONFLICT (name) DO UPDATE SET secret_hash = EXCLUDED.secret_hash, salt = EXCLUDED.salt, scrypt_n = EXCLUDED.scrypt_n,
-                rotated_at = now(), role = EXCLUDED.role, disabled = false, rights = EXCLUDED.rights
+                rotated_at = now(), role = EXCLUDED.role, disabled = false,
+                rights = CASE WHEN $7 IS NULL AND EXCLUDED.role = 'county' AND account.role = 'county' THEN account.rights
+                              WHEN EXCLUDED.role <> 'county' THEN '{}' ELSE EXCLUDED.rights END
             WHERE account.tenant_id = EXCLUDED.tenant_id
             """,
             [
                 account.name, account.tenant.uuid, account.role.rawValue, PostgresBytes(account.secretHash),
                 PostgresBytes(account.salt),
-                account.scryptRounds, account.rights.sorted().map(\.rawValue).joined(separator: ","),
+                account.scryptRounds, account.rights.map { $0.sorted().map(\.rawValue).joined(separator: ",") },
             ]) == 1
     }
 
