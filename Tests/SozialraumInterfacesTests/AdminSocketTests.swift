@@ -589,7 +589,7 @@ struct AdminWorld: Sendable {
         #expect(await alpha.request("statement \(run) items")?.data.contains { $0.contains("VER-2026-0001") } == true)
         #expect(await alpha.request("run \(run) months nord")?.data.count == 4)
         #expect(await alpha.request("cross-area 2026")?.status == "OK 1 cross-area grants")
-        #expect(await alpha.request("orders")?.status == "OK 1 orders")
+        #expect(await alpha.request("orders")?.status == "OK 1 orders; ordered 100.00, paid by the Kasse 0.00")
     }
 
     @Test func reconciliationOverTheSocket() async throws {

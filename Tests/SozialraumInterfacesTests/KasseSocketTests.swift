@@ -29,7 +29,7 @@ import Testing
         // Certified by kaemmerei, ordered by anordnung: 1,500.00 to alpha for nord/case in March.
         let certified = await county.request("instalment \(alpha) nord case 2026-03 1500.00 key=kasse-socket-1")
         #expect(certified?.status.hasPrefix("OK order 1 certified: 1500.00, waits for a second signature") == true)
-        #expect(await county.request("orders pending")?.status == "OK 1 orders")
+        #expect(await county.request("orders pending")?.status == "OK 1 orders; ordered 0.00, paid by the Kasse 0.00")
         #expect(await county.request("bookings 2026-03")?.status == "OK 0 bookings")
         #expect(
             await orderer.request("instalment \(alpha) nord case 2026-03 1.00 key=kasse-socket-2")?.status
@@ -75,6 +75,7 @@ import Testing
             admin, as: "anordnung", ["--upload", confirmations, "payment-confirm", "key=kasse-ist-2026-12"])
         #expect(status == 0, "\(lines)")
         let listed = await county.request("orders approved format=csv")
+        #expect(listed?.status == "OK 1 orders; ordered 1500.00, paid by the Kasse 1500.00")
         #expect(listed?.data.dropFirst().first?.hasSuffix(",1500.00,paid") == true, "\(String(describing: listed))")
         #expect(await county.request("payment-batches")?.status == "OK 1 batches")
         #expect(

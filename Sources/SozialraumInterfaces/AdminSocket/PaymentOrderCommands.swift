@@ -39,7 +39,13 @@ extension AdminCommands {
                         order.kassenzeichen == nil ? .null : .text(order.status.rawValue),
                     ]
                 })
-            return .ok("\(orders.count) orders", data: table.lines(commands.format(request: request, state)))
+            // Ordered against paid: what went to the Kasse and what it confirmed.
+            let toKasse = orders.filter { $0.state == .approved && $0.kind.paysTheKasse }
+            let ordered = Money(cents: toKasse.reduce(0) { $0 + $1.amount.cents })
+            let paid = Money(cents: toKasse.reduce(0) { $0 + $1.paid.cents })
+            return .ok(
+                "\(orders.count) orders; ordered \(ordered), paid by the Kasse \(paid)",
+                data: table.lines(commands.format(request: request, state)))
         },
         AdminCommand(
             name: "order-approve", roles: [.county], usage: "order-approve <order> [due=<date>]",
