@@ -103,6 +103,14 @@ struct AdminCommands: Sendable {
             tenant: account.tenant, role: account.role, name: account.name, requestID: state.id, rights: account.rights)
     }
 
+    /// The request's upload block, or an error saying how to send one.
+    func upload(_ upload: Upload?, of what: String = "the CSV") throws -> Upload {
+        guard let upload else {
+            throw ArgumentError(name: "upload", reason: "end the request with << and send \(what), then a line '.'")
+        }
+        return upload
+    }
+
     func format(request: Request?, _ state: SessionState) -> OutputFormat {
         request?.keywords["format"].flatMap(OutputFormat.init(rawValue:)) ?? state.format
     }

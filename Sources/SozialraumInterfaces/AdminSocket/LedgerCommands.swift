@@ -25,9 +25,7 @@ extension AdminCommands {
             summary: "import a CSV block (grant_id,month,quantity); all or nothing", mutates: true,
             takesUpload: true
         ) { commands, request, state, upload in
-            guard let upload else {
-                throw ArgumentError(name: "upload", reason: "end the request with << and send the CSV, then a line '.'")
-            }
+            let upload = try commands.upload(upload)
             let caller = commands.caller(state)
             let key = try commands.idempotencyKey(request)
             let outcome = try await commands.imports.run {

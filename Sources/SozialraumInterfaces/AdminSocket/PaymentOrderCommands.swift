@@ -129,9 +129,7 @@ extension AdminCommands {
             summary: "import the Kasse's confirmations (Kassenzeichen;Betrag;Valuta); all or nothing", mutates: true,
             takesUpload: true
         ) { commands, request, state, upload in
-            guard let upload else {
-                throw ArgumentError(name: "upload", reason: "end the request with << and send the CSV, then a line '.'")
-            }
+            let upload = try commands.upload(upload)
             let caller = commands.caller(state)
             let key = try commands.idempotencyKey(request)
             let outcome = try await commands.imports.run {

@@ -17,10 +17,7 @@ extension AdminCommands {
             if dryRun, request.positional[1] != "dry-run" {
                 throw ArgumentError(name: "dry-run", reason: "the word dry-run or nothing")
             }
-            guard let upload else {
-                throw ArgumentError(
-                    name: "upload", reason: "end the request with << and send the files, then a line '.'")
-            }
+            let upload = try commands.upload(upload, of: "the files")
             let key = try commands.idempotencyKey(request)
             let caller = commands.caller(state)
             let summary = try await commands.imports.run {

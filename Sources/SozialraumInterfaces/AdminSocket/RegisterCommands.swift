@@ -183,9 +183,7 @@ extension AdminCommands {
             mutates: true, takesUpload: true
         ) { commands, request, state, upload in
             let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
-            guard let upload else {
-                throw ArgumentError(name: "upload", reason: "end the request with << and send the CSV, then a line '.'")
-            }
+            let upload = try commands.upload(upload)
             let outcome = try await commands.budget.setAppropriations(
                 commands.caller(state), year: year, csv: try await upload.text())
             return .ok("appropriations \(year): \(outcome.lines) lines, total \(outcome.total)")
