@@ -108,15 +108,16 @@ public struct Daemon: Sendable {
             logger.info(
                 "schedules seeded from the config", metadata: ["schedules": "\(settings.schedulerSchedules.count)"])
         }
+        // One STATUS= line: the database's reachability and the schedules past their deadline.
+        let status = ServiceStatus { notifier.notify($0) }
         let scheduler = Scheduler(
             jobs: services.jobs, options: schedulerOptions, logger: logger, listenConninfo: conninfo,
+            onOverdue: { status.overdue($0) },
             runner: StandardJobs.runner(
                 reconciliation: services.reconciliation, county: { try await store.countyTenant() }))
         let monitor = DatabaseMonitor(status: services.status, logger: logger) { reachable in
             // Not before READY=1: the first check only confirms what startup already proved.
-            notifier.notify(
-                reachable ? "STATUS=serving; database reachable" : "STATUS=degraded: database unreachable, reconnecting"
-            )
+            status.database(reachable: reachable)
         }
         // Alive: an event loop of the admin socket runs a task (a stuck loop stops the pings, and systemd restarts).
         let watchdog = WatchdogService(notifier: notifier, logger: logger) {

@@ -11,13 +11,24 @@ public struct ScheduleRecord: Sendable, Equatable {
     public var backoffSeconds: Int
     public var paused: Bool
     public var plannedThrough: Instant?
+    /// A slot must have succeeded this long after its time, else the schedule is overdue (nil: no deadline).
+    public var deadlineSeconds: Int?
+    /// Whether runs of the schedule may overlap.
+    public var overlap: OverlapPolicy
+    /// Slots by outcome since the schedule exists (kept when the history is pruned).
+    public var outcomes = ScheduleOutcomes()
+    /// When the definition last changed: slots before it were never this definition's.
+    public var definedAt: Instant?
 
     public init(
         name: String, cron: String, timeZone: String = "Europe/Berlin", job: String, parameters: String = "",
         missedPolicy: MissedRunPolicy = .latest, timeoutSeconds: Int = 3600, maxAttempts: Int = 3,
         backoffSeconds: Int = 60,
-        paused: Bool = false, plannedThrough: Instant? = nil
+        paused: Bool = false, plannedThrough: Instant? = nil, deadlineSeconds: Int? = nil,
+        overlap: OverlapPolicy = .serial
     ) {
+        self.deadlineSeconds = deadlineSeconds
+        self.overlap = overlap
         self.name = name
         self.cron = cron
         self.timeZone = timeZone
@@ -29,6 +40,65 @@ public struct ScheduleRecord: Sendable, Equatable {
         self.backoffSeconds = backoffSeconds
         self.paused = paused
         self.plannedThrough = plannedThrough
+    }
+}
+
+/// Whether two runs of one schedule may run at once.
+public enum OverlapPolicy: String, Sendable, CaseIterable {
+    /// Never at once, also not on two instances: catch-up slots run one after the other, in slot order.
+    case serial
+    case parallel
+}
+
+/// A schedule's slots by outcome, counted when they happen (pruning the history keeps them).
+public struct ScheduleOutcomes: Sendable, Equatable {
+    public var succeeded: Int64 = 0
+    public var failed: Int64 = 0
+    public var cancelled: Int64 = 0
+    public var skippedByPolicy: Int64 = 0
+    public var skippedWhilePaused: Int64 = 0
+    public var lastSuccess: Instant?
+
+    public init(
+        succeeded: Int64 = 0, failed: Int64 = 0, cancelled: Int64 = 0, skippedByPolicy: Int64 = 0,
+        skippedWhilePaused: Int64 = 0, lastSuccess: Instant? = nil
+    ) {
+        self.succeeded = succeeded
+        self.failed = failed
+        self.cancelled = cancelled
+        self.skippedByPolicy = skippedByPolicy
+        self.skippedWhilePaused = skippedWhilePaused
+        self.lastSuccess = lastSuccess
+    }
+}
+
+extension ScheduleRecord {
+    /// The record with its counters and definition time, as stored.
+    public func with(outcomes: ScheduleOutcomes, definedAt: Instant?) -> ScheduleRecord {
+        var copy = self
+        copy.outcomes = outcomes
+        copy.definedAt = definedAt
+        return copy
+    }
+
+    /// The slot that should have succeeded by `now` under the deadline, if it has not (and came after the
+    /// last success and the definition): the schedule is overdue with it.
+    public func overdueSlot(now: Instant) -> Instant? {
+        guard !paused, let deadline = deadlineSeconds, let cron = try? CronSchedule(parsing: cron),
+            let zone = ZoneRules(identifier: timeZone)
+        else { return nil }
+        let latest = now.adding(seconds: -Int64(deadline))
+        // The last slot at or before `latest`, looked for in a growing window (a minute's cron finds it
+        // in the last hour, a monthly one within 32 days).
+        var found: Instant?
+        for window: Int64 in [3600, 86_400, 32 * 86_400] {
+            found = cron.fires(after: latest.adding(seconds: -window), through: latest, in: zone, limit: 50_000).last
+            if found != nil { break }
+        }
+        guard let slot = found else { return nil }
+        if let definedAt, slot < definedAt { return nil }
+        if let success = outcomes.lastSuccess, success >= slot { return nil }
+        return slot
     }
 }
 

@@ -255,27 +255,27 @@ public struct CronSchedule: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { expression }
 
-    /// The last Monday-to-Friday day of the month (`LW`).
+    /// The last working day of the month (`LW`): Monday to Friday and no public holiday of Lower Saxony.
     static func lastWorkingDay(year: Int, month: Int) -> Int {
-        let last = YearMonth(year: year, month: month)!.lastDay
-        switch last.weekday {
-        case 6: return last.components.day - 1  // Saturday: Friday
-        case 0: return last.components.day - 2  // Sunday: Friday
-        default: return last.components.day
-        }
+        var day = YearMonth(year: year, month: month)!.lastDay
+        while !PublicHolidays.isWorkingDay(day) { day = day.adding(days: -1) }
+        return day.components.day
     }
 
-    /// The Monday-to-Friday day nearest to day `target` within its month (`nW`, as Quartz): a Saturday
-    /// moves back to Friday unless that leaves the month (then Monday), a Sunday on to Monday unless that
-    /// leaves it (then Friday). nil when the month has no day `target`.
+    /// The working day nearest to day `target` within its month (`nW`): as Quartz for weekends (a Saturday
+    /// moves back to Friday, a Sunday on to Monday, never out of the month), and also past public holidays
+    /// of Lower Saxony; of two equally near days the earlier. nil when the month has no day `target`.
     static func workingDay(nearest target: Int, year: Int, month: Int) -> Int? {
         let days = YearMonth.daysIn(year: year, month: month)
         guard target <= days, let day = Day(year: year, month: month, day: target) else { return nil }
-        switch day.weekday {
-        case 6: return target > 1 ? target - 1 : target + 2
-        case 0: return target < days ? target + 1 : target - 2
-        default: return target
+        if PublicHolidays.isWorkingDay(day) { return target }
+        for distance in 1..<days {
+            for candidate in [target - distance, target + distance] where (1...days).contains(candidate) {
+                // A Sunday's Monday is nearer than its Friday (Quartz): the weekend itself counts as one step.
+                if PublicHolidays.isWorkingDay(day.adding(days: candidate - target)) { return candidate }
+            }
         }
+        return nil
     }
 
     /// True when `day` is a firing day.
@@ -357,8 +357,11 @@ public enum MissedRunPolicy: String, Sendable, CaseIterable {
     }
 }
 
-/// Retry backoff: `base × 2^(attempt−1)`, at most an hour.
+/// Retry backoff: `base × attempt⁴`, at most 6 hours, so that a month-end run's attempts span hours (an
+/// outage of the database or the county's network is waited out): with 60 s, 1 min, 16 min, 81 min,
+/// 4 h 16 min, then every 6 h.
 public func retryDelay(attempt: Int, baseSeconds: Int64) -> Int64 {
-    let exponent = min(max(attempt - 1, 0), 20)
-    return min(baseSeconds << Int64(exponent), 3600)
+    let n = Int64(min(max(attempt, 1), 100))
+    let factor = n * n * n * n
+    return min(baseSeconds.multipliedReportingOverflow(by: factor).overflow ? 21_600 : baseSeconds * factor, 21_600)
 }

@@ -44,7 +44,10 @@ public struct JobService: Sendable {
         let outcome = try await store.withoutTenant { tx in
             let before = try await JobStore.schedules(tx, forUpdate: true).first { $0.name == schedule.name }
             let paused = try await JobStore.setSchedule(tx, schedule, now: now)
-            return SetOutcome(paused: paused, skipped: paused ? 0 : Self.unplannedSlots(of: before, through: now))
+            let outcome = SetOutcome(
+                paused: paused, skipped: paused ? 0 : Self.unplannedSlots(of: before, through: now))
+            try await JobStore.countSkipped(tx, name: schedule.name, byPolicy: outcome.skipped, whilePaused: 0)
+            return outcome
         }
         if outcome.skipped > 0 {
             logger.notice(
@@ -74,7 +77,11 @@ public struct JobService: Sendable {
                             )
                     } ?? false
                 try await JobStore.seed(tx, schedule, now: now)
-                if changed, old?.paused == false { skipped[schedule.name] = Self.unplannedSlots(of: old, through: now) }
+                if changed, old?.paused == false {
+                    let count = Self.unplannedSlots(of: old, through: now)
+                    skipped[schedule.name] = count
+                    try await JobStore.countSkipped(tx, name: schedule.name, byPolicy: count, whilePaused: 0)
+                }
             }
             return skipped
         }
@@ -139,6 +146,7 @@ public struct JobService: Sendable {
                     outcome.queued += 1
                 }
                 outcome.skipped = gap.count - chosen.count
+                try await JobStore.countSkipped(tx, name: name, byPolicy: 0, whilePaused: outcome.skipped)
             }
             _ = try await JobStore.setPaused(tx, name: name, paused: false, now: now)
             return outcome
@@ -204,6 +212,52 @@ public struct JobService: Sendable {
         return after == "cancelled" ? .cancelled : .askedToStop
     }
 
+    /// Creates the runs of a schedule's slots from `from` to `to` (at most `now`), with their original slot
+    /// times: a month that was missed is reconciled for itself. Slots that have a run already are left
+    /// as they are (the unique slot); returns how many were queued and how many existed.
+    public func backfill(
+        _ caller: Caller, schedule name: String, from: Instant, to: Instant, now: Instant
+    )
+        async throws -> (queued: Int, existing: Int)
+    {
+        try caller.require(.operator, .county, for: "backfilling schedules")
+        guard from <= to else { throw ServiceError.invalid(field: "from", reason: "after to") }
+        guard to <= now else { throw ServiceError.invalid(field: "to", reason: "in the future") }
+        let outcome = try await store.withoutTenant { tx -> (Int, Int) in
+            guard let schedule = try await JobStore.schedules(tx).first(where: { $0.name == name }) else {
+                throw ServiceError.notFound("schedule")
+            }
+            guard let cron = try? CronSchedule(parsing: schedule.cron),
+                let zone = ZoneRules(identifier: schedule.timeZone)
+            else { throw ServiceError.conflict("the schedule's cron expression or zone is invalid") }
+            let slots = cron.fires(after: from.adding(seconds: -1), through: to, in: zone, limit: 1001)
+            guard slots.count <= 1000 else {
+                throw ServiceError.invalid(field: "to", reason: "more than 1000 slots; backfill in parts")
+            }
+            var queued = 0
+            for slot in slots where try await JobStore.createSlot(tx, schedule: schedule, slot: slot) { queued += 1 }
+            return (queued, slots.count - queued)
+        }
+        logger.notice(
+            "schedule backfilled",
+            metadata: ["schedule": "\(name)", "queued": "\(outcome.0)", "existing": "\(outcome.1)"])
+        try await audit(caller, "schedule.backfill", "schedule", name)
+        return outcome
+    }
+
+    /// The schedules whose latest slot failed for good (the newest run of each schedule, by slot).
+    public func failedLatest() async throws -> [(schedule: String, slot: Instant)] {
+        let runs = try await store.withoutTenant(readOnly: true) { tx in try await JobStore.latestPerSchedule(tx) }
+        return runs.filter { $0.state == "failed" }.compactMap { run in run.schedule.map { ($0, run.slot) } }
+    }
+
+    /// The schedules past their deadline, each with the slot that has not succeeded in time.
+    public func overdue(now: Instant) async throws -> [(schedule: String, slot: Instant)] {
+        try await schedules().compactMap { schedule in
+            schedule.overdueSlot(now: now).map { (schedule.name, $0) }
+        }
+    }
+
     /// Runs per job and state (for `stats`).
     public func countsByState() async throws -> [(job: String, state: String, count: Int64)] {
         try await store.withoutTenant(readOnly: true) { tx in try await JobStore.countsByState(tx) }
@@ -242,6 +296,8 @@ public struct JobService: Sendable {
                         logger.info("slot planned", metadata: ["schedule": "\(schedule.name)", "slot": "\(slot)"])
                     }
                 }
+                try await JobStore.countSkipped(
+                    tx, name: schedule.name, byPolicy: due.count - chosen.count, whilePaused: 0)
                 if chosen.count < due.count {
                     logger.warning(
                         "missed slots not run (policy)",
@@ -255,12 +311,20 @@ public struct JobService: Sendable {
         }
     }
 
-    /// The next time something is due: a slot of an active schedule or a queued run.
-    public func nextDue(now: Instant) async throws -> Instant? {
-        let (schedules, queued) = try await store.withoutTenant(readOnly: true) { tx in
-            (try await JobStore.schedules(tx), try await JobStore.nextQueued(tx))
+    /// The next time something is due: a slot of an active schedule, a queued run, or (with
+    /// `rescueAfterSeconds`) the moment a running run without heartbeat becomes rescuable.
+    public func nextDue(now: Instant, rescueAfterSeconds: Int64? = nil) async throws -> Instant? {
+        let (schedules, queued, heartbeat) = try await store.withoutTenant(readOnly: true) { tx in
+            (
+                try await JobStore.schedules(tx), try await JobStore.nextQueued(tx),
+                try await JobStore.oldestHeartbeat(tx)
+            )
         }
         var next = queued
+        if let heartbeat, let rescueAfterSeconds {
+            let rescuable = heartbeat.adding(seconds: rescueAfterSeconds + 1)
+            if next == nil || rescuable < next! { next = rescuable }
+        }
         for schedule in schedules where !schedule.paused {
             guard let cron = try? CronSchedule(parsing: schedule.cron),
                 let zone = ZoneRules(identifier: schedule.timeZone),

@@ -21,6 +21,7 @@ struct SozialraumCtl: ParsableCommand {
               sozialraumctl --format csv-de bookings 2026-10 > buchungen.csv
               sozialraumctl --upload deliveries.csv import-deliveries key=import-2026-10
               sozialraumctl --save stapel-7.csv payment-batch 7   (the Kasse's file, byte for byte)
+              sozialraumctl check                    (Nagios/Icinga: one line, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)
               sozialraumctl --host sozialraum.example:7443 --ca ca.pem --login alpha whoami   (TLS; secret in SOZIALRAUM_SECRET)
               sozialraumctl < requests.txt           (one request per line)
               sozialraumctl                          (interactive, when stdin is a terminal)
@@ -90,22 +91,8 @@ struct SozialraumCtl: ParsableCommand {
     func run() throws {
         let settings: CtlConfiguration
         do { settings = try self.settings() } catch { throw fail("\(error)", status: 2) }
-        let connection: any AdminConnection
-        do {
-            switch settings.endpoint {
-            case .unix(let path):
-                do { connection = try UnixConnection(path: path) } catch {
-                    throw ConnectionError("cannot connect to \(path): \(error)")
-                }
-            case .tls(let host, let port, let ca, let serverName):
-                do {
-                    connection = try TLSConnection(host: host, port: port, trustRoots: ca, serverName: serverName)
-                } catch {
-                    throw ConnectionError("cannot connect to \(host):\(port) over TLS: \(error)")
-                }
-            }
-        } catch { throw fail("\(error)", status: 2) }
-
+        if command == nil, words == ["check"] { try check(settings) }
+        let connection = try connect(settings)
         var failed = false
         func send(_ line: String, echo: Bool = true) throws {
             guard connection.write(line + "\n"), let reply = connection.readReply() else {
@@ -155,6 +142,49 @@ struct SozialraumCtl: ParsableCommand {
             }
         }
         if failed { throw ExitCode(1) }
+    }
+
+    /// Connects to the daemon (exit 2 when it cannot).
+    func connect(_ settings: CtlConfiguration) throws -> any AdminConnection {
+        do { return try openConnection(settings) } catch { throw fail("\(error)", status: 2) }
+    }
+
+    func openConnection(_ settings: CtlConfiguration) throws -> any AdminConnection {
+        switch settings.endpoint {
+        case .unix(let path):
+            do { return try UnixConnection(path: path) } catch {
+                throw ConnectionError("cannot connect to \(path): \(error)")
+            }
+        case .tls(let host, let port, let ca, let serverName):
+            do { return try TLSConnection(host: host, port: port, trustRoots: ca, serverName: serverName) } catch {
+                throw ConnectionError("cannot connect to \(host):\(port) over TLS: \(error)")
+            }
+        }
+    }
+
+    /// A monitoring plugin (Nagios, Icinga): one line `SOZIALRAUM <LEVEL> - <reasons>` and the exit status
+    /// 0 OK, 1 WARNING, 2 CRITICAL (also: the daemon cannot be reached), 3 UNKNOWN.
+    func check(_ settings: CtlConfiguration) throws -> Never {
+        func report(_ level: String, _ text: String) -> Never {
+            Swift.print("SOZIALRAUM \(level) - \(text)")
+            fflush(nil)
+            Glibc.exit(["OK": 0, "WARNING": 1, "CRITICAL": 2][level] ?? 3)
+        }
+        let connection: any AdminConnection
+        do { connection = try openConnection(settings) } catch { report("CRITICAL", "\(error)") }
+        func ask(_ line: String) -> (data: [String], status: String)? {
+            connection.write(line + "\n") ? connection.readReply() : nil
+        }
+        if let account = settings.account {
+            guard let secret = settings.secret else { report("UNKNOWN", "no secret for \(account)") }
+            guard let login = ask(Request(command: "login", positional: [account, secret]).line),
+                login.status.hasPrefix("OK")
+            else { report("UNKNOWN", "login as \(account) refused") }
+        }
+        guard let reply = ask("check") else { report("CRITICAL", "the daemon closed the connection") }
+        let words = reply.status.split(separator: " ", maxSplits: 3).map(String.init)
+        guard words.count == 4, words[0] == "OK", words[2] == "-" else { report("UNKNOWN", reply.status) }
+        report(words[1], words[3])
     }
 
     func print(_ reply: (data: [String], status: String), echo: Bool, failed: inout Bool) {

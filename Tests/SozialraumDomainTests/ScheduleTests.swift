@@ -142,22 +142,24 @@ import Testing
         }
     }
 
-    /// Property: in every month, `LW` is a working day with no later working day in the month, and `nW` a
-    /// working day of the same month at most two days from n.
+    /// Property: in every month, `LW` is a working day (Monday to Friday, no public holiday of Lower
+    /// Saxony) with no later working day in the month, and `nW` a working day of the same month with no
+    /// working day nearer to n.
     @Test func workingDayRulesHoldInEveryMonth() async {
         await propertyCheck(input: Gen.int(in: 2000...2199), Gen.int(in: 1...12), Gen.int(in: 1...31)) {
             year, month, target in
             let last = CronSchedule.lastWorkingDay(year: year, month: month)
-            let lastDay = Day(year: year, month: month, day: last)!
-            #expect((1...5).contains(lastDay.weekday))
+            #expect(PublicHolidays.isWorkingDay(Day(year: year, month: month, day: last)!))
             let days = YearMonth.daysIn(year: year, month: month)
             #expect(
                 ((last + 1)...max(last + 1, days)).allSatisfy { day in
-                    day > days || !(1...5).contains(Day(year: year, month: month, day: day)!.weekday)
+                    day > days || !PublicHolidays.isWorkingDay(Day(year: year, month: month, day: day)!)
                 })
             if let nearest = CronSchedule.workingDay(nearest: target, year: year, month: month) {
-                #expect((1...5).contains(Day(year: year, month: month, day: nearest)!.weekday))
-                #expect(abs(nearest - target) <= 2 && (1...days).contains(nearest))
+                #expect(PublicHolidays.isWorkingDay(Day(year: year, month: month, day: nearest)!))
+                #expect((1...days).contains(nearest))
+                let nearer = (1...days).filter { abs($0 - target) < abs(nearest - target) }
+                #expect(nearer.allSatisfy { !PublicHolidays.isWorkingDay(Day(year: year, month: month, day: $0)!) })
             } else {
                 #expect(target > days)
             }
@@ -191,8 +193,43 @@ import Testing
         #expect(MissedRunPolicy.latest.slotsToRun(slots, now: now, grace: 300) == [slots[2]])
         #expect(MissedRunPolicy.skip.slotsToRun(slots, now: now, grace: 300) == [slots[2]])
         #expect(MissedRunPolicy.skip.slotsToRun(Array(slots.prefix(2)), now: now, grace: 300) == [])
+        // 30 × 1⁴ = 30; 30 × 3⁴ = 2,430; capped at 6 h.
         #expect(
-            retryDelay(attempt: 1, baseSeconds: 30) == 30 && retryDelay(attempt: 3, baseSeconds: 30) == 120
-                && retryDelay(attempt: 30, baseSeconds: 30) == 3600)
+            retryDelay(attempt: 1, baseSeconds: 30) == 30 && retryDelay(attempt: 3, baseSeconds: 30) == 2430
+                && retryDelay(attempt: 30, baseSeconds: 30) == 21_600)
+    }
+}
+
+/// Issue 21: working days skip Lower Saxony's public holidays; retries span hours.
+@Suite struct WorkingDayAndRetryTests {
+    @Test func lowerSaxonysHolidays() {
+        // Easter 2026 is 5 April: Karfreitag 3 Apr, Ostermontag 6 Apr, Himmelfahrt 14 May (+39),
+        // Pfingstmontag 25 May (+50); with the fixed days and Reformationstag.
+        let expected = [
+            "2026-01-01", "2026-04-03", "2026-04-06", "2026-05-01", "2026-05-14", "2026-05-25", "2026-10-03",
+            "2026-10-31", "2026-12-25", "2026-12-26",
+        ]
+        #expect(PublicHolidays.lowerSaxony(year: 2026) == Set(expected.map { Day(iso: $0)! }))
+        #expect(PublicHolidays.easterSunday(year: 2027) == Day(iso: "2027-03-28"))
+        // Reformationstag: once in 2017 (500 years), every year since 2018; not before.
+        #expect(PublicHolidays.lowerSaxony(year: 2017).contains(Day(iso: "2017-10-31")!))
+        #expect(!PublicHolidays.lowerSaxony(year: 2016).contains(Day(iso: "2016-10-31")!))
+    }
+
+    /// LW of October 2025: Friday 31 Oct is Reformationstag → Thursday 30 Oct. 1W of January 2027: Friday
+    /// 1 Jan is Neujahr → Monday 4 Jan. LW of December 2026: Thursday 31 Dec is no holiday.
+    @Test func workingDayRulesSkipHolidays() {
+        #expect(CronSchedule.lastWorkingDay(year: 2025, month: 10) == 30)
+        #expect(CronSchedule.workingDay(nearest: 1, year: 2027, month: 1) == 4)
+        #expect(CronSchedule.lastWorkingDay(year: 2026, month: 12) == 31)
+        // Quartz for weekends: Saturday 1 Aug 2026 → Monday 3; Sunday 31 May 2026 → Friday 29.
+        #expect(CronSchedule.workingDay(nearest: 1, year: 2026, month: 8) == 3)
+        #expect(CronSchedule.workingDay(nearest: 31, year: 2026, month: 5) == 29)
+    }
+
+    /// base × attempt⁴, at most 6 h: 60 s, 960 s, 4,860 s, 15,360 s, then 21,600 s.
+    @Test func retriesSpanHours() {
+        #expect((1...6).map { retryDelay(attempt: $0, baseSeconds: 60) } == [60, 960, 4860, 15_360, 21_600, 21_600])
+        #expect(retryDelay(attempt: 1_000, baseSeconds: 3600) == 21_600)
     }
 }

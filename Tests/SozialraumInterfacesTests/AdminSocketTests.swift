@@ -742,7 +742,7 @@ struct AdminWorld: Sendable {
                 $0.contains("sozialraum_last_reconciliation_seconds") && $0.contains(#"sozialraum="nord""#)
             } == true)
         #expect(
-            stats?.data.contains { $0.contains("sozialraum_job_runs_total") && $0.contains(#"state="cancelled""#) }
+            stats?.data.contains { $0.contains("sozialraum_job_runs_retained") && $0.contains(#"state="cancelled""#) }
                 == true)
         let provider = try await admin.client(loggedInAs: "alpha")
         #expect(await provider.request("stats")?.status.hasPrefix("ERR FORBIDDEN") == true)

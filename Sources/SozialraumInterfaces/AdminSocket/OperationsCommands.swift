@@ -114,8 +114,26 @@ extension AdminCommands {
         add("sozialraum_pool_connections", "state=\"open\"", Int64(health.openConnections))
         add("sozialraum_pool_connections", "state=\"idle\"", Int64(health.idleConnections))
         add("sozialraum_pool_waiting", "", Int64(health.waitingForConnection))
+        // Retained runs (the history is pruned after scheduler.historyDays): a gauge, not a counter.
         for (job, state, count) in try await jobs.countsByState() {
-            add("sozialraum_job_runs_total", "job=\"\(job)\",state=\"\(state)\"", count)
+            add("sozialraum_job_runs_retained", "job=\"\(job)\",state=\"\(state)\"", count)
+        }
+        // Slots by outcome since each schedule exists: real counters, kept when the history is pruned.
+        let now = self.now()
+        for schedule in try await jobs.schedules() {
+            let o = schedule.outcomes
+            for (outcome, count) in [
+                ("succeeded", o.succeeded), ("failed", o.failed), ("cancelled", o.cancelled),
+                ("skipped_by_policy", o.skippedByPolicy), ("skipped_while_paused", o.skippedWhilePaused),
+            ] {
+                add("sozialraum_schedule_slots_total", "schedule=\"\(schedule.name)\",outcome=\"\(outcome)\"", count)
+            }
+            add(
+                "sozialraum_schedule_last_success_seconds", "schedule=\"\(schedule.name)\"",
+                o.lastSuccess?.seconds ?? 0)
+            add(
+                "sozialraum_schedule_overdue", "schedule=\"\(schedule.name)\"",
+                schedule.overdueSlot(now: now) == nil ? 0 : 1)
         }
         // Per Sozialraum, the end of its last reconciliation run (seconds since 1970; 0: never), as the
         // caller's tenant sees the runs.

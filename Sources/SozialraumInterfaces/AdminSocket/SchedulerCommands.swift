@@ -10,13 +10,19 @@ extension AdminCommands {
     static let scheduling: [AdminCommand] = [
         AdminCommand(
             name: "schedules", roles: [.operator, .county, .auditor], usage: "schedules",
-            summary: "schedules with their next slot (Europe/Berlin)", mutates: false
+            summary: "schedules with their next slot, deadline, last success and slots by outcome (Europe/Berlin)",
+            mutates: false
         ) { commands, request, state, _ in
             let now = commands.now()
             let schedules = try await commands.jobs.schedules()
+            let local = { (instant: Instant?) -> ResultTable.Cell in
+                instant.map { .text(ZoneRules.europeBerlin.local($0).description) } ?? .null
+            }
             let table = ResultTable(
                 columns: [
                     "schedule", "cron", "zone", "job", "parameters", "missed", "timeout_s", "attempts", "state", "next",
+                    "overlap", "deadline_s", "overdue_slot", "last_success", "succeeded", "failed", "cancelled",
+                    "skipped_policy", "skipped_paused",
                 ],
                 rows: schedules.map { schedule in
                     let next = (try? CronSchedule(parsing: schedule.cron)).flatMap { cron in
@@ -29,8 +35,12 @@ extension AdminCommands {
                         .text(schedule.parameters),
                         .text(schedule.missedPolicy.rawValue), .integer(Int64(schedule.timeoutSeconds)),
                         .integer(Int64(schedule.maxAttempts)),
-                        .text(schedule.paused ? "paused" : "active"),
-                        next.map { .text(ZoneRules.europeBerlin.local($0).description) } ?? .null,
+                        .text(schedule.paused ? "paused" : "active"), local(next), .text(schedule.overlap.rawValue),
+                        schedule.deadlineSeconds.map { .integer(Int64($0)) } ?? .null,
+                        local(schedule.overdueSlot(now: now)), local(schedule.outcomes.lastSuccess),
+                        .integer(schedule.outcomes.succeeded), .integer(schedule.outcomes.failed),
+                        .integer(schedule.outcomes.cancelled), .integer(schedule.outcomes.skippedByPolicy),
+                        .integer(schedule.outcomes.skippedWhilePaused),
                     ]
                 })
             return .ok("\(schedules.count) schedules", data: table.lines(commands.format(request: request, state)))
@@ -38,7 +48,7 @@ extension AdminCommands {
         AdminCommand(
             name: "schedule-set", roles: [.operator, .county],
             usage:
-                "schedule-set <name> \"<cron>\" <job> [parameters=…] [missed=all|latest|skip] [timeout=<s>] [attempts=<n>] [backoff=<s>] [zone=Europe/Berlin|UTC]",
+                "schedule-set <name> \"<cron>\" <job> [parameters=…] [missed=all|latest|skip] [timeout=<s>] [attempts=<n>] [backoff=<s>] [zone=Europe/Berlin|UTC] [deadline=<n>m|<n>h|<n>d] [overlap=serial|parallel]",
             summary: "create or change a schedule (plans from now on)", mutates: true
         ) { commands, request, state, _ in
             let schedule = try commands.scheduleRecord(request)
@@ -80,6 +90,37 @@ extension AdminCommands {
             let id = try await commands.jobs.runNow(
                 commands.caller(state), schedule: name, key: key, now: commands.now())
             return .ok("job \(id) queued")
+        },
+        AdminCommand(
+            name: "check", roles: [.operator, .county, .auditor], usage: "check",
+            summary: "health for monitoring: OK, WARNING or CRITICAL with the reasons (sozialraumctl check)",
+            mutates: false
+        ) { commands, _, _, _ in
+            let health = await commands.healthCheck()
+            return .ok("\(health.level.rawValue) - \(health.text)")
+        },
+        AdminCommand(
+            name: "schedule-backfill", roles: [.operator, .county],
+            usage: "schedule-backfill <schedule> from=<date> to=<date>",
+            summary: "queue a schedule's slots between two days (Europe/Berlin) with their original slot times",
+            mutates: true
+        ) { commands, request, state, _ in
+            let name = try commands.positional(request, 0, name: "schedule")
+            guard let from = try commands.keywordDay(request, "from") else {
+                throw ArgumentError(name: "from", reason: "required, a date like 2026-12-01")
+            }
+            guard let to = try commands.keywordDay(request, "to") else {
+                throw ArgumentError(name: "to", reason: "required, a date like 2026-12-31")
+            }
+            let berlin = ZoneRules.europeBerlin
+            let now = commands.now()
+            let end = min(
+                berlin.instant(of: LocalDateTime(day: to.adding(days: 1), hour: 0, minute: 0)).adding(seconds: -1), now)
+            let outcome = try await commands.jobs.backfill(
+                commands.caller(state), schedule: name,
+                from: berlin.instant(of: LocalDateTime(day: from, hour: 0, minute: 0)), to: end, now: now)
+            return .ok(
+                "schedule \(name) backfilled: \(outcome.queued) slots queued, \(outcome.existing) had a run already")
         },
         AdminCommand(
             name: "jobs", roles: [.operator, .county, .auditor], usage: "jobs [schedule] [limit=<n>]",
@@ -136,6 +177,26 @@ extension AdminCommands {
 
     func now() -> Instant { Instant(seconds: Int64(Date().timeIntervalSince1970)) }
 
+    /// The health a monitoring plugin reports (`check`, `sozialraumctl check`).
+    func healthCheck() async -> HealthCheck {
+        let reachable = await status.status().databaseReachable
+        guard reachable else {
+            return HealthCheck.evaluate(databaseReachable: false, overdue: [], failed: [], undecidedOverruns: 0)
+        }
+        let now = self.now()
+        let local = { (instant: Instant) in ZoneRules.europeBerlin.local(instant).description }
+        do {
+            let overdue = try await jobs.overdue(now: now).map { ($0.schedule, local($0.slot)) }
+            let failed = try await jobs.failedLatest().map { ($0.schedule, local($0.slot)) }
+            let overruns = try await status.undecidedOverruns(year: ZoneRules.europeBerlin.local(now).day.year)
+            return HealthCheck.evaluate(
+                databaseReachable: true, overdue: overdue, failed: failed, undecidedOverruns: overruns)
+        } catch {
+            logger.error("health check failed", metadata: ["error": "\(String(describing: error).prefix(200))"])
+            return HealthCheck.evaluate(databaseReachable: false, overdue: [], failed: [], undecidedOverruns: 0)
+        }
+    }
+
     /// A schedule from `schedule-set`, checked before it is stored.
     func scheduleRecord(_ request: Request) throws -> ScheduleRecord {
         let name = try positional(request, 0, name: "name")
@@ -171,9 +232,23 @@ extension AdminCommands {
             }
             return value
         }
+        guard let overlap = OverlapPolicy(rawValue: request.keywords["overlap"] ?? "serial") else {
+            throw ArgumentError(name: "overlap", reason: "serial or parallel")
+        }
+        var deadline: Int?
+        if let text = request.keywords["deadline"] {
+            let units: [Character: Int] = ["m": 60, "h": 3600, "d": 86_400]
+            guard let unit = text.last.flatMap({ units[$0] }), let count = Int(text.dropLast()),
+                (60...2_678_400).contains(count * unit)
+            else {
+                throw ArgumentError(
+                    name: "deadline", reason: "minutes, hours or days after the slot, e.g. 6h (1m to 31d)")
+            }
+            deadline = count * unit
+        }
         return ScheduleRecord(
             name: name, cron: cronText, timeZone: zone, job: job, parameters: parameters, missedPolicy: policy,
             timeoutSeconds: try number("timeout", 1...86_400, 3600), maxAttempts: try number("attempts", 1...20, 3),
-            backoffSeconds: try number("backoff", 1...3600, 60))
+            backoffSeconds: try number("backoff", 1...3600, 60), deadlineSeconds: deadline, overlap: overlap)
     }
 }

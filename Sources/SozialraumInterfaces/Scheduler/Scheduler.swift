@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import SozialraumDomain
 import SozialraumServices
+import Synchronization
 
 /// What a job does with its run; returns a short result ("run 17"). Must be keyed by the run's slot,
 /// so that a retry after a lost instance cannot double the effect.
@@ -49,14 +50,23 @@ public final class Scheduler: Service, Sendable {
     let listenConninfo: String?
     /// Called each time LISTEN is in place (at start and after a reconnect).
     let onListening: @Sendable () -> Void
+    /// Called after each round with the schedules past their deadline (empty when none): the daemon
+    /// shows them in systemd's `STATUS=`.
+    let onOverdue: @Sendable ([OverdueSchedule]) -> Void
     let wake = WakeSignal()
+    /// Wakes the running job's heartbeat at once (a NOTIFY: perhaps a cancel request).
+    let checkNow = WakeSignal()
+    /// The overdue schedules of the last round, so that each is logged when it becomes overdue.
+    let lastOverdue = Mutex<Set<String>>([])
 
     public init(
         jobs: JobService, options: SchedulerOptions, logger: Logger, listenConninfo: String? = nil,
         clock: @escaping @Sendable () -> Instant = { Instant(seconds: Int64(Date().timeIntervalSince1970)) },
         onListening: @escaping @Sendable () -> Void = {},
+        onOverdue: @escaping @Sendable ([OverdueSchedule]) -> Void = { _ in },
         runner: @escaping JobRunner
     ) {
+        self.onOverdue = onOverdue
         self.jobs = jobs
         self.options = options
         self.logger = logger
@@ -71,10 +81,11 @@ public final class Scheduler: Service, Sendable {
     public func run() async throws {
         logger.info("scheduler started", metadata: ["instance": "\(options.instance)"])
         let listener: Task<Void, Never>? = listenConninfo.map { conninfo in
-            Task { [wake, jobs, onListening] in
+            Task { [wake, checkNow, jobs, onListening] in
                 for await event in jobs.wakeUps(conninfo: conninfo) {
                     if event == .listening { onListening() }
                     await wake.signal()
+                    await checkNow.signal()
                 }
             }
         }
@@ -108,7 +119,9 @@ public final class Scheduler: Service, Sendable {
         return .seconds(max(0, next.seconds - now.seconds)) + .milliseconds(50)
     }
 
-    func nextDue() async throws -> Instant? { try await jobs.nextDue(now: clock()) }
+    func nextDue() async throws -> Instant? {
+        try await jobs.nextDue(now: clock(), rescueAfterSeconds: options.rescueAfterSeconds)
+    }
 
     // MARK: One round
 
@@ -124,6 +137,7 @@ public final class Scheduler: Service, Sendable {
             await execute(run)
             finished += 1
         }
+        try await checkDeadlines()
         return finished
     }
 
@@ -138,6 +152,23 @@ public final class Scheduler: Service, Sendable {
     /// across instances).
     func plan() async throws {
         try await jobs.plan(now: clock(), graceSeconds: options.graceSeconds)
+    }
+
+    /// Logs each schedule that has just gone past its deadline (an error: a month-end run nobody noticed
+    /// is what this is for) and reports the overdue ones.
+    func checkDeadlines() async throws {
+        let overdue = try await jobs.overdue(now: clock()).map { OverdueSchedule(schedule: $0.schedule, slot: $0.slot) }
+        let names = Set(overdue.map(\.schedule))
+        let newly = lastOverdue.withLock { last in
+            defer { last = names }
+            return names.subtracting(last)
+        }
+        for item in overdue where newly.contains(item.schedule) {
+            logger.error(
+                "schedule overdue: its slot has not succeeded by the deadline",
+                metadata: ["schedule": "\(item.schedule)", "slot": "\(item.slot)"])
+        }
+        onOverdue(overdue)
     }
 
     func rescue() async throws {
@@ -186,9 +217,10 @@ public final class Scheduler: Service, Sendable {
                 try? await Task.sleep(for: .seconds(run.timeoutSeconds))
                 return Task.isCancelled ? nil : .timedOut
             }
-            group.addTask { [jobs, options, clock] in
+            group.addTask { [jobs, options, clock, checkNow] in
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: options.heartbeatInterval)
+                    // The heartbeat's interval, or at once when a NOTIFY arrives (a cancel request).
+                    await checkNow.wait(for: options.heartbeatInterval)
                     if Task.isCancelled { return nil }
                     do {
                         let beat = try await jobs.heartbeat(run: run.id, instance: options.instance, now: clock())
@@ -264,6 +296,12 @@ public final class Scheduler: Service, Sendable {
         if let error = error as? ServiceError { return String(error.description.prefix(200)) }
         return "job failed (see the log)"
     }
+}
+
+/// A schedule past its deadline, with the slot that has not succeeded in time.
+public struct OverdueSchedule: Sendable, Equatable {
+    public var schedule: String
+    public var slot: Instant
 }
 
 /// Wakes a sleeping scheduler early (NOTIFY, shutdown). A signal without a sleeper is kept for the next wait.

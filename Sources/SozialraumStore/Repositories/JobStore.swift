@@ -31,12 +31,16 @@ public enum JobStore {
             forUpdate
             ? """
             SELECT name, cron, time_zone, job, parameters, missed_policy, timeout_seconds, max_attempts, backoff_seconds, paused,
-                   extract(epoch FROM planned_through)::bigint
+                   extract(epoch FROM planned_through)::bigint, deadline_seconds, overlap, succeeded, failed, cancelled,
+                   skipped_by_policy, skipped_while_paused, extract(epoch FROM last_success_slot)::bigint,
+                   extract(epoch FROM updated_at)::bigint
             FROM schedule ORDER BY name FOR UPDATE SKIP LOCKED
             """
             : """
             SELECT name, cron, time_zone, job, parameters, missed_policy, timeout_seconds, max_attempts, backoff_seconds, paused,
-                   extract(epoch FROM planned_through)::bigint
+                   extract(epoch FROM planned_through)::bigint, deadline_seconds, overlap, succeeded, failed, cancelled,
+                   skipped_by_policy, skipped_while_paused, extract(epoch FROM last_success_slot)::bigint,
+                   extract(epoch FROM updated_at)::bigint
             FROM schedule ORDER BY name
             """
         return try await tx.query(sql).map { row in
@@ -47,8 +51,28 @@ public enum JobStore {
                 missedPolicy: try row.decode(5, as: MissedRunPolicy.self),
                 timeoutSeconds: try row.decode(6, as: Int.self), maxAttempts: try row.decode(7, as: Int.self),
                 backoffSeconds: try row.decode(8, as: Int.self), paused: try row.decode(9, as: Bool.self),
-                plannedThrough: try row.decode(10, as: Int64?.self).map(Instant.init(seconds:)))
+                plannedThrough: try row.decode(10, as: Int64?.self).map(Instant.init(seconds:)),
+                deadlineSeconds: try row.decode(11, as: Int?.self), overlap: try row.decode(12, as: OverlapPolicy.self)
+            ).with(
+                outcomes: ScheduleOutcomes(
+                    succeeded: try row.decode(13, as: Int64.self), failed: try row.decode(14, as: Int64.self),
+                    cancelled: try row.decode(15, as: Int64.self), skippedByPolicy: try row.decode(16, as: Int64.self),
+                    skippedWhilePaused: try row.decode(17, as: Int64.self),
+                    lastSuccess: try row.decode(18, as: Int64?.self).map(Instant.init(seconds:))),
+                definedAt: Instant(seconds: try row.decode(19, as: Int64.self)))
         }
+    }
+
+    /// Counts slots that will not run: skipped by the missed-run policy or a change, or while paused.
+    public static func countSkipped(
+        _ tx: SystemTransaction, name: String, byPolicy: Int, whilePaused: Int
+    ) async throws {
+        guard byPolicy > 0 || whilePaused > 0 else { return }
+        try await tx.execute(
+            """
+            UPDATE schedule SET skipped_by_policy = skipped_by_policy + $2, skipped_while_paused = skipped_while_paused + $3
+            WHERE name = $1
+            """, [name, byPolicy, whilePaused])
     }
 
     /// Creates or changes a schedule; a changed schedule plans from `now` on. A paused schedule stays
@@ -63,20 +87,22 @@ public enum JobStore {
         try await tx.query(
             """
             INSERT INTO schedule AS s (name, cron, time_zone, job, parameters, missed_policy, timeout_seconds, max_attempts,
-                                       backoff_seconds, paused, planned_through)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, to_timestamp($11))
+                                       backoff_seconds, paused, planned_through, deadline_seconds, overlap, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, to_timestamp($11), $12, $13, to_timestamp($11))
             ON CONFLICT (name) DO UPDATE SET cron = EXCLUDED.cron, time_zone = EXCLUDED.time_zone, job = EXCLUDED.job,
                 parameters = EXCLUDED.parameters, missed_policy = EXCLUDED.missed_policy, timeout_seconds = EXCLUDED.timeout_seconds,
                 max_attempts = EXCLUDED.max_attempts, backoff_seconds = EXCLUDED.backoff_seconds,
+                deadline_seconds = EXCLUDED.deadline_seconds, overlap = EXCLUDED.overlap,
                 paused = s.paused OR EXCLUDED.paused,
                 planned_through = CASE WHEN s.paused THEN s.planned_through ELSE EXCLUDED.planned_through END,
-                updated_at = now()
+                updated_at = EXCLUDED.updated_at
             RETURNING paused
             """,
             [
                 schedule.name, schedule.cron, schedule.timeZone, schedule.job, schedule.parameters,
                 schedule.missedPolicy.rawValue,
                 schedule.timeoutSeconds, schedule.maxAttempts, schedule.backoffSeconds, schedule.paused, time(now),
+                schedule.deadlineSeconds, schedule.overlap.rawValue,
             ]
         ).single().decode(0, as: Bool.self)
     }
@@ -86,11 +112,11 @@ public enum JobStore {
     public static func seed(_ tx: SystemTransaction, _ schedule: ScheduleRecord, now: Instant) async throws {
         try await tx.execute(
             """
-            INSERT INTO schedule AS s (name, cron, time_zone, job, parameters, missed_policy, planned_through)
-            VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7))
+            INSERT INTO schedule AS s (name, cron, time_zone, job, parameters, missed_policy, planned_through, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), to_timestamp($7))
             ON CONFLICT (name) DO UPDATE SET cron = EXCLUDED.cron, time_zone = EXCLUDED.time_zone, job = EXCLUDED.job,
                 parameters = EXCLUDED.parameters, missed_policy = EXCLUDED.missed_policy,
-                planned_through = greatest(s.planned_through, EXCLUDED.planned_through), updated_at = now()
+                planned_through = greatest(s.planned_through, EXCLUDED.planned_through), updated_at = EXCLUDED.updated_at
             WHERE (s.cron, s.time_zone, s.job, s.parameters, s.missed_policy)
                   IS DISTINCT FROM (EXCLUDED.cron, EXCLUDED.time_zone, EXCLUDED.job, EXCLUDED.parameters, EXCLUDED.missed_policy)
             """,
@@ -170,14 +196,23 @@ public enum JobStore {
         throw StoreFailure.slotsExhausted
     }
 
-    /// Claims the oldest due run (`FOR UPDATE SKIP LOCKED`: instances never wait for each other).
+    /// Claims the oldest due run (`FOR UPDATE SKIP LOCKED`: instances never wait for each other's runs).
+    /// A run of a `serial` schedule waits while another run of it is running, and goes in slot order:
+    /// claims are taken one at a time (a transaction-level advisory lock, held for the claim only), so
+    /// that two instances cannot both see "none running".
     public static func claim(_ tx: SystemTransaction, instance: String, now: Instant) async throws -> JobRunRecord? {
-        try await tx.query(
+        _ = try await tx.query("SELECT pg_advisory_xact_lock(hashtextextended('sozialraum.job_claim', 0))")
+        return try await tx.query(
             """
             UPDATE job_run SET state = 'running', claimed_by = $1, heartbeat_at = to_timestamp($2), started_at = to_timestamp($2),
                                attempts = attempts + 1, finished_at = NULL
-            WHERE id = (SELECT id FROM job_run WHERE state = 'queued' AND not_before <= to_timestamp($2)
-                        ORDER BY not_before, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+            WHERE id = (SELECT q.id FROM job_run q LEFT JOIN schedule s ON s.name = q.schedule
+                        WHERE q.state = 'queued' AND NOT q.cancel_requested AND q.not_before <= to_timestamp($2)
+                          AND (s.overlap IS DISTINCT FROM 'serial'
+                               OR NOT EXISTS (SELECT 1 FROM job_run r WHERE r.schedule = q.schedule AND r.state = 'running')
+                                  AND NOT EXISTS (SELECT 1 FROM job_run e WHERE e.schedule = q.schedule AND e.state = 'queued'
+                                                  AND e.slot < q.slot AND NOT e.cancel_requested))
+                        ORDER BY q.not_before, q.id LIMIT 1 FOR UPDATE OF q SKIP LOCKED)
             RETURNING id, schedule, extract(epoch FROM slot)::bigint, job, parameters, state, attempts, max_attempts, timeout_seconds,
             backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint, extract(epoch FROM finished_at)::bigint, result, error
             """, [instance, time(now)]
@@ -198,7 +233,7 @@ public enum JobStore {
     }
 
     /// Records the end of an attempt, if the run is still this instance's. A failure with attempts
-    /// left is queued again after `retryAt`.
+    /// left is queued again after `retryAt` — unless a cancel was requested: then it is cancelled.
     @discardableResult
     public static func finish(
         _ tx: SystemTransaction, id: Int64, instance: String, now: Instant, state: String, result: String?,
@@ -206,21 +241,26 @@ public enum JobStore {
     ) async throws -> Bool {
         try await tx.execute(
             """
-            UPDATE job_run SET state = CASE WHEN $6::bigint IS NULL THEN $4 ELSE 'queued' END,
-                               not_before = coalesce(to_timestamp($6::bigint), not_before),
-                               claimed_by = CASE WHEN $6::bigint IS NULL THEN claimed_by END,
+            UPDATE job_run SET state = CASE WHEN cancel_requested AND $4 <> 'succeeded' THEN 'cancelled'
+                                            WHEN $6::bigint IS NULL THEN $4 ELSE 'queued' END,
+                               not_before = CASE WHEN cancel_requested THEN not_before
+                                                 ELSE coalesce(to_timestamp($6::bigint), not_before) END,
+                               claimed_by = CASE WHEN $6::bigint IS NULL OR cancel_requested THEN claimed_by END,
                                finished_at = to_timestamp($3), result = $5, error = $7
             WHERE id = $1 AND claimed_by = $2 AND state = 'running'
             """, [id, instance, time(now), state, result, retryAt.map(time), error]) == 1
     }
 
-    /// Runs whose instance stopped proving it is alive are queued again (or failed, attempts used up).
+    /// Runs whose instance stopped proving it is alive are queued again (or failed, attempts used up;
+    /// cancelled, when a cancel was requested).
     public static func rescue(_ tx: SystemTransaction, now: Instant, deadlineSeconds: Int64) async throws -> [Int64] {
         try await tx.query(
             """
-            UPDATE job_run SET state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
-                               not_before = to_timestamp($1), claimed_by = NULL, error = 'instance lost: no heartbeat',
-                               finished_at = CASE WHEN attempts >= max_attempts THEN to_timestamp($1) END
+            UPDATE job_run SET state = CASE WHEN cancel_requested THEN 'cancelled'
+                                            WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+                               not_before = to_timestamp($1), claimed_by = NULL,
+                               error = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'instance lost: no heartbeat' END,
+                               finished_at = CASE WHEN cancel_requested OR attempts >= max_attempts THEN to_timestamp($1) END
             WHERE state = 'running' AND heartbeat_at < to_timestamp($1::bigint - $2::bigint)
             RETURNING id
             """, [time(now), deadlineSeconds]
@@ -262,6 +302,18 @@ public enum JobStore {
         ).map(run)
     }
 
+    /// The newest run of each schedule, by slot.
+    public static func latestPerSchedule(_ tx: SystemTransaction) async throws -> [JobRunRecord] {
+        try await tx.query(
+            """
+            SELECT DISTINCT ON (schedule) id, schedule, extract(epoch FROM slot)::bigint, job, parameters, state, attempts,
+                   max_attempts, timeout_seconds, backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint,
+                   extract(epoch FROM finished_at)::bigint, result, error
+            FROM job_run WHERE schedule IS NOT NULL ORDER BY schedule, slot DESC, id DESC
+            """
+        ).map(run)
+    }
+
     public static func runRecord(_ tx: SystemTransaction, id: Int64) async throws -> JobRunRecord? {
         try await tx.query(
             """
@@ -295,6 +347,12 @@ public enum JobStore {
         try await tx.execute(
             "DELETE FROM job_run WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < to_timestamp($1)",
             [time(before)])
+    }
+
+    /// The earliest heartbeat of a running run: the run becomes rescuable `rescueAfter` later.
+    public static func oldestHeartbeat(_ tx: SystemTransaction) async throws -> Instant? {
+        try await tx.query("SELECT extract(epoch FROM min(heartbeat_at))::bigint FROM job_run WHERE state = 'running'")
+            .single().decode(0, as: Int64?.self).map(Instant.init(seconds:))
     }
 
     /// The earliest time a queued run becomes due, if any.
