@@ -61,3 +61,18 @@ CREATE TRIGGER job_run_cancel AFTER UPDATE OF cancel_requested ON sozialraum.job
 -- hours after 06:00, unless the county changed them already.
 UPDATE sozialraum.schedule SET max_attempts = 6, deadline_seconds = 21600
 WHERE name = 'previous-month' AND max_attempts = 3 AND deadline_seconds IS NULL;
+
+-- MARK: One claim, one owner
+
+-- A claim is fenced by a token of its own, not by the instance's name: two instances configured with the
+-- same name cannot beat, finish or release each other's runs.
+ALTER TABLE sozialraum.job_run ADD COLUMN claim_token uuid;
+
+-- The live scheduler instances: a second one under a name that is still beating refuses to start.
+CREATE TABLE sozialraum.scheduler_instance (
+    name            text PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 200),
+    token           uuid NOT NULL,
+    started_at      timestamptz NOT NULL,
+    heartbeat_at    timestamptz NOT NULL
+);
+GRANT SELECT, INSERT, UPDATE, DELETE ON sozialraum.scheduler_instance TO sozialraum_runtime;

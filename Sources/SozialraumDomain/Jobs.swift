@@ -119,12 +119,15 @@ public struct JobRunRecord: Sendable, Equatable {
     public var finishedAt: Instant?
     public var result: String?
     public var error: String?
+    /// The token of the claim that runs it (fences heartbeats and outcomes; nil unless claimed).
+    public var claimToken: String?
 
     public init(
         id: Int64, schedule: String?, slot: Instant, job: String, parameters: String, state: String, attempts: Int,
         maxAttempts: Int, timeoutSeconds: Int, backoffSeconds: Int, claimedBy: String?, startedAt: Instant?,
-        finishedAt: Instant?, result: String?, error: String?
+        finishedAt: Instant?, result: String?, error: String?, claimToken: String? = nil
     ) {
+        self.claimToken = claimToken
         self.id = id
         self.schedule = schedule
         self.slot = slot

@@ -69,8 +69,7 @@ import Testing
         }
         // The job fails with attempts left: without the cancel it would be queued again.
         try await jobs.finish(
-            run: first.id, instance: "a", now: setup.clock.read(),
-            .failed(reason: "broken", retryAt: setup.clock.read().adding(seconds: 60)))
+            first, now: setup.clock.read(), .failed(reason: "broken", retryAt: setup.clock.read().adding(seconds: 60)))
         #expect(try await jobs.run(first.id)?.state == "cancelled")
         // The second slot: cancelled while running, then its instance dies; the rescue cancels it.
         let second = try #require(try await jobs.claim(instance: "b", now: setup.clock.read()))
@@ -143,7 +142,7 @@ import Testing
         let first = try #require(try await jobs.claim(instance: "a", now: setup.clock.read()))
         #expect(first.slot == Instant(iso: "2026-11-25T10:05:00Z"))
         #expect(try await jobs.claim(instance: "b", now: setup.clock.read()) == nil)
-        try await jobs.finish(run: first.id, instance: "a", now: setup.clock.read(), .succeeded(result: "ok"))
+        try await jobs.finish(first, now: setup.clock.read(), .succeeded(result: "ok"))
         let second = try #require(try await jobs.claim(instance: "b", now: setup.clock.read()))
         #expect(second.slot == Instant(iso: "2026-11-25T10:10:00Z"))
 
@@ -242,6 +241,43 @@ import Testing
         let next = try await jobs.nextDue(now: setup.clock.read().adding(seconds: 1), rescueAfterSeconds: 5)
         #expect(next == Instant(iso: "2026-11-25T10:00:06Z"))
         #expect(try await jobs.nextDue(now: setup.clock.read().adding(seconds: 1)) != next)
+    }
+
+    /// Two instances configured with the same name: the second refuses to start while the first beats;
+    /// their claims are fenced by tokens, so neither can beat or record over the other's run.
+    @Test func theSameInstanceNameTwice() async throws {
+        let setup = try await SchedulerWorld.make(at: "2026-11-25T10:00:00Z")
+        let jobs = JobService(store: setup.world.store, logger: Logger(label: "jobs"))
+        let first = setup.scheduler("twin") { _ in "ok" }
+        let second = setup.scheduler("twin") { _ in "ok" }
+        try await first.register()
+        await #expect(throws: Scheduler.InstanceNameTaken.self) { try await second.register() }
+        // The first stops beating (it died): after rescueAfter the name is free again, and the first,
+        // should it come back, finds its registration taken over.
+        setup.clock.advance(seconds: 61)
+        try await second.register()
+        #expect(
+            try await jobs.beatInstance(name: "twin", token: first.instanceToken, now: setup.clock.read()) == false)
+
+        try await setup.schedule("five", cron: "*/5 * * * *", plannedFrom: "2026-11-25T10:00:00Z")
+        _ = try await setup.world.store.withoutTenant { tx in
+            try await JobStore.setSchedule(
+                tx,
+                ScheduleRecord(name: "five", cron: "*/5 * * * *", job: "noop", missedPolicy: .all, overlap: .parallel),
+                now: Instant(iso: "2026-11-25T10:00:00Z")!)
+        }
+        setup.clock.set("2026-11-25T10:10:01Z")
+        try await jobs.plan(now: setup.clock.read(), graceSeconds: 3600)
+        let a = try #require(try await jobs.claim(instance: "twin", now: setup.clock.read()))
+        let b = try #require(try await jobs.claim(instance: "twin", now: setup.clock.read()))
+        #expect(a.claimToken != nil && a.claimToken != b.claimToken)
+        var forged = b
+        forged.claimToken = a.claimToken
+        #expect(try await jobs.heartbeat(forged, now: setup.clock.read()) == nil)
+        try await jobs.finish(forged, now: setup.clock.read(), .succeeded(result: "not mine"))
+        #expect(try await jobs.run(b.id)?.state == "running")
+        try await jobs.finish(b, now: setup.clock.read(), .succeeded(result: "mine"))
+        #expect(try await jobs.run(b.id)?.result == "mine")
     }
 
     @Test func theHealthOfTheDaemonIsLikeANagiosPlugin() {

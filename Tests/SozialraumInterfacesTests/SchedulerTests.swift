@@ -126,8 +126,8 @@ struct SchedulerWorld: Sendable {
         // The lost instance coming back cannot record over the survivor's result.
         let recorded = try await setup.world.store.withoutTenant { tx in
             try await JobStore.finish(
-                tx, id: claimed.id, instance: "dying", now: setup.clock.read(), state: "succeeded", result: "late",
-                error: nil, retryAt: nil)
+                tx, id: claimed.id, token: claimed.claimToken!, now: setup.clock.read(), state: "succeeded",
+                result: "late", error: nil, retryAt: nil)
         }
         #expect(!recorded)
     }

@@ -15,6 +15,7 @@ import Testing
         "county",  // which tenant is the county; read by every policy
         "schedule",  // job schedules: names, cron expressions, policies; no budget data
         "job_run",  // one row per slot: times, states, attempts, generic errors; no budget data
+        "scheduler_instance",  // the live scheduler instances: names, tokens, heartbeats; no budget data
     ]
 
     /// Tenant tables whose row-level security is enabled but not forced on the owner role, with the reason.

@@ -58,6 +58,9 @@ public final class Scheduler: Service, Sendable {
     let checkNow = WakeSignal()
     /// The overdue schedules of the last round, so that each is logged when it becomes overdue.
     let lastOverdue = Mutex<Set<String>>([])
+    /// This instance's token in `scheduler_instance`: a second live instance of the same name refuses
+    /// to start.
+    let instanceToken = UUID().uuidString.lowercased()
 
     public init(
         jobs: JobService, options: SchedulerOptions, logger: Logger, listenConninfo: String? = nil,
@@ -78,7 +81,48 @@ public final class Scheduler: Service, Sendable {
 
     // MARK: The loop
 
+    /// Another live scheduler instance runs under this instance's name.
+    public struct InstanceNameTaken: Error, CustomStringConvertible {
+        public var name: String
+        public var description: String {
+            "another scheduler instance named \(name) is alive; give each instance its own scheduler.instance"
+        }
+    }
+
+    /// Registers this instance under its name; throws when another live instance holds it.
+    public func register() async throws {
+        guard
+            try await jobs.registerInstance(
+                name: options.instance, token: instanceToken, now: clock(),
+                staleAfterSeconds: options.rescueAfterSeconds)
+        else {
+            logger.error(
+                "scheduler not started: another live instance has the same name",
+                metadata: ["instance": "\(options.instance)"])
+            throw InstanceNameTaken(name: options.instance)
+        }
+    }
+
     public func run() async throws {
+        // The database may be away at start: try again; only a name in use stops the scheduler.
+        while true {
+            do {
+                try await register()
+                break
+            } catch let error as InstanceNameTaken {
+                throw error
+            } catch {
+                logger.error(
+                    "scheduler cannot register yet; retrying",
+                    metadata: ["error": "\(String(describing: error).prefix(200))"])
+                await cancelWhenGracefulShutdown { await self.wake.wait(for: self.options.maximumSleep) }
+                if Task.isCancelled || Task.isShuttingDownGracefully { return }
+            }
+        }
+        defer {
+            let (jobs, name, token) = (jobs, options.instance, instanceToken)
+            Task { try? await jobs.unregisterInstance(name: name, token: token) }
+        }
         logger.info("scheduler started", metadata: ["instance": "\(options.instance)"])
         let listener: Task<Void, Never>? = listenConninfo.map { conninfo in
             Task { [wake, checkNow, jobs, onListening] in
@@ -129,6 +173,7 @@ public final class Scheduler: Service, Sendable {
     /// Returns how many runs this instance finished. Tests call it with a hand-moved clock.
     @discardableResult
     public func tick() async throws -> Int {
+        _ = try await jobs.beatInstance(name: options.instance, token: instanceToken, now: clock())
         try await plan()
         try await rescue()
         var finished = 0
@@ -223,7 +268,9 @@ public final class Scheduler: Service, Sendable {
                     await checkNow.wait(for: options.heartbeatInterval)
                     if Task.isCancelled { return nil }
                     do {
-                        let beat = try await jobs.heartbeat(run: run.id, instance: options.instance, now: clock())
+                        let beat = try await jobs.heartbeat(run, now: clock())
+                        _ = try? await jobs.beatInstance(
+                            name: options.instance, token: self.instanceToken, now: clock())
                         switch beat {
                         case nil: return .lost
                         case true?: return .cancelled
@@ -258,11 +305,10 @@ public final class Scheduler: Service, Sendable {
 
     func record(_ run: JobRunRecord, _ outcome: Outcome, elapsed: Duration) async {
         let now = clock()
-        let instance = options.instance
         do {
             switch outcome {
             case .succeeded(let result):
-                try await jobs.finish(run: run.id, instance: instance, now: now, .succeeded(result: result))
+                try await jobs.finish(run, now: now, .succeeded(result: result))
             case .failed, .timedOut:
                 let reason: String
                 if case .failed(let text) = outcome {
@@ -274,14 +320,13 @@ public final class Scheduler: Service, Sendable {
                     run.attempts < run.maxAttempts
                     ? now.adding(seconds: retryDelay(attempt: run.attempts, baseSeconds: Int64(run.backoffSeconds)))
                     : nil
-                try await jobs.finish(
-                    run: run.id, instance: instance, now: now, .failed(reason: reason, retryAt: retry))
+                try await jobs.finish(run, now: now, .failed(reason: reason, retryAt: retry))
             case .cancelled:
-                try await jobs.finish(run: run.id, instance: instance, now: now, .cancelled)
+                try await jobs.finish(run, now: now, .cancelled)
             case .lost:
                 break
             case .released:
-                try await jobs.release(run: run.id, instance: instance)
+                try await jobs.release(run)
             }
         } catch {
             logger.error(

@@ -17,7 +17,8 @@ public enum JobStore {
             backoffSeconds: try row.decode(9, as: Int.self), claimedBy: try row.decode(10, as: String?.self),
             startedAt: try row.decode(11, as: Int64?.self).map(Instant.init(seconds:)),
             finishedAt: try row.decode(12, as: Int64?.self).map(Instant.init(seconds:)),
-            result: try row.decode(13, as: String?.self), error: try row.decode(14, as: String?.self))
+            result: try row.decode(13, as: String?.self), error: try row.decode(14, as: String?.self),
+            claimToken: row.columnCount > 15 ? try row.decode(15, as: String?.self) : nil)
     }
 
     /// `to_timestamp` of an instant, as a parameter.
@@ -205,7 +206,7 @@ public enum JobStore {
         return try await tx.query(
             """
             UPDATE job_run SET state = 'running', claimed_by = $1, heartbeat_at = to_timestamp($2), started_at = to_timestamp($2),
-                               attempts = attempts + 1, finished_at = NULL
+                               attempts = attempts + 1, finished_at = NULL, claim_token = gen_random_uuid()
             WHERE id = (SELECT q.id FROM job_run q LEFT JOIN schedule s ON s.name = q.schedule
                         WHERE q.state = 'queued' AND NOT q.cancel_requested AND q.not_before <= to_timestamp($2)
                           AND (s.overlap IS DISTINCT FROM 'serial'
@@ -214,21 +215,22 @@ public enum JobStore {
                                                   AND e.slot < q.slot AND NOT e.cancel_requested))
                         ORDER BY q.not_before, q.id LIMIT 1 FOR UPDATE OF q SKIP LOCKED)
             RETURNING id, schedule, extract(epoch FROM slot)::bigint, job, parameters, state, attempts, max_attempts, timeout_seconds,
-            backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint, extract(epoch FROM finished_at)::bigint, result, error
+            backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint, extract(epoch FROM finished_at)::bigint, result, error,
+            claim_token::text
             """, [instance, time(now)]
         ).first.map(run)
     }
 
-    /// Proves the claim is alive. Returns nil when the run is no longer this instance's (rescued),
-    /// else whether a cancel was requested.
+    /// Proves the claim is alive. Returns nil when the run is no longer this claim's (rescued), else
+    /// whether a cancel was requested.
     public static func heartbeat(
-        _ tx: SystemTransaction, id: Int64, instance: String, now: Instant
+        _ tx: SystemTransaction, id: Int64, token: String, now: Instant
     ) async throws -> Bool? {
         try await tx.query(
             """
-            UPDATE job_run SET heartbeat_at = to_timestamp($3) WHERE id = $1 AND claimed_by = $2 AND state = 'running'
+            UPDATE job_run SET heartbeat_at = to_timestamp($3) WHERE id = $1 AND claim_token = $2::uuid AND state = 'running'
             RETURNING cancel_requested
-            """, [id, instance, time(now)]
+            """, [id, token, time(now)]
         ).first?.decode(0, as: Bool.self)
     }
 
@@ -236,7 +238,7 @@ public enum JobStore {
     /// left is queued again after `retryAt` — unless a cancel was requested: then it is cancelled.
     @discardableResult
     public static func finish(
-        _ tx: SystemTransaction, id: Int64, instance: String, now: Instant, state: String, result: String?,
+        _ tx: SystemTransaction, id: Int64, token: String, now: Instant, state: String, result: String?,
         error: String?, retryAt: Instant?
     ) async throws -> Bool {
         try await tx.execute(
@@ -247,8 +249,8 @@ public enum JobStore {
                                                  ELSE coalesce(to_timestamp($6::bigint), not_before) END,
                                claimed_by = CASE WHEN $6::bigint IS NULL OR cancel_requested THEN claimed_by END,
                                finished_at = to_timestamp($3), result = $5, error = $7
-            WHERE id = $1 AND claimed_by = $2 AND state = 'running'
-            """, [id, instance, time(now), state, result, retryAt.map(time), error]) == 1
+            WHERE id = $1 AND claim_token = $2::uuid AND state = 'running'
+            """, [id, token, time(now), state, result, retryAt.map(time), error]) == 1
     }
 
     /// Runs whose instance stopped proving it is alive are queued again (or failed, attempts used up;
@@ -326,12 +328,47 @@ public enum JobStore {
 
     /// Deletes finished runs older than `before`.
     /// Gives a claimed run back to the queue without counting the attempt (graceful shutdown).
-    public static func release(_ tx: SystemTransaction, id: Int64, instance: String) async throws {
+    public static func release(_ tx: SystemTransaction, id: Int64, token: String) async throws {
         try await tx.execute(
             """
             UPDATE job_run SET state = 'queued', claimed_by = NULL, attempts = greatest(attempts - 1, 0)
-            WHERE id = $1 AND claimed_by = $2 AND state = 'running'
-            """, [id, instance])
+            WHERE id = $1 AND claim_token = $2::uuid AND state = 'running'
+            """, [id, token])
+    }
+
+    // MARK: Live instances
+
+    /// Registers a live scheduler instance under `name`, unless another one under that name has beaten
+    /// within `staleAfterSeconds`. Returns whether this one may run.
+    public static func registerInstance(
+        _ tx: SystemTransaction, name: String, token: String, now: Instant, staleAfterSeconds: Int64
+    ) async throws -> Bool {
+        try await tx.query(
+            """
+            INSERT INTO scheduler_instance AS i (name, token, started_at, heartbeat_at)
+            VALUES ($1, $2::uuid, to_timestamp($3), to_timestamp($3))
+            ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token, started_at = EXCLUDED.started_at,
+                heartbeat_at = EXCLUDED.heartbeat_at
+            WHERE i.heartbeat_at < to_timestamp($3::bigint - $4::bigint) OR i.token = EXCLUDED.token
+            RETURNING name
+            """, [name, token, time(now), staleAfterSeconds]
+        ).first != nil
+    }
+
+    /// Proves the instance is alive; false when another instance took the name over.
+    public static func beatInstance(
+        _ tx: SystemTransaction, name: String, token: String, now: Instant
+    ) async throws
+        -> Bool
+    {
+        try await tx.execute(
+            "UPDATE scheduler_instance SET heartbeat_at = to_timestamp($3) WHERE name = $1 AND token = $2::uuid",
+            [name, token, time(now)]) == 1
+    }
+
+    /// Gives the name free (a clean stop).
+    public static func unregisterInstance(_ tx: SystemTransaction, name: String, token: String) async throws {
+        try await tx.execute("DELETE FROM scheduler_instance WHERE name = $1 AND token = $2::uuid", [name, token])
     }
 
     /// Runs per job and state (for `stats`).
