@@ -104,7 +104,7 @@ public struct Daemon: Sendable {
         schedulerOptions.historyDays = Int64(settings.schedulerHistoryDays)
         if !settings.schedulerSchedules.isEmpty {
             try await services.jobs.seed(
-                settings.schedulerSchedules, now: Instant(seconds: Int64(Date().timeIntervalSince1970)))
+                settings.schedulerSchedules, now: try await services.jobs.databaseNow())
             logger.info(
                 "schedules seeded from the config", metadata: ["schedules": "\(settings.schedulerSchedules.count)"])
         }
@@ -141,7 +141,7 @@ public struct Daemon: Sendable {
                 }
                 if !new.schedulerSchedules.isEmpty {
                     try await services.jobs.seed(
-                        new.schedulerSchedules, now: Instant(seconds: Int64(Date().timeIntervalSince1970)))
+                        new.schedulerSchedules, now: try await services.jobs.databaseNow())
                 }
                 var accounts = new.adminPeerAccounts
                 if new.usesEmbeddedDatabase, accounts.isEmpty { accounts[getuid()] = EmbeddedSetup.demoAccount }

@@ -4,6 +4,11 @@ import SozialraumStore
 
 /// The scheduler's steps: planning, claiming, heartbeats, outcomes, rescue, the live instances.
 extension JobService {
+    /// PostgreSQL's clock: the one time all instances share.
+    public func databaseNow() async throws -> Instant {
+        try await store.withoutTenant(readOnly: true) { tx in try await JobStore.databaseNow(tx) }
+    }
+
     // MARK: The scheduler's steps
 
     /// Creates the run rows of slots that fell due since each schedule was last planned, under the

@@ -5,8 +5,8 @@ import SozialraumStore
 /// The use cases of schedules and job runs (Zeitpläne und Läufe): what county IT changes over the admin
 /// socket, and the steps the scheduler loop takes (plan, rescue, claim, heartbeat, record, prune).
 ///
-/// Times are always passed in (the scheduler's clock), never the database's, so that tests move time by
-/// hand and two instances agree on what is due. Schedules and runs hold no tenant data; the audit event
+/// Times are always passed in: PostgreSQL's clock (`databaseNow`), which all instances share, or a test's
+/// hand-moved clock. Schedules and runs hold no tenant data; the audit event
 /// of a change goes to the caller's tenant.
 public struct JobService: Sendable {
     let store: Store

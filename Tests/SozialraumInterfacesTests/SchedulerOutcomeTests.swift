@@ -280,6 +280,31 @@ import Testing
         #expect(try await jobs.run(b.id)?.result == "mine")
     }
 
+    /// Two instances whose hosts' clocks differ by 55 s: on PostgreSQL's clock (no injected clock, as
+    /// in the daemon) the second does not rescue the first's live run; on its own clock it would.
+    @Test func aClockSkewBetweenInstancesRescuesNothingAlive() async throws {
+        let setup = try await SchedulerWorld.make(at: "2026-11-25T10:00:00Z")
+        let jobs = JobService(store: setup.world.store, logger: Logger(label: "jobs"))
+        var options = SchedulerOptions(instance: "a")
+        options.rescueAfterSeconds = 30
+        let first = Scheduler(jobs: jobs, options: options, logger: Logger(label: "a")) { _ in "ok" }
+        _ = try await setup.world.store.withoutTenant { tx in
+            try await JobStore.enqueue(
+                tx, job: "noop", parameters: "", schedule: nil, requestKey: "skewed-run",
+                now: try await JobStore.databaseNow(tx), requestedBy: "test")
+        }
+        let claimed = try #require(try await first.claim())
+        options.instance = "b"
+        let second = Scheduler(jobs: jobs, options: options, logger: Logger(label: "b")) { _ in "ok" }
+        try await second.rescue()
+        #expect(try await jobs.run(claimed.id)?.state == "running")
+        // The same instance on its host's clock, 55 s ahead, would have taken the live run away.
+        let ahead = try await jobs.databaseNow().adding(seconds: 55)
+        let skewed = Scheduler(jobs: jobs, options: options, logger: Logger(label: "b"), clock: { ahead }) { _ in "ok" }
+        try await skewed.rescue()
+        #expect(try await jobs.run(claimed.id)?.state != "running")
+    }
+
     @Test func theHealthOfTheDaemonIsLikeANagiosPlugin() {
         #expect(
             HealthCheck.evaluate(databaseReachable: true, overdue: [], failed: [], undecidedOverruns: 0)

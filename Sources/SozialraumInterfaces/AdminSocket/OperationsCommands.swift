@@ -119,7 +119,7 @@ extension AdminCommands {
             add("sozialraum_job_runs_retained", "job=\"\(job)\",state=\"\(state)\"", count)
         }
         // Slots by outcome since each schedule exists: real counters, kept when the history is pruned.
-        let now = self.now()
+        let now = await sharedNow()
         for schedule in try await jobs.schedules() {
             let o = schedule.outcomes
             for (outcome, count) in [

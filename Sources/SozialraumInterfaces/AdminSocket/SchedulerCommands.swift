@@ -13,7 +13,7 @@ extension AdminCommands {
             summary: "schedules with their next slot, deadline, last success and slots by outcome (Europe/Berlin)",
             mutates: false
         ) { commands, request, state, _ in
-            let now = commands.now()
+            let now = await commands.sharedNow()
             let schedules = try await commands.jobs.schedules()
             let local = { (instant: Instant?) -> ResultTable.Cell in
                 instant.map { .text(ZoneRules.europeBerlin.local($0).description) } ?? .null
@@ -52,7 +52,8 @@ extension AdminCommands {
             summary: "create or change a schedule (plans from now on)", mutates: true
         ) { commands, request, state, _ in
             let schedule = try commands.scheduleRecord(request)
-            let outcome = try await commands.jobs.setSchedule(commands.caller(state), schedule, now: commands.now())
+            let outcome = try await commands.jobs.setSchedule(
+                commands.caller(state), schedule, now: await commands.sharedNow())
             return .ok(
                 "schedule \(schedule.name) set"
                     + (outcome.paused
@@ -64,7 +65,7 @@ extension AdminCommands {
         ) {
             commands, request, state, _ in
             let name = try commands.positional(request, 0, name: "schedule")
-            try await commands.jobs.pause(commands.caller(state), name: name, now: commands.now())
+            try await commands.jobs.pause(commands.caller(state), name: name, now: await commands.sharedNow())
             return .ok("schedule \(name) paused")
         },
         AdminCommand(
@@ -77,7 +78,7 @@ extension AdminCommands {
                 throw ArgumentError(name: "missed", reason: "all, latest or skip")
             }
             let outcome = try await commands.jobs.resume(
-                commands.caller(state), name: name, missed: missed, now: commands.now())
+                commands.caller(state), name: name, missed: missed, now: await commands.sharedNow())
             return .ok(
                 "schedule \(name) resumed; slots of the pause: \(outcome.queued) queued, \(outcome.skipped) skipped")
         },
@@ -88,7 +89,7 @@ extension AdminCommands {
             let name = try commands.positional(request, 0, name: "schedule")
             let key = try commands.idempotencyKey(request)
             let id = try await commands.jobs.runNow(
-                commands.caller(state), schedule: name, key: key, now: commands.now())
+                commands.caller(state), schedule: name, key: key, now: await commands.sharedNow())
             return .ok("job \(id) queued")
         },
         AdminCommand(
@@ -113,7 +114,7 @@ extension AdminCommands {
                 throw ArgumentError(name: "to", reason: "required, a date like 2026-12-31")
             }
             let berlin = ZoneRules.europeBerlin
-            let now = commands.now()
+            let now = await commands.sharedNow()
             let end = min(
                 berlin.instant(of: LocalDateTime(day: to.adding(days: 1), hour: 0, minute: 0)).adding(seconds: -1), now)
             let outcome = try await commands.jobs.backfill(
@@ -160,7 +161,7 @@ extension AdminCommands {
             guard let id = Int64(try commands.positional(request, 0, name: "job")), id > 0 else {
                 throw ArgumentError(name: "job", reason: "a job number")
             }
-            try await commands.jobs.retry(commands.caller(state), run: id, now: commands.now())
+            try await commands.jobs.retry(commands.caller(state), run: id, now: await commands.sharedNow())
             return .ok("job \(id) queued again for its own slot")
         },
         AdminCommand(
@@ -170,12 +171,16 @@ extension AdminCommands {
             guard let id = Int64(try commands.positional(request, 0, name: "job")), id > 0 else {
                 throw ArgumentError(name: "job", reason: "a job number")
             }
-            let outcome = try await commands.jobs.cancel(commands.caller(state), run: id, now: commands.now())
+            let outcome = try await commands.jobs.cancel(
+                commands.caller(state), run: id, now: await commands.sharedNow())
             return .ok(outcome == .cancelled ? "job \(id) cancelled" : "job \(id) asked to stop")
         },
     ]
 
     func now() -> Instant { Instant(seconds: Int64(Date().timeIntervalSince1970)) }
+
+    /// PostgreSQL's clock, which every instance shares (the host's while the database is away).
+    func sharedNow() async -> Instant { (try? await jobs.databaseNow()) ?? now() }
 
     /// The health a monitoring plugin reports (`check`, `sozialraumctl check`).
     func healthCheck() async -> HealthCheck {
@@ -183,7 +188,7 @@ extension AdminCommands {
         guard reachable else {
             return HealthCheck.evaluate(databaseReachable: false, overdue: [], failed: [], undecidedOverruns: 0)
         }
-        let now = self.now()
+        let now = await sharedNow()
         let local = { (instant: Instant) in ZoneRules.europeBerlin.local(instant).description }
         do {
             let overdue = try await jobs.overdue(now: now).map { ($0.schedule, local($0.slot)) }

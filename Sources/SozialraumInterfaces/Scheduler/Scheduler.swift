@@ -44,7 +44,9 @@ public final class Scheduler: Service, Sendable {
     let jobs: JobService
     let options: SchedulerOptions
     let logger: Logger
-    let clock: @Sendable () -> Instant
+    /// A clock the tests move by hand; nil: PostgreSQL's clock, which every instance shares (a skewed
+    /// host clock cannot make one instance rescue another's live run or skip slots for all).
+    let clock: (@Sendable () -> Instant)?
     let runner: JobRunner
     /// For LISTEN; nil: wake on the timer only.
     let listenConninfo: String?
@@ -64,7 +66,7 @@ public final class Scheduler: Service, Sendable {
 
     public init(
         jobs: JobService, options: SchedulerOptions, logger: Logger, listenConninfo: String? = nil,
-        clock: @escaping @Sendable () -> Instant = { Instant(seconds: Int64(Date().timeIntervalSince1970)) },
+        clock: (@Sendable () -> Instant)? = nil,
         onListening: @escaping @Sendable () -> Void = {},
         onOverdue: @escaping @Sendable ([OverdueSchedule]) -> Void = { _ in },
         runner: @escaping JobRunner
@@ -93,7 +95,7 @@ public final class Scheduler: Service, Sendable {
     public func register() async throws {
         guard
             try await jobs.registerInstance(
-                name: options.instance, token: instanceToken, now: clock(),
+                name: options.instance, token: instanceToken, now: await now(),
                 staleAfterSeconds: options.rescueAfterSeconds)
         else {
             logger.error(
@@ -138,7 +140,7 @@ public final class Scheduler: Service, Sendable {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 _ = try await tick()
-                let now = clock()
+                let now = await now()
                 if now.seconds - lastPrune.seconds > 3600 {
                     let pruned = try await jobs.prune(before: now.adding(seconds: -options.historyDays * 86_400))
                     if pruned > 0 { logger.info("job history pruned", metadata: ["runs": "\(pruned)"]) }
@@ -157,14 +159,21 @@ public final class Scheduler: Service, Sendable {
 
     /// How long to sleep: until the next slot or queued run, at most `maximumSleep`.
     func nextWait() async throws -> Duration {
-        let now = clock()
+        let now = await now()
         var next = now.adding(seconds: Int64(options.maximumSleep.components.seconds))
         if let due = try? await nextDue(), due < next { next = due }
         return .seconds(max(0, next.seconds - now.seconds)) + .milliseconds(50)
     }
 
+    /// Now, by the injected clock or PostgreSQL's (the host's while the database is away: nothing can be
+    /// claimed or recorded then anyway).
+    func now() async -> Instant {
+        if let clock { return clock() }
+        return (try? await jobs.databaseNow()) ?? Instant(seconds: Int64(Date().timeIntervalSince1970))
+    }
+
     func nextDue() async throws -> Instant? {
-        try await jobs.nextDue(now: clock(), rescueAfterSeconds: options.rescueAfterSeconds)
+        try await jobs.nextDue(now: await now(), rescueAfterSeconds: options.rescueAfterSeconds)
     }
 
     // MARK: One round
@@ -173,7 +182,7 @@ public final class Scheduler: Service, Sendable {
     /// Returns how many runs this instance finished. Tests call it with a hand-moved clock.
     @discardableResult
     public func tick() async throws -> Int {
-        _ = try await jobs.beatInstance(name: options.instance, token: instanceToken, now: clock())
+        _ = try await jobs.beatInstance(name: options.instance, token: instanceToken, now: await now())
         try await plan()
         try await rescue()
         var finished = 0
@@ -196,13 +205,15 @@ public final class Scheduler: Service, Sendable {
     /// Creates the run rows of slots that fell due since each schedule was last planned (idempotent
     /// across instances).
     func plan() async throws {
-        try await jobs.plan(now: clock(), graceSeconds: options.graceSeconds)
+        try await jobs.plan(now: await now(), graceSeconds: options.graceSeconds)
     }
 
     /// Logs each schedule that has just gone past its deadline (an error: a month-end run nobody noticed
     /// is what this is for) and reports the overdue ones.
     func checkDeadlines() async throws {
-        let overdue = try await jobs.overdue(now: clock()).map { OverdueSchedule(schedule: $0.schedule, slot: $0.slot) }
+        let overdue = try await jobs.overdue(now: await now()).map {
+            OverdueSchedule(schedule: $0.schedule, slot: $0.slot)
+        }
         let names = Set(overdue.map(\.schedule))
         let newly = lastOverdue.withLock { last in
             defer { last = names }
@@ -217,12 +228,12 @@ public final class Scheduler: Service, Sendable {
     }
 
     func rescue() async throws {
-        let rescued = try await jobs.rescue(now: clock(), deadlineSeconds: options.rescueAfterSeconds)
+        let rescued = try await jobs.rescue(now: await now(), deadlineSeconds: options.rescueAfterSeconds)
         for id in rescued { logger.warning("run rescued from a lost instance", metadata: ["run": "\(id)"]) }
     }
 
     func claim() async throws -> JobRunRecord? {
-        try await jobs.claim(instance: options.instance, now: clock())
+        try await jobs.claim(instance: options.instance, now: await now())
     }
 
     enum Outcome: Sendable {
@@ -262,15 +273,15 @@ public final class Scheduler: Service, Sendable {
                 try? await Task.sleep(for: .seconds(run.timeoutSeconds))
                 return Task.isCancelled ? nil : .timedOut
             }
-            group.addTask { [jobs, options, clock, checkNow] in
+            group.addTask { [jobs, options, checkNow] in
                 while !Task.isCancelled {
                     // The heartbeat's interval, or at once when a NOTIFY arrives (a cancel request).
                     await checkNow.wait(for: options.heartbeatInterval)
                     if Task.isCancelled { return nil }
                     do {
-                        let beat = try await jobs.heartbeat(run, now: clock())
+                        let beat = try await jobs.heartbeat(run, now: await self.now())
                         _ = try? await jobs.beatInstance(
-                            name: options.instance, token: self.instanceToken, now: clock())
+                            name: options.instance, token: self.instanceToken, now: await self.now())
                         switch beat {
                         case nil: return .lost
                         case true?: return .cancelled
@@ -304,7 +315,7 @@ public final class Scheduler: Service, Sendable {
     }
 
     func record(_ run: JobRunRecord, _ outcome: Outcome, elapsed: Duration) async {
-        let now = clock()
+        let now = await now()
         do {
             switch outcome {
             case .succeeded(let result):

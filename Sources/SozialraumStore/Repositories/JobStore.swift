@@ -2,8 +2,8 @@ import Logging
 import PostgresClient
 import SozialraumDomain
 
-/// The SQL of the scheduler. Times are always passed in (the scheduler's clock), never the database's
-/// `now()`, so that tests move time by hand and two instances agree on what is due.
+/// The SQL of the scheduler. Times are always passed in (`databaseNow`, PostgreSQL's clock that all
+/// instances share, read once per step; or a test's hand-moved clock), never `now()` inside a statement.
 public enum JobStore {
 
     static func run(_ row: PostgresRow) throws -> JobRunRecord {
@@ -207,13 +207,14 @@ public enum JobStore {
             """
             UPDATE job_run SET state = 'running', claimed_by = $1, heartbeat_at = to_timestamp($2), started_at = to_timestamp($2),
                                attempts = attempts + 1, finished_at = NULL, claim_token = gen_random_uuid()
-            WHERE id = (SELECT q.id FROM job_run q LEFT JOIN schedule s ON s.name = q.schedule
+            WHERE id = (SELECT q.id FROM job_run q
                         WHERE q.state = 'queued' AND NOT q.cancel_requested AND q.not_before <= to_timestamp($2)
-                          AND (s.overlap IS DISTINCT FROM 'serial'
+                          AND (q.schedule IS NULL
+                               OR (SELECT s.overlap FROM schedule s WHERE s.name = q.schedule) = 'parallel'
                                OR NOT EXISTS (SELECT 1 FROM job_run r WHERE r.schedule = q.schedule AND r.state = 'running')
                                   AND NOT EXISTS (SELECT 1 FROM job_run e WHERE e.schedule = q.schedule AND e.state = 'queued'
                                                   AND e.slot < q.slot AND NOT e.cancel_requested))
-                        ORDER BY q.not_before, q.id LIMIT 1 FOR UPDATE OF q SKIP LOCKED)
+                        ORDER BY q.not_before, q.id LIMIT 1 FOR UPDATE SKIP LOCKED)
             RETURNING id, schedule, extract(epoch FROM slot)::bigint, job, parameters, state, attempts, max_attempts, timeout_seconds,
             backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint, extract(epoch FROM finished_at)::bigint, result, error,
             claim_token::text
@@ -336,41 +337,6 @@ public enum JobStore {
             """, [id, token])
     }
 
-    // MARK: Live instances
-
-    /// Registers a live scheduler instance under `name`, unless another one under that name has beaten
-    /// within `staleAfterSeconds`. Returns whether this one may run.
-    public static func registerInstance(
-        _ tx: SystemTransaction, name: String, token: String, now: Instant, staleAfterSeconds: Int64
-    ) async throws -> Bool {
-        try await tx.query(
-            """
-            INSERT INTO scheduler_instance AS i (name, token, started_at, heartbeat_at)
-            VALUES ($1, $2::uuid, to_timestamp($3), to_timestamp($3))
-            ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token, started_at = EXCLUDED.started_at,
-                heartbeat_at = EXCLUDED.heartbeat_at
-            WHERE i.heartbeat_at < to_timestamp($3::bigint - $4::bigint) OR i.token = EXCLUDED.token
-            RETURNING name
-            """, [name, token, time(now), staleAfterSeconds]
-        ).first != nil
-    }
-
-    /// Proves the instance is alive; false when another instance took the name over.
-    public static func beatInstance(
-        _ tx: SystemTransaction, name: String, token: String, now: Instant
-    ) async throws
-        -> Bool
-    {
-        try await tx.execute(
-            "UPDATE scheduler_instance SET heartbeat_at = to_timestamp($3) WHERE name = $1 AND token = $2::uuid",
-            [name, token, time(now)]) == 1
-    }
-
-    /// Gives the name free (a clean stop).
-    public static func unregisterInstance(_ tx: SystemTransaction, name: String, token: String) async throws {
-        try await tx.execute("DELETE FROM scheduler_instance WHERE name = $1 AND token = $2::uuid", [name, token])
-    }
-
     /// Runs per job and state (for `stats`).
     public static func countsByState(
         _ tx: SystemTransaction
@@ -384,6 +350,13 @@ public enum JobStore {
         try await tx.execute(
             "DELETE FROM job_run WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < to_timestamp($1)",
             [time(before)])
+    }
+
+    /// PostgreSQL's clock (not the transaction's start).
+    public static func databaseNow(_ tx: SystemTransaction) async throws -> Instant {
+        Instant(
+            seconds: try await tx.query("SELECT extract(epoch FROM clock_timestamp())::bigint").single()
+                .decode(0, as: Int64.self))
     }
 
     /// The earliest heartbeat of a running run: the run becomes rescuable `rescueAfter` later.
