@@ -44,18 +44,11 @@ CREATE TRIGGER job_run_outcome AFTER UPDATE OF state ON sozialraum.job_run
                        AND NEW.schedule IS NOT NULL)
     EXECUTE FUNCTION sozialraum.count_job_outcome();
 
--- A cancel request reaches the instance running the job at once, not at its next heartbeat.
-CREATE FUNCTION sozialraum.notify_job_cancel() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-    PERFORM pg_catalog.pg_notify('sozialraum_jobs', 'cancel');
-    RETURN NULL;
-END
-$$;
+-- A cancel request reaches the instance running the job at once, not at its next heartbeat: the same
+-- wake-up as a queued run (each instance then checks its claim).
 CREATE TRIGGER job_run_cancel AFTER UPDATE OF cancel_requested ON sozialraum.job_run
     FOR EACH ROW WHEN (NEW.cancel_requested AND NOT OLD.cancel_requested)
-    EXECUTE FUNCTION sozialraum.notify_job_cancel();
+    EXECUTE FUNCTION sozialraum.notify_jobs();
 
 -- The month-end run gets retries spanning hours (attempt⁴ backoff, sozialraumd) and a deadline of six
 -- hours after 06:00, unless the county changed them already.

@@ -78,8 +78,10 @@ extension JobService {
     }
 
     /// Queues again (or fails, attempts used up) the runs whose instance stopped proving it is alive.
-    public func rescue(now: Instant, deadlineSeconds: Int64) async throws -> [Int64] {
-        try await store.withoutTenant { tx in try await JobStore.rescue(tx, now: now, deadlineSeconds: deadlineSeconds)
+    public func rescue(now: Instant, deadlineSeconds: Int64, countingTheAttempt: Bool = true) async throws -> [Int64] {
+        try await store.withoutTenant { tx in
+            try await JobStore.rescue(
+                tx, now: now, deadlineSeconds: deadlineSeconds, countingTheAttempt: countingTheAttempt)
         }
     }
 

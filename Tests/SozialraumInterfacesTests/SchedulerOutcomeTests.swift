@@ -305,6 +305,34 @@ import Testing
         #expect(try await jobs.run(claimed.id)?.state != "running")
     }
 
+    /// A run with one attempt whose instance is lost: rescued by an instance that kept reaching the
+    /// database (rounds at 10:00:00 and 10:00:30), the attempt counts and the run fails; rescued by one that
+    /// was cut off itself for longer than the deadline (10:00:00, then 10:01:01: a database outage), the
+    /// attempt is given back and the run is run again, once.
+    @Test func aRescueAfterADatabaseOutageDoesNotUseUpAnAttempt() async throws {
+        for outage in [false, true] {
+            let setup = try await SchedulerWorld.make(at: "2026-11-25T10:00:00Z")
+            let jobs = JobService(store: setup.world.store, logger: Logger(label: "jobs"))
+            let id = try await setup.world.store.withoutTenant { tx in
+                try await JobStore.enqueue(
+                    tx, job: "noop", parameters: "", schedule: nil, requestKey: "outage-\(outage)",
+                    now: setup.clock.read(), requestedBy: "test", maxAttempts: 1)
+            }
+            _ = try #require(try await jobs.claim(instance: "lost", now: setup.clock.read()))
+            let rescuer = setup.scheduler("rescuer") { _ in "ok" }
+            #expect(try await rescuer.tick() == 0)
+            if !outage {
+                setup.clock.advance(seconds: 30)
+                #expect(try await rescuer.tick() == 0)
+            }
+            setup.clock.set("2026-11-25T10:01:01Z")
+            _ = try await rescuer.tick()
+            let run = try #require(try await jobs.run(id))
+            #expect(run.state == (outage ? "succeeded" : "failed"), "outage \(outage)")
+            #expect(run.attempts == 1, "outage \(outage)")
+        }
+    }
+
     @Test func theHealthOfTheDaemonIsLikeANagiosPlugin() {
         #expect(
             HealthCheck.evaluate(databaseReachable: true, overdue: [], failed: [], undecidedOverruns: 0)

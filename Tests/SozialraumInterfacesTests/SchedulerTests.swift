@@ -117,7 +117,10 @@ struct SchedulerWorld: Sendable {
 
         let survivor = setup.scheduler("survivor", runner: runner)
         #expect(try await survivor.tick() == 0, "not rescued before the deadline")
-        setup.clock.advance(seconds: 61)
+        // The survivor keeps reaching the database (a round every 30 s): the lost instance's attempt counts.
+        setup.clock.advance(seconds: 30)
+        #expect(try await survivor.tick() == 0, "not rescued before the deadline")
+        setup.clock.advance(seconds: 31)
         #expect(try await survivor.tick() == 1)
         let run = try #require(try await setup.runs("nightly").first)
         #expect(run.state == "succeeded" && run.attempts == 2 && run.claimedBy == "survivor")
@@ -454,6 +457,10 @@ struct SchedulerWorld: Sendable {
         // Either the attempt got through after the restart (the pool reconnected), or it failed and is
         // rescued once the server is back: in both cases the run succeeds and its effect appears once.
         var run = try await store.withoutTenant { tx in try await JobStore.runRecord(tx, id: id) }
+        // Still `running`: the failure could not be recorded while the server was away, so the run is
+        // rescued, by an instance that was cut off itself (the clock jumps an hour): the outage's attempt is
+        // given back, and the run's one recorded attempt is the one that succeeds. Recorded as failed: two.
+        let attemptsAtTheEnd = run?.state == "running" ? 1 : 2
         if run?.state != "succeeded" {
             #expect(
                 try await store.withTenant(county, readOnly: true) { tx in
@@ -463,7 +470,7 @@ struct SchedulerWorld: Sendable {
             clock.advance(seconds: 3600)
             #expect(try await scheduler.tick() == 1)
             run = try await store.withoutTenant { tx in try await JobStore.runRecord(tx, id: id) }
-            #expect(run?.attempts == 2)
+            #expect(run?.attempts == attemptsAtTheEnd)
         }
         #expect(run?.state == "succeeded")
         let runs = try await store.withTenant(county, readOnly: true) { tx in

@@ -63,6 +63,9 @@ public final class Scheduler: Service, Sendable {
     /// This instance's token in `scheduler_instance`: a second live instance of the same name refuses
     /// to start.
     let instanceToken = UUID().uuidString.lowercased()
+    /// When this instance last reached the database (its registration's heartbeat): a rescuer that was cut
+    /// off itself for longer than the rescue deadline saw an outage, and gives the lost attempts back.
+    let lastBeat = Mutex<Instant?>(nil)
 
     public init(
         jobs: JobService, options: SchedulerOptions, logger: Logger, listenConninfo: String? = nil,
@@ -182,9 +185,13 @@ public final class Scheduler: Service, Sendable {
     /// Returns how many runs this instance finished. Tests call it with a hand-moved clock.
     @discardableResult
     public func tick() async throws -> Int {
-        _ = try await jobs.beatInstance(name: options.instance, token: instanceToken, now: await now())
+        let now = await now()
+        let previous = lastBeat.withLock { $0 }
+        _ = try await jobs.beatInstance(name: options.instance, token: instanceToken, now: now)
+        lastBeat.withLock { $0 = now }
+        let cutOff = previous.map { now.seconds - $0.seconds > options.rescueAfterSeconds } ?? false
         try await plan()
-        try await rescue()
+        try await rescue(afterOutage: cutOff)
         var finished = 0
         // No new claims once shutdown has begun: a released run is for another instance.
         while !Task.isCancelled, !Task.isShuttingDownGracefully, let run = try await claim() {
@@ -227,9 +234,17 @@ public final class Scheduler: Service, Sendable {
         onOverdue(overdue)
     }
 
-    func rescue() async throws {
-        let rescued = try await jobs.rescue(now: await now(), deadlineSeconds: options.rescueAfterSeconds)
-        for id in rescued { logger.warning("run rescued from a lost instance", metadata: ["run": "\(id)"]) }
+    func rescue(afterOutage: Bool = false) async throws {
+        let rescued = try await jobs.rescue(
+            now: await now(), deadlineSeconds: options.rescueAfterSeconds, countingTheAttempt: !afterOutage)
+        for id in rescued {
+            if afterOutage {
+                logger.warning(
+                    "run rescued after a database outage; the attempt is not counted", metadata: ["run": "\(id)"])
+            } else {
+                logger.warning("run rescued from a lost instance", metadata: ["run": "\(id)"])
+            }
+        }
     }
 
     func claim() async throws -> JobRunRecord? {
@@ -279,9 +294,13 @@ public final class Scheduler: Service, Sendable {
                     await checkNow.wait(for: options.heartbeatInterval)
                     if Task.isCancelled { return nil }
                     do {
-                        let beat = try await jobs.heartbeat(run, now: await self.now())
-                        _ = try? await jobs.beatInstance(
-                            name: options.instance, token: self.instanceToken, now: await self.now())
+                        let now = await self.now()
+                        let beat = try await jobs.heartbeat(run, now: now)
+                        if (try? await jobs.beatInstance(name: options.instance, token: self.instanceToken, now: now))
+                            != nil
+                        {
+                            self.lastBeat.withLock { $0 = now }
+                        }
                         switch beat {
                         case nil: return .lost
                         case true?: return .cancelled
@@ -351,54 +370,5 @@ public final class Scheduler: Service, Sendable {
     static func genericReason(_ error: any Error) -> String {
         if let error = error as? ServiceError { return String(error.description.prefix(200)) }
         return "job failed (see the log)"
-    }
-}
-
-/// A schedule past its deadline, with the slot that has not succeeded in time.
-public struct OverdueSchedule: Sendable, Equatable {
-    public var schedule: String
-    public var slot: Instant
-}
-
-/// Wakes a sleeping scheduler early (NOTIFY, shutdown). A signal without a sleeper is kept for the next wait.
-actor WakeSignal {
-    private var waiter: CheckedContinuation<Void, Never>?
-    private var pending = false
-    /// Counts the waits, so that the timer of an earlier wait (cancelled, or firing late) cannot end a
-    /// later one.
-    private var generation: UInt64 = 0
-
-    func signal() {
-        if let waiter {
-            self.waiter = nil
-            waiter.resume()
-        } else {
-            pending = true
-        }
-    }
-
-    func wait(for duration: Duration) async {
-        if pending {
-            pending = false
-            return
-        }
-        generation &+= 1
-        let current = generation
-        let timer = Task { [weak self] in
-            guard (try? await Task.sleep(for: duration)) != nil else { return }
-            await self?.timeUp(current)
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { self.waiter = $0 }
-        } onCancel: {
-            Task { await self.signal() }
-        }
-        timer.cancel()
-    }
-
-    private func timeUp(_ ofWait: UInt64) {
-        guard ofWait == generation, let waiter else { return }
-        self.waiter = nil
-        waiter.resume()
     }
 }

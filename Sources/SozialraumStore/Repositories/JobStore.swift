@@ -255,18 +255,24 @@ public enum JobStore {
     }
 
     /// Runs whose instance stopped proving it is alive are queued again (or failed, attempts used up;
-    /// cancelled, when a cancel was requested).
-    public static func rescue(_ tx: SystemTransaction, now: Instant, deadlineSeconds: Int64) async throws -> [Int64] {
+    /// cancelled, when a cancel was requested). Without `countingTheAttempt` (the rescuer was cut off from
+    /// the database itself: an outage, not the job) the lost attempt is given back.
+    public static func rescue(
+        _ tx: SystemTransaction, now: Instant, deadlineSeconds: Int64, countingTheAttempt: Bool = true
+    ) async throws -> [Int64] {
+        // An attempt lost to a database outage is given back ($3 = 1): the job did not fail.
         try await tx.query(
             """
             UPDATE job_run SET state = CASE WHEN cancel_requested THEN 'cancelled'
-                                            WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+                                            WHEN attempts - $3 >= max_attempts THEN 'failed' ELSE 'queued' END,
+                               attempts = attempts - $3,
                                not_before = to_timestamp($1), claimed_by = NULL,
-                               error = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'instance lost: no heartbeat' END,
-                               finished_at = CASE WHEN cancel_requested OR attempts >= max_attempts THEN to_timestamp($1) END
+                               error = CASE WHEN cancel_requested THEN 'cancelled'
+                                            WHEN $3 = 1 THEN 'database outage: claim lost' ELSE 'instance lost: no heartbeat' END,
+                               finished_at = CASE WHEN cancel_requested OR attempts - $3 >= max_attempts THEN to_timestamp($1) END
             WHERE state = 'running' AND heartbeat_at < to_timestamp($1::bigint - $2::bigint)
             RETURNING id
-            """, [time(now), deadlineSeconds]
+            """, [time(now), deadlineSeconds, countingTheAttempt ? 0 : 1]
         ).map { try $0.decode(0, as: Int64.self) }
     }
 
