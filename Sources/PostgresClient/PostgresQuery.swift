@@ -19,9 +19,6 @@ public struct PostgresRow: Sendable {
     let result: PostgresResult
     let index: Int32
 
-    /// How many columns the row has.
-    public var columnCount: Int { Int(result.columnCount) }
-
     /// Decodes column `column` (0-based) as `T`.
     public func decode<T: PostgresDecodable>(_ column: Int, as type: T.Type = T.self) throws(PostgresError) -> T {
         guard column >= 0, column < result.columnCount else {

@@ -33,10 +33,12 @@ extension PaymentOrderService {
                 try await requireYear(tx, decision.year)
                 try await requireSocialSpace(tx, decision.socialSpace)
                 if let cover = decision.cover { try await requireSocialSpace(tx, cover.socialSpace) }
-                let appropriation = try await OverrunDecisionStore.appropriation(
-                    tx, year: decision.year, socialSpace: decision.socialSpace, component: decision.component)
+                let appropriation = try await ReferenceDataStore.appropriation(
+                    tx,
+                    line: BudgetLine(
+                        year: decision.year, socialSpace: decision.socialSpace, component: decision.component))
                 var recorded = decision
-                recorded.kind = appropriation == .zero ? .unplanned : .overPlan
+                recorded.kind = (appropriation ?? .zero) == .zero ? .unplanned : .overPlan
                 recorded.decidedBy = caller.name
                 let id = try await OverrunDecisionStore.insert(tx, county: caller.tenant, recorded)
                 let decided = try await OverrunDecisionStore.decided(

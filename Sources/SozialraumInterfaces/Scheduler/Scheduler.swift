@@ -190,8 +190,9 @@ public final class Scheduler: Service, Sendable {
         _ = try await jobs.beatInstance(name: options.instance, token: instanceToken, now: now)
         lastBeat.withLock { $0 = now }
         let cutOff = previous.map { now.seconds - $0.seconds > options.rescueAfterSeconds } ?? false
-        try await plan()
-        try await rescue(afterOutage: cutOff)
+        // One reading of the clock for the round's bookkeeping; each claim reads it afresh.
+        try await plan(now: now)
+        try await rescue(afterOutage: cutOff, now: now)
         var finished = 0
         // No new claims once shutdown has begun: a released run is for another instance.
         while !Task.isCancelled, !Task.isShuttingDownGracefully, let run = try await claim() {
@@ -211,8 +212,9 @@ public final class Scheduler: Service, Sendable {
 
     /// Creates the run rows of slots that fell due since each schedule was last planned (idempotent
     /// across instances).
-    func plan() async throws {
-        try await jobs.plan(now: await now(), graceSeconds: options.graceSeconds)
+    func plan(now: Instant? = nil) async throws {
+        let now = if let now { now } else { await self.now() }
+        try await jobs.plan(now: now, graceSeconds: options.graceSeconds)
     }
 
     /// Logs each schedule that has just gone past its deadline (an error: a month-end run nobody noticed
@@ -234,9 +236,10 @@ public final class Scheduler: Service, Sendable {
         onOverdue(overdue)
     }
 
-    func rescue(afterOutage: Bool = false) async throws {
+    func rescue(afterOutage: Bool = false, now: Instant? = nil) async throws {
+        let now = if let now { now } else { await self.now() }
         let rescued = try await jobs.rescue(
-            now: await now(), deadlineSeconds: options.rescueAfterSeconds, countingTheAttempt: !afterOutage)
+            now: now, deadlineSeconds: options.rescueAfterSeconds, countingTheAttempt: !afterOutage)
         for id in rescued {
             if afterOutage {
                 logger.warning(

@@ -18,7 +18,7 @@ public enum JobStore {
             startedAt: try row.decode(11, as: Int64?.self).map(Instant.init(seconds:)),
             finishedAt: try row.decode(12, as: Int64?.self).map(Instant.init(seconds:)),
             result: try row.decode(13, as: String?.self), error: try row.decode(14, as: String?.self),
-            claimToken: row.columnCount > 15 ? try row.decode(15, as: String?.self) : nil)
+            claimToken: try row.decode(15, as: String?.self))
     }
 
     /// `to_timestamp` of an instant, as a parameter.
@@ -304,7 +304,8 @@ public enum JobStore {
         try await tx.query(
             """
             SELECT id, schedule, extract(epoch FROM slot)::bigint, job, parameters, state, attempts, max_attempts, timeout_seconds,
-            backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint, extract(epoch FROM finished_at)::bigint, result, error
+            backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint, extract(epoch FROM finished_at)::bigint, result, error,
+            claim_token::text
             FROM job_run WHERE $1::text IS NULL OR schedule = $1 ORDER BY id DESC LIMIT $2
             """,
             [schedule, limit]
@@ -317,7 +318,8 @@ public enum JobStore {
             """
             SELECT DISTINCT ON (schedule) id, schedule, extract(epoch FROM slot)::bigint, job, parameters, state, attempts,
                    max_attempts, timeout_seconds, backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint,
-                   extract(epoch FROM finished_at)::bigint, result, error
+                   extract(epoch FROM finished_at)::bigint, result, error,
+            claim_token::text
             FROM job_run WHERE schedule IS NOT NULL ORDER BY schedule, slot DESC, id DESC
             """
         ).map(run)
@@ -327,7 +329,8 @@ public enum JobStore {
         try await tx.query(
             """
             SELECT id, schedule, extract(epoch FROM slot)::bigint, job, parameters, state, attempts, max_attempts, timeout_seconds,
-            backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint, extract(epoch FROM finished_at)::bigint, result, error
+            backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint, extract(epoch FROM finished_at)::bigint, result, error,
+            claim_token::text
             FROM job_run WHERE id = $1
             """, [id]
         ).first.map(run)

@@ -11,18 +11,6 @@ import Foundation
 /// county-only. A decision settles the open `uncovered_overrun` findings of its line up to the amount
 /// decided; a run finds an overrun again only beyond what was decided.
 public enum OverrunDecisionStore {
-    public static func appropriation(
-        _ tx: TenantTransaction, year: Int, socialSpace: SocialSpaceCode, component: BudgetComponent
-    ) async throws -> Money {
-        Money(
-            cents: try await tx.query(
-                """
-                SELECT coalesce(sum(amount), 0)::bigint FROM appropriation
-                WHERE year = $1 AND social_space = $2 AND component = $3
-                """, [year, socialSpace.rawValue, component.rawValue]
-            ).single().decode(0, as: Int64.self))
-    }
-
     public static func insert(
         _ tx: TenantTransaction, county: TenantID, _ decision: OverrunDecision
     ) async throws
