@@ -136,6 +136,7 @@ public struct Daemon: Sendable {
                     ("stateDirectory", new.stateDirectory != current.stateDirectory),
                     ("admin.socketPath", new.adminSocketPath != current.adminSocketPath),
                     ("admin.tlsListen", new.adminTLSListen != current.adminTLSListen),
+                    ("metrics.listen", new.metricsListen != current.metricsListen),
                 ] where changed {
                     logger.warning("setting changed; it takes effect on restart", metadata: ["key": "\(key)"])
                 }
@@ -152,8 +153,15 @@ public struct Daemon: Sendable {
         let readiness = ReadinessService(
             logger: logger, metadata: ["database": "\(settings.usesEmbeddedDatabase ? "embedded" : "configured")"],
             prerequisites: listening, notifier: notifier)
+        var parts: [any Service] = [monitor, admin, scheduler, watchdog, reload, readiness]
+        if let listen = try MetricsListen.parse(settings.metricsListen) {
+            parts.append(
+                MetricsServer(listen: listen, logger: logger) {
+                    await admin.metricsExposition(county: { try await store.countyTenant() })
+                })
+        }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [monitor, admin, scheduler, watchdog, reload, readiness],
+            services: parts,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // Within the unit's TimeoutStopSec=60: running commands get 45 s, then they are cancelled (their
         // transactions roll back) and the daemon exits before systemd would kill it.

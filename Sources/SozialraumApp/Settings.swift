@@ -34,6 +34,8 @@ public struct Settings: Sendable, Equatable {
     public var adminTLSPrivateKey: String = ""
     /// `host:port` of a plain TCP listener for development (loopback only); empty: off.
     public var adminPlainTCPListen: String = ""
+    /// The Prometheus endpoint: loopback `host:port` or `unix:/path`; empty: off.
+    public var metricsListen: String = ""
 
     /// Admin socket limits (reloadable for new connections).
     public var adminMaxLineBytes: Int = 64 * 1024
@@ -119,6 +121,7 @@ public struct Settings: Sendable, Equatable {
         "admin.maxSessionsPerAccount",
         "admin.loginTimeoutSeconds",
         "admin.idleTimeoutSeconds",
+        "metrics.listen",
         "scheduler.schedules",
         "scheduler.instance",
         "scheduler.heartbeatSeconds",
@@ -252,6 +255,12 @@ public struct Settings: Sendable, Equatable {
         if let plain = hostAndPort(settings.adminPlainTCPListen), !AdminServer.isLoopback(plain.host) {
             throw Invalid(
                 key: "admin.plainTCPListen", reason: "plain TCP is for development on a loopback address only")
+        }
+        settings.metricsListen = try string("metrics.listen", "")
+        do {
+            _ = try MetricsListen.parse(settings.metricsListen)
+        } catch let error as MetricsListenError {
+            throw Invalid(key: "metrics.listen", reason: error.reason)
         }
         settings.adminMaxLineBytes = try integer("admin.maxLineBytes", 64 * 1024, range: 1024...(16 * 1024 * 1024))
         settings.adminMaxUploadBytes = try integer(

@@ -47,6 +47,8 @@ import Testing
         var environment = ProcessInfo.processInfo.environment
         environment["JOURNAL_STREAM"] = "8:1234"
         environment.removeValue(forKey: "SOZIALRAUM_CONFIG")
+        // The Prometheus endpoint on a Unix socket (off unless set).
+        environment["SOZIALRAUM_METRICS_LISTEN"] = "unix:\(state)/metrics.sock"
         let daemon = try Subprocess(
             [Subprocess.binary("sozialraumd"), "serve", "--state-directory", state], environment: environment)
         var lines = daemon.lines.makeAsyncIterator()
@@ -118,6 +120,15 @@ import Testing
         for await line in auditor.lines { auditorOutput.append(line) }
         #expect(await auditor.exitStatus() == 0)
         #expect(auditorOutput.contains { $0.hasPrefix("OK rpa@") && $0.hasSuffix("role=auditor") })
+        // The metrics page: the database answered, and the demo county's schedules and commands are counted.
+        let scrape = try LineClient(path: state + "/metrics.sock")
+        scrape.send("GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        var page: [String] = []
+        while let line = await scrape.next() { page.append(line) }
+        #expect(page.first?.hasPrefix("HTTP/1.1 200 OK") == true)
+        #expect(page.contains("sozialraum_database_up 1.0"))
+        #expect(page.contains { $0.hasPrefix(#"sozialraum_schedule_slots_total{schedule="previous-month","#) })
+        #expect(page.contains { $0.hasPrefix(#"sozialraum_admin_commands_total{command="funds",result="ok"} "#) })
         let unreachable = try Subprocess([
             Subprocess.binary("sozialraumctl"), "--socket", state + "/nothing.sock", "ping",
         ])

@@ -91,6 +91,9 @@ import Testing
         (#"{"admin": {"tlsListen": "7443"}}"#, "admin.tlsListen"),
         (#"{"admin": {"tlsListen": "0.0.0.0:7443"}}"#, "admin.tlsCertificate"),
         (#"{"admin": {"plainTCPListen": "0.0.0.0:7000"}}"#, "admin.plainTCPListen"),
+        // The metrics page has no login: no address beyond loopback, no relative socket path.
+        (#"{"metrics": {"listen": "0.0.0.0:9464"}}"#, "metrics.listen"),
+        (#"{"metrics": {"listen": "unix:metrics.sock"}}"#, "metrics.listen"),
         (#"[1, 2]"#, "(file)"),
         (#"{"database": "#, "(file)"),
     ])

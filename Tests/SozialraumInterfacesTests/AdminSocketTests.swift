@@ -735,7 +735,7 @@ struct AdminWorld: Sendable {
             } == true)
         #expect(
             stats?.data.contains {
-                $0.contains("sozialraum_admin_command_duration_ms_bucket") && $0.contains(#"le="+Inf""#)
+                $0.contains("sozialraum_admin_command_duration_seconds_bucket") && $0.contains(#"le="+Inf""#)
             } == true)
         #expect(
             stats?.data.contains {

@@ -68,8 +68,9 @@ import Testing
         ],
         "SozialraumDemo": ["Foundation", "FoundationEssentials", "Logging", "SozialraumDomain", "SozialraumServices"],
         "SozialraumInterfaces": [
-            "Foundation", "Logging", "NIOCore", "NIOPosix", "NIOSSL", "ServiceLifecycle", "SozialraumDomain",
-            "SozialraumProtocol", "SozialraumServices", "Synchronization", "UUIDText",
+            "CoreMetrics", "Foundation", "Logging", "NIOCore", "NIOHTTP1", "NIOPosix", "NIOSSL", "Prometheus",
+            "ServiceLifecycle", "SozialraumDomain", "SozialraumProtocol", "SozialraumServices", "Synchronization",
+            "UUIDText",
         ],
         "SozialraumApp": [
             "ArgumentParser", "Configuration", "Foundation", "Logging", "NIOCore", "NIOPosix", "PostgresClient",

@@ -50,7 +50,8 @@ struct AdminCommands: Sendable {
     let sessions: SessionRegistry
     let logger: Logger
     let operations: AdminOperations
-    let metrics = AdminMetrics()
+    /// Commands by result and latency, and the snapshot `stats` and the metrics endpoint show.
+    let metrics: DaemonMetrics
     /// Database-outage failures, logged at most every 10 s with a count.
     let outageLog = RateLimitedLog(interval: .seconds(10))
     /// Upload bytes on disk for all sessions together.

@@ -65,7 +65,7 @@ public struct AdminServer: Service {
 
     public init(
         configuration: AdminSocketConfiguration, services: UseCases, operations: AdminOperations = .none,
-        logger: Logger,
+        metrics: DaemonMetrics = DaemonMetrics(), logger: Logger,
         group: MultiThreadedEventLoopGroup = .singleton,
         onListening: @escaping @Sendable (BoundPorts) -> Void = { _ in }
     ) {
@@ -76,8 +76,7 @@ public struct AdminServer: Service {
             reconciliation: services.reconciliation, yearEnd: services.yearEnd, accounts: services.accounts,
             status: services.status, jobs: services.jobs, migration: services.migration,
             paymentOrders: services.paymentOrders, sessions: SessionRegistry(),
-            logger: logger,
-            operations: operations,
+            logger: logger, operations: operations, metrics: metrics,
             uploadBudget: UploadBudget(limit: configuration.limits.maximumUploadBytesInFlight),
             imports: ConcurrencyLimit(limit: configuration.limits.maximumConcurrentImports))
         self.logger = logger

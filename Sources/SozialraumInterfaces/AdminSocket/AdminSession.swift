@@ -289,10 +289,9 @@ struct AdminSession {
         let started = ContinuousClock.now
         let reply = await dispatch(request, upload: upload)
         let elapsed = ContinuousClock.now - started
-        commands.metrics.record(
+        commands.metrics.commandFinished(
             command: AdminCommands.byName[request.command] == nil ? "unknown" : request.command,
-            result: reply.error?.rawValue ?? "ok",
-            milliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+            result: reply.error?.rawValue ?? "ok", duration: elapsed)
         return reply
     }
 

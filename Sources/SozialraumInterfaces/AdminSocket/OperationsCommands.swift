@@ -32,7 +32,10 @@ extension AdminCommands {
             summary: "metrics: sessions, commands by result, latency, pool, jobs, last reconciliation", mutates: false
         ) {
             commands, request, state, _ in
-            let table = try await commands.stats(commands.caller(state))
+            try await commands.refreshMetrics { commands.caller(state) }
+            let table = ResultTable(
+                columns: ["metric", "labels", "value"],
+                rows: commands.metrics.rows().map { [.text($0.metric), .text($0.labels), .text($0.value)] })
             return .ok("\(table.rows.count) metrics", data: table.lines(commands.format(request: request, state)))
         },
         AdminCommand(
@@ -90,57 +93,4 @@ extension AdminCommands {
             return .ok("\(tenants.count) tenants", data: table.lines(commands.format(request: request, state)))
         },
     ]
-
-    func stats(_ caller: Caller) async throws -> ResultTable {
-        var rows: [[ResultTable.Cell]] = []
-        func add(_ name: String, _ labels: String, _ value: Int64) {
-            rows.append([.text(name), .text(labels), .integer(value)])
-        }
-        add("sozialraum_admin_sessions", "", Int64(await sessions.count))
-        let snapshot = metrics.state.withLock { $0 }
-        for (key, count) in snapshot.commands.sorted(by: { $0.key < $1.key }) {
-            let parts = key.split(separator: "|")
-            add("sozialraum_admin_commands_total", "command=\"\(parts[0])\",result=\"\(parts[1])\"", Int64(count))
-        }
-        var cumulative = 0
-        for (index, count) in snapshot.latency.enumerated() {
-            cumulative += count
-            let bound = index < AdminMetrics.buckets.count ? String(Int(AdminMetrics.buckets[index])) : "+Inf"
-            add("sozialraum_admin_command_duration_ms_bucket", "le=\"\(bound)\"", Int64(cumulative))
-        }
-        add("sozialraum_admin_command_duration_ms_sum", "", Int64(snapshot.latencySum.rounded()))
-        add("sozialraum_admin_upload_bytes_in_flight", "", Int64(uploadBudget.inUse))
-        let health = await status.status()
-        add("sozialraum_pool_connections", "state=\"open\"", Int64(health.openConnections))
-        add("sozialraum_pool_connections", "state=\"idle\"", Int64(health.idleConnections))
-        add("sozialraum_pool_waiting", "", Int64(health.waitingForConnection))
-        // Retained runs (the history is pruned after scheduler.historyDays): a gauge, not a counter.
-        for (job, state, count) in try await jobs.countsByState() {
-            add("sozialraum_job_runs_retained", "job=\"\(job)\",state=\"\(state)\"", count)
-        }
-        // Slots by outcome since each schedule exists: real counters, kept when the history is pruned.
-        let now = await sharedNow()
-        for schedule in try await jobs.schedules() {
-            let o = schedule.outcomes
-            for (outcome, count) in [
-                ("succeeded", o.succeeded), ("failed", o.failed), ("cancelled", o.cancelled),
-                ("skipped_by_policy", o.skippedByPolicy), ("skipped_while_paused", o.skippedWhilePaused),
-            ] {
-                add("sozialraum_schedule_slots_total", "schedule=\"\(schedule.name)\",outcome=\"\(outcome)\"", count)
-            }
-            add(
-                "sozialraum_schedule_last_success_seconds", "schedule=\"\(schedule.name)\"",
-                o.lastSuccess?.seconds ?? 0)
-            add(
-                "sozialraum_schedule_overdue", "schedule=\"\(schedule.name)\"",
-                schedule.overdueSlot(now: now) == nil ? 0 : 1)
-        }
-        // Per Sozialraum, the end of its last reconciliation run (seconds since 1970; 0: never), as the
-        // caller's tenant sees the runs.
-        let last = try await reconciliation.lastReconciliations(caller)
-        for (space, seconds) in last {
-            add("sozialraum_last_reconciliation_seconds", "sozialraum=\"\(space)\"", seconds)
-        }
-        return ResultTable(columns: ["metric", "labels", "value"], rows: rows)
-    }
 }
