@@ -114,7 +114,8 @@ public struct Daemon: Sendable {
             jobs: services.jobs, options: schedulerOptions, logger: logger, listenConninfo: conninfo,
             onOverdue: { status.overdue($0) },
             runner: StandardJobs.runner(
-                reconciliation: services.reconciliation, county: { try await store.countyTenant() }))
+                reconciliation: services.reconciliation, keepNightlyDays: settings.reconciliationKeepNightlyDays,
+                county: { try await store.countyTenant() }))
         let monitor = DatabaseMonitor(status: services.status, logger: logger) { reachable in
             // Not before READY=1: the first check only confirms what startup already proved.
             status.database(reachable: reachable)

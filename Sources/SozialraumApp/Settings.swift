@@ -59,6 +59,8 @@ public struct Settings: Sendable, Equatable {
     public var schedulerHeartbeatSeconds: Int = 10
     public var schedulerRescueAfterSeconds: Int = 60
     public var schedulerHistoryDays: Int = 90
+    /// Nightly (to-date) reconciliation runs are kept this long unless something refers to them.
+    public var reconciliationKeepNightlyDays: Int = 90
     /// Payment orders and the Kasse's file (`payments.*`).
     public var payments = PaymentSettings()
 
@@ -127,6 +129,7 @@ public struct Settings: Sendable, Equatable {
         "scheduler.heartbeatSeconds",
         "scheduler.rescueAfterSeconds",
         "scheduler.historyDays",
+        "reconciliation.keepNightlyDays",
         "payments.pendingDays",
         "payments.dueAfterDays",
         "payments.kassenzeichenPrefix",
@@ -291,6 +294,8 @@ public struct Settings: Sendable, Equatable {
         settings.schedulerHeartbeatSeconds = try integer("scheduler.heartbeatSeconds", 10, range: 1...600)
         settings.schedulerRescueAfterSeconds = try integer("scheduler.rescueAfterSeconds", 60, range: 5...3600)
         settings.schedulerHistoryDays = try integer("scheduler.historyDays", 90, range: 1...3650)
+        settings.reconciliationKeepNightlyDays = try integer(
+            "reconciliation.keepNightlyDays", 90, range: 1...3650)
         guard settings.schedulerRescueAfterSeconds > 2 * settings.schedulerHeartbeatSeconds else {
             throw Invalid(
                 key: "scheduler.rescueAfterSeconds", reason: "must be more than twice scheduler.heartbeatSeconds")

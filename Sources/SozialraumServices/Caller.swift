@@ -102,6 +102,9 @@ extension ServiceError {
             case "SZ003": throw ServiceError.conflict("it would run past the end of the provider's cooperation")
             case "SZ004": throw ServiceError.conflict("a rate cannot take effect in or before a closed month")
             case "SZ006": throw ServiceError.conflict("a payment needs an approved payment order signed by two people")
+            case "SZ007":
+                throw ServiceError.conflict(
+                    "an issued statement never changes: it is settled or withdrawn, once (a new one may be issued)")
             case "42501": throw ServiceError.forbidden("this change")
             default: throw error
             }

@@ -122,6 +122,13 @@ extension ReconciliationService {
                 if let open = try await PaymentOrderStore.openOrder(tx, payee: provider, runID: runID, findingID: nil) {
                     throw ServiceError.duplicate("payment order \(open) for this statement")
                 }
+                // What the county pays on is the issued statement (sql/0022 refuses any other).
+                guard let document = try await StatementStore.live(tx, runID: runID, provider: provider),
+                    document.state == .issued
+                else {
+                    throw ServiceError.conflict(
+                        "a settlement pays an issued statement: issue it first (statement-issue \(runID) \(provider))")
+                }
                 let certified = try await PaymentOrders.certify(
                     tx, caller,
                     .init(
@@ -206,18 +213,22 @@ extension ReconciliationService {
                     bookingID: id, bookedMonth: booked, socialSpace: part.socialSpace, component: part.component,
                     amount: part.amount))
         }
+        guard try await StatementStore.markSettled(tx, runID: runID, provider: provider, orderID: order.id) else {
+            throw ServiceError.conflict("the statement is no longer issued (withdrawn?); reject the order")
+        }
         try await tx.audit(caller, "statement.settle", "run", String(runID))
         return bookedParts
     }
 
-    /// The payment advice of a statement: one item per grant (pseudonymous case key) or project.
+    /// The payment advice of a run's statements as a draft: one item per grant (pseudonymous case key) or
+    /// project, derived at the run's positions (the same run gives the same items, whatever happened since).
     public func statementItems(_ caller: Caller, runID: Int64, provider: TenantID?) async throws -> [StatementItem] {
         try caller.require(.county, .auditor, .provider, for: "reading statements")
         return try await store.withTenant(caller.tenant, readOnly: true) { tx in
             guard try await ReconciliationReportStore.runExists(tx, id: runID) else {
                 throw ServiceError.notFound("run")
             }
-            return try await ReconciliationReportStore.statementItems(tx, runID: runID, provider: provider)
+            return try await StatementStore.draftItems(tx, runID: runID, provider: provider)
         }
     }
 }

@@ -9,12 +9,14 @@ import Foundation
 #endif
 
 /// Budget reconciliation (rule 13): runs over a fixed ledger position whose results are stored
-/// immutably, provider statements, findings, and the year end (rule 12).
+/// immutably, provider statements (drafts derived from a run, issued ones frozen), findings, and the
+/// year end (rule 12).
 ///
 /// A run reads under the ledger gate (sql/0004): it holds the gate's lock exclusively for its
 /// transaction, so every booking at or below its position is committed and none can follow. The
-/// figures per line come from the totals the ledger's triggers keep; the statements are one set-based
-/// pass over the scope's bookings and deliveries; the cover arithmetic is the pure domain's.
+/// figures per line come from the totals the ledger's triggers keep; the statements' figures are one
+/// set-based pass over the scope's bookings; the cover arithmetic is the pure domain's. A run stores no
+/// statement items: they are derived at its positions when asked, and frozen when a statement is issued.
 public struct ReconciliationService: Sendable {
     let store: Store
     let logger: Logger
@@ -74,18 +76,20 @@ public struct ReconciliationService: Sendable {
                 }
                 mark("gate")
                 let position = try await ReconciliationStore.ledgerPosition(tx)
+                let changePosition = try await ReconciliationStore.changePosition(tx)
                 let results = try await ReconciliationStore.lineResults(tx, scope: scope, socialSpace: socialSpace)
                 mark("lines")
                 var canonical = Self.canonical(results)
                 if socialSpace == nil {
-                    try await ReconciliationStore.computeStatementItems(tx, scope: scope, position: position)
-                    mark("statement items")
+                    try await ReconciliationStore.computeStatementFigures(tx, scope: scope, position: position)
+                    mark("statement figures")
                     canonical += try await ReconciliationStore.statementsCanonicalText(tx)
                 }
                 let digest = sha256Hex(canonical)
                 mark("digest")
                 let runID = try await ReconciliationStore.insertRun(
-                    tx, scope: scope, socialSpace: socialSpace, position: position, runDay: runDay, digest: digest,
+                    tx, scope: scope, socialSpace: socialSpace, position: position, changePosition: changePosition,
+                    runDay: runDay, digest: digest,
                     slot: slot,
                     requestedBy: caller.name, startedAt: started)
                 try await ReconciliationStore.store(tx, runID: runID, year: scope.year, results: results)

@@ -514,11 +514,14 @@ struct AdminWorld: Sendable {
         _ = try await world.payInstalment(
             provider: world.alpha.tenant, socialSpace: world.nord, month: YearMonth(iso: "2026-04")!,
             amount: Money(cents: 100_00), key: "alpha-instalment-april")
-        // October: no delivery is due yet, so the run adds no finding; alpha gets a statement item.
-        let run = try await ReconciliationService(
-            store: world.store, logger: Logger(label: "test"), today: { BudgetWorld.today }
-        )
-        .run(world.county, scope: .month(YearMonth(iso: "2026-10")!)).runID
+        // October: no delivery is due yet, so the run adds no finding; alpha gets a statement item, and its
+        // statement is issued (statement 1).
+        let reconciliation = ReconciliationService(
+            store: world.store, logger: Logger(label: "test"), today: { BudgetWorld.today })
+        let run = try await reconciliation.run(world.county, scope: .month(YearMonth(iso: "2026-10")!)).runID
+        let alphaStatement = try await reconciliation.issueStatement(
+            world.county, runID: run, provider: world.alpha.tenant)
+        #expect(alphaStatement.id == 1 && alphaStatement.items == 1)
         let before = try await world.snapshot()
 
         let beta = try await admin.client(loggedInAs: "beta")
@@ -548,6 +551,16 @@ struct AdminWorld: Sendable {
             "statement": [
                 ("statement \(run)", "OK run \(run) 0 rows"),
                 ("statement \(run) items \(world.alpha.tenant)", "OK run \(run) 0 rows"),
+            ],
+            // Issued statements (issue 20): alpha's statement 1 of the run is issued above; beta sees none.
+            "issued-statements": [
+                ("issued-statements", "OK 0 statements"),
+                ("issued-statements \(world.alpha.tenant)", "OK 0 statements"),
+                ("issued-statements run=\(run)", "OK 0 statements"),
+            ],
+            "issued-statement": [
+                ("issued-statement 1", "ERR NOT_FOUND unknown statement"),
+                ("issued-statement 1 items", "ERR NOT_FOUND unknown statement"),
             ],
             "chart": [("chart nord 2026", "ERR NOT_FOUND unknown budget")],
             "cross-area": [
@@ -618,6 +631,14 @@ struct AdminWorld: Sendable {
         #expect(
             await county.request("settle 1 \(world.alpha.tenant)")?.status
                 == "ERR INVALID key: every change needs key=<idempotency-key>")
+        // The county pays on an issued statement: settling a draft is refused, issuing freezes it.
+        #expect(
+            await county.request("settle 1 \(world.alpha.tenant) key=settle-2026-draft")?.status.hasPrefix(
+                "ERR CONFLICT conflict: a settlement pays an issued statement: issue it first") == true)
+        let issued = await county.request("statement-issue 1 \(world.alpha.tenant)")
+        #expect(
+            issued?.status.hasPrefix("OK statement 1 issued: run 1, 1 items, balance 600.00, sha256 ") == true,
+            "\(String(describing: issued))")
         // Certified by one account, ordered by another: 600.00 to alpha (nothing paid before).
         let settled = await county.request("settle 1 \(world.alpha.tenant) key=settle-2026-alpha")
         #expect(

@@ -116,8 +116,6 @@ import Testing
     /// Files over ~400 lines, each with the reason it may be longer for now.
     static let longFiles: [String: String] = [
         "Sources/PostgresClient/PostgresValues.swift": "every value type's text encoding and decoding, one per type",
-        "Sources/SozialraumStore/Repositories/ReconciliationStore.swift":
-            "the set-based SQL of one run: statement items and findings",
         "Benchmarks/SozialraumBenchmarks/BudgetBenchmarks.swift":
             "the import and funds benchmarks with their baselines",
     ]

@@ -77,7 +77,11 @@ import Testing
         "provider_assignment": ["county_inserts"], "rate_agreement": ["county_inserts"],
         "grant_decision": ["county_inserts"], "grant_amendment": ["county_inserts"], "project": ["county_inserts"],
         "statement": ["county_inserts"],
-        "statement_item": ["county_inserts"], "surplus_share": ["county_inserts"],
+        "legacy_statement_item": ["county_inserts"], "surplus_share": ["county_inserts"],
+        // Issued statements and their frozen items (sql/0022); the end history of grants is written by the
+        // owner's trigger only (no INSERT privilege for the runtime role).
+        "statement_document": ["county_inserts"], "statement_document_item": ["county_inserts"],
+        "grant_end_change": ["county_inserts"],
         // providers: deliveries, expenses, their reversals; the county: all, payments only under an order
         // signed by two people (sql/0020)
         "booking": ["kind_fits_tenant", "paid_under_two_signatures"],
@@ -139,6 +143,12 @@ import Testing
         // Four eyes (sql/0020): whether a signer holds the right to certify or order is read from the
         // account in whatever context the order is written.
         "holds_right": "a signature's right is read from the signer's account",
+        // Runs as positions (sql/0022): a grant's earlier end is recorded by the owner's trigger, so the
+        // runtime role cannot write or fake the history a run's items are derived from.
+        "keep_grant_end": "the end history of grants is written by the owner's trigger only",
+        // Runs are immutable to the runtime role; pruning is the one way a nightly run goes, and the
+        // function decides which (nothing refers to it, older than the kept days, not the newest).
+        "prune_nightly_runs": "the one way a run is deleted, and it decides which",
     ]
 
     @Test func viewsRunWithTheCallersRightsAndOnlyListedFunctionsAreSecurityDefiners() async throws {

@@ -153,12 +153,42 @@ struct TenantTableFixture: Sendable {
             )
         ),
         (
-            "statement_item",
+            "legacy_statement_item",
             TenantTableFixture(
                 tenantColumn: "tenant_id",
                 insert: """
-                    INSERT INTO statement_item (run_id, tenant_id, item, item_id, case_key, cost)
+                    INSERT INTO legacy_statement_item (run_id, tenant_id, item, item_id, case_key, cost)
                     VALUES ((SELECT min(id) FROM reconciliation_run), $1, 'grant', gen_random_uuid(), 'FIX-' || $2, 6000)
+                    """)
+        ),
+        // An issued statement without items (accrued 0.00); the database counts and hashes them.
+        (
+            "statement_document",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO statement_document (tenant_id, run_id, accrued, instalments, settlements, balance, issued_by)
+                    VALUES ($1, (SELECT min(id) FROM reconciliation_run), 0, 0, 0, 0, 'fixture ' || $2)
+                    """)
+        ),
+        (
+            "statement_document_item",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO statement_document_item (statement_id, tenant_id, item, item_id, case_key, cost)
+                    VALUES ((SELECT coalesce(max(id), 0) + 1000 FROM statement_document), $1, 'grant',
+                            gen_random_uuid(), 'FIX-' || $2, 0)
+                    """)
+        ),
+        (
+            "grant_end_change",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO grant_end_change (grant_id, tenant_id, change_position, old_ends_on)
+                    SELECT id, $1, nextval('change_position') + 0 * length($2::text), ends_on
+                    FROM grant_decision WHERE tenant_id = $1 LIMIT 1
                     """)
         ),
         (

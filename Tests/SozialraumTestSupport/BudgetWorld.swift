@@ -141,6 +141,11 @@ public struct BudgetWorld: Sendable {
     public func settle(
         _ service: ReconciliationService, runID: Int64, provider: TenantID, key: String
     ) async throws -> (amount: Money, bookingIDs: [Int64]) {
+        // The county pays on the issued statement: issued here unless one is live already.
+        let live = try await service.issuedStatements(county, provider: provider, runID: runID)
+        if live.allSatisfy({ $0.state == .withdrawn }) {
+            _ = try await service.issueStatement(county, runID: runID, provider: provider)
+        }
         let certified = try await service.certifySettlement(
             county, runID: runID, provider: provider, idempotencyKey: self.key(key))
         try await mapFinance(year: BudgetWorld.today.year)

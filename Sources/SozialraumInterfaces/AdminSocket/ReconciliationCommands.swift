@@ -59,7 +59,9 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "statement", roles: [.county, .auditor, .provider], usage: "statement <run> [items] [provider]",
-            summary: "statements (Abrechnung) of a run; with items the payment advice", mutates: false
+            summary:
+                "statements (Abrechnung) of a run; with items the draft payment advice, derived at the run's positions",
+            mutates: false
         ) { commands, request, state, _ in
             let id = try commands.runID(request, 0)
             let table: ResultTable

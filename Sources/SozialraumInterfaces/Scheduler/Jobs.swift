@@ -21,9 +21,11 @@ public enum StandardJobs {
     }
 
     /// Runs `reconcile` as the county (account name `scheduler`) and `noop`. The reconciliation is keyed by
-    /// the slot (or the on-demand run), so a retry returns the first run instead of running again.
+    /// the slot (or the on-demand run), so a retry returns the first run instead of running again. After a
+    /// new run, nightly runs older than `keepNightlyDays` that nothing refers to are pruned.
     public static func runner(
-        reconciliation: ReconciliationService, county: @escaping @Sendable () async throws -> TenantID?
+        reconciliation: ReconciliationService, keepNightlyDays: Int = 90,
+        county: @escaping @Sendable () async throws -> TenantID?
     ) -> JobRunner {
         { run in
             switch run.job {
@@ -36,11 +38,13 @@ public enum StandardJobs {
                 }
                 guard let tenant = try await county() else { throw ServiceError.notFound("county (run setup first)") }
                 let slot = run.schedule.map { "\($0)@\(run.slot)" } ?? "job-\(run.id)"
-                let summary = try await reconciliation.run(
-                    Caller(tenant: tenant, role: .county, name: "scheduler", requestID: "job-\(run.id)"), scope: scope,
-                    slot: slot)
+                let caller = Caller(tenant: tenant, role: .county, name: "scheduler", requestID: "job-\(run.id)")
+                let summary = try await reconciliation.run(caller, scope: scope, slot: slot)
+                let pruned =
+                    summary.replayed ? 0 : try await reconciliation.pruneNightlyRuns(caller, keepDays: keepNightlyDays)
                 return "run \(summary.runID)" + (summary.replayed ? " (already done)" : "")
                     + (summary.undecidedOverruns > 0 ? ", undecided overruns \(summary.undecidedOverruns)" : "")
+                    + (pruned > 0 ? ", pruned \(pruned) nightly runs" : "")
             default:
                 throw ServiceError.invalid(field: "job", reason: "unknown job \(run.job)")
             }

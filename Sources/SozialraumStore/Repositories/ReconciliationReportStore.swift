@@ -155,31 +155,6 @@ public enum ReconciliationReportStore {
         }
     }
 
-    public static func statementItems(
-        _ tx: TenantTransaction, runID: Int64, provider: TenantID?
-    ) async throws -> [StatementItem] {
-        try await tx.query(
-            """
-            SELECT t.name, i.item, i.item_id, coalesce(i.case_key, ''), coalesce(i.help_type, ''), coalesce(i.unit, ''),
-                   coalesce(i.social_space, ''), i.granted, i.delivered, i.payable, i.cost
-            FROM statement_item i JOIN tenant t ON t.id = i.tenant_id
-            WHERE i.run_id = $1 AND ($2::uuid IS NULL OR i.tenant_id = $2)
-            ORDER BY t.name, i.item, i.case_key, i.item_id
-            """, [runID, provider?.uuid]
-        ).map { row in
-            StatementItem(
-                providerName: try row.decode(0, as: String.self), item: try row.decode(1, as: String.self),
-                id: try row.decode(2, as: UUID.self),
-                caseKey: try row.decode(3, as: String.self), helpType: try row.decode(4, as: String.self),
-                unit: try row.decode(5, as: String.self),
-                socialSpace: try row.decode(6, as: String.self),
-                granted: try row.decode(7, as: Int64?.self).map(Quantity.init(hundredths:)),
-                delivered: try row.decode(8, as: Int64?.self).map(Quantity.init(hundredths:)),
-                payable: try row.decode(9, as: Int64?.self).map(Quantity.init(hundredths:)),
-                cost: Money(cents: try row.decode(10, as: Int64.self)))
-        }
-    }
-
     /// What a settlement needs of a statement: its months, the run's ledger position and the balance.
     public static func statementForSettlement(
         _ tx: TenantTransaction, runID: Int64, provider: TenantID
