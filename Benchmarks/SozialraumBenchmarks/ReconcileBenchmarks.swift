@@ -7,13 +7,15 @@ import SozialraumDomain
 import SozialraumServices
 import SozialraumStore
 
-/// A fiscal-year reconciliation over N billing lines vs a bare `GROUP BY` of the same lines in psql,
-/// then the re-run of one month after one new booking. Sizes run one after another in one cluster.
+/// A fiscal-year reconciliation over N billing lines vs the bare SQL of the same per-line results in psql
+/// (the bookings aggregate and the deliveries-against-grants aggregate); the re-run of one month after one
+/// new booking; issuing one provider's statement vs a psql `INSERT … SELECT` of the same items; the rows a
+/// nightly run writes. Sizes run one after another in one cluster.
 struct ReconcileYear: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reconcile-year",
         abstract:
-            "Full-year reconciliation over N billing lines vs psql GROUP BY of the same lines; month re-run after one booking."
+            "Year run vs the bare aggregates in psql; month re-run after one booking; issuing a statement vs INSERT … SELECT."
     )
 
     @Option(help: "Billing lines (deliveries, one booking each), comma-separated sizes.")
@@ -54,8 +56,26 @@ struct ReconcileYear: AsyncParsableCommand {
             let county = TenantID(try ids.decode(0, as: UUID.self)),
                 provider = TenantID(try ids.decode(1, as: UUID.self))
             try await bench.openYears(database, county: county, years: (2026 - historyYears)...2026)
+            // A second provider holds 15 % of the grants: its statement is the one issued (≈15,000 items at
+            // 1,000,000 lines), as a mid-sized Träger's would be.
+            let second = TenantID(UUID())
+            try await admin.query(
+                PostgresQuery(
+                    "INSERT INTO tenant (id, kind, name) VALUES ($1, 'provider', 'Bench-Träger Zwei')", [second.uuid]))
+            try await admin.query(
+                PostgresQuery(
+                    """
+                    INSERT INTO rate_agreement (id, tenant_id, help_type, unit, valid_from, amount)
+                    VALUES (gen_random_uuid(), $1, '31', 'hour', '2000-01-01', 6000)
+                    """, [second.uuid]))
+            try await admin.query(
+                PostgresQuery(
+                    "INSERT INTO provider_assignment (tenant_id, social_space, valid_from) SELECT $1, code, '2000-01-01' FROM social_space",
+                    [second.uuid]))
+            let secondGrants = grants * 15 / 100
             for year in (2026 - historyYears)...2026 {
-                try await Self.fill(admin, provider: provider, grants: grants, year: year)
+                try await Self.fill(admin, provider: provider, tag: "A", grants: grants - secondGrants, year: year)
+                try await Self.fill(admin, provider: second, tag: "B", grants: secondGrants, year: year)
             }
             try await admin.runScript(unsafeSQL: "VACUUM ANALYZE")
             let count = try await admin.query(PostgresQuery("SELECT count(*)::bigint FROM booking")).single().decode(
@@ -64,19 +84,62 @@ struct ReconcileYear: AsyncParsableCommand {
             let store = Store(
                 conninfo: bench.cluster.conninfo(database: database, user: DatabaseRoles.defaultLogin),
                 maxConnections: 2, logger: logger)
-            var serviceLogger = logger
-            if keep { serviceLogger.logLevel = .debug }
+            // The run's phases (debug log `reconciliation phase` and `reconciliation check`), to say where
+            // the time goes.
+            let phases = PhaseRecorder()
+            var serviceLogger = Logger(label: "bench.reconcile") { _ in phases }
+            serviceLogger.logLevel = .debug
             let service = ReconciliationService(store: store, logger: serviceLogger, today: { Day(iso: "2026-11-25")! })
-            let caller = Caller(tenant: county, role: .county, name: "bench")
-            var runTimes: [Double] = [], baseTimes: [Double] = []
+            let caller = Caller(
+                tenant: county, role: .county, name: "bench", rights: Set(CountyRight.allCases))
+            var runTimes: [Double] = [], bookingTimes: [Double] = [], deliveryTimes: [Double] = []
+            var lastRun: Int64 = 0
             for round in 0..<rounds {
                 // Alternate which side goes first, so that caching favours neither.
                 let baseFirst = round % 2 == 0
-                if baseFirst { baseTimes.append(try Self.psqlGroupBy(bench, psql: psql, database: database)) }
+                if baseFirst {
+                    bookingTimes.append(
+                        try Self.psqlTime(bench, psql: psql, database: database, Self.bookingsAggregate))
+                    deliveryTimes.append(
+                        try Self.psqlTime(bench, psql: psql, database: database, Self.deliveriesAggregate))
+                }
+                phases.reset()
                 let start = ContinuousClock.now
-                _ = try await service.run(caller, scope: .year(2026))
+                lastRun = try await service.run(caller, scope: .year(2026)).runID
                 runTimes.append(elapsedSeconds(ContinuousClock.now - start) * 1000)
-                if !baseFirst { baseTimes.append(try Self.psqlGroupBy(bench, psql: psql, database: database)) }
+                if !baseFirst {
+                    bookingTimes.append(
+                        try Self.psqlTime(bench, psql: psql, database: database, Self.bookingsAggregate))
+                    deliveryTimes.append(
+                        try Self.psqlTime(bench, psql: psql, database: database, Self.deliveriesAggregate))
+                }
+            }
+            let yearPhases = phases.summary()
+
+            // Issuing the second provider's statement of the last year run, against psql inserting the same
+            // items (the derivation at the run's positions) into a table of the same shape.
+            let positions = try await admin.query(
+                PostgresQuery(
+                    "SELECT ledger_position, change_position FROM reconciliation_run WHERE id = $1", [lastRun])
+            ).single()
+            let (position, changePosition) = (
+                try positions.decode(0, as: Int64.self), try positions.decode(1, as: Int64.self)
+            )
+            try await admin.runScript(
+                unsafeSQL: "CREATE TABLE IF NOT EXISTS public.bench_items (LIKE sozialraum.statement_document_item)")
+            var issueTimes: [Double] = [], insertTimes: [Double] = []
+            var items = 0
+            for round in 0..<rounds {
+                let baseFirst = round % 2 == 0
+                let insert = Self.insertItems(
+                    position: position, changePosition: changePosition, provider: second)
+                if baseFirst { insertTimes.append(try Self.psqlTime(bench, psql: psql, database: database, insert)) }
+                let start = ContinuousClock.now
+                let issued = try await service.issueStatement(caller, runID: lastRun, provider: second)
+                issueTimes.append(elapsedSeconds(ContinuousClock.now - start) * 1000)
+                items = issued.items
+                _ = try await service.withdrawStatement(caller, id: issued.id, reason: "benchmark round")
+                if !baseFirst { insertTimes.append(try Self.psqlTime(bench, psql: psql, database: database, insert)) }
             }
 
             // One new booking: a November delivery of one grant, then the affected month again, for the
@@ -101,18 +164,31 @@ struct ReconcileYear: AsyncParsableCommand {
                     caller, scope: .month(YearMonth(iso: "2026-11")!), socialSpace: SocialSpaceCode(space)!)
                 monthTimes.append(elapsedSeconds(ContinuousClock.now - start) * 1000)
             }
+            var nightlyRun: Int64 = 0
             for _ in 0..<rounds {
                 let start = ContinuousClock.now
-                _ = try await service.run(caller, scope: .month(YearMonth(iso: "2026-11")!))
+                nightlyRun = try await service.run(caller, scope: .month(YearMonth(iso: "2026-11")!)).runID
                 monthAllTimes.append(elapsedSeconds(ContinuousClock.now - start) * 1000)
             }
+            // What a nightly run over all Sozialräume writes (its findings are facts found once, not per run).
+            let stored = try await admin.query(
+                PostgresQuery(
+                    """
+                    SELECT (SELECT count(*) FROM reconciliation_line WHERE run_id = $1)
+                         + (SELECT count(*) FROM reconciliation_month WHERE run_id = $1)
+                         + (SELECT count(*) FROM reconciliation_transfer WHERE run_id = $1)
+                         + (SELECT count(*) FROM statement WHERE run_id = $1) + 1
+                    """, [nightlyRun])
+            ).single().decode(0, as: Int64.self)
             await store.shutdown()
-            let run = median(runTimes), base = median(baseTimes)
+            let run = median(runTimes), bookings = median(bookingTimes), deliveries = median(deliveryTimes)
+            let issue = median(issueTimes), insert = median(insertTimes)
             let line = String(
                 format:
-                    "reconcile-year lines=%d grants=%d history=%d years: year run %.0f ms, psql GROUP BY %.0f ms, ratio %.2f; month re-run after one booking %.1f ms (its Sozialraum), %.0f ms (all, with statements)",
-                count / Int64(historyYears + 1), grants, historyYears, run, base, run / base, median(monthTimes),
-                median(monthAllTimes))
+                    "reconcile-year lines=%d grants=%d history=%d years: year run %.0f ms, psql bookings aggregate %.0f ms + deliveries against grants %.0f ms, ratio %.2f (phases of the last run: %@); month re-run after one booking %.1f ms (its Sozialraum), %.0f ms (all, with statements); issuing %d items %.0f ms, psql INSERT … SELECT %.0f ms, ratio %.2f; rows per nightly run %d",
+                count / Int64(historyYears + 1), grants, historyYears, run, bookings, deliveries,
+                run / (bookings + deliveries), yearPhases, median(monthTimes), median(monthAllTimes), items, issue,
+                insert, issue / insert, stored)
             print(line)
             report.append(line)
         }
@@ -121,14 +197,36 @@ struct ReconcileYear: AsyncParsableCommand {
 
     func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
-    /// The bare aggregate of the same lines, timed by psql itself (`\timing`), so that starting psql
+    /// The bookings aggregate: cost per grant of the year.
+    static let bookingsAggregate =
+        "SELECT count(*) FROM (SELECT grant_id, sum(amount) FROM sozialraum.booking WHERE service_month BETWEEN '2026-01-01' AND '2026-12-01' GROUP BY grant_id) g"
+
+    /// The deliveries against the grants: delivered and payable volume per grant of the year, beside what
+    /// it grants.
+    static let deliveriesAggregate = """
+        SELECT count(*) FROM (SELECT g.id, g.volume_per_month * 12, sum(d.quantity), sum(d.payable)
+                              FROM sozialraum.grant_decision g JOIN sozialraum.delivery d ON d.grant_id = g.id
+                              WHERE d.month BETWEEN '2026-01-01' AND '2026-12-01' GROUP BY g.id) x
+        """
+
+    /// The same items a statement of the provider freezes, inserted by psql (prepared, so that planning
+    /// counts as it does for the daemon's statement; the EXECUTE is timed).
+    static func insertItems(position: Int64, changePosition: Int64, provider: TenantID) -> String {
+        """
+        SET search_path = sozialraum; TRUNCATE public.bench_items;
+        PREPARE bench_insert(date, date, bigint, bigint, uuid) AS
+            INSERT INTO public.bench_items SELECT 0, i.* FROM (\(StatementStore.derivedItemsSQL)) i;
+        EXECUTE bench_insert('2026-01-01', '2026-12-01', \(position), \(changePosition), '\(provider)');
+        """
+    }
+
+    /// The time psql itself reports (`\timing`) for the last statement of `sql`, so that starting psql
     /// does not count.
-    static func psqlGroupBy(_ bench: BenchCluster, psql: String, database: String) throws -> Double {
+    static func psqlTime(_ bench: BenchCluster, psql: String, database: String, _ sql: String) throws -> Double {
         let output = try bench.runTool([
-            psql, "-X", "-q", "-d", bench.cluster.conninfo(database: database), "-c", "\\timing on", "-c",
-            "SELECT count(*) FROM (SELECT grant_id, sum(amount) FROM sozialraum.booking WHERE service_month BETWEEN '2026-01-01' AND '2026-12-01' GROUP BY grant_id) g",
+            psql, "-X", "-q", "-d", bench.cluster.conninfo(database: database), "-c", "\\timing on", "-c", sql,
         ])
-        guard let range = output.range(of: "Time: "),
+        guard let range = output.range(of: "Time: ", options: .backwards),
             let milliseconds = Double(output[range.upperBound...].prefix { $0 != " " })
         else {
             throw ValidationError("no timing in psql output: \(output)")
@@ -138,26 +236,30 @@ struct ReconcileYear: AsyncParsableCommand {
 
     /// `grants` §31 grants (new cases) for `year` at 10 hours a month (600.00), delivered January to
     /// October: one delivery row and one booking per grant and month; November and December stay committed.
-    static func fill(_ admin: PostgresConnection, provider: TenantID, grants: Int, year: Int) async throws {
+    static func fill(
+        _ admin: PostgresConnection, provider: TenantID, tag: String, grants: Int, year: Int
+    ) async throws {
         let first = "\(year)-01-01"
+        // Cases of this provider and year: BENCH-<tag><year>-<n>.
+        let prefix = "BENCH-\(tag)\(year)-"
         try await admin.query(
             PostgresQuery(
-                "INSERT INTO case_file (id, case_key) SELECT gen_random_uuid(), 'BENCH-' || $2 || '-' || g FROM generate_series(1, $1) g",
-                [grants, year]))
+                "INSERT INTO case_file (id, case_key) SELECT gen_random_uuid(), $2 || g FROM generate_series(1, $1) g",
+                [grants, prefix]))
         try await admin.query(
             PostgresQuery(
                 """
                 INSERT INTO residence (case_id, valid_from, social_space)
                 SELECT id, '2020-01-01', (ARRAY['achim-oyten', 'verden-mitte', 'weser-sued'])[1 + abs(hashtext(case_key)) % 3]
-                FROM case_file WHERE case_key LIKE 'BENCH-' || $1 || '-%'
-                """, [year]))
+                FROM case_file WHERE case_key LIKE $1 || '%'
+                """, [prefix]))
         try await admin.query(
             PostgresQuery(
                 """
                 INSERT INTO grant_decision (id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on)
                 SELECT gen_random_uuid(), $1, id, case_key, '31', 'hour', 1000, $2::date, ($2::date + interval '1 year - 1 day')::date
-                FROM case_file WHERE case_key LIKE 'BENCH-' || $3 || '-%'
-                """, [provider.uuid, first, year]))
+                FROM case_file WHERE case_key LIKE $3 || '%'
+                """, [provider.uuid, first, prefix]))
         try await admin.query(
             PostgresQuery(
                 """
@@ -165,23 +267,51 @@ struct ReconcileYear: AsyncParsableCommand {
                 SELECT g.tenant_id, g.id, m::date, r.social_space, 60000, m < $1::date + interval '10 months'
                 FROM grant_decision g JOIN residence r ON r.case_id = g.case_id
                 CROSS JOIN generate_series($1::date, $1::date + interval '11 months', interval '1 month') m
-                WHERE g.starts_on = $1::date
-                """, [first]))
+                WHERE g.starts_on = $1::date AND g.tenant_id = $2
+                """, [first, provider.uuid]))
         try await admin.query(
             PostgresQuery(
                 """
                 INSERT INTO delivery (id, tenant_id, grant_id, month, quantity, payable, cost)
                 SELECT gen_random_uuid(), g.tenant_id, g.id, m::date, 1000, 1000, 60000
                 FROM grant_decision g CROSS JOIN generate_series($1::date, $1::date + interval '9 months', interval '1 month') m
-                WHERE g.starts_on = $1::date
-                """, [first]))
+                WHERE g.starts_on = $1::date AND g.tenant_id = $2
+                """, [first, provider.uuid]))
         try await admin.query(
             PostgresQuery(
                 """
                 INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id, delivery_id, actor)
                 SELECT d.tenant_id, 'delivery', d.month, d.month, r.social_space, 'case', d.cost, d.grant_id, d.id, 'bench'
                 FROM delivery d JOIN grant_decision g ON g.id = d.grant_id JOIN residence r ON r.case_id = g.case_id
-                WHERE d.month BETWEEN $1::date AND $1::date + interval '11 months'
-                """, [first]))
+                WHERE d.month BETWEEN $1::date AND $1::date + interval '11 months' AND d.tenant_id = $2
+                """, [first, provider.uuid]))
+    }
+}
+
+/// Collects the durations of a reconciliation's phases and checks from its debug log.
+final class PhaseRecorder: LogHandler, @unchecked Sendable {
+    // @unchecked: the lock guards the state; the log level and metadata are fixed.
+    private let lock = NSLock()
+    private var durations: [(String, Double)] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .debug
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        guard let name = event.metadata?["phase"] ?? event.metadata?["kind"],
+            let duration = event.metadata?["duration"].flatMap({ Double("\($0)".prefix { $0 != " " }) })
+        else { return }
+        lock.withLock { durations.append(("\(name)", duration * 1000)) }
+    }
+
+    func reset() { lock.withLock { durations.removeAll() } }
+
+    /// `name ms, …` in the order logged.
+    func summary() -> String {
+        lock.withLock { durations.map { String(format: "%@ %.0f", $0.0, $0.1) }.joined(separator: ", ") }
     }
 }

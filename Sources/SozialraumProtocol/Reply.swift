@@ -39,7 +39,8 @@ public struct ResultTable: Sendable, Equatable {
     public enum Cell: Sendable, Equatable {
         case text(String)
         case integer(Int64)
-        /// Cents.
+        /// Cents, or another figure kept in hundredths (volumes in hours or days): two decimals, with a
+        /// German comma in csv-de.
         case amount(Int64)
         case null
     }

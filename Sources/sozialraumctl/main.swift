@@ -53,7 +53,10 @@ struct SozialraumCtl: ParsableCommand {
     @Option(help: "A file sent as the upload block of the request (CSV imports); a directory: a migration's files.")
     var upload: String?
 
-    @Option(help: "Write the reply's data, a file sent as base64 (payment-batch), to this file instead of printing it.")
+    @Option(
+        help:
+            "Write the reply's data to this file instead of printing it: a file sent as base64 (payment-batch) byte for byte, any other reply as its lines (e.g. --format csv-de issued-statement 17 items)."
+    )
     var save: String?
 
     @Option(name: .shortAndLong, help: "A request to send (instead of positional words).")
@@ -121,7 +124,13 @@ struct SozialraumCtl: ParsableCommand {
                     throw fail("connection closed by the daemon", status: 3)
                 }
                 if reply.status.hasPrefix("OK") {
-                    guard let bytes = Data(base64Encoded: reply.data.joined()) else {
+                    // A file the daemon keeps (the Kasse's batch) comes as base64 and says so; a table is
+                    // written as the lines it was sent as.
+                    let bytes =
+                        reply.status.contains(" base64 ")
+                        ? Data(base64Encoded: reply.data.joined())
+                        : Data(reply.data.map { $0 + "\n" }.joined().utf8)
+                    guard let bytes else {
                         throw fail("the reply is not a file (base64): nothing written", status: 1)
                     }
                     guard FileManager.default.createFile(atPath: save, contents: bytes) else {

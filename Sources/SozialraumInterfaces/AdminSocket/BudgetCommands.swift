@@ -186,7 +186,7 @@ extension AdminCommands {
                     [
                         .text(agreement.id.uuidString.lowercased()), .text(agreement.provider.description),
                         .text(agreement.helpType), agreement.socialSpace.map { .text($0.rawValue) } ?? .null,
-                        .text(agreement.unit.rawValue), .text(agreement.volumePerMonth.description),
+                        .text(agreement.unit.rawValue), .amount(agreement.volumePerMonth.hundredths),
                         .text(agreement.startsOn.description), .text(agreement.lastDay.description),
                         .text(agreement.caseKey),
                     ]

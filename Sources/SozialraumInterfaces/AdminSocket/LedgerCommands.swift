@@ -116,7 +116,7 @@ extension AdminCommands {
                     .text($0.id.uuidString.lowercased()), .text($0.kind), .text($0.month.description),
                     .text($0.grantID?.uuidString.lowercased() ?? ""),
                     // Volumes in their unit, as everywhere else (hundredths are stored).
-                    $0.quantity.map { .text($0.description) } ?? .null, $0.amount.map { .amount($0.cents) } ?? .null,
+                    $0.quantity.map { .amount($0.hundredths) } ?? .null, $0.amount.map { .amount($0.cents) } ?? .null,
                     .text($0.status), .text($0.provider), .text($0.resolution ?? ""),
                 ]
             }

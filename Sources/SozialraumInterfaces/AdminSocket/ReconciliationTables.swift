@@ -70,7 +70,8 @@ enum ReconciliationTables {
     }
 
     static func statementItems(_ items: [StatementItem]) -> ResultTable {
-        let volume = { (quantity: Quantity?) -> ResultTable.Cell in quantity.map { .text($0.description) } ?? .null }
+        // Volumes in hundredths, written like amounts (a German comma in csv-de).
+        let volume = { (quantity: Quantity?) -> ResultTable.Cell in quantity.map { .amount($0.hundredths) } ?? .null }
         return ResultTable(
             columns: [
                 "provider", "item", "id", "case", "help_type", "unit", "sozialraum", "granted", "delivered", "payable",

@@ -38,8 +38,10 @@ extension ReconciliationStore {
             FROM run_costs i JOIN grant_decision g ON g.id = i.grant_id
             CROSS JOIN LATERAL (VALUES (i.first_month), (i.last_month)) AS o(month)
             WHERE o.month IS NOT NULL
-              AND (o.month < date_trunc('month', g.starts_on)
-                   OR o.month > date_trunc('month', least(g.ends_on, coalesce(g.ended_on, g.ends_on))))
+              -- Months are first days: before the start's month, after the end's (plain date comparisons;
+              -- date_trunc goes through timestamptz for every row).
+              AND ((o.month + interval '1 month')::date <= g.starts_on
+                   OR o.month > least(g.ends_on, coalesce(g.ended_on, g.ends_on)))
             ON CONFLICT DO NOTHING
             """, [runID])
         // Two grants of one help for one case and provider are rare: look for their deliveries only

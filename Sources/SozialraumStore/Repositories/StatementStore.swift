@@ -100,6 +100,9 @@ public enum StatementStore {
         WHERE c.grant_id IS NULL
         """
 
+    /// The derivation as text, for the benchmark's bare baseline (psql inserting the same items).
+    public static var derivedItemsSQL: String { derivedItems }
+
     /// What a run before sql/0022 stored, in the same columns (`$1` the run, `$2` one provider or NULL).
     static let legacyItems = """
         SELECT tenant_id, item, item_id, case_key, help_type, unit, social_space::text, granted, delivered, payable, cost
