@@ -104,12 +104,14 @@ public struct ReconciliationService: Sendable {
                 }
                 findings += try await ReconciliationStore.recordOverruns(
                     tx, runID: runID, scope: scope, results: results, county: caller.tenant)
+                mark("overruns")
                 try await tx.audit(caller, "reconciliation.run", "run", String(runID))
                 guard var summary = try await ReconciliationStore.summary(tx, runID: runID) else {
                     throw ServiceError.notFound("run")
                 }
                 summary.newFindings = findings
                 summary.undecidedOverruns = try await OverrunDecisionStore.undecided(tx, year: scope.year)
+                mark("summary")
                 logger.info(
                     "reconciliation run",
                     metadata: [
