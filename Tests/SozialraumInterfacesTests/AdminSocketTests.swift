@@ -80,6 +80,25 @@ struct AdminWorld: Sendable {
 
     func stop() { task.cancel() }
 
+    /// The real `sozialraumctl` logged in as `account` (its token in SOZIALRAUM_SECRET): its exit status
+    /// and output lines.
+    func ctl(as account: String, _ arguments: [String]) async throws -> (Int32, [String]) {
+        try await Self.ctl(socket: path, login: account, secret: tokens[account], arguments)
+    }
+
+    static func ctl(
+        socket: String, login account: String, secret: String?, _ arguments: [String]
+    ) async throws -> (Int32, [String]) {
+        var environment = ProcessInfo.processInfo.environment
+        environment["SOZIALRAUM_SECRET"] = secret
+        let process = try Subprocess(
+            [Subprocess.binary("sozialraumctl"), "--socket", socket, "--login", account] + arguments,
+            environment: environment)
+        var lines: [String] = []
+        for await line in process.lines { lines.append(line) }
+        return (await process.exitStatus(), lines)
+    }
+
     /// Alpha's granted case with 12 h delivered in March (10 h granted: 2 h held back as a finding).
     func alphaDeliveredInMarch() async throws -> UUID {
         let grant = try await world.grantedCase()

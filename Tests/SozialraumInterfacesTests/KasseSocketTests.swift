@@ -8,18 +8,6 @@ import Testing
 /// Issue 19 over the socket and through the real `sozialraumctl`: certify, order by a second account,
 /// export the Kasse's batch, save it byte for byte, import the Kasse's confirmations.
 @Suite struct KasseSocketTests {
-    /// sozialraumctl logged in as `account`, with `words`; its exit status and output lines.
-    func ctl(_ admin: AdminWorld, as account: String, _ arguments: [String]) async throws -> (Int32, [String]) {
-        var environment = ProcessInfo.processInfo.environment
-        environment["SOZIALRAUM_SECRET"] = admin.tokens[account]
-        let process = try Subprocess(
-            [Subprocess.binary("sozialraumctl"), "--socket", admin.path, "--login", account] + arguments,
-            environment: environment)
-        var lines: [String] = []
-        for await line in process.lines { lines.append(line) }
-        return (await process.exitStatus(), lines)
-    }
-
     @Test(.timeLimit(.minutes(3))) func theKasseCycleWithTheRealClient() async throws {
         let admin = try await AdminWorld.start()
         defer { admin.stop() }
@@ -51,8 +39,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var files: [Data] = []
         for name in ["a.csv", "b.csv"] {
-            let (status, lines) = try await ctl(
-                admin, as: "kaemmerei", ["--save", "\(directory)/\(name)", "payment-batch", "1"])
+            let (status, lines) = try await admin.ctl(
+                as: "kaemmerei", ["--save", "\(directory)/\(name)", "payment-batch", "1"])
             // Only the status line (on stderr); the file's bytes went to the file.
             #expect(status == 0 && lines.count == 1 && lines[0].hasPrefix("OK batch 1 base64 "), "\(lines)")
             files.append(try Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(name)")))
@@ -63,16 +51,15 @@ import Testing
         #expect(text.contains(";SR2026000001;2026;36300;53310000;SR1-case;70001;1500,00;A;"))
         #expect(text.split(separator: "\r\n").last?.hasPrefix("#Pruefsumme;1;1500,00;") == true)
         // A reply that is not a file is not written.
-        let (refused, _) = try await ctl(
-            admin, as: "kaemmerei", ["--save", "\(directory)/c.csv", "payment-batch", "9"])
+        let (refused, _) = try await admin.ctl(as: "kaemmerei", ["--save", "\(directory)/c.csv", "payment-batch", "9"])
         #expect(refused == 1 && !FileManager.default.fileExists(atPath: "\(directory)/c.csv"))
 
         // The Kasse confirms through the real client's upload: paid in full.
         let confirmations = "\(directory)/ist.csv"
         try "Kassenzeichen;Betrag;Valuta\r\nSR2026000001;1500,00;01.12.2026\r\n".write(
             toFile: confirmations, atomically: true, encoding: .utf8)
-        let (status, lines) = try await ctl(
-            admin, as: "anordnung", ["--upload", confirmations, "payment-confirm", "key=kasse-ist-2026-12"])
+        let (status, lines) = try await admin.ctl(
+            as: "anordnung", ["--upload", confirmations, "payment-confirm", "key=kasse-ist-2026-12"])
         #expect(status == 0, "\(lines)")
         let listed = await county.request("orders approved format=csv")
         #expect(listed?.status == "OK 1 orders; ordered 1500.00, paid by the Kasse 1500.00")

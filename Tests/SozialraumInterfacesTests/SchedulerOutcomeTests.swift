@@ -358,14 +358,7 @@ import Testing
 /// `sozialraumctl check` as Icinga/Nagios run it: the real binary, one line, the plugin exit status.
 @Suite struct CheckPluginTests {
     func check(_ socket: String, as account: String, secret: String?) async throws -> (Int32, [String]) {
-        var environment = ProcessInfo.processInfo.environment
-        environment["SOZIALRAUM_SECRET"] = secret
-        let process = try Subprocess(
-            [Subprocess.binary("sozialraumctl"), "--socket", socket, "--login", account, "check"],
-            environment: environment)
-        var lines: [String] = []
-        for await line in process.lines { lines.append(line) }
-        return (await process.exitStatus(), lines)
+        try await AdminWorld.ctl(socket: socket, login: account, secret: secret, ["check"])
     }
 
     @Test(.timeLimit(.minutes(3))) func checkExitsLikeANagiosPlugin() async throws {

@@ -10,17 +10,6 @@ import Testing
 /// ledger moved, an issued statement is downloaded by its provider, and its hash is recomputed from the
 /// download by the recipe of docs/statements.md.
 @Suite struct StatementSocketTests {
-    func ctl(_ admin: AdminWorld, as account: String, _ arguments: [String]) async throws -> (Int32, [String]) {
-        var environment = ProcessInfo.processInfo.environment
-        environment["SOZIALRAUM_SECRET"] = admin.tokens[account]
-        let process = try Subprocess(
-            [Subprocess.binary("sozialraumctl"), "--socket", admin.path, "--login", account] + arguments,
-            environment: environment)
-        var lines: [String] = []
-        for await line in process.lines { lines.append(line) }
-        return (await process.exitStatus(), lines)
-    }
-
     @Test(.timeLimit(.minutes(3))) func aProviderDownloadsItsIssuedStatement() async throws {
         let admin = try await AdminWorld.start()
         defer { admin.stop() }
@@ -49,8 +38,8 @@ import Testing
         let directory = NSTemporaryDirectory() + "statement-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let (status, lines) = try await ctl(
-            admin, as: "alpha",
+        let (status, lines) = try await admin.ctl(
+            as: "alpha",
             ["--format", "csv", "--save", "\(directory)/abrechnung.csv", "issued-statement", "1", "items"])
         #expect(
             status == 0 && lines.count == 1 && lines[0].hasPrefix("OK statement 1 issued sha256 \(hash)"), "\(lines)")
@@ -58,8 +47,8 @@ import Testing
             .split(separator: "\n").map(String.init)
         #expect(csv.first == "provider,item,id,case,help_type,unit,sozialraum,granted,delivered,payable,cost")
         #expect(csv.count == 2)
-        let (germanStatus, _) = try await ctl(
-            admin, as: "alpha",
+        let (germanStatus, _) = try await admin.ctl(
+            as: "alpha",
             ["--format", "csv-de", "--save", "\(directory)/abrechnung-de.csv", "issued-statement", "1", "items"])
         let german = try String(contentsOfFile: "\(directory)/abrechnung-de.csv", encoding: .utf8)
         #expect(germanStatus == 0 && german.contains(";12,00;10,00;600,00"), "\(german)")
