@@ -77,6 +77,9 @@ public struct ReconciliationService: Sendable {
                 mark("gate")
                 let position = try await ReconciliationStore.ledgerPosition(tx)
                 let changePosition = try await ReconciliationStore.changePosition(tx)
+                // Read before this run is recorded: the last complete run of the scope.
+                let findingsBase =
+                    socialSpace == nil ? try await ReconciliationStore.findingsBase(tx, scope: scope) : nil
                 let results = try await ReconciliationStore.lineResults(tx, scope: scope, socialSpace: socialSpace)
                 mark("lines")
                 var canonical = Self.canonical(results)
@@ -99,7 +102,7 @@ public struct ReconciliationService: Sendable {
                     try await ReconciliationStore.storeStatements(tx, runID: runID)
                     mark("store statements")
                     findings += try await ReconciliationStore.findFacts(
-                        tx, runID: runID, scope: scope, runDay: runDay, logger: logger)
+                        tx, runID: runID, scope: scope, runDay: runDay, since: findingsBase, logger: logger)
                     mark("findings")
                 }
                 findings += try await ReconciliationStore.recordOverruns(

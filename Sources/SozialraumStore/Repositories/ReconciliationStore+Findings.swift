@@ -5,8 +5,12 @@ import SozialraumDomain
 /// The findings a run records (rule 13), set-based and once per fact.
 extension ReconciliationStore {
     /// The findings of rule 13, found set-based and recorded once per fact.
+    /// `since`: the change position as of which an earlier run of the same scope found every fact
+    /// (`findingsBase`); the out-of-area check then looks only at grants touched after it (sql/0023). nil:
+    /// every grant of the scope.
     public static func findFacts(
-        _ tx: TenantTransaction, runID: Int64, scope: ReconciliationScope, runDay: Day, logger: Logger
+        _ tx: TenantTransaction, runID: Int64, scope: ReconciliationScope, runDay: Day, since: Int64? = nil,
+        logger: Logger
     ) async throws -> Int {
         // Each check's time at debug level, next to the phase timings.
         func check(_ kind: String, _ sql: String, _ binds: [any PostgresEncodable]) async throws -> Int {
@@ -90,6 +94,23 @@ extension ReconciliationStore {
                               AND r.unit = g.unit AND r.valid_from <= s.day)
             ON CONFLICT DO NOTHING
             """, [runID, scope.first, scope.last])
+        // Since a complete earlier run: only grants whose facts could have changed — the grant itself
+        // (recorded, or its end moved), a residence of its case, an assignment of its provider.
+        let touched =
+            since == nil
+            ? ("", "", "")
+            : (
+                """
+                affected AS MATERIALIZED (
+                    SELECT id FROM grant_decision WHERE change_position > $4
+                    UNION SELECT grant_id FROM grant_end_change WHERE change_position > $4
+                    UNION SELECT g2.id FROM residence r2 JOIN grant_decision g2 ON g2.case_id = r2.case_id
+                          WHERE r2.change_position > $4
+                    UNION SELECT g3.id FROM provider_assignment a3 JOIN grant_decision g3 ON g3.tenant_id = a3.tenant_id
+                          WHERE a3.change_position > $4
+                ),
+                """, "AND id IN (SELECT id FROM affected)", "AND g.id IN (SELECT id FROM affected)"
+            )
         found += try await check(
             "out_of_area_without_reason",
             """
@@ -98,13 +119,13 @@ extension ReconciliationStore {
             -- so that ten years of history are not read for one year. (With every case in the scope,
             -- reading all stays would be faster under row-level security: 0.5 s against 0.8 s at
             -- 100,000 grants; with nine earlier years around, the scoped form is twice as fast.)
-            WITH stays AS (
+            WITH \(touched.0) stays AS (
                 SELECT case_id, social_space, valid_from,
                        coalesce(lead(valid_from) OVER (PARTITION BY case_id ORDER BY valid_from) - 1, DATE '9999-12-31') AS valid_to
                 FROM residence
                 WHERE case_id IN (SELECT case_id FROM grant_decision
                                   WHERE out_of_area_reason IS NULL AND ends_on >= $2::date
-                                    AND starts_on <= ($3::date + interval '1 month - 1 day')::date)
+                                    AND starts_on <= ($3::date + interval '1 month - 1 day')::date \(touched.1))
             ),
             served AS (
                 SELECT g.id, g.tenant_id, r.social_space,
@@ -113,6 +134,7 @@ extension ReconciliationStore {
                 FROM grant_decision g JOIN stays r ON r.case_id = g.case_id
                 WHERE g.out_of_area_reason IS NULL AND g.ends_on >= $2::date
                   AND g.starts_on <= ($3::date + interval '1 month - 1 day')::date
+                  \(touched.2)
             )
             SELECT gen_random_uuid(), o.tenant_id, 'out_of_area_without_reason', date_trunc('month', o.first_day)::date, o.id,
                    o.social_space, $1
@@ -121,7 +143,7 @@ extension ReconciliationStore {
               AND NOT EXISTS (SELECT 1 FROM provider_assignment a WHERE a.tenant_id = o.tenant_id AND a.social_space = o.social_space
                               AND a.valid_from <= o.last_day AND (a.valid_to IS NULL OR a.valid_to >= o.first_day))
             ON CONFLICT DO NOTHING
-            """, [runID, scope.first, scope.last])
+            """, since.map { [runID, scope.first, scope.last, $0] } ?? [runID, scope.first, scope.last])
         return found
     }
 

@@ -42,6 +42,18 @@ public enum ReconciliationStore {
             .single().decode(0, as: Int64.self)
     }
 
+    /// The change position as of which the newest earlier run of the same scope over all Sozialräume found
+    /// every fact (sql/0023), if there is one.
+    public static func findingsBase(_ tx: TenantTransaction, scope: ReconciliationScope) async throws -> Int64? {
+        try await tx.query(
+            """
+            SELECT findings_position FROM reconciliation_run
+            WHERE first_month = $1 AND last_month = $2 AND social_space IS NULL AND findings_position IS NOT NULL
+            ORDER BY id DESC LIMIT 1
+            """, [scope.first, scope.last]
+        ).first?.decode(0, as: Int64.self)
+    }
+
     /// The canonical text of the provider statements' figures, for the run's digest.
     public static func statementsCanonicalText(_ tx: TenantTransaction) async throws -> String {
         try await tx.query(
@@ -59,16 +71,18 @@ public enum ReconciliationStore {
         changePosition: Int64, runDay: Day, digest: String,
         slot: String?, requestedBy: String, startedAt: Date
     ) async throws -> Int64 {
+        // A run over all Sozialräume finds every fact of its scope: complete as of its change position.
         try await tx.query(
             """
             INSERT INTO reconciliation_run (year, scope, first_month, last_month, social_space, ledger_position, run_day,
-                                            digest, slot, requested_by, started_at, change_position, retention)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, decode($8, 'hex'), $9, $10, $11, $12, $13) RETURNING id
+                                            digest, slot, requested_by, started_at, change_position, retention,
+                                            findings_position)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, decode($8, 'hex'), $9, $10, $11, $12, $13, $14) RETURNING id
             """,
             [
                 scope.year, scope.kind.rawValue, scope.first, scope.last, socialSpace?.rawValue, position, runDay,
                 digest, slot, requestedBy, startedAt, changePosition,
-                RunRetention.of(scope, runDay: runDay).rawValue,
+                RunRetention.of(scope, runDay: runDay).rawValue, socialSpace == nil ? changePosition : nil,
             ]
         ).single().decode(0, as: Int64.self)
     }
