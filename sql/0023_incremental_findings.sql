@@ -24,6 +24,11 @@ CREATE TRIGGER ledger_gate BEFORE INSERT OR UPDATE OR DELETE ON sozialraum.provi
     FOR EACH STATEMENT EXECUTE FUNCTION sozialraum.enter_ledger();
 REVOKE DELETE ON sozialraum.provider_assignment FROM sozialraum_runtime;
 
+-- What changed since a position is found through these, not by reading every grant and residence.
+CREATE INDEX grant_decision_change ON sozialraum.grant_decision (change_position);
+CREATE INDEX residence_change ON sozialraum.residence (change_position);
+CREATE INDEX grant_end_change_position ON sozialraum.grant_end_change (change_position);
+
 -- The change position as of which a run's findings are complete: set by runs over all Sozialräume made
 -- from now on (before, assignment changes had no position); NULL for other runs. The next run of the same
 -- scope checks out-of-area facts only for grants touched after it.

@@ -146,7 +146,9 @@ struct ReconcileYear: AsyncParsableCommand {
             // booking's Sozialraum (what changed), and for all with the statements.
             let grantService = GrantService(store: store, logger: logger, today: { Day(iso: "2026-11-25")! })
             let grant = try await admin.query(
-                PostgresQuery("SELECT id FROM grant_decision WHERE starts_on = '2026-01-01' ORDER BY id LIMIT 1")
+                PostgresQuery(
+                    "SELECT id FROM grant_decision WHERE starts_on = '2026-01-01' AND tenant_id = $1 ORDER BY id LIMIT 1",
+                    [provider.uuid])
             ).single().decode(0, as: UUID.self)
             let space = try await admin.query(
                 PostgresQuery(

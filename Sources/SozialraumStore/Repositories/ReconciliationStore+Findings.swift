@@ -101,13 +101,13 @@ extension ReconciliationStore {
             ? ("", "", "")
             : (
                 """
+                moved AS MATERIALIZED (SELECT case_id FROM residence WHERE change_position > $4),
+                reassigned AS MATERIALIZED (SELECT tenant_id FROM provider_assignment WHERE change_position > $4),
                 affected AS MATERIALIZED (
                     SELECT id FROM grant_decision WHERE change_position > $4
                     UNION SELECT grant_id FROM grant_end_change WHERE change_position > $4
-                    UNION SELECT g2.id FROM residence r2 JOIN grant_decision g2 ON g2.case_id = r2.case_id
-                          WHERE r2.change_position > $4
-                    UNION SELECT g3.id FROM provider_assignment a3 JOIN grant_decision g3 ON g3.tenant_id = a3.tenant_id
-                          WHERE a3.change_position > $4
+                    UNION SELECT g2.id FROM moved m JOIN grant_decision g2 ON g2.case_id = m.case_id
+                    UNION SELECT g3.id FROM reassigned a JOIN grant_decision g3 ON g3.tenant_id = a.tenant_id
                 ),
                 """, "AND id IN (SELECT id FROM affected)", "AND g.id IN (SELECT id FROM affected)"
             )
