@@ -211,13 +211,13 @@ struct ReconcileYear: AsyncParsableCommand {
                               WHERE d.month BETWEEN '2026-01-01' AND '2026-12-01' GROUP BY g.id) x
         """
 
-    /// The same items a statement of the provider freezes, inserted by psql (prepared, so that planning
-    /// counts as it does for the daemon's statement; the EXECUTE is timed).
+    /// The same items a statement of the provider freezes (the same function, sql/0024), inserted by psql
+    /// (prepared, so that planning counts as it does for the daemon's statement; the EXECUTE is timed).
     static func insertItems(position: Int64, changePosition: Int64, provider: TenantID) -> String {
         """
         SET search_path = sozialraum; TRUNCATE public.bench_items;
         PREPARE bench_insert(date, date, bigint, bigint, uuid) AS
-            INSERT INTO public.bench_items SELECT 0, i.* FROM (\(StatementStore.derivedItemsSQL)) i;
+            INSERT INTO public.bench_items SELECT 0, i.* FROM statement_items_as_of($1, $2, $3, $4, $5) i;
         EXECUTE bench_insert('2026-01-01', '2026-12-01', \(position), \(changePosition), '\(provider)');
         """
     }
