@@ -81,6 +81,33 @@ import Testing
         #expect(try await fullCheckFindsNothingMore(after: next.runID) == 0)
     }
 
+    /// The first run of a scope (no complete run before it) checks every grant in one pass over the
+    /// stays (its own statement, sql/0025's policy): the same facts as the incremental path found above.
+    @Test func aFirstRunChecksEveryGrant() async throws {
+        let world = try await BudgetWorld.make()
+        let service = ReconciliationService(
+            store: world.store, logger: Logger(label: "test.incremental"), today: { BudgetWorld.today })
+        _ = try await world.grantedCase("VER-1")
+        _ = try await world.grantedCase("VER-3")
+        try await world.grants.recordMove(world.county, key: "VER-1", to: world.sued, on: day("2026-07-01"))
+        let first = try await service.run(world.county, scope: .year(2026))
+        // By hand: VER-1 lives in sued from July, where alpha (nord only) has no assignment; VER-3 stays in
+        // nord. One fact.
+        #expect(first.newFindings >= 1)
+        #expect(try await outOfArea(world) == ["sued 2026-07 VER-1"])
+        // The first run of August, a full check of that month: by hand, VER-1's stay in sued covers
+        // August, whose first day is the fact's month. One new fact, VER-3 still none.
+        let august = try await service.run(world.county, scope: .month(month("2026-08")))
+        #expect(try await outOfArea(world) == ["sued 2026-07 VER-1", "sued 2026-08 VER-1"])
+        let admin = try await world.database.superuserConnection()
+        let found = try await admin.query(
+            PostgresQuery(
+                "SELECT count(*)::int FROM sozialraum.finding WHERE run_id = $1 AND kind = 'out_of_area_without_reason'",
+                [august.runID])
+        ).single().decode(0, as: Int.self)
+        #expect(found == 1)
+    }
+
     /// Assignments are ended, never deleted (their changes carry positions); runs of one Sozialraum do not
     /// count as complete.
     @Test func assignmentsAreNotDeletedAndPartialRunsAreNoBase() async throws {

@@ -422,6 +422,22 @@ import Testing
                 try await tx.query(unsafeSQL: "SELECT count(*)::int FROM residence").single().decode(0, as: Int.self)
             }
             #expect(after == expected)
+            // Looked up by case (the policy's per-row form, sql/0025): the own case's stays, none of another.
+            let otherCase = try await world.admin.query(
+                PostgresQuery("SELECT id FROM case_file WHERE case_key = 'OTHER-1'")
+            ).single().decode(0, as: UUID.self)
+            let (own, other) = try await store.withTenant(world.alpha, readOnly: true) { tx in
+                let ownCase = try await tx.query(
+                    unsafeSQL: "SELECT case_id FROM grant_decision WHERE tenant_id = $1 LIMIT 1", [world.alpha.uuid]
+                ).single().decode(0, as: UUID.self)
+                let count = "SELECT count(*)::int FROM residence WHERE case_id = $1"
+                return (
+                    try await tx.query(unsafeSQL: count, [ownCase]).single().decode(0, as: Int.self),
+                    try await tx.query(unsafeSQL: count, [otherCase]).single().decode(0, as: Int.self)
+                )
+            }
+            #expect(own > 0)
+            #expect(other == 0)
         }
         let seenByCounty = try await store.withTenant(world.county, readOnly: true) { tx in
             try await tx.query(unsafeSQL: "SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)

@@ -94,51 +94,82 @@ extension ReconciliationStore {
                               AND r.unit = g.unit AND r.valid_from <= s.day)
             ON CONFLICT DO NOTHING
             """, [runID, scope.first, scope.last])
-        found += try await check(
-            "out_of_area_without_reason",
-            """
-            INSERT INTO finding (id, tenant_id, kind, month, grant_id, social_space, run_id)
-            -- Whole residence histories of the scope's cases only (a stay ends where the next begins),
-            -- so that ten years of history are not read for one year. (With every case in the scope,
-            -- reading all stays would be faster under row-level security: 0.5 s against 0.8 s at
-            -- 100,000 grants; with nine earlier years around, the scoped form is twice as fast.)
-            -- Since a complete earlier run ($4): only grants whose facts could have changed — the grant itself
-            -- (recorded, or its end moved), a residence of its case, an assignment of its provider. Without
-            -- one, $4 is -1, before every position: every grant.
-            WITH moved AS MATERIALIZED (SELECT case_id FROM residence WHERE change_position > $4),
-            reassigned AS MATERIALIZED (SELECT tenant_id FROM provider_assignment WHERE change_position > $4),
-            affected AS MATERIALIZED (
-                SELECT id FROM grant_decision WHERE change_position > $4
-                UNION SELECT grant_id FROM grant_end_change WHERE change_position > $4
-                UNION SELECT g2.id FROM moved m JOIN grant_decision g2 ON g2.case_id = m.case_id
-                UNION SELECT g3.id FROM reassigned a JOIN grant_decision g3 ON g3.tenant_id = a.tenant_id
-            ),
-            stays AS (
-                SELECT case_id, social_space, valid_from,
-                       coalesce(lead(valid_from) OVER (PARTITION BY case_id ORDER BY valid_from) - 1, DATE '9999-12-31') AS valid_to
-                FROM residence
-                WHERE case_id IN (SELECT case_id FROM grant_decision
-                                  WHERE out_of_area_reason IS NULL AND ends_on >= $2::date
-                                    AND starts_on <= ($3::date + interval '1 month - 1 day')::date
-                                    AND id IN (SELECT id FROM affected))
-            ),
-            served AS (
-                SELECT g.id, g.tenant_id, r.social_space,
-                       greatest(r.valid_from, g.starts_on, $2::date) AS first_day,
-                       least(r.valid_to, g.ends_on, coalesce(g.ended_on, g.ends_on), ($3::date + interval '1 month - 1 day')::date) AS last_day
-                FROM grant_decision g JOIN stays r ON r.case_id = g.case_id
-                WHERE g.out_of_area_reason IS NULL AND g.ends_on >= $2::date
-                  AND g.starts_on <= ($3::date + interval '1 month - 1 day')::date
-                  AND g.id IN (SELECT id FROM affected)
-            )
-            SELECT gen_random_uuid(), o.tenant_id, 'out_of_area_without_reason', date_trunc('month', o.first_day)::date, o.id,
-                   o.social_space, $1
-            FROM served o
-            WHERE o.first_day <= o.last_day
-              AND NOT EXISTS (SELECT 1 FROM provider_assignment a WHERE a.tenant_id = o.tenant_id AND a.social_space = o.social_space
-                              AND a.valid_from <= o.last_day AND (a.valid_to IS NULL OR a.valid_to >= o.first_day))
-            ON CONFLICT DO NOTHING
-            """, [runID, scope.first, scope.last, since ?? -1])
+        if let since {
+            found += try await check(
+                "out_of_area_without_reason",
+                """
+                INSERT INTO finding (id, tenant_id, kind, month, grant_id, social_space, run_id)
+                -- Since a complete earlier run ($4): only grants whose facts could have changed — the grant
+                -- itself (recorded, or its end moved), a residence of its case, an assignment of its
+                -- provider — with the whole residence histories of their cases (a stay ends where the next
+                -- begins).
+                WITH moved AS MATERIALIZED (SELECT case_id FROM residence WHERE change_position > $4),
+                reassigned AS MATERIALIZED (SELECT tenant_id FROM provider_assignment WHERE change_position > $4),
+                affected AS MATERIALIZED (
+                    SELECT id FROM grant_decision WHERE change_position > $4
+                    UNION SELECT grant_id FROM grant_end_change WHERE change_position > $4
+                    UNION SELECT g2.id FROM moved m JOIN grant_decision g2 ON g2.case_id = m.case_id
+                    UNION SELECT g3.id FROM reassigned a JOIN grant_decision g3 ON g3.tenant_id = a.tenant_id
+                ),
+                stays AS (
+                    SELECT case_id, social_space, valid_from,
+                           coalesce(lead(valid_from) OVER (PARTITION BY case_id ORDER BY valid_from) - 1, DATE '9999-12-31') AS valid_to
+                    FROM residence
+                    WHERE case_id IN (SELECT case_id FROM grant_decision
+                                      WHERE out_of_area_reason IS NULL AND ends_on >= $2::date
+                                        AND starts_on <= ($3::date + interval '1 month - 1 day')::date
+                                        AND id IN (SELECT id FROM affected))
+                ),
+                served AS (
+                    SELECT g.id, g.tenant_id, r.social_space,
+                           greatest(r.valid_from, g.starts_on, $2::date) AS first_day,
+                           least(r.valid_to, g.ends_on, coalesce(g.ended_on, g.ends_on), ($3::date + interval '1 month - 1 day')::date) AS last_day
+                    FROM grant_decision g JOIN stays r ON r.case_id = g.case_id
+                    WHERE g.out_of_area_reason IS NULL AND g.ends_on >= $2::date
+                      AND g.starts_on <= ($3::date + interval '1 month - 1 day')::date
+                      AND g.id IN (SELECT id FROM affected)
+                )
+                SELECT gen_random_uuid(), o.tenant_id, 'out_of_area_without_reason', date_trunc('month', o.first_day)::date, o.id,
+                       o.social_space, $1
+                FROM served o
+                WHERE o.first_day <= o.last_day
+                  AND NOT EXISTS (SELECT 1 FROM provider_assignment a WHERE a.tenant_id = o.tenant_id AND a.social_space = o.social_space
+                                  AND a.valid_from <= o.last_day AND (a.valid_to IS NULL OR a.valid_to >= o.first_day))
+                ON CONFLICT DO NOTHING
+                """, [runID, scope.first, scope.last, since])
+        } else {
+            // No complete run of the scope before: every grant of it, the stays of its cases read once and
+            // hash-joined (a probe per grant costs three to ten times as much: Benchmarks/README.md). The
+            // same conditions as above without the `affected` set, which would be every grant here.
+            found += try await check(
+                "out_of_area_without_reason",
+                """
+                INSERT INTO finding (id, tenant_id, kind, month, grant_id, social_space, run_id)
+                WITH stays AS (
+                    SELECT case_id, social_space, valid_from,
+                           coalesce(lead(valid_from) OVER (PARTITION BY case_id ORDER BY valid_from) - 1, DATE '9999-12-31') AS valid_to
+                    FROM residence
+                    WHERE case_id IN (SELECT case_id FROM grant_decision
+                                      WHERE out_of_area_reason IS NULL AND ends_on >= $2::date
+                                        AND starts_on <= ($3::date + interval '1 month - 1 day')::date)
+                ),
+                served AS (
+                    SELECT g.id, g.tenant_id, r.social_space,
+                           greatest(r.valid_from, g.starts_on, $2::date) AS first_day,
+                           least(r.valid_to, g.ends_on, coalesce(g.ended_on, g.ends_on), ($3::date + interval '1 month - 1 day')::date) AS last_day
+                    FROM grant_decision g JOIN stays r ON r.case_id = g.case_id
+                    WHERE g.out_of_area_reason IS NULL AND g.ends_on >= $2::date
+                      AND g.starts_on <= ($3::date + interval '1 month - 1 day')::date
+                )
+                SELECT gen_random_uuid(), o.tenant_id, 'out_of_area_without_reason', date_trunc('month', o.first_day)::date, o.id,
+                       o.social_space, $1
+                FROM served o
+                WHERE o.first_day <= o.last_day
+                  AND NOT EXISTS (SELECT 1 FROM provider_assignment a WHERE a.tenant_id = o.tenant_id AND a.social_space = o.social_space
+                                  AND a.valid_from <= o.last_day AND (a.valid_to IS NULL OR a.valid_to >= o.first_day))
+                ON CONFLICT DO NOTHING
+                """, [runID, scope.first, scope.last])
+        }
         return found
     }
 
