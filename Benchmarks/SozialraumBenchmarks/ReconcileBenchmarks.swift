@@ -229,11 +229,12 @@ struct ReconcileYear: AsyncParsableCommand {
         """
     }
 
-    /// The time psql itself reports (`\timing`) for the last statement of `sql`, so that starting psql
-    /// does not count.
+    /// The time psql itself reports (`\timing`) for `sql`, so that starting psql does not count. JIT is
+    /// off, as in the daemon's runs and statements: the same settings on both sides.
     static func psqlTime(_ bench: BenchCluster, psql: String, database: String, _ sql: String) throws -> Double {
         let output = try bench.runTool([
-            psql, "-X", "-q", "-d", bench.cluster.conninfo(database: database), "-c", "\\timing on", "-c", sql,
+            psql, "-X", "-q", "-d", bench.cluster.conninfo(database: database), "-c", "SET jit = off", "-c",
+            "\\timing on", "-c", sql,
         ])
         guard let range = output.range(of: "Time: ", options: .backwards),
             let milliseconds = Double(output[range.upperBound...].prefix { $0 != " " })

@@ -144,7 +144,7 @@ import Testing
     }
 
     @Test func checkConfigNamesTheBadKeyAndFails() async throws {
-        let path = NSTemporaryDirectory() + "bad-\(UUID().uuidString).json"
+        let path = TestScratch.path("bad", suffix: ".json")
         try #"{"database": {"poolSize": "many"}}"#.write(toFile: path, atomically: true, encoding: .utf8)
         let bad = try Subprocess([Subprocess.binary("sozialraumd"), "check-config", "--config", path])
         var output: [String] = []

@@ -3,13 +3,14 @@ import Logging
 import SozialraumDomain
 import SozialraumInterfaces
 import SozialraumStore
+import SozialraumTestSupport
 import Testing
 
 @testable import SozialraumApp
 
 @Suite struct SettingsTests {
     func file(_ json: String) throws -> String {
-        let path = NSTemporaryDirectory() + "sozialraumd-\(UUID().uuidString).json"
+        let path = TestScratch.path("sozialraumd", suffix: ".json")
         try json.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

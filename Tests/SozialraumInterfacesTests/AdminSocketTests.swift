@@ -45,7 +45,7 @@ struct AdminWorld: Sendable {
         try await accounts.setAccount(
             name: "it", tenant: world.county.tenant, role: .operator, secret: "operator-secret-1",
             actingAs: world.county.tenant)
-        let path = NSTemporaryDirectory() + "sozialraum-admin-\(UUID().uuidString.prefix(8)).sock"
+        let path = TestScratch.path("admin", suffix: ".sock")
         var configuration = AdminSocketConfiguration(unixSocketPath: path)
         configuration.limits = limits
         configuration.peerAccounts = peerAccounts

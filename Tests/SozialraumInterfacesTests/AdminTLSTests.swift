@@ -17,7 +17,7 @@ import Glibc
 /// The admin protocol over TCP with TLS, with a certificate made for the test by openssl.
 @Suite struct AdminTLSTests {
     static func makeCertificate(
-        in directory: String = NSTemporaryDirectory() + "sozialraum-tls-\(UUID().uuidString.prefix(8))"
+        in directory: String = TestScratch.path("tls")
     ) async throws -> (certificate: String, key: String) {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let certificate = directory + "/cert.pem", key = directory + "/key.pem"
@@ -206,7 +206,7 @@ import Glibc
     /// A reload reads renewed certificates for new connections; unusable files are refused and the
     /// current certificate keeps serving.
     @Test func renewedCertificatesAreReloadedAndBrokenOnesRefused() async throws {
-        let directory = NSTemporaryDirectory() + "sozialraum-tls-\(UUID().uuidString.prefix(8))"
+        let directory = TestScratch.path("tls")
         let (certificate, key) = try await Self.makeCertificate(in: directory)
         let old = directory + "/old.pem"
         try FileManager.default.copyItem(atPath: certificate, toPath: old)
@@ -236,7 +236,7 @@ import Glibc
         #expect(admin.ports.plainTCP != nil)
         let world = try await BudgetWorld.make()
         var configuration = AdminSocketConfiguration(
-            unixSocketPath: NSTemporaryDirectory() + "sozialraum-x-\(UUID().uuidString.prefix(6)).sock")
+            unixSocketPath: TestScratch.path("x", suffix: ".sock"))
         configuration.plainTCP = ("0.0.0.0", 0)
         let server = AdminServer(
             configuration: configuration,

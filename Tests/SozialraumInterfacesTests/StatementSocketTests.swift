@@ -52,6 +52,17 @@ import Testing
             ["--format", "csv-de", "--save", "\(directory)/abrechnung-de.csv", "issued-statement", "1", "items"])
         let german = try String(contentsOfFile: "\(directory)/abrechnung-de.csv", encoding: .utf8)
         #expect(germanStatus == 0 && german.contains(";12,00;10,00;600,00"), "\(german)")
+        // And as JSON lines, for programs: one object, amounts as exact strings.
+        let (jsonStatus, _) = try await admin.ctl(
+            as: "alpha",
+            ["--format", "jsonl", "--save", "\(directory)/abrechnung.jsonl", "issued-statement", "1", "items"])
+        let json = try String(contentsOfFile: "\(directory)/abrechnung.jsonl", encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        #expect(jsonStatus == 0 && json.count == 1, "\(json)")
+        let object = try JSONSerialization.jsonObject(with: Data((json.first ?? "").utf8)) as? [String: Any]
+        #expect(object?["case"] as? String == "VER-2026-0001")
+        #expect(object?["cost"] as? String == "600.00")
+        #expect(object?["granted"] as? String == "120.00")
 
         // The recipe: item|id|case|help_type|unit|sozialraum|granted|delivered|payable|cost, volumes in
         // hundredths and cost in cents: the year grants 12 × 10 h = 120 h; 12 h delivered, 10 h payable,

@@ -43,7 +43,11 @@ extension ReconciliationStore {
             CROSS JOIN LATERAL (VALUES (i.first_month), (i.last_month)) AS o(month)
             WHERE o.month IS NOT NULL
               -- Months are first days: before the start's month, after the end's (plain date comparisons;
-              -- date_trunc goes through timestamptz for every row).
+              -- date_trunc goes through timestamptz for every row). The first line is implied by the
+              -- second (the first month is the earliest, the last the latest) and decided at the join,
+              -- so that only the rare grants with such a booking are unfolded into their two months.
+              AND ((i.first_month + interval '1 month')::date <= g.starts_on
+                   OR i.last_month > least(g.ends_on, coalesce(g.ended_on, g.ends_on)))
               AND ((o.month + interval '1 month')::date <= g.starts_on
                    OR o.month > least(g.ends_on, coalesce(g.ended_on, g.ends_on)))
             ON CONFLICT DO NOTHING

@@ -28,10 +28,9 @@ public enum ReconciliationStore {
         // bookings (100,000 groups at 1,000,000 lines) stay in memory instead of spilling at the default
         // 4 MB (Benchmarks/README.md: statement figures 1.26 s → 0.80 s at 1,000,000 lines).
         try await tx.execute("SET LOCAL work_mem = '64MB'")
-        // Row-level security makes PostgreSQL overprice a run's statements (a policy's subquery in every
-        // row), which crosses the JIT threshold: compiling them took longer than it saved (the bookings
-        // aggregate 0.70–0.82 s with JIT, 0.58–0.68 s without; a full out-of-area check 1.1 s of JIT alone).
-        try await tx.execute("SET LOCAL jit = off")
+        // The bookings aggregate took 0.70–0.82 s with JIT, 0.58–0.68 s without; a full out-of-area check
+        // spent 1.1 s compiling alone.
+        try await tx.turnOffJIT()
         try await tx.query("SELECT pg_advisory_xact_lock($1)", [ledgerGate])
     }
 

@@ -44,6 +44,7 @@ public enum StatementStore {
         guard let run = try await positions(tx, runID: runID) else { return [] }
         let rows: PostgresRows
         if let changePosition = run.changePosition {
+            try await tx.turnOffJIT()
             rows = try await tx.query(
                 """
                 SELECT t.name, i.item, i.item_id, coalesce(i.case_key, ''), coalesce(i.help_type, ''),
@@ -97,6 +98,7 @@ public enum StatementStore {
         let id = try await tx.query("SELECT nextval(pg_get_serial_sequence('statement_document', 'id'))")
             .single().decode(0, as: Int64.self)
         if let changePosition = run.changePosition {
+            try await tx.turnOffJIT()
             try await tx.execute(
                 "INSERT INTO statement_document_item SELECT $6, i.* FROM statement_items_as_of($1, $2, $3, $4, $5) i",
                 [run.first, run.last, run.position, changePosition, provider.uuid, id])
