@@ -239,6 +239,27 @@ import Testing
             ])
     }
 
+    /// Missing deliveries are the open commitments due by the run day (sql/0027 finds them through the
+    /// open totals): the grant commits 600.00 a month for 2026, March is delivered (released). On
+    /// 25 November a month is due by the end of the next, so January to September are due: by hand eight
+    /// findings (March released), 600.00 each; October (due 30 November), November and December are not.
+    @Test func missingDeliveriesAreTheOpenMonthsDueByTheRunDay() async throws {
+        let world = try await BudgetWorld.make()
+        _ = try await world.deliveredInMarch()
+        let service = reconciler(world)
+        _ = try await service.run(world.county, scope: .year(2026))
+        let missing = try await findings(world, kind: .missingDelivery)
+        #expect(
+            missing.map(\.month) == [
+                "2026-01", "2026-02", "2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09",
+            ])
+        #expect(missing.allSatisfy { $0.amount == 600_00 && $0.tenant == world.alpha.tenant.uuid })
+        // A second run finds the same facts once (nothing new).
+        let again = try await service.run(world.county, scope: .year(2026))
+        #expect(try await findings(world, kind: .missingDelivery).count == 8)
+        #expect(again.newFindings == 0)
+    }
+
     /// The statement's granted volume (computed in SQL, months in closed form) equals the domain's month
     /// by month, also for partial first and last months and a scope that cuts the grant.
     @Test func grantedVolumeInStatementsMatchesTheDomain() async throws {

@@ -29,8 +29,12 @@ extension ReconciliationStore {
             """
             INSERT INTO finding (id, tenant_id, kind, month, grant_id, amount, run_id)
             SELECT gen_random_uuid(), c.tenant_id, 'missing_delivery', c.month, c.grant_id, sum(c.amount), $1
-            FROM commitment c
-            WHERE NOT c.released AND c.amount > 0 AND c.month BETWEEN $2 AND $3 AND c.month < $4
+            -- Only the months with an open commitment, by the totals the trigger keeps of them (sql/0027),
+            -- so that a run reads the commitments of those months, not the whole table.
+            FROM commitment_total t
+            JOIN commitment c ON c.social_space = t.social_space AND c.month = t.month AND c.tenant_id = t.tenant_id
+            WHERE t.amount > 0 AND t.month BETWEEN $2 AND $3 AND t.month < $4
+              AND NOT c.released AND c.amount > 0
             GROUP BY c.tenant_id, c.month, c.grant_id
             ON CONFLICT DO NOTHING
             """, [runID, scope.first, scope.last, dueBefore])
