@@ -22,7 +22,9 @@ extension ReconciliationService {
                 guard try await StatementStore.hasFigures(tx, runID: runID, provider: provider) else {
                     throw ServiceError.notFound("statement (the run has none for this provider)")
                 }
-                let id = try await StatementStore.issue(tx, runID: runID, provider: provider, issuedBy: caller.name)
+                guard
+                    let id = try await StatementStore.issue(tx, runID: runID, provider: provider, issuedBy: caller.name)
+                else { throw ServiceError.notFound("run") }
                 try await tx.audit(caller, "statement.issue", "statement", String(id))
                 guard let document = try await StatementStore.document(tx, id: id) else {
                     throw ServiceError.notFound("statement")

@@ -32,8 +32,7 @@ import Testing
     /// though nothing of it changed. Each run finds what a full check finds, nothing more, nothing less.
     @Test func aRunSinceACompleteOneFindsWhatAFullCheckFinds() async throws {
         let world = try await BudgetWorld.make()
-        let service = ReconciliationService(
-            store: world.store, logger: Logger(label: "test.incremental"), today: { BudgetWorld.today })
+        let service = world.reconciler(label: "test.incremental")
         _ = try await world.grantedCase("VER-1")
         _ = try await world.grantedCase("VER-3")
         let base = try await service.run(world.county, scope: .year(2026))
@@ -85,8 +84,7 @@ import Testing
     /// stays (its own statement, sql/0025's policy): the same facts as the incremental path found above.
     @Test func aFirstRunChecksEveryGrant() async throws {
         let world = try await BudgetWorld.make()
-        let service = ReconciliationService(
-            store: world.store, logger: Logger(label: "test.incremental"), today: { BudgetWorld.today })
+        let service = world.reconciler(label: "test.incremental")
         _ = try await world.grantedCase("VER-1")
         _ = try await world.grantedCase("VER-3")
         try await world.grants.recordMove(world.county, key: "VER-1", to: world.sued, on: day("2026-07-01"))
@@ -112,8 +110,7 @@ import Testing
     /// count as complete.
     @Test func assignmentsAreNotDeletedAndPartialRunsAreNoBase() async throws {
         let world = try await BudgetWorld.make()
-        let service = ReconciliationService(
-            store: world.store, logger: Logger(label: "test.incremental"), today: { BudgetWorld.today })
+        let service = world.reconciler(label: "test.incremental")
         let deleted = await #expect(throws: PostgresError.self) {
             try await world.store.withTenant(world.county.tenant) { tx in
                 try await tx.execute(

@@ -13,8 +13,7 @@ import Testing
 /// milieu 20,000.00, structure 10,000.00; today 2026-11-25.
 @Suite struct ReconciliationServiceTests {
     func reconciler(_ world: BudgetWorld) -> ReconciliationService {
-        ReconciliationService(
-            store: world.store, logger: Logger(label: "test.reconciliation"), today: { BudgetWorld.today })
+        world.reconciler(label: "test.reconciliation")
     }
 
     /// Alpha delivers 8 h in March (480.00) and is paid `instalment` for March; the first quarter is run.

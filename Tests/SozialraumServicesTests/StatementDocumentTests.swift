@@ -11,8 +11,7 @@ import Testing
 /// statements frozen, settled or withdrawn once, nightly runs pruned.
 @Suite struct StatementDocumentTests {
     func reconciler(_ world: BudgetWorld) -> ReconciliationService {
-        ReconciliationService(
-            store: world.store, logger: Logger(label: "test.statements"), today: { BudgetWorld.today })
+        world.reconciler(label: "test.statements")
     }
 
     func month(_ text: String) -> YearMonth { YearMonth(iso: text)! }

@@ -153,6 +153,11 @@ public struct BudgetWorld: Sendable {
         return (ordered.amount, ordered.bookingIDs)
     }
 
+    /// The reconciliation use cases on this world's store, as of `today`.
+    public func reconciler(label: String = "test.reconciliation") -> ReconciliationService {
+        ReconciliationService(store: store, logger: Logger(label: label), today: { BudgetWorld.today })
+    }
+
     /// A case in `nord` with a §31 grant to alpha for 2026, 10 hours a month (600.00 a month).
     public func grantedCase(_ caseKey: String = "VER-2026-0001", hours: Int64 = 10_00) async throws -> UUID {
         try await grants.openCase(county, key: caseKey, socialSpace: nord, from: Day(iso: "2025-06-01")!)

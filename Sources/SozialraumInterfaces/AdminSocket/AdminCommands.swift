@@ -122,6 +122,21 @@ struct AdminCommands: Sendable {
         return request.positional[index]
     }
 
+    /// A record's number (run, statement, order, …): a whole number above zero; `reason` says what it is.
+    func number(_ request: Request, _ index: Int, name: String, reason: String) throws -> Int64 {
+        guard let id = Int64(try positional(request, index, name: name)), id > 0 else {
+            throw ArgumentError(name: name, reason: reason)
+        }
+        return id
+    }
+
+    /// The optional `run=<n>` keyword (a run to read from instead of the latest).
+    func runKeyword(_ request: Request) throws -> Int64? {
+        guard let text = request.keywords["run"] else { return nil }
+        guard let id = Int64(text), id > 0 else { throw ArgumentError(name: "run", reason: "a run number") }
+        return id
+    }
+
     func integer(_ request: Request, _ index: Int, name: String, range: ClosedRange<Int>) throws -> Int {
         guard let value = Int(try positional(request, index, name: name)), range.contains(value) else {
             throw ArgumentError(name: name, reason: "a whole number \(range.lowerBound)...\(range.upperBound)")

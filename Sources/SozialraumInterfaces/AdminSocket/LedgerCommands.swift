@@ -64,9 +64,7 @@ extension AdminCommands {
             name: "reverse", roles: [.provider, .county], usage: "reverse <booking-id> key=<idempotency-key>",
             summary: "reverse a booking (into the current open month if its month is closed)", mutates: true
         ) { commands, request, state, _ in
-            guard let id = Int64(try commands.positional(request, 0, name: "booking")), id > 0 else {
-                throw ArgumentError(name: "booking", reason: "a booking number")
-            }
+            let id = try commands.number(request, 0, name: "booking", reason: "a booking number")
             let outcome = try await commands.payments.reverse(
                 commands.caller(state), bookingID: id, idempotencyKey: try commands.idempotencyKey(request))
             return .ok("reversal \(outcome.bookingID)")

@@ -97,9 +97,7 @@ extension AdminCommands {
             name: "payment-batch", roles: [.county, .auditor], usage: "payment-batch <batch>",
             summary: "a batch file exactly as exported, base64 (sozialraumctl --save writes the file)", mutates: false
         ) { commands, request, state, _ in
-            guard let id = Int64(try commands.positional(request, 0, name: "batch")), id > 0 else {
-                throw ArgumentError(name: "batch", reason: "a batch number")
-            }
+            let id = try commands.number(request, 0, name: "batch", reason: "a batch number")
             let batch = try await commands.paymentOrders.batch(commands.caller(state), id: id)
             let encoded = Data(batch.content).base64EncodedString()
             let lines = stride(from: 0, to: encoded.count, by: 76).map { start -> String in
@@ -253,10 +251,7 @@ extension AdminCommands {
     }
 
     func orderID(_ request: Request) throws -> Int64 {
-        guard let id = Int64(try positional(request, 0, name: "order")), id > 0 else {
-            throw ArgumentError(name: "order", reason: "an order number")
-        }
-        return id
+        try number(request, 0, name: "order", reason: "an order number")
     }
 }
 

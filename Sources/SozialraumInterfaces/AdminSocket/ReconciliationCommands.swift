@@ -165,13 +165,8 @@ extension AdminCommands {
         ) { commands, request, state, _ in
             let space = try commands.socialSpace(request, 0)
             let year = try commands.integer(request, 1, name: "year", range: 2000...2199)
-            var run: Int64?
-            if let text = request.keywords["run"] {
-                guard let id = Int64(text), id > 0 else { throw ArgumentError(name: "run", reason: "a run number") }
-                run = id
-            }
             let svg = try await commands.reconciliation.burnChart(
-                commands.caller(state), socialSpace: space, year: year, runID: run)
+                commands.caller(state), socialSpace: space, year: year, runID: try commands.runKeyword(request))
             return .ok(
                 "chart \(space) \(year) (SVG)",
                 data: svg.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init))
@@ -186,9 +181,6 @@ extension AdminCommands {
     }
 
     func runID(_ request: Request, _ index: Int) throws -> Int64 {
-        guard let id = Int64(try positional(request, index, name: "run")), id > 0 else {
-            throw ArgumentError(name: "run", reason: "a run number")
-        }
-        return id
+        try number(request, index, name: "run", reason: "a run number")
     }
 }

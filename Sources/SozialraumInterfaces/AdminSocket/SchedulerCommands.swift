@@ -158,9 +158,7 @@ extension AdminCommands {
             name: "job-retry", roles: [.operator, .county], usage: "job-retry <job>",
             summary: "run a failed job again for its own slot, with a fresh attempt budget", mutates: true
         ) { commands, request, state, _ in
-            guard let id = Int64(try commands.positional(request, 0, name: "job")), id > 0 else {
-                throw ArgumentError(name: "job", reason: "a job number")
-            }
+            let id = try commands.number(request, 0, name: "job", reason: "a job number")
             try await commands.jobs.retry(commands.caller(state), run: id, now: await commands.sharedNow())
             return .ok("job \(id) queued again for its own slot")
         },
@@ -168,9 +166,7 @@ extension AdminCommands {
             name: "job-cancel", roles: [.operator, .county], usage: "job-cancel <job>",
             summary: "cancel a queued job, or ask the running instance to stop it", mutates: true
         ) { commands, request, state, _ in
-            guard let id = Int64(try commands.positional(request, 0, name: "job")), id > 0 else {
-                throw ArgumentError(name: "job", reason: "a job number")
-            }
+            let id = try commands.number(request, 0, name: "job", reason: "a job number")
             let outcome = try await commands.jobs.cancel(
                 commands.caller(state), run: id, now: await commands.sharedNow())
             return .ok(outcome == .cancelled ? "job \(id) cancelled" : "job \(id) asked to stop")

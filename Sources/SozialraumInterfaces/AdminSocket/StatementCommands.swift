@@ -25,14 +25,9 @@ extension AdminCommands {
         ) { commands, request, state, _ in
             let provider =
                 request.positional.isEmpty ? nil : try await commands.tenant(request, 0, state, name: "provider")
-            var runID: Int64?
-            if let text = request.keywords["run"] {
-                guard let id = Int64(text), id > 0 else { throw ArgumentError(name: "run", reason: "a run number") }
-                runID = id
-            }
             let table = StatementTables.documents(
                 try await commands.reconciliation.issuedStatements(
-                    commands.caller(state), provider: provider, runID: runID))
+                    commands.caller(state), provider: provider, runID: try commands.runKeyword(request)))
             return .ok("\(table.rows.count) statements", data: table.lines(commands.format(request: request, state)))
         },
         AdminCommand(
@@ -71,10 +66,7 @@ extension AdminCommands {
     ]
 
     func statementID(_ request: Request, _ index: Int) throws -> Int64 {
-        guard let id = Int64(try positional(request, index, name: "statement")), id > 0 else {
-            throw ArgumentError(name: "statement", reason: "a statement number")
-        }
-        return id
+        try number(request, index, name: "statement", reason: "a statement number")
     }
 }
 

@@ -88,13 +88,12 @@ public enum StatementStore {
     }
 
     /// Issues the provider's statement of a run: its items, derived at the run's positions, are stored
-    /// once, then the document, which the database counts and hashes (sql/0022). Returns its id.
+    /// once, then the document, which the database counts and hashes (sql/0022). Returns its id; nil when
+    /// the caller sees no such run.
     public static func issue(
         _ tx: TenantTransaction, runID: Int64, provider: TenantID, issuedBy: String
-    ) async throws -> Int64 {
-        guard let run = try await positions(tx, runID: runID) else {
-            throw PostgresError(code: .decodingFailed, serverMessage: "run unknown", operation: "issue")
-        }
+    ) async throws -> Int64? {
+        guard let run = try await positions(tx, runID: runID) else { return nil }
         let id = try await tx.query("SELECT nextval(pg_get_serial_sequence('statement_document', 'id'))")
             .single().decode(0, as: Int64.self)
         if let changePosition = run.changePosition {
