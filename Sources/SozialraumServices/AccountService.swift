@@ -145,10 +145,18 @@ public final class AccountService: Sendable {
             logger.notice("login refused: locked", metadata: ["source": "\(source)"])
             throw LoginError.locked
         }
-        let stored = try await AccountStore.credentials(store, name: name)
-        // Hash even for an unknown name, so that timing does not tell whether the name exists.
-        let salt = stored?.salt ?? Array(repeating: 0, count: 16)
-        let computed = try await Self.hashOffThePool(secret, salt: salt, rounds: stored?.scryptRounds ?? scryptRounds)
+        let stored: AccountStore.Credentials?
+        let computed: [UInt8]
+        do {
+            stored = try await AccountStore.credentials(store, name: name)
+            // Hash even for an unknown name, so that timing does not tell whether the name exists.
+            let salt = stored?.salt ?? Array(repeating: 0, count: 16)
+            computed = try await Self.hashOffThePool(secret, salt: salt, rounds: stored?.scryptRounds ?? scryptRounds)
+        } catch {
+            // Nothing was checked (the database was away, the daemon stopping): only a wrong secret counts.
+            throttle.withLock { $0.undecided(name: name, source: source) }
+            throw error
+        }
         if let stored, Self.constantTimeEqual(computed, stored.secretHash) {
             throttle.withLock { $0.succeeded(name: name, source: source) }
             return Account(name: stored.name, tenant: stored.tenant, role: stored.role, rights: stored.rights ?? [])
@@ -230,6 +238,17 @@ public struct LoginThrottle: Sendable {
             entry.count -= 1
             if entry.count < rule.limit { entry.until = nil }
             entries[key] = entry.count > 0 && !key.hasPrefix("pair:") ? entry : nil
+        }
+    }
+
+    /// The admitted attempt was never decided (the account could not be looked up): it takes its count
+    /// back and lifts a lock only it had reached; the pair is not reset, as it is after a right secret.
+    public mutating func undecided(name: String, source: String) {
+        for (key, rule) in Self.keys(name: name, source: source) {
+            guard var entry = entries[key] else { continue }
+            entry.count -= 1
+            if entry.count < rule.limit { entry.until = nil }
+            entries[key] = entry.count > 0 ? entry : nil
         }
     }
 

@@ -18,10 +18,7 @@ public enum AppropriationImport {
     public static let maximumRows = 10_000
 
     public static func parse(_ csv: String) -> Result<[Row], ServiceError> {
-        var lines = csv.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? $0.dropLast() : $0
-        }
-        if let first = lines.first, first.hasPrefix("\u{FEFF}") { lines[0] = first.dropFirst() }
+        let lines = TextLines.lines(csv)
         let delimiter: Character
         switch lines.first {
         case "sozialraum,component,amount": delimiter = ","

@@ -135,13 +135,11 @@ public struct MigrationBundle: Sendable, Equatable {
         var expectHeader = false
         var seen = Set<Kind>()
         var total = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in TextLines.lines(text) {
             total += 1
             guard total <= maximumLines else {
                 return .failure(.invalid(field: "file", reason: "more than \(maximumLines) lines"))
             }
-            var line = raw.hasSuffix("\r") ? raw.dropLast() : raw[...]
-            if total == 1, line.hasPrefix("\u{FEFF}") { line = line.dropFirst() }
             if line.hasPrefix("#file ") {
                 guard let next = Kind(rawValue: trimmed(line.dropFirst(6))) else {
                     errors.append(

@@ -153,7 +153,26 @@ private struct MigrationRun {
             providers[row.code] = id
             summary.providers += 1
         }
+        // A migration defines new Sozialräume only: an existing code or municipality is the register's
+        // (`sozialraum-define`), and a line naming one is refused with its reason.
+        let existingSpaces = try await ReferenceDataStore.socialSpaces(tx)
+        let existingMembers = try await ReferenceDataStore.municipalitiesWithMembership(tx)
+        var bundleMembers: Set<SocialSpaceCode> = []
         for row in bundle.memberships {
+            if existingSpaces.contains(row.socialSpace) {
+                refuse(.sozialraeume, row.line, "sozialraum", "Sozialraum \(row.socialSpace) exists already")
+                continue
+            }
+            if existingMembers.contains(row.municipality) {
+                refuse(
+                    .sozialraeume, row.line, "municipality",
+                    "municipality \(row.municipality) belongs to a Sozialraum already")
+                continue
+            }
+            guard bundleMembers.insert(row.municipality).inserted else {
+                refuse(.sozialraeume, row.line, "municipality", "municipality \(row.municipality) named twice")
+                continue
+            }
             try await ReferenceDataStore.defineSocialSpace(
                 tx, code: row.socialSpace, name: row.name, municipalities: [(row.municipality, row.municipalityName)],
                 validFrom: row.validFrom)
@@ -192,14 +211,27 @@ private struct MigrationRun {
             }
             summary.rates += 1
         }
+        // A migration sets the Ansätze that are not set yet; changing a set one takes two people
+        // (`appropriation`), so such a line is refused, as is a line named twice.
+        var appropriated: [BudgetLine: Int] = [:]
         for row in bundle.appropriations {
             guard spaces.contains(row.socialSpace) else {
                 refuse(.appropriations, row.line, "sozialraum", "unknown Sozialraum")
                 continue
             }
-            try await ReferenceDataStore.setAppropriation(
-                tx, line: BudgetLine(year: year, socialSpace: row.socialSpace, component: row.component),
-                amount: row.amount)
+            let line = BudgetLine(year: year, socialSpace: row.socialSpace, component: row.component)
+            if let first = appropriated[line] {
+                refuse(.appropriations, row.line, "component", "the same Sozialraum and component as line \(first)")
+                continue
+            }
+            appropriated[line] = row.line
+            guard try await ReferenceDataStore.insertAppropriation(tx, line: line, amount: row.amount) else {
+                let set = try await ReferenceDataStore.appropriation(tx, line: line) ?? .zero
+                refuse(
+                    .appropriations, row.line, "amount",
+                    "the Ansatz is set already (\(set)); change it with appropriation (two signatures)")
+                continue
+            }
             summary.appropriations += 1
             summary.appropriated = Money(cents: summary.appropriated.cents + row.amount.cents)
         }

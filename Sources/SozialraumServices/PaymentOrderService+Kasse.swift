@@ -160,24 +160,44 @@ extension PaymentOrderService {
         case .success(let parsed): rows = parsed
         case .failure(let error): throw error
         }
-        let source = sha256Hex(csv)
+        // A file's identity is its content lines, not its bytes: the same confirmations saved again by Excel
+        // (a byte-order mark, CRLF) or with a blank line more are the same file.
+        let source = sha256Hex(ConfirmationFile.identity(csv))
         let content = "confirmations|\(source)"
         return try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
                 if let result = try await replayed(tx, key: idempotencyKey, content: content) {
                     return Confirmations(stored: result)
                 }
-                guard !(try await PaymentOrderStore.confirmationsImported(tx, source: source)) else {
+                try await PaymentOrderStore.lockConfirmationSource(tx, source: source)
+                // Files imported before version 0028 are known by the hash of their bytes.
+                guard !(try await PaymentOrderStore.confirmationsImported(tx, source: source)),
+                    !(try await PaymentOrderStore.confirmationsImported(tx, source: sha256Hex(csv)))
+                else {
                     throw ServiceError.duplicate("this confirmation file (imported under another key)")
                 }
+                // The Kasse pays only what it was sent: a confirmation of an order that never went out in a
+                // batch would mark it paid without the Kasse knowing it, and it would still go out later.
+                var orders: [(id: Int64, amount: Money)?] = []
+                var neverSent: [RowError] = []
+                for row in rows {
+                    let order = try await PaymentOrderStore.orderedOrder(tx, kassenzeichen: row.kassenzeichen)
+                    if let order, !order.exported {
+                        neverSent.append(
+                            RowError(
+                                line: row.line, field: "Kassenzeichen",
+                                reason: "order \(order.id) was never sent to the Kasse (payment-export first)"))
+                    }
+                    orders.append(order.map { ($0.id, $0.amount) })
+                }
+                guard neverSent.isEmpty else { throw ServiceError.rejectedRows(Array(neverSent.prefix(1000))) }
                 var outcome = Confirmations()
                 var touched: [Int64: (ordered: Money, lastReceipt: Int64, month: YearMonth)] = [:]
-                for row in rows {
+                for (row, order) in zip(rows, orders) {
                     outcome.lines += 1
-                    let order = try await PaymentOrderStore.orderedOrder(tx, kassenzeichen: row.kassenzeichen)
                     let receipt = try await PaymentOrderStore.insertReceipt(
                         tx, county: caller.tenant, source: source, line: row.line, kassenzeichen: row.kassenzeichen,
-                        order: order?.0, amount: row.amount, valueDate: row.valueDate, actor: caller.name)
+                        order: order?.id, amount: row.amount, valueDate: row.valueDate, actor: caller.name)
                     if let (id, ordered) = order {
                         touched[id] = (ordered, receipt, row.valueDate.yearMonth)
                     } else {
@@ -238,11 +258,29 @@ public enum ConfirmationFile {
 
     public static let maximumRows = 100_000
 
-    public static func parse(_ csv: String) -> Result<[Row], ServiceError> {
-        var lines = csv.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? $0.dropLast() : $0
+    static func isBlank(_ line: Substring) -> Bool { line.allSatisfy { $0 == " " || $0 == "\t" } }
+
+    /// What makes two files the same confirmations: their non-blank lines (no byte-order mark, line ends
+    /// normalised), one per line.
+    public static func identity(_ csv: String) -> String {
+        TextLines.lines(csv).filter { !isBlank($0) }.joined(separator: "\n")
+    }
+
+    /// A Kassenzeichen is printable text: no control, format (bidi) or separator characters, which could
+    /// hide what a line says or break the file it is written to.
+    static func isPrintable(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { scalar in
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .spaceSeparator, .surrogate, .privateUse,
+                .unassigned:
+                false
+            default: true
+            }
         }
-        if let first = lines.first, first.hasPrefix("\u{FEFF}") { lines[0] = first.dropFirst() }
+    }
+
+    public static func parse(_ csv: String) -> Result<[Row], ServiceError> {
+        let lines = TextLines.lines(csv)
         guard lines.first?.lowercased() == "kassenzeichen;betrag;valuta" else {
             return .failure(.invalid(field: "header", reason: "expected Kassenzeichen;Betrag;Valuta"))
         }
@@ -251,15 +289,20 @@ public enum ConfirmationFile {
         }
         var rows: [Row] = []
         var errors: [RowError] = []
-        for (index, text) in lines.enumerated().dropFirst() where !text.isEmpty {
+        for (index, text) in lines.enumerated().dropFirst() where !isBlank(text) {
             let number = index + 1
             let fields = text.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
             guard fields.count == 3 else {
                 errors.append(RowError(line: number, field: "line", reason: "expected 3 fields, found \(fields.count)"))
                 continue
             }
-            guard (1...30).contains(fields[0].count), !fields[0].contains(where: { $0.isWhitespace }) else {
-                errors.append(RowError(line: number, field: "Kassenzeichen", reason: "1 to 30 characters, no spaces"))
+            guard (1...30).contains(fields[0].count), !fields[0].contains(where: { $0.isWhitespace }),
+                isPrintable(fields[0])
+            else {
+                errors.append(
+                    RowError(
+                        line: number, field: "Kassenzeichen",
+                        reason: "1 to 30 characters, no spaces or control characters"))
                 continue
             }
             let amount: Money

@@ -45,7 +45,9 @@ public struct YearEndService: Sendable {
         _ tx: TenantTransaction, year: Int, results: [SocialSpaceCode: [BudgetComponent: Money]]
     ) async throws -> [SocialSpaceCode: YearEndProposal] {
         let policy = try await ReconciliationReportStore.yearEndPolicy(tx, year: year)
-        let (basisPoints, carryAllowed) = (policy.shareBasisPoints, policy.carryForwardAllowed)
+        // While the receiving year is not open the proposal shows what it would carry if that year allows it;
+        // confirming then waits for the year (checkedProposals).
+        let (basisPoints, carryAllowed) = (policy.shareBasisPoints, policy.carryForwardAllowed ?? true)
         let leads = try await ReconciliationReportStore.leadProviders(tx, year: year)
         return results.reduce(into: [:]) { all, entry in
             all[entry.key] = YearEndProposal(

@@ -184,13 +184,22 @@ struct SozialraumCtl: ParsableCommand {
         func ask(_ line: String) -> (data: [String], status: String)? {
             connection.write(line + "\n") ? connection.readReply() : nil
         }
+        // The daemon answers but its database does not (an outage): critical, whether the account was to be
+        // looked up for a login or for the peer's uid.
+        func criticalIfUnavailable(_ status: String) {
+            let unavailable = "ERR UNAVAILABLE "
+            if status.hasPrefix(unavailable) { report("CRITICAL", String(status.dropFirst(unavailable.count))) }
+        }
         if let account = settings.account {
             guard let secret = settings.secret else { report("UNKNOWN", "no secret for \(account)") }
-            guard let login = ask(Request(command: "login", positional: [account, secret]).line),
-                login.status.hasPrefix("OK")
-            else { report("UNKNOWN", "login as \(account) refused") }
+            guard let login = ask(Request(command: "login", positional: [account, secret]).line) else {
+                report("CRITICAL", "the daemon closed the connection")
+            }
+            criticalIfUnavailable(login.status)
+            guard login.status.hasPrefix("OK") else { report("UNKNOWN", "login as \(account) refused") }
         }
         guard let reply = ask("check") else { report("CRITICAL", "the daemon closed the connection") }
+        criticalIfUnavailable(reply.status)
         let words = reply.status.split(separator: " ", maxSplits: 3).map(String.init)
         guard words.count == 4, words[0] == "OK", words[2] == "-" else { report("UNKNOWN", reply.status) }
         report(words[1], words[3])

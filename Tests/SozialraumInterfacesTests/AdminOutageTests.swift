@@ -48,6 +48,39 @@ import Glibc
         #expect(await client.request("login alpha some-secret-1234")?.status.hasPrefix("ERR UNAVAILABLE") == true)
     }
 
+    /// Issue 29: `sozialraumctl check` during an outage is CRITICAL (exit 2), as operations.md promises,
+    /// whether the peer's uid maps to an account or the plugin logs in with a token.
+    @Test(.timeLimit(.minutes(3))) func checkDuringAnOutageIsCritical() async throws {
+        let logger = Logger(label: "test.outage")
+        let store = Store(
+            conninfo: "host=/nonexistent-sozialraum port=1 dbname=none user=none connect_timeout=1",
+            maxConnections: 2, acquireTimeout: .seconds(2), logger: logger)
+        defer { Task { await store.shutdown() } }
+        let path = NSTemporaryDirectory() + "sozialraum-outage-\(UUID().uuidString.prefix(8)).sock"
+        var configuration = AdminSocketConfiguration(unixSocketPath: path)
+        configuration.peerAccounts = [getuid(): "it"]
+        let (listening, ready) = AsyncStream<Void>.makeStream()
+        let server = AdminServer(
+            configuration: configuration,
+            services: UseCases(
+                store: store, logger: logger, today: { BudgetWorld.today },
+                accounts: AccountService(store: store, logger: logger, scryptRounds: 1024)),
+            logger: logger, onListening: { _ in ready.finish() })
+        let task = Task { try await server.run() }
+        defer { task.cancel() }
+        for await _ in listening {}
+
+        let peer = try Subprocess([Subprocess.binary("sozialraumctl"), "--socket", path, "check"])
+        var peerLines: [String] = []
+        for await line in peer.lines { peerLines.append(line) }
+        #expect(await peer.exitStatus() == 2)
+        #expect(
+            peerLines == ["SOZIALRAUM CRITICAL - database unavailable: your account could not be looked up; try again"])
+        let token = try await AdminWorld.ctl(socket: path, login: "pruefer", secret: "some-token-1234", ["check"])
+        #expect(
+            token.0 == 2 && token.1.first?.hasPrefix("SOZIALRAUM CRITICAL - database unavailable") == true, "\(token)")
+    }
+
     /// Issue 17: a command cancelled because the daemon stops still ends with an `ERR` line, not EOF alone.
     @Test(.timeLimit(.minutes(3))) func aCommandCancelledAtShutdownGetsItsErrorLine() async throws {
         let admin = try await AdminWorld.start()

@@ -123,6 +123,48 @@ import Testing
     }
 }
 
+/// Issue 29: logins refused because the database was away are not failed logins. The test database
+/// refuses connections for 12 retries of a provider's login (past the pair's limit of 5 and the name's
+/// of 10); once it is back, the right secret logs in at once.
+@Suite struct LoginDuringAnOutageTests {
+    @Test func anOutageLocksNobody() async throws {
+        let world = try await BudgetWorld.make()
+        // PostgreSQL does not close the database one is connected to: the superuser works from `postgres`.
+        let admin = try await world.database.maintenanceConnection()
+        let store = world.database.runtimeStore(maxConnections: 1)
+        let service = AccountService(store: store, logger: Logger(label: "test.accounts"), scryptRounds: 1024)
+        try await service.setAccount(
+            name: "beta-kasse", tenant: world.beta.tenant, role: .provider, secret: "beta-secret-1234",
+            actingAs: world.county.tenant)
+        // No new connections to the database, and the open ones cut: an outage as the daemon sees it.
+        try await admin.runScript(unsafeSQL: "ALTER DATABASE \(world.database.name) ALLOW_CONNECTIONS false")
+        _ = try await admin.query(
+            PostgresQuery(
+                "SELECT count(pg_terminate_backend(pid))::int FROM pg_stat_activity WHERE datname = $1",
+                [world.database.name]))
+        for _ in 0..<12 {
+            let error = await #expect(throws: (any Error).self) {
+                try await service.login(name: "beta-kasse", secret: "beta-secret-1234", source: "10.0.0.7")
+            }
+            #expect(!(error is AccountService.LoginError))
+        }
+        try await admin.runScript(unsafeSQL: "ALTER DATABASE \(world.database.name) ALLOW_CONNECTIONS true")
+        #expect(
+            try await service.login(name: "beta-kasse", secret: "beta-secret-1234", source: "10.0.0.7").tenant
+                == world.beta.tenant)
+    }
+
+    @Test func anUndecidedAttemptTakesItsCountBackWithoutResettingThePair() {
+        let throttle = ThrottleProbe()
+        let now = ContinuousClock.now
+        for _ in 0..<5 { #expect(throttle.admit("alpha", "a", now)) }
+        throttle.throttle.undecided(name: "alpha", source: "a")
+        // Four wrong attempts stand: one more is admitted, and then the pair locks.
+        #expect(throttle.admit("alpha", "a", now))
+        #expect(!throttle.admit("alpha", "a", now))
+    }
+}
+
 /// Issue 17: the lock rules on a hand-moved clock, without I/O.
 @Suite struct LoginThrottleRuleTests {
     let start = ContinuousClock.now

@@ -116,6 +116,27 @@ import Testing
         }
     }
 
+    /// Cost development counts what was spent before go-live (issue 29). Verden's only 2026 spending is
+    /// its opening balance of 27,000.00 (case); Achim/Oyten's is 3,600.00 case + 2,100.00 structure =
+    /// 5,700.00, of which milieu and structure 2,100.00 / 5,700.00 = 36.84 % (3,684 basis points, rounded
+    /// down). By help type, the opening balance is its own row (`opening`, setting unknown).
+    @Test func theCostReportCountsWhatWasSpentBeforeGoLive() async throws {
+        let world = try await EmptyCounty.make()
+        _ = try await world.migrate(try Self.exampleBundle())
+        let report = try await world.services.reconciliation.costDevelopment(
+            world.county, years: 2026...2026, byHelpType: false)
+        let verden = try #require(report.first { $0.socialSpace == "verden" })
+        #expect(verden.caseCost == Money(cents: 27_000_00) && verden.grants == 0)
+        let achim = try #require(report.first { $0.socialSpace == "achim-oyten" })
+        #expect(achim.caseCost == Money(cents: 3_600_00) && achim.structure == Money(cents: 2_100_00))
+        #expect(achim.milieuStructureShare == 3_684)
+        let byType = try await world.services.reconciliation.costDevelopment(
+            world.county, years: 2026...2026, byHelpType: true)
+        #expect(
+            byType.filter { $0.helpType == "opening" }.map { "\($0.socialSpace) \($0.setting) \($0.caseCost)" }.sorted()
+                == ["achim-oyten * 3600.00", "verden * 27000.00"])
+    }
+
     @Test func everyKindOfBadLineIsReportedWithFileLineAndColumn() async throws {
         let world = try await EmptyCounty.make()
         let bundle = """
@@ -168,6 +189,47 @@ import Testing
             _ = try await world.migrate(bundle)
         }
         #expect(try await world.counts() == before)
+    }
+
+    /// Issue 29: a migration into a running county neither redefines a Sozialraum nor changes a set Ansatz
+    /// (that takes two people); a line naming the same Sozialraum and component twice is a bad line. Verden
+    /// is defined in the register with an Ansatz of 405,000.00 for case; the bundle names it again and sets
+    /// 150,000.00. Every such line is reported, nothing is written, and the Ansatz stays 405,000.00.
+    @Test func existingSozialraeumeAndSetAppropriationsAreRefusedByLine() async throws {
+        let world = try await EmptyCounty.make()
+        try await world.services.budget.defineSocialSpace(
+            world.county, code: SocialSpaceCode("verden")!, name: "Verden (Aller)",
+            municipalities: [(SocialSpaceCode("verden")!, "Verden (Aller)")], validFrom: Day(iso: "2020-01-01")!)
+        let verdenCase = BudgetLine(year: 2026, socialSpace: SocialSpaceCode("verden")!, component: .case)
+        _ = try await world.services.budget.setAppropriation(
+            world.county, line: verdenCase, amount: Money(cents: 405_000_00))
+        let appropriations = """
+            sozialraum,component,amount
+            achim-oyten,case,100000.00
+            achim-oyten,case,100000.00
+            verden,case,150000.00
+
+            """
+        let before = try await world.counts()
+        await #expect(
+            throws: ServiceError.rejectedRows([
+                RowError(line: 4, field: "sozialraeume.sozialraum", reason: "Sozialraum verden exists already"),
+                RowError(
+                    line: 3, field: "appropriations.component", reason: "the same Sozialraum and component as line 2"),
+                RowError(
+                    line: 4, field: "appropriations.amount",
+                    reason: "the Ansatz is set already (405000.00); change it with appropriation (two signatures)"),
+            ])
+        ) {
+            _ = try await world.migrate(try Self.exampleBundle(replacing: "appropriations", with: appropriations))
+        }
+        #expect(try await world.counts() == before)
+        #expect(try await world.funds("verden").line(.case).funds.appropriation == Money(cents: 405_000_00))
+        // A dry run reports the same lines, not INTERNAL.
+        await #expect(throws: ServiceError.self) {
+            _ = try await world.migrate(
+                try Self.exampleBundle(replacing: "appropriations", with: appropriations), dryRun: true)
+        }
     }
 
     /// Lines that only the database can judge (an unknown provider, a grant without a rate) fail the

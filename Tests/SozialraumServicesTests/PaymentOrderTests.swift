@@ -196,6 +196,7 @@ import Testing
             let certified = try await certifyInstalment(world, amount, key: key)
             _ = try await world.orders.approve(world.orderer, orderID: certified.orderID)
         }
+        _ = try await world.orders.export(world.county)
         let csv = """
             Kassenzeichen;Betrag;Valuta
             SR2026000001;100,00;30.11.2026

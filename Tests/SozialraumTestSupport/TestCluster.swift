@@ -79,6 +79,12 @@ public struct TestDatabase: Sendable {
             conninfo: superuserConninfo, sessionParameters: DatabaseRoles.sessionParameters)
     }
 
+    /// As the superuser in the cluster's `postgres` database: for what PostgreSQL refuses to do to the
+    /// database one is connected to (closing it to connections, an outage).
+    public func maintenanceConnection() async throws -> PostgresConnection {
+        try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
+    }
+
     public func runtimeStore(maxConnections: Int = 4) -> Store {
         Store(conninfo: runtimeConninfo, maxConnections: maxConnections, logger: Logger(label: "test.store"))
     }

@@ -48,16 +48,19 @@ public enum CostReportStore {
             """
             WITH costs AS (
                 SELECT extract(year FROM b.service_month)::int AS year, b.social_space, b.component, b.grant_id, sum(b.amount)::bigint AS amount
-                FROM booking b
+                FROM booking b LEFT JOIN booking o ON o.id = b.reverses
                 WHERE b.service_month BETWEEN make_date($1, 1, 1) AND make_date($2, 12, 1)
-                  AND b.kind IN ('delivery', 'project_expense', 'reversal')
-                  AND (b.grant_id IS NOT NULL OR b.project_id IS NOT NULL)
+                  AND b.kind IN ('delivery', 'project_expense', 'reversal', 'opening')
+                  AND (b.grant_id IS NOT NULL OR b.project_id IS NOT NULL OR coalesce(o.kind, b.kind) = 'opening')
                 GROUP BY 1, 2, 3, 4
             ),
+            -- Case cost by grant; what was spent before go-live (opening balances, sql/0018) has no grant:
+            -- help type `opening`, setting unknown.
             grants AS (
-                SELECT c.year, c.social_space, c.grant_id, c.amount, h.code AS help_type, h.setting,
+                SELECT c.year, c.social_space, c.grant_id, c.amount, coalesce(h.code, 'opening') AS help_type,
+                       coalesce(h.setting, '*') AS setting,
                        least(g.ends_on, coalesce(g.ended_on, g.ends_on)) - g.starts_on + 1 AS days
-                FROM costs c JOIN grant_decision g ON g.id = c.grant_id JOIN help_type h ON h.code = g.help_type
+                FROM costs c LEFT JOIN grant_decision g ON g.id = c.grant_id LEFT JOIN help_type h ON h.code = g.help_type
                 WHERE c.component = 'case'
             ),
             groups AS (

@@ -30,7 +30,8 @@ public enum OverrunDecisionStore {
         ).single().decode(0, as: Int64.self)
     }
 
-    /// Marks the open overrun findings of the line in `year` decided, up to `decided` in total.
+    /// Marks the open overrun findings of the line in `year` decided that the decisions now cover: a
+    /// finding is the amount beyond `decided_before`, so it is covered when `decided` reaches both.
     public static func settleFindings(
         _ tx: TenantTransaction, year: Int, socialSpace: SocialSpaceCode, component: BudgetComponent, decided: Money,
         resolution: String
@@ -39,7 +40,8 @@ public enum OverrunDecisionStore {
             """
             UPDATE finding SET status = 'accepted', resolved_at = now(), resolution = $5
             WHERE kind = 'uncovered_overrun' AND status = 'open' AND social_space = $2 AND component = $3
-              AND month BETWEEN make_date($1, 1, 1) AND make_date($1, 12, 1) AND amount <= $4
+              AND month BETWEEN make_date($1, 1, 1) AND make_date($1, 12, 1)
+              AND coalesce(decided_before, 0) + amount <= $4
             """, [year, socialSpace.rawValue, component.rawValue, decided.cents, resolution])
     }
 

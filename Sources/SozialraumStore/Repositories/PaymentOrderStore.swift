@@ -354,10 +354,25 @@ public enum PaymentOrderStore {
     // MARK: The Kasse's confirmations (IST)
 
     /// An ordered order by its Kassenzeichen: id and amount.
-    public static func orderedOrder(_ tx: TenantTransaction, kassenzeichen: String) async throws -> (Int64, Money)? {
+    /// The ordered order of a Kassenzeichen: its id, amount and whether it went to the Kasse in a batch.
+    public static func orderedOrder(
+        _ tx: TenantTransaction, kassenzeichen: String
+    ) async throws -> (id: Int64, amount: Money, exported: Bool)? {
         try await tx.query(
-            "SELECT id, amount FROM payment_order WHERE kassenzeichen = $1 AND state = 'approved'", [kassenzeichen]
-        ).first.map { (try $0.decode(0, as: Int64.self), Money(cents: try $0.decode(1, as: Int64.self))) }
+            "SELECT id, amount, batch_id IS NOT NULL FROM payment_order WHERE kassenzeichen = $1 AND state = 'approved'",
+            [kassenzeichen]
+        ).first.map {
+            (
+                try $0.decode(0, as: Int64.self), Money(cents: try $0.decode(1, as: Int64.self)),
+                try $0.decode(2, as: Bool.self)
+            )
+        }
+    }
+
+    /// Serialises imports of one confirmation file (its identity) until the transaction ends: a second,
+    /// simultaneous import then sees the first one's lines and is a duplicate.
+    public static func lockConfirmationSource(_ tx: TenantTransaction, source: String) async throws {
+        _ = try await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 29))", ["confirmations:" + source])
     }
 
     /// Whether a confirmation file with this SHA-256 was imported.

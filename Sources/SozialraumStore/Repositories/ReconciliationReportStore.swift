@@ -216,14 +216,19 @@ public enum ReconciliationReportStore {
 
     // MARK: Year end (rule 12)
 
-    /// The year's policy: the providers' share of savings (basis points) and whether carry-forward is allowed.
+    /// The year end's policy: the providers' share of the closing year's savings (basis points, the closing
+    /// year's setting) and whether carry-forward is allowed (rule 18: the *receiving* year's setting, as for a
+    /// manual `carry-forward`; while that year is not open, nil: the year end then waits for it).
     public static func yearEndPolicy(
         _ tx: TenantTransaction, year: Int
-    ) async throws -> (shareBasisPoints: Int, carryForwardAllowed: Bool) {
+    ) async throws -> (shareBasisPoints: Int, carryForwardAllowed: Bool?) {
         let row = try await tx.query(
-            "SELECT provider_surplus_share, carry_forward_allowed FROM fiscal_year WHERE year = $1", [year]
+            """
+            SELECT y.provider_surplus_share, n.carry_forward_allowed
+            FROM fiscal_year y LEFT JOIN fiscal_year n ON n.year = y.year + 1 WHERE y.year = $1
+            """, [year]
         ).single()
-        return (try row.decode(0, as: Int.self), try row.decode(1, as: Bool.self))
+        return (try row.decode(0, as: Int.self), try row.decode(1, as: Bool?.self))
     }
 
     /// The lead providers of each Sozialraum at the end of `year`.

@@ -181,8 +181,11 @@ extension ReconciliationStore {
         return found
     }
 
-    /// A line overspent after cover is a finding of the county's (uncovered overrun), unless the county
-    /// has decided on at least that much of the line's overrun in the year (sql/0020).
+    /// A line overspent after cover is a finding of the county's (uncovered overrun) for the amount beyond
+    /// what the county has decided on for the line in the year (rule 18, sql/0020, sql/0028): one finding per
+    /// line, month and level of decisions, so an overrun that grows past a decision is found again. A
+    /// finding's facts never change: an overrun that grows further before its finding is decided is found
+    /// again once that finding is decided (the next level).
     public static func recordOverruns(
         _ tx: TenantTransaction, runID: Int64, scope: ReconciliationScope, results: [SocialSpaceReconciliation],
         county: TenantID
@@ -192,12 +195,16 @@ extension ReconciliationStore {
             for line in result.lines where line.overrun.cents > 0 {
                 found += try await tx.execute(
                     """
-                    INSERT INTO finding (id, tenant_id, kind, month, social_space, component, amount, run_id)
-                    SELECT gen_random_uuid(), $1::uuid, 'uncovered_overrun', $2::date, $3::text, $4::text, $5::bigint,
-                           $6::bigint
-                    WHERE $5::bigint > (SELECT coalesce(sum(d.amount), 0) FROM overrun_decision d
-                                        WHERE d.year = extract(year FROM $2::date)::int AND d.social_space = $3::text
-                                          AND d.component = $4::text)
+                    WITH decided AS (
+                        SELECT coalesce(sum(d.amount), 0)::bigint AS amount FROM overrun_decision d
+                        WHERE d.year = extract(year FROM $2::date)::int AND d.social_space = $3::text
+                          AND d.component = $4::text
+                    )
+                    INSERT INTO finding (id, tenant_id, kind, month, social_space, component, amount, run_id,
+                                              decided_before)
+                    SELECT gen_random_uuid(), $1::uuid, 'uncovered_overrun', $2::date, $3::text, $4::text,
+                           $5::bigint - decided.amount, $6::bigint, nullif(decided.amount, 0)
+                    FROM decided WHERE $5::bigint > decided.amount
                     ON CONFLICT DO NOTHING
                     """,
                     [

@@ -137,6 +137,25 @@ public enum ReferenceDataStore {
         ).first.map { Money(cents: try $0.decode(0, as: Int64.self)) }
     }
 
+    /// A first Ansatz for a line; false (and nothing written) when the line has one already.
+    public static func insertAppropriation(
+        _ tx: TenantTransaction, line: BudgetLine, amount: Money
+    ) async throws -> Bool {
+        try await tx.execute(
+            """
+            INSERT INTO appropriation (year, social_space, component, amount) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (year, social_space, component) DO NOTHING
+            """, [line.year, line.socialSpace.rawValue, line.component.rawValue, amount.cents]) == 1
+    }
+
+    /// The municipalities that belong to a Sozialraum (now or in the past).
+    public static func municipalitiesWithMembership(_ tx: TenantTransaction) async throws -> Set<SocialSpaceCode> {
+        Set(
+            try await tx.query("SELECT DISTINCT municipality FROM social_space_member").compactMap {
+                SocialSpaceCode(try $0.decode(0, as: String.self))
+            })
+    }
+
     public static func setAppropriation(_ tx: TenantTransaction, line: BudgetLine, amount: Money) async throws {
         try await tx.execute(
             """
