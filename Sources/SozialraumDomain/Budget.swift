@@ -143,6 +143,9 @@ public struct FundsReport: Hashable, Sendable {
     public let lines: [Line]
     public let pools: [Pool]
     public let transfers: [CoverTransfer]
+    /// What the lead providers keep of the year's savings (rule 12), paid through their orders; zero until
+    /// the year end is applied.
+    public var providerShares: Money = .zero
 
     /// Lines missing from `funds` count as zero. Transfers are deterministic: deficits in component
     /// order are covered from surpluses in component order.

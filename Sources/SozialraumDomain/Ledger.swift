@@ -14,6 +14,9 @@ public enum BookingKind: String, Sendable, CaseIterable {
     case carryForward = "carry_forward"
     /// Spending of the year before go-live, booked once by the migration (Datenübernahme, sql/0018).
     case opening
+    /// A lead provider's share of a closed year's savings, paid under its order (rule 12, sql/0028): cash,
+    /// not spending (the share was kept out of the carry-forward).
+    case surplusShare = "surplus_share"
 }
 
 /// Where a booking goes (rule 11).

@@ -48,9 +48,11 @@ public enum PaymentOrderKind: String, Sendable, CaseIterable {
     case yearEnd = "year_end"
     /// A change of a line's appropriation above `PaymentSettings.appropriationThreshold`.
     case appropriation
+    /// A lead provider's share of a Sozialraum's savings at the year end (rule 12): money owed to it.
+    case surplusShare = "surplus_share"
 
     /// Whether an ordered order goes to the Kasse (the others move budget or cost, not cash).
-    public var paysTheKasse: Bool { self == .instalment || self == .settlement }
+    public var paysTheKasse: Bool { self == .instalment || self == .settlement || self == .surplusShare }
 }
 
 /// Where a payment order stands between its two signatures.
@@ -131,6 +133,8 @@ public enum PaymentPurpose {
         case .finding: "Mehrleistung anerkannt \(socialSpace) \(kassenzeichen)"
         case .yearEnd: "Jahresabschluss \(month.map { String($0.prefix(4)) } ?? "")"
         case .appropriation: "Ansatz \(socialSpace) \(component)"
+        case .surplusShare:
+            "Anteil Minderausgaben \(month.map { String($0.prefix(4)) } ?? "") \(socialSpace) \(kassenzeichen)"
         }
     }
 }

@@ -248,8 +248,17 @@ public struct YearEndProposal: Hashable, Sendable {
         }
     }
 
+    /// One lead provider's part of one line's share: what its payment books (the Kontierung is per line).
+    public struct LineShare: Hashable, Sendable {
+        public let provider: TenantID
+        public let component: BudgetComponent
+        public let amount: Money
+    }
+
     public let lines: [Line]
-    /// Providers' shares by lead provider (several leads share equally; the remainder cent goes to the first).
+    /// Each line's share split among the lead providers (equally; the remainder cent goes to the first).
+    public let lineShares: [LineShare]
+    /// Providers' shares by lead provider: the sum of its line shares.
     public let shares: [Share]
 
     /// Surpluses are the lines' available funds after cover transfers. The provider share applies to
@@ -278,10 +287,17 @@ public struct YearEndProposal: Hashable, Sendable {
                 component: component, result: result, providerShare: share,
                 carryForward: carryForwardAllowed ? Money(cents: surplus.cents - share.cents) : .zero)
         }
-        let total = Money(cents: lines.reduce(0) { $0 + $1.providerShare.cents })
         let leads = leadProviders.sorted { $0.description < $1.description }
-        self.shares =
-            total.cents == 0
-            ? [] : zip(leads, total.split(into: leads.count)).map { Share(provider: $0.0, amount: $0.1) }
+        let lineShares: [LineShare] = lines.filter { $0.providerShare.cents > 0 }.flatMap { line -> [LineShare] in
+            zip(leads, line.providerShare.split(into: leads.count)).filter { $0.1.cents > 0 }.map {
+                LineShare(provider: $0.0, component: line.component, amount: $0.1)
+            }
+        }
+        self.lineShares = lineShares
+        // Amounts are parts of a line's share, so their sum is at most the appropriations' total.
+        self.shares = leads.compactMap { lead in
+            let cents = lineShares.filter { $0.provider == lead }.reduce(0) { $0 + $1.amount.cents }
+            return cents > 0 ? Share(provider: lead, amount: Money(cents: cents)) : nil
+        }
     }
 }

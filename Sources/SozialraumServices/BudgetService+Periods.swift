@@ -43,7 +43,9 @@ extension BudgetService {
         guard snapshot.socialSpaceExists else { throw ServiceError.notFound("Sozialraum \(socialSpace)") }
         guard snapshot.yearExists else { throw ServiceError.notFound("fiscal year \(year)") }
         guard snapshot.appropriationVisible || caller.role != .provider else { throw ServiceError.notFound("budget") }
-        return FundsReport(funds: snapshot.funds, coverPools: snapshot.coverPools)
+        var report = FundsReport(funds: snapshot.funds, coverPools: snapshot.coverPools)
+        report.providerShares = snapshot.providerShares
+        return report
     }
 
     // MARK: What providers see (sql/0014)

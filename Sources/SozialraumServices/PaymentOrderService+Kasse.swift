@@ -22,7 +22,7 @@ extension PaymentOrderService {
         try caller.require(.controller, for: "setting the finance mapping")
         guard kind.paysTheKasse else {
             throw ServiceError.invalid(
-                field: "kind", reason: "instalment or settlement (a finding is paid by a statement)")
+                field: "kind", reason: "instalment, settlement or surplus_share (a finding is paid by a statement)")
         }
         guard FinanceMapping.isValidCode(mapping.product) else {
             throw ServiceError.invalid(field: "produkt", reason: "1 to 20 letters, digits or '.'")

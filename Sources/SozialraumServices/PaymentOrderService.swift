@@ -92,6 +92,8 @@ public struct PaymentOrderService: Sendable {
         public var kassenzeichen: String?
         public var due: Day?
         public var bookingIDs: [Int64]
+        /// What an order that moves no cash applied instead (a year end, an appropriation change).
+        public var applied: String? = nil
     }
 
     enum Decision {
@@ -114,7 +116,8 @@ public struct PaymentOrderService: Sendable {
                     return .ordered(
                         Ordered(
                             orderID: orderID, amount: stored.amount, kassenzeichen: stored.kassenzeichen,
-                            due: stored.due, bookingIDs: stored.bookings))
+                            due: stored.due, bookingIDs: stored.bookings,
+                            applied: Self.appliedAgain(order.order)))
                 }
                 guard order.state == .pending else {
                     throw ServiceError.conflict("the order is \(order.state.rawValue)")
@@ -141,15 +144,24 @@ public struct PaymentOrderService: Sendable {
                     tx, id: orderID, by: caller.name, kassenzeichen: paysTheKasse ? kassenzeichen : nil,
                     due: paysTheKasse ? dueDay : nil)
                 let parts: [BookedPart]
+                var applied: String?
                 switch order.order.kind {
                 case .instalment: parts = try await payments.bookInstalment(tx, order, caller)
                 case .settlement: parts = try await reconciliation.bookSettlement(tx, order, caller)
                 case .finding: parts = try await grants.bookAcceptedFinding(tx, order, caller)
+                case .surplusShare: parts = try await yearEnd.bookSurplusShare(tx, order, caller)
                 case .yearEnd:
-                    try await yearEnd.applyYearEnd(tx, order, caller)
+                    let done = try await yearEnd.applyYearEnd(tx, order, caller)
+                    let shares = done.shares.map { "order \($0.orderID) (\($0.amount))" }
+                    applied =
+                        "year end \(done.year) applied: carried \(done.carried) into \(done.year + 1); "
+                        + (shares.isEmpty
+                            ? "no provider shares"
+                            : "provider shares certified: \(shares.joined(separator: ", "))")
                     parts = []
                 case .appropriation:
                     try await budget.applyAppropriation(tx, order, caller)
+                    applied = Self.appliedAgain(order.order)
                     parts = []
                 }
                 if paysTheKasse {
@@ -174,7 +186,7 @@ public struct PaymentOrderService: Sendable {
                 return .ordered(
                     Ordered(
                         orderID: orderID, amount: order.order.amount, kassenzeichen: paysTheKasse ? kassenzeichen : nil,
-                        due: paysTheKasse ? dueDay : nil, bookingIDs: parts.map(\.bookingID)))
+                        due: paysTheKasse ? dueDay : nil, bookingIDs: parts.map(\.bookingID), applied: applied))
             }
         }
         switch decision {
@@ -183,6 +195,20 @@ public struct PaymentOrderService: Sendable {
             return ordered
         case .expired(let day):
             throw ServiceError.conflict("the order expired after \(day); certify the payment again")
+        }
+    }
+
+    /// What an ordered order that moves no cash applied, as said again to a retry.
+    static func appliedAgain(_ order: PaymentOrderStore.NewOrder) -> String? {
+        switch order.kind {
+        case .yearEnd: order.month.map { "year end \($0.year) applied" }
+        case .appropriation:
+            order.socialSpace.flatMap { space in
+                order.component.flatMap { component in
+                    order.month.map { "appropriation \(space) \($0.year) \(component.rawValue) set to \(order.amount)" }
+                }
+            }
+        default: nil
         }
     }
 

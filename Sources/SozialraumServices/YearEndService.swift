@@ -87,8 +87,20 @@ public struct YearEndService: Sendable {
         }
     }
 
-    /// Applies an ordered year end.
-    func applyYearEnd(_ tx: TenantTransaction, _ order: PaymentOrderStore.Record, _ caller: Caller) async throws {
+    /// What applying a year end did: carried into the next year, and the lead providers' shares certified
+    /// for payment (their orders wait for a second signature, like any payment).
+    public struct Applied: Sendable, Equatable {
+        public var year: Int
+        public var carried: Money
+        public var shares: [CertifiedOrder]
+    }
+
+    /// Applies an ordered year end: the carry-forwards, and the lead providers' shares recorded and certified
+    /// as payment orders of their own (`surplus_share`) under the year end's first signature, the controller
+    /// who confirmed it (rule 12, rule 18).
+    func applyYearEnd(
+        _ tx: TenantTransaction, _ order: PaymentOrderStore.Record, _ caller: Caller
+    ) async throws -> Applied {
         guard let runID = order.order.runID, let year = order.order.month?.year else {
             throw ServiceError.conflict("the order names no year end")
         }
@@ -110,8 +122,85 @@ public struct YearEndService: Sendable {
                 try await ReconciliationReportStore.insertSurplusShare(
                     tx, year: year, socialSpace: space, provider: share.provider, amount: share.amount)
             }
+            for part in proposal.lineShares {
+                try await ReconciliationReportStore.insertSurplusShareLine(
+                    tx, year: year, socialSpace: space, component: part.component, provider: part.provider,
+                    amount: part.amount)
+            }
         }
         try await tx.audit(caller, "year_end.confirm", "fiscal_year", String(year))
+        let shares = try await certifyShares(tx, year: year, certifiedBy: order.order.certifiedBy, caller: caller)
+        let carried = proposals.values.reduce(Int64(0)) { sum, proposal in
+            sum + proposal.lines.reduce(Int64(0)) { $0 + $1.carryForward.cents }
+        }
+        return Applied(year: year, carried: Money(cents: carried), shares: shares)
+    }
+
+    /// Certifies every share of `year` that no live order pays (after the year end, or again after its order
+    /// expired or was rejected): one order per lead provider and Sozialraum, naturally idempotent (a share
+    /// with a pending or ordered order is left alone). Right controller, as for the year end.
+    public func certifyShares(_ caller: Caller, year: Int) async throws -> [CertifiedOrder] {
+        try caller.require(.controller, for: "certifying the providers' shares")
+        return try await ServiceError.translating {
+            try await store.withTenant(caller.tenant) { tx in
+                guard try await ReconciliationReportStore.yearEndConfirmed(tx, year: year) else {
+                    throw ServiceError.conflict("the year end \(year) is not applied")
+                }
+                return try await certifyShares(tx, year: year, certifiedBy: caller.name, caller: caller)
+            }
+        }
+    }
+
+    func certifyShares(
+        _ tx: TenantTransaction, year: Int, certifiedBy: String, caller: Caller
+    ) async throws -> [CertifiedOrder] {
+        var certified: [CertifiedOrder] = []
+        let today = reconciliation.today()
+        for share in try await ReconciliationReportStore.unorderedShares(tx, year: year, today: today) {
+            let order = try await PaymentOrders.certify(
+                tx, caller,
+                .init(
+                    payee: share.provider, kind: .surplusShare, socialSpace: share.socialSpace,
+                    month: YearMonth(year: year, month: 12)!, amount: share.amount, certifiedBy: certifiedBy,
+                    expiresOn: today.adding(days: reconciliation.settings.pendingDays), requestID: caller.requestID))
+            try await tx.audit(caller, "surplus_share.certify", "payment_order", String(order.orderID))
+            certified.append(order)
+        }
+        return certified
+    }
+
+    /// Books an ordered share: one `surplus_share` booking per line of it, for December of the closed year,
+    /// in the first open month after it (today's, or January of the next year).
+    func bookSurplusShare(
+        _ tx: TenantTransaction, _ order: PaymentOrderStore.Record, _ caller: Caller
+    ) async throws -> [BookedPart] {
+        guard let space = order.order.socialSpace, let december = order.order.month else {
+            throw ServiceError.conflict("the order names no share")
+        }
+        let booked = max(reconciliation.today().yearMonth, december.next)
+        guard try await ReferenceDataStore.periodExists(tx, booked),
+            try await ReferenceDataStore.closedMonths(tx, from: booked, through: booked).isEmpty
+        else { throw ServiceError.conflict("no open period \(booked) to pay the share in") }
+        var parts: [BookedPart] = []
+        for line in try await ReconciliationReportStore.surplusShareLines(
+            tx, year: december.year, socialSpace: space, provider: order.order.payee)
+        {
+            let id = try await LedgerStore.book(
+                tx,
+                .init(
+                    tenant: order.order.payee, kind: .surplusShare, bookedMonth: booked, serviceMonth: december,
+                    socialSpace: space, component: line.component, amount: line.amount, paymentOrderID: order.id),
+                actor: caller.name, requestID: caller.requestID)
+            parts.append(
+                BookedPart(
+                    bookingID: id, bookedMonth: booked, socialSpace: space, component: line.component,
+                    amount: line.amount))
+        }
+        guard parts.reduce(Int64(0), { $0 + $1.amount.cents }) == order.order.amount.cents else {
+            throw ServiceError.conflict("the share's lines do not add up to the order")
+        }
+        try await tx.audit(caller, "surplus_share.pay", "payment_order", String(order.id))
+        return parts
     }
 
     /// The year end's proposals, if it may be applied: a whole-year run over all Sozialräume, every month

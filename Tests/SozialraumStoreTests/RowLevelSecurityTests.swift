@@ -78,6 +78,7 @@ import Testing
         "grant_decision": ["county_inserts"], "grant_amendment": ["county_inserts"], "project": ["county_inserts"],
         "statement": ["county_inserts"],
         "legacy_statement_item": ["county_inserts"], "surplus_share": ["county_inserts"],
+        "surplus_share_line": ["county_inserts"],
         // Issued statements and their frozen items (sql/0022); the end history of grants is written by the
         // owner's trigger only (no INSERT privilege for the runtime role).
         "statement_document": ["county_inserts"], "statement_document_item": ["county_inserts"],

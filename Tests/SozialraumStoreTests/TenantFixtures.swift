@@ -198,6 +198,15 @@ struct TenantTableFixture: Sendable {
                 insert: "INSERT INTO surplus_share VALUES (2026, 'sr-nord', $1, 100 + length($2::text))")
         ),
         (
+            "surplus_share_line",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO surplus_share_line (year, social_space, component, tenant_id, amount)
+                    VALUES (2026, 'sr-nord', 'case', $1, 100 + length($2::text))
+                    """)
+        ),
+        (
             "account",
             TenantTableFixture(
                 tenantColumn: "tenant_id",

@@ -55,6 +55,9 @@ extension AdminCommands {
                 commands.caller(state), orderID: try commands.orderID(request),
                 due: try commands.keywordDay(request, "due"))
             let bookings = "bookings " + ordered.bookingIDs.map(String.init).joined(separator: ",")
+            if let applied = ordered.applied {
+                return .ok("order \(ordered.orderID) ordered: \(applied)")
+            }
             guard let kassenzeichen = ordered.kassenzeichen, let due = ordered.due else {
                 return .ok(
                     "order \(ordered.orderID) ordered: \(ordered.amount) \(bookings) (paid with the next statement)")
@@ -142,7 +145,7 @@ extension AdminCommands {
         AdminCommand(
             name: "finance-map", roles: [.county],
             usage:
-                "finance-map <year> <sozialraum> <component> instalment|settlement produkt=<p> sachkonto=<s> kostenstelle=<k>",
+                "finance-map <year> <sozialraum> <component> instalment|settlement|surplus_share produkt=<p> sachkonto=<s> kostenstelle=<k>",
             summary: "where payments of a line are booked in the finance system (Kontierung), per year",
             mutates: true
         ) { commands, request, state, _ in
@@ -151,7 +154,7 @@ extension AdminCommands {
             let component = try commands.component(request, 2)
             guard let kind = PaymentOrderKind(rawValue: try commands.positional(request, 3, name: "kind")),
                 kind.paysTheKasse
-            else { throw ArgumentError(name: "kind", reason: "instalment or settlement") }
+            else { throw ArgumentError(name: "kind", reason: "instalment, settlement or surplus_share") }
             var fields: [String] = []
             for name in ["produkt", "sachkonto", "kostenstelle"] {
                 guard let value = request.keywords[name] else { throw ArgumentError(name: name, reason: "required") }

@@ -116,6 +116,20 @@ extension AdminCommands {
             return .ok("year end \(year): " + certified.replyText)
         },
         AdminCommand(
+            name: "year-end-shares", roles: [.county], usage: "year-end-shares <year>",
+            summary: "certify the lead providers' shares of an applied year end that no order pays (right controller)",
+            mutates: true
+        ) { commands, request, state, _ in
+            let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
+            let certified = try await commands.yearEnd.certifyShares(commands.caller(state), year: year)
+            let orders = certified.map { "order \($0.orderID) (\($0.amount))" }
+            return .ok(
+                orders.isEmpty
+                    ? "year end \(year): every share has its order"
+                    : "year end \(year): shares certified: \(orders.joined(separator: ", ")), "
+                        + "each waits for a second signature (order-approve)")
+        },
+        AdminCommand(
             name: "population", roles: [.county], usage: "population <year> <sozialraum> <young-inhabitants>",
             summary: "inhabitants under 21 of a Sozialraum, for figures per 1,000", mutates: true
         ) { commands, request, state, _ in

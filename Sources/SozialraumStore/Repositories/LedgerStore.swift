@@ -282,6 +282,8 @@ public enum LedgerStore {
         public var appropriationVisible: Bool
         public var funds: [BudgetComponent: LineFunds]
         public var coverPools: CoverPools
+        /// The lead providers' shares of the year's savings (rule 12), as the caller sees them.
+        public var providerShares: Money
     }
 
     /// The funds of one Sozialraum and year by line ($1 Sozialraum, $2 year): one statement over the
@@ -293,7 +295,8 @@ public enum LedgerStore {
     /// table it names adds its row-level security checks.
     public static let fundsSQL = """
         SELECT l.component, coalesce(a.amount, 0), coalesce(c.amount, 0), coalesce(t.commitments, 0), coalesce(t.actuals, 0),
-               p.pool, a.amount IS NOT NULL
+               p.pool, a.amount IS NOT NULL,
+               (SELECT coalesce(sum(s.amount), 0)::bigint FROM surplus_share s WHERE s.year = $2 AND s.social_space = $1)
         FROM (VALUES ('case'), ('milieu'), ('structure')) AS l(component)
         LEFT JOIN appropriation a ON a.year = $2 AND a.social_space = $1 AND a.component = l.component
         LEFT JOIN carry_forward c ON c.year = $2 AND c.social_space = $1 AND c.component = l.component
@@ -342,6 +345,7 @@ public enum LedgerStore {
         var funds: [BudgetComponent: LineFunds] = [:]
         var pools: [(pool: Int, component: BudgetComponent)] = []
         var visible = false
+        var shares = Money.zero
         for row in rows {
             let component = try row.decode(0, as: BudgetComponent.self)
             funds[component] = LineFunds(
@@ -351,6 +355,7 @@ public enum LedgerStore {
                 actuals: Money(cents: try row.decode(4, as: Int64.self)))
             if let pool = try row.decode(5, as: Int?.self) { pools.append((pool, component)) }
             visible = try visible || row.decode(6, as: Bool.self)
+            shares = Money(cents: try row.decode(7, as: Int64.self))
         }
         // An appropriation refers to its Sozialraum and year (foreign keys): both exist when one is seen.
         var exists = (space: true, year: true)
@@ -360,7 +365,7 @@ public enum LedgerStore {
         }
         return FundsSnapshot(
             socialSpaceExists: exists.space, yearExists: exists.year, appropriationVisible: visible, funds: funds,
-            coverPools: CoverPools(numbered: pools))
+            coverPools: CoverPools(numbered: pools), providerShares: shares)
     }
 
     /// What of `amount`, spent on a project on `day`, its line or cover pool cannot cover (rule 4):

@@ -312,4 +312,70 @@ public enum ReconciliationReportStore {
             "INSERT INTO surplus_share (year, social_space, tenant_id, amount) VALUES ($1, $2, $3, $4)",
             [year, socialSpace.rawValue, provider.uuid, amount.cents])
     }
+
+    /// One line's part of a provider's share (sql/0028): what its payment books, per component.
+    public static func insertSurplusShareLine(
+        _ tx: TenantTransaction, year: Int, socialSpace: SocialSpaceCode, component: BudgetComponent,
+        provider: TenantID, amount: Money
+    ) async throws {
+        try await tx.execute(
+            """
+            INSERT INTO surplus_share_line (year, social_space, component, tenant_id, amount)
+            VALUES ($1, $2, $3, $4, $5)
+            """, [year, socialSpace.rawValue, component.rawValue, provider.uuid, amount.cents])
+    }
+
+    /// The lines of a provider's share of a Sozialraum's savings in `year`.
+    public static func surplusShareLines(
+        _ tx: TenantTransaction, year: Int, socialSpace: SocialSpaceCode, provider: TenantID
+    ) async throws -> [(component: BudgetComponent, amount: Money)] {
+        try await tx.query(
+            """
+            SELECT component, amount FROM surplus_share_line
+            WHERE year = $1 AND social_space = $2 AND tenant_id = $3 ORDER BY component
+            """, [year, socialSpace.rawValue, provider.uuid]
+        ).map { (try $0.decode(0, as: BudgetComponent.self), Money(cents: try $0.decode(1, as: Int64.self))) }
+    }
+
+    /// The shares of `year` that no live order pays yet (none pending or ordered): what the county still
+    /// has to certify. Pending orders past their day are expired first, so that they can be certified again.
+    public static func unorderedShares(
+        _ tx: TenantTransaction, year: Int, today: Day
+    ) async throws -> [(socialSpace: SocialSpaceCode, provider: TenantID, amount: Money)] {
+        try await tx.execute(
+            """
+            UPDATE payment_order SET state = 'expired'
+            WHERE kind = 'surplus_share' AND state = 'pending' AND expires_on < $2 AND month = make_date($1, 12, 1)
+            """, [year, today])
+        return try await tx.query(
+            """
+            SELECT s.social_space, s.tenant_id, s.amount FROM surplus_share s
+            WHERE s.year = $1
+              -- shares recorded before sql/0028 have no lines to book: docs/payments.md says how to pay them
+              AND EXISTS (SELECT 1 FROM surplus_share_line l
+                          WHERE l.year = s.year AND l.social_space = s.social_space AND l.tenant_id = s.tenant_id)
+              AND NOT EXISTS (SELECT 1 FROM payment_order o
+                              WHERE o.kind = 'surplus_share' AND o.state IN ('pending', 'approved')
+                                AND o.tenant_id = s.tenant_id AND o.social_space = s.social_space
+                                AND o.month = make_date($1, 12, 1))
+            ORDER BY s.social_space, s.tenant_id
+            """, [year]
+        ).map {
+            (
+                try $0.decode(0, as: SocialSpaceCode.self), TenantID(try $0.decode(1, as: UUID.self)),
+                Money(cents: try $0.decode(2, as: Int64.self))
+            )
+        }
+    }
+
+    /// The providers' shares of a Sozialraum's savings in `year` as the caller sees them (a provider its own).
+    public static func surplusShares(
+        _ tx: TenantTransaction, year: Int, socialSpace: SocialSpaceCode
+    ) async throws -> Money {
+        Money(
+            cents: try await tx.query(
+                "SELECT coalesce(sum(amount), 0)::bigint FROM surplus_share WHERE year = $1 AND social_space = $2",
+                [year, socialSpace.rawValue]
+            ).single().decode(0, as: Int64.self))
+    }
 }
