@@ -127,3 +127,24 @@ CREATE POLICY paid_under_two_signatures ON sozialraum.booking AS RESTRICTIVE FOR
     WITH CHECK (
         (kind NOT IN ('instalment', 'settlement', 'surplus_share') OR payment_order_id IS NOT NULL)
         AND (payment_order_id IS NULL OR sozialraum.signed_twice(payment_order_id)));
+
+-- MARK: One presentation of a moment
+--
+-- Every moment a reply shows is Europe/Berlin in ISO 8601 with its offset and seconds
+-- (2026-11-25T14:03:07+01:00), whatever the session's time zone: the county's accountants read local time,
+-- and the offset keeps the summer-time hour unambiguous.
+CREATE FUNCTION sozialraum.local_time(at timestamptz) RETURNS text
+    LANGUAGE sql STABLE
+    SET timezone = 'Europe/Berlin'
+    AS $$ SELECT to_char(at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM') $$;
+GRANT EXECUTE ON FUNCTION sozialraum.local_time(timestamptz) TO sozialraum_runtime;
+
+-- Issued statements list their moments the same way (the frozen items and their hash are unchanged).
+CREATE OR REPLACE VIEW sozialraum.statement_document_listing WITH (security_invoker = true) AS
+    SELECT d.id, d.run_id, d.tenant_id, t.name AS provider_name, d.state, d.accrued, d.instalments, d.settlements,
+           d.balance, d.items, encode(d.content_hash, 'hex') AS content_hash, d.issued_by,
+           sozialraum.local_time(d.issued_at) AS issued_at,
+           d.withdrawn_by, sozialraum.local_time(d.withdrawn_at) AS withdrawn_at,
+           d.withdrawal_reason, d.payment_order_id,
+           sozialraum.local_time(d.settled_at) AS settled_at
+    FROM sozialraum.statement_document d JOIN sozialraum.tenant t ON t.id = d.tenant_id;

@@ -161,7 +161,7 @@ public struct ProjectListing: Sendable, Equatable {
 /// One line of the audit trail (Protokoll): who did what when, never a payload.
 public struct AuditEventRecord: Sendable, Equatable {
     public var id: Int64
-    /// UTC, `YYYY-MM-DD HH:MM:SS`.
+    /// Europe/Berlin, ISO 8601 with offset and seconds (`2026-11-25T14:03:07+01:00`).
     public var at: String
     public var tenant: TenantID
     public var actor: String

@@ -111,6 +111,19 @@ public struct ZoneRules: Hashable, Sendable, CustomStringConvertible {
         return LocalDateTime(day: Day(ordinal: Int32(days)), hour: minute / 60, minute: minute % 60)
     }
 
+    /// A moment as replies show it: local ISO 8601 with its offset and seconds (`2026-11-25T14:03:07+01:00`),
+    /// as `local_time` in SQL (sql/0028) presents stored moments.
+    public func iso8601(_ instant: Instant) -> String {
+        let offset = offset(at: instant)
+        let seconds = instant.seconds + offset
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let ofDay = Int(seconds - days * 86_400)
+        let sign = offset < 0 ? "-" : "+"
+        let magnitude = Int(abs(offset)) / 60
+        return "\(Day(ordinal: Int32(days)))T\(Day.pad(ofDay / 3600)):\(Day.pad(ofDay / 60 % 60)):\(Day.pad(ofDay % 60))"
+            + "\(sign)\(Day.pad(magnitude / 60)):\(Day.pad(magnitude % 60))"
+    }
+
     /// The instant of a wall-clock time. A time that occurs twice (the night summer time ends) is its
     /// first occurrence; a time that does not occur (the night it starts) moves to the end of the gap,
     /// 03:00 in Berlin.

@@ -23,6 +23,9 @@ extension PaymentOrderService {
                 field: "kreistag",
                 reason: "above \(settings.councilThreshold) the Kreistag is informed: give kreistag=<date>")
         }
+        if let informed = decision.councilInformedOn, informed > today() {
+            throw ServiceError.invalid(field: "kreistag", reason: "in the future: give the day the Kreistag was informed")
+        }
         if let cover = decision.cover,
             cover.socialSpace == decision.socialSpace && cover.component == decision.component
         {

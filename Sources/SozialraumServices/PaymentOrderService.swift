@@ -106,6 +106,9 @@ public struct PaymentOrderService: Sendable {
     /// same.
     public func approve(_ caller: Caller, orderID: Int64, due: Day? = nil) async throws -> Ordered {
         try caller.require(.order, for: "ordering payments")
+        if let due, due < today() {
+            throw ServiceError.invalid(field: "due", reason: "in the past: the Kasse cannot pay before today")
+        }
         let decision: Decision = try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
                 guard let order = try await PaymentOrderStore.lock(tx, id: orderID) else {

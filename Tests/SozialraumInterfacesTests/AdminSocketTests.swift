@@ -668,9 +668,13 @@ struct AdminWorld: Sendable {
             await county.request("order-approve 1")?.status
                 == "ERR FORBIDDEN not allowed: ordering a payment you certified (four eyes)")
         let orderer = try await admin.client(loggedInAs: "anordnung")
-        let ordered = await orderer.request("order-approve 1 due=2026-12-01")
+        // This world runs on the county's real calendar: the due day is a week ahead, the Kassenzeichen
+        // carries this year.
+        let today = CountyCalendar.today()
+        let due = today.adding(days: 7)
+        let ordered = await orderer.request("order-approve 1 due=\(due)")
         #expect(
-            ordered?.status.hasPrefix("OK order 1 ordered: 600.00 kassenzeichen SR2026000001 due 2026-12-01 bookings ")
+            ordered?.status.hasPrefix("OK order 1 ordered: 600.00 kassenzeichen SR\(today.year)000001 due \(due) bookings ")
                 == true, "\(String(describing: ordered))")
         #expect(
             await county.request("settle 1 \(world.alpha.tenant) key=settle-2026-again")?.status.hasPrefix(

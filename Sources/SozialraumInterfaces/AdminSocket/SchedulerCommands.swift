@@ -135,8 +135,12 @@ extension AdminCommands {
                     return value
                 } ?? 50
             let runs = try await commands.jobs.history(schedule: request.positional.first, limit: limit)
+            // A slot is a time of the schedule's (wall clock, minutes); started and finished are moments.
             let local = { (instant: Instant?) -> ResultTable.Cell in
                 instant.map { .text(ZoneRules.europeBerlin.local($0).description) } ?? .null
+            }
+            let moment = { (instant: Instant?) -> ResultTable.Cell in
+                instant.map { .text(ZoneRules.europeBerlin.iso8601($0)) } ?? .null
             }
             let table = ResultTable(
                 columns: [
@@ -147,7 +151,7 @@ extension AdminCommands {
                     [
                         .integer(run.id), .text(run.schedule ?? "-"), local(run.slot), .text(run.job), .text(run.state),
                         .integer(Int64(run.attempts)),
-                        local(run.startedAt), local(run.finishedAt), run.result.map { .text($0) } ?? .null,
+                        moment(run.startedAt), moment(run.finishedAt), run.result.map { .text($0) } ?? .null,
                         run.error.map { .text($0) } ?? .null,
                         run.claimedBy.map { .text($0) } ?? .null,
                     ]

@@ -259,11 +259,11 @@ public enum MasterDataStore {
     public static func auditEvents(_ tx: TenantTransaction, _ filter: AuditFilter) async throws -> [AuditEventRecord] {
         try await tx.query(
             """
-            SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), tenant_id, actor, action,
+            SELECT id, local_time(at), tenant_id, actor, action,
                    object_kind, object_id, result, request_id
             FROM audit_event
-            WHERE ($1::date IS NULL OR at >= $1::date::timestamp AT TIME ZONE 'UTC')
-              AND ($2::date IS NULL OR at < ($2::date + 1)::timestamp AT TIME ZONE 'UTC')
+            WHERE ($1::date IS NULL OR at >= $1::date::timestamp AT TIME ZONE 'Europe/Berlin')
+              AND ($2::date IS NULL OR at < ($2::date + 1)::timestamp AT TIME ZONE 'Europe/Berlin')
               AND ($3::text IS NULL OR actor = $3)
               AND ($4::text IS NULL OR action = $4 OR action LIKE $4 || '.%')
               AND ($5::text IS NULL OR object_id = $5)

@@ -62,7 +62,7 @@ public enum OverrunDecisionStore {
             """
             SELECT id, social_space, component, kind, amount, reason,
                    coalesce(cover_social_space || '/' || cover_component, ''), council_informed_on::text, decided_by,
-                   to_char(decided_at AT TIME ZONE 'Europe/Berlin', 'YYYY-MM-DD HH24:MI')
+                   local_time(decided_at)
             FROM overrun_decision WHERE year = $1 ORDER BY id
             """, [year]
         ).map {

@@ -326,7 +326,7 @@ public enum PaymentOrderStore {
     /// A stored batch file, byte for byte.
     public static func batch(_ tx: TenantTransaction, id: Int64) async throws -> PaymentBatch? {
         try await tx.query(
-            "SELECT id, created_at::text, created_by, encoding, orders, total, sha256, content FROM payment_batch WHERE id = $1",
+            "SELECT id, local_time(created_at), created_by, encoding, orders, total, sha256, content FROM payment_batch WHERE id = $1",
             [id]
         ).first.map { row in
             PaymentBatch(
@@ -340,7 +340,7 @@ public enum PaymentOrderStore {
 
     public static func batches(_ tx: TenantTransaction) async throws -> [PaymentBatch] {
         try await tx.query(
-            "SELECT id, created_at::text, created_by, encoding, orders, total, sha256 FROM payment_batch ORDER BY id DESC"
+            "SELECT id, local_time(created_at), created_by, encoding, orders, total, sha256 FROM payment_batch ORDER BY id DESC"
         ).map { row in
             PaymentBatch(
                 id: try row.decode(0, as: Int64.self), created: try row.decode(1, as: String.self),

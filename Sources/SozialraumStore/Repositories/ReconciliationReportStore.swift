@@ -44,7 +44,7 @@ public enum ReconciliationReportStore {
             """
             SELECT r.id, r.scope, to_char(r.first_month, 'YYYY-MM') || '..' || to_char(r.last_month, 'YYYY-MM'),
                    coalesce(r.social_space, '*'), r.ledger_position, left(encode(r.digest, 'hex'), 16), r.requested_by,
-                   to_char(r.finished_at AT TIME ZONE 'Europe/Berlin', 'YYYY-MM-DD HH24:MI:SS'), coalesce(r.slot, '')
+                   local_time(r.finished_at), coalesce(r.slot, '')
             FROM reconciliation_run r WHERE $1::int IS NULL OR r.year = $1 ORDER BY r.id DESC LIMIT 1000
             """, [year]
         ).map { row in
