@@ -88,7 +88,13 @@ extension BudgetService {
         try caller.require(.caseWork, for: "ending assignments")
         try await store.withTenant(caller.tenant) { tx in
             guard try await MasterDataStore.endAssignment(tx, provider: provider, socialSpace: socialSpace, on: day)
-            else { throw ServiceError.notFound("an assignment of the provider to \(socialSpace) open on \(day)") }
+            else {
+                // Ended on that very day already (a retry): the state the request asks for.
+                if try await MasterDataStore.assignmentEnds(tx, provider: provider, socialSpace: socialSpace, on: day) {
+                    return
+                }
+                throw ServiceError.notFound("an assignment of the provider to \(socialSpace) open on \(day)")
+            }
             try await tx.audit(caller, "provider.unassign", "tenant", provider.description)
         }
     }

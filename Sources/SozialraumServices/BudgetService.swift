@@ -43,8 +43,12 @@ public struct BudgetService: BudgetArea {
         try Self.checkText(name, field: "name", .name)
         try await store.withTenant(caller.tenant) { tx in
             // A regrouping ends the municipality's previous membership the day before.
-            try await ReferenceDataStore.defineSocialSpace(
+            let taken = try await ReferenceDataStore.defineSocialSpace(
                 tx, code: code, name: name, municipalities: municipalities, validFrom: validFrom)
+            guard taken.isEmpty else {
+                throw ServiceError.conflict(
+                    "from \(validFrom) \(taken.map(\.rawValue).joined(separator: ", ")) belongs to another Sozialraum")
+            }
             try await tx.audit(caller, "social_space.define", "social_space", code.rawValue)
         }
     }
@@ -94,6 +98,14 @@ public struct BudgetService: BudgetArea {
                 try await requireSocialSpace(tx, line.socialSpace)
                 let current = try await ReferenceDataStore.appropriation(tx, line: line)
                 if let current, current != .zero, needsTwoSignatures(from: current, to: amount) {
+                    // The same change requested again (a retry) is the order already waiting for it.
+                    if let pending = try await PaymentOrderStore.pendingAppropriation(
+                        tx, line: line, amount: amount, today: today())
+                    {
+                        var waiting = CertifiedOrder(orderID: pending.id, amount: amount, expiresOn: pending.expiresOn)
+                        waiting.alreadyPending = true
+                        return waiting
+                    }
                     let certified = try await PaymentOrders.certify(
                         tx, caller,
                         .init(
@@ -151,8 +163,14 @@ public struct BudgetService: BudgetArea {
         try await store.withTenant(caller.tenant) { tx in
             try await requireProvider(tx, provider)
             try await requireSocialSpace(tx, socialSpace)
-            try await ReferenceDataStore.assignProvider(
-                tx, provider: provider, socialSpace: socialSpace, lead: lead, from: from, to: to)
+            guard
+                try await ReferenceDataStore.assignProvider(
+                    tx, provider: provider, socialSpace: socialSpace, lead: lead, from: from, to: to)
+            else {
+                throw ServiceError.conflict(
+                    "the provider's assignment to \(socialSpace) from \(from) says otherwise; unassign it or choose another day"
+                )
+            }
             try await tx.audit(caller, "provider.assign", "tenant", provider.description)
         }
     }

@@ -13,6 +13,8 @@ public struct CertifiedOrder: Sendable, Equatable {
     public var orderID: Int64
     public var amount: Money
     public var expiresOn: Day
+    /// The same request found its order waiting already (nothing new was certified).
+    public var alreadyPending = false
 
     /// As remembered for a retried request: `order:<id>:<cents>:<yyyy-mm-dd>`.
     var stored: String { "order:\(orderID):\(amount.cents):\(expiresOn)" }

@@ -21,6 +21,8 @@ public struct YearEndService: Sendable {
 
     public struct YearEndPreview: Sendable {
         public var runID: Int64
+        /// An earlier run on the same ledger position with the same results (a repeated preview).
+        public var sameAs: Int64?
         public var proposals: [SocialSpaceCode: YearEndProposal]
     }
 
@@ -38,7 +40,7 @@ public struct YearEndService: Sendable {
                     }
                 })
         }
-        return YearEndPreview(runID: summary.runID, proposals: proposals)
+        return YearEndPreview(runID: summary.runID, sameAs: summary.sameAs, proposals: proposals)
     }
 
     static func proposals(

@@ -23,7 +23,8 @@ import Testing
             idempotencyKey: world.key("expense-april"))
         let reconciliation = world.reconciler()
         #expect(try await reconciliation.run(world.county, scope: .year(2026)).undecidedOverruns == 1)
-        let first = try await world.orders.decideOverrun(world.orderer, decision(world, cents: 18_000_00))
+        let first = try await world.orders.decideOverrun(
+            world.orderer, decision(world, cents: 18_000_00), idempotencyKey: world.key("overrun-decision-3"))
         #expect(first.settledFindings == 1)
         #expect(try await reconciliation.run(world.county, scope: .year(2026)).undecidedOverruns == 0)
 
@@ -39,10 +40,30 @@ import Testing
         #expect(try await openOverruns(world).map(\.amount) == [Money(cents: 500_00), Money(cents: 500_00)])
         #expect(try await world.orders.overrunDecisions(world.auditor, year: 2026).undecided == 2)
 
-        let second = try await world.orders.decideOverrun(world.orderer, decision(world, cents: 500_00))
+        let second = try await world.orders.decideOverrun(
+            world.orderer, decision(world, cents: 500_00), idempotencyKey: world.key("overrun-decision-4"))
         #expect(second.settledFindings == 2)
         #expect(try await openOverruns(world).isEmpty)
         #expect(try await reconciliation.run(world.county, scope: .year(2026)).undecidedOverruns == 0)
+    }
+
+    /// A decision adds to its line's decided sum: sent twice with its key it is recorded once (the retry
+    /// answers the same), so a doubled sum cannot hide a real overrun; other content under the key is
+    /// `IDEMPOTENCY_CONFLICT`.
+    @Test func aRetriedDecisionIsRecordedOnce() async throws {
+        let world = try await BudgetWorld.make()
+        let key = world.key("overrun-retry-1")
+        let first = try await world.orders.decideOverrun(
+            world.orderer, decision(world, cents: 18_000_00), idempotencyKey: key)
+        let again = try await world.orders.decideOverrun(
+            world.orderer, decision(world, cents: 18_000_00), idempotencyKey: key)
+        #expect(again == first)
+        await #expect(throws: ServiceError.idempotencyConflict) {
+            _ = try await world.orders.decideOverrun(
+                world.orderer, decision(world, cents: 18_500_00), idempotencyKey: key)
+        }
+        let decisions = try await world.orders.overrunDecisions(world.auditor, year: 2026).decisions
+        #expect(decisions.map(\.amount) == [Money(cents: 18_000_00)])
     }
 
     private func decision(_ world: BudgetWorld, cents: Int64) -> OverrunDecision {

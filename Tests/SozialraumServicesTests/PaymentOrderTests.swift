@@ -280,7 +280,7 @@ import Testing
                 OverrunDecision(
                     year: 2026, socialSpace: world.nord, component: .structure, kind: .overPlan,
                     amount: Money(cents: 60_000_00), reason: "Mehrbedarf", cover: nil, councilInformedOn: nil,
-                    decidedBy: "x"))
+                    decidedBy: "x"), idempotencyKey: world.key("overrun-decision-5"))
         }
         #expect(
             tooBig
@@ -292,7 +292,7 @@ import Testing
                 OverrunDecision(
                     year: 2026, socialSpace: world.nord, component: .structure, kind: .overPlan,
                     amount: Money(cents: 3_500_00), reason: "Mehrbedarf", cover: nil, councilInformedOn: nil,
-                    decidedBy: "x"))
+                    decidedBy: "x"), idempotencyKey: world.key("overrun-decision-6"))
         }
         #expect(forbidden == .forbidden("deciding on overruns needs the right order"))
 
@@ -302,7 +302,7 @@ import Testing
                 year: 2026, socialSpace: world.nord, component: .structure, kind: .overPlan,
                 amount: Money(cents: 3_500_00), reason: "Stadtteiltreff: Mehrbedarf Heizkosten",
                 cover: BudgetLineRef(socialSpace: world.nord, component: .case), councilInformedOn: nil,
-                decidedBy: "ignored"))
+                decidedBy: "ignored"), idempotencyKey: world.key("overrun-decision-7"))
         #expect(decided.kind == .overPlan && decided.settledFindings == 1)
         let (decisions, undecided) = try await world.orders.overrunDecisions(world.auditor, year: 2026)
         #expect(undecided == 1)

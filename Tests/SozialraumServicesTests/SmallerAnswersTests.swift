@@ -36,7 +36,8 @@ import Testing
                 OverrunDecision(
                     year: 2026, socialSpace: world.nord, component: .structure, kind: .overPlan,
                     amount: Money(cents: 60_000_00), reason: "Mehrbedarf", cover: nil,
-                    councilInformedOn: Day(iso: "2026-11-26")!, decidedBy: "x"))
+                    councilInformedOn: Day(iso: "2026-11-26")!, decidedBy: "x"),
+                idempotencyKey: world.key("overrun-decision-1"))
         }
         #expect(try await world.orders.overrunDecisions(world.auditor, year: 2026).decisions.isEmpty)
     }
@@ -55,7 +56,7 @@ import Testing
             OverrunDecision(
                 year: 2026, socialSpace: world.nord, component: .structure, kind: .overPlan,
                 amount: Money(cents: 100_00), reason: "Mehrbedarf", cover: nil, councilInformedOn: nil,
-                decidedBy: "x"))
+                decidedBy: "x"), idempotencyKey: world.key("overrun-decision-2"))
         let shown =
             try await world.service.auditTrail(world.county, AuditFilter(limit: 5)).map(\.at)
             + world.orders.batches(world.county).map(\.created)

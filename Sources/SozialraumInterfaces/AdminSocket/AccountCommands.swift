@@ -13,7 +13,7 @@ extension AdminCommands {
             usage: "account-set <name> <tenant> <role> [rights=case,certify,order,controller]",
             summary:
                 "create an account or rotate its secret (a county account's rights: all unless named); prints a new token once",
-            mutates: true
+            changes: .naturally("sets the account to what the request names (a token again is the same token)")
         ) { commands, request, state, _ in
             guard let role = Role(rawValue: try commands.positional(request, 2, name: "role")) else {
                 throw ArgumentError(name: "role", reason: "operator, county, provider or auditor")
@@ -31,13 +31,16 @@ extension AdminCommands {
             let token = AccountService.generateToken()
             try await commands.accounts.setAccount(
                 name: try commands.positional(request, 0, name: "name"),
-                tenant: try await commands.tenant(request, 1, state, name: "tenant"), role: role,
+                // `county` names the county's own tenant, as `sozialraumd user set --tenant county` does.
+                tenant: try commands.positional(request, 1, name: "tenant") == "county"
+                    ? state.account!.tenant : try await commands.tenant(request, 1, state, name: "tenant"),
+                role: role,
                 secret: token, actingAs: state.account!.tenant, rights: rights)
             return .ok("token \(token)")
         },
         AdminCommand(
             name: "accounts", roles: [.county, .auditor], usage: "accounts",
-            summary: "every account with its tenant, role and rights (never a secret)", mutates: false
+            summary: "every account with its tenant, role and rights (never a secret)", changes: .nothing
         ) { commands, request, state, _ in
             let accounts = try await commands.accounts.accounts(commands.caller(state))
             let table = ResultTable(

@@ -22,10 +22,25 @@ struct AdminCommand: Sendable {
     let roles: Set<Role>?
     let usage: String
     let summary: String
-    let mutates: Bool
+    /// Whether it changes data, and how a retried request stays safe (issue 29).
+    let changes: Changes
     /// Whether a CSV block may follow the request line (`<<` … `.`).
     var takesUpload = false
     let run: @Sendable (AdminCommands, Request, inout SessionState, Upload?) async throws -> Reply
+}
+
+/// What a command changes, and why sending it twice (a retry after a lost answer) cannot change more.
+enum Changes: Sendable, Equatable {
+    /// Reads only.
+    case nothing
+    /// Adds something (a booking, a grant, a decision): takes `key=`; a retry answers the same, the same key
+    /// with other content `IDEMPOTENCY_CONFLICT`.
+    case withKey
+    /// Sets a value or a state: the same request twice leaves the same state and the second answer says so
+    /// (the same answer, or `DUPLICATE`/`CONFLICT` naming the state). The text says how.
+    case naturally(String)
+
+    var mutates: Bool { self != .nothing }
 }
 
 /// A wrong argument, reported as INVALID naming it.

@@ -11,7 +11,7 @@ extension AdminCommands {
         AdminCommand(
             name: "provider-view", roles: [.county, .auditor, .provider], usage: "provider-view [totals|own]",
             summary: "what providers see of a Sozialraum they share: its totals, or their own figures (county sets)",
-            mutates: true
+            changes: .naturally("sets the view")
         ) { commands, request, state, _ in
             guard let text = request.positional.first else {
                 let view = try await commands.budget.providerView(commands.caller(state))
@@ -25,7 +25,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "funds", roles: [.county, .auditor, .provider], usage: "funds <sozialraum> <year>",
-            summary: "available funds by line and cover pool, with cover transfers", mutates: false
+            summary: "available funds by line and cover pool, with cover transfers", changes: .nothing
         ) { commands, request, state, _ in
             let space = try commands.socialSpace(request, 0)
             let year = try commands.integer(request, 1, name: "year", range: 2000...2199)
@@ -57,7 +57,9 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "appropriation", roles: [.county], usage: "appropriation <sozialraum> <year> <component> <amount>",
-            summary: "set the Ansatz of a budget line", mutates: true
+            summary: "set the Ansatz of a budget line",
+            changes: .naturally(
+                "sets the Ansatz; a change waiting for its second signature is answered with its pending order")
         ) { commands, request, state, _ in
             let line = BudgetLine(
                 year: try commands.integer(request, 1, name: "year", range: 2000...2199),
@@ -70,7 +72,7 @@ extension AdminCommands {
         // Cases and grants (county).
         AdminCommand(
             name: "open-case", roles: [.county], usage: "open-case <case-key> <sozialraum> <from-date>",
-            summary: "open a case under its pseudonymous key", mutates: true
+            summary: "open a case under its pseudonymous key", changes: .naturally("an open case is DUPLICATE")
         ) { commands, request, state, _ in
             let id = try await commands.grants.openCase(
                 commands.caller(state), key: try commands.positional(request, 0, name: "case"),
@@ -80,7 +82,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "move", roles: [.county], usage: "move <case-key> <sozialraum> <date>",
-            summary: "record a move of a case (rule 9)", mutates: true
+            summary: "record a move of a case (rule 9)", changes: .naturally("the same move again is DUPLICATE")
         ) {
             commands, request, state, _ in
             try await commands.grants.recordMove(
@@ -93,7 +95,7 @@ extension AdminCommands {
             name: "grant", roles: [.county],
             usage:
                 "grant <case-key> <provider> <help-type> <hour|day|flat_month> <volume> <start> <end> [reason=...] key=<idempotency-key>",
-            summary: "grant a help; never refused for money, overruns are flagged", mutates: true
+            summary: "grant a help; never refused for money, overruns are flagged", changes: .withKey
         ) { commands, request, state, _ in
             guard let unit = RateUnit(rawValue: try commands.positional(request, 3, name: "unit")) else {
                 throw ArgumentError(name: "unit", reason: "hour, day or flat_month")
@@ -117,7 +119,8 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "end-grant", roles: [.county], usage: "end-grant <grant-id> <date>",
-            summary: "end a grant early; releases the rest", mutates: true
+            summary: "end a grant early; releases the rest",
+            changes: .naturally("ending a grant on the day it ends already changes nothing")
         ) {
             commands, request, state, _ in
             try await commands.grants.endGrant(
@@ -130,7 +133,7 @@ extension AdminCommands {
             usage:
                 "grant-amend <grant-id> <from-date> [volume=<per-month>] [end=<date>] reason=<text> key=<idempotency-key>",
             summary: "amend a running grant (Fortschreibung): volume and/or end from a day; commitments follow",
-            mutates: true
+            changes: .withKey
         ) { commands, request, state, _ in
             guard let reason = request.keywords["reason"] else {
                 throw ArgumentError(name: "reason", reason: "an amendment needs reason=<text>")
@@ -159,7 +162,7 @@ extension AdminCommands {
             usage:
                 "agreement-create <provider> <help-type> <sozialraum> <hour|day|flat_month> <volume> <start> <end> key=<idempotency-key>",
             summary: "a standing agreement for direct-access help (§28, §20): a monthly contingent for a Sozialraum",
-            mutates: true
+            changes: .withKey
         ) { commands, request, state, _ in
             guard let unit = RateUnit(rawValue: try commands.positional(request, 3, name: "unit")) else {
                 throw ArgumentError(name: "unit", reason: "hour, day or flat_month")
@@ -178,7 +181,7 @@ extension AdminCommands {
         AdminCommand(
             name: "agreements", roles: [.county, .auditor, .provider], usage: "agreements",
             summary: "standing agreements for direct-access help (a provider: its own); deliver on their id",
-            mutates: false
+            changes: .nothing
         ) { commands, request, state, _ in
             let agreements = try await commands.grants.standingAgreements(commands.caller(state))
             let table = ResultTable(
@@ -196,7 +199,8 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "grant-reason", roles: [.county], usage: "grant-reason <grant-id> reason=<text>",
-            summary: "record or change why a provider serves a case outside its Sozialraum", mutates: true
+            summary: "record or change why a provider serves a case outside its Sozialraum",
+            changes: .naturally("sets the reason")
         ) { commands, request, state, _ in
             guard let reason = request.keywords["reason"] else {
                 throw ArgumentError(name: "reason", reason: "missing")
@@ -208,7 +212,7 @@ extension AdminCommands {
         AdminCommand(
             name: "grants-due", roles: [.county, .auditor, .provider], usage: "grants-due [weeks]",
             summary: "grants whose end or half-yearly help-plan review (§36) falls in the next weeks (default 6)",
-            mutates: false
+            changes: .nothing
         ) { commands, request, state, _ in
             let weeks = request.positional.isEmpty ? 6 : try commands.integer(request, 0, name: "weeks", range: 1...104)
             let due = try await commands.grants.grantsDue(commands.caller(state), withinWeeks: weeks)
@@ -227,7 +231,7 @@ extension AdminCommands {
         AdminCommand(
             name: "case", roles: [.county, .auditor], usage: "case <case-key>",
             summary: "a case's history: residences, grants, amendments, deliveries, bookings (pseudonymous)",
-            mutates: false
+            changes: .nothing
         ) { commands, request, state, _ in
             let lines = try await commands.grants.caseHistory(
                 commands.caller(state), key: try commands.positional(request, 0, name: "case"))

@@ -10,7 +10,7 @@ extension AdminCommands {
     static let ledger: [AdminCommand] = [
         AdminCommand(
             name: "deliver", roles: [.provider], usage: "deliver <grant-id> <month> <quantity> key=<idempotency-key>",
-            summary: "record a month's delivery (Leistungsnachweis)", mutates: true
+            summary: "record a month's delivery (Leistungsnachweis)", changes: .withKey
         ) { commands, request, state, _ in
             let outcome = try await commands.grants.recordDelivery(
                 commands.caller(state), grantID: try commands.uuid(request, 0, name: "grant"),
@@ -22,7 +22,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "import-deliveries", roles: [.provider], usage: "import-deliveries key=<idempotency-key> <<",
-            summary: "import a CSV block (grant_id,month,quantity); all or nothing", mutates: true,
+            summary: "import a CSV block (grant_id,month,quantity); all or nothing", changes: .withKey,
             takesUpload: true
         ) { commands, request, state, upload in
             let upload = try commands.upload(upload)
@@ -38,7 +38,7 @@ extension AdminCommands {
         AdminCommand(
             name: "expense", roles: [.provider, .county],
             usage: "expense <project-id> <date> <amount> key=<idempotency-key>",
-            summary: "book a project expense (milieu/structure, year's overrun policy)", mutates: true
+            summary: "book a project expense (milieu/structure, year's overrun policy)", changes: .withKey
         ) { commands, request, state, _ in
             let outcome = try await commands.payments.bookProjectExpense(
                 commands.caller(state), projectID: try commands.uuid(request, 0, name: "project"),
@@ -50,7 +50,7 @@ extension AdminCommands {
             name: "instalment", roles: [.county],
             usage: "instalment <provider> <sozialraum> <component> <month> <amount> key=<idempotency-key>",
             summary: "certify an instalment (Abschlag) to a provider: a payment order for a second signature",
-            mutates: true
+            changes: .withKey
         ) { commands, request, state, _ in
             let certified = try await commands.payments.certifyInstalment(
                 commands.caller(state), provider: try await commands.tenant(request, 0, state, name: "provider"),
@@ -62,7 +62,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "reverse", roles: [.provider, .county], usage: "reverse <booking-id> key=<idempotency-key>",
-            summary: "reverse a booking (into the current open month if its month is closed)", mutates: true
+            summary: "reverse a booking (into the current open month if its month is closed)", changes: .withKey
         ) { commands, request, state, _ in
             let id = try commands.number(request, 0, name: "booking", reason: "a booking number")
             let outcome = try await commands.payments.reverse(
@@ -71,7 +71,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "bookings", roles: [.provider, .county, .auditor], usage: "bookings <month>",
-            summary: "the ledger of a month you may see", mutates: false
+            summary: "the ledger of a month you may see", changes: .nothing
         ) {
             commands, request, state, _ in
             let month = try commands.month(request, 0)
@@ -96,7 +96,8 @@ extension AdminCommands {
         // Periods and findings (county).
         AdminCommand(
             name: "close-month", roles: [.county], usage: "close-month <month> [reason=...]",
-            summary: "close a month; refused with open findings unless a reason forces it", mutates: true
+            summary: "close a month; refused with open findings unless a reason forces it",
+            changes: .naturally("a closed month is DUPLICATE")
         ) { commands, request, state, _ in
             let month = try commands.month(request, 0)
             try await commands.budget.closeMonth(
@@ -105,7 +106,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "findings", roles: [.county, .auditor, .provider], usage: "findings [open|all]",
-            summary: "findings you may see", mutates: false
+            summary: "findings you may see", changes: .nothing
         ) {
             commands, request, state, _ in
             let all = request.positional.first == "all"
@@ -126,7 +127,8 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "resolve-finding", roles: [.county], usage: "resolve-finding <finding-id> accept|reject reason=...",
-            summary: "accept or reject a finding (accepting one that pays certifies a payment order)", mutates: true
+            summary: "accept or reject a finding (accepting one that pays certifies a payment order)",
+            changes: .naturally("a resolved finding, or one whose order is pending, is CONFLICT or DUPLICATE")
         ) { commands, request, state, _ in
             let decision = try commands.positional(request, 1, name: "decision")
             guard decision == "accept" || decision == "reject" else {

@@ -10,7 +10,7 @@ extension AdminCommands {
     static let operations: [AdminCommand] = [
         AdminCommand(
             name: "status", roles: [.operator, .county, .auditor], usage: "status",
-            summary: "daemon and database health", mutates: false
+            summary: "daemon and database health", changes: .nothing
         ) {
             commands, request, state, _ in
             let status = await commands.status.status()
@@ -29,7 +29,8 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "stats", roles: [.operator, .county, .auditor], usage: "stats",
-            summary: "metrics: sessions, commands by result, latency, pool, jobs, last reconciliation", mutates: false
+            summary: "metrics: sessions, commands by result, latency, pool, jobs, last reconciliation",
+            changes: .nothing
         ) {
             commands, request, state, _ in
             try await commands.refreshMetrics { commands.caller(state) }
@@ -41,7 +42,7 @@ extension AdminCommands {
         AdminCommand(
             name: "reload", roles: [.operator], usage: "reload",
             summary: "read the configuration again, as on SIGHUP (the outcome is in the log and the status)",
-            mutates: true
+            changes: .naturally("reads the configuration again")
         ) {
             commands, _, state, _ in
             commands.operations.reload()
@@ -50,7 +51,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "log-level", roles: [.operator], usage: "log-level trace|debug|info|notice|warning|error|critical",
-            summary: "change the log threshold until the next reload or restart", mutates: true
+            summary: "change the log threshold until the next reload or restart", changes: .naturally("sets the level")
         ) { commands, request, state, _ in
             guard let level = Logger.Level(rawValue: try commands.positional(request, 0, name: "level")) else {
                 throw ArgumentError(
@@ -62,7 +63,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "sessions", roles: [.operator], usage: "sessions", summary: "open admin sessions (no payloads)",
-            mutates: false
+            changes: .nothing
         ) {
             commands, request, state, _ in
             let list = await commands.sessions.list()
@@ -73,7 +74,8 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "providers", roles: [.county, .auditor, .provider], usage: "providers",
-            summary: "the tenants you may see, providers with code, end of cooperation and Sozialräume", mutates: false
+            summary: "the tenants you may see, providers with code, end of cooperation and Sozialräume",
+            changes: .nothing
         ) {
             commands, request, state, _ in
             let tenants = try await commands.status.visibleTenants(commands.caller(state))

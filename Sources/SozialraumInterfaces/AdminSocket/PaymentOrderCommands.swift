@@ -12,7 +12,7 @@ extension AdminCommands {
         AdminCommand(
             name: "orders", roles: [.county, .auditor, .provider],
             usage: "orders [pending|approved|rejected|expired]",
-            summary: "payment orders: both signatures, Kassenzeichen, batch, what the Kasse paid", mutates: false
+            summary: "payment orders: both signatures, Kassenzeichen, batch, what the Kasse paid", changes: .nothing
         ) { commands, request, state, _ in
             var states: [PaymentOrderState] = []
             if let text = request.positional.first {
@@ -49,7 +49,8 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "order-approve", roles: [.county], usage: "order-approve <order> [due=<date>]",
-            summary: "order a certified payment (second signature, right order): books it", mutates: true
+            summary: "order a certified payment (second signature, right order): books it",
+            changes: .naturally("the same account ordering again gets the same answer")
         ) { commands, request, state, _ in
             let ordered = try await commands.paymentOrders.approve(
                 commands.caller(state), orderID: try commands.orderID(request),
@@ -68,7 +69,8 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "order-reject", roles: [.county], usage: "order-reject <order> reason=<text>",
-            summary: "reject a certified payment with a reason (second account)", mutates: true
+            summary: "reject a certified payment with a reason (second account)",
+            changes: .naturally("a decided order is CONFLICT")
         ) { commands, request, state, _ in
             guard let reason = request.keywords["reason"] else {
                 throw ArgumentError(name: "reason", reason: "required")
@@ -82,7 +84,8 @@ extension AdminCommands {
     static let kasseCommands: [AdminCommand] = [
         AdminCommand(
             name: "payment-export", roles: [.county], usage: "payment-export [encoding=utf-8|windows-1252]",
-            summary: "put every ordered payment not yet exported into a new batch file for the Kasse", mutates: true
+            summary: "put every ordered payment not yet exported into a new batch file for the Kasse",
+            changes: .naturally("exports what waits; nothing waiting is CONFLICT")
         ) { commands, request, state, _ in
             var encoding: PaymentFile.Encoding?
             if let text = request.keywords["encoding"] {
@@ -98,7 +101,8 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "payment-batch", roles: [.county, .auditor], usage: "payment-batch <batch>",
-            summary: "a batch file exactly as exported, base64 (sozialraumctl --save writes the file)", mutates: false
+            summary: "a batch file exactly as exported, base64 (sozialraumctl --save writes the file)",
+            changes: .nothing
         ) { commands, request, state, _ in
             let id = try commands.number(request, 0, name: "batch", reason: "a batch number")
             let batch = try await commands.paymentOrders.batch(commands.caller(state), id: id)
@@ -112,7 +116,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "payment-batches", roles: [.county, .auditor], usage: "payment-batches",
-            summary: "the export batches: when, by whom, orders, total, checksum", mutates: false
+            summary: "the export batches: when, by whom, orders, total, checksum", changes: .nothing
         ) { commands, request, state, _ in
             let batches = try await commands.paymentOrders.batches(commands.caller(state))
             let table = ResultTable(
@@ -127,7 +131,8 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "payment-confirm", roles: [.county], usage: "payment-confirm key=<idempotency-key> <<",
-            summary: "import the Kasse's confirmations (Kassenzeichen;Betrag;Valuta); all or nothing", mutates: true,
+            summary: "import the Kasse's confirmations (Kassenzeichen;Betrag;Valuta); all or nothing",
+            changes: .withKey,
             takesUpload: true
         ) { commands, request, state, upload in
             let upload = try commands.upload(upload)
@@ -147,7 +152,7 @@ extension AdminCommands {
             usage:
                 "finance-map <year> <sozialraum> <component> instalment|settlement|surplus_share produkt=<p> sachkonto=<s> kostenstelle=<k>",
             summary: "where payments of a line are booked in the finance system (Kontierung), per year",
-            mutates: true
+            changes: .naturally("sets the mapping")
         ) { commands, request, state, _ in
             let year = try commands.year(request, 0)
             let space = try commands.socialSpace(request, 1)
@@ -167,7 +172,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "finance-mappings", roles: [.county, .auditor], usage: "finance-mappings <year>",
-            summary: "the Kontierung of a year", mutates: false
+            summary: "the Kontierung of a year", changes: .nothing
         ) { commands, request, state, _ in
             let year = try commands.year(request, 0)
             let mappings = try await commands.paymentOrders.financeMappings(commands.caller(state), year: year)
@@ -183,7 +188,8 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "provider-creditor", roles: [.county], usage: "provider-creditor <provider> <creditor-number>",
-            summary: "the provider's creditor number in the finance system (Kreditor)", mutates: true
+            summary: "the provider's creditor number in the finance system (Kreditor)",
+            changes: .naturally("sets the number")
         ) { commands, request, state, _ in
             let provider = try await commands.tenant(request, 0, state, name: "provider")
             let number = try commands.positional(request, 1, name: "creditor-number")
@@ -197,9 +203,9 @@ extension AdminCommands {
         AdminCommand(
             name: "overrun-decide", roles: [.county],
             usage:
-                "overrun-decide <year> <sozialraum> <component> <amount> reason=<text> [cover=<sozialraum>/<component>] [kreistag=<date>]",
+                "overrun-decide <year> <sozialraum> <component> <amount> reason=<text> [cover=<sozialraum>/<component>] [kreistag=<date>] key=<key>",
             summary: "record the decision on an over- or unplanned overrun (§ 117 NKomVG, right order)",
-            mutates: true
+            changes: .withKey
         ) { commands, request, state, _ in
             var cover: BudgetLineRef?
             if let text = request.keywords["cover"] {
@@ -219,14 +225,15 @@ extension AdminCommands {
                     component: try commands.component(request, 2), kind: .overPlan,
                     amount: try commands.amount(request, 3),
                     reason: reason, cover: cover, councilInformedOn: try commands.keywordDay(request, "kreistag"),
-                    decidedBy: caller.name))
+                    decidedBy: caller.name),
+                idempotencyKey: try commands.idempotencyKey(request))
             return .ok(
                 "overrun decision \(decided.id) (\(decided.kind.rawValue)), \(decided.settledFindings) findings decided"
             )
         },
         AdminCommand(
             name: "overruns", roles: [.county, .auditor], usage: "overruns <year>",
-            summary: "the decisions on overruns of a year, and how many wait for one", mutates: false
+            summary: "the decisions on overruns of a year, and how many wait for one", changes: .nothing
         ) { commands, request, state, _ in
             let year = try commands.year(request, 0)
             let (decisions, undecided) = try await commands.paymentOrders.overrunDecisions(
@@ -261,7 +268,8 @@ extension AdminCommands {
 extension CertifiedOrder {
     /// What the first signer is told: the order waits for a second account.
     var replyText: String {
-        "order \(orderID) certified: \(amount), waits for a second signature (order-approve \(orderID)) until \(expiresOn)"
+        "order \(orderID) certified\(alreadyPending ? " already" : ""): \(amount), waits for a second signature "
+            + "(order-approve \(orderID)) until \(expiresOn)"
     }
 }
 

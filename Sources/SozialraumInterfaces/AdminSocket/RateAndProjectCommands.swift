@@ -10,7 +10,7 @@ extension AdminCommands {
             name: "migration-import", roles: [.county],
             usage: "migration-import <go-live-date> [dry-run] key=<idempotency-key> <<",
             summary: "move over from the previous system: a bundle of CSV files (#file <kind>), all or nothing",
-            mutates: true, takesUpload: true
+            changes: .withKey, takesUpload: true
         ) { commands, request, state, upload in
             let goLive = try commands.day(request, 0, name: "go-live")
             let dryRun = request.positional.count > 1
@@ -31,7 +31,7 @@ extension AdminCommands {
     static let rateAndProjectCommands: [AdminCommand] = [
         AdminCommand(
             name: "help-types", roles: [.county, .auditor, .provider], usage: "help-types",
-            summary: "the SGB VIII help types with setting and direct access", mutates: false
+            summary: "the SGB VIII help types with setting and direct access", changes: .nothing
         ) { commands, request, state, _ in
             let types = try await commands.budget.helpTypes(commands.caller(state))
             let table = ResultTable(
@@ -47,7 +47,8 @@ extension AdminCommands {
         AdminCommand(
             name: "rate-add", roles: [.county],
             usage: "rate-add <provider> <help-type> <hour|day|flat_month> <from-date> <amount>",
-            summary: "add a price of a rate agreement (Entgeltvereinbarung) from a day", mutates: true
+            summary: "add a price of a rate agreement (Entgeltvereinbarung) from a day",
+            changes: .naturally("the same rate again is DUPLICATE")
         ) { commands, request, state, _ in
             let provider = try await commands.tenant(request, 0, state, name: "provider")
             let helpType = try commands.positional(request, 1, name: "help-type")
@@ -63,7 +64,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "rates", roles: [.county, .auditor, .provider], usage: "rates <provider> [on=<date>]",
-            summary: "a provider's rates; with on= the price valid that day", mutates: false
+            summary: "a provider's rates; with on= the price valid that day", changes: .nothing
         ) { commands, request, state, _ in
             let provider = try await commands.tenant(request, 0, state, name: "provider")
             let day = try commands.keywordDay(request, "on")
@@ -82,7 +83,7 @@ extension AdminCommands {
             name: "project-create", roles: [.county],
             usage:
                 "project-create <provider> <sozialraum> <milieu|structure> <start> <end> <budget> title=<text> [volunteers=<n>] [professionals=<n>] key=<idempotency-key>",
-            summary: "create a milieu or structure project of a provider", mutates: true
+            summary: "create a milieu or structure project of a provider", changes: .withKey
         ) { commands, request, state, _ in
             let provider = try await commands.tenant(request, 0, state, name: "provider")
             guard let title = request.keywords["title"] else { throw ArgumentError(name: "title", reason: "missing") }
@@ -104,7 +105,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "project-end", roles: [.county], usage: "project-end <project-id> <last-day>",
-            summary: "end a project early", mutates: true
+            summary: "end a project early", changes: .naturally("ending a project on its end day changes nothing")
         ) { commands, request, state, _ in
             let id = try commands.uuid(request, 0, name: "project")
             let day = try commands.day(request, 1, name: "last-day")
@@ -113,7 +114,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "projects", roles: [.county, .auditor, .provider], usage: "projects [year]",
-            summary: "projects with budget and spending (a provider: its own)", mutates: false
+            summary: "projects with budget and spending (a provider: its own)", changes: .nothing
         ) { commands, request, state, _ in
             let year =
                 request.positional.isEmpty ? nil : try commands.integer(request, 0, name: "year", range: 2000...2199)
@@ -139,7 +140,7 @@ extension AdminCommands {
         AdminCommand(
             name: "audit", roles: [.county, .auditor],
             usage: "audit [since=<date>] [until=<date>] [account=<name>] [action=<kind>] [object=<id>] [limit=<n>]",
-            summary: "the audit trail: who did what when, newest first", mutates: false
+            summary: "the audit trail: who did what when, newest first", changes: .nothing
         ) { commands, request, state, _ in
             var filter = AuditFilter(
                 since: try commands.keywordDay(request, "since"), until: try commands.keywordDay(request, "until"),

@@ -10,7 +10,8 @@ extension AdminCommands {
     static let reconciliation: [AdminCommand] = [
         AdminCommand(
             name: "reconcile", roles: [.county], usage: "reconcile <YYYY-MM|YYYY-Qn|YYYY|YYYY..YYYY-MM> [sozialraum]",
-            summary: "run a reconciliation over the ledger as it stands; results are stored", mutates: true
+            summary: "run a reconciliation over the ledger as it stands; results are stored",
+            changes: .naturally("a run on the same ledger position says which earlier run it equals")
         ) { commands, request, state, _ in
             let scope = try commands.scope(request, 0)
             let space = request.positional.count > 1 ? try commands.socialSpace(request, 1) : nil
@@ -24,7 +25,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "runs", roles: [.county, .auditor, .provider], usage: "runs [year]",
-            summary: "stored reconciliation runs", mutates: false
+            summary: "stored reconciliation runs", changes: .nothing
         ) {
             commands, request, state, _ in
             let year =
@@ -36,7 +37,7 @@ extension AdminCommands {
         AdminCommand(
             name: "run", roles: [.county, .auditor, .provider],
             usage: "run <run> [lines|months|transfers] [sozialraum]",
-            summary: "a run's results (lines and pools, months, cover transfers)", mutates: false
+            summary: "a run's results (lines and pools, months, cover transfers)", changes: .nothing
         ) { commands, request, state, _ in
             let id = try commands.runID(request, 0)
             let part =
@@ -50,7 +51,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "run-diff", roles: [.county, .auditor, .provider], usage: "run-diff <earlier-run> <later-run>",
-            summary: "what changed between two runs", mutates: false
+            summary: "what changed between two runs", changes: .nothing
         ) { commands, request, state, _ in
             let table = ReconciliationTables.diff(
                 try await commands.reconciliation.diff(
@@ -61,7 +62,7 @@ extension AdminCommands {
             name: "statement", roles: [.county, .auditor, .provider], usage: "statement <run> [items] [provider]",
             summary:
                 "statements (Abrechnung) of a run; with items the draft payment advice, derived at the run's positions",
-            mutates: false
+            changes: .nothing
         ) { commands, request, state, _ in
             let id = try commands.runID(request, 0)
             let table: ResultTable
@@ -84,7 +85,7 @@ extension AdminCommands {
         AdminCommand(
             name: "settle", roles: [.county], usage: "settle <run> <provider> key=<idempotency-key>",
             summary: "certify a statement's balance for settlement: a payment order for a second signature",
-            mutates: true
+            changes: .withKey
         ) {
             commands, request, state, _ in
             let certified = try await commands.reconciliation.certifySettlement(
@@ -97,18 +98,20 @@ extension AdminCommands {
         AdminCommand(
             name: "year-end", roles: [.county], usage: "year-end <year>",
             summary: "preview the year end: surplus, deficit, carry-forward, provider share (applies nothing)",
-            mutates: true
+            changes: .naturally("a preview is a run; it applies nothing")
         ) {
             commands, request, state, _ in
             let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
             let preview = try await commands.yearEnd.previewYearEnd(commands.caller(state), year: year)
             return .ok(
-                "run \(preview.runID); apply with: year-end-confirm \(year) \(preview.runID)",
+                "run \(preview.runID)\(preview.sameAs.map { " (same as run \($0))" } ?? ""); "
+                    + "apply with: year-end-confirm \(year) \(preview.runID)",
                 data: ReconciliationTables.yearEnd(preview.proposals).lines(commands.format(request: request, state)))
         },
         AdminCommand(
             name: "year-end-confirm", roles: [.county], usage: "year-end-confirm <year> <run>",
-            summary: "confirm a previewed year end: applied once when a second account orders it", mutates: true
+            summary: "confirm a previewed year end: applied once when a second account orders it",
+            changes: .naturally("a year end with an open or applied order is DUPLICATE")
         ) { commands, request, state, _ in
             let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
             let certified = try await commands.yearEnd.confirmYearEnd(
@@ -118,7 +121,7 @@ extension AdminCommands {
         AdminCommand(
             name: "year-end-shares", roles: [.county], usage: "year-end-shares <year>",
             summary: "certify the lead providers' shares of an applied year end that no order pays (right controller)",
-            mutates: true
+            changes: .naturally("certifies only shares that no live order pays")
         ) { commands, request, state, _ in
             let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
             let certified = try await commands.yearEnd.certifyShares(commands.caller(state), year: year)
@@ -131,7 +134,8 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "population", roles: [.county], usage: "population <year> <sozialraum> <young-inhabitants>",
-            summary: "inhabitants under 21 of a Sozialraum, for figures per 1,000", mutates: true
+            summary: "inhabitants under 21 of a Sozialraum, for figures per 1,000",
+            changes: .naturally("sets the figure")
         ) { commands, request, state, _ in
             let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
             let space = try commands.socialSpace(request, 1)
@@ -142,7 +146,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "cost-report", roles: [.county, .auditor], usage: "cost-report <from-year> [to-year] [by=help-type]",
-            summary: "cost development per Sozialraum over the years", mutates: false
+            summary: "cost development per Sozialraum over the years", changes: .nothing
         ) { commands, request, state, _ in
             let from = try commands.integer(request, 0, name: "from-year", range: 2000...2199)
             let to =
@@ -162,7 +166,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "cross-area", roles: [.county, .auditor, .provider], usage: "cross-area <year> [sozialraum]",
-            summary: "grants served outside the case's Sozialraum, with their reasons (rule 9)", mutates: false
+            summary: "grants served outside the case's Sozialraum, with their reasons (rule 9)", changes: .nothing
         ) {
             commands, request, state, _ in
             let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
@@ -175,7 +179,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "chart", roles: [.county, .auditor, .provider], usage: "chart <sozialraum> <year> [run=<run>]",
-            summary: "budget burn as SVG (appropriation vs actual + committed by month)", mutates: false
+            summary: "budget burn as SVG (appropriation vs actual + committed by month)", changes: .nothing
         ) { commands, request, state, _ in
             let space = try commands.socialSpace(request, 0)
             let year = try commands.integer(request, 1, name: "year", range: 2000...2199)

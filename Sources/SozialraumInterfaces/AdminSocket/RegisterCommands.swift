@@ -12,7 +12,8 @@ extension AdminCommands {
     static let providerCommands: [AdminCommand] = [
         AdminCommand(
             name: "provider-register", roles: [.county], usage: "provider-register <code> <name>",
-            summary: "register a provider (freier Träger) under a short code", mutates: true
+            summary: "register a provider (freier Träger) under a short code",
+            changes: .naturally("an existing code is DUPLICATE")
         ) { commands, request, state, _ in
             let text = try commands.positional(request, 0, name: "code")
             guard let code = ProviderCode(text) else {
@@ -24,7 +25,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "provider-rename", roles: [.county], usage: "provider-rename <provider> <name>",
-            summary: "rename a provider", mutates: true
+            summary: "rename a provider", changes: .naturally("sets the name")
         ) { commands, request, state, _ in
             let provider = try await commands.tenant(request, 0, state, name: "provider")
             try await commands.budget.renameProvider(
@@ -34,7 +35,7 @@ extension AdminCommands {
         AdminCommand(
             name: "provider-end", roles: [.county], usage: "provider-end <provider> <last-day>|continue",
             summary: "end the cooperation with a provider after a day (history kept), or let it go on",
-            mutates: true
+            changes: .naturally("sets the end of the cooperation")
         ) { commands, request, state, _ in
             let provider = try await commands.tenant(request, 0, state, name: "provider")
             let day =
@@ -50,7 +51,8 @@ extension AdminCommands {
         AdminCommand(
             name: "sozialraum-define", roles: [.county],
             usage: "sozialraum-define <code> <name> <from-date> <municipality-code>:<name> …",
-            summary: "define or rename a Sozialraum and (re)group municipalities into it from a date", mutates: true
+            summary: "define or rename a Sozialraum and (re)group municipalities into it from a date",
+            changes: .naturally("the same definition again is DUPLICATE")
         ) { commands, request, state, _ in
             let code = try commands.socialSpace(request, 0)
             let name = try commands.positional(request, 1, name: "name")
@@ -69,7 +71,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "sozialraeume", roles: [.county, .auditor, .provider], usage: "sozialraeume",
-            summary: "Sozialräume and their municipalities over time", mutates: false
+            summary: "Sozialräume and their municipalities over time", changes: .nothing
         ) { commands, request, state, _ in
             let members = try await commands.budget.socialSpaces(commands.caller(state))
             let table = ResultTable(
@@ -89,7 +91,8 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "assign", roles: [.county], usage: "assign <provider> <sozialraum> lead|member <from> [to=<date>]",
-            summary: "assign a provider to a Sozialraum from a date", mutates: true
+            summary: "assign a provider to a Sozialraum from a date",
+            changes: .naturally("the same assignment again is DUPLICATE")
         ) { commands, request, state, _ in
             let provider = try await commands.tenant(request, 0, state, name: "provider")
             let space = try commands.socialSpace(request, 1)
@@ -106,7 +109,8 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "unassign", roles: [.county], usage: "unassign <provider> <sozialraum> <last-day>",
-            summary: "end a provider's assignment to a Sozialraum", mutates: true
+            summary: "end a provider's assignment to a Sozialraum",
+            changes: .naturally("ending an ended assignment is CONFLICT")
         ) { commands, request, state, _ in
             let provider = try await commands.tenant(request, 0, state, name: "provider")
             let space = try commands.socialSpace(request, 1)
@@ -117,7 +121,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "assignments", roles: [.county, .auditor, .provider], usage: "assignments",
-            summary: "which providers serve which Sozialraum (a provider: its own)", mutates: false
+            summary: "which providers serve which Sozialraum (a provider: its own)", changes: .nothing
         ) { commands, request, state, _ in
             let assignments = try await commands.budget.assignments(commands.caller(state))
             let table = ResultTable(
@@ -141,7 +145,7 @@ extension AdminCommands {
                 "year-open <year> [policy=warn|refuse] [share=<percent>] [carry-forward=yes|no] [pools=case+milieu,…|none]",
             summary:
                 "open a fiscal year with its months, overrun policy, provider share, carry-forward and cover pools",
-            mutates: true
+            changes: .naturally("an open year is DUPLICATE")
         ) { commands, request, state, _ in
             let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
             let policy =
@@ -163,7 +167,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "years", roles: [.county, .auditor, .provider], usage: "years",
-            summary: "fiscal years with their policies", mutates: false
+            summary: "fiscal years with their policies", changes: .nothing
         ) { commands, request, state, _ in
             let years = try await commands.budget.fiscalYears(commands.caller(state))
             let table = ResultTable(
@@ -180,7 +184,9 @@ extension AdminCommands {
         AdminCommand(
             name: "appropriation-import", roles: [.county], usage: "appropriation-import <year> <<",
             summary: "set a year's appropriations from a CSV block (sozialraum,component,amount); all or nothing",
-            mutates: true, takesUpload: true
+            changes: .naturally(
+                "lines already set to their amount are unchanged; a change waits for its second signature"),
+            takesUpload: true
         ) { commands, request, state, upload in
             let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
             let upload = try commands.upload(upload)
@@ -191,7 +197,8 @@ extension AdminCommands {
         AdminCommand(
             name: "carry-forward", roles: [.county],
             usage: "carry-forward <sozialraum> <year> <component> <amount> reason=<text>",
-            summary: "set a manual carry-forward (Haushaltsrest) into a year, with its reason", mutates: true
+            summary: "set a manual carry-forward (Haushaltsrest) into a year, with its reason",
+            changes: .naturally("sets the carry-forward of the line")
         ) { commands, request, state, _ in
             let line = BudgetLine(
                 year: try commands.integer(request, 1, name: "year", range: 2000...2199),

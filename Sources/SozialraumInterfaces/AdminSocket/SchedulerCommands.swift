@@ -11,7 +11,7 @@ extension AdminCommands {
         AdminCommand(
             name: "schedules", roles: [.operator, .county, .auditor], usage: "schedules",
             summary: "schedules with their next slot, deadline, last success and slots by outcome (Europe/Berlin)",
-            mutates: false
+            changes: .nothing
         ) { commands, request, state, _ in
             let now = await commands.sharedNow()
             let schedules = try await commands.jobs.schedules()
@@ -49,7 +49,7 @@ extension AdminCommands {
             name: "schedule-set", roles: [.operator, .county],
             usage:
                 "schedule-set <name> \"<cron>\" <job> [parameters=…] [missed=all|latest|skip] [timeout=<s>] [attempts=<n>] [backoff=<s>] [zone=Europe/Berlin|UTC] [deadline=<n>m|<n>h|<n>d] [overlap=serial|parallel]",
-            summary: "create or change a schedule (plans from now on)", mutates: true
+            summary: "create or change a schedule (plans from now on)", changes: .naturally("sets the schedule")
         ) { commands, request, state, _ in
             let schedule = try commands.scheduleRecord(request)
             let outcome = try await commands.jobs.setSchedule(
@@ -61,7 +61,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "pause", roles: [.operator, .county], usage: "pause <schedule>",
-            summary: "stop planning a schedule's slots", mutates: true
+            summary: "stop planning a schedule's slots", changes: .naturally("a paused schedule stays paused")
         ) {
             commands, request, state, _ in
             let name = try commands.positional(request, 0, name: "schedule")
@@ -71,7 +71,7 @@ extension AdminCommands {
         AdminCommand(
             name: "resume", roles: [.operator, .county], usage: "resume <schedule> [missed=all|latest|skip]",
             summary: "plan a schedule again; the slots of the pause run all, the latest, or none (default)",
-            mutates: true
+            changes: .naturally("a running schedule stays running")
         ) { commands, request, state, _ in
             let name = try commands.positional(request, 0, name: "schedule")
             guard let missed = MissedRunPolicy(rawValue: request.keywords["missed"] ?? "skip") else {
@@ -84,7 +84,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "run-now", roles: [.operator, .county], usage: "run-now <schedule> key=<idempotency-key>",
-            summary: "queue a schedule's job now (wakes a scheduler at once)", mutates: true
+            summary: "queue a schedule's job now (wakes a scheduler at once)", changes: .withKey
         ) { commands, request, state, _ in
             let name = try commands.positional(request, 0, name: "schedule")
             let key = try commands.idempotencyKey(request)
@@ -95,7 +95,7 @@ extension AdminCommands {
         AdminCommand(
             name: "check", roles: [.operator, .county, .auditor], usage: "check",
             summary: "health for monitoring: OK, WARNING or CRITICAL with the reasons (sozialraumctl check)",
-            mutates: false
+            changes: .nothing
         ) { commands, _, _, _ in
             let health = await commands.healthCheck()
             return .ok("\(health.level.rawValue) - \(health.text)")
@@ -104,7 +104,7 @@ extension AdminCommands {
             name: "schedule-backfill", roles: [.operator, .county],
             usage: "schedule-backfill <schedule> from=<date> to=<date>",
             summary: "queue a schedule's slots between two days (Europe/Berlin) with their original slot times",
-            mutates: true
+            changes: .naturally("a slot already queued is not queued again")
         ) { commands, request, state, _ in
             let name = try commands.positional(request, 0, name: "schedule")
             guard let from = try commands.keywordDay(request, "from") else {
@@ -125,7 +125,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "jobs", roles: [.operator, .county, .auditor], usage: "jobs [schedule] [limit=<n>]",
-            summary: "run history: state, attempts, times, result or error", mutates: false
+            summary: "run history: state, attempts, times, result or error", changes: .nothing
         ) { commands, request, state, _ in
             let limit =
                 try request.keywords["limit"].map { text in
@@ -160,7 +160,8 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "job-retry", roles: [.operator, .county], usage: "job-retry <job>",
-            summary: "run a failed job again for its own slot, with a fresh attempt budget", mutates: true
+            summary: "run a failed job again for its own slot, with a fresh attempt budget",
+            changes: .naturally("a job that is no longer failed is CONFLICT")
         ) { commands, request, state, _ in
             let id = try commands.number(request, 0, name: "job", reason: "a job number")
             try await commands.jobs.retry(commands.caller(state), run: id, now: await commands.sharedNow())
@@ -168,7 +169,8 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "job-cancel", roles: [.operator, .county], usage: "job-cancel <job>",
-            summary: "cancel a queued job, or ask the running instance to stop it", mutates: true
+            summary: "cancel a queued job, or ask the running instance to stop it",
+            changes: .naturally("a cancelled job stays cancelled")
         ) { commands, request, state, _ in
             let id = try commands.number(request, 0, name: "job", reason: "a job number")
             let outcome = try await commands.jobs.cancel(

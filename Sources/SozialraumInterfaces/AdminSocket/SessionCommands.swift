@@ -9,21 +9,22 @@ import Synchronization
 extension AdminCommands {
     static let session: [AdminCommand] = [
         AdminCommand(
-            name: "help", roles: nil, usage: "help [command]", summary: "the commands you may use", mutates: false
+            name: "help", roles: nil, usage: "help [command]", summary: "the commands you may use", changes: .nothing
         ) { commands, request, state, _ in
             commands.help(request, state)
         },
-        AdminCommand(name: "ping", roles: nil, usage: "ping", summary: "check the connection", mutates: false) {
+        AdminCommand(name: "ping", roles: nil, usage: "ping", summary: "check the connection", changes: .nothing) {
             _, _, _, _ in .ok("pong")
         },
         AdminCommand(
             name: "login", roles: nil, usage: "login <name> <secret>", summary: "log in with a password or token",
-            mutates: false
+            changes: .nothing
         ) {
             commands, request, state, _ in try await commands.login(request, &state)
         },
         AdminCommand(
-            name: "logout", roles: nil, usage: "logout", summary: "end the login, keep the connection", mutates: false
+            name: "logout", roles: nil, usage: "logout", summary: "end the login, keep the connection",
+            changes: .nothing
         ) { commands, _, state, _ in
             state.account = nil
             await commands.sessions.loggedOut(state.id)
@@ -31,7 +32,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "whoami", roles: Set(Role.allCases), usage: "whoami",
-            summary: "account, tenant and role of this session", mutates: false
+            summary: "account, tenant and role of this session", changes: .nothing
         ) {
             _, _, state, _ in
             let account = state.account!
@@ -39,7 +40,7 @@ extension AdminCommands {
         },
         AdminCommand(
             name: "format", roles: nil, usage: "format table|csv|csv-de|jsonl",
-            summary: "how results are written in this session", mutates: false
+            summary: "how results are written in this session", changes: .nothing
         ) {
             _, request, state, _ in
             guard let name = request.positional.first, let format = OutputFormat(rawValue: name) else {
@@ -48,7 +49,7 @@ extension AdminCommands {
             state.format = format
             return .ok("format \(format.rawValue)")
         },
-        AdminCommand(name: "quit", roles: nil, usage: "quit", summary: "close the connection", mutates: false) {
+        AdminCommand(name: "quit", roles: nil, usage: "quit", summary: "close the connection", changes: .nothing) {
             _, _, _, _ in .ok("bye")
         },
     ]

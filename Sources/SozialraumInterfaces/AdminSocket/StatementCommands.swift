@@ -9,7 +9,7 @@ extension AdminCommands {
         AdminCommand(
             name: "statement-issue", roles: [.county], usage: "statement-issue <run> <provider>",
             summary: "issue a provider's statement of a run: its items frozen with a content hash (right certify)",
-            mutates: true
+            changes: .naturally("an issued statement is DUPLICATE")
         ) { commands, request, state, _ in
             let document = try await commands.reconciliation.issueStatement(
                 commands.caller(state), runID: try commands.runID(request, 0),
@@ -21,7 +21,7 @@ extension AdminCommands {
         AdminCommand(
             name: "issued-statements", roles: [.county, .auditor, .provider],
             usage: "issued-statements [provider] [run=<run>]",
-            summary: "issued statements (a provider: its own), newest first", mutates: false
+            summary: "issued statements (a provider: its own), newest first", changes: .nothing
         ) { commands, request, state, _ in
             let provider =
                 request.positional.isEmpty ? nil : try await commands.tenant(request, 0, state, name: "provider")
@@ -33,7 +33,7 @@ extension AdminCommands {
         AdminCommand(
             name: "issued-statement", roles: [.county, .auditor, .provider], usage: "issued-statement <id> [items]",
             summary: "an issued statement, or with items its frozen payment advice (the same bytes every time)",
-            mutates: false
+            changes: .nothing
         ) { commands, request, state, _ in
             let id = try commands.statementID(request, 0)
             let (document, items) = try await commands.reconciliation.issuedStatement(commands.caller(state), id: id)
@@ -53,7 +53,7 @@ extension AdminCommands {
         AdminCommand(
             name: "statement-withdraw", roles: [.county], usage: "statement-withdraw <id> reason=<text>",
             summary: "withdraw an issued statement (not once settled or under a settlement order; right certify)",
-            mutates: true
+            changes: .naturally("a withdrawn statement is CONFLICT")
         ) { commands, request, state, _ in
             let id = try commands.statementID(request, 0)
             guard let reason = request.keywords["reason"] else {

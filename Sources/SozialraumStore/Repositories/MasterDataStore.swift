@@ -132,6 +132,16 @@ public enum MasterDataStore {
             """, [provider.uuid, socialSpace.rawValue, day]) > 0
     }
 
+    /// Whether the provider's assignment to the Sozialraum ends exactly on `day` (an `unassign` done).
+    public static func assignmentEnds(
+        _ tx: TenantTransaction, provider: TenantID, socialSpace: SocialSpaceCode, on day: Day
+    ) async throws -> Bool {
+        try await tx.query(
+            "SELECT 1 FROM provider_assignment WHERE tenant_id = $1 AND social_space = $2 AND valid_to = $3",
+            [provider.uuid, socialSpace.rawValue, day]
+        ).count > 0
+    }
+
     // MARK: Fiscal years
 
     public static func fiscalYears(_ tx: TenantTransaction) async throws -> [FiscalYearRecord] {

@@ -15,11 +15,16 @@ public enum ReferenceDataStore {
     // MARK: Sozialräume
 
     /// Defines or renames a Sozialraum; a municipality's earlier membership ends the day before `validFrom`.
+    /// Defines (or renames) a Sozialraum and groups the municipalities into it from `validFrom`. The same
+    /// definition again changes nothing; returns the municipalities that another Sozialraum holds from that
+    /// very day (nothing is written for them: the caller refuses the request).
+    @discardableResult
     public static func defineSocialSpace(
         _ tx: TenantTransaction, code: SocialSpaceCode, name: String,
         municipalities: [(code: SocialSpaceCode, name: String)],
         validFrom: Day
-    ) async throws {
+    ) async throws -> [SocialSpaceCode] {
+        var heldByAnother: [SocialSpaceCode] = []
         try await tx.execute(
             "INSERT INTO social_space (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name",
             [code.rawValue, name])
@@ -32,10 +37,16 @@ public enum ReferenceDataStore {
                 UPDATE social_space_member SET valid_to = $2::date - 1
                 WHERE municipality = $1 AND valid_to IS NULL AND valid_from < $2
                 """, [municipality.code.rawValue, validFrom])
-            try await tx.execute(
-                "INSERT INTO social_space_member (social_space, municipality, valid_from) VALUES ($1, $2, $3)",
-                [code.rawValue, municipality.code.rawValue, validFrom])
+            let holder = try await tx.query(
+                """
+                INSERT INTO social_space_member AS m (social_space, municipality, valid_from) VALUES ($1, $2, $3)
+                ON CONFLICT (municipality, valid_from) DO UPDATE SET social_space = m.social_space
+                RETURNING social_space
+                """, [code.rawValue, municipality.code.rawValue, validFrom]
+            ).single().decode(0, as: String.self)
+            if holder != code.rawValue { heldByAnother.append(municipality.code) }
         }
+        return heldByAnother
     }
 
     /// The codes of all Sozialräume (one query where many lines name them).
@@ -199,12 +210,20 @@ public enum ReferenceDataStore {
         try await tx.query("SELECT 1 FROM tenant WHERE id = $1 AND kind = 'provider'", [provider.uuid]).count > 0
     }
 
+    /// Records an assignment; false when one from that day exists already that differs from it (the same
+    /// assignment again changes nothing and is true).
+    @discardableResult
     public static func assignProvider(
         _ tx: TenantTransaction, provider: TenantID, socialSpace: SocialSpaceCode, lead: Bool, from: Day, to: Day?
-    ) async throws {
-        try await tx.execute(
-            "INSERT INTO provider_assignment (tenant_id, social_space, lead, valid_from, valid_to) VALUES ($1, $2, $3, $4, $5)",
-            [provider.uuid, socialSpace.rawValue, lead, from, to])
+    ) async throws -> Bool {
+        try await tx.query(
+            """
+            INSERT INTO provider_assignment AS a (tenant_id, social_space, lead, valid_from, valid_to)
+            VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (tenant_id, social_space, valid_from) DO UPDATE SET lead = a.lead
+            RETURNING lead = $3 AND valid_to IS NOT DISTINCT FROM $5::date
+            """, [provider.uuid, socialSpace.rawValue, lead, from, to]
+        ).single().decode(0, as: Bool.self)
     }
 
     /// Whether `provider` serves `socialSpace` on `day` (rule 9).

@@ -1,0 +1,154 @@
+import PostgresClient
+import SozialraumDomain
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The Kasse side of payment orders: export batches and the Kasse's confirmations (IST).
+extension PaymentOrderStore {
+    // MARK: Export batches
+
+    /// The lines of every ordered order not yet exported, in order and booking order, locked against a
+    /// concurrent export.
+    public static func unexportedLines(_ tx: TenantTransaction) async throws -> [PaymentFile.Line] {
+        _ = try await tx.query("SELECT pg_advisory_xact_lock(hashtextextended('sozialraum.payment_export', 0))")
+        return try await tx.query(
+            """
+            SELECT o.id, l.booking_id, o.kassenzeichen, l.year, l.product, l.account, l.cost_centre,
+                   coalesce(t.creditor_number, ''), t.name, l.amount, o.due_on, o.kind, o.month::text, o.run_id,
+                   l.social_space, l.component
+            FROM payment_order o JOIN payment_order_line l ON l.order_id = o.id JOIN tenant t ON t.id = o.tenant_id
+            WHERE o.state = 'approved' AND o.batch_id IS NULL
+            ORDER BY o.id, l.booking_id
+            """
+        ).map { row in
+            PaymentFile.Line(
+                order: try row.decode(0, as: Int64.self), booking: try row.decode(1, as: Int64.self),
+                kassenzeichen: try row.decode(2, as: String.self), year: try row.decode(3, as: Int.self),
+                product: try row.decode(4, as: String.self), account: try row.decode(5, as: String.self),
+                costCentre: try row.decode(6, as: String.self), creditor: try row.decode(7, as: String.self),
+                payee: try row.decode(8, as: String.self), amount: Money(cents: try row.decode(9, as: Int64.self)),
+                due: try row.day(10),
+                purpose: PaymentPurpose.text(
+                    kind: try row.decode(11, as: PaymentOrderKind.self),
+                    month: try row.decode(12, as: String?.self), run: try row.decode(13, as: Int64?.self),
+                    socialSpace: try row.decode(14, as: String.self), component: try row.decode(15, as: String.self),
+                    kassenzeichen: try row.decode(2, as: String.self)))
+        }
+    }
+
+    public static func nextBatchID(_ tx: TenantTransaction) async throws -> Int64 {
+        try await tx.query("SELECT nextval('payment_batch_id_seq')").single().decode(0, as: Int64.self)
+    }
+
+    /// Stores a batch file under its id and marks its orders exported; a trigger refuses an order in a
+    /// second batch.
+    public static func insertBatch(
+        _ tx: TenantTransaction, county: TenantID, batch: PaymentBatch, orders: [Int64]
+    ) async throws {
+        _ = try await tx.execute(
+            """
+            INSERT INTO payment_batch (id, tenant_id, created_by, encoding, orders, total, sha256, content)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            """,
+            [
+                batch.id, county.uuid, batch.createdBy, batch.encoding.rawValue, batch.orders, batch.total.cents,
+                batch.sha256, PostgresBytes(batch.content),
+            ])
+        for order in orders {
+            _ = try await tx.execute("UPDATE payment_order SET batch_id = $2 WHERE id = $1", [order, batch.id])
+        }
+    }
+
+    /// A stored batch file, byte for byte.
+    public static func batch(_ tx: TenantTransaction, id: Int64) async throws -> PaymentBatch? {
+        try await tx.query(
+            "SELECT id, local_time(created_at), created_by, encoding, orders, total, sha256, content FROM payment_batch WHERE id = $1",
+            [id]
+        ).first.map { row in
+            PaymentBatch(
+                id: try row.decode(0, as: Int64.self), created: try row.decode(1, as: String.self),
+                createdBy: try row.decode(2, as: String.self),
+                encoding: try row.decode(3, as: PaymentFile.Encoding.self), orders: try row.decode(4, as: Int.self),
+                total: Money(cents: try row.decode(5, as: Int64.self)), sha256: try row.decode(6, as: String.self),
+                content: try row.decode(7, as: PostgresBytes.self).bytes)
+        }
+    }
+
+    public static func batches(_ tx: TenantTransaction) async throws -> [PaymentBatch] {
+        try await tx.query(
+            "SELECT id, local_time(created_at), created_by, encoding, orders, total, sha256 FROM payment_batch ORDER BY id DESC"
+        ).map { row in
+            PaymentBatch(
+                id: try row.decode(0, as: Int64.self), created: try row.decode(1, as: String.self),
+                createdBy: try row.decode(2, as: String.self),
+                encoding: try row.decode(3, as: PaymentFile.Encoding.self), orders: try row.decode(4, as: Int.self),
+                total: Money(cents: try row.decode(5, as: Int64.self)), sha256: try row.decode(6, as: String.self),
+                content: [])
+        }
+    }
+
+    // MARK: The Kasse's confirmations (IST)
+
+    /// An ordered order by its Kassenzeichen: id and amount.
+    /// The ordered order of a Kassenzeichen: its id, amount and whether it went to the Kasse in a batch.
+    public static func orderedOrder(
+        _ tx: TenantTransaction, kassenzeichen: String
+    ) async throws -> (id: Int64, amount: Money, exported: Bool)? {
+        try await tx.query(
+            "SELECT id, amount, batch_id IS NOT NULL FROM payment_order WHERE kassenzeichen = $1 AND state = 'approved'",
+            [kassenzeichen]
+        ).first.map {
+            (
+                try $0.decode(0, as: Int64.self), Money(cents: try $0.decode(1, as: Int64.self)),
+                try $0.decode(2, as: Bool.self)
+            )
+        }
+    }
+
+    /// Serialises imports of one confirmation file (its identity) until the transaction ends: a second,
+    /// simultaneous import then sees the first one's lines and is a duplicate.
+    public static func lockConfirmationSource(_ tx: TenantTransaction, source: String) async throws {
+        _ = try await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 29))", ["confirmations:" + source])
+    }
+
+    /// Whether a confirmation file with this SHA-256 was imported.
+    public static func confirmationsImported(_ tx: TenantTransaction, source: String) async throws -> Bool {
+        try await tx.query("SELECT EXISTS (SELECT 1 FROM payment_receipt WHERE source = $1)", [source]).single()
+            .decode(0, as: Bool.self)
+    }
+
+    public static func insertReceipt(
+        _ tx: TenantTransaction, county: TenantID, source: String, line: Int, kassenzeichen: String, order: Int64?,
+        amount: Money, valueDate: Day, actor: String
+    ) async throws -> Int64 {
+        try await tx.query(
+            """
+            INSERT INTO payment_receipt (tenant_id, source, line, kassenzeichen, order_id, amount, value_date, actor)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id
+            """, [county.uuid, source, line, kassenzeichen, order, amount.cents, valueDate, actor]
+        ).single().decode(0, as: Int64.self)
+    }
+
+    /// What the Kasse confirmed for an order so far: the sum and the number of confirmations.
+    public static func confirmed(_ tx: TenantTransaction, order: Int64) async throws -> (Money, Int) {
+        let row = try await tx.query(
+            "SELECT coalesce(sum(amount), 0)::bigint, count(*)::int FROM payment_receipt WHERE order_id = $1", [order]
+        ).single()
+        return (Money(cents: try row.decode(0, as: Int64.self)), try row.decode(1, as: Int.self))
+    }
+
+    /// A difference between ordered and paid, or an unknown Kassenzeichen, as a finding of the county's.
+    public static func recordFinding(
+        _ tx: TenantTransaction, county: TenantID, kind: FindingKind, month: YearMonth, amount: Money, receipt: Int64
+    ) async throws {
+        _ = try await tx.execute(
+            """
+            INSERT INTO finding (id, tenant_id, kind, month, amount, receipt_id)
+            VALUES (gen_random_uuid(), $1, $2, $3, $4, $5)
+            """, [county.uuid, kind.rawValue, month, amount.cents, receipt])
+    }
+}
