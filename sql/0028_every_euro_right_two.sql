@@ -148,3 +148,11 @@ CREATE OR REPLACE VIEW sozialraum.statement_document_listing WITH (security_invo
            d.withdrawal_reason, d.payment_order_id,
            sozialraum.local_time(d.settled_at) AS settled_at
     FROM sozialraum.statement_document d JOIN sozialraum.tenant t ON t.id = d.tenant_id;
+
+-- MARK: What a migrated project spent before go-live
+--
+-- The migration books a project's spending before go-live in the opening balance of its provider,
+-- Sozialraum and component (sql/0018), which names no project; the project keeps the amount so that
+-- `projects` shows what it spent in all.
+ALTER TABLE sozialraum.project ADD COLUMN spent_before_go_live sozialraum.cents NOT NULL DEFAULT 0
+    CHECK (spent_before_go_live >= 0);

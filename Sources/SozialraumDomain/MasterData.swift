@@ -140,6 +140,8 @@ public struct ProjectListing: Sendable, Equatable {
     public var spent: Money
     public var volunteers: Int
     public var professionals: Int
+    /// The provider's name, as every other list shows a provider.
+    public var providerName = ""
 
     public init(
         id: UUID, provider: TenantID, title: String, socialSpace: SocialSpaceCode, component: BudgetComponent,

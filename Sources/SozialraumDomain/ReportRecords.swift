@@ -159,6 +159,38 @@ public struct StatementItem: Sendable, Equatable {
     }
 }
 
+/// A grant as `grants` lists it: who delivers what for which case, and where the case lives now.
+public struct GrantListing: Sendable, Equatable {
+    public var id: UUID
+    public var caseKey: String
+    public var providerName: String
+    public var helpType: String
+    public var unit: RateUnit
+    public var volumePerMonth: Quantity
+    public var from: Day
+    /// The last day: the planned end, or the day it was ended early.
+    public var to: Day
+    /// The case's Sozialraum on `asOf` (nil for a standing agreement, which has no case to live anywhere).
+    public var socialSpace: String?
+    public var standing: Bool
+
+    public init(
+        id: UUID, caseKey: String, providerName: String, helpType: String, unit: RateUnit, volumePerMonth: Quantity,
+        from: Day, to: Day, socialSpace: String?, standing: Bool
+    ) {
+        self.id = id
+        self.caseKey = caseKey
+        self.providerName = providerName
+        self.helpType = helpType
+        self.unit = unit
+        self.volumePerMonth = volumePerMonth
+        self.from = from
+        self.to = to
+        self.socialSpace = socialSpace
+        self.standing = standing
+    }
+}
+
 /// A cross-area grant: the case's Sozialraum on the grant's first day in the year, with the reason.
 public struct CrossAreaGrant: Sendable, Equatable {
     public var socialSpace: String
@@ -238,6 +270,8 @@ public struct FindingListing: Sendable, Equatable {
     public var status: String
     public var provider: String
     public var resolution: String?
+    /// The budget line a finding of a line is about (an uncovered overrun): `nord/structure`.
+    public var line: String? = nil
 
     public init(
         id: UUID, kind: String, month: YearMonth, grantID: UUID?, quantity: Quantity?, amount: Money?, status: String,

@@ -61,9 +61,18 @@ extension GrantService {
                     throw ServiceError.notFound("grant")
                 }
                 let lastDay = min(grant.endsOn, grant.endedOn ?? grant.endsOn)
-                guard amendment.effectiveOn > grant.startsOn, amendment.effectiveOn <= lastDay else {
+                // An extension alone (the same volume, a later end) may also be dated the day after the last,
+                // e.g. when every month of the grant is delivered already.
+                let extensionOnly =
+                    (amendment.volumePerMonth ?? grant.volumePerMonth) == grant.volumePerMonth
+                    && (amendment.endsOn.map { $0 > lastDay } ?? false)
+                let latest = extensionOnly ? lastDay.adding(days: 1) : lastDay
+                guard amendment.effectiveOn > grant.startsOn, amendment.effectiveOn <= latest else {
                     throw ServiceError.invalid(
-                        field: "date", reason: "after the grant's first day and not after its last (\(lastDay))")
+                        field: "date",
+                        reason:
+                            "after the grant's first day and not after its last (\(lastDay)); an extension may "
+                            + "also start the day after (\(lastDay.adding(days: 1)))")
                 }
                 let newVolume = amendment.volumePerMonth ?? grant.volumePerMonth
                 let newEnd = amendment.endsOn ?? lastDay

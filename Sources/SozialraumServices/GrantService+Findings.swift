@@ -121,5 +121,16 @@ extension GrantService {
         }
     }
 
+    /// Grants with their ids (a provider needs them to deliver): a provider's own, the county's and the
+    /// auditor's of one case or Sozialraum (or all, up to `limit`).
+    public func grantListing(
+        _ caller: Caller, caseKey: String?, socialSpace: SocialSpaceCode?, limit: Int = 1_000
+    ) async throws -> [GrantListing] {
+        try caller.require(.county, .auditor, .provider, for: "reading grants")
+        return try await store.withTenant(caller.tenant, readOnly: true) { tx in
+            try await GrantStore.listing(tx, caseKey: caseKey, socialSpace: socialSpace, asOf: today(), limit: limit)
+        }
+    }
+
     /// The ledger of a booked month as the caller may see it.
 }

@@ -275,12 +275,12 @@ struct MigrationRun {
                 refuse(.projects, row.line, "sozialraum", "unknown Sozialraum")
                 continue
             }
-            try await ProjectStore.insert(
-                tx,
-                ProjectStore.Record(
-                    id: UUID(), provider: provider, title: row.title, socialSpace: row.socialSpace,
-                    component: row.component, period: DayRange(start: row.startsOn, end: row.endsOn)!,
-                    budget: row.budget, volunteers: row.volunteers, professionals: row.professionals))
+            var project = ProjectStore.Record(
+                id: UUID(), provider: provider, title: row.title, socialSpace: row.socialSpace,
+                component: row.component, period: DayRange(start: row.startsOn, end: row.endsOn)!,
+                budget: row.budget, volunteers: row.volunteers, professionals: row.professionals)
+            project.spentBeforeGoLive = row.spentThisYear
+            try await ProjectStore.insert(tx, project)
             summary.projects += 1
             addOpening(provider, row.socialSpace, row.component, row.spentThisYear)
         }

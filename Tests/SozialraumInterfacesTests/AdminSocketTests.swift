@@ -597,6 +597,7 @@ struct AdminWorld: Sendable {
             "projects": [("projects", "OK 0 projects"), ("projects 2026", "OK 0 projects")],
             "grants-due": [("grants-due", "OK 0 due"), ("grants-due 104", "OK 0 due")],
             "agreements": [("agreements", "OK 0 agreements")],
+            "grants": [("grants", "OK 0 grants"), ("grants case=VER-2026-0001", "OK 0 grants")],
             "orders": [("orders", "OK 0 orders"), ("orders approved", "OK 0 orders")],
         ]
         #expect(
@@ -618,6 +619,7 @@ struct AdminWorld: Sendable {
         let alpha = try await admin.client(loggedInAs: "alpha")
         #expect(await alpha.request("bookings 2026-03")?.status == "OK 1 bookings")
         #expect(await alpha.request("findings all")?.status == "OK 1 findings")
+        #expect(await alpha.request("grants case=VER-2026-0001")?.status == "OK 1 grants")
         #expect(await alpha.request("statement \(run) items")?.data.contains { $0.contains("VER-2026-0001") } == true)
         #expect(await alpha.request("run \(run) months nord")?.data.count == 4)
         #expect(await alpha.request("cross-area 2026")?.status == "OK 1 cross-area grants")

@@ -53,7 +53,7 @@ import Testing
             await alpha.request("deliver \(grant) 2026-03 12.5 key=deliver-0001")?.status.hasSuffix(
                 "held back 2.50 (finding)") == true)
         let findings = await alpha.request("findings format=csv")
-        #expect(findings?.data.first == "finding,kind,month,grant,quantity,amount,status,provider,resolution")
+        #expect(findings?.data.first == "finding,kind,month,grant,quantity,amount,status,provider,resolution,line")
         #expect(
             findings?.data.dropFirst().first?.contains(
                 ",delivery_over_grant,2026-03,\(grant.uuidString.lowercased()),2.50,150.00,open,") == true,

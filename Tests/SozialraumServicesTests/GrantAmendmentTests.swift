@@ -79,6 +79,17 @@ import Testing
         #expect(outcome.grantID == grant)
         #expect(outcome.committed == [2026: Money(cents: 5_400_00)])
         #expect(try await commitments(world) == Money(cents: 5_400_00))
+        // Issue 29: an extension alone may be dated the day after the last (1 October for a grant to
+        // 30 September): to 31 October, 10 × 600.00 — but not a day later, and not with another volume.
+        let extended = try await amend(world, grant, from: "2026-10-01", end: "2026-10-31", key: "amend-end-after")
+        #expect(extended.grantID == grant && extended.committed == [2026: Money(cents: 6_000_00)])
+        await #expect(throws: ServiceError.self) {
+            _ = try await amend(world, grant, from: "2026-11-02", end: "2026-11-30", key: "amend-end-late")
+        }
+        await #expect(throws: ServiceError.self) {
+            _ = try await amend(world, grant, from: "2026-11-01", volume: 5_00, key: "amend-volume-late")
+        }
+        #expect(try await commitments(world) == Money(cents: 6_000_00))
         // An earlier end from the same grant: to 31 August, 8 × 600.00.
         _ = try await amend(world, grant, from: "2026-09-01", end: "2026-08-31", key: "amend-end-2")
         #expect(try await commitments(world) == Money(cents: 4_800_00))

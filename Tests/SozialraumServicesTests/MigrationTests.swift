@@ -191,6 +191,15 @@ import Testing
         #expect(try await world.counts() == before)
     }
 
+    /// A migrated project shows what it spent before go-live (2,100.00, booked in the opening balance) and
+    /// its provider by name.
+    @Test func aMigratedProjectShowsItsSpendingBeforeGoLive() async throws {
+        let world = try await EmptyCounty.make()
+        _ = try await world.migrate(try Self.exampleBundle())
+        let projects = try await world.services.budget.projects(world.county, year: 2026)
+        #expect(projects.map { "\($0.providerName) \($0.spent)" } == ["AWO Kreisverband Verden 2100.00"])
+    }
+
     /// Issue 29: a migration into a running county neither redefines a Sozialraum nor changes a set Ansatz
     /// (that takes two people); a line naming the same Sozialraum and component twice is a bad line. Verden
     /// is defined in the register with an Ansatz of 405,000.00 for case; the bundle names it again and sets

@@ -35,6 +35,7 @@ import Testing
         #expect(grown.undecidedOverruns == 1)
         let open = try await openOverruns(world)
         #expect(open.map(\.amount) == [Money(cents: 500_00)])
+        #expect(open.map(\.line) == ["nord/structure"])
         // A run of the year to November (as the monthly schedule runs) finds the same 500.00 for November.
         _ = try await reconciliation.run(world.county, scope: .year(2026, through: YearMonth(iso: "2026-11")!))
         #expect(try await openOverruns(world).map(\.amount) == [Money(cents: 500_00), Money(cents: 500_00)])

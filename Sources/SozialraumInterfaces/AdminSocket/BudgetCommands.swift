@@ -198,6 +198,32 @@ extension AdminCommands {
             return .ok("\(agreements.count) agreements", data: table.lines(commands.format(request: request, state)))
         },
         AdminCommand(
+            name: "grants", roles: [.county, .auditor, .provider],
+            usage: "grants [case=<case-key>] [sozialraum=<code>]",
+            summary: "grants with their ids (a provider: its own, to deliver on), of a case or a Sozialraum",
+            changes: .nothing
+        ) { commands, request, state, _ in
+            let space = try request.keywords["sozialraum"].map { text in
+                guard let code = SocialSpaceCode(text) else {
+                    throw ArgumentError(name: "sozialraum", reason: "a Sozialraum code")
+                }
+                return code
+            }
+            let grants = try await commands.grants.grantListing(
+                commands.caller(state), caseKey: request.keywords["case"], socialSpace: space)
+            let table = ResultTable(
+                columns: ["grant", "case", "provider", "help_type", "unit", "volume", "from", "to", "sozialraum"],
+                rows: grants.map { grant in
+                    [
+                        .text(grant.id.uuidString.lowercased()), .text(grant.caseKey), .text(grant.providerName),
+                        .text(grant.helpType), .text(grant.unit.rawValue), .amount(grant.volumePerMonth.hundredths),
+                        .text(grant.from.description), .text(grant.to.description),
+                        grant.socialSpace.map { .text($0) } ?? .null,
+                    ]
+                })
+            return .ok("\(grants.count) grants", data: table.lines(commands.format(request: request, state)))
+        },
+        AdminCommand(
             name: "grant-reason", roles: [.county], usage: "grant-reason <grant-id> reason=<text>",
             summary: "record or change why a provider serves a case outside its Sozialraum",
             changes: .naturally("sets the reason")

@@ -116,12 +116,13 @@ extension AdminCommands {
                     .text($0.grantID?.uuidString.lowercased() ?? ""),
                     // Volumes in their unit, as everywhere else (hundredths are stored).
                     $0.quantity.map { .amount($0.hundredths) } ?? .null, $0.amount.map { .amount($0.cents) } ?? .null,
-                    .text($0.status), .text($0.provider), .text($0.resolution ?? ""),
+                    .text($0.status), .text($0.provider), .text($0.resolution ?? ""), .text($0.line ?? ""),
                 ]
             }
             let table = ResultTable(
                 columns: [
                     "finding", "kind", "month", "grant", "quantity", "amount", "status", "provider", "resolution",
+                    "line",
                 ], rows: rows)
             return .ok("\(rows.count) findings", data: table.lines(commands.format(request: request, state)))
         },

@@ -126,7 +126,7 @@ extension AdminCommands {
                 ],
                 rows: projects.map { project in
                     [
-                        .text(project.id.uuidString.lowercased()), .text(project.provider.description),
+                        .text(project.id.uuidString.lowercased()), .text(project.providerName),
                         .text(project.title),
                         .text(project.socialSpace.rawValue), .text(project.component.rawValue),
                         .text(project.period.start.description),

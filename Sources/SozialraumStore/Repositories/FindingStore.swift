@@ -67,11 +67,12 @@ public enum FindingStore {
     public static func list(_ tx: TenantTransaction, all: Bool, limit: Int = 100_000) async throws -> [FindingListing] {
         try await tx.query(
             """
-            SELECT f.id, f.kind, f.month, f.grant_id, f.quantity, f.amount, f.status, t.name, f.resolution
+            SELECT f.id, f.kind, f.month, f.grant_id, f.quantity, f.amount, f.status, t.name, f.resolution,
+                   f.social_space || '/' || f.component
             FROM finding f JOIN tenant t ON t.id = f.tenant_id WHERE $1 OR f.status = 'open' ORDER BY f.month, f.created_at LIMIT $2
             """, [all, limit]
         ).map { row in
-            FindingListing(
+            var finding = FindingListing(
                 id: try row.decode(0, as: UUID.self), kind: try row.decode(1, as: String.self),
                 month: try row.day(2).yearMonth,
                 grantID: try row.decode(3, as: UUID?.self),
@@ -79,6 +80,8 @@ public enum FindingStore {
                 amount: try row.decode(5, as: Int64?.self).map(Money.init(cents:)),
                 status: try row.decode(6, as: String.self),
                 provider: try row.decode(7, as: String.self), resolution: try row.decode(8, as: String?.self))
+            finding.line = try row.decode(9, as: String?.self)
+            return finding
         }
     }
 }

@@ -43,6 +43,34 @@ public enum GrantStore {
         ).map(grant(from:))
     }
 
+    /// Grants as the caller sees them (a provider its own), of one case or of the cases that lived in one
+    /// Sozialraum at some time, with the case's Sozialraum on `asOf`; at most `limit`.
+    public static func listing(
+        _ tx: TenantTransaction, caseKey: String?, socialSpace: SocialSpaceCode?, asOf: Day, limit: Int
+    ) async throws -> [GrantListing] {
+        try await tx.query(
+            """
+            SELECT g.id, g.case_key, t.name, g.help_type, g.unit, g.volume_per_month, g.starts_on,
+                   least(g.ends_on, coalesce(g.ended_on, g.ends_on)), g.standing,
+                   (SELECT r.social_space::text FROM residence r WHERE r.case_id = g.case_id AND r.valid_from <= $3
+                    ORDER BY r.valid_from DESC LIMIT 1)
+            FROM grant_decision g JOIN tenant t ON t.id = g.tenant_id
+            WHERE ($1::text IS NULL OR g.case_key = $1)
+              AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM residence r WHERE r.case_id = g.case_id AND r.social_space = $2))
+            ORDER BY g.case_key, g.starts_on, g.id
+            LIMIT $4
+            """, [caseKey, socialSpace?.rawValue, asOf, limit]
+        ).map { row in
+            GrantListing(
+                id: try row.decode(0, as: UUID.self), caseKey: try row.decode(1, as: String.self),
+                providerName: try row.decode(2, as: String.self), helpType: try row.decode(3, as: String.self),
+                unit: try row.decode(4, as: RateUnit.self),
+                volumePerMonth: Quantity(hundredths: try row.decode(5, as: Int64.self)), from: try row.day(6),
+                to: try row.day(7), socialSpace: try row.decode(9, as: String?.self),
+                standing: try row.decode(8, as: Bool.self))
+        }
+    }
+
     /// Every grant of `provider` overlapping `year`, for bulk pricing.
     public static func grants(_ tx: TenantTransaction, provider: TenantID, year: Int) async throws -> [GrantRecord] {
         try await tx.query(

@@ -223,9 +223,9 @@ public enum MasterDataStore {
         try await tx.query(
             """
             SELECT p.id, p.tenant_id, p.title, p.social_space, p.component, p.starts_on, p.ends_on, p.budget,
-                   coalesce((SELECT sum(b.amount) FROM booking b WHERE b.project_id = p.id), 0)::bigint,
-                   p.volunteers, p.professionals
-            FROM project p
+                   p.spent_before_go_live + coalesce((SELECT sum(b.amount) FROM booking b WHERE b.project_id = p.id), 0)::bigint,
+                   p.volunteers, p.professionals, t.name
+            FROM project p JOIN tenant t ON t.id = p.tenant_id
             WHERE $1::int IS NULL OR (p.starts_on <= make_date($1, 12, 31) AND p.ends_on >= make_date($1, 1, 1))
             ORDER BY p.social_space, p.starts_on, p.title
             """, [year]
@@ -233,13 +233,15 @@ public enum MasterDataStore {
             guard let space = SocialSpaceCode(try row.decode(3, as: String.self)),
                 let period = DayRange(start: try row.day(5), end: try row.day(6))
             else { return nil }
-            return ProjectListing(
+            var project = ProjectListing(
                 id: try row.decode(0, as: UUID.self), provider: TenantID(try row.decode(1, as: UUID.self)),
                 title: try row.decode(2, as: String.self), socialSpace: space,
                 component: try row.decode(4, as: BudgetComponent.self), period: period,
                 budget: Money(cents: try row.decode(7, as: Int64.self)),
                 spent: Money(cents: try row.decode(8, as: Int64.self)), volunteers: try row.decode(9, as: Int.self),
                 professionals: try row.decode(10, as: Int.self))
+            project.providerName = try row.decode(11, as: String.self)
+            return project
         }
     }
 

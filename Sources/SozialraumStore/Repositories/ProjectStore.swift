@@ -19,6 +19,8 @@ public enum ProjectStore {
         public var budget: Money
         public var volunteers: Int
         public var professionals: Int
+        /// Spent before go-live (a migrated project; the amount is in the opening balance, sql/0028).
+        public var spentBeforeGoLive: Money = .zero
 
         public init(
             id: UUID, provider: TenantID, title: String, socialSpace: SocialSpaceCode, component: BudgetComponent,
@@ -40,14 +42,15 @@ public enum ProjectStore {
     public static func insert(_ tx: TenantTransaction, _ project: Record) async throws {
         try await tx.execute(
             """
-            INSERT INTO project (id, tenant_id, title, social_space, component, starts_on, ends_on, budget, volunteers, professionals)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            INSERT INTO project (id, tenant_id, title, social_space, component, starts_on, ends_on, budget, volunteers,
+                                 professionals, spent_before_go_live)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
             """,
             [
                 project.id, project.provider.uuid, project.title, project.socialSpace.rawValue,
                 project.component.rawValue,
                 project.period.start, project.period.end, project.budget.cents, project.volunteers,
-                project.professionals,
+                project.professionals, project.spentBeforeGoLive.cents,
             ])
     }
 
