@@ -175,6 +175,83 @@ import Testing
         _ = try await walk(shares, clients: clients, admin: admin)
     }
 
+    /// The commands that add, each sent twice with the same key through the socket (uploads included): the
+    /// second answer is the first, and no table gains a row (runs and jobs included).
+    @Test(.timeLimit(.minutes(5))) func commandsWithAKeyAnswerARetryTheSame() async throws {
+        let admin = try await AdminWorld.start()
+        defer { admin.stop() }
+        let world = admin.world
+        try await world.grants.openCase(
+            world.county, key: "VER-2026-0901", socialSpace: world.nord, from: Day(iso: "2025-06-01")!)
+        try await world.service.addRate(
+            world.county, provider: world.alpha.tenant, helpType: "28", unit: .hour,
+            validFrom: Day(iso: "2020-01-01")!, amount: Money(cents: 55_00))
+        var clients: [String: LineClient] = [:]
+        for name in ["kaemmerei", "anordnung", "alpha"] { clients[name] = try await admin.client(loggedInAs: name) }
+        let it = try LineClient(path: admin.path)
+        #expect(await it.request("login it operator-secret-1")?.status.hasPrefix("OK") == true)
+        clients["it"] = it
+        let alpha = "\(world.alpha.tenant)"
+        var walked: Set<String> = []
+        func twice(_ account: String, _ line: String, upload: [String]? = nil) async throws -> String {
+            let client = try #require(clients[account])
+            func send() async -> String {
+                guard let upload else { return await client.request(line)?.status ?? "no answer" }
+                client.send(([line] + upload + ["."]).joined(separator: "\n") + "\n")
+                return await client.reply()?.status ?? "no answer"
+            }
+            let first = await send()
+            #expect(first.hasPrefix("OK"), "\(line): \(first)")
+            let rows = try await Self.rows(admin, including: true)
+            let second = await send()
+            #expect(second == first, "\(line): first \(first), then \(second)")
+            #expect(try await Self.rows(admin, including: true) == rows, "\(line) wrote again")
+            walked.insert(String(line.prefix { $0 != " " }))
+            return first
+        }
+        let granted = try await twice(
+            "kaemmerei", "grant VER-2026-0901 \(alpha) 31 hour 10 2026-01-01 2026-12-31 key=retry-grant-1")
+        let grant = try #require(granted.split(separator: " ").dropFirst(2).first.map(String.init))
+        _ = try await twice("alpha", "deliver \(grant) 2026-03 5 key=retry-deliver-1")
+        _ = try await twice(
+            "alpha", "import-deliveries key=retry-import-1 <<",
+            upload: ["grant_id,month,quantity", "\(grant),2026-04,5"])
+        _ = try await twice("kaemmerei", "grant-amend \(grant) 2026-07-01 volume=8 reason=Weniger key=retry-amend-1")
+        _ = try await twice(
+            "kaemmerei", "agreement-create \(alpha) 28 nord hour 20 2026-01-01 2026-12-31 key=retry-agreement-1")
+        let created = try await twice(
+            "kaemmerei",
+            "project-create \(alpha) nord milieu 2026-01-01 2026-12-31 1000.00 title=Treff key=retry-project-1")
+        let project = try #require(created.split(separator: " ").dropFirst(2).first.map(String.init))
+        let expense = try await twice("alpha", "expense \(project) 2026-05-10 100.00 key=retry-expense-1")
+        let booking = try #require(Self.number(after: "booking ", in: expense))
+        _ = try await twice("alpha", "reverse \(booking) key=retry-reverse-1")
+        let instalment = try await twice(
+            "kaemmerei", "instalment \(alpha) nord case 2026-11 100.00 key=retry-abschlag-1")
+        let order = try #require(Self.number(after: "order ", in: instalment))
+        #expect(await clients["anordnung"]!.request("order-approve \(order)")?.status.hasPrefix("OK") == true)
+        let exported = await clients["anordnung"]!.request("payment-export")
+        #expect(exported?.status.hasPrefix("OK") == true, "\(String(describing: exported))")
+        let kassenzeichen = "SR\(CountyCalendar.today().year)" + String(repeating: "0", count: 6 - order.count) + order
+        _ = try await twice(
+            "anordnung", "payment-confirm key=retry-ist-1 <<",
+            upload: ["Kassenzeichen;Betrag;Valuta", "\(kassenzeichen);100,00;30.11.2026"])
+        _ = try await twice(
+            "anordnung", "overrun-decide 2026 nord structure 100.00 reason=Mehrbedarf key=retry-overrun-1")
+        #expect(await clients["kaemmerei"]!.request("reconcile 2026")?.status.hasPrefix("OK") == true)
+        #expect(await clients["kaemmerei"]!.request("statement-issue 1 \(alpha)")?.status.hasPrefix("OK") == true)
+        _ = try await twice("kaemmerei", "settle 1 \(alpha) key=retry-settle-1")
+        #expect(
+            await it.request("schedule-set nacht \"30 2 * * *\" reconcile parameters=year-to-date")?.status
+                .hasPrefix("OK") == true)
+        _ = try await twice("it", "run-now nacht key=retry-run-now-1")
+        _ = try await twice(
+            "kaemmerei", "migration-import 2026-07-01 key=retry-migration-1 <<",
+            upload: ["#file providers", "code,name", "neu,Neuer Träger"])
+        let withKey = Set(AdminCommands.all.filter { $0.changes == .withKey }.map(\.name))
+        #expect(withKey.subtracting(walked).sorted() == [], "commands with a key not retried")
+    }
+
     /// The digits after `prefix` in a reply.
     static func number(after prefix: String, in reply: String?) -> String? {
         guard let reply, let range = reply.range(of: prefix) else { return nil }

@@ -42,6 +42,21 @@ import Testing
         #expect(try await world.orders.overrunDecisions(world.auditor, year: 2026).decisions.isEmpty)
     }
 
+    /// Ordering an Ansatz change moves no cash: the answer says what was applied (nord's case line,
+    /// 100,000.00 → 120,000.00), and asking again for the same change while it waits answers its order.
+    @Test func orderingAnAppropriationChangeSaysWhatItApplied() async throws {
+        let world = try await BudgetWorld.make()
+        let line = BudgetLine(year: 2026, socialSpace: world.nord, component: .case)
+        let certified = try #require(
+            try await world.service.setAppropriation(world.county, line: line, amount: Money(cents: 120_000_00)))
+        let again = try #require(
+            try await world.service.setAppropriation(world.county, line: line, amount: Money(cents: 120_000_00)))
+        #expect(again.orderID == certified.orderID && again.alreadyPending && !certified.alreadyPending)
+        let ordered = try await world.orders.approve(world.orderer, orderID: certified.orderID)
+        #expect(ordered.applied == "appropriation nord 2026 case set to 120000.00")
+        #expect(ordered.kassenzeichen == nil && ordered.bookingIDs.isEmpty)
+    }
+
     /// Every moment a reply shows is Europe/Berlin, ISO 8601 with offset and seconds: the audit trail, the
     /// export batches and the overrun decisions alike.
     @Test func momentsAreShownInOneWay() async throws {
