@@ -156,3 +156,38 @@ CREATE OR REPLACE VIEW sozialraum.statement_document_listing WITH (security_invo
 -- `projects` shows what it spent in all.
 ALTER TABLE sozialraum.project ADD COLUMN spent_before_go_live sozialraum.cents NOT NULL DEFAULT 0
     CHECK (spent_before_go_live >= 0);
+
+-- MARK: Every payment booking is bound to its order (issue 35)
+--
+-- sql/0020 let a booking name any approved order. Now the bookings under one order are exactly what it
+-- ordered, once: of the order's kind (an accepted finding books deliveries), summing to its amount, all
+-- written by one transaction (the one that ordered it). Checked when the transaction commits, so that the
+-- several bookings of a settlement are judged together; a booking under an order booked before is refused
+-- whoever sends it.
+CREATE FUNCTION sozialraum.check_order_bookings() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    ordered record;
+    booked record;
+BEGIN
+    SELECT o.kind, o.amount, o.state INTO ordered FROM sozialraum.payment_order o WHERE o.id = NEW.payment_order_id;
+    SELECT count(*) AS lines, coalesce(sum(b.amount), 0) AS total,
+           count(*) FILTER (WHERE b.kind <> CASE ordered.kind WHEN 'finding' THEN 'delivery' ELSE ordered.kind END)
+               AS foreign_kind,
+           count(DISTINCT b.xmin::text) AS transactions
+      INTO booked
+      FROM sozialraum.booking b WHERE b.payment_order_id = NEW.payment_order_id;
+    IF ordered.state <> 'approved' OR ordered.kind NOT IN ('instalment', 'settlement', 'finding', 'surplus_share')
+       OR booked.foreign_kind > 0 OR booked.total <> ordered.amount OR booked.transactions <> 1 THEN
+        RAISE EXCEPTION 'the bookings under payment order % are not what it ordered, once', NEW.payment_order_id
+            USING ERRCODE = 'SZ006';
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER booking_matches_order AFTER INSERT ON sozialraum.booking
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW WHEN (NEW.payment_order_id IS NOT NULL)
+    EXECUTE FUNCTION sozialraum.check_order_bookings();
