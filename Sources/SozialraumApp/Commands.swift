@@ -88,6 +88,12 @@ struct Setup: AsyncParsableCommand {
     @Option(help: "The county's first account (role county); its token is printed once. Empty: none.")
     var firstAccount: String = "controlling"
 
+    @Option(
+        help:
+            "Two accounts for account administration (right accounts, Benutzerverwaltung), comma-separated: from then on every right is given under four eyes. Their tokens are printed once. Empty: none yet."
+    )
+    var accountAdministrators: String = ""
+
     func run() async throws {
         let settings = try await options.settings()
         DaemonLogHandler.bootstrap(level: settings.logLevel)
@@ -108,12 +114,32 @@ struct Setup: AsyncParsableCommand {
                 let token = AccountService.generateToken()
                 do {
                     try await services.accounts.setAccount(
-                        name: firstAccount, tenant: county, role: .county, secret: token, actingAs: county)
+                        name: firstAccount, tenant: county, role: .county, secret: token, actingAs: county,
+                        actor: "county IT (sozialraumd setup)")
                 } catch let error as ServiceError {
                     throw ValidationError("--first-account: \(error.description)")
                 }
                 print("account \(firstAccount) (role county) set; its token (shown once): \(token)")
             }
+        }
+        let administrators = accountAdministrators.split(separator: ",").map(String.init)
+        guard administrators.isEmpty || (administrators.count == 2 && administrators[0] != administrators[1]) else {
+            throw ValidationError("--account-administrators names two different accounts (four eyes)")
+        }
+        for name in administrators {
+            if try await services.accounts.account(named: name) != nil {
+                print("account \(name) exists already")
+                continue
+            }
+            let token = AccountService.generateToken()
+            do {
+                try await services.accounts.setAccount(
+                    name: name, tenant: county, role: .county, secret: token, actingAs: county, rights: [.accounts],
+                    actor: "county IT (sozialraumd setup)")
+            } catch let error as ServiceError {
+                throw ValidationError("--account-administrators: \(error.description)")
+            }
+            print("account \(name) (role county, right accounts) set; its token (shown once): \(token)")
         }
         await store.shutdown()
         print(
@@ -204,7 +230,8 @@ struct User: AsyncParsableCommand {
 
         @Option(
             help:
-                "A county account's rights: case,certify,order,controller (a new account: all; rotating keeps them).")
+                "A county account's rights: case,certify,order,controller,accounts (a new account: all but accounts; rotating keeps them)."
+        )
         var rights: String?
 
         func run() async throws {
@@ -217,7 +244,8 @@ struct User: AsyncParsableCommand {
             var granted: Set<CountyRight>?
             if let rights {
                 guard role == .county, let parsed = CountyRight.parseList(rights), !parsed.isEmpty else {
-                    throw ValidationError("--rights is a list of case, certify, order, controller, for county accounts")
+                    throw ValidationError(
+                        "--rights is a list of case, certify, order, controller, accounts, for county accounts")
                 }
                 granted = parsed
             }
@@ -230,9 +258,11 @@ struct User: AsyncParsableCommand {
                     throw ValidationError(
                         "the embedded database in \(settings.stateDirectory) is not running; start sozialraumd first")
                 }
-                conninfo = cluster.conninfo(database: EmbeddedSetup.database, user: DatabaseRoles.defaultLogin)
+                // The owner's rights (the cluster's superuser here): account administration from the shell is
+                // county IT's, outside the socket's four eyes (docs/controls.md).
+                conninfo = cluster.conninfo(database: EmbeddedSetup.database)
             } else {
-                conninfo = settings.databaseConninfo
+                conninfo = settings.ownerConninfo
             }
             let store = Store(conninfo: conninfo, maxConnections: 1, logger: logger)
             defer { Task { await store.shutdown() } }

@@ -172,6 +172,8 @@ public struct AuditEventRecord: Sendable, Equatable {
     public var objectID: String?
     public var result: String
     public var requestID: String?
+    /// What changed where it matters (an account's rights before and after); never a payload.
+    public var detail: String? = nil
 
     public init(
         id: Int64, at: String, tenant: TenantID, actor: String, action: String, objectKind: String?, objectID: String?,
@@ -209,5 +211,35 @@ public struct AuditFilter: Sendable, Equatable {
         self.action = action
         self.objectID = objectID
         self.limit = limit
+    }
+}
+
+/// A change of a county account's rights under four eyes (sql/0029): requested by one holder of
+/// `accounts`, decided by another.
+public struct AccountChange: Sendable, Equatable {
+    public var id: Int64
+    public var account: String
+    /// The account's rights once approved (the whole set).
+    public var rights: Set<CountyRight>
+    public var requestedBy: String
+    /// Europe/Berlin, ISO 8601 with offset and seconds.
+    public var requestedAt: String
+    public var expiresOn: Day
+    /// `pending`, `approved`, `rejected` or `expired`.
+    public var state: String
+    public var decidedBy: String?
+
+    public init(
+        id: Int64, account: String, rights: Set<CountyRight>, requestedBy: String, requestedAt: String, expiresOn: Day,
+        state: String, decidedBy: String?
+    ) {
+        self.id = id
+        self.account = account
+        self.rights = rights
+        self.requestedBy = requestedBy
+        self.requestedAt = requestedAt
+        self.expiresOn = expiresOn
+        self.state = state
+        self.decidedBy = decidedBy
     }
 }

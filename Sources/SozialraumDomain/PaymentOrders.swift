@@ -14,10 +14,16 @@ public enum CountyRight: String, Sendable, CaseIterable, Comparable {
     case order
     /// Controlling: runs reconciliations, closes months and years, chooses what providers see.
     case controller
+    /// Benutzerverwaltung: creates accounts, rotates others' tokens, disables and enables them, requests and
+    /// approves rights (under four eyes, sql/0029). Never held with `order`.
+    case accounts
 
     public static func < (lhs: CountyRight, rhs: CountyRight) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
+
+    /// The rights a new county account gets when none are named (everything but account administration).
+    public static let defaultForCounty: Set<CountyRight> = [.caseWork, .certify, .order, .controller]
 
     /// `case,certify` → the set; nil for an unknown name.
     public static func parseList(_ text: String) -> Set<CountyRight>? {

@@ -19,6 +19,8 @@ public struct Account: Sendable, Equatable {
     public var role: Role
     /// A county account's rights (empty for other roles).
     public var rights: Set<CountyRight> = []
+    /// The secret's generation at login: a newer one (a rotated token, a disabled account) ends the session.
+    public var generation: Int64 = 1
 }
 
 /// Accounts: creation and rotation (secrets hashed with scrypt), and login with throttling.
@@ -81,10 +83,20 @@ public final class AccountService: Sendable {
         (0..<32).map { _ in UInt8.random(in: 0...255) }.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
-    /// Creates an account or sets a new secret for it (rotation). Runs as the county (or during setup).
+    /// Who the audit names for an account set from the machine's shell: the county's IT, outside the socket.
+    public static let itActor = "county IT (sozialraumd user set)"
+
+    /// `rights case,certify → case,certify,order` for the audit trail.
+    static func rightsChange(before: Set<CountyRight>?, after: Set<CountyRight>) -> String {
+        "rights \(before.map(CountyRight.list) ?? "(new)") → \(CountyRight.list(after))"
+    }
+
+    /// Creates an account or sets a new secret for it (rotation), from the machine's shell or setup (county
+    /// IT, named in the audit trail by `actor`). Runs as the county. Once two accounts administer the others,
+    /// the database gives rights only under four eyes: then only the owner's connection sets them here.
     public func setAccount(
         name: String, tenant: TenantID, role: Role, secret: String, actingAs county: TenantID,
-        rights: Set<CountyRight>? = nil
+        rights: Set<CountyRight>? = nil, actor: String = AccountService.itActor
     ) async throws {
         guard Self.isValidName(name) else {
             throw ServiceError.invalid(
@@ -105,6 +117,7 @@ public final class AccountService: Sendable {
                             ? "a provider's tenant takes the role provider"
                             : "the county takes operator, county or auditor")
                 }
+                let before = try await AccountStore.lock(tx, name: name)
                 let stored = try await AccountStore.set(
                     tx,
                     AccountStore.Credentials(
@@ -114,10 +127,11 @@ public final class AccountService: Sendable {
                 guard stored else {
                     throw ServiceError.conflict("the name \(name) belongs to another tenant's account")
                 }
+                let after = try await AccountStore.lock(tx, name: name)
                 try await LedgerStore.audit(
-                    tx, tenant: county, actor: "account-admin", action: "account.set", objectKind: "account",
-                    objectID: name, result: "ok",
-                    requestID: nil)
+                    tx, tenant: county, actor: actor, action: "account.set", objectKind: "account",
+                    objectID: name, result: "ok", requestID: nil,
+                    detail: Self.rightsChange(before: before?.rights, after: after?.rights ?? []))
             }
         }
     }
@@ -131,7 +145,7 @@ public final class AccountService: Sendable {
     /// The account of `name`, without checking a secret (peer-credential logins on the Unix socket).
     public func account(named name: String) async throws -> Account? {
         try await AccountStore.credentials(store, name: name).map {
-            Account(name: $0.name, tenant: $0.tenant, role: $0.role, rights: $0.rights ?? [])
+            Account(name: $0.name, tenant: $0.tenant, role: $0.role, rights: $0.rights ?? [], generation: $0.generation)
         }
     }
 
@@ -159,7 +173,9 @@ public final class AccountService: Sendable {
         }
         if let stored, Self.constantTimeEqual(computed, stored.secretHash) {
             throttle.withLock { $0.succeeded(name: name, source: source) }
-            return Account(name: stored.name, tenant: stored.tenant, role: stored.role, rights: stored.rights ?? [])
+            return Account(
+                name: stored.name, tenant: stored.tenant, role: stored.role, rights: stored.rights ?? [],
+                generation: stored.generation)
         }
         logger.notice("login failed", metadata: ["source": "\(source)"])
         throw LoginError.failed

@@ -105,6 +105,9 @@ extension ServiceError {
             case "SZ007":
                 throw ServiceError.conflict(
                     "an issued statement never changes: it is settled or withdrawn, once (a new one may be issued)")
+            case "SZ008":
+                throw ServiceError.conflict(
+                    "account administration: decided once, and two holders of the right accounts remain")
             case "42501": throw ServiceError.forbidden("this change")
             default: throw error
             }
@@ -120,10 +123,12 @@ extension ServiceError {
 
 extension TenantTransaction {
     /// The audit event of a successful change by `caller` (never a payload).
-    public func audit(_ caller: Caller, _ action: String, _ objectKind: String, _ objectID: String) async throws {
+    public func audit(
+        _ caller: Caller, _ action: String, _ objectKind: String, _ objectID: String, detail: String? = nil
+    ) async throws {
         try await LedgerStore.audit(
             self, tenant: caller.tenant, actor: caller.name, action: action, objectKind: objectKind, objectID: objectID,
             result: "ok",
-            requestID: caller.requestID)
+            requestID: caller.requestID, detail: detail)
     }
 }

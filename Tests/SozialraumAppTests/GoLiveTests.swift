@@ -41,7 +41,9 @@ import Testing
 
     /// A new county's database made by the real `sozialraumd setup` (it creates the missing database and
     /// the first account), served by an admin socket whose peer (the test's user) is that account.
-    static func newCounty(today: Day) async throws -> (path: String, server: Task<Void, any Error>) {
+    static func newCounty(
+        today: Day
+    ) async throws -> (path: String, server: Task<Void, any Error>, administrators: [String: String]) {
         let cluster = try await TestCluster.shared.running()
         let database = "golive_\(UInt32.random(in: 0...UInt32.max))"
         var environment = ProcessInfo.processInfo.environment
@@ -49,7 +51,7 @@ import Testing
         let setup = try Subprocess(
             [
                 Subprocess.binary("sozialraumd"), "setup", "--superuser-conninfo", cluster.conninfo(database: database),
-                "--first-account", "controlling",
+                "--first-account", "controlling", "--account-administrators", "benutzer-eins,benutzer-zwei",
             ], environment: environment)
         var setupOutput: [String] = []
         for await line in setup.lines { setupOutput.append(line) }
@@ -57,6 +59,13 @@ import Testing
         #expect(setupOutput.contains("database \(database) created"))
         #expect(
             setupOutput.contains { $0.hasPrefix("account controlling (role county) set; its token (shown once): ") })
+        // Account administration in two hands from the start: every right is given under four eyes.
+        var administrators: [String: String] = [:]
+        for name in ["benutzer-eins", "benutzer-zwei"] {
+            let prefix = "account \(name) (role county, right accounts) set; its token (shown once): "
+            administrators[name] = setupOutput.first { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+        }
+        #expect(administrators.count == 2 && administrators.values.allSatisfy { !$0.isEmpty }, "\(setupOutput)")
         let store = Store(
             conninfo: cluster.conninfo(database: database, user: DatabaseRoles.defaultLogin), maxConnections: 4,
             logger: Logger(label: "test.golive"))
@@ -76,12 +85,17 @@ import Testing
             })
         let serverTask = Task { try await server.run() }
         for await _ in listening {}
-        return (path, serverTask)
+        return (path, serverTask, administrators)
     }
 
     @Test(.timeLimit(.minutes(3))) func aNewCountyIsSetUpAndRunsAYearOverTheSocketAlone() async throws {
         // 1. and 2. Setup, then the daemon's admin socket on that database.
-        let (path, serverTask) = try await Self.newCounty(today: Self.today)
+        let (path, serverTask, administrators) = try await Self.newCounty(today: Self.today)
+        // The two holders of account administration (Benutzerverwaltung), each at a session of their own.
+        let administration = Session(client: try LineClient(path: path))
+        await administration.ok("login benutzer-eins \(administrators["benutzer-eins"] ?? "")", "OK logged in")
+        let secondAdministrator = Session(client: try LineClient(path: path))
+        await secondAdministrator.ok("login benutzer-zwei \(administrators["benutzer-zwei"] ?? "")", "OK logged in")
         defer { serverTask.cancel() }
         let county = Session(client: try LineClient(path: path))
         await county.ok("whoami", "OK controlling@")
@@ -124,7 +138,9 @@ import Testing
             "project-create awo achim-oyten structure 2026-01-01 2026-12-31 500.00 title=\"Elterncafé Oyten\" volunteers=6 professionals=1 key=golive-project-1",
             "OK project ")
         let projectID = String(project.status.dropFirst("OK project ".count))
-        let token = await county.ok("account-set awo-buchhaltung awo provider", "OK token ")
+        // The controller has no right to administer accounts; account administration creates the provider's.
+        await county.ok("account-set awo-buchhaltung awo provider", "ERR FORBIDDEN")
+        let token = await administration.ok("account-set awo-buchhaltung awo provider", "OK token ")
         let providerSecret = String(token.status.dropFirst("OK token ".count))
 
         // 4. A case, a grant over March and April, 10 hours a month.
@@ -186,8 +202,14 @@ import Testing
         // Two people on the year end: the controller confirms, an account with the right to order applies it.
         let who = await county.ok("whoami", "OK controlling@")
         let countyID = who.status.dropFirst("OK controlling@".count).prefix { $0 != " " }
-        let orderToken = await county.ok(
+        // The right to order is given by one administrator and approved by the other.
+        let orderAccount = await administration.ok(
             "account-set kasse-anordnung \(countyID) county rights=order", "OK token ")
+        let changeID = orderAccount.status.split(separator: " ").drop { $0 != "change" }.dropFirst().first ?? "none"
+        await administration.ok("account-approve \(changeID)", "ERR FORBIDDEN")
+        await secondAdministrator.ok(
+            "account-approve \(changeID)", "OK change \(changeID) approved: kasse-anordnung holds order")
+        let orderToken = (data: orderAccount.data, status: String(orderAccount.status.prefix { $0 != ";" }))
         let orderer = Session(client: try LineClient(path: path))
         await orderer.ok(
             "login kasse-anordnung \(orderToken.status.dropFirst("OK token ".count))", "OK logged in as kasse-anordnung"
@@ -221,7 +243,7 @@ import Testing
     /// Moving over (docs/migration.md) with the real client: `--upload <directory>` sends the example
     /// set as one bundle; a dry run writes nothing, the real run loads it.
     @Test(.timeLimit(.minutes(3))) func aCountyMovesOverFromADirectoryWithSozialraumctl() async throws {
-        let (path, serverTask) = try await Self.newCounty(today: Day(iso: "2026-07-01")!)
+        let (path, serverTask, _) = try await Self.newCounty(today: Day(iso: "2026-07-01")!)
         defer { serverTask.cancel() }
         let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("docs/migration-example").path

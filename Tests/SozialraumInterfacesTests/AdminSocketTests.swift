@@ -548,6 +548,8 @@ struct AdminWorld: Sendable {
         let probes: [String: [(request: String, expected: String)]] = [
             "help": [("help deliver", "OK")], "ping": [("ping", "OK pong")], "whoami": [("whoami", "OK beta@")],
             "format": [("format csv", "OK format csv")], "logout": [], "login": [], "quit": [],
+            // Touches the caller's own account only, and ends this session (ControlsTests.rightsEndAtOnce).
+            "token-rotate": [],
             "providers": [("providers", "OK 1 tenants")],
             "funds": [("funds nord 2026", "ERR NOT_FOUND unknown budget")],
             "provider-view": [("provider-view", "OK provider-view totals"), ("provider-view own", "ERR FORBIDDEN")],

@@ -19,6 +19,7 @@ import Testing
         "job-retry": "SchedulerTests (a failed slot retried; a job no longer failed is CONFLICT)",
         "job-cancel": "SchedulerOutcomeTests (cancel means cancelled)",
         "appropriation-import": "PaymentOrderTests.changingASetAppropriationTakesTwoPeople",
+        "token-rotate": "ControlsTests.rightsEndAtOnce (the session ends with the rotation; a new login rotates again)",
     ]
 
     /// How the second answer must relate to the first.
@@ -51,6 +52,8 @@ import Testing
         var instalmentOrder = "1"
         var appropriationOrder = "2"
         var yearEndRun = "3"
+        var accountChange = "1"
+        var widerChange = "2"
     }
 
     static func before(_ ids: Ids) -> [Step] {
@@ -82,7 +85,7 @@ import Testing
                 account: "kaemmerei", line: "resolve-finding \(ids.finding) reject reason=zu viel",
                 second: .sameOrRefused),
             Step(account: "kaemmerei", line: "project-end \(ids.project) 2026-10-31", second: .sameOrRefused),
-            Step(account: "kaemmerei", line: "account-set sachbearbeitung county county rights=case", second: .okAgain),
+            Step(account: "anna", line: "account-set sachbearbeitung county county rights=case", second: .okAgain),
             Step(account: "anordnung", line: "order-approve \(ids.instalmentOrder)", second: .same),
             Step(account: "anordnung", line: "payment-export", second: .sameOrRefused),
             Step(account: "kaemmerei", line: "reconcile 2026", second: .sameRun),
@@ -100,6 +103,22 @@ import Testing
         ]
     }
 
+    /// Account administration, once the change of `account-set` is known.
+    static func administration(_ ids: Ids) -> [Step] {
+        [
+            Step(account: "bert", line: "account-approve \(ids.accountChange)", second: .sameOrRefused),
+            Step(account: "anna", line: "account-rights sachbearbeitung case,certify", second: .already),
+        ]
+    }
+
+    static func decisions(_ ids: Ids) -> [Step] {
+        [
+            Step(account: "bert", line: "account-reject \(ids.widerChange) reason=nein", second: .sameOrRefused),
+            Step(account: "anna", line: "account-disable sachbearbeitung", second: .same),
+            Step(account: "anna", line: "account-enable sachbearbeitung", second: .same),
+        ]
+    }
+
     static func after(_ ids: Ids) -> [Step] {
         [
             Step(
@@ -113,7 +132,9 @@ import Testing
     }
 
     @Test func everyChangingCommandTakesAKeyOrIsNaturallyIdempotent() {
-        let walked = Set((Self.before(Ids()) + Self.after(Ids())).map(\.command))
+        let walked = Set(
+            (Self.before(Ids()) + Self.administration(Ids()) + Self.decisions(Ids()) + Self.after(Ids())).map(\.command)
+        )
         var untested: [String] = []
         for command in AdminCommands.all {
             switch command.changes {
@@ -153,9 +174,27 @@ import Testing
         let it = try LineClient(path: admin.path)
         #expect(await it.request("login it operator-secret-1")?.status.hasPrefix("OK") == true)
         clients["it"] = it
+        // Two holders of account administration (set up from the shell, before four eyes govern).
+        let shell = AccountService(store: world.store, logger: Logger(label: "test.accounts"), scryptRounds: 1024)
+        for name in ["anna", "bert"] {
+            try await shell.setAccount(
+                name: name, tenant: world.county.tenant, role: .county, secret: "\(name)-secret-1234",
+                actingAs: world.county.tenant, rights: [.accounts])
+            let client = try LineClient(path: admin.path)
+            #expect(await client.request("login \(name) \(name)-secret-1234")?.status.hasPrefix("OK") == true)
+            clients[name] = client
+        }
 
         var firsts: [String: String] = [:]
         for step in Self.before(ids) {
+            firsts[step.command] = try await walk(step, clients: clients, admin: admin)
+        }
+        ids.accountChange = try #require(Self.number(after: "change ", in: firsts["account-set"]))
+        for step in Self.administration(ids) {
+            firsts[step.command] = try await walk(step, clients: clients, admin: admin)
+        }
+        ids.widerChange = try #require(Self.number(after: "change ", in: firsts["account-rights"]))
+        for step in Self.decisions(ids) {
             firsts[step.command] = try await walk(step, clients: clients, admin: admin)
         }
         ids.appropriationOrder = try #require(Self.number(after: "order ", in: firsts["appropriation"]))

@@ -79,6 +79,7 @@ import Testing
         "statement": ["county_inserts"],
         "legacy_statement_item": ["county_inserts"], "surplus_share": ["county_inserts"],
         "surplus_share_line": ["county_inserts"],
+        "account_change": ["county_inserts"],
         // Issued statements and their frozen items (sql/0022); the end history of grants is written by the
         // owner's trigger only (no INSERT privilege for the runtime role).
         "statement_document": ["county_inserts"], "statement_document_item": ["county_inserts"],
@@ -144,6 +145,9 @@ import Testing
         // Four eyes (sql/0020): whether a signer holds the right to certify or order is read from the
         // account in whatever context the order is written.
         "holds_right": "a signature's right is read from the signer's account",
+        // Account administration under four eyes (sql/0029): whether two people administer accounts is
+        // counted over every county account, in whatever context an account is written.
+        "account_administrators": "the holders of accounts are counted over all county accounts",
         // Runs as positions (sql/0022): a grant's earlier end is recorded by the owner's trigger, so the
         // runtime role cannot write or fake the history a run's items are derived from.
         "keep_grant_end": "the end history of grants is written by the owner's trigger only",

@@ -198,6 +198,15 @@ struct TenantTableFixture: Sendable {
                 insert: "INSERT INTO surplus_share VALUES (2026, 'sr-nord', $1, 100 + length($2::text))")
         ),
         (
+            "account_change",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO account_change (tenant_id, account_name, rights, requested_by, expires_on)
+                    VALUES ($1, 'fx-certifier', '{certify}', 'fx-administrator', current_date + length($2::text))
+                    """)
+        ),
+        (
             "surplus_share_line",
             TenantTableFixture(
                 tenantColumn: "tenant_id",
@@ -391,7 +400,8 @@ struct ReferenceTableFixture: Sendable {
         INSERT INTO finance_mapping VALUES (2026, 'sr-nord', 'case', 'instalment', '36300', '53310000', 'SR1');
         INSERT INTO account (name, tenant_id, role, secret_hash, salt, scrypt_n, rights)
             SELECT s.name, t.id, 'county', '\\x00', '\\x00', 1024, ARRAY[s.right_held]
-            FROM tenant t, (VALUES ('fx-certifier', 'certify'), ('fx-orderer', 'order')) s (name, right_held)
+            FROM tenant t, (VALUES ('fx-certifier', 'certify'), ('fx-orderer', 'order'), ('fx-administrator', 'accounts'))
+                s (name, right_held)
             WHERE t.kind = 'county';
         """
 }

@@ -295,7 +295,27 @@ struct AdminSession {
         return reply
     }
 
+    /// Rights end at once (issue 35): before each command that needs a login, the account is read again;
+    /// a disabled account or a rotated token ends the session, and the command runs with today's rights.
+    private mutating func refreshAccount(for request: Request) async -> Reply? {
+        guard let account = state.account, AdminCommands.byName[request.command]?.roles != nil else { return nil }
+        do {
+            guard let now = try await commands.accounts.current(account) else {
+                state.account = nil
+                await commands.sessions.loggedOut(state.id)
+                logger.notice(
+                    "admin session ended: account disabled or token rotated", metadata: ["session": "\(state.id)"])
+                return .error(.notLoggedIn, "your session ended (token rotated or account disabled); log in again")
+            }
+            state.account = now
+            return nil
+        } catch {
+            return .error(.unavailable, "database unavailable: your account could not be checked; try again")
+        }
+    }
+
     private mutating func dispatch(_ request: Request, upload: Upload?) async -> Reply {
+        if let ended = await refreshAccount(for: request) { return ended }
         let command: AdminCommand
         switch admission(request, withUpload: upload != nil) {
         case .admitted(let admitted): command = admitted

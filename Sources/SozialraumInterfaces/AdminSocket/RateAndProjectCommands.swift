@@ -154,13 +154,16 @@ extension AdminCommands {
             }
             let events = try await commands.budget.auditTrail(commands.caller(state), filter)
             let table = ResultTable(
-                columns: ["event", "at", "tenant", "account", "action", "object_kind", "object", "result", "request"],
+                columns: [
+                    "event", "at", "tenant", "account", "action", "object_kind", "object", "result", "request",
+                    "detail",
+                ],
                 rows: events.map { event in
                     [
                         .integer(event.id), .text(event.at), .text(event.tenant.description), .text(event.actor),
                         .text(event.action), event.objectKind.map { .text($0) } ?? .null,
                         event.objectID.map { .text($0) } ?? .null, .text(event.result),
-                        event.requestID.map { .text($0) } ?? .null,
+                        event.requestID.map { .text($0) } ?? .null, event.detail.map { .text($0) } ?? .null,
                     ]
                 })
             return .ok("\(events.count) events", data: table.lines(commands.format(request: request, state)))

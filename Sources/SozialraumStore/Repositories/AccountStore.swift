@@ -21,6 +21,8 @@ public enum AccountStore {
         /// A county account's rights (sql/0020); empty for other roles. When set: nil keeps an existing
         /// account's rights and gives a new county account all of them.
         public var rights: Set<CountyRight>?
+        /// Bumped by every new secret and by disabling: sessions of an older generation end (sql/0029).
+        public var generation: Int64 = 1
 
         public init(
             name: String, tenant: TenantID, role: Role, secretHash: [UInt8], salt: [UInt8], scryptRounds: Int,
@@ -49,7 +51,7 @@ public enum AccountStore {
             INSERT INTO account (name, tenant_id, role, secret_hash, salt, scrypt_n, rights)
             VALUES ($1, $2, $3, $4, $5, $6, string_to_array(coalesce($7, 'case,certify,order,controller'), ','))
             ON CONFLICT (name) DO UPDATE SET secret_hash = EXCLUDED.secret_hash, salt = EXCLUDED.salt, scrypt_n = EXCLUDED.scrypt_n,
-                rotated_at = now(), role = EXCLUDED.role, disabled = false,
+                rotated_at = now(), role = EXCLUDED.role, disabled = false, generation = account.generation + 1,
                 rights = CASE WHEN $7 IS NULL AND EXCLUDED.role = 'county' AND account.role = 'county' THEN account.rights
                               WHEN EXCLUDED.role <> 'county' THEN '{}' ELSE EXCLUDED.rights END
             WHERE account.tenant_id = EXCLUDED.tenant_id
@@ -66,15 +68,20 @@ public enum AccountStore {
     public static func credentials(_ store: Store, name: String) async throws -> Credentials? {
         try await store.withoutTenant(readOnly: true) { tx in
             try await tx.query(
-                "SELECT name, tenant_id, role, secret_hash, salt, scrypt_n, array_to_string(rights, ',') FROM account_for_login($1)",
+                """
+                SELECT name, tenant_id, role, secret_hash, salt, scrypt_n, array_to_string(rights, ','), generation
+                FROM account_for_login($1)
+                """,
                 [name]
             ).first.map { row in
-                Credentials(
+                var credentials = Credentials(
                     name: try row.decode(0, as: String.self), tenant: TenantID(try row.decode(1, as: UUID.self)),
                     role: try row.decode(2, as: Role.self), secretHash: try row.decode(3, as: PostgresBytes.self).bytes,
                     salt: try row.decode(4, as: PostgresBytes.self).bytes,
                     scryptRounds: try row.decode(5, as: Int.self),
                     rights: CountyRight.parseList(try row.decode(6, as: String.self)) ?? [])
+                credentials.generation = try row.decode(7, as: Int64.self)
+                return credentials
             }
         }
     }
@@ -93,5 +100,151 @@ public enum AccountStore {
                 rights: CountyRight.parseList(try $0.decode(3, as: String.self)) ?? [],
                 disabled: try $0.decode(4, as: Bool.self))
         }
+    }
+
+    // MARK: Administration under four eyes (sql/0029)
+
+    /// An account as administration sees it: tenant, role, rights, whether disabled.
+    public struct Administered: Sendable, Equatable {
+        public var name: String
+        public var tenant: TenantID
+        public var role: Role
+        public var rights: Set<CountyRight>
+        public var disabled: Bool
+    }
+
+    /// The account, locked until the transaction ends.
+    public static func lock(_ tx: TenantTransaction, name: String) async throws -> Administered? {
+        try await tx.query(
+            "SELECT name, tenant_id, role, array_to_string(rights, ','), disabled FROM account WHERE name = $1 FOR UPDATE",
+            [name]
+        ).first.map {
+            Administered(
+                name: try $0.decode(0, as: String.self), tenant: TenantID(try $0.decode(1, as: UUID.self)),
+                role: try $0.decode(2, as: Role.self),
+                rights: CountyRight.parseList(try $0.decode(3, as: String.self)) ?? [],
+                disabled: try $0.decode(4, as: Bool.self))
+        }
+    }
+
+    /// A new account without rights (they come by an approved change), or nil when the name is taken.
+    public static func create(
+        _ tx: TenantTransaction, name: String, tenant: TenantID, role: Role, secretHash: [UInt8], salt: [UInt8],
+        scryptRounds: Int
+    ) async throws -> Bool {
+        try await tx.execute(
+            """
+            INSERT INTO account (name, tenant_id, role, secret_hash, salt, scrypt_n, rights)
+            VALUES ($1, $2, $3, $4, $5, $6, '{}') ON CONFLICT (name) DO NOTHING
+            """,
+            [name, tenant.uuid, role.rawValue, PostgresBytes(secretHash), PostgresBytes(salt), scryptRounds]) == 1
+    }
+
+    /// A new secret: every session under the old one ends.
+    public static func rotate(
+        _ tx: TenantTransaction, name: String, secretHash: [UInt8], salt: [UInt8], scryptRounds: Int
+    ) async throws {
+        try await tx.execute(
+            """
+            UPDATE account SET secret_hash = $2, salt = $3, scrypt_n = $4, rotated_at = now(), generation = generation + 1
+            WHERE name = $1
+            """, [name, PostgresBytes(secretHash), PostgresBytes(salt), scryptRounds])
+    }
+
+    public static func setRights(_ tx: TenantTransaction, name: String, rights: Set<CountyRight>) async throws {
+        try await tx.execute(
+            "UPDATE account SET rights = string_to_array($2, ',') WHERE name = $1",
+            [name, rights.sorted().map(\.rawValue).joined(separator: ",")])
+    }
+
+    /// Disables (ending its sessions) or enables an account.
+    public static func setDisabled(_ tx: TenantTransaction, name: String, disabled: Bool) async throws {
+        try await tx.execute(
+            """
+            UPDATE account SET disabled = $2, generation = generation + CASE WHEN $2 THEN 1 ELSE 0 END
+            WHERE name = $1 AND disabled <> $2
+            """, [name, disabled])
+    }
+
+    /// A requested change of an account's rights, pending until a second holder of `accounts` decides.
+    public static func requestChange(
+        _ tx: TenantTransaction, county: TenantID, name: String, rights: Set<CountyRight>, requestedBy: String,
+        pendingDays: Int, requestID: String?
+    ) async throws -> (id: Int64, expiresOn: Day) {
+        let row = try await tx.query(
+            """
+            INSERT INTO account_change (tenant_id, account_name, rights, requested_by, expires_on, request_id)
+            VALUES ($1, $2, string_to_array($3, ','), $4, current_date + $5::int, $6) RETURNING id, expires_on
+            """,
+            [
+                county.uuid, name, rights.sorted().map(\.rawValue).joined(separator: ","), requestedBy, pendingDays,
+                requestID,
+            ]
+        ).single()
+        return (try row.decode(0, as: Int64.self), try row.day(1))
+    }
+
+    /// A pending, unexpired change of the account to exactly `rights` (a repeated request finds it).
+    public static func pendingChange(
+        _ tx: TenantTransaction, name: String, rights: Set<CountyRight>
+    ) async throws -> (id: Int64, expiresOn: Day)? {
+        try await tx.query(
+            """
+            SELECT id, expires_on FROM account_change
+            WHERE account_name = $1 AND state = 'pending' AND expires_on >= current_date
+              AND rights @> string_to_array($2, ',') AND rights <@ string_to_array($2, ',')
+            ORDER BY id LIMIT 1
+            """, [name, rights.sorted().map(\.rawValue).joined(separator: ",")]
+        ).first.map { (try $0.decode(0, as: Int64.self), try $0.day(1)) }
+    }
+
+    public typealias Change = AccountChange
+
+    static let changeColumns =
+        "id, account_name, array_to_string(rights, ','), requested_by, local_time(requested_at), expires_on, state, decided_by"
+
+    static func change(from row: PostgresRow) throws -> Change {
+        Change(
+            id: try row.decode(0, as: Int64.self), account: try row.decode(1, as: String.self),
+            rights: CountyRight.parseList(try row.decode(2, as: String.self)) ?? [],
+            requestedBy: try row.decode(3, as: String.self), requestedAt: try row.decode(4, as: String.self),
+            expiresOn: try row.day(5), state: try row.decode(6, as: String.self),
+            decidedBy: try row.decode(7, as: String?.self))
+    }
+
+    /// Whether the change's day has passed (the database's date).
+    public static func isExpired(_ tx: TenantTransaction, _ change: Change) async throws -> Bool {
+        try await tx.query("SELECT $1::date < current_date", [change.expiresOn]).single().decode(0, as: Bool.self)
+    }
+
+    /// How many enabled county accounts hold `accounts`: two or more put administration under four eyes.
+    public static func administrators(_ tx: TenantTransaction) async throws -> Int {
+        try await tx.query("SELECT account_administrators('')::int").single().decode(0, as: Int.self)
+    }
+
+    /// The change, locked until the transaction ends.
+    public static func lockChange(_ tx: TenantTransaction, id: Int64) async throws -> Change? {
+        try await tx.query(
+            "SELECT " + changeColumns + " FROM account_change WHERE id = $1 FOR UPDATE", [id]
+        ).first.map(change(from:))
+    }
+
+    public static func changes(_ tx: TenantTransaction, limit: Int = 200) async throws -> [Change] {
+        try await tx.query(
+            "SELECT " + changeColumns + " FROM account_change ORDER BY id DESC LIMIT $1", [limit]
+        ).map(change(from:))
+    }
+
+    /// Decides a pending change: `approved` (then the caller sets the rights in the same transaction, which
+    /// the database requires), `rejected` with a reason, or `expired`.
+    public static func decideChange(
+        _ tx: TenantTransaction, id: Int64, state: String, by account: String?, reason: String?
+    ) async throws {
+        try await tx.execute(
+            """
+            UPDATE account_change SET state = $2, decided_by = $3::text,
+                   decided_at = CASE WHEN $3::text IS NULL THEN NULL ELSE now() END, decision_reason = $4::text
+            WHERE id = $1
+            """, [id, state, account, reason])
     }
 }

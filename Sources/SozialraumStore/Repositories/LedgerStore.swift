@@ -263,13 +263,13 @@ public enum LedgerStore {
     public static func audit(
         _ tx: TenantTransaction, tenant: TenantID, actor: String, action: String, objectKind: String?,
         objectID: String?,
-        result: String, requestID: String?
+        result: String, requestID: String?, detail: String? = nil
     ) async throws {
         try await tx.execute(
             """
-            INSERT INTO audit_event (tenant_id, actor, action, object_kind, object_id, result, request_id)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)
-            """, [tenant.uuid, actor, action, objectKind, objectID, result, requestID])
+            INSERT INTO audit_event (tenant_id, actor, action, object_kind, object_id, result, request_id, detail)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            """, [tenant.uuid, actor, action, objectKind, objectID, result, requestID, detail])
     }
 
     // MARK: Funds (rule 3)

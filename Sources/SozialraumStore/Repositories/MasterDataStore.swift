@@ -272,7 +272,7 @@ public enum MasterDataStore {
         try await tx.query(
             """
             SELECT id, local_time(at), tenant_id, actor, action,
-                   object_kind, object_id, result, request_id
+                   object_kind, object_id, result, request_id, detail
             FROM audit_event
             WHERE ($1::date IS NULL OR at >= $1::date::timestamp AT TIME ZONE 'Europe/Berlin')
               AND ($2::date IS NULL OR at < ($2::date + 1)::timestamp AT TIME ZONE 'Europe/Berlin')
@@ -282,12 +282,14 @@ public enum MasterDataStore {
             ORDER BY id DESC LIMIT $6
             """, [filter.since, filter.until, filter.actor, filter.action, filter.objectID, filter.limit]
         ).map { row in
-            AuditEventRecord(
+            var event = AuditEventRecord(
                 id: try row.decode(0, as: Int64.self), at: try row.decode(1, as: String.self),
                 tenant: TenantID(try row.decode(2, as: UUID.self)), actor: try row.decode(3, as: String.self),
                 action: try row.decode(4, as: String.self), objectKind: try row.decode(5, as: String?.self),
                 objectID: try row.decode(6, as: String?.self), result: try row.decode(7, as: String.self),
                 requestID: try row.decode(8, as: String?.self))
+            event.detail = try row.decode(9, as: String?.self)
+            return event
         }
     }
 }
