@@ -150,3 +150,39 @@ GRANT EXECUTE ON FUNCTION sozialraum.account_for_login(text) TO sozialraum_runti
 
 -- What an event changed, where it matters (an account's rights before and after). Never a payload.
 ALTER TABLE sozialraum.audit_event ADD COLUMN detail text CHECK (length(detail) BETWEEN 1 AND 500);
+
+-- MARK: Limits on ordering (Anordnungsbefugnis)
+--
+-- A county account may order up to an amount (per order, by magnitude) and only for some Sozialräume
+-- (orders naming no Sozialraum, such as a settlement or a year end, then need an unscoped orderer). Set by
+-- a holder of `accounts`; checked when an order is approved, whoever approves it.
+ALTER TABLE sozialraum.account ADD COLUMN order_limit sozialraum.cents CHECK (order_limit > 0),
+    ADD COLUMN order_scope text[] CHECK (order_scope <> '{}');
+
+CREATE FUNCTION sozialraum.may_order(account_name text, amount bigint, space text) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+    SELECT EXISTS (SELECT 1 FROM sozialraum.account a
+                   WHERE a.name = account_name
+                     AND (a.order_limit IS NULL OR abs(amount) <= a.order_limit)
+                     AND (a.order_scope IS NULL OR (space IS NOT NULL AND space = ANY (a.order_scope))))
+$$;
+REVOKE ALL ON FUNCTION sozialraum.may_order(text, bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION sozialraum.may_order(text, bigint, text) TO sozialraum_runtime;
+
+CREATE FUNCTION sozialraum.guard_ordering_limits() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF OLD.state = 'pending' AND NEW.state = 'approved'
+       AND NOT sozialraum.may_order(NEW.decided_by, NEW.amount, NEW.social_space) THEN
+        RAISE EXCEPTION 'the order is above the ordering account''s limit or outside its Sozialräume'
+            USING ERRCODE = '42501';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER guard_ordering_limits BEFORE UPDATE ON sozialraum.payment_order
+    FOR EACH ROW EXECUTE FUNCTION sozialraum.guard_ordering_limits();

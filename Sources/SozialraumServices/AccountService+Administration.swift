@@ -212,6 +212,32 @@ extension AccountService {
         }
     }
 
+    /// Limits a county account's orders (Anordnungsbefugnis): an amount per order and the Sozialräume it
+    /// orders for (nil: no limit). The database checks them whenever the account approves an order.
+    public func setOrderingLimits(
+        _ caller: Caller, name: String, limit: Money?, scope: [SocialSpaceCode]?
+    ) async throws {
+        try caller.require(.accounts, for: "limiting orders")
+        guard name != caller.name else { throw ServiceError.forbidden("limiting your own orders") }
+        if let limit, limit.cents <= 0 { throw ServiceError.invalid(field: "limit", reason: "must be positive") }
+        if let scope, scope.isEmpty { throw ServiceError.invalid(field: "sozialraeume", reason: "name at least one") }
+        try await ServiceError.translating {
+            try await store.withTenant(caller.tenant) { tx in
+                guard let account = try await AccountStore.lock(tx, name: name), account.role == .county else {
+                    throw ServiceError.notFound("county account")
+                }
+                let before = try await AccountStore.orderingLimits(tx, name: name)
+                try await AccountStore.setOrderingLimits(tx, name: name, limit: limit, scope: scope)
+                try await tx.audit(
+                    caller, "account.limits", "account", name,
+                    detail:
+                        "limit \(before.limit.map(\.description) ?? "none") → \(limit.map(\.description) ?? "none"); "
+                        + "sozialraeume \(before.scope.map { $0.map(\.rawValue).joined(separator: ",") } ?? "all") → "
+                        + (scope.map { $0.map(\.rawValue).joined(separator: ",") } ?? "all"))
+            }
+        }
+    }
+
     /// A new token for the caller's own account; every session under the old one ends.
     public func rotateOwnToken(_ caller: Caller) async throws -> String {
         let token = Self.generateToken()

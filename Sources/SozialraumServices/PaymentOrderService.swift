@@ -130,6 +130,16 @@ public struct PaymentOrderService: Sendable {
                 guard order.order.certifiedBy != caller.name else {
                     throw ServiceError.forbidden("ordering a payment you certified (four eyes)")
                 }
+                // Anordnungsbefugnis: the orderer's limit and Sozialräume (the database checks them again).
+                let limits = try await AccountStore.orderingLimits(tx, name: caller.name)
+                if let limit = limits.limit, order.order.amount.cents.magnitude > limit.cents.magnitude {
+                    throw ServiceError.forbidden("ordering \(order.order.amount): your limit is \(limit)")
+                }
+                if let scope = limits.scope, order.order.socialSpace.map({ !scope.contains($0) }) ?? true {
+                    throw ServiceError.forbidden(
+                        "ordering for \(order.order.socialSpace?.rawValue ?? "several Sozialräume"): you order for "
+                            + scope.map(\.rawValue).joined(separator: ", "))
+                }
                 let today = today()
                 guard today <= order.order.expiresOn else {
                     try await PaymentOrderStore.expire(tx, id: orderID)

@@ -159,4 +159,44 @@ import Testing
         #expect(row.hasSuffix(",rights order → -"), "\(row)")
         #expect(!(events?.data.joined().contains("account-admin") ?? true))
     }
+
+    /// Anordnungsbefugnis: anna limits anordnung to 500.00 and to Sozialraum süd. An instalment of 600.00
+    /// for nord is refused with the limit named, then (limit raised) with the Sozialräume named; the order
+    /// stays pending; approved directly as the runtime role, PostgreSQL refuses it too. For süd and
+    /// 400.00 it is ordered.
+    @Test func anOrdererOrdersWithinItsLimitAndSozialraeume() async throws {
+        let world = try await World.make()
+        defer { world.admin.stop() }
+        #expect(
+            await world.status("anna", "account-limits anordnung limit=500.00 sozialraeume=sued")
+                == "OK account anordnung orders up to 500.00 for sued")
+        let alpha = world.admin.world.alpha.tenant
+        let certified = await world.status("kaemmerei", "instalment \(alpha) nord case 2026-11 600.00 key=limit-nord-1")
+        let order = try #require(RetryTests.number(after: "order ", in: certified))
+        #expect(
+            await world.status("anordnung", "order-approve \(order)")
+                == "ERR FORBIDDEN not allowed: ordering 600.00: your limit is 500.00")
+        _ = await world.status("anna", "account-limits anordnung limit=1000.00 sozialraeume=sued")
+        #expect(
+            await world.status("anordnung", "order-approve \(order)")
+                == "ERR FORBIDDEN not allowed: ordering for nord: you order for sued")
+        let refused = await #expect(throws: PostgresError.self) {
+            _ = try await world.admin.world.store.withTenant(world.admin.world.county.tenant) { tx in
+                try await tx.execute(
+                    unsafeSQL: """
+                        UPDATE payment_order SET state = 'approved', decided_by = 'anordnung', decided_at = now(),
+                               kassenzeichen = 'LIMIT1', due_on = current_date + 3
+                        WHERE id = $1
+                        """, [Int64(order)!])
+            }
+        }
+        #expect(refused?.sqlState?.rawValue == "42501")
+        #expect(await world.status("kaemmerei", "orders pending").hasPrefix("OK 1 orders"))
+        let beta = world.admin.world.beta.tenant
+        let sued = await world.status("kaemmerei", "instalment \(beta) sued case 2026-11 400.00 key=limit-sued-1")
+        let allowed = try #require(RetryTests.number(after: "order ", in: sued))
+        #expect(
+            await world.status("anordnung", "order-approve \(allowed)").hasPrefix("OK order \(allowed) ordered: 400.00")
+        )
+    }
 }

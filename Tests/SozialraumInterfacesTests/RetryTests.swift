@@ -116,6 +116,7 @@ import Testing
             Step(account: "bert", line: "account-reject \(ids.widerChange) reason=nein", second: .sameOrRefused),
             Step(account: "anna", line: "account-disable sachbearbeitung", second: .same),
             Step(account: "anna", line: "account-enable sachbearbeitung", second: .same),
+            Step(account: "anna", line: "account-limits anordnung limit=none sozialraeume=all", second: .same),
         ]
     }
 

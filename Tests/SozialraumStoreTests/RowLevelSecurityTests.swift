@@ -148,6 +148,9 @@ import Testing
         // Account administration under four eyes (sql/0029): whether two people administer accounts is
         // counted over every county account, in whatever context an account is written.
         "account_administrators": "the holders of accounts are counted over all county accounts",
+        // Anordnungsbefugnis (sql/0029): an orderer's limit and Sozialräume are read from its account in
+        // whatever context the order is approved.
+        "may_order": "an orderer's limit is read from its account",
         // Runs as positions (sql/0022): a grant's earlier end is recorded by the owner's trigger, so the
         // runtime role cannot write or fake the history a run's items are derived from.
         "keep_grant_end": "the end history of grants is written by the owner's trigger only",

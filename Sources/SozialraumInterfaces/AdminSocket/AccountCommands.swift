@@ -102,6 +102,37 @@ extension AdminCommands {
             return .ok("account \(name) enabled")
         },
         AdminCommand(
+            name: "account-limits", roles: [.county],
+            usage: "account-limits <name> limit=<amount>|none sozialraeume=<code>,…|all",
+            summary: "the most a county account may order at once, and for which Sozialräume (right accounts)",
+            changes: .naturally("sets the limits")
+        ) { commands, request, state, _ in
+            let name = try commands.positional(request, 0, name: "name")
+            guard let limitText = request.keywords["limit"], let scopeText = request.keywords["sozialraeume"] else {
+                throw ArgumentError(name: "limit", reason: "give limit=<amount>|none and sozialraeume=<code>,…|all")
+            }
+            var limit: Money?
+            if limitText != "none" {
+                do throws(Money.ParseError) { limit = try Money(parsing: limitText) } catch {
+                    throw ArgumentError(name: "limit", reason: error.description)
+                }
+            }
+            let scope =
+                try scopeText == "all"
+                ? nil
+                : scopeText.split(separator: ",").map { code in
+                    guard let space = SocialSpaceCode(String(code)) else {
+                        throw ArgumentError(name: "sozialraeume", reason: "Sozialraum codes, or all")
+                    }
+                    return space
+                }
+            try await commands.accounts.setOrderingLimits(
+                commands.caller(state), name: name, limit: limit, scope: scope)
+            return .ok(
+                "account \(name) orders up to \(limit?.description ?? "any amount") for "
+                    + (scope.map { $0.map(\.rawValue).joined(separator: ", ") } ?? "every Sozialraum"))
+        },
+        AdminCommand(
             name: "token-rotate", roles: [.operator, .county, .provider, .auditor], usage: "token-rotate",
             summary: "a new token for your own account; every session under the old one ends (this one too)",
             changes: .naturally("each answer carries a fresh token (the earlier one no longer works)")

@@ -247,4 +247,31 @@ public enum AccountStore {
             WHERE id = $1
             """, [id, state, account, reason])
     }
+
+    // MARK: Limits on ordering (Anordnungsbefugnis)
+
+    /// An orderer's limit per order and the Sozialräume it may order for (nil: none).
+    public static func orderingLimits(
+        _ tx: TenantTransaction, name: String
+    ) async throws -> (limit: Money?, scope: [SocialSpaceCode]?) {
+        guard
+            let row = try await tx.query(
+                "SELECT order_limit, array_to_string(order_scope, ',') FROM account WHERE name = $1", [name]
+            ).first
+        else { return (nil, nil) }
+        return (
+            try row.decode(0, as: Int64?.self).map(Money.init(cents:)),
+            try row.decode(1, as: String?.self).map {
+                $0.split(separator: ",").compactMap { SocialSpaceCode(String($0)) }
+            }
+        )
+    }
+
+    public static func setOrderingLimits(
+        _ tx: TenantTransaction, name: String, limit: Money?, scope: [SocialSpaceCode]?
+    ) async throws {
+        try await tx.execute(
+            "UPDATE account SET order_limit = $2, order_scope = string_to_array($3, ',') WHERE name = $1",
+            [name, limit?.cents, scope.map { $0.map(\.rawValue).sorted().joined(separator: ",") }])
+    }
 }
