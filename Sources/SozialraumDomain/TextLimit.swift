@@ -16,6 +16,23 @@ public struct TextLimit: Hashable, Sendable, CustomStringConvertible {
 
     public func allows(_ text: String) -> Bool { (minimum...maximum).contains(Self.length(of: text)) }
 
+    /// Whether `text` holds a character that hides or reorders what it says where it is written (a file for
+    /// the Kasse, a CSV, a terminal): control characters, format characters (the bidi overrides and
+    /// isolates U+202A–U+202E, U+2066–U+2069, zero-width marks) and the line and paragraph separators
+    /// U+2028, U+2029.
+    public static func hasHiddenCharacters(_ text: String) -> Bool {
+        text.unicodeScalars.contains { scalar in
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator: true
+            default: false
+            }
+        }
+    }
+
+    /// Why a text with hidden characters is refused, for replies.
+    public static let hiddenCharactersReason =
+        "control, bidi or line-separator characters are not allowed"
+
     /// "1 to 500 characters", for replies.
     public var description: String {
         minimum == 0 ? "at most \(maximum) characters" : "\(minimum) to \(maximum) characters"

@@ -244,8 +244,8 @@ extension BudgetArea {
     /// Checks a free text against its one limit (counted as the column counts) and refuses control characters.
     static func checkText(_ text: String, field: String, _ limit: TextLimit) throws(ServiceError) {
         guard limit.allows(text) else { throw .invalid(field: field, reason: limit.description) }
-        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw .invalid(field: field, reason: "control characters are not allowed")
+        guard !TextLimit.hasHiddenCharacters(text) else {
+            throw .invalid(field: field, reason: TextLimit.hiddenCharactersReason)
         }
     }
 

@@ -270,9 +270,7 @@ private struct RowReader {
     func text(_ index: Int, _ limit: TextLimit) throws -> String {
         let value = fields[index]
         guard limit.allows(value) else { throw error(index, limit.description) }
-        guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw error(index, "control characters are not allowed")
-        }
+        guard !TextLimit.hasHiddenCharacters(value) else { throw error(index, TextLimit.hiddenCharactersReason) }
         return value
     }
 

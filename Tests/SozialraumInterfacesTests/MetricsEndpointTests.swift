@@ -129,8 +129,8 @@ import Testing
         #expect(head?.body.isEmpty == true)
     }
 
-    /// A stranger who can connect cannot hold the endpoint: connections past the limit are closed at once,
-    /// and an idle one is closed by the server.
+    /// A stranger who can connect cannot hold the endpoint: a connection past the limit takes the place of
+    /// the silent one that waited longest (closed at once), and an idle one is closed by the server.
     @Test func connectionsPastTheLimitAreClosedAndIdleOnesEnd() async throws {
         let admin = try await AdminWorld.start()
         defer { admin.stop() }
@@ -139,10 +139,11 @@ import Testing
         limits.idleTimeout = .milliseconds(500)
         let endpoint = try await Endpoint.start(admin, limits: limits)
         defer { endpoint.task.cancel() }
-        // Two silent connections hold both places; a third is closed without a byte.
+        // Two silent connections hold both places; a third takes the first one's place.
         let first = try endpoint.connect()
         let second = try endpoint.connect()
         let third = try endpoint.connect()
+        #expect(await first.next() == nil)
         #expect(await third.next() == nil)
         // The silent ones are closed by the server (idle timeout), without a reply.
         #expect(await first.next() == nil)
@@ -154,6 +155,38 @@ import Testing
             status = await Self.exchange(try endpoint.connect(), Self.get("/metrics"))?.status
         }
         #expect(status == "HTTP/1.1 200 OK")
+    }
+
+    /// Issue 35: connections that trickle a request byte by byte (here both places, a byte each 50 ms) are
+    /// closed once their request deadline (1 s) passes, though they are never idle; a real scrape meanwhile
+    /// takes the place of the one that waited longest and is answered.
+    @Test func tricklingConnectionsAreClosedAndAScrapeGetsThrough() async throws {
+        let admin = try await AdminWorld.start()
+        defer { admin.stop() }
+        var limits = MetricsServerLimits()
+        limits.maximumConnections = 2
+        limits.requestTimeout = .seconds(1)
+        let endpoint = try await Endpoint.start(admin, limits: limits)
+        defer { endpoint.task.cancel() }
+        let tricklers = [try endpoint.connect(), try endpoint.connect()]
+        let closed = tricklers.map { trickler in Task { await trickler.next() } }
+        // The attack's own pace, bounded (10 s at most); it stops once both connections are closed.
+        // A well-formed request that never ends: a header value growing by one byte.
+        for trickler in tricklers { trickler.send("GET /metrics HTTP/1.1\r\nHost: localhost\r\nX-Slow: ") }
+        let stillTrickling = Locked(true)
+        let trickling = Task {
+            for _ in 0..<200 {
+                for trickler in tricklers { trickler.send("a") }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            stillTrickling.withLock { $0 = false }
+        }
+        defer { trickling.cancel() }
+        let scrape = await Self.exchange(try endpoint.connect(), Self.get("/metrics"))
+        #expect(scrape?.status == "HTTP/1.1 200 OK")
+        for connection in closed { #expect(await connection.value == nil) }
+        // Closed while still sending: the deadline, not the idle timeout, ended them.
+        #expect(stillTrickling.withLock { $0 })
     }
 
     @Test func theEndpointOnAUnixSocket() async throws {

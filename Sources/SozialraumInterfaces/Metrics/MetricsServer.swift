@@ -43,6 +43,9 @@ public struct MetricsServerLimits: Sendable {
     public var maximumConnections = 8
     /// A connection that sends nothing for this long is closed.
     public var idleTimeout: Duration = .seconds(10)
+    /// A connection that has not sent a whole request head this long after it opened (or after its last
+    /// answer) is closed, however slowly it trickles bytes.
+    public var requestTimeout: Duration = .seconds(10)
     public init() {}
 }
 
@@ -104,18 +107,21 @@ public struct MetricsServer: Service {
         onListening(listener.channel.localAddress?.port)
         let open = ConnectionSlots(limit: limits.maximumConnections)
         let scrapes = ConcurrencyLimit(limit: 1)
+        let requestTimeout = TimeAmount(limits.requestTimeout)
         try await withGracefulShutdownHandler {
             try await listener.executeThenClose { inbound in
                 try await withThrowingDiscardingTaskGroup { connections in
                     for try await connection in inbound {
-                        guard open.take() else {
+                        let channel = connection.channel
+                        guard open.take(channel) else {
                             // Closed through the async channel, which finishes its writer.
                             try? await connection.executeThenClose { _, _ in }
                             continue
                         }
+                        open.awaitRequest(channel, within: requestTimeout)
                         connections.addTask {
-                            defer { open.giveBack() }
-                            await serve(connection, scrapes: scrapes)
+                            defer { open.giveBack(channel) }
+                            await serve(connection, slots: open, requestTimeout: requestTimeout, scrapes: scrapes)
                         }
                     }
                 }
@@ -126,12 +132,15 @@ public struct MetricsServer: Service {
         if case .unix(let path) = listen { try? FileManager.default.removeItem(atPath: path) }
     }
 
-    private func serve(_ connection: Connection, scrapes: ConcurrencyLimit) async {
+    private func serve(
+        _ connection: Connection, slots: ConnectionSlots, requestTimeout: TimeAmount, scrapes: ConcurrencyLimit
+    ) async {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 for try await part in inbound {
                     // Bodies are never kept; only GET and HEAD get past the head.
                     guard case .head(let head) = part else { continue }
+                    slots.requestArrived(connection.channel)
                     let response = try await respond(to: head, scrapes: scrapes)
                     try await outbound.write(.head(response.head))
                     if head.method != .HEAD {
@@ -139,6 +148,7 @@ public struct MetricsServer: Service {
                     }
                     try await outbound.write(.end(nil))
                     if !response.keepOpen { return }
+                    slots.awaitRequest(connection.channel, within: requestTimeout)
                 }
             }
         } catch {
@@ -175,22 +185,69 @@ public struct MetricsServer: Service {
     }
 }
 
-/// Connections of the endpoint at once.
+/// Connections of the endpoint at once. Those still waiting for a whole request head are the first to go:
+/// each is closed when its request deadline passes, and when every place is taken a new connection takes
+/// the place of the one that has waited longest, so that slow or silent strangers never keep a scrape out.
 final class ConnectionSlots: Sendable {
+    private struct State {
+        var open = 0
+        /// Connections waiting for a request head, oldest first.
+        var waiting: [any Channel] = []
+    }
+
     private let limit: Int
-    private let open = Mutex(0)
+    private let state = Mutex(State())
 
     init(limit: Int) { self.limit = limit }
 
-    func take() -> Bool {
-        open.withLock { open in
-            guard open < limit else { return false }
-            open += 1
+    private enum Admission {
+        case admitted
+        case admittedInPlaceOf(any Channel)
+        case refused
+    }
+
+    func take(_ channel: any Channel) -> Bool {
+        let admission: Admission = state.withLock { state in
+            if state.open < limit {
+                state.open += 1
+                return .admitted
+            }
+            guard !state.waiting.isEmpty else { return .refused }
+            // The evicted connection gives its place back when its task ends; this one counts from now.
+            state.open += 1
+            return .admittedInPlaceOf(state.waiting.removeFirst())
+        }
+        switch admission {
+        case .admitted: return true
+        case .admittedInPlaceOf(let evicted):
+            evicted.close(promise: nil)
             return true
+        case .refused: return false
         }
     }
 
-    func giveBack() { open.withLock { $0 -= 1 } }
+    /// The connection owes a request head within `timeout`: closed otherwise.
+    func awaitRequest(_ channel: any Channel, within timeout: TimeAmount) {
+        state.withLock { $0.waiting.append(channel) }
+        channel.eventLoop.scheduleTask(in: timeout) { [self] in
+            if isWaiting(channel) { channel.close(promise: nil) }
+        }
+    }
+
+    func requestArrived(_ channel: any Channel) {
+        state.withLock { state in state.waiting.removeAll { $0 === channel } }
+    }
+
+    func giveBack(_ channel: any Channel) {
+        state.withLock { state in
+            state.open -= 1
+            state.waiting.removeAll { $0 === channel }
+        }
+    }
+
+    private func isWaiting(_ channel: any Channel) -> Bool {
+        state.withLock { state in state.waiting.contains { $0 === channel } }
+    }
 }
 
 /// Closes a connection on the idle event of the `IdleStateHandler` before it.
