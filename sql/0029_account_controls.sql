@@ -186,3 +186,10 @@ END
 $$;
 CREATE TRIGGER guard_ordering_limits BEFORE UPDATE ON sozialraum.payment_order
     FOR EACH ROW EXECUTE FUNCTION sozialraum.guard_ordering_limits();
+
+-- MARK: A Kasse file that tells edits from damage
+--
+-- The checksum line inside a batch detects damage; an Ed25519 signature over the file's exact bytes
+-- (the county's key, `payments.signingKeyFile`) detects an edit: the Kasse verifies it with the county's
+-- public key, with `openssl pkeyutl -verify` or `payment-batch-verify`.
+ALTER TABLE sozialraum.payment_batch ADD COLUMN signature bytea CHECK (signature IS NULL OR length(signature) = 64);

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SozialraumDomain
 import SozialraumInterfaces
+import SozialraumServices
 import SozialraumStore
 import SystemPackage
 
@@ -137,6 +138,7 @@ public struct Settings: Sendable, Equatable {
         "payments.exportEncoding",
         "payments.councilThreshold",
         "payments.appropriationThreshold",
+        "payments.signingKeyFile",
     ]
 
     public static let defaults = Settings(
@@ -204,6 +206,16 @@ public struct Settings: Sendable, Equatable {
             throw Invalid(key: "payments.appropriationThreshold", reason: "an amount like 10000.00")
         }
         payments.appropriationThreshold = limit
+        // The key itself is never logged or shown: only the file's path is configuration.
+        let keyFile = try string("payments.signingKeyFile", "")
+        if !keyFile.isEmpty {
+            guard let pem = try? String(contentsOfFile: keyFile, encoding: .utf8) else {
+                throw Invalid(key: "payments.signingKeyFile", reason: "cannot read \(keyFile)")
+            }
+            do throws(BatchSignature.KeyError) { payments.signingKey = try BatchSignature.privateKey(pem: pem) } catch {
+                throw Invalid(key: "payments.signingKeyFile", reason: error.description)
+            }
+        }
         return payments
     }
 

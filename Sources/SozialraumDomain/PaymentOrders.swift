@@ -115,6 +115,9 @@ public struct PaymentSettings: Sendable, Equatable {
     public var councilThreshold = Money(cents: 50_000_00)
     /// A change of a set appropriation by more than this takes two people (0.00: every change).
     public var appropriationThreshold = Money.zero
+    /// The county's Ed25519 private key (32 bytes) that signs every batch for the Kasse; nil: unsigned.
+    /// Read from `payments.signingKeyFile`; never logged or shown.
+    public var signingKey: [UInt8]? = nil
 
     public init() {}
 
@@ -233,6 +236,8 @@ public struct PaymentBatch: Sendable, Equatable {
     public var sha256: String
     /// The file's bytes (empty in lists).
     public var content: [UInt8]
+    /// The Ed25519 signature of `content` (64 bytes), when the county signs its batches.
+    public var signature: [UInt8]? = nil
 
     public init(
         id: Int64, created: String, createdBy: String, encoding: PaymentFile.Encoding, orders: Int, total: Money,

@@ -91,14 +91,36 @@ extension PaymentOrderService {
                         lines: lines.count, total: total, sha256: hexString(SHA256.hash(data: body)))
                 var orders: [Int64] = []
                 for line in lines where orders.last != line.order { orders.append(line.order) }
-                let batch = PaymentBatch(
+                var batch = PaymentBatch(
                     id: id, created: "", createdBy: caller.name, encoding: encoding, orders: orders.count, total: total,
                     sha256: hexString(SHA256.hash(data: file)), content: file)
+                batch.signature = try settings.signingKey.map { try BatchSignature.sign(file, key: $0) }
                 try await PaymentOrderStore.insertBatch(tx, county: caller.tenant, batch: batch, orders: orders)
                 try await tx.audit(caller, "orders.export", "payment_batch", String(id))
                 return batch
             }
         }
+    }
+
+    /// The county's public key for the Kasse (PEM), or nil when batches are not signed.
+    public func signingKey(_ caller: Caller) throws -> String? {
+        try caller.require(.county, .auditor, for: "reading the signing key")
+        return try settings.signingKey.map { try BatchSignature.publicKeyPEM(key: $0) }
+    }
+
+    /// Whether `file` (as the Kasse received batch `id`) is exactly what was signed: an edit of a single byte
+    /// fails. `CONFLICT` for a batch exported unsigned.
+    public func verifyBatch(_ caller: Caller, id: Int64, file: [UInt8]) async throws -> Bool {
+        try caller.require(.county, .auditor, for: "verifying payment batches")
+        guard let key = settings.signingKey else {
+            throw ServiceError.conflict("batches are not signed: set payments.signingKeyFile")
+        }
+        let stored = try await store.withTenant(caller.tenant, readOnly: true) { tx in
+            try await PaymentOrderStore.batch(tx, id: id)
+        }
+        guard let stored else { throw ServiceError.notFound("payment batch") }
+        guard let signature = stored.signature else { throw ServiceError.conflict("batch \(id) was exported unsigned") }
+        return try BatchSignature.verify(file, signature: signature, key: key)
     }
 
     /// A stored batch file, as exported.

@@ -115,6 +115,46 @@ extension AdminCommands {
             return .ok("batch \(batch.id) base64 \(batch.content.count) bytes sha256 \(batch.sha256)", data: lines)
         },
         AdminCommand(
+            name: "payment-batch-signature", roles: [.county, .auditor], usage: "payment-batch-signature <batch>",
+            summary: "the batch's Ed25519 signature, base64 (sozialraumctl --save writes the 64 bytes for openssl)",
+            changes: .nothing
+        ) { commands, request, state, _ in
+            let id = try commands.number(request, 0, name: "batch", reason: "a batch number")
+            let batch = try await commands.paymentOrders.batch(commands.caller(state), id: id)
+            guard let signature = batch.signature else {
+                return .error(.conflict, "batch \(id) was exported unsigned (payments.signingKeyFile)")
+            }
+            return .ok(
+                "signature of batch \(id) base64 \(signature.count) bytes",
+                data: [Data(signature).base64EncodedString()])
+        },
+        AdminCommand(
+            name: "payment-signing-key", roles: [.county, .auditor], usage: "payment-signing-key",
+            summary: "the public key that verifies the batches (PEM, for the Kasse)", changes: .nothing
+        ) { commands, _, state, _ in
+            guard let pem = try commands.paymentOrders.signingKey(commands.caller(state)) else {
+                return .error(.conflict, "batches are not signed: set payments.signingKeyFile")
+            }
+            return .ok("Ed25519 public key", data: pem.split(separator: "\n").map(String.init))
+        },
+        AdminCommand(
+            name: "payment-batch-verify", roles: [.county, .auditor], usage: "payment-batch-verify <batch> <<",
+            summary: "whether a UTF-8 batch file as the Kasse received it is exactly the one signed",
+            changes: .nothing, takesUpload: true
+        ) { commands, request, state, upload in
+            let id = try commands.number(request, 0, name: "batch", reason: "a batch number")
+            // The file's lines end in CRLF (docs/payments.md): the upload's lines are joined back that way.
+            let text = try await commands.upload(upload, of: "the batch file").text()
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+                $0.hasSuffix("\r") ? $0.dropLast() : $0
+            }
+            let file = Array(lines.map { $0 + "\r\n" }.joined().utf8)
+            guard try await commands.paymentOrders.verifyBatch(commands.caller(state), id: id, file: file) else {
+                return .error(.conflict, "batch \(id): the file is not the one signed (edited or damaged)")
+            }
+            return .ok("batch \(id): the file is the one signed (\(file.count) bytes)")
+        },
+        AdminCommand(
             name: "payment-batches", roles: [.county, .auditor], usage: "payment-batches",
             summary: "the export batches: when, by whom, orders, total, checksum", changes: .nothing
         ) { commands, request, state, _ in

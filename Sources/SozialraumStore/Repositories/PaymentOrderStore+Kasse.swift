@@ -51,12 +51,12 @@ extension PaymentOrderStore {
     ) async throws {
         _ = try await tx.execute(
             """
-            INSERT INTO payment_batch (id, tenant_id, created_by, encoding, orders, total, sha256, content)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            INSERT INTO payment_batch (id, tenant_id, created_by, encoding, orders, total, sha256, content, signature)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
             """,
             [
                 batch.id, county.uuid, batch.createdBy, batch.encoding.rawValue, batch.orders, batch.total.cents,
-                batch.sha256, PostgresBytes(batch.content),
+                batch.sha256, PostgresBytes(batch.content), batch.signature.map(PostgresBytes.init),
             ])
         for order in orders {
             _ = try await tx.execute("UPDATE payment_order SET batch_id = $2 WHERE id = $1", [order, batch.id])
@@ -66,15 +66,20 @@ extension PaymentOrderStore {
     /// A stored batch file, byte for byte.
     public static func batch(_ tx: TenantTransaction, id: Int64) async throws -> PaymentBatch? {
         try await tx.query(
-            "SELECT id, local_time(created_at), created_by, encoding, orders, total, sha256, content FROM payment_batch WHERE id = $1",
+            """
+            SELECT id, local_time(created_at), created_by, encoding, orders, total, sha256, content, signature
+            FROM payment_batch WHERE id = $1
+            """,
             [id]
         ).first.map { row in
-            PaymentBatch(
+            var batch = PaymentBatch(
                 id: try row.decode(0, as: Int64.self), created: try row.decode(1, as: String.self),
                 createdBy: try row.decode(2, as: String.self),
                 encoding: try row.decode(3, as: PaymentFile.Encoding.self), orders: try row.decode(4, as: Int.self),
                 total: Money(cents: try row.decode(5, as: Int64.self)), sha256: try row.decode(6, as: String.self),
                 content: try row.decode(7, as: PostgresBytes.self).bytes)
+            batch.signature = try row.decode(8, as: PostgresBytes?.self)?.bytes
+            return batch
         }
     }
 
