@@ -119,7 +119,12 @@ import Testing
             #expect(["42501", "SZ008", "23514"].contains(refused?.sqlState?.rawValue ?? "-"), "\(statement)")
         }
         #expect(await world.status("anna", "account-disable bert").hasPrefix("ERR CONFLICT"))
-        #expect(await world.status("sachbearbeitung", "whoami").hasPrefix("OK sachbearbeitung@"))
+        // Nothing changed: the same accounts with the same rights, bert still enabled.
+        let listed = await world.sessions["kaemmerei"]!.request("accounts format=csv")?.data ?? []
+        #expect(listed.contains { $0.hasPrefix("sachbearbeitung,") && $0.hasSuffix(",county,certify,no") })
+        #expect(listed.contains { $0.hasPrefix("anna,") && $0.hasSuffix(",county,accounts,no") })
+        #expect(listed.contains { $0.hasPrefix("bert,") && $0.hasSuffix(",county,accounts,no") })
+        #expect(!listed.contains { $0.hasPrefix("mallory,") })
     }
 
     /// Rights end at once: a narrowed right is refused at the next command; a rotated token and a disabled
