@@ -120,8 +120,8 @@ public struct ZoneRules: Hashable, Sendable, CustomStringConvertible {
         let ofDay = Int(seconds - days * 86_400)
         let sign = offset < 0 ? "-" : "+"
         let magnitude = Int(abs(offset)) / 60
-        return "\(Day(ordinal: Int32(days)))T\(Day.pad(ofDay / 3600)):\(Day.pad(ofDay / 60 % 60)):\(Day.pad(ofDay % 60))"
-            + "\(sign)\(Day.pad(magnitude / 60)):\(Day.pad(magnitude % 60))"
+        let time = "\(Day.pad(ofDay / 3600)):\(Day.pad(ofDay / 60 % 60)):\(Day.pad(ofDay % 60))"
+        return "\(Day(ordinal: Int32(days)))T\(time)\(sign)\(Day.pad(magnitude / 60)):\(Day.pad(magnitude % 60))"
     }
 
     /// The instant of a wall-clock time. A time that occurs twice (the night summer time ends) is its
