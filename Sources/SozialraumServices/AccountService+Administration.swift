@@ -261,7 +261,7 @@ extension AccountService {
     /// The account as it stands now, for each request (rights end at once): nil when it was disabled or its
     /// token rotated since `account` logged in.
     public func current(_ account: Account) async throws -> Account? {
-        guard let now = try await AccountStore.credentials(store, name: account.name),
+        guard let now = try await AccountStore.current(store, name: account.name),
             now.generation == account.generation, now.tenant == account.tenant
         else { return nil }
         return Account(

@@ -137,6 +137,12 @@ public final class Store: Sendable {
         return rows[1]
     }
 
+    /// One read-only statement without tenant context, in a single round trip (the frame as one pipeline):
+    /// for the per-command account check, which must not cost a transaction of its own.
+    func readWithoutTenant(_ query: PostgresQuery) async throws -> PostgresRows {
+        try await pool.pipelinedRead([query])[0]
+    }
+
     /// A transaction without tenant context: it sees no tenant rows at all. For tables that hold no
     /// tenant data (schema bookkeeping, the county designation, job slots).
     public func withoutTenant<T: Sendable>(

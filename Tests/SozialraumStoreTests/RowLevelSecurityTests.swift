@@ -159,6 +159,13 @@ import Testing
         "prune_nightly_runs": "the one way a run is deleted, and it decides which",
     ]
 
+    /// docs/architecture.md names every security definer function (a doc that disagrees with the code is a bug).
+    @Test func theArchitectureNamesEverySecurityDefiner() throws {
+        let page = try String(
+            contentsOf: LayeringTests.root.appendingPathComponent("docs/architecture.md"), encoding: .utf8)
+        #expect(Self.securityDefiners.keys.filter { !page.contains("`\($0)`") }.sorted() == [])
+    }
+
     @Test func viewsRunWithTheCallersRightsAndOnlyListedFunctionsAreSecurityDefiners() async throws {
         let database = try await TestCluster.shared.freshDatabase(prefix: "catalogue")
         let admin = try await database.superuserConnection()

@@ -1,4 +1,5 @@
 import Foundation
+import SozialraumDomain
 
 /// Open sessions, for limits and `sessions`.
 public actor SessionRegistry {
@@ -48,7 +49,11 @@ public actor SessionRegistry {
 
     func list() -> [(id: String, account: String?, source: String, since: String)] {
         entries.sorted { $0.key < $1.key }.map {
-            ($0.key, $0.value.account, $0.value.source, ISO8601DateFormatter().string(from: $0.value.since))
+            // One presentation of a moment everywhere: Europe/Berlin, ISO 8601 with offset and seconds.
+            (
+                $0.key, $0.value.account, $0.value.source,
+                ZoneRules.europeBerlin.iso8601(Instant(seconds: Int64($0.value.since.timeIntervalSince1970)))
+            )
         }
     }
 }

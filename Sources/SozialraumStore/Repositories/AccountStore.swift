@@ -86,6 +86,24 @@ public enum AccountStore {
         }
     }
 
+    /// The enabled account of `name` as it stands now (rights, generation), without its secret: the check
+    /// before every command, in one pipelined round trip.
+    public static func current(_ store: Store, name: String) async throws -> Credentials? {
+        try await store.readWithoutTenant(
+            PostgresQuery(
+                """
+                SELECT name, tenant_id, role, array_to_string(rights, ','), generation FROM account_for_login($1)
+                """, [name])
+        ).first.map { row in
+            var credentials = Credentials(
+                name: try row.decode(0, as: String.self), tenant: TenantID(try row.decode(1, as: UUID.self)),
+                role: try row.decode(2, as: Role.self), secretHash: [], salt: [], scryptRounds: 0,
+                rights: CountyRight.parseList(try row.decode(3, as: String.self)) ?? [])
+            credentials.generation = try row.decode(4, as: Int64.self)
+            return credentials
+        }
+    }
+
     /// Every account the caller may see (the county: all), with its rights; never a secret.
     public static func accounts(_ tx: TenantTransaction) async throws -> [AccountListing] {
         try await tx.query(
