@@ -64,7 +64,20 @@ struct Migrate: AsyncParsableCommand {
         guard !settings.usesEmbeddedDatabase else {
             throw ValidationError("no database.conninfo configured; the embedded database migrates itself on serve")
         }
-        let applied = try await Migrator(logger: logger).migrate(conninfo: settings.ownerConninfo)
+        let applied: [String]
+        do {
+            applied = try await Migrator(logger: logger).migrate(conninfo: settings.ownerConninfo)
+        } catch let error as PostgresError where error.sqlState == .insufficientPrivilege {
+            // The runtime role may not change the schema: say which setting names the role that may.
+            throw ValidationError(
+                "not permitted to migrate as "
+                    + (settings.databaseOwnerConninfo.isEmpty
+                        ? "the role of database.conninfo (database.ownerConninfo is empty)"
+                        : "the role of database.ownerConninfo")
+                    + ": set database.ownerConninfo (SOZIALRAUM_DATABASE_OWNER_CONNINFO) to a role that is a member of "
+                    + "\(DatabaseRoles.owner) or a superuser, e.g. \"host=/run/postgresql dbname=sozialraum user=postgres\", "
+                    + "and run sozialraumd migrate as that OS user (docs/operations.md)")
+        }
         print(applied.isEmpty ? "schema is current" : "applied: \(applied.joined(separator: ", "))")
     }
 }

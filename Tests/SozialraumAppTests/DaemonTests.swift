@@ -41,6 +41,24 @@ import Testing
 
 /// Runs the real `sozialraumd` binary.
 @Suite struct DaemonBinaryTests {
+    /// Issue 30: `sozialraumd migrate` with the runtime role (the shipped config's empty
+    /// `database.ownerConninfo` falls back to it) stops with a message naming the setting and the role.
+    @Test func migrateAsTheRuntimeRoleNamesTheSettingToUse() async throws {
+        let database = try await TestCluster.shared.unmigratedDatabase()
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "SOZIALRAUM_CONFIG")
+        environment["SOZIALRAUM_DATABASE_CONNINFO"] = database.runtimeConninfo
+        let migrate = try Subprocess([Subprocess.binary("sozialraumd"), "migrate"], environment: environment)
+        var output: [String] = []
+        for await line in migrate.lines { output.append(line) }
+        #expect(await migrate.exitStatus() != 0)
+        #expect(
+            output.contains {
+                $0.contains("database.ownerConninfo is empty") && $0.contains("SOZIALRAUM_DATABASE_OWNER_CONNINFO")
+                    && $0.contains("sozialraum_owner")
+            }, "\(output)")
+    }
+
     @Test func servesOnTheEmbeddedDefaultAndStopsCleanlyOnSIGTERM() async throws {
         let state = NSTemporaryDirectory() + "sozialraumd-e2e-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: state) }
