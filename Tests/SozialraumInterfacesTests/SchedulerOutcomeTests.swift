@@ -243,6 +243,20 @@ import Testing
         #expect(try await jobs.nextDue(now: setup.clock.read().adding(seconds: 1)) != next)
     }
 
+    /// Issue 30: a scheduler that stops cleanly gives its name free before its run ends, so a restart under
+    /// the same name (systemd restarting the service) starts at once instead of flapping for a minute.
+    @Test func aCleanStopFreesTheNameAtOnce() async throws {
+        let setup = try await SchedulerWorld.make(at: "2026-11-25T10:00:00Z")
+        let first = setup.scheduler("restart") { _ in "ok" }
+        try await first.register()
+        let running = Task { try await first.run() }
+        running.cancel()
+        try await running.value
+        // No clock moved: without the release the name would be "in use" for rescueAfter seconds.
+        let again = setup.scheduler("restart") { _ in "ok" }
+        try await again.register()
+    }
+
     /// Two instances configured with the same name: the second refuses to start while the first beats;
     /// their claims are fenced by tokens, so neither can beat or record over the other's run.
     @Test func theSameInstanceNameTwice() async throws {

@@ -124,10 +124,25 @@ public final class Scheduler: Service, Sendable {
                 if Task.isCancelled || Task.isShuttingDownGracefully { return }
             }
         }
-        defer {
-            let (jobs, name, token) = (jobs, options.instance, instanceToken)
-            Task { try? await jobs.unregisterInstance(name: name, token: token) }
+        // A clean stop gives the name free before run() returns (issue 30: a detached task did it too late,
+        // and a restart within the rescue time found the name "in use"). The release runs in a task of its
+        // own, so that the cancellation ending this one does not cancel it.
+        do {
+            try await runRegistered()
+        } catch {
+            await releaseName()
+            throw error
         }
+        await releaseName()
+    }
+
+    /// Frees this instance's name (a clean stop).
+    func releaseName() async {
+        let (jobs, name, token) = (jobs, options.instance, instanceToken)
+        await Task { try? await jobs.unregisterInstance(name: name, token: token) }.value
+    }
+
+    private func runRegistered() async throws {
         logger.info("scheduler started", metadata: ["instance": "\(options.instance)"])
         let listener: Task<Void, Never>? = listenConninfo.map { conninfo in
             Task { [wake, checkNow, jobs, onListening] in
