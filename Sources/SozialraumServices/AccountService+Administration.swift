@@ -258,6 +258,24 @@ extension AccountService {
         return token
     }
 
+    /// The request's account was disabled, its token rotated or its rights changed since the session read it.
+    public struct AccountNoLongerAsRead: Error, Sendable {}
+
+    /// Whether `error` says the request's account changed under it (see `checkingEachTransaction`).
+    public static func isAccountChange(_ error: any Error) -> Bool {
+        error is AccountChanged || error is AccountNoLongerAsRead
+    }
+
+    /// Runs a command with its account checked in every tenant transaction it opens, in the statement that
+    /// sets the tenant context (no extra round trip); `checked` says whether any transaction did.
+    public static func checkingEachTransaction<T>(
+        for account: Account, _ body: () async throws -> T
+    ) async throws -> (result: T, checked: Bool) {
+        let check = AccountCheck(name: account.name, generation: account.generation, rights: account.rights)
+        let result = try await RequestAccount.$check.withValue(check) { try await body() }
+        return (result, check.wasPerformed)
+    }
+
     /// The account as it stands now, for each request (rights end at once): nil when it was disabled or its
     /// token rotated since `account` logged in.
     public func current(_ account: Account) async throws -> Account? {

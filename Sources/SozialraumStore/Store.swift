@@ -122,7 +122,8 @@ public final class Store: Sendable {
         _ body: (TenantTransaction) async throws -> T
     ) async throws -> T {
         try await pool.withTransaction(isolation: isolation, readOnly: readOnly) { transaction in
-            try await transaction.query("SELECT set_config($1, $2, true)", [Self.tenantSetting, tenant.description])
+            let context = Self.contextStatement(tenant)
+            try Self.verifyContext(try await transaction.query(context.sql, context.binds))
             return try await body(TenantTransaction(tenant: tenant, transaction: transaction))
         }
     }
@@ -131,9 +132,8 @@ public final class Store: Sendable {
     /// transaction frame, `set_config(…, true)` and the statement go as one pipeline. For hot reads
     /// (e.g. `funds`); same isolation and RLS as `withTenant(readOnly: true)`.
     func readTenant(_ tenant: TenantID, _ query: PostgresQuery) async throws -> PostgresRows {
-        let rows = try await pool.pipelinedRead([
-            PostgresQuery("SELECT set_config($1, $2, true)", [Self.tenantSetting, tenant.description]), query,
-        ])
+        let rows = try await pool.pipelinedRead([Self.contextStatement(tenant), query])
+        try Self.verifyContext(rows[0])
         return rows[1]
     }
 

@@ -295,10 +295,10 @@ struct AdminSession {
         return reply
     }
 
-    /// Rights end at once (issue 35): before each command that needs a login, the account is read again;
-    /// a disabled account or a rotated token ends the session, and the command runs with today's rights.
-    private mutating func refreshAccount(for request: Request) async -> Reply? {
-        guard let account = state.account, AdminCommands.byName[request.command]?.roles != nil else { return nil }
+    /// Rights end at once (issue 35): the account is read again for each command that needs a login; a
+    /// disabled account or a rotated token ends the session, and the command runs with today's rights.
+    private mutating func refreshAccount() async -> Reply? {
+        guard let account = state.account else { return nil }
         do {
             guard let now = try await commands.accounts.current(account) else {
                 state.account = nil
@@ -315,7 +315,11 @@ struct AdminSession {
     }
 
     private mutating func dispatch(_ request: Request, upload: Upload?) async -> Reply {
-        if let ended = await refreshAccount(for: request) { return ended }
+        let needsAccount = state.account != nil && AdminCommands.byName[request.command]?.roles != nil
+        let changes = AdminCommands.byName[request.command]?.changes ?? .nothing
+        // A change is checked before it runs (one pipelined read); a read is checked inside the transactions
+        // it opens anyway (the hot path pays no extra round trip), or after it when it opened none.
+        if needsAccount, changes.mutates, let ended = await refreshAccount() { return ended }
         let command: AdminCommand
         switch admission(request, withUpload: upload != nil) {
         case .admitted(let admitted): command = admitted
@@ -323,6 +327,32 @@ struct AdminSession {
             if refusal.error == .unknownCommand { note("unknown command") }
             return refusal
         }
+        guard needsAccount, !changes.mutates else {
+            do { return try await run(command, request, upload: upload) } catch {
+                return await refreshAccount() ?? .error(.unavailable, "your account changed; try again")
+            }
+        }
+        for _ in 1...2 {
+            guard let account = state.account else { break }
+            do {
+                let (reply, checked) = try await AccountService.checkingEachTransaction(for: account) {
+                    try await self.run(command, request, upload: upload)
+                }
+                if !checked, let ended = await refreshAccount() { return ended }
+                return reply
+            } catch {
+                // The account changed under the command (its transaction rolled back): read it again; a read
+                // runs once more with today's rights.
+                if let ended = await refreshAccount() { return ended }
+            }
+        }
+        return .error(.unavailable, "your account changed while the command ran; try again (ref \(state.id))")
+    }
+
+    /// The command's reply; throws only when its account changed under it (a transaction found it so).
+    private mutating func run(
+        _ command: AdminCommand, _ request: Request, upload: Upload?
+    ) async throws(AccountChangedUnderCommand) -> Reply {
         do {
             return try await command.run(commands, request, &state, upload)
         } catch let error as ArgumentError {
@@ -330,6 +360,7 @@ struct AdminSession {
         } catch let error as ServiceError {
             return Self.reply(for: error)
         } catch {
+            if AccountService.isAccountChange(error) { throw AccountChangedUnderCommand() }
             if Task.isCancelled {
                 // The daemon is stopping and its grace time is over: the command's statement was cancelled.
                 logger.notice(
@@ -372,3 +403,6 @@ struct AdminSession {
         }
     }
 }
+
+/// A transaction of the command found its account changed since the session read it (issue 35).
+struct AccountChangedUnderCommand: Error {}
