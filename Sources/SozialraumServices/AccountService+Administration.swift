@@ -72,16 +72,7 @@ extension AccountService {
                     try await tx.audit(caller, "account.rotate", "account", name)
                     return (token, waiting)
                 }
-                guard let kind = try await AccountStore.tenantKind(tx, tenant) else {
-                    throw ServiceError.notFound("tenant")
-                }
-                guard role.fits(kind) else {
-                    throw ServiceError.invalid(
-                        field: "role",
-                        reason: kind == .provider
-                            ? "a provider's tenant takes the role provider"
-                            : "the county takes operator, county or auditor")
-                }
+                try await Self.requireRoleFits(tx, role: role, tenant: tenant)
                 _ = try await AccountStore.create(
                     tx, name: name, tenant: tenant, role: role, secretHash: hash, salt: salt,
                     scryptRounds: scryptRounds)

@@ -107,16 +107,7 @@ public final class AccountService: Sendable {
         let hash = try await Self.hashOffThePool(secret, salt: salt, rounds: scryptRounds)
         try await ServiceError.translating {
             try await store.withTenant(county) { tx in
-                guard let kind = try await AccountStore.tenantKind(tx, tenant) else {
-                    throw ServiceError.notFound("tenant")
-                }
-                guard role.fits(kind) else {
-                    throw ServiceError.invalid(
-                        field: "role",
-                        reason: kind == .provider
-                            ? "a provider's tenant takes the role provider"
-                            : "the county takes operator, county or auditor")
-                }
+                try await Self.requireRoleFits(tx, role: role, tenant: tenant)
                 let before = try await AccountStore.lock(tx, name: name)
                 let stored = try await AccountStore.set(
                     tx,
@@ -133,6 +124,18 @@ public final class AccountService: Sendable {
                     objectID: name, result: "ok", requestID: nil,
                     detail: Self.rightsChange(before: before?.rights, after: after?.rights ?? []))
             }
+        }
+    }
+
+    /// The role fits the tenant's kind (`provider` for a provider's tenant; `operator`, `county` or `auditor`
+    /// for the county), and the tenant exists.
+    static func requireRoleFits(_ tx: TenantTransaction, role: Role, tenant: TenantID) async throws {
+        guard let kind = try await AccountStore.tenantKind(tx, tenant) else { throw ServiceError.notFound("tenant") }
+        guard role.fits(kind) else {
+            throw ServiceError.invalid(
+                field: "role",
+                reason: kind == .provider
+                    ? "a provider's tenant takes the role provider" : "the county takes operator, county or auditor")
         }
     }
 

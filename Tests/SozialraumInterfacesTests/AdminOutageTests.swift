@@ -15,13 +15,13 @@ import Glibc
 /// Issue 17: while the database is away, a new connection is still answered: `ping`, `status` (which
 /// says the database is unreachable) and `UNAVAILABLE` for everything that needs the database.
 @Suite struct AdminOutageTests {
-    @Test(.timeLimit(.minutes(3))) func aNewConnectionDuringAnOutageIsAnswered() async throws {
-        // A database that is not there: nothing listens on this socket directory.
+    /// An admin socket whose database is not there (nothing listens on that socket directory); the peer's
+    /// uid maps to the operator account `it`. Returns the socket's path and how to stop it.
+    static func serverWithoutDatabase() async throws -> (path: String, stop: @Sendable () -> Void) {
         let logger = Logger(label: "test.outage")
         let store = Store(
             conninfo: "host=/nonexistent-sozialraum port=1 dbname=none user=none connect_timeout=1",
             maxConnections: 2, acquireTimeout: .seconds(2), logger: logger)
-        defer { Task { await store.shutdown() } }
         let path = NSTemporaryDirectory() + "sozialraum-outage-\(UUID().uuidString.prefix(8)).sock"
         var configuration = AdminSocketConfiguration(unixSocketPath: path)
         configuration.peerAccounts = [getuid(): "it"]
@@ -33,8 +33,19 @@ import Glibc
                 accounts: AccountService(store: store, logger: logger, scryptRounds: 1024)),
             logger: logger, onListening: { _ in ready.finish() })
         let task = Task { try await server.run() }
-        defer { task.cancel() }
         for await _ in listening {}
+        return (
+            path,
+            {
+                task.cancel()
+                Task { await store.shutdown() }
+            }
+        )
+    }
+
+    @Test(.timeLimit(.minutes(3))) func aNewConnectionDuringAnOutageIsAnswered() async throws {
+        let (path, stop) = try await Self.serverWithoutDatabase()
+        defer { stop() }
 
         let client = try LineClient(path: path)
         #expect(await client.request("ping")?.status == "OK pong")
@@ -51,24 +62,8 @@ import Glibc
     /// Issue 29: `sozialraumctl check` during an outage is CRITICAL (exit 2), as operations.md promises,
     /// whether the peer's uid maps to an account or the plugin logs in with a token.
     @Test(.timeLimit(.minutes(3))) func checkDuringAnOutageIsCritical() async throws {
-        let logger = Logger(label: "test.outage")
-        let store = Store(
-            conninfo: "host=/nonexistent-sozialraum port=1 dbname=none user=none connect_timeout=1",
-            maxConnections: 2, acquireTimeout: .seconds(2), logger: logger)
-        defer { Task { await store.shutdown() } }
-        let path = NSTemporaryDirectory() + "sozialraum-outage-\(UUID().uuidString.prefix(8)).sock"
-        var configuration = AdminSocketConfiguration(unixSocketPath: path)
-        configuration.peerAccounts = [getuid(): "it"]
-        let (listening, ready) = AsyncStream<Void>.makeStream()
-        let server = AdminServer(
-            configuration: configuration,
-            services: UseCases(
-                store: store, logger: logger, today: { BudgetWorld.today },
-                accounts: AccountService(store: store, logger: logger, scryptRounds: 1024)),
-            logger: logger, onListening: { _ in ready.finish() })
-        let task = Task { try await server.run() }
-        defer { task.cancel() }
-        for await _ in listening {}
+        let (path, stop) = try await Self.serverWithoutDatabase()
+        defer { stop() }
 
         let peer = try Subprocess([Subprocess.binary("sozialraumctl"), "--socket", path, "check"])
         var peerLines: [String] = []
