@@ -87,6 +87,16 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
         return overflow ? nil : Money(cents: sum)
     }
 
+    /// The total of `amounts`; nil when it leaves the range of cents (never traps).
+    public static func sum(_ amounts: some Sequence<Money>) -> Money? {
+        var total = Money.zero
+        for amount in amounts {
+            guard let next = total.adding(amount) else { return nil }
+            total = next
+        }
+        return total
+    }
+
     public func subtracting(_ other: Money) -> Money? {
         let (difference, overflow) = cents.subtractingReportingOverflow(other.cents)
         return overflow ? nil : Money(cents: difference)

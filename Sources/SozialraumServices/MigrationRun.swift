@@ -134,7 +134,7 @@ struct MigrationRun {
                 continue
             }
             summary.appropriations += 1
-            summary.appropriated = Money(cents: summary.appropriated.cents + row.amount.cents)
+            summary.appropriated = try Money.total([summary.appropriated, row.amount])
         }
         let opened = try await applyCases(bundle)
         try await applyGrants(bundle, opened: opened)
@@ -255,11 +255,11 @@ struct MigrationRun {
             }
             grants.append(record)
             commitments += planned
-            let thisYear = planned.filter { $0.month.year == goLive.year }.reduce(Int64(0)) { $0 + $1.amount.cents }
-            summary.committed = Money(cents: summary.committed.cents + thisYear)
+            let thisYear = try Money.total(planned.filter { $0.month.year == goLive.year }.map(\.amount))
+            summary.committed = try Money.total([summary.committed, thisYear])
             summary.grants += 1
             let paidIn = residence.socialSpace(on: goLive.adding(days: -1)) ?? home
-            addOpening(provider, paidIn, .case, row.paidThisYear)
+            try addOpening(provider, paidIn, .case, row.paidThisYear)
         }
         try await MigrationStore.insertGrants(tx, grants)
         try await MigrationStore.insertCommitments(tx, commitments)
@@ -282,17 +282,17 @@ struct MigrationRun {
             project.spentBeforeGoLive = row.spentThisYear
             try await ProjectStore.insert(tx, project)
             summary.projects += 1
-            addOpening(provider, row.socialSpace, row.component, row.spentThisYear)
+            try addOpening(provider, row.socialSpace, row.component, row.spentThisYear)
         }
     }
 
     mutating func addOpening(
         _ provider: TenantID, _ space: SocialSpaceCode, _ component: BudgetComponent, _ amount: Money
-    ) {
+    ) throws {
         guard amount.cents > 0 else { return }
         let key = "\(provider)|\(space)|\(component.rawValue)"
-        let before = opening[key]?.amount.cents ?? 0
-        opening[key] = (provider, space, component, Money(cents: before + amount.cents))
+        let before = opening[key]?.amount ?? .zero
+        opening[key] = (provider, space, component, try Money.total([before, amount]))
     }
 
     /// One `opening` booking per provider, Sozialraum and component, in the month before go-live.
@@ -320,7 +320,7 @@ struct MigrationRun {
                     socialSpace: entry.space, component: entry.component, amount: entry.amount),
                 actor: caller.name, requestID: caller.requestID)
             summary.openings += 1
-            summary.opening = Money(cents: summary.opening.cents + entry.amount.cents)
+            summary.opening = try Money.total([summary.opening, entry.amount])
         }
     }
 }

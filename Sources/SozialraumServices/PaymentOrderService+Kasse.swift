@@ -193,9 +193,7 @@ extension PaymentOrderService {
                 }
                 try await PaymentOrderStore.lockConfirmationSource(tx, source: source)
                 // Files imported before version 0028 are known by the hash of their bytes.
-                guard !(try await PaymentOrderStore.confirmationsImported(tx, source: source)),
-                    !(try await PaymentOrderStore.confirmationsImported(tx, source: sha256Hex(csv)))
-                else {
+                guard !(try await PaymentOrderStore.confirmationsImported(tx, sources: [source, sha256Hex(csv)])) else {
                     throw ServiceError.duplicate("this confirmation file (imported under another key)")
                 }
                 // The Kasse pays only what it was sent: a confirmation of an order that never went out in a

@@ -73,14 +73,12 @@ public struct YearEndService: Sendable {
                 {
                     throw ServiceError.duplicate("order \(open) for this year end")
                 }
-                let carried = proposals.values.reduce(0) { sum, proposal in
-                    sum + proposal.lines.reduce(0) { $0 + $1.carryForward.cents }
-                }
+                let carried = try Self.carried(proposals)
                 let certified = try await PaymentOrders.certify(
                     tx, caller,
                     .init(
                         payee: caller.tenant, kind: .yearEnd, month: YearMonth(year: year, month: 12)!, runID: runID,
-                        amount: Money(cents: carried), certifiedBy: caller.name,
+                        amount: carried, certifiedBy: caller.name,
                         expiresOn: reconciliation.today().adding(days: reconciliation.settings.pendingDays),
                         requestID: caller.requestID))
                 try await tx.audit(caller, "year_end.certify", "payment_order", String(certified.orderID))
@@ -132,10 +130,12 @@ public struct YearEndService: Sendable {
         }
         try await tx.audit(caller, "year_end.confirm", "fiscal_year", String(year))
         let shares = try await certifyShares(tx, year: year, certifiedBy: order.order.certifiedBy, caller: caller)
-        let carried = proposals.values.reduce(Int64(0)) { sum, proposal in
-            sum + proposal.lines.reduce(Int64(0)) { $0 + $1.carryForward.cents }
-        }
-        return Applied(year: year, carried: Money(cents: carried), shares: shares)
+        return Applied(year: year, carried: try Self.carried(proposals), shares: shares)
+    }
+
+    /// What a year end carries into the next year, over every Sozialraum and line.
+    static func carried(_ proposals: [SocialSpaceCode: YearEndProposal]) throws -> Money {
+        try Money.total(proposals.values.flatMap { $0.lines.map(\.carryForward) })
     }
 
     /// Certifies every share of `year` that no live order pays (after the year end, or again after its order
@@ -198,7 +198,7 @@ public struct YearEndService: Sendable {
                     bookingID: id, bookedMonth: booked, socialSpace: space, component: line.component,
                     amount: line.amount))
         }
-        guard parts.reduce(Int64(0), { $0 + $1.amount.cents }) == order.order.amount.cents else {
+        guard Money.sum(parts.map(\.amount)) == order.order.amount else {
             throw ServiceError.conflict("the share's lines do not add up to the order")
         }
         try await tx.audit(caller, "surplus_share.pay", "payment_order", String(order.id))

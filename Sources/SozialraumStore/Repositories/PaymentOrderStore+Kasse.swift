@@ -120,10 +120,12 @@ extension PaymentOrderStore {
         _ = try await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 29))", ["confirmations:" + source])
     }
 
-    /// Whether a confirmation file with this SHA-256 was imported.
-    public static func confirmationsImported(_ tx: TenantTransaction, source: String) async throws -> Bool {
-        try await tx.query("SELECT EXISTS (SELECT 1 FROM payment_receipt WHERE source = $1)", [source]).single()
-            .decode(0, as: Bool.self)
+    /// Whether a confirmation file with one of these SHA-256 (hex) identities was imported.
+    public static func confirmationsImported(_ tx: TenantTransaction, sources: [String]) async throws -> Bool {
+        try await tx.query(
+            "SELECT EXISTS (SELECT 1 FROM payment_receipt WHERE source = ANY (string_to_array($1, ',')))",
+            [sources.joined(separator: ",")]
+        ).single().decode(0, as: Bool.self)
     }
 
     public static func insertReceipt(
