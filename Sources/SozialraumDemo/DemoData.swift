@@ -206,7 +206,7 @@ public struct DemoPlan: Sendable {
                 expenses.append(
                     (
                         Day(year: year, month: month.month, day: Int.random(in: 1...28, using: &random))!,
-                        Money(cents: budget.cents / 14)
+                        budget.divided(by: 14)
                     ))
             }
             projects.append(

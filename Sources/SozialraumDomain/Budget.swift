@@ -89,25 +89,30 @@ public enum OverrunPolicy: String, Sendable, CaseIterable {
 
 /// The money of one line as of a moment (rule 3).
 public struct LineFunds: Hashable, Sendable {
-    public var appropriation: Money
+    public let appropriation: Money
     /// Haushaltsrest carried in from the previous year.
-    public var carryIn: Money
-    public var commitments: Money
-    public var actuals: Money
+    public let carryIn: Money
+    public let commitments: Money
+    public let actuals: Money
+    /// `appropriation + carry-in − commitments − actuals`.
+    public let available: Money
 
     public init(
         appropriation: Money = .zero, carryIn: Money = .zero, commitments: Money = .zero, actuals: Money = .zero
-    ) {
+    ) throws(Money.Overflow) {
         self.appropriation = appropriation
         self.carryIn = carryIn
         self.commitments = commitments
         self.actuals = actuals
+        self.available = try appropriation + carryIn - commitments - actuals
     }
 
-    /// `appropriation + carry-in − commitments − actuals`.
-    public var available: Money {
-        Money(cents: appropriation.cents + carryIn.cents - commitments.cents - actuals.cents)
+    private init() {
+        (appropriation, carryIn, commitments, actuals, available) = (.zero, .zero, .zero, .zero, .zero)
     }
+
+    /// A line with no money at all.
+    public static let zero = LineFunds()
 }
 
 /// Savings of one line covering the overspend of another line of the same pool.
@@ -137,7 +142,7 @@ public struct FundsReport: Hashable, Sendable {
         public let components: [BudgetComponent]
         public let available: Money
         /// Überplanmäßig: the amount by which the pool as a whole is overspent (zero if none).
-        public var overrun: Money { available.cents < 0 ? Money(cents: -available.cents) : .zero }
+        public let overrun: Money
     }
 
     public let lines: [Line]
@@ -149,30 +154,31 @@ public struct FundsReport: Hashable, Sendable {
 
     /// Lines missing from `funds` count as zero. Transfers are deterministic: deficits in component
     /// order are covered from surpluses in component order.
-    public init(funds: [BudgetComponent: LineFunds], coverPools: CoverPools) {
+    public init(funds: [BudgetComponent: LineFunds], coverPools: CoverPools) throws(Money.Overflow) {
         var transfers: [CoverTransfer] = []
-        var after: [BudgetComponent: Int64] = [:]
+        var after: [BudgetComponent: Money] = [:]
         for component in BudgetComponent.allCases {
-            after[component] = funds[component, default: LineFunds()].available.cents
+            after[component] = funds[component, default: .zero].available
         }
         var pools: [Pool] = []
         var handled = Set<BudgetComponent>()
         for component in BudgetComponent.allCases where !handled.contains(component) {
             let members = coverPools.pool(of: component).sorted()
             handled.formUnion(members)
-            for deficit in members where after[deficit]! < 0 {
-                for surplus in members where surplus != deficit && after[surplus]! > 0 && after[deficit]! < 0 {
-                    let amount = min(after[surplus]!, -after[deficit]!)
-                    after[surplus]! -= amount
-                    after[deficit]! += amount
-                    transfers.append(CoverTransfer(from: surplus, to: deficit, amount: Money(cents: amount)))
+            for deficit in members where after[deficit]!.isNegative {
+                for surplus in members
+                where surplus != deficit && after[surplus]!.isPositive && after[deficit]!.isNegative {
+                    let amount = min(after[surplus]!, try after[deficit]!.shortfall())
+                    after[surplus] = try after[surplus]! - amount
+                    after[deficit] = try after[deficit]! + amount
+                    transfers.append(CoverTransfer(from: surplus, to: deficit, amount: amount))
                 }
             }
-            let total = members.reduce(Int64(0)) { $0 + funds[$1, default: LineFunds()].available.cents }
-            pools.append(Pool(components: members, available: Money(cents: total)))
+            let total = try Money.total(members.map { funds[$0, default: .zero].available })
+            pools.append(Pool(components: members, available: total, overrun: try total.shortfall()))
         }
         self.lines = BudgetComponent.allCases.map {
-            Line(component: $0, funds: funds[$0, default: LineFunds()], availableAfterCover: Money(cents: after[$0]!))
+            Line(component: $0, funds: funds[$0, default: .zero], availableAfterCover: after[$0]!)
         }
         self.pools = pools
         self.transfers = transfers
@@ -192,10 +198,10 @@ public enum SpendingDecision: Hashable, Sendable {
     /// `report` is the state before the spending of `amount` on `component`.
     public static func decide(
         spending amount: Money, on component: BudgetComponent, report: FundsReport, policy: OverrunPolicy
-    ) -> SpendingDecision {
-        guard amount.cents > 0 else { return .accept }
-        let shortfall = max(0, amount.cents - report.pool(of: component).available.cents)
-        return decide(shortfall: Money(cents: shortfall), on: component, policy: policy)
+    ) throws(Money.Overflow) -> SpendingDecision {
+        guard amount.isPositive else { return .accept }
+        let shortfall = try (amount - report.pool(of: component).available).positivePart
+        return decide(shortfall: shortfall, on: component, policy: policy)
     }
 
     /// The decision from the part of the spending its pool cannot cover (0: all covered), as the
@@ -203,7 +209,7 @@ public enum SpendingDecision: Hashable, Sendable {
     public static func decide(
         shortfall: Money, on component: BudgetComponent, policy: OverrunPolicy
     ) -> SpendingDecision {
-        guard shortfall.cents > 0 else { return .accept }
+        guard shortfall.isPositive else { return .accept }
         if component.isLegalClaim || policy == .warn { return .acceptWithOverrun(overrun: shortfall) }
         return .refuse(shortfall: shortfall)
     }
@@ -213,9 +219,7 @@ public enum SpendingDecision: Hashable, Sendable {
 public enum YearEnd {
     /// A provider's share of savings, in basis points (0...10000; 2500 = 25 %).
     public static func providerShare(of savings: Money, basisPoints: Int) -> Money {
-        precondition((0...10_000).contains(basisPoints))
-        guard savings.cents > 0 else { return .zero }
         // Rounded down: the provider never receives a cent more than its share.
-        return Money(cents: savings.cents * Int64(basisPoints) / 10_000)
+        savings.positivePart.share(basisPoints: basisPoints)
     }
 }

@@ -14,7 +14,7 @@ extension ResidenceHistory {
     /// days, by the number of days (rule 9), with `Money.split`'s remainder-cent rule (rule 2), so the
     /// shares always sum to the cost. Days before the first known residence go to the first Sozialraum.
     /// One share per Sozialraum, in the order of the days.
-    public func apportion(_ cost: Money, first: Day, last: Day) -> [CostShare] {
+    public func apportion(_ cost: Money, first: Day, last: Day) throws(Money.Overflow) -> [CostShare] {
         precondition(!entries.isEmpty, "a case has a residence")
         let parts = split(first: first, last: last)
         let fallback = entries[0].socialSpace
@@ -23,8 +23,8 @@ extension ResidenceHistory {
         for (part, amount) in zip(parts, amounts) {
             let space = part.socialSpace ?? fallback
             if let index = merged.firstIndex(where: { $0.socialSpace == space }) {
-                merged[index] = CostShare(
-                    socialSpace: space, amount: Money(cents: merged[index].amount.cents + amount.cents))
+                // Parts of one split have one sign and sum to the cost, so this sum cannot overflow.
+                merged[index] = CostShare(socialSpace: space, amount: try merged[index].amount + amount)
             } else {
                 merged.append(CostShare(socialSpace: space, amount: amount))
             }
@@ -35,8 +35,8 @@ extension ResidenceHistory {
     /// The ledger entries of a cost: its non-zero shares, or one zero entry in the first Sozialraum when
     /// the cost is nothing (a delivery of 0, or a flat month not delivered), so that every delivery
     /// stands in the ledger and can be reversed like any other.
-    public func bookings(of cost: Money, first: Day, last: Day) -> [CostShare] {
-        let shares = apportion(cost, first: first, last: last).filter { $0.amount.cents != 0 }
+    public func bookings(of cost: Money, first: Day, last: Day) throws(Money.Overflow) -> [CostShare] {
+        let shares = try apportion(cost, first: first, last: last).filter { $0.amount != .zero }
         if !shares.isEmpty { return shares }
         return [CostShare(socialSpace: socialSpace(on: first) ?? entries[0].socialSpace, amount: .zero)]
     }
@@ -86,10 +86,13 @@ public struct PricedDelivery: Hashable, Sendable {
                 ? Money.zero
                 : try Pricing.cost(
                     quantity: check.excess, unit: terms.unit, rates: terms.rates, first: days.first, last: days.last)
+            let bookings: [CostShare]
+            do { bookings = try residence.bookings(of: cost, first: days.first, last: days.last) } catch {
+                throw .overflow
+            }
             return PricedDelivery(
                 payable: check.payable, excess: check.excess, first: days.first, last: days.last, cost: cost,
-                excessCost: excessCost,
-                bookings: residence.bookings(of: cost, first: days.first, last: days.last))
+                excessCost: excessCost, bookings: bookings)
         } catch { throw .pricing(error) }
     }
 
@@ -98,9 +101,9 @@ public struct PricedDelivery: Hashable, Sendable {
     /// longer covers the month.
     public static func excessBookings(
         amount: Money, month: YearMonth, terms: GrantTerms, residence: ResidenceHistory
-    ) -> [CostShare]? {
+    ) throws(Money.Overflow) -> [CostShare]? {
         guard let days = terms.effectivePeriod.clipped(to: month) else { return nil }
-        return residence.apportion(amount, first: days.first, last: days.last).filter { $0.amount.cents != 0 }
+        return try residence.apportion(amount, first: days.first, last: days.last).filter { $0.amount != .zero }
     }
 }
 
@@ -116,7 +119,10 @@ extension GrantTerms {
         var result: [(month: YearMonth, cost: Money, shares: [CostShare])] = []
         for month in max(month, period.start.yearMonth).through(lastDay.yearMonth) where !excluding.contains(month) {
             guard let days = period.clipped(to: month), let cost = try plannedCost(in: month) else { continue }
-            result.append((month, cost, residence.apportion(cost, first: days.first, last: days.last)))
+            do { result.append((month, cost, try residence.apportion(cost, first: days.first, last: days.last))) } catch
+            {
+                throw .overflow
+            }
         }
         return result
     }

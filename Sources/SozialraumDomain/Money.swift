@@ -80,27 +80,92 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
         return sign + String(grouped.reversed()) + "," + parts[1]
     }
 
-    // MARK: Arithmetic that reports overflow instead of trapping.
+    // MARK: Arithmetic: one overflow policy, a thrown `Overflow`, never a trap.
 
-    public func adding(_ other: Money) -> Money? {
-        let (sum, overflow) = cents.addingReportingOverflow(other.cents)
-        return overflow ? nil : Money(cents: sum)
+    /// A sum, difference or product of amounts left the range of cents. The daemon answers `INVALID`
+    /// ("amount out of range"); nothing in it ends the process.
+    public struct Overflow: Error, Hashable, Sendable, CustomStringConvertible {
+        public init() {}
+        public var description: String { "amount out of range" }
     }
 
-    /// The total of `amounts`; nil when it leaves the range of cents (never traps).
-    public static func sum(_ amounts: some Sequence<Money>) -> Money? {
+    public static func + (lhs: Money, rhs: Money) throws(Overflow) -> Money {
+        let (sum, overflow) = lhs.cents.addingReportingOverflow(rhs.cents)
+        guard !overflow else { throw Overflow() }
+        return Money(cents: sum)
+    }
+
+    public static func - (lhs: Money, rhs: Money) throws(Overflow) -> Money {
+        let (difference, overflow) = lhs.cents.subtractingReportingOverflow(rhs.cents)
+        guard !overflow else { throw Overflow() }
+        return Money(cents: difference)
+    }
+
+    public static prefix func - (amount: Money) throws(Overflow) -> Money { try .zero - amount }
+
+    public static func += (lhs: inout Money, rhs: Money) throws(Overflow) { lhs = try lhs + rhs }
+
+    public static func -= (lhs: inout Money, rhs: Money) throws(Overflow) { lhs = try lhs - rhs }
+
+    /// The total of `amounts`.
+    public static func total(_ amounts: some Sequence<Money>) throws(Overflow) -> Money {
         var total = Money.zero
-        for amount in amounts {
-            guard let next = total.adding(amount) else { return nil }
-            total = next
-        }
+        for amount in amounts { total = try total + amount }
         return total
     }
 
-    public func subtracting(_ other: Money) -> Money? {
-        let (difference, overflow) = cents.subtractingReportingOverflow(other.cents)
-        return overflow ? nil : Money(cents: difference)
+    /// The amount `factor` times, e.g. a rate times whole days.
+    public func times(_ factor: Int64) throws(Overflow) -> Money {
+        let (product, overflow) = cents.multipliedReportingOverflow(by: factor)
+        guard !overflow else { throw Overflow() }
+        return Money(cents: product)
     }
+
+    /// The amount divided by `divisor` (> 0), rounded toward zero: a monthly run rate never rounds up.
+    public func divided(by divisor: Int64) -> Money {
+        precondition(divisor > 0, "divisor must be positive")
+        return Money(cents: cents / divisor)
+    }
+
+    /// `basisPoints`/10,000 of the amount (0...10,000), rounded toward zero: a share never exceeds its part.
+    /// Computed in 128 bits, so it cannot overflow.
+    public func share(basisPoints: Int) -> Money {
+        precondition((0...10_000).contains(basisPoints), "basis points must be 0...10000")
+        let product = cents.magnitude.multipliedFullWidth(by: UInt64(basisPoints))
+        let (quotient, _) = UInt64(10_000).dividingFullWidth(product)
+        return Money(signed: quotient, negative: cents < 0)
+    }
+
+    /// The amount × `numerator` / `denominator`, rounded half away from zero to the cent (a price of a
+    /// volume or of part of a month is rounded once). Computed in 128 bits.
+    public func scaled(by numerator: Int64, over denominator: Int64) throws(Overflow) -> Money {
+        precondition(numerator >= 0 && denominator > 0, "scale by a non-negative fraction")
+        let product = cents.magnitude.multipliedFullWidth(by: UInt64(numerator))
+        let (low, carry) = product.low.addingReportingOverflow(UInt64(denominator / 2))
+        // The product of two 64-bit numbers is below 2^128 − 2^65, so the carry cannot overflow `high`.
+        let high = product.high + (carry ? 1 : 0)
+        guard high < UInt64(denominator) else { throw Overflow() }
+        let (quotient, _) = UInt64(denominator).dividingFullWidth((high, low))
+        guard quotient <= UInt64(Int64.max) else { throw Overflow() }
+        return Money(signed: quotient, negative: cents < 0)
+    }
+
+    /// A magnitude no larger than that of a valid amount, with its sign (2^63 only as −2^63).
+    private init(signed magnitude: UInt64, negative: Bool) {
+        self.cents = negative ? Int64(bitPattern: 0 &- magnitude) : Int64(magnitude)
+    }
+
+    /// The amount in euros as floating point: for drawing a chart only, never for a figure.
+    public var approximateEuros: Double { Double(cents) / 100 }
+
+    public var isPositive: Bool { cents > 0 }
+    public var isNegative: Bool { cents < 0 }
+    /// The amount if positive, else zero: a surplus of a result.
+    public var positivePart: Money { isPositive ? self : .zero }
+    /// What a negative amount falls short by (zero if not negative): an overrun of an available amount.
+    public func shortfall() throws(Overflow) -> Money { isNegative ? try -self : .zero }
+    /// The amount without its sign: how far it is from zero.
+    public func magnitude() throws(Overflow) -> Money { isNegative ? try -self : self }
 
     /// Splits the amount into parts proportional to `weights`, distributing remainder cents by the
     /// largest-remainder method (ties to the earlier part), so the parts always sum to the whole.
@@ -125,7 +190,7 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
             parts[entry.index] += 1
             missing -= 1
         }
-        return parts.map { Money(cents: cents < 0 ? -Int64($0) : Int64($0)) }
+        return parts.map { Money(signed: $0, negative: cents < 0) }
     }
 
     /// Splits into `count` equal parts (remainder cents to the first parts).

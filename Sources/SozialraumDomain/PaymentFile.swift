@@ -132,7 +132,7 @@ public enum PaymentFile {
         case .payee: line.payee
         case .amount: germanAmount(line.amount)
         // Auszahlung (the county pays) or Einzahlung (the provider repays).
-        case .direction: line.amount.cents < 0 ? "E" : "A"
+        case .direction: line.amount.isNegative ? "E" : "A"
         case .due: germanDate(line.due)
         case .purpose: line.purpose
         case .order: String(line.order)

@@ -91,11 +91,10 @@ public enum PaymentStatus: String, Sendable, Equatable {
     /// compare by magnitude.
     public static func of(ordered: Money, paid: Money, confirmations: Int) -> PaymentStatus {
         guard confirmations > 0 else { return .open }
-        let sign: Int64 = ordered.cents < 0 ? -1 : 1
-        let (want, got) = (ordered.cents * sign, paid.cents * sign)
-        if got == want { return .paid }
-        if got == 0 { return .returned }
-        return got > want ? .overpaid : .partlyPaid
+        if paid == ordered { return .paid }
+        if paid == .zero { return .returned }
+        let beyond = ordered.isNegative ? paid < ordered : paid > ordered
+        return beyond ? .overpaid : .partlyPaid
     }
 }
 

@@ -93,36 +93,29 @@ public enum Pricing {
         precondition(first <= last && first.yearMonth == last.yearMonth)
         let sorted = rates.sorted { $0.validFrom < $1.validFrom }
         // Segments of days with one rate each.
-        var segments: [(days: Int64, rate: Int64)] = []
+        var segments: [(days: Int64, rate: Money)] = []
         var day = first
         while day <= last {
             guard let rate = sorted.last(where: { $0.validFrom <= day }) else { throw .rateMissing(day: day) }
             let nextChange = sorted.first { $0.validFrom > day }?.validFrom
             let segmentEnd = nextChange.map { min($0.adding(days: -1), last) } ?? last
-            segments.append((Int64(segmentEnd.ordinal - day.ordinal + 1), rate.amount.cents))
+            segments.append((Int64(segmentEnd.ordinal - day.ordinal + 1), rate.amount))
             day = segmentEnd.adding(days: 1)
         }
         let serviceDays = Int64(last.ordinal - first.ordinal + 1)
-        // Σ rate × days, in cents × days; the divisor turns it into money.
-        var weighted: Int64 = 0
-        for segment in segments {
-            let (product, overflow) = segment.rate.multipliedReportingOverflow(by: segment.days)
-            guard !overflow else { throw .overflow }
-            weighted += product
+        do {
+            // Σ rate × days (money × days); dividing by the days turns it into money.
+            var weighted = Money.zero
+            for segment in segments { weighted = try weighted + segment.rate.times(segment.days) }
+            switch unit {
+            case .hour, .day:
+                return try weighted.scaled(by: quantity.hundredths, over: 100 * serviceDays)
+            case .flatMonth:
+                guard quantity.hundredths > 0 else { return .zero }
+                return try weighted.scaled(by: 1, over: Int64(first.yearMonth.dayCount))
+            }
+        } catch {
+            throw .overflow
         }
-        let numerator: (high: Int64, low: UInt64)
-        let denominator: Int64
-        switch unit {
-        case .hour, .day:
-            numerator = quantity.hundredths.multipliedFullWidth(by: weighted)
-            denominator = 100 * serviceDays
-        case .flatMonth:
-            guard quantity.hundredths > 0 else { return .zero }
-            numerator = (0, UInt64(weighted))
-            denominator = Int64(first.yearMonth.dayCount)
-        }
-        guard numerator.high == 0, numerator.low <= UInt64(Int64.max) - UInt64(denominator) else { throw .overflow }
-        let total = (Int64(numerator.low) + denominator / 2) / denominator
-        return Money(cents: total)
     }
 }

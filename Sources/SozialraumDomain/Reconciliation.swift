@@ -90,11 +90,10 @@ public struct LineLedger: Hashable, Sendable {
         self.actuals = actuals
     }
 
-    var funds: LineFunds {
-        LineFunds(
-            appropriation: appropriation, carryIn: carryIn,
-            commitments: Money(cents: commitments.values.reduce(0) { $0 + $1.cents }),
-            actuals: Money(cents: actuals.values.reduce(0) { $0 + $1.cents }))
+    func funds() throws(Money.Overflow) -> LineFunds {
+        try LineFunds(
+            appropriation: appropriation, carryIn: carryIn, commitments: Money.total(commitments.values),
+            actuals: Money.total(actuals.values))
     }
 }
 
@@ -126,11 +125,24 @@ public struct SocialSpaceReconciliation: Hashable, Sendable {
         /// Expected cost of the year: actuals + open commitments, plus for milieu and structure the run
         /// rate of the scope's months over the rest of the year.
         public let forecast: Money
-        public var forecastAvailable: Money {
-            Money(cents: funds.appropriation.cents + funds.carryIn.cents - forecast.cents)
-        }
+        /// Appropriation + carry-in − forecast.
+        public let forecastAvailable: Money
         /// Überplanmäßig: what the line is overspent by after cover (zero if none).
-        public var overrun: Money { availableAfterCover.cents < 0 ? Money(cents: -availableAfterCover.cents) : .zero }
+        public let overrun: Money
+
+        init(
+            component: BudgetComponent, funds: LineFunds, availableAfterCover: Money, forecast: Money
+        )
+            throws(Money.Overflow)
+        {
+            self.component = component
+            self.funds = funds
+            self.coverTransfer = try availableAfterCover - funds.available
+            self.availableAfterCover = availableAfterCover
+            self.forecast = forecast
+            self.forecastAvailable = try funds.appropriation + funds.carryIn - forecast
+            self.overrun = try availableAfterCover.shortfall()
+        }
     }
 
     public struct Pool: Hashable, Sendable {
@@ -138,10 +150,17 @@ public struct SocialSpaceReconciliation: Hashable, Sendable {
         public let funds: LineFunds
         public let forecast: Money
         public var available: Money { funds.available }
-        public var forecastAvailable: Money {
-            Money(cents: funds.appropriation.cents + funds.carryIn.cents - forecast.cents)
+        /// Appropriation + carry-in − forecast.
+        public let forecastAvailable: Money
+        public let overrun: Money
+
+        init(components: [BudgetComponent], funds: LineFunds, forecast: Money) throws(Money.Overflow) {
+            self.components = components
+            self.funds = funds
+            self.forecast = forecast
+            self.forecastAvailable = try funds.appropriation + funds.carryIn - forecast
+            self.overrun = try funds.available.shortfall()
         }
-        public var overrun: Money { available.cents < 0 ? Money(cents: -available.cents) : .zero }
         /// "case+milieu", "structure".
         public var name: String { components.map(\.rawValue).joined(separator: "+") }
     }
@@ -155,53 +174,52 @@ public struct SocialSpaceReconciliation: Hashable, Sendable {
     public init(
         socialSpace: SocialSpaceCode, scope: ReconciliationScope, ledger: [BudgetComponent: LineLedger],
         coverPools: CoverPools
-    ) {
+    ) throws(Money.Overflow) {
         self.socialSpace = socialSpace
         let year = YearMonth.months(of: scope.year)
         var months: [Month] = []
         var forecasts: [BudgetComponent: Money] = [:]
         for component in BudgetComponent.allCases {
             let line = ledger[component, default: LineLedger()]
-            let plan = Money(cents: line.appropriation.cents + line.carryIn.cents).split(into: 12)
-            var cumulativePlan: Int64 = 0
-            var cumulativeBurn: Int64 = 0
+            let plan = try (line.appropriation + line.carryIn).split(into: 12)
+            var cumulativePlan = Money.zero
+            var cumulativeBurn = Money.zero
             for (index, month) in year.enumerated() {
                 let commitments = line.commitments[month, default: .zero]
                 let actuals = line.actuals[month, default: .zero]
-                cumulativePlan += plan[index].cents
-                cumulativeBurn += commitments.cents + actuals.cents
+                cumulativePlan = try cumulativePlan + plan[index]
+                cumulativeBurn = try cumulativeBurn + commitments + actuals
                 if month >= scope.first, month <= scope.last {
                     months.append(
                         Month(
                             month: month, component: component, plan: plan[index], commitments: commitments,
-                            actuals: actuals,
-                            cumulativePlan: Money(cents: cumulativePlan),
-                            cumulativeActualsAndCommitments: Money(cents: cumulativeBurn)))
+                            actuals: actuals, cumulativePlan: cumulativePlan,
+                            cumulativeActualsAndCommitments: cumulativeBurn))
                 }
             }
-            forecasts[component] = Self.forecast(component: component, line: line, through: scope.last)
+            forecasts[component] = try Self.forecast(component: component, line: line, through: scope.last)
         }
-        let funds = BudgetComponent.allCases.reduce(into: [BudgetComponent: LineFunds]()) {
-            $0[$1] = ledger[$1, default: LineLedger()].funds
+        var funds: [BudgetComponent: LineFunds] = [:]
+        for component in BudgetComponent.allCases {
+            funds[component] = try ledger[component, default: LineLedger()].funds()
         }
-        let report = FundsReport(funds: funds, coverPools: coverPools)
+        let report = try FundsReport(funds: funds, coverPools: coverPools)
         self.months = months
-        self.lines = report.lines.map { line in
-            Line(
-                component: line.component, funds: line.funds,
-                coverTransfer: Money(cents: line.availableAfterCover.cents - line.funds.available.cents),
-                availableAfterCover: line.availableAfterCover, forecast: forecasts[line.component]!)
+        self.lines = try report.lines.map { line throws(Money.Overflow) in
+            try Line(
+                component: line.component, funds: line.funds, availableAfterCover: line.availableAfterCover,
+                forecast: forecasts[line.component]!)
         }
-        self.pools = report.pools.map { pool in
+        self.pools = try report.pools.map { pool throws(Money.Overflow) in
             let members = pool.components.map { funds[$0]! }
-            return Pool(
+            return try Pool(
                 components: pool.components,
                 funds: LineFunds(
-                    appropriation: Money(cents: members.reduce(0) { $0 + $1.appropriation.cents }),
-                    carryIn: Money(cents: members.reduce(0) { $0 + $1.carryIn.cents }),
-                    commitments: Money(cents: members.reduce(0) { $0 + $1.commitments.cents }),
-                    actuals: Money(cents: members.reduce(0) { $0 + $1.actuals.cents })),
-                forecast: Money(cents: pool.components.reduce(0) { $0 + forecasts[$1]!.cents }))
+                    appropriation: Money.total(members.map(\.appropriation)),
+                    carryIn: Money.total(members.map(\.carryIn)),
+                    commitments: Money.total(members.map(\.commitments)),
+                    actuals: Money.total(members.map(\.actuals))),
+                forecast: Money.total(pool.components.map { forecasts[$0]! }))
         }
         self.transfers = report.transfers
     }
@@ -209,17 +227,21 @@ public struct SocialSpaceReconciliation: Hashable, Sendable {
     /// Case lines are forecast by their grants: every running grant's planned cost is committed to the
     /// year's end (rule 7). Milieu and structure rest on no grant: their average monthly actuals of
     /// January through `through` continue for the remaining months (rounded down to the cent).
-    static func forecast(component: BudgetComponent, line: LineLedger, through: YearMonth) -> Money {
-        let funds = line.funds
-        let known = funds.actuals.cents + funds.commitments.cents
-        guard component != .case else { return Money(cents: known) }
+    static func forecast(
+        component: BudgetComponent, line: LineLedger, through: YearMonth
+    ) throws(Money.Overflow)
+        -> Money
+    {
+        let funds = try line.funds()
+        let known = try funds.actuals + funds.commitments
+        guard component != .case else { return known }
         let elapsed = Int64(through.month)
         let remaining = 12 - elapsed
-        let spentSoFar = line.actuals.filter { $0.key <= through }.values.reduce(0) { $0 + $1.cents }
-        let runRate = spentSoFar / elapsed
+        let spentSoFar = try Money.total(line.actuals.filter { $0.key <= through }.values)
+        let runRate = spentSoFar.divided(by: elapsed)
         // Spending already booked for later months counts against the projection for those months.
-        let booked = line.actuals.filter { $0.key > through }.values.reduce(0) { $0 + $1.cents }
-        return Money(cents: known + max(0, runRate * remaining - booked))
+        let booked = try Money.total(line.actuals.filter { $0.key > through }.values)
+        return try known + (runRate.times(remaining) - booked).positivePart
     }
 
     public func line(_ component: BudgetComponent) -> Line { lines.first { $0.component == component }! }
@@ -232,8 +254,8 @@ public struct YearEndProposal: Hashable, Sendable {
         public let component: BudgetComponent
         /// Available after cover at year end: positive is a surplus, negative a deficit.
         public let result: Money
-        public var surplus: Money { result.cents > 0 ? result : .zero }
-        public var deficit: Money { result.cents < 0 ? Money(cents: -result.cents) : .zero }
+        public var surplus: Money { result.positivePart }
+        public let deficit: Money
         public let providerShare: Money
         public let carryForward: Money
     }
@@ -266,8 +288,8 @@ public struct YearEndProposal: Hashable, Sendable {
     public init(
         reconciliation: SocialSpaceReconciliation, carryForwardAllowed: Bool, providerShareBasisPoints: Int,
         leadProviders: [TenantID]
-    ) {
-        self.init(
+    ) throws(Money.Overflow) {
+        try self.init(
             resultsAfterCover: reconciliation.lines.reduce(into: [:]) { $0[$1.component] = $1.availableAfterCover },
             carryForwardAllowed: carryForwardAllowed, providerShareBasisPoints: providerShareBasisPoints,
             leadProviders: leadProviders)
@@ -277,27 +299,27 @@ public struct YearEndProposal: Hashable, Sendable {
     public init(
         resultsAfterCover: [BudgetComponent: Money], carryForwardAllowed: Bool, providerShareBasisPoints: Int,
         leadProviders: [TenantID]
-    ) {
+    ) throws(Money.Overflow) {
         let basisPoints = leadProviders.isEmpty ? 0 : providerShareBasisPoints
-        self.lines = BudgetComponent.allCases.map { component in
+        self.lines = try BudgetComponent.allCases.map { component throws(Money.Overflow) in
             let result = resultsAfterCover[component, default: .zero]
-            let surplus = result.cents > 0 ? result : .zero
-            let share = YearEnd.providerShare(of: surplus, basisPoints: basisPoints)
+            let share = YearEnd.providerShare(of: result.positivePart, basisPoints: basisPoints)
             return Line(
-                component: component, result: result, providerShare: share,
-                carryForward: carryForwardAllowed ? Money(cents: surplus.cents - share.cents) : .zero)
+                component: component, result: result, deficit: try result.shortfall(), providerShare: share,
+                carryForward: carryForwardAllowed ? try result.positivePart - share : .zero)
         }
         let leads = leadProviders.sorted { $0.description < $1.description }
-        let lineShares: [LineShare] = lines.filter { $0.providerShare.cents > 0 }.flatMap { line -> [LineShare] in
-            zip(leads, line.providerShare.split(into: leads.count)).filter { $0.1.cents > 0 }.map {
+        let lineShares: [LineShare] = lines.filter { $0.providerShare.isPositive }.flatMap { line -> [LineShare] in
+            zip(leads, line.providerShare.split(into: leads.count)).filter { $0.1.isPositive }.map {
                 LineShare(provider: $0.0, component: line.component, amount: $0.1)
             }
         }
         self.lineShares = lineShares
-        // Amounts are parts of a line's share, so their sum is at most the appropriations' total.
-        self.shares = leads.compactMap { lead in
-            let cents = lineShares.filter { $0.provider == lead }.reduce(0) { $0 + $1.amount.cents }
-            return cents > 0 ? Share(provider: lead, amount: Money(cents: cents)) : nil
+        var shares: [Share] = []
+        for lead in leads {
+            let amount = try Money.total(lineShares.filter { $0.provider == lead }.map(\.amount))
+            if amount.isPositive { shares.append(Share(provider: lead, amount: amount)) }
         }
+        self.shares = shares
     }
 }

@@ -90,7 +90,7 @@ extension BudgetService {
                 for row in rows {
                     let line = BudgetLine(year: year, socialSpace: row.socialSpace, component: row.component)
                     if let current = try await ReferenceDataStore.appropriation(tx, line: line), current != .zero,
-                        needsTwoSignatures(from: current, to: row.amount)
+                        try needsTwoSignatures(from: current, to: row.amount)
                     {
                         changes.append(
                             RowError(
@@ -104,10 +104,7 @@ extension BudgetService {
                 for row in rows {
                     let line = BudgetLine(year: year, socialSpace: row.socialSpace, component: row.component)
                     try await ReferenceDataStore.setAppropriation(tx, line: line, amount: row.amount)
-                    guard let sum = total.adding(row.amount) else {
-                        throw ServiceError.invalid(field: "amount", reason: "the total is out of range")
-                    }
-                    total = sum
+                    total = try total + row.amount
                 }
                 try await tx.audit(caller, "appropriation.import", "fiscal_year", String(year))
                 return (rows.count, total)

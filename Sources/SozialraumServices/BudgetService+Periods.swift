@@ -43,7 +43,7 @@ extension BudgetService {
         guard snapshot.socialSpaceExists else { throw ServiceError.notFound("Sozialraum \(socialSpace)") }
         guard snapshot.yearExists else { throw ServiceError.notFound("fiscal year \(year)") }
         guard snapshot.appropriationVisible || caller.role != .provider else { throw ServiceError.notFound("budget") }
-        var report = FundsReport(funds: snapshot.funds, coverPools: snapshot.coverPools)
+        var report = try FundsReport(funds: snapshot.funds, coverPools: snapshot.coverPools)
         report.providerShares = snapshot.providerShares
         return report
     }

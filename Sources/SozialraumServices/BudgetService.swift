@@ -97,7 +97,7 @@ public struct BudgetService: BudgetArea {
                 try await requireYear(tx, line.year)
                 try await requireSocialSpace(tx, line.socialSpace)
                 let current = try await ReferenceDataStore.appropriation(tx, line: line)
-                if let current, current != .zero, needsTwoSignatures(from: current, to: amount) {
+                if let current, current != .zero, try needsTwoSignatures(from: current, to: amount) {
                     // The same change requested again (a retry) is the order already waiting for it.
                     if let pending = try await PaymentOrderStore.pendingAppropriation(
                         tx, line: line, amount: amount, today: today())
@@ -124,8 +124,8 @@ public struct BudgetService: BudgetArea {
     }
 
     /// Whether changing a set Ansatz from `current` to `amount` is above the county's threshold.
-    func needsTwoSignatures(from current: Money, to amount: Money) -> Bool {
-        (amount.cents - current.cents).magnitude > settings.appropriationThreshold.cents.magnitude
+    func needsTwoSignatures(from current: Money, to amount: Money) throws(Money.Overflow) -> Bool {
+        try (amount - current).magnitude() > settings.appropriationThreshold.magnitude()
             || settings.appropriationThreshold == .zero && amount != current
     }
 

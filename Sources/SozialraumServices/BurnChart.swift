@@ -32,26 +32,28 @@ public struct BurnChart: Sendable {
     static let width = 760, height = 420, left = 90, right = 20, top = 40, bottom = 50
     static let monthNames = ["Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez"]
 
-    public func svg() -> String {
-        var plan: [(Int, Int64)] = [], actual: [(Int, Int64)] = [], burn: [(Int, Int64)] = []
-        var sumPlan: Int64 = 0, sumActual: Int64 = 0, sumBurn: Int64 = 0
+    public func svg() throws(Money.Overflow) -> String {
+        var plan: [(Int, Money)] = [], actual: [(Int, Money)] = [], burn: [(Int, Money)] = []
+        var sumPlan = Money.zero, sumActual = Money.zero, sumBurn = Money.zero
         for month in months.sorted(by: { $0.month < $1.month }) {
-            sumPlan += month.plan.cents
-            sumActual += month.actuals.cents
-            sumBurn += month.actuals.cents + month.commitments.cents
+            sumPlan = try sumPlan + month.plan
+            sumActual = try sumActual + month.actuals
+            sumBurn = try sumBurn + month.actuals + month.commitments
             plan.append((month.month, sumPlan))
             actual.append((month.month, sumActual))
             burn.append((month.month, sumBurn))
         }
-        let maximum = max(1, ([appropriation.cents, sumPlan, sumBurn, sumActual] + burn.map(\.1)).max()!)
+        // Drawn in euros as floating point: pixels need no cents, and no figure can overflow the scale.
+        let maximum = max(1, ([appropriation, sumPlan, sumBurn, sumActual] + burn.map(\.1)).map(Self.euros).max()!)
         // A round top of the scale: 1, 2 or 5 times a power of ten, in euros.
-        var step: Int64 = 1
-        while step * 10 < maximum / 100 { step *= 10 }
-        let scaleTop = [step, 2 * step, 5 * step, 10 * step].first { $0 * 100 >= maximum }! * 100
+        var step = 1.0
+        while step * 10 < maximum { step *= 10 }
+        let scaleTop = [step, 2 * step, 5 * step, 10 * step].first { $0 >= maximum }!
         let plotWidth = Self.width - Self.left - Self.right, plotHeight = Self.height - Self.top - Self.bottom
         func x(_ month: Int) -> Int { Self.left + (month - 1) * plotWidth / 11 }
-        func y(_ cents: Int64) -> Int { Self.top + plotHeight - Int(Int64(plotHeight) * max(0, cents) / scaleTop) }
-        func polyline(_ points: [(Int, Int64)], _ style: String) -> String {
+        func y(euros: Double) -> Int { Self.top + plotHeight - Int(Double(plotHeight) * max(0, euros) / scaleTop) }
+        func y(_ amount: Money) -> Int { y(euros: Self.euros(amount)) }
+        func polyline(_ points: [(Int, Money)], _ style: String) -> String {
             let coordinates = points.map { "\(x($0.0)),\(y($0.1))" }.joined(separator: " ")
             return "<polyline fill=\"none\" \(style) points=\"\(coordinates)\"/>"
         }
@@ -62,12 +64,13 @@ public struct BurnChart: Sendable {
             "<text x=\"\(Self.left)\" y=\"24\" font-size=\"15\" font-weight=\"bold\">\(Self.escape(title))</text>",
         ]
         for tick in 0...5 {
-            let cents = scaleTop * Int64(tick) / 5
+            let euros = scaleTop * Double(tick) / 5
             svg.append(
-                "<line x1=\"\(Self.left)\" x2=\"\(Self.width - Self.right)\" y1=\"\(y(cents))\" y2=\"\(y(cents))\" stroke=\"#ddd\"/>"
+                "<line x1=\"\(Self.left)\" x2=\"\(Self.width - Self.right)\" y1=\"\(y(euros: euros))\" y2=\"\(y(euros: euros))\" stroke=\"#ddd\"/>"
             )
             svg.append(
-                "<text x=\"\(Self.left - 6)\" y=\"\(y(cents) + 4)\" text-anchor=\"end\">\(Self.euros(cents))</text>")
+                "<text x=\"\(Self.left - 6)\" y=\"\(y(euros: euros) + 4)\" text-anchor=\"end\">\(Self.axisLabel(euros))</text>"
+            )
         }
         for month in 1...12 {
             svg.append(
@@ -75,7 +78,7 @@ public struct BurnChart: Sendable {
             )
         }
         svg.append(
-            "<line x1=\"\(x(1))\" x2=\"\(x(12))\" y1=\"\(y(appropriation.cents))\" y2=\"\(y(appropriation.cents))\" stroke=\"#1f4e79\" stroke-width=\"2\"/>"
+            "<line x1=\"\(x(1))\" x2=\"\(x(12))\" y1=\"\(y(appropriation))\" y2=\"\(y(appropriation))\" stroke=\"#1f4e79\" stroke-width=\"2\"/>"
         )
         svg.append(polyline(plan, "stroke=\"#1f4e79\" stroke-dasharray=\"6 4\""))
         svg.append(polyline(burn, "stroke=\"#c0392b\" stroke-width=\"2.5\""))
@@ -93,9 +96,11 @@ public struct BurnChart: Sendable {
         return svg.joined(separator: "\n") + "\n"
     }
 
+    static func euros(_ amount: Money) -> Double { amount.approximateEuros }
+
     /// Whole euros with thousands dots (German), for the axis.
-    static func euros(_ cents: Int64) -> String {
-        let digits = String(cents / 100)
+    static func axisLabel(_ euros: Double) -> String {
+        let digits = String(Int64(euros.rounded(.down)))
         var out = ""
         for (index, character) in digits.enumerated() {
             if index > 0, (digits.count - index) % 3 == 0 { out.append(".") }

@@ -132,14 +132,3 @@ extension TenantTransaction {
             requestID: caller.requestID, detail: detail)
     }
 }
-
-extension Money {
-    /// The sum of amounts, or `INVALID` when it leaves the range of cents: one overflow policy for the
-    /// services, never a trap.
-    static func total(_ amounts: some Sequence<Money>) throws(ServiceError) -> Money {
-        guard let total = Money.sum(amounts) else {
-            throw .invalid(field: "amount", reason: "the sum is out of range")
-        }
-        return total
-    }
-}

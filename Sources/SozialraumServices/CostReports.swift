@@ -75,7 +75,7 @@ extension ReconciliationService {
             let months = try await CostReportStore.chartMonths(tx, runID: id, socialSpace: socialSpace)
             guard !months.isEmpty else { throw ServiceError.notFound("budget") }
             let total = try await CostReportStore.chartBudget(tx, runID: id, socialSpace: socialSpace)
-            return BurnChart(
+            return try BurnChart(
                 title: "\(socialSpace) \(year): Ansatz vs. Ist + Obligo (run \(id))", appropriation: total,
                 months: months.map {
                     BurnChart.Month(month: $0.month, plan: $0.plan, actuals: $0.actuals, commitments: $0.commitments)

@@ -74,7 +74,7 @@ extension GrantService {
         let residence = try await CaseStore.residence(tx, caseID: grant.caseID)
         let inputs = try await pricingInputs(tx, grant: grant, residence: residence)
         guard
-            let shares = PricedDelivery.excessBookings(
+            let shares = try PricedDelivery.excessBookings(
                 amount: amount, month: serviceMonth, terms: inputs.terms, residence: residence)
         else { throw ServiceError.conflict("the grant no longer covers \(serviceMonth)") }
         return (target, shares.map { ($0.socialSpace, $0.amount) })

@@ -170,8 +170,7 @@ public struct GrantService: BudgetArea {
             }
             var committed: [Int: Money] = [:]
             for (month, amount) in written {
-                committed[month.year, default: .zero] = Money(
-                    cents: committed[month.year, default: .zero].cents + amount.cents)
+                committed[month.year, default: .zero] = try committed[month.year, default: .zero] + amount
             }
             // Rule 4: never refused; the overrun is flagged for each year and Sozialraum touched.
             var overruns: [String: Money] = [:]
@@ -179,9 +178,9 @@ public struct GrantService: BudgetArea {
             for year in committed.keys.sorted() {
                 for space in spaces.sorted() {
                     let snapshot = try await LedgerStore.fundsSnapshot(tx, socialSpace: space, year: year)
-                    let report = FundsReport(funds: snapshot.funds, coverPools: snapshot.coverPools)
+                    let report = try FundsReport(funds: snapshot.funds, coverPools: snapshot.coverPools)
                     let overrun = report.pool(of: .case).overrun
-                    if overrun.cents > 0 { overruns["\(year)/\(space)"] = overrun }
+                    if overrun.isPositive { overruns["\(year)/\(space)"] = overrun }
                 }
             }
             if !overruns.isEmpty {

@@ -84,7 +84,7 @@ extension PaymentOrderService {
                 do throws(PaymentFile.UnencodableText) {
                     body = try PaymentFile.body(batch: id, lines: lines, columns: columns, encoding: encoding)
                 } catch { throw ServiceError.invalid(field: "encoding", reason: error.description) }
-                let total = Money(cents: lines.reduce(0) { $0 + $1.amount.cents })
+                let total = try Money.total(lines.map(\.amount))
                 let file =
                     body
                     + PaymentFile.checksumLine(
@@ -240,7 +240,7 @@ extension PaymentOrderService {
                     if status != .paid {
                         try await PaymentOrderStore.recordFinding(
                             tx, county: caller.tenant, kind: .paymentDifference, month: order.month,
-                            amount: Money(cents: order.ordered.cents - paid.cents), receipt: order.lastReceipt)
+                            amount: try order.ordered - paid, receipt: order.lastReceipt)
                         outcome.findings += 1
                     }
                 }

@@ -132,7 +132,7 @@ public struct PaymentOrderService: Sendable {
                 }
                 // Anordnungsbefugnis: the orderer's limit and Sozialräume (the database checks them again).
                 let limits = try await AccountStore.orderingLimits(tx, name: caller.name)
-                if let limit = limits.limit, order.order.amount.cents.magnitude > limit.cents.magnitude {
+                if let limit = limits.limit, try order.order.amount.magnitude() > limit.magnitude() {
                     throw ServiceError.forbidden("ordering \(order.order.amount): your limit is \(limit)")
                 }
                 if let scope = limits.scope, order.order.socialSpace.map({ !scope.contains($0) }) ?? true {

@@ -254,7 +254,7 @@ public struct PaymentService: BudgetArea {
                             tenant: booking.tenant, kind: .reversal, bookedMonth: target,
                             serviceMonth: booking.serviceMonth,
                             socialSpace: booking.socialSpace, component: booking.component,
-                            amount: Money(cents: -booking.amount.cents), grantID: booking.grantID,
+                            amount: try -booking.amount, grantID: booking.grantID,
                             deliveryID: booking.deliveryID,
                             projectID: booking.projectID, reverses: booking.id,
                             corrects: target == booking.bookedMonth ? nil : booking.id),

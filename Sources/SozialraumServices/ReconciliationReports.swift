@@ -115,7 +115,7 @@ extension ReconciliationService {
                 case .fresh: break
                 }
                 let parts = try await settlementParts(tx, runID: runID, provider: provider).parts
-                let balance = Money(cents: parts.reduce(0) { $0 + $1.amount.cents })
+                let balance = try Money.total(parts.map(\.amount))
                 guard balance != .zero else {
                     throw ServiceError.conflict("the statement balances to 0.00: there is nothing to pay")
                 }
@@ -154,7 +154,7 @@ extension ReconciliationService {
             throw ServiceError.notFound("statement")
         }
         let (first, last, position, balance) = (
-            statement.first, statement.last, statement.position, statement.balance.cents
+            statement.first, statement.last, statement.position, statement.balance
         )
         // One settlement of a provider at a time; the second finds the first's bookings and stops.
         try await ReconciliationReportStore.lockSettlements(tx, of: provider)
@@ -168,7 +168,7 @@ extension ReconciliationService {
         // The balance per Sozialraum and component, as the statement computes it.
         let parts = try await ReconciliationReportStore.balanceParts(
             tx, provider: provider, from: first, through: last, position: position)
-        guard parts.reduce(0, { $0 + $1.amount.cents }) == balance else {
+        guard try Money.total(parts.map(\.amount)) == balance else {
             logger.error("statement does not match its ledger", metadata: ["run": "\(runID)"])
             throw ServiceError.conflict("the statement does not match the ledger; reconcile again")
         }
@@ -185,7 +185,7 @@ extension ReconciliationService {
         guard let runID = order.order.runID else { throw ServiceError.conflict("the order names no statement") }
         let provider = order.order.payee
         let (last, parts) = try await settlementParts(tx, runID: runID, provider: provider)
-        guard parts.reduce(0, { $0 + $1.amount.cents }) == order.order.amount.cents else {
+        guard try Money.total(parts.map(\.amount)) == order.order.amount else {
             throw ServiceError.conflict("the statement's balance is no longer the certified one; reject the order")
         }
         // Booked in the current open month, for the statement's last month.

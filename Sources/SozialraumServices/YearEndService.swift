@@ -51,12 +51,13 @@ public struct YearEndService: Sendable {
         // confirming then waits for the year (checkedProposals).
         let (basisPoints, carryAllowed) = (policy.shareBasisPoints, policy.carryForwardAllowed ?? true)
         let leads = try await ReconciliationReportStore.leadProviders(tx, year: year)
-        return results.reduce(into: [:]) { all, entry in
-            all[entry.key] = YearEndProposal(
-                resultsAfterCover: entry.value, carryForwardAllowed: carryAllowed,
-                providerShareBasisPoints: basisPoints,
-                leadProviders: leads[entry.key, default: []])
+        var proposals: [SocialSpaceCode: YearEndProposal] = [:]
+        for (space, results) in results {
+            proposals[space] = try YearEndProposal(
+                resultsAfterCover: results, carryForwardAllowed: carryAllowed, providerShareBasisPoints: basisPoints,
+                leadProviders: leads[space, default: []])
         }
+        return proposals
     }
 
     /// Confirms the year end of a previewed run (the controller's signature): a pending order; the
@@ -198,7 +199,7 @@ public struct YearEndService: Sendable {
                     bookingID: id, bookedMonth: booked, socialSpace: space, component: line.component,
                     amount: line.amount))
         }
-        guard Money.sum(parts.map(\.amount)) == order.order.amount else {
+        guard try Money.total(parts.map(\.amount)) == order.order.amount else {
             throw ServiceError.conflict("the share's lines do not add up to the order")
         }
         try await tx.audit(caller, "surplus_share.pay", "payment_order", String(order.id))

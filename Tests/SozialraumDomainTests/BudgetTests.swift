@@ -3,8 +3,10 @@ import SozialraumDomain
 import Testing
 
 @Suite struct BudgetTests {
-    func funds(_ appropriation: Int64, commitments: Int64 = 0, actuals: Int64 = 0, carryIn: Int64 = 0) -> LineFunds {
-        LineFunds(
+    func funds(
+        _ appropriation: Int64, commitments: Int64 = 0, actuals: Int64 = 0, carryIn: Int64 = 0
+    ) throws -> LineFunds {
+        try LineFunds(
             appropriation: Money(cents: appropriation), carryIn: Money(cents: carryIn),
             commitments: Money(cents: commitments), actuals: Money(cents: actuals))
     }
@@ -13,8 +15,8 @@ import Testing
         #expect(funds(100_000, commitments: 30_000, actuals: 20_000, carryIn: 5_000).available == Money(cents: 55_000))
     }
 
-    @Test func anOverspentCaseLineIsCoveredByMilieuAndTheTransferIsExplained() {
-        let report = FundsReport(
+    @Test func anOverspentCaseLineIsCoveredByMilieuAndTheTransferIsExplained() throws {
+        let report = try FundsReport(
             funds: [
                 .case: funds(100_000, actuals: 130_000), .milieu: funds(50_000, actuals: 10_000),
                 .structure: funds(20_000),
@@ -27,8 +29,8 @@ import Testing
         #expect(report.pool(of: .case).overrun == .zero)
     }
 
-    @Test func structureCoversNothingAndIsCoveredByNothing() {
-        let report = FundsReport(
+    @Test func structureCoversNothingAndIsCoveredByNothing() throws {
+        let report = try FundsReport(
             funds: [.case: funds(100_000), .milieu: funds(50_000), .structure: funds(20_000, actuals: 25_000)],
             coverPools: .standard)
         #expect(report.transfers.isEmpty)
@@ -36,8 +38,8 @@ import Testing
         #expect(report.pool(of: .structure).overrun == Money(cents: 5_000))
     }
 
-    @Test func aPoolOverspentAsAWholeShowsTheOverrun() {
-        let report = FundsReport(
+    @Test func aPoolOverspentAsAWholeShowsTheOverrun() throws {
+        let report = try FundsReport(
             funds: [.case: funds(100_000, actuals: 180_000), .milieu: funds(50_000, commitments: 10_000)],
             coverPools: .standard)
         #expect(report.pool(of: .milieu).available == Money(cents: -40_000))
@@ -48,10 +50,10 @@ import Testing
     @Test func coverTransfersNeverChangeAPoolsTotal() async {
         let amount = Gen.int(in: -1_000_000...1_000_000).map { Int64($0) }
         await propertyCheck(input: amount, amount, amount, amount) { a, b, c, d in
-            let input: [BudgetComponent: LineFunds] = [
+            let input: [BudgetComponent: LineFunds] = try [
                 .case: funds(a, actuals: b), .milieu: funds(c, commitments: d), .structure: funds(a),
             ]
-            let report = FundsReport(funds: input, coverPools: .standard)
+            let report = try FundsReport(funds: input, coverPools: .standard)
             let before = input[.case]!.available.cents + input[.milieu]!.available.cents
             let after = report.lines.filter { $0.component != .structure }.reduce(Int64(0)) {
                 $0 + $1.availableAfterCover.cents
@@ -79,15 +81,15 @@ import Testing
         #expect(CoverPools([])?.pool(of: .case) == [.case])
     }
 
-    @Test func legalClaimsAreNeverRefusedOnlyFlagged() {
-        let empty = FundsReport(funds: [.case: funds(10_000, actuals: 10_000)], coverPools: .standard)
+    @Test func legalClaimsAreNeverRefusedOnlyFlagged() throws {
+        let empty = try FundsReport(funds: [.case: funds(10_000, actuals: 10_000)], coverPools: .standard)
         #expect(
             SpendingDecision.decide(spending: Money(cents: 5_000), on: .case, report: empty, policy: .refuse)
                 == .acceptWithOverrun(overrun: Money(cents: 5_000)))
     }
 
-    @Test func milieuAndStructureSpendingFollowTheYearsPolicy() {
-        let report = FundsReport(funds: [.milieu: funds(10_000), .structure: funds(1_000)], coverPools: .standard)
+    @Test func milieuAndStructureSpendingFollowTheYearsPolicy() throws {
+        let report = try FundsReport(funds: [.milieu: funds(10_000), .structure: funds(1_000)], coverPools: .standard)
         #expect(
             SpendingDecision.decide(spending: Money(cents: 5_000), on: .milieu, report: report, policy: .refuse)
                 == .accept)

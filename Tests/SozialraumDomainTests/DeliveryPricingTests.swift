@@ -94,7 +94,7 @@ import Testing
         // Excess 2 h = 10,000 cents: nord 10,000 × 10/31 = 3,225.81, sued × 21/31 = 6,774.19 → floors 3,225 +
         // 6,774 leave one cent, which goes to the larger remainder (nord, .81): 32.26 and 67.74.
         #expect(priced.excessCost == Money(cents: 100_00))
-        let excess = PricedDelivery.excessBookings(
+        let excess = try PricedDelivery.excessBookings(
             amount: priced.excessCost, month: month("2026-03"), terms: hours, residence: moved)
         #expect(
             excess == [
@@ -203,7 +203,7 @@ import Testing
                 #expect(abs(share.amount.cents * covered - exact) < covered, "\(scenario): \(share)")
             }
             // The accepted excess goes to the same Sozialräume by the same days.
-            let excess = PricedDelivery.excessBookings(
+            let excess = try PricedDelivery.excessBookings(
                 amount: priced.excessCost, month: scenario.month, terms: scenario.terms, residence: scenario.residence)
             #expect(excess?.reduce(0) { $0 + $1.amount.cents } == priced.excessCost.cents)
             for share in excess ?? [] {

@@ -1,3 +1,4 @@
+import Foundation
 import SozialraumDomain
 import Testing
 
@@ -45,10 +46,57 @@ import Testing
         }
     }
 
-    @Test func arithmeticReportsOverflow() {
-        #expect(Money(cents: .max).adding(Money(cents: 1)) == nil)
-        #expect(Money(cents: .min).subtracting(Money(cents: 1)) == nil)
-        #expect(Money(cents: 5).adding(Money(cents: -7)) == Money(cents: -2))
+    @Test func arithmeticThrowsOverflowInsteadOfTrapping() throws {
+        // 0.05 + (−0.07) = −0.02; 0.05 − 0.07 = −0.02; −(−0.02) = 0.02; 0.07 × 3 = 0.21.
+        #expect(try Money(cents: 5) + Money(cents: -7) == Money(cents: -2))
+        #expect(try Money(cents: 5) - Money(cents: 7) == Money(cents: -2))
+        #expect(try -Money(cents: -2) == Money(cents: 2))
+        #expect(try Money(cents: 7).times(3) == Money(cents: 21))
+        #expect(throws: Money.Overflow.self) { try Money(cents: .max) + Money(cents: 1) }
+        #expect(throws: Money.Overflow.self) { try Money(cents: .min) - Money(cents: 1) }
+        #expect(throws: Money.Overflow.self) { try -Money(cents: .min) }
+        #expect(throws: Money.Overflow.self) { try Money(cents: .min).magnitude() }
+        #expect(throws: Money.Overflow.self) { try Money(cents: .max / 2 + 1).times(2) }
+        #expect(throws: Money.Overflow.self) {
+            try Money.total([Money(cents: .max), Money(cents: 1), Money(cents: -1)])
+        }
+    }
+
+    @Test func sharesAndScalingAreExactAndCannotOverflow() throws {
+        // 25 % of 10.01 = 2.5025 → 2.50 (down); of −10.01 → −2.50 (toward zero).
+        #expect(Money(cents: 1001).share(basisPoints: 2500) == Money(cents: 250))
+        #expect(Money(cents: -1001).share(basisPoints: 2500) == Money(cents: -250))
+        // 100 % of the smallest amount is itself (128-bit, no trap at −2^63).
+        #expect(Money(cents: .min).share(basisPoints: 10_000) == Money(cents: .min))
+        // 10.00 × 3/8 = 3.75 exactly; 10.00 × 1/3 = 3.333… → 3.33; 0.05 × 1/2 = 0.025 → 0.03 (half up).
+        #expect(try Money(cents: 1000).scaled(by: 3, over: 8) == Money(cents: 375))
+        #expect(try Money(cents: 1000).scaled(by: 1, over: 3) == Money(cents: 333))
+        #expect(try Money(cents: 5).scaled(by: 1, over: 2) == Money(cents: 3))
+        #expect(try Money(cents: -5).scaled(by: 1, over: 2) == Money(cents: -3))
+        #expect(throws: Money.Overflow.self) { try Money(cents: .max).scaled(by: 2, over: 1) }
+        // Int64.max × 2 / 2 needs 65 bits in between and fits at the end.
+        #expect(try Money(cents: .max).scaled(by: 2, over: 2) == Money(cents: .max))
+        // The whole of −2^63 in one part stays −2^63.
+        #expect(Money(cents: .min).split(into: 1) == [Money(cents: .min)])
+    }
+
+    @Test func noArithmeticOnCentsOutsideMoney() throws {
+        // One overflow policy (issue 34): sums, differences and products of money go through `Money`.
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "../../Sources")
+        let arithmetic = try Regex(
+            #"\.cents\s*([-+*/%]|[-+*/]=|\.magnitude)|([-+*/%]=?)\s*[A-Za-z0-9_$.()!\[\]]*\.cents\b"#)
+        var offending: [String] = []
+        let files = FileManager.default.enumerator(atPath: sources.path)!.compactMap { $0 as? String }
+        for file in files where file.hasSuffix(".swift") && !file.hasSuffix("/Money.swift") {
+            let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where line.contains(arithmetic) {
+                offending.append("\(file):\(number + 1)")
+            }
+        }
+        #expect(files.count > 100, "the sources were found")
+        #expect(offending == [], "arithmetic on .cents outside Money")
     }
 }
 

@@ -24,7 +24,7 @@ import Testing
     /// June, commitments 30,000 for July to December → available 100,000 − 30,000 − 90,000 = −20,000.
     /// Milieu: 50,000 − 12,000 actuals = 38,000. The pool {case, milieu} has 18,000: milieu covers
     /// 20,000 of the case line (transfer milieu→case 20,000), leaving milieu 18,000 and case 0.
-    @Test func aCaseOverrunIsCoveredByMilieuSavings() {
+    @Test func aCaseOverrunIsCoveredByMilieuSavings() throws {
         let ledger: [BudgetComponent: LineLedger] = [
             .case: LineLedger(
                 appropriation: euros(100_000), commitments: [month("2026-07"): euros(30_000)],
@@ -33,7 +33,7 @@ import Testing
                 appropriation: euros(50_000), actuals: [month("2026-02"): euros(6_000), month("2026-05"): euros(6_000)]),
             .structure: LineLedger(appropriation: euros(10_000)),
         ]
-        let result = SocialSpaceReconciliation(
+        let result = try SocialSpaceReconciliation(
             socialSpace: nord, scope: .year(2026, through: month("2026-06")), ledger: ledger, coverPools: .standard)
         #expect(result.transfers == [CoverTransfer(from: .milieu, to: .case, amount: euros(20_000))])
         #expect(result.line(.case).available == euros(-20_000))
@@ -54,14 +54,14 @@ import Testing
 
     /// A milieu overrun covered by case savings: milieu 20,000 − 26,000 = −6,000; case 100,000 −
     /// 40,000 − 50,000 = 10,000 → case gives 6,000 to milieu, case keeps 4,000.
-    @Test func aMilieuOverrunIsCoveredByCaseSavings() {
+    @Test func aMilieuOverrunIsCoveredByCaseSavings() throws {
         let ledger: [BudgetComponent: LineLedger] = [
             .case: LineLedger(
                 appropriation: euros(100_000), commitments: [month("2026-12"): euros(40_000)],
                 actuals: [month("2026-01"): euros(50_000)]),
             .milieu: LineLedger(appropriation: euros(20_000), actuals: [month("2026-04"): euros(26_000)]),
         ]
-        let result = SocialSpaceReconciliation(
+        let result = try SocialSpaceReconciliation(
             socialSpace: nord, scope: .year(2026), ledger: ledger, coverPools: .standard)
         #expect(result.transfers == [CoverTransfer(from: .case, to: .milieu, amount: euros(6_000))])
         #expect(result.line(.milieu).availableAfterCover == .zero)
@@ -70,12 +70,12 @@ import Testing
 
     /// A structure overrun nothing covers: structure 10,000 − 13,500 = −3,500, alone in its pool,
     /// while the case line has 100,000 spare. The overrun stays 3,500 (überplanmäßig).
-    @Test func aStructureOverrunIsCoveredByNothing() {
+    @Test func aStructureOverrunIsCoveredByNothing() throws {
         let ledger: [BudgetComponent: LineLedger] = [
             .case: LineLedger(appropriation: euros(100_000)),
             .structure: LineLedger(appropriation: euros(10_000), actuals: [month("2026-09"): euros(13_500)]),
         ]
-        let result = SocialSpaceReconciliation(
+        let result = try SocialSpaceReconciliation(
             socialSpace: nord, scope: .month(month("2026-09")), ledger: ledger, coverPools: .standard)
         #expect(result.transfers.isEmpty)
         #expect(result.line(.structure).overrun == Money(cents: 3_500_00))
@@ -84,14 +84,14 @@ import Testing
         #expect(result.months.allSatisfy { $0.month == month("2026-09") })
     }
 
-    @Test func monthlyPlanSumsToTheAppropriationAndTheBurnAccumulates() {
+    @Test func monthlyPlanSumsToTheAppropriationAndTheBurnAccumulates() throws {
         let ledger: [BudgetComponent: LineLedger] = [
             .case: LineLedger(
                 appropriation: Money(cents: 100_000_01), carryIn: Money(cents: 5),
                 commitments: [month("2026-02"): euros(10)],
                 actuals: [month("2026-01"): euros(7), month("2026-02"): euros(3)])
         ]
-        let result = SocialSpaceReconciliation(
+        let result = try SocialSpaceReconciliation(
             socialSpace: nord, scope: .year(2026), ledger: ledger, coverPools: .standard)
         let caseMonths = result.months.filter { $0.component == .case }
         #expect(caseMonths.reduce(0) { $0 + $1.plan.cents } == 100_000_06)
@@ -116,7 +116,7 @@ import Testing
                 .structure: LineLedger(
                     appropriation: Money(cents: caseBudget / 7), actuals: [m: Money(cents: structureSpent)]),
             ]
-            let result = SocialSpaceReconciliation(
+            let result = try SocialSpaceReconciliation(
                 socialSpace: nord, scope: .year(2026), ledger: ledger, coverPools: .standard)
             let before = result.lines.reduce(Int64(0)) { $0 + $1.available.cents }
             let after = result.lines.reduce(Int64(0)) { $0 + $1.availableAfterCover.cents }
@@ -170,9 +170,9 @@ import Testing
     /// Year end with carry-forward and surplus share: case leaves 10,000.00, milieu 2,000.01, structure
     /// −500. Share 25 %: 2,500.00 and 500.00 (rounded down from 500.0025) → 3,000.00 for the lead;
     /// carried forward: 7,500.00 and 1,500.01; the structure deficit carries nothing.
-    @Test func yearEndProposesCarryForwardAndProviderShare() {
+    @Test func yearEndProposesCarryForwardAndProviderShare() throws {
         let lead = TenantID(UUID(uuidString: "00000000-0000-0000-0000-00000000000a")!)
-        let proposal = YearEndProposal(
+        let proposal = try YearEndProposal(
             resultsAfterCover: [.case: euros(10_000), .milieu: Money(cents: 2_000_01), .structure: euros(-500)],
             carryForwardAllowed: true, providerShareBasisPoints: 2_500, leadProviders: [lead])
         let line = { (c: BudgetComponent) in proposal.lines.first { $0.component == c }! }
@@ -188,11 +188,11 @@ import Testing
             #expect(entry.providerShare.cents + entry.carryForward.cents == entry.surplus.cents)
         }
         // No lead provider: no share, all is carried; carry-forward not allowed: nothing is carried.
-        let noLead = YearEndProposal(
+        let noLead = try YearEndProposal(
             resultsAfterCover: [.case: euros(100)], carryForwardAllowed: true, providerShareBasisPoints: 2_500,
             leadProviders: [])
         #expect(noLead.lines.first!.carryForward == euros(100) && noLead.shares.isEmpty)
-        let noCarry = YearEndProposal(
+        let noCarry = try YearEndProposal(
             resultsAfterCover: [.case: euros(100)], carryForwardAllowed: false, providerShareBasisPoints: 0,
             leadProviders: [lead])
         #expect(noCarry.lines.first!.carryForward == .zero)

@@ -25,12 +25,14 @@ import Testing
         var superseded: [UUID] = []
         var lastRequest: (key: String, quantity: Quantity, id: UUID)?
 
-        func expected(residence: ResidenceHistory, terms: GrantTerms, month: YearMonth) -> [SocialSpaceCode: Int64] {
+        func expected(
+            residence: ResidenceHistory, terms: GrantTerms, month: YearMonth
+        ) throws -> [SocialSpaceCode: Int64] {
             guard let active else { return [:] }
             var shares: [SocialSpaceCode: Int64] = [:]
             for share in active.priced.bookings { shares[share.socialSpace, default: 0] += share.amount.cents }
             if active.status == "accepted" {
-                for share in PricedDelivery.excessBookings(
+                for share in try PricedDelivery.excessBookings(
                     amount: active.priced.excessCost, month: month, terms: terms, residence: residence)!
                 {
                     shares[share.socialSpace, default: 0] += share.amount.cents
@@ -161,7 +163,7 @@ import Testing
                         }
                     }
                     let ledger = try await ledgerOf(world, grant: subject.grant, month: month)
-                    let expected = model.expected(residence: subject.residence, terms: subject.terms, month: month)
+                    let expected = try model.expected(residence: subject.residence, terms: subject.terms, month: month)
                     #expect(ledger == expected, "\(subject.terms.unit) \(month) after request \(requests)")
                     // Paid ≤ what the grant allows for the covered days, plus the accepted excess.
                     let paid = ledger.values.reduce(0, +)

@@ -325,7 +325,8 @@ import Testing
                 let project = spender.tenant == world.alpha.tenant ? projects.alpha : projects.beta
                 let amount = Money(cents: Int64.random(in: 1...1_500_00, using: &random))
                 let pool = try await world.funds(world.nord)
-                let expected = SpendingDecision.decide(spending: amount, on: .structure, report: pool, policy: policy)
+                let expected = try SpendingDecision.decide(
+                    spending: amount, on: .structure, report: pool, policy: policy)
                 let decided: SpendingDecision
                 do {
                     let outcome = try await world.payments.bookProjectExpense(

@@ -359,6 +359,9 @@ struct AdminSession {
             return .error(.invalid, "\(error.name): \(error.reason)")
         } catch let error as ServiceError {
             return Self.reply(for: error)
+        } catch let error as Money.Overflow {
+            // A sum of valid amounts left the range of cents: the input is too large, the daemon lives on.
+            return .error(.invalid, "invalid amount: \(error)")
         } catch {
             if AccountService.isAccountChange(error) { throw AccountChangedUnderCommand() }
             if Task.isCancelled {

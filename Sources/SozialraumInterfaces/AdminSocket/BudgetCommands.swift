@@ -49,10 +49,10 @@ extension AdminCommands {
             let table = ResultTable(
                 columns: ["line", "appropriation", "carry_in", "commitments", "actuals", "available", "after_cover"],
                 rows: rows)
-            let overrun = report.pools.map(\.overrun).reduce(0) { $0 + $1.cents }
-            let shares = report.providerShares.cents > 0 ? ", provider shares \(report.providerShares)" : ""
+            let overrun = try Money.total(report.pools.map(\.overrun))
+            let shares = report.providerShares.isPositive ? ", provider shares \(report.providerShares)" : ""
             return .ok(
-                (overrun > 0 ? "OVERRUN \(Money(cents: overrun)) (überplanmäßig)" : "\(space) \(year)") + shares,
+                (overrun.isPositive ? "OVERRUN \(overrun) (überplanmäßig)" : "\(space) \(year)") + shares,
                 data: table.lines(commands.format(request: request, state)))
         },
         AdminCommand(

@@ -41,8 +41,8 @@ extension AdminCommands {
                 })
             // Ordered against paid: what went to the Kasse and what it confirmed.
             let toKasse = orders.filter { $0.state == .approved && $0.kind.paysTheKasse }
-            let ordered = Money(cents: toKasse.reduce(0) { $0 + $1.amount.cents })
-            let paid = Money(cents: toKasse.reduce(0) { $0 + $1.paid.cents })
+            let ordered = try Money.total(toKasse.map(\.amount))
+            let paid = try Money.total(toKasse.map(\.paid))
             return .ok(
                 "\(orders.count) orders; ordered \(ordered), paid by the Kasse \(paid)",
                 data: table.lines(commands.format(request: request, state)))

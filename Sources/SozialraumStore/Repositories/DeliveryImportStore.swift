@@ -76,7 +76,7 @@ extension DeliveryStore {
                 part_amounts bigint[]) ON COMMIT DROP
             """)
         var bookings = 0
-        var total: Int64 = 0
+        var total = Money.zero
         try await tx.copyIn(
             """
             COPY import_delivery (ordinal, id, tenant_id, grant_id, month, quantity, payable, cost, generation, booked_month,
@@ -112,7 +112,7 @@ extension DeliveryStore {
                 for (index, part) in parts.enumerated() {
                     if index > 0 { line.append(UInt8(ascii: ",")) }
                     line.append(contentsOf: String(part.amount.cents).utf8)
-                    total += part.amount.cents
+                    total = try total + part.amount
                 }
                 line.append(contentsOf: "}\n".utf8)
                 try await writer.write(line)
@@ -167,7 +167,7 @@ extension DeliveryStore {
                 "INSERT INTO finding (id, tenant_id, kind, month, grant_id, delivery_id, quantity, amount) SELECT * FROM import_finding"
             )
         }
-        return (bookings, excessive.count, Money(cents: total))
+        return (bookings, excessive.count, total)
     }
 }
 

@@ -348,7 +348,7 @@ public enum LedgerStore {
         var shares = Money.zero
         for row in rows {
             let component = try row.decode(0, as: BudgetComponent.self)
-            funds[component] = LineFunds(
+            funds[component] = try LineFunds(
                 appropriation: Money(cents: try row.decode(1, as: Int64.self)),
                 carryIn: Money(cents: try row.decode(2, as: Int64.self)),
                 commitments: Money(cents: try row.decode(3, as: Int64.self)),

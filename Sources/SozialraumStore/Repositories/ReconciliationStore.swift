@@ -159,8 +159,8 @@ public enum ReconciliationStore {
             }
         }
         let pools = try await coverPools(tx, year: scope.year)
-        return ledgers.keys.sorted().map { space in
-            SocialSpaceReconciliation(socialSpace: space, scope: scope, ledger: ledgers[space]!, coverPools: pools)
+        return try ledgers.keys.sorted().map { space in
+            try SocialSpaceReconciliation(socialSpace: space, scope: scope, ledger: ledgers[space]!, coverPools: pools)
         }
     }
 
