@@ -11,8 +11,9 @@ import Testing
             commitments: Money(cents: commitments), actuals: Money(cents: actuals))
     }
 
-    @Test func availableIsAppropriationPlusCarryInMinusCommitmentsAndActuals() {
-        #expect(funds(100_000, commitments: 30_000, actuals: 20_000, carryIn: 5_000).available == Money(cents: 55_000))
+    @Test func availableIsAppropriationPlusCarryInMinusCommitmentsAndActuals() throws {
+        #expect(
+            try funds(100_000, commitments: 30_000, actuals: 20_000, carryIn: 5_000).available == Money(cents: 55_000))
     }
 
     @Test func anOverspentCaseLineIsCoveredByMilieuAndTheTransferIsExplained() throws {
@@ -84,23 +85,23 @@ import Testing
     @Test func legalClaimsAreNeverRefusedOnlyFlagged() throws {
         let empty = try FundsReport(funds: [.case: funds(10_000, actuals: 10_000)], coverPools: .standard)
         #expect(
-            SpendingDecision.decide(spending: Money(cents: 5_000), on: .case, report: empty, policy: .refuse)
+            try SpendingDecision.decide(spending: Money(cents: 5_000), on: .case, report: empty, policy: .refuse)
                 == .acceptWithOverrun(overrun: Money(cents: 5_000)))
     }
 
     @Test func milieuAndStructureSpendingFollowTheYearsPolicy() throws {
         let report = try FundsReport(funds: [.milieu: funds(10_000), .structure: funds(1_000)], coverPools: .standard)
         #expect(
-            SpendingDecision.decide(spending: Money(cents: 5_000), on: .milieu, report: report, policy: .refuse)
+            try SpendingDecision.decide(spending: Money(cents: 5_000), on: .milieu, report: report, policy: .refuse)
                 == .accept)
         #expect(
-            SpendingDecision.decide(spending: Money(cents: 15_000), on: .milieu, report: report, policy: .refuse)
+            try SpendingDecision.decide(spending: Money(cents: 15_000), on: .milieu, report: report, policy: .refuse)
                 == .refuse(shortfall: Money(cents: 5_000)))
         #expect(
-            SpendingDecision.decide(spending: Money(cents: 15_000), on: .milieu, report: report, policy: .warn)
+            try SpendingDecision.decide(spending: Money(cents: 15_000), on: .milieu, report: report, policy: .warn)
                 == .acceptWithOverrun(overrun: Money(cents: 5_000)))
         #expect(
-            SpendingDecision.decide(spending: Money(cents: 1_001), on: .structure, report: report, policy: .refuse)
+            try SpendingDecision.decide(spending: Money(cents: 1_001), on: .structure, report: report, policy: .refuse)
                 == .refuse(shortfall: Money(cents: 1)))
     }
 

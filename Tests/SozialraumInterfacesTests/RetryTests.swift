@@ -82,7 +82,7 @@ import Testing
             Step(account: "kaemmerei", line: "grant-reason \(ids.grant) reason=Bindung", second: .same),
             Step(account: "kaemmerei", line: "end-grant \(ids.grant) 2026-11-30", second: .sameOrRefused),
             Step(
-                account: "kaemmerei", line: "resolve-finding \(ids.finding) reject reason=zu viel",
+                account: "kaemmerei", line: "resolve-finding \(ids.finding) reject reason=\"zu viel\"",
                 second: .sameOrRefused),
             Step(account: "kaemmerei", line: "project-end \(ids.project) 2026-10-31", second: .sameOrRefused),
             Step(account: "anna", line: "account-set sachbearbeitung county county rights=case", second: .okAgain),

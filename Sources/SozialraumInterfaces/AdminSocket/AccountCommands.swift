@@ -10,66 +10,50 @@ import Synchronization
 extension AdminCommands {
     static let accountCommands: [AdminCommand] = [
         AdminCommand(
-            name: "account-set", roles: [.county],
-            usage: "account-set <name> <tenant> <role> [rights=case,certify,order,controller,accounts]",
-            summary:
-                "create an account (rights wait for a second holder of accounts) or rotate another's token; prints a new token once",
+            "account-set", roles: [.county], right: .accounts,
+            "create an account (rights wait for a second holder of accounts) or rotate another's token; prints a new token once",
             changes: .naturally(
-                "the account as named; each answer carries a fresh token (the earlier one no longer works)")
-        ) { commands, request, state, _ in
-            guard let role = Role(rawValue: try commands.positional(request, 2, name: "role")) else {
-                throw ArgumentError(name: "role", reason: "operator, county, provider or auditor")
-            }
-            let rights = try request.keywords["rights"].map { try commands.rights($0) }
-            let (token, change) = try await commands.accounts.administer(
-                commands.caller(state), name: try commands.positional(request, 0, name: "name"),
-                // `county` names the county's own tenant, as `sozialraumd user set --tenant county` does.
-                tenant: try commands.positional(request, 1, name: "tenant") == "county"
-                    ? state.account!.tenant : try await commands.tenant(request, 1, state, name: "tenant"),
-                role: role, rights: rights)
+                "the account as named; each answer carries a fresh token (the earlier one no longer works)"),
+            Arg.text("name"), Arg.tenant("tenant", county: true), Arg.oneOf("role", as: Role.self),
+            Arg.rightsKeyword.optionalKeyword
+        ) { invocation, name, tenant, role, rights in
+            let (token, change) = try await invocation.commands.accounts.administer(
+                invocation.caller, name: name, tenant: try await invocation.tenant(tenant), role: role, rights: rights)
             return .ok("token \(token)" + (change.map { "; " + $0.replyText } ?? ""))
         },
         AdminCommand(
-            name: "account-rights", roles: [.county], usage: "account-rights <name> <rights>|none",
-            summary: "narrow a county account's rights at once, or request wider ones for a second holder of accounts",
-            changes: .naturally("the same change again answers the one waiting, or sets the same rights")
-        ) { commands, request, state, _ in
-            let text = try commands.positional(request, 1, name: "rights")
-            let outcome = try await commands.accounts.changeRights(
-                commands.caller(state), name: try commands.positional(request, 0, name: "name"),
-                rights: text == "none" ? [] : try commands.rights(text))
-            switch outcome {
+            "account-rights", roles: [.county], right: .accounts,
+            "narrow a county account's rights at once, or request wider ones for a second holder of accounts",
+            changes: .naturally("the same change again answers the one waiting, or sets the same rights"),
+            Arg.text("name"), Arg.rightsOrNone
+        ) { invocation, name, rights in
+            switch try await invocation.commands.accounts.changeRights(invocation.caller, name: name, rights: rights) {
             case .applied(let rights): return .ok("rights \(CountyRight.list(rights)) set")
             case .pending(let change): return .ok(change.replyText)
             }
         },
         AdminCommand(
-            name: "account-approve", roles: [.county], usage: "account-approve <change>",
-            summary: "the second signature on a change of rights (right accounts; not the requester, not the account)",
-            changes: .naturally("a decided change is CONFLICT")
-        ) { commands, request, state, _ in
-            let id = try commands.number(request, 0, name: "change", reason: "a change number")
-            let (account, rights) = try await commands.accounts.approveChange(commands.caller(state), id: id)
+            "account-approve", roles: [.county], right: .accounts,
+            "the second signature on a change of rights (right accounts; not the requester, not the account)",
+            changes: .naturally("a decided change is CONFLICT"), Arg.number("change", reason: "a change number")
+        ) { invocation, id in
+            let (account, rights) = try await invocation.commands.accounts.approveChange(invocation.caller, id: id)
             return .ok("change \(id) approved: \(account) holds \(CountyRight.list(rights))")
         },
         AdminCommand(
-            name: "account-reject", roles: [.county], usage: "account-reject <change> reason=<text>",
-            summary: "refuse a change of rights with a reason (right accounts)",
-            changes: .naturally("a decided change is CONFLICT")
-        ) { commands, request, state, _ in
-            guard let reason = request.keywords["reason"] else {
-                throw ArgumentError(name: "reason", reason: "required")
-            }
-            let id = try commands.number(request, 0, name: "change", reason: "a change number")
-            try await commands.accounts.rejectChange(commands.caller(state), id: id, reason: reason)
+            "account-reject", roles: [.county], right: .accounts,
+            "refuse a change of rights with a reason (right accounts)",
+            changes: .naturally("a decided change is CONFLICT"), Arg.number("change", reason: "a change number"),
+            Arg.textKeyword("reason")
+        ) { invocation, id, reason in
+            try await invocation.commands.accounts.rejectChange(invocation.caller, id: id, reason: reason)
             return .ok("change \(id) rejected")
         },
         AdminCommand(
-            name: "account-changes", roles: [.county, .auditor], usage: "account-changes",
-            summary: "changes of rights, newest first: requested, approved, rejected or expired, by whom",
-            changes: .nothing
-        ) { commands, request, state, _ in
-            let changes = try await commands.accounts.changes(commands.caller(state))
+            "account-changes", roles: [.county, .auditor],
+            "changes of rights, newest first: requested, approved, rejected or expired, by whom", changes: .nothing
+        ) { invocation in
+            let changes = try await invocation.commands.accounts.changes(invocation.caller)
             let table = ResultTable(
                 columns: [
                     "change", "account", "rights", "requested_by", "requested_at", "expires", "state", "decided_by",
@@ -81,70 +65,48 @@ extension AdminCommands {
                         $0.decidedBy.map { .text($0) } ?? .null,
                     ]
                 })
-            return .ok("\(changes.count) changes", data: table.lines(commands.format(request: request, state)))
+            return .ok("\(changes.count) changes", data: invocation.lines(table))
         },
         AdminCommand(
-            name: "account-disable", roles: [.county], usage: "account-disable <name>",
-            summary: "disable an account at once: its sessions end at their next request (right accounts)",
-            changes: .naturally("a disabled account stays disabled")
-        ) { commands, request, state, _ in
-            let name = try commands.positional(request, 0, name: "name")
-            try await commands.accounts.setDisabled(commands.caller(state), name: name, disabled: true)
+            "account-disable", roles: [.county], right: .accounts,
+            "disable an account at once: its sessions end at their next request (right accounts)",
+            changes: .naturally("a disabled account stays disabled"), Arg.text("name")
+        ) { invocation, name in
+            try await invocation.commands.accounts.setDisabled(invocation.caller, name: name, disabled: true)
             return .ok("account \(name) disabled")
         },
         AdminCommand(
-            name: "account-enable", roles: [.county], usage: "account-enable <name>",
-            summary: "enable a disabled account again, with the rights it held (right accounts)",
-            changes: .naturally("an enabled account stays enabled")
-        ) { commands, request, state, _ in
-            let name = try commands.positional(request, 0, name: "name")
-            try await commands.accounts.setDisabled(commands.caller(state), name: name, disabled: false)
+            "account-enable", roles: [.county], right: .accounts,
+            "enable a disabled account again, with the rights it held (right accounts)",
+            changes: .naturally("an enabled account stays enabled"), Arg.text("name")
+        ) { invocation, name in
+            try await invocation.commands.accounts.setDisabled(invocation.caller, name: name, disabled: false)
             return .ok("account \(name) enabled")
         },
         AdminCommand(
-            name: "account-limits", roles: [.county],
-            usage: "account-limits <name> limit=<amount>|none sozialraeume=<code>,…|all",
-            summary: "the most a county account may order at once, and for which Sozialräume (right accounts)",
-            changes: .naturally("sets the limits")
-        ) { commands, request, state, _ in
-            let name = try commands.positional(request, 0, name: "name")
-            guard let limitText = request.keywords["limit"], let scopeText = request.keywords["sozialraeume"] else {
-                throw ArgumentError(name: "limit", reason: "give limit=<amount>|none and sozialraeume=<code>,…|all")
-            }
-            var limit: Money?
-            if limitText != "none" {
-                do throws(Money.ParseError) { limit = try Money(parsing: limitText) } catch {
-                    throw ArgumentError(name: "limit", reason: error.description)
-                }
-            }
-            let scope =
-                try scopeText == "all"
-                ? nil
-                : scopeText.split(separator: ",").map { code in
-                    guard let space = SocialSpaceCode(String(code)) else {
-                        throw ArgumentError(name: "sozialraeume", reason: "Sozialraum codes, or all")
-                    }
-                    return space
-                }
-            try await commands.accounts.setOrderingLimits(
-                commands.caller(state), name: name, limit: limit, scope: scope)
+            "account-limits", roles: [.county], right: .accounts,
+            "the most a county account may order at once, and for which Sozialräume (right accounts)",
+            changes: .naturally("sets the limits"), Arg.text("name"), Arg.amountOrNone("limit"),
+            Arg.socialSpacesOrAll("sozialraeume")
+        ) { invocation, name, limit, scope in
+            try await invocation.commands.accounts.setOrderingLimits(
+                invocation.caller, name: name, limit: limit, scope: scope)
             return .ok(
                 "account \(name) orders up to \(limit?.description ?? "any amount") for "
                     + (scope.map { $0.map(\.rawValue).joined(separator: ", ") } ?? "every Sozialraum"))
         },
         AdminCommand(
-            name: "token-rotate", roles: [.operator, .county, .provider, .auditor], usage: "token-rotate",
-            summary: "a new token for your own account; every session under the old one ends (this one too)",
+            "token-rotate", roles: [.operator, .county, .provider, .auditor],
+            "a new token for your own account; every session under the old one ends (this one too)",
             changes: .naturally("each answer carries a fresh token (the earlier one no longer works)")
-        ) { commands, _, state, _ in
-            let token = try await commands.accounts.rotateOwnToken(commands.caller(state))
-            return .ok("token \(token)")
+        ) { invocation in
+            .ok("token \(try await invocation.commands.accounts.rotateOwnToken(invocation.caller))")
         },
         AdminCommand(
-            name: "accounts", roles: [.county, .auditor], usage: "accounts",
-            summary: "every account with its tenant, role and rights (never a secret)", changes: .nothing
-        ) { commands, request, state, _ in
-            let accounts = try await commands.accounts.accounts(commands.caller(state))
+            "accounts", roles: [.county, .auditor], "every account with its tenant, role and rights (never a secret)",
+            changes: .nothing
+        ) { invocation in
+            let accounts = try await invocation.commands.accounts.accounts(invocation.caller)
             let table = ResultTable(
                 columns: ["name", "tenant", "role", "rights", "disabled"],
                 rows: accounts.map {
@@ -154,16 +116,50 @@ extension AdminCommands {
                         .text($0.disabled ? "yes" : "no"),
                     ]
                 })
-            return .ok("\(accounts.count) accounts", data: table.lines(commands.format(request: request, state)))
+            return .ok("\(accounts.count) accounts", data: invocation.lines(table))
         },
     ]
+}
 
-    /// `case,certify` → the rights, or a clear error.
-    func rights(_ text: String) throws -> Set<CountyRight> {
-        guard let parsed = CountyRight.parseList(text), !parsed.isEmpty else {
-            throw ArgumentError(name: "rights", reason: "a list of case, certify, order, controller, accounts")
+extension Arg {
+    static let rightsReason = "a list of case, certify, order, controller, accounts"
+
+    /// `rights=case,certify,…`.
+    static var rightsKeyword: Argument<Set<CountyRight>> {
+        Argument<Set<CountyRight>>.keyword("rights", "case,certify,order,controller,accounts", reason: rightsReason) {
+            CountyRight.parseList($0).flatMap { $0.isEmpty ? nil : $0 }
         }
-        return parsed
+    }
+
+    /// `<rights>|none`.
+    static var rightsOrNone: Argument<Set<CountyRight>> {
+        Argument<Set<CountyRight>>.required("rights", "<rights>|none", reason: rightsReason) {
+            $0 == "none" ? [] : CountyRight.parseList($0).flatMap { $0.isEmpty ? nil : $0 }
+        }
+    }
+
+    /// `name=<amount>|none`: nil for none.
+    static func amountOrNone(_ name: String) -> Argument<Money?> {
+        Argument<Money?>.keyword(
+            name, "<amount>|none", reason: "an amount (e.g. 5000.00) or none",
+            missing: "give limit=<amount>|none and sozialraeume=<code>,…|all"
+        ) {
+            text -> Money?? in
+            text == "none" ? .some(nil) : (try? Money(parsing: text)).map { .some($0) }
+        }
+    }
+
+    /// `name=<code>,…|all`: nil for all.
+    static func socialSpacesOrAll(_ name: String) -> Argument<[SocialSpaceCode]?> {
+        Argument<[SocialSpaceCode]?>.keyword(
+            name, "<code>,…|all", reason: "Sozialraum codes, or all",
+            missing: "give limit=<amount>|none and sozialraeume=<code>,…|all"
+        ) {
+            text -> [SocialSpaceCode]?? in
+            guard text != "all" else { return .some(nil) }
+            let codes = text.split(separator: ",").compactMap { SocialSpaceCode(String($0)) }
+            return codes.count == text.split(separator: ",").count && !codes.isEmpty ? .some(codes) : nil
+        }
     }
 }
 

@@ -15,18 +15,120 @@ struct SessionState: Sendable {
     let source: String
 }
 
-/// A command of the admin protocol: who may use it, how it is called, what it does.
+/// A command of the admin protocol, declared once: who may use it, its typed arguments, whether it changes
+/// data and how a retry stays safe, whether it takes an upload. The parser and its errors, the usage line,
+/// `help` per caller and the command table of docs/protocol.md (`ProtocolDocsTests`) all come from here.
 struct AdminCommand: Sendable {
     let name: String
     /// nil: usable before login.
     let roles: Set<Role>?
-    let usage: String
+    /// A county right the command needs besides its role: `help` lists the command only for accounts
+    /// holding it. The use case checks it (with its own words for what was refused) and the database again;
+    /// `CommandSpecTests` checks that the two agree.
+    let right: CountyRight?
     let summary: String
     /// Whether it changes data, and how a retried request stays safe (issue 29).
     let changes: Changes
     /// Whether a CSV block may follow the request line (`<<` … `.`).
-    var takesUpload = false
+    let takesUpload: Bool
+    let arguments: [ArgumentSyntax]
     let run: @Sendable (AdminCommands, Request, inout SessionState, Upload?) async throws -> Reply
+
+    /// `funds <sozialraum> <year>`, `deliver <grant-id> <month> <quantity> key=<idempotency-key>`.
+    var usage: String {
+        ([name] + arguments.map(\.usage) + (takesUpload ? ["<<"] : [])).joined(separator: " ")
+    }
+
+    /// Whether `account` (nil: not logged in) may run the command: what `help` lists.
+    func isAvailable(to account: Account?) -> Bool {
+        guard let roles else { return true }
+        guard let account, roles.contains(account.role) else { return false }
+        return right.map { account.rights.contains($0) } ?? true
+    }
+}
+
+/// What the handler of a logged-in command receives besides its arguments: the services, the account
+/// (never optional), the caller the services check, and the request's upload and output format.
+struct Invocation: Sendable {
+    let commands: AdminCommands
+    let account: Account
+    let upload: Upload?
+    let format: OutputFormat
+    let sessionID: String
+
+    var caller: Caller {
+        Caller(
+            tenant: account.tenant, role: account.role, name: account.name, requestID: sessionID,
+            rights: account.rights)
+    }
+
+    /// The request's upload block, or an error saying how to send one.
+    func upload(of what: String = "the CSV") throws(ArgumentError) -> Upload {
+        guard let upload else {
+            throw ArgumentError(name: "upload", reason: "end the request with << and send \(what), then a line '.'")
+        }
+        return upload
+    }
+
+    /// `table` written in the request's (or the session's) format, as the reply's data lines.
+    func lines(_ table: ResultTable) -> [String] { table.lines(format) }
+}
+
+/// What the handler of a session command receives besides the session's state and its arguments.
+struct SessionCall: Sendable {
+    let commands: AdminCommands
+    /// The request's (or the session's) output format.
+    let format: OutputFormat
+}
+
+extension Invocation {
+    /// The audit event of an action on the daemon itself.
+    func audit(_ action: String, _ kind: String, _ id: String) async throws {
+        try await commands.status.recordOperation(caller, action, kind, id)
+    }
+}
+
+extension AdminCommand {
+    /// A command for logged-in accounts of `roles` (and `right`): `run` gets the invocation and the
+    /// arguments' typed values, in the order declared.
+    init<each Value: Sendable>(
+        _ name: String, roles: Set<Role>, right: CountyRight? = nil, _ summary: String, changes: Changes,
+        upload: Bool = false, _ arguments: repeat Argument<each Value>,
+        run: @escaping @Sendable (Invocation, repeat each Value) async throws -> Reply
+    ) {
+        var syntax: [ArgumentSyntax] = []
+        for argument in repeat each arguments { syntax.append(argument.syntax) }
+        let declared = syntax
+        self.init(
+            name: name, roles: roles, right: right, summary: summary, changes: changes, takesUpload: upload,
+            arguments: declared
+        ) { commands, request, state, upload in
+            guard let account = state.account else { return .error(.notLoggedIn, "log in first") }
+            let matched = try MatchedArguments(request, declared)
+            let invocation = Invocation(
+                commands: commands, account: account, upload: upload,
+                format: commands.format(request: request, state), sessionID: state.id)
+            return try await run(invocation, repeat try (each arguments).convert(matched))
+        }
+    }
+
+    /// A command of the session itself (most need no login): it may change the session's state.
+    static func session<each Value: Sendable>(
+        _ name: String, roles: Set<Role>? = nil, _ summary: String, _ arguments: repeat Argument<each Value>,
+        run: @escaping @Sendable (SessionCall, inout SessionState, repeat each Value) async throws -> Reply
+    ) -> AdminCommand {
+        var syntax: [ArgumentSyntax] = []
+        for argument in repeat each arguments { syntax.append(argument.syntax) }
+        let declared = syntax
+        return AdminCommand(
+            name: name, roles: roles, right: nil, summary: summary, changes: .nothing, takesUpload: false,
+            arguments: declared
+        ) { commands, request, state, _ in
+            let matched = try MatchedArguments(request, declared)
+            let call = SessionCall(commands: commands, format: commands.format(request: request, state))
+            return try await run(call, &state, repeat try (each arguments).convert(matched))
+        }
+    }
 }
 
 /// What a command changes, and why sending it twice (a retry after a lost answer) cannot change more.
@@ -84,12 +186,10 @@ struct AdminCommands: Sendable {
 
     // MARK: Session commands
 
-    func help(_ request: Request, _ state: SessionState) -> Reply {
-        let role = state.account?.role
-        let visible = Self.all.filter { command in
-            command.roles == nil || (role.map { command.roles!.contains($0) } ?? false)
-        }
-        if let name = request.positional.first {
+    /// The commands `state`'s account may run (role and right), or one of them with its usage.
+    func help(command name: String?, _ state: SessionState) -> Reply {
+        let visible = Self.all.filter { $0.isAvailable(to: state.account) }
+        if let name {
             guard let command = visible.first(where: { $0.name == name.lowercased() }) else {
                 return .error(.unknownCommand, "no command \(name) for you")
             }
@@ -98,9 +198,7 @@ struct AdminCommands: Sendable {
         return .ok("\(visible.count) commands", data: visible.map { "\($0.usage)  -- \($0.summary)" })
     }
 
-    func login(_ request: Request, _ state: inout SessionState) async throws -> Reply {
-        let name = try positional(request, 0, name: "name")
-        let secret = try positional(request, 1, name: "secret")
+    func login(name: String, secret: String, _ state: inout SessionState) async throws -> Reply {
         do {
             let account = try await accounts.login(name: name, secret: secret, source: state.source)
             state.account = account
@@ -112,131 +210,9 @@ struct AdminCommands: Sendable {
         }
     }
 
-    // MARK: Arguments
-
-    func caller(_ state: SessionState) -> Caller {
-        let account = state.account!
-        return Caller(
-            tenant: account.tenant, role: account.role, name: account.name, requestID: state.id, rights: account.rights)
-    }
-
-    /// The request's upload block, or an error saying how to send one.
-    func upload(_ upload: Upload?, of what: String = "the CSV") throws -> Upload {
-        guard let upload else {
-            throw ArgumentError(name: "upload", reason: "end the request with << and send \(what), then a line '.'")
-        }
-        return upload
-    }
+    // MARK: Output
 
     func format(request: Request?, _ state: SessionState) -> OutputFormat {
         request?.keywords["format"].flatMap(OutputFormat.init(rawValue:)) ?? state.format
-    }
-
-    func positional(_ request: Request, _ index: Int, name: String) throws -> String {
-        guard index < request.positional.count else { throw ArgumentError(name: name, reason: "missing") }
-        return request.positional[index]
-    }
-
-    /// A record's number (run, statement, order, …): a whole number above zero; `reason` says what it is.
-    func number(_ request: Request, _ index: Int, name: String, reason: String) throws -> Int64 {
-        guard let id = Int64(try positional(request, index, name: name)), id > 0 else {
-            throw ArgumentError(name: name, reason: reason)
-        }
-        return id
-    }
-
-    /// The optional `run=<n>` keyword (a run to read from instead of the latest).
-    func runKeyword(_ request: Request) throws -> Int64? {
-        guard let text = request.keywords["run"] else { return nil }
-        guard let id = Int64(text), id > 0 else { throw ArgumentError(name: "run", reason: "a run number") }
-        return id
-    }
-
-    func integer(_ request: Request, _ index: Int, name: String, range: ClosedRange<Int>) throws -> Int {
-        guard let value = Int(try positional(request, index, name: name)), range.contains(value) else {
-            throw ArgumentError(name: name, reason: "a whole number \(range.lowerBound)...\(range.upperBound)")
-        }
-        return value
-    }
-
-    func socialSpace(_ request: Request, _ index: Int) throws -> SocialSpaceCode {
-        guard let code = SocialSpaceCode(try positional(request, index, name: "sozialraum")) else {
-            throw ArgumentError(name: "sozialraum", reason: "a Sozialraum code (a-z, 0-9, '-')")
-        }
-        return code
-    }
-
-    func component(_ request: Request, _ index: Int) throws -> BudgetComponent {
-        guard let component = BudgetComponent(rawValue: try positional(request, index, name: "component")) else {
-            throw ArgumentError(name: "component", reason: "case, milieu or structure")
-        }
-        return component
-    }
-
-    func day(_ request: Request, _ index: Int, name: String) throws -> Day {
-        guard let day = Day(iso: try positional(request, index, name: name)) else {
-            throw ArgumentError(name: name, reason: "a date YYYY-MM-DD")
-        }
-        return day
-    }
-
-    /// A date given as `name=YYYY-MM-DD`, or nil when the keyword is absent.
-    func keywordDay(_ request: Request, _ name: String) throws -> Day? {
-        guard let text = request.keywords[name] else { return nil }
-        guard let day = Day(iso: text) else { throw ArgumentError(name: name, reason: "a date YYYY-MM-DD") }
-        return day
-    }
-
-    func month(_ request: Request, _ index: Int) throws -> YearMonth {
-        guard let month = YearMonth(iso: try positional(request, index, name: "month")) else {
-            throw ArgumentError(name: "month", reason: "a month YYYY-MM")
-        }
-        return month
-    }
-
-    func amount(_ request: Request, _ index: Int) throws -> Money {
-        let text = try positional(request, index, name: "amount")
-        do { return try Money(parsing: text, decimalComma: text.contains(",")) } catch {
-            throw ArgumentError(name: "amount", reason: error.description)
-        }
-    }
-
-    func quantity(_ request: Request, _ index: Int) throws -> Quantity {
-        let text = try positional(request, index, name: "quantity")
-        do { return try Quantity(parsing: text, decimalComma: text.contains(",")) } catch {
-            throw ArgumentError(name: "quantity", reason: error.description)
-        }
-    }
-
-    /// The audit event of an action on the daemon itself.
-    func audit(_ state: SessionState, _ action: String, _ kind: String, _ id: String) async throws {
-        try await status.recordOperation(caller(state), action, kind, id)
-    }
-
-    func uuid(_ request: Request, _ index: Int, name: String) throws -> UUID {
-        guard let id = UUID(hyphenated: Substring(try positional(request, index, name: name))) else {
-            throw ArgumentError(name: name, reason: "an id")
-        }
-        return id
-    }
-
-    /// A tenant named by its id, or a provider by its code (`awo-verden`), looked up as the caller sees them.
-    func tenant(_ request: Request, _ index: Int, _ state: SessionState, name: String) async throws -> TenantID {
-        let text = try positional(request, index, name: name)
-        if let id = UUID(hyphenated: Substring(text)) { return TenantID(id) }
-        guard ProviderCode(text) != nil else {
-            throw ArgumentError(name: name, reason: "a provider code or a tenant id")
-        }
-        return try await budget.provider(caller(state), idOrCode: text)
-    }
-
-    func idempotencyKey(_ request: Request) throws -> IdempotencyKey {
-        guard let text = request.keywords["key"] else {
-            throw ArgumentError(name: "key", reason: "every change needs key=<idempotency-key>")
-        }
-        guard let key = IdempotencyKey(text) else {
-            throw ArgumentError(name: "key", reason: "8 to 64 of A-Z a-z 0-9 . _ : -")
-        }
-        return key
     }
 }

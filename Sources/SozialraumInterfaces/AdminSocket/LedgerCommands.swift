@@ -9,25 +9,21 @@ import Synchronization
 extension AdminCommands {
     static let ledger: [AdminCommand] = [
         AdminCommand(
-            name: "deliver", roles: [.provider], usage: "deliver <grant-id> <month> <quantity> key=<idempotency-key>",
-            summary: "record a month's delivery (Leistungsnachweis)", changes: .withKey
-        ) { commands, request, state, _ in
-            let outcome = try await commands.grants.recordDelivery(
-                commands.caller(state), grantID: try commands.uuid(request, 0, name: "grant"),
-                month: try commands.month(request, 1),
-                quantity: try commands.quantity(request, 2), idempotencyKey: try commands.idempotencyKey(request))
+            "deliver", roles: [.provider], "record a month's delivery (Leistungsnachweis)", changes: .withKey,
+            Arg.grantID, Arg.month, Arg.quantity, Arg.key
+        ) { invocation, grant, month, quantity, key in
+            let outcome = try await invocation.commands.grants.recordDelivery(
+                invocation.caller, grantID: grant, month: month, quantity: quantity, idempotencyKey: key)
             return .ok(
                 "delivery \(outcome.deliveryID) cost \(outcome.cost)"
                     + (outcome.excess.hundredths > 0 ? " held back \(outcome.excess) (finding)" : ""))
         },
         AdminCommand(
-            name: "import-deliveries", roles: [.provider], usage: "import-deliveries key=<idempotency-key> <<",
-            summary: "import a CSV block (grant_id,month,quantity); all or nothing", changes: .withKey,
-            takesUpload: true
-        ) { commands, request, state, upload in
-            let upload = try commands.upload(upload)
-            let caller = commands.caller(state)
-            let key = try commands.idempotencyKey(request)
+            "import-deliveries", roles: [.provider], "import a CSV block (grant_id,month,quantity); all or nothing",
+            changes: .withKey, upload: true, Arg.key
+        ) { invocation, key in
+            let upload = try invocation.upload()
+            let (commands, caller) = (invocation.commands, invocation.caller)
             let outcome = try await commands.imports.run {
                 try await commands.grants.importDeliveries(caller, csv: try await upload.text(), idempotencyKey: key)
             }
@@ -36,47 +32,38 @@ extension AdminCommands {
             )
         },
         AdminCommand(
-            name: "expense", roles: [.provider, .county],
-            usage: "expense <project-id> <date> <amount> key=<idempotency-key>",
-            summary: "book a project expense (milieu/structure, year's overrun policy)", changes: .withKey
-        ) { commands, request, state, _ in
-            let outcome = try await commands.payments.bookProjectExpense(
-                commands.caller(state), projectID: try commands.uuid(request, 0, name: "project"),
-                day: try commands.day(request, 1, name: "date"),
-                amount: try commands.amount(request, 2), idempotencyKey: try commands.idempotencyKey(request))
+            "expense", roles: [.provider, .county], "book a project expense (milieu/structure, year's overrun policy)",
+            changes: .withKey, Arg.id("project", "<project-id>"), Arg.day("date"), Arg.amount, Arg.key
+        ) { invocation, project, day, amount, key in
+            let outcome = try await invocation.commands.payments.bookProjectExpense(
+                invocation.caller, projectID: project, day: day, amount: amount, idempotencyKey: key)
             return .ok("booking \(outcome.bookingID)" + (outcome.overrun.map { " OVERRUN \($0)" } ?? ""))
         },
         AdminCommand(
-            name: "instalment", roles: [.county],
-            usage: "instalment <provider> <sozialraum> <component> <month> <amount> key=<idempotency-key>",
-            summary: "certify an instalment (Abschlag) to a provider: a payment order for a second signature",
-            changes: .withKey
-        ) { commands, request, state, _ in
-            let certified = try await commands.payments.certifyInstalment(
-                commands.caller(state), provider: try await commands.tenant(request, 0, state, name: "provider"),
-                socialSpace: try commands.socialSpace(request, 1),
-                component: try commands.component(request, 2), month: try commands.month(request, 3),
-                amount: try commands.amount(request, 4),
-                idempotencyKey: try commands.idempotencyKey(request))
+            "instalment", roles: [.county], right: .certify,
+            "certify an instalment (Abschlag) to a provider: a payment order for a second signature", changes: .withKey,
+            Arg.tenant(), Arg.socialSpace, Arg.component, Arg.month, Arg.amount, Arg.key
+        ) { invocation, reference, space, component, month, amount, key in
+            let certified = try await invocation.commands.payments.certifyInstalment(
+                invocation.caller, provider: try await invocation.tenant(reference), socialSpace: space,
+                component: component, month: month, amount: amount, idempotencyKey: key)
             return .ok(certified.replyText)
         },
         AdminCommand(
-            name: "reverse", roles: [.provider, .county], usage: "reverse <booking-id> key=<idempotency-key>",
-            summary: "reverse a booking (into the current open month if its month is closed)", changes: .withKey
-        ) { commands, request, state, _ in
-            let id = try commands.number(request, 0, name: "booking", reason: "a booking number")
-            let outcome = try await commands.payments.reverse(
-                commands.caller(state), bookingID: id, idempotencyKey: try commands.idempotencyKey(request))
+            "reverse", roles: [.provider, .county],
+            "reverse a booking (into the current open month if its month is closed)",
+            changes: .withKey, Arg.number("booking", "<booking-id>", reason: "a booking number"), Arg.key
+        ) { invocation, id, key in
+            let outcome = try await invocation.commands.payments.reverse(
+                invocation.caller, bookingID: id, idempotencyKey: key)
             return .ok("reversal \(outcome.bookingID)")
         },
         AdminCommand(
-            name: "bookings", roles: [.provider, .county, .auditor], usage: "bookings <month>",
-            summary: "the ledger of a month you may see", changes: .nothing
-        ) {
-            commands, request, state, _ in
-            let month = try commands.month(request, 0)
-            let rows: [[ResultTable.Cell]] = try await commands.payments.bookings(
-                commands.caller(state), bookedIn: month
+            "bookings", roles: [.provider, .county, .auditor], "the ledger of a month you may see", changes: .nothing,
+            Arg.month
+        ) { invocation, month in
+            let rows: [[ResultTable.Cell]] = try await invocation.commands.payments.bookings(
+                invocation.caller, bookedIn: month
             )
             .map {
                 [
@@ -91,26 +78,24 @@ extension AdminCommands {
                     "booking", "kind", "service_month", "sozialraum", "component", "amount", "provider", "reverses",
                     "corrects",
                 ], rows: rows)
-            return .ok("\(rows.count) bookings", data: table.lines(commands.format(request: request, state)))
+            return .ok("\(rows.count) bookings", data: invocation.lines(table))
         },
         // Periods and findings (county).
         AdminCommand(
-            name: "close-month", roles: [.county], usage: "close-month <month> [reason=...]",
-            summary: "close a month; refused with open findings unless a reason forces it",
-            changes: .naturally("a closed month is DUPLICATE")
-        ) { commands, request, state, _ in
-            let month = try commands.month(request, 0)
-            try await commands.budget.closeMonth(
-                commands.caller(state), month: month, forceReason: request.keywords["reason"])
+            "close-month", roles: [.county], right: .controller,
+            "close a month; refused with open findings unless a reason forces it",
+            changes: .naturally("a closed month is DUPLICATE"), Arg.month, Arg.textKeyword("reason").optionalKeyword
+        ) { invocation, month, reason in
+            try await invocation.commands.budget.closeMonth(invocation.caller, month: month, forceReason: reason)
             return .ok("period \(month) closed")
         },
         AdminCommand(
-            name: "findings", roles: [.county, .auditor, .provider], usage: "findings [open|all]",
-            summary: "findings you may see", changes: .nothing
-        ) {
-            commands, request, state, _ in
-            let all = request.positional.first == "all"
-            let rows: [[ResultTable.Cell]] = try await commands.grants.findings(commands.caller(state), all: all).map {
+            "findings", roles: [.county, .auditor, .provider], "findings you may see", changes: .nothing,
+            Arg.choice("which", ["open", "all"]).optional
+        ) { invocation, which in
+            let rows: [[ResultTable.Cell]] = try await invocation.commands.grants.findings(
+                invocation.caller, all: which == "all"
+            ).map {
                 [
                     .text($0.id.uuidString.lowercased()), .text($0.kind), .text($0.month.description),
                     .text($0.grantID?.uuidString.lowercased() ?? ""),
@@ -124,23 +109,16 @@ extension AdminCommands {
                     "finding", "kind", "month", "grant", "quantity", "amount", "status", "provider", "resolution",
                     "line",
                 ], rows: rows)
-            return .ok("\(rows.count) findings", data: table.lines(commands.format(request: request, state)))
+            return .ok("\(rows.count) findings", data: invocation.lines(table))
         },
         AdminCommand(
-            name: "resolve-finding", roles: [.county], usage: "resolve-finding <finding-id> accept|reject reason=...",
-            summary: "accept or reject a finding (accepting one that pays certifies a payment order)",
-            changes: .naturally("a resolved finding, or one whose order is pending, is CONFLICT or DUPLICATE")
-        ) { commands, request, state, _ in
-            let decision = try commands.positional(request, 1, name: "decision")
-            guard decision == "accept" || decision == "reject" else {
-                throw ArgumentError(name: "decision", reason: "accept or reject")
-            }
-            guard let reason = request.keywords["reason"] else {
-                throw ArgumentError(name: "reason", reason: "required")
-            }
-            let certified = try await commands.grants.resolveFinding(
-                commands.caller(state), findingID: try commands.uuid(request, 0, name: "finding"),
-                accept: decision == "accept", reason: reason)
+            "resolve-finding", roles: [.county], right: .certify,
+            "accept or reject a finding (accepting one that pays certifies a payment order)",
+            changes: .naturally("a resolved finding, or one whose order is pending, is CONFLICT or DUPLICATE"),
+            Arg.id("finding", "<finding-id>"), Arg.choice("decision", ["accept", "reject"]), Arg.textKeyword("reason")
+        ) { invocation, finding, decision, reason in
+            let certified = try await invocation.commands.grants.resolveFinding(
+                invocation.caller, findingID: finding, accept: decision == "accept", reason: reason)
             return .ok(certified?.replyText ?? "finding \(decision)ed")
         },
     ]

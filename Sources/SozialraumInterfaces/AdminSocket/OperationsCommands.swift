@@ -8,13 +8,10 @@ import Synchronization
 /// Operations for county IT (status, stats, reload, log level, sessions) and the tenants one may see.
 extension AdminCommands {
     static let operations: [AdminCommand] = [
-        AdminCommand(
-            name: "status", roles: [.operator, .county, .auditor], usage: "status",
-            summary: "daemon and database health", changes: .nothing
-        ) {
-            commands, request, state, _ in
-            let status = await commands.status.status()
-            let sessions = await commands.sessions.count
+        // Health needs no account while the database cannot look one up: county IT can diagnose the outage.
+        .session("status", roles: [.operator, .county, .auditor], "daemon and database health") { call, _ in
+            let status = await call.commands.status.status()
+            let sessions = await call.commands.sessions.count
             let table = ResultTable(
                 columns: ["database", "pool_open", "pool_idle", "pool_waiting", "sessions"],
                 rows: [
@@ -25,62 +22,52 @@ extension AdminCommands {
                         .integer(Int64(sessions)),
                     ]
                 ])
-            return .ok("status", data: table.lines(commands.format(request: request, state)))
+            return .ok("status", data: table.lines(call.format))
         },
         AdminCommand(
-            name: "stats", roles: [.operator, .county, .auditor], usage: "stats",
-            summary: "metrics: sessions, commands by result, latency, pool, jobs, last reconciliation",
-            changes: .nothing
-        ) {
-            commands, request, state, _ in
-            try await commands.refreshMetrics { commands.caller(state) }
+            "stats", roles: [.operator, .county, .auditor],
+            "metrics: sessions, commands by result, latency, pool, jobs, last reconciliation", changes: .nothing
+        ) { invocation in
+            let commands = invocation.commands
+            try await commands.refreshMetrics { invocation.caller }
             let table = ResultTable(
                 columns: ["metric", "labels", "value"],
                 rows: commands.metrics.rows().map { [.text($0.metric), .text($0.labels), .text($0.value)] })
-            return .ok("\(table.rows.count) metrics", data: table.lines(commands.format(request: request, state)))
+            return .ok("\(table.rows.count) metrics", data: invocation.lines(table))
         },
         AdminCommand(
-            name: "reload", roles: [.operator], usage: "reload",
-            summary: "read the configuration again, as on SIGHUP (the outcome is in the log and the status)",
+            "reload", roles: [.operator],
+            "read the configuration again, as on SIGHUP (the outcome is in the log and the status)",
             changes: .naturally("reads the configuration again")
-        ) {
-            commands, _, state, _ in
-            commands.operations.reload()
-            try await commands.audit(state, "daemon.reload", "daemon", "-")
+        ) { invocation in
+            invocation.commands.operations.reload()
+            try await invocation.audit("daemon.reload", "daemon", "-")
             return .ok("reload requested")
         },
         AdminCommand(
-            name: "log-level", roles: [.operator], usage: "log-level trace|debug|info|notice|warning|error|critical",
-            summary: "change the log threshold until the next reload or restart", changes: .naturally("sets the level")
-        ) { commands, request, state, _ in
-            guard let level = Logger.Level(rawValue: try commands.positional(request, 0, name: "level")) else {
-                throw ArgumentError(
-                    name: "level", reason: Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))
-            }
-            commands.operations.setLogLevel(level)
-            try await commands.audit(state, "daemon.log_level", "daemon", level.rawValue)
+            "log-level", roles: [.operator], "change the log threshold until the next reload or restart",
+            changes: .naturally("sets the level"), Arg.oneOf("level", as: Logger.Level.self)
+        ) { invocation, level in
+            invocation.commands.operations.setLogLevel(level)
+            try await invocation.audit("daemon.log_level", "daemon", level.rawValue)
             return .ok("log level \(level.rawValue) until the next reload or restart")
         },
-        AdminCommand(
-            name: "sessions", roles: [.operator], usage: "sessions", summary: "open admin sessions (no payloads)",
-            changes: .nothing
-        ) {
-            commands, request, state, _ in
-            let list = await commands.sessions.list()
+        AdminCommand("sessions", roles: [.operator], "open admin sessions (no payloads)", changes: .nothing) {
+            invocation in
+            let list = await invocation.commands.sessions.list()
             let table = ResultTable(
                 columns: ["session", "account", "source", "since"],
                 rows: list.map { [.text($0.id), .text($0.account ?? "-"), .text($0.source), .text($0.since)] })
-            return .ok("\(list.count) sessions", data: table.lines(commands.format(request: request, state)))
+            return .ok("\(list.count) sessions", data: invocation.lines(table))
         },
         AdminCommand(
-            name: "providers", roles: [.county, .auditor, .provider], usage: "providers",
-            summary: "the tenants you may see, providers with code, end of cooperation and Sozialräume",
-            changes: .nothing
-        ) {
-            commands, request, state, _ in
-            let tenants = try await commands.status.visibleTenants(commands.caller(state))
+            "providers", roles: [.county, .auditor, .provider],
+            "the tenants you may see, providers with code, end of cooperation and Sozialräume", changes: .nothing
+        ) { invocation in
+            let commands = invocation.commands
+            let tenants = try await commands.status.visibleTenants(invocation.caller)
             let register = Dictionary(
-                uniqueKeysWithValues: try await commands.budget.providers(commands.caller(state)).map { ($0.id, $0) })
+                uniqueKeysWithValues: try await commands.budget.providers(invocation.caller).map { ($0.id, $0) })
             let table = ResultTable(
                 columns: ["tenant", "kind", "name", "code", "cooperation_ends", "sozialraeume"],
                 rows: tenants.map { tenant in
@@ -92,7 +79,7 @@ extension AdminCommands {
                         entry.map { .text($0.socialSpaces.joined(separator: " ")) } ?? .null,
                     ]
                 })
-            return .ok("\(tenants.count) tenants", data: table.lines(commands.format(request: request, state)))
+            return .ok("\(tenants.count) tenants", data: invocation.lines(table))
         },
     ]
 }

@@ -9,13 +9,13 @@ import Synchronization
 extension AdminCommands {
     static let reconciliation: [AdminCommand] = [
         AdminCommand(
-            name: "reconcile", roles: [.county], usage: "reconcile <YYYY-MM|YYYY-Qn|YYYY|YYYY..YYYY-MM> [sozialraum]",
-            summary: "run a reconciliation over the ledger as it stands; results are stored",
-            changes: .naturally("a run on the same ledger position says which earlier run it equals")
-        ) { commands, request, state, _ in
-            let scope = try commands.scope(request, 0)
-            let space = request.positional.count > 1 ? try commands.socialSpace(request, 1) : nil
-            let run = try await commands.reconciliation.run(commands.caller(state), scope: scope, socialSpace: space)
+            "reconcile", roles: [.county], right: .controller,
+            "run a reconciliation over the ledger as it stands; results are stored",
+            changes: .naturally("a run on the same ledger position says which earlier run it equals"), Arg.scope,
+            Arg.socialSpace.optional
+        ) { invocation, scope, space in
+            let run = try await invocation.commands.reconciliation.run(
+                invocation.caller, scope: scope, socialSpace: space)
             let overruns = run.overruns.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             return .ok(
                 "run \(run.runID) \(run.scope) position \(run.ledgerPosition) digest \(run.digest.prefix(16)) findings \(run.newFindings)"
@@ -24,107 +24,87 @@ extension AdminCommands {
                     + (overruns.isEmpty ? "" : " OVERRUN \(overruns.joined(separator: ", "))"))
         },
         AdminCommand(
-            name: "runs", roles: [.county, .auditor, .provider], usage: "runs [year]",
-            summary: "stored reconciliation runs", changes: .nothing
-        ) {
-            commands, request, state, _ in
-            let year =
-                request.positional.isEmpty ? nil : try commands.integer(request, 0, name: "year", range: 2000...2199)
+            "runs", roles: [.county, .auditor, .provider], "stored reconciliation runs", changes: .nothing,
+            Arg.year.optional
+        ) { invocation, year in
             let table = ReconciliationTables.runs(
-                try await commands.reconciliation.runs(commands.caller(state), year: year))
-            return .ok("\(table.rows.count) runs", data: table.lines(commands.format(request: request, state)))
+                try await invocation.commands.reconciliation.runs(invocation.caller, year: year))
+            return .ok("\(table.rows.count) runs", data: invocation.lines(table))
         },
         AdminCommand(
-            name: "run", roles: [.county, .auditor, .provider],
-            usage: "run <run> [lines|months|transfers] [sozialraum]",
-            summary: "a run's results (lines and pools, months, cover transfers)", changes: .nothing
-        ) { commands, request, state, _ in
-            let id = try commands.runID(request, 0)
-            let part =
-                request.positional.count > 1 ? ReconciliationService.RunPart(rawValue: request.positional[1]) : .lines
-            guard let part else { throw ArgumentError(name: "part", reason: "lines, months or transfers") }
-            let space = request.positional.count > 2 ? try commands.socialSpace(request, 2) : nil
+            "run", roles: [.county, .auditor, .provider], "a run's results (lines and pools, months, cover transfers)",
+            changes: .nothing, Arg.run,
+            Arg.oneOf("part", as: ReconciliationService.RunPart.self).defaulting(to: .lines),
+            Arg.socialSpace.optional
+        ) { invocation, id, part, space in
             let table = ReconciliationTables.runResult(
-                try await commands.reconciliation.runResult(
-                    commands.caller(state), runID: id, part: part, socialSpace: space))
-            return .ok("run \(id) \(part.rawValue)", data: table.lines(commands.format(request: request, state)))
+                try await invocation.commands.reconciliation.runResult(
+                    invocation.caller, runID: id, part: part, socialSpace: space))
+            return .ok("run \(id) \(part.rawValue)", data: invocation.lines(table))
         },
         AdminCommand(
-            name: "run-diff", roles: [.county, .auditor, .provider], usage: "run-diff <earlier-run> <later-run>",
-            summary: "what changed between two runs", changes: .nothing
-        ) { commands, request, state, _ in
+            "run-diff", roles: [.county, .auditor, .provider], "what changed between two runs", changes: .nothing,
+            Arg.run.named("earlier-run"), Arg.run.named("later-run")
+        ) { invocation, earlier, later in
             let table = ReconciliationTables.diff(
-                try await commands.reconciliation.diff(
-                    commands.caller(state), from: try commands.runID(request, 0), to: try commands.runID(request, 1)))
-            return .ok("\(table.rows.count) changes", data: table.lines(commands.format(request: request, state)))
+                try await invocation.commands.reconciliation.diff(invocation.caller, from: earlier, to: later))
+            return .ok("\(table.rows.count) changes", data: invocation.lines(table))
         },
         AdminCommand(
-            name: "statement", roles: [.county, .auditor, .provider], usage: "statement <run> [items] [provider]",
-            summary:
-                "statements (Abrechnung) of a run; with items the draft payment advice, derived at the run's positions",
-            changes: .nothing
-        ) { commands, request, state, _ in
-            let id = try commands.runID(request, 0)
+            "statement", roles: [.county, .auditor, .provider],
+            "statements (Abrechnung) of a run; with items the draft payment advice, derived at the run's positions",
+            changes: .nothing, Arg.run, Argument.word("items", ["items"]), Arg.tenant().optional
+        ) { invocation, id, items, provider in
+            let reconciliation = invocation.commands.reconciliation
             let table: ResultTable
-            if request.positional.count > 1 {
-                guard request.positional[1] == "items" else {
-                    throw ArgumentError(name: "items", reason: "the word items or nothing")
-                }
-                let provider =
-                    request.positional.count > 2 ? try await commands.tenant(request, 2, state, name: "provider") : nil
+            if items != nil {
+                var tenant: TenantID?
+                if let provider { tenant = try await invocation.tenant(provider) }
                 table = ReconciliationTables.statementItems(
-                    try await commands.reconciliation.statementItems(
-                        commands.caller(state), runID: id, provider: provider))
+                    try await reconciliation.statementItems(invocation.caller, runID: id, provider: tenant))
             } else {
+                guard provider == nil else { throw ArgumentError(name: "items", reason: "a provider only with items") }
                 table = ReconciliationTables.statements(
-                    try await commands.reconciliation.statements(commands.caller(state), runID: id))
+                    try await reconciliation.statements(invocation.caller, runID: id))
             }
-            return .ok(
-                "run \(id) \(table.rows.count) rows", data: table.lines(commands.format(request: request, state)))
+            return .ok("run \(id) \(table.rows.count) rows", data: invocation.lines(table))
         },
         AdminCommand(
-            name: "settle", roles: [.county], usage: "settle <run> <provider> key=<idempotency-key>",
-            summary: "certify a statement's balance for settlement: a payment order for a second signature",
-            changes: .withKey
-        ) {
-            commands, request, state, _ in
-            let certified = try await commands.reconciliation.certifySettlement(
-                commands.caller(state), runID: try commands.runID(request, 0),
-                provider: try await commands.tenant(request, 1, state, name: "provider"),
-                idempotencyKey: try commands.idempotencyKey(request))
-            let due = certified.amount.cents > 0 ? "county pays" : "provider repays"
+            "settle", roles: [.county], right: .certify,
+            "certify a statement's balance for settlement: a payment order for a second signature", changes: .withKey,
+            Arg.run, Arg.tenant(), Arg.key
+        ) { invocation, run, reference, key in
+            let certified = try await invocation.commands.reconciliation.certifySettlement(
+                invocation.caller, runID: run, provider: try await invocation.tenant(reference), idempotencyKey: key)
+            let due = certified.amount.isPositive ? "county pays" : "provider repays"
             return .ok("settlement \(certified.amount) (\(due)): " + certified.replyText)
         },
         AdminCommand(
-            name: "year-end", roles: [.county], usage: "year-end <year>",
-            summary: "preview the year end: surplus, deficit, carry-forward, provider share (applies nothing)",
-            changes: .naturally("a preview is a run; it applies nothing")
-        ) {
-            commands, request, state, _ in
-            let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
-            let preview = try await commands.yearEnd.previewYearEnd(commands.caller(state), year: year)
+            "year-end", roles: [.county], right: .controller,
+            "preview the year end: surplus, deficit, carry-forward, provider share (applies nothing)",
+            changes: .naturally("a preview is a run; it applies nothing"), Arg.year
+        ) { invocation, year in
+            let preview = try await invocation.commands.yearEnd.previewYearEnd(invocation.caller, year: year)
             return .ok(
                 "run \(preview.runID)\(preview.sameAs.map { " (same as run \($0))" } ?? ""); "
                     + "apply with: year-end-confirm \(year) \(preview.runID)",
-                data: ReconciliationTables.yearEnd(preview.proposals).lines(commands.format(request: request, state)))
+                data: invocation.lines(ReconciliationTables.yearEnd(preview.proposals)))
         },
         AdminCommand(
-            name: "year-end-confirm", roles: [.county], usage: "year-end-confirm <year> <run>",
-            summary: "confirm a previewed year end: applied once when a second account orders it",
-            changes: .naturally("a year end with an open or applied order is DUPLICATE")
-        ) { commands, request, state, _ in
-            let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
-            let certified = try await commands.yearEnd.confirmYearEnd(
-                commands.caller(state), year: year, runID: try commands.runID(request, 1))
+            "year-end-confirm", roles: [.county], right: .controller,
+            "confirm a previewed year end: applied once when a second account orders it",
+            changes: .naturally("a year end with an open or applied order is DUPLICATE"), Arg.year, Arg.run
+        ) { invocation, year, run in
+            let certified = try await invocation.commands.yearEnd.confirmYearEnd(
+                invocation.caller, year: year, runID: run)
             return .ok("year end \(year): " + certified.replyText)
         },
         AdminCommand(
-            name: "year-end-shares", roles: [.county], usage: "year-end-shares <year>",
-            summary: "certify the lead providers' shares of an applied year end that no order pays (right controller)",
-            changes: .naturally("certifies only shares that no live order pays")
-        ) { commands, request, state, _ in
-            let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
-            let certified = try await commands.yearEnd.certifyShares(commands.caller(state), year: year)
+            "year-end-shares", roles: [.county], right: .controller,
+            "certify the lead providers' shares of an applied year end that no order pays (right controller)",
+            changes: .naturally("certifies only shares that no live order pays"), Arg.year
+        ) { invocation, year in
+            let certified = try await invocation.commands.yearEnd.certifyShares(invocation.caller, year: year)
             let orders = certified.map { "order \($0.orderID) (\($0.amount))" }
             return .ok(
                 orders.isEmpty
@@ -133,72 +113,67 @@ extension AdminCommands {
                         + "each waits for a second signature (order-approve)")
         },
         AdminCommand(
-            name: "population", roles: [.county], usage: "population <year> <sozialraum> <young-inhabitants>",
-            summary: "inhabitants under 21 of a Sozialraum, for figures per 1,000",
-            changes: .naturally("sets the figure")
-        ) { commands, request, state, _ in
-            let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
-            let space = try commands.socialSpace(request, 1)
-            let count = try commands.integer(request, 2, name: "young-inhabitants", range: 0...10_000_000)
-            try await commands.reconciliation.setPopulation(
-                commands.caller(state), year: year, socialSpace: space, youngInhabitants: count)
+            "population", roles: [.county], right: .caseWork,
+            "inhabitants under 21 of a Sozialraum, for figures per 1,000",
+            changes: .naturally("sets the figure"), Arg.year, Arg.socialSpace,
+            Arg.integer("young-inhabitants", in: 0...10_000_000)
+        ) { invocation, year, space, count in
+            try await invocation.commands.reconciliation.setPopulation(
+                invocation.caller, year: year, socialSpace: space, youngInhabitants: count)
             return .ok("population \(year) \(space) \(count)")
         },
         AdminCommand(
-            name: "cost-report", roles: [.county, .auditor], usage: "cost-report <from-year> [to-year] [by=help-type]",
-            summary: "cost development per Sozialraum over the years", changes: .nothing
-        ) { commands, request, state, _ in
-            let from = try commands.integer(request, 0, name: "from-year", range: 2000...2199)
-            let to =
-                request.positional.count > 1
-                ? try commands.integer(request, 1, name: "to-year", range: from...2199) : from
+            "cost-report", roles: [.county, .auditor], "cost development per Sozialraum over the years",
+            changes: .nothing, Arg.integer("from-year", in: 2000...2199),
+            Arg.integer("to-year", in: 2000...2199).optional,
+            Argument<Bool>.keyword("by", "help-type", reason: "sozialraum or help-type") {
+                ["sozialraum": false, "help-type": true][$0]
+            }.defaultingKeyword(to: false)
+        ) { invocation, from, to, byHelpType in
+            let to = to ?? from
+            guard to >= from else { throw ArgumentError(name: "to-year", reason: "a whole number \(from)...2199") }
             guard to - from < 30 else { throw ArgumentError(name: "to-year", reason: "at most 30 years") }
-            let byHelpType: Bool
-            switch request.keywords["by"] {
-            case nil, "sozialraum": byHelpType = false
-            case "help-type": byHelpType = true
-            default: throw ArgumentError(name: "by", reason: "sozialraum or help-type")
-            }
             let table = ReconciliationTables.costDevelopment(
-                try await commands.reconciliation.costDevelopment(
-                    commands.caller(state), years: from...to, byHelpType: byHelpType))
-            return .ok("\(table.rows.count) rows", data: table.lines(commands.format(request: request, state)))
+                try await invocation.commands.reconciliation.costDevelopment(
+                    invocation.caller, years: from...to, byHelpType: byHelpType))
+            return .ok("\(table.rows.count) rows", data: invocation.lines(table))
         },
         AdminCommand(
-            name: "cross-area", roles: [.county, .auditor, .provider], usage: "cross-area <year> [sozialraum]",
-            summary: "grants served outside the case's Sozialraum, with their reasons (rule 9)", changes: .nothing
-        ) {
-            commands, request, state, _ in
-            let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
-            let space = request.positional.count > 1 ? try commands.socialSpace(request, 1) : nil
+            "cross-area", roles: [.county, .auditor, .provider],
+            "grants served outside the case's Sozialraum, with their reasons (rule 9)", changes: .nothing, Arg.year,
+            Arg.socialSpace.optional
+        ) { invocation, year, space in
             let table = ReconciliationTables.crossAreaGrants(
-                try await commands.reconciliation.crossAreaGrants(
-                    commands.caller(state), year: year, socialSpace: space))
-            return .ok(
-                "\(table.rows.count) cross-area grants", data: table.lines(commands.format(request: request, state)))
+                try await invocation.commands.reconciliation.crossAreaGrants(
+                    invocation.caller, year: year, socialSpace: space))
+            return .ok("\(table.rows.count) cross-area grants", data: invocation.lines(table))
         },
         AdminCommand(
-            name: "chart", roles: [.county, .auditor, .provider], usage: "chart <sozialraum> <year> [run=<run>]",
-            summary: "budget burn as SVG (appropriation vs actual + committed by month)", changes: .nothing
-        ) { commands, request, state, _ in
-            let space = try commands.socialSpace(request, 0)
-            let year = try commands.integer(request, 1, name: "year", range: 2000...2199)
-            let svg = try await commands.reconciliation.burnChart(
-                commands.caller(state), socialSpace: space, year: year, runID: try commands.runKeyword(request))
+            "chart", roles: [.county, .auditor, .provider],
+            "budget burn as SVG (appropriation vs actual + committed by month)", changes: .nothing, Arg.socialSpace,
+            Arg.year, Arg.runKeyword.optionalKeyword
+        ) { invocation, space, year, run in
+            let svg = try await invocation.commands.reconciliation.burnChart(
+                invocation.caller, socialSpace: space, year: year, runID: run)
             return .ok(
                 "chart \(space) \(year) (SVG)",
                 data: svg.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init))
         },
     ]
+}
 
-    func scope(_ request: Request, _ index: Int) throws -> ReconciliationScope {
-        guard let scope = ReconciliationScope(parsing: try positional(request, index, name: "scope")) else {
-            throw ArgumentError(name: "scope", reason: "YYYY-MM, YYYY-Qn, YYYY or YYYY..YYYY-MM")
-        }
-        return scope
+extension Arg {
+    /// `YYYY-MM`, `YYYY-Qn`, `YYYY` or `YYYY..YYYY-MM`.
+    static var scope: Argument<ReconciliationScope> {
+        Argument<ReconciliationScope>.required(
+            "scope", "<YYYY-MM|YYYY-Qn|YYYY|YYYY..YYYY-MM>", reason: "YYYY-MM, YYYY-Qn, YYYY or YYYY..YYYY-MM"
+        ) { ReconciliationScope(parsing: $0) }
     }
 
-    func runID(_ request: Request, _ index: Int) throws -> Int64 {
-        try number(request, index, name: "run", reason: "a run number")
+    static var run: Argument<Int64> { number("run", reason: "a run number") }
+
+    /// `run=<run>`: a run to read from instead of the latest.
+    static var runKeyword: Argument<Int64> {
+        Argument<Int64>.keyword("run", "<run>", reason: "a run number") { Int64($0).flatMap { $0 > 0 ? $0 : nil } }
     }
 }

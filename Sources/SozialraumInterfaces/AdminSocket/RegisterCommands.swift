@@ -11,37 +11,37 @@ extension AdminCommands {
 
     static let providerCommands: [AdminCommand] = [
         AdminCommand(
-            name: "provider-register", roles: [.county], usage: "provider-register <code> <name>",
-            summary: "register a provider (freier Träger) under a short code",
-            changes: .naturally("an existing code is DUPLICATE")
-        ) { commands, request, state, _ in
-            let text = try commands.positional(request, 0, name: "code")
-            guard let code = ProviderCode(text) else {
-                throw ArgumentError(name: "code", reason: "2 to 32 of a-z, 0-9, '-', starting with a letter")
-            }
-            let id = try await commands.budget.registerProvider(
-                commands.caller(state), code: code, name: try commands.positional(request, 1, name: "name"))
+            "provider-register", roles: [.county], right: .caseWork,
+            "register a provider (freier Träger) under a short code",
+            changes: .naturally("an existing code is DUPLICATE"),
+            Argument<ProviderCode>.required("code", reason: "2 to 32 of a-z, 0-9, '-', starting with a letter") {
+                ProviderCode($0)
+            },
+            Arg.text("name")
+        ) { invocation, code, name in
+            let id = try await invocation.commands.budget.registerProvider(invocation.caller, code: code, name: name)
             return .ok("provider \(code) \(id)")
         },
         AdminCommand(
-            name: "provider-rename", roles: [.county], usage: "provider-rename <provider> <name>",
-            summary: "rename a provider", changes: .naturally("sets the name")
-        ) { commands, request, state, _ in
-            let provider = try await commands.tenant(request, 0, state, name: "provider")
-            try await commands.budget.renameProvider(
-                commands.caller(state), provider, name: try commands.positional(request, 1, name: "name"))
+            "provider-rename", roles: [.county], right: .caseWork, "rename a provider",
+            changes: .naturally("sets the name"),
+            Arg.tenant(), Arg.text("name")
+        ) { invocation, reference, name in
+            let provider = try await invocation.tenant(reference)
+            try await invocation.commands.budget.renameProvider(invocation.caller, provider, name: name)
             return .ok("provider \(provider) renamed")
         },
         AdminCommand(
-            name: "provider-end", roles: [.county], usage: "provider-end <provider> <last-day>|continue",
-            summary: "end the cooperation with a provider after a day (history kept), or let it go on",
-            changes: .naturally("sets the end of the cooperation")
-        ) { commands, request, state, _ in
-            let provider = try await commands.tenant(request, 0, state, name: "provider")
-            let day =
-                try commands.positional(request, 1, name: "last-day") == "continue"
-                ? nil : try commands.day(request, 1, name: "last-day")
-            try await commands.budget.endCooperation(commands.caller(state), provider, after: day)
+            "provider-end", roles: [.county], right: .caseWork,
+            "end the cooperation with a provider after a day (history kept), or let it go on",
+            changes: .naturally("sets the end of the cooperation"), Arg.tenant(),
+            Argument<Day?>.required("last-day", "<last-day>|continue", reason: "a date YYYY-MM-DD, or continue") {
+                text -> Day?? in
+                text == "continue" ? .some(nil) : Day(iso: text).map { .some($0) }
+            }
+        ) { invocation, reference, day in
+            let provider = try await invocation.tenant(reference)
+            try await invocation.commands.budget.endCooperation(invocation.caller, provider, after: day)
             return .ok(
                 day.map { "cooperation of \(provider) ends after \($0)" } ?? "cooperation of \(provider) goes on")
         },
@@ -49,31 +49,29 @@ extension AdminCommands {
 
     static let geographyCommands: [AdminCommand] = [
         AdminCommand(
-            name: "sozialraum-define", roles: [.county],
-            usage: "sozialraum-define <code> <name> <from-date> <municipality-code>:<name> …",
-            summary: "define or rename a Sozialraum and (re)group municipalities into it from a date",
-            changes: .naturally("the same definition again is DUPLICATE")
-        ) { commands, request, state, _ in
-            let code = try commands.socialSpace(request, 0)
-            let name = try commands.positional(request, 1, name: "name")
-            let from = try commands.day(request, 2, name: "from")
+            "sozialraum-define", roles: [.county], right: .caseWork,
+            "define or rename a Sozialraum and (re)group municipalities into it from a date",
+            changes: .naturally("the same definition again is DUPLICATE"), Arg.socialSpace.named("code"),
+            Arg.text("name"), Arg.day("from", "<from-date>"),
+            Argument.rest("municipality", "<municipality-code>:<name>")
+        ) { invocation, code, name, from, texts in
             var municipalities: [(code: SocialSpaceCode, name: String)] = []
-            for text in request.positional.dropFirst(3) {
+            for text in texts {
                 let parts = text.split(separator: ":", maxSplits: 1)
                 guard parts.count == 2, let municipality = SocialSpaceCode(String(parts[0])) else {
                     throw ArgumentError(name: "municipality", reason: "<code>:<name>, e.g. \"verden:Verden (Aller)\"")
                 }
                 municipalities.append((municipality, String(parts[1])))
             }
-            try await commands.budget.defineSocialSpace(
-                commands.caller(state), code: code, name: name, municipalities: municipalities, validFrom: from)
+            try await invocation.commands.budget.defineSocialSpace(
+                invocation.caller, code: code, name: name, municipalities: municipalities, validFrom: from)
             return .ok("sozialraum \(code) with \(municipalities.count) municipalities from \(from)")
         },
         AdminCommand(
-            name: "sozialraeume", roles: [.county, .auditor, .provider], usage: "sozialraeume",
-            summary: "Sozialräume and their municipalities over time", changes: .nothing
-        ) { commands, request, state, _ in
-            let members = try await commands.budget.socialSpaces(commands.caller(state))
+            "sozialraeume", roles: [.county, .auditor, .provider], "Sozialräume and their municipalities over time",
+            changes: .nothing
+        ) { invocation in
+            let members = try await invocation.commands.budget.socialSpaces(invocation.caller)
             let table = ResultTable(
                 columns: ["sozialraum", "name", "municipality", "municipality_name", "from", "to"],
                 rows: members.map { member in
@@ -87,43 +85,33 @@ extension AdminCommands {
                     ]
                 })
             let spaces = Set(members.map(\.socialSpace)).count
-            return .ok("\(spaces) sozialraeume", data: table.lines(commands.format(request: request, state)))
+            return .ok("\(spaces) sozialraeume", data: invocation.lines(table))
         },
         AdminCommand(
-            name: "assign", roles: [.county], usage: "assign <provider> <sozialraum> lead|member <from> [to=<date>]",
-            summary: "assign a provider to a Sozialraum from a date",
-            changes: .naturally("the same assignment again is DUPLICATE")
-        ) { commands, request, state, _ in
-            let provider = try await commands.tenant(request, 0, state, name: "provider")
-            let space = try commands.socialSpace(request, 1)
-            let role = try commands.positional(request, 2, name: "lead")
-            guard role == "lead" || role == "member" else {
-                throw ArgumentError(name: "lead", reason: "lead or member")
-            }
-            let from = try commands.day(request, 3, name: "from")
-            let to = try commands.keywordDay(request, "to")
-            try await commands.budget.assignProvider(
-                commands.caller(state), provider: provider, socialSpace: space, lead: role == "lead", from: from, to: to
-            )
+            "assign", roles: [.county], right: .caseWork, "assign a provider to a Sozialraum from a date",
+            changes: .naturally("the same assignment again is DUPLICATE"), Arg.tenant(), Arg.socialSpace,
+            Arg.choice("lead", ["lead", "member"]), Arg.day("from"), Arg.dayKeyword("to").optionalKeyword
+        ) { invocation, reference, space, role, from, to in
+            let provider = try await invocation.tenant(reference)
+            try await invocation.commands.budget.assignProvider(
+                invocation.caller, provider: provider, socialSpace: space, lead: role == "lead", from: from, to: to)
             return .ok("\(provider) serves \(space) as \(role) from \(from)" + (to.map { " to \($0)" } ?? ""))
         },
         AdminCommand(
-            name: "unassign", roles: [.county], usage: "unassign <provider> <sozialraum> <last-day>",
-            summary: "end a provider's assignment to a Sozialraum",
-            changes: .naturally("ending an ended assignment is CONFLICT")
-        ) { commands, request, state, _ in
-            let provider = try await commands.tenant(request, 0, state, name: "provider")
-            let space = try commands.socialSpace(request, 1)
-            let day = try commands.day(request, 2, name: "last-day")
-            try await commands.budget.endAssignment(
-                commands.caller(state), provider: provider, socialSpace: space, on: day)
+            "unassign", roles: [.county], right: .caseWork, "end a provider's assignment to a Sozialraum",
+            changes: .naturally("ending an ended assignment is CONFLICT"), Arg.tenant(), Arg.socialSpace,
+            Arg.day("last-day")
+        ) { invocation, reference, space, day in
+            let provider = try await invocation.tenant(reference)
+            try await invocation.commands.budget.endAssignment(
+                invocation.caller, provider: provider, socialSpace: space, on: day)
             return .ok("\(provider) serves \(space) until \(day)")
         },
         AdminCommand(
-            name: "assignments", roles: [.county, .auditor, .provider], usage: "assignments",
-            summary: "which providers serve which Sozialraum (a provider: its own)", changes: .nothing
-        ) { commands, request, state, _ in
-            let assignments = try await commands.budget.assignments(commands.caller(state))
+            "assignments", roles: [.county, .auditor, .provider],
+            "which providers serve which Sozialraum (a provider: its own)", changes: .nothing
+        ) { invocation in
+            let assignments = try await invocation.commands.budget.assignments(invocation.caller)
             let table = ResultTable(
                 columns: ["sozialraum", "provider", "tenant", "lead", "from", "to"],
                 rows: assignments.map { assignment in
@@ -134,42 +122,40 @@ extension AdminCommands {
                         assignment.validTo.map { .text($0.description) } ?? .null,
                     ]
                 })
-            return .ok("\(assignments.count) assignments", data: table.lines(commands.format(request: request, state)))
+            return .ok("\(assignments.count) assignments", data: invocation.lines(table))
         },
     ]
 
     static let yearCommands: [AdminCommand] = [
         AdminCommand(
-            name: "year-open", roles: [.county],
-            usage:
-                "year-open <year> [policy=warn|refuse] [share=<percent>] [carry-forward=yes|no] [pools=case+milieu,…|none]",
-            summary:
-                "open a fiscal year with its months, overrun policy, provider share, carry-forward and cover pools",
-            changes: .naturally("an open year is DUPLICATE")
-        ) { commands, request, state, _ in
-            let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
-            let policy =
-                try request.keywords["policy"].map { text in
-                    guard let policy = OverrunPolicy(rawValue: text) else {
-                        throw ArgumentError(name: "policy", reason: "warn or refuse")
-                    }
-                    return policy
-                } ?? .warn
-            let share = try commands.basisPoints(request.keywords["share"] ?? "0")
-            let carryForward = try commands.yesNo(request.keywords["carry-forward"] ?? "yes", name: "carry-forward")
-            let pools = try commands.coverPools(request.keywords["pools"] ?? "case+milieu")
-            try await commands.budget.openYear(
-                commands.caller(state), year: year, overrunPolicy: policy, providerSurplusShare: share,
-                coverPools: pools, carryForwardAllowed: carryForward)
+            "year-open", roles: [.county], right: .caseWork,
+            "open a fiscal year with its months, overrun policy, provider share, carry-forward and cover pools",
+            changes: .naturally("an open year is DUPLICATE"), Arg.year,
+            Argument<OverrunPolicy>.keyword("policy", "warn|refuse", reason: "warn or refuse") {
+                OverrunPolicy(rawValue: $0)
+            }.defaultingKeyword(to: .warn),
+            Argument<Int>.keyword("share", "<percent>", reason: "a percentage 0 to 100 with at most two decimals") {
+                basisPoints($0)
+            }.defaultingKeyword(to: 0),
+            Argument<Bool>.keyword("carry-forward", "yes|no", reason: "yes or no") {
+                ["yes": true, "no": false][$0]
+            }.defaultingKeyword(to: true),
+            Argument<CoverPools>.checkedKeyword("pools", "case+milieu,…|none") { text throws(ArgumentError) in
+                try coverPools(text)
+            }.defaultingKeyword(to: CoverPools.standard)
+        ) { invocation, year, policy, share, carryForward, pools in
+            try await invocation.commands.budget.openYear(
+                invocation.caller, year: year, overrunPolicy: policy, providerSurplusShare: share, coverPools: pools,
+                carryForwardAllowed: carryForward)
             return .ok(
                 "year \(year) open: 12 months, policy \(policy.rawValue), provider share \(Self.percent(share)), "
                     + "carry-forward \(carryForward ? "yes" : "no"), pools \(Self.describe(pools))")
         },
         AdminCommand(
-            name: "years", roles: [.county, .auditor, .provider], usage: "years",
-            summary: "fiscal years with their policies", changes: .nothing
-        ) { commands, request, state, _ in
-            let years = try await commands.budget.fiscalYears(commands.caller(state))
+            "years", roles: [.county, .auditor, .provider], "fiscal years with their policies", changes: .nothing
+        ) {
+            invocation in
+            let years = try await invocation.commands.budget.fiscalYears(invocation.caller)
             let table = ResultTable(
                 columns: ["year", "overrun_policy", "provider_share", "carry_forward", "cover_pools", "closed_months"],
                 rows: years.map { year in
@@ -179,59 +165,45 @@ extension AdminCommands {
                         .text(Self.describe(year.coverPools)), .integer(Int64(year.closedMonths)),
                     ]
                 })
-            return .ok("\(years.count) years", data: table.lines(commands.format(request: request, state)))
+            return .ok("\(years.count) years", data: invocation.lines(table))
         },
         AdminCommand(
-            name: "appropriation-import", roles: [.county], usage: "appropriation-import <year> <<",
-            summary: "set a year's appropriations from a CSV block (sozialraum,component,amount); all or nothing",
+            "appropriation-import", roles: [.county], right: .caseWork,
+            "set a year's appropriations from a CSV block (sozialraum,component,amount); all or nothing",
             changes: .naturally(
                 "lines already set to their amount are unchanged; a change waits for its second signature"),
-            takesUpload: true
-        ) { commands, request, state, upload in
-            let year = try commands.integer(request, 0, name: "year", range: 2000...2199)
-            let upload = try commands.upload(upload)
-            let outcome = try await commands.budget.setAppropriations(
-                commands.caller(state), year: year, csv: try await upload.text())
+            upload: true, Arg.year
+        ) { invocation, year in
+            let outcome = try await invocation.commands.budget.setAppropriations(
+                invocation.caller, year: year, csv: try await invocation.upload().text())
             return .ok("appropriations \(year): \(outcome.lines) lines, total \(outcome.total)")
         },
         AdminCommand(
-            name: "carry-forward", roles: [.county],
-            usage: "carry-forward <sozialraum> <year> <component> <amount> reason=<text>",
-            summary: "set a manual carry-forward (Haushaltsrest) into a year, with its reason",
-            changes: .naturally("sets the carry-forward of the line")
-        ) { commands, request, state, _ in
-            let line = BudgetLine(
-                year: try commands.integer(request, 1, name: "year", range: 2000...2199),
-                socialSpace: try commands.socialSpace(request, 0), component: try commands.component(request, 2))
-            guard let reason = request.keywords["reason"] else {
-                throw ArgumentError(name: "reason", reason: "a carry-forward needs reason=<text>")
-            }
-            let amount = try commands.amount(request, 3)
-            try await commands.budget.carryForward(commands.caller(state), into: line, amount: amount, reason: reason)
+            "carry-forward", roles: [.county], right: .caseWork,
+            "set a manual carry-forward (Haushaltsrest) into a year, with its reason",
+            changes: .naturally("sets the carry-forward of the line"), Arg.socialSpace, Arg.year, Arg.component,
+            Arg.amount, Arg.textKeyword("reason", missing: "a carry-forward needs reason=<text>")
+        ) { invocation, space, year, component, amount, reason in
+            let line = BudgetLine(year: year, socialSpace: space, component: component)
+            try await invocation.commands.budget.carryForward(
+                invocation.caller, into: line, amount: amount, reason: reason)
             return .ok("carry-forward \(line) \(amount)")
         },
     ]
 
     // MARK: Arguments of the register
 
-    /// A percentage with at most two decimals (`25`, `12.5`, `12,5`) as basis points.
-    func basisPoints(_ text: String) throws -> Int {
+    /// A percentage with at most two decimals (`25`, `12.5`, `12,5`) as basis points (hundredths of a
+    /// percent are read like cents).
+    static func basisPoints(_ text: String) -> Int? {
         guard let value = try? Money(parsing: text, decimalComma: text.contains(",")),
-            (0...10_000).contains(value.cents)
-        else { throw ArgumentError(name: "share", reason: "a percentage 0 to 100 with at most two decimals") }
+            value >= .zero, value <= Money(cents: 10_000)
+        else { return nil }
         return Int(value.cents)
     }
 
-    func yesNo(_ text: String, name: String) throws -> Bool {
-        switch text {
-        case "yes": return true
-        case "no": return false
-        default: throw ArgumentError(name: name, reason: "yes or no")
-        }
-    }
-
     /// `case+milieu` (the default), `case+milieu,structure` (a structure alone is the same), `none`.
-    func coverPools(_ text: String) throws -> CoverPools {
+    static func coverPools(_ text: String) throws(ArgumentError) -> CoverPools {
         if text == "none" { return CoverPools([])! }
         var pools: [Set<BudgetComponent>] = []
         for pool in text.split(separator: ",") {

@@ -9,10 +9,11 @@ import Synchronization
 extension AdminCommands {
     static let scheduling: [AdminCommand] = [
         AdminCommand(
-            name: "schedules", roles: [.operator, .county, .auditor], usage: "schedules",
-            summary: "schedules with their next slot, deadline, last success and slots by outcome (Europe/Berlin)",
+            "schedules", roles: [.operator, .county, .auditor],
+            "schedules with their next slot, deadline, last success and slots by outcome (Europe/Berlin)",
             changes: .nothing
-        ) { commands, request, state, _ in
+        ) { invocation in
+            let commands = invocation.commands
             let now = await commands.sharedNow()
             let schedules = try await commands.jobs.schedules()
             let local = { (instant: Instant?) -> ResultTable.Cell in
@@ -43,98 +44,102 @@ extension AdminCommands {
                         .integer(schedule.outcomes.skippedWhilePaused),
                     ]
                 })
-            return .ok("\(schedules.count) schedules", data: table.lines(commands.format(request: request, state)))
+            return .ok("\(schedules.count) schedules", data: invocation.lines(table))
         },
         AdminCommand(
-            name: "schedule-set", roles: [.operator, .county],
-            usage:
-                "schedule-set <name> \"<cron>\" <job> [parameters=…] [missed=all|latest|skip] [timeout=<s>] [attempts=<n>] [backoff=<s>] [zone=Europe/Berlin|UTC] [deadline=<n>m|<n>h|<n>d] [overlap=serial|parallel]",
-            summary: "create or change a schedule (plans from now on)", changes: .naturally("sets the schedule")
-        ) { commands, request, state, _ in
-            let schedule = try commands.scheduleRecord(request)
+            "schedule-set", roles: [.operator, .county], "create or change a schedule (plans from now on)",
+            changes: .naturally("sets the schedule"), Arg.scheduleName.named("name"), Arg.cron, Arg.job,
+            Arg.textKeyword("parameters", "…").optionalKeyword,
+            Arg.oneOfKeyword("missed", as: MissedRunPolicy.self).defaultingKeyword(to: .latest),
+            Arg.integerKeyword("timeout", "<s>", in: 1...86_400).defaultingKeyword(to: 3600),
+            Arg.integerKeyword("attempts", "<n>", in: 1...20).defaultingKeyword(to: 3),
+            Arg.integerKeyword("backoff", "<s>", in: 1...3600).defaultingKeyword(to: 60),
+            Argument<String>.keyword("zone", "Europe/Berlin|UTC", reason: "Europe/Berlin or UTC") {
+                ZoneRules(identifier: $0) != nil ? $0 : nil
+            }.defaultingKeyword(to: "Europe/Berlin"),
+            Arg.deadline.optionalKeyword,
+            Arg.oneOfKeyword("overlap", as: OverlapPolicy.self).defaultingKeyword(to: .serial)
+        ) { invocation, name, cron, job, parameters, missed, timeout, attempts, backoff, zone, deadline, overlap in
+            // The parameters' default and check depend on the job.
+            let parameters = parameters ?? (job == "reconcile" ? "month-to-date" : "")
+            guard TextLimit.scheduleParameters.allows(parameters) else {
+                throw ArgumentError(name: "parameters", reason: TextLimit.scheduleParameters.description)
+            }
+            if job == "reconcile", !StandardJobs.reconcileScopes.contains(parameters) {
+                throw ArgumentError(name: "parameters", reason: StandardJobs.reconcileScopes.joined(separator: ", "))
+            }
+            let schedule = ScheduleRecord(
+                name: name, cron: cron, timeZone: zone, job: job, parameters: parameters, missedPolicy: missed,
+                timeoutSeconds: timeout, maxAttempts: attempts, backoffSeconds: backoff, deadlineSeconds: deadline,
+                overlap: overlap)
+            let commands = invocation.commands
             let outcome = try await commands.jobs.setSchedule(
-                commands.caller(state), schedule, now: await commands.sharedNow())
+                invocation.caller, schedule, now: await commands.sharedNow())
             return .ok(
                 "schedule \(schedule.name) set"
                     + (outcome.paused
                         ? " (still paused; resume to plan its slots)" : "; \(outcome.skipped) unplanned slots skipped"))
         },
         AdminCommand(
-            name: "pause", roles: [.operator, .county], usage: "pause <schedule>",
-            summary: "stop planning a schedule's slots", changes: .naturally("a paused schedule stays paused")
-        ) {
-            commands, request, state, _ in
-            let name = try commands.positional(request, 0, name: "schedule")
-            try await commands.jobs.pause(commands.caller(state), name: name, now: await commands.sharedNow())
+            "pause", roles: [.operator, .county], "stop planning a schedule's slots",
+            changes: .naturally("a paused schedule stays paused"), Arg.scheduleName
+        ) { invocation, name in
+            let commands = invocation.commands
+            try await commands.jobs.pause(invocation.caller, name: name, now: await commands.sharedNow())
             return .ok("schedule \(name) paused")
         },
         AdminCommand(
-            name: "resume", roles: [.operator, .county], usage: "resume <schedule> [missed=all|latest|skip]",
-            summary: "plan a schedule again; the slots of the pause run all, the latest, or none (default)",
-            changes: .naturally("a running schedule stays running")
-        ) { commands, request, state, _ in
-            let name = try commands.positional(request, 0, name: "schedule")
-            guard let missed = MissedRunPolicy(rawValue: request.keywords["missed"] ?? "skip") else {
-                throw ArgumentError(name: "missed", reason: "all, latest or skip")
-            }
+            "resume", roles: [.operator, .county],
+            "plan a schedule again; the slots of the pause run all, the latest, or none (default)",
+            changes: .naturally("a running schedule stays running"), Arg.scheduleName,
+            Arg.oneOfKeyword("missed", as: MissedRunPolicy.self).defaultingKeyword(to: .skip)
+        ) { invocation, name, missed in
+            let commands = invocation.commands
             let outcome = try await commands.jobs.resume(
-                commands.caller(state), name: name, missed: missed, now: await commands.sharedNow())
+                invocation.caller, name: name, missed: missed, now: await commands.sharedNow())
             return .ok(
                 "schedule \(name) resumed; slots of the pause: \(outcome.queued) queued, \(outcome.skipped) skipped")
         },
         AdminCommand(
-            name: "run-now", roles: [.operator, .county], usage: "run-now <schedule> key=<idempotency-key>",
-            summary: "queue a schedule's job now (wakes a scheduler at once)", changes: .withKey
-        ) { commands, request, state, _ in
-            let name = try commands.positional(request, 0, name: "schedule")
-            let key = try commands.idempotencyKey(request)
+            "run-now", roles: [.operator, .county], "queue a schedule's job now (wakes a scheduler at once)",
+            changes: .withKey, Arg.scheduleName, Arg.key
+        ) { invocation, name, key in
+            let commands = invocation.commands
             let id = try await commands.jobs.runNow(
-                commands.caller(state), schedule: name, key: key, now: await commands.sharedNow())
+                invocation.caller, schedule: name, key: key, now: await commands.sharedNow())
             return .ok("job \(id) queued")
         },
         AdminCommand(
-            name: "check", roles: [.operator, .county, .auditor], usage: "check",
-            summary: "health for monitoring: OK, WARNING or CRITICAL with the reasons (sozialraumctl check)",
-            changes: .nothing
-        ) { commands, _, _, _ in
-            let health = await commands.healthCheck()
+            "check", roles: [.operator, .county, .auditor],
+            "health for monitoring: OK, WARNING or CRITICAL with the reasons (sozialraumctl check)", changes: .nothing
+        ) { invocation in
+            let health = await invocation.commands.healthCheck()
             return .ok("\(health.level.rawValue) - \(health.text)")
         },
         AdminCommand(
-            name: "schedule-backfill", roles: [.operator, .county],
-            usage: "schedule-backfill <schedule> from=<date> to=<date>",
-            summary: "queue a schedule's slots between two days (Europe/Berlin) with their original slot times",
-            changes: .naturally("a slot already queued is not queued again")
-        ) { commands, request, state, _ in
-            let name = try commands.positional(request, 0, name: "schedule")
-            guard let from = try commands.keywordDay(request, "from") else {
-                throw ArgumentError(name: "from", reason: "required, a date like 2026-12-01")
-            }
-            guard let to = try commands.keywordDay(request, "to") else {
-                throw ArgumentError(name: "to", reason: "required, a date like 2026-12-31")
-            }
+            "schedule-backfill", roles: [.operator, .county],
+            "queue a schedule's slots between two days (Europe/Berlin) with their original slot times",
+            changes: .naturally("a slot already queued is not queued again"), Arg.scheduleName,
+            Arg.dayKeyword("from", missing: "required, a date like 2026-12-01"),
+            Arg.dayKeyword("to", missing: "required, a date like 2026-12-31")
+        ) { invocation, name, from, to in
+            let commands = invocation.commands
             let berlin = ZoneRules.europeBerlin
             let now = await commands.sharedNow()
             let end = min(
                 berlin.instant(of: LocalDateTime(day: to.adding(days: 1), hour: 0, minute: 0)).adding(seconds: -1), now)
             let outcome = try await commands.jobs.backfill(
-                commands.caller(state), schedule: name,
+                invocation.caller, schedule: name,
                 from: berlin.instant(of: LocalDateTime(day: from, hour: 0, minute: 0)), to: end, now: now)
             return .ok(
                 "schedule \(name) backfilled: \(outcome.queued) slots queued, \(outcome.existing) had a run already")
         },
         AdminCommand(
-            name: "jobs", roles: [.operator, .county, .auditor], usage: "jobs [schedule] [limit=<n>]",
-            summary: "run history: state, attempts, times, result or error", changes: .nothing
-        ) { commands, request, state, _ in
-            let limit =
-                try request.keywords["limit"].map { text in
-                    guard let value = Int(text), (1...10_000).contains(value) else {
-                        throw ArgumentError(name: "limit", reason: "1...10000")
-                    }
-                    return value
-                } ?? 50
-            let runs = try await commands.jobs.history(schedule: request.positional.first, limit: limit)
+            "jobs", roles: [.operator, .county, .auditor], "run history: state, attempts, times, result or error",
+            changes: .nothing, Arg.scheduleName.optional,
+            Arg.integerKeyword("limit", "<n>", in: 1...10_000).defaultingKeyword(to: 50)
+        ) { invocation, schedule, limit in
+            let runs = try await invocation.commands.jobs.history(schedule: schedule, limit: limit)
             // A slot is a time of the schedule's (wall clock, minutes); started and finished are moments.
             let local = { (instant: Instant?) -> ResultTable.Cell in
                 instant.map { .text(ZoneRules.europeBerlin.local($0).description) } ?? .null
@@ -156,25 +161,23 @@ extension AdminCommands {
                         run.claimedBy.map { .text($0) } ?? .null,
                     ]
                 })
-            return .ok("\(runs.count) jobs", data: table.lines(commands.format(request: request, state)))
+            return .ok("\(runs.count) jobs", data: invocation.lines(table))
         },
         AdminCommand(
-            name: "job-retry", roles: [.operator, .county], usage: "job-retry <job>",
-            summary: "run a failed job again for its own slot, with a fresh attempt budget",
-            changes: .naturally("a job that is no longer failed is CONFLICT")
-        ) { commands, request, state, _ in
-            let id = try commands.number(request, 0, name: "job", reason: "a job number")
-            try await commands.jobs.retry(commands.caller(state), run: id, now: await commands.sharedNow())
+            "job-retry", roles: [.operator, .county],
+            "run a failed job again for its own slot, with a fresh attempt budget",
+            changes: .naturally("a job that is no longer failed is CONFLICT"), Arg.jobRun
+        ) { invocation, id in
+            let commands = invocation.commands
+            try await commands.jobs.retry(invocation.caller, run: id, now: await commands.sharedNow())
             return .ok("job \(id) queued again for its own slot")
         },
         AdminCommand(
-            name: "job-cancel", roles: [.operator, .county], usage: "job-cancel <job>",
-            summary: "cancel a queued job, or ask the running instance to stop it",
-            changes: .naturally("a cancelled job stays cancelled")
-        ) { commands, request, state, _ in
-            let id = try commands.number(request, 0, name: "job", reason: "a job number")
-            let outcome = try await commands.jobs.cancel(
-                commands.caller(state), run: id, now: await commands.sharedNow())
+            "job-cancel", roles: [.operator, .county], "cancel a queued job, or ask the running instance to stop it",
+            changes: .naturally("a cancelled job stays cancelled"), Arg.jobRun
+        ) { invocation, id in
+            let commands = invocation.commands
+            let outcome = try await commands.jobs.cancel(invocation.caller, run: id, now: await commands.sharedNow())
             return .ok(outcome == .cancelled ? "job \(id) cancelled" : "job \(id) asked to stop")
         },
     ]
@@ -204,58 +207,56 @@ extension AdminCommands {
         }
     }
 
-    /// A schedule from `schedule-set`, checked before it is stored.
-    func scheduleRecord(_ request: Request) throws -> ScheduleRecord {
-        let name = try positional(request, 0, name: "name")
-        guard name.range(of: "^[a-z][a-z0-9-]{1,39}$", options: .regularExpression) != nil else {
-            throw ArgumentError(name: "name", reason: "2 to 40 of a-z 0-9 -, starting with a letter")
+}
+
+extension Arg {
+    /// A schedule's name: 2 to 40 of a-z 0-9 -, starting with a letter.
+    static var scheduleName: Argument<String> {
+        Argument<String>.required("schedule", reason: "2 to 40 of a-z 0-9 -, starting with a letter") {
+            $0.range(of: "^[a-z][a-z0-9-]{1,39}$", options: .regularExpression) != nil ? $0 : nil
         }
-        let cronText = try positional(request, 1, name: "cron")
-        do { _ = try CronSchedule(parsing: cronText) } catch {
-            throw ArgumentError(name: "cron", reason: error.description)
+    }
+
+    /// `"<cron>"`: five fields; a wrong one is named.
+    static var cron: Argument<String> {
+        Argument(syntax: ArgumentSyntax(name: "cron", place: .positional(required: true), usage: "\"<cron>\"")) {
+            matched throws(ArgumentError) in
+            guard let text = matched.values["cron"] else { throw ArgumentError(name: "cron", reason: "missing") }
+            do { _ = try CronSchedule(parsing: text) } catch { throw ArgumentError(name: "cron", reason: "\(error)") }
+            return text
         }
-        let job = try positional(request, 2, name: "job")
-        guard StandardJobs.kinds.contains(job) else {
-            throw ArgumentError(name: "job", reason: StandardJobs.kinds.joined(separator: " or "))
+    }
+
+    /// The job a schedule runs.
+    static var job: Argument<String> {
+        Argument<String>.required("job", reason: StandardJobs.kinds.joined(separator: " or ")) {
+            StandardJobs.kinds.contains($0) ? $0 : nil
         }
-        let parameters = request.keywords["parameters"] ?? (job == "reconcile" ? "month-to-date" : "")
-        guard TextLimit.scheduleParameters.allows(parameters) else {
-            throw ArgumentError(name: "parameters", reason: TextLimit.scheduleParameters.description)
-        }
-        if job == "reconcile", !StandardJobs.reconcileScopes.contains(parameters) {
-            throw ArgumentError(name: "parameters", reason: StandardJobs.reconcileScopes.joined(separator: ", "))
-        }
-        guard let policy = MissedRunPolicy(rawValue: request.keywords["missed"] ?? "latest") else {
-            throw ArgumentError(name: "missed", reason: "all, latest or skip")
-        }
-        let zone = request.keywords["zone"] ?? "Europe/Berlin"
-        guard ZoneRules(identifier: zone) != nil else {
-            throw ArgumentError(name: "zone", reason: "Europe/Berlin or UTC")
-        }
-        func number(_ key: String, _ range: ClosedRange<Int>, _ fallback: Int) throws -> Int {
-            guard let text = request.keywords[key] else { return fallback }
-            guard let value = Int(text), range.contains(value) else {
-                throw ArgumentError(name: key, reason: "\(range.lowerBound)...\(range.upperBound)")
-            }
-            return value
-        }
-        guard let overlap = OverlapPolicy(rawValue: request.keywords["overlap"] ?? "serial") else {
-            throw ArgumentError(name: "overlap", reason: "serial or parallel")
-        }
-        var deadline: Int?
-        if let text = request.keywords["deadline"] {
+    }
+
+    /// A job run's number.
+    static var jobRun: Argument<Int64> { number("job", reason: "a job number") }
+
+    /// `deadline=<n>m|<n>h|<n>d`: seconds after the slot, 1 minute to 31 days.
+    static var deadline: Argument<Int> {
+        Argument<Int>.keyword(
+            "deadline", "<n>m|<n>h|<n>d", reason: "minutes, hours or days after the slot, e.g. 6h (1m to 31d)"
+        ) { text in
             let units: [Character: Int] = ["m": 60, "h": 3600, "d": 86_400]
             guard let unit = text.last.flatMap({ units[$0] }), let count = Int(text.dropLast()),
-                (60...2_678_400).contains(count * unit)
-            else {
-                throw ArgumentError(
-                    name: "deadline", reason: "minutes, hours or days after the slot, e.g. 6h (1m to 31d)")
-            }
-            deadline = count * unit
+                count <= 2_678_400, (60...2_678_400).contains(count * unit)
+            else { return nil }
+            return count * unit
         }
-        return ScheduleRecord(
-            name: name, cron: cronText, timeZone: zone, job: job, parameters: parameters, missedPolicy: policy,
-            timeoutSeconds: try number("timeout", 1...86_400, 3600), maxAttempts: try number("attempts", 1...20, 3),
-            backoffSeconds: try number("backoff", 1...3600, 60), deadlineSeconds: deadline, overlap: overlap)
+    }
+
+    /// `name=<value>` of an enumeration.
+    static func oneOfKeyword<Value: RawRepresentable<String> & CaseIterable & Sendable>(
+        _ name: String, as type: Value.Type = Value.self
+    ) -> Argument<Value> {
+        let names = Value.allCases.map(\.rawValue)
+        return Argument<Value>.keyword(name, names.joined(separator: "|"), reason: alternatives(names)) {
+            Value(rawValue: $0)
+        }
     }
 }

@@ -7,67 +7,56 @@ import SozialraumServices
 extension AdminCommands {
     static let statementCommands: [AdminCommand] = [
         AdminCommand(
-            name: "statement-issue", roles: [.county], usage: "statement-issue <run> <provider>",
-            summary: "issue a provider's statement of a run: its items frozen with a content hash (right certify)",
-            changes: .naturally("an issued statement is DUPLICATE")
-        ) { commands, request, state, _ in
-            let document = try await commands.reconciliation.issueStatement(
-                commands.caller(state), runID: try commands.runID(request, 0),
-                provider: try await commands.tenant(request, 1, state, name: "provider"))
+            "statement-issue", roles: [.county], right: .certify,
+            "issue a provider's statement of a run: its items frozen with a content hash (right certify)",
+            changes: .naturally("an issued statement is DUPLICATE"), Arg.run, Arg.tenant()
+        ) { invocation, run, reference in
+            let document = try await invocation.commands.reconciliation.issueStatement(
+                invocation.caller, runID: run, provider: try await invocation.tenant(reference))
             return .ok(
                 "statement \(document.id) issued: run \(document.runID), \(document.items) items, balance "
                     + "\(document.balance), sha256 \(document.contentHash)")
         },
         AdminCommand(
-            name: "issued-statements", roles: [.county, .auditor, .provider],
-            usage: "issued-statements [provider] [run=<run>]",
-            summary: "issued statements (a provider: its own), newest first", changes: .nothing
-        ) { commands, request, state, _ in
-            let provider =
-                request.positional.isEmpty ? nil : try await commands.tenant(request, 0, state, name: "provider")
+            "issued-statements", roles: [.county, .auditor, .provider],
+            "issued statements (a provider: its own), newest first", changes: .nothing, Arg.tenant().optional,
+            Arg.runKeyword.optionalKeyword
+        ) { invocation, reference, run in
+            var provider: TenantID?
+            if let reference { provider = try await invocation.tenant(reference) }
             let table = StatementTables.documents(
-                try await commands.reconciliation.issuedStatements(
-                    commands.caller(state), provider: provider, runID: try commands.runKeyword(request)))
-            return .ok("\(table.rows.count) statements", data: table.lines(commands.format(request: request, state)))
+                try await invocation.commands.reconciliation.issuedStatements(
+                    invocation.caller, provider: provider, runID: run))
+            return .ok("\(table.rows.count) statements", data: invocation.lines(table))
         },
         AdminCommand(
-            name: "issued-statement", roles: [.county, .auditor, .provider], usage: "issued-statement <id> [items]",
-            summary: "an issued statement, or with items its frozen payment advice (the same bytes every time)",
-            changes: .nothing
-        ) { commands, request, state, _ in
-            let id = try commands.statementID(request, 0)
-            let (document, items) = try await commands.reconciliation.issuedStatement(commands.caller(state), id: id)
-            let table: ResultTable
-            if request.positional.count > 1 {
-                guard request.positional[1] == "items" else {
-                    throw ArgumentError(name: "items", reason: "the word items or nothing")
-                }
-                table = ReconciliationTables.statementItems(items)
-            } else {
-                table = StatementTables.documents([document])
-            }
+            "issued-statement", roles: [.county, .auditor, .provider],
+            "an issued statement, or with items its frozen payment advice (the same bytes every time)",
+            changes: .nothing, Arg.statement, Argument.word("items", ["items"])
+        ) { invocation, id, items in
+            let (document, frozen) = try await invocation.commands.reconciliation.issuedStatement(
+                invocation.caller, id: id)
+            let table =
+                items != nil ? ReconciliationTables.statementItems(frozen) : StatementTables.documents([document])
             return .ok(
                 "statement \(id) \(document.state.rawValue) sha256 \(document.contentHash)",
-                data: table.lines(commands.format(request: request, state)))
+                data: invocation.lines(table))
         },
         AdminCommand(
-            name: "statement-withdraw", roles: [.county], usage: "statement-withdraw <id> reason=<text>",
-            summary: "withdraw an issued statement (not once settled or under a settlement order; right certify)",
-            changes: .naturally("a withdrawn statement is CONFLICT")
-        ) { commands, request, state, _ in
-            let id = try commands.statementID(request, 0)
-            guard let reason = request.keywords["reason"] else {
-                throw ArgumentError(name: "reason", reason: "say why: reason=\"…\"")
-            }
-            let document = try await commands.reconciliation.withdrawStatement(
-                commands.caller(state), id: id, reason: reason)
+            "statement-withdraw", roles: [.county], right: .certify,
+            "withdraw an issued statement (not once settled or under a settlement order; right certify)",
+            changes: .naturally("a withdrawn statement is CONFLICT"), Arg.statement,
+            Arg.textKeyword("reason", missing: "say why: reason=\"…\"")
+        ) { invocation, id, reason in
+            let document = try await invocation.commands.reconciliation.withdrawStatement(
+                invocation.caller, id: id, reason: reason)
             return .ok("statement \(document.id) withdrawn; a new one may be issued for run \(document.runID)")
         },
     ]
+}
 
-    func statementID(_ request: Request, _ index: Int) throws -> Int64 {
-        try number(request, index, name: "statement", reason: "a statement number")
-    }
+extension Arg {
+    static var statement: Argument<Int64> { number("statement", "<id>", reason: "a statement number") }
 }
 
 /// Issued statements as tables.
