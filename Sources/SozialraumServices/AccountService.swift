@@ -21,6 +21,14 @@ public struct Account: Sendable, Equatable {
     public var rights: Set<CountyRight> = []
     /// The secret's generation at login: a newer one (a rotated token, a disabled account) ends the session.
     public var generation: Int64 = 1
+
+    public init(name: String, tenant: TenantID, role: Role, rights: Set<CountyRight> = [], generation: Int64 = 1) {
+        self.name = name
+        self.tenant = tenant
+        self.role = role
+        self.rights = rights
+        self.generation = generation
+    }
 }
 
 /// Accounts: creation and rotation (secrets hashed with scrypt), and login with throttling.

@@ -1,4 +1,5 @@
 import Foundation
+import SozialraumDomain
 import SozialraumProtocol
 import Testing
 
@@ -8,11 +9,40 @@ import Testing
 /// there (a reference that disagrees with the code is a bug), and the reference names no command the
 /// daemon does not know.
 @Suite struct ProtocolDocsTests {
-    static let reference: String = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return (try? String(contentsOf: root.appendingPathComponent("docs/protocol.md"), encoding: .utf8)) ?? ""
-    }()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// docs/protocol.md; a missing or unreadable file fails the test that reads it.
+    static func readReference() throws -> String {
+        try String(contentsOf: root.appendingPathComponent("docs/protocol.md"), encoding: .utf8)
+    }
+
+    static let reference: String = (try? readReference()) ?? ""
+
+    /// The roles cell's start as the spec says it: `county, auditor, provider`, `county (right `certify`)`.
+    static func roles(of command: AdminCommand) -> String? {
+        guard let roles = command.roles else { return nil }
+        let order: [Role] = [.operator, .county, .auditor, .provider]
+        let names = order.filter(roles.contains).map(\.rawValue).joined(separator: ", ")
+        return names + (command.right.map { " (right `\($0.rawValue)`)" } ?? "")
+    }
+
+    /// Each command's row: its first cell is "`usage`" (a `|` inside a cell is written `\\|`); `hasRoles`
+    /// when its table has a roles column.
+    static var rows: [(name: String, usage: String, roles: String?, line: Substring?, hasRoles: Bool)] {
+        var found: [String: (Substring, Bool)] = [:]
+        var hasRoles = false
+        for line in reference.split(separator: "\n") {
+            if line.hasPrefix("| command |") { hasRoles = line.contains("| roles |") }
+            guard line.hasPrefix("| `"), let end = line.dropFirst(3).firstIndex(of: "`") else { continue }
+            let usage = String(line[line.index(line.startIndex, offsetBy: 3)..<end])
+            if found[usage] == nil { found[usage] = (line, hasRoles) }
+        }
+        return AdminCommands.all.map { command in
+            let usage = command.usage.replacingOccurrences(of: "|", with: "\\|")
+            return (command.name, usage, roles(of: command), found[usage]?.0, found[usage]?.1 ?? false)
+        }
+    }
 
     /// The command names of the reference's table rows: "| `name …` |", also "| `a …` / `b …` |".
     static var documented: Set<String> {
@@ -27,8 +57,8 @@ import Testing
         return names
     }
 
-    @Test func everyCommandIsDocumented() {
-        #expect(!Self.reference.isEmpty, "docs/protocol.md not found")
+    @Test func everyCommandIsDocumented() throws {
+        #expect(try !Self.readReference().isEmpty)
         let known = Set(AdminCommands.all.map(\.name))
         #expect(known.subtracting(Self.documented).sorted() == [], "commands missing in docs/protocol.md")
     }
@@ -43,6 +73,26 @@ import Testing
         #expect(
             commandLike.subtracting(known).sorted() == [],
             "docs/protocol.md documents commands the daemon does not have")
+    }
+
+    /// The reference's command rows start with the usage the daemon parses (from the command's spec) and
+    /// the roles (and right) the spec declares. `SOZIALRAUM_COMMAND_TABLE=<file>` writes the expected starts
+    /// of the rows, to bring the reference up to date after a spec changed.
+    @Test func theCommandRowsSayWhatTheSpecsDeclare() throws {
+        _ = try Self.readReference()
+        if let path = ProcessInfo.processInfo.environment["SOZIALRAUM_COMMAND_TABLE"] {
+            let text = Self.rows.map { "\($0.name)\t\($0.usage)\t\($0.roles ?? "")" }.joined(separator: "\n")
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        for row in Self.rows {
+            #expect(row.line != nil, "docs/protocol.md has no row starting | `\(row.usage)` |")
+            if let line = row.line, let roles = row.roles, row.hasRoles {
+                // The first cell may go on after the usage ("+ CSV block + `.`"): the roles follow its `|`.
+                let afterUsage = line.dropFirst("| `\(row.usage)`".count)
+                let cell = afterUsage.drop { $0 != "|" }.dropFirst().drop { $0 == " " }
+                #expect(cell.hasPrefix(roles), "\(row.name): the roles cell should start with \(roles)")
+            }
+        }
     }
 
     @Test func theErrorCodesAreExactlyTheDaemons() {

@@ -126,7 +126,7 @@ extension AdminCommands {
             "cost-report", roles: [.county, .auditor], "cost development per Sozialraum over the years",
             changes: .nothing, Arg.integer("from-year", in: 2000...2199),
             Arg.integer("to-year", in: 2000...2199).optional,
-            Argument<Bool>.keyword("by", "help-type", reason: "sozialraum or help-type") {
+            Argument<Bool>.keyword("by", "sozialraum|help-type", reason: "sozialraum or help-type") {
                 ["sozialraum": false, "help-type": true][$0]
             }.defaultingKeyword(to: false)
         ) { invocation, from, to, byHelpType in
