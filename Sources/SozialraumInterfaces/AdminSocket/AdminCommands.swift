@@ -24,7 +24,7 @@ struct AdminCommand: Sendable {
     let roles: Set<Role>?
     /// A county right the command needs besides its role: `help` lists the command only for accounts
     /// holding it. The use case checks it (with its own words for what was refused) and the database again;
-    /// `CommandSpecTests` checks that the two agree.
+    /// `DeclaredRightsTests` checks that the two agree.
     let right: CountyRight?
     let summary: String
     /// Whether it changes data, and how a retried request stays safe (issue 29).
