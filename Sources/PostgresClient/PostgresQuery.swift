@@ -48,15 +48,42 @@ public struct PostgresRow: Sendable {
         return value
     }
 
-    /// Decodes the column named `name` as `T`.
-    public func decode<T: PostgresDecodable>(_ name: String, as type: T.Type = T.self) throws(PostgresError) -> T {
+    /// The index of the column named `name`; a name the result has twice (two `id`s of a join, two
+    /// unnamed `coalesce`s) is an error, never the first of them: the statement must alias its columns.
+    public func column(_ name: String) throws(PostgresError) -> Int {
         guard let column = result.names.firstIndex(of: name) else {
             throw PostgresError(
-                code: .decodingFailed, columnName: name, serverMessage: "no such column",
-                operation: "decode")
+                code: .decodingFailed, columnName: name, serverMessage: "no such column", operation: "decode")
         }
-        return try decode(column, as: type)
+        guard result.names.lastIndex(of: name) == column else {
+            throw PostgresError(
+                code: .decodingFailed, columnName: name, serverMessage: "column name not unique", operation: "decode")
+        }
+        return column
     }
+
+    /// Decodes the column named `name` as `T`.
+    public func decode<T: PostgresDecodable>(_ name: String, as type: T.Type = T.self) throws(PostgresError) -> T {
+        try decode(column(name), as: type)
+    }
+
+    /// Decodes the column named `name` holding the raw value of `T`.
+    public func decode<T: RawRepresentable>(_ name: String, as type: T.Type = T.self) throws(PostgresError) -> T
+    where T.RawValue: PostgresDecodable {
+        try decode(column(name), as: type)
+    }
+
+    /// Decodes the only column of a one-column result (`SELECT count(*)`, a function's value).
+    public func value<T: PostgresDecodable>(as type: T.Type = T.self) throws(PostgresError) -> T {
+        guard result.columnCount == 1 else {
+            throw PostgresError(
+                code: .decodingFailed, serverMessage: "expected 1 column, got \(result.columnCount)", operation: "decode")
+        }
+        return try decode(0, as: type)
+    }
+
+    /// True when the column named `name` holds SQL NULL.
+    public func isNull(_ name: String) throws(PostgresError) -> Bool { isNull(try column(name)) }
 
     /// True when the column holds SQL NULL.
     public func isNull(_ column: Int) -> Bool { result.text(row: index, column: Int32(column)) == nil }

@@ -42,7 +42,7 @@ public enum DatabaseRoles {
         let login = try quoted(loginRole)
         let database = try quoted(
             try await connection.query(PostgresQuery("SELECT current_database()")).single()
-                .decode(0, as: String.self))
+                .decode("current_database", as: String.self))
         try await connection.runScript(
             unsafeSQL: """
                 DO $$

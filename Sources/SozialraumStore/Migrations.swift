@@ -103,8 +103,8 @@ public struct Migrator: Sendable {
             PostgresQuery("SELECT version, name, checksum FROM sozialraum.schema_migration ORDER BY version"))
         let applied = try rows.map { row in
             Applied(
-                version: try row.decode(0, as: Int.self), name: try row.decode(1, as: String.self),
-                checksum: try row.decode(2, as: String.self))
+                version: try row.decode("version", as: Int.self), name: try row.decode("name", as: String.self),
+                checksum: try row.decode("checksum", as: String.self))
         }
         let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
         let unknown = applied.filter { known[$0.version] == nil }.map(\.version)
@@ -133,6 +133,6 @@ public struct Migrator: Sendable {
     private func checksum(of migration: Migration, on connection: PostgresConnection) async throws -> String {
         try await connection.query(
             PostgresQuery("SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [migration.sql])
-        ).single().decode(0, as: String.self)
+        ).single().decode("encode", as: String.self)
     }
 }

@@ -56,7 +56,7 @@ extension Store {
     /// Fails when the context statement found the request's account changed.
     static func verifyContext(_ rows: PostgresRows) throws {
         guard let check = RequestAccount.check else { return }
-        guard try rows.single().decode(1, as: Bool.self) else { throw AccountChanged() }
+        guard try rows.single().decode("coalesce", as: Bool.self) else { throw AccountChanged() }
         check.markPerformed()
     }
 }

@@ -194,7 +194,7 @@ public final class Store: Sendable {
     public func countyTenant() async throws -> TenantID? {
         try await withoutTenant(readOnly: true) { transaction in
             let rows = try await transaction.query("SELECT tenant_id FROM county")
-            return try rows.first.map { TenantID(try $0.decode(0, as: UUID.self)) }
+            return try rows.first.map { TenantID(try $0.decode("tenant_id", as: UUID.self)) }
         }
     }
 }
@@ -219,11 +219,11 @@ enum RuntimeRoleCheck {
                 """, [DatabaseRoles.owner, DatabaseRoles.schema])
         ).single()
         var reasons: [String] = []
-        if try row.decode(0, as: Bool.self) { reasons.append("it is a superuser") }
-        if try row.decode(1, as: Bool.self) { reasons.append("it has BYPASSRLS") }
-        if try row.decode(2, as: Int.self) > 0 { reasons.append("it owns database objects") }
-        if try row.decode(3, as: Bool.self) { reasons.append("it is a member of \(DatabaseRoles.owner)") }
-        if try row.decode(4, as: Bool.self) { reasons.append("it may TRUNCATE tables") }
+        if try row.decode("rolsuper", as: Bool.self) { reasons.append("it is a superuser") }
+        if try row.decode("rolbypassrls", as: Bool.self) { reasons.append("it has BYPASSRLS") }
+        if try row.decode("owned", as: Int.self) > 0 { reasons.append("it owns database objects") }
+        if try row.decode("owner_member", as: Bool.self) { reasons.append("it is a member of \(DatabaseRoles.owner)") }
+        if try row.decode("can_truncate", as: Bool.self) { reasons.append("it may TRUNCATE tables") }
         return reasons
     }
 }

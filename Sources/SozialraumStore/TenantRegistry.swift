@@ -48,9 +48,9 @@ extension Store {
         try await withTenant(tenant, readOnly: true) { tx in
             try await tx.query("SELECT id, kind, name FROM tenant ORDER BY kind, name").map { row in
                 TenantRecord(
-                    id: TenantID(try row.decode(0, as: UUID.self)),
-                    kind: try row.decode(1, as: TenantKind.self),
-                    name: try row.decode(2, as: String.self))
+                    id: TenantID(try row.decode("id", as: UUID.self)),
+                    kind: try row.decode("kind", as: TenantKind.self),
+                    name: try row.decode("name", as: String.self))
             }
         }
     }

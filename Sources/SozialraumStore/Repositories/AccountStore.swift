@@ -40,7 +40,7 @@ public enum AccountStore {
 
     /// The kind of a tenant the caller may see, or nil.
     public static func tenantKind(_ tx: TenantTransaction, _ tenant: TenantID) async throws -> TenantKind? {
-        try await tx.query("SELECT kind FROM tenant WHERE id = $1", [tenant.uuid]).first?.decode(0, as: TenantKind.self)
+        try await tx.query("SELECT kind FROM tenant WHERE id = $1", [tenant.uuid]).first?.decode("kind", as: TenantKind.self)
     }
 
     /// Creates an account or gives it a new secret (and role), enabling it again. Returns false when the
@@ -75,12 +75,12 @@ public enum AccountStore {
                 [name]
             ).first.map { row in
                 var credentials = Credentials(
-                    name: try row.decode(0, as: String.self), tenant: TenantID(try row.decode(1, as: UUID.self)),
-                    role: try row.decode(2, as: Role.self), secretHash: try row.decode(3, as: PostgresBytes.self).bytes,
-                    salt: try row.decode(4, as: PostgresBytes.self).bytes,
-                    scryptRounds: try row.decode(5, as: Int.self),
-                    rights: CountyRight.parseList(try row.decode(6, as: String.self)) ?? [])
-                credentials.generation = try row.decode(7, as: Int64.self)
+                    name: try row.decode("name", as: String.self), tenant: TenantID(try row.decode("tenant_id", as: UUID.self)),
+                    role: try row.decode("role", as: Role.self), secretHash: try row.decode("secret_hash", as: PostgresBytes.self).bytes,
+                    salt: try row.decode("salt", as: PostgresBytes.self).bytes,
+                    scryptRounds: try row.decode("scrypt_n", as: Int.self),
+                    rights: CountyRight.parseList(try row.decode("array_to_string", as: String.self)) ?? [])
+                credentials.generation = try row.decode("generation", as: Int64.self)
                 return credentials
             }
         }
@@ -96,10 +96,10 @@ public enum AccountStore {
                 """, [name])
         ).first.map { row in
             var credentials = Credentials(
-                name: try row.decode(0, as: String.self), tenant: TenantID(try row.decode(1, as: UUID.self)),
-                role: try row.decode(2, as: Role.self), secretHash: [], salt: [], scryptRounds: 0,
-                rights: CountyRight.parseList(try row.decode(3, as: String.self)) ?? [])
-            credentials.generation = try row.decode(4, as: Int64.self)
+                name: try row.decode("name", as: String.self), tenant: TenantID(try row.decode("tenant_id", as: UUID.self)),
+                role: try row.decode("role", as: Role.self), secretHash: [], salt: [], scryptRounds: 0,
+                rights: CountyRight.parseList(try row.decode("array_to_string", as: String.self)) ?? [])
+            credentials.generation = try row.decode("generation", as: Int64.self)
             return credentials
         }
     }
@@ -114,9 +114,9 @@ public enum AccountStore {
         ).map {
             AccountListing(
                 name: try $0.decode(0, as: String.self), tenant: try $0.decode(1, as: String.self),
-                role: try $0.decode(2, as: Role.self),
-                rights: CountyRight.parseList(try $0.decode(3, as: String.self)) ?? [],
-                disabled: try $0.decode(4, as: Bool.self))
+                role: try $0.decode("role", as: Role.self),
+                rights: CountyRight.parseList(try $0.decode("array_to_string", as: String.self)) ?? [],
+                disabled: try $0.decode("disabled", as: Bool.self))
         }
     }
 
@@ -138,10 +138,10 @@ public enum AccountStore {
             [name]
         ).first.map {
             Administered(
-                name: try $0.decode(0, as: String.self), tenant: TenantID(try $0.decode(1, as: UUID.self)),
-                role: try $0.decode(2, as: Role.self),
-                rights: CountyRight.parseList(try $0.decode(3, as: String.self)) ?? [],
-                disabled: try $0.decode(4, as: Bool.self))
+                name: try $0.decode("name", as: String.self), tenant: TenantID(try $0.decode("tenant_id", as: UUID.self)),
+                role: try $0.decode("role", as: Role.self),
+                rights: CountyRight.parseList(try $0.decode("array_to_string", as: String.self)) ?? [],
+                disabled: try $0.decode("disabled", as: Bool.self))
         }
     }
 
@@ -199,7 +199,7 @@ public enum AccountStore {
                 requestID,
             ]
         ).single()
-        return (try row.decode(0, as: Int64.self), try row.day(1))
+        return (try row.decode("id", as: Int64.self), try row.day("expires_on"))
     }
 
     /// A pending, unexpired change of the account to exactly `rights` (a repeated request finds it).
@@ -213,7 +213,7 @@ public enum AccountStore {
               AND rights @> string_to_array($2, ',') AND rights <@ string_to_array($2, ',')
             ORDER BY id LIMIT 1
             """, [name, rights.sorted().map(\.rawValue).joined(separator: ",")]
-        ).first.map { (try $0.decode(0, as: Int64.self), try $0.day(1)) }
+        ).first.map { (try $0.decode("id", as: Int64.self), try $0.day("expires_on")) }
     }
 
     public typealias Change = AccountChange
@@ -223,11 +223,11 @@ public enum AccountStore {
 
     static func change(from row: PostgresRow) throws -> Change {
         Change(
-            id: try row.decode(0, as: Int64.self), account: try row.decode(1, as: String.self),
-            rights: CountyRight.parseList(try row.decode(2, as: String.self)) ?? [],
-            requestedBy: try row.decode(3, as: String.self), requestedAt: try row.decode(4, as: String.self),
-            expiresOn: try row.day(5), state: try row.decode(6, as: String.self),
-            decidedBy: try row.decode(7, as: String?.self))
+            id: try row.decode("id", as: Int64.self), account: try row.decode("account_name", as: String.self),
+            rights: CountyRight.parseList(try row.decode("array_to_string", as: String.self)) ?? [],
+            requestedBy: try row.decode("requested_by", as: String.self), requestedAt: try row.decode("local_time", as: String.self),
+            expiresOn: try row.day("expires_on"), state: try row.decode("state", as: String.self),
+            decidedBy: try row.decode("decided_by", as: String?.self))
     }
 
     /// Whether the change's day has passed (the database's date).
@@ -278,8 +278,8 @@ public enum AccountStore {
             ).first
         else { return (nil, nil) }
         return (
-            try row.decode(0, as: Int64?.self).map(Money.init(cents:)),
-            try row.decode(1, as: String?.self).map {
+            try row.decode("order_limit", as: Int64?.self).map(Money.init(cents:)),
+            try row.decode("array_to_string", as: String?.self).map {
                 $0.split(separator: ",").compactMap { SocialSpaceCode(String($0)) }
             }
         )

@@ -26,7 +26,7 @@ public enum CaseStore {
 
     public static func caseID(_ tx: TenantTransaction, key: String) async throws -> UUID? {
         guard CaseKey(key) != nil else { return nil }
-        return try await tx.query("SELECT id FROM case_file WHERE case_key = $1", [key]).first?.decode(0, as: UUID.self)
+        return try await tx.query("SELECT id FROM case_file WHERE case_key = $1", [key]).first?.decode("id", as: UUID.self)
     }
 
     /// Records a move; false when one is recorded for that day already.
@@ -43,7 +43,7 @@ public enum CaseStore {
         let entries = try await tx.query(
             "SELECT valid_from, social_space FROM residence WHERE case_id = $1 ORDER BY valid_from", [caseID]
         ).map { row in
-            ResidenceHistory.Entry(from: try row.day(0), socialSpace: try row.decode(1, as: SocialSpaceCode.self))
+            ResidenceHistory.Entry(from: try row.day("valid_from"), socialSpace: try row.decode("social_space", as: SocialSpaceCode.self))
         }
         guard !entries.isEmpty else { throw StoreFailure.residenceNotVisible }
         return ResidenceHistory(entries)
@@ -55,8 +55,8 @@ public enum CaseStore {
         for row in try await tx.query(
             "SELECT r.case_id, r.valid_from, r.social_space FROM residence r ORDER BY r.case_id, r.valid_from")
         {
-            entries[try row.decode(0, as: UUID.self), default: []]
-                .append(.init(from: try row.day(1), socialSpace: try row.decode(2, as: SocialSpaceCode.self)))
+            entries[try row.decode("case_id", as: UUID.self), default: []]
+                .append(.init(from: try row.day("valid_from"), socialSpace: try row.decode("social_space", as: SocialSpaceCode.self)))
         }
         return entries.mapValues(ResidenceHistory.init)
     }
@@ -73,16 +73,16 @@ extension CaseStore {
             WHERE g.case_id = $1 ORDER BY d.month, d.generation
             """, [caseID]
         ).map { row in
-            let unit = try row.decode(7, as: String.self)
-            let quantity = Quantity(hundredths: try row.decode(3, as: Int64.self))
-            let payable = Quantity(hundredths: try row.decode(4, as: Int64.self))
-            let reversed = try row.decode(8, as: Bool.self)
+            let unit = try row.decode("unit", as: String.self)
+            let quantity = Quantity(hundredths: try row.decode("quantity", as: Int64.self))
+            let payable = Quantity(hundredths: try row.decode("payable", as: Int64.self))
+            let reversed = try row.decode("exists", as: Bool.self)
             return CaseHistoryLine(
-                kind: .delivery, day: try row.day(2),
-                reference: try row.decode(0, as: UUID.self).uuidString.lowercased(),
-                provider: TenantID(try row.decode(1, as: UUID.self)), socialSpace: nil,
+                kind: .delivery, day: try row.day("month"),
+                reference: try row.decode("id", as: UUID.self).uuidString.lowercased(),
+                provider: TenantID(try row.decode("tenant_id", as: UUID.self)), socialSpace: nil,
                 detail: "\(quantity) \(unit), payable \(payable)" + (reversed ? ", reversed" : ""),
-                amount: Money(cents: try row.decode(5, as: Int64.self)))
+                amount: Money(cents: try row.decode("cost", as: Int64.self)))
         }
         let bookings = try await tx.query(
             """
@@ -92,11 +92,11 @@ extension CaseStore {
             """, [caseID]
         ).map { row in
             CaseHistoryLine(
-                kind: .booking, day: try row.day(2), reference: String(try row.decode(0, as: Int64.self)),
-                provider: TenantID(try row.decode(1, as: UUID.self)),
-                socialSpace: SocialSpaceCode(try row.decode(3, as: String.self)),
-                detail: "\(try row.decode(4, as: String.self)) booked in \(try row.day(6).yearMonth)",
-                amount: Money(cents: try row.decode(5, as: Int64.self)))
+                kind: .booking, day: try row.day("service_month"), reference: String(try row.decode("id", as: Int64.self)),
+                provider: TenantID(try row.decode("tenant_id", as: UUID.self)),
+                socialSpace: SocialSpaceCode(try row.decode("social_space", as: String.self)),
+                detail: "\(try row.decode("kind", as: String.self)) booked in \(try row.day("booked_month").yearMonth)",
+                amount: Money(cents: try row.decode("amount", as: Int64.self)))
         }
         return deliveries + bookings
     }

@@ -34,10 +34,10 @@ public enum CostReportStore {
             """, [year, socialSpace?.rawValue]
         ).map { row in
             CrossAreaGrant(
-                socialSpace: try row.decode(0, as: String.self), providerName: try row.decode(1, as: String.self),
-                grant: try row.decode(2, as: UUID.self), caseKey: try row.decode(3, as: String.self),
-                helpType: try row.decode(4, as: String.self),
-                from: try row.day(5), to: try row.day(6), reason: try row.decode(7, as: String.self))
+                socialSpace: try row.decode("social_space", as: String.self), providerName: try row.decode("name", as: String.self),
+                grant: try row.decode("id", as: UUID.self), caseKey: try row.decode("case_key", as: String.self),
+                helpType: try row.decode("help_type", as: String.self),
+                from: try row.day("starts_on"), to: try row.day("least"), reason: try row.decode("out_of_area_reason", as: String.self))
         }
     }
 
@@ -93,18 +93,18 @@ public enum CostReportStore {
             """, [years.lowerBound, years.upperBound, byHelpType]
         ).map { row in
             CostDevelopmentRow(
-                year: try row.decode(0, as: Int64.self), socialSpace: try row.decode(1, as: String.self),
+                year: try row.decode("year", as: Int64.self), socialSpace: try row.decode("social_space", as: String.self),
                 helpType: try row.decode(2, as: String.self),
                 setting: try row.decode(3, as: String.self), caseCost: Money(cents: try row.decode(4, as: Int64.self)),
                 ambulant: Money(cents: try row.decode(5, as: Int64.self)),
                 day: Money(cents: try row.decode(6, as: Int64.self)),
                 residential: Money(cents: try row.decode(7, as: Int64.self)),
-                milieu: Money(cents: try row.decode(8, as: Int64.self)),
-                structure: Money(cents: try row.decode(9, as: Int64.self)),
+                milieu: Money(cents: try row.decode("milieu", as: Int64.self)),
+                structure: Money(cents: try row.decode("structure", as: Int64.self)),
                 milieuStructureShare: try row.decode(10, as: Int64?.self),
-                youngInhabitants: try row.decode(11, as: Int64?.self),
+                youngInhabitants: try row.decode("young_inhabitants", as: Int64?.self),
                 caseCostPer1000: try row.decode(12, as: Int64?.self).map(Money.init(cents:)),
-                grants: try row.decode(13, as: Int64.self), averageDays: try row.decode(14, as: Int64?.self))
+                grants: try row.decode(13, as: Int64.self), averageDays: try row.decode("average_days", as: Int64?.self))
         }
     }
 
@@ -118,7 +118,7 @@ public enum CostReportStore {
             WHERE ($1::bigint IS NULL OR id = $1) AND year = $2 AND (social_space IS NULL OR social_space = $3)
             ORDER BY (last_month - first_month) DESC, id DESC LIMIT 1
             """, [runID, year, socialSpace.rawValue]
-        ).first?.decode(0, as: Int64.self)
+        ).first?.decode("id", as: Int64.self)
     }
 
     /// A Sozialraum's months of a run, summed over its lines: (month number, plan, actuals, commitments).
@@ -132,7 +132,7 @@ public enum CostReportStore {
             """, [runID, socialSpace.rawValue]
         ).map {
             (
-                try $0.decode(0, as: Int.self), Money(cents: try $0.decode(1, as: Int64.self)),
+                try $0.decode("extract", as: Int.self), Money(cents: try $0.decode(1, as: Int64.self)),
                 Money(cents: try $0.decode(2, as: Int64.self)),
                 Money(cents: try $0.decode(3, as: Int64.self))
             )
@@ -149,6 +149,6 @@ public enum CostReportStore {
                 SELECT coalesce(sum(appropriation + carry_in), 0)::bigint FROM reconciliation_line
                 WHERE run_id = $1 AND social_space = $2 AND line NOT LIKE 'pool:%'
                 """, [runID, socialSpace.rawValue]
-            ).single().decode(0, as: Int64.self))
+            ).single().decode("coalesce", as: Int64.self))
     }
 }

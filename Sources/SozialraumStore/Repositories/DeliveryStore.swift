@@ -31,7 +31,7 @@ public enum DeliveryStore {
         ).single()
         return Earlier(
             count: try row.decode(0, as: Int.self), active: try row.decode(1, as: Int.self) > 0,
-            latestBooking: try row.decode(2, as: Int64?.self))
+            latestBooking: try row.decode("min", as: Int64?.self))
     }
 
     /// The same per grant and month for every delivery of `provider` in `first...last` (bulk import).
@@ -49,10 +49,10 @@ public enum DeliveryStore {
             GROUP BY d.grant_id, d.month
             """, [provider.uuid, first, last])
         {
-            result[GrantMonth(grant: try row.decode(0, as: UUID.self), month: try row.day(1).yearMonth)] =
+            result[GrantMonth(grant: try row.decode("grant_id", as: UUID.self), month: try row.day("month").yearMonth)] =
                 Earlier(
-                    count: try row.decode(2, as: Int.self), active: try row.decode(3, as: Bool.self),
-                    latestBooking: try row.decode(4, as: Int64?.self))
+                    count: try row.decode("count", as: Int.self), active: try row.decode(3, as: Bool.self),
+                    latestBooking: try row.decode("min", as: Int64?.self))
         }
         return result
     }
@@ -88,9 +88,9 @@ public enum DeliveryStore {
     ) async throws -> (quantity: Quantity, payable: Quantity, cost: Money)? {
         try await tx.query("SELECT quantity, payable, cost FROM delivery WHERE id = $1", [id]).first.map { row in
             (
-                Quantity(hundredths: try row.decode(0, as: Int64.self)),
-                Quantity(hundredths: try row.decode(1, as: Int64.self)),
-                Money(cents: try row.decode(2, as: Int64.self))
+                Quantity(hundredths: try row.decode("quantity", as: Int64.self)),
+                Quantity(hundredths: try row.decode("payable", as: Int64.self)),
+                Money(cents: try row.decode("cost", as: Int64.self))
             )
         }
     }

@@ -24,7 +24,7 @@ public enum FindingStore {
 
     public static func openCount(_ tx: TenantTransaction, month: YearMonth) async throws -> Int {
         try await tx.query("SELECT count(*)::int FROM finding WHERE month = $1 AND status = 'open'", [month]).single()
-            .decode(0, as: Int.self)
+            .decode("count", as: Int.self)
     }
 
     /// A finding as the county resolves it, locked until the transaction ends.
@@ -42,10 +42,10 @@ public enum FindingStore {
             "SELECT status, kind, grant_id, delivery_id, month, amount FROM finding WHERE id = $1 FOR UPDATE", [id]
         ).first.map { row in
             Resolvable(
-                status: try row.decode(0, as: String.self), kind: try row.decode(1, as: FindingKind.self),
-                grantID: try row.decode(2, as: UUID?.self), deliveryID: try row.decode(3, as: UUID?.self),
-                month: try row.day(4).yearMonth,
-                amount: try row.decode(5, as: Int64?.self).map(Money.init(cents:)))
+                status: try row.decode("status", as: String.self), kind: try row.decode("kind", as: FindingKind.self),
+                grantID: try row.decode("grant_id", as: UUID?.self), deliveryID: try row.decode("delivery_id", as: UUID?.self),
+                month: try row.day("month").yearMonth,
+                amount: try row.decode("amount", as: Int64?.self).map(Money.init(cents:)))
         }
     }
 
@@ -73,13 +73,13 @@ public enum FindingStore {
             """, [all, limit]
         ).map { row in
             var finding = FindingListing(
-                id: try row.decode(0, as: UUID.self), kind: try row.decode(1, as: String.self),
-                month: try row.day(2).yearMonth,
-                grantID: try row.decode(3, as: UUID?.self),
-                quantity: try row.decode(4, as: Int64?.self).map(Quantity.init(hundredths:)),
-                amount: try row.decode(5, as: Int64?.self).map(Money.init(cents:)),
-                status: try row.decode(6, as: String.self),
-                provider: try row.decode(7, as: String.self), resolution: try row.decode(8, as: String?.self))
+                id: try row.decode("id", as: UUID.self), kind: try row.decode("kind", as: String.self),
+                month: try row.day("month").yearMonth,
+                grantID: try row.decode("grant_id", as: UUID?.self),
+                quantity: try row.decode("quantity", as: Int64?.self).map(Quantity.init(hundredths:)),
+                amount: try row.decode("amount", as: Int64?.self).map(Money.init(cents:)),
+                status: try row.decode("status", as: String.self),
+                provider: try row.decode("name", as: String.self), resolution: try row.decode("resolution", as: String?.self))
             finding.line = try row.decode(9, as: String?.self)
             return finding
         }

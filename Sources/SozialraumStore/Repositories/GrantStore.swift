@@ -12,12 +12,12 @@ import Foundation
 public enum GrantStore {
     static func grant(from row: PostgresRow) throws -> GrantRecord {
         GrantRecord(
-            id: try row.decode(0, as: UUID.self), provider: TenantID(try row.decode(1, as: UUID.self)),
-            caseID: try row.decode(2, as: UUID.self), caseKey: try row.decode(3, as: String.self),
-            helpType: try row.decode(4, as: String.self), unit: try row.decode(5, as: RateUnit.self),
-            volumePerMonth: Quantity(hundredths: try row.decode(6, as: Int64.self)), startsOn: try row.day(7),
-            endsOn: try row.day(8), endedOn: try row.optionalDay(9),
-            outOfAreaReason: try row.decode(10, as: String?.self), standing: try row.decode(11, as: Bool.self))
+            id: try row.decode("id", as: UUID.self), provider: TenantID(try row.decode("tenant_id", as: UUID.self)),
+            caseID: try row.decode("case_id", as: UUID.self), caseKey: try row.decode("case_key", as: String.self),
+            helpType: try row.decode("help_type", as: String.self), unit: try row.decode("unit", as: RateUnit.self),
+            volumePerMonth: Quantity(hundredths: try row.decode("volume_per_month", as: Int64.self)), startsOn: try row.day("starts_on"),
+            endsOn: try row.day("ends_on"), endedOn: try row.optionalDay("ended_on"),
+            outOfAreaReason: try row.decode("out_of_area_reason", as: String?.self), standing: try row.decode("standing", as: Bool.self))
     }
 
     /// The grant, or nil when it does not exist or belongs to a tenant the caller cannot see.
@@ -62,12 +62,12 @@ public enum GrantStore {
             """, [caseKey, socialSpace?.rawValue, asOf, limit]
         ).map { row in
             GrantListing(
-                id: try row.decode(0, as: UUID.self), caseKey: try row.decode(1, as: String.self),
-                providerName: try row.decode(2, as: String.self), helpType: try row.decode(3, as: String.self),
-                unit: try row.decode(4, as: RateUnit.self),
-                volumePerMonth: Quantity(hundredths: try row.decode(5, as: Int64.self)), from: try row.day(6),
-                to: try row.day(7), socialSpace: try row.decode(9, as: String?.self),
-                standing: try row.decode(8, as: Bool.self))
+                id: try row.decode("id", as: UUID.self), caseKey: try row.decode("case_key", as: String.self),
+                providerName: try row.decode("name", as: String.self), helpType: try row.decode("help_type", as: String.self),
+                unit: try row.decode("unit", as: RateUnit.self),
+                volumePerMonth: Quantity(hundredths: try row.decode("volume_per_month", as: Int64.self)), from: try row.day("starts_on"),
+                to: try row.day("least"), socialSpace: try row.decode("social_space", as: String?.self),
+                standing: try row.decode("standing", as: Bool.self))
         }
     }
 
@@ -115,7 +115,7 @@ public enum GrantStore {
             "SELECT extract(year FROM month)::int, sum(amount)::bigint FROM commitment WHERE grant_id = $1 GROUP BY 1",
             [grantID])
         {
-            committed[try row.decode(0, as: Int.self)] = Money(cents: try row.decode(1, as: Int64.self))
+            committed[try row.decode("extract", as: Int.self)] = Money(cents: try row.decode("sum", as: Int64.self))
         }
         return committed
     }
@@ -129,7 +129,7 @@ public enum GrantStore {
             "DELETE FROM commitment WHERE grant_id = $1 AND month >= $2 AND NOT released", [grant.id, fromMonth])
         let delivered = Set(
             try await tx.query("SELECT month FROM commitment WHERE grant_id = $1 AND released", [grant.id])
-                .map { try $0.day(0).yearMonth })
+                .map { try $0.day("month").yearMonth })
         var written: [YearMonth: Money] = [:]
         for (month, cost, shares) in try inputs.terms.commitments(
             from: fromMonth, residence: inputs.residence, excluding: delivered)
@@ -240,10 +240,10 @@ extension GrantStore {
             """, [from, through]
         ).map { row in
             GrantDue(
-                grantID: try row.decode(0, as: UUID.self), provider: TenantID(try row.decode(1, as: UUID.self)),
-                caseKey: try row.decode(2, as: String.self), helpType: try row.decode(3, as: String.self),
-                startsOn: try row.day(4), lastDay: try row.day(5), due: try row.day(6),
-                kind: try row.decode(7, as: String.self) == "end" ? .end : .review)
+                grantID: try row.decode("id", as: UUID.self), provider: TenantID(try row.decode("tenant_id", as: UUID.self)),
+                caseKey: try row.decode("case_key", as: String.self), helpType: try row.decode("help_type", as: String.self),
+                startsOn: try row.day("starts_on"), lastDay: try row.day("last_day"), due: try row.day("due"),
+                kind: try row.decode("kind", as: String.self) == "end" ? .end : .review)
         }
     }
 }
@@ -260,6 +260,6 @@ extension GrantStore {
                    (SELECT r.social_space FROM residence r WHERE r.case_id = g.case_id ORDER BY r.valid_from LIMIT 1)
             FROM grant_decision g WHERE g.standing ORDER BY g.starts_on, g.case_key
             """
-        ).map { row in (try grant(from: row), try row.decode(12, as: String?.self).flatMap(SocialSpaceCode.init)) }
+        ).map { row in (try grant(from: row), try row.decode("social_space", as: String?.self).flatMap(SocialSpaceCode.init)) }
     }
 }

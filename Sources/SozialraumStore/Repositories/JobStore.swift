@@ -8,17 +8,17 @@ public enum JobStore {
 
     static func run(_ row: PostgresRow) throws -> JobRunRecord {
         JobRunRecord(
-            id: try row.decode(0, as: Int64.self), schedule: try row.decode(1, as: String?.self),
+            id: try row.decode("id", as: Int64.self), schedule: try row.decode("schedule", as: String?.self),
             slot: Instant(seconds: try row.decode(2, as: Int64.self)),
-            job: try row.decode(3, as: String.self), parameters: try row.decode(4, as: String.self),
-            state: try row.decode(5, as: String.self),
-            attempts: try row.decode(6, as: Int.self), maxAttempts: try row.decode(7, as: Int.self),
-            timeoutSeconds: try row.decode(8, as: Int.self),
-            backoffSeconds: try row.decode(9, as: Int.self), claimedBy: try row.decode(10, as: String?.self),
+            job: try row.decode("job", as: String.self), parameters: try row.decode("parameters", as: String.self),
+            state: try row.decode("state", as: String.self),
+            attempts: try row.decode("attempts", as: Int.self), maxAttempts: try row.decode("max_attempts", as: Int.self),
+            timeoutSeconds: try row.decode("timeout_seconds", as: Int.self),
+            backoffSeconds: try row.decode("backoff_seconds", as: Int.self), claimedBy: try row.decode("claimed_by", as: String?.self),
             startedAt: try row.decode(11, as: Int64?.self).map(Instant.init(seconds:)),
             finishedAt: try row.decode(12, as: Int64?.self).map(Instant.init(seconds:)),
-            result: try row.decode(13, as: String?.self), error: try row.decode(14, as: String?.self),
-            claimToken: try row.decode(15, as: String?.self))
+            result: try row.decode("result", as: String?.self), error: try row.decode("error", as: String?.self),
+            claimToken: try row.decode("claim_token", as: String?.self))
     }
 
     /// `to_timestamp` of an instant, as a parameter.
@@ -46,19 +46,19 @@ public enum JobStore {
             """
         return try await tx.query(sql).map { row in
             ScheduleRecord(
-                name: try row.decode(0, as: String.self), cron: try row.decode(1, as: String.self),
-                timeZone: try row.decode(2, as: String.self),
-                job: try row.decode(3, as: String.self), parameters: try row.decode(4, as: String.self),
-                missedPolicy: try row.decode(5, as: MissedRunPolicy.self),
-                timeoutSeconds: try row.decode(6, as: Int.self), maxAttempts: try row.decode(7, as: Int.self),
-                backoffSeconds: try row.decode(8, as: Int.self), paused: try row.decode(9, as: Bool.self),
+                name: try row.decode("name", as: String.self), cron: try row.decode("cron", as: String.self),
+                timeZone: try row.decode("time_zone", as: String.self),
+                job: try row.decode("job", as: String.self), parameters: try row.decode("parameters", as: String.self),
+                missedPolicy: try row.decode("missed_policy", as: MissedRunPolicy.self),
+                timeoutSeconds: try row.decode("timeout_seconds", as: Int.self), maxAttempts: try row.decode("max_attempts", as: Int.self),
+                backoffSeconds: try row.decode("backoff_seconds", as: Int.self), paused: try row.decode("paused", as: Bool.self),
                 plannedThrough: try row.decode(10, as: Int64?.self).map(Instant.init(seconds:)),
-                deadlineSeconds: try row.decode(11, as: Int?.self), overlap: try row.decode(12, as: OverlapPolicy.self)
+                deadlineSeconds: try row.decode("deadline_seconds", as: Int?.self), overlap: try row.decode("overlap", as: OverlapPolicy.self)
             ).with(
                 outcomes: ScheduleOutcomes(
-                    succeeded: try row.decode(13, as: Int64.self), failed: try row.decode(14, as: Int64.self),
-                    cancelled: try row.decode(15, as: Int64.self), skippedByPolicy: try row.decode(16, as: Int64.self),
-                    skippedWhilePaused: try row.decode(17, as: Int64.self),
+                    succeeded: try row.decode("succeeded", as: Int64.self), failed: try row.decode("failed", as: Int64.self),
+                    cancelled: try row.decode("cancelled", as: Int64.self), skippedByPolicy: try row.decode("skipped_by_policy", as: Int64.self),
+                    skippedWhilePaused: try row.decode("skipped_while_paused", as: Int64.self),
                     lastSuccess: try row.decode(18, as: Int64?.self).map(Instant.init(seconds:))),
                 definedAt: Instant(seconds: try row.decode(19, as: Int64.self)))
         }
@@ -105,7 +105,7 @@ public enum JobStore {
                 schedule.timeoutSeconds, schedule.maxAttempts, schedule.backoffSeconds, schedule.paused, time(now),
                 schedule.deadlineSeconds, schedule.overlap.rawValue,
             ]
-        ).single().decode(0, as: Bool.self)
+        ).single().decode("paused", as: Bool.self)
     }
 
     /// Seeds a schedule from the config: created when missing; when its definition differs, changed and
@@ -187,11 +187,11 @@ public enum JobStore {
                     requestedBy, offset,
                 ]
             ).first {
-                return try id.decode(0, as: Int64.self)
+                return try id.decode("id", as: Int64.self)
             }
             // The same request again: its run.
             if let id = try await tx.query("SELECT id FROM job_run WHERE request_key = $1", [requestKey]).first {
-                return try id.decode(0, as: Int64.self)
+                return try id.decode("id", as: Int64.self)
             }
         }
         throw StoreFailure.slotsExhausted
@@ -232,7 +232,7 @@ public enum JobStore {
             UPDATE job_run SET heartbeat_at = to_timestamp($3) WHERE id = $1 AND claim_token = $2::uuid AND state = 'running'
             RETURNING cancel_requested
             """, [id, token, time(now)]
-        ).first?.decode(0, as: Bool.self)
+        ).first?.decode("cancel_requested", as: Bool.self)
     }
 
     /// Records the end of an attempt, if the run is still this instance's. A failure with attempts
@@ -273,7 +273,7 @@ public enum JobStore {
             WHERE state = 'running' AND heartbeat_at < to_timestamp($1::bigint - $2::bigint)
             RETURNING id
             """, [time(now), deadlineSeconds, countingTheAttempt ? 0 : 1]
-        ).map { try $0.decode(0, as: Int64.self) }
+        ).map { try $0.decode("id", as: Int64.self) }
     }
 
     /// Queues a failed run again: the same slot (and so the same scope and effect key), a fresh attempt
@@ -297,7 +297,7 @@ public enum JobStore {
             WHERE id = $1 AND state IN ('queued', 'running')
             RETURNING state
             """, [id, time(now)]
-        ).first?.decode(0, as: String.self)
+        ).first?.decode("state", as: String.self)
     }
 
     public static func history(_ tx: SystemTransaction, schedule: String?, limit: Int) async throws -> [JobRunRecord] {
@@ -351,7 +351,7 @@ public enum JobStore {
         _ tx: SystemTransaction
     ) async throws -> [(job: String, state: String, count: Int64)] {
         try await tx.query("SELECT job, state, count(*)::bigint FROM job_run GROUP BY 1, 2 ORDER BY 1, 2").map {
-            (try $0.decode(0, as: String.self), try $0.decode(1, as: String.self), try $0.decode(2, as: Int64.self))
+            (try $0.decode("job", as: String.self), try $0.decode("state", as: String.self), try $0.decode("count", as: Int64.self))
         }
     }
 
@@ -365,20 +365,20 @@ public enum JobStore {
     public static func databaseNow(_ tx: SystemTransaction) async throws -> Instant {
         Instant(
             seconds: try await tx.query("SELECT extract(epoch FROM clock_timestamp())::bigint").single()
-                .decode(0, as: Int64.self))
+                .decode("extract", as: Int64.self))
     }
 
     /// The earliest heartbeat of a running run: the run becomes rescuable `rescueAfter` later.
     public static func oldestHeartbeat(_ tx: SystemTransaction) async throws -> Instant? {
         try await tx.query("SELECT extract(epoch FROM min(heartbeat_at))::bigint FROM job_run WHERE state = 'running'")
-            .single().decode(0, as: Int64?.self).map(Instant.init(seconds:))
+            .single().decode("extract", as: Int64?.self).map(Instant.init(seconds:))
     }
 
     /// The earliest time a queued run becomes due, if any.
     public static func nextQueued(_ tx: SystemTransaction) async throws -> Instant? {
         try await tx.query("SELECT extract(epoch FROM min(not_before))::bigint FROM job_run WHERE state = 'queued'")
             .single()
-            .decode(0, as: Int64?.self).map(Instant.init(seconds:))
+            .decode("extract", as: Int64?.self).map(Instant.init(seconds:))
     }
 }
 

@@ -30,6 +30,11 @@ extension PostgresRow {
     }
 
     public func optionalDay(_ column: Int) throws -> Day? { isNull(column) ? nil : try day(column) }
+
+    /// Decodes the `date` column named `name` as a `Day`.
+    public func day(_ name: String) throws -> Day { try day(column(name)) }
+
+    public func optionalDay(_ name: String) throws -> Day? { try optionalDay(column(name)) }
 }
 
 /// A grant as stored (Bewilligung).

@@ -31,12 +31,12 @@ public enum MasterDataStore {
         let rows = try await tx.query(
             "SELECT id FROM tenant WHERE kind = 'provider' AND (id = $1 OR code = $2)",
             [id, id == nil ? idOrCode : nil])
-        return try rows.first.map { TenantID(try $0.decode(0, as: UUID.self)) }
+        return try rows.first.map { TenantID(try $0.decode("id", as: UUID.self)) }
     }
 
     /// The last day of the provider's cooperation, if it ends.
     public static func cooperationEnds(_ tx: TenantTransaction, _ provider: TenantID) async throws -> Day? {
-        try await tx.query("SELECT cooperation_ends FROM tenant WHERE id = $1", [provider.uuid]).first?.optionalDay(0)
+        try await tx.query("SELECT cooperation_ends FROM tenant WHERE id = $1", [provider.uuid]).first?.optionalDay("cooperation_ends")
     }
 
     public static func renameProvider(_ tx: TenantTransaction, _ provider: TenantID, name: String) async throws {
@@ -69,11 +69,11 @@ public enum MasterDataStore {
             """
         ).map { row in
             ProviderRecord(
-                id: TenantID(try row.decode(0, as: UUID.self)),
-                code: try row.decode(1, as: String?.self).flatMap(ProviderCode.init),
-                name: try row.decode(2, as: String.self),
-                cooperationEnds: try row.optionalDay(3),
-                socialSpaces: try row.decode(4, as: String.self).split(separator: " ").map(String.init))
+                id: TenantID(try row.decode("id", as: UUID.self)),
+                code: try row.decode("code", as: String?.self).flatMap(ProviderCode.init),
+                name: try row.decode("name", as: String.self),
+                cooperationEnds: try row.optionalDay("cooperation_ends"),
+                socialSpaces: try row.decode("coalesce", as: String.self).split(separator: " ").map(String.init))
         }
     }
 
@@ -100,8 +100,8 @@ public enum MasterDataStore {
             }
             return MembershipRecord(
                 socialSpace: space, socialSpaceName: name, municipality: municipality,
-                municipalityName: try row.decode(3, as: String.self), validFrom: try row.day(4),
-                validTo: try row.optionalDay(5))
+                municipalityName: try row.decode(3, as: String.self), validFrom: try row.day("valid_from"),
+                validTo: try row.optionalDay("valid_to"))
         }
     }
 
@@ -113,11 +113,11 @@ public enum MasterDataStore {
             ORDER BY a.social_space, a.valid_from, t.name
             """
         ).compactMap { row in
-            guard let space = SocialSpaceCode(try row.decode(2, as: String.self)) else { return nil }
+            guard let space = SocialSpaceCode(try row.decode("social_space", as: String.self)) else { return nil }
             return AssignmentRecord(
-                provider: TenantID(try row.decode(0, as: UUID.self)), providerName: try row.decode(1, as: String.self),
-                socialSpace: space, lead: try row.decode(3, as: Bool.self), validFrom: try row.day(4),
-                validTo: try row.optionalDay(5))
+                provider: TenantID(try row.decode("tenant_id", as: UUID.self)), providerName: try row.decode("name", as: String.self),
+                socialSpace: space, lead: try row.decode("lead", as: Bool.self), validFrom: try row.day("valid_from"),
+                validTo: try row.optionalDay("valid_to"))
         }
     }
 
@@ -148,8 +148,8 @@ public enum MasterDataStore {
         let pools = try await tx.query("SELECT year, pool, component FROM cover_pool_member ORDER BY year, pool")
         var members: [Int: [(pool: Int, component: BudgetComponent)]] = [:]
         for row in pools {
-            members[try row.decode(0, as: Int.self), default: []].append(
-                (try row.decode(1, as: Int.self), try row.decode(2, as: BudgetComponent.self)))
+            members[try row.decode("year", as: Int.self), default: []].append(
+                (try row.decode("pool", as: Int.self), try row.decode("component", as: BudgetComponent.self)))
         }
         return try await tx.query(
             """
@@ -158,12 +158,12 @@ public enum MasterDataStore {
             FROM fiscal_year y ORDER BY y.year
             """
         ).map { row in
-            let year = try row.decode(0, as: Int.self)
+            let year = try row.decode("year", as: Int.self)
             return FiscalYearRecord(
-                year: year, overrunPolicy: try row.decode(1, as: OverrunPolicy.self),
-                providerSurplusShare: try row.decode(2, as: Int.self),
-                carryForwardAllowed: try row.decode(3, as: Bool.self),
-                coverPools: CoverPools(numbered: members[year] ?? []), closedMonths: try row.decode(4, as: Int.self))
+                year: year, overrunPolicy: try row.decode("overrun_policy", as: OverrunPolicy.self),
+                providerSurplusShare: try row.decode("provider_surplus_share", as: Int.self),
+                carryForwardAllowed: try row.decode("carry_forward_allowed", as: Bool.self),
+                coverPools: CoverPools(numbered: members[year] ?? []), closedMonths: try row.decode("count", as: Int.self))
         }
     }
 
@@ -185,9 +185,9 @@ public enum MasterDataStore {
         try await tx.query("SELECT code, title, setting, direct_access, usual_unit FROM help_type ORDER BY code").map {
             row in
             HelpType(
-                code: try row.decode(0, as: String.self), title: try row.decode(1, as: String.self),
-                setting: try row.decode(2, as: HelpSetting.self), directAccess: try row.decode(3, as: Bool.self),
-                usualUnit: try row.decode(4, as: String?.self).flatMap(RateUnit.init(rawValue:)))
+                code: try row.decode("code", as: String.self), title: try row.decode("title", as: String.self),
+                setting: try row.decode("setting", as: HelpSetting.self), directAccess: try row.decode("direct_access", as: Bool.self),
+                usualUnit: try row.decode("usual_unit", as: String?.self).flatMap(RateUnit.init(rawValue:)))
         }
     }
 
@@ -204,8 +204,8 @@ public enum MasterDataStore {
             """, [provider.uuid, day]
         ).map { row in
             RateRecord(
-                helpType: try row.decode(0, as: String.self), unit: try row.decode(1, as: RateUnit.self),
-                validFrom: try row.day(2), amount: Money(cents: try row.decode(3, as: Int64.self)))
+                helpType: try row.decode("help_type", as: String.self), unit: try row.decode("unit", as: RateUnit.self),
+                validFrom: try row.day("valid_from"), amount: Money(cents: try row.decode("amount", as: Int64.self)))
         }
     }
 
@@ -230,17 +230,17 @@ public enum MasterDataStore {
             ORDER BY p.social_space, p.starts_on, p.title
             """, [year]
         ).compactMap { row in
-            guard let space = SocialSpaceCode(try row.decode(3, as: String.self)),
-                let period = DayRange(start: try row.day(5), end: try row.day(6))
+            guard let space = SocialSpaceCode(try row.decode("social_space", as: String.self)),
+                let period = DayRange(start: try row.day("starts_on"), end: try row.day("ends_on"))
             else { return nil }
             var project = ProjectListing(
-                id: try row.decode(0, as: UUID.self), provider: TenantID(try row.decode(1, as: UUID.self)),
-                title: try row.decode(2, as: String.self), socialSpace: space,
-                component: try row.decode(4, as: BudgetComponent.self), period: period,
-                budget: Money(cents: try row.decode(7, as: Int64.self)),
-                spent: Money(cents: try row.decode(8, as: Int64.self)), volunteers: try row.decode(9, as: Int.self),
-                professionals: try row.decode(10, as: Int.self))
-            project.providerName = try row.decode(11, as: String.self)
+                id: try row.decode("id", as: UUID.self), provider: TenantID(try row.decode("tenant_id", as: UUID.self)),
+                title: try row.decode("title", as: String.self), socialSpace: space,
+                component: try row.decode("component", as: BudgetComponent.self), period: period,
+                budget: Money(cents: try row.decode("budget", as: Int64.self)),
+                spent: Money(cents: try row.decode(8, as: Int64.self)), volunteers: try row.decode("volunteers", as: Int.self),
+                professionals: try row.decode("professionals", as: Int.self))
+            project.providerName = try row.decode("name", as: String.self)
             return project
         }
     }
@@ -257,9 +257,9 @@ public enum MasterDataStore {
                         FROM booking b WHERE b.project_id = p.id)
                 FROM project p WHERE p.id = $1
                 """, [id]
-            ).first, let period = DayRange(start: try row.day(1), end: try row.day(2))
+            ).first, let period = DayRange(start: try row.day("starts_on"), end: try row.day("ends_on"))
         else { return nil }
-        return (TenantID(try row.decode(0, as: UUID.self)), period, try row.optionalDay(3))
+        return (TenantID(try row.decode("tenant_id", as: UUID.self)), period, try row.optionalDay("max"))
     }
 
     public static func endProject(_ tx: TenantTransaction, _ id: UUID, on day: Day) async throws {
@@ -283,12 +283,12 @@ public enum MasterDataStore {
             """, [filter.since, filter.until, filter.actor, filter.action, filter.objectID, filter.limit]
         ).map { row in
             var event = AuditEventRecord(
-                id: try row.decode(0, as: Int64.self), at: try row.decode(1, as: String.self),
-                tenant: TenantID(try row.decode(2, as: UUID.self)), actor: try row.decode(3, as: String.self),
-                action: try row.decode(4, as: String.self), objectKind: try row.decode(5, as: String?.self),
-                objectID: try row.decode(6, as: String?.self), result: try row.decode(7, as: String.self),
-                requestID: try row.decode(8, as: String?.self))
-            event.detail = try row.decode(9, as: String?.self)
+                id: try row.decode("id", as: Int64.self), at: try row.decode("local_time", as: String.self),
+                tenant: TenantID(try row.decode("tenant_id", as: UUID.self)), actor: try row.decode("actor", as: String.self),
+                action: try row.decode("action", as: String.self), objectKind: try row.decode("object_kind", as: String?.self),
+                objectID: try row.decode("object_id", as: String?.self), result: try row.decode("result", as: String.self),
+                requestID: try row.decode("request_id", as: String?.self))
+            event.detail = try row.decode("detail", as: String?.self)
             return event
         }
     }

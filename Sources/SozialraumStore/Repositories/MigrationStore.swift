@@ -47,7 +47,7 @@ public enum MigrationStore {
         let opened = try await insert(
             tx, into: "case_file (id, case_key)", columns: 2, rows: cases.map { [$0.id, $0.key.rawValue] },
             suffix: "ON CONFLICT (case_key) DO NOTHING RETURNING case_key")
-        let keys = Set(try opened.map { try $0.decode(0, as: String.self) })
+        let keys = Set(try opened.map { try $0.decode("case_key", as: String.self) })
         return Set(cases.map(\.key.rawValue)).subtracting(keys)
     }
 

@@ -27,7 +27,7 @@ public enum OverrunDecisionStore {
                 decision.kind.rawValue, decision.amount.cents, decision.reason, decision.cover?.socialSpace.rawValue,
                 decision.cover?.component.rawValue, decision.councilInformedOn, decision.decidedBy,
             ]
-        ).single().decode(0, as: Int64.self)
+        ).single().decode("id", as: Int64.self)
     }
 
     /// Marks the open overrun findings of the line in `year` decided that the decisions now cover: a
@@ -54,7 +54,7 @@ public enum OverrunDecisionStore {
                 SELECT coalesce(sum(amount), 0)::bigint FROM overrun_decision
                 WHERE year = $1 AND social_space = $2 AND component = $3
                 """, [year, socialSpace.rawValue, component.rawValue]
-            ).single().decode(0, as: Int64.self))
+            ).single().decode("coalesce", as: Int64.self))
     }
 
     public static func decisions(_ tx: TenantTransaction, year: Int) async throws -> [OverrunDecisionListing] {
@@ -67,11 +67,11 @@ public enum OverrunDecisionStore {
             """, [year]
         ).map {
             OverrunDecisionListing(
-                id: try $0.decode(0, as: Int64.self), socialSpace: try $0.decode(1, as: String.self),
-                component: try $0.decode(2, as: String.self), kind: try $0.decode(3, as: OverrunKind.self),
-                amount: Money(cents: try $0.decode(4, as: Int64.self)), reason: try $0.decode(5, as: String.self),
-                cover: try $0.decode(6, as: String.self), councilInformedOn: try $0.decode(7, as: String?.self),
-                decidedBy: try $0.decode(8, as: String.self), decidedAt: try $0.decode(9, as: String.self))
+                id: try $0.decode("id", as: Int64.self), socialSpace: try $0.decode("social_space", as: String.self),
+                component: try $0.decode("component", as: String.self), kind: try $0.decode("kind", as: OverrunKind.self),
+                amount: Money(cents: try $0.decode("amount", as: Int64.self)), reason: try $0.decode("reason", as: String.self),
+                cover: try $0.decode("coalesce", as: String.self), councilInformedOn: try $0.decode("council_informed_on", as: String?.self),
+                decidedBy: try $0.decode("decided_by", as: String.self), decidedAt: try $0.decode("local_time", as: String.self))
         }
     }
 
@@ -82,6 +82,6 @@ public enum OverrunDecisionStore {
             SELECT count(*)::int FROM finding WHERE kind = 'uncovered_overrun' AND status = 'open'
               AND month BETWEEN make_date($1, 1, 1) AND make_date($1, 12, 1)
             """, [year]
-        ).single().decode(0, as: Int.self)
+        ).single().decode("count", as: Int.self)
     }
 }

@@ -26,22 +26,22 @@ extension PaymentOrderStore {
             """
         ).map { row in
             PaymentFile.Line(
-                order: try row.decode(0, as: Int64.self), booking: try row.decode(1, as: Int64.self),
-                kassenzeichen: try row.decode(2, as: String.self), year: try row.decode(3, as: Int.self),
-                product: try row.decode(4, as: String.self), account: try row.decode(5, as: String.self),
-                costCentre: try row.decode(6, as: String.self), creditor: try row.decode(7, as: String.self),
-                payee: try row.decode(8, as: String.self), amount: Money(cents: try row.decode(9, as: Int64.self)),
-                due: try row.day(10),
+                order: try row.decode("id", as: Int64.self), booking: try row.decode("booking_id", as: Int64.self),
+                kassenzeichen: try row.decode("kassenzeichen", as: String.self), year: try row.decode("year", as: Int.self),
+                product: try row.decode("product", as: String.self), account: try row.decode("account", as: String.self),
+                costCentre: try row.decode("cost_centre", as: String.self), creditor: try row.decode("coalesce", as: String.self),
+                payee: try row.decode("name", as: String.self), amount: Money(cents: try row.decode("amount", as: Int64.self)),
+                due: try row.day("due_on"),
                 purpose: PaymentPurpose.text(
-                    kind: try row.decode(11, as: PaymentOrderKind.self),
-                    month: try row.decode(12, as: String?.self), run: try row.decode(13, as: Int64?.self),
-                    socialSpace: try row.decode(14, as: String.self), component: try row.decode(15, as: String.self),
-                    kassenzeichen: try row.decode(2, as: String.self)))
+                    kind: try row.decode("kind", as: PaymentOrderKind.self),
+                    month: try row.decode("month", as: String?.self), run: try row.decode("run_id", as: Int64?.self),
+                    socialSpace: try row.decode("social_space", as: String.self), component: try row.decode("component", as: String.self),
+                    kassenzeichen: try row.decode("kassenzeichen", as: String.self)))
         }
     }
 
     public static func nextBatchID(_ tx: TenantTransaction) async throws -> Int64 {
-        try await tx.query("SELECT nextval('payment_batch_id_seq')").single().decode(0, as: Int64.self)
+        try await tx.query("SELECT nextval('payment_batch_id_seq')").single().decode("nextval", as: Int64.self)
     }
 
     /// Stores a batch file under its id and marks its orders exported; a trigger refuses an order in a
@@ -73,12 +73,12 @@ extension PaymentOrderStore {
             [id]
         ).first.map { row in
             var batch = PaymentBatch(
-                id: try row.decode(0, as: Int64.self), created: try row.decode(1, as: String.self),
-                createdBy: try row.decode(2, as: String.self),
-                encoding: try row.decode(3, as: PaymentFile.Encoding.self), orders: try row.decode(4, as: Int.self),
-                total: Money(cents: try row.decode(5, as: Int64.self)), sha256: try row.decode(6, as: String.self),
-                content: try row.decode(7, as: PostgresBytes.self).bytes)
-            batch.signature = try row.decode(8, as: PostgresBytes?.self)?.bytes
+                id: try row.decode("id", as: Int64.self), created: try row.decode("local_time", as: String.self),
+                createdBy: try row.decode("created_by", as: String.self),
+                encoding: try row.decode("encoding", as: PaymentFile.Encoding.self), orders: try row.decode("orders", as: Int.self),
+                total: Money(cents: try row.decode("total", as: Int64.self)), sha256: try row.decode("sha256", as: String.self),
+                content: try row.decode("content", as: PostgresBytes.self).bytes)
+            batch.signature = try row.decode("signature", as: PostgresBytes?.self)?.bytes
             return batch
         }
     }
@@ -88,10 +88,10 @@ extension PaymentOrderStore {
             "SELECT id, local_time(created_at), created_by, encoding, orders, total, sha256 FROM payment_batch ORDER BY id DESC"
         ).map { row in
             PaymentBatch(
-                id: try row.decode(0, as: Int64.self), created: try row.decode(1, as: String.self),
-                createdBy: try row.decode(2, as: String.self),
-                encoding: try row.decode(3, as: PaymentFile.Encoding.self), orders: try row.decode(4, as: Int.self),
-                total: Money(cents: try row.decode(5, as: Int64.self)), sha256: try row.decode(6, as: String.self),
+                id: try row.decode("id", as: Int64.self), created: try row.decode("local_time", as: String.self),
+                createdBy: try row.decode("created_by", as: String.self),
+                encoding: try row.decode("encoding", as: PaymentFile.Encoding.self), orders: try row.decode("orders", as: Int.self),
+                total: Money(cents: try row.decode("total", as: Int64.self)), sha256: try row.decode("sha256", as: String.self),
                 content: [])
         }
     }
@@ -108,7 +108,7 @@ extension PaymentOrderStore {
             [kassenzeichen]
         ).first.map {
             (
-                try $0.decode(0, as: Int64.self), Money(cents: try $0.decode(1, as: Int64.self)),
+                try $0.decode("id", as: Int64.self), Money(cents: try $0.decode("amount", as: Int64.self)),
                 try $0.decode(2, as: Bool.self)
             )
         }
@@ -125,7 +125,7 @@ extension PaymentOrderStore {
         try await tx.query(
             "SELECT EXISTS (SELECT 1 FROM payment_receipt WHERE source = ANY (string_to_array($1, ',')))",
             [sources.joined(separator: ",")]
-        ).single().decode(0, as: Bool.self)
+        ).single().decode("exists", as: Bool.self)
     }
 
     public static func insertReceipt(
@@ -137,7 +137,7 @@ extension PaymentOrderStore {
             INSERT INTO payment_receipt (tenant_id, source, line, kassenzeichen, order_id, amount, value_date, actor)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id
             """, [county.uuid, source, line, kassenzeichen, order, amount.cents, valueDate, actor]
-        ).single().decode(0, as: Int64.self)
+        ).single().decode("id", as: Int64.self)
     }
 
     /// What the Kasse confirmed for an order so far: the sum and the number of confirmations.
@@ -145,7 +145,7 @@ extension PaymentOrderStore {
         let row = try await tx.query(
             "SELECT coalesce(sum(amount), 0)::bigint, count(*)::int FROM payment_receipt WHERE order_id = $1", [order]
         ).single()
-        return (Money(cents: try row.decode(0, as: Int64.self)), try row.decode(1, as: Int.self))
+        return (Money(cents: try row.decode("coalesce", as: Int64.self)), try row.decode("count", as: Int.self))
     }
 
     /// A difference between ordered and paid, or an unknown Kassenzeichen, as a finding of the county's.

@@ -66,7 +66,7 @@ public enum PaymentOrderStore {
                 order.month, order.runID, order.findingID, order.amount.cents, order.certifiedBy, order.expiresOn,
                 order.requestID,
             ]
-        ).single().decode(0, as: Int64.self)
+        ).single().decode("id", as: Int64.self)
     }
 
     /// A pending, unexpired change of the line's Ansatz to exactly `amount`: a retried request finds it.
@@ -80,7 +80,7 @@ public enum PaymentOrderStore {
               AND month = make_date($3, 1, 1) AND amount = $4 AND expires_on >= $5
             ORDER BY id LIMIT 1
             """, [line.socialSpace.rawValue, line.component.rawValue, line.year, amount.cents, today]
-        ).first.map { (try $0.decode(0, as: Int64.self), try $0.day(1)) }
+        ).first.map { (try $0.decode("id", as: Int64.self), try $0.day("expires_on")) }
     }
 
     /// The order, locked until the transaction ends.
@@ -93,18 +93,18 @@ public enum PaymentOrderStore {
             """, [id]
         ).first.map { row in
             Record(
-                id: try row.decode(0, as: Int64.self),
+                id: try row.decode("id", as: Int64.self),
                 order: NewOrder(
-                    payee: TenantID(try row.decode(1, as: UUID.self)),
-                    kind: try row.decode(2, as: PaymentOrderKind.self),
-                    socialSpace: try row.decode(3, as: String?.self).flatMap(SocialSpaceCode.init),
-                    component: try row.decode(4, as: String?.self).flatMap(BudgetComponent.init(rawValue:)),
-                    month: try row.decode(5, as: String?.self).flatMap { Day(iso: $0)?.yearMonth },
-                    runID: try row.decode(6, as: Int64?.self), findingID: try row.decode(7, as: UUID?.self),
-                    amount: Money(cents: try row.decode(8, as: Int64.self)),
-                    certifiedBy: try row.decode(9, as: String.self), expiresOn: try row.day(10),
-                    requestID: try row.decode(11, as: String?.self)),
-                state: try row.decode(12, as: PaymentOrderState.self), decidedBy: try row.decode(13, as: String?.self))
+                    payee: TenantID(try row.decode("tenant_id", as: UUID.self)),
+                    kind: try row.decode("kind", as: PaymentOrderKind.self),
+                    socialSpace: try row.decode("social_space", as: String?.self).flatMap(SocialSpaceCode.init),
+                    component: try row.decode("component", as: String?.self).flatMap(BudgetComponent.init(rawValue:)),
+                    month: try row.decode("month", as: String?.self).flatMap { Day(iso: $0)?.yearMonth },
+                    runID: try row.decode("run_id", as: Int64?.self), findingID: try row.decode("finding_id", as: UUID?.self),
+                    amount: Money(cents: try row.decode("amount", as: Int64.self)),
+                    certifiedBy: try row.decode("certified_by", as: String.self), expiresOn: try row.day("expires_on"),
+                    requestID: try row.decode("request_id", as: String?.self)),
+                state: try row.decode("state", as: PaymentOrderState.self), decidedBy: try row.decode("decided_by", as: String?.self))
         }
     }
 
@@ -119,7 +119,7 @@ public enum PaymentOrderStore {
               AND (run_id = $2 OR finding_id = $3)
             ORDER BY id LIMIT 1
             """, [payee.uuid, runID, findingID]
-        ).first?.decode(0, as: Int64.self)
+        ).first?.decode("id", as: Int64.self)
     }
 
     /// An ordered order as its orderer saw it: amount, Kassenzeichen, due day and the bookings it made.
@@ -133,10 +133,10 @@ public enum PaymentOrderStore {
         ).single()
         let bookings = try await tx.query(
             "SELECT id FROM booking WHERE payment_order_id = $1 ORDER BY id", [id]
-        ).map { try $0.decode(0, as: Int64.self) }
+        ).map { try $0.decode("id", as: Int64.self) }
         return (
-            Money(cents: try row.decode(0, as: Int64.self)), try row.decode(1, as: String?.self),
-            try row.decode(2, as: String?.self).flatMap { Day(iso: $0) }, bookings
+            Money(cents: try row.decode("amount", as: Int64.self)), try row.decode("kassenzeichen", as: String?.self),
+            try row.decode("due_on", as: String?.self).flatMap { Day(iso: $0) }, bookings
         )
     }
 
@@ -193,8 +193,8 @@ public enum PaymentOrderStore {
             """, [year, socialSpace.rawValue, component.rawValue, kind.rawValue]
         ).first.map {
             FinanceMapping(
-                product: try $0.decode(0, as: String.self), account: try $0.decode(1, as: String.self),
-                costCentre: try $0.decode(2, as: String.self))
+                product: try $0.decode("product", as: String.self), account: try $0.decode("account", as: String.self),
+                costCentre: try $0.decode("cost_centre", as: String.self))
         }
     }
 
@@ -223,18 +223,18 @@ public enum PaymentOrderStore {
             """, [year]
         ).map {
             FinanceMappingListing(
-                socialSpace: try $0.decode(0, as: String.self), component: try $0.decode(1, as: String.self),
-                kind: try $0.decode(2, as: String.self),
+                socialSpace: try $0.decode("social_space", as: String.self), component: try $0.decode("component", as: String.self),
+                kind: try $0.decode("kind", as: String.self),
                 mapping: FinanceMapping(
-                    product: try $0.decode(3, as: String.self), account: try $0.decode(4, as: String.self),
-                    costCentre: try $0.decode(5, as: String.self)))
+                    product: try $0.decode("product", as: String.self), account: try $0.decode("account", as: String.self),
+                    costCentre: try $0.decode("cost_centre", as: String.self)))
         }
     }
 
     public static func creditorNumber(_ tx: TenantTransaction, provider: TenantID) async throws -> String? {
         try await tx.query(
             "SELECT creditor_number FROM tenant WHERE id = $1 AND kind = 'provider'", [provider.uuid]
-        ).first?.decode(0, as: String?.self)
+        ).first?.decode("creditor_number", as: String?.self)
     }
 
     /// Returns false when `provider` is not a provider.
@@ -267,19 +267,19 @@ public enum PaymentOrderStore {
             ORDER BY o.id DESC LIMIT $2
             """, [states.map(\.rawValue).joined(separator: ","), limit]
         ).map { row in
-            let ordered = Money(cents: try row.decode(3, as: Int64.self))
+            let ordered = Money(cents: try row.decode("amount", as: Int64.self))
             let paid = Money(cents: try row.decode(11, as: Int64.self))
             return PaymentOrderListing(
-                id: try row.decode(0, as: Int64.self), kind: try row.decode(1, as: PaymentOrderKind.self),
-                payee: try row.decode(2, as: String.self), amount: ordered,
-                state: try row.decode(4, as: PaymentOrderState.self), certifiedBy: try row.decode(5, as: String.self),
-                decidedBy: try row.decode(6, as: String?.self), expiresOn: try row.day(7),
-                kassenzeichen: try row.decode(8, as: String?.self),
-                due: try row.decode(9, as: String?.self).flatMap { Day(iso: $0) },
-                batch: try row.decode(10, as: Int64?.self), paid: paid,
+                id: try row.decode("id", as: Int64.self), kind: try row.decode("kind", as: PaymentOrderKind.self),
+                payee: try row.decode("name", as: String.self), amount: ordered,
+                state: try row.decode("state", as: PaymentOrderState.self), certifiedBy: try row.decode("certified_by", as: String.self),
+                decidedBy: try row.decode("decided_by", as: String?.self), expiresOn: try row.day("expires_on"),
+                kassenzeichen: try row.decode("kassenzeichen", as: String?.self),
+                due: try row.decode("due_on", as: String?.self).flatMap { Day(iso: $0) },
+                batch: try row.decode("batch_id", as: Int64?.self), paid: paid,
                 status: PaymentStatus.of(
                     ordered: ordered, paid: paid, confirmations: try row.decode(12, as: Int.self)),
-                reason: try row.decode(13, as: String?.self))
+                reason: try row.decode("decision_reason", as: String?.self))
         }
     }
 }

@@ -64,13 +64,13 @@ public enum ProjectStore {
                 "SELECT tenant_id, social_space, component, starts_on, ends_on FROM project WHERE id = $1", [id]
             ).first
         else { return nil }
-        guard let period = DayRange(start: try row.day(3), end: try row.day(4)) else {
+        guard let period = DayRange(start: try row.day("starts_on"), end: try row.day("ends_on")) else {
             throw PostgresError(
                 code: .decodingFailed, serverMessage: "project ends before it starts", operation: "decode")
         }
         return (
-            TenantID(try row.decode(0, as: UUID.self)), try row.decode(1, as: SocialSpaceCode.self),
-            try row.decode(2, as: BudgetComponent.self),
+            TenantID(try row.decode("tenant_id", as: UUID.self)), try row.decode("social_space", as: SocialSpaceCode.self),
+            try row.decode("component", as: BudgetComponent.self),
             period
         )
     }

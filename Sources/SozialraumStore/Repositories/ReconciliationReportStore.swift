@@ -19,7 +19,7 @@ public enum ReconciliationReportStore {
         let sorted = ids.sorted()
         return try await tx.query(
             "SELECT count(*)::int FROM reconciliation_run WHERE id IN ($1, $2)", [sorted.first ?? 0, sorted.last ?? 0]
-        ).single().decode(0, as: Int.self) == ids.count
+        ).single().decode("count", as: Int.self) == ids.count
     }
 
     /// Per Sozialraum, the end of its last reconciliation run (seconds since 1970; 0: never), as the
@@ -33,7 +33,7 @@ public enum ReconciliationReportStore {
             FROM social_space s LEFT JOIN reconciliation_run r ON r.social_space IS NULL OR r.social_space = s.code
             GROUP BY s.code ORDER BY 1
             """
-        ).map { (try $0.decode(0, as: String.self), try $0.decode(1, as: Int64.self)) }
+        ).map { (try $0.decode("code", as: String.self), try $0.decode("coalesce", as: Int64.self)) }
     }
 
     // MARK: Runs
@@ -49,11 +49,11 @@ public enum ReconciliationReportStore {
             """, [year]
         ).map { row in
             ReconciliationRunListing(
-                id: try row.decode(0, as: Int64.self), scope: try row.decode(1, as: String.self),
+                id: try row.decode("id", as: Int64.self), scope: try row.decode("scope", as: String.self),
                 months: try row.decode(2, as: String.self),
-                socialSpace: try row.decode(3, as: String.self), ledgerPosition: try row.decode(4, as: Int64.self),
-                digestPrefix: try row.decode(5, as: String.self), requestedBy: try row.decode(6, as: String.self),
-                finished: try row.decode(7, as: String.self), slot: try row.decode(8, as: String.self))
+                socialSpace: try row.decode(3, as: String.self), ledgerPosition: try row.decode("ledger_position", as: Int64.self),
+                digestPrefix: try row.decode("left", as: String.self), requestedBy: try row.decode("requested_by", as: String.self),
+                finished: try row.decode("local_time", as: String.self), slot: try row.decode(8, as: String.self))
         }
     }
 
@@ -69,7 +69,7 @@ public enum ReconciliationReportStore {
             """, [runID, socialSpace?.rawValue]
         ).map { row in
             RunLineResult(
-                socialSpace: try row.decode(0, as: String.self), line: try row.decode(1, as: String.self),
+                socialSpace: try row.decode("social_space", as: String.self), line: try row.decode("line", as: String.self),
                 figures: try (2...11).map { try row.decode($0, as: Int64?.self) })
         }
     }
@@ -85,8 +85,8 @@ public enum ReconciliationReportStore {
             """, [runID, socialSpace?.rawValue]
         ).map { row in
             RunMonthResult(
-                socialSpace: try row.decode(0, as: String.self), component: try row.decode(1, as: String.self),
-                month: try row.decode(2, as: String.self),
+                socialSpace: try row.decode("social_space", as: String.self), component: try row.decode("component", as: String.self),
+                month: try row.decode("to_char", as: String.self),
                 figures: try (3...7).map { try row.decode($0, as: Int64.self) })
         }
     }
@@ -101,9 +101,9 @@ public enum ReconciliationReportStore {
             """, [runID, socialSpace?.rawValue]
         ).map { row in
             RunCoverTransfer(
-                socialSpace: try row.decode(0, as: String.self), from: try row.decode(1, as: String.self),
-                to: try row.decode(2, as: String.self),
-                amount: Money(cents: try row.decode(3, as: Int64.self)))
+                socialSpace: try row.decode("social_space", as: String.self), from: try row.decode("from_component", as: String.self),
+                to: try row.decode("to_component", as: String.self),
+                amount: Money(cents: try row.decode("amount", as: Int64.self)))
         }
     }
 
@@ -132,8 +132,8 @@ public enum ReconciliationReportStore {
         ).map { row in
             RunChange(
                 socialSpace: try row.decode(0, as: String.self), line: try row.decode(1, as: String.self),
-                field: try row.decode(2, as: String.self),
-                before: try row.decode(3, as: Int64?.self), after: try row.decode(4, as: Int64?.self))
+                field: try row.decode("field", as: String.self),
+                before: try row.decode("before", as: Int64?.self), after: try row.decode("after", as: Int64?.self))
         }
     }
 
@@ -147,11 +147,11 @@ public enum ReconciliationReportStore {
             """, [runID]
         ).map { row in
             StatementSummary(
-                providerName: try row.decode(0, as: String.self), provider: TenantID(try row.decode(1, as: UUID.self)),
-                accrued: Money(cents: try row.decode(2, as: Int64.self)),
-                instalments: Money(cents: try row.decode(3, as: Int64.self)),
-                settlements: Money(cents: try row.decode(4, as: Int64.self)),
-                balance: Money(cents: try row.decode(5, as: Int64.self)))
+                providerName: try row.decode("name", as: String.self), provider: TenantID(try row.decode("tenant_id", as: UUID.self)),
+                accrued: Money(cents: try row.decode("accrued", as: Int64.self)),
+                instalments: Money(cents: try row.decode("instalments", as: Int64.self)),
+                settlements: Money(cents: try row.decode("settlements", as: Int64.self)),
+                balance: Money(cents: try row.decode("balance", as: Int64.self)))
         }
     }
 
@@ -169,8 +169,8 @@ public enum ReconciliationReportStore {
             ).first
         else { return nil }
         return (
-            try row.day(0).yearMonth, try row.day(1).yearMonth, try row.decode(2, as: Int64.self),
-            Money(cents: try row.decode(3, as: Int64.self))
+            try row.day("first_month").yearMonth, try row.day("last_month").yearMonth, try row.decode("ledger_position", as: Int64.self),
+            Money(cents: try row.decode("balance", as: Int64.self))
         )
     }
 
@@ -208,8 +208,8 @@ public enum ReconciliationReportStore {
             """, [provider.uuid, first, last, position]
         ).map {
             (
-                try $0.decode(0, as: SocialSpaceCode.self), try $0.decode(1, as: BudgetComponent.self),
-                Money(cents: try $0.decode(2, as: Int64.self))
+                try $0.decode("social_space", as: SocialSpaceCode.self), try $0.decode("component", as: BudgetComponent.self),
+                Money(cents: try $0.decode("sum", as: Int64.self))
             )
         }
     }
@@ -228,7 +228,7 @@ public enum ReconciliationReportStore {
             FROM fiscal_year y LEFT JOIN fiscal_year n ON n.year = y.year + 1 WHERE y.year = $1
             """, [year]
         ).single()
-        return (try row.decode(0, as: Int.self), try row.decode(1, as: Bool?.self))
+        return (try row.decode("provider_surplus_share", as: Int.self), try row.decode("carry_forward_allowed", as: Bool?.self))
     }
 
     /// The lead providers of each Sozialraum at the end of `year`.
@@ -240,8 +240,8 @@ public enum ReconciliationReportStore {
             WHERE lead AND valid_from <= make_date($1, 12, 31) AND (valid_to IS NULL OR valid_to >= make_date($1, 12, 31))
             """, [year])
         {
-            leads[try row.decode(0, as: SocialSpaceCode.self), default: []].append(
-                TenantID(try row.decode(1, as: UUID.self)))
+            leads[try row.decode("social_space", as: SocialSpaceCode.self), default: []].append(
+                TenantID(try row.decode("tenant_id", as: UUID.self)))
         }
         return leads
     }
@@ -261,8 +261,8 @@ public enum ReconciliationReportStore {
             ).first
         else { return nil }
         return (
-            try row.decode(0, as: Int.self), try row.decode(1, as: String.self), try row.day(2).yearMonth,
-            try row.decode(3, as: Int64.self),
+            try row.decode("year", as: Int.self), try row.decode("scope", as: String.self), try row.day("last_month").yearMonth,
+            try row.decode("ledger_position", as: Int64.self),
             try row.decode(4, as: Bool.self)
         )
     }
@@ -270,7 +270,7 @@ public enum ReconciliationReportStore {
     /// The months of `year` still open.
     public static func openMonths(_ tx: TenantTransaction, year: Int) async throws -> [YearMonth] {
         try await tx.query("SELECT month FROM period WHERE year = $1 AND closed_at IS NULL ORDER BY month", [year])
-            .map { try $0.day(0).yearMonth }
+            .map { try $0.day("month").yearMonth }
     }
 
     /// Each line's result after cover in a run.
@@ -282,9 +282,9 @@ public enum ReconciliationReportStore {
             "SELECT social_space, line, available_after_cover FROM reconciliation_line WHERE run_id = $1 AND line NOT LIKE 'pool:%'",
             [runID])
         {
-            results[try row.decode(0, as: SocialSpaceCode.self), default: [:]][
-                try row.decode(1, as: BudgetComponent.self)] =
-                Money(cents: try row.decode(2, as: Int64.self))
+            results[try row.decode("social_space", as: SocialSpaceCode.self), default: [:]][
+                try row.decode("line", as: BudgetComponent.self)] =
+                Money(cents: try row.decode("available_after_cover", as: Int64.self))
         }
         return results
     }
@@ -334,7 +334,7 @@ public enum ReconciliationReportStore {
             SELECT component, amount FROM surplus_share_line
             WHERE year = $1 AND social_space = $2 AND tenant_id = $3 ORDER BY component
             """, [year, socialSpace.rawValue, provider.uuid]
-        ).map { (try $0.decode(0, as: BudgetComponent.self), Money(cents: try $0.decode(1, as: Int64.self))) }
+        ).map { (try $0.decode("component", as: BudgetComponent.self), Money(cents: try $0.decode("amount", as: Int64.self))) }
     }
 
     /// The shares of `year` that no live order pays yet (none pending or ordered): what the county still
@@ -362,8 +362,8 @@ public enum ReconciliationReportStore {
             """, [year]
         ).map {
             (
-                try $0.decode(0, as: SocialSpaceCode.self), TenantID(try $0.decode(1, as: UUID.self)),
-                Money(cents: try $0.decode(2, as: Int64.self))
+                try $0.decode("social_space", as: SocialSpaceCode.self), TenantID(try $0.decode("tenant_id", as: UUID.self)),
+                Money(cents: try $0.decode("amount", as: Int64.self))
             )
         }
     }

@@ -17,7 +17,7 @@ public enum ReconciliationStore {
 
     /// The run a scheduler slot made already, if any (a retry returns it instead of running again).
     public static func run(_ tx: TenantTransaction, slot: String) async throws -> Int64? {
-        try await tx.query("SELECT id FROM reconciliation_run WHERE slot = $1", [slot]).first?.decode(0, as: Int64.self)
+        try await tx.query("SELECT id FROM reconciliation_run WHERE slot = $1", [slot]).first?.decode("id", as: Int64.self)
     }
 
     /// Takes the ledger gate exclusively for the transaction: every booking at or below the position is
@@ -36,13 +36,13 @@ public enum ReconciliationStore {
 
     /// The highest booking id: the ledger position of a run.
     public static func ledgerPosition(_ tx: TenantTransaction) async throws -> Int64 {
-        try await tx.query("SELECT coalesce(max(id), 0)::bigint FROM booking").single().decode(0, as: Int64.self)
+        try await tx.query("SELECT coalesce(max(id), 0)::bigint FROM booking").single().decode("coalesce", as: Int64.self)
     }
 
     /// The highest change position (grants, residences, deliveries: sql/0022); 0 before the first.
     public static func changePosition(_ tx: TenantTransaction) async throws -> Int64 {
         try await tx.query("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM change_position")
-            .single().decode(0, as: Int64.self)
+            .single().decode("case", as: Int64.self)
     }
 
     /// The change position as of which the newest earlier run of the same scope over all Sozialräume found
@@ -54,7 +54,7 @@ public enum ReconciliationStore {
             WHERE first_month = $1 AND last_month = $2 AND social_space IS NULL AND findings_position IS NOT NULL
             ORDER BY id DESC LIMIT 1
             """, [scope.first, scope.last]
-        ).first?.decode(0, as: Int64.self)
+        ).first?.decode("findings_position", as: Int64.self)
     }
 
     /// The canonical text of the provider statements' figures, for the run's digest.
@@ -65,7 +65,7 @@ public enum ReconciliationStore {
                                        ORDER BY tenant_id), '')
             FROM run_statements
             """
-        ).single().decode(0, as: String.self)
+        ).single().decode("coalesce", as: String.self)
     }
 
     /// Records a run; returns its id.
@@ -87,7 +87,7 @@ public enum ReconciliationStore {
                 digest, slot, requestedBy, startedAt, changePosition,
                 RunRetention.of(scope, runDay: runDay).rawValue, socialSpace == nil ? changePosition : nil,
             ]
-        ).single().decode(0, as: Int64.self)
+        ).single().decode("id", as: Int64.self)
     }
 
     /// The stored summary of a run.
@@ -104,7 +104,7 @@ public enum ReconciliationStore {
                 """, [runID]
             ).first
         else { return nil }
-        guard let kind = ReconciliationScope.Kind(rawValue: try row.decode(0, as: String.self)),
+        guard let kind = ReconciliationScope.Kind(rawValue: try row.decode("scope", as: String.self)),
             let first = YearMonth(iso: try row.decode(1, as: String.self)),
             let last = YearMonth(iso: try row.decode(2, as: String.self)),
             let scope = ReconciliationScope(kind: kind, first: first, last: last, validating: ())
@@ -114,14 +114,14 @@ public enum ReconciliationStore {
             [runID])
         return ReconciliationRunSummary(
             runID: runID, scope: scope,
-            socialSpace: try row.decode(3, as: String?.self).flatMap { SocialSpaceCode($0) },
-            ledgerPosition: try row.decode(4, as: Int64.self), digest: try row.decode(5, as: String.self),
+            socialSpace: try row.decode("social_space", as: String?.self).flatMap { SocialSpaceCode($0) },
+            ledgerPosition: try row.decode("ledger_position", as: Int64.self), digest: try row.decode("encode", as: String.self),
             newFindings: 0,
             overruns: Dictionary(
                 uniqueKeysWithValues: try overruns.map {
-                    (try $0.decode(0, as: String.self), Money(cents: try $0.decode(1, as: Int64.self)))
+                    (try $0.decode(0, as: String.self), Money(cents: try $0.decode("overrun", as: Int64.self)))
                 }),
-            sameAs: try row.decode(6, as: Int64?.self), replayed: false)
+            sameAs: try row.decode("max", as: Int64?.self), replayed: false)
     }
 
     /// Reads the inputs of every line (few rows: the totals the ledger keeps) and does the cover
@@ -146,11 +146,11 @@ public enum ReconciliationStore {
             """, [scope.year, yearStart, yearEnd, socialSpace?.rawValue])
         var ledgers: [SocialSpaceCode: [BudgetComponent: LineLedger]] = [:]
         for row in rows {
-            guard let space = SocialSpaceCode(try row.decode(1, as: String.self)),
-                let component = BudgetComponent(rawValue: try row.decode(2, as: String.self))
+            guard let space = SocialSpaceCode(try row.decode("social_space", as: String.self)),
+                let component = BudgetComponent(rawValue: try row.decode("component", as: String.self))
             else { continue }
-            let amount = Money(cents: try row.decode(4, as: Int64.self))
-            let month = try row.decode(3, as: String?.self).flatMap { YearMonth(iso: $0) }
+            let amount = Money(cents: try row.decode("amount", as: Int64.self))
+            let month = try row.decode("text", as: String?.self).flatMap { YearMonth(iso: $0) }
             switch try row.decode(0, as: String.self) {
             case "a": ledgers[space, default: [:]][component, default: LineLedger()].appropriation = amount
             case "c": ledgers[space, default: [:]][component, default: LineLedger()].carryIn = amount
@@ -167,8 +167,8 @@ public enum ReconciliationStore {
     public static func coverPools(_ tx: TenantTransaction, year: Int) async throws -> CoverPools {
         let members = try await tx.query("SELECT pool, component FROM cover_pool_member WHERE year = $1", [year])
             .compactMap { row in
-                try BudgetComponent(rawValue: row.decode(1, as: String.self)).map {
-                    (pool: try row.decode(0, as: Int.self), component: $0)
+                try BudgetComponent(rawValue: row.decode("component", as: String.self)).map {
+                    (pool: try row.decode("pool", as: Int.self), component: $0)
                 }
             }
         return CoverPools(numbered: members)

@@ -43,7 +43,7 @@ public enum ReferenceDataStore {
                 ON CONFLICT (municipality, valid_from) DO UPDATE SET social_space = m.social_space
                 RETURNING social_space
                 """, [code.rawValue, municipality.code.rawValue, validFrom]
-            ).single().decode(0, as: String.self)
+            ).single().decode("social_space", as: String.self)
             if holder != code.rawValue { heldByAnother.append(municipality.code) }
         }
         return heldByAnother
@@ -53,7 +53,7 @@ public enum ReferenceDataStore {
     public static func socialSpaces(_ tx: TenantTransaction) async throws -> Set<SocialSpaceCode> {
         Set(
             try await tx.query("SELECT code FROM social_space").compactMap {
-                SocialSpaceCode(try $0.decode(0, as: String.self))
+                SocialSpaceCode(try $0.decode("code", as: String.self))
             })
     }
 
@@ -98,7 +98,7 @@ public enum ReferenceDataStore {
 
     public static func overrunPolicy(_ tx: TenantTransaction, year: Int) async throws -> OverrunPolicy? {
         try await tx.query("SELECT overrun_policy FROM fiscal_year WHERE year = $1", [year]).first
-            .map { try $0.decode(0, as: OverrunPolicy.self) }
+            .map { try $0.decode("overrun_policy", as: OverrunPolicy.self) }
     }
 
     public static func closedMonths(
@@ -106,7 +106,7 @@ public enum ReferenceDataStore {
     ) async throws -> Set<YearMonth> {
         let rows = try await tx.query(
             "SELECT month FROM period WHERE month BETWEEN $1 AND $2 AND closed_at IS NOT NULL", [from, through])
-        return Set(try rows.map { try $0.day(0).yearMonth })
+        return Set(try rows.map { try $0.day("month").yearMonth })
     }
 
     public static func periodExists(_ tx: TenantTransaction, _ month: YearMonth) async throws -> Bool {
@@ -119,7 +119,7 @@ public enum ReferenceDataStore {
     ) async throws -> Set<YearMonth> {
         Set(
             try await tx.query("SELECT month FROM period WHERE month BETWEEN $1 AND $2", [from, through]).map {
-                try $0.day(0).yearMonth
+                try $0.day("month").yearMonth
             })
     }
 
@@ -145,7 +145,7 @@ public enum ReferenceDataStore {
         try await tx.query(
             "SELECT amount FROM appropriation WHERE year = $1 AND social_space = $2 AND component = $3",
             [line.year, line.socialSpace.rawValue, line.component.rawValue]
-        ).first.map { Money(cents: try $0.decode(0, as: Int64.self)) }
+        ).first.map { Money(cents: try $0.decode("amount", as: Int64.self)) }
     }
 
     /// A first Ansatz for a line; false (and nothing written) when the line has one already.
@@ -163,7 +163,7 @@ public enum ReferenceDataStore {
     public static func municipalitiesWithMembership(_ tx: TenantTransaction) async throws -> Set<SocialSpaceCode> {
         Set(
             try await tx.query("SELECT DISTINCT municipality FROM social_space_member").compactMap {
-                SocialSpaceCode(try $0.decode(0, as: String.self))
+                SocialSpaceCode(try $0.decode("municipality", as: String.self))
             })
     }
 
@@ -274,7 +274,7 @@ public enum ReferenceDataStore {
         try await tx.query(
             "SELECT valid_from, amount FROM rate_agreement WHERE tenant_id = $1 AND help_type = $2 AND unit = $3 ORDER BY valid_from",
             [provider.uuid, helpType, unit.rawValue]
-        ).map { Rate(validFrom: try $0.day(0), amount: Money(cents: try $0.decode(1, as: Int64.self))) }
+        ).map { Rate(validFrom: try $0.day("valid_from"), amount: Money(cents: try $0.decode("amount", as: Int64.self))) }
     }
 
     /// Every rate of a provider, by help type and unit (for bulk pricing).
@@ -285,10 +285,10 @@ public enum ReferenceDataStore {
             [provider.uuid])
         {
             rates[
-                ratesKey(helpType: try row.decode(0, as: String.self), unit: try row.decode(1, as: RateUnit.self)),
+                ratesKey(helpType: try row.decode("help_type", as: String.self), unit: try row.decode("unit", as: RateUnit.self)),
                 default: []
             ]
-            .append(Rate(validFrom: try row.day(2), amount: Money(cents: try row.decode(3, as: Int64.self))))
+            .append(Rate(validFrom: try row.day("valid_from"), amount: Money(cents: try row.decode("amount", as: Int64.self))))
         }
         return rates
     }
@@ -297,7 +297,7 @@ public enum ReferenceDataStore {
 
     /// What providers see of a shared Sozialraum (the county's choice, sql/0014).
     public static func providerView(_ tx: TenantTransaction) async throws -> ProviderView {
-        try await tx.query("SELECT provider_view FROM county").first?.decode(0, as: ProviderView.self)
+        try await tx.query("SELECT provider_view FROM county").first?.decode("provider_view", as: ProviderView.self)
             ?? .sozialraumTotals
     }
 

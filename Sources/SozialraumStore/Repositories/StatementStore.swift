@@ -32,9 +32,9 @@ public enum StatementStore {
             ).first
         else { return nil }
         return RunPositions(
-            first: try row.day(0).yearMonth, last: try row.day(1).yearMonth,
-            position: try row.decode(2, as: Int64.self),
-            changePosition: try row.decode(3, as: Int64?.self))
+            first: try row.day("first_month").yearMonth, last: try row.day("last_month").yearMonth,
+            position: try row.decode("ledger_position", as: Int64.self),
+            changePosition: try row.decode("change_position", as: Int64?.self))
     }
 
     /// The draft items of a run (all providers the caller sees, or one), derived at the run's positions.
@@ -68,14 +68,14 @@ public enum StatementStore {
 
     static func item(_ row: PostgresRow) throws -> StatementItem {
         StatementItem(
-            providerName: try row.decode(0, as: String.self), item: try row.decode(1, as: String.self),
-            id: try row.decode(2, as: UUID.self),
+            providerName: try row.decode("name", as: String.self), item: try row.decode("item", as: String.self),
+            id: try row.decode("item_id", as: UUID.self),
             caseKey: try row.decode(3, as: String.self), helpType: try row.decode(4, as: String.self),
             unit: try row.decode(5, as: String.self), socialSpace: try row.decode(6, as: String.self),
-            granted: try row.decode(7, as: Int64?.self).map(Quantity.init(hundredths:)),
-            delivered: try row.decode(8, as: Int64?.self).map(Quantity.init(hundredths:)),
-            payable: try row.decode(9, as: Int64?.self).map(Quantity.init(hundredths:)),
-            cost: Money(cents: try row.decode(10, as: Int64.self)))
+            granted: try row.decode("granted", as: Int64?.self).map(Quantity.init(hundredths:)),
+            delivered: try row.decode("delivered", as: Int64?.self).map(Quantity.init(hundredths:)),
+            payable: try row.decode("payable", as: Int64?.self).map(Quantity.init(hundredths:)),
+            cost: Money(cents: try row.decode("cost", as: Int64.self)))
     }
 
     // MARK: Issued statements
@@ -95,7 +95,7 @@ public enum StatementStore {
     ) async throws -> Int64? {
         guard let run = try await positions(tx, runID: runID) else { return nil }
         let id = try await tx.query("SELECT nextval(pg_get_serial_sequence('statement_document', 'id'))")
-            .single().decode(0, as: Int64.self)
+            .single().decode("nextval", as: Int64.self)
         if let changePosition = run.changePosition {
             try await tx.turnOffJIT()
             try await tx.execute(
@@ -120,20 +120,20 @@ public enum StatementStore {
     }
 
     static func document(_ row: PostgresRow) throws -> StatementDocument {
-        guard let state = StatementState(rawValue: try row.decode(4, as: String.self)) else {
+        guard let state = StatementState(rawValue: try row.decode("state", as: String.self)) else {
             throw PostgresError(code: .decodingFailed, serverMessage: "statement state unknown", operation: "decode")
         }
         return StatementDocument(
-            id: try row.decode(0, as: Int64.self), runID: try row.decode(1, as: Int64.self),
-            provider: TenantID(try row.decode(2, as: UUID.self)), providerName: try row.decode(3, as: String.self),
-            state: state, accrued: Money(cents: try row.decode(5, as: Int64.self)),
-            instalments: Money(cents: try row.decode(6, as: Int64.self)),
-            settlements: Money(cents: try row.decode(7, as: Int64.self)),
-            balance: Money(cents: try row.decode(8, as: Int64.self)), items: try row.decode(9, as: Int.self),
-            contentHash: try row.decode(10, as: String.self), issuedBy: try row.decode(11, as: String.self),
-            issuedAt: try row.decode(12, as: String.self), withdrawnBy: try row.decode(13, as: String?.self),
-            withdrawnAt: try row.decode(14, as: String?.self), withdrawalReason: try row.decode(15, as: String?.self),
-            paymentOrderID: try row.decode(16, as: Int64?.self), settledAt: try row.decode(17, as: String?.self))
+            id: try row.decode("id", as: Int64.self), runID: try row.decode("run_id", as: Int64.self),
+            provider: TenantID(try row.decode("tenant_id", as: UUID.self)), providerName: try row.decode("provider_name", as: String.self),
+            state: state, accrued: Money(cents: try row.decode("accrued", as: Int64.self)),
+            instalments: Money(cents: try row.decode("instalments", as: Int64.self)),
+            settlements: Money(cents: try row.decode("settlements", as: Int64.self)),
+            balance: Money(cents: try row.decode("balance", as: Int64.self)), items: try row.decode("items", as: Int.self),
+            contentHash: try row.decode("content_hash", as: String.self), issuedBy: try row.decode("issued_by", as: String.self),
+            issuedAt: try row.decode("issued_at", as: String.self), withdrawnBy: try row.decode("withdrawn_by", as: String?.self),
+            withdrawnAt: try row.decode("withdrawn_at", as: String?.self), withdrawalReason: try row.decode("withdrawal_reason", as: String?.self),
+            paymentOrderID: try row.decode("payment_order_id", as: Int64?.self), settledAt: try row.decode("settled_at", as: String?.self))
     }
 
     /// Issued statements the caller sees (of one provider, one run), newest first, at most a thousand.
@@ -205,6 +205,6 @@ public enum StatementStore {
 
     /// Prunes nightly runs older than `keepDays` that nothing refers to (sql/0022); returns how many.
     public static func pruneNightlyRuns(_ tx: TenantTransaction, keepDays: Int) async throws -> Int {
-        try await tx.query("SELECT prune_nightly_runs($1)", [keepDays]).single().decode(0, as: Int.self)
+        try await tx.query("SELECT prune_nightly_runs($1)", [keepDays]).single().decode("prune_nightly_runs", as: Int.self)
     }
 }
