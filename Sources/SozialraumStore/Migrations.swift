@@ -123,7 +123,7 @@ public struct Migrator: Sendable {
     public func requireCurrentSchema(on connection: PostgresConnection) async throws {
         let exists = try await connection.query(
             PostgresQuery("SELECT to_regclass('sozialraum.schema_migration') IS NOT NULL")
-        ).single().decode(0, as: Bool.self)
+        ).single().value(as: Bool.self)
         guard exists else { throw StoreError.schemaBehind(pending: migrations.map(\.name)) }
         let pending = try await verify(on: connection)
         if !pending.isEmpty { throw StoreError.schemaBehind(pending: pending.map(\.name)) }
@@ -133,6 +133,6 @@ public struct Migrator: Sendable {
     private func checksum(of migration: Migration, on connection: PostgresConnection) async throws -> String {
         try await connection.query(
             PostgresQuery("SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [migration.sql])
-        ).single().decode("encode", as: String.self)
+        ).single().value(as: String.self)
     }
 }

@@ -45,7 +45,7 @@ extension Store {
             """
             SELECT set_config($1, $2, true),
                    coalesce((SELECT a.generation = $4 AND coalesce(array_to_string(a.rights, ','), '') = $5
-                             FROM account_for_login($3) a), false)
+                             FROM account_for_login($3) a), false) AS account_unchanged
             """,
             [
                 tenantSetting, tenant.description, check.name, check.generation,
@@ -56,7 +56,7 @@ extension Store {
     /// Fails when the context statement found the request's account changed.
     static func verifyContext(_ rows: PostgresRows) throws {
         guard let check = RequestAccount.check else { return }
-        guard try rows.single().decode("coalesce", as: Bool.self) else { throw AccountChanged() }
+        guard try rows.single().decode("account_unchanged", as: Bool.self) else { throw AccountChanged() }
         check.markPerformed()
     }
 }

@@ -167,7 +167,7 @@ public final class Store: Sendable {
     public func isReachable() async -> Bool {
         do {
             return try await withoutTenant(readOnly: true) { transaction in
-                try await transaction.query("SELECT 1").single().decode(0, as: Int.self) == 1
+                try await transaction.query("SELECT 1").single().value(as: Int.self) == 1
             }
         } catch {
             return false

@@ -18,7 +18,7 @@ public enum TenantRegistry {
             conninfo: ownerConninfo, sessionParameters: DatabaseRoles.sessionParameters)
         try await connection.query(PostgresQuery("SELECT set_config('role', $1, false)", [DatabaseRoles.owner]))
         let existing = try await connection.query(PostgresQuery("SELECT tenant_id FROM county"))
-        if let row = existing.first { return TenantID(try row.decode(0, as: UUID.self)) }
+        if let row = existing.first { return TenantID(try row.value(as: UUID.self)) }
         let county = TenantID(UUID())
         try await connection.runScript(unsafeSQL: "BEGIN")
         do {

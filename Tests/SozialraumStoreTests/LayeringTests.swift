@@ -85,6 +85,22 @@ import Testing
         "sozialraumctl": ["ArgumentParser", "Foundation", "Glibc", "SozialraumCtlKit", "SozialraumProtocol"],
     ]
 
+    /// Rows are read by column name (issue 34): a column added in the middle of a SELECT cannot shift what a
+    /// repository reads, and a name the result holds twice is an error at run time (`PostgresRow.column`).
+    @Test func theStoreReadsColumnsByName() throws {
+        let byIndex = try Regex(#"(decode|\.day|optionalDay|isNull)\(\s*[0-9]"#)
+        var offending: [String] = []
+        let files = try Self.swiftFiles(under: "Sources/SozialraumStore")
+        for file in files {
+            for (number, line) in file.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where line.contains(byIndex) {
+                offending.append("\(file.path):\(number + 1)")
+            }
+        }
+        #expect(files.count > 20)
+        #expect(offending == [], "columns read by index")
+    }
+
     @Test func everyTargetImportsOnlyWhatItsLayerMay() throws {
         var imports: [String: Set<String>] = [:]
         for (path, text) in try Self.swiftFiles(under: "Sources") {

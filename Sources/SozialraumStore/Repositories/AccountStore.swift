@@ -40,7 +40,8 @@ public enum AccountStore {
 
     /// The kind of a tenant the caller may see, or nil.
     public static func tenantKind(_ tx: TenantTransaction, _ tenant: TenantID) async throws -> TenantKind? {
-        try await tx.query("SELECT kind FROM tenant WHERE id = $1", [tenant.uuid]).first?.decode("kind", as: TenantKind.self)
+        try await tx.query("SELECT kind FROM tenant WHERE id = $1", [tenant.uuid]).first?.decode(
+            "kind", as: TenantKind.self)
     }
 
     /// Creates an account or gives it a new secret (and role), enabling it again. Returns false when the
@@ -69,17 +70,19 @@ public enum AccountStore {
         try await store.withoutTenant(readOnly: true) { tx in
             try await tx.query(
                 """
-                SELECT name, tenant_id, role, secret_hash, salt, scrypt_n, array_to_string(rights, ','), generation
+                SELECT name, tenant_id, role, secret_hash, salt, scrypt_n, array_to_string(rights, ',') AS rights, generation
                 FROM account_for_login($1)
                 """,
                 [name]
             ).first.map { row in
                 var credentials = Credentials(
-                    name: try row.decode("name", as: String.self), tenant: TenantID(try row.decode("tenant_id", as: UUID.self)),
-                    role: try row.decode("role", as: Role.self), secretHash: try row.decode("secret_hash", as: PostgresBytes.self).bytes,
+                    name: try row.decode("name", as: String.self),
+                    tenant: TenantID(try row.decode("tenant_id", as: UUID.self)),
+                    role: try row.decode("role", as: Role.self),
+                    secretHash: try row.decode("secret_hash", as: PostgresBytes.self).bytes,
                     salt: try row.decode("salt", as: PostgresBytes.self).bytes,
                     scryptRounds: try row.decode("scrypt_n", as: Int.self),
-                    rights: CountyRight.parseList(try row.decode("array_to_string", as: String.self)) ?? [])
+                    rights: CountyRight.parseList(try row.decode("rights", as: String.self)) ?? [])
                 credentials.generation = try row.decode("generation", as: Int64.self)
                 return credentials
             }
@@ -92,13 +95,14 @@ public enum AccountStore {
         try await store.readWithoutTenant(
             PostgresQuery(
                 """
-                SELECT name, tenant_id, role, array_to_string(rights, ','), generation FROM account_for_login($1)
+                SELECT name, tenant_id, role, array_to_string(rights, ',') AS rights, generation FROM account_for_login($1)
                 """, [name])
         ).first.map { row in
             var credentials = Credentials(
-                name: try row.decode("name", as: String.self), tenant: TenantID(try row.decode("tenant_id", as: UUID.self)),
+                name: try row.decode("name", as: String.self),
+                tenant: TenantID(try row.decode("tenant_id", as: UUID.self)),
                 role: try row.decode("role", as: Role.self), secretHash: [], salt: [], scryptRounds: 0,
-                rights: CountyRight.parseList(try row.decode("array_to_string", as: String.self)) ?? [])
+                rights: CountyRight.parseList(try row.decode("rights", as: String.self)) ?? [])
             credentials.generation = try row.decode("generation", as: Int64.self)
             return credentials
         }
@@ -108,14 +112,14 @@ public enum AccountStore {
     public static func accounts(_ tx: TenantTransaction) async throws -> [AccountListing] {
         try await tx.query(
             """
-            SELECT a.name, t.name, a.role, array_to_string(a.rights, ','), a.disabled
+            SELECT a.name, t.name AS tenant, a.role, array_to_string(a.rights, ',') AS rights, a.disabled
             FROM account a JOIN tenant t ON t.id = a.tenant_id ORDER BY a.name
             """
         ).map {
             AccountListing(
-                name: try $0.decode(0, as: String.self), tenant: try $0.decode(1, as: String.self),
+                name: try $0.decode("name", as: String.self), tenant: try $0.decode("tenant", as: String.self),
                 role: try $0.decode("role", as: Role.self),
-                rights: CountyRight.parseList(try $0.decode("array_to_string", as: String.self)) ?? [],
+                rights: CountyRight.parseList(try $0.decode("rights", as: String.self)) ?? [],
                 disabled: try $0.decode("disabled", as: Bool.self))
         }
     }
@@ -134,13 +138,14 @@ public enum AccountStore {
     /// The account, locked until the transaction ends.
     public static func lock(_ tx: TenantTransaction, name: String) async throws -> Administered? {
         try await tx.query(
-            "SELECT name, tenant_id, role, array_to_string(rights, ','), disabled FROM account WHERE name = $1 FOR UPDATE",
+            "SELECT name, tenant_id, role, array_to_string(rights, ',') AS rights, disabled FROM account WHERE name = $1 FOR UPDATE",
             [name]
         ).first.map {
             Administered(
-                name: try $0.decode("name", as: String.self), tenant: TenantID(try $0.decode("tenant_id", as: UUID.self)),
+                name: try $0.decode("name", as: String.self),
+                tenant: TenantID(try $0.decode("tenant_id", as: UUID.self)),
                 role: try $0.decode("role", as: Role.self),
-                rights: CountyRight.parseList(try $0.decode("array_to_string", as: String.self)) ?? [],
+                rights: CountyRight.parseList(try $0.decode("rights", as: String.self)) ?? [],
                 disabled: try $0.decode("disabled", as: Bool.self))
         }
     }
@@ -219,25 +224,26 @@ public enum AccountStore {
     public typealias Change = AccountChange
 
     static let changeColumns =
-        "id, account_name, array_to_string(rights, ','), requested_by, local_time(requested_at), expires_on, state, decided_by"
+        "id, account_name, array_to_string(rights, ',') AS rights, requested_by, local_time(requested_at) AS requested_at_local, expires_on, state, decided_by"
 
     static func change(from row: PostgresRow) throws -> Change {
         Change(
             id: try row.decode("id", as: Int64.self), account: try row.decode("account_name", as: String.self),
-            rights: CountyRight.parseList(try row.decode("array_to_string", as: String.self)) ?? [],
-            requestedBy: try row.decode("requested_by", as: String.self), requestedAt: try row.decode("local_time", as: String.self),
+            rights: CountyRight.parseList(try row.decode("rights", as: String.self)) ?? [],
+            requestedBy: try row.decode("requested_by", as: String.self),
+            requestedAt: try row.decode("requested_at_local", as: String.self),
             expiresOn: try row.day("expires_on"), state: try row.decode("state", as: String.self),
             decidedBy: try row.decode("decided_by", as: String?.self))
     }
 
     /// Whether the change's day has passed (the database's date).
     public static func isExpired(_ tx: TenantTransaction, _ change: Change) async throws -> Bool {
-        try await tx.query("SELECT $1::date < current_date", [change.expiresOn]).single().decode(0, as: Bool.self)
+        try await tx.query("SELECT $1::date < current_date", [change.expiresOn]).single().value(as: Bool.self)
     }
 
     /// How many enabled county accounts hold `accounts`: two or more put administration under four eyes.
     public static func administrators(_ tx: TenantTransaction) async throws -> Int {
-        try await tx.query("SELECT account_administrators('')::int").single().decode(0, as: Int.self)
+        try await tx.query("SELECT account_administrators('')::int").single().value(as: Int.self)
     }
 
     /// The change, locked until the transaction ends.
@@ -274,12 +280,13 @@ public enum AccountStore {
     ) async throws -> (limit: Money?, scope: [SocialSpaceCode]?) {
         guard
             let row = try await tx.query(
-                "SELECT order_limit, array_to_string(order_scope, ',') FROM account WHERE name = $1", [name]
+                "SELECT order_limit, array_to_string(order_scope, ',') AS order_scope FROM account WHERE name = $1",
+                [name]
             ).first
         else { return (nil, nil) }
         return (
             try row.decode("order_limit", as: Int64?.self).map(Money.init(cents:)),
-            try row.decode("array_to_string", as: String?.self).map {
+            try row.decode("order_scope", as: String?.self).map {
                 $0.split(separator: ",").compactMap { SocialSpaceCode(String($0)) }
             }
         )

@@ -26,7 +26,8 @@ public enum CaseStore {
 
     public static func caseID(_ tx: TenantTransaction, key: String) async throws -> UUID? {
         guard CaseKey(key) != nil else { return nil }
-        return try await tx.query("SELECT id FROM case_file WHERE case_key = $1", [key]).first?.decode("id", as: UUID.self)
+        return try await tx.query("SELECT id FROM case_file WHERE case_key = $1", [key]).first?.decode(
+            "id", as: UUID.self)
     }
 
     /// Records a move; false when one is recorded for that day already.
@@ -43,7 +44,8 @@ public enum CaseStore {
         let entries = try await tx.query(
             "SELECT valid_from, social_space FROM residence WHERE case_id = $1 ORDER BY valid_from", [caseID]
         ).map { row in
-            ResidenceHistory.Entry(from: try row.day("valid_from"), socialSpace: try row.decode("social_space", as: SocialSpaceCode.self))
+            ResidenceHistory.Entry(
+                from: try row.day("valid_from"), socialSpace: try row.decode("social_space", as: SocialSpaceCode.self))
         }
         guard !entries.isEmpty else { throw StoreFailure.residenceNotVisible }
         return ResidenceHistory(entries)
@@ -56,7 +58,10 @@ public enum CaseStore {
             "SELECT r.case_id, r.valid_from, r.social_space FROM residence r ORDER BY r.case_id, r.valid_from")
         {
             entries[try row.decode("case_id", as: UUID.self), default: []]
-                .append(.init(from: try row.day("valid_from"), socialSpace: try row.decode("social_space", as: SocialSpaceCode.self)))
+                .append(
+                    .init(
+                        from: try row.day("valid_from"),
+                        socialSpace: try row.decode("social_space", as: SocialSpaceCode.self)))
         }
         return entries.mapValues(ResidenceHistory.init)
     }
@@ -68,7 +73,7 @@ extension CaseStore {
         let deliveries = try await tx.query(
             """
             SELECT d.id, d.tenant_id, d.month, d.quantity, d.payable, d.cost, d.generation, g.unit,
-                   EXISTS (SELECT 1 FROM booking r WHERE r.delivery_id = d.id AND r.kind = 'reversal')
+                   EXISTS (SELECT 1 FROM booking r WHERE r.delivery_id = d.id AND r.kind = 'reversal') AS reversed
             FROM delivery d JOIN grant_decision g ON g.id = d.grant_id
             WHERE g.case_id = $1 ORDER BY d.month, d.generation
             """, [caseID]
@@ -76,7 +81,7 @@ extension CaseStore {
             let unit = try row.decode("unit", as: String.self)
             let quantity = Quantity(hundredths: try row.decode("quantity", as: Int64.self))
             let payable = Quantity(hundredths: try row.decode("payable", as: Int64.self))
-            let reversed = try row.decode("exists", as: Bool.self)
+            let reversed = try row.decode("reversed", as: Bool.self)
             return CaseHistoryLine(
                 kind: .delivery, day: try row.day("month"),
                 reference: try row.decode("id", as: UUID.self).uuidString.lowercased(),
@@ -92,7 +97,8 @@ extension CaseStore {
             """, [caseID]
         ).map { row in
             CaseHistoryLine(
-                kind: .booking, day: try row.day("service_month"), reference: String(try row.decode("id", as: Int64.self)),
+                kind: .booking, day: try row.day("service_month"),
+                reference: String(try row.decode("id", as: Int64.self)),
                 provider: TenantID(try row.decode("tenant_id", as: UUID.self)),
                 socialSpace: SocialSpaceCode(try row.decode("social_space", as: String.self)),
                 detail: "\(try row.decode("kind", as: String.self)) booked in \(try row.day("booked_month").yearMonth)",

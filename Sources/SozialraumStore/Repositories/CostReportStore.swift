@@ -34,10 +34,12 @@ public enum CostReportStore {
             """, [year, socialSpace?.rawValue]
         ).map { row in
             CrossAreaGrant(
-                socialSpace: try row.decode("social_space", as: String.self), providerName: try row.decode("name", as: String.self),
+                socialSpace: try row.decode("social_space", as: String.self),
+                providerName: try row.decode("name", as: String.self),
                 grant: try row.decode("id", as: UUID.self), caseKey: try row.decode("case_key", as: String.self),
                 helpType: try row.decode("help_type", as: String.self),
-                from: try row.day("starts_on"), to: try row.day("least"), reason: try row.decode("out_of_area_reason", as: String.self))
+                from: try row.day("starts_on"), to: try row.day("least"),
+                reason: try row.decode("out_of_area_reason", as: String.self))
         }
     }
 
@@ -80,12 +82,14 @@ public enum CostReportStore {
                        coalesce(sum(amount), 0)::bigint AS total
                 FROM costs GROUP BY 1, 2
             )
-            SELECT s.year, s.social_space, coalesce(g.help_type, '*'), coalesce(g.setting, '*'), coalesce(g.case_cost, 0),
-                   coalesce(g.ambulant, 0), coalesce(g.day, 0), coalesce(g.residential, 0), s.milieu, s.structure,
-                   CASE WHEN s.total > 0 THEN (s.milieu + s.structure) * 10000 / s.total END,
+            SELECT s.year, s.social_space, coalesce(g.help_type, '*') AS help_type, coalesce(g.setting, '*') AS setting,
+                   coalesce(g.case_cost, 0) AS case_cost, coalesce(g.ambulant, 0) AS ambulant, coalesce(g.day, 0) AS day,
+                   coalesce(g.residential, 0) AS residential, s.milieu, s.structure,
+                   CASE WHEN s.total > 0 THEN (s.milieu + s.structure) * 10000 / s.total END AS milieu_structure_share,
                    p.young_inhabitants,
-                   CASE WHEN p.young_inhabitants > 0 THEN coalesce(g.case_cost, 0) * 1000 / p.young_inhabitants END,
-                   coalesce(g.grants, 0), g.average_days
+                   CASE WHEN p.young_inhabitants > 0 THEN coalesce(g.case_cost, 0) * 1000 / p.young_inhabitants END
+                     AS case_cost_per_1000,
+                   coalesce(g.grants, 0) AS grants, g.average_days
             FROM spaces s
             LEFT JOIN groups g ON g.year = s.year AND g.social_space = s.social_space
             LEFT JOIN population p ON p.year = s.year AND p.social_space = s.social_space
@@ -93,18 +97,21 @@ public enum CostReportStore {
             """, [years.lowerBound, years.upperBound, byHelpType]
         ).map { row in
             CostDevelopmentRow(
-                year: try row.decode("year", as: Int64.self), socialSpace: try row.decode("social_space", as: String.self),
-                helpType: try row.decode(2, as: String.self),
-                setting: try row.decode(3, as: String.self), caseCost: Money(cents: try row.decode(4, as: Int64.self)),
-                ambulant: Money(cents: try row.decode(5, as: Int64.self)),
-                day: Money(cents: try row.decode(6, as: Int64.self)),
-                residential: Money(cents: try row.decode(7, as: Int64.self)),
+                year: try row.decode("year", as: Int64.self),
+                socialSpace: try row.decode("social_space", as: String.self),
+                helpType: try row.decode("help_type", as: String.self),
+                setting: try row.decode("setting", as: String.self),
+                caseCost: Money(cents: try row.decode("case_cost", as: Int64.self)),
+                ambulant: Money(cents: try row.decode("ambulant", as: Int64.self)),
+                day: Money(cents: try row.decode("day", as: Int64.self)),
+                residential: Money(cents: try row.decode("residential", as: Int64.self)),
                 milieu: Money(cents: try row.decode("milieu", as: Int64.self)),
                 structure: Money(cents: try row.decode("structure", as: Int64.self)),
-                milieuStructureShare: try row.decode(10, as: Int64?.self),
+                milieuStructureShare: try row.decode("milieu_structure_share", as: Int64?.self),
                 youngInhabitants: try row.decode("young_inhabitants", as: Int64?.self),
-                caseCostPer1000: try row.decode(12, as: Int64?.self).map(Money.init(cents:)),
-                grants: try row.decode(13, as: Int64.self), averageDays: try row.decode("average_days", as: Int64?.self))
+                caseCostPer1000: try row.decode("case_cost_per_1000", as: Int64?.self).map(Money.init(cents:)),
+                grants: try row.decode("grants", as: Int64.self),
+                averageDays: try row.decode("average_days", as: Int64?.self))
         }
     }
 
@@ -127,14 +134,15 @@ public enum CostReportStore {
     ) async throws -> [(month: Int, plan: Money, actuals: Money, commitments: Money)] {
         try await tx.query(
             """
-            SELECT extract(month FROM month)::int, sum(plan)::bigint, sum(actuals)::bigint, sum(commitments)::bigint
+            SELECT extract(month FROM month)::int AS month_number, sum(plan)::bigint AS plan,
+                   sum(actuals)::bigint AS actuals, sum(commitments)::bigint AS commitments
             FROM reconciliation_month WHERE run_id = $1 AND social_space = $2 GROUP BY month ORDER BY month
             """, [runID, socialSpace.rawValue]
         ).map {
             (
-                try $0.decode("extract", as: Int.self), Money(cents: try $0.decode(1, as: Int64.self)),
-                Money(cents: try $0.decode(2, as: Int64.self)),
-                Money(cents: try $0.decode(3, as: Int64.self))
+                try $0.decode("month_number", as: Int.self), Money(cents: try $0.decode("plan", as: Int64.self)),
+                Money(cents: try $0.decode("actuals", as: Int64.self)),
+                Money(cents: try $0.decode("commitments", as: Int64.self))
             )
         }
     }
@@ -149,6 +157,6 @@ public enum CostReportStore {
                 SELECT coalesce(sum(appropriation + carry_in), 0)::bigint FROM reconciliation_line
                 WHERE run_id = $1 AND social_space = $2 AND line NOT LIKE 'pool:%'
                 """, [runID, socialSpace.rawValue]
-            ).single().decode("coalesce", as: Int64.self))
+            ).single().value(as: Int64.self))
     }
 }

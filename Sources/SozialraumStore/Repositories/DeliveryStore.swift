@@ -21,17 +21,17 @@ public enum DeliveryStore {
     public static func earlier(_ tx: TenantTransaction, grantID: UUID, month: YearMonth) async throws -> Earlier {
         let row = try await tx.query(
             """
-            SELECT count(*)::int,
-                   (SELECT count(*)::int FROM active_delivery a WHERE a.grant_id = $1 AND a.month = $2),
+            SELECT count(*)::int AS deliveries,
+                   (SELECT count(*)::int FROM active_delivery a WHERE a.grant_id = $1 AND a.month = $2) AS active,
                    (SELECT min(b.id) FROM booking b WHERE b.grant_id = $1 AND b.kind = 'delivery'
                        AND b.delivery_id = (SELECT l.id FROM delivery l WHERE l.grant_id = $1 AND l.month = $2
-                                            ORDER BY l.generation DESC LIMIT 1))
+                                            ORDER BY l.generation DESC LIMIT 1)) AS latest_booking
             FROM delivery d WHERE d.grant_id = $1 AND d.month = $2
             """, [grantID, month]
         ).single()
         return Earlier(
-            count: try row.decode(0, as: Int.self), active: try row.decode(1, as: Int.self) > 0,
-            latestBooking: try row.decode("min", as: Int64?.self))
+            count: try row.decode("deliveries", as: Int.self), active: try row.decode("active", as: Int.self) > 0,
+            latestBooking: try row.decode("latest_booking", as: Int64?.self))
     }
 
     /// The same per grant and month for every delivery of `provider` in `first...last` (bulk import).
@@ -41,18 +41,19 @@ public enum DeliveryStore {
         var result: [GrantMonth: Earlier] = [:]
         for row in try await tx.query(
             """
-            SELECT d.grant_id, d.month, count(*)::int, count(a.id) > 0,
+            SELECT d.grant_id, d.month, count(*)::int AS deliveries, count(a.id) > 0 AS active,
                    (SELECT min(b.id) FROM booking b WHERE b.grant_id = d.grant_id AND b.kind = 'delivery'
-                       AND b.delivery_id = (array_agg(d.id ORDER BY d.generation DESC))[1])
+                       AND b.delivery_id = (array_agg(d.id ORDER BY d.generation DESC))[1]) AS latest_booking
             FROM delivery d LEFT JOIN active_delivery a ON a.id = d.id
             WHERE d.tenant_id = $1 AND d.month BETWEEN $2 AND $3
             GROUP BY d.grant_id, d.month
             """, [provider.uuid, first, last])
         {
-            result[GrantMonth(grant: try row.decode("grant_id", as: UUID.self), month: try row.day("month").yearMonth)] =
+            result[
+                GrantMonth(grant: try row.decode("grant_id", as: UUID.self), month: try row.day("month").yearMonth)] =
                 Earlier(
-                    count: try row.decode("count", as: Int.self), active: try row.decode(3, as: Bool.self),
-                    latestBooking: try row.decode("min", as: Int64?.self))
+                    count: try row.decode("deliveries", as: Int.self), active: try row.decode("active", as: Bool.self),
+                    latestBooking: try row.decode("latest_booking", as: Int64?.self))
         }
         return result
     }

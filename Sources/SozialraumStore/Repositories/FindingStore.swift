@@ -24,7 +24,7 @@ public enum FindingStore {
 
     public static func openCount(_ tx: TenantTransaction, month: YearMonth) async throws -> Int {
         try await tx.query("SELECT count(*)::int FROM finding WHERE month = $1 AND status = 'open'", [month]).single()
-            .decode("count", as: Int.self)
+            .value(as: Int.self)
     }
 
     /// A finding as the county resolves it, locked until the transaction ends.
@@ -43,7 +43,8 @@ public enum FindingStore {
         ).first.map { row in
             Resolvable(
                 status: try row.decode("status", as: String.self), kind: try row.decode("kind", as: FindingKind.self),
-                grantID: try row.decode("grant_id", as: UUID?.self), deliveryID: try row.decode("delivery_id", as: UUID?.self),
+                grantID: try row.decode("grant_id", as: UUID?.self),
+                deliveryID: try row.decode("delivery_id", as: UUID?.self),
                 month: try row.day("month").yearMonth,
                 amount: try row.decode("amount", as: Int64?.self).map(Money.init(cents:)))
         }
@@ -68,7 +69,7 @@ public enum FindingStore {
         try await tx.query(
             """
             SELECT f.id, f.kind, f.month, f.grant_id, f.quantity, f.amount, f.status, t.name, f.resolution,
-                   f.social_space || '/' || f.component
+                   f.social_space || '/' || f.component AS line
             FROM finding f JOIN tenant t ON t.id = f.tenant_id WHERE $1 OR f.status = 'open' ORDER BY f.month, f.created_at LIMIT $2
             """, [all, limit]
         ).map { row in
@@ -79,8 +80,9 @@ public enum FindingStore {
                 quantity: try row.decode("quantity", as: Int64?.self).map(Quantity.init(hundredths:)),
                 amount: try row.decode("amount", as: Int64?.self).map(Money.init(cents:)),
                 status: try row.decode("status", as: String.self),
-                provider: try row.decode("name", as: String.self), resolution: try row.decode("resolution", as: String?.self))
-            finding.line = try row.decode(9, as: String?.self)
+                provider: try row.decode("name", as: String.self),
+                resolution: try row.decode("resolution", as: String?.self))
+            finding.line = try row.decode("line", as: String?.self)
             return finding
         }
     }

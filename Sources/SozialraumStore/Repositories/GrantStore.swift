@@ -15,9 +15,11 @@ public enum GrantStore {
             id: try row.decode("id", as: UUID.self), provider: TenantID(try row.decode("tenant_id", as: UUID.self)),
             caseID: try row.decode("case_id", as: UUID.self), caseKey: try row.decode("case_key", as: String.self),
             helpType: try row.decode("help_type", as: String.self), unit: try row.decode("unit", as: RateUnit.self),
-            volumePerMonth: Quantity(hundredths: try row.decode("volume_per_month", as: Int64.self)), startsOn: try row.day("starts_on"),
+            volumePerMonth: Quantity(hundredths: try row.decode("volume_per_month", as: Int64.self)),
+            startsOn: try row.day("starts_on"),
             endsOn: try row.day("ends_on"), endedOn: try row.optionalDay("ended_on"),
-            outOfAreaReason: try row.decode("out_of_area_reason", as: String?.self), standing: try row.decode("standing", as: Bool.self))
+            outOfAreaReason: try row.decode("out_of_area_reason", as: String?.self),
+            standing: try row.decode("standing", as: Bool.self))
     }
 
     /// The grant, or nil when it does not exist or belongs to a tenant the caller cannot see.
@@ -63,9 +65,11 @@ public enum GrantStore {
         ).map { row in
             GrantListing(
                 id: try row.decode("id", as: UUID.self), caseKey: try row.decode("case_key", as: String.self),
-                providerName: try row.decode("name", as: String.self), helpType: try row.decode("help_type", as: String.self),
+                providerName: try row.decode("name", as: String.self),
+                helpType: try row.decode("help_type", as: String.self),
                 unit: try row.decode("unit", as: RateUnit.self),
-                volumePerMonth: Quantity(hundredths: try row.decode("volume_per_month", as: Int64.self)), from: try row.day("starts_on"),
+                volumePerMonth: Quantity(hundredths: try row.decode("volume_per_month", as: Int64.self)),
+                from: try row.day("starts_on"),
                 to: try row.day("least"), socialSpace: try row.decode("social_space", as: String?.self),
                 standing: try row.decode("standing", as: Bool.self))
         }
@@ -112,10 +116,10 @@ public enum GrantStore {
     public static func committedByYear(_ tx: TenantTransaction, grantID: UUID) async throws -> [Int: Money] {
         var committed: [Int: Money] = [:]
         for row in try await tx.query(
-            "SELECT extract(year FROM month)::int, sum(amount)::bigint FROM commitment WHERE grant_id = $1 GROUP BY 1",
+            "SELECT extract(year FROM month)::int AS year, sum(amount)::bigint AS amount FROM commitment WHERE grant_id = $1 GROUP BY 1",
             [grantID])
         {
-            committed[try row.decode("extract", as: Int.self)] = Money(cents: try row.decode("sum", as: Int64.self))
+            committed[try row.decode("year", as: Int.self)] = Money(cents: try row.decode("amount", as: Int64.self))
         }
         return committed
     }
@@ -206,12 +210,13 @@ extension GrantStore {
             """, [caseID]
         ).map { row in
             GrantAmendmentRecord(
-                provider: TenantID(try row.decode(0, as: UUID.self)), grantID: try row.decode(1, as: UUID.self),
-                successorID: try row.decode(2, as: UUID?.self), effectiveOn: try row.day(3),
-                oldVolume: Quantity(hundredths: try row.decode(4, as: Int64.self)),
-                newVolume: Quantity(hundredths: try row.decode(5, as: Int64.self)), oldEnd: try row.day(6),
-                newEnd: try row.day(7), reason: try row.decode(8, as: String.self),
-                actor: try row.decode(9, as: String.self))
+                provider: TenantID(try row.decode("tenant_id", as: UUID.self)),
+                grantID: try row.decode("grant_id", as: UUID.self),
+                successorID: try row.decode("successor_id", as: UUID?.self), effectiveOn: try row.day("effective_on"),
+                oldVolume: Quantity(hundredths: try row.decode("old_volume", as: Int64.self)),
+                newVolume: Quantity(hundredths: try row.decode("new_volume", as: Int64.self)),
+                oldEnd: try row.day("old_end"), newEnd: try row.day("new_end"),
+                reason: try row.decode("reason", as: String.self), actor: try row.decode("actor", as: String.self))
         }
     }
 
@@ -240,8 +245,10 @@ extension GrantStore {
             """, [from, through]
         ).map { row in
             GrantDue(
-                grantID: try row.decode("id", as: UUID.self), provider: TenantID(try row.decode("tenant_id", as: UUID.self)),
-                caseKey: try row.decode("case_key", as: String.self), helpType: try row.decode("help_type", as: String.self),
+                grantID: try row.decode("id", as: UUID.self),
+                provider: TenantID(try row.decode("tenant_id", as: UUID.self)),
+                caseKey: try row.decode("case_key", as: String.self),
+                helpType: try row.decode("help_type", as: String.self),
                 startsOn: try row.day("starts_on"), lastDay: try row.day("last_day"), due: try row.day("due"),
                 kind: try row.decode("kind", as: String.self) == "end" ? .end : .review)
         }
@@ -260,6 +267,8 @@ extension GrantStore {
                    (SELECT r.social_space FROM residence r WHERE r.case_id = g.case_id ORDER BY r.valid_from LIMIT 1)
             FROM grant_decision g WHERE g.standing ORDER BY g.starts_on, g.case_key
             """
-        ).map { row in (try grant(from: row), try row.decode("social_space", as: String?.self).flatMap(SocialSpaceCode.init)) }
+        ).map { row in
+            (try grant(from: row), try row.decode("social_space", as: String?.self).flatMap(SocialSpaceCode.init))
+        }
     }
 }

@@ -9,14 +9,16 @@ public enum JobStore {
     static func run(_ row: PostgresRow) throws -> JobRunRecord {
         JobRunRecord(
             id: try row.decode("id", as: Int64.self), schedule: try row.decode("schedule", as: String?.self),
-            slot: Instant(seconds: try row.decode(2, as: Int64.self)),
+            slot: Instant(seconds: try row.decode("slot_seconds", as: Int64.self)),
             job: try row.decode("job", as: String.self), parameters: try row.decode("parameters", as: String.self),
             state: try row.decode("state", as: String.self),
-            attempts: try row.decode("attempts", as: Int.self), maxAttempts: try row.decode("max_attempts", as: Int.self),
+            attempts: try row.decode("attempts", as: Int.self),
+            maxAttempts: try row.decode("max_attempts", as: Int.self),
             timeoutSeconds: try row.decode("timeout_seconds", as: Int.self),
-            backoffSeconds: try row.decode("backoff_seconds", as: Int.self), claimedBy: try row.decode("claimed_by", as: String?.self),
-            startedAt: try row.decode(11, as: Int64?.self).map(Instant.init(seconds:)),
-            finishedAt: try row.decode(12, as: Int64?.self).map(Instant.init(seconds:)),
+            backoffSeconds: try row.decode("backoff_seconds", as: Int.self),
+            claimedBy: try row.decode("claimed_by", as: String?.self),
+            startedAt: try row.decode("started_at_seconds", as: Int64?.self).map(Instant.init(seconds:)),
+            finishedAt: try row.decode("finished_at_seconds", as: Int64?.self).map(Instant.init(seconds:)),
             result: try row.decode("result", as: String?.self), error: try row.decode("error", as: String?.self),
             claimToken: try row.decode("claim_token", as: String?.self))
     }
@@ -32,16 +34,16 @@ public enum JobStore {
             forUpdate
             ? """
             SELECT name, cron, time_zone, job, parameters, missed_policy, timeout_seconds, max_attempts, backoff_seconds, paused,
-                   extract(epoch FROM planned_through)::bigint, deadline_seconds, overlap, succeeded, failed, cancelled,
-                   skipped_by_policy, skipped_while_paused, extract(epoch FROM last_success_slot)::bigint,
-                   extract(epoch FROM updated_at)::bigint
+                   extract(epoch FROM planned_through)::bigint AS planned_through_seconds, deadline_seconds, overlap, succeeded, failed, cancelled,
+                   skipped_by_policy, skipped_while_paused, extract(epoch FROM last_success_slot)::bigint AS last_success_slot_seconds,
+                   extract(epoch FROM updated_at)::bigint AS updated_at_seconds
             FROM schedule ORDER BY name FOR UPDATE SKIP LOCKED
             """
             : """
             SELECT name, cron, time_zone, job, parameters, missed_policy, timeout_seconds, max_attempts, backoff_seconds, paused,
-                   extract(epoch FROM planned_through)::bigint, deadline_seconds, overlap, succeeded, failed, cancelled,
-                   skipped_by_policy, skipped_while_paused, extract(epoch FROM last_success_slot)::bigint,
-                   extract(epoch FROM updated_at)::bigint
+                   extract(epoch FROM planned_through)::bigint AS planned_through_seconds, deadline_seconds, overlap, succeeded, failed, cancelled,
+                   skipped_by_policy, skipped_while_paused, extract(epoch FROM last_success_slot)::bigint AS last_success_slot_seconds,
+                   extract(epoch FROM updated_at)::bigint AS updated_at_seconds
             FROM schedule ORDER BY name
             """
         return try await tx.query(sql).map { row in
@@ -50,17 +52,23 @@ public enum JobStore {
                 timeZone: try row.decode("time_zone", as: String.self),
                 job: try row.decode("job", as: String.self), parameters: try row.decode("parameters", as: String.self),
                 missedPolicy: try row.decode("missed_policy", as: MissedRunPolicy.self),
-                timeoutSeconds: try row.decode("timeout_seconds", as: Int.self), maxAttempts: try row.decode("max_attempts", as: Int.self),
-                backoffSeconds: try row.decode("backoff_seconds", as: Int.self), paused: try row.decode("paused", as: Bool.self),
-                plannedThrough: try row.decode(10, as: Int64?.self).map(Instant.init(seconds:)),
-                deadlineSeconds: try row.decode("deadline_seconds", as: Int?.self), overlap: try row.decode("overlap", as: OverlapPolicy.self)
+                timeoutSeconds: try row.decode("timeout_seconds", as: Int.self),
+                maxAttempts: try row.decode("max_attempts", as: Int.self),
+                backoffSeconds: try row.decode("backoff_seconds", as: Int.self),
+                paused: try row.decode("paused", as: Bool.self),
+                plannedThrough: try row.decode("planned_through_seconds", as: Int64?.self).map(Instant.init(seconds:)),
+                deadlineSeconds: try row.decode("deadline_seconds", as: Int?.self),
+                overlap: try row.decode("overlap", as: OverlapPolicy.self)
             ).with(
                 outcomes: ScheduleOutcomes(
-                    succeeded: try row.decode("succeeded", as: Int64.self), failed: try row.decode("failed", as: Int64.self),
-                    cancelled: try row.decode("cancelled", as: Int64.self), skippedByPolicy: try row.decode("skipped_by_policy", as: Int64.self),
+                    succeeded: try row.decode("succeeded", as: Int64.self),
+                    failed: try row.decode("failed", as: Int64.self),
+                    cancelled: try row.decode("cancelled", as: Int64.self),
+                    skippedByPolicy: try row.decode("skipped_by_policy", as: Int64.self),
                     skippedWhilePaused: try row.decode("skipped_while_paused", as: Int64.self),
-                    lastSuccess: try row.decode(18, as: Int64?.self).map(Instant.init(seconds:))),
-                definedAt: Instant(seconds: try row.decode(19, as: Int64.self)))
+                    lastSuccess: try row.decode("last_success_slot_seconds", as: Int64?.self).map(
+                        Instant.init(seconds:))),
+                definedAt: Instant(seconds: try row.decode("updated_at_seconds", as: Int64.self)))
         }
     }
 
@@ -215,8 +223,8 @@ public enum JobStore {
                                   AND NOT EXISTS (SELECT 1 FROM job_run e WHERE e.schedule = q.schedule AND e.state = 'queued'
                                                   AND e.slot < q.slot AND NOT e.cancel_requested))
                         ORDER BY q.not_before, q.id LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING id, schedule, extract(epoch FROM slot)::bigint, job, parameters, state, attempts, max_attempts, timeout_seconds,
-            backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint, extract(epoch FROM finished_at)::bigint, result, error,
+            RETURNING id, schedule, extract(epoch FROM slot)::bigint AS slot_seconds, job, parameters, state, attempts, max_attempts, timeout_seconds,
+            backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint AS started_at_seconds, extract(epoch FROM finished_at)::bigint AS finished_at_seconds, result, error,
             claim_token::text
             """, [instance, time(now)]
         ).first.map(run)
@@ -303,8 +311,8 @@ public enum JobStore {
     public static func history(_ tx: SystemTransaction, schedule: String?, limit: Int) async throws -> [JobRunRecord] {
         try await tx.query(
             """
-            SELECT id, schedule, extract(epoch FROM slot)::bigint, job, parameters, state, attempts, max_attempts, timeout_seconds,
-            backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint, extract(epoch FROM finished_at)::bigint, result, error,
+            SELECT id, schedule, extract(epoch FROM slot)::bigint AS slot_seconds, job, parameters, state, attempts, max_attempts, timeout_seconds,
+            backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint AS started_at_seconds, extract(epoch FROM finished_at)::bigint AS finished_at_seconds, result, error,
             claim_token::text
             FROM job_run WHERE $1::text IS NULL OR schedule = $1 ORDER BY id DESC LIMIT $2
             """,
@@ -316,9 +324,9 @@ public enum JobStore {
     public static func latestPerSchedule(_ tx: SystemTransaction) async throws -> [JobRunRecord] {
         try await tx.query(
             """
-            SELECT DISTINCT ON (schedule) id, schedule, extract(epoch FROM slot)::bigint, job, parameters, state, attempts,
-                   max_attempts, timeout_seconds, backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint,
-                   extract(epoch FROM finished_at)::bigint, result, error,
+            SELECT DISTINCT ON (schedule) id, schedule, extract(epoch FROM slot)::bigint AS slot_seconds, job, parameters, state, attempts,
+                   max_attempts, timeout_seconds, backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint AS started_at_seconds,
+                   extract(epoch FROM finished_at)::bigint AS finished_at_seconds, result, error,
             claim_token::text
             FROM job_run WHERE schedule IS NOT NULL ORDER BY schedule, slot DESC, id DESC
             """
@@ -328,8 +336,8 @@ public enum JobStore {
     public static func runRecord(_ tx: SystemTransaction, id: Int64) async throws -> JobRunRecord? {
         try await tx.query(
             """
-            SELECT id, schedule, extract(epoch FROM slot)::bigint, job, parameters, state, attempts, max_attempts, timeout_seconds,
-            backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint, extract(epoch FROM finished_at)::bigint, result, error,
+            SELECT id, schedule, extract(epoch FROM slot)::bigint AS slot_seconds, job, parameters, state, attempts, max_attempts, timeout_seconds,
+            backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint AS started_at_seconds, extract(epoch FROM finished_at)::bigint AS finished_at_seconds, result, error,
             claim_token::text
             FROM job_run WHERE id = $1
             """, [id]
@@ -350,8 +358,11 @@ public enum JobStore {
     public static func countsByState(
         _ tx: SystemTransaction
     ) async throws -> [(job: String, state: String, count: Int64)] {
-        try await tx.query("SELECT job, state, count(*)::bigint FROM job_run GROUP BY 1, 2 ORDER BY 1, 2").map {
-            (try $0.decode("job", as: String.self), try $0.decode("state", as: String.self), try $0.decode("count", as: Int64.self))
+        try await tx.query("SELECT job, state, count(*)::bigint AS runs FROM job_run GROUP BY 1, 2 ORDER BY 1, 2").map {
+            (
+                try $0.decode("job", as: String.self), try $0.decode("state", as: String.self),
+                try $0.decode("runs", as: Int64.self)
+            )
         }
     }
 
@@ -365,20 +376,20 @@ public enum JobStore {
     public static func databaseNow(_ tx: SystemTransaction) async throws -> Instant {
         Instant(
             seconds: try await tx.query("SELECT extract(epoch FROM clock_timestamp())::bigint").single()
-                .decode("extract", as: Int64.self))
+                .value(as: Int64.self))
     }
 
     /// The earliest heartbeat of a running run: the run becomes rescuable `rescueAfter` later.
     public static func oldestHeartbeat(_ tx: SystemTransaction) async throws -> Instant? {
         try await tx.query("SELECT extract(epoch FROM min(heartbeat_at))::bigint FROM job_run WHERE state = 'running'")
-            .single().decode("extract", as: Int64?.self).map(Instant.init(seconds:))
+            .single().value(as: Int64?.self).map(Instant.init(seconds:))
     }
 
     /// The earliest time a queued run becomes due, if any.
     public static func nextQueued(_ tx: SystemTransaction) async throws -> Instant? {
         try await tx.query("SELECT extract(epoch FROM min(not_before))::bigint FROM job_run WHERE state = 'queued'")
             .single()
-            .decode("extract", as: Int64?.self).map(Instant.init(seconds:))
+            .value(as: Int64?.self).map(Instant.init(seconds:))
     }
 }
 

@@ -116,10 +116,11 @@ public enum LedgerStore {
         try await tx.query(
             "SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))", [tx.tenant.description, key.rawValue])
         let rows = try await tx.query(
-            "SELECT fingerprint = sha256(convert_to($2, 'UTF8')), result FROM idempotency WHERE tenant_id = $3 AND key = $1",
+            "SELECT fingerprint = sha256(convert_to($2, 'UTF8')) AS same_request, result FROM idempotency WHERE tenant_id = $3 AND key = $1",
             [key.rawValue, content, tx.tenant.uuid])
         guard let row = rows.first else { return .fresh }
-        return try row.decode(0, as: Bool.self) ? .replay(try row.decode(1, as: String.self)) : .conflict
+        return try row.decode("same_request", as: Bool.self)
+            ? .replay(try row.decode("result", as: String.self)) : .conflict
     }
 
     public static func remember(
@@ -187,7 +188,7 @@ public enum LedgerStore {
                 booking.deliveryID, booking.projectID, booking.reverses, booking.corrects, actor, requestID,
                 booking.paymentOrderID,
             ]
-        ).single().decode(0, as: Int64.self)
+        ).single().decode("id", as: Int64.self)
     }
 
     /// A booking as stored: its number and the entry (fields of the entry read through, e.g. `.amount`).
@@ -207,15 +208,20 @@ public enum LedgerStore {
             """, [id]
         ).first.map { row in
             BookingRecord(
-                id: try row.decode(0, as: Int64.self),
+                id: try row.decode("id", as: Int64.self),
                 entry: NewBooking(
-                    tenant: TenantID(try row.decode(1, as: UUID.self)), kind: try row.decode(2, as: BookingKind.self),
-                    bookedMonth: try row.day(3).yearMonth, serviceMonth: try row.day(4).yearMonth,
-                    socialSpace: try row.decode(5, as: SocialSpaceCode.self),
-                    component: try row.decode(6, as: BudgetComponent.self),
-                    amount: Money(cents: try row.decode(7, as: Int64.self)), grantID: try row.decode(8, as: UUID?.self),
-                    deliveryID: try row.decode(9, as: UUID?.self), projectID: try row.decode(10, as: UUID?.self),
-                    reverses: try row.decode(11, as: Int64?.self), corrects: try row.decode(12, as: Int64?.self)))
+                    tenant: TenantID(try row.decode("tenant_id", as: UUID.self)),
+                    kind: try row.decode("kind", as: BookingKind.self),
+                    bookedMonth: try row.day("booked_month").yearMonth,
+                    serviceMonth: try row.day("service_month").yearMonth,
+                    socialSpace: try row.decode("social_space", as: SocialSpaceCode.self),
+                    component: try row.decode("component", as: BudgetComponent.self),
+                    amount: Money(cents: try row.decode("amount", as: Int64.self)),
+                    grantID: try row.decode("grant_id", as: UUID?.self),
+                    deliveryID: try row.decode("delivery_id", as: UUID?.self),
+                    projectID: try row.decode("project_id", as: UUID?.self),
+                    reverses: try row.decode("reverses", as: Int64?.self),
+                    corrects: try row.decode("corrects", as: Int64?.self)))
         }
     }
 
@@ -233,7 +239,9 @@ public enum LedgerStore {
             ORDER BY b.id
             """, [grantID, deliveryID, bookingID])
         {
-            if let sibling = try await booking(tx, id: try row.decode(0, as: Int64.self)) { siblings.append(sibling) }
+            if let sibling = try await booking(tx, id: try row.decode("id", as: Int64.self)) {
+                siblings.append(sibling)
+            }
         }
         return siblings
     }
@@ -249,12 +257,14 @@ public enum LedgerStore {
             """, [month, limit]
         ).map { row in
             BookingListing(
-                id: try row.decode(0, as: Int64.self), kind: try row.decode(1, as: BookingKind.self),
-                serviceMonth: try row.day(2).yearMonth,
-                socialSpace: try row.decode(3, as: SocialSpaceCode.self),
-                component: try row.decode(4, as: BudgetComponent.self),
-                amount: Money(cents: try row.decode(5, as: Int64.self)), provider: try row.decode(6, as: String.self),
-                reverses: try row.decode(7, as: Int64?.self), corrects: try row.decode(8, as: Int64?.self))
+                id: try row.decode("id", as: Int64.self), kind: try row.decode("kind", as: BookingKind.self),
+                serviceMonth: try row.day("service_month").yearMonth,
+                socialSpace: try row.decode("social_space", as: SocialSpaceCode.self),
+                component: try row.decode("component", as: BudgetComponent.self),
+                amount: Money(cents: try row.decode("amount", as: Int64.self)),
+                provider: try row.decode("name", as: String.self),
+                reverses: try row.decode("reverses", as: Int64?.self),
+                corrects: try row.decode("corrects", as: Int64?.self))
         }
     }
 
@@ -299,9 +309,11 @@ public enum LedgerStore {
     /// it through pgbench as well. Kept lean on purpose: it is the admin socket's hot read, and every
     /// table it names adds its row-level security checks.
     public static let fundsSQL = """
-        SELECT l.component, coalesce(a.amount, 0), coalesce(c.amount, 0), coalesce(t.commitments, 0), coalesce(t.actuals, 0),
-               p.pool, a.amount IS NOT NULL,
+        SELECT l.component, coalesce(a.amount, 0) AS appropriation, coalesce(c.amount, 0) AS carry_in,
+               coalesce(t.commitments, 0) AS commitments, coalesce(t.actuals, 0) AS actuals, p.pool,
+               a.amount IS NOT NULL AS visible,
                (SELECT coalesce(sum(s.amount), 0)::bigint FROM surplus_share s WHERE s.year = $2 AND s.social_space = $1)
+                 AS provider_shares
         FROM (VALUES ('case'), ('milieu'), ('structure')) AS l(component)
         LEFT JOIN appropriation a ON a.year = $2 AND a.social_space = $1 AND a.component = l.component
         LEFT JOIN carry_forward c ON c.year = $2 AND c.social_space = $1 AND c.component = l.component
@@ -327,7 +339,8 @@ public enum LedgerStore {
     /// Whether a Sozialraum and a fiscal year exist: asked only when no appropriation is visible, to
     /// tell "unknown" from "no budget".
     static let fundsExistenceSQL = """
-        SELECT EXISTS (SELECT 1 FROM social_space s WHERE s.code = $1), EXISTS (SELECT 1 FROM fiscal_year y WHERE y.year = $2)
+        SELECT EXISTS (SELECT 1 FROM social_space s WHERE s.code = $1) AS space_exists,
+               EXISTS (SELECT 1 FROM fiscal_year y WHERE y.year = $2) AS year_exists
         """
 
     public static func fundsSnapshot(
@@ -352,21 +365,21 @@ public enum LedgerStore {
         var visible = false
         var shares = Money.zero
         for row in rows {
-            let component = try row.decode(0, as: BudgetComponent.self)
+            let component = try row.decode("component", as: BudgetComponent.self)
             funds[component] = try LineFunds(
-                appropriation: Money(cents: try row.decode(1, as: Int64.self)),
-                carryIn: Money(cents: try row.decode(2, as: Int64.self)),
-                commitments: Money(cents: try row.decode(3, as: Int64.self)),
-                actuals: Money(cents: try row.decode(4, as: Int64.self)))
-            if let pool = try row.decode(5, as: Int?.self) { pools.append((pool, component)) }
-            visible = try visible || row.decode(6, as: Bool.self)
-            shares = Money(cents: try row.decode(7, as: Int64.self))
+                appropriation: Money(cents: try row.decode("appropriation", as: Int64.self)),
+                carryIn: Money(cents: try row.decode("carry_in", as: Int64.self)),
+                commitments: Money(cents: try row.decode("commitments", as: Int64.self)),
+                actuals: Money(cents: try row.decode("actuals", as: Int64.self)))
+            if let pool = try row.decode("pool", as: Int?.self) { pools.append((pool, component)) }
+            visible = try visible || row.decode("visible", as: Bool.self)
+            shares = Money(cents: try row.decode("provider_shares", as: Int64.self))
         }
         // An appropriation refers to its Sozialraum and year (foreign keys): both exist when one is seen.
         var exists = (space: true, year: true)
         if !visible {
             let row = try await read(PostgresQuery(fundsExistenceSQL, [socialSpace.rawValue, year])).single()
-            exists = (try row.decode(0, as: Bool.self), try row.decode(1, as: Bool.self))
+            exists = (try row.decode("space_exists", as: Bool.self), try row.decode("year_exists", as: Bool.self))
         }
         return FundsSnapshot(
             socialSpaceExists: exists.space, yearExists: exists.year, appropriationVisible: visible, funds: funds,
@@ -380,7 +393,7 @@ public enum LedgerStore {
     ) async throws -> Money {
         Money(
             cents: try await tx.query("SELECT spending_shortfall($1, $2, $3)", [project, day, amount.cents]).single()
-                .decode(0, as: Int64.self))
+                .decode("spending_shortfall", as: Int64.self))
     }
 
 }

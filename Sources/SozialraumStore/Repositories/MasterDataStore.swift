@@ -36,7 +36,8 @@ public enum MasterDataStore {
 
     /// The last day of the provider's cooperation, if it ends.
     public static func cooperationEnds(_ tx: TenantTransaction, _ provider: TenantID) async throws -> Day? {
-        try await tx.query("SELECT cooperation_ends FROM tenant WHERE id = $1", [provider.uuid]).first?.optionalDay("cooperation_ends")
+        try await tx.query("SELECT cooperation_ends FROM tenant WHERE id = $1", [provider.uuid]).first?.optionalDay(
+            "cooperation_ends")
     }
 
     public static func renameProvider(_ tx: TenantTransaction, _ provider: TenantID, name: String) async throws {
@@ -56,7 +57,7 @@ public enum MasterDataStore {
                     WHERE tenant_id = $1 AND coalesce(ended_on, ends_on) > $2)
                  + (SELECT count(*) FROM project WHERE tenant_id = $1 AND ends_on > $2)
             """, [provider.uuid, day]
-        ).first?.decode(0, as: Int.self) ?? 0
+        ).first?.value(as: Int.self) ?? 0
     }
 
     public static func providers(_ tx: TenantTransaction) async throws -> [ProviderRecord] {
@@ -64,7 +65,7 @@ public enum MasterDataStore {
             """
             SELECT t.id, t.code, t.name, t.cooperation_ends,
                    coalesce((SELECT string_agg(DISTINCT a.social_space, ' ' ORDER BY a.social_space)
-                             FROM provider_assignment a WHERE a.tenant_id = t.id), '')
+                             FROM provider_assignment a WHERE a.tenant_id = t.id), '') AS social_spaces
             FROM tenant t WHERE t.kind = 'provider' ORDER BY coalesce(t.code, t.name), t.id
             """
         ).map { row in
@@ -73,7 +74,7 @@ public enum MasterDataStore {
                 code: try row.decode("code", as: String?.self).flatMap(ProviderCode.init),
                 name: try row.decode("name", as: String.self),
                 cooperationEnds: try row.optionalDay("cooperation_ends"),
-                socialSpaces: try row.decode("coalesce", as: String.self).split(separator: " ").map(String.init))
+                socialSpaces: try row.decode("social_spaces", as: String.self).split(separator: " ").map(String.init))
         }
     }
 
@@ -83,16 +84,18 @@ public enum MasterDataStore {
     public static func memberships(_ tx: TenantTransaction) async throws -> [MembershipRecord] {
         try await tx.query(
             """
-            SELECT s.code, s.name, m.code, m.name, sm.valid_from, sm.valid_to
+            SELECT s.code AS social_space, s.name AS social_space_name, m.code AS municipality,
+                   m.name AS municipality_name, sm.valid_from, sm.valid_to
             FROM social_space s
             LEFT JOIN social_space_member sm ON sm.social_space = s.code
             LEFT JOIN municipality m ON m.code = sm.municipality
             ORDER BY s.code, sm.valid_from, m.code
             """
         ).compactMap { row in
-            guard let space = SocialSpaceCode(try row.decode(0, as: String.self)) else { return nil }
-            let name = try row.decode(1, as: String.self)
-            guard let municipality = try row.decode(2, as: String?.self).flatMap(SocialSpaceCode.init) else {
+            guard let space = SocialSpaceCode(try row.decode("social_space", as: String.self)) else { return nil }
+            let name = try row.decode("social_space_name", as: String.self)
+            guard let municipality = try row.decode("municipality", as: String?.self).flatMap(SocialSpaceCode.init)
+            else {
                 // A Sozialraum without municipalities yet.
                 return MembershipRecord(
                     socialSpace: space, socialSpaceName: name, municipality: space, municipalityName: "",
@@ -100,7 +103,8 @@ public enum MasterDataStore {
             }
             return MembershipRecord(
                 socialSpace: space, socialSpaceName: name, municipality: municipality,
-                municipalityName: try row.decode(3, as: String.self), validFrom: try row.day("valid_from"),
+                municipalityName: try row.decode("municipality_name", as: String.self),
+                validFrom: try row.day("valid_from"),
                 validTo: try row.optionalDay("valid_to"))
         }
     }
@@ -115,7 +119,8 @@ public enum MasterDataStore {
         ).compactMap { row in
             guard let space = SocialSpaceCode(try row.decode("social_space", as: String.self)) else { return nil }
             return AssignmentRecord(
-                provider: TenantID(try row.decode("tenant_id", as: UUID.self)), providerName: try row.decode("name", as: String.self),
+                provider: TenantID(try row.decode("tenant_id", as: UUID.self)),
+                providerName: try row.decode("name", as: String.self),
                 socialSpace: space, lead: try row.decode("lead", as: Bool.self), validFrom: try row.day("valid_from"),
                 validTo: try row.optionalDay("valid_to"))
         }
@@ -154,7 +159,7 @@ public enum MasterDataStore {
         return try await tx.query(
             """
             SELECT y.year, y.overrun_policy, y.provider_surplus_share, y.carry_forward_allowed,
-                   (SELECT count(*) FROM period p WHERE p.year = y.year AND p.closed_at IS NOT NULL)
+                   (SELECT count(*) FROM period p WHERE p.year = y.year AND p.closed_at IS NOT NULL) AS closed_months
             FROM fiscal_year y ORDER BY y.year
             """
         ).map { row in
@@ -163,7 +168,8 @@ public enum MasterDataStore {
                 year: year, overrunPolicy: try row.decode("overrun_policy", as: OverrunPolicy.self),
                 providerSurplusShare: try row.decode("provider_surplus_share", as: Int.self),
                 carryForwardAllowed: try row.decode("carry_forward_allowed", as: Bool.self),
-                coverPools: CoverPools(numbered: members[year] ?? []), closedMonths: try row.decode("count", as: Int.self))
+                coverPools: CoverPools(numbered: members[year] ?? []),
+                closedMonths: try row.decode("closed_months", as: Int.self))
         }
     }
 
@@ -186,7 +192,8 @@ public enum MasterDataStore {
             row in
             HelpType(
                 code: try row.decode("code", as: String.self), title: try row.decode("title", as: String.self),
-                setting: try row.decode("setting", as: HelpSetting.self), directAccess: try row.decode("direct_access", as: Bool.self),
+                setting: try row.decode("setting", as: HelpSetting.self),
+                directAccess: try row.decode("direct_access", as: Bool.self),
                 usualUnit: try row.decode("usual_unit", as: String?.self).flatMap(RateUnit.init(rawValue:)))
         }
     }
@@ -223,7 +230,7 @@ public enum MasterDataStore {
         try await tx.query(
             """
             SELECT p.id, p.tenant_id, p.title, p.social_space, p.component, p.starts_on, p.ends_on, p.budget,
-                   p.spent_before_go_live + coalesce((SELECT sum(b.amount) FROM booking b WHERE b.project_id = p.id), 0)::bigint,
+                   p.spent_before_go_live + coalesce((SELECT sum(b.amount) FROM booking b WHERE b.project_id = p.id), 0)::bigint AS spent,
                    p.volunteers, p.professionals, t.name
             FROM project p JOIN tenant t ON t.id = p.tenant_id
             WHERE $1::int IS NULL OR (p.starts_on <= make_date($1, 12, 31) AND p.ends_on >= make_date($1, 1, 1))
@@ -238,7 +245,8 @@ public enum MasterDataStore {
                 title: try row.decode("title", as: String.self), socialSpace: space,
                 component: try row.decode("component", as: BudgetComponent.self), period: period,
                 budget: Money(cents: try row.decode("budget", as: Int64.self)),
-                spent: Money(cents: try row.decode(8, as: Int64.self)), volunteers: try row.decode("volunteers", as: Int.self),
+                spent: Money(cents: try row.decode("spent", as: Int64.self)),
+                volunteers: try row.decode("volunteers", as: Int.self),
                 professionals: try row.decode("professionals", as: Int.self))
             project.providerName = try row.decode("name", as: String.self)
             return project
@@ -254,12 +262,12 @@ public enum MasterDataStore {
                 """
                 SELECT p.tenant_id, p.starts_on, p.ends_on,
                        (SELECT max(make_date(extract(year FROM b.service_month)::int, extract(month FROM b.service_month)::int, 1))
-                        FROM booking b WHERE b.project_id = p.id)
+                        FROM booking b WHERE b.project_id = p.id) AS last_expense_month
                 FROM project p WHERE p.id = $1
                 """, [id]
             ).first, let period = DayRange(start: try row.day("starts_on"), end: try row.day("ends_on"))
         else { return nil }
-        return (TenantID(try row.decode("tenant_id", as: UUID.self)), period, try row.optionalDay("max"))
+        return (TenantID(try row.decode("tenant_id", as: UUID.self)), period, try row.optionalDay("last_expense_month"))
     }
 
     public static func endProject(_ tx: TenantTransaction, _ id: UUID, on day: Day) async throws {
@@ -271,7 +279,7 @@ public enum MasterDataStore {
     public static func auditEvents(_ tx: TenantTransaction, _ filter: AuditFilter) async throws -> [AuditEventRecord] {
         try await tx.query(
             """
-            SELECT id, local_time(at), tenant_id, actor, action,
+            SELECT id, local_time(at) AS at_local, tenant_id, actor, action,
                    object_kind, object_id, result, request_id, detail
             FROM audit_event
             WHERE ($1::date IS NULL OR at >= $1::date::timestamp AT TIME ZONE 'Europe/Berlin')
@@ -283,10 +291,13 @@ public enum MasterDataStore {
             """, [filter.since, filter.until, filter.actor, filter.action, filter.objectID, filter.limit]
         ).map { row in
             var event = AuditEventRecord(
-                id: try row.decode("id", as: Int64.self), at: try row.decode("local_time", as: String.self),
-                tenant: TenantID(try row.decode("tenant_id", as: UUID.self)), actor: try row.decode("actor", as: String.self),
-                action: try row.decode("action", as: String.self), objectKind: try row.decode("object_kind", as: String?.self),
-                objectID: try row.decode("object_id", as: String?.self), result: try row.decode("result", as: String.self),
+                id: try row.decode("id", as: Int64.self), at: try row.decode("at_local", as: String.self),
+                tenant: TenantID(try row.decode("tenant_id", as: UUID.self)),
+                actor: try row.decode("actor", as: String.self),
+                action: try row.decode("action", as: String.self),
+                objectKind: try row.decode("object_kind", as: String?.self),
+                objectID: try row.decode("object_id", as: String?.self),
+                result: try row.decode("result", as: String.self),
                 requestID: try row.decode("request_id", as: String?.self))
             event.detail = try row.decode("detail", as: String?.self)
             return event

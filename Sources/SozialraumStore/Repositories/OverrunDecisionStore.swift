@@ -54,24 +54,28 @@ public enum OverrunDecisionStore {
                 SELECT coalesce(sum(amount), 0)::bigint FROM overrun_decision
                 WHERE year = $1 AND social_space = $2 AND component = $3
                 """, [year, socialSpace.rawValue, component.rawValue]
-            ).single().decode("coalesce", as: Int64.self))
+            ).single().value(as: Int64.self))
     }
 
     public static func decisions(_ tx: TenantTransaction, year: Int) async throws -> [OverrunDecisionListing] {
         try await tx.query(
             """
             SELECT id, social_space, component, kind, amount, reason,
-                   coalesce(cover_social_space || '/' || cover_component, ''), council_informed_on::text, decided_by,
-                   local_time(decided_at)
+                   coalesce(cover_social_space || '/' || cover_component, '') AS cover, council_informed_on::text, decided_by,
+                   local_time(decided_at) AS decided_at_local
             FROM overrun_decision WHERE year = $1 ORDER BY id
             """, [year]
         ).map {
             OverrunDecisionListing(
                 id: try $0.decode("id", as: Int64.self), socialSpace: try $0.decode("social_space", as: String.self),
-                component: try $0.decode("component", as: String.self), kind: try $0.decode("kind", as: OverrunKind.self),
-                amount: Money(cents: try $0.decode("amount", as: Int64.self)), reason: try $0.decode("reason", as: String.self),
-                cover: try $0.decode("coalesce", as: String.self), councilInformedOn: try $0.decode("council_informed_on", as: String?.self),
-                decidedBy: try $0.decode("decided_by", as: String.self), decidedAt: try $0.decode("local_time", as: String.self))
+                component: try $0.decode("component", as: String.self),
+                kind: try $0.decode("kind", as: OverrunKind.self),
+                amount: Money(cents: try $0.decode("amount", as: Int64.self)),
+                reason: try $0.decode("reason", as: String.self),
+                cover: try $0.decode("cover", as: String.self),
+                councilInformedOn: try $0.decode("council_informed_on", as: String?.self),
+                decidedBy: try $0.decode("decided_by", as: String.self),
+                decidedAt: try $0.decode("decided_at_local", as: String.self))
         }
     }
 
@@ -82,6 +86,6 @@ public enum OverrunDecisionStore {
             SELECT count(*)::int FROM finding WHERE kind = 'uncovered_overrun' AND status = 'open'
               AND month BETWEEN make_date($1, 1, 1) AND make_date($1, 12, 1)
             """, [year]
-        ).single().decode("count", as: Int.self)
+        ).single().value(as: Int.self)
     }
 }

@@ -18,7 +18,7 @@ extension PaymentOrderStore {
         return try await tx.query(
             """
             SELECT o.id, l.booking_id, o.kassenzeichen, l.year, l.product, l.account, l.cost_centre,
-                   coalesce(t.creditor_number, ''), t.name, l.amount, o.due_on, o.kind, o.month::text, o.run_id,
+                   coalesce(t.creditor_number, '') AS creditor, t.name, l.amount, o.due_on, o.kind, o.month::text, o.run_id,
                    l.social_space, l.component
             FROM payment_order o JOIN payment_order_line l ON l.order_id = o.id JOIN tenant t ON t.id = o.tenant_id
             WHERE o.state = 'approved' AND o.batch_id IS NULL
@@ -27,15 +27,20 @@ extension PaymentOrderStore {
         ).map { row in
             PaymentFile.Line(
                 order: try row.decode("id", as: Int64.self), booking: try row.decode("booking_id", as: Int64.self),
-                kassenzeichen: try row.decode("kassenzeichen", as: String.self), year: try row.decode("year", as: Int.self),
-                product: try row.decode("product", as: String.self), account: try row.decode("account", as: String.self),
-                costCentre: try row.decode("cost_centre", as: String.self), creditor: try row.decode("coalesce", as: String.self),
-                payee: try row.decode("name", as: String.self), amount: Money(cents: try row.decode("amount", as: Int64.self)),
+                kassenzeichen: try row.decode("kassenzeichen", as: String.self),
+                year: try row.decode("year", as: Int.self),
+                product: try row.decode("product", as: String.self),
+                account: try row.decode("account", as: String.self),
+                costCentre: try row.decode("cost_centre", as: String.self),
+                creditor: try row.decode("creditor", as: String.self),
+                payee: try row.decode("name", as: String.self),
+                amount: Money(cents: try row.decode("amount", as: Int64.self)),
                 due: try row.day("due_on"),
                 purpose: PaymentPurpose.text(
                     kind: try row.decode("kind", as: PaymentOrderKind.self),
                     month: try row.decode("month", as: String?.self), run: try row.decode("run_id", as: Int64?.self),
-                    socialSpace: try row.decode("social_space", as: String.self), component: try row.decode("component", as: String.self),
+                    socialSpace: try row.decode("social_space", as: String.self),
+                    component: try row.decode("component", as: String.self),
                     kassenzeichen: try row.decode("kassenzeichen", as: String.self)))
         }
     }
@@ -67,16 +72,18 @@ extension PaymentOrderStore {
     public static func batch(_ tx: TenantTransaction, id: Int64) async throws -> PaymentBatch? {
         try await tx.query(
             """
-            SELECT id, local_time(created_at), created_by, encoding, orders, total, sha256, content, signature
+            SELECT id, local_time(created_at) AS created, created_by, encoding, orders, total, sha256, content, signature
             FROM payment_batch WHERE id = $1
             """,
             [id]
         ).first.map { row in
             var batch = PaymentBatch(
-                id: try row.decode("id", as: Int64.self), created: try row.decode("local_time", as: String.self),
+                id: try row.decode("id", as: Int64.self), created: try row.decode("created", as: String.self),
                 createdBy: try row.decode("created_by", as: String.self),
-                encoding: try row.decode("encoding", as: PaymentFile.Encoding.self), orders: try row.decode("orders", as: Int.self),
-                total: Money(cents: try row.decode("total", as: Int64.self)), sha256: try row.decode("sha256", as: String.self),
+                encoding: try row.decode("encoding", as: PaymentFile.Encoding.self),
+                orders: try row.decode("orders", as: Int.self),
+                total: Money(cents: try row.decode("total", as: Int64.self)),
+                sha256: try row.decode("sha256", as: String.self),
                 content: try row.decode("content", as: PostgresBytes.self).bytes)
             batch.signature = try row.decode("signature", as: PostgresBytes?.self)?.bytes
             return batch
@@ -85,13 +92,15 @@ extension PaymentOrderStore {
 
     public static func batches(_ tx: TenantTransaction) async throws -> [PaymentBatch] {
         try await tx.query(
-            "SELECT id, local_time(created_at), created_by, encoding, orders, total, sha256 FROM payment_batch ORDER BY id DESC"
+            "SELECT id, local_time(created_at) AS created, created_by, encoding, orders, total, sha256 FROM payment_batch ORDER BY id DESC"
         ).map { row in
             PaymentBatch(
-                id: try row.decode("id", as: Int64.self), created: try row.decode("local_time", as: String.self),
+                id: try row.decode("id", as: Int64.self), created: try row.decode("created", as: String.self),
                 createdBy: try row.decode("created_by", as: String.self),
-                encoding: try row.decode("encoding", as: PaymentFile.Encoding.self), orders: try row.decode("orders", as: Int.self),
-                total: Money(cents: try row.decode("total", as: Int64.self)), sha256: try row.decode("sha256", as: String.self),
+                encoding: try row.decode("encoding", as: PaymentFile.Encoding.self),
+                orders: try row.decode("orders", as: Int.self),
+                total: Money(cents: try row.decode("total", as: Int64.self)),
+                sha256: try row.decode("sha256", as: String.self),
                 content: [])
         }
     }
@@ -104,12 +113,12 @@ extension PaymentOrderStore {
         _ tx: TenantTransaction, kassenzeichen: String
     ) async throws -> (id: Int64, amount: Money, exported: Bool)? {
         try await tx.query(
-            "SELECT id, amount, batch_id IS NOT NULL FROM payment_order WHERE kassenzeichen = $1 AND state = 'approved'",
+            "SELECT id, amount, batch_id IS NOT NULL AS exported FROM payment_order WHERE kassenzeichen = $1 AND state = 'approved'",
             [kassenzeichen]
         ).first.map {
             (
                 try $0.decode("id", as: Int64.self), Money(cents: try $0.decode("amount", as: Int64.self)),
-                try $0.decode(2, as: Bool.self)
+                try $0.decode("exported", as: Bool.self)
             )
         }
     }
@@ -125,7 +134,7 @@ extension PaymentOrderStore {
         try await tx.query(
             "SELECT EXISTS (SELECT 1 FROM payment_receipt WHERE source = ANY (string_to_array($1, ',')))",
             [sources.joined(separator: ",")]
-        ).single().decode("exists", as: Bool.self)
+        ).single().value(as: Bool.self)
     }
 
     public static func insertReceipt(
@@ -143,9 +152,10 @@ extension PaymentOrderStore {
     /// What the Kasse confirmed for an order so far: the sum and the number of confirmations.
     public static func confirmed(_ tx: TenantTransaction, order: Int64) async throws -> (Money, Int) {
         let row = try await tx.query(
-            "SELECT coalesce(sum(amount), 0)::bigint, count(*)::int FROM payment_receipt WHERE order_id = $1", [order]
+            "SELECT coalesce(sum(amount), 0)::bigint AS paid, count(*)::int AS confirmations FROM payment_receipt WHERE order_id = $1",
+            [order]
         ).single()
-        return (Money(cents: try row.decode("coalesce", as: Int64.self)), try row.decode("count", as: Int.self))
+        return (Money(cents: try row.decode("paid", as: Int64.self)), try row.decode("confirmations", as: Int.self))
     }
 
     /// A difference between ordered and paid, or an unknown Kassenzeichen, as a finding of the county's.

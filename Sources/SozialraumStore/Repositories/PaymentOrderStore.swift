@@ -100,11 +100,13 @@ public enum PaymentOrderStore {
                     socialSpace: try row.decode("social_space", as: String?.self).flatMap(SocialSpaceCode.init),
                     component: try row.decode("component", as: String?.self).flatMap(BudgetComponent.init(rawValue:)),
                     month: try row.decode("month", as: String?.self).flatMap { Day(iso: $0)?.yearMonth },
-                    runID: try row.decode("run_id", as: Int64?.self), findingID: try row.decode("finding_id", as: UUID?.self),
+                    runID: try row.decode("run_id", as: Int64?.self),
+                    findingID: try row.decode("finding_id", as: UUID?.self),
                     amount: Money(cents: try row.decode("amount", as: Int64.self)),
                     certifiedBy: try row.decode("certified_by", as: String.self), expiresOn: try row.day("expires_on"),
                     requestID: try row.decode("request_id", as: String?.self)),
-                state: try row.decode("state", as: PaymentOrderState.self), decidedBy: try row.decode("decided_by", as: String?.self))
+                state: try row.decode("state", as: PaymentOrderState.self),
+                decidedBy: try row.decode("decided_by", as: String?.self))
         }
     }
 
@@ -223,10 +225,12 @@ public enum PaymentOrderStore {
             """, [year]
         ).map {
             FinanceMappingListing(
-                socialSpace: try $0.decode("social_space", as: String.self), component: try $0.decode("component", as: String.self),
+                socialSpace: try $0.decode("social_space", as: String.self),
+                component: try $0.decode("component", as: String.self),
                 kind: try $0.decode("kind", as: String.self),
                 mapping: FinanceMapping(
-                    product: try $0.decode("product", as: String.self), account: try $0.decode("account", as: String.self),
+                    product: try $0.decode("product", as: String.self),
+                    account: try $0.decode("account", as: String.self),
                     costCentre: try $0.decode("cost_centre", as: String.self)))
         }
     }
@@ -258,7 +262,7 @@ public enum PaymentOrderStore {
         try await tx.query(
             """
             SELECT o.id, o.kind, t.name, o.amount, o.state, o.certified_by, o.decided_by, o.expires_on,
-                   o.kassenzeichen, o.due_on::text, o.batch_id, coalesce(r.paid, 0), coalesce(r.confirmations, 0),
+                   o.kassenzeichen, o.due_on::text, o.batch_id, coalesce(r.paid, 0) AS paid, coalesce(r.confirmations, 0) AS confirmations,
                    o.decision_reason
             FROM payment_order o JOIN tenant t ON t.id = o.tenant_id
             LEFT JOIN LATERAL (SELECT sum(amount)::bigint AS paid, count(*)::int AS confirmations
@@ -268,17 +272,18 @@ public enum PaymentOrderStore {
             """, [states.map(\.rawValue).joined(separator: ","), limit]
         ).map { row in
             let ordered = Money(cents: try row.decode("amount", as: Int64.self))
-            let paid = Money(cents: try row.decode(11, as: Int64.self))
+            let paid = Money(cents: try row.decode("paid", as: Int64.self))
             return PaymentOrderListing(
                 id: try row.decode("id", as: Int64.self), kind: try row.decode("kind", as: PaymentOrderKind.self),
                 payee: try row.decode("name", as: String.self), amount: ordered,
-                state: try row.decode("state", as: PaymentOrderState.self), certifiedBy: try row.decode("certified_by", as: String.self),
+                state: try row.decode("state", as: PaymentOrderState.self),
+                certifiedBy: try row.decode("certified_by", as: String.self),
                 decidedBy: try row.decode("decided_by", as: String?.self), expiresOn: try row.day("expires_on"),
                 kassenzeichen: try row.decode("kassenzeichen", as: String?.self),
                 due: try row.decode("due_on", as: String?.self).flatMap { Day(iso: $0) },
                 batch: try row.decode("batch_id", as: Int64?.self), paid: paid,
                 status: PaymentStatus.of(
-                    ordered: ordered, paid: paid, confirmations: try row.decode(12, as: Int.self)),
+                    ordered: ordered, paid: paid, confirmations: try row.decode("confirmations", as: Int.self)),
                 reason: try row.decode("decision_reason", as: String?.self))
         }
     }

@@ -19,7 +19,7 @@ public enum ReconciliationReportStore {
         let sorted = ids.sorted()
         return try await tx.query(
             "SELECT count(*)::int FROM reconciliation_run WHERE id IN ($1, $2)", [sorted.first ?? 0, sorted.last ?? 0]
-        ).single().decode("count", as: Int.self) == ids.count
+        ).single().value(as: Int.self) == ids.count
     }
 
     /// Per Sozialraum, the end of its last reconciliation run (seconds since 1970; 0: never), as the
@@ -29,11 +29,11 @@ public enum ReconciliationReportStore {
     ) async throws -> [(socialSpace: String, seconds: Int64)] {
         try await tx.query(
             """
-            SELECT s.code, coalesce(extract(epoch FROM max(r.finished_at))::bigint, 0)
+            SELECT s.code, coalesce(extract(epoch FROM max(r.finished_at))::bigint, 0) AS finished
             FROM social_space s LEFT JOIN reconciliation_run r ON r.social_space IS NULL OR r.social_space = s.code
             GROUP BY s.code ORDER BY 1
             """
-        ).map { (try $0.decode("code", as: String.self), try $0.decode("coalesce", as: Int64.self)) }
+        ).map { (try $0.decode("code", as: String.self), try $0.decode("finished", as: Int64.self)) }
     }
 
     // MARK: Runs
@@ -42,18 +42,21 @@ public enum ReconciliationReportStore {
     public static func runs(_ tx: TenantTransaction, year: Int?) async throws -> [ReconciliationRunListing] {
         try await tx.query(
             """
-            SELECT r.id, r.scope, to_char(r.first_month, 'YYYY-MM') || '..' || to_char(r.last_month, 'YYYY-MM'),
-                   coalesce(r.social_space, '*'), r.ledger_position, left(encode(r.digest, 'hex'), 16), r.requested_by,
-                   local_time(r.finished_at), coalesce(r.slot, '')
+            SELECT r.id, r.scope, to_char(r.first_month, 'YYYY-MM') || '..' || to_char(r.last_month, 'YYYY-MM') AS months,
+                   coalesce(r.social_space, '*') AS social_space, r.ledger_position,
+                   left(encode(r.digest, 'hex'), 16) AS digest_prefix, r.requested_by,
+                   local_time(r.finished_at) AS finished, coalesce(r.slot, '') AS slot
             FROM reconciliation_run r WHERE $1::int IS NULL OR r.year = $1 ORDER BY r.id DESC LIMIT 1000
             """, [year]
         ).map { row in
             ReconciliationRunListing(
                 id: try row.decode("id", as: Int64.self), scope: try row.decode("scope", as: String.self),
-                months: try row.decode(2, as: String.self),
-                socialSpace: try row.decode(3, as: String.self), ledgerPosition: try row.decode("ledger_position", as: Int64.self),
-                digestPrefix: try row.decode("left", as: String.self), requestedBy: try row.decode("requested_by", as: String.self),
-                finished: try row.decode("local_time", as: String.self), slot: try row.decode(8, as: String.self))
+                months: try row.decode("months", as: String.self),
+                socialSpace: try row.decode("social_space", as: String.self),
+                ledgerPosition: try row.decode("ledger_position", as: Int64.self),
+                digestPrefix: try row.decode("digest_prefix", as: String.self),
+                requestedBy: try row.decode("requested_by", as: String.self),
+                finished: try row.decode("finished", as: String.self), slot: try row.decode("slot", as: String.self))
         }
     }
 
@@ -69,7 +72,8 @@ public enum ReconciliationReportStore {
             """, [runID, socialSpace?.rawValue]
         ).map { row in
             RunLineResult(
-                socialSpace: try row.decode("social_space", as: String.self), line: try row.decode("line", as: String.self),
+                socialSpace: try row.decode("social_space", as: String.self),
+                line: try row.decode("line", as: String.self),
                 figures: try (2...11).map { try row.decode($0, as: Int64?.self) })
         }
     }
@@ -79,14 +83,15 @@ public enum ReconciliationReportStore {
     ) async throws -> [RunMonthResult] {
         try await tx.query(
             """
-            SELECT social_space, component, to_char(month, 'YYYY-MM'), plan, commitments, actuals, cumulative_plan, cumulative_burn
+            SELECT social_space, component, to_char(month, 'YYYY-MM') AS month, plan, commitments, actuals, cumulative_plan, cumulative_burn
             FROM reconciliation_month WHERE run_id = $1 AND ($2::text IS NULL OR social_space = $2)
             ORDER BY social_space, array_position(ARRAY['case', 'milieu', 'structure'], component::text), month
             """, [runID, socialSpace?.rawValue]
         ).map { row in
             RunMonthResult(
-                socialSpace: try row.decode("social_space", as: String.self), component: try row.decode("component", as: String.self),
-                month: try row.decode("to_char", as: String.self),
+                socialSpace: try row.decode("social_space", as: String.self),
+                component: try row.decode("component", as: String.self),
+                month: try row.decode("month", as: String.self),
                 figures: try (3...7).map { try row.decode($0, as: Int64.self) })
         }
     }
@@ -101,7 +106,8 @@ public enum ReconciliationReportStore {
             """, [runID, socialSpace?.rawValue]
         ).map { row in
             RunCoverTransfer(
-                socialSpace: try row.decode("social_space", as: String.self), from: try row.decode("from_component", as: String.self),
+                socialSpace: try row.decode("social_space", as: String.self),
+                from: try row.decode("from_component", as: String.self),
                 to: try row.decode("to_component", as: String.self),
                 amount: Money(cents: try row.decode("amount", as: Int64.self)))
         }
@@ -112,7 +118,8 @@ public enum ReconciliationReportStore {
     ) async throws -> [RunChange] {
         try await tx.query(
             """
-            SELECT coalesce(b.social_space, a.social_space), coalesce(b.line, a.line), f.field, f.before, f.after
+            SELECT coalesce(b.social_space, a.social_space) AS social_space, coalesce(b.line, a.line) AS line, f.field,
+                   f.before, f.after
             FROM (SELECT * FROM reconciliation_line WHERE run_id = $1) a
             FULL JOIN (SELECT * FROM reconciliation_line WHERE run_id = $2) b USING (social_space, line)
             CROSS JOIN LATERAL (VALUES
@@ -131,7 +138,8 @@ public enum ReconciliationReportStore {
             """, [earlier, later]
         ).map { row in
             RunChange(
-                socialSpace: try row.decode(0, as: String.self), line: try row.decode(1, as: String.self),
+                socialSpace: try row.decode("social_space", as: String.self),
+                line: try row.decode("line", as: String.self),
                 field: try row.decode("field", as: String.self),
                 before: try row.decode("before", as: Int64?.self), after: try row.decode("after", as: Int64?.self))
         }
@@ -147,7 +155,8 @@ public enum ReconciliationReportStore {
             """, [runID]
         ).map { row in
             StatementSummary(
-                providerName: try row.decode("name", as: String.self), provider: TenantID(try row.decode("tenant_id", as: UUID.self)),
+                providerName: try row.decode("name", as: String.self),
+                provider: TenantID(try row.decode("tenant_id", as: UUID.self)),
                 accrued: Money(cents: try row.decode("accrued", as: Int64.self)),
                 instalments: Money(cents: try row.decode("instalments", as: Int64.self)),
                 settlements: Money(cents: try row.decode("settlements", as: Int64.self)),
@@ -169,7 +178,8 @@ public enum ReconciliationReportStore {
             ).first
         else { return nil }
         return (
-            try row.day("first_month").yearMonth, try row.day("last_month").yearMonth, try row.decode("ledger_position", as: Int64.self),
+            try row.day("first_month").yearMonth, try row.day("last_month").yearMonth,
+            try row.decode("ledger_position", as: Int64.self),
             Money(cents: try row.decode("balance", as: Int64.self))
         )
     }
@@ -199,6 +209,7 @@ public enum ReconciliationReportStore {
             """
             SELECT b.social_space, b.component,
                    sum(CASE WHEN coalesce(o.kind, b.kind) IN ('instalment', 'settlement') THEN -b.amount ELSE b.amount END)::bigint
+                     AS balance
             FROM booking b LEFT JOIN booking o ON o.id = b.reverses
             WHERE b.tenant_id = $1 AND b.service_month BETWEEN $2 AND $3 AND b.id <= $4
               AND (coalesce(o.kind, b.kind) IN ('instalment', 'settlement')
@@ -208,8 +219,9 @@ public enum ReconciliationReportStore {
             """, [provider.uuid, first, last, position]
         ).map {
             (
-                try $0.decode("social_space", as: SocialSpaceCode.self), try $0.decode("component", as: BudgetComponent.self),
-                Money(cents: try $0.decode("sum", as: Int64.self))
+                try $0.decode("social_space", as: SocialSpaceCode.self),
+                try $0.decode("component", as: BudgetComponent.self),
+                Money(cents: try $0.decode("balance", as: Int64.self))
             )
         }
     }
@@ -228,7 +240,10 @@ public enum ReconciliationReportStore {
             FROM fiscal_year y LEFT JOIN fiscal_year n ON n.year = y.year + 1 WHERE y.year = $1
             """, [year]
         ).single()
-        return (try row.decode("provider_surplus_share", as: Int.self), try row.decode("carry_forward_allowed", as: Bool?.self))
+        return (
+            try row.decode("provider_surplus_share", as: Int.self),
+            try row.decode("carry_forward_allowed", as: Bool?.self)
+        )
     }
 
     /// The lead providers of each Sozialraum at the end of `year`.
@@ -256,14 +271,15 @@ public enum ReconciliationReportStore {
     ) async throws -> (year: Int, scope: String, lastMonth: YearMonth, position: Int64, allSocialSpaces: Bool)? {
         guard
             let row = try await tx.query(
-                "SELECT year, scope, last_month, ledger_position, social_space IS NULL FROM reconciliation_run WHERE id = $1",
+                "SELECT year, scope, last_month, ledger_position, social_space IS NULL AS all_social_spaces FROM reconciliation_run WHERE id = $1",
                 [id]
             ).first
         else { return nil }
         return (
-            try row.decode("year", as: Int.self), try row.decode("scope", as: String.self), try row.day("last_month").yearMonth,
+            try row.decode("year", as: Int.self), try row.decode("scope", as: String.self),
+            try row.day("last_month").yearMonth,
             try row.decode("ledger_position", as: Int64.self),
-            try row.decode(4, as: Bool.self)
+            try row.decode("all_social_spaces", as: Bool.self)
         )
     }
 
@@ -334,7 +350,12 @@ public enum ReconciliationReportStore {
             SELECT component, amount FROM surplus_share_line
             WHERE year = $1 AND social_space = $2 AND tenant_id = $3 ORDER BY component
             """, [year, socialSpace.rawValue, provider.uuid]
-        ).map { (try $0.decode("component", as: BudgetComponent.self), Money(cents: try $0.decode("amount", as: Int64.self))) }
+        ).map {
+            (
+                try $0.decode("component", as: BudgetComponent.self),
+                Money(cents: try $0.decode("amount", as: Int64.self))
+            )
+        }
     }
 
     /// The shares of `year` that no live order pays yet (none pending or ordered): what the county still
@@ -362,7 +383,8 @@ public enum ReconciliationReportStore {
             """, [year]
         ).map {
             (
-                try $0.decode("social_space", as: SocialSpaceCode.self), TenantID(try $0.decode("tenant_id", as: UUID.self)),
+                try $0.decode("social_space", as: SocialSpaceCode.self),
+                TenantID(try $0.decode("tenant_id", as: UUID.self)),
                 Money(cents: try $0.decode("amount", as: Int64.self))
             )
         }
@@ -376,6 +398,6 @@ public enum ReconciliationReportStore {
             cents: try await tx.query(
                 "SELECT coalesce(sum(amount), 0)::bigint FROM surplus_share WHERE year = $1 AND social_space = $2",
                 [year, socialSpace.rawValue]
-            ).single().decode(0, as: Int64.self))
+            ).single().value(as: Int64.self))
     }
 }

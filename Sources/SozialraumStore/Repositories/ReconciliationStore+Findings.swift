@@ -64,7 +64,7 @@ extension ReconciliationStore {
                 SELECT 1 FROM grant_decision WHERE ends_on >= $1::date AND starts_on <= ($2::date + interval '1 month - 1 day')::date
                 GROUP BY case_id, help_type, tenant_id HAVING count(*) > 1) twins
             """, [scope.first, scope.last]
-        ).single().decode(0, as: Bool.self)
+        ).single().value(as: Bool.self)
         if hasTwins {
             found += try await check(
                 "duplicate_delivery",

@@ -17,7 +17,8 @@ public enum ReconciliationStore {
 
     /// The run a scheduler slot made already, if any (a retry returns it instead of running again).
     public static func run(_ tx: TenantTransaction, slot: String) async throws -> Int64? {
-        try await tx.query("SELECT id FROM reconciliation_run WHERE slot = $1", [slot]).first?.decode("id", as: Int64.self)
+        try await tx.query("SELECT id FROM reconciliation_run WHERE slot = $1", [slot]).first?.decode(
+            "id", as: Int64.self)
     }
 
     /// Takes the ledger gate exclusively for the transaction: every booking at or below the position is
@@ -36,13 +37,13 @@ public enum ReconciliationStore {
 
     /// The highest booking id: the ledger position of a run.
     public static func ledgerPosition(_ tx: TenantTransaction) async throws -> Int64 {
-        try await tx.query("SELECT coalesce(max(id), 0)::bigint FROM booking").single().decode("coalesce", as: Int64.self)
+        try await tx.query("SELECT coalesce(max(id), 0)::bigint FROM booking").single().value(as: Int64.self)
     }
 
     /// The highest change position (grants, residences, deliveries: sql/0022); 0 before the first.
     public static func changePosition(_ tx: TenantTransaction) async throws -> Int64 {
         try await tx.query("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM change_position")
-            .single().decode("case", as: Int64.self)
+            .single().value(as: Int64.self)
     }
 
     /// The change position as of which the newest earlier run of the same scope over all Sozialräume found
@@ -65,7 +66,7 @@ public enum ReconciliationStore {
                                        ORDER BY tenant_id), '')
             FROM run_statements
             """
-        ).single().decode("coalesce", as: String.self)
+        ).single().value(as: String.self)
     }
 
     /// Records a run; returns its id.
@@ -95,33 +96,34 @@ public enum ReconciliationStore {
         guard
             let row = try await tx.query(
                 """
-                SELECT r.scope, to_char(r.first_month, 'YYYY-MM'), to_char(r.last_month, 'YYYY-MM'), r.social_space, r.ledger_position,
-                       encode(r.digest, 'hex'),
+                SELECT r.scope, to_char(r.first_month, 'YYYY-MM') AS first_month, to_char(r.last_month, 'YYYY-MM') AS last_month,
+                       r.social_space, r.ledger_position, encode(r.digest, 'hex') AS digest,
                        (SELECT max(e.id) FROM reconciliation_run e WHERE e.id < r.id AND e.first_month = r.first_month
                           AND e.last_month = r.last_month AND e.social_space IS NOT DISTINCT FROM r.social_space
-                          AND e.ledger_position = r.ledger_position AND e.digest = r.digest)
+                          AND e.ledger_position = r.ledger_position AND e.digest = r.digest) AS same_as
                 FROM reconciliation_run r WHERE r.id = $1
                 """, [runID]
             ).first
         else { return nil }
         guard let kind = ReconciliationScope.Kind(rawValue: try row.decode("scope", as: String.self)),
-            let first = YearMonth(iso: try row.decode(1, as: String.self)),
-            let last = YearMonth(iso: try row.decode(2, as: String.self)),
+            let first = YearMonth(iso: try row.decode("first_month", as: String.self)),
+            let last = YearMonth(iso: try row.decode("last_month", as: String.self)),
             let scope = ReconciliationScope(kind: kind, first: first, last: last, validating: ())
         else { throw PostgresError(code: .decodingFailed, serverMessage: "stored run unreadable", operation: "decode") }
         let overruns = try await tx.query(
-            "SELECT social_space || '/' || line, overrun FROM reconciliation_line WHERE run_id = $1 AND overrun > 0 AND line NOT LIKE 'pool:%'",
+            "SELECT social_space || '/' || line AS line, overrun FROM reconciliation_line WHERE run_id = $1 AND overrun > 0 AND line NOT LIKE 'pool:%'",
             [runID])
         return ReconciliationRunSummary(
             runID: runID, scope: scope,
             socialSpace: try row.decode("social_space", as: String?.self).flatMap { SocialSpaceCode($0) },
-            ledgerPosition: try row.decode("ledger_position", as: Int64.self), digest: try row.decode("encode", as: String.self),
+            ledgerPosition: try row.decode("ledger_position", as: Int64.self),
+            digest: try row.decode("digest", as: String.self),
             newFindings: 0,
             overruns: Dictionary(
                 uniqueKeysWithValues: try overruns.map {
-                    (try $0.decode(0, as: String.self), Money(cents: try $0.decode("overrun", as: Int64.self)))
+                    (try $0.decode("line", as: String.self), Money(cents: try $0.decode("overrun", as: Int64.self)))
                 }),
-            sameAs: try row.decode("max", as: Int64?.self), replayed: false)
+            sameAs: try row.decode("same_as", as: Int64?.self), replayed: false)
     }
 
     /// Reads the inputs of every line (few rows: the totals the ledger keeps) and does the cover
@@ -132,7 +134,7 @@ public enum ReconciliationStore {
         let yearStart = YearMonth.months(of: scope.year).first!, yearEnd = YearMonth.months(of: scope.year).last!
         let rows = try await tx.query(
             """
-            SELECT 'a', social_space, component, NULL::text, amount FROM appropriation WHERE year = $1 AND ($4::text IS NULL OR social_space = $4)
+            SELECT 'a' AS source, social_space, component, NULL::text AS month, amount FROM appropriation WHERE year = $1 AND ($4::text IS NULL OR social_space = $4)
             UNION ALL
             SELECT 'c', social_space, component, NULL, amount FROM carry_forward WHERE year = $1 AND ($4::text IS NULL OR social_space = $4)
             UNION ALL
@@ -150,8 +152,8 @@ public enum ReconciliationStore {
                 let component = BudgetComponent(rawValue: try row.decode("component", as: String.self))
             else { continue }
             let amount = Money(cents: try row.decode("amount", as: Int64.self))
-            let month = try row.decode("text", as: String?.self).flatMap { YearMonth(iso: $0) }
-            switch try row.decode(0, as: String.self) {
+            let month = try row.decode("month", as: String?.self).flatMap { YearMonth(iso: $0) }
+            switch try row.decode("source", as: String.self) {
             case "a": ledgers[space, default: [:]][component, default: LineLedger()].appropriation = amount
             case "c": ledgers[space, default: [:]][component, default: LineLedger()].carryIn = amount
             case "x": ledgers[space, default: [:]][component, default: LineLedger()].actuals[month!] = amount

@@ -126,7 +126,7 @@ public enum ReferenceDataStore {
     /// A period locked for closing: nil when there is no such month, else whether it is closed already.
     public static func lockPeriod(_ tx: TenantTransaction, _ month: YearMonth) async throws -> Bool? {
         try await tx.query("SELECT closed_at IS NOT NULL FROM period WHERE month = $1 FOR UPDATE", [month]).first?
-            .decode(0, as: Bool.self)
+            .value(as: Bool.self)
     }
 
     /// Closes a month (rule 11), with the reason that forced it past open findings, if any.
@@ -223,7 +223,7 @@ public enum ReferenceDataStore {
             ON CONFLICT (tenant_id, social_space, valid_from) DO UPDATE SET lead = a.lead
             RETURNING lead = $3 AND valid_to IS NOT DISTINCT FROM $5::date
             """, [provider.uuid, socialSpace.rawValue, lead, from, to]
-        ).single().decode(0, as: Bool.self)
+        ).single().value(as: Bool.self)
     }
 
     /// Whether `provider` serves `socialSpace` on `day` (rule 9).
@@ -274,7 +274,9 @@ public enum ReferenceDataStore {
         try await tx.query(
             "SELECT valid_from, amount FROM rate_agreement WHERE tenant_id = $1 AND help_type = $2 AND unit = $3 ORDER BY valid_from",
             [provider.uuid, helpType, unit.rawValue]
-        ).map { Rate(validFrom: try $0.day("valid_from"), amount: Money(cents: try $0.decode("amount", as: Int64.self))) }
+        ).map {
+            Rate(validFrom: try $0.day("valid_from"), amount: Money(cents: try $0.decode("amount", as: Int64.self)))
+        }
     }
 
     /// Every rate of a provider, by help type and unit (for bulk pricing).
@@ -285,10 +287,15 @@ public enum ReferenceDataStore {
             [provider.uuid])
         {
             rates[
-                ratesKey(helpType: try row.decode("help_type", as: String.self), unit: try row.decode("unit", as: RateUnit.self)),
+                ratesKey(
+                    helpType: try row.decode("help_type", as: String.self),
+                    unit: try row.decode("unit", as: RateUnit.self)),
                 default: []
             ]
-            .append(Rate(validFrom: try row.day("valid_from"), amount: Money(cents: try row.decode("amount", as: Int64.self))))
+            .append(
+                Rate(
+                    validFrom: try row.day("valid_from"), amount: Money(cents: try row.decode("amount", as: Int64.self))
+                ))
         }
         return rates
     }

@@ -47,8 +47,9 @@ public enum StatementStore {
             try await tx.turnOffJIT()
             rows = try await tx.query(
                 """
-                SELECT t.name, i.item, i.item_id, coalesce(i.case_key, ''), coalesce(i.help_type, ''),
-                       coalesce(i.unit, ''), coalesce(i.social_space, ''), i.granted, i.delivered, i.payable, i.cost
+                SELECT t.name, i.item, i.item_id, coalesce(i.case_key, '') AS case_key, coalesce(i.help_type, '') AS help_type,
+                       coalesce(i.unit, '') AS unit, coalesce(i.social_space, '') AS social_space, i.granted, i.delivered,
+                       i.payable, i.cost
                 FROM statement_items_as_of($1, $2, $3, $4, $5) i JOIN tenant t ON t.id = i.tenant_id
                 ORDER BY t.name, i.item, i.case_key, i.item_id
                 """, [run.first, run.last, run.position, changePosition, provider?.uuid])
@@ -56,8 +57,9 @@ public enum StatementStore {
             // A run before sql/0022: the items it stored.
             rows = try await tx.query(
                 """
-                SELECT t.name, i.item, i.item_id, coalesce(i.case_key, ''), coalesce(i.help_type, ''),
-                       coalesce(i.unit, ''), coalesce(i.social_space, ''), i.granted, i.delivered, i.payable, i.cost
+                SELECT t.name, i.item, i.item_id, coalesce(i.case_key, '') AS case_key, coalesce(i.help_type, '') AS help_type,
+                       coalesce(i.unit, '') AS unit, coalesce(i.social_space, '') AS social_space, i.granted, i.delivered,
+                       i.payable, i.cost
                 FROM legacy_statement_item i JOIN tenant t ON t.id = i.tenant_id
                 WHERE i.run_id = $1 AND ($2::uuid IS NULL OR i.tenant_id = $2)
                 ORDER BY t.name, i.item, i.case_key, i.item_id
@@ -70,8 +72,9 @@ public enum StatementStore {
         StatementItem(
             providerName: try row.decode("name", as: String.self), item: try row.decode("item", as: String.self),
             id: try row.decode("item_id", as: UUID.self),
-            caseKey: try row.decode(3, as: String.self), helpType: try row.decode(4, as: String.self),
-            unit: try row.decode(5, as: String.self), socialSpace: try row.decode(6, as: String.self),
+            caseKey: try row.decode("case_key", as: String.self),
+            helpType: try row.decode("help_type", as: String.self),
+            unit: try row.decode("unit", as: String.self), socialSpace: try row.decode("social_space", as: String.self),
             granted: try row.decode("granted", as: Int64?.self).map(Quantity.init(hundredths:)),
             delivered: try row.decode("delivered", as: Int64?.self).map(Quantity.init(hundredths:)),
             payable: try row.decode("payable", as: Int64?.self).map(Quantity.init(hundredths:)),
@@ -125,15 +128,21 @@ public enum StatementStore {
         }
         return StatementDocument(
             id: try row.decode("id", as: Int64.self), runID: try row.decode("run_id", as: Int64.self),
-            provider: TenantID(try row.decode("tenant_id", as: UUID.self)), providerName: try row.decode("provider_name", as: String.self),
+            provider: TenantID(try row.decode("tenant_id", as: UUID.self)),
+            providerName: try row.decode("provider_name", as: String.self),
             state: state, accrued: Money(cents: try row.decode("accrued", as: Int64.self)),
             instalments: Money(cents: try row.decode("instalments", as: Int64.self)),
             settlements: Money(cents: try row.decode("settlements", as: Int64.self)),
-            balance: Money(cents: try row.decode("balance", as: Int64.self)), items: try row.decode("items", as: Int.self),
-            contentHash: try row.decode("content_hash", as: String.self), issuedBy: try row.decode("issued_by", as: String.self),
-            issuedAt: try row.decode("issued_at", as: String.self), withdrawnBy: try row.decode("withdrawn_by", as: String?.self),
-            withdrawnAt: try row.decode("withdrawn_at", as: String?.self), withdrawalReason: try row.decode("withdrawal_reason", as: String?.self),
-            paymentOrderID: try row.decode("payment_order_id", as: Int64?.self), settledAt: try row.decode("settled_at", as: String?.self))
+            balance: Money(cents: try row.decode("balance", as: Int64.self)),
+            items: try row.decode("items", as: Int.self),
+            contentHash: try row.decode("content_hash", as: String.self),
+            issuedBy: try row.decode("issued_by", as: String.self),
+            issuedAt: try row.decode("issued_at", as: String.self),
+            withdrawnBy: try row.decode("withdrawn_by", as: String?.self),
+            withdrawnAt: try row.decode("withdrawn_at", as: String?.self),
+            withdrawalReason: try row.decode("withdrawal_reason", as: String?.self),
+            paymentOrderID: try row.decode("payment_order_id", as: Int64?.self),
+            settledAt: try row.decode("settled_at", as: String?.self))
     }
 
     /// Issued statements the caller sees (of one provider, one run), newest first, at most a thousand.
@@ -171,8 +180,8 @@ public enum StatementStore {
     public static func documentItems(_ tx: TenantTransaction, id: Int64) async throws -> [StatementItem] {
         try await tx.query(
             """
-            SELECT t.name, i.item, i.item_id, coalesce(i.case_key, ''), coalesce(i.help_type, ''), coalesce(i.unit, ''),
-                   coalesce(i.social_space, ''), i.granted, i.delivered, i.payable, i.cost
+            SELECT t.name, i.item, i.item_id, coalesce(i.case_key, '') AS case_key, coalesce(i.help_type, '') AS help_type,
+                   coalesce(i.unit, '') AS unit, coalesce(i.social_space, '') AS social_space, i.granted, i.delivered, i.payable, i.cost
             FROM statement_document_item i JOIN tenant t ON t.id = i.tenant_id
             WHERE i.statement_id = $1 ORDER BY t.name, i.item, i.case_key, i.item_id
             """, [id]
@@ -205,6 +214,7 @@ public enum StatementStore {
 
     /// Prunes nightly runs older than `keepDays` that nothing refers to (sql/0022); returns how many.
     public static func pruneNightlyRuns(_ tx: TenantTransaction, keepDays: Int) async throws -> Int {
-        try await tx.query("SELECT prune_nightly_runs($1)", [keepDays]).single().decode("prune_nightly_runs", as: Int.self)
+        try await tx.query("SELECT prune_nightly_runs($1)", [keepDays]).single().decode(
+            "prune_nightly_runs", as: Int.self)
     }
 }
