@@ -77,7 +77,8 @@ public struct PostgresRow: Sendable {
     public func value<T: PostgresDecodable>(as type: T.Type = T.self) throws(PostgresError) -> T {
         guard result.columnCount == 1 else {
             throw PostgresError(
-                code: .decodingFailed, serverMessage: "expected 1 column, got \(result.columnCount)", operation: "decode")
+                code: .decodingFailed, serverMessage: "expected 1 column, got \(result.columnCount)",
+                operation: "decode")
         }
         return try decode(0, as: type)
     }

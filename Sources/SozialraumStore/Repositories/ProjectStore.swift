@@ -69,7 +69,8 @@ public enum ProjectStore {
                 code: .decodingFailed, serverMessage: "project ends before it starts", operation: "decode")
         }
         return (
-            TenantID(try row.decode("tenant_id", as: UUID.self)), try row.decode("social_space", as: SocialSpaceCode.self),
+            TenantID(try row.decode("tenant_id", as: UUID.self)),
+            try row.decode("social_space", as: SocialSpaceCode.self),
             try row.decode("component", as: BudgetComponent.self),
             period
         )
