@@ -65,21 +65,21 @@ struct BenchCluster {
         let admin = try await superuser(Self.template)
         try await admin.query(
             PostgresQuery(
-                """
-                INSERT INTO case_file (id, case_key) SELECT gen_random_uuid(), 'BENCH-' || g FROM generate_series(1, $1) g
-                """, [grants]))
+                unsafeSQL: """
+                    INSERT INTO case_file (id, case_key) SELECT gen_random_uuid(), 'BENCH-' || g FROM generate_series(1, $1) g
+                    """, [grants]))
         try await admin.query(
             PostgresQuery(
-                """
-                INSERT INTO residence (case_id, valid_from, social_space)
-                SELECT id, '2020-01-01', (ARRAY['achim-oyten', 'verden-mitte', 'weser-sued'])[1 + abs(hashtext(case_key)) % 3] FROM case_file
-                """))
+                unsafeSQL: """
+                    INSERT INTO residence (case_id, valid_from, social_space)
+                    SELECT id, '2020-01-01', (ARRAY['achim-oyten', 'verden-mitte', 'weser-sued'])[1 + abs(hashtext(case_key)) % 3] FROM case_file
+                    """))
         try await admin.query(
             PostgresQuery(
-                """
-                INSERT INTO grant_decision (id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on)
-                SELECT gen_random_uuid(), $1, id, case_key, '31', 'hour', 1000, '2026-01-01', '2026-12-31' FROM case_file
-                """, [provider.uuid]))
+                unsafeSQL: """
+                    INSERT INTO grant_decision (id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on)
+                    SELECT gen_random_uuid(), $1, id, case_key, '31', 'hour', 1000, '2026-01-01', '2026-12-31' FROM case_file
+                    """, [provider.uuid]))
         try await admin.runScript(unsafeSQL: "VACUUM ANALYZE")
         return (county, provider)
     }
@@ -110,7 +110,8 @@ struct BenchCluster {
         // A template must have no sessions: end the setup's.
         try await maintenance.query(
             PostgresQuery(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                unsafeSQL:
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
                 [Self.template]))
         try await maintenance.runScript(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(Self.template)")
     }
@@ -172,14 +173,15 @@ struct ImportDeliveries: AsyncParsableCommand {
         // Commitments as the grants would have written them: 12 months each.
         try await admin.query(
             PostgresQuery(
-                """
-                INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount)
-                SELECT g.tenant_id, g.id, m::date, r.social_space, 60000
-                FROM grant_decision g JOIN residence r ON r.case_id = g.case_id
-                CROSS JOIN generate_series(DATE '2026-01-01', DATE '2026-12-01', interval '1 month') m
-                """))
+                unsafeSQL: """
+                    INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount)
+                    SELECT g.tenant_id, g.id, m::date, r.social_space, 60000
+                    FROM grant_decision g JOIN residence r ON r.case_id = g.case_id
+                    CROSS JOIN generate_series(DATE '2026-01-01', DATE '2026-12-01', interval '1 month') m
+                    """))
         try await admin.runScript(unsafeSQL: "VACUUM ANALYZE")
-        let grantIDs = try await admin.query(PostgresQuery("SELECT id FROM grant_decision ORDER BY id")).map {
+        let grantIDs = try await admin.query(PostgresQuery(unsafeSQL: "SELECT id FROM grant_decision ORDER BY id")).map
+        {
             try $0.decode(0, as: UUID.self)
         }
         try await bench.cloneTemplate("bench_psql")
@@ -296,25 +298,26 @@ struct FundsQuery: AsyncParsableCommand {
             // One statement per year: the ledger's statement trigger keeps the totals.
             try await admin.query(
                 PostgresQuery(
-                    """
-                    INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id, actor)
-                    SELECT $1, 'delivery', m, m, (ARRAY['achim-oyten', 'verden-mitte', 'weser-sued'])[1 + g % 3], 'case',
-                           40000 + g % 20000, (SELECT id FROM grant_decision ORDER BY id LIMIT 1), 'bench'
-                    FROM generate_series(1, $2) g,
-                         LATERAL (SELECT make_date($3, 1 + g % 12, 1) AS m) month
-                    """, [provider.uuid, lines, year]))
+                    unsafeSQL: """
+                        INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id, actor)
+                        SELECT $1, 'delivery', m, m, (ARRAY['achim-oyten', 'verden-mitte', 'weser-sued'])[1 + g % 3], 'case',
+                               40000 + g % 20000, (SELECT id FROM grant_decision ORDER BY id LIMIT 1), 'bench'
+                        FROM generate_series(1, $2) g,
+                             LATERAL (SELECT make_date($3, 1 + g % 12, 1) AS m) month
+                        """, [provider.uuid, lines, year]))
         }
         try await admin.query(
             PostgresQuery(
-                """
-                INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount, released)
-                SELECT g.tenant_id, g.id, m::date, r.social_space, 60000, m < DATE '2026-11-01'
-                FROM grant_decision g JOIN residence r ON r.case_id = g.case_id
-                CROSS JOIN generate_series(DATE '2026-01-01', DATE '2026-12-01', interval '1 month') m
-                """))
+                unsafeSQL: """
+                    INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount, released)
+                    SELECT g.tenant_id, g.id, m::date, r.social_space, 60000, m < DATE '2026-11-01'
+                    FROM grant_decision g JOIN residence r ON r.case_id = g.case_id
+                    CROSS JOIN generate_series(DATE '2026-01-01', DATE '2026-12-01', interval '1 month') m
+                    """))
         try await admin.runScript(unsafeSQL: "VACUUM ANALYZE")
-        let bookings = try await admin.query(PostgresQuery("SELECT count(*)::bigint FROM booking")).single().decode(
-            0, as: Int64.self)
+        let bookings = try await admin.query(PostgresQuery(unsafeSQL: "SELECT count(*)::bigint FROM booking")).single()
+            .decode(
+                0, as: Int64.self)
 
         let store = Store(
             conninfo: bench.cluster.conninfo(database: BenchCluster.template, user: DatabaseRoles.defaultLogin),

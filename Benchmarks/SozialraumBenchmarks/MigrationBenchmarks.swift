@@ -69,14 +69,14 @@ struct MigrationImport: AsyncParsableCommand {
             let path = bench.directory.appendingPathComponent("\(table.name).tsv").path
             let columns = try await admin.query(
                 PostgresQuery(
-                    """
-                    SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
-                    WHERE attrelid = ('sozialraum.' || $1)::regclass AND attnum > 0 AND NOT attisdropped
-                      AND attgenerated = '' AND attidentity = ''
-                    """, [table.name])
+                    unsafeSQL: """
+                        SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
+                        WHERE attrelid = ('sozialraum.' || $1)::regclass AND attnum > 0 AND NOT attisdropped
+                          AND attgenerated = '' AND attidentity = ''
+                        """, [table.name])
             ).single().decode(0, as: String.self)
             rows += try await admin.query(
-                PostgresQuery("SELECT count(*)::int FROM sozialraum.\(table.name) \(table.filter)")
+                PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM sozialraum.\(table.name) \(table.filter)")
             ).single().decode(0, as: Int.self)
             export += ["-c", "\\copy (SELECT \(columns) FROM sozialraum.\(table.name) \(table.filter)) TO '\(path)'"]
             load += ["-c", "\\copy sozialraum.\(table.name) (\(columns)) FROM '\(path)'"]

@@ -51,7 +51,9 @@ struct ReconcileYear: AsyncParsableCommand {
             let admin = try await bench.superuser(database)
             let ids = try await admin.query(
                 PostgresQuery(
-                    "SELECT (SELECT tenant_id FROM county), (SELECT id FROM tenant WHERE kind = 'provider' LIMIT 1)")
+                    unsafeSQL:
+                        "SELECT (SELECT tenant_id FROM county), (SELECT id FROM tenant WHERE kind = 'provider' LIMIT 1)"
+                )
             ).single()
             let county = TenantID(try ids.decode(0, as: UUID.self)),
                 provider = TenantID(try ids.decode(1, as: UUID.self))
@@ -61,16 +63,18 @@ struct ReconcileYear: AsyncParsableCommand {
             let second = TenantID(UUID())
             try await admin.query(
                 PostgresQuery(
-                    "INSERT INTO tenant (id, kind, name) VALUES ($1, 'provider', 'Bench-Träger Zwei')", [second.uuid]))
+                    unsafeSQL: "INSERT INTO tenant (id, kind, name) VALUES ($1, 'provider', 'Bench-Träger Zwei')",
+                    [second.uuid]))
             try await admin.query(
                 PostgresQuery(
-                    """
-                    INSERT INTO rate_agreement (id, tenant_id, help_type, unit, valid_from, amount)
-                    VALUES (gen_random_uuid(), $1, '31', 'hour', '2000-01-01', 6000)
-                    """, [second.uuid]))
+                    unsafeSQL: """
+                        INSERT INTO rate_agreement (id, tenant_id, help_type, unit, valid_from, amount)
+                        VALUES (gen_random_uuid(), $1, '31', 'hour', '2000-01-01', 6000)
+                        """, [second.uuid]))
             try await admin.query(
                 PostgresQuery(
-                    "INSERT INTO provider_assignment (tenant_id, social_space, valid_from) SELECT $1, code, '2000-01-01' FROM social_space",
+                    unsafeSQL:
+                        "INSERT INTO provider_assignment (tenant_id, social_space, valid_from) SELECT $1, code, '2000-01-01' FROM social_space",
                     [second.uuid]))
             let secondGrants = grants * 15 / 100
             for year in (2026 - historyYears)...2026 {
@@ -78,8 +82,9 @@ struct ReconcileYear: AsyncParsableCommand {
                 try await Self.fill(admin, provider: second, tag: "B", grants: secondGrants, year: year)
             }
             try await admin.runScript(unsafeSQL: "VACUUM ANALYZE")
-            let count = try await admin.query(PostgresQuery("SELECT count(*)::bigint FROM booking")).single().decode(
-                0, as: Int64.self)
+            let count = try await admin.query(PostgresQuery(unsafeSQL: "SELECT count(*)::bigint FROM booking")).single()
+                .decode(
+                    0, as: Int64.self)
 
             let store = Store(
                 conninfo: bench.cluster.conninfo(database: database, user: DatabaseRoles.defaultLogin),
@@ -124,7 +129,8 @@ struct ReconcileYear: AsyncParsableCommand {
             // items (the derivation at the run's positions) into a table of the same shape.
             let positions = try await admin.query(
                 PostgresQuery(
-                    "SELECT ledger_position, change_position FROM reconciliation_run WHERE id = $1", [lastRun])
+                    unsafeSQL: "SELECT ledger_position, change_position FROM reconciliation_run WHERE id = $1",
+                    [lastRun])
             ).single()
             let (position, changePosition) = (
                 try positions.decode(0, as: Int64.self), try positions.decode(1, as: Int64.self)
@@ -151,12 +157,14 @@ struct ReconcileYear: AsyncParsableCommand {
             let grantService = GrantService(store: store, logger: logger, today: { Day(iso: "2026-11-25")! })
             let grant = try await admin.query(
                 PostgresQuery(
-                    "SELECT id FROM grant_decision WHERE starts_on = '2026-01-01' AND tenant_id = $1 ORDER BY id LIMIT 1",
+                    unsafeSQL:
+                        "SELECT id FROM grant_decision WHERE starts_on = '2026-01-01' AND tenant_id = $1 ORDER BY id LIMIT 1",
                     [provider.uuid])
             ).single().decode(0, as: UUID.self)
             let space = try await admin.query(
                 PostgresQuery(
-                    "SELECT r.social_space FROM residence r JOIN grant_decision g ON g.case_id = r.case_id WHERE g.id = $1",
+                    unsafeSQL:
+                        "SELECT r.social_space FROM residence r JOIN grant_decision g ON g.case_id = r.case_id WHERE g.id = $1",
                     [grant])
             ).single().decode(0, as: String.self)
             _ = try await grantService.recordDelivery(
@@ -179,12 +187,12 @@ struct ReconcileYear: AsyncParsableCommand {
             // What a nightly run over all Sozialräume writes (its findings are facts found once, not per run).
             let stored = try await admin.query(
                 PostgresQuery(
-                    """
-                    SELECT (SELECT count(*) FROM reconciliation_line WHERE run_id = $1)
-                         + (SELECT count(*) FROM reconciliation_month WHERE run_id = $1)
-                         + (SELECT count(*) FROM reconciliation_transfer WHERE run_id = $1)
-                         + (SELECT count(*) FROM statement WHERE run_id = $1) + 1
-                    """, [nightlyRun])
+                    unsafeSQL: """
+                        SELECT (SELECT count(*) FROM reconciliation_line WHERE run_id = $1)
+                             + (SELECT count(*) FROM reconciliation_month WHERE run_id = $1)
+                             + (SELECT count(*) FROM reconciliation_transfer WHERE run_id = $1)
+                             + (SELECT count(*) FROM statement WHERE run_id = $1) + 1
+                        """, [nightlyRun])
             ).single().decode(0, as: Int64.self)
             await store.shutdown()
             let firstRun = runTimes[0]
@@ -254,47 +262,48 @@ struct ReconcileYear: AsyncParsableCommand {
         let prefix = "BENCH-\(tag)\(year)-"
         try await admin.query(
             PostgresQuery(
-                "INSERT INTO case_file (id, case_key) SELECT gen_random_uuid(), $2 || g FROM generate_series(1, $1) g",
+                unsafeSQL:
+                    "INSERT INTO case_file (id, case_key) SELECT gen_random_uuid(), $2 || g FROM generate_series(1, $1) g",
                 [grants, prefix]))
         try await admin.query(
             PostgresQuery(
-                """
-                INSERT INTO residence (case_id, valid_from, social_space)
-                SELECT id, '2020-01-01', (ARRAY['achim-oyten', 'verden-mitte', 'weser-sued'])[1 + abs(hashtext(case_key)) % 3]
-                FROM case_file WHERE case_key LIKE $1 || '%'
-                """, [prefix]))
+                unsafeSQL: """
+                    INSERT INTO residence (case_id, valid_from, social_space)
+                    SELECT id, '2020-01-01', (ARRAY['achim-oyten', 'verden-mitte', 'weser-sued'])[1 + abs(hashtext(case_key)) % 3]
+                    FROM case_file WHERE case_key LIKE $1 || '%'
+                    """, [prefix]))
         try await admin.query(
             PostgresQuery(
-                """
-                INSERT INTO grant_decision (id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on)
-                SELECT gen_random_uuid(), $1, id, case_key, '31', 'hour', 1000, $2::date, ($2::date + interval '1 year - 1 day')::date
-                FROM case_file WHERE case_key LIKE $3 || '%'
-                """, [provider.uuid, first, prefix]))
+                unsafeSQL: """
+                    INSERT INTO grant_decision (id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on)
+                    SELECT gen_random_uuid(), $1, id, case_key, '31', 'hour', 1000, $2::date, ($2::date + interval '1 year - 1 day')::date
+                    FROM case_file WHERE case_key LIKE $3 || '%'
+                    """, [provider.uuid, first, prefix]))
         try await admin.query(
             PostgresQuery(
-                """
-                INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount, released)
-                SELECT g.tenant_id, g.id, m::date, r.social_space, 60000, m < $1::date + interval '10 months'
-                FROM grant_decision g JOIN residence r ON r.case_id = g.case_id
-                CROSS JOIN generate_series($1::date, $1::date + interval '11 months', interval '1 month') m
-                WHERE g.starts_on = $1::date AND g.tenant_id = $2
-                """, [first, provider.uuid]))
+                unsafeSQL: """
+                    INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount, released)
+                    SELECT g.tenant_id, g.id, m::date, r.social_space, 60000, m < $1::date + interval '10 months'
+                    FROM grant_decision g JOIN residence r ON r.case_id = g.case_id
+                    CROSS JOIN generate_series($1::date, $1::date + interval '11 months', interval '1 month') m
+                    WHERE g.starts_on = $1::date AND g.tenant_id = $2
+                    """, [first, provider.uuid]))
         try await admin.query(
             PostgresQuery(
-                """
-                INSERT INTO delivery (id, tenant_id, grant_id, month, quantity, payable, cost)
-                SELECT gen_random_uuid(), g.tenant_id, g.id, m::date, 1000, 1000, 60000
-                FROM grant_decision g CROSS JOIN generate_series($1::date, $1::date + interval '9 months', interval '1 month') m
-                WHERE g.starts_on = $1::date AND g.tenant_id = $2
-                """, [first, provider.uuid]))
+                unsafeSQL: """
+                    INSERT INTO delivery (id, tenant_id, grant_id, month, quantity, payable, cost)
+                    SELECT gen_random_uuid(), g.tenant_id, g.id, m::date, 1000, 1000, 60000
+                    FROM grant_decision g CROSS JOIN generate_series($1::date, $1::date + interval '9 months', interval '1 month') m
+                    WHERE g.starts_on = $1::date AND g.tenant_id = $2
+                    """, [first, provider.uuid]))
         try await admin.query(
             PostgresQuery(
-                """
-                INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id, delivery_id, actor)
-                SELECT d.tenant_id, 'delivery', d.month, d.month, r.social_space, 'case', d.cost, d.grant_id, d.id, 'bench'
-                FROM delivery d JOIN grant_decision g ON g.id = d.grant_id JOIN residence r ON r.case_id = g.case_id
-                WHERE d.month BETWEEN $1::date AND $1::date + interval '11 months' AND d.tenant_id = $2
-                """, [first, provider.uuid]))
+                unsafeSQL: """
+                    INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id, delivery_id, actor)
+                    SELECT d.tenant_id, 'delivery', d.month, d.month, r.social_space, 'case', d.cost, d.grant_id, d.id, 'bench'
+                    FROM delivery d JOIN grant_decision g ON g.id = d.grant_id JOIN residence r ON r.case_id = g.case_id
+                    WHERE d.month BETWEEN $1::date AND $1::date + interval '11 months' AND d.tenant_id = $2
+                    """, [first, provider.uuid]))
     }
 }
 

@@ -29,7 +29,7 @@ struct SchedulerDrain: AsyncParsableCommand {
         defer { bench.stop() }
         _ = try await bench.prepareTemplate(grants: 0)
         let admin = try await bench.superuser(BenchCluster.template)
-        try await admin.query(PostgresQuery("UPDATE sozialraum.schedule SET paused = true"))
+        try await admin.query(PostgresQuery(unsafeSQL: "UPDATE sozialraum.schedule SET paused = true"))
         let store = Store(
             conninfo: bench.cluster.conninfo(database: BenchCluster.template, user: DatabaseRoles.defaultLogin),
             maxConnections: 4, logger: logger)
@@ -48,10 +48,10 @@ struct SchedulerDrain: AsyncParsableCommand {
         // Claim-run-record, one empty job at a time, alternating with the baseline transaction.
         try await admin.query(
             PostgresQuery(
-                """
-                INSERT INTO sozialraum.job_run (slot, request_key, job, max_attempts, timeout_seconds, backoff_seconds, not_before)
-                SELECT now() - interval '1 minute', 'timed-' || g, 'noop', 1, 60, 60, now() - interval '1 minute' FROM generate_series(1, $1) g
-                """, [timed]))
+                unsafeSQL: """
+                    INSERT INTO sozialraum.job_run (slot, request_key, job, max_attempts, timeout_seconds, backoff_seconds, not_before)
+                    SELECT now() - interval '1 minute', 'timed-' || g, 'noop', 1, 60, 60, now() - interval '1 minute' FROM generate_series(1, $1) g
+                    """, [timed]))
         let single = scheduler("single")
         var jobTimes: [Double] = [], baseTimes: [Double] = []
         for _ in 0..<timed {
@@ -66,10 +66,10 @@ struct SchedulerDrain: AsyncParsableCommand {
         // The drain: two instances, concurrently, until the queue is empty.
         try await admin.query(
             PostgresQuery(
-                """
-                INSERT INTO sozialraum.job_run (slot, request_key, job, max_attempts, timeout_seconds, backoff_seconds, not_before)
-                SELECT now() - interval '1 minute', 'drain-' || g, 'noop', 1, 60, 60, now() - interval '1 minute' FROM generate_series(1, $1) g
-                """, [queued]))
+                unsafeSQL: """
+                    INSERT INTO sozialraum.job_run (slot, request_key, job, max_attempts, timeout_seconds, backoff_seconds, not_before)
+                    SELECT now() - interval '1 minute', 'drain-' || g, 'noop', 1, 60, 60, now() - interval '1 minute' FROM generate_series(1, $1) g
+                    """, [queued]))
         let a = scheduler("a"), b = scheduler("b")
         let drainStart = ContinuousClock.now
         async let first = a.tick()
@@ -81,7 +81,9 @@ struct SchedulerDrain: AsyncParsableCommand {
         let duplicates = counts.values.filter { $0 > 1 }.count
         let succeeded = try await admin.query(
             PostgresQuery(
-                "SELECT count(*)::int FROM sozialraum.job_run WHERE request_key LIKE 'drain-%' AND state = 'succeeded'")
+                unsafeSQL:
+                    "SELECT count(*)::int FROM sozialraum.job_run WHERE request_key LIKE 'drain-%' AND state = 'succeeded'"
+            )
         ).single().decode(0, as: Int.self)
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
         print(

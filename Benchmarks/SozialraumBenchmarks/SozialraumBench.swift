@@ -81,7 +81,7 @@ struct PoolRoundTrip: AsyncParsableCommand {
                         let aid = Int.random(in: 1...100_000)
                         _ = try await pool.withConnection { connection in
                             try await connection.query(
-                                PostgresQuery("SELECT abalance FROM pgbench_accounts WHERE aid = $1", [aid]))
+                                PostgresQuery(unsafeSQL: "SELECT abalance FROM pgbench_accounts WHERE aid = $1", [aid]))
                         }
                         count += 1
                     }

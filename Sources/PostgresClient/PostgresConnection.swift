@@ -51,7 +51,7 @@ public final class PostgresConnection: @unchecked Sendable {
                         operation: "connect")
                     for parameter in sessionParameters {
                         _ = try raw.execute(
-                            PostgresQuery("SELECT set_config($1, $2, false)", [parameter.name, parameter.value]),
+                            "SELECT set_config(\(parameter.name), \(parameter.value), false)",
                             operation: "connect")
                     }
                     continuation.resume(returning: .success(PostgresConnection(raw: raw, queue: queue)))

@@ -16,12 +16,12 @@ public struct PostgresTransaction: Sendable {
     ) async throws
         -> PostgresRows
     {
-        try await connection.query(PostgresQuery(sql, binds))
+        try await connection.query(PostgresQuery(unsafeSQL: sql, binds))
     }
 
     @discardableResult
     public func execute(_ sql: String, _ binds: [any PostgresEncodable] = []) async throws -> Int {
-        try await connection.execute(PostgresQuery(sql, binds))
+        try await connection.execute(PostgresQuery(unsafeSQL: sql, binds))
     }
 
     @discardableResult
@@ -142,7 +142,7 @@ public actor PostgresPool {
         isolation: IsolationLevel = .readCommitted, _ queries: [PostgresQuery]
     ) async throws -> [PostgresRows] {
         let frame =
-            [PostgresQuery("BEGIN ISOLATION LEVEL \(isolation.rawValue) READ ONLY")] + queries + [
+            [PostgresQuery(unsafeSQL: "BEGIN ISOLATION LEVEL \(isolation.rawValue) READ ONLY")] + queries + [
                 PostgresQuery("COMMIT")
             ]
         var attempt = 0

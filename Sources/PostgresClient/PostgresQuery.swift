@@ -1,13 +1,49 @@
 /// A statement with `$n` parameters and the values bound to them.
 ///
-/// There is no string interpolation on purpose: values only ever travel as parameters.
-public struct PostgresQuery: Sendable, CustomStringConvertible {
+/// Written as a string literal, each interpolated value becomes the next parameter: `"… WHERE id = \(id)"`
+/// is `… WHERE id = $1` with `id` bound, so a statement binds exactly what it says and no placeholder is
+/// counted by hand. Values never become SQL text; there is no way to interpolate text into the statement.
+public struct PostgresQuery: Sendable, CustomStringConvertible, ExpressibleByStringInterpolation {
     public var sql: String
     public var binds: [any PostgresEncodable]
 
-    public init(_ sql: String, _ binds: [any PostgresEncodable] = []) {
+    /// A statement whose `$n` placeholders were generated (a multi-row VALUES list) or that is kept as
+    /// text for another client too (the benchmark's pgbench script).
+    public init(unsafeSQL sql: String, _ binds: [any PostgresEncodable] = []) {
         self.sql = sql
         self.binds = binds
+    }
+
+    public init(stringLiteral sql: String) {
+        self.init(unsafeSQL: sql)
+    }
+
+    public init(stringInterpolation: StringInterpolation) {
+        self.init(unsafeSQL: stringInterpolation.sql, stringInterpolation.binds)
+    }
+
+    public struct StringInterpolation: StringInterpolationProtocol {
+        var sql = ""
+        var binds: [any PostgresEncodable] = []
+
+        public init(literalCapacity: Int, interpolationCount: Int) {
+            sql.reserveCapacity(literalCapacity + 3 * interpolationCount)
+            binds.reserveCapacity(interpolationCount)
+        }
+
+        public mutating func appendLiteral(_ literal: String) { sql += literal }
+
+        /// The value as the next parameter.
+        public mutating func appendInterpolation(_ value: some PostgresEncodable) {
+            binds.append(value)
+            sql += "$\(binds.count)"
+        }
+
+        /// An optional value as the next parameter: NULL when nil.
+        public mutating func appendInterpolation<Wrapped: PostgresEncodable>(_ value: Wrapped?) {
+            binds.append(value)
+            sql += "$\(binds.count)"
+        }
     }
 
     /// The statement text only; bound values are never printed.

@@ -29,7 +29,7 @@ public enum DatabaseRoles {
     public static func createDatabaseIfMissing(_ database: String, on connection: PostgresConnection) async throws {
         let name = try quoted(database)
         let exists = try await connection.query(
-            PostgresQuery("SELECT 1 FROM pg_database WHERE datname = $1", [database]))
+            PostgresQuery("SELECT 1 FROM pg_database WHERE datname = \(database)"))
         if exists.isEmpty {
             try await connection.runScript(unsafeSQL: "CREATE DATABASE \(name) ENCODING 'UTF8' TEMPLATE template0")
         }

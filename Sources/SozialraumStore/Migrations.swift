@@ -51,21 +51,21 @@ public struct Migrator: Sendable {
     @discardableResult
     public func migrate(conninfo: String) async throws -> [String] {
         let connection = try await PostgresConnection.connect(conninfo: conninfo)
-        try await connection.query(PostgresQuery("SELECT pg_advisory_lock($1)", [Self.lockKey]))
+        try await connection.query(PostgresQuery("SELECT pg_advisory_lock(\(Self.lockKey))"))
         do {
             let applied = try await migrate(on: connection)
-            try await connection.query(PostgresQuery("SELECT pg_advisory_unlock($1)", [Self.lockKey]))
+            try await connection.query(PostgresQuery("SELECT pg_advisory_unlock(\(Self.lockKey))"))
             return applied
         } catch {
-            _ = try? await connection.query(PostgresQuery("SELECT pg_advisory_unlock($1)", [Self.lockKey]))
+            _ = try? await connection.query(PostgresQuery("SELECT pg_advisory_unlock(\(Self.lockKey))"))
             throw error
         }
     }
 
     private func migrate(on connection: PostgresConnection) async throws -> [String] {
-        try await connection.query(PostgresQuery("SELECT set_config('role', $1, false)", [DatabaseRoles.owner]))
+        try await connection.query(PostgresQuery("SELECT set_config('role', \(DatabaseRoles.owner), false)"))
         try await connection.query(
-            PostgresQuery("SELECT set_config('search_path', $1, false)", [DatabaseRoles.schema]))
+            PostgresQuery("SELECT set_config('search_path', \(DatabaseRoles.schema), false)"))
         try await connection.runScript(
             unsafeSQL: """
                 CREATE TABLE IF NOT EXISTS sozialraum.schema_migration (
@@ -84,8 +84,8 @@ public struct Migrator: Sendable {
                 try await connection.runScript(unsafeSQL: migration.sql)
                 try await connection.query(
                     PostgresQuery(
-                        "INSERT INTO sozialraum.schema_migration (version, name, checksum) VALUES ($1, $2, $3)",
-                        [migration.version, migration.name, try await checksum(of: migration, on: connection)]))
+                        "INSERT INTO sozialraum.schema_migration (version, name, checksum) VALUES (\(migration.version), \(migration.name), \(try await checksum(of: migration, on: connection)))"
+                    ))
                 try await connection.runScript(unsafeSQL: "COMMIT")
             } catch {
                 _ = try? await connection.runScript(unsafeSQL: "ROLLBACK")
@@ -132,7 +132,7 @@ public struct Migrator: Sendable {
     /// SHA-256 of the file text, computed by the server (no crypto library needed here).
     private func checksum(of migration: Migration, on connection: PostgresConnection) async throws -> String {
         try await connection.query(
-            PostgresQuery("SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [migration.sql])
+            PostgresQuery("SELECT encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex')")
         ).single().value(as: String.self)
     }
 }

@@ -39,18 +39,14 @@ extension Store {
     /// The statement that sets the tenant context, with the request's account check folded in.
     static func contextStatement(_ tenant: TenantID) -> PostgresQuery {
         guard let check = RequestAccount.check else {
-            return PostgresQuery("SELECT set_config($1, $2, true)", [tenantSetting, tenant.description])
+            return PostgresQuery("SELECT set_config(\(tenantSetting), \(tenant.description), true)")
         }
         return PostgresQuery(
             """
-            SELECT set_config($1, $2, true),
-                   coalesce((SELECT a.generation = $4 AND coalesce(array_to_string(a.rights, ','), '') = $5
-                             FROM account_for_login($3) a), false) AS account_unchanged
-            """,
-            [
-                tenantSetting, tenant.description, check.name, check.generation,
-                check.rights.sorted().map(\.rawValue).joined(separator: ","),
-            ])
+            SELECT set_config(\(tenantSetting), \(tenant.description), true),
+                   coalesce((SELECT a.generation = \(check.generation) AND coalesce(array_to_string(a.rights, ','), '') = \(check.rights.sorted().map(\.rawValue).joined(separator: ","))
+                             FROM account_for_login(\(check.name)) a), false) AS account_unchanged
+            """)
     }
 
     /// Fails when the context statement found the request's account changed.

@@ -17,14 +17,15 @@ public struct TenantTransaction: Sendable {
     public let tenant: TenantID
     let transaction: PostgresTransaction
 
+    /// A statement; values interpolated into it are bound as parameters (`PostgresQuery`).
     @discardableResult
-    func query(_ sql: String, _ binds: [any PostgresEncodable] = []) async throws -> PostgresRows {
-        try await transaction.query(sql, binds)
+    func query(_ query: PostgresQuery) async throws -> PostgresRows {
+        try await transaction.query(query.sql, query.binds)
     }
 
     @discardableResult
-    func execute(_ sql: String, _ binds: [any PostgresEncodable] = []) async throws -> Int {
-        try await transaction.execute(sql, binds)
+    func execute(_ query: PostgresQuery) async throws -> Int {
+        try await transaction.execute(query.sql, query.binds)
     }
 
     /// Turns JIT off for the rest of the transaction. Row-level security makes PostgreSQL overprice the
@@ -32,7 +33,7 @@ public struct TenantTransaction: Sendable {
     /// the JIT threshold: compiling them took longer than running them (Benchmarks/README.md, reconcile-year:
     /// deriving 1,500 items 1.9 s of JIT in 2.0 s).
     func turnOffJIT() async throws {
-        try await transaction.execute("SET LOCAL jit = off", [])
+        try await transaction.execute("SET LOCAL jit = off")
     }
 
     @discardableResult
@@ -58,14 +59,15 @@ public struct TenantTransaction: Sendable {
 public struct SystemTransaction: Sendable {
     let transaction: PostgresTransaction
 
+    /// A statement; values interpolated into it are bound as parameters (`PostgresQuery`).
     @discardableResult
-    func query(_ sql: String, _ binds: [any PostgresEncodable] = []) async throws -> PostgresRows {
-        try await transaction.query(sql, binds)
+    func query(_ query: PostgresQuery) async throws -> PostgresRows {
+        try await transaction.query(query.sql, query.binds)
     }
 
     @discardableResult
-    func execute(_ sql: String, _ binds: [any PostgresEncodable] = []) async throws -> Int {
-        try await transaction.execute(sql, binds)
+    func execute(_ query: PostgresQuery) async throws -> Int {
+        try await transaction.execute(query.sql, query.binds)
     }
 
     /// Raw SQL for tests and benchmarks only; the daemon's SQL lives in the repositories.
@@ -210,13 +212,13 @@ enum RuntimeRoleCheck {
                          + (SELECT count(*) FROM pg_namespace n WHERE n.nspowner = r.oid)
                          + (SELECT count(*) FROM pg_proc p WHERE p.proowner = r.oid
                               AND p.pronamespace <> 'pg_catalog'::regnamespace) AS owned,
-                       EXISTS (SELECT 1 FROM pg_roles o WHERE o.rolname = $1
+                       EXISTS (SELECT 1 FROM pg_roles o WHERE o.rolname = \(DatabaseRoles.owner)
                                AND pg_has_role(r.oid, o.oid, 'MEMBER')) AS owner_member,
-                       EXISTS (SELECT 1 FROM pg_tables t WHERE t.schemaname = $2
+                       EXISTS (SELECT 1 FROM pg_tables t WHERE t.schemaname = \(DatabaseRoles.schema)
                                AND has_table_privilege(r.oid, format('%I.%I', t.schemaname, t.tablename),
                                                        'TRUNCATE')) AS can_truncate
                 FROM pg_roles r WHERE r.rolname = current_user
-                """, [DatabaseRoles.owner, DatabaseRoles.schema])
+                """)
         ).single()
         var reasons: [String] = []
         if try row.decode("rolsuper", as: Bool.self) { reasons.append("it is a superuser") }

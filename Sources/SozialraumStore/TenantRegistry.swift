@@ -16,17 +16,17 @@ public enum TenantRegistry {
     public static func ensureCounty(name: String, ownerConninfo: String) async throws -> TenantID {
         let connection = try await PostgresConnection.connect(
             conninfo: ownerConninfo, sessionParameters: DatabaseRoles.sessionParameters)
-        try await connection.query(PostgresQuery("SELECT set_config('role', $1, false)", [DatabaseRoles.owner]))
+        try await connection.query(PostgresQuery("SELECT set_config('role', \(DatabaseRoles.owner), false)"))
         let existing = try await connection.query(PostgresQuery("SELECT tenant_id FROM county"))
         if let row = existing.first { return TenantID(try row.value(as: UUID.self)) }
         let county = TenantID(UUID())
         try await connection.runScript(unsafeSQL: "BEGIN")
         do {
             try await connection.query(
-                PostgresQuery("SELECT set_config($1, $2, true)", [Store.tenantSetting, county.description]))
+                PostgresQuery("SELECT set_config(\(Store.tenantSetting), \(county.description), true)"))
             try await connection.query(
-                PostgresQuery("INSERT INTO tenant (id, kind, name) VALUES ($1, 'county', $2)", [county.uuid, name]))
-            try await connection.query(PostgresQuery("INSERT INTO county (tenant_id) VALUES ($1)", [county.uuid]))
+                PostgresQuery("INSERT INTO tenant (id, kind, name) VALUES (\(county.uuid), 'county', \(name))"))
+            try await connection.query(PostgresQuery("INSERT INTO county (tenant_id) VALUES (\(county.uuid))"))
             try await connection.runScript(unsafeSQL: "COMMIT")
         } catch {
             _ = try? await connection.runScript(unsafeSQL: "ROLLBACK")
@@ -60,7 +60,7 @@ extension TenantRegistry {
     /// Registers a provider inside the caller's transaction (with its audit event, say); returns its id.
     public static func registerProvider(_ tx: TenantTransaction, name: String) async throws -> TenantID {
         let provider = TenantID(UUID())
-        try await tx.execute("INSERT INTO tenant (id, kind, name) VALUES ($1, 'provider', $2)", [provider.uuid, name])
+        try await tx.execute("INSERT INTO tenant (id, kind, name) VALUES (\(provider.uuid), 'provider', \(name))")
         return provider
     }
 }

@@ -20,8 +20,10 @@ import Testing
             for n in 1...50_000 { try await writer.write("\(n),\(n).25,\"Dörverden, \"\"Nord\"\"\"\n") }
         }
         #expect(rows == 50_000)
-        let row = try await db.query(PostgresQuery("SELECT count(*)::int, sum(amount)::numeric, min(note) FROM line"))
-            .single()
+        let row = try await db.query(
+            PostgresQuery(unsafeSQL: "SELECT count(*)::int, sum(amount)::numeric, min(note) FROM line")
+        )
+        .single()
         #expect(try row.decode(0, as: Int.self) == 50_000)
         // sum(n) + 50000 × 0.25 = 1250025000 + 12500
         #expect(try row.decode(1, as: PostgresNumeric.self).scaledInteger(scale: 2) == 125_003_750_000)
@@ -37,7 +39,8 @@ import Testing
         }
         #expect(error?.sqlState == .invalidTextRepresentation)
         #expect(
-            try await db.query(PostgresQuery("SELECT count(*)::int FROM line")).single().decode(0, as: Int.self) == 0)
+            try await db.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM line")).single().decode(
+                0, as: Int.self) == 0)
     }
 
     @Test func clientErrorAbortsTheCopy() async throws {
@@ -50,7 +53,8 @@ import Testing
             }
         }
         #expect(
-            try await db.query(PostgresQuery("SELECT count(*)::int FROM line")).single().decode(0, as: Int.self) == 0)
+            try await db.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM line")).single().decode(
+                0, as: Int.self) == 0)
     }
 
     @Test func refusesAStatementThatIsNotCopyIn() async throws {
@@ -59,7 +63,7 @@ import Testing
             try await db.copyIn("SELECT 1") { _ in }
         }
         #expect(error?.code == .invalidUsage)
-        #expect(try await db.query(PostgresQuery("SELECT 2")).single().decode(0, as: Int.self) == 2)
+        #expect(try await db.query(PostgresQuery(unsafeSQL: "SELECT 2")).single().decode(0, as: Int.self) == 2)
     }
 }
 
@@ -71,7 +75,7 @@ import Testing
         var iterator = events.makeAsyncIterator()
         #expect(await iterator.next() == .listening)
         let sender = try await PostgresConnection.connect(conninfo: conninfo)
-        try await sender.query(PostgresQuery("SELECT pg_notify($1, $2)", ["jobs_test", "run:42"]))
+        try await sender.query(PostgresQuery(unsafeSQL: "SELECT pg_notify($1, $2)", ["jobs_test", "run:42"]))
         guard case .notification(let notification) = await iterator.next() else {
             Issue.record("expected a notification")
             return

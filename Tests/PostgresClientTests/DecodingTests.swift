@@ -15,12 +15,12 @@ import UUIDText
         let db = try await connection()
         let row = try await db.query(
             PostgresQuery(
-                """
-                SELECT true, 7::int2, 70000::int4, 9000000000::int8, 1234.50::numeric(14,2), 'Dörverden'::text,
-                       '2026-03-29'::date, '2026-10-25 02:30:00.123456+02'::timestamptz,
-                       'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, '\\x00ff10'::bytea, '{"a": [1, 2]}'::jsonb,
-                       'plain'::varchar, 2.5::float8
-                """)
+                unsafeSQL: """
+                    SELECT true, 7::int2, 70000::int4, 9000000000::int8, 1234.50::numeric(14,2), 'Dörverden'::text,
+                           '2026-03-29'::date, '2026-10-25 02:30:00.123456+02'::timestamptz,
+                           'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, '\\x00ff10'::bytea, '{"a": [1, 2]}'::jsonb,
+                           'plain'::varchar, 2.5::float8
+                    """)
         ).single()
         #expect(try row.decode(0, as: Bool.self) == true)
         #expect(try row.decode(1, as: Int16.self) == 7)
@@ -45,7 +45,8 @@ import UUIDText
         let instant = Date(timeIntervalSince1970: 1_700_000_000.654321)
         let row = try await db.query(
             PostgresQuery(
-                "SELECT $1::bool, $2::int8, $3::numeric, $4::text, $5::date, $6::timestamptz, $7::uuid, $8::bytea, $9::jsonb",
+                unsafeSQL:
+                    "SELECT $1::bool, $2::int8, $3::numeric, $4::text, $5::date, $6::timestamptz, $7::uuid, $8::bytea, $9::jsonb",
                 [
                     false, Int64.min, PostgresNumeric("-0.07")!, "Robert'); DROP TABLE x;--",
                     PostgresDate(year: 1999, month: 12, day: 31),
@@ -65,7 +66,7 @@ import UUIDText
 
     @Test func nullsDecodeAsOptionalAndFailOtherwise() async throws {
         let db = try await connection()
-        let row = try await db.query(PostgresQuery("SELECT NULL::int4, $1::text", [String?.none])).single()
+        let row = try await db.query(PostgresQuery(unsafeSQL: "SELECT NULL::int4, $1::text", [String?.none])).single()
         #expect(try row.decode(0, as: Int?.self) == nil)
         #expect(try row.decode(1, as: String?.self) == nil)
         #expect(row.isNull(0))
@@ -76,7 +77,7 @@ import UUIDText
     @Test func numericToCentsIsExactOrRefused() async throws {
         let db = try await connection()
         let row = try await db.query(
-            PostgresQuery("SELECT 0.125::numeric, 10.100::numeric, 99999999999999999999::numeric")
+            PostgresQuery(unsafeSQL: "SELECT 0.125::numeric, 10.100::numeric, 99999999999999999999::numeric")
         ).single()
         let inexact = try row.decode(0, as: PostgresNumeric.self)
         #expect(throws: PostgresDecodingFailure.inexact("0.125", scale: 2)) { try inexact.scaledInteger(scale: 2) }
@@ -87,7 +88,7 @@ import UUIDText
 
     @Test func unsupportedTypesGiveAClearErrorNotACrash() async throws {
         let db = try await connection()
-        let row = try await db.query(PostgresQuery("SELECT point(1,2), 'x'::text, 300::int4")).single()
+        let row = try await db.query(PostgresQuery(unsafeSQL: "SELECT point(1,2), 'x'::text, 300::int4")).single()
         let pointAsInt = #expect(throws: PostgresError.self) { try row.decode(0, as: Int.self) }
         #expect(pointAsInt?.code == .decodingFailed)
         #expect(throws: PostgresError.self) { try row.decode(1, as: Bool.self) }
@@ -100,7 +101,7 @@ import UUIDText
 
     @Test func int2OverflowIsOutOfRange() async throws {
         let db = try await connection()
-        let row = try await db.query(PostgresQuery("SELECT 70000::int4")).single()
+        let row = try await db.query(PostgresQuery(unsafeSQL: "SELECT 70000::int4")).single()
         #expect(throws: PostgresError.self) { try row.decode(0, as: Int16.self) }
     }
 }
@@ -112,7 +113,7 @@ enum Colour: String { case red, green }
     @Test func aKnownCodeDecodesAndAnUnknownOneIsAnErrorNotACrash() async throws {
         let cluster = try await TestCluster.shared.running()
         let db = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
-        let row = try await db.query(PostgresQuery("SELECT 'green'::text, 'purple'::text")).single()
+        let row = try await db.query(PostgresQuery(unsafeSQL: "SELECT 'green'::text, 'purple'::text")).single()
         #expect(try row.decode(0, as: Colour.self) == .green)
         let error = #expect(throws: PostgresError.self) { try row.decode(1, as: Colour.self) }
         #expect(error?.code == .decodingFailed)
@@ -124,9 +125,9 @@ enum Colour: String { case red, green }
         let cluster = try await TestCluster.shared.running()
         let db = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
         try await db.runScript(unsafeSQL: "CREATE TEMP TABLE secret (key text CONSTRAINT secret_key_unique UNIQUE)")
-        try await db.execute(PostgresQuery("INSERT INTO secret VALUES ($1)", ["case-4711"]))
+        try await db.execute(PostgresQuery(unsafeSQL: "INSERT INTO secret VALUES ($1)", ["case-4711"]))
         let error = await #expect(throws: PostgresError.self) {
-            try await db.execute(PostgresQuery("INSERT INTO secret VALUES ($1)", ["case-4711"]))
+            try await db.execute(PostgresQuery(unsafeSQL: "INSERT INTO secret VALUES ($1)", ["case-4711"]))
         }
         #expect(error?.sqlState == .uniqueViolation)
         #expect(error?.constraintName == "secret_key_unique")
@@ -139,7 +140,8 @@ enum Colour: String { case red, green }
         #expect(error.map { String(reflecting: $0).contains("secret_key_unique") } == true)
         // The connection stays usable after a statement error.
         #expect(
-            try await db.query(PostgresQuery("SELECT count(*)::int FROM secret")).single().decode(0, as: Int.self) == 1)
+            try await db.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM secret")).single().decode(
+                0, as: Int.self) == 1)
     }
 
     @Test func theLogTextOfAFailedCheckCarriesNoRowValues() async throws {
@@ -148,7 +150,7 @@ enum Colour: String { case red, green }
         try await db.runScript(
             unsafeSQL: "CREATE TEMP TABLE note (body text CONSTRAINT note_body_short CHECK (length(body) <= 5))")
         let checkError = await #expect(throws: PostgresError.self) {
-            try await db.execute(PostgresQuery("INSERT INTO note VALUES ($1)", ["payload-AB12-secret"]))
+            try await db.execute(PostgresQuery(unsafeSQL: "INSERT INTO note VALUES ($1)", ["payload-AB12-secret"]))
         }
         // PostgreSQL says "Failing row contains (payload-AB12-secret)" in the detail.
         #expect(checkError?.serverDetail?.contains("payload-AB12-secret") == true)
@@ -156,7 +158,7 @@ enum Colour: String { case red, green }
         #expect(checkError.map { String(reflecting: $0).contains("note_body_short") } == true)
         // A data exception quotes the value in its message: left out too.
         let castError = await #expect(throws: PostgresError.self) {
-            try await db.query(PostgresQuery("SELECT $1::text::int", ["AB12-secret"]))
+            try await db.query(PostgresQuery(unsafeSQL: "SELECT $1::text::int", ["AB12-secret"]))
         }
         #expect(castError?.sqlState?.rawValue == "22P02")
         #expect(castError.map { String(reflecting: $0).contains("AB12-secret") } == false)
@@ -174,7 +176,7 @@ enum Colour: String { case red, green }
         let cluster = try await TestCluster.shared.running()
         let db = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
         let error = await #expect(throws: PostgresError.self) {
-            try await db.query(PostgresQuery("SELECT $1::int4", ["12abc"]))
+            try await db.query(PostgresQuery(unsafeSQL: "SELECT $1::int4", ["12abc"]))
         }
         #expect(error?.sqlState == .invalidTextRepresentation)
     }

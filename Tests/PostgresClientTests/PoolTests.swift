@@ -28,7 +28,7 @@ import Testing
             for _ in 0..<30 {
                 group.addTask {
                     try await pool.withConnection { connection in
-                        try await connection.query(PostgresQuery("SELECT pg_sleep(0.01)"))
+                        try await connection.query(PostgresQuery(unsafeSQL: "SELECT pg_sleep(0.01)"))
                         pids.withLock { _ = $0.insert(connection.backendPID) }
                     }
                 }
@@ -59,7 +59,7 @@ import Testing
         holdRelease.yield()
         try await holder.value
         // Once given back, the connection serves the next caller.
-        #expect(try await pool.withConnection { try await $0.query(PostgresQuery("SELECT 1")).count } == 1)
+        #expect(try await pool.withConnection { try await $0.query(PostgresQuery(unsafeSQL: "SELECT 1")).count } == 1)
     }
 
     @Test func waiterGetsTheConnectionWhenItIsGivenBack() async throws {
@@ -144,11 +144,12 @@ import Testing
     @Test func pipelinedReadRunsInOneReadOnlyTransaction() async throws {
         let pool = try await pool(maxConnections: 1)
         let rows = try await pool.pipelinedRead([
-            PostgresQuery("SELECT set_config('sozialraum.probe', $1, true)", ["pipelined"]),
+            PostgresQuery(unsafeSQL: "SELECT set_config('sozialraum.probe', $1, true)", ["pipelined"]),
             PostgresQuery(
-                "SELECT current_setting('sozialraum.probe'), current_setting('transaction_read_only'), txid_current_if_assigned() IS NULL"
+                unsafeSQL:
+                    "SELECT current_setting('sozialraum.probe'), current_setting('transaction_read_only'), txid_current_if_assigned() IS NULL"
             ),
-            PostgresQuery("SELECT n FROM generate_series(1, $1::int) AS n", [3]),
+            PostgresQuery(unsafeSQL: "SELECT n FROM generate_series(1, $1::int) AS n", [3]),
         ])
         #expect(rows.count == 3)
         // The local setting is seen by the next statement: both ran in one transaction.
@@ -165,16 +166,16 @@ import Testing
     @Test func aFailingStatementInAPipelineThrowsAndLeavesTheConnectionUsable() async throws {
         let pool = try await pool(maxConnections: 1)
         let error = await #expect(throws: PostgresError.self) {
-            try await pool.pipelinedRead([PostgresQuery("SELECT 1/0"), PostgresQuery("SELECT 2")])
+            try await pool.pipelinedRead([PostgresQuery(unsafeSQL: "SELECT 1/0"), PostgresQuery(unsafeSQL: "SELECT 2")])
         }
         #expect(error?.sqlState?.rawValue == "22012")
         // A write is refused: the transaction is read-only.
         let readOnly = await #expect(throws: PostgresError.self) {
-            try await pool.pipelinedRead([PostgresQuery("CREATE TABLE pipeline_write_probe (n int)")])
+            try await pool.pipelinedRead([PostgresQuery(unsafeSQL: "CREATE TABLE pipeline_write_probe (n int)")])
         }
         #expect(readOnly?.sqlState?.rawValue == "25006")
         // The single connection was rolled back and lent again.
-        let rows = try await pool.pipelinedRead([PostgresQuery("SELECT $1::int + 1", [41])])
+        let rows = try await pool.pipelinedRead([PostgresQuery(unsafeSQL: "SELECT $1::int + 1", [41])])
         #expect(try rows[0].single().decode(0, as: Int.self) == 42)
         let stats = await pool.statistics
         #expect(stats.open == 1)
@@ -182,14 +183,16 @@ import Testing
 
     @Test func pipelinedReadRecoversFromAConnectionTheServerClosed() async throws {
         let pool = try await pool(maxConnections: 1)
-        let pid = try await pool.pipelinedRead([PostgresQuery("SELECT pg_backend_pid()")])[0].single().decode(
-            0, as: Int32.self)
+        let pid = try await pool.pipelinedRead([PostgresQuery(unsafeSQL: "SELECT pg_backend_pid()")])[0].single()
+            .decode(
+                0, as: Int32.self)
         // Another session ends the pooled connection's backend while it sits idle.
         let cluster = try await TestCluster.shared.running()
         let other = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
-        try await other.query(PostgresQuery("SELECT pg_terminate_backend($1)", [pid]))
-        let again = try await pool.pipelinedRead([PostgresQuery("SELECT pg_backend_pid()")])[0].single().decode(
-            0, as: Int32.self)
+        try await other.query(PostgresQuery(unsafeSQL: "SELECT pg_terminate_backend($1)", [pid]))
+        let again = try await pool.pipelinedRead([PostgresQuery(unsafeSQL: "SELECT pg_backend_pid()")])[0].single()
+            .decode(
+                0, as: Int32.self)
         #expect(again != pid)
     }
 
@@ -213,7 +216,7 @@ import Testing
             try await group.waitForAll()
         }
         let total = try await pool.withConnection {
-            try await $0.query(PostgresQuery("SELECT n FROM counter")).single().decode(0, as: Int.self)
+            try await $0.query(PostgresQuery(unsafeSQL: "SELECT n FROM counter")).single().decode(0, as: Int.self)
         }
         #expect(total == 40)
     }
@@ -224,7 +227,7 @@ import Testing
         let task = Task {
             try await pool.withConnection { connection in
                 signalStarted.yield()
-                try await connection.query(PostgresQuery("SELECT pg_sleep(60)"))
+                try await connection.query(PostgresQuery(unsafeSQL: "SELECT pg_sleep(60)"))
             }
         }
         for await _ in started { break }
@@ -233,7 +236,9 @@ import Testing
         let observer = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
         while try await observer.query(
             PostgresQuery(
-                "SELECT count(*)::int FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'")
+                unsafeSQL:
+                    "SELECT count(*)::int FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'"
+            )
         ).single().decode(0, as: Int.self) == 0 {
             await Task.yield()
         }
@@ -242,7 +247,7 @@ import Testing
         #expect(throws: PostgresError.self) { try result.get() }
         if case .failure(let error as PostgresError) = result { #expect(error.sqlState == .queryCanceled) }
         // The connection went back healthy and serves again.
-        #expect(try await pool.withConnection { try await $0.query(PostgresQuery("SELECT 1")).count } == 1)
+        #expect(try await pool.withConnection { try await $0.query(PostgresQuery(unsafeSQL: "SELECT 1")).count } == 1)
     }
 
     /// libpq blocks; it must do so on the connections' own queues. While both cooperative threads'
@@ -259,19 +264,20 @@ import Testing
         let key = Int64.random(in: 1...Int64(Int32.max))
         let cluster = try await TestCluster.shared.running()
         let observer = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
-        try await observer.query(PostgresQuery("SELECT pg_advisory_lock($1)", [key]))
+        try await observer.query(PostgresQuery(unsafeSQL: "SELECT pg_advisory_lock($1)", [key]))
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<blocked {
                 group.addTask {
                     _ = try await pool.withConnection {
-                        try await $0.query(PostgresQuery("SELECT pg_advisory_xact_lock_shared($1)", [key]))
+                        try await $0.query(PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock_shared($1)", [key]))
                     }
                     order.withLock { $0.append("query") }
                 }
             }
             while try await observer.query(
                 PostgresQuery(
-                    "SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1::bigint",
+                    unsafeSQL:
+                        "SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1::bigint",
                     [key & 0xFFFF_FFFF])
             ).single().decode(0, as: Int.self) < blocked {
                 await Task.yield()
@@ -282,7 +288,7 @@ import Testing
                 await Task.yield()
             }
             order.withLock { $0.append("cpu:\(sum)") }
-            try await observer.query(PostgresQuery("SELECT pg_advisory_unlock($1)", [key]))
+            try await observer.query(PostgresQuery(unsafeSQL: "SELECT pg_advisory_unlock($1)", [key]))
             try await group.waitForAll()
         }
         #expect(order.withLock { $0 } == ["cpu:499500"] + Array(repeating: "query", count: blocked))

@@ -34,16 +34,16 @@ import Testing
             configuration: PostgresPoolConfiguration(
                 conninfo: cluster.conninfo(database: "postgres") + " connect_timeout=2"),
             logger: Logger(label: "test.outage"))
-        _ = try await pool.withConnection { try await $0.query(PostgresQuery("SELECT 1")) }
+        _ = try await pool.withConnection { try await $0.query(PostgresQuery(unsafeSQL: "SELECT 1")) }
         try cluster.stop()
         let error = await #expect(throws: PostgresError.self) {
-            try await pool.withConnection { try await $0.query(PostgresQuery("SELECT 1")) }
+            try await pool.withConnection { try await $0.query(PostgresQuery(unsafeSQL: "SELECT 1")) }
         }
         #expect(error?.isConnectionLevel == true)
         try cluster.start()
         #expect(
             try await pool.withConnection {
-                try await $0.query(PostgresQuery("SELECT 7")).single().decode(0, as: Int.self)
+                try await $0.query(PostgresQuery(unsafeSQL: "SELECT 7")).single().decode(0, as: Int.self)
             } == 7)
         #expect(await pool.statistics.open == 1)
     }
@@ -57,7 +57,7 @@ import Testing
         try cluster.restart()
         #expect(await iterator.next() == .listening)
         let sender = try await PostgresConnection.connect(conninfo: conninfo)
-        try await sender.query(PostgresQuery("SELECT pg_notify('wake', 'again')"))
+        try await sender.query(PostgresQuery(unsafeSQL: "SELECT pg_notify('wake', 'again')"))
         #expect(
             await iterator.next()
                 == .notification(PostgresNotification(channel: "wake", payload: "again", senderPID: sender.backendPID)))

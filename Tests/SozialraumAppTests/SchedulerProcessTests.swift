@@ -28,7 +28,7 @@ import Testing
             return
         }
         let gate = try await world.database.superuserConnection()
-        try await gate.query(PostgresQuery("SELECT pg_advisory_lock(7405213001)"))
+        try await gate.query(PostgresQuery(unsafeSQL: "SELECT pg_advisory_lock(7405213001)"))
 
         let state = NSTemporaryDirectory() + "sozialraumd-kill-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: state) }
@@ -57,7 +57,7 @@ import Testing
         #expect(claimed)
         daemon.signal(SIGKILL)
         #expect(await daemon.exitStatus() != 0)
-        try await gate.query(PostgresQuery("SELECT pg_advisory_unlock(7405213001)"))
+        try await gate.query(PostgresQuery(unsafeSQL: "SELECT pg_advisory_unlock(7405213001)"))
         #expect(try await world.count("sozialraum.reconciliation_run") == 0, "the killed job left no effect")
 
         // Another instance, its clock past the rescue deadline, rescues and runs it.

@@ -88,7 +88,8 @@ import Glibc
         for _ in 0..<10_000 where waiting == 0 {
             waiting = try await blocker.query(
                 PostgresQuery(
-                    "SELECT count(*)::int FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                    unsafeSQL:
+                        "SELECT count(*)::int FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
                 )
             ).single().decode(0, as: Int.self)
         }

@@ -331,13 +331,13 @@ import Testing
         var counts: [String: Int] = [:]
         for row in try await connection.query(
             PostgresQuery(
-                """
-                SELECT table_name::text,
-                       (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', table_schema,
-                                                                   table_name), false, true, '')))[1]::text::int
-                FROM information_schema.tables
-                WHERE table_schema = 'sozialraum' AND table_type = 'BASE TABLE' AND table_name <> 'audit_event'
-                """))
+                unsafeSQL: """
+                    SELECT table_name::text,
+                           (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', table_schema,
+                                                                       table_name), false, true, '')))[1]::text::int
+                    FROM information_schema.tables
+                    WHERE table_schema = 'sozialraum' AND table_type = 'BASE TABLE' AND table_name <> 'audit_event'
+                    """))
         {
             let table = try row.decode(0, as: String.self)
             // A run's record: the run, its lines, months, transfers and per-provider figures (`statement`).

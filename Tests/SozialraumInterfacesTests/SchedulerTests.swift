@@ -444,7 +444,7 @@ struct SchedulerWorld: Sendable {
         }
         // Hold the ledger gate, so that the job's transaction waits inside; the restart ends both sessions.
         let gate = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "restart"))
-        try await gate.query(PostgresQuery("SELECT pg_advisory_lock(7405213001)"))
+        try await gate.query(PostgresQuery(unsafeSQL: "SELECT pg_advisory_lock(7405213001)"))
         let id = try await store.withoutTenant { tx in
             try await JobStore.enqueue(
                 tx, job: "reconcile", parameters: "year-to-date", schedule: nil, requestKey: "restart",

@@ -75,7 +75,7 @@ import Testing
         #expect(line == "grant|\(grant.uuidString.lowercased())|VER-2026-0001|31|hour|nord|12000|1200|1000|60000")
         let database = try await admin.world.database.superuserConnection()
         let recomputed = try await database.query(
-            PostgresQuery("SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [line])
+            PostgresQuery(unsafeSQL: "SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [line])
         ).single().decode(0, as: String.self)
         #expect(recomputed == hash)
 

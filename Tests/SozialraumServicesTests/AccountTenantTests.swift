@@ -140,7 +140,7 @@ import Testing
         try await admin.runScript(unsafeSQL: "ALTER DATABASE \(world.database.name) ALLOW_CONNECTIONS false")
         _ = try await admin.query(
             PostgresQuery(
-                "SELECT count(pg_terminate_backend(pid))::int FROM pg_stat_activity WHERE datname = $1",
+                unsafeSQL: "SELECT count(pg_terminate_backend(pid))::int FROM pg_stat_activity WHERE datname = $1",
                 [world.database.name]))
         for _ in 0..<12 {
             let error = await #expect(throws: (any Error).self) {

@@ -344,7 +344,7 @@ import Testing
             idempotencyKey: world.key("delivery-0001"))
         let admin = try await world.database.superuserConnection()
         let events = try await admin.query(
-            PostgresQuery("SELECT action, actor, coalesce(object_id, '') FROM audit_event ORDER BY id"))
+            PostgresQuery(unsafeSQL: "SELECT action, actor, coalesce(object_id, '') FROM audit_event ORDER BY id"))
         let actions = try events.map { try $0.decode(0, as: String.self) }
         #expect(actions.contains("grant.create"))
         #expect(actions.contains("delivery.record"))

@@ -97,19 +97,20 @@ import Testing
         let admin = try await database.superuserConnection()
         let ledger = try await admin.query(
             PostgresQuery(
-                "SELECT sum(amount)::bigint FROM booking WHERE kind IN ('delivery', 'project_expense')")
+                unsafeSQL: "SELECT sum(amount)::bigint FROM booking WHERE kind IN ('delivery', 'project_expense')")
         ).single().decode(0, as: Int64.self)
         #expect(actuals == ledger)
         #expect(
-            try await admin.query(PostgresQuery("SELECT count(*)::int FROM finding")).single().decode(0, as: Int.self)
+            try await admin.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM finding")).single().decode(
+                0, as: Int.self)
                 > 0)
         // The trigger-kept totals equal what they summarise.
         let totals = try await admin.query(
             PostgresQuery(
-                """
-                SELECT (SELECT sum(amount) FROM commitment WHERE NOT released)::bigint, (SELECT sum(amount) FROM commitment_total)::bigint,
-                       (SELECT sum(amount) FROM booking)::bigint, (SELECT sum(amount) FROM ledger_total)::bigint
-                """)
+                unsafeSQL: """
+                    SELECT (SELECT sum(amount) FROM commitment WHERE NOT released)::bigint, (SELECT sum(amount) FROM commitment_total)::bigint,
+                           (SELECT sum(amount) FROM booking)::bigint, (SELECT sum(amount) FROM ledger_total)::bigint
+                    """)
         ).single()
         #expect(try totals.decode(0, as: Int64.self) == totals.decode(1, as: Int64.self))
         #expect(try totals.decode(2, as: Int64.self) == totals.decode(3, as: Int64.self))

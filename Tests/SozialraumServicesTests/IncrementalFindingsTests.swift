@@ -18,11 +18,11 @@ import Testing
         let admin = try await world.database.superuserConnection()
         return try await admin.query(
             PostgresQuery(
-                """
-                SELECT f.social_space || ' ' || to_char(f.month, 'YYYY-MM') || ' ' || g.case_key
-                FROM sozialraum.finding f JOIN sozialraum.grant_decision g ON g.id = f.grant_id
-                WHERE f.kind = 'out_of_area_without_reason' ORDER BY 1
-                """)
+                unsafeSQL: """
+                    SELECT f.social_space || ' ' || to_char(f.month, 'YYYY-MM') || ' ' || g.case_key
+                    FROM sozialraum.finding f JOIN sozialraum.grant_decision g ON g.id = f.grant_id
+                    WHERE f.kind = 'out_of_area_without_reason' ORDER BY 1
+                    """)
         ).map { try $0.decode(0, as: String.self) }
     }
 
@@ -41,7 +41,8 @@ import Testing
         let admin = try await world.database.superuserConnection()
         let positions = try await admin.query(
             PostgresQuery(
-                "SELECT findings_position = change_position FROM sozialraum.reconciliation_run WHERE id = $1",
+                unsafeSQL:
+                    "SELECT findings_position = change_position FROM sozialraum.reconciliation_run WHERE id = $1",
                 [base.runID])
         ).single().decode(0, as: Bool.self)
         #expect(positions)
@@ -100,7 +101,8 @@ import Testing
         let admin = try await world.database.superuserConnection()
         let found = try await admin.query(
             PostgresQuery(
-                "SELECT count(*)::int FROM sozialraum.finding WHERE run_id = $1 AND kind = 'out_of_area_without_reason'",
+                unsafeSQL:
+                    "SELECT count(*)::int FROM sozialraum.finding WHERE run_id = $1 AND kind = 'out_of_area_without_reason'",
                 [august.runID])
         ).single().decode(0, as: Int.self)
         #expect(found == 1)
@@ -121,7 +123,8 @@ import Testing
         let partial = try await service.run(world.county, scope: .year(2026), socialSpace: world.nord)
         let admin = try await world.database.superuserConnection()
         let base = try await admin.query(
-            PostgresQuery("SELECT findings_position FROM sozialraum.reconciliation_run WHERE id = $1", [partial.runID])
+            PostgresQuery(
+                unsafeSQL: "SELECT findings_position FROM sozialraum.reconciliation_run WHERE id = $1", [partial.runID])
         ).single().decode(0, as: Int64?.self)
         #expect(base == nil)
     }

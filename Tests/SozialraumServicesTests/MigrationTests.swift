@@ -53,7 +53,8 @@ import Testing
                 "residence", "grant_decision", "commitment", "project", "booking", "idempotency",
             ] {
                 counts.append(
-                    try await admin.query(PostgresQuery("SELECT count(*)::int FROM sozialraum.\(table)")).single()
+                    try await admin.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM sozialraum.\(table)"))
+                        .single()
                         .decode(0, as: Int.self))
             }
             return counts

@@ -99,7 +99,8 @@ import Testing
         ].sorted { $0.split(separator: "|")[1] < $1.split(separator: "|")[1] }
         let admin = try await world.database.superuserConnection()
         let expected = try await admin.query(
-            PostgresQuery("SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [lines.joined(separator: "\n")])
+            PostgresQuery(
+                unsafeSQL: "SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [lines.joined(separator: "\n")])
         ).single().decode(0, as: String.self)
         #expect(document.contentHash == expected)
 
@@ -226,9 +227,10 @@ import Testing
         let newest = try await service.run(world.county, scope: .month(month("2026-11")))
         let admin = try await world.database.superuserConnection()
         try await admin.query(
-            PostgresQuery("UPDATE sozialraum.reconciliation_run SET finished_at = now() - interval '100 days'"))
+            PostgresQuery(
+                unsafeSQL: "UPDATE sozialraum.reconciliation_run SET finished_at = now() - interval '100 days'"))
         let retention = try await admin.query(
-            PostgresQuery("SELECT string_agg(retention, ',' ORDER BY id) FROM sozialraum.reconciliation_run")
+            PostgresQuery(unsafeSQL: "SELECT string_agg(retention, ',' ORDER BY id) FROM sozialraum.reconciliation_run")
         ).single().decode(0, as: String.self)
         #expect(retention == "nightly,nightly,nightly,kept,nightly")
 
@@ -241,7 +243,7 @@ import Testing
         #expect(!left.contains(unreferenced.runID) && !left.contains(again.runID))
         let lines = try await admin.query(
             PostgresQuery(
-                "SELECT count(*)::int FROM sozialraum.reconciliation_line WHERE run_id IN ($1, $2)",
+                unsafeSQL: "SELECT count(*)::int FROM sozialraum.reconciliation_line WHERE run_id IN ($1, $2)",
                 [unreferenced.runID, again.runID])
         ).single().decode(0, as: Int.self)
         #expect(lines == 0)
@@ -261,7 +263,8 @@ import Testing
         let finishedMonthNightly = await #expect(throws: PostgresError.self) {
             try await admin.query(
                 PostgresQuery(
-                    "UPDATE sozialraum.reconciliation_run SET retention = 'nightly' WHERE id = $1", [october.runID]))
+                    unsafeSQL: "UPDATE sozialraum.reconciliation_run SET retention = 'nightly' WHERE id = $1",
+                    [october.runID]))
         }
         #expect(finishedMonthNightly?.sqlState == .checkViolation)
     }

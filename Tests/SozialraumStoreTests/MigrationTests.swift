@@ -12,7 +12,7 @@ import Testing
 
     func appliedVersions(_ database: TestDatabase) async throws -> [Int] {
         let admin = try await database.superuserConnection()
-        return try await admin.query(PostgresQuery("SELECT version FROM schema_migration ORDER BY version"))
+        return try await admin.query(PostgresQuery(unsafeSQL: "SELECT version FROM schema_migration ORDER BY version"))
             .map { try $0.decode(0, as: Int.self) }
     }
 
@@ -40,7 +40,8 @@ import Testing
         let admin = try await database.superuserConnection()
         try await admin.query(
             PostgresQuery(
-                "UPDATE schema_migration SET checksum = 'edited' WHERE version = $1", [Migration.all[0].version]))
+                unsafeSQL: "UPDATE schema_migration SET checksum = 'edited' WHERE version = $1",
+                [Migration.all[0].version]))
         let migrateError = await #expect(throws: StoreError.self) {
             try await Migrator(logger: logger).migrate(conninfo: database.superuserConninfo)
         }
@@ -56,7 +57,8 @@ import Testing
         let admin = try await database.superuserConnection()
         try await admin.query(
             PostgresQuery(
-                "INSERT INTO schema_migration (version, name, checksum) VALUES (9999, '9999_future.sql', 'x')"))
+                unsafeSQL:
+                    "INSERT INTO schema_migration (version, name, checksum) VALUES (9999, '9999_future.sql', 'x')"))
         let error = await #expect(throws: StoreError.self) {
             try await database.runtimeStore().requireCurrentSchema()
         }
@@ -91,8 +93,9 @@ import Testing
         }
         let admin = try await database.superuserConnection()
         #expect(
-            try await admin.query(PostgresQuery("SELECT to_regclass('sozialraum.half_done') IS NULL")).single().decode(
-                0, as: Bool.self))
+            try await admin.query(PostgresQuery(unsafeSQL: "SELECT to_regclass('sozialraum.half_done') IS NULL"))
+                .single().decode(
+                    0, as: Bool.self))
         #expect(try await appliedVersions(database) == Migration.all.map(\.version))
     }
 

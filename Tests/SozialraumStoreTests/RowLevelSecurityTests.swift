@@ -30,20 +30,20 @@ import Testing
         let admin = try await database.superuserConnection()
         let tables = try await admin.query(
             PostgresQuery(
-                """
-                SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
-                       EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polcmd = '*'
-                               AND p.polname = 'tenant_isolation'
-                               AND p.polqual IS NOT NULL AND p.polwithcheck IS NOT NULL),
-                       EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'tenant_immutable'),
-                       EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polcmd = '*'
-                               AND p.polname = 'county_writes'
-                               AND pg_get_expr(p.polqual, p.polrelid) LIKE '%current_tenant_is_county()%'
-                               AND pg_get_expr(p.polwithcheck, p.polrelid) LIKE '%current_tenant_is_county()%')
-                FROM pg_class c
-                WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('r', 'p')
-                ORDER BY c.relname
-                """, [DatabaseRoles.schema]))
+                unsafeSQL: """
+                    SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+                           EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polcmd = '*'
+                                   AND p.polname = 'tenant_isolation'
+                                   AND p.polqual IS NOT NULL AND p.polwithcheck IS NOT NULL),
+                           EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'tenant_immutable'),
+                           EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polcmd = '*'
+                                   AND p.polname = 'county_writes'
+                                   AND pg_get_expr(p.polqual, p.polrelid) LIKE '%current_tenant_is_county()%'
+                                   AND pg_get_expr(p.polwithcheck, p.polrelid) LIKE '%current_tenant_is_county()%')
+                    FROM pg_class c
+                    WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('r', 'p')
+                    ORDER BY c.relname
+                    """, [DatabaseRoles.schema]))
         #expect(tables.count >= 20, "the catalogue query found too few tables to be looking at the schema")
         var tenantTables: [String] = []
         var referenceTables: [String] = []
@@ -101,10 +101,10 @@ import Testing
         let admin = try await database.superuserConnection()
         let rows = try await admin.query(
             PostgresQuery(
-                """
-                SELECT c.relname, p.polname FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
-                WHERE c.relnamespace = $1::regnamespace AND NOT p.polpermissive AND p.polcmd = 'a'
-                """, [DatabaseRoles.schema]))
+                unsafeSQL: """
+                    SELECT c.relname, p.polname FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+                    WHERE c.relnamespace = $1::regnamespace AND NOT p.polpermissive AND p.polcmd = 'a'
+                    """, [DatabaseRoles.schema]))
         var restrictive: [String: Set<String>] = [:]
         for row in rows {
             restrictive[try row.decode(0, as: String.self), default: []].insert(try row.decode(1, as: String.self))
@@ -116,12 +116,12 @@ import Testing
         // The runtime role writes no total.
         let writable = try await admin.query(
             PostgresQuery(
-                """
-                SELECT count(*)::int FROM unnest(ARRAY['ledger_total', 'commitment_total']) t
-                WHERE has_table_privilege('sozialraum_runtime', 'sozialraum.' || t, 'INSERT')
-                   OR has_table_privilege('sozialraum_runtime', 'sozialraum.' || t, 'UPDATE')
-                   OR has_table_privilege('sozialraum_runtime', 'sozialraum.' || t, 'DELETE')
-                """))
+                unsafeSQL: """
+                    SELECT count(*)::int FROM unnest(ARRAY['ledger_total', 'commitment_total']) t
+                    WHERE has_table_privilege('sozialraum_runtime', 'sozialraum.' || t, 'INSERT')
+                       OR has_table_privilege('sozialraum_runtime', 'sozialraum.' || t, 'UPDATE')
+                       OR has_table_privilege('sozialraum_runtime', 'sozialraum.' || t, 'DELETE')
+                    """))
         #expect(try writable.single().decode(0, as: Int.self) == 0)
     }
 
@@ -171,27 +171,27 @@ import Testing
         let admin = try await database.superuserConnection()
         let unsafeViews = try await admin.query(
             PostgresQuery(
-                """
-                SELECT c.relname FROM pg_class c
-                WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('v', 'm')
-                  AND NOT coalesce('security_invoker=true' = ANY (c.reloptions)
-                                   OR 'security_invoker=on' = ANY (c.reloptions), false)
-                """, [DatabaseRoles.schema]))
+                unsafeSQL: """
+                    SELECT c.relname FROM pg_class c
+                    WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('v', 'm')
+                      AND NOT coalesce('security_invoker=true' = ANY (c.reloptions)
+                                       OR 'security_invoker=on' = ANY (c.reloptions), false)
+                    """, [DatabaseRoles.schema]))
         #expect(try unsafeViews.map { try $0.decode(0, as: String.self) } == [])
         let definers = try await admin.query(
             PostgresQuery(
-                "SELECT proname FROM pg_proc WHERE pronamespace = $1::regnamespace AND prosecdef",
+                unsafeSQL: "SELECT proname FROM pg_proc WHERE pronamespace = $1::regnamespace AND prosecdef",
                 [DatabaseRoles.schema]))
         #expect(try Set(definers.map { try $0.decode(0, as: String.self) }) == Set(Self.securityDefiners.keys))
         // Only the runtime role may call them, and each fixes its search path.
         let loose = try await admin.query(
             PostgresQuery(
-                """
-                SELECT p.proname FROM pg_proc p
-                WHERE p.pronamespace = $1::regnamespace AND p.prosecdef
-                  AND (has_function_privilege('public', p.oid, 'EXECUTE')
-                       OR NOT coalesce(p.proconfig::text LIKE '%search_path=%', false))
-                """, [DatabaseRoles.schema]))
+                unsafeSQL: """
+                    SELECT p.proname FROM pg_proc p
+                    WHERE p.pronamespace = $1::regnamespace AND p.prosecdef
+                      AND (has_function_privilege('public', p.oid, 'EXECUTE')
+                           OR NOT coalesce(p.proconfig::text LIKE '%search_path=%', false))
+                    """, [DatabaseRoles.schema]))
         #expect(try loose.map { try $0.decode(0, as: String.self) } == [])
     }
 }
@@ -420,7 +420,8 @@ import Testing
         case .casesWithOwnGrant:
             let expected = try await world.admin.query(
                 PostgresQuery(
-                    "SELECT count(*)::int FROM residence r WHERE EXISTS (SELECT 1 FROM grant_decision g WHERE g.case_id = r.case_id AND g.tenant_id = $1)",
+                    unsafeSQL:
+                        "SELECT count(*)::int FROM residence r WHERE EXISTS (SELECT 1 FROM grant_decision g WHERE g.case_id = r.case_id AND g.tenant_id = $1)",
                     [world.alpha.uuid])
             ).single().decode(0, as: Int.self)
             #expect(seenByProvider == expected)
@@ -428,10 +429,11 @@ import Testing
             // A case without a grant of alpha stays invisible.
             try await world.admin.query(
                 PostgresQuery(
-                    "INSERT INTO case_file (id, case_key) VALUES (gen_random_uuid(), 'OTHER-1')"))
+                    unsafeSQL: "INSERT INTO case_file (id, case_key) VALUES (gen_random_uuid(), 'OTHER-1')"))
             try await world.admin.query(
                 PostgresQuery(
-                    "INSERT INTO residence SELECT id, '2020-01-01', 'sr-sued' FROM case_file WHERE case_key = 'OTHER-1'"
+                    unsafeSQL:
+                        "INSERT INTO residence SELECT id, '2020-01-01', 'sr-sued' FROM case_file WHERE case_key = 'OTHER-1'"
                 ))
             let after = try await store.withTenant(world.alpha, readOnly: true) { tx in
                 try await tx.query(unsafeSQL: "SELECT count(*)::int FROM residence").single().decode(0, as: Int.self)
@@ -439,7 +441,7 @@ import Testing
             #expect(after == expected)
             // Looked up by case (the policy's per-row form, sql/0025): the own case's stays, none of another.
             let otherCase = try await world.admin.query(
-                PostgresQuery("SELECT id FROM case_file WHERE case_key = 'OTHER-1'")
+                PostgresQuery(unsafeSQL: "SELECT id FROM case_file WHERE case_key = 'OTHER-1'")
             ).single().decode(0, as: UUID.self)
             let (own, other) = try await store.withTenant(world.alpha, readOnly: true) { tx in
                 let ownCase = try await tx.query(

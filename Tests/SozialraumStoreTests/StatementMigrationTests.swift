@@ -70,7 +70,7 @@ import Testing
             project|\(project.uuidString.lowercased())||||nord||||20000
             """
         let expected = try await admin.query(
-            PostgresQuery("SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [canonical])
+            PostgresQuery(unsafeSQL: "SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [canonical])
         ).single().decode(0, as: String.self)
         #expect(document.contentHash == expected)
         let frozen = try await store.withTenant(county, readOnly: true) { tx in
@@ -89,7 +89,7 @@ import Testing
         #expect(drafts.two.map(\.cost) == [Money(cents: 400_00)])
         // March made in April is kept for good; April to date is a nightly run.
         let retention = try await admin.query(
-            PostgresQuery("SELECT string_agg(retention, ',' ORDER BY id) FROM sozialraum.reconciliation_run")
+            PostgresQuery(unsafeSQL: "SELECT string_agg(retention, ',' ORDER BY id) FROM sozialraum.reconciliation_run")
         ).single().decode(0, as: String.self)
         #expect(retention == "kept,nightly")
     }

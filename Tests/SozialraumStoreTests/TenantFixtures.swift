@@ -427,7 +427,7 @@ struct TenancyWorld: Sendable {
         try await admin.runScript(unsafeSQL: ReferenceTableFixture.seed)
         for (_, fixture) in TenantTableFixture.ordered where !fixture.identifiesTenant {
             for tenant in [alpha, beta] {
-                try await admin.query(PostgresQuery(fixture.insert, [tenant.uuid, "seed"]))
+                try await admin.query(PostgresQuery(unsafeSQL: fixture.insert, [tenant.uuid, "seed"]))
             }
         }
         return TenancyWorld(database: database, admin: admin, county: county, alpha: alpha, beta: beta)
@@ -435,13 +435,15 @@ struct TenancyWorld: Sendable {
 
     /// Rows of `tenant` in `table`, counted as the superuser (not subject to RLS).
     func trueCount(_ table: String) async throws -> Int {
-        try await admin.query(PostgresQuery("SELECT count(*)::int FROM \(table)")).single().decode(0, as: Int.self)
+        try await admin.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(table)")).single().decode(
+            0, as: Int.self)
     }
 
     func trueCount(_ table: String, tenant: TenantID) async throws -> Int {
         let fixture = TenantTableFixture.all[table]!
         return try await admin.query(
-            PostgresQuery("SELECT count(*)::int FROM \(table) WHERE \(fixture.tenantColumn) = $1", [tenant.uuid])
+            PostgresQuery(
+                unsafeSQL: "SELECT count(*)::int FROM \(table) WHERE \(fixture.tenantColumn) = $1", [tenant.uuid])
         ).single().decode(0, as: Int.self)
     }
 }

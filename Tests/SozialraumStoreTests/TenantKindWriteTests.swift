@@ -40,7 +40,8 @@ import Testing
         // Its own instalment (booked by the county in the fixtures) cannot be reversed by the provider.
         let instalment = try await world.admin.query(
             PostgresQuery(
-                "SELECT id FROM booking WHERE tenant_id = $1 AND kind = 'instalment' LIMIT 1", [world.alpha.uuid])
+                unsafeSQL: "SELECT id FROM booking WHERE tenant_id = $1 AND kind = 'instalment' LIMIT 1",
+                [world.alpha.uuid])
         ).first?.decode(0, as: Int64.self)
         let id = try #require(instalment)
         #expect(
@@ -119,7 +120,8 @@ import Testing
         let world = try await TenancyWorld.make()
         let store = world.database.runtimeStore()
         let open = try await world.admin.query(
-            PostgresQuery("SELECT sum(amount)::bigint FROM commitment WHERE tenant_id = $1", [world.alpha.uuid])
+            PostgresQuery(
+                unsafeSQL: "SELECT sum(amount)::bigint FROM commitment WHERE tenant_id = $1", [world.alpha.uuid])
         ).single().decode(0, as: Int64?.self)
         // Deleting, inserting a commitment with an amount, changing an amount: refused or no effect.
         let deleted = try await store.withTenant(world.alpha) { tx in
@@ -144,7 +146,8 @@ import Testing
             })
         #expect(
             try await world.admin.query(
-                PostgresQuery("SELECT sum(amount)::bigint FROM commitment WHERE tenant_id = $1", [world.alpha.uuid])
+                PostgresQuery(
+                    unsafeSQL: "SELECT sum(amount)::bigint FROM commitment WHERE tenant_id = $1", [world.alpha.uuid])
             ).single().decode(0, as: Int64?.self) == open)
         // Marking delivered and committing again is what a provider's delivery and reversal do.
         let released = try await store.withTenant(world.alpha) { tx in
@@ -192,7 +195,7 @@ import Testing
         }
         #expect(anonymous == 0)
         let name = try await world.admin.query(
-            PostgresQuery("SELECT name FROM account WHERE tenant_id = $1 LIMIT 1", [world.beta.uuid])
+            PostgresQuery(unsafeSQL: "SELECT name FROM account WHERE tenant_id = $1 LIMIT 1", [world.beta.uuid])
         ).single().decode(0, as: String.self)
         let found = try await store.withoutTenant(readOnly: true) { tx in
             try await tx.query(unsafeSQL: "SELECT tenant_id FROM account_for_login($1)", [name]).map {
@@ -224,7 +227,7 @@ import Testing
         let world = try await TenancyWorld.make()
         let store = world.database.runtimeStore()
         let betaGrant = try await world.admin.query(
-            PostgresQuery("SELECT id FROM grant_decision WHERE tenant_id = $1 LIMIT 1", [world.beta.uuid])
+            PostgresQuery(unsafeSQL: "SELECT id FROM grant_decision WHERE tenant_id = $1 LIMIT 1", [world.beta.uuid])
         ).single().decode(0, as: UUID.self)
         func deliver(for grant: UUID) async -> String? {
             do {
@@ -248,7 +251,7 @@ import Testing
         #expect(foreign == missing)
         // A correction naming another provider's booking: refused like one naming no booking.
         let betaBooking = try await world.admin.query(
-            PostgresQuery("SELECT id FROM booking WHERE tenant_id = $1 LIMIT 1", [world.beta.uuid])
+            PostgresQuery(unsafeSQL: "SELECT id FROM booking WHERE tenant_id = $1 LIMIT 1", [world.beta.uuid])
         ).single().decode(0, as: Int64.self)
         func correct(_ id: Int64) async -> String? {
             do {
@@ -272,11 +275,11 @@ import Testing
         // Nothing in the schema points across tenants.
         let crossing = try await world.admin.query(
             PostgresQuery(
-                """
-                SELECT (SELECT count(*) FROM delivery d JOIN grant_decision g ON g.id = d.grant_id WHERE g.tenant_id <> d.tenant_id)
-                     + (SELECT count(*) FROM booking b JOIN grant_decision g ON g.id = b.grant_id WHERE g.tenant_id <> b.tenant_id)
-                     + (SELECT count(*) FROM booking b JOIN booking r ON r.id = b.reverses WHERE r.tenant_id <> b.tenant_id)
-                """)
+                unsafeSQL: """
+                    SELECT (SELECT count(*) FROM delivery d JOIN grant_decision g ON g.id = d.grant_id WHERE g.tenant_id <> d.tenant_id)
+                         + (SELECT count(*) FROM booking b JOIN grant_decision g ON g.id = b.grant_id WHERE g.tenant_id <> b.tenant_id)
+                         + (SELECT count(*) FROM booking b JOIN booking r ON r.id = b.reverses WHERE r.tenant_id <> b.tenant_id)
+                    """)
         ).single().decode(0, as: Int64.self)
         #expect(crossing == 0)
     }
@@ -284,7 +287,9 @@ import Testing
     @Test func totalsCannotBeWrittenByTheRuntimeRoleAtAll() async throws {
         let world = try await TenancyWorld.make()
         let store = world.database.runtimeStore()
-        let before = try await world.admin.query(PostgresQuery("SELECT sum(amount)::bigint FROM ledger_total")).single()
+        let before = try await world.admin.query(
+            PostgresQuery(unsafeSQL: "SELECT sum(amount)::bigint FROM ledger_total")
+        ).single()
             .decode(0, as: Int64.self)
         for (table, statement) in [
             ("ledger_total", "UPDATE ledger_total SET amount = amount + 100000000"),
@@ -326,7 +331,8 @@ import Testing
                 }
             })
         #expect(
-            try await world.admin.query(PostgresQuery("SELECT sum(amount)::bigint FROM ledger_total")).single()
+            try await world.admin.query(PostgresQuery(unsafeSQL: "SELECT sum(amount)::bigint FROM ledger_total"))
+                .single()
                 .decode(0, as: Int64.self) == before)
     }
 }

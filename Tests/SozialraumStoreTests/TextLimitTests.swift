@@ -25,10 +25,10 @@ import Testing
         for entry in Self.columns {
             let definitions = try await admin.query(
                 PostgresQuery(
-                    """
-                    SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c
-                    WHERE c.conrelid = ($1 || '.' || $2)::regclass AND c.contype = 'c'
-                    """, [DatabaseRoles.schema, entry.table])
+                    unsafeSQL: """
+                        SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c
+                        WHERE c.conrelid = ($1 || '.' || $2)::regclass AND c.contype = 'c'
+                        """, [DatabaseRoles.schema, entry.table])
             ).map { try $0.decode(0, as: String.self) }.filter { $0.contains("length(\(entry.column))") }
             #expect(definitions.count == 1, "\(entry.table).\(entry.column): \(definitions)")
             let definition = definitions.first ?? ""
@@ -46,7 +46,8 @@ import Testing
         let db = try await PostgresConnection.connect(conninfo: cluster.conninfo(database: "postgres"))
         // "é" as e + combining acute: one character to Swift, two to PostgreSQL.
         let accents = String(repeating: "e\u{301}", count: 3) + "Größe 😀"
-        let counted = try await db.query(PostgresQuery("SELECT length($1)", [accents])).single().decode(0, as: Int.self)
+        let counted = try await db.query(PostgresQuery(unsafeSQL: "SELECT length($1)", [accents])).single().decode(
+            0, as: Int.self)
         #expect(TextLimit.length(of: accents) == counted)
         #expect(accents.count != counted)
         #expect(!TextLimit.reason.allows(String(repeating: "e\u{301}", count: 251)))

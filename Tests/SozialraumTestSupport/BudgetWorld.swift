@@ -174,7 +174,7 @@ public struct BudgetWorld: Sendable {
     /// Rows of a table, counted as the superuser.
     public func count(_ table: String) async throws -> Int {
         let admin = try await database.superuserConnection()
-        return try await admin.query(PostgresQuery("SELECT count(*)::int FROM \(table)")).single().decode(
+        return try await admin.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(table)")).single().decode(
             0, as: Int.self)
     }
 

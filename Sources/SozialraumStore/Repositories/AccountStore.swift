@@ -40,28 +40,24 @@ public enum AccountStore {
 
     /// The kind of a tenant the caller may see, or nil.
     public static func tenantKind(_ tx: TenantTransaction, _ tenant: TenantID) async throws -> TenantKind? {
-        try await tx.query("SELECT kind FROM tenant WHERE id = $1", [tenant.uuid]).first?.decode(
+        try await tx.query("SELECT kind FROM tenant WHERE id = \(tenant.uuid)").first?.decode(
             "kind", as: TenantKind.self)
     }
 
     /// Creates an account or gives it a new secret (and role), enabling it again. Returns false when the
     /// name belongs to an account of another tenant: an account never changes tenant.
     public static func set(_ tx: TenantTransaction, _ account: Credentials) async throws -> Bool {
-        try await tx.execute(
+        let rights = account.rights.map { $0.sorted().map(\.rawValue).joined(separator: ",") }
+        return try await tx.execute(
             """
             INSERT INTO account (name, tenant_id, role, secret_hash, salt, scrypt_n, rights)
-            VALUES ($1, $2, $3, $4, $5, $6, string_to_array(coalesce($7, 'case,certify,order,controller'), ','))
+            VALUES (\(account.name), \(account.tenant.uuid), \(account.role.rawValue), \(PostgresBytes(account.secretHash)), \(PostgresBytes(account.salt)), \(account.scryptRounds), string_to_array(coalesce(\(rights), 'case,certify,order,controller'), ','))
             ON CONFLICT (name) DO UPDATE SET secret_hash = EXCLUDED.secret_hash, salt = EXCLUDED.salt, scrypt_n = EXCLUDED.scrypt_n,
                 rotated_at = now(), role = EXCLUDED.role, disabled = false, generation = account.generation + 1,
-                rights = CASE WHEN $7 IS NULL AND EXCLUDED.role = 'county' AND account.role = 'county' THEN account.rights
+                rights = CASE WHEN \(rights)::text IS NULL AND EXCLUDED.role = 'county' AND account.role = 'county' THEN account.rights
                               WHEN EXCLUDED.role <> 'county' THEN '{}' ELSE EXCLUDED.rights END
             WHERE account.tenant_id = EXCLUDED.tenant_id
-            """,
-            [
-                account.name, account.tenant.uuid, account.role.rawValue, PostgresBytes(account.secretHash),
-                PostgresBytes(account.salt),
-                account.scryptRounds, account.rights.map { $0.sorted().map(\.rawValue).joined(separator: ",") },
-            ]) == 1
+            """) == 1
     }
 
     /// The enabled account of `name` with its secret's hash, or nil. Before a login no tenant is known, and
@@ -71,9 +67,8 @@ public enum AccountStore {
             try await tx.query(
                 """
                 SELECT name, tenant_id, role, secret_hash, salt, scrypt_n, array_to_string(rights, ',') AS rights, generation
-                FROM account_for_login($1)
-                """,
-                [name]
+                FROM account_for_login(\(name))
+                """
             ).first.map { row in
                 var credentials = Credentials(
                     name: try row.decode("name", as: String.self),
@@ -95,8 +90,8 @@ public enum AccountStore {
         try await store.readWithoutTenant(
             PostgresQuery(
                 """
-                SELECT name, tenant_id, role, array_to_string(rights, ',') AS rights, generation FROM account_for_login($1)
-                """, [name])
+                SELECT name, tenant_id, role, array_to_string(rights, ',') AS rights, generation FROM account_for_login(\(name))
+                """)
         ).first.map { row in
             var credentials = Credentials(
                 name: try row.decode("name", as: String.self),
@@ -138,8 +133,7 @@ public enum AccountStore {
     /// The account, locked until the transaction ends.
     public static func lock(_ tx: TenantTransaction, name: String) async throws -> Administered? {
         try await tx.query(
-            "SELECT name, tenant_id, role, array_to_string(rights, ',') AS rights, disabled FROM account WHERE name = $1 FOR UPDATE",
-            [name]
+            "SELECT name, tenant_id, role, array_to_string(rights, ',') AS rights, disabled FROM account WHERE name = \(name) FOR UPDATE"
         ).first.map {
             Administered(
                 name: try $0.decode("name", as: String.self),
@@ -158,9 +152,8 @@ public enum AccountStore {
         try await tx.execute(
             """
             INSERT INTO account (name, tenant_id, role, secret_hash, salt, scrypt_n, rights)
-            VALUES ($1, $2, $3, $4, $5, $6, '{}') ON CONFLICT (name) DO NOTHING
-            """,
-            [name, tenant.uuid, role.rawValue, PostgresBytes(secretHash), PostgresBytes(salt), scryptRounds]) == 1
+            VALUES (\(name), \(tenant.uuid), \(role.rawValue), \(PostgresBytes(secretHash)), \(PostgresBytes(salt)), \(scryptRounds), '{}') ON CONFLICT (name) DO NOTHING
+            """) == 1
     }
 
     /// A new secret: every session under the old one ends.
@@ -169,24 +162,24 @@ public enum AccountStore {
     ) async throws {
         try await tx.execute(
             """
-            UPDATE account SET secret_hash = $2, salt = $3, scrypt_n = $4, rotated_at = now(), generation = generation + 1
-            WHERE name = $1
-            """, [name, PostgresBytes(secretHash), PostgresBytes(salt), scryptRounds])
+            UPDATE account SET secret_hash = \(PostgresBytes(secretHash)), salt = \(PostgresBytes(salt)), scrypt_n = \(scryptRounds), rotated_at = now(), generation = generation + 1
+            WHERE name = \(name)
+            """)
     }
 
     public static func setRights(_ tx: TenantTransaction, name: String, rights: Set<CountyRight>) async throws {
         try await tx.execute(
-            "UPDATE account SET rights = string_to_array($2, ',') WHERE name = $1",
-            [name, rights.sorted().map(\.rawValue).joined(separator: ",")])
+            "UPDATE account SET rights = string_to_array(\(rights.sorted().map(\.rawValue).joined(separator: ",")), ',') WHERE name = \(name)"
+        )
     }
 
     /// Disables (ending its sessions) or enables an account.
     public static func setDisabled(_ tx: TenantTransaction, name: String, disabled: Bool) async throws {
         try await tx.execute(
             """
-            UPDATE account SET disabled = $2, generation = generation + CASE WHEN $2 THEN 1 ELSE 0 END
-            WHERE name = $1 AND disabled <> $2
-            """, [name, disabled])
+            UPDATE account SET disabled = \(disabled), generation = generation + CASE WHEN \(disabled) THEN 1 ELSE 0 END
+            WHERE name = \(name) AND disabled <> \(disabled)
+            """)
     }
 
     /// A requested change of an account's rights, pending until a second holder of `accounts` decides.
@@ -197,12 +190,8 @@ public enum AccountStore {
         let row = try await tx.query(
             """
             INSERT INTO account_change (tenant_id, account_name, rights, requested_by, expires_on, request_id)
-            VALUES ($1, $2, string_to_array($3, ','), $4, current_date + $5::int, $6) RETURNING id, expires_on
-            """,
-            [
-                county.uuid, name, rights.sorted().map(\.rawValue).joined(separator: ","), requestedBy, pendingDays,
-                requestID,
-            ]
+            VALUES (\(county.uuid), \(name), string_to_array(\(rights.sorted().map(\.rawValue).joined(separator: ",")), ','), \(requestedBy), current_date + \(pendingDays)::int, \(requestID)) RETURNING id, expires_on
+            """
         ).single()
         return (try row.decode("id", as: Int64.self), try row.day("expires_on"))
     }
@@ -214,17 +203,14 @@ public enum AccountStore {
         try await tx.query(
             """
             SELECT id, expires_on FROM account_change
-            WHERE account_name = $1 AND state = 'pending' AND expires_on >= current_date
-              AND rights @> string_to_array($2, ',') AND rights <@ string_to_array($2, ',')
+            WHERE account_name = \(name) AND state = 'pending' AND expires_on >= current_date
+              AND rights @> string_to_array(\(rights.sorted().map(\.rawValue).joined(separator: ",")), ',') AND rights <@ string_to_array(\(rights.sorted().map(\.rawValue).joined(separator: ",")), ',')
             ORDER BY id LIMIT 1
-            """, [name, rights.sorted().map(\.rawValue).joined(separator: ",")]
+            """
         ).first.map { (try $0.decode("id", as: Int64.self), try $0.day("expires_on")) }
     }
 
     public typealias Change = AccountChange
-
-    static let changeColumns =
-        "id, account_name, array_to_string(rights, ',') AS rights, requested_by, local_time(requested_at) AS requested_at_local, expires_on, state, decided_by"
 
     static func change(from row: PostgresRow) throws -> Change {
         Change(
@@ -238,7 +224,7 @@ public enum AccountStore {
 
     /// Whether the change's day has passed (the database's date).
     public static func isExpired(_ tx: TenantTransaction, _ change: Change) async throws -> Bool {
-        try await tx.query("SELECT $1::date < current_date", [change.expiresOn]).single().value(as: Bool.self)
+        try await tx.query("SELECT \(change.expiresOn)::date < current_date").single().value(as: Bool.self)
     }
 
     /// How many enabled county accounts hold `accounts`: two or more put administration under four eyes.
@@ -249,13 +235,21 @@ public enum AccountStore {
     /// The change, locked until the transaction ends.
     public static func lockChange(_ tx: TenantTransaction, id: Int64) async throws -> Change? {
         try await tx.query(
-            "SELECT " + changeColumns + " FROM account_change WHERE id = $1 FOR UPDATE", [id]
+            """
+            SELECT id, account_name, array_to_string(rights, ',') AS rights, requested_by,
+                   local_time(requested_at) AS requested_at_local, expires_on, state, decided_by
+            FROM account_change WHERE id = \(id) FOR UPDATE
+            """
         ).first.map(change(from:))
     }
 
     public static func changes(_ tx: TenantTransaction, limit: Int = 200) async throws -> [Change] {
         try await tx.query(
-            "SELECT " + changeColumns + " FROM account_change ORDER BY id DESC LIMIT $1", [limit]
+            """
+            SELECT id, account_name, array_to_string(rights, ',') AS rights, requested_by,
+                   local_time(requested_at) AS requested_at_local, expires_on, state, decided_by
+            FROM account_change ORDER BY id DESC LIMIT \(limit)
+            """
         ).map(change(from:))
     }
 
@@ -266,10 +260,10 @@ public enum AccountStore {
     ) async throws {
         try await tx.execute(
             """
-            UPDATE account_change SET state = $2, decided_by = $3::text,
-                   decided_at = CASE WHEN $3::text IS NULL THEN NULL ELSE now() END, decision_reason = $4::text
-            WHERE id = $1
-            """, [id, state, account, reason])
+            UPDATE account_change SET state = \(state), decided_by = \(account)::text,
+                   decided_at = CASE WHEN \(account)::text IS NULL THEN NULL ELSE now() END, decision_reason = \(reason)::text
+            WHERE id = \(id)
+            """)
     }
 
     // MARK: Limits on ordering (Anordnungsbefugnis)
@@ -280,8 +274,7 @@ public enum AccountStore {
     ) async throws -> (limit: Money?, scope: [SocialSpaceCode]?) {
         guard
             let row = try await tx.query(
-                "SELECT order_limit, array_to_string(order_scope, ',') AS order_scope FROM account WHERE name = $1",
-                [name]
+                "SELECT order_limit, array_to_string(order_scope, ',') AS order_scope FROM account WHERE name = \(name)"
             ).first
         else { return (nil, nil) }
         return (
@@ -295,8 +288,9 @@ public enum AccountStore {
     public static func setOrderingLimits(
         _ tx: TenantTransaction, name: String, limit: Money?, scope: [SocialSpaceCode]?
     ) async throws {
+        let codes = scope.map { $0.map(\.rawValue).sorted().joined(separator: ",") }
         try await tx.execute(
-            "UPDATE account SET order_limit = $2, order_scope = string_to_array($3, ',') WHERE name = $1",
-            [name, limit?.cents, scope.map { $0.map(\.rawValue).sorted().joined(separator: ",") }])
+            "UPDATE account SET order_limit = \(limit?.cents), order_scope = string_to_array(\(codes), ',') WHERE name = \(name)"
+        )
     }
 }

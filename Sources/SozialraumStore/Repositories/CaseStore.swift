@@ -15,18 +15,17 @@ public enum CaseStore {
         _ tx: TenantTransaction, id: UUID, key: CaseKey, socialSpace: SocialSpaceCode, from: Day
     ) async throws -> Bool {
         let inserted = try await tx.execute(
-            "INSERT INTO case_file (id, case_key) VALUES ($1, $2) ON CONFLICT (case_key) DO NOTHING",
-            [id, key.rawValue])
+            "INSERT INTO case_file (id, case_key) VALUES (\(id), \(key.rawValue)) ON CONFLICT (case_key) DO NOTHING")
         guard inserted == 1 else { return false }
         try await tx.execute(
-            "INSERT INTO residence (case_id, valid_from, social_space) VALUES ($1, $2, $3)",
-            [id, from, socialSpace.rawValue])
+            "INSERT INTO residence (case_id, valid_from, social_space) VALUES (\(id), \(from), \(socialSpace.rawValue))"
+        )
         return true
     }
 
     public static func caseID(_ tx: TenantTransaction, key: String) async throws -> UUID? {
         guard CaseKey(key) != nil else { return nil }
-        return try await tx.query("SELECT id FROM case_file WHERE case_key = $1", [key]).first?.decode(
+        return try await tx.query("SELECT id FROM case_file WHERE case_key = \(key)").first?.decode(
             "id", as: UUID.self)
     }
 
@@ -35,14 +34,14 @@ public enum CaseStore {
         _ tx: TenantTransaction, caseID: UUID, from day: Day, socialSpace: SocialSpaceCode
     ) async throws -> Bool {
         try await tx.execute(
-            "INSERT INTO residence (case_id, valid_from, social_space) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            [caseID, day, socialSpace.rawValue]) == 1
+            "INSERT INTO residence (case_id, valid_from, social_space) VALUES (\(caseID), \(day), \(socialSpace.rawValue)) ON CONFLICT DO NOTHING"
+        ) == 1
     }
 
     /// Where the case lived, over time. Never empty: a case is opened with its residence.
     public static func residence(_ tx: TenantTransaction, caseID: UUID) async throws -> ResidenceHistory {
         let entries = try await tx.query(
-            "SELECT valid_from, social_space FROM residence WHERE case_id = $1 ORDER BY valid_from", [caseID]
+            "SELECT valid_from, social_space FROM residence WHERE case_id = \(caseID) ORDER BY valid_from"
         ).map { row in
             ResidenceHistory.Entry(
                 from: try row.day("valid_from"), socialSpace: try row.decode("social_space", as: SocialSpaceCode.self))
@@ -75,8 +74,8 @@ extension CaseStore {
             SELECT d.id, d.tenant_id, d.month, d.quantity, d.payable, d.cost, d.generation, g.unit,
                    EXISTS (SELECT 1 FROM booking r WHERE r.delivery_id = d.id AND r.kind = 'reversal') AS reversed
             FROM delivery d JOIN grant_decision g ON g.id = d.grant_id
-            WHERE g.case_id = $1 ORDER BY d.month, d.generation
-            """, [caseID]
+            WHERE g.case_id = \(caseID) ORDER BY d.month, d.generation
+            """
         ).map { row in
             let unit = try row.decode("unit", as: String.self)
             let quantity = Quantity(hundredths: try row.decode("quantity", as: Int64.self))
@@ -93,8 +92,8 @@ extension CaseStore {
             """
             SELECT b.id, b.tenant_id, b.service_month, b.social_space, b.kind, b.amount, b.booked_month
             FROM booking b JOIN grant_decision g ON g.id = b.grant_id
-            WHERE g.case_id = $1 ORDER BY b.id
-            """, [caseID]
+            WHERE g.case_id = \(caseID) ORDER BY b.id
+            """
         ).map { row in
             CaseHistoryLine(
                 kind: .booking, day: try row.day("service_month"),

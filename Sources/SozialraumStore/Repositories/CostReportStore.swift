@@ -22,16 +22,16 @@ public enum CostReportStore {
             JOIN tenant t ON t.id = g.tenant_id
             CROSS JOIN LATERAL (
                 SELECT coalesce((SELECT r.social_space FROM residence r
-                                 WHERE r.case_id = g.case_id AND r.valid_from <= greatest(g.starts_on, make_date($1, 1, 1))
+                                 WHERE r.case_id = g.case_id AND r.valid_from <= greatest(g.starts_on, make_date(\(year), 1, 1))
                                  ORDER BY r.valid_from DESC LIMIT 1),
                                 (SELECT r.social_space FROM residence r WHERE r.case_id = g.case_id ORDER BY r.valid_from LIMIT 1))::text
                        AS social_space
             ) s
             WHERE g.out_of_area_reason IS NOT NULL
-              AND g.starts_on <= make_date($1, 12, 31) AND least(g.ends_on, coalesce(g.ended_on, g.ends_on)) >= make_date($1, 1, 1)
-              AND ($2::text IS NULL OR s.social_space = $2)
+              AND g.starts_on <= make_date(\(year), 12, 31) AND least(g.ends_on, coalesce(g.ended_on, g.ends_on)) >= make_date(\(year), 1, 1)
+              AND (\(socialSpace?.rawValue)::text IS NULL OR s.social_space = \(socialSpace?.rawValue))
             ORDER BY s.social_space, t.name, g.starts_on, g.id
-            """, [year, socialSpace?.rawValue]
+            """
         ).map { row in
             CrossAreaGrant(
                 socialSpace: try row.decode("social_space", as: String.self),
@@ -51,7 +51,7 @@ public enum CostReportStore {
             WITH costs AS (
                 SELECT extract(year FROM b.service_month)::int AS year, b.social_space, b.component, b.grant_id, sum(b.amount)::bigint AS amount
                 FROM booking b LEFT JOIN booking o ON o.id = b.reverses
-                WHERE b.service_month BETWEEN make_date($1, 1, 1) AND make_date($2, 12, 1)
+                WHERE b.service_month BETWEEN make_date(\(years.lowerBound), 1, 1) AND make_date(\(years.upperBound), 12, 1)
                   AND b.kind IN ('delivery', 'project_expense', 'reversal', 'opening')
                   AND (b.grant_id IS NOT NULL OR b.project_id IS NOT NULL OR coalesce(o.kind, b.kind) = 'opening')
                 GROUP BY 1, 2, 3, 4
@@ -66,8 +66,8 @@ public enum CostReportStore {
                 WHERE c.component = 'case'
             ),
             groups AS (
-                SELECT year, social_space, CASE WHEN $3 THEN help_type ELSE '*' END AS help_type,
-                       CASE WHEN $3 THEN min(setting) ELSE '*' END AS setting,
+                SELECT year, social_space, CASE WHEN \(byHelpType) THEN help_type ELSE '*' END AS help_type,
+                       CASE WHEN \(byHelpType) THEN min(setting) ELSE '*' END AS setting,
                        sum(amount)::bigint AS case_cost,
                        sum(amount) FILTER (WHERE setting = 'ambulant')::bigint AS ambulant,
                        sum(amount) FILTER (WHERE setting = 'day')::bigint AS day,
@@ -94,7 +94,7 @@ public enum CostReportStore {
             LEFT JOIN groups g ON g.year = s.year AND g.social_space = s.social_space
             LEFT JOIN population p ON p.year = s.year AND p.social_space = s.social_space
             ORDER BY 1, 2, 3
-            """, [years.lowerBound, years.upperBound, byHelpType]
+            """
         ).map { row in
             CostDevelopmentRow(
                 year: try row.decode("year", as: Int64.self),
@@ -122,9 +122,9 @@ public enum CostReportStore {
         try await tx.query(
             """
             SELECT id FROM reconciliation_run
-            WHERE ($1::bigint IS NULL OR id = $1) AND year = $2 AND (social_space IS NULL OR social_space = $3)
+            WHERE (\(runID)::bigint IS NULL OR id = \(runID)) AND year = \(year) AND (social_space IS NULL OR social_space = \(socialSpace.rawValue))
             ORDER BY (last_month - first_month) DESC, id DESC LIMIT 1
-            """, [runID, year, socialSpace.rawValue]
+            """
         ).first?.decode("id", as: Int64.self)
     }
 
@@ -136,8 +136,8 @@ public enum CostReportStore {
             """
             SELECT extract(month FROM month)::int AS month_number, sum(plan)::bigint AS plan,
                    sum(actuals)::bigint AS actuals, sum(commitments)::bigint AS commitments
-            FROM reconciliation_month WHERE run_id = $1 AND social_space = $2 GROUP BY month ORDER BY month
-            """, [runID, socialSpace.rawValue]
+            FROM reconciliation_month WHERE run_id = \(runID) AND social_space = \(socialSpace.rawValue) GROUP BY month ORDER BY month
+            """
         ).map {
             (
                 try $0.decode("month_number", as: Int.self), Money(cents: try $0.decode("plan", as: Int64.self)),
@@ -155,8 +155,8 @@ public enum CostReportStore {
             cents: try await tx.query(
                 """
                 SELECT coalesce(sum(appropriation + carry_in), 0)::bigint FROM reconciliation_line
-                WHERE run_id = $1 AND social_space = $2 AND line NOT LIKE 'pool:%'
-                """, [runID, socialSpace.rawValue]
+                WHERE run_id = \(runID) AND social_space = \(socialSpace.rawValue) AND line NOT LIKE 'pool:%'
+                """
             ).single().value(as: Int64.self))
     }
 }

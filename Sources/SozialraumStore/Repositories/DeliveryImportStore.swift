@@ -131,10 +131,10 @@ extension DeliveryStore {
             """
             INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id,
                                  delivery_id, corrects, actor, request_id)
-            SELECT d.tenant_id, 'delivery', d.booked_month, d.month, p.social_space, 'case', p.amount, d.grant_id, d.id, d.corrects, $1, $2
+            SELECT d.tenant_id, 'delivery', d.booked_month, d.month, p.social_space, 'case', p.amount, d.grant_id, d.id, d.corrects, \(actor), \(requestID)
             FROM import_delivery d CROSS JOIN LATERAL unnest(d.part_spaces, d.part_amounts) WITH ORDINALITY AS p(social_space, amount, part)
             ORDER BY d.ordinal, p.part
-            """, [actor, requestID])
+            """)
         mark("insert booking")
         // Rule 7: release the delivered months' commitments (and mark months that had none).
         try await tx.execute(

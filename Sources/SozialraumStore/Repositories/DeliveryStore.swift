@@ -22,12 +22,12 @@ public enum DeliveryStore {
         let row = try await tx.query(
             """
             SELECT count(*)::int AS deliveries,
-                   (SELECT count(*)::int FROM active_delivery a WHERE a.grant_id = $1 AND a.month = $2) AS active,
-                   (SELECT min(b.id) FROM booking b WHERE b.grant_id = $1 AND b.kind = 'delivery'
-                       AND b.delivery_id = (SELECT l.id FROM delivery l WHERE l.grant_id = $1 AND l.month = $2
+                   (SELECT count(*)::int FROM active_delivery a WHERE a.grant_id = \(grantID) AND a.month = \(month)) AS active,
+                   (SELECT min(b.id) FROM booking b WHERE b.grant_id = \(grantID) AND b.kind = 'delivery'
+                       AND b.delivery_id = (SELECT l.id FROM delivery l WHERE l.grant_id = \(grantID) AND l.month = \(month)
                                             ORDER BY l.generation DESC LIMIT 1)) AS latest_booking
-            FROM delivery d WHERE d.grant_id = $1 AND d.month = $2
-            """, [grantID, month]
+            FROM delivery d WHERE d.grant_id = \(grantID) AND d.month = \(month)
+            """
         ).single()
         return Earlier(
             count: try row.decode("deliveries", as: Int.self), active: try row.decode("active", as: Int.self) > 0,
@@ -45,9 +45,9 @@ public enum DeliveryStore {
                    (SELECT min(b.id) FROM booking b WHERE b.grant_id = d.grant_id AND b.kind = 'delivery'
                        AND b.delivery_id = (array_agg(d.id ORDER BY d.generation DESC))[1]) AS latest_booking
             FROM delivery d LEFT JOIN active_delivery a ON a.id = d.id
-            WHERE d.tenant_id = $1 AND d.month BETWEEN $2 AND $3
+            WHERE d.tenant_id = \(provider.uuid) AND d.month BETWEEN \(first) AND \(last)
             GROUP BY d.grant_id, d.month
-            """, [provider.uuid, first, last])
+            """)
         {
             result[
                 GrantMonth(grant: try row.decode("grant_id", as: UUID.self), month: try row.day("month").yearMonth)] =
@@ -75,19 +75,15 @@ public enum DeliveryStore {
         try await tx.execute(
             """
             INSERT INTO delivery (id, tenant_id, grant_id, month, quantity, payable, cost, generation)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-            """,
-            [
-                id, grant.provider.uuid, grant.id, month, quantity.hundredths, priced.payable.hundredths,
-                priced.cost.cents, generation,
-            ])
+            VALUES (\(id), \(grant.provider.uuid), \(grant.id), \(month), \(quantity.hundredths), \(priced.payable.hundredths), \(priced.cost.cents), \(generation))
+            """)
     }
 
     /// A stored delivery's quantity, payable volume and cost (replaying a request).
     public static func figures(
         _ tx: TenantTransaction, id: UUID
     ) async throws -> (quantity: Quantity, payable: Quantity, cost: Money)? {
-        try await tx.query("SELECT quantity, payable, cost FROM delivery WHERE id = $1", [id]).first.map { row in
+        try await tx.query("SELECT quantity, payable, cost FROM delivery WHERE id = \(id)").first.map { row in
             (
                 Quantity(hundredths: try row.decode("quantity", as: Int64.self)),
                 Quantity(hundredths: try row.decode("payable", as: Int64.self)),

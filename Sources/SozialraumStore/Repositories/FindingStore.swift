@@ -18,12 +18,12 @@ public enum FindingStore {
         try await tx.execute(
             """
             INSERT INTO finding (id, tenant_id, kind, month, grant_id, delivery_id, quantity, amount)
-            VALUES ($1, $2, 'delivery_over_grant', $3, $4, $5, $6, $7)
-            """, [UUID(), provider.uuid, month, grantID, deliveryID, excess.hundredths, cost.cents])
+            VALUES (\(UUID()), \(provider.uuid), 'delivery_over_grant', \(month), \(grantID), \(deliveryID), \(excess.hundredths), \(cost.cents))
+            """)
     }
 
     public static func openCount(_ tx: TenantTransaction, month: YearMonth) async throws -> Int {
-        try await tx.query("SELECT count(*)::int FROM finding WHERE month = $1 AND status = 'open'", [month]).single()
+        try await tx.query("SELECT count(*)::int FROM finding WHERE month = \(month) AND status = 'open'").single()
             .value(as: Int.self)
     }
 
@@ -39,7 +39,7 @@ public enum FindingStore {
 
     public static func forResolution(_ tx: TenantTransaction, id: UUID) async throws -> Resolvable? {
         try await tx.query(
-            "SELECT status, kind, grant_id, delivery_id, month, amount FROM finding WHERE id = $1 FOR UPDATE", [id]
+            "SELECT status, kind, grant_id, delivery_id, month, amount FROM finding WHERE id = \(id) FOR UPDATE"
         ).first.map { row in
             Resolvable(
                 status: try row.decode("status", as: String.self), kind: try row.decode("kind", as: FindingKind.self),
@@ -52,16 +52,16 @@ public enum FindingStore {
 
     public static func resolve(_ tx: TenantTransaction, id: UUID, accepted: Bool, reason: String) async throws {
         try await tx.execute(
-            "UPDATE finding SET status = $2, resolved_at = now(), resolution = $3 WHERE id = $1",
-            [id, accepted ? "accepted" : "rejected", reason])
+            "UPDATE finding SET status = \(accepted ? "accepted" : "rejected"), resolved_at = now(), resolution = \(reason) WHERE id = \(id)"
+        )
     }
 
     /// Closes the open findings of a reversed delivery (rule 8); the database refuses it for a delivery
     /// that still counts.
     public static func supersede(_ tx: TenantTransaction, deliveryID: UUID, reason: String) async throws {
         try await tx.execute(
-            "UPDATE finding SET status = 'superseded', resolved_at = now(), resolution = $2 WHERE delivery_id = $1 AND status = 'open'",
-            [deliveryID, reason])
+            "UPDATE finding SET status = 'superseded', resolved_at = now(), resolution = \(reason) WHERE delivery_id = \(deliveryID) AND status = 'open'"
+        )
     }
 
     /// The findings the caller may see: the open ones, or all.
@@ -70,8 +70,8 @@ public enum FindingStore {
             """
             SELECT f.id, f.kind, f.month, f.grant_id, f.quantity, f.amount, f.status, t.name, f.resolution,
                    f.social_space || '/' || f.component AS line
-            FROM finding f JOIN tenant t ON t.id = f.tenant_id WHERE $1 OR f.status = 'open' ORDER BY f.month, f.created_at LIMIT $2
-            """, [all, limit]
+            FROM finding f JOIN tenant t ON t.id = f.tenant_id WHERE \(all) OR f.status = 'open' ORDER BY f.month, f.created_at LIMIT \(limit)
+            """
         ).map { row in
             var finding = FindingListing(
                 id: try row.decode("id", as: UUID.self), kind: try row.decode("kind", as: String.self),

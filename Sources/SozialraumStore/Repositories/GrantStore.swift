@@ -25,23 +25,20 @@ public enum GrantStore {
     /// The grant, or nil when it does not exist or belongs to a tenant the caller cannot see.
     public static func grant(_ tx: TenantTransaction, id: UUID) async throws -> GrantRecord? {
         try await tx.query(
-            "SELECT id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason, standing FROM grant_decision WHERE id = $1",
-            [id]
+            "SELECT id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason, standing FROM grant_decision WHERE id = \(id)"
         ).first.map(grant(from:))
     }
 
     /// The grant, locked until the transaction ends (ending it early).
     public static func grantForUpdate(_ tx: TenantTransaction, id: UUID) async throws -> GrantRecord? {
         try await tx.query(
-            "SELECT id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason, standing FROM grant_decision WHERE id = $1 FOR UPDATE",
-            [id]
+            "SELECT id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason, standing FROM grant_decision WHERE id = \(id) FOR UPDATE"
         ).first.map(grant(from:))
     }
 
     public static func grants(_ tx: TenantTransaction, caseID: UUID) async throws -> [GrantRecord] {
         try await tx.query(
-            "SELECT id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason, standing FROM grant_decision WHERE case_id = $1 ORDER BY starts_on",
-            [caseID]
+            "SELECT id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason, standing FROM grant_decision WHERE case_id = \(caseID) ORDER BY starts_on"
         ).map(grant(from:))
     }
 
@@ -54,14 +51,14 @@ public enum GrantStore {
             """
             SELECT g.id, g.case_key, t.name, g.help_type, g.unit, g.volume_per_month, g.starts_on,
                    least(g.ends_on, coalesce(g.ended_on, g.ends_on)), g.standing,
-                   (SELECT r.social_space::text FROM residence r WHERE r.case_id = g.case_id AND r.valid_from <= $3
+                   (SELECT r.social_space::text FROM residence r WHERE r.case_id = g.case_id AND r.valid_from <= \(asOf)
                     ORDER BY r.valid_from DESC LIMIT 1)
             FROM grant_decision g JOIN tenant t ON t.id = g.tenant_id
-            WHERE ($1::text IS NULL OR g.case_key = $1)
-              AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM residence r WHERE r.case_id = g.case_id AND r.social_space = $2))
+            WHERE (\(caseKey)::text IS NULL OR g.case_key = \(caseKey))
+              AND (\(socialSpace?.rawValue)::text IS NULL OR EXISTS (SELECT 1 FROM residence r WHERE r.case_id = g.case_id AND r.social_space = \(socialSpace?.rawValue)))
             ORDER BY g.case_key, g.starts_on, g.id
-            LIMIT $4
-            """, [caseKey, socialSpace?.rawValue, asOf, limit]
+            LIMIT \(limit)
+            """
         ).map { row in
             GrantListing(
                 id: try row.decode("id", as: UUID.self), caseKey: try row.decode("case_key", as: String.self),
@@ -80,8 +77,8 @@ public enum GrantStore {
         try await tx.query(
             """
             SELECT id, tenant_id, case_id, case_key, help_type, unit, volume_per_month, starts_on, ends_on, ended_on, out_of_area_reason, standing FROM grant_decision
-            WHERE tenant_id = $1 AND starts_on <= make_date($2, 12, 31) AND ends_on >= make_date($2, 1, 1)
-            """, [provider.uuid, year]
+            WHERE tenant_id = \(provider.uuid) AND starts_on <= make_date(\(year), 12, 31) AND ends_on >= make_date(\(year), 1, 1)
+            """
         ).map(grant(from:))
     }
 
@@ -90,23 +87,19 @@ public enum GrantStore {
             """
             INSERT INTO grant_decision (id, tenant_id, case_id, case_key, help_type, unit, volume_per_month,
                                         starts_on, ends_on, out_of_area_reason, standing)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-            """,
-            [
-                grant.id, grant.provider.uuid, grant.caseID, grant.caseKey, grant.helpType, grant.unit.rawValue,
-                grant.volumePerMonth.hundredths, grant.startsOn, grant.endsOn, grant.outOfAreaReason, grant.standing,
-            ])
+            VALUES (\(grant.id), \(grant.provider.uuid), \(grant.caseID), \(grant.caseKey), \(grant.helpType), \(grant.unit.rawValue), \(grant.volumePerMonth.hundredths), \(grant.startsOn), \(grant.endsOn), \(grant.outOfAreaReason), \(grant.standing))
+            """)
     }
 
     public static func setEnded(_ tx: TenantTransaction, id: UUID, on day: Day) async throws {
-        try await tx.execute("UPDATE grant_decision SET ended_on = $2 WHERE id = $1", [id, day])
+        try await tx.execute("UPDATE grant_decision SET ended_on = \(day) WHERE id = \(id)")
     }
 
     /// Whether a delivery that still counts exists for a month after `month`.
     public static func hasActiveDelivery(
         _ tx: TenantTransaction, grantID: UUID, after month: YearMonth
     ) async throws -> Bool {
-        try await tx.query("SELECT 1 FROM active_delivery WHERE grant_id = $1 AND month > $2", [grantID, month]).count
+        try await tx.query("SELECT 1 FROM active_delivery WHERE grant_id = \(grantID) AND month > \(month)").count
             > 0
     }
 
@@ -116,9 +109,8 @@ public enum GrantStore {
     public static func committedByYear(_ tx: TenantTransaction, grantID: UUID) async throws -> [Int: Money] {
         var committed: [Int: Money] = [:]
         for row in try await tx.query(
-            "SELECT extract(year FROM month)::int AS year, sum(amount)::bigint AS amount FROM commitment WHERE grant_id = $1 GROUP BY 1",
-            [grantID])
-        {
+            "SELECT extract(year FROM month)::int AS year, sum(amount)::bigint AS amount FROM commitment WHERE grant_id = \(grantID) GROUP BY 1"
+        ) {
             committed[try row.decode("year", as: Int.self)] = Money(cents: try row.decode("amount", as: Int64.self))
         }
         return committed
@@ -130,9 +122,9 @@ public enum GrantStore {
         _ tx: TenantTransaction, grant: GrantRecord, inputs: PricingInputs, fromMonth: YearMonth
     ) async throws -> [YearMonth: Money] {
         try await tx.execute(
-            "DELETE FROM commitment WHERE grant_id = $1 AND month >= $2 AND NOT released", [grant.id, fromMonth])
+            "DELETE FROM commitment WHERE grant_id = \(grant.id) AND month >= \(fromMonth) AND NOT released")
         let delivered = Set(
-            try await tx.query("SELECT month FROM commitment WHERE grant_id = $1 AND released", [grant.id])
+            try await tx.query("SELECT month FROM commitment WHERE grant_id = \(grant.id) AND released")
                 .map { try $0.day("month").yearMonth })
         var written: [YearMonth: Money] = [:]
         for (month, cost, shares) in try inputs.terms.commitments(
@@ -142,9 +134,9 @@ public enum GrantStore {
             for part in shares {
                 try await tx.execute(
                     """
-                    INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount) VALUES ($1, $2, $3, $4, $5)
+                    INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount) VALUES (\(grant.provider.uuid), \(grant.id), \(month), \(part.socialSpace.rawValue), \(part.amount.cents))
                     ON CONFLICT (grant_id, month, social_space) DO UPDATE SET amount = commitment.amount + EXCLUDED.amount
-                    """, [grant.provider.uuid, grant.id, month, part.socialSpace.rawValue, part.amount.cents])
+                    """)
             }
         }
         return written
@@ -155,20 +147,20 @@ public enum GrantStore {
         _ tx: TenantTransaction, grant: GrantRecord, month: YearMonth, firstSocialSpace: SocialSpaceCode
     ) async throws {
         let released = try await tx.execute(
-            "UPDATE commitment SET released = true WHERE grant_id = $1 AND month = $2", [grant.id, month])
+            "UPDATE commitment SET released = true WHERE grant_id = \(grant.id) AND month = \(month)")
         if released == 0 {
             try await tx.execute(
                 """
                 INSERT INTO commitment (tenant_id, grant_id, month, social_space, amount, released)
-                VALUES ($1, $2, $3, $4, 0, true)
-                """, [grant.provider.uuid, grant.id, month, firstSocialSpace.rawValue])
+                VALUES (\(grant.provider.uuid), \(grant.id), \(month), \(firstSocialSpace.rawValue), 0, true)
+                """)
         }
     }
 
     /// A reversed delivery commits its month again until the corrected one arrives (rule 7).
     public static func recommit(_ tx: TenantTransaction, grantID: UUID, month: YearMonth) async throws {
         try await tx.execute(
-            "UPDATE commitment SET released = false WHERE grant_id = $1 AND month = $2", [grantID, month])
+            "UPDATE commitment SET released = false WHERE grant_id = \(grantID) AND month = \(month)")
     }
 }
 
@@ -177,12 +169,12 @@ public enum GrantStore {
 extension GrantStore {
     /// A running grant's later planned end (the same grant runs longer).
     public static func setPlannedEnd(_ tx: TenantTransaction, id: UUID, to day: Day) async throws {
-        try await tx.execute("UPDATE grant_decision SET ends_on = $2 WHERE id = $1", [id, day])
+        try await tx.execute("UPDATE grant_decision SET ends_on = \(day) WHERE id = \(id)")
     }
 
     /// The recorded reason of a cross-area grant (rule 9), set or changed.
     public static func setOutOfAreaReason(_ tx: TenantTransaction, id: UUID, reason: String) async throws {
-        try await tx.execute("UPDATE grant_decision SET out_of_area_reason = $2 WHERE id = $1", [id, reason])
+        try await tx.execute("UPDATE grant_decision SET out_of_area_reason = \(reason) WHERE id = \(id)")
     }
 
     public static func insertAmendment(_ tx: TenantTransaction, _ amendment: GrantAmendmentRecord) async throws {
@@ -190,13 +182,8 @@ extension GrantStore {
             """
             INSERT INTO grant_amendment (tenant_id, grant_id, successor_id, effective_on, old_volume, new_volume,
                                          old_end, new_end, reason, actor)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-            """,
-            [
-                amendment.provider.uuid, amendment.grantID, amendment.successorID, amendment.effectiveOn,
-                amendment.oldVolume.hundredths, amendment.newVolume.hundredths, amendment.oldEnd, amendment.newEnd,
-                amendment.reason, amendment.actor,
-            ])
+            VALUES (\(amendment.provider.uuid), \(amendment.grantID), \(amendment.successorID), \(amendment.effectiveOn), \(amendment.oldVolume.hundredths), \(amendment.newVolume.hundredths), \(amendment.oldEnd), \(amendment.newEnd), \(amendment.reason), \(amendment.actor))
+            """)
     }
 
     /// The amendments of the grants of a case, oldest first.
@@ -206,8 +193,8 @@ extension GrantStore {
             SELECT a.tenant_id, a.grant_id, a.successor_id, a.effective_on, a.old_volume, a.new_volume, a.old_end,
                    a.new_end, a.reason, a.actor
             FROM grant_amendment a JOIN grant_decision g ON g.id = a.grant_id
-            WHERE g.case_id = $1 ORDER BY a.id
-            """, [caseID]
+            WHERE g.case_id = \(caseID) ORDER BY a.id
+            """
         ).map { row in
             GrantAmendmentRecord(
                 provider: TenantID(try row.decode("tenant_id", as: UUID.self)),
@@ -229,7 +216,7 @@ extension GrantStore {
                 SELECT g.id, g.tenant_id, g.case_key, g.help_type, g.starts_on,
                        least(g.ends_on, coalesce(g.ended_on, g.ends_on)) AS last_day
                 FROM grant_decision g
-                WHERE least(g.ends_on, coalesce(g.ended_on, g.ends_on)) >= $1 AND g.starts_on <= $2
+                WHERE least(g.ends_on, coalesce(g.ended_on, g.ends_on)) >= \(from) AND g.starts_on <= \(through)
             ), reviews AS (
                 SELECT r.id, (r.starts_on + make_interval(months => 6 * n))::date AS due
                 FROM running r, generate_series(1, 12) AS n
@@ -240,9 +227,9 @@ extension GrantStore {
                 UNION ALL
                 SELECT v.id, v.due, 'review' FROM reviews v JOIN running r2 ON r2.id = v.id WHERE v.due < r2.last_day
             ) d ON d.id = r.id
-            WHERE d.due BETWEEN $1 AND $2
+            WHERE d.due BETWEEN \(from) AND \(through)
             ORDER BY d.due, r.case_key, d.kind
-            """, [from, through]
+            """
         ).map { row in
             GrantDue(
                 grantID: try row.decode("id", as: UUID.self),

@@ -11,12 +11,12 @@ extension JobStore {
         try await tx.query(
             """
             INSERT INTO scheduler_instance AS i (name, token, started_at, heartbeat_at)
-            VALUES ($1, $2::uuid, to_timestamp($3), to_timestamp($3))
+            VALUES (\(name), \(token)::uuid, to_timestamp(\(time(now))), to_timestamp(\(time(now))))
             ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token, started_at = EXCLUDED.started_at,
                 heartbeat_at = EXCLUDED.heartbeat_at
-            WHERE i.heartbeat_at < to_timestamp($3::bigint - $4::bigint) OR i.token = EXCLUDED.token
+            WHERE i.heartbeat_at < to_timestamp(\(time(now))::bigint - \(staleAfterSeconds)::bigint) OR i.token = EXCLUDED.token
             RETURNING name
-            """, [name, token, time(now), staleAfterSeconds]
+            """
         ).first != nil
     }
 
@@ -27,13 +27,13 @@ extension JobStore {
         -> Bool
     {
         try await tx.execute(
-            "UPDATE scheduler_instance SET heartbeat_at = to_timestamp($3) WHERE name = $1 AND token = $2::uuid",
-            [name, token, time(now)]) == 1
+            "UPDATE scheduler_instance SET heartbeat_at = to_timestamp(\(time(now))) WHERE name = \(name) AND token = \(token)::uuid"
+        ) == 1
     }
 
     /// Gives the name free (a clean stop).
     public static func unregisterInstance(_ tx: SystemTransaction, name: String, token: String) async throws {
-        try await tx.execute("DELETE FROM scheduler_instance WHERE name = $1 AND token = $2::uuid", [name, token])
+        try await tx.execute("DELETE FROM scheduler_instance WHERE name = \(name) AND token = \(token)::uuid")
     }
 
 }

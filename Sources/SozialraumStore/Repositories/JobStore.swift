@@ -30,7 +30,7 @@ public enum JobStore {
 
     public static func schedules(_ tx: SystemTransaction, forUpdate: Bool = false) async throws -> [ScheduleRecord] {
         // Two whole statements rather than a fragment spliced into one.
-        let sql =
+        let statement: PostgresQuery =
             forUpdate
             ? """
             SELECT name, cron, time_zone, job, parameters, missed_policy, timeout_seconds, max_attempts, backoff_seconds, paused,
@@ -46,7 +46,7 @@ public enum JobStore {
                    extract(epoch FROM updated_at)::bigint AS updated_at_seconds
             FROM schedule ORDER BY name
             """
-        return try await tx.query(sql).map { row in
+        return try await tx.query(statement).map { row in
             ScheduleRecord(
                 name: try row.decode("name", as: String.self), cron: try row.decode("cron", as: String.self),
                 timeZone: try row.decode("time_zone", as: String.self),
@@ -79,9 +79,9 @@ public enum JobStore {
         guard byPolicy > 0 || whilePaused > 0 else { return }
         try await tx.execute(
             """
-            UPDATE schedule SET skipped_by_policy = skipped_by_policy + $2, skipped_while_paused = skipped_while_paused + $3
-            WHERE name = $1
-            """, [name, byPolicy, whilePaused])
+            UPDATE schedule SET skipped_by_policy = skipped_by_policy + \(byPolicy), skipped_while_paused = skipped_while_paused + \(whilePaused)
+            WHERE name = \(name)
+            """)
     }
 
     /// Creates or changes a schedule; a changed schedule plans from `now` on. A paused schedule stays
@@ -97,7 +97,7 @@ public enum JobStore {
             """
             INSERT INTO schedule AS s (name, cron, time_zone, job, parameters, missed_policy, timeout_seconds, max_attempts,
                                        backoff_seconds, paused, planned_through, deadline_seconds, overlap, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, to_timestamp($11), $12, $13, to_timestamp($11))
+            VALUES (\(schedule.name), \(schedule.cron), \(schedule.timeZone), \(schedule.job), \(schedule.parameters), \(schedule.missedPolicy.rawValue), \(schedule.timeoutSeconds), \(schedule.maxAttempts), \(schedule.backoffSeconds), \(schedule.paused), to_timestamp(\(time(now))), \(schedule.deadlineSeconds), \(schedule.overlap.rawValue), to_timestamp(\(time(now))))
             ON CONFLICT (name) DO UPDATE SET cron = EXCLUDED.cron, time_zone = EXCLUDED.time_zone, job = EXCLUDED.job,
                 parameters = EXCLUDED.parameters, missed_policy = EXCLUDED.missed_policy, timeout_seconds = EXCLUDED.timeout_seconds,
                 max_attempts = EXCLUDED.max_attempts, backoff_seconds = EXCLUDED.backoff_seconds,
@@ -106,13 +106,7 @@ public enum JobStore {
                 planned_through = CASE WHEN s.paused THEN s.planned_through ELSE EXCLUDED.planned_through END,
                 updated_at = EXCLUDED.updated_at
             RETURNING paused
-            """,
-            [
-                schedule.name, schedule.cron, schedule.timeZone, schedule.job, schedule.parameters,
-                schedule.missedPolicy.rawValue,
-                schedule.timeoutSeconds, schedule.maxAttempts, schedule.backoffSeconds, schedule.paused, time(now),
-                schedule.deadlineSeconds, schedule.overlap.rawValue,
-            ]
+            """
         ).single().decode("paused", as: Bool.self)
     }
 
@@ -122,17 +116,13 @@ public enum JobStore {
         try await tx.execute(
             """
             INSERT INTO schedule AS s (name, cron, time_zone, job, parameters, missed_policy, planned_through, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), to_timestamp($7))
+            VALUES (\(schedule.name), \(schedule.cron), \(schedule.timeZone), \(schedule.job), \(schedule.parameters), \(schedule.missedPolicy.rawValue), to_timestamp(\(time(now))), to_timestamp(\(time(now))))
             ON CONFLICT (name) DO UPDATE SET cron = EXCLUDED.cron, time_zone = EXCLUDED.time_zone, job = EXCLUDED.job,
                 parameters = EXCLUDED.parameters, missed_policy = EXCLUDED.missed_policy,
                 planned_through = greatest(s.planned_through, EXCLUDED.planned_through), updated_at = EXCLUDED.updated_at
             WHERE (s.cron, s.time_zone, s.job, s.parameters, s.missed_policy)
                   IS DISTINCT FROM (EXCLUDED.cron, EXCLUDED.time_zone, EXCLUDED.job, EXCLUDED.parameters, EXCLUDED.missed_policy)
-            """,
-            [
-                schedule.name, schedule.cron, schedule.timeZone, schedule.job, schedule.parameters,
-                schedule.missedPolicy.rawValue, time(now),
-            ])
+            """)
     }
 
     /// Pauses or resumes. Slots that fall due while paused are not "missed": resuming plans from `now`.
@@ -142,15 +132,15 @@ public enum JobStore {
     ) async throws -> Bool {
         try await tx.execute(
             """
-            UPDATE schedule SET paused = $2, updated_at = now(),
-                   planned_through = CASE WHEN $2 THEN planned_through ELSE greatest(planned_through, to_timestamp($3)) END
-            WHERE name = $1
-            """, [name, paused, time(now)]) == 1
+            UPDATE schedule SET paused = \(paused), updated_at = now(),
+                   planned_through = CASE WHEN \(paused) THEN planned_through ELSE greatest(planned_through, to_timestamp(\(time(now)))) END
+            WHERE name = \(name)
+            """) == 1
     }
 
     public static func setPlannedThrough(_ tx: SystemTransaction, name: String, through: Instant) async throws {
         try await tx.execute(
-            "UPDATE schedule SET planned_through = to_timestamp($2) WHERE name = $1", [name, time(through)])
+            "UPDATE schedule SET planned_through = to_timestamp(\(time(through))) WHERE name = \(name)")
     }
 
     // MARK: Runs
@@ -163,14 +153,9 @@ public enum JobStore {
         try await tx.execute(
             """
             INSERT INTO job_run (schedule, slot, job, parameters, max_attempts, timeout_seconds, backoff_seconds, not_before)
-            VALUES ($1, to_timestamp($2), $3, $4, $5, $6, $7, to_timestamp($2))
+            VALUES (\(schedule.name), to_timestamp(\(time(slot))), \(schedule.job), \(schedule.parameters), \(schedule.maxAttempts), \(schedule.timeoutSeconds), \(schedule.backoffSeconds), to_timestamp(\(time(slot))))
             ON CONFLICT DO NOTHING
-            """,
-            [
-                schedule.name, time(slot), schedule.job, schedule.parameters, schedule.maxAttempts,
-                schedule.timeoutSeconds,
-                schedule.backoffSeconds,
-            ]) == 1
+            """) == 1
     }
 
     /// Queues a run now (on demand). The same `requestKey` queues once; returns the run's id.
@@ -186,19 +171,15 @@ public enum JobStore {
             if let id = try await tx.query(
                 """
                 INSERT INTO job_run (schedule, slot, request_key, job, parameters, max_attempts, timeout_seconds, backoff_seconds, not_before, requested_by)
-                VALUES ($1, to_timestamp($2) + make_interval(secs => $10::double precision / 1000000), $3, $4, $5, $6, $7, $8,
-                        to_timestamp($2), $9)
+                VALUES (\(schedule), to_timestamp(\(time(now))) + make_interval(secs => \(offset)::double precision / 1000000), \(requestKey), \(job), \(parameters), \(maxAttempts), \(timeoutSeconds), \(backoffSeconds),
+                        to_timestamp(\(time(now))), \(requestedBy))
                 ON CONFLICT DO NOTHING RETURNING id
-                """,
-                [
-                    schedule, time(now), requestKey, job, parameters, maxAttempts, timeoutSeconds, backoffSeconds,
-                    requestedBy, offset,
-                ]
+                """
             ).first {
                 return try id.decode("id", as: Int64.self)
             }
             // The same request again: its run.
-            if let id = try await tx.query("SELECT id FROM job_run WHERE request_key = $1", [requestKey]).first {
+            if let id = try await tx.query("SELECT id FROM job_run WHERE request_key = \(requestKey)").first {
                 return try id.decode("id", as: Int64.self)
             }
         }
@@ -213,10 +194,10 @@ public enum JobStore {
         _ = try await tx.query("SELECT pg_advisory_xact_lock(hashtextextended('sozialraum.job_claim', 0))")
         return try await tx.query(
             """
-            UPDATE job_run SET state = 'running', claimed_by = $1, heartbeat_at = to_timestamp($2), started_at = to_timestamp($2),
+            UPDATE job_run SET state = 'running', claimed_by = \(instance), heartbeat_at = to_timestamp(\(time(now))), started_at = to_timestamp(\(time(now))),
                                attempts = attempts + 1, finished_at = NULL, claim_token = gen_random_uuid()
             WHERE id = (SELECT q.id FROM job_run q
-                        WHERE q.state = 'queued' AND NOT q.cancel_requested AND q.not_before <= to_timestamp($2)
+                        WHERE q.state = 'queued' AND NOT q.cancel_requested AND q.not_before <= to_timestamp(\(time(now)))
                           AND (q.schedule IS NULL
                                OR (SELECT s.overlap FROM schedule s WHERE s.name = q.schedule) = 'parallel'
                                OR NOT EXISTS (SELECT 1 FROM job_run r WHERE r.schedule = q.schedule AND r.state = 'running')
@@ -226,7 +207,7 @@ public enum JobStore {
             RETURNING id, schedule, extract(epoch FROM slot)::bigint AS slot_seconds, job, parameters, state, attempts, max_attempts, timeout_seconds,
             backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint AS started_at_seconds, extract(epoch FROM finished_at)::bigint AS finished_at_seconds, result, error,
             claim_token::text
-            """, [instance, time(now)]
+            """
         ).first.map(run)
     }
 
@@ -237,9 +218,9 @@ public enum JobStore {
     ) async throws -> Bool? {
         try await tx.query(
             """
-            UPDATE job_run SET heartbeat_at = to_timestamp($3) WHERE id = $1 AND claim_token = $2::uuid AND state = 'running'
+            UPDATE job_run SET heartbeat_at = to_timestamp(\(time(now))) WHERE id = \(id) AND claim_token = \(token)::uuid AND state = 'running'
             RETURNING cancel_requested
-            """, [id, token, time(now)]
+            """
         ).first?.decode("cancel_requested", as: Bool.self)
     }
 
@@ -252,14 +233,14 @@ public enum JobStore {
     ) async throws -> Bool {
         try await tx.execute(
             """
-            UPDATE job_run SET state = CASE WHEN cancel_requested AND $4 <> 'succeeded' THEN 'cancelled'
-                                            WHEN $6::bigint IS NULL THEN $4 ELSE 'queued' END,
+            UPDATE job_run SET state = CASE WHEN cancel_requested AND \(state) <> 'succeeded' THEN 'cancelled'
+                                            WHEN \(retryAt.map(time))::bigint IS NULL THEN \(state) ELSE 'queued' END,
                                not_before = CASE WHEN cancel_requested THEN not_before
-                                                 ELSE coalesce(to_timestamp($6::bigint), not_before) END,
-                               claimed_by = CASE WHEN $6::bigint IS NULL OR cancel_requested THEN claimed_by END,
-                               finished_at = to_timestamp($3), result = $5, error = $7
-            WHERE id = $1 AND claim_token = $2::uuid AND state = 'running'
-            """, [id, token, time(now), state, result, retryAt.map(time), error]) == 1
+                                                 ELSE coalesce(to_timestamp(\(retryAt.map(time))::bigint), not_before) END,
+                               claimed_by = CASE WHEN \(retryAt.map(time))::bigint IS NULL OR cancel_requested THEN claimed_by END,
+                               finished_at = to_timestamp(\(time(now))), result = \(result), error = \(error)
+            WHERE id = \(id) AND claim_token = \(token)::uuid AND state = 'running'
+            """) == 1
     }
 
     /// Runs whose instance stopped proving it is alive are queued again (or failed, attempts used up;
@@ -272,15 +253,15 @@ public enum JobStore {
         try await tx.query(
             """
             UPDATE job_run SET state = CASE WHEN cancel_requested THEN 'cancelled'
-                                            WHEN attempts - $3 >= max_attempts THEN 'failed' ELSE 'queued' END,
-                               attempts = attempts - $3,
-                               not_before = to_timestamp($1), claimed_by = NULL,
+                                            WHEN attempts - \(countingTheAttempt ? 0 : 1) >= max_attempts THEN 'failed' ELSE 'queued' END,
+                               attempts = attempts - \(countingTheAttempt ? 0 : 1),
+                               not_before = to_timestamp(\(time(now))), claimed_by = NULL,
                                error = CASE WHEN cancel_requested THEN 'cancelled'
-                                            WHEN $3 = 1 THEN 'database outage: claim lost' ELSE 'instance lost: no heartbeat' END,
-                               finished_at = CASE WHEN cancel_requested OR attempts - $3 >= max_attempts THEN to_timestamp($1) END
-            WHERE state = 'running' AND heartbeat_at < to_timestamp($1::bigint - $2::bigint)
+                                            WHEN \(countingTheAttempt ? 0 : 1) = 1 THEN 'database outage: claim lost' ELSE 'instance lost: no heartbeat' END,
+                               finished_at = CASE WHEN cancel_requested OR attempts - \(countingTheAttempt ? 0 : 1) >= max_attempts THEN to_timestamp(\(time(now))) END
+            WHERE state = 'running' AND heartbeat_at < to_timestamp(\(time(now))::bigint - \(deadlineSeconds)::bigint)
             RETURNING id
-            """, [time(now), deadlineSeconds, countingTheAttempt ? 0 : 1]
+            """
         ).map { try $0.decode("id", as: Int64.self) }
     }
 
@@ -289,10 +270,10 @@ public enum JobStore {
     public static func retry(_ tx: SystemTransaction, id: Int64, now: Instant) async throws -> Bool {
         try await tx.execute(
             """
-            UPDATE job_run SET state = 'queued', attempts = 0, not_before = to_timestamp($2), claimed_by = NULL,
+            UPDATE job_run SET state = 'queued', attempts = 0, not_before = to_timestamp(\(time(now))), claimed_by = NULL,
                                finished_at = NULL, cancel_requested = false
-            WHERE id = $1 AND state = 'failed'
-            """, [id, time(now)]) == 1
+            WHERE id = \(id) AND state = 'failed'
+            """) == 1
     }
 
     /// Cancels a queued run at once, or asks the running instance to stop. Returns the state after.
@@ -300,11 +281,11 @@ public enum JobStore {
         try await tx.query(
             """
             UPDATE job_run SET state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE state END,
-                               finished_at = CASE WHEN state = 'queued' THEN to_timestamp($2) ELSE finished_at END,
+                               finished_at = CASE WHEN state = 'queued' THEN to_timestamp(\(time(now))) ELSE finished_at END,
                                cancel_requested = state = 'running'
-            WHERE id = $1 AND state IN ('queued', 'running')
+            WHERE id = \(id) AND state IN ('queued', 'running')
             RETURNING state
-            """, [id, time(now)]
+            """
         ).first?.decode("state", as: String.self)
     }
 
@@ -314,9 +295,8 @@ public enum JobStore {
             SELECT id, schedule, extract(epoch FROM slot)::bigint AS slot_seconds, job, parameters, state, attempts, max_attempts, timeout_seconds,
             backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint AS started_at_seconds, extract(epoch FROM finished_at)::bigint AS finished_at_seconds, result, error,
             claim_token::text
-            FROM job_run WHERE $1::text IS NULL OR schedule = $1 ORDER BY id DESC LIMIT $2
-            """,
-            [schedule, limit]
+            FROM job_run WHERE \(schedule)::text IS NULL OR schedule = \(schedule) ORDER BY id DESC LIMIT \(limit)
+            """
         ).map(run)
     }
 
@@ -339,8 +319,8 @@ public enum JobStore {
             SELECT id, schedule, extract(epoch FROM slot)::bigint AS slot_seconds, job, parameters, state, attempts, max_attempts, timeout_seconds,
             backoff_seconds, claimed_by, extract(epoch FROM started_at)::bigint AS started_at_seconds, extract(epoch FROM finished_at)::bigint AS finished_at_seconds, result, error,
             claim_token::text
-            FROM job_run WHERE id = $1
-            """, [id]
+            FROM job_run WHERE id = \(id)
+            """
         ).first.map(run)
     }
 
@@ -350,8 +330,8 @@ public enum JobStore {
         try await tx.execute(
             """
             UPDATE job_run SET state = 'queued', claimed_by = NULL, attempts = greatest(attempts - 1, 0)
-            WHERE id = $1 AND claim_token = $2::uuid AND state = 'running'
-            """, [id, token])
+            WHERE id = \(id) AND claim_token = \(token)::uuid AND state = 'running'
+            """)
     }
 
     /// Runs per job and state (for `stats`).
@@ -368,8 +348,8 @@ public enum JobStore {
 
     public static func prune(_ tx: SystemTransaction, before: Instant) async throws -> Int {
         try await tx.execute(
-            "DELETE FROM job_run WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < to_timestamp($1)",
-            [time(before)])
+            "DELETE FROM job_run WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < to_timestamp(\(time(before)))"
+        )
     }
 
     /// PostgreSQL's clock (not the transaction's start).

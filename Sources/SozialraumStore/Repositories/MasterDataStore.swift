@@ -20,8 +20,8 @@ public enum MasterDataStore {
     ) async throws -> TenantID? {
         let provider = TenantID(UUID())
         let inserted = try await tx.execute(
-            "INSERT INTO tenant (id, kind, name, code) VALUES ($1, 'provider', $2, $3) ON CONFLICT (code) DO NOTHING",
-            [provider.uuid, name, code.rawValue])
+            "INSERT INTO tenant (id, kind, name, code) VALUES (\(provider.uuid), 'provider', \(name), \(code.rawValue)) ON CONFLICT (code) DO NOTHING"
+        )
         return inserted == 1 ? provider : nil
     }
 
@@ -29,24 +29,23 @@ public enum MasterDataStore {
     public static func provider(_ tx: TenantTransaction, idOrCode: String) async throws -> TenantID? {
         let id = UUID(uuidString: idOrCode)
         let rows = try await tx.query(
-            "SELECT id FROM tenant WHERE kind = 'provider' AND (id = $1 OR code = $2)",
-            [id, id == nil ? idOrCode : nil])
+            "SELECT id FROM tenant WHERE kind = 'provider' AND (id = \(id) OR code = \(id == nil ? idOrCode : nil))")
         return try rows.first.map { TenantID(try $0.decode("id", as: UUID.self)) }
     }
 
     /// The last day of the provider's cooperation, if it ends.
     public static func cooperationEnds(_ tx: TenantTransaction, _ provider: TenantID) async throws -> Day? {
-        try await tx.query("SELECT cooperation_ends FROM tenant WHERE id = $1", [provider.uuid]).first?.optionalDay(
+        try await tx.query("SELECT cooperation_ends FROM tenant WHERE id = \(provider.uuid)").first?.optionalDay(
             "cooperation_ends")
     }
 
     public static func renameProvider(_ tx: TenantTransaction, _ provider: TenantID, name: String) async throws {
-        try await tx.execute("UPDATE tenant SET name = $2 WHERE id = $1 AND kind = 'provider'", [provider.uuid, name])
+        try await tx.execute("UPDATE tenant SET name = \(name) WHERE id = \(provider.uuid) AND kind = 'provider'")
     }
 
     public static func endCooperation(_ tx: TenantTransaction, _ provider: TenantID, on day: Day?) async throws {
         try await tx.execute(
-            "UPDATE tenant SET cooperation_ends = $2 WHERE id = $1 AND kind = 'provider'", [provider.uuid, day])
+            "UPDATE tenant SET cooperation_ends = \(day) WHERE id = \(provider.uuid) AND kind = 'provider'")
     }
 
     /// How many grants and projects of `provider` run past `day`.
@@ -54,9 +53,9 @@ public enum MasterDataStore {
         try await tx.query(
             """
             SELECT (SELECT count(*) FROM grant_decision
-                    WHERE tenant_id = $1 AND coalesce(ended_on, ends_on) > $2)
-                 + (SELECT count(*) FROM project WHERE tenant_id = $1 AND ends_on > $2)
-            """, [provider.uuid, day]
+                    WHERE tenant_id = \(provider.uuid) AND coalesce(ended_on, ends_on) > \(day))
+                 + (SELECT count(*) FROM project WHERE tenant_id = \(provider.uuid) AND ends_on > \(day))
+            """
         ).first?.value(as: Int.self) ?? 0
     }
 
@@ -132,9 +131,9 @@ public enum MasterDataStore {
     ) async throws -> Bool {
         try await tx.execute(
             """
-            UPDATE provider_assignment SET valid_to = $3
-            WHERE tenant_id = $1 AND social_space = $2 AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)
-            """, [provider.uuid, socialSpace.rawValue, day]) > 0
+            UPDATE provider_assignment SET valid_to = \(day)
+            WHERE tenant_id = \(provider.uuid) AND social_space = \(socialSpace.rawValue) AND valid_from <= \(day) AND (valid_to IS NULL OR valid_to > \(day))
+            """) > 0
     }
 
     /// Whether the provider's assignment to the Sozialraum ends exactly on `day` (an `unassign` done).
@@ -142,8 +141,7 @@ public enum MasterDataStore {
         _ tx: TenantTransaction, provider: TenantID, socialSpace: SocialSpaceCode, on day: Day
     ) async throws -> Bool {
         try await tx.query(
-            "SELECT 1 FROM provider_assignment WHERE tenant_id = $1 AND social_space = $2 AND valid_to = $3",
-            [provider.uuid, socialSpace.rawValue, day]
+            "SELECT 1 FROM provider_assignment WHERE tenant_id = \(provider.uuid) AND social_space = \(socialSpace.rawValue) AND valid_to = \(day)"
         ).count > 0
     }
 
@@ -180,9 +178,9 @@ public enum MasterDataStore {
     ) async throws {
         try await tx.execute(
             """
-            UPDATE fiscal_year SET overrun_policy = $2, provider_surplus_share = $3, carry_forward_allowed = $4
-            WHERE year = $1
-            """, [year, overrunPolicy.rawValue, providerSurplusShare, carryForwardAllowed])
+            UPDATE fiscal_year SET overrun_policy = \(overrunPolicy.rawValue), provider_surplus_share = \(providerSurplusShare), carry_forward_allowed = \(carryForwardAllowed)
+            WHERE year = \(year)
+            """)
     }
 
     // MARK: Help types and rates
@@ -203,12 +201,12 @@ public enum MasterDataStore {
         try await tx.query(
             """
             SELECT help_type, unit, valid_from, amount FROM rate_agreement r
-            WHERE tenant_id = $1
-              AND ($2::date IS NULL OR valid_from = (SELECT max(o.valid_from) FROM rate_agreement o
+            WHERE tenant_id = \(provider.uuid)
+              AND (\(day)::date IS NULL OR valid_from = (SELECT max(o.valid_from) FROM rate_agreement o
                      WHERE o.tenant_id = r.tenant_id AND o.help_type = r.help_type AND o.unit = r.unit
-                       AND o.valid_from <= $2))
+                       AND o.valid_from <= \(day)))
             ORDER BY help_type, unit, valid_from
-            """, [provider.uuid, day]
+            """
         ).map { row in
             RateRecord(
                 helpType: try row.decode("help_type", as: String.self), unit: try row.decode("unit", as: RateUnit.self),
@@ -219,8 +217,7 @@ public enum MasterDataStore {
     /// Whether a month on or after `day`'s month is closed (a rate from `day` would change its prices).
     public static func closedMonthFrom(_ tx: TenantTransaction, _ day: Day) async throws -> Bool {
         try await tx.query(
-            "SELECT 1 FROM period WHERE closed_at IS NOT NULL AND month >= date_trunc('month', $1::date)::date LIMIT 1",
-            [day]
+            "SELECT 1 FROM period WHERE closed_at IS NOT NULL AND month >= date_trunc('month', \(day)::date)::date LIMIT 1"
         ).count > 0
     }
 
@@ -233,9 +230,9 @@ public enum MasterDataStore {
                    p.spent_before_go_live + coalesce((SELECT sum(b.amount) FROM booking b WHERE b.project_id = p.id), 0)::bigint AS spent,
                    p.volunteers, p.professionals, t.name
             FROM project p JOIN tenant t ON t.id = p.tenant_id
-            WHERE $1::int IS NULL OR (p.starts_on <= make_date($1, 12, 31) AND p.ends_on >= make_date($1, 1, 1))
+            WHERE \(year)::int IS NULL OR (p.starts_on <= make_date(\(year), 12, 31) AND p.ends_on >= make_date(\(year), 1, 1))
             ORDER BY p.social_space, p.starts_on, p.title
-            """, [year]
+            """
         ).compactMap { row in
             guard let space = SocialSpaceCode(try row.decode("social_space", as: String.self)),
                 let period = DayRange(start: try row.day("starts_on"), end: try row.day("ends_on"))
@@ -263,15 +260,15 @@ public enum MasterDataStore {
                 SELECT p.tenant_id, p.starts_on, p.ends_on,
                        (SELECT max(make_date(extract(year FROM b.service_month)::int, extract(month FROM b.service_month)::int, 1))
                         FROM booking b WHERE b.project_id = p.id) AS last_expense_month
-                FROM project p WHERE p.id = $1
-                """, [id]
+                FROM project p WHERE p.id = \(id)
+                """
             ).first, let period = DayRange(start: try row.day("starts_on"), end: try row.day("ends_on"))
         else { return nil }
         return (TenantID(try row.decode("tenant_id", as: UUID.self)), period, try row.optionalDay("last_expense_month"))
     }
 
     public static func endProject(_ tx: TenantTransaction, _ id: UUID, on day: Day) async throws {
-        try await tx.execute("UPDATE project SET ends_on = $2 WHERE id = $1", [id, day])
+        try await tx.execute("UPDATE project SET ends_on = \(day) WHERE id = \(id)")
     }
 
     // MARK: Audit trail
@@ -282,13 +279,13 @@ public enum MasterDataStore {
             SELECT id, local_time(at) AS at_local, tenant_id, actor, action,
                    object_kind, object_id, result, request_id, detail
             FROM audit_event
-            WHERE ($1::date IS NULL OR at >= $1::date::timestamp AT TIME ZONE 'Europe/Berlin')
-              AND ($2::date IS NULL OR at < ($2::date + 1)::timestamp AT TIME ZONE 'Europe/Berlin')
-              AND ($3::text IS NULL OR actor = $3)
-              AND ($4::text IS NULL OR action = $4 OR action LIKE $4 || '.%')
-              AND ($5::text IS NULL OR object_id = $5)
-            ORDER BY id DESC LIMIT $6
-            """, [filter.since, filter.until, filter.actor, filter.action, filter.objectID, filter.limit]
+            WHERE (\(filter.since)::date IS NULL OR at >= \(filter.since)::date::timestamp AT TIME ZONE 'Europe/Berlin')
+              AND (\(filter.until)::date IS NULL OR at < (\(filter.until)::date + 1)::timestamp AT TIME ZONE 'Europe/Berlin')
+              AND (\(filter.actor)::text IS NULL OR actor = \(filter.actor))
+              AND (\(filter.action)::text IS NULL OR action = \(filter.action) OR action LIKE \(filter.action) || '.%')
+              AND (\(filter.objectID)::text IS NULL OR object_id = \(filter.objectID))
+            ORDER BY id DESC LIMIT \(filter.limit)
+            """
         ).map { row in
             var event = AuditEventRecord(
                 id: try row.decode("id", as: Int64.self), at: try row.decode("at_local", as: String.self),

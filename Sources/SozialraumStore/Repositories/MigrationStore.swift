@@ -29,12 +29,13 @@ public enum MigrationStore {
             placeholders.reserveCapacity(batch.count)
             for row in 0..<batch.count {
                 placeholders.append(
-                    "(" + (1...columns).map { "$\(row * columns + $0)" }.joined(separator: ", ") + ")")
+                    "(" + (1...columns).map { "$" + String(row * columns + $0) }.joined(separator: ", ") + ")")
             }
             let sql =
                 "INSERT INTO \(into.description) VALUES " + placeholders.joined(separator: ", ") + " "
                 + suffix.description
-            returned += Array(try await tx.query(sql, batch.flatMap { $0 }))
+            // The placeholders are generated, one per value of the batch.
+            returned += Array(try await tx.query(PostgresQuery(unsafeSQL: sql, batch.flatMap { $0 })))
             start += batchRows
         }
         return returned

@@ -20,13 +20,8 @@ public enum OverrunDecisionStore {
             """
             INSERT INTO overrun_decision (tenant_id, year, social_space, component, kind, amount, reason,
                                           cover_social_space, cover_component, council_informed_on, decided_by)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id
-            """,
-            [
-                county.uuid, decision.year, decision.socialSpace.rawValue, decision.component.rawValue,
-                decision.kind.rawValue, decision.amount.cents, decision.reason, decision.cover?.socialSpace.rawValue,
-                decision.cover?.component.rawValue, decision.councilInformedOn, decision.decidedBy,
-            ]
+            VALUES (\(county.uuid), \(decision.year), \(decision.socialSpace.rawValue), \(decision.component.rawValue), \(decision.kind.rawValue), \(decision.amount.cents), \(decision.reason), \(decision.cover?.socialSpace.rawValue), \(decision.cover?.component.rawValue), \(decision.councilInformedOn), \(decision.decidedBy)) RETURNING id
+            """
         ).single().decode("id", as: Int64.self)
     }
 
@@ -38,11 +33,11 @@ public enum OverrunDecisionStore {
     ) async throws -> Int {
         try await tx.execute(
             """
-            UPDATE finding SET status = 'accepted', resolved_at = now(), resolution = $5
-            WHERE kind = 'uncovered_overrun' AND status = 'open' AND social_space = $2 AND component = $3
-              AND month BETWEEN make_date($1, 1, 1) AND make_date($1, 12, 1)
-              AND coalesce(decided_before, 0) + amount <= $4
-            """, [year, socialSpace.rawValue, component.rawValue, decided.cents, resolution])
+            UPDATE finding SET status = 'accepted', resolved_at = now(), resolution = \(resolution)
+            WHERE kind = 'uncovered_overrun' AND status = 'open' AND social_space = \(socialSpace.rawValue) AND component = \(component.rawValue)
+              AND month BETWEEN make_date(\(year), 1, 1) AND make_date(\(year), 12, 1)
+              AND coalesce(decided_before, 0) + amount <= \(decided.cents)
+            """)
     }
 
     public static func decided(
@@ -52,8 +47,8 @@ public enum OverrunDecisionStore {
             cents: try await tx.query(
                 """
                 SELECT coalesce(sum(amount), 0)::bigint FROM overrun_decision
-                WHERE year = $1 AND social_space = $2 AND component = $3
-                """, [year, socialSpace.rawValue, component.rawValue]
+                WHERE year = \(year) AND social_space = \(socialSpace.rawValue) AND component = \(component.rawValue)
+                """
             ).single().value(as: Int64.self))
     }
 
@@ -63,8 +58,8 @@ public enum OverrunDecisionStore {
             SELECT id, social_space, component, kind, amount, reason,
                    coalesce(cover_social_space || '/' || cover_component, '') AS cover, council_informed_on::text, decided_by,
                    local_time(decided_at) AS decided_at_local
-            FROM overrun_decision WHERE year = $1 ORDER BY id
-            """, [year]
+            FROM overrun_decision WHERE year = \(year) ORDER BY id
+            """
         ).map {
             OverrunDecisionListing(
                 id: try $0.decode("id", as: Int64.self), socialSpace: try $0.decode("social_space", as: String.self),
@@ -84,8 +79,8 @@ public enum OverrunDecisionStore {
         try await tx.query(
             """
             SELECT count(*)::int FROM finding WHERE kind = 'uncovered_overrun' AND status = 'open'
-              AND month BETWEEN make_date($1, 1, 1) AND make_date($1, 12, 1)
-            """, [year]
+              AND month BETWEEN make_date(\(year), 1, 1) AND make_date(\(year), 12, 1)
+            """
         ).single().value(as: Int.self)
     }
 }

@@ -57,14 +57,10 @@ extension PaymentOrderStore {
         _ = try await tx.execute(
             """
             INSERT INTO payment_batch (id, tenant_id, created_by, encoding, orders, total, sha256, content, signature)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-            """,
-            [
-                batch.id, county.uuid, batch.createdBy, batch.encoding.rawValue, batch.orders, batch.total.cents,
-                batch.sha256, PostgresBytes(batch.content), batch.signature.map(PostgresBytes.init),
-            ])
+            VALUES (\(batch.id), \(county.uuid), \(batch.createdBy), \(batch.encoding.rawValue), \(batch.orders), \(batch.total.cents), \(batch.sha256), \(PostgresBytes(batch.content)), \(batch.signature.map(PostgresBytes.init)))
+            """)
         for order in orders {
-            _ = try await tx.execute("UPDATE payment_order SET batch_id = $2 WHERE id = $1", [order, batch.id])
+            _ = try await tx.execute("UPDATE payment_order SET batch_id = \(batch.id) WHERE id = \(order)")
         }
     }
 
@@ -73,9 +69,8 @@ extension PaymentOrderStore {
         try await tx.query(
             """
             SELECT id, local_time(created_at) AS created, created_by, encoding, orders, total, sha256, content, signature
-            FROM payment_batch WHERE id = $1
-            """,
-            [id]
+            FROM payment_batch WHERE id = \(id)
+            """
         ).first.map { row in
             var batch = PaymentBatch(
                 id: try row.decode("id", as: Int64.self), created: try row.decode("created", as: String.self),
@@ -113,8 +108,7 @@ extension PaymentOrderStore {
         _ tx: TenantTransaction, kassenzeichen: String
     ) async throws -> (id: Int64, amount: Money, exported: Bool)? {
         try await tx.query(
-            "SELECT id, amount, batch_id IS NOT NULL AS exported FROM payment_order WHERE kassenzeichen = $1 AND state = 'approved'",
-            [kassenzeichen]
+            "SELECT id, amount, batch_id IS NOT NULL AS exported FROM payment_order WHERE kassenzeichen = \(kassenzeichen) AND state = 'approved'"
         ).first.map {
             (
                 try $0.decode("id", as: Int64.self), Money(cents: try $0.decode("amount", as: Int64.self)),
@@ -126,14 +120,13 @@ extension PaymentOrderStore {
     /// Serialises imports of one confirmation file (its identity) until the transaction ends: a second,
     /// simultaneous import then sees the first one's lines and is a duplicate.
     public static func lockConfirmationSource(_ tx: TenantTransaction, source: String) async throws {
-        _ = try await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 29))", ["confirmations:" + source])
+        _ = try await tx.query("SELECT pg_advisory_xact_lock(hashtextextended(\("confirmations:" + source), 29))")
     }
 
     /// Whether a confirmation file with one of these SHA-256 (hex) identities was imported.
     public static func confirmationsImported(_ tx: TenantTransaction, sources: [String]) async throws -> Bool {
         try await tx.query(
-            "SELECT EXISTS (SELECT 1 FROM payment_receipt WHERE source = ANY (string_to_array($1, ',')))",
-            [sources.joined(separator: ",")]
+            "SELECT EXISTS (SELECT 1 FROM payment_receipt WHERE source = ANY (string_to_array(\(sources.joined(separator: ",")), ',')))"
         ).single().value(as: Bool.self)
     }
 
@@ -144,16 +137,15 @@ extension PaymentOrderStore {
         try await tx.query(
             """
             INSERT INTO payment_receipt (tenant_id, source, line, kassenzeichen, order_id, amount, value_date, actor)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id
-            """, [county.uuid, source, line, kassenzeichen, order, amount.cents, valueDate, actor]
+            VALUES (\(county.uuid), \(source), \(line), \(kassenzeichen), \(order), \(amount.cents), \(valueDate), \(actor)) RETURNING id
+            """
         ).single().decode("id", as: Int64.self)
     }
 
     /// What the Kasse confirmed for an order so far: the sum and the number of confirmations.
     public static func confirmed(_ tx: TenantTransaction, order: Int64) async throws -> (Money, Int) {
         let row = try await tx.query(
-            "SELECT coalesce(sum(amount), 0)::bigint AS paid, count(*)::int AS confirmations FROM payment_receipt WHERE order_id = $1",
-            [order]
+            "SELECT coalesce(sum(amount), 0)::bigint AS paid, count(*)::int AS confirmations FROM payment_receipt WHERE order_id = \(order)"
         ).single()
         return (Money(cents: try row.decode("paid", as: Int64.self)), try row.decode("confirmations", as: Int.self))
     }
@@ -165,7 +157,7 @@ extension PaymentOrderStore {
         _ = try await tx.execute(
             """
             INSERT INTO finding (id, tenant_id, kind, month, amount, receipt_id)
-            VALUES (gen_random_uuid(), $1, $2, $3, $4, $5)
-            """, [county.uuid, kind.rawValue, month, amount.cents, receipt])
+            VALUES (gen_random_uuid(), \(county.uuid), \(kind.rawValue), \(month), \(amount.cents), \(receipt))
+            """)
     }
 }

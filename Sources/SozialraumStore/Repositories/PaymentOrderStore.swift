@@ -59,13 +59,8 @@ public enum PaymentOrderStore {
             """
             INSERT INTO payment_order (tenant_id, kind, social_space, component, month, run_id, finding_id, amount,
                                        decision_reason, certified_by, expires_on, request_id)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11) RETURNING id
-            """,
-            [
-                order.payee.uuid, order.kind.rawValue, order.socialSpace?.rawValue, order.component?.rawValue,
-                order.month, order.runID, order.findingID, order.amount.cents, order.certifiedBy, order.expiresOn,
-                order.requestID,
-            ]
+            VALUES (\(order.payee.uuid), \(order.kind.rawValue), \(order.socialSpace?.rawValue), \(order.component?.rawValue), \(order.month), \(order.runID), \(order.findingID), \(order.amount.cents), NULL, \(order.certifiedBy), \(order.expiresOn), \(order.requestID)) RETURNING id
+            """
         ).single().decode("id", as: Int64.self)
     }
 
@@ -76,10 +71,10 @@ public enum PaymentOrderStore {
         try await tx.query(
             """
             SELECT id, expires_on FROM payment_order
-            WHERE kind = 'appropriation' AND state = 'pending' AND social_space = $1 AND component = $2
-              AND month = make_date($3, 1, 1) AND amount = $4 AND expires_on >= $5
+            WHERE kind = 'appropriation' AND state = 'pending' AND social_space = \(line.socialSpace.rawValue) AND component = \(line.component.rawValue)
+              AND month = make_date(\(line.year), 1, 1) AND amount = \(amount.cents) AND expires_on >= \(today)
             ORDER BY id LIMIT 1
-            """, [line.socialSpace.rawValue, line.component.rawValue, line.year, amount.cents, today]
+            """
         ).first.map { (try $0.decode("id", as: Int64.self), try $0.day("expires_on")) }
     }
 
@@ -89,8 +84,8 @@ public enum PaymentOrderStore {
             """
             SELECT id, tenant_id, kind, social_space, component, month::text, run_id, finding_id, amount,
                    certified_by, expires_on, request_id, state, decided_by
-            FROM payment_order WHERE id = $1 FOR UPDATE
-            """, [id]
+            FROM payment_order WHERE id = \(id) FOR UPDATE
+            """
         ).first.map { row in
             Record(
                 id: try row.decode("id", as: Int64.self),
@@ -117,10 +112,10 @@ public enum PaymentOrderStore {
         try await tx.query(
             """
             SELECT id FROM payment_order
-            WHERE tenant_id = $1 AND state IN ('pending', 'approved')
-              AND (run_id = $2 OR finding_id = $3)
+            WHERE tenant_id = \(payee.uuid) AND state IN ('pending', 'approved')
+              AND (run_id = \(runID) OR finding_id = \(findingID))
             ORDER BY id LIMIT 1
-            """, [payee.uuid, runID, findingID]
+            """
         ).first?.decode("id", as: Int64.self)
     }
 
@@ -131,10 +126,10 @@ public enum PaymentOrderStore {
         -> (amount: Money, kassenzeichen: String?, due: Day?, bookings: [Int64])
     {
         let row = try await tx.query(
-            "SELECT amount, kassenzeichen, due_on::text FROM payment_order WHERE id = $1", [id]
+            "SELECT amount, kassenzeichen, due_on::text FROM payment_order WHERE id = \(id)"
         ).single()
         let bookings = try await tx.query(
-            "SELECT id FROM booking WHERE payment_order_id = $1 ORDER BY id", [id]
+            "SELECT id FROM booking WHERE payment_order_id = \(id) ORDER BY id"
         ).map { try $0.decode("id", as: Int64.self) }
         return (
             Money(cents: try row.decode("amount", as: Int64.self)), try row.decode("kassenzeichen", as: String?.self),
@@ -147,22 +142,22 @@ public enum PaymentOrderStore {
     ) async throws {
         _ = try await tx.execute(
             """
-            UPDATE payment_order SET state = 'approved', decided_by = $2, decided_at = now(), kassenzeichen = $3,
-                                     due_on = $4
-            WHERE id = $1 AND state = 'pending'
-            """, [id, account, kassenzeichen, due])
+            UPDATE payment_order SET state = 'approved', decided_by = \(account), decided_at = now(), kassenzeichen = \(kassenzeichen),
+                                     due_on = \(due)
+            WHERE id = \(id) AND state = 'pending'
+            """)
     }
 
     public static func reject(_ tx: TenantTransaction, id: Int64, by account: String, reason: String) async throws {
         _ = try await tx.execute(
             """
-            UPDATE payment_order SET state = 'rejected', decided_by = $2, decided_at = now(), decision_reason = $3
-            WHERE id = $1 AND state = 'pending'
-            """, [id, account, reason])
+            UPDATE payment_order SET state = 'rejected', decided_by = \(account), decided_at = now(), decision_reason = \(reason)
+            WHERE id = \(id) AND state = 'pending'
+            """)
     }
 
     public static func expire(_ tx: TenantTransaction, id: Int64) async throws {
-        _ = try await tx.execute("UPDATE payment_order SET state = 'expired' WHERE id = $1 AND state = 'pending'", [id])
+        _ = try await tx.execute("UPDATE payment_order SET state = 'expired' WHERE id = \(id) AND state = 'pending'")
     }
 
     /// Freezes the Kontierung of one booking an order pays.
@@ -174,12 +169,8 @@ public enum PaymentOrderStore {
             """
             INSERT INTO payment_order_line (tenant_id, order_id, booking_id, year, social_space, component, amount,
                                             product, account, cost_centre)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-            """,
-            [
-                payee.uuid, order, booking, year, socialSpace.rawValue, component.rawValue, amount.cents,
-                mapping.product, mapping.account, mapping.costCentre,
-            ])
+            VALUES (\(payee.uuid), \(order), \(booking), \(year), \(socialSpace.rawValue), \(component.rawValue), \(amount.cents), \(mapping.product), \(mapping.account), \(mapping.costCentre))
+            """)
     }
 
     // MARK: Finance mapping and creditor numbers
@@ -191,8 +182,8 @@ public enum PaymentOrderStore {
         try await tx.query(
             """
             SELECT product, account, cost_centre FROM finance_mapping
-            WHERE year = $1 AND social_space = $2 AND component = $3 AND kind = $4
-            """, [year, socialSpace.rawValue, component.rawValue, kind.rawValue]
+            WHERE year = \(year) AND social_space = \(socialSpace.rawValue) AND component = \(component.rawValue) AND kind = \(kind.rawValue)
+            """
         ).first.map {
             FinanceMapping(
                 product: try $0.decode("product", as: String.self), account: try $0.decode("account", as: String.self),
@@ -207,22 +198,18 @@ public enum PaymentOrderStore {
         _ = try await tx.execute(
             """
             INSERT INTO finance_mapping (year, social_space, component, kind, product, account, cost_centre)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            VALUES (\(year), \(socialSpace.rawValue), \(component.rawValue), \(kind.rawValue), \(mapping.product), \(mapping.account), \(mapping.costCentre))
             ON CONFLICT (year, social_space, component, kind)
             DO UPDATE SET product = EXCLUDED.product, account = EXCLUDED.account, cost_centre = EXCLUDED.cost_centre
-            """,
-            [
-                year, socialSpace.rawValue, component.rawValue, kind.rawValue, mapping.product, mapping.account,
-                mapping.costCentre,
-            ])
+            """)
     }
 
     public static func mappings(_ tx: TenantTransaction, year: Int) async throws -> [FinanceMappingListing] {
         try await tx.query(
             """
-            SELECT social_space, component, kind, product, account, cost_centre FROM finance_mapping WHERE year = $1
+            SELECT social_space, component, kind, product, account, cost_centre FROM finance_mapping WHERE year = \(year)
             ORDER BY social_space, component, kind
-            """, [year]
+            """
         ).map {
             FinanceMappingListing(
                 socialSpace: try $0.decode("social_space", as: String.self),
@@ -237,7 +224,7 @@ public enum PaymentOrderStore {
 
     public static func creditorNumber(_ tx: TenantTransaction, provider: TenantID) async throws -> String? {
         try await tx.query(
-            "SELECT creditor_number FROM tenant WHERE id = $1 AND kind = 'provider'", [provider.uuid]
+            "SELECT creditor_number FROM tenant WHERE id = \(provider.uuid) AND kind = 'provider'"
         ).first?.decode("creditor_number", as: String?.self)
     }
 
@@ -248,7 +235,7 @@ public enum PaymentOrderStore {
         -> Bool
     {
         try await tx.execute(
-            "UPDATE tenant SET creditor_number = $2 WHERE id = $1 AND kind = 'provider'", [provider.uuid, number]) == 1
+            "UPDATE tenant SET creditor_number = \(number) WHERE id = \(provider.uuid) AND kind = 'provider'") == 1
     }
 
     // MARK: Lists
@@ -267,9 +254,9 @@ public enum PaymentOrderStore {
             FROM payment_order o JOIN tenant t ON t.id = o.tenant_id
             LEFT JOIN LATERAL (SELECT sum(amount)::bigint AS paid, count(*)::int AS confirmations
                                FROM payment_receipt WHERE order_id = o.id) r ON true
-            WHERE $1 = '' OR o.state = ANY (string_to_array($1, ','))
-            ORDER BY o.id DESC LIMIT $2
-            """, [states.map(\.rawValue).joined(separator: ","), limit]
+            WHERE \(states.map(\.rawValue).joined(separator: ",")) = '' OR o.state = ANY (string_to_array(\(states.map(\.rawValue).joined(separator: ",")), ','))
+            ORDER BY o.id DESC LIMIT \(limit)
+            """
         ).map { row in
             let ordered = Money(cents: try row.decode("amount", as: Int64.self))
             let paid = Money(cents: try row.decode("paid", as: Int64.self))

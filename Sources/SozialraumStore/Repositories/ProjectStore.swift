@@ -44,14 +44,8 @@ public enum ProjectStore {
             """
             INSERT INTO project (id, tenant_id, title, social_space, component, starts_on, ends_on, budget, volunteers,
                                  professionals, spent_before_go_live)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-            """,
-            [
-                project.id, project.provider.uuid, project.title, project.socialSpace.rawValue,
-                project.component.rawValue,
-                project.period.start, project.period.end, project.budget.cents, project.volunteers,
-                project.professionals, project.spentBeforeGoLive.cents,
-            ])
+            VALUES (\(project.id), \(project.provider.uuid), \(project.title), \(project.socialSpace.rawValue), \(project.component.rawValue), \(project.period.start), \(project.period.end), \(project.budget.cents), \(project.volunteers), \(project.professionals), \(project.spentBeforeGoLive.cents))
+            """)
     }
 
     /// The project where it matters for spending: whose, where, on which line, when.
@@ -61,7 +55,7 @@ public enum ProjectStore {
     {
         guard
             let row = try await tx.query(
-                "SELECT tenant_id, social_space, component, starts_on, ends_on FROM project WHERE id = $1", [id]
+                "SELECT tenant_id, social_space, component, starts_on, ends_on FROM project WHERE id = \(id)"
             ).first
         else { return nil }
         guard let period = DayRange(start: try row.day("starts_on"), end: try row.day("ends_on")) else {

@@ -12,13 +12,13 @@ import Foundation
 /// and the cross-area grants (rule 9). Every read runs in the caller's tenant context.
 public enum ReconciliationReportStore {
     public static func runExists(_ tx: TenantTransaction, id: Int64) async throws -> Bool {
-        try await tx.query("SELECT 1 FROM reconciliation_run WHERE id = $1", [id]).count > 0
+        try await tx.query("SELECT 1 FROM reconciliation_run WHERE id = \(id)").count > 0
     }
 
     public static func runsExist(_ tx: TenantTransaction, _ ids: Set<Int64>) async throws -> Bool {
         let sorted = ids.sorted()
         return try await tx.query(
-            "SELECT count(*)::int FROM reconciliation_run WHERE id IN ($1, $2)", [sorted.first ?? 0, sorted.last ?? 0]
+            "SELECT count(*)::int FROM reconciliation_run WHERE id IN (\(sorted.first ?? 0), \(sorted.last ?? 0))"
         ).single().value(as: Int.self) == ids.count
     }
 
@@ -46,8 +46,8 @@ public enum ReconciliationReportStore {
                    coalesce(r.social_space, '*') AS social_space, r.ledger_position,
                    left(encode(r.digest, 'hex'), 16) AS digest_prefix, r.requested_by,
                    local_time(r.finished_at) AS finished, coalesce(r.slot, '') AS slot
-            FROM reconciliation_run r WHERE $1::int IS NULL OR r.year = $1 ORDER BY r.id DESC LIMIT 1000
-            """, [year]
+            FROM reconciliation_run r WHERE \(year)::int IS NULL OR r.year = \(year) ORDER BY r.id DESC LIMIT 1000
+            """
         ).map { row in
             ReconciliationRunListing(
                 id: try row.decode("id", as: Int64.self), scope: try row.decode("scope", as: String.self),
@@ -60,6 +60,15 @@ public enum ReconciliationReportStore {
         }
     }
 
+    /// A line's figures in the order of `RunLineResult.figures`.
+    static let lineFigures = [
+        "appropriation", "carry_in", "commitments", "actuals", "available", "cover_transfer", "available_after_cover",
+        "forecast", "forecast_available", "overrun",
+    ]
+
+    /// A month's figures in the order of `RunMonthResult.figures`.
+    static let monthFigures = ["plan", "commitments", "actuals", "cumulative_plan", "cumulative_burn"]
+
     public static func lines(
         _ tx: TenantTransaction, runID: Int64, socialSpace: SocialSpaceCode?
     ) async throws -> [RunLineResult] {
@@ -67,14 +76,14 @@ public enum ReconciliationReportStore {
             """
             SELECT social_space, line, appropriation, carry_in, commitments, actuals, available, cover_transfer,
                    available_after_cover, forecast, forecast_available, overrun
-            FROM reconciliation_line WHERE run_id = $1 AND ($2::text IS NULL OR social_space = $2)
+            FROM reconciliation_line WHERE run_id = \(runID) AND (\(socialSpace?.rawValue)::text IS NULL OR social_space = \(socialSpace?.rawValue))
             ORDER BY social_space, line LIKE 'pool:%', array_position(ARRAY['case', 'milieu', 'structure'], line), line
-            """, [runID, socialSpace?.rawValue]
+            """
         ).map { row in
             RunLineResult(
                 socialSpace: try row.decode("social_space", as: String.self),
                 line: try row.decode("line", as: String.self),
-                figures: try (2...11).map { try row.decode($0, as: Int64?.self) })
+                figures: try lineFigures.map { try row.decode($0, as: Int64?.self) })
         }
     }
 
@@ -84,15 +93,15 @@ public enum ReconciliationReportStore {
         try await tx.query(
             """
             SELECT social_space, component, to_char(month, 'YYYY-MM') AS month, plan, commitments, actuals, cumulative_plan, cumulative_burn
-            FROM reconciliation_month WHERE run_id = $1 AND ($2::text IS NULL OR social_space = $2)
+            FROM reconciliation_month WHERE run_id = \(runID) AND (\(socialSpace?.rawValue)::text IS NULL OR social_space = \(socialSpace?.rawValue))
             ORDER BY social_space, array_position(ARRAY['case', 'milieu', 'structure'], component::text), month
-            """, [runID, socialSpace?.rawValue]
+            """
         ).map { row in
             RunMonthResult(
                 socialSpace: try row.decode("social_space", as: String.self),
                 component: try row.decode("component", as: String.self),
                 month: try row.decode("month", as: String.self),
-                figures: try (3...7).map { try row.decode($0, as: Int64.self) })
+                figures: try monthFigures.map { try row.decode($0, as: Int64.self) })
         }
     }
 
@@ -102,8 +111,8 @@ public enum ReconciliationReportStore {
         try await tx.query(
             """
             SELECT social_space, from_component, to_component, amount FROM reconciliation_transfer
-            WHERE run_id = $1 AND ($2::text IS NULL OR social_space = $2) ORDER BY social_space, position
-            """, [runID, socialSpace?.rawValue]
+            WHERE run_id = \(runID) AND (\(socialSpace?.rawValue)::text IS NULL OR social_space = \(socialSpace?.rawValue)) ORDER BY social_space, position
+            """
         ).map { row in
             RunCoverTransfer(
                 socialSpace: try row.decode("social_space", as: String.self),
@@ -120,8 +129,8 @@ public enum ReconciliationReportStore {
             """
             SELECT coalesce(b.social_space, a.social_space) AS social_space, coalesce(b.line, a.line) AS line, f.field,
                    f.before, f.after
-            FROM (SELECT * FROM reconciliation_line WHERE run_id = $1) a
-            FULL JOIN (SELECT * FROM reconciliation_line WHERE run_id = $2) b USING (social_space, line)
+            FROM (SELECT * FROM reconciliation_line WHERE run_id = \(earlier)) a
+            FULL JOIN (SELECT * FROM reconciliation_line WHERE run_id = \(later)) b USING (social_space, line)
             CROSS JOIN LATERAL (VALUES
                 ('appropriation', a.appropriation, b.appropriation), ('carry_in', a.carry_in, b.carry_in),
                 ('commitments', a.commitments, b.commitments), ('actuals', a.actuals, b.actuals),
@@ -130,12 +139,12 @@ public enum ReconciliationReportStore {
             WHERE f.before IS DISTINCT FROM f.after
             UNION ALL
             SELECT 'statement', t.name, 'balance', sa.balance, sb.balance
-            FROM (SELECT * FROM statement WHERE run_id = $1) sa
-            FULL JOIN (SELECT * FROM statement WHERE run_id = $2) sb USING (tenant_id)
+            FROM (SELECT * FROM statement WHERE run_id = \(earlier)) sa
+            FULL JOIN (SELECT * FROM statement WHERE run_id = \(later)) sb USING (tenant_id)
             JOIN tenant t ON t.id = tenant_id
             WHERE sa.balance IS DISTINCT FROM sb.balance
             ORDER BY 1, 2, 3
-            """, [earlier, later]
+            """
         ).map { row in
             RunChange(
                 socialSpace: try row.decode("social_space", as: String.self),
@@ -151,8 +160,8 @@ public enum ReconciliationReportStore {
         try await tx.query(
             """
             SELECT t.name, s.tenant_id, s.accrued, s.instalments, s.settlements, s.balance
-            FROM statement s JOIN tenant t ON t.id = s.tenant_id WHERE s.run_id = $1 ORDER BY t.name
-            """, [runID]
+            FROM statement s JOIN tenant t ON t.id = s.tenant_id WHERE s.run_id = \(runID) ORDER BY t.name
+            """
         ).map { row in
             StatementSummary(
                 providerName: try row.decode("name", as: String.self),
@@ -173,8 +182,8 @@ public enum ReconciliationReportStore {
                 """
                 SELECT r.first_month, r.last_month, r.ledger_position, s.balance
                 FROM statement s JOIN reconciliation_run r ON r.id = s.run_id
-                WHERE s.run_id = $1 AND s.tenant_id = $2
-                """, [runID, provider.uuid]
+                WHERE s.run_id = \(runID) AND s.tenant_id = \(provider.uuid)
+                """
             ).first
         else { return nil }
         return (
@@ -187,7 +196,7 @@ public enum ReconciliationReportStore {
     /// One settlement of a provider at a time: the second finds the first's bookings and stops.
     public static func lockSettlements(_ tx: TenantTransaction, of provider: TenantID) async throws {
         try await tx.query(
-            "SELECT pg_advisory_xact_lock(hashtext('sozialraum.settle'), hashtext($1::text))", [provider.description])
+            "SELECT pg_advisory_xact_lock(hashtext('sozialraum.settle'), hashtext(\(provider.description)::text))")
     }
 
     /// Whether the provider has a booking in `first...last` after `position` (the statement is stale).
@@ -195,8 +204,7 @@ public enum ReconciliationReportStore {
         _ tx: TenantTransaction, provider: TenantID, from first: YearMonth, through last: YearMonth, position: Int64
     ) async throws -> Bool {
         try await tx.query(
-            "SELECT 1 FROM booking WHERE tenant_id = $1 AND service_month BETWEEN $2 AND $3 AND id > $4 LIMIT 1",
-            [provider.uuid, first, last, position]
+            "SELECT 1 FROM booking WHERE tenant_id = \(provider.uuid) AND service_month BETWEEN \(first) AND \(last) AND id > \(position) LIMIT 1"
         ).count > 0
     }
 
@@ -211,12 +219,12 @@ public enum ReconciliationReportStore {
                    sum(CASE WHEN coalesce(o.kind, b.kind) IN ('instalment', 'settlement') THEN -b.amount ELSE b.amount END)::bigint
                      AS balance
             FROM booking b LEFT JOIN booking o ON o.id = b.reverses
-            WHERE b.tenant_id = $1 AND b.service_month BETWEEN $2 AND $3 AND b.id <= $4
+            WHERE b.tenant_id = \(provider.uuid) AND b.service_month BETWEEN \(first) AND \(last) AND b.id <= \(position)
               AND (coalesce(o.kind, b.kind) IN ('instalment', 'settlement')
                    OR (b.kind IN ('delivery', 'project_expense', 'reversal') AND (b.grant_id IS NOT NULL OR b.project_id IS NOT NULL)))
             GROUP BY b.social_space, b.component
             ORDER BY b.social_space, b.component
-            """, [provider.uuid, first, last, position]
+            """
         ).map {
             (
                 try $0.decode("social_space", as: SocialSpaceCode.self),
@@ -237,8 +245,8 @@ public enum ReconciliationReportStore {
         let row = try await tx.query(
             """
             SELECT y.provider_surplus_share, n.carry_forward_allowed
-            FROM fiscal_year y LEFT JOIN fiscal_year n ON n.year = y.year + 1 WHERE y.year = $1
-            """, [year]
+            FROM fiscal_year y LEFT JOIN fiscal_year n ON n.year = y.year + 1 WHERE y.year = \(year)
+            """
         ).single()
         return (
             try row.decode("provider_surplus_share", as: Int.self),
@@ -252,8 +260,8 @@ public enum ReconciliationReportStore {
         for row in try await tx.query(
             """
             SELECT social_space, tenant_id FROM provider_assignment
-            WHERE lead AND valid_from <= make_date($1, 12, 31) AND (valid_to IS NULL OR valid_to >= make_date($1, 12, 31))
-            """, [year])
+            WHERE lead AND valid_from <= make_date(\(year), 12, 31) AND (valid_to IS NULL OR valid_to >= make_date(\(year), 12, 31))
+            """)
         {
             leads[try row.decode("social_space", as: SocialSpaceCode.self), default: []].append(
                 TenantID(try row.decode("tenant_id", as: UUID.self)))
@@ -262,7 +270,7 @@ public enum ReconciliationReportStore {
     }
 
     public static func yearEndConfirmed(_ tx: TenantTransaction, year: Int) async throws -> Bool {
-        try await tx.query("SELECT 1 FROM year_end WHERE year = $1", [year]).count > 0
+        try await tx.query("SELECT 1 FROM year_end WHERE year = \(year)").count > 0
     }
 
     /// What a year end needs of a run: its year, kind, last month, position and whether it covers all Sozialräume.
@@ -271,8 +279,7 @@ public enum ReconciliationReportStore {
     ) async throws -> (year: Int, scope: String, lastMonth: YearMonth, position: Int64, allSocialSpaces: Bool)? {
         guard
             let row = try await tx.query(
-                "SELECT year, scope, last_month, ledger_position, social_space IS NULL AS all_social_spaces FROM reconciliation_run WHERE id = $1",
-                [id]
+                "SELECT year, scope, last_month, ledger_position, social_space IS NULL AS all_social_spaces FROM reconciliation_run WHERE id = \(id)"
             ).first
         else { return nil }
         return (
@@ -285,7 +292,7 @@ public enum ReconciliationReportStore {
 
     /// The months of `year` still open.
     public static func openMonths(_ tx: TenantTransaction, year: Int) async throws -> [YearMonth] {
-        try await tx.query("SELECT month FROM period WHERE year = $1 AND closed_at IS NULL ORDER BY month", [year])
+        try await tx.query("SELECT month FROM period WHERE year = \(year) AND closed_at IS NULL ORDER BY month")
             .map { try $0.day("month").yearMonth }
     }
 
@@ -295,9 +302,8 @@ public enum ReconciliationReportStore {
     ) async throws -> [SocialSpaceCode: [BudgetComponent: Money]] {
         var results: [SocialSpaceCode: [BudgetComponent: Money]] = [:]
         for row in try await tx.query(
-            "SELECT social_space, line, available_after_cover FROM reconciliation_line WHERE run_id = $1 AND line NOT LIKE 'pool:%'",
-            [runID])
-        {
+            "SELECT social_space, line, available_after_cover FROM reconciliation_line WHERE run_id = \(runID) AND line NOT LIKE 'pool:%'"
+        ) {
             results[try row.decode("social_space", as: SocialSpaceCode.self), default: [:]][
                 try row.decode("line", as: BudgetComponent.self)] =
                 Money(cents: try row.decode("available_after_cover", as: Int64.self))
@@ -307,7 +313,7 @@ public enum ReconciliationReportStore {
 
     public static func recordYearEnd(_ tx: TenantTransaction, year: Int, runID: Int64, by actor: String) async throws {
         try await tx.execute(
-            "INSERT INTO year_end (year, run_id, confirmed_by) VALUES ($1, $2, $3)", [year, runID, actor])
+            "INSERT INTO year_end (year, run_id, confirmed_by) VALUES (\(year), \(runID), \(actor))")
     }
 
     /// A carry-forward the year end books; false when one exists for that line already.
@@ -316,17 +322,17 @@ public enum ReconciliationReportStore {
     ) async throws -> Bool {
         try await tx.execute(
             """
-            INSERT INTO carry_forward (year, social_space, component, amount, reason) VALUES ($1, $2, $3, $4, $5)
+            INSERT INTO carry_forward (year, social_space, component, amount, reason) VALUES (\(line.year), \(line.socialSpace.rawValue), \(line.component.rawValue), \(amount.cents), \(reason))
             ON CONFLICT DO NOTHING
-            """, [line.year, line.socialSpace.rawValue, line.component.rawValue, amount.cents, reason]) == 1
+            """) == 1
     }
 
     public static func insertSurplusShare(
         _ tx: TenantTransaction, year: Int, socialSpace: SocialSpaceCode, provider: TenantID, amount: Money
     ) async throws {
         try await tx.execute(
-            "INSERT INTO surplus_share (year, social_space, tenant_id, amount) VALUES ($1, $2, $3, $4)",
-            [year, socialSpace.rawValue, provider.uuid, amount.cents])
+            "INSERT INTO surplus_share (year, social_space, tenant_id, amount) VALUES (\(year), \(socialSpace.rawValue), \(provider.uuid), \(amount.cents))"
+        )
     }
 
     /// One line's part of a provider's share (sql/0028): what its payment books, per component.
@@ -337,8 +343,8 @@ public enum ReconciliationReportStore {
         try await tx.execute(
             """
             INSERT INTO surplus_share_line (year, social_space, component, tenant_id, amount)
-            VALUES ($1, $2, $3, $4, $5)
-            """, [year, socialSpace.rawValue, component.rawValue, provider.uuid, amount.cents])
+            VALUES (\(year), \(socialSpace.rawValue), \(component.rawValue), \(provider.uuid), \(amount.cents))
+            """)
     }
 
     /// The lines of a provider's share of a Sozialraum's savings in `year`.
@@ -348,8 +354,8 @@ public enum ReconciliationReportStore {
         try await tx.query(
             """
             SELECT component, amount FROM surplus_share_line
-            WHERE year = $1 AND social_space = $2 AND tenant_id = $3 ORDER BY component
-            """, [year, socialSpace.rawValue, provider.uuid]
+            WHERE year = \(year) AND social_space = \(socialSpace.rawValue) AND tenant_id = \(provider.uuid) ORDER BY component
+            """
         ).map {
             (
                 try $0.decode("component", as: BudgetComponent.self),
@@ -366,21 +372,21 @@ public enum ReconciliationReportStore {
         try await tx.execute(
             """
             UPDATE payment_order SET state = 'expired'
-            WHERE kind = 'surplus_share' AND state = 'pending' AND expires_on < $2 AND month = make_date($1, 12, 1)
-            """, [year, today])
+            WHERE kind = 'surplus_share' AND state = 'pending' AND expires_on < \(today) AND month = make_date(\(year), 12, 1)
+            """)
         return try await tx.query(
             """
             SELECT s.social_space, s.tenant_id, s.amount FROM surplus_share s
-            WHERE s.year = $1
+            WHERE s.year = \(year)
               -- shares recorded before sql/0028 have no lines to book: docs/payments.md says how to pay them
               AND EXISTS (SELECT 1 FROM surplus_share_line l
                           WHERE l.year = s.year AND l.social_space = s.social_space AND l.tenant_id = s.tenant_id)
               AND NOT EXISTS (SELECT 1 FROM payment_order o
                               WHERE o.kind = 'surplus_share' AND o.state IN ('pending', 'approved')
                                 AND o.tenant_id = s.tenant_id AND o.social_space = s.social_space
-                                AND o.month = make_date($1, 12, 1))
+                                AND o.month = make_date(\(year), 12, 1))
             ORDER BY s.social_space, s.tenant_id
-            """, [year]
+            """
         ).map {
             (
                 try $0.decode("social_space", as: SocialSpaceCode.self),
@@ -396,8 +402,7 @@ public enum ReconciliationReportStore {
     ) async throws -> Money {
         Money(
             cents: try await tx.query(
-                "SELECT coalesce(sum(amount), 0)::bigint FROM surplus_share WHERE year = $1 AND social_space = $2",
-                [year, socialSpace.rawValue]
+                "SELECT coalesce(sum(amount), 0)::bigint FROM surplus_share WHERE year = \(year) AND social_space = \(socialSpace.rawValue)"
             ).single().value(as: Int64.self))
     }
 }

@@ -17,7 +17,7 @@ public enum ReconciliationStore {
 
     /// The run a scheduler slot made already, if any (a retry returns it instead of running again).
     public static func run(_ tx: TenantTransaction, slot: String) async throws -> Int64? {
-        try await tx.query("SELECT id FROM reconciliation_run WHERE slot = $1", [slot]).first?.decode(
+        try await tx.query("SELECT id FROM reconciliation_run WHERE slot = \(slot)").first?.decode(
             "id", as: Int64.self)
     }
 
@@ -32,7 +32,7 @@ public enum ReconciliationStore {
         // The bookings aggregate took 0.70–0.82 s with JIT, 0.58–0.68 s without; a full out-of-area check
         // spent 1.1 s compiling alone.
         try await tx.turnOffJIT()
-        try await tx.query("SELECT pg_advisory_xact_lock($1)", [ledgerGate])
+        try await tx.query("SELECT pg_advisory_xact_lock(\(ledgerGate))")
     }
 
     /// The highest booking id: the ledger position of a run.
@@ -52,9 +52,9 @@ public enum ReconciliationStore {
         try await tx.query(
             """
             SELECT findings_position FROM reconciliation_run
-            WHERE first_month = $1 AND last_month = $2 AND social_space IS NULL AND findings_position IS NOT NULL
+            WHERE first_month = \(scope.first) AND last_month = \(scope.last) AND social_space IS NULL AND findings_position IS NOT NULL
             ORDER BY id DESC LIMIT 1
-            """, [scope.first, scope.last]
+            """
         ).first?.decode("findings_position", as: Int64.self)
     }
 
@@ -81,13 +81,8 @@ public enum ReconciliationStore {
             INSERT INTO reconciliation_run (year, scope, first_month, last_month, social_space, ledger_position, run_day,
                                             digest, slot, requested_by, started_at, change_position, retention,
                                             findings_position)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, decode($8, 'hex'), $9, $10, $11, $12, $13, $14) RETURNING id
-            """,
-            [
-                scope.year, scope.kind.rawValue, scope.first, scope.last, socialSpace?.rawValue, position, runDay,
-                digest, slot, requestedBy, startedAt, changePosition,
-                RunRetention.of(scope, runDay: runDay).rawValue, socialSpace == nil ? changePosition : nil,
-            ]
+            VALUES (\(scope.year), \(scope.kind.rawValue), \(scope.first), \(scope.last), \(socialSpace?.rawValue), \(position), \(runDay), decode(\(digest), 'hex'), \(slot), \(requestedBy), \(startedAt), \(changePosition), \(RunRetention.of(scope, runDay: runDay).rawValue), \(socialSpace == nil ? changePosition : nil)) RETURNING id
+            """
         ).single().decode("id", as: Int64.self)
     }
 
@@ -101,8 +96,8 @@ public enum ReconciliationStore {
                        (SELECT max(e.id) FROM reconciliation_run e WHERE e.id < r.id AND e.first_month = r.first_month
                           AND e.last_month = r.last_month AND e.social_space IS NOT DISTINCT FROM r.social_space
                           AND e.ledger_position = r.ledger_position AND e.digest = r.digest) AS same_as
-                FROM reconciliation_run r WHERE r.id = $1
-                """, [runID]
+                FROM reconciliation_run r WHERE r.id = \(runID)
+                """
             ).first
         else { return nil }
         guard let kind = ReconciliationScope.Kind(rawValue: try row.decode("scope", as: String.self)),
@@ -111,8 +106,8 @@ public enum ReconciliationStore {
             let scope = ReconciliationScope(kind: kind, first: first, last: last, validating: ())
         else { throw PostgresError(code: .decodingFailed, serverMessage: "stored run unreadable", operation: "decode") }
         let overruns = try await tx.query(
-            "SELECT social_space || '/' || line AS line, overrun FROM reconciliation_line WHERE run_id = $1 AND overrun > 0 AND line NOT LIKE 'pool:%'",
-            [runID])
+            "SELECT social_space || '/' || line AS line, overrun FROM reconciliation_line WHERE run_id = \(runID) AND overrun > 0 AND line NOT LIKE 'pool:%'"
+        )
         return ReconciliationRunSummary(
             runID: runID, scope: scope,
             socialSpace: try row.decode("social_space", as: String?.self).flatMap { SocialSpaceCode($0) },
@@ -134,18 +129,18 @@ public enum ReconciliationStore {
         let yearStart = YearMonth.months(of: scope.year).first!, yearEnd = YearMonth.months(of: scope.year).last!
         let rows = try await tx.query(
             """
-            SELECT 'a' AS source, social_space, component, NULL::text AS month, amount FROM appropriation WHERE year = $1 AND ($4::text IS NULL OR social_space = $4)
+            SELECT 'a' AS source, social_space, component, NULL::text AS month, amount FROM appropriation WHERE year = \(scope.year) AND (\(socialSpace?.rawValue)::text IS NULL OR social_space = \(socialSpace?.rawValue))
             UNION ALL
-            SELECT 'c', social_space, component, NULL, amount FROM carry_forward WHERE year = $1 AND ($4::text IS NULL OR social_space = $4)
+            SELECT 'c', social_space, component, NULL, amount FROM carry_forward WHERE year = \(scope.year) AND (\(socialSpace?.rawValue)::text IS NULL OR social_space = \(socialSpace?.rawValue))
             UNION ALL
             SELECT 'x', social_space, component, to_char(service_month, 'YYYY-MM'), sum(amount)::bigint FROM ledger_total
-            WHERE service_month BETWEEN $2 AND $3 AND kind IN ('delivery', 'project_expense', 'opening') AND ($4::text IS NULL OR social_space = $4)
+            WHERE service_month BETWEEN \(yearStart) AND \(yearEnd) AND kind IN ('delivery', 'project_expense', 'opening') AND (\(socialSpace?.rawValue)::text IS NULL OR social_space = \(socialSpace?.rawValue))
             GROUP BY social_space, component, service_month
             UNION ALL
             SELECT 'm', social_space, 'case', to_char(month, 'YYYY-MM'), sum(amount)::bigint FROM commitment_total
-            WHERE month BETWEEN $2 AND $3 AND ($4::text IS NULL OR social_space = $4)
+            WHERE month BETWEEN \(yearStart) AND \(yearEnd) AND (\(socialSpace?.rawValue)::text IS NULL OR social_space = \(socialSpace?.rawValue))
             GROUP BY social_space, month
-            """, [scope.year, yearStart, yearEnd, socialSpace?.rawValue])
+            """)
         var ledgers: [SocialSpaceCode: [BudgetComponent: LineLedger]] = [:]
         for row in rows {
             guard let space = SocialSpaceCode(try row.decode("social_space", as: String.self)),
@@ -167,7 +162,7 @@ public enum ReconciliationStore {
     }
 
     public static func coverPools(_ tx: TenantTransaction, year: Int) async throws -> CoverPools {
-        let members = try await tx.query("SELECT pool, component FROM cover_pool_member WHERE year = $1", [year])
+        let members = try await tx.query("SELECT pool, component FROM cover_pool_member WHERE year = \(year)")
             .compactMap { row in
                 try BudgetComponent(rawValue: row.decode("component", as: String.self)).map {
                     (pool: try row.decode("pool", as: Int.self), component: $0)
@@ -238,24 +233,24 @@ public enum ReconciliationStore {
         try await tx.execute(
             """
             INSERT INTO reconciliation_line
-            SELECT $1, $2, r.* FROM json_to_recordset($3::json) AS r(social_space text, line text, appropriation bigint, carry_in bigint,
+            SELECT \(runID), \(year), r.* FROM json_to_recordset(\(String(decoding: try encoder.encode(lines), as: UTF8.self))::json) AS r(social_space text, line text, appropriation bigint, carry_in bigint,
                 commitments bigint, actuals bigint, available bigint, cover_transfer bigint, available_after_cover bigint, forecast bigint,
                 forecast_available bigint, overrun bigint)
-            """, [runID, year, String(decoding: try encoder.encode(lines), as: UTF8.self)])
+            """)
         try await tx.execute(
             """
             INSERT INTO reconciliation_month
-            SELECT $1, $2, r.social_space, r.component, r.month::date, r.plan, r.commitments, r.actuals, r.cumulative_plan, r.cumulative_burn
-            FROM json_to_recordset($3::json) AS r(social_space text, component text, month text, plan bigint, commitments bigint,
+            SELECT \(runID), \(year), r.social_space, r.component, r.month::date, r.plan, r.commitments, r.actuals, r.cumulative_plan, r.cumulative_burn
+            FROM json_to_recordset(\(String(decoding: try encoder.encode(months), as: UTF8.self))::json) AS r(social_space text, component text, month text, plan bigint, commitments bigint,
                 actuals bigint, cumulative_plan bigint, cumulative_burn bigint)
-            """, [runID, year, String(decoding: try encoder.encode(months), as: UTF8.self)])
+            """)
         if !transfers.isEmpty {
             try await tx.execute(
                 """
                 INSERT INTO reconciliation_transfer
-                SELECT $1, $2, r.* FROM json_to_recordset($3::json)
+                SELECT \(runID), \(year), r.* FROM json_to_recordset(\(String(decoding: try encoder.encode(transfers), as: UTF8.self))::json)
                     AS r(social_space text, position int, from_component text, to_component text, amount bigint)
-                """, [runID, year, String(decoding: try encoder.encode(transfers), as: UTF8.self)])
+                """)
         }
     }
 
@@ -271,11 +266,11 @@ public enum ReconciliationStore {
             SELECT b.tenant_id, b.grant_id, b.project_id, sum(b.amount)::bigint AS cost,
                    min(b.service_month) AS first_month, max(b.service_month) AS last_month
             FROM booking b
-            WHERE b.service_month BETWEEN $1 AND $2 AND b.id <= $3
+            WHERE b.service_month BETWEEN \(scope.first) AND \(scope.last) AND b.id <= \(position)
               AND (b.grant_id IS NOT NULL OR b.project_id IS NOT NULL)
               AND b.kind IN ('delivery', 'project_expense', 'reversal')
             GROUP BY b.tenant_id, b.grant_id, b.project_id
-            """, [scope.first, scope.last, position])
+            """)
         // Per provider with an item (a cost, a delivery's booking, or a grant covering part of the scope):
         // cost accrued against instalments and settlements paid for the scope.
         try await tx.execute(
@@ -287,21 +282,21 @@ public enum ReconciliationStore {
                 SELECT tenant_id, cost AS accrued, 0 AS instalments, 0 AS settlements FROM run_costs
                 UNION ALL
                 SELECT DISTINCT g.tenant_id, 0, 0, 0 FROM grant_decision g
-                WHERE g.starts_on <= ($2::date + interval '1 month - 1 day')::date
-                  AND least(g.ends_on, coalesce(g.ended_on, g.ends_on)) >= greatest(g.starts_on, $1::date)
+                WHERE g.starts_on <= (\(scope.last)::date + interval '1 month - 1 day')::date
+                  AND least(g.ends_on, coalesce(g.ended_on, g.ends_on)) >= greatest(g.starts_on, \(scope.first)::date)
                 UNION ALL
                 SELECT t.tenant_id, 0, CASE WHEN t.kind = 'instalment' THEN t.amount ELSE 0 END,
                        CASE WHEN t.kind = 'settlement' THEN t.amount ELSE 0 END
                 FROM ledger_total t
-                WHERE t.service_month BETWEEN $1 AND $2 AND t.kind IN ('instalment', 'settlement')
+                WHERE t.service_month BETWEEN \(scope.first) AND \(scope.last) AND t.kind IN ('instalment', 'settlement')
             ) parts
             JOIN tenant t ON t.id = parts.tenant_id WHERE t.kind = 'provider'
             GROUP BY parts.tenant_id
-            """, [scope.first, scope.last])
+            """)
     }
 
     /// Stores the providers' statement figures computed by `computeStatementFigures` (one row each).
     public static func storeStatements(_ tx: TenantTransaction, runID: Int64) async throws {
-        try await tx.execute("INSERT INTO statement SELECT $1, * FROM run_statements", [runID])
+        try await tx.execute("INSERT INTO statement SELECT \(runID), * FROM run_statements")
     }
 }

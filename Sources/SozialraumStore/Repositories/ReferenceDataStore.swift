@@ -26,23 +26,23 @@ public enum ReferenceDataStore {
     ) async throws -> [SocialSpaceCode] {
         var heldByAnother: [SocialSpaceCode] = []
         try await tx.execute(
-            "INSERT INTO social_space (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name",
-            [code.rawValue, name])
+            "INSERT INTO social_space (code, name) VALUES (\(code.rawValue), \(name)) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name"
+        )
         for municipality in municipalities {
             try await tx.execute(
-                "INSERT INTO municipality (code, name) VALUES ($1, $2) ON CONFLICT (code) DO NOTHING",
-                [municipality.code.rawValue, municipality.name])
+                "INSERT INTO municipality (code, name) VALUES (\(municipality.code.rawValue), \(municipality.name)) ON CONFLICT (code) DO NOTHING"
+            )
             try await tx.execute(
                 """
-                UPDATE social_space_member SET valid_to = $2::date - 1
-                WHERE municipality = $1 AND valid_to IS NULL AND valid_from < $2
-                """, [municipality.code.rawValue, validFrom])
+                UPDATE social_space_member SET valid_to = \(validFrom)::date - 1
+                WHERE municipality = \(municipality.code.rawValue) AND valid_to IS NULL AND valid_from < \(validFrom)
+                """)
             let holder = try await tx.query(
                 """
-                INSERT INTO social_space_member AS m (social_space, municipality, valid_from) VALUES ($1, $2, $3)
+                INSERT INTO social_space_member AS m (social_space, municipality, valid_from) VALUES (\(code.rawValue), \(municipality.code.rawValue), \(validFrom))
                 ON CONFLICT (municipality, valid_from) DO UPDATE SET social_space = m.social_space
                 RETURNING social_space
-                """, [code.rawValue, municipality.code.rawValue, validFrom]
+                """
             ).single().decode("social_space", as: String.self)
             if holder != code.rawValue { heldByAnother.append(municipality.code) }
         }
@@ -58,7 +58,7 @@ public enum ReferenceDataStore {
     }
 
     public static func socialSpaceExists(_ tx: TenantTransaction, _ code: SocialSpaceCode) async throws -> Bool {
-        try await tx.query("SELECT 1 FROM social_space WHERE code = $1", [code.rawValue]).count > 0
+        try await tx.query("SELECT 1 FROM social_space WHERE code = \(code.rawValue)").count > 0
     }
 
     // MARK: Fiscal years and periods
@@ -71,33 +71,33 @@ public enum ReferenceDataStore {
         let inserted = try await tx.execute(
             """
             INSERT INTO fiscal_year (year, overrun_policy, provider_surplus_share, carry_forward_allowed)
-            VALUES ($1, $2, $3, $4) ON CONFLICT (year) DO NOTHING
-            """, [year, overrunPolicy.rawValue, providerSurplusShare, carryForwardAllowed])
+            VALUES (\(year), \(overrunPolicy.rawValue), \(providerSurplusShare), \(carryForwardAllowed)) ON CONFLICT (year) DO NOTHING
+            """)
         guard inserted == 1 else { return false }
         for month in YearMonth.months(of: year) {
-            try await tx.execute("INSERT INTO period (month) VALUES ($1)", [month])
+            try await tx.execute("INSERT INTO period (month) VALUES (\(month))")
         }
         for (index, pool) in coverPools.pools.enumerated() {
             for component in pool {
                 try await tx.execute(
-                    "INSERT INTO cover_pool_member (year, component, pool) VALUES ($1, $2, $3)",
-                    [year, component.rawValue, index + 1])
+                    "INSERT INTO cover_pool_member (year, component, pool) VALUES (\(year), \(component.rawValue), \(index + 1))"
+                )
             }
         }
         return true
     }
 
     public static func yearExists(_ tx: TenantTransaction, _ year: Int) async throws -> Bool {
-        try await tx.query("SELECT 1 FROM fiscal_year WHERE year = $1", [year]).count > 0
+        try await tx.query("SELECT 1 FROM fiscal_year WHERE year = \(year)").count > 0
     }
 
     public static func carryForwardAllowed(_ tx: TenantTransaction, year: Int) async throws -> Bool {
-        try await tx.query("SELECT carry_forward_allowed FROM fiscal_year WHERE year = $1", [year]).single().decode(
+        try await tx.query("SELECT carry_forward_allowed FROM fiscal_year WHERE year = \(year)").single().decode(
             0, as: Bool.self)
     }
 
     public static func overrunPolicy(_ tx: TenantTransaction, year: Int) async throws -> OverrunPolicy? {
-        try await tx.query("SELECT overrun_policy FROM fiscal_year WHERE year = $1", [year]).first
+        try await tx.query("SELECT overrun_policy FROM fiscal_year WHERE year = \(year)").first
             .map { try $0.decode("overrun_policy", as: OverrunPolicy.self) }
     }
 
@@ -105,12 +105,12 @@ public enum ReferenceDataStore {
         _ tx: TenantTransaction, from: YearMonth, through: YearMonth
     ) async throws -> Set<YearMonth> {
         let rows = try await tx.query(
-            "SELECT month FROM period WHERE month BETWEEN $1 AND $2 AND closed_at IS NOT NULL", [from, through])
+            "SELECT month FROM period WHERE month BETWEEN \(from) AND \(through) AND closed_at IS NOT NULL")
         return Set(try rows.map { try $0.day("month").yearMonth })
     }
 
     public static func periodExists(_ tx: TenantTransaction, _ month: YearMonth) async throws -> Bool {
-        try await tx.query("SELECT 1 FROM period WHERE month = $1", [month]).count > 0
+        try await tx.query("SELECT 1 FROM period WHERE month = \(month)").count > 0
     }
 
     /// The months of `from...through` that have a period.
@@ -118,14 +118,14 @@ public enum ReferenceDataStore {
         _ tx: TenantTransaction, from: YearMonth, through: YearMonth
     ) async throws -> Set<YearMonth> {
         Set(
-            try await tx.query("SELECT month FROM period WHERE month BETWEEN $1 AND $2", [from, through]).map {
+            try await tx.query("SELECT month FROM period WHERE month BETWEEN \(from) AND \(through)").map {
                 try $0.day("month").yearMonth
             })
     }
 
     /// A period locked for closing: nil when there is no such month, else whether it is closed already.
     public static func lockPeriod(_ tx: TenantTransaction, _ month: YearMonth) async throws -> Bool? {
-        try await tx.query("SELECT closed_at IS NOT NULL FROM period WHERE month = $1 FOR UPDATE", [month]).first?
+        try await tx.query("SELECT closed_at IS NOT NULL FROM period WHERE month = \(month) FOR UPDATE").first?
             .value(as: Bool.self)
     }
 
@@ -134,8 +134,8 @@ public enum ReferenceDataStore {
         _ tx: TenantTransaction, _ month: YearMonth, by actor: String, forcedReason: String?
     ) async throws {
         try await tx.execute(
-            "UPDATE period SET closed_at = now(), closed_by = $2, forced_reason = $3 WHERE month = $1",
-            [month, actor, forcedReason])
+            "UPDATE period SET closed_at = now(), closed_by = \(actor), forced_reason = \(forcedReason) WHERE month = \(month)"
+        )
     }
 
     // MARK: Budget lines
@@ -143,8 +143,7 @@ public enum ReferenceDataStore {
     /// The Ansatz of a line, nil when none is set.
     public static func appropriation(_ tx: TenantTransaction, line: BudgetLine) async throws -> Money? {
         try await tx.query(
-            "SELECT amount FROM appropriation WHERE year = $1 AND social_space = $2 AND component = $3",
-            [line.year, line.socialSpace.rawValue, line.component.rawValue]
+            "SELECT amount FROM appropriation WHERE year = \(line.year) AND social_space = \(line.socialSpace.rawValue) AND component = \(line.component.rawValue)"
         ).first.map { Money(cents: try $0.decode("amount", as: Int64.self)) }
     }
 
@@ -154,9 +153,9 @@ public enum ReferenceDataStore {
     ) async throws -> Bool {
         try await tx.execute(
             """
-            INSERT INTO appropriation (year, social_space, component, amount) VALUES ($1, $2, $3, $4)
+            INSERT INTO appropriation (year, social_space, component, amount) VALUES (\(line.year), \(line.socialSpace.rawValue), \(line.component.rawValue), \(amount.cents))
             ON CONFLICT (year, social_space, component) DO NOTHING
-            """, [line.year, line.socialSpace.rawValue, line.component.rawValue, amount.cents]) == 1
+            """) == 1
     }
 
     /// The municipalities that belong to a Sozialraum (now or in the past).
@@ -170,9 +169,9 @@ public enum ReferenceDataStore {
     public static func setAppropriation(_ tx: TenantTransaction, line: BudgetLine, amount: Money) async throws {
         try await tx.execute(
             """
-            INSERT INTO appropriation (year, social_space, component, amount) VALUES ($1, $2, $3, $4)
+            INSERT INTO appropriation (year, social_space, component, amount) VALUES (\(line.year), \(line.socialSpace.rawValue), \(line.component.rawValue), \(amount.cents))
             ON CONFLICT (year, social_space, component) DO UPDATE SET amount = EXCLUDED.amount
-            """, [line.year, line.socialSpace.rawValue, line.component.rawValue, amount.cents])
+            """)
     }
 
     public static func setCarryForward(
@@ -180,9 +179,9 @@ public enum ReferenceDataStore {
     ) async throws {
         try await tx.execute(
             """
-            INSERT INTO carry_forward (year, social_space, component, amount, reason) VALUES ($1, $2, $3, $4, $5)
+            INSERT INTO carry_forward (year, social_space, component, amount, reason) VALUES (\(line.year), \(line.socialSpace.rawValue), \(line.component.rawValue), \(amount.cents), \(reason))
             ON CONFLICT (year, social_space, component) DO UPDATE SET amount = EXCLUDED.amount, reason = EXCLUDED.reason
-            """, [line.year, line.socialSpace.rawValue, line.component.rawValue, amount.cents, reason])
+            """)
     }
 
     /// Young inhabitants of a Sozialraum in a year (figures per 1,000 in the cost report); an existing
@@ -193,21 +192,21 @@ public enum ReferenceDataStore {
     ) async throws {
         if keepExisting {
             try await tx.execute(
-                "INSERT INTO population (year, social_space, young_inhabitants) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                [year, socialSpace.rawValue, youngInhabitants])
+                "INSERT INTO population (year, social_space, young_inhabitants) VALUES (\(year), \(socialSpace.rawValue), \(youngInhabitants)) ON CONFLICT DO NOTHING"
+            )
         } else {
             try await tx.execute(
                 """
-                INSERT INTO population (year, social_space, young_inhabitants) VALUES ($1, $2, $3)
+                INSERT INTO population (year, social_space, young_inhabitants) VALUES (\(year), \(socialSpace.rawValue), \(youngInhabitants))
                 ON CONFLICT (year, social_space) DO UPDATE SET young_inhabitants = EXCLUDED.young_inhabitants
-                """, [year, socialSpace.rawValue, youngInhabitants])
+                """)
         }
     }
 
     // MARK: Providers, help types and rates
 
     public static func providerExists(_ tx: TenantTransaction, _ provider: TenantID) async throws -> Bool {
-        try await tx.query("SELECT 1 FROM tenant WHERE id = $1 AND kind = 'provider'", [provider.uuid]).count > 0
+        try await tx.query("SELECT 1 FROM tenant WHERE id = \(provider.uuid) AND kind = 'provider'").count > 0
     }
 
     /// Records an assignment; false when one from that day exists already that differs from it (the same
@@ -219,10 +218,10 @@ public enum ReferenceDataStore {
         try await tx.query(
             """
             INSERT INTO provider_assignment AS a (tenant_id, social_space, lead, valid_from, valid_to)
-            VALUES ($1, $2, $3, $4, $5)
+            VALUES (\(provider.uuid), \(socialSpace.rawValue), \(lead), \(from), \(to))
             ON CONFLICT (tenant_id, social_space, valid_from) DO UPDATE SET lead = a.lead
-            RETURNING lead = $3 AND valid_to IS NOT DISTINCT FROM $5::date
-            """, [provider.uuid, socialSpace.rawValue, lead, from, to]
+            RETURNING lead = \(lead) AND valid_to IS NOT DISTINCT FROM \(to)::date
+            """
         ).single().value(as: Bool.self)
     }
 
@@ -232,9 +231,9 @@ public enum ReferenceDataStore {
     ) async throws -> Bool {
         try await tx.query(
             """
-            SELECT 1 FROM provider_assignment WHERE tenant_id = $1 AND social_space = $2
-              AND valid_from <= $3 AND (valid_to IS NULL OR valid_to >= $3)
-            """, [provider.uuid, socialSpace.rawValue, day]
+            SELECT 1 FROM provider_assignment WHERE tenant_id = \(provider.uuid) AND social_space = \(socialSpace.rawValue)
+              AND valid_from <= \(day) AND (valid_to IS NULL OR valid_to >= \(day))
+            """
         ).count > 0
     }
 
@@ -242,19 +241,19 @@ public enum ReferenceDataStore {
         for type in types {
             try await tx.execute(
                 """
-                INSERT INTO help_type (code, title, setting, direct_access, usual_unit) VALUES ($1, $2, $3, $4, $5)
+                INSERT INTO help_type (code, title, setting, direct_access, usual_unit) VALUES (\(type.code), \(type.title), \(type.setting.rawValue), \(type.directAccess), \(type.usualUnit.rawValue))
                 ON CONFLICT DO NOTHING
-                """, [type.code, type.title, type.setting.rawValue, type.directAccess, type.usualUnit.rawValue])
+                """)
         }
     }
 
     /// Whether the help type may be used without a per-case grant (§28, §20; rule 5).
     public static func isDirectAccess(_ tx: TenantTransaction, _ code: String) async throws -> Bool {
-        try await tx.query("SELECT 1 FROM help_type WHERE code = $1 AND direct_access", [code]).count > 0
+        try await tx.query("SELECT 1 FROM help_type WHERE code = \(code) AND direct_access").count > 0
     }
 
     public static func helpTypeExists(_ tx: TenantTransaction, _ code: String) async throws -> Bool {
-        try await tx.query("SELECT 1 FROM help_type WHERE code = $1", [code]).count > 0
+        try await tx.query("SELECT 1 FROM help_type WHERE code = \(code)").count > 0
     }
 
     /// Adds a price of a rate agreement; false when the same one exists.
@@ -264,16 +263,15 @@ public enum ReferenceDataStore {
         try await tx.execute(
             """
             INSERT INTO rate_agreement (id, tenant_id, help_type, unit, valid_from, amount)
-            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING
-            """, [UUID(), provider.uuid, helpType, unit.rawValue, validFrom, amount.cents]) == 1
+            VALUES (\(UUID()), \(provider.uuid), \(helpType), \(unit.rawValue), \(validFrom), \(amount.cents)) ON CONFLICT DO NOTHING
+            """) == 1
     }
 
     public static func rates(
         _ tx: TenantTransaction, provider: TenantID, helpType: String, unit: RateUnit
     ) async throws -> [Rate] {
         try await tx.query(
-            "SELECT valid_from, amount FROM rate_agreement WHERE tenant_id = $1 AND help_type = $2 AND unit = $3 ORDER BY valid_from",
-            [provider.uuid, helpType, unit.rawValue]
+            "SELECT valid_from, amount FROM rate_agreement WHERE tenant_id = \(provider.uuid) AND help_type = \(helpType) AND unit = \(unit.rawValue) ORDER BY valid_from"
         ).map {
             Rate(validFrom: try $0.day("valid_from"), amount: Money(cents: try $0.decode("amount", as: Int64.self)))
         }
@@ -283,9 +281,8 @@ public enum ReferenceDataStore {
     public static func rates(_ tx: TenantTransaction, provider: TenantID) async throws -> [String: [Rate]] {
         var rates: [String: [Rate]] = [:]
         for row in try await tx.query(
-            "SELECT help_type, unit, valid_from, amount FROM rate_agreement WHERE tenant_id = $1 ORDER BY valid_from",
-            [provider.uuid])
-        {
+            "SELECT help_type, unit, valid_from, amount FROM rate_agreement WHERE tenant_id = \(provider.uuid) ORDER BY valid_from"
+        ) {
             rates[
                 ratesKey(
                     helpType: try row.decode("help_type", as: String.self),
@@ -310,6 +307,6 @@ public enum ReferenceDataStore {
 
     /// Sets what providers see; the database refuses it outside the county's context.
     public static func setProviderView(_ tx: TenantTransaction, _ view: ProviderView) async throws {
-        try await tx.execute("UPDATE county SET provider_view = $1", [view.rawValue])
+        try await tx.execute("UPDATE county SET provider_view = \(view.rawValue)")
     }
 }

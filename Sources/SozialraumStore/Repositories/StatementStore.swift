@@ -27,8 +27,7 @@ public enum StatementStore {
     static func positions(_ tx: TenantTransaction, runID: Int64) async throws -> RunPositions? {
         guard
             let row = try await tx.query(
-                "SELECT first_month, last_month, ledger_position, change_position FROM reconciliation_run WHERE id = $1",
-                [runID]
+                "SELECT first_month, last_month, ledger_position, change_position FROM reconciliation_run WHERE id = \(runID)"
             ).first
         else { return nil }
         return RunPositions(
@@ -50,9 +49,9 @@ public enum StatementStore {
                 SELECT t.name, i.item, i.item_id, coalesce(i.case_key, '') AS case_key, coalesce(i.help_type, '') AS help_type,
                        coalesce(i.unit, '') AS unit, coalesce(i.social_space, '') AS social_space, i.granted, i.delivered,
                        i.payable, i.cost
-                FROM statement_items_as_of($1, $2, $3, $4, $5) i JOIN tenant t ON t.id = i.tenant_id
+                FROM statement_items_as_of(\(run.first), \(run.last), \(run.position), \(changePosition), \(provider?.uuid)) i JOIN tenant t ON t.id = i.tenant_id
                 ORDER BY t.name, i.item, i.case_key, i.item_id
-                """, [run.first, run.last, run.position, changePosition, provider?.uuid])
+                """)
         } else {
             // A run before sql/0022: the items it stored.
             rows = try await tx.query(
@@ -61,9 +60,9 @@ public enum StatementStore {
                        coalesce(i.unit, '') AS unit, coalesce(i.social_space, '') AS social_space, i.granted, i.delivered,
                        i.payable, i.cost
                 FROM legacy_statement_item i JOIN tenant t ON t.id = i.tenant_id
-                WHERE i.run_id = $1 AND ($2::uuid IS NULL OR i.tenant_id = $2)
+                WHERE i.run_id = \(runID) AND (\(provider?.uuid)::uuid IS NULL OR i.tenant_id = \(provider?.uuid))
                 ORDER BY t.name, i.item, i.case_key, i.item_id
-                """, [runID, provider?.uuid])
+                """)
         }
         return try rows.map(item)
     }
@@ -86,7 +85,7 @@ public enum StatementStore {
     /// Whether the run has statement figures for the provider (a provider without cost or payments in the
     /// scope has none).
     public static func hasFigures(_ tx: TenantTransaction, runID: Int64, provider: TenantID) async throws -> Bool {
-        try await tx.query("SELECT 1 FROM statement WHERE run_id = $1 AND tenant_id = $2", [runID, provider.uuid])
+        try await tx.query("SELECT 1 FROM statement WHERE run_id = \(runID) AND tenant_id = \(provider.uuid)")
             .count > 0
     }
 
@@ -102,23 +101,23 @@ public enum StatementStore {
         if let changePosition = run.changePosition {
             try await tx.turnOffJIT()
             try await tx.execute(
-                "INSERT INTO statement_document_item SELECT $6, i.* FROM statement_items_as_of($1, $2, $3, $4, $5) i",
-                [run.first, run.last, run.position, changePosition, provider.uuid, id])
+                "INSERT INTO statement_document_item SELECT \(id), i.* FROM statement_items_as_of(\(run.first), \(run.last), \(run.position), \(changePosition), \(provider.uuid)) i"
+            )
         } else {
             try await tx.execute(
                 """
                 INSERT INTO statement_document_item
-                SELECT $3, tenant_id, item, item_id, case_key, help_type, unit, social_space, granted, delivered,
+                SELECT \(id), tenant_id, item, item_id, case_key, help_type, unit, social_space, granted, delivered,
                        payable, cost
-                FROM legacy_statement_item WHERE run_id = $1 AND tenant_id = $2
-                """, [runID, provider.uuid, id])
+                FROM legacy_statement_item WHERE run_id = \(runID) AND tenant_id = \(provider.uuid)
+                """)
         }
         try await tx.execute(
             """
             INSERT INTO statement_document (id, tenant_id, run_id, accrued, instalments, settlements, balance, issued_by)
-            SELECT $1, tenant_id, run_id, accrued, instalments, settlements, balance, $4
-            FROM statement WHERE run_id = $2 AND tenant_id = $3
-            """, [id, runID, provider.uuid, issuedBy])
+            SELECT \(id), tenant_id, run_id, accrued, instalments, settlements, balance, \(issuedBy)
+            FROM statement WHERE run_id = \(runID) AND tenant_id = \(provider.uuid)
+            """)
         return id
     }
 
@@ -152,16 +151,15 @@ public enum StatementStore {
         try await tx.query(
             """
             SELECT * FROM statement_document_listing
-            WHERE ($1::uuid IS NULL OR tenant_id = $1) AND ($2::bigint IS NULL OR run_id = $2)
+            WHERE (\(provider?.uuid)::uuid IS NULL OR tenant_id = \(provider?.uuid)) AND (\(runID)::bigint IS NULL OR run_id = \(runID))
             ORDER BY id DESC LIMIT 1000
-            """, [provider?.uuid, runID]
+            """
         ).map(document)
     }
 
     public static func document(_ tx: TenantTransaction, id: Int64) async throws -> StatementDocument? {
         try await tx.query(
-            "SELECT * FROM statement_document_listing WHERE id = $1",
-            [id]
+            "SELECT * FROM statement_document_listing WHERE id = \(id)"
         ).first.map(document)
     }
 
@@ -171,8 +169,8 @@ public enum StatementStore {
     ) async throws -> StatementDocument? {
         try await tx.query(
             """
-            SELECT * FROM statement_document_listing WHERE run_id = $1 AND tenant_id = $2 AND state <> 'withdrawn'
-            """, [runID, provider.uuid]
+            SELECT * FROM statement_document_listing WHERE run_id = \(runID) AND tenant_id = \(provider.uuid) AND state <> 'withdrawn'
+            """
         ).first.map(document)
     }
 
@@ -183,8 +181,8 @@ public enum StatementStore {
             SELECT t.name, i.item, i.item_id, coalesce(i.case_key, '') AS case_key, coalesce(i.help_type, '') AS help_type,
                    coalesce(i.unit, '') AS unit, coalesce(i.social_space, '') AS social_space, i.granted, i.delivered, i.payable, i.cost
             FROM statement_document_item i JOIN tenant t ON t.id = i.tenant_id
-            WHERE i.statement_id = $1 ORDER BY t.name, i.item, i.case_key, i.item_id
-            """, [id]
+            WHERE i.statement_id = \(id) ORDER BY t.name, i.item, i.case_key, i.item_id
+            """
         ).map(item)
     }
 
@@ -194,9 +192,9 @@ public enum StatementStore {
     ) async throws -> Bool {
         try await tx.execute(
             """
-            UPDATE statement_document SET state = 'withdrawn', withdrawn_by = $2, withdrawn_at = now(), withdrawal_reason = $3
-            WHERE id = $1 AND state = 'issued'
-            """, [id, actor, reason]) == 1
+            UPDATE statement_document SET state = 'withdrawn', withdrawn_by = \(actor), withdrawn_at = now(), withdrawal_reason = \(reason)
+            WHERE id = \(id) AND state = 'issued'
+            """) == 1
     }
 
     /// Marks the run's issued statement of the provider settled by its approved order.
@@ -205,16 +203,16 @@ public enum StatementStore {
     ) async throws -> Bool {
         try await tx.execute(
             """
-            UPDATE statement_document SET state = 'settled', payment_order_id = $3, settled_at = now()
-            WHERE run_id = $1 AND tenant_id = $2 AND state = 'issued'
-            """, [runID, provider.uuid, orderID]) == 1
+            UPDATE statement_document SET state = 'settled', payment_order_id = \(orderID), settled_at = now()
+            WHERE run_id = \(runID) AND tenant_id = \(provider.uuid) AND state = 'issued'
+            """) == 1
     }
 
     // MARK: Retention
 
     /// Prunes nightly runs older than `keepDays` that nothing refers to (sql/0022); returns how many.
     public static func pruneNightlyRuns(_ tx: TenantTransaction, keepDays: Int) async throws -> Int {
-        try await tx.query("SELECT prune_nightly_runs($1)", [keepDays]).single().decode(
+        try await tx.query("SELECT prune_nightly_runs(\(keepDays))").single().decode(
             "prune_nightly_runs", as: Int.self)
     }
 }
