@@ -59,11 +59,9 @@ enum PaymentOrders {
 /// settle, resolve-finding accept), a second one with the right to order approves, and only then is
 /// money booked; rejection with a reason; expiry after `PaymentSettings.pendingDays`. Ordered payments
 /// go to the Kasse in export batches, and the Kasse's confirmations come back (see `+Kasse`).
-public struct PaymentOrderService: Sendable {
-    let store: Store
-    let logger: Logger
-    let today: @Sendable () -> Day
-    let settings: PaymentSettings
+public struct PaymentOrderService: BudgetArea {
+    /// The store, the log, today's date and the payment settings every budget area works with.
+    let context: ServiceContext
     let payments: PaymentService
     let grants: GrantService
     let reconciliation: ReconciliationService
@@ -75,10 +73,7 @@ public struct PaymentOrderService: Sendable {
         payments: PaymentService, grants: GrantService, reconciliation: ReconciliationService,
         budget: BudgetService? = nil
     ) {
-        self.store = store
-        self.logger = logger
-        self.today = today
-        self.settings = settings
+        self.context = ServiceContext(store: store, logger: logger, today: today, settings: settings)
         self.payments = payments
         self.grants = grants
         self.reconciliation = reconciliation

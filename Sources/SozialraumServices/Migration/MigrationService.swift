@@ -16,14 +16,11 @@ import Foundation
 /// commit only from the go-live month on. A dry run checks everything against the database, reports
 /// every bad line and the totals that would result, and writes nothing.
 public struct MigrationService: BudgetArea {
-    let store: Store
-    let logger: Logger
-    let today: @Sendable () -> Day
+    /// The store, the log and today's date (the migration uses no payment settings).
+    let context: ServiceContext
 
     public init(store: Store, logger: Logger, today: @escaping @Sendable () -> Day) {
-        self.store = store
-        self.logger = logger
-        self.today = today
+        self.context = ServiceContext(store: store, logger: logger, today: today, settings: PaymentSettings())
     }
 
     /// What a migration wrote (or, dry, would write).

@@ -8,8 +8,6 @@ import FoundationEssentials
 import Foundation
 #endif
 
-extension PaymentOrderService: BudgetArea {}
-
 /// The Kasse's side: Kontierung and creditor numbers (county data), export batches of ordered payments,
 /// and the Kasse's confirmations (IST) coming back.
 extension PaymentOrderService {

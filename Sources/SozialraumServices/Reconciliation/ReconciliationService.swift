@@ -17,20 +17,15 @@ import Foundation
 /// figures per line come from the totals the ledger's triggers keep; the statements' figures are one
 /// set-based pass over the scope's bookings; the cover arithmetic is the pure domain's. A run stores no
 /// statement items: they are derived at its positions when asked, and frozen when a statement is issued.
-public struct ReconciliationService: Sendable {
-    let store: Store
-    let logger: Logger
-    let today: @Sendable () -> Day
-    let settings: PaymentSettings
+public struct ReconciliationService: BudgetArea {
+    /// The store, the log, today's date and the payment settings every budget area works with.
+    let context: ServiceContext
 
     public init(
         store: Store, logger: Logger, today: @escaping @Sendable () -> Day,
         settings: PaymentSettings = PaymentSettings()
     ) {
-        self.store = store
-        self.logger = logger
-        self.today = today
-        self.settings = settings
+        self.context = ServiceContext(store: store, logger: logger, today: today, settings: settings)
     }
 
     public typealias RunSummary = ReconciliationRunSummary

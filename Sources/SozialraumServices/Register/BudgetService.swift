@@ -15,21 +15,14 @@ import Foundation
 /// row-level security has the last word. Writes carry an idempotency key (rule 10) and leave an
 /// audit event. Cases, grants and deliveries are `GrantService`'s; payments are `PaymentService`'s.
 public struct BudgetService: BudgetArea {
-    let store: Store
-    let logger: Logger
-    /// Today, from the interface layer's clock: the domain has none.
-    let today: @Sendable () -> Day
-
-    let settings: PaymentSettings
+    /// The store, the log, today's date and the payment settings every budget area works with.
+    let context: ServiceContext
 
     public init(
         store: Store, logger: Logger, today: @escaping @Sendable () -> Day,
         settings: PaymentSettings = PaymentSettings()
     ) {
-        self.store = store
-        self.logger = logger
-        self.today = today
-        self.settings = settings
+        self.context = ServiceContext(store: store, logger: logger, today: today, settings: settings)
     }
 
     // MARK: Reference data (county)
@@ -208,10 +201,23 @@ public struct BudgetService: BudgetArea {
 /// What the budget's use-case types share: the store, the log, the county's calendar day, and the checks
 /// every area makes (idempotency, reference data exists, free text within its limit).
 protocol BudgetArea: Sendable {
-    var store: Store { get }
-    var logger: Logger { get }
+    var context: ServiceContext { get }
+}
+
+/// What every budget area works with, built once and shared (instead of four copies of the same fields).
+struct ServiceContext: Sendable {
+    let store: Store
+    let logger: Logger
     /// Today, from the interface layer's clock: the domain has none.
-    var today: @Sendable () -> Day { get }
+    let today: @Sendable () -> Day
+    let settings: PaymentSettings
+}
+
+extension BudgetArea {
+    var store: Store { context.store }
+    var logger: Logger { context.logger }
+    var today: @Sendable () -> Day { context.today }
+    var settings: PaymentSettings { context.settings }
 }
 
 extension BudgetArea {

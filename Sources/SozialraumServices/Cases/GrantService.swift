@@ -12,19 +12,14 @@ import Foundation
 /// opens cases, records moves and grants help (rules 4, 7, 9); providers report deliveries, one by one or
 /// as a CSV import, which are priced and booked (rules 5, 6, 8); the county decides the findings.
 public struct GrantService: BudgetArea {
-    let store: Store
-    let logger: Logger
-    let today: @Sendable () -> Day
-    let settings: PaymentSettings
+    /// The store, the log, today's date and the payment settings every budget area works with.
+    let context: ServiceContext
 
     public init(
         store: Store, logger: Logger, today: @escaping @Sendable () -> Day,
         settings: PaymentSettings = PaymentSettings()
     ) {
-        self.store = store
-        self.logger = logger
-        self.today = today
-        self.settings = settings
+        self.context = ServiceContext(store: store, logger: logger, today: today, settings: settings)
     }
 
     // MARK: Cases and grants (county)

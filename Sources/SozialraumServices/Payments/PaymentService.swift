@@ -12,19 +12,14 @@ import Foundation
 /// (milieu and structure), instalments to providers, reversals and corrections into the current open
 /// month (rule 11), and the ledger of a month.
 public struct PaymentService: BudgetArea {
-    let store: Store
-    let logger: Logger
-    let today: @Sendable () -> Day
-    let settings: PaymentSettings
+    /// The store, the log, today's date and the payment settings every budget area works with.
+    let context: ServiceContext
 
     public init(
         store: Store, logger: Logger, today: @escaping @Sendable () -> Day,
         settings: PaymentSettings = PaymentSettings()
     ) {
-        self.store = store
-        self.logger = logger
-        self.today = today
-        self.settings = settings
+        self.context = ServiceContext(store: store, logger: logger, today: today, settings: settings)
     }
 
     // MARK: Projects, instalments, corrections
