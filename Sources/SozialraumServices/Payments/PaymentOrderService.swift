@@ -43,6 +43,8 @@ struct BookedPart: Sendable {
     var amount: Money
 }
 
+/// The workflow's one entry for a first signature: an area stores the pending order it certifies here (the
+/// database checks the certifier's right again); what ordering it does is the area's `OrderEffect`.
 enum PaymentOrders {
     /// Stores a pending order certified by `caller` (the database checks the right again).
     static func certify(
@@ -67,6 +69,8 @@ public struct PaymentOrderService: BudgetArea {
     let reconciliation: ReconciliationService
     let budget: BudgetService
     let yearEnd: YearEndService
+    /// What ordering each kind of order does, registered by the areas that certify them.
+    let effects: OrderEffects
 
     public init(
         store: Store, logger: Logger, today: @escaping @Sendable () -> Day, settings: PaymentSettings,
@@ -79,6 +83,8 @@ public struct PaymentOrderService: BudgetArea {
         self.reconciliation = reconciliation
         self.budget = budget ?? BudgetService(store: store, logger: logger, today: today, settings: settings)
         self.yearEnd = YearEndService(reconciliation: reconciliation)
+        self.effects = OrderEffects(
+            payments: payments, grants: grants, reconciliation: reconciliation, yearEnd: yearEnd, budget: self.budget)
     }
 
     /// What ordering a payment did.
@@ -117,7 +123,7 @@ public struct PaymentOrderService: BudgetArea {
                         Ordered(
                             orderID: orderID, amount: stored.amount, kassenzeichen: stored.kassenzeichen,
                             due: stored.due, bookingIDs: stored.bookings,
-                            applied: Self.appliedAgain(order.order)))
+                            applied: try effects.effect(of: order.order.kind).appliedAgain(order.order)))
                 }
                 guard order.state == .pending else {
                     throw ServiceError.conflict("the order is \(order.state.rawValue)")
@@ -153,27 +159,8 @@ public struct PaymentOrderService: BudgetArea {
                 try await PaymentOrderStore.approve(
                     tx, id: orderID, by: caller.name, kassenzeichen: paysTheKasse ? kassenzeichen : nil,
                     due: paysTheKasse ? dueDay : nil)
-                let parts: [BookedPart]
-                var applied: String?
-                switch order.order.kind {
-                case .instalment: parts = try await payments.bookInstalment(tx, order, caller)
-                case .settlement: parts = try await reconciliation.bookSettlement(tx, order, caller)
-                case .finding: parts = try await grants.bookAcceptedFinding(tx, order, caller)
-                case .surplusShare: parts = try await yearEnd.bookSurplusShare(tx, order, caller)
-                case .yearEnd:
-                    let done = try await yearEnd.applyYearEnd(tx, order, caller)
-                    let shares = done.shares.map { "order \($0.orderID) (\($0.amount))" }
-                    applied =
-                        "year end \(done.year) applied: carried \(done.carried) into \(done.year + 1); "
-                        + (shares.isEmpty
-                            ? "no provider shares"
-                            : "provider shares certified: \(shares.joined(separator: ", "))")
-                    parts = []
-                case .appropriation:
-                    try await budget.applyAppropriation(tx, order, caller)
-                    applied = Self.appliedAgain(order.order)
-                    parts = []
-                }
+                let outcome = try await effects.effect(of: order.order.kind).order(tx, order, caller)
+                let (parts, applied) = (outcome.parts, outcome.applied)
                 if paysTheKasse {
                     for part in parts {
                         let year = part.bookedMonth.year
@@ -205,20 +192,6 @@ public struct PaymentOrderService: BudgetArea {
             return ordered
         case .expired(let day):
             throw ServiceError.conflict("the order expired after \(day); certify the payment again")
-        }
-    }
-
-    /// What an ordered order that moves no cash applied, as said again to a retry.
-    static func appliedAgain(_ order: PaymentOrderStore.NewOrder) -> String? {
-        switch order.kind {
-        case .yearEnd: order.month.map { "year end \($0.year) applied" }
-        case .appropriation:
-            order.socialSpace.flatMap { space in
-                order.component.flatMap { component in
-                    order.month.map { "appropriation \(space) \($0.year) \(component.rawValue) set to \(order.amount)" }
-                }
-            }
-        default: nil
         }
     }
 
