@@ -31,6 +31,14 @@ public final class PostgresConnection: @unchecked Sendable {
         self.serverVersion = raw.serverVersion
     }
 
+    /// `PQfinish` (in the raw connection's deinit) writes a Terminate message and closes the socket: it runs
+    /// on the connection's own queue, after any call still queued there, never on whatever thread (an event
+    /// loop, the cooperative pool) happened to drop the last reference.
+    deinit {
+        let raw = self.raw
+        queue.async { withExtendedLifetime(raw) {} }
+    }
+
     /// Opens a connection from a libpq conninfo string or URI. Everything libpq honours applies:
     /// `PG*` variables, `pg_service.conf`, `.pgpass`, `sslmode`, several hosts with
     /// `target_session_attrs`. An empty string means "all from the environment".

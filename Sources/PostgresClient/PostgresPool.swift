@@ -62,15 +62,17 @@ public struct PostgresPoolConfiguration: Sendable {
 public actor PostgresPool {
     public nonisolated let configuration: PostgresPoolConfiguration
     private let logger: Logger
-    private var idle: [PostgresConnection] = []
-    private var open = 0
-    private var waiters: [(id: UInt64, continuation: CheckedContinuation<PostgresConnection, any Error>)] = []
-    private var nextWaiterID: UInt64 = 0
-    private var closed = false
+    private typealias State = PoolStateMachine<PostgresConnection>
+    /// Who gets which connection: the bookkeeping, without I/O (`PoolStateMachine`).
+    private var state: State
+    private var continuations: [State.WaiterID: CheckedContinuation<State.Handover, any Error>] = [:]
+    /// Handed over before the waiter's continuation was in place (it is taken when it is).
+    private var early: [State.WaiterID: State.Handover] = [:]
 
     public init(configuration: PostgresPoolConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        self.state = State(maxConnections: configuration.maxConnections)
     }
 
     /// Figures for monitoring.
@@ -80,7 +82,9 @@ public actor PostgresPool {
         public var waiting: Int
     }
 
-    public var statistics: Statistics { Statistics(open: open, idle: idle.count, waiting: waiters.count) }
+    public var statistics: Statistics {
+        Statistics(open: state.open, idle: state.idle.count, waiting: state.waiters.count)
+    }
 
     // MARK: Lending
 
@@ -176,91 +180,88 @@ public actor PostgresPool {
     /// that probe on the queue themselves (pipelines) skip it.
     private func lease(probe: Bool = true) async throws -> PostgresConnection {
         while true {
-            guard !closed else { throw PostgresError(code: .poolClosed, operation: "lease") }
-            if let connection = idle.popLast() {
+            switch state.lease() {
+            case .closed:
+                throw PostgresError(code: .poolClosed, operation: "lease")
+            case .use(let connection):
                 if !probe { return connection }
                 if await connection.isHealthy() { return connection }
-                open -= 1
                 logger.info("replacing a broken database connection")
-                continue
-            }
-            if open < configuration.maxConnections {
-                open += 1
-                do {
-                    return try await PostgresConnection.connect(
-                        conninfo: configuration.conninfo, sessionParameters: configuration.sessionParameters)
-                } catch {
-                    open -= 1
-                    logger.warning("database connection failed", metadata: ["error": "\(String(reflecting: error))"])
-                    throw error
+                if let waiter = state.slotFreed() { hand(.slot, to: waiter) }
+            case .open:
+                return try await openConnection()
+            case .wait(let id):
+                switch try await wait(id) {
+                case .connection(let connection): return connection
+                case .slot: return try await openConnection()
                 }
             }
-            return try await waitForConnection()
         }
     }
 
-    private func waitForConnection() async throws -> PostgresConnection {
-        nextWaiterID += 1
-        let id = nextWaiterID
+    /// Opens a connection in the slot the caller holds; on failure the slot goes to the next waiter, who
+    /// tries in its own task.
+    private func openConnection() async throws -> PostgresConnection {
+        do {
+            return try await PostgresConnection.connect(
+                conninfo: configuration.conninfo, sessionParameters: configuration.sessionParameters)
+        } catch {
+            logger.warning("database connection failed", metadata: ["error": "\(String(reflecting: error))"])
+            if let waiter = state.slotFreed() { hand(.slot, to: waiter) }
+            throw error
+        }
+    }
+
+    /// Waits for a connection or a slot, up to `acquireTimeout`; a cancelled caller stops waiting at once.
+    private func wait(_ id: State.WaiterID) async throws -> State.Handover {
         let timeout = configuration.acquireTimeout
         let timer = Task { [weak self] in
             try await Task.sleep(for: timeout)
-            await self?.failWaiter(id, with: PostgresError(code: .poolTimeout, operation: "lease"))
+            await self?.giveUp(id, with: PostgresError(code: .poolTimeout, operation: "lease"))
         }
         defer { timer.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                waiters.append((id, continuation))
-            }
-        } onCancel: {
-            Task { await self.failWaiter(id, with: CancellationError()) }
-        }
-    }
-
-    private func failWaiter(_ id: UInt64, with error: any Error) {
-        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
-        waiters.remove(at: index).continuation.resume(throwing: error)
-    }
-
-    private func giveBack(_ connection: PostgresConnection) async {
-        let idleNow = connection.isIdle()
-        let reusable = !closed && idleNow
-        guard reusable else {
-            open -= 1
-            // A slot came free: a waiter may open a fresh connection.
-            if !waiters.isEmpty, !closed {
-                let waiter = waiters.removeFirst()
-                open += 1
-                Task {
-                    do {
-                        let fresh = try await PostgresConnection.connect(
-                            conninfo: configuration.conninfo, sessionParameters: configuration.sessionParameters)
-                        waiter.continuation.resume(returning: fresh)
-                    } catch {
-                        self.slotFailed()
-                        waiter.continuation.resume(throwing: error)
-                    }
+                if let handover = early.removeValue(forKey: id) {
+                    continuation.resume(returning: handover)
+                } else {
+                    continuations[id] = continuation
                 }
             }
-            return
-        }
-        if !waiters.isEmpty {
-            waiters.removeFirst().continuation.resume(returning: connection)
-        } else {
-            idle.append(connection)
+        } onCancel: {
+            Task { await self.giveUp(id, with: CancellationError()) }
         }
     }
 
-    private func slotFailed() { open -= 1 }
+    /// A waiter stops waiting (timed out or cancelled), unless it was served already.
+    private func giveUp(_ id: State.WaiterID, with error: any Error) {
+        guard state.abandon(id) else { return }
+        continuations.removeValue(forKey: id)?.resume(throwing: error)
+    }
+
+    private func hand(_ handover: State.Handover, to id: State.WaiterID) {
+        if let continuation = continuations.removeValue(forKey: id) {
+            continuation.resume(returning: handover)
+        } else {
+            early[id] = handover
+        }
+    }
+
+    /// Takes a connection back: idle for the next caller, handed to the first waiter, or closed (a broken
+    /// one, or after shutdown; its slot then goes to a waiter). A dropped connection closes on its own queue.
+    private func giveBack(_ connection: PostgresConnection) {
+        switch state.giveBack(connection, reusable: connection.isIdle()) {
+        case .keepIdle, .close: break
+        case .handOver(let handover, let id): hand(handover, to: id)
+        }
+    }
 
     /// Closes idle connections and fails waiters; connections in use close when given back.
     public func shutdown() {
-        closed = true
-        open -= idle.count
-        idle.removeAll()
-        for waiter in waiters {
-            waiter.continuation.resume(throwing: PostgresError(code: .poolClosed, operation: "lease"))
+        let (_, waiters) = state.shutdown()
+        for id in waiters {
+            continuations.removeValue(forKey: id)?.resume(
+                throwing: PostgresError(code: .poolClosed, operation: "lease"))
         }
-        waiters.removeAll()
     }
 }
