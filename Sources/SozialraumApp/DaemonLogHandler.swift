@@ -46,7 +46,8 @@ public struct DaemonLogHandler: LogHandler {
         let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
         let line = Self.format(
             level: event.level, label: label, message: event.message.description, metadata: merged, journal: journal)
-        FileHandle.standardError.write(Data(line.utf8))
+        // Handed to the writer thread: logging never blocks the calling thread on stderr.
+        LogWriter.standardError.write(line)
     }
 
     /// One log line, newline included.
@@ -80,6 +81,8 @@ public struct DaemonLogHandler: LogHandler {
         let journal = environment["JOURNAL_STREAM"] != nil
         processLevel.withLock { $0 = level }
         LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, journal: journal) }
+        // Whatever way the process ends normally, the lines still waiting are written first.
+        atexit { LogWriter.standardError.flush() }
     }
 }
 
