@@ -292,3 +292,23 @@ public enum ChildProcess {
         return body(&attributes)
     }
 }
+
+extension EmbeddedPostgres {
+    /// `start()` on a thread of its own: initdb and `pg_ctl start` take seconds and wait in `waitpid`,
+    /// which must not hold a thread of the cooperative pool.
+    public func started() async throws { try await Self.offThePool { try start() } }
+
+    /// `stop()` on a thread of its own (`pg_ctl stop -w` waits for the shutdown checkpoint).
+    public func stopped(immediate: Bool = false) async throws {
+        try await Self.offThePool { try stop(immediate: immediate) }
+    }
+
+    /// Runs blocking process work on a new thread and resumes the caller when it is done.
+    static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try body() }) }
+            thread.name = "sozialraum.embedded-postgres"
+            thread.start()
+        }
+    }
+}

@@ -49,17 +49,24 @@ public struct Daemon: Sendable {
                     metadata: ["directory": "\(location.url.path)"])
             }
             let cluster = try EmbeddedPostgres(directory: location.url, logger: logger)
-            try cluster.start()
+            try await cluster.started()
             embedded = cluster
             conninfo = try await EmbeddedSetup.prepare(
                 cluster: cluster, countyName: settings.countyName, logger: logger)
         } else {
             conninfo = settings.databaseConninfo
         }
-        defer {
-            if let embedded { try? embedded.stop() }
+        do {
+            try await serve(conninfo: conninfo, notifier: notifier, activated: activated)
+        } catch {
+            if let embedded { try? await embedded.stopped() }
+            throw error
         }
+        if let embedded { try? await embedded.stopped() }
+    }
 
+    /// The store, the checks and the long-lived services until the service group ends.
+    private func serve(conninfo: String, notifier: SystemdNotifier, activated: [String: Int32]) async throws {
         let store = Store(
             conninfo: conninfo, maxConnections: settings.databasePoolSize,
             acquireTimeout: .seconds(settings.databaseAcquireTimeoutSeconds), logger: logger)
