@@ -2,13 +2,14 @@ import Foundation
 import Logging
 import PostgresClient
 import SozialraumDomain
-import SozialraumInterfaces
 import SozialraumProtocol
 import SozialraumServices
 import SozialraumStore
 import SozialraumTestSupport
 import Synchronization
 import Testing
+
+@testable import SozialraumInterfaces
 
 /// A running admin socket on a fresh database (see `BudgetWorld`), with accounts for each role.
 struct AdminWorld: Sendable {
@@ -115,7 +116,10 @@ struct AdminWorld: Sendable {
         defer { admin.stop() }
         let client = try await admin.client()
         let help = await client.request("help")
-        #expect(help?.status.hasPrefix("OK") == true)
+        // Before login: the commands that need none.
+        let open = AdminCommands.all.filter { $0.roles == nil }.count
+        #expect(help?.status == "OK \(open) commands")
+        #expect(help?.data.count == open)
         #expect(help?.data.contains { $0.hasPrefix("funds") } == false)
         #expect(help?.data.contains { $0.hasPrefix("login") } == true)
         #expect(

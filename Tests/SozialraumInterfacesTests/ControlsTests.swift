@@ -33,7 +33,9 @@ import Testing
             var sessions: [String: LineClient] = [:]
             for name in ["sachbearbeitung", "anna", "bert"] {
                 let client = try LineClient(path: admin.path)
-                #expect(await client.request("login \(name) \(name)-secret-1234")?.status.hasPrefix("OK") == true)
+                #expect(
+                    await client.request("login \(name) \(name)-secret-1234")?.status
+                        == "OK logged in as \(name) role=county")
                 sessions[name] = client
             }
             for name in ["kaemmerei", "anordnung", "alpha"] {

@@ -173,7 +173,7 @@ import Testing
         var clients: [String: LineClient] = [:]
         for name in ["kaemmerei", "anordnung"] { clients[name] = try await admin.client(loggedInAs: name) }
         let it = try LineClient(path: admin.path)
-        #expect(await it.request("login it operator-secret-1")?.status.hasPrefix("OK") == true)
+        #expect(await it.request("login it operator-secret-1")?.status == "OK logged in as it role=operator")
         clients["it"] = it
         // Two holders of account administration (set up from the shell, before four eyes govern).
         let shell = AccountService(store: world.store, logger: Logger(label: "test.accounts"), scryptRounds: 1024)
@@ -182,7 +182,9 @@ import Testing
                 name: name, tenant: world.county.tenant, role: .county, secret: "\(name)-secret-1234",
                 actingAs: world.county.tenant, rights: [.accounts])
             let client = try LineClient(path: admin.path)
-            #expect(await client.request("login \(name) \(name)-secret-1234")?.status.hasPrefix("OK") == true)
+            #expect(
+                await client.request("login \(name) \(name)-secret-1234")?.status
+                    == "OK logged in as \(name) role=county")
             clients[name] = client
         }
 
@@ -229,7 +231,7 @@ import Testing
         var clients: [String: LineClient] = [:]
         for name in ["kaemmerei", "anordnung", "alpha"] { clients[name] = try await admin.client(loggedInAs: name) }
         let it = try LineClient(path: admin.path)
-        #expect(await it.request("login it operator-secret-1")?.status.hasPrefix("OK") == true)
+        #expect(await it.request("login it operator-secret-1")?.status == "OK logged in as it role=operator")
         clients["it"] = it
         let alpha = "\(world.alpha.tenant)"
         var walked: Set<String> = []
@@ -269,21 +271,30 @@ import Testing
         let instalment = try await twice(
             "kaemmerei", "instalment \(alpha) nord case 2026-11 100.00 key=retry-abschlag-1")
         let order = try #require(Self.number(after: "order ", in: instalment))
-        #expect(await clients["anordnung"]!.request("order-approve \(order)")?.status.hasPrefix("OK") == true)
+        // 100.00 ordered as certified, paid through the Kasse (a Kassenzeichen and a due day follow).
+        #expect(
+            await clients["anordnung"]!.request("order-approve \(order)")?.status
+                .hasPrefix("OK order \(order) ordered: 100.00 kassenzeichen ") == true)
         let exported = await clients["anordnung"]!.request("payment-export")
-        #expect(exported?.status.hasPrefix("OK") == true, "\(String(describing: exported))")
+        // The one ordered instalment: one order of 100.00 in the batch.
+        #expect(
+            exported?.status.hasPrefix("OK batch 1: 1 orders, total 100.00, ") == true,
+            "\(String(describing: exported))")
         let kassenzeichen = "SR\(CountyCalendar.today().year)" + String(repeating: "0", count: 6 - order.count) + order
         _ = try await twice(
             "anordnung", "payment-confirm key=retry-ist-1 <<",
             upload: ["Kassenzeichen;Betrag;Valuta", "\(kassenzeichen);100,00;30.11.2026"])
         _ = try await twice(
             "anordnung", "overrun-decide 2026 nord structure 100.00 reason=Mehrbedarf key=retry-overrun-1")
-        #expect(await clients["kaemmerei"]!.request("reconcile 2026")?.status.hasPrefix("OK") == true)
-        #expect(await clients["kaemmerei"]!.request("statement-issue 1 \(alpha)")?.status.hasPrefix("OK") == true)
+        #expect(
+            await clients["kaemmerei"]!.request("reconcile 2026")?.status.hasPrefix("OK run 1 2026 position ") == true)
+        #expect(
+            await clients["kaemmerei"]!.request("statement-issue 1 \(alpha)")?.status
+                .hasPrefix("OK statement 1 issued: run 1, ") == true)
         _ = try await twice("kaemmerei", "settle 1 \(alpha) key=retry-settle-1")
         #expect(
             await it.request("schedule-set nacht \"30 2 * * *\" reconcile parameters=year-to-date")?.status
-                .hasPrefix("OK") == true)
+                .hasPrefix("OK schedule nacht set; ") == true)
         _ = try await twice("it", "run-now nacht key=retry-run-now-1")
         _ = try await twice(
             "kaemmerei", "migration-import 2026-07-01 key=retry-migration-1 <<",
