@@ -34,26 +34,12 @@ import Testing
 
     @Test func aGrantIsNeverRefusedForLackOfMoneyButTheOverrunIsFlagged() async throws {
         let world = try await BudgetWorld.make(policy: .refuse)
-        try await world.grants.openCase(
-            world.county, key: "VER-2026-0002", socialSpace: world.nord, from: Day(iso: "2026-01-01")!)
         // §34 residential, 31 days a month at 200.00: 74,400.00 for the year. Twice exceeds case + milieu.
-        let first = try await world.grants.grant(
-            world.county,
-            .init(
-                caseKey: "VER-2026-0002", provider: world.alpha.tenant, helpType: "34", unit: .day,
-                volumePerMonth: Quantity(hundredths: 31_00),
-                startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!),
-            idempotencyKey: world.key("grant-0002-a"))
+        let first = try #require(
+            try await world.openCase("VER-2026-0002").granted(help: "34", unit: .day, perMonth: "31").outcome)
         #expect(first.overruns.isEmpty)
-        try await world.grants.openCase(
-            world.county, key: "VER-2026-0003", socialSpace: world.nord, from: Day(iso: "2026-01-01")!)
-        let second = try await world.grants.grant(
-            world.county,
-            .init(
-                caseKey: "VER-2026-0003", provider: world.alpha.tenant, helpType: "34", unit: .day,
-                volumePerMonth: Quantity(hundredths: 31_00),
-                startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!),
-            idempotencyKey: world.key("grant-0003-a"))
+        let second = try #require(
+            try await world.openCase("VER-2026-0003").granted(help: "34", unit: .day, perMonth: "31").outcome)
         let committed = first.committed[2026]!.cents + second.committed[2026]!.cents
         #expect(second.overruns["2026/nord"] == Money(cents: committed - 120_000_00))
         let funds = try await world.funds(world.nord)

@@ -17,30 +17,14 @@ import Testing
             world.county, provider: world.alpha.tenant, helpType: "33", unit: .flatMonth,
             validFrom: Day(iso: "2020-01-01")!,
             amount: Money(cents: 1_240_00))
-        try await world.grants.openCase(
-            world.county, key: "VER-2026-0033", socialSpace: world.nord, from: Day(iso: "2025-01-01")!)
-        return try await world.grants.grant(
-            world.county,
-            .init(
-                caseKey: "VER-2026-0033", provider: world.alpha.tenant, helpType: "33", unit: .flatMonth,
-                volumePerMonth: .one,
-                startsOn: Day(iso: start)!, endsOn: Day(iso: "2026-12-31")!),
-            idempotencyKey: world.key("grant-flat-0033")
-        ).grantID
+        return try await world.openCase("VER-2026-0033", from: "2025-01-01")
+            .granted(help: "33", unit: .flatMonth, perMonth: "1", from: start, key: "grant-flat-0033").id
     }
 
     /// A §34 day grant (200.00 a day) to alpha for a case in nord, 31 days a month for 2026.
     func dayGrant(_ world: BudgetWorld) async throws -> UUID {
-        try await world.grants.openCase(
-            world.county, key: "VER-2026-0034", socialSpace: world.nord, from: Day(iso: "2025-01-01")!)
-        return try await world.grants.grant(
-            world.county,
-            .init(
-                caseKey: "VER-2026-0034", provider: world.alpha.tenant, helpType: "34", unit: .day,
-                volumePerMonth: Quantity(hundredths: 31_00),
-                startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!),
-            idempotencyKey: world.key("grant-days-0034")
-        ).grantID
+        try await world.openCase("VER-2026-0034", from: "2025-01-01")
+            .granted(help: "34", unit: .day, perMonth: "31", key: "grant-days-0034").id
     }
 
     func caseActuals(_ world: BudgetWorld, _ space: SocialSpaceCode) async throws -> Money {

@@ -18,19 +18,9 @@ import Testing
             world.county, provider: world.beta.tenant, socialSpace: world.nord, lead: false,
             from: Day(iso: "2020-01-01")!)
         _ = try await world.deliveredInMarch()
-        try await world.grants.openCase(
-            world.county, key: "VER-2026-0002", socialSpace: world.nord, from: Day(iso: "2025-06-01")!)
-        let betaGrant = try await world.grants.grant(
-            world.county,
-            .init(
-                caseKey: "VER-2026-0002", provider: world.beta.tenant, helpType: "31", unit: .hour,
-                volumePerMonth: Quantity(hundredths: 10_00), startsOn: Day(iso: "2026-01-01")!,
-                endsOn: Day(iso: "2026-12-31")!),
-            idempotencyKey: world.key("grant-beta-nord")
-        ).grantID
-        _ = try await world.grants.recordDelivery(
-            world.beta, grantID: betaGrant, month: YearMonth(iso: "2026-03")!, quantity: Quantity(hundredths: 5_00),
-            idempotencyKey: world.key("delivery-beta-march"))
+        let betaGrant = try await world.openCase("VER-2026-0002", from: "2025-06-01")
+            .granted(perMonth: "10", provider: world.beta, key: "grant-beta-nord")
+        try await betaGrant.delivered("2026-03", "5", key: "delivery-beta-march")
         return world
     }
 

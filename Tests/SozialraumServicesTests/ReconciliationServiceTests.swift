@@ -72,15 +72,7 @@ import Testing
     }
 
     func residentialCase(_ world: BudgetWorld, key: String, days: Int64) async throws -> UUID {
-        try await world.grants.openCase(world.county, key: key, socialSpace: world.nord, from: day("2026-01-01"))
-        return try await world.grants.grant(
-            world.county,
-            .init(
-                caseKey: key, provider: world.alpha.tenant, helpType: "34", unit: .day,
-                volumePerMonth: Quantity(hundredths: days * 100),
-                startsOn: day("2026-01-01"), endsOn: day("2026-12-31")),
-            idempotencyKey: world.key("grant-\(key)")
-        ).grantID
+        try await world.openCase(key).granted(help: "34", unit: .day, perMonth: "\(days)", key: "grant-\(key)").id
     }
 
     func project(_ world: BudgetWorld, _ component: BudgetComponent, spending: Int64) async throws {
@@ -263,16 +255,8 @@ import Testing
     /// by month, also for partial first and last months and a scope that cuts the grant.
     @Test func grantedVolumeInStatementsMatchesTheDomain() async throws {
         let world = try await BudgetWorld.make()
-        try await world.grants.openCase(
-            world.county, key: "VER-2026-0300", socialSpace: world.nord, from: day("2026-01-01"))
-        let grant = try await world.grants.grant(
-            world.county,
-            .init(
-                caseKey: "VER-2026-0300", provider: world.alpha.tenant, helpType: "31", unit: .hour,
-                volumePerMonth: Quantity(hundredths: 7_33),
-                startsOn: day("2026-02-10"), endsOn: day("2026-05-20")),
-            idempotencyKey: world.key("grant-partial")
-        ).grantID
+        let grant = try await world.openCase("VER-2026-0300")
+            .granted(perMonth: "7.33", from: "2026-02-10", to: "2026-05-20", key: "grant-partial").id
         try await world.grants.endGrant(world.county, grantID: grant, on: day("2026-05-07"))
         let terms = GrantTerms(
             period: DayRange(start: day("2026-02-10"), end: day("2026-05-20"))!,

@@ -160,15 +160,8 @@ public struct BudgetWorld: Sendable {
 
     /// A case in `nord` with a §31 grant to alpha for 2026, 10 hours a month (600.00 a month).
     public func grantedCase(_ caseKey: String = "VER-2026-0001", hours: Int64 = 10_00) async throws -> UUID {
-        try await grants.openCase(county, key: caseKey, socialSpace: nord, from: Day(iso: "2025-06-01")!)
-        return try await grants.grant(
-            county,
-            .init(
-                caseKey: caseKey, provider: alpha.tenant, helpType: "31", unit: .hour,
-                volumePerMonth: Quantity(hundredths: hours),
-                startsOn: Day(iso: "2026-01-01")!, endsOn: Day(iso: "2026-12-31")!),
-            idempotencyKey: key("grant-\(caseKey)")
-        ).grantID
+        try await openCase(caseKey, from: "2025-06-01")
+            .granted(perMonth: Quantity(hundredths: hours).description, key: "grant-\(caseKey)").id
     }
 
     /// Rows of a table, counted as the superuser.
@@ -192,9 +185,7 @@ public struct BudgetWorld: Sendable {
     public func deliveredInMarch(closingMarch: Bool = false) async throws -> (grant: UUID, booking: Int64) {
         let grant = try await grantedCase()
         let march = YearMonth(iso: "2026-03")!
-        _ = try await grants.recordDelivery(
-            alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00),
-            idempotencyKey: key("delivery-0001"))
+        try await GrantScenario(world: self, id: grant, provider: alpha).delivered("2026-03", "8", key: "delivery-0001")
         if closingMarch { try await service.closeMonth(county, month: march) }
         guard let booking = try await deliveryBookings().first else { throw ServiceError.notFound("booking") }
         return (grant, booking)
