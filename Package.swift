@@ -283,6 +283,7 @@ let package = Package(
                 "SozialraumInterfaces", "SozialraumProtocol", "SozialraumServices", "SozialraumStore",
                 "SozialraumDomain", "PostgresClient", "PostgresEmbedded",
                 "SozialraumTestSupport", "SozialraumCtlKit", "sozialraumctl",
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresClient
+import ServiceLifecycleTestKit
 import SozialraumDomain
 import SozialraumServices
 import SozialraumStore
@@ -254,6 +255,21 @@ import Testing
         try await running.value
         // No clock moved: without the release the name would be "in use" for rescueAfter seconds.
         let again = setup.scheduler("restart") { _ in "ok" }
+        try await again.register()
+    }
+
+    /// A graceful shutdown of the service group (SIGTERM under systemd), driven by swift-service-lifecycle's
+    /// test kit: the scheduler leaves its loop and frees its name before `run()` returns.
+    @Test func aGracefulShutdownFreesTheNameAtOnce() async throws {
+        let setup = try await SchedulerWorld.make(at: "2026-11-25T10:00:00Z")
+        let first = setup.scheduler("graceful") { _ in "ok" }
+        try await first.register()
+        try await testGracefulShutdown { trigger in
+            async let running: Void = first.run()
+            trigger.triggerGracefulShutdown()
+            try await running
+        }
+        let again = setup.scheduler("graceful") { _ in "ok" }
         try await again.register()
     }
 
