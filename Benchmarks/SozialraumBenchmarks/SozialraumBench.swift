@@ -46,7 +46,7 @@ struct PoolRoundTrip: AsyncParsableCommand {
 
         let pool = PostgresPool(
             configuration: PostgresPoolConfiguration(conninfo: conninfo, maxConnections: clients), logger: logger)
-        defer { Task { await pool.shutdown() } }
+        defer { pool.shutdown() }
 
         var poolRates: [Double] = []
         var pgbenchRates: [Double] = []

@@ -103,3 +103,4 @@ struct PoolStateMachine<Connection> {
 extension PoolStateMachine.Handover: Sendable where Connection: Sendable {}
 extension PoolStateMachine.LeaseAction: Sendable where Connection: Sendable {}
 extension PoolStateMachine.ReturnAction: Sendable where Connection: Sendable {}
+extension PoolStateMachine: Sendable where Connection: Sendable {}

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 
 /// Transaction isolation levels (PostgreSQL's names).
 public enum IsolationLevel: String, Sendable {
@@ -59,20 +60,30 @@ public struct PostgresPoolConfiguration: Sendable {
 /// A connection is lent to one caller at a time. When all are busy, callers wait in order up to
 /// `acquireTimeout`. A connection is checked before it is lent (the server may have restarted) and
 /// replaced when broken, so the pool recovers from a server restart without restarting the daemon.
-public actor PostgresPool {
-    public nonisolated let configuration: PostgresPoolConfiguration
+///
+/// The bookkeeping is `PoolStateMachine`'s, under a lock held only for its synchronous steps: a waiter
+/// that is cancelled or times out leaves at once (no task is spawned for it), and a freed slot is opened
+/// by the waiter it goes to, in its own task.
+public final class PostgresPool: Sendable {
+    public let configuration: PostgresPoolConfiguration
     private let logger: Logger
-    private typealias State = PoolStateMachine<PostgresConnection>
-    /// Who gets which connection: the bookkeeping, without I/O (`PoolStateMachine`).
-    private var state: State
-    private var continuations: [State.WaiterID: CheckedContinuation<State.Handover, any Error>] = [:]
-    /// Handed over before the waiter's continuation was in place (it is taken when it is).
-    private var early: [State.WaiterID: State.Handover] = [:]
+    private typealias Machine = PoolStateMachine<PostgresConnection>
+
+    private struct Locked: Sendable {
+        var machine: Machine
+        var continuations: [Machine.WaiterID: CheckedContinuation<Machine.Handover, any Error>] = [:]
+        /// Handed over before the waiter's continuation was in place (it takes it when it is).
+        var early: [Machine.WaiterID: Machine.Handover] = [:]
+        /// Waiters that gave up before their continuation was in place.
+        var abandoned: [Machine.WaiterID: any Error] = [:]
+    }
+
+    private let state: Mutex<Locked>
 
     public init(configuration: PostgresPoolConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        self.state = State(maxConnections: configuration.maxConnections)
+        self.state = Mutex(Locked(machine: Machine(maxConnections: configuration.maxConnections)))
     }
 
     /// Figures for monitoring.
@@ -83,22 +94,24 @@ public actor PostgresPool {
     }
 
     public var statistics: Statistics {
-        Statistics(open: state.open, idle: state.idle.count, waiting: state.waiters.count)
+        state.withLock {
+            Statistics(open: $0.machine.open, idle: $0.machine.idle.count, waiting: $0.machine.waiters.count)
+        }
     }
 
     // MARK: Lending
 
     /// Lends a connection to `body` and takes it back afterwards.
-    public nonisolated func withConnection<T: Sendable>(
+    public func withConnection<T: Sendable>(
         _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
         let connection = try await lease()
         do {
             let value = try await body(connection)
-            await giveBack(connection)
+            giveBack(connection)
             return value
         } catch {
-            await giveBack(connection)
+            giveBack(connection)
             throw error
         }
     }
@@ -106,7 +119,7 @@ public actor PostgresPool {
     /// Runs `body` in a transaction, retrying the whole transaction after a serialization failure or
     /// deadlock (and after a lost connection, when COMMIT was not yet sent) up to
     /// `maxTransactionAttempts` times. `body` must therefore be safe to run again.
-    public nonisolated func withTransaction<T: Sendable>(
+    public func withTransaction<T: Sendable>(
         isolation: IsolationLevel = .readCommitted, readOnly: Bool = false,
         _ body: (PostgresTransaction) async throws -> T
     ) async throws -> T {
@@ -121,13 +134,13 @@ public actor PostgresPool {
                 let value = try await body(PostgresTransaction(connection: connection))
                 commitSent = true
                 try await connection.control("COMMIT", operation: "commit")
-                await giveBack(connection)
+                giveBack(connection)
                 return value
             } catch {
                 if !(connection.isIdle()) {
                     try? await connection.control("ROLLBACK", operation: "rollback")
                 }
-                await giveBack(connection)
+                giveBack(connection)
                 guard let pgError = error as? PostgresError, attempt < configuration.maxTransactionAttempts,
                     pgError.isTransient || (pgError.isConnectionLevel && !commitSent)
                 else { throw error }
@@ -142,7 +155,7 @@ public actor PostgresPool {
     /// A read-only transaction in one round trip: `BEGIN READ ONLY`, `queries`, `COMMIT` sent as one
     /// pipeline; returns the rows of `queries`. Safe to retry (it writes nothing), so a lost connection
     /// or a transient failure is retried like `withTransaction` does.
-    public nonisolated func pipelinedRead(
+    public func pipelinedRead(
         isolation: IsolationLevel = .readCommitted, _ queries: [PostgresQuery]
     ) async throws -> [PostgresRows] {
         let frame =
@@ -155,13 +168,13 @@ public actor PostgresPool {
             let connection = try await lease(probe: false)
             do {
                 let rows = try await connection.pipeline(frame, probeFirst: true)
-                await giveBack(connection)
+                giveBack(connection)
                 return Array(rows.dropFirst().prefix(queries.count))
             } catch {
                 if !(connection.isIdle()) {
                     try? await connection.control("ROLLBACK", operation: "rollback")
                 }
-                await giveBack(connection)
+                giveBack(connection)
                 guard let pgError = error as? PostgresError, attempt < configuration.maxTransactionAttempts,
                     pgError.isTransient || pgError.isConnectionLevel
                 else { throw error }
@@ -180,14 +193,14 @@ public actor PostgresPool {
     /// that probe on the queue themselves (pipelines) skip it.
     private func lease(probe: Bool = true) async throws -> PostgresConnection {
         while true {
-            switch state.lease() {
+            switch state.withLock({ $0.machine.lease() }) {
             case .closed:
                 throw PostgresError(code: .poolClosed, operation: "lease")
             case .use(let connection):
                 if !probe { return connection }
                 if await connection.isHealthy() { return connection }
                 logger.info("replacing a broken database connection")
-                if let waiter = state.slotFreed() { hand(.slot, to: waiter) }
+                slotFreed()
             case .open:
                 return try await openConnection()
             case .wait(let id):
@@ -207,61 +220,99 @@ public actor PostgresPool {
                 conninfo: configuration.conninfo, sessionParameters: configuration.sessionParameters)
         } catch {
             logger.warning("database connection failed", metadata: ["error": "\(String(reflecting: error))"])
-            if let waiter = state.slotFreed() { hand(.slot, to: waiter) }
+            slotFreed()
             throw error
         }
     }
 
-    /// Waits for a connection or a slot, up to `acquireTimeout`; a cancelled caller stops waiting at once.
-    private func wait(_ id: State.WaiterID) async throws -> State.Handover {
-        let timeout = configuration.acquireTimeout
-        let timer = Task { [weak self] in
-            try await Task.sleep(for: timeout)
-            await self?.giveUp(id, with: PostgresError(code: .poolTimeout, operation: "lease"))
+    private func slotFreed() {
+        state.withLock { locked in
+            if let waiter = locked.machine.slotFreed() { Self.hand(.slot, to: waiter, in: &locked) }
         }
-        defer { timer.cancel() }
-        return try await withTaskCancellationHandler {
+    }
+
+    /// Waits for a connection or a slot, up to `acquireTimeout`: the wait and a timer race in a task group;
+    /// whichever loses is cancelled, and a waiter cancelled or timed out leaves at once.
+    private func wait(_ id: Machine.WaiterID) async throws -> Machine.Handover {
+        let timeout = configuration.acquireTimeout
+        return try await withThrowingTaskGroup(of: Machine.Handover?.self) { group in
+            group.addTask { try await self.handover(id) }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            guard let first = try await group.next() else { throw CancellationError() }
+            group.cancelAll()
+            if let handover = first {
+                _ = try? await group.next()
+                return handover
+            }
+            // Timed out (or the caller was cancelled): the wait is cancelled; a handover that raced the timer
+            // is given back.
+            switch try? await group.next() {
+            case .some(.some(.connection(let connection))): giveBack(connection)
+            case .some(.some(.slot)): slotFreed()
+            default: break
+            }
+            if Task.isCancelled { throw CancellationError() }
+            throw PostgresError(code: .poolTimeout, operation: "lease")
+        }
+    }
+
+    /// The handover to waiter `id`; cancelling the task abandons the wait.
+    private func handover(_ id: Machine.WaiterID) async throws -> Machine.Handover {
+        try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                if let handover = early.removeValue(forKey: id) {
-                    continuation.resume(returning: handover)
-                } else {
-                    continuations[id] = continuation
+                state.withLock { locked in
+                    if let handover = locked.early.removeValue(forKey: id) {
+                        continuation.resume(returning: handover)
+                    } else if let error = locked.abandoned.removeValue(forKey: id) {
+                        continuation.resume(throwing: error)
+                    } else {
+                        locked.continuations[id] = continuation
+                    }
                 }
             }
         } onCancel: {
-            Task { await self.giveUp(id, with: CancellationError()) }
+            state.withLock { locked in
+                guard locked.machine.abandon(id) else { return }
+                if let continuation = locked.continuations.removeValue(forKey: id) {
+                    continuation.resume(throwing: CancellationError())
+                } else {
+                    locked.abandoned[id] = CancellationError()
+                }
+            }
         }
     }
 
-    /// A waiter stops waiting (timed out or cancelled), unless it was served already.
-    private func giveUp(_ id: State.WaiterID, with error: any Error) {
-        guard state.abandon(id) else { return }
-        continuations.removeValue(forKey: id)?.resume(throwing: error)
-    }
-
-    private func hand(_ handover: State.Handover, to id: State.WaiterID) {
-        if let continuation = continuations.removeValue(forKey: id) {
+    private static func hand(_ handover: Machine.Handover, to id: Machine.WaiterID, in locked: inout Locked) {
+        if let continuation = locked.continuations.removeValue(forKey: id) {
             continuation.resume(returning: handover)
         } else {
-            early[id] = handover
+            locked.early[id] = handover
         }
     }
 
     /// Takes a connection back: idle for the next caller, handed to the first waiter, or closed (a broken
     /// one, or after shutdown; its slot then goes to a waiter). A dropped connection closes on its own queue.
     private func giveBack(_ connection: PostgresConnection) {
-        switch state.giveBack(connection, reusable: connection.isIdle()) {
-        case .keepIdle, .close: break
-        case .handOver(let handover, let id): hand(handover, to: id)
+        let reusable = connection.isIdle()
+        state.withLock { locked in
+            switch locked.machine.giveBack(connection, reusable: reusable) {
+            case .keepIdle, .close: break
+            case .handOver(let handover, let id): Self.hand(handover, to: id, in: &locked)
+            }
         }
     }
 
     /// Closes idle connections and fails waiters; connections in use close when given back.
     public func shutdown() {
-        let (_, waiters) = state.shutdown()
-        for id in waiters {
-            continuations.removeValue(forKey: id)?.resume(
-                throwing: PostgresError(code: .poolClosed, operation: "lease"))
+        let waiting = state.withLock { locked in
+            let (_, waiters) = locked.machine.shutdown()
+            return waiters.compactMap { locked.continuations.removeValue(forKey: $0) }
+        }
+        for continuation in waiting {
+            continuation.resume(throwing: PostgresError(code: .poolClosed, operation: "lease"))
         }
     }
 }

@@ -158,12 +158,12 @@ public final class Store: Sendable {
 
     /// How busy the connection pool is (for `status` and `stats`).
     public func poolUsage() async -> PoolUsage {
-        let statistics = await pool.statistics
+        let statistics = pool.statistics
         return PoolUsage(open: statistics.open, idle: statistics.idle, waiting: statistics.waiting)
     }
 
     /// Closes every pooled connection; waits for those lent out.
-    public func shutdown() async { await pool.shutdown() }
+    public func shutdown() async { pool.shutdown() }
 
     /// Whether the database answers (for `status`).
     public func isReachable() async -> Bool {

@@ -36,7 +36,7 @@ import Testing
             try await group.waitForAll()
         }
         #expect(pids.withLock { $0.count } <= 3)
-        let stats = await pool.statistics
+        let stats = pool.statistics
         #expect(stats.open <= 3)
         #expect(stats.waiting == 0)
     }
@@ -75,10 +75,36 @@ import Testing
         }
         for await _ in acquired { break }
         let waiter = Task { try await pool.withConnection { $0.backendPID } }
-        while await pool.statistics.waiting == 0 { await Task.yield() }
+        while pool.statistics.waiting == 0 { await Task.yield() }
         holdRelease.yield()
         let first = try await holder.value
         #expect(try await waiter.value == first)
+    }
+
+    /// A cancelled waiter leaves the queue at once (no timer has to fire: the acquire timeout is an hour),
+    /// and the connection given back afterwards goes to the next caller, not to the one that left.
+    @Test func aCancelledWaiterLeavesAtOnce() async throws {
+        let pool = try await pool(maxConnections: 1, acquireTimeout: .seconds(3600))
+        let (held, holdRelease) = AsyncStream<Void>.makeStream()
+        let (acquired, signalAcquired) = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await pool.withConnection { connection in
+                signalAcquired.yield()
+                for await _ in held { break }
+                return connection.backendPID
+            }
+        }
+        for await _ in acquired { break }
+        let leaving = Task { try await pool.withConnection { $0.backendPID } }
+        while pool.statistics.waiting == 0 { await Task.yield() }
+        leaving.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await leaving.value }
+        #expect(pool.statistics.waiting == 0)
+        holdRelease.yield()
+        let first = try await holder.value
+        #expect(try await pool.withConnection { $0.backendPID } == first)
+        let after = pool.statistics
+        #expect(after.open == 1 && after.idle == 1 && after.waiting == 0)
     }
 
     @Test func rollsBackWhenTheBodyThrows() async throws {
@@ -177,7 +203,7 @@ import Testing
         // The single connection was rolled back and lent again.
         let rows = try await pool.pipelinedRead([PostgresQuery(unsafeSQL: "SELECT $1::int + 1", [41])])
         #expect(try rows[0].single().decode(0, as: Int.self) == 42)
-        let stats = await pool.statistics
+        let stats = pool.statistics
         #expect(stats.open == 1)
     }
 
