@@ -36,11 +36,11 @@ struct OrderEffects: Sendable {
         yearEnd: YearEndService, budget: BudgetService
     ) {
         byKind = [
-            .instalment: InstalmentOrdered(payments: payments),
-            .settlement: SettlementOrdered(reconciliation: reconciliation),
-            .finding: FindingOrdered(grants: grants),
+            .instalment: BookingEffect(book: payments.bookInstalment),
+            .settlement: BookingEffect(book: reconciliation.bookSettlement),
+            .finding: BookingEffect(book: grants.bookAcceptedFinding),
             .yearEnd: YearEndOrdered(yearEnd: yearEnd),
-            .surplusShare: SurplusShareOrdered(yearEnd: yearEnd),
+            .surplusShare: BookingEffect(book: yearEnd.bookSurplusShare),
             .appropriation: AppropriationOrdered(budget: budget),
         ]
     }
@@ -54,51 +54,18 @@ struct OrderEffects: Sendable {
     }
 }
 
-/// An instalment: its bookings (`PaymentService`).
-struct InstalmentOrdered: OrderEffect {
-    let payments: PaymentService
-    func order(
-        _ tx: TenantTransaction, _ order: PaymentOrderStore.Record, _ caller: Caller
-    ) async throws
-        -> OrderEffectOutcome
-    {
-        OrderEffectOutcome(parts: try await payments.bookInstalment(tx, order, caller))
-    }
-}
+/// An order whose effect is its bookings, made by the area's booking function: an instalment
+/// (`PaymentService`), a statement's balance (`ReconciliationService`), an accepted finding (`GrantService`),
+/// a lead provider's share (`YearEndService`).
+struct BookingEffect: OrderEffect {
+    let book: @Sendable (TenantTransaction, PaymentOrderStore.Record, Caller) async throws -> [BookedPart]
 
-/// A statement's balance: the settlement bookings (`ReconciliationService`).
-struct SettlementOrdered: OrderEffect {
-    let reconciliation: ReconciliationService
     func order(
         _ tx: TenantTransaction, _ order: PaymentOrderStore.Record, _ caller: Caller
     ) async throws
         -> OrderEffectOutcome
     {
-        OrderEffectOutcome(parts: try await reconciliation.bookSettlement(tx, order, caller))
-    }
-}
-
-/// An accepted finding: its excess booked like the delivery (`GrantService`).
-struct FindingOrdered: OrderEffect {
-    let grants: GrantService
-    func order(
-        _ tx: TenantTransaction, _ order: PaymentOrderStore.Record, _ caller: Caller
-    ) async throws
-        -> OrderEffectOutcome
-    {
-        OrderEffectOutcome(parts: try await grants.bookAcceptedFinding(tx, order, caller))
-    }
-}
-
-/// A lead provider's share of the savings: its bookings (`YearEndService`).
-struct SurplusShareOrdered: OrderEffect {
-    let yearEnd: YearEndService
-    func order(
-        _ tx: TenantTransaction, _ order: PaymentOrderStore.Record, _ caller: Caller
-    ) async throws
-        -> OrderEffectOutcome
-    {
-        OrderEffectOutcome(parts: try await yearEnd.bookSurplusShare(tx, order, caller))
+        OrderEffectOutcome(parts: try await book(tx, order, caller))
     }
 }
 
