@@ -523,16 +523,9 @@ struct AdminWorld: Sendable {
                 0, as: Int64.self)
         }
         // Alpha also serves a case of süd (rule 9: a cross-area grant with its reason).
-        try await world.grants.openCase(
-            world.county, key: "VER-2026-0077", socialSpace: world.sued, from: Day(iso: "2026-01-01")!)
-        _ = try await world.grants.grant(
-            world.county,
-            .init(
-                caseKey: "VER-2026-0077", provider: world.alpha.tenant, helpType: "31", unit: .hour,
-                volumePerMonth: Quantity(hundredths: 2_00),
-                startsOn: Day(iso: "2026-02-01")!, endsOn: Day(iso: "2026-06-30")!,
-                outOfAreaReason: "Familie kennt Alpha seit Jahren"),
-            idempotencyKey: world.key("grant-cross-0077"))
+        _ = try await world.openCase("VER-2026-0077", in: world.sued).granted(
+            perMonth: "2", from: "2026-02-01", to: "2026-06-30", reason: "Familie kennt Alpha seit Jahren",
+            key: "grant-cross-0077")
         // An instalment to alpha, signed twice: a payment order only alpha and the county see.
         _ = try await world.payInstalment(
             provider: world.alpha.tenant, socialSpace: world.nord, month: YearMonth(iso: "2026-04")!,

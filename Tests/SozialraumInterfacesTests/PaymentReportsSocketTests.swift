@@ -73,17 +73,10 @@ import Testing
         defer { admin.stop() }
         let world = admin.world
         // A case of süd served by alpha (who serves nord) because the family knows it: rule 9.
-        try await world.grants.openCase(
-            world.county, key: "VER-2026-0077", socialSpace: world.sued, from: Day(iso: "2026-01-01")!)
-        let grant = try await world.grants.grant(
-            world.county,
-            .init(
-                caseKey: "VER-2026-0077", provider: world.alpha.tenant, helpType: "31", unit: .hour,
-                volumePerMonth: Quantity(hundredths: 2_00),
-                startsOn: Day(iso: "2026-02-01")!, endsOn: Day(iso: "2026-06-30")!,
-                outOfAreaReason: "Familie kennt Alpha seit Jahren"),
-            idempotencyKey: world.key("grant-cross-0077")
-        ).grantID.uuidString.lowercased()
+        let grant = try await world.openCase("VER-2026-0077", in: world.sued).granted(
+            perMonth: "2", from: "2026-02-01", to: "2026-06-30", reason: "Familie kennt Alpha seit Jahren",
+            key: "grant-cross-0077"
+        ).id.uuidString.lowercased()
         _ = try await world.grantedCase()
         let county = try await admin.client(loggedInAs: "kaemmerei")
         #expect(await county.request("reconcile 2026-03")?.status.hasPrefix("OK run 1 ") == true)

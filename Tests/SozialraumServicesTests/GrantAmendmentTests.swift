@@ -62,16 +62,8 @@ import Testing
 
     @Test func aLaterEndKeepsTheGrantAndCommitsTheAddedMonths() async throws {
         let world = try await BudgetWorld.make()
-        try await world.grants.openCase(
-            world.county, key: "VER-2026-0101", socialSpace: world.nord, from: Day(iso: "2025-06-01")!)
-        let grant = try await world.grants.grant(
-            world.county,
-            .init(
-                caseKey: "VER-2026-0101", provider: world.alpha.tenant, helpType: "31", unit: .hour,
-                volumePerMonth: Quantity(hundredths: 10_00), startsOn: Day(iso: "2026-01-01")!,
-                endsOn: Day(iso: "2026-06-30")!),
-            idempotencyKey: world.key("grant-0101")
-        ).grantID
+        let grant = try await world.openCase("VER-2026-0101", from: "2025-06-01")
+            .granted(perMonth: "10", to: "2026-06-30", key: "grant-0101").id
         // January to June: 6 × 600.00.
         #expect(try await commitments(world) == Money(cents: 3_600_00))
         let outcome = try await amend(world, grant, from: "2026-06-01", end: "2026-09-30", key: "amend-end-1")
