@@ -60,10 +60,10 @@ final class LogWriter: @unchecked Sendable {
             dropped = 0
             writing = true
             condition.unlock()
-            var bytes = Array(batch.joined().utf8)
+            let bytes = Array(batch.joined().utf8)
             var offset = 0
             while offset < bytes.count {
-                let written = bytes.withUnsafeMutableBytes { buffer in
+                let written = bytes.withUnsafeBytes { buffer in
                     Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
                 }
                 if written > 0 {
@@ -74,7 +74,6 @@ final class LogWriter: @unchecked Sendable {
                     break  // The output is gone: nothing more can be said there.
                 }
             }
-            bytes.removeAll()
             condition.lock()
             writing = false
             condition.broadcast()

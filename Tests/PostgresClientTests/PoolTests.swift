@@ -62,8 +62,11 @@ import Testing
         #expect(try await pool.withConnection { try await $0.query(PostgresQuery(unsafeSQL: "SELECT 1")).count } == 1)
     }
 
-    @Test func waiterGetsTheConnectionWhenItIsGivenBack() async throws {
-        let pool = try await pool(maxConnections: 1)
+    /// A task that holds `pool`'s only connection until the returned continuation yields; it returns the
+    /// connection's server process id. Returns once the connection is held.
+    func holdingTheOnlyConnection(
+        _ pool: PostgresPool
+    ) async -> (holder: Task<Int32, any Error>, release: AsyncStream<Void>.Continuation) {
         let (held, holdRelease) = AsyncStream<Void>.makeStream()
         let (acquired, signalAcquired) = AsyncStream<Void>.makeStream()
         let holder = Task {
@@ -74,6 +77,12 @@ import Testing
             }
         }
         for await _ in acquired { break }
+        return (holder, holdRelease)
+    }
+
+    @Test func waiterGetsTheConnectionWhenItIsGivenBack() async throws {
+        let pool = try await pool(maxConnections: 1)
+        let (holder, holdRelease) = await holdingTheOnlyConnection(pool)
         let waiter = Task { try await pool.withConnection { $0.backendPID } }
         while pool.statistics.waiting == 0 { await Task.yield() }
         holdRelease.yield()
@@ -85,16 +94,7 @@ import Testing
     /// and the connection given back afterwards goes to the next caller, not to the one that left.
     @Test func aCancelledWaiterLeavesAtOnce() async throws {
         let pool = try await pool(maxConnections: 1, acquireTimeout: .seconds(3600))
-        let (held, holdRelease) = AsyncStream<Void>.makeStream()
-        let (acquired, signalAcquired) = AsyncStream<Void>.makeStream()
-        let holder = Task {
-            try await pool.withConnection { connection in
-                signalAcquired.yield()
-                for await _ in held { break }
-                return connection.backendPID
-            }
-        }
-        for await _ in acquired { break }
+        let (holder, holdRelease) = await holdingTheOnlyConnection(pool)
         let leaving = Task { try await pool.withConnection { $0.backendPID } }
         while pool.statistics.waiting == 0 { await Task.yield() }
         leaving.cancel()

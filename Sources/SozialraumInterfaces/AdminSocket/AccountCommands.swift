@@ -15,7 +15,7 @@ extension AdminCommands {
             changes: .naturally(
                 "the account as named; each answer carries a fresh token (the earlier one no longer works)"),
             Arg.text("name"), Arg.tenant("tenant", county: true), Arg.oneOf("role", as: Role.self),
-            Arg.rightsKeyword.optionalKeyword
+            Arg.rightsKeyword.optional
         ) { invocation, name, tenant, role, rights in
             let (token, change) = try await invocation.commands.accounts.administer(
                 invocation.caller, name: name, tenant: try await invocation.tenant(tenant), role: role, rights: rights)

@@ -82,7 +82,7 @@ extension AdminCommands {
         AdminCommand(
             "grant", roles: [.county], right: .caseWork, "grant a help; never refused for money, overruns are flagged",
             changes: .withKey, Arg.caseKey, Arg.tenant(), Arg.text("help-type"), Arg.oneOf("unit", as: RateUnit.self),
-            Arg.quantity.named("volume"), Arg.day("start"), Arg.day("end"), Arg.textKeyword("reason").optionalKeyword,
+            Arg.quantity.named("volume"), Arg.day("start"), Arg.day("end"), Arg.textKeyword("reason").optional,
             Arg.key
         ) { invocation, key, provider, helpType, unit, volume, start, end, reason, idempotencyKey in
             let outcome = try await invocation.commands.grants.grant(
@@ -110,7 +110,7 @@ extension AdminCommands {
             "grant-amend", roles: [.county], right: .caseWork,
             "amend a running grant (Fortschreibung): volume and/or end from a day; commitments follow",
             changes: .withKey, Arg.grantID, Arg.day("from", "<from-date>"),
-            Arg.quantityKeyword("volume", "<per-month>").optionalKeyword, Arg.dayKeyword("end").optionalKeyword,
+            Arg.quantityKeyword("volume", "<per-month>").optional, Arg.dayKeyword("end").optional,
             Arg.textKeyword("reason", missing: "an amendment needs reason=<text>"), Arg.key
         ) { invocation, grant, from, volume, end, reason, key in
             let outcome = try await invocation.commands.grants.amendGrant(
@@ -159,7 +159,7 @@ extension AdminCommands {
         AdminCommand(
             "grants", roles: [.county, .auditor, .provider],
             "grants with their ids (a provider: its own, to deliver on), of a case or a Sozialraum", changes: .nothing,
-            Arg.textKeyword("case", "<case-key>").optionalKeyword, Arg.socialSpaceKeyword.optionalKeyword
+            Arg.textKeyword("case", "<case-key>").optional, Arg.socialSpaceKeyword.optional
         ) { invocation, key, space in
             let grants = try await invocation.commands.grants.grantListing(
                 invocation.caller, caseKey: key, socialSpace: space)

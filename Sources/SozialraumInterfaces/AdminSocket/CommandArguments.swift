@@ -38,6 +38,16 @@ enum Arg {
             Value(rawValue: $0)
         }
     }
+    /// `name=<value>` of an enumeration.
+    static func oneOfKeyword<Value: RawRepresentable<String> & CaseIterable & Sendable>(
+        _ name: String, as type: Value.Type = Value.self
+    ) -> Argument<Value> {
+        let names = Value.allCases.map(\.rawValue)
+        return Argument<Value>.keyword(name, names.joined(separator: "|"), reason: alternatives(names)) {
+            Value(rawValue: $0)
+        }
+    }
+
     static var socialSpace: Argument<SocialSpaceCode> {
         Argument<SocialSpaceCode>.required("sozialraum", reason: "a Sozialraum code (a-z, 0-9, '-')") {
             SocialSpaceCode($0)

@@ -30,6 +30,11 @@ struct MatchedArguments: Sendable {
     var values: [String: String] = [:]
     var rest: [String] = []
 
+    init(values: [String: String], rest: [String]) {
+        self.values = values
+        self.rest = rest
+    }
+
     /// Matches `request` to `syntax`: positional words in order, words of `.word` arguments wherever they
     /// stand, declared keywords (and `format=`, which every command takes). Anything else is an error that
     /// names it: a missing argument, an unknown keyword, a word too many.
@@ -128,29 +133,26 @@ struct Argument<Value: Sendable>: Sendable {
         let convert = self.convert
         return Argument(syntax: ArgumentSyntax(name: name, place: place, usage: usage)) {
             matched throws(ArgumentError) in
-            var renamed = MatchedArguments.empty
-            renamed.values[original] = matched.values[name]
-            renamed.rest = matched.rest
+            let renamed = MatchedArguments(
+                values: [original: matched.values[name]].compactMapValues { $0 }, rest: matched.rest)
             do throws(ArgumentError) { return try convert(renamed) } catch {
                 throw ArgumentError(name: name, reason: error.reason)
             }
         }
     }
 
-    /// The argument as an optional positional (`[name]`): nil when absent, an error when malformed.
-    var optional: Argument<Value?> { optionalArgument(place: .positional(required: false), brackets: true) }
-
-    /// The argument as an optional keyword (`[name=<…>]`).
-    var optionalKeyword: Argument<Value?> { optionalArgument(place: .keyword(required: false), brackets: true) }
-
-    private func optionalArgument(place: ArgumentPlace, brackets: Bool) -> Argument<Value?> {
+    /// The argument made optional where it stands: `[name]` for a positional one, `[name=<…>]` for a keyword;
+    /// nil when absent, an error when malformed.
+    var optional: Argument<Value?> {
         let name = syntax.name
+        let place: ArgumentPlace
         let token: String
-        switch place {
+        switch syntax.place {
         case .keyword:
-            let display = syntax.usage.contains("=") ? syntax.usage : "\(name)=\(syntax.usage)"
-            token = "[\(display)]"
+            place = .keyword(required: false)
+            token = "[\(syntax.usage)]"
         default:
+            place = .positional(required: false)
             token = syntax.usage.hasPrefix("<") ? "[" + syntax.usage.dropFirst().dropLast() + "]" : "[\(syntax.usage)]"
         }
         let convert = self.convert
@@ -161,30 +163,13 @@ struct Argument<Value: Sendable>: Sendable {
         }
     }
 
-    /// The argument with a value when absent (`[name]`).
+    /// The argument with a value when absent.
     func defaulting(to value: Value) -> Argument<Value> {
         let optional = self.optional
         return Argument(syntax: optional.syntax) { matched throws(ArgumentError) in
             try optional.convert(matched) ?? value
         }
     }
-}
-
-extension Argument {
-    /// The keyword argument with a value when absent (`[name=<…>]`).
-    func defaultingKeyword(to value: Value) -> Argument<Value> {
-        let optional = self.optionalKeyword
-        return Argument(syntax: optional.syntax) { matched throws(ArgumentError) in
-            try optional.convert(matched) ?? value
-        }
-    }
-}
-
-extension MatchedArguments {
-    static let empty: MatchedArguments = {
-        // Built without a request: no argument matched.
-        try! MatchedArguments(Request(command: ""), [])
-    }()
 }
 
 extension Argument where Value == String? {

@@ -84,7 +84,7 @@ extension AdminCommands {
         AdminCommand(
             "close-month", roles: [.county], right: .controller,
             "close a month; refused with open findings unless a reason forces it",
-            changes: .naturally("a closed month is DUPLICATE"), Arg.month, Arg.textKeyword("reason").optionalKeyword
+            changes: .naturally("a closed month is DUPLICATE"), Arg.month, Arg.textKeyword("reason").optional
         ) { invocation, month, reason in
             try await invocation.commands.budget.closeMonth(invocation.caller, month: month, forceReason: reason)
             return .ok("period \(month) closed")

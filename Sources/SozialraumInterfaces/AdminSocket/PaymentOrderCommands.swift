@@ -44,7 +44,7 @@ extension AdminCommands {
             "order-approve", roles: [.county], right: .order,
             "order a certified payment (second signature, right order): books it",
             changes: .naturally("the same account ordering again gets the same answer"), Arg.order,
-            Arg.dayKeyword("due").optionalKeyword
+            Arg.dayKeyword("due").optional
         ) { invocation, id, due in
             let ordered = try await invocation.commands.paymentOrders.approve(invocation.caller, orderID: id, due: due)
             let bookings = "bookings " + ordered.bookingIDs.map(String.init).joined(separator: ",")
@@ -76,7 +76,7 @@ extension AdminCommands {
             changes: .naturally("exports what waits; nothing waiting is CONFLICT"),
             Argument<PaymentFile.Encoding>.keyword("encoding", "utf-8|windows-1252", reason: "utf-8 or windows-1252") {
                 PaymentFile.Encoding(rawValue: $0.lowercased())
-            }.optionalKeyword
+            }.optional
         ) { invocation, encoding in
             let batch = try await invocation.commands.paymentOrders.export(invocation.caller, encoding: encoding)
             return .ok(
@@ -215,8 +215,8 @@ extension AdminCommands {
             Arg.year, Arg.socialSpace, Arg.component, Arg.amount, Arg.textKeyword("reason"),
             Argument<BudgetLineRef>.keyword(
                 "cover", "<sozialraum>/<component>", reason: "<sozialraum>/<component>, e.g. sued/milieu"
-            ) { BudgetLineRef($0) }.optionalKeyword,
-            Arg.dayKeyword("kreistag").optionalKeyword, Arg.key
+            ) { BudgetLineRef($0) }.optional,
+            Arg.dayKeyword("kreistag").optional, Arg.key
         ) { invocation, year, space, component, amount, reason, cover, kreistag, key in
             let caller = invocation.caller
             let decided = try await invocation.commands.paymentOrders.decideOverrun(

@@ -54,7 +54,7 @@ extension AdminCommands {
         },
         AdminCommand(
             "rates", roles: [.county, .auditor, .provider], "a provider's rates; with on= the price valid that day",
-            changes: .nothing, Arg.tenant(), Arg.dayKeyword("on").optionalKeyword
+            changes: .nothing, Arg.tenant(), Arg.dayKeyword("on").optional
         ) { invocation, reference, day in
             let rates = try await invocation.commands.budget.rates(
                 invocation.caller, provider: try await invocation.tenant(reference), on: day)
@@ -72,8 +72,8 @@ extension AdminCommands {
             "project-create", roles: [.county], right: .caseWork, "create a milieu or structure project of a provider",
             changes: .withKey, Arg.tenant(), Arg.socialSpace, Arg.component.named("component", "<milieu|structure>"),
             Arg.day("start"), Arg.day("end"), Arg.amount.named("budget"), Arg.textKeyword("title", missing: "missing"),
-            Arg.integerKeyword("volunteers", "<n>", in: 0...100_000).defaultingKeyword(to: 0),
-            Arg.integerKeyword("professionals", "<n>", in: 0...100_000).defaultingKeyword(to: 0), Arg.key
+            Arg.integerKeyword("volunteers", "<n>", in: 0...100_000).defaulting(to: 0),
+            Arg.integerKeyword("professionals", "<n>", in: 0...100_000).defaulting(to: 0), Arg.key
         ) { invocation, reference, space, component, start, end, budget, title, volunteers, professionals, key in
             let id = try await invocation.commands.payments.createProject(
                 invocation.caller, provider: try await invocation.tenant(reference), title: title, socialSpace: space,
@@ -115,10 +115,10 @@ extension AdminCommands {
         },
         AdminCommand(
             "audit", roles: [.county, .auditor], "the audit trail: who did what when, newest first", changes: .nothing,
-            Arg.dayKeyword("since").optionalKeyword, Arg.dayKeyword("until").optionalKeyword,
-            Arg.textKeyword("account", "<name>").optionalKeyword, Arg.textKeyword("action", "<kind>").optionalKeyword,
-            Arg.textKeyword("object", "<id>").optionalKeyword,
-            Arg.integerKeyword("limit", "<n>", in: 1...5000).optionalKeyword
+            Arg.dayKeyword("since").optional, Arg.dayKeyword("until").optional,
+            Arg.textKeyword("account", "<name>").optional, Arg.textKeyword("action", "<kind>").optional,
+            Arg.textKeyword("object", "<id>").optional,
+            Arg.integerKeyword("limit", "<n>", in: 1...5000).optional
         ) { invocation, since, until, account, action, object, limit in
             var filter = AuditFilter(since: since, until: until, actor: account, action: action, objectID: object)
             if let limit { filter.limit = limit }

@@ -128,7 +128,7 @@ extension AdminCommands {
             Arg.integer("to-year", in: 2000...2199).optional,
             Argument<Bool>.keyword("by", "sozialraum|help-type", reason: "sozialraum or help-type") {
                 ["sozialraum": false, "help-type": true][$0]
-            }.defaultingKeyword(to: false)
+            }.defaulting(to: false)
         ) { invocation, from, to, byHelpType in
             let to = to ?? from
             guard to >= from else { throw ArgumentError(name: "to-year", reason: "a whole number \(from)...2199") }
@@ -151,7 +151,7 @@ extension AdminCommands {
         AdminCommand(
             "chart", roles: [.county, .auditor, .provider],
             "budget burn as SVG (appropriation vs actual + committed by month)", changes: .nothing, Arg.socialSpace,
-            Arg.year, Arg.runKeyword.optionalKeyword
+            Arg.year, Arg.runKeyword.optional
         ) { invocation, space, year, run in
             let svg = try await invocation.commands.reconciliation.burnChart(
                 invocation.caller, socialSpace: space, year: year, runID: run)

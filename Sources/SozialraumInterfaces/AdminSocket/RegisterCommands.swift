@@ -90,7 +90,7 @@ extension AdminCommands {
         AdminCommand(
             "assign", roles: [.county], right: .caseWork, "assign a provider to a Sozialraum from a date",
             changes: .naturally("the same assignment again is DUPLICATE"), Arg.tenant(), Arg.socialSpace,
-            Arg.choice("lead", ["lead", "member"]), Arg.day("from"), Arg.dayKeyword("to").optionalKeyword
+            Arg.choice("lead", ["lead", "member"]), Arg.day("from"), Arg.dayKeyword("to").optional
         ) { invocation, reference, space, role, from, to in
             let provider = try await invocation.tenant(reference)
             try await invocation.commands.budget.assignProvider(
@@ -133,16 +133,16 @@ extension AdminCommands {
             changes: .naturally("an open year is DUPLICATE"), Arg.year,
             Argument<OverrunPolicy>.keyword("policy", "warn|refuse", reason: "warn or refuse") {
                 OverrunPolicy(rawValue: $0)
-            }.defaultingKeyword(to: .warn),
+            }.defaulting(to: .warn),
             Argument<Int>.keyword("share", "<percent>", reason: "a percentage 0 to 100 with at most two decimals") {
                 basisPoints($0)
-            }.defaultingKeyword(to: 0),
+            }.defaulting(to: 0),
             Argument<Bool>.keyword("carry-forward", "yes|no", reason: "yes or no") {
                 ["yes": true, "no": false][$0]
-            }.defaultingKeyword(to: true),
+            }.defaulting(to: true),
             Argument<CoverPools>.checkedKeyword("pools", "case+milieu,…|none") { text throws(ArgumentError) in
                 try coverPools(text)
-            }.defaultingKeyword(to: CoverPools.standard)
+            }.defaulting(to: CoverPools.standard)
         ) { invocation, year, policy, share, carryForward, pools in
             try await invocation.commands.budget.openYear(
                 invocation.caller, year: year, overrunPolicy: policy, providerSurplusShare: share, coverPools: pools,

@@ -49,16 +49,16 @@ extension AdminCommands {
         AdminCommand(
             "schedule-set", roles: [.operator, .county], "create or change a schedule (plans from now on)",
             changes: .naturally("sets the schedule"), Arg.scheduleName.named("name"), Arg.cron, Arg.job,
-            Arg.textKeyword("parameters", "…").optionalKeyword,
-            Arg.oneOfKeyword("missed", as: MissedRunPolicy.self).defaultingKeyword(to: .latest),
-            Arg.integerKeyword("timeout", "<s>", in: 1...86_400).defaultingKeyword(to: 3600),
-            Arg.integerKeyword("attempts", "<n>", in: 1...20).defaultingKeyword(to: 3),
-            Arg.integerKeyword("backoff", "<s>", in: 1...3600).defaultingKeyword(to: 60),
+            Arg.textKeyword("parameters", "…").optional,
+            Arg.oneOfKeyword("missed", as: MissedRunPolicy.self).defaulting(to: .latest),
+            Arg.integerKeyword("timeout", "<s>", in: 1...86_400).defaulting(to: 3600),
+            Arg.integerKeyword("attempts", "<n>", in: 1...20).defaulting(to: 3),
+            Arg.integerKeyword("backoff", "<s>", in: 1...3600).defaulting(to: 60),
             Argument<String>.keyword("zone", "Europe/Berlin|UTC", reason: "Europe/Berlin or UTC") {
                 ZoneRules(identifier: $0) != nil ? $0 : nil
-            }.defaultingKeyword(to: "Europe/Berlin"),
-            Arg.deadline.optionalKeyword,
-            Arg.oneOfKeyword("overlap", as: OverlapPolicy.self).defaultingKeyword(to: .serial)
+            }.defaulting(to: "Europe/Berlin"),
+            Arg.deadline.optional,
+            Arg.oneOfKeyword("overlap", as: OverlapPolicy.self).defaulting(to: .serial)
         ) { invocation, name, cron, job, parameters, missed, timeout, attempts, backoff, zone, deadline, overlap in
             // The parameters' default and check depend on the job.
             let parameters = parameters ?? (job == "reconcile" ? "month-to-date" : "")
@@ -92,7 +92,7 @@ extension AdminCommands {
             "resume", roles: [.operator, .county],
             "plan a schedule again; the slots of the pause run all, the latest, or none (default)",
             changes: .naturally("a running schedule stays running"), Arg.scheduleName,
-            Arg.oneOfKeyword("missed", as: MissedRunPolicy.self).defaultingKeyword(to: .skip)
+            Arg.oneOfKeyword("missed", as: MissedRunPolicy.self).defaulting(to: .skip)
         ) { invocation, name, missed in
             let commands = invocation.commands
             let outcome = try await commands.jobs.resume(
@@ -137,7 +137,7 @@ extension AdminCommands {
         AdminCommand(
             "jobs", roles: [.operator, .county, .auditor], "run history: state, attempts, times, result or error",
             changes: .nothing, Arg.scheduleName.optional,
-            Arg.integerKeyword("limit", "<n>", in: 1...10_000).defaultingKeyword(to: 50)
+            Arg.integerKeyword("limit", "<n>", in: 1...10_000).defaulting(to: 50)
         ) { invocation, schedule, limit in
             let runs = try await invocation.commands.jobs.history(schedule: schedule, limit: limit)
             // A slot is a time of the schedule's (wall clock, minutes); started and finished are moments.
@@ -247,16 +247,6 @@ extension Arg {
                 count <= 2_678_400, (60...2_678_400).contains(count * unit)
             else { return nil }
             return count * unit
-        }
-    }
-
-    /// `name=<value>` of an enumeration.
-    static func oneOfKeyword<Value: RawRepresentable<String> & CaseIterable & Sendable>(
-        _ name: String, as type: Value.Type = Value.self
-    ) -> Argument<Value> {
-        let names = Value.allCases.map(\.rawValue)
-        return Argument<Value>.keyword(name, names.joined(separator: "|"), reason: alternatives(names)) {
-            Value(rawValue: $0)
         }
     }
 }

@@ -20,7 +20,7 @@ extension AdminCommands {
         AdminCommand(
             "issued-statements", roles: [.county, .auditor, .provider],
             "issued statements (a provider: its own), newest first", changes: .nothing, Arg.tenant().optional,
-            Arg.runKeyword.optionalKeyword
+            Arg.runKeyword.optional
         ) { invocation, reference, run in
             var provider: TenantID?
             if let reference { provider = try await invocation.tenant(reference) }

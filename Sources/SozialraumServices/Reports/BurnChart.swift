@@ -44,7 +44,8 @@ public struct BurnChart: Sendable {
             burn.append((month.month, sumBurn))
         }
         // Drawn in euros as floating point: pixels need no cents, and no figure can overflow the scale.
-        let maximum = max(1, ([appropriation, sumPlan, sumBurn, sumActual] + burn.map(\.1)).map(Self.euros).max()!)
+        let maximum = max(
+            1, ([appropriation, sumPlan, sumBurn, sumActual] + burn.map(\.1)).map(\.approximateEuros).max()!)
         // A round top of the scale: 1, 2 or 5 times a power of ten, in euros.
         var step = 1.0
         while step * 10 < maximum { step *= 10 }
@@ -52,7 +53,7 @@ public struct BurnChart: Sendable {
         let plotWidth = Self.width - Self.left - Self.right, plotHeight = Self.height - Self.top - Self.bottom
         func x(_ month: Int) -> Int { Self.left + (month - 1) * plotWidth / 11 }
         func y(euros: Double) -> Int { Self.top + plotHeight - Int(Double(plotHeight) * max(0, euros) / scaleTop) }
-        func y(_ amount: Money) -> Int { y(euros: Self.euros(amount)) }
+        func y(_ amount: Money) -> Int { y(euros: amount.approximateEuros) }
         func polyline(_ points: [(Int, Money)], _ style: String) -> String {
             let coordinates = points.map { "\(x($0.0)),\(y($0.1))" }.joined(separator: " ")
             return "<polyline fill=\"none\" \(style) points=\"\(coordinates)\"/>"
@@ -95,8 +96,6 @@ public struct BurnChart: Sendable {
         svg.append("</svg>")
         return svg.joined(separator: "\n") + "\n"
     }
-
-    static func euros(_ amount: Money) -> Double { amount.approximateEuros }
 
     /// Whole euros with thousands dots (German), for the axis.
     static func axisLabel(_ euros: Double) -> String {
