@@ -303,6 +303,11 @@ extension EmbeddedPostgres {
         try await Self.offThePool { try stop(immediate: immediate) }
     }
 
+    /// `isRunning` on a thread of its own (`pg_ctl status` is a child process the caller waits for).
+    public func running() async -> Bool {
+        (try? await Self.offThePool { isRunning }) ?? false
+    }
+
     /// Runs blocking process work on a new thread and resumes the caller when it is done.
     static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in

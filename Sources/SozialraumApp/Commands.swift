@@ -267,7 +267,7 @@ struct User: AsyncParsableCommand {
                 let cluster = try EmbeddedPostgres(
                     directory: EmbeddedPostgres.clusterDirectory(forStateDirectory: settings.stateDirectory).url,
                     logger: logger)
-                guard cluster.isRunning else {
+                guard await cluster.running() else {
                     throw ValidationError(
                         "the embedded database in \(settings.stateDirectory) is not running; start sozialraumd first")
                 }

@@ -94,20 +94,27 @@ public struct AdminServer: Service {
         return { channel in
             let limits = live.value.withLock { $0.limits }
             let tls = useTLS ? live.tls.withLock { $0 } : nil
-            return channel.eventLoop.makeCompletedFuture { () -> NIOAsyncChannel<InboundLine, ByteBuffer> in
-                if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
-                try channel.pipeline.syncOperations.addHandler(
-                    ByteToMessageHandler(LineFrameDecoder(maximumLength: limits.maximumLineBytes)))
-                try channel.pipeline.syncOperations.addHandler(
-                    RequestTimeoutHandler(
-                        loginTimeout: .init(limits.loginTimeout), idleTimeout: .init(limits.idleTimeout)))
-                return try NIOAsyncChannel(wrappingChannelSynchronously: channel)
+            return channel.eventLoop.makeCompletedFuture {
+                try Self.sessionChannel(channel, tls: tls, limits: limits)
             }.flatMap { asyncChannel in
                 unix
                     ? Self.peerUID(channel).map { uid in (asyncChannel, uid) }
                     : channel.eventLoop.makeSucceededFuture((asyncChannel, nil))
             }
         }
+    }
+
+    /// Sets up a session's pipeline on `channel` (on its event loop): TLS when given, line framing,
+    /// request timeouts. The in-process session tests use it on an in-memory channel.
+    static func sessionChannel(
+        _ channel: any Channel, tls: NIOSSLContext?, limits: AdminLimits
+    ) throws -> NIOAsyncChannel<InboundLine, ByteBuffer> {
+        if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+        try channel.pipeline.syncOperations.addHandler(
+            ByteToMessageHandler(LineFrameDecoder(maximumLength: limits.maximumLineBytes)))
+        try channel.pipeline.syncOperations.addHandler(
+            RequestTimeoutHandler(loginTimeout: .init(limits.loginTimeout), idleTimeout: .init(limits.idleTimeout)))
+        return try NIOAsyncChannel(wrappingChannelSynchronously: channel)
     }
 
     private func bootstrap() -> ServerBootstrap {
