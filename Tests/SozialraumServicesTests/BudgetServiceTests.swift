@@ -100,8 +100,7 @@ import Testing
     @Test func fromAMoveOnTheNewSozialraumCarriesTheCommitments() async throws {
         let world = try await BudgetWorld.make()
         _ = try await world.grantedCase()
-        try await world.grants.recordMove(
-            world.county, key: "VER-2026-0001", to: world.sued, on: Day(iso: "2026-07-01")!)
+        try await world.existingCase("VER-2026-0001").moves(to: world.sued, on: "2026-07-01")
         #expect(try await world.funds(world.nord).line(.case).funds.commitments == Money(cents: 6 * 600_00))
         #expect(try await world.funds(world.sued).line(.case).funds.commitments == Money(cents: 6 * 600_00))
     }
@@ -418,8 +417,7 @@ import Testing
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
         // Moved on 16 March: March's cost is split between nord and süd (two bookings).
-        try await world.grants.recordMove(
-            world.county, key: "VER-2026-0001", to: world.sued, on: Day(iso: "2026-03-16")!)
+        try await world.existingCase("VER-2026-0001").moves(to: world.sued, on: "2026-03-16")
         _ = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 8_00),
             idempotencyKey: world.key("delivery-0001"))

@@ -103,8 +103,7 @@ import Testing
         let world = try await BudgetWorld.make()
         let moving = try await world.grantedCase("VER-2026-0001")
         let staying = try await world.grantedCase("VER-2026-0002")
-        try await world.grants.recordMove(
-            world.county, key: "VER-2026-0001", to: world.sued, on: Day(iso: "2026-07-16")!)
+        try await world.existingCase("VER-2026-0001").moves(to: world.sued, on: "2026-07-16")
         let outcome = try await world.grants.importDeliveries(
             world.alpha,
             csv: "grant_id,month,quantity\n\(staying),2026-06,5\n\(moving),2026-07,10\n\(staying),2026-07,10\n",

@@ -66,8 +66,7 @@ import Testing
         // Hours: 10 h a month at 60.00; the case moves to süd on 16 June (June's cost is split 15/15).
         let hours = try await grant(
             "VER-2026-1001", "31", .hour, Quantity(hundredths: 10_00), from: "2026-01-01", rate: 60_00)
-        try await world.grants.recordMove(
-            world.county, key: "VER-2026-1001", to: world.sued, on: Day(iso: "2026-06-16")!)
+        try await world.existingCase("VER-2026-1001").moves(to: world.sued, on: "2026-06-16")
         let moved = ResidenceHistory([
             .init(from: since, socialSpace: world.nord), .init(from: Day(iso: "2026-06-16")!, socialSpace: world.sued),
         ])

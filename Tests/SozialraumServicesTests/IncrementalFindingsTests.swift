@@ -57,7 +57,7 @@ import Testing
             }
         }
 
-        try await world.grants.recordMove(world.county, key: "VER-1", to: world.sued, on: day("2026-07-01"))
+        try await world.existingCase("VER-1").moves(to: world.sued, on: "2026-07-01")
         _ = try await world.grantedCase("VER-2")
         let second = try await service.run(world.county, scope: .year(2026))
         // By hand: VER-1 lives in sued from July, where alpha has no assignment.
@@ -88,7 +88,7 @@ import Testing
         let service = world.reconciler(label: "test.incremental")
         _ = try await world.grantedCase("VER-1")
         _ = try await world.grantedCase("VER-3")
-        try await world.grants.recordMove(world.county, key: "VER-1", to: world.sued, on: day("2026-07-01"))
+        try await world.existingCase("VER-1").moves(to: world.sued, on: "2026-07-01")
         let first = try await service.run(world.county, scope: .year(2026))
         // By hand: VER-1 lives in sued from July, where alpha (nord only) has no assignment; VER-3 stays in
         // nord. One fact.

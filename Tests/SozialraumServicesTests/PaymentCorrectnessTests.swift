@@ -212,8 +212,7 @@ import Testing
         let world = try await BudgetWorld.make()
         let grant = try await world.grantedCase()
         // Moved on 11 March: 10 days nord, 21 days süd.
-        try await world.grants.recordMove(
-            world.county, key: "VER-2026-0001", to: world.sued, on: Day(iso: "2026-03-11")!)
+        try await world.existingCase("VER-2026-0001").moves(to: world.sued, on: "2026-03-11")
         _ = try await world.grants.recordDelivery(
             world.alpha, grantID: grant, month: march, quantity: Quantity(hundredths: 12_00),
             idempotencyKey: world.key("move-0001"))

@@ -169,7 +169,7 @@ import Testing
     @Test func aMoveMidMonthWithTheProviderStaying() async throws {
         let world = try await BudgetWorld.make()
         _ = try await world.grantedCase()
-        try await world.grants.recordMove(world.county, key: "VER-2026-0001", to: world.sued, on: day("2026-07-16"))
+        try await world.existingCase("VER-2026-0001").moves(to: world.sued, on: "2026-07-16")
         let service = reconciler(world)
         let run = try await service.run(world.county, scope: .year(2026))
         let result = try await lines(service, world.county, run.runID)

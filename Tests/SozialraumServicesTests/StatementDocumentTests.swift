@@ -60,7 +60,7 @@ import Testing
         let march = try #require(try await world.deliveryBookings().first)
         _ = try await world.payments.reverse(world.alpha, bookingID: march, idempotencyKey: world.key("reverse-march"))
         try await world.grants.endGrant(world.county, grantID: grant, on: day("2026-09-30"))
-        try await world.grants.recordMove(world.county, key: "VER-2026-0001", to: world.sued, on: day("2026-09-01"))
+        try await world.existingCase("VER-2026-0001").moves(to: world.sued, on: "2026-09-01")
         _ = try await world.grantedCase("VER-2026-0002")
 
         let after = try await service.statementItems(world.county, runID: run.runID, provider: nil)

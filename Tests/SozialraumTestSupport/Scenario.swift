@@ -16,6 +16,11 @@ extension BudgetWorld {
         return CaseScenario(world: self, key: key)
     }
 
+    /// A case opened elsewhere (e.g. by `grantedCase`), for its next steps.
+    public func existingCase(_ key: String) -> CaseScenario {
+        CaseScenario(world: self, key: key)
+    }
+
     static func day(_ text: String) throws -> Day {
         guard let day = Day(iso: text) else { throw ScenarioError(description: "not a date: \(text)") }
         return day
