@@ -37,6 +37,17 @@ struct CommonOptions: ParsableArguments {
     }
 }
 
+/// Why `command` could not connect with the owner's conninfo, and what to run instead: the trap of running
+/// `migrate` or `user set` as root while the owner logs in by peer authentication as `postgres`.
+func ownerConnectionRefused(_ error: PostgresError, command: String, settings: Settings) -> ValidationError {
+    let setting = settings.databaseOwnerConninfo.isEmpty ? "database.conninfo" : "database.ownerConninfo"
+    let reason = (error.serverMessage ?? "\(error.code)").split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    return ValidationError(
+        "cannot connect as the owner (\(setting)): \(reason). Run it as the OS user that role logs in as, e.g. "
+            + "`sudo -u postgres sozialraumd \(command) …` for \"host=/run/postgresql … user=postgres\" "
+            + "(peer authentication), or put that role's password in the caller's ~/.pgpass (docs/operations.md)")
+}
+
 struct CheckConfig: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config", abstract: "Validate the config file and environment; names the bad key.")
@@ -45,8 +56,12 @@ struct CheckConfig: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try await options.settings()
+        if let tls = settings.adminTLSListener {
+            do { try AdminServer.checkTLS(tls) } catch { throw ValidationError(error.description) }
+        }
         print(
             "config ok: database \(settings.usesEmbeddedDatabase ? "embedded in \(settings.stateDirectory)" : "configured")"
+                + (settings.adminTLSListener == nil ? "" : ", TLS certificate and key usable")
         )
     }
 }
@@ -67,6 +82,8 @@ struct Migrate: AsyncParsableCommand {
         let applied: [String]
         do {
             applied = try await Migrator(logger: logger).migrate(conninfo: settings.ownerConninfo)
+        } catch let error as PostgresError where error.code == .connectionFailed {
+            throw ownerConnectionRefused(error, command: "migrate", settings: settings)
         } catch let error as PostgresError where error.sqlState == .insufficientPrivilege {
             // The runtime role may not change the schema: say which setting names the role that may.
             throw ValidationError(
@@ -279,7 +296,13 @@ struct User: AsyncParsableCommand {
             }
             let store = Store(conninfo: conninfo, maxConnections: 1, logger: logger)
             defer { Task { await store.shutdown() } }
-            guard let county = try await store.countyTenant() else {
+            let found: TenantID?
+            do { found = try await store.countyTenant() } catch let error as PostgresError
+                where error.code == .connectionFailed && !settings.usesEmbeddedDatabase
+            {
+                throw ownerConnectionRefused(error, command: "user set", settings: settings)
+            }
+            guard let county = found else {
                 throw ValidationError("no county tenant: run sozialraumd setup first")
             }
             let tenantID: TenantID

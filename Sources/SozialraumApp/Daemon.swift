@@ -29,6 +29,13 @@ public struct Daemon: Sendable {
     public func run() async throws {
         let notifier = SystemdNotifier()
         notifier.notify("STATUS=starting")
+        // What can refuse the start is checked before anything starts, and before READY=1.
+        if let tls = settings.adminTLSListener {
+            do { try AdminServer.checkTLS(tls) } catch {
+                logger.critical("\(error.description)")
+                throw error
+            }
+        }
         // Taken first: the variables must not reach children such as the embedded PostgreSQL.
         let activated = SocketActivation.takeListeningSockets()
         unsetenv("NOTIFY_SOCKET")
@@ -90,11 +97,7 @@ public struct Daemon: Sendable {
         adminConfiguration.peerAccounts = peerAccounts
         adminConfiguration.limits = settings.adminLimits
         adminConfiguration.activatedUnixSocket = SocketActivation.adminSocket(in: activated)
-        if let listen = Settings.hostAndPort(settings.adminTLSListen) {
-            adminConfiguration.tls = .init(
-                host: listen.host, port: listen.port, certificateChainPath: settings.adminTLSCertificate,
-                privateKeyPath: settings.adminTLSPrivateKey)
-        }
+        adminConfiguration.tls = settings.adminTLSListener
         adminConfiguration.plainTCP = Settings.hostAndPort(settings.adminPlainTCPListen)
         let services = UseCases(
             store: store, logger: logger, today: CountyCalendar.today, paymentSettings: settings.payments)
@@ -123,6 +126,12 @@ public struct Daemon: Sendable {
             runner: StandardJobs.runner(
                 reconciliation: services.reconciliation, keepNightlyDays: settings.reconciliationKeepNightlyDays,
                 county: { try await store.countyTenant() }))
+        // Before READY=1: a name held by a live instance stops the start here, not after systemd was told
+        // the service is up (the scheduler registers again, as the same token, when it runs).
+        do { try await scheduler.register() } catch {
+            await store.shutdown()
+            throw error
+        }
         let monitor = DatabaseMonitor(status: services.status, logger: logger) { reachable in
             // Not before READY=1: the first check only confirms what startup already proved.
             status.database(reachable: reachable)
@@ -141,6 +150,13 @@ public struct Daemon: Sendable {
                 // What a restart would change but a reload cannot is named, not silently ignored.
                 for (key, changed) in [
                     ("database.conninfo", new.databaseConninfo != current.databaseConninfo),
+                    ("database.embedded", new.databaseEmbedded != current.databaseEmbedded),
+                    ("database.poolSize", new.databasePoolSize != current.databasePoolSize),
+                    (
+                        "database.acquireTimeoutSeconds",
+                        new.databaseAcquireTimeoutSeconds != current.databaseAcquireTimeoutSeconds
+                    ),
+                    ("scheduler.instance", new.schedulerInstance != current.schedulerInstance),
                     ("stateDirectory", new.stateDirectory != current.stateDirectory),
                     ("admin.socketPath", new.adminSocketPath != current.adminSocketPath),
                     ("admin.tlsListen", new.adminTLSListen != current.adminTLSListen),

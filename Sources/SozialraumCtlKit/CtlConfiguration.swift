@@ -13,6 +13,10 @@ import Glibc
 ///     secret-file = ~/.config/sozialraum/secret   # readable by the owner only
 ///     format = csv-de
 ///
+/// Weakest of all, the host's file `/etc/sozialraum/sozialraumctl.conf` (the package installs it naming the
+/// installed socket). With no socket or host named anywhere, the installed socket `/run/sozialraum/admin.sock`
+/// when it exists, else the quick start's `.sozialraum/admin.sock`.
+///
 /// A secret is never taken from a flag (it would show in `ps` and shell history): it comes from
 /// `SOZIALRAUM_SECRET` or a secret file that only its owner can read.
 public struct CtlConfiguration: Equatable, Sendable {
@@ -30,19 +34,25 @@ public struct CtlConfiguration: Equatable, Sendable {
     /// `secret-file`, `format`).
     public typealias Source = [String: String]
 
+    /// The quick start's socket, relative to where `swift run sozialraumd` runs.
     public static let defaultSocket = ".sozialraum/admin.sock"
+    /// The socket of an installed daemon (`sozialraumd.socket`).
+    public static let installedSocket = "/run/sozialraum/admin.sock"
+    /// The host's config file, read after the user's.
+    public static let systemFile = "/etc/sozialraum/sozialraumctl.conf"
     public static let defaultPort = 7443
     static let keys: Set<String> = ["socket", "host", "ca", "server-name", "account", "secret-file", "format"]
 
     /// Resolves the sources, the strongest first (flags, environment, file). The endpoint comes from
     /// the strongest source that names a socket or a host.
     public static func resolve(
-        flags: Source, environment: Source, file: Source,
+        flags: Source, environment: Source, file: Source, systemFile: Source = [:],
+        installedSocketExists: Bool = false,
         readSecretFile: (String) throws -> String = CtlConfiguration.readSecretFile
     ) throws -> CtlConfiguration {
-        let sources = [flags, environment, file]
+        let sources = [flags, environment, file, systemFile]
         func value(_ key: String) -> String? { sources.lazy.compactMap { $0[key] }.first }
-        var endpoint = Endpoint.unix(path: defaultSocket)
+        var endpoint = Endpoint.unix(path: installedSocketExists ? installedSocket : defaultSocket)
         for source in sources {
             if let path = source["socket"] {
                 endpoint = .unix(path: path)

@@ -153,3 +153,28 @@ public enum JobWakeUp: Sendable, Equatable {
     /// A run was queued or a schedule changed (NOTIFY from sql/0005's triggers).
     case notified
 }
+
+/// The process that holds a scheduler instance's name: whether it still lives can be told on its own
+/// host only (`bootID` changes with every boot of the host).
+public struct InstanceProcess: Sendable, Equatable {
+    public var host: String
+    public var bootID: String
+    public var pid: Int32
+
+    public init(host: String, bootID: String, pid: Int32) {
+        self.host = host
+        self.bootID = bootID
+        self.pid = pid
+    }
+}
+
+/// Who holds a scheduler instance's name: its token and, when it recorded it, its process.
+public struct InstanceHolder: Sendable, Equatable {
+    public var token: String
+    public var process: InstanceProcess?
+
+    public init(token: String, process: InstanceProcess?) {
+        self.token = token
+        self.process = process
+    }
+}

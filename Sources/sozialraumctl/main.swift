@@ -26,10 +26,13 @@ struct SozialraumCtl: ParsableCommand {
               sozialraumctl < requests.txt           (one request per line)
               sozialraumctl                          (interactive, when stdin is a terminal)
             Settings: flags, then SOZIALRAUM_* variables, then the config file
-            (~/.config/sozialraum/sozialraumctl.conf). See docs/protocol.md.
+            (~/.config/sozialraum/sozialraumctl.conf), then /etc/sozialraum/sozialraumctl.conf. See docs/protocol.md.
             """)
 
-    @Option(help: "Path of the admin socket (env SOZIALRAUM_SOCKET; default .sozialraum/admin.sock).")
+    @Option(
+        help:
+            "Path of the admin socket (env SOZIALRAUM_SOCKET; default /run/sozialraum/admin.sock when it exists, else .sozialraum/admin.sock)."
+    )
     var socket: String?
 
     @Option(help: "TLS admin port as host:port (env SOZIALRAUM_HOST); the account logs in.")
@@ -87,8 +90,12 @@ struct SozialraumCtl: ParsableCommand {
                 throw ConnectionError("cannot read the config file \(path)")
             }
         }
+        let systemFile = try readTextFile(CtlConfiguration.systemFile).map {
+            try CtlConfiguration.parse(file: $0, name: CtlConfiguration.systemFile)
+        }
         return try CtlConfiguration.resolve(
-            flags: flags, environment: CtlConfiguration.source(environment: environment), file: file)
+            flags: flags, environment: CtlConfiguration.source(environment: environment), file: file,
+            systemFile: systemFile ?? [:], installedSocketExists: access(CtlConfiguration.installedSocket, F_OK) == 0)
     }
 
     func run() throws {

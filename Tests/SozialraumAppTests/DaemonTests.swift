@@ -13,6 +13,7 @@ import Testing
 @Suite struct DaemonStartupTests {
     func settings(conninfo: String) -> Settings {
         var settings = Settings.defaults
+        settings.databaseEmbedded = false
         settings.databaseConninfo = conninfo
         settings.databaseAcquireTimeoutSeconds = 5
         return settings
@@ -176,5 +177,54 @@ import Testing
         for await line in good.lines { goodOutput.append(line) }
         #expect(await good.exitStatus() == 0)
         #expect(goodOutput.joined().contains("config ok"))
+    }
+
+    /// Issue 30: an installed config asks for its database; the embedded demo only when it says so.
+    @Test func aConfigFileWithoutADatabaseIsRefusedInsteadOfStartingADemo() async throws {
+        let path = TestScratch.path("no-database", suffix: ".json")
+        try #"{"database": {"conninfo": ""}, "stateDirectory": "/nonexistent-state"}"#.write(
+            toFile: path, atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "SOZIALRAUM_CONFIG")
+        let serve = try Subprocess(
+            [Subprocess.binary("sozialraumd"), "serve", "--config", path], environment: environment)
+        var output: [String] = []
+        for await line in serve.lines { output.append(line) }
+        #expect(await serve.exitStatus() != 0)
+        #expect(output.joined().contains("invalid setting database.conninfo: empty"))
+        #expect(!FileManager.default.fileExists(atPath: "/nonexistent-state"), "no cluster, no state directory")
+    }
+
+    /// Issue 30: check-config loads the TLS certificate and key and names a file that is unusable.
+    @Test func checkConfigNamesAnUnusableTLSFile() async throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "SOZIALRAUM_CONFIG")
+        environment["SOZIALRAUM_ADMIN_TLS_LISTEN"] = "127.0.0.1:7443"
+        environment["SOZIALRAUM_ADMIN_TLS_CERTIFICATE"] = "/nonexistent/cert.pem"
+        environment["SOZIALRAUM_ADMIN_TLS_PRIVATE_KEY"] = "/nonexistent/key.pem"
+        let check = try Subprocess([Subprocess.binary("sozialraumd"), "check-config"], environment: environment)
+        var output: [String] = []
+        for await line in check.lines { output.append(line) }
+        #expect(await check.exitStatus() != 0)
+        #expect(output.joined().contains("admin.tlsCertificate: /nonexistent/cert.pem is not a readable PEM"))
+    }
+
+    /// Issue 30: `user set` (and `migrate`) that cannot connect as the owner say what to run them as.
+    @Test func userSetThatCannotConnectSaysWhatToRunItAs() async throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "SOZIALRAUM_CONFIG")
+        environment["SOZIALRAUM_DATABASE_CONNINFO"] = "host=/nonexistent-sozialraum dbname=sozialraum user=sozialraum"
+        environment["SOZIALRAUM_DATABASE_OWNER_CONNINFO"] =
+            "host=/nonexistent-sozialraum dbname=sozialraum user=postgres"
+        for command in [["user", "set", "anna", "--tenant", "county", "--role", "county"], ["migrate"]] {
+            let run = try Subprocess([Subprocess.binary("sozialraumd")] + command, environment: environment)
+            var output: [String] = []
+            for await line in run.lines { output.append(line) }
+            #expect(await run.exitStatus() != 0)
+            let text = output.joined(separator: " ")
+            #expect(text.contains("cannot connect as the owner (database.ownerConninfo)"), "\(text)")
+            #expect(
+                text.contains("sudo -u postgres sozialraumd \(command.prefix(2).joined(separator: " "))"), "\(text)")
+        }
     }
 }

@@ -75,4 +75,44 @@ import Testing
         #expect(run?.state == "succeeded" && run?.attempts == 2 && run?.claimedBy == "survivor")
         #expect(try await world.count("sozialraum.reconciliation_run") == 1)
     }
+
+    /// Issue 30: with `scheduler.instance` set, a daemon killed with SIGKILL (a crash) and started again at
+    /// once takes its name back (same host, the process gone) and says READY; a second daemon under that
+    /// name while the first lives stops before READY=1, saying why.
+    @Test func aCrashedInstanceRestartsAtOnceAndATwinStopsBeforeReady() async throws {
+        let world = try await BudgetWorld.make()
+        let state = NSTemporaryDirectory() + "sozialraumd-restart-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "SOZIALRAUM_CONFIG")
+        environment["SOZIALRAUM_DATABASE_CONNINFO"] = world.database.runtimeConninfo
+        environment["SOZIALRAUM_STATE_DIRECTORY"] = state
+        environment["SOZIALRAUM_SCHEDULER_INSTANCE"] = "verden-1"
+        func start() throws -> Subprocess {
+            try Subprocess([Subprocess.binary("sozialraumd"), "serve"], environment: environment)
+        }
+        let first = try start()
+        var firstLines = first.lines.makeAsyncIterator()
+        #expect(await Subprocess.lines(&firstLines, until: "sozialraumd ready") != nil)
+        first.signal(SIGKILL)
+        #expect(await first.exitStatus() != 0)
+
+        // No clock moves: the heartbeat is fresh, but the holder's process is gone.
+        let second = try start()
+        var secondLines = second.lines.makeAsyncIterator()
+        let taken = await Subprocess.lines(&secondLines, until: "scheduler instance name taken over")
+        #expect(taken != nil)
+        #expect(await Subprocess.lines(&secondLines, until: "sozialraumd ready") != nil)
+
+        let twin = try start()
+        var twinLines = twin.lines.makeAsyncIterator()
+        var twinOutput: [String] = []
+        while let line = await twinLines.next() { twinOutput.append(line) }
+        #expect(await twin.exitStatus() != 0)
+        #expect(twinOutput.contains { $0.contains("another live instance has the same name") })
+        #expect(!twinOutput.contains { $0.contains("sozialraumd ready") }, "no READY before the name is checked")
+
+        second.signal(SIGTERM)
+        #expect(await second.exitStatus() == 0)
+    }
 }

@@ -136,10 +136,21 @@ import Testing
             await (try LineClient(path: state + "/admin.sock")).request("whoami")?.status.hasPrefix("OK kaemmerei@")
                 == true, "the previous configuration stays")
 
+        // Issue 30: a setting only a restart applies is named in a warning, and the rest is applied.
+        try write(peers: "\(getuid())=kaemmerei", poolSize: "5")
+        daemon.signal(SIGHUP)
+        #expect(await next("RELOADING=1") != nil)
+        #expect(await next("READY=1")?.contains("configuration reloaded") == true)
+
         // The open, idle session does not hold up the stop.
         daemon.signal(SIGTERM)
         #expect(await daemon.exitStatus() == 0)
         #expect(await session.request("ping") == nil, "the session was closed")
+        var output: [String] = []
+        for await line in daemon.lines { output.append(line) }
+        let restartWarnings = output.filter { $0.contains("setting changed; it takes effect on restart") }
+        #expect(restartWarnings.count == 1, "\(restartWarnings)")
+        #expect(restartWarnings.first?.contains("key=database.poolSize") == true)
     }
 
     /// A pre-bound listening socket passed as descriptor 3 (`LISTEN_FDS=1`, `LISTEN_PID`, name `admin`):

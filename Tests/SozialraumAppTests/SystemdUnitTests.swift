@@ -23,7 +23,7 @@ import Testing
         for name in ["sozialraumd.service", "sozialraumd.socket"] {
             let text = try String(
                 contentsOf: Self.repository.appendingPathComponent("systemd/\(name)"), encoding: .utf8)
-            try text.replacingOccurrences(of: "/usr/local/bin/sozialraumd", with: Subprocess.binary("sozialraumd"))
+            try text.replacingOccurrences(of: "/usr/bin/sozialraumd", with: Subprocess.binary("sozialraumd"))
                 .write(toFile: "\(directory)/\(name)", atomically: true, encoding: .utf8)
         }
         let result = try await run([
@@ -41,6 +41,32 @@ import Testing
         let number = line.components(separatedBy: ": ").last?.split(separator: " ").first.flatMap { Double($0) }
         let exposure = try #require(number, "\(line)")
         #expect(exposure <= 2.0, "\(line)")
+    }
+
+    /// Issue 30: stopping the service must not delete the socket unit's `admin.sock`. systemd removes a
+    /// service's `RuntimeDirectory=` at stop (systemd.exec(5)) unless `RuntimeDirectoryPreserve=yes`; the
+    /// socket lives below /run/sozialraum, which tmpfiles.d makes at boot for the daemon's group. (This
+    /// container has no systemd as PID 1 to stop a real unit in: the rule is checked on the files.)
+    @Test func stoppingTheServiceLeavesTheSocketUnitsFile() throws {
+        func settings(_ name: String) throws -> [String: [String]] {
+            let text = try String(
+                contentsOf: Self.repository.appendingPathComponent("systemd/\(name)"), encoding: .utf8)
+            var values: [String: [String]] = [:]
+            for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+                guard let equals = line.firstIndex(of: "=") else { continue }
+                values[String(line[..<equals]), default: []].append(String(line[line.index(after: equals)...]))
+            }
+            return values
+        }
+        let service = try settings("sozialraumd.service"), socket = try settings("sozialraumd.socket")
+        let socketPath = try #require(socket["ListenStream"]?.first)
+        let runtime = (service["RuntimeDirectory"] ?? []).flatMap { $0.split(separator: " ") }.map { "/run/\($0)/" }
+        let preserved = service["RuntimeDirectoryPreserve"]?.last == "yes"
+        #expect(preserved || !runtime.contains { socketPath.hasPrefix($0) }, "\(socketPath) below \(runtime)")
+        let tmpfiles = try String(
+            contentsOf: Self.repository.appendingPathComponent("systemd/tmpfiles.d/sozialraum.conf"), encoding: .utf8)
+        let directory = (socketPath as NSString).deletingLastPathComponent
+        #expect(tmpfiles.contains("d \(directory) 0750 sozialraum sozialraum -"))
     }
 
     @Test func sysusersAndTmpfilesParse() async throws {

@@ -145,6 +145,28 @@ import Testing
                 == .unix(path: CtlConfiguration.defaultSocket))
     }
 
+    /// Issue 30: a bare `sozialraumctl …` on an installed host reaches the installed daemon: the host's
+    /// file is read after the user's, and without any the installed socket is used when it exists.
+    @Test func anInstalledHostNeedsNoSocketFlag() throws {
+        let system = try CtlConfiguration.parse(
+            file: "socket = /run/sozialraum-verden/admin.sock\nformat = csv-de\n",
+            name: "/etc/sozialraum/sozialraumctl.conf")
+        var settings = try CtlConfiguration.resolve(flags: [:], environment: [:], file: [:], systemFile: system)
+        #expect(settings.endpoint == .unix(path: "/run/sozialraum-verden/admin.sock"))
+        #expect(settings.format == "csv-de")
+        // The user's own file and the environment come first.
+        settings = try CtlConfiguration.resolve(
+            flags: [:], environment: [:], file: ["host": "kreis:7443", "format": "jsonl"], systemFile: system)
+        #expect(settings.endpoint == .tls(host: "kreis", port: 7443, ca: nil, serverName: nil))
+        #expect(settings.format == "jsonl")
+        settings = try CtlConfiguration.resolve(
+            flags: [:], environment: [:], file: [:], systemFile: [:], installedSocketExists: true)
+        #expect(settings.endpoint == .unix(path: "/run/sozialraum/admin.sock"))
+        settings = try CtlConfiguration.resolve(
+            flags: [:], environment: [:], file: [:], systemFile: [:], installedSocketExists: false)
+        #expect(settings.endpoint == .unix(path: ".sozialraum/admin.sock"))
+    }
+
     @Test func theEnvironmentIsReadByItsNames() {
         let source = CtlConfiguration.source(environment: [
             "SOZIALRAUM_HOST": "h:1", "SOZIALRAUM_SECRET": "x", "SOZIALRAUM_FORMAT": "", "PATH": "/bin",

@@ -31,6 +31,36 @@ import Glibc
         return (certificate, key)
     }
 
+    /// Issue 30: an unusable certificate or key is named with its file before anything starts (check-config
+    /// and `serve` use this check), not found by the listener after READY=1.
+    @Test func anUnusableCertificateOrKeyIsNamedWithItsFile() async throws {
+        let (certificate, key) = try await Self.makeCertificate()
+        let (_, otherKey) = try await Self.makeCertificate(in: TestScratch.path("tls-other"))
+        func check(_ certificate: String, _ key: String) -> String? {
+            do throws(AdminSocketError) {
+                try AdminServer.checkTLS(
+                    .init(host: "127.0.0.1", port: 0, certificateChainPath: certificate, privateKeyPath: key))
+                return nil
+            } catch {
+                return error.description
+            }
+        }
+        #expect(check(certificate, key) == nil)
+        #expect(
+            check("/nonexistent/cert.pem", key)
+                == "admin.tlsCertificate: /nonexistent/cert.pem is not a readable PEM certificate chain")
+        #expect(
+            check(certificate, "/nonexistent/key.pem")
+                == "admin.tlsPrivateKey: /nonexistent/key.pem is not a readable PEM private key")
+        #expect(
+            check(certificate, otherKey)
+                == "admin.tlsPrivateKey: \(otherKey) does not belong to the certificate in \(certificate)")
+        // A key given as the certificate: not a certificate.
+        #expect(
+            check(key, key) == "admin.tlsCertificate: \(key) holds no certificate"
+                || check(key, key) == "admin.tlsCertificate: \(key) is not a readable PEM certificate chain")
+    }
+
     /// Sends `text` over TLS, half-closes, and returns everything the server answered.
     static func exchange(
         port: Int, trusting certificate: String, _ text: String,

@@ -76,6 +76,8 @@ import Testing
         // sql/0005 seeds previous-month; nothing has run on this fresh database.
         #expect(body.contains(#"sozialraum_schedule_slots_total{schedule="previous-month",outcome="succeeded"} 0"#))
         #expect(body.contains(#"sozialraum_schedule_overdue{schedule="previous-month"} 0.0"#))
+        // Issue 30: no success yet, no series (a 0 would fire `time() - last_success > …` from day one).
+        #expect(!body.contains { $0.hasPrefix("sozialraum_schedule_last_success_seconds{") })
         #expect(body.contains("sozialraum_database_up 1.0"))
         // No payload ever: no tenant ids, no account names.
         #expect(!body.joined().contains(admin.world.alpha.tenant.description))

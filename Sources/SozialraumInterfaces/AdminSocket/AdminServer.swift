@@ -133,14 +133,39 @@ public struct AdminServer: Service {
         "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES128-GCM-SHA256",
     ].joined(separator: ":")
 
-    static func tlsContext(_ tls: AdminSocketConfiguration.TLSListener) throws -> NIOSSLContext {
+    /// The TLS context of the listener's certificate and key; an error names the file that is unusable.
+    static func tlsContext(_ tls: AdminSocketConfiguration.TLSListener) throws(AdminSocketError) -> NIOSSLContext {
+        let chain: [NIOSSLCertificate]
+        do { chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChainPath) } catch {
+            throw AdminSocketError(
+                description: "admin.tlsCertificate: \(tls.certificateChainPath) is not a readable PEM certificate chain"
+            )
+        }
+        guard !chain.isEmpty else {
+            throw AdminSocketError(
+                description: "admin.tlsCertificate: \(tls.certificateChainPath) holds no certificate")
+        }
+        let key: NIOSSLPrivateKey
+        do { key = try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem) } catch {
+            throw AdminSocketError(
+                description: "admin.tlsPrivateKey: \(tls.privateKeyPath) is not a readable PEM private key")
+        }
         var configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificateChainPath).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem)))
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         // TLS 1.0 and 1.1 are refused (BSI TR-02102-2: TLS 1.2 at least).
         configuration.minimumTLSVersion = .tlsv12
         configuration.cipherSuites = tls12CipherSuites
-        return try NIOSSLContext(configuration: configuration)
+        do { return try NIOSSLContext(configuration: configuration) } catch {
+            throw AdminSocketError(
+                description:
+                    "admin.tlsPrivateKey: \(tls.privateKeyPath) does not belong to the certificate in \(tls.certificateChainPath)"
+            )
+        }
+    }
+
+    /// Whether the listener's certificate and key can be used (check-config, and the start before READY=1).
+    public static func checkTLS(_ tls: AdminSocketConfiguration.TLSListener) throws(AdminSocketError) {
+        _ = try tlsContext(tls)
     }
 
     /// Reads the TLS certificate and key again (renewed certificates) for connections from now on.

@@ -63,11 +63,14 @@ extension AdminCommands {
                         labels: [("schedule", schedule.name), ("outcome", outcome)],
                         value: count, kind: .counter, help: "slots of a schedule by outcome, since it exists"))
             }
-            samples.append(
-                Sample(
-                    name: "sozialraum_schedule_last_success_seconds", labels: [("schedule", schedule.name)],
-                    value: outcomes.lastSuccess?.seconds ?? 0,
-                    help: "slot of the last successful run, seconds since 1970 (0: never)"))
+            // Absent until a first success: a 0 would make `time() - …` alerts fire from day one.
+            if let lastSuccess = outcomes.lastSuccess {
+                samples.append(
+                    Sample(
+                        name: "sozialraum_schedule_last_success_seconds", labels: [("schedule", schedule.name)],
+                        value: lastSuccess.seconds,
+                        help: "slot of the last successful run, seconds since 1970 (absent: none yet)"))
+            }
             samples.append(
                 Sample(
                     name: "sozialraum_schedule_overdue", labels: [("schedule", schedule.name)],

@@ -9,34 +9,6 @@ import Synchronization
 /// so that a retry after a lost instance cannot double the effect.
 public typealias JobRunner = @Sendable (JobRunRecord) async throws -> String
 
-public struct SchedulerOptions: Sendable {
-    /// Names this instance in claims: host, pid and a random part.
-    public var instance: String
-    /// How often a running job proves its instance is alive.
-    public var heartbeatInterval: Duration = .seconds(10)
-    /// A running job without a heartbeat for this long is rescued by another instance.
-    public var rescueAfterSeconds: Int64 = 60
-    /// A slot at most this old is on time (the missed-run policy does not apply to it).
-    public var graceSeconds: Int64 = 300
-    /// Finished runs are kept this long.
-    public var historyDays: Int64 = 90
-    /// On shutdown, a running job may finish for this long; then it is cancelled and released.
-    public var stopTimeout: Duration = .seconds(30)
-    /// The most an idle scheduler sleeps before looking again (rescue checks, clock changes).
-    public var maximumSleep: Duration = .seconds(30)
-
-    public init(instance: String = SchedulerOptions.defaultInstance()) {
-        self.instance = instance
-    }
-
-    public static func defaultInstance() -> String {
-        var host = [CChar](repeating: 0, count: 256)
-        gethostname(&host, host.count)
-        let name = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return "\(name):\(getpid()):\(UInt32.random(in: 0...UInt32.max) % 100_000)"
-    }
-}
-
 /// Runs the schedules of the database: plans each slot as a row (exactly once across instances),
 /// claims due runs with `FOR UPDATE SKIP LOCKED`, keeps a heartbeat while a job runs, rescues runs of
 /// lost instances, retries with backoff, and sleeps until the next slot or a NOTIFY.
@@ -94,13 +66,28 @@ public final class Scheduler: Service, Sendable {
         }
     }
 
-    /// Registers this instance under its name; throws when another live instance holds it.
+    /// Registers this instance under its name; throws when another live instance holds it. A holder on this
+    /// host whose process is gone (a crash, a restart by systemd) or that ran before the host's last boot is
+    /// taken over at once; one on another host once its heartbeat is stale.
     public func register() async throws {
-        guard
-            try await jobs.registerInstance(
-                name: options.instance, token: instanceToken, now: await now(),
-                staleAfterSeconds: options.rescueAfterSeconds)
-        else {
+        let now = await now()
+        var registered = try await jobs.registerInstance(
+            name: options.instance, token: instanceToken, now: now, staleAfterSeconds: options.rescueAfterSeconds,
+            process: options.process)
+        if !registered, let holder = try await jobs.instanceHolder(name: options.instance),
+            let held = holder.process, held.host == options.process.host,
+            held.bootID != options.process.bootID || !options.processIsAlive(held.pid)
+        {
+            registered = try await jobs.registerInstance(
+                name: options.instance, token: instanceToken, now: now,
+                staleAfterSeconds: options.rescueAfterSeconds, process: options.process, replacing: holder.token)
+            if registered {
+                logger.notice(
+                    "scheduler instance name taken over from a process that is gone",
+                    metadata: ["instance": "\(options.instance)", "pid": "\(held.pid)"])
+            }
+        }
+        guard registered else {
             logger.error(
                 "scheduler not started: another live instance has the same name",
                 metadata: ["instance": "\(options.instance)"])

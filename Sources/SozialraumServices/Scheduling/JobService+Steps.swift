@@ -101,14 +101,21 @@ extension JobService {
 
     /// Registers this scheduler instance; false when another live one runs under the same name.
     public func registerInstance(
-        name: String, token: String, now: Instant, staleAfterSeconds: Int64
+        name: String, token: String, now: Instant, staleAfterSeconds: Int64, process: InstanceProcess,
+        replacing gone: String? = nil
     ) async throws
         -> Bool
     {
         try await store.withoutTenant { tx in
             try await JobStore.registerInstance(
-                tx, name: name, token: token, now: now, staleAfterSeconds: staleAfterSeconds)
+                tx, name: name, token: token, now: now, staleAfterSeconds: staleAfterSeconds, process: process,
+                replacing: gone)
         }
+    }
+
+    /// Who holds the instance name `name`, if anyone.
+    public func instanceHolder(name: String) async throws -> InstanceHolder? {
+        try await store.withoutTenant(readOnly: true) { tx in try await JobStore.instanceHolder(tx, name: name) }
     }
 
     /// Proves the instance is alive; false when another instance took its name over.
