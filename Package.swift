@@ -153,6 +153,7 @@ let package = Package(
             name: "SozialraumApp",
             dependencies: [
                 "SozialraumInterfaces",
+                "SozialraumProtocol",
                 "SozialraumServices",
                 "SozialraumDemo",
                 "SozialraumStore",

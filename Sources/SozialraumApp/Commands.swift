@@ -6,6 +6,7 @@ import PostgresEmbedded
 import ServiceLifecycle
 import SozialraumDomain
 import SozialraumInterfaces
+import SozialraumProtocol
 import SozialraumServices
 import SozialraumStore
 
@@ -14,6 +15,7 @@ public struct SozialraumDaemonCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "sozialraumd",
         abstract: "The social-space budget daemon of the youth-welfare office.",
+        version: SozialraumRelease.version,
         subcommands: [Serve.self, Migrate.self, Setup.self, CheckConfig.self, User.self],
         defaultSubcommand: Serve.self)
 

@@ -27,7 +27,8 @@ struct SozialraumCtl: ParsableCommand {
               sozialraumctl                          (interactive, when stdin is a terminal)
             Settings: flags, then SOZIALRAUM_* variables, then the config file
             (~/.config/sozialraum/sozialraumctl.conf), then /etc/sozialraum/sozialraumctl.conf. See docs/protocol.md.
-            """)
+            """,
+        version: SozialraumRelease.version)
 
     @Option(
         help:

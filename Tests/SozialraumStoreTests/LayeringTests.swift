@@ -75,7 +75,8 @@ import Testing
         "SozialraumApp": [
             "ArgumentParser", "Configuration", "Foundation", "Logging", "NIOCore", "NIOPosix", "PostgresClient",
             "PostgresEmbedded",
-            "ServiceLifecycle", "SozialraumDemo", "SozialraumDomain", "SozialraumInterfaces", "SozialraumServices",
+            "ServiceLifecycle", "SozialraumDemo", "SozialraumDomain", "SozialraumInterfaces", "SozialraumProtocol",
+            "SozialraumServices",
             "SozialraumStore",
             "Synchronization",
             "SystemPackage", "UnixSignals",
