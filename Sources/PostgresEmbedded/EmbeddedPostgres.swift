@@ -269,6 +269,13 @@ public enum ChildProcess {
     }
 
     /// Runs `argv` to its end with its output in `outputPath`; returns its exit status.
+    /// `run` on a thread of its own, for async callers (a child process is waited for, blocking).
+    public static func finished(
+        _ argv: [String], environment: [String: String], outputPath: String
+    ) async throws -> Int32 {
+        try await EmbeddedPostgres.offThePool { try run(argv, environment: environment, outputPath: outputPath) }
+    }
+
     public static func run(_ argv: [String], environment: [String: String], outputPath: String) throws -> Int32 {
         try wait(try spawn(argv, environment: environment, output: .file(outputPath)))
     }

@@ -16,7 +16,7 @@ public struct SozialraumDaemonCommand: AsyncParsableCommand {
         commandName: "sozialraumd",
         abstract: "The social-space budget daemon of the youth-welfare office.",
         version: SozialraumRelease.version,
-        subcommands: [Serve.self, Migrate.self, Setup.self, CheckConfig.self, User.self],
+        subcommands: [Serve.self, Migrate.self, Setup.self, Restore.self, CheckConfig.self, User.self],
         defaultSubcommand: Serve.self)
 
     public init() {}

@@ -38,7 +38,10 @@ public enum DatabaseRoles {
     /// Creates the roles (idempotent), the schema owned by the owner role, and the privileges of the
     /// runtime role on the database. Run connected to the target database as a superuser.
     /// `loginRole` gets LOGIN; its password is set by the DBA (`\password`), never by us.
-    public static func prepare(on connection: PostgresConnection, loginRole: String = defaultLogin) async throws {
+    /// `schema: false` (a restore): roles and database privileges only; the dump brings the schema.
+    public static func prepare(
+        on connection: PostgresConnection, loginRole: String = defaultLogin, schema createSchema: Bool = true
+    ) async throws {
         let login = try quoted(loginRole)
         let database = try quoted(
             try await connection.query(PostgresQuery("SELECT current_database()")).single()
@@ -62,9 +65,24 @@ public enum DatabaseRoles {
                 REVOKE ALL ON DATABASE \(database) FROM PUBLIC;
                 GRANT CONNECT, TEMPORARY ON DATABASE \(database) TO \(owner), \(runtime);
                 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+                """)
+        guard createSchema else { return }
+        try await connection.runScript(
+            unsafeSQL: """
                 CREATE SCHEMA IF NOT EXISTS \(schema) AUTHORIZATION \(owner);
                 GRANT USAGE ON SCHEMA \(schema) TO \(runtime);
                 """)
+    }
+
+    /// Whether `database` exists (run connected to a maintenance database).
+    public static func databaseExists(_ database: String, on connection: PostgresConnection) async throws -> Bool {
+        try await !connection.query(PostgresQuery("SELECT 1 FROM pg_database WHERE datname = \(database)")).isEmpty
+    }
+
+    /// After a restore: the scheduler instances of the dumped database are not alive here (a dump made
+    /// without `--exclude-table-data` carries them).
+    public static func forgetSchedulerInstances(on connection: PostgresConnection) async throws {
+        try await connection.runScript(unsafeSQL: "DELETE FROM \(schema).scheduler_instance")
     }
 }
 
