@@ -31,6 +31,21 @@ import Testing
         #expect(error?.description.contains("sozialraumd migrate") == true)
     }
 
+    /// Issue 30 (item 9): a database migrated by a newer release stops an older daemon, saying so.
+    @Test func refusesASchemaAheadOfItAndSaysToUpgrade() async throws {
+        let database = try await TestCluster.shared.freshDatabase(prefix: "daemon")
+        try await database.superuserConnection().query(
+            PostgresQuery(
+                unsafeSQL:
+                    "INSERT INTO sozialraum.schema_migration (version, name, checksum) VALUES (9999, '9999_newer.sql', 'x')"
+            ))
+        let error = await #expect(throws: StoreError.self) {
+            try await Daemon(settings: settings(conninfo: database.runtimeConninfo), logger: Logger(label: "t")).run()
+        }
+        #expect(error == .schemaAhead(unknownVersions: [9999]))
+        #expect(error?.description.contains("upgrade sozialraumd") == true)
+    }
+
     @Test func refusesToRunAsASuperuser() async throws {
         let database = try await TestCluster.shared.freshDatabase(prefix: "daemon")
         let error = await #expect(throws: StoreError.self) {
