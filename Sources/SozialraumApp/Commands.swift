@@ -83,7 +83,8 @@ struct Migrate: AsyncParsableCommand {
         }
         let applied: [String]
         do {
-            applied = try await Migrator(logger: logger).migrate(conninfo: settings.ownerConninfo)
+            applied = try await Migrator(logger: logger, roles: settings.databaseRoles).migrate(
+                conninfo: settings.ownerConninfo)
         } catch let error as PostgresError where error.code == .connectionFailed {
             throw ownerConnectionRefused(error, command: "migrate", settings: settings)
         } catch let error as PostgresError where error.sqlState == .insufficientPrivilege {
@@ -114,8 +115,8 @@ struct Setup: AsyncParsableCommand {
     @Option(help: "Conninfo of a superuser for the target database (it is created when missing).")
     var superuserConninfo: String
 
-    @Option(help: "The login role the daemon will use.")
-    var loginRole: String = DatabaseRoles.defaultLogin
+    @Option(help: "The login role the daemon will use (default: <database.rolePrefix>_app).")
+    var loginRole: String?
 
     @Option(help: "The county's first account (role county); its token is printed once. Empty: none.")
     var firstAccount: String = "controlling"
@@ -130,10 +131,13 @@ struct Setup: AsyncParsableCommand {
         let settings = try await options.settings()
         DaemonLogHandler.bootstrap(level: settings.logLevel)
         let logger = Logger(label: "sozialraumd.setup")
+        let roles = settings.databaseRoles
+        let loginRole = self.loginRole ?? roles.defaultLogin
         let connection = try await Self.connectCreatingDatabase(superuserConninfo)
-        try await DatabaseRoles.prepare(on: connection, loginRole: loginRole)
-        let applied = try await Migrator(logger: logger).migrate(conninfo: superuserConninfo)
-        let county = try await TenantRegistry.ensureCounty(name: settings.countyName, ownerConninfo: superuserConninfo)
+        try await DatabaseRoles.prepare(on: connection, loginRole: loginRole, roles: roles)
+        let applied = try await Migrator(logger: logger, roles: roles).migrate(conninfo: superuserConninfo)
+        let county = try await TenantRegistry.ensureCounty(
+            name: settings.countyName, ownerConninfo: superuserConninfo, roles: roles)
         let store = Store(conninfo: superuserConninfo, maxConnections: 1, logger: logger)
         let services = UseCases(store: store, logger: logger, today: { CountyCalendar.today() })
         let setupCaller = Caller(tenant: county, role: .county, name: "setup")

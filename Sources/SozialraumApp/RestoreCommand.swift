@@ -18,8 +18,13 @@ struct Restore: AsyncParsableCommand {
     @Option(help: "Conninfo of a superuser for the database to create (its dbname must not exist yet).")
     var superuserConninfo: String
 
-    @Option(help: "The login role the daemon will use (created when missing, as by setup).")
-    var loginRole: String = DatabaseRoles.defaultLogin
+    @Option(
+        help:
+            "The login role the daemon will use (created when missing, as by setup; default <database.rolePrefix>_app)."
+    )
+    var loginRole: String?
+
+    @OptionGroup var options: CommonOptions
 
     @Argument(help: "The dump file (pg_dump -Fc).")
     var dump: String
@@ -43,7 +48,9 @@ struct Restore: AsyncParsableCommand {
         }
         try await DatabaseRoles.createDatabaseIfMissing(database, on: maintenance)
         let target = try await PostgresConnection.connect(conninfo: superuserConninfo)
-        try await DatabaseRoles.prepare(on: target, loginRole: loginRole, schema: false)
+        let roles = try await options.settings().databaseRoles
+        try await DatabaseRoles.prepare(
+            on: target, loginRole: loginRole ?? roles.defaultLogin, schema: false, roles: roles)
         print("database \(database) created with the roles and privileges of setup")
 
         let outputPath = NSTemporaryDirectory() + "sozialraum-restore-\(getpid()).out"

@@ -95,6 +95,15 @@ public struct Settings: Sendable, Equatable {
 
     public var usesEmbeddedDatabase: Bool { databaseEmbedded }
 
+    /// The prefix of this county's database roles (`<prefix>_owner`, `_runtime`, `_app`): counties sharing
+    /// one PostgreSQL cluster each take their own.
+    public var databaseRolePrefix = DatabaseRoles.Names.standard.prefix
+
+    /// This county's database roles.
+    public var databaseRoles: DatabaseRoles.Names {
+        (try? DatabaseRoles.Names(prefix: databaseRolePrefix)) ?? .standard
+    }
+
     /// The TLS listener, when `admin.tlsListen` is set.
     public var adminTLSListener: AdminSocketConfiguration.TLSListener? {
         Self.hostAndPort(adminTLSListen).map {
@@ -118,6 +127,7 @@ public struct Settings: Sendable, Equatable {
         "database.ownerConninfo",
         "database.poolSize",
         "database.acquireTimeoutSeconds",
+        "database.rolePrefix",
         "stateDirectory",
         "log.level",
         "county.name",
@@ -214,6 +224,12 @@ public struct Settings: Sendable, Equatable {
             stateDirectory: try string("stateDirectory", defaults.stateDirectory),
             logLevel: level,
             countyName: try string("county.name", defaults.countyName))
+        settings.databaseRolePrefix = try string("database.rolePrefix", settings.databaseRolePrefix)
+        do throws(StoreError) { _ = try DatabaseRoles.Names(prefix: settings.databaseRolePrefix) } catch {
+            throw Invalid(
+                key: "database.rolePrefix",
+                reason: "a lowercase letter, then lowercase letters, digits or _ (at most 40), e.g. verden")
+        }
         settings.adminSocketPath = try string("admin.socketPath", "")
         settings.adminSocketGroup = try string("admin.socketGroup", "")
         settings.adminPeerAccounts = try parsePeerAccounts(try string("admin.peerAccounts", ""))

@@ -7,11 +7,42 @@ import PostgresClient
 /// - `sozialraum_runtime` (NOLOGIN): the privileges the daemon needs, nothing more.
 /// - the login role of the daemon (default `sozialraum_app`): LOGIN, NOSUPERUSER, NOBYPASSRLS, member
 ///   of `sozialraum_runtime` only, owns nothing.
+///
+/// Counties sharing one PostgreSQL cluster (a municipal data centre) each have roles of their own, named by a
+/// prefix (`database.rolePrefix`, e.g. `verden` → `verden_owner`, `verden_runtime`, `verden_app`): one
+/// county's runtime role has no CONNECT on another's database and no USAGE on its schema. The migrations
+/// name the standard roles; `Names.rename` gives them the county's names as they are applied.
 public enum DatabaseRoles {
     public static let schema = "sozialraum"
-    public static let owner = "sozialraum_owner"
-    public static let runtime = "sozialraum_runtime"
-    public static let defaultLogin = "sozialraum_app"
+    public static let owner = Names.standard.owner
+    public static let runtime = Names.standard.runtime
+    public static let defaultLogin = Names.standard.defaultLogin
+
+    /// The roles of one county's database.
+    public struct Names: Sendable, Equatable {
+        public let prefix: String
+        public var owner: String { "\(prefix)_owner" }
+        public var runtime: String { "\(prefix)_runtime" }
+        public var defaultLogin: String { "\(prefix)_app" }
+
+        public static let standard = Names(validated: "sozialraum")
+
+        private init(validated prefix: String) { self.prefix = prefix }
+
+        /// A prefix of lowercase letters, digits and `_`, starting with a letter, at most 40 characters.
+        public init(prefix: String) throws(StoreError) {
+            guard PostgresIdentifier.isPlain(prefix), prefix.count <= 40, prefix.first?.isLetter == true else {
+                throw StoreError.invalidIdentifier(prefix)
+            }
+            self.prefix = prefix
+        }
+
+        /// `sql` with the standard role names the migrations use replaced by these.
+        public func rename(_ sql: String) -> String {
+            guard self != .standard else { return sql }
+            return sql.replacing(/\bsozialraum_(owner|runtime)\b/) { match in "\(prefix)_\(match.1)" }
+        }
+    }
 
     /// Session settings of every store connection.
     public static let sessionParameters = [SessionParameter("search_path", schema)]
@@ -40,9 +71,11 @@ public enum DatabaseRoles {
     /// `loginRole` gets LOGIN; its password is set by the DBA (`\password`), never by us.
     /// `schema: false` (a restore): roles and database privileges only; the dump brings the schema.
     public static func prepare(
-        on connection: PostgresConnection, loginRole: String = defaultLogin, schema createSchema: Bool = true
+        on connection: PostgresConnection, loginRole: String = defaultLogin, schema createSchema: Bool = true,
+        roles: Names = .standard
     ) async throws {
         let login = try quoted(loginRole)
+        let owner = roles.owner, runtime = roles.runtime
         let database = try quoted(
             try await connection.query(PostgresQuery("SELECT current_database()")).single()
                 .decode("current_database", as: String.self))

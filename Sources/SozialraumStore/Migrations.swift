@@ -31,11 +31,15 @@ public struct Migrator: Sendable {
     /// Key of the session advisory lock that serialises concurrent `migrate` runs.
     static let lockKey: Int64 = 0x536f_7a69_616c  // "Sozial"
 
-    public init(migrations: [Migration] = Migration.all, logger: Logger) {
+    /// The county's roles: the migrations' GRANTs name them (the checksums are of the files as shipped).
+    private let roles: DatabaseRoles.Names
+
+    public init(migrations: [Migration] = Migration.all, logger: Logger, roles: DatabaseRoles.Names = .standard) {
         precondition(
             Set(migrations.map(\.version)).count == migrations.count, "two migrations share a version number")
         self.migrations = migrations.sorted { $0.version < $1.version }
         self.logger = logger
+        self.roles = roles
     }
 
     /// One applied migration as recorded in the database.
@@ -63,7 +67,7 @@ public struct Migrator: Sendable {
     }
 
     private func migrate(on connection: PostgresConnection) async throws -> [String] {
-        try await connection.query(PostgresQuery("SELECT set_config('role', \(DatabaseRoles.owner), false)"))
+        try await connection.query(PostgresQuery("SELECT set_config('role', \(roles.owner), false)"))
         try await connection.query(
             PostgresQuery("SELECT set_config('search_path', \(DatabaseRoles.schema), false)"))
         try await connection.runScript(
@@ -81,7 +85,7 @@ public struct Migrator: Sendable {
             logger.info("applying migration", metadata: ["migration": "\(migration.name)"])
             try await connection.runScript(unsafeSQL: "BEGIN")
             do {
-                try await connection.runScript(unsafeSQL: migration.sql)
+                try await connection.runScript(unsafeSQL: roles.rename(migration.sql))
                 try await connection.query(
                     PostgresQuery(
                         "INSERT INTO sozialraum.schema_migration (version, name, checksum) VALUES (\(migration.version), \(migration.name), \(try await checksum(of: migration, on: connection)))"

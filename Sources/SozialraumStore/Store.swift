@@ -212,8 +212,8 @@ enum RuntimeRoleCheck {
                          + (SELECT count(*) FROM pg_namespace n WHERE n.nspowner = r.oid)
                          + (SELECT count(*) FROM pg_proc p WHERE p.proowner = r.oid
                               AND p.pronamespace <> 'pg_catalog'::regnamespace) AS owned,
-                       EXISTS (SELECT 1 FROM pg_roles o WHERE o.rolname = \(DatabaseRoles.owner)
-                               AND pg_has_role(r.oid, o.oid, 'MEMBER')) AS owner_member,
+                       (SELECT o.rolname FROM pg_namespace n JOIN pg_roles o ON o.oid = n.nspowner
+                        WHERE n.nspname = \(DatabaseRoles.schema) AND pg_has_role(r.oid, o.oid, 'MEMBER')) AS owner_member,
                        EXISTS (SELECT 1 FROM pg_tables t WHERE t.schemaname = \(DatabaseRoles.schema)
                                AND has_table_privilege(r.oid, format('%I.%I', t.schemaname, t.tablename),
                                                        'TRUNCATE')) AS can_truncate
@@ -224,7 +224,8 @@ enum RuntimeRoleCheck {
         if try row.decode("rolsuper", as: Bool.self) { reasons.append("it is a superuser") }
         if try row.decode("rolbypassrls", as: Bool.self) { reasons.append("it has BYPASSRLS") }
         if try row.decode("owned", as: Int.self) > 0 { reasons.append("it owns database objects") }
-        if try row.decode("owner_member", as: Bool.self) { reasons.append("it is a member of \(DatabaseRoles.owner)") }
+        // The schema's owner, whatever the county's roles are called (database.rolePrefix).
+        if let owner = try row.decode("owner_member", as: String?.self) { reasons.append("it is a member of \(owner)") }
         if try row.decode("can_truncate", as: Bool.self) { reasons.append("it may TRUNCATE tables") }
         return reasons
     }

@@ -13,10 +13,12 @@ import Foundation
 public enum TenantRegistry {
     /// Registers the county once; returns the existing county when there is one already.
     @discardableResult
-    public static func ensureCounty(name: String, ownerConninfo: String) async throws -> TenantID {
+    public static func ensureCounty(
+        name: String, ownerConninfo: String, roles: DatabaseRoles.Names = .standard
+    ) async throws -> TenantID {
         let connection = try await PostgresConnection.connect(
             conninfo: ownerConninfo, sessionParameters: DatabaseRoles.sessionParameters)
-        try await connection.query(PostgresQuery("SELECT set_config('role', \(DatabaseRoles.owner), false)"))
+        try await connection.query(PostgresQuery("SELECT set_config('role', \(roles.owner), false)"))
         let existing = try await connection.query(PostgresQuery("SELECT tenant_id FROM county"))
         if let row = existing.first { return TenantID(try row.value(as: UUID.self)) }
         let county = TenantID(UUID())

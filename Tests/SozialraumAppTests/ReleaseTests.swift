@@ -64,6 +64,8 @@ import Testing
             ("/usr/bin/sozialraumd", "-rwxr-xr-x root/root"), ("/usr/bin/sozialraumctl", "-rwxr-xr-x root/root"),
             ("/lib/systemd/system/sozialraumd.service", "-rw-r--r-- root/root"),
             ("/lib/systemd/system/sozialraumd.socket", "-rw-r--r-- root/root"),
+            ("/lib/systemd/system/sozialraumd@.service", "-rw-r--r-- root/root"),
+            ("/lib/systemd/system/sozialraumd@.socket", "-rw-r--r-- root/root"),
             ("/usr/lib/sysusers.d/sozialraum.conf", "-rw-r--r-- root/root"),
             ("/usr/lib/tmpfiles.d/sozialraum.conf", "-rw-r--r-- root/root"),
             ("/etc/sozialraum/sozialraumd.json", "-rw-r--r-- root/root"),

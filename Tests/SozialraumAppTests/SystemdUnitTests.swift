@@ -16,21 +16,37 @@ import Testing
 
     /// `systemd-analyze verify` of the service and socket units, with the install path of the binary
     /// pointed at the one just built (verify checks that it is executable).
-    @Test func theUnitsVerifyClean() async throws {
+    @Test(arguments: [
+        ["sozialraumd.service", "sozialraumd.socket"],
+        // Issue 30: the template of several counties on one host, as county `verden` would run it.
+        ["sozialraumd@verden.service", "sozialraumd@verden.socket"],
+    ])
+    func theUnitsVerifyClean(units: [String]) async throws {
         let directory = NSTemporaryDirectory() + "sozialraum-units-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        for name in ["sozialraumd.service", "sozialraumd.socket"] {
+        for name in units {
+            let file = name.replacingOccurrences(of: "@verden.", with: "@.")
             let text = try String(
-                contentsOf: Self.repository.appendingPathComponent("systemd/\(name)"), encoding: .utf8)
+                contentsOf: Self.repository.appendingPathComponent("systemd/\(file)"), encoding: .utf8)
             try text.replacingOccurrences(of: "/usr/bin/sozialraumd", with: Subprocess.binary("sozialraumd"))
                 .write(toFile: "\(directory)/\(name)", atomically: true, encoding: .utf8)
         }
-        let result = try await run([
-            "/usr/bin/systemd-analyze", "verify", "\(directory)/sozialraumd.service", "\(directory)/sozialraumd.socket",
-        ])
+        let result = try await run(["/usr/bin/systemd-analyze", "verify"] + units.map { "\(directory)/\($0)" })
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.isEmpty, "\(result.output)")
+    }
+
+    /// Each county's instance has its own config, state directory and socket.
+    @Test func theTemplateKeepsCountiesApart() throws {
+        let service = try String(
+            contentsOf: Self.repository.appendingPathComponent("systemd/sozialraumd@.service"), encoding: .utf8)
+        let socket = try String(
+            contentsOf: Self.repository.appendingPathComponent("systemd/sozialraumd@.socket"), encoding: .utf8)
+        #expect(service.contains("--config /etc/sozialraum/%i.json"))
+        #expect(service.contains("StateDirectory=sozialraum/%i\n"))
+        #expect(socket.contains("ListenStream=/run/sozialraum/%i.sock\n"))
+        #expect(!service.split(separator: "\n").contains { $0.hasPrefix("RuntimeDirectory=") })
     }
 
     /// `systemd-analyze security --offline=true`: overall exposure at most 2.0.
