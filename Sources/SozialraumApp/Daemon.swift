@@ -100,7 +100,8 @@ public struct Daemon: Sendable {
         adminConfiguration.tls = settings.adminTLSListener
         adminConfiguration.plainTCP = Settings.hostAndPort(settings.adminPlainTCPListen)
         let services = UseCases(
-            store: store, logger: logger, today: CountyCalendar.today, paymentSettings: settings.payments)
+            store: store, logger: logger, today: CountyCalendar.today, paymentSettings: settings.payments,
+            land: settings.countyLand)
         let (listening, listeningDone) = AsyncStream<Void>.makeStream()
         let admin = AdminServer(
             configuration: adminConfiguration, services: services,

@@ -23,6 +23,8 @@ public struct Settings: Sendable, Equatable {
     public var logLevel: Logger.Level
     /// Name of the county tenant created on first setup.
     public var countyName: String
+    /// The county's Land: whose public holidays the schedules' working days (`LW`, `nW`) skip.
+    public var countyLand: Land = .niedersachsen
     /// The admin socket's path. Empty: `<stateDirectory>/admin.sock`.
     public var adminSocketPath: String = ""
     /// Group of the admin socket (mode 0660). Empty: the daemon's group.
@@ -131,6 +133,7 @@ public struct Settings: Sendable, Equatable {
         "stateDirectory",
         "log.level",
         "county.name",
+        "county.land",
         "admin.socketPath",
         "admin.socketGroup",
         "admin.peerAccounts",
@@ -224,6 +227,13 @@ public struct Settings: Sendable, Equatable {
             stateDirectory: try string("stateDirectory", defaults.stateDirectory),
             logLevel: level,
             countyName: try string("county.name", defaults.countyName))
+        let land = try string("county.land", settings.countyLand.rawValue)
+        guard let countyLand = Land(rawValue: land.uppercased()) else {
+            throw Invalid(
+                key: "county.land",
+                reason: "one of " + Land.allCases.map(\.rawValue).joined(separator: ", ") + " (Niedersachsen: NI)")
+        }
+        settings.countyLand = countyLand
         settings.databaseRolePrefix = try string("database.rolePrefix", settings.databaseRolePrefix)
         do throws(StoreError) { _ = try DatabaseRoles.Names(prefix: settings.databaseRolePrefix) } catch {
             throw Invalid(

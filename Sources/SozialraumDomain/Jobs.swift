@@ -83,8 +83,8 @@ extension ScheduleRecord {
 
     /// The slot that should have succeeded by `now` under the deadline, if it has not (and came after the
     /// last success and the definition): the schedule is overdue with it.
-    public func overdueSlot(now: Instant) -> Instant? {
-        guard !paused, let deadline = deadlineSeconds, let cron = try? CronSchedule(parsing: cron),
+    public func overdueSlot(now: Instant, land: Land = .niedersachsen) -> Instant? {
+        guard !paused, let deadline = deadlineSeconds, let cron = try? CronSchedule(parsing: cron, land: land),
             let zone = ZoneRules(identifier: timeZone)
         else { return nil }
         let latest = now.adding(seconds: -Int64(deadline))

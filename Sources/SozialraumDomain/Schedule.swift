@@ -168,6 +168,8 @@ public struct CronSchedule: Hashable, Sendable, CustomStringConvertible {
     let daysOfWeek: UInt8
     let daysOfMonthRestricted: Bool
     let daysOfWeekRestricted: Bool
+    /// Whose public holidays `LW` and `nW` skip.
+    public let land: Land
 
     public enum ParseError: Error, Equatable, Sendable, CustomStringConvertible {
         case fieldCount(Int)
@@ -189,7 +191,8 @@ public struct CronSchedule: Hashable, Sendable, CustomStringConvertible {
     static let monthNames = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
     static let dayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 
-    public init(parsing text: String) throws(ParseError) {
+    public init(parsing text: String, land: Land = .niedersachsen) throws(ParseError) {
+        self.land = land
         let trimmed = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
         let expanded = Self.shorthands[trimmed.lowercased()] ?? trimmed
         let fields = expanded.split(separator: " ").map { String($0).lowercased() }
@@ -268,24 +271,24 @@ public struct CronSchedule: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { expression }
 
-    /// The last working day of the month (`LW`): Monday to Friday and no public holiday of Lower Saxony.
-    static func lastWorkingDay(year: Int, month: Int) -> Int {
+    /// The last working day of the month (`LW`): Monday to Friday and no public holiday of `land`.
+    static func lastWorkingDay(year: Int, month: Int, in land: Land = .niedersachsen) -> Int {
         var day = YearMonth(year: year, month: month)!.lastDay
-        while !PublicHolidays.isWorkingDay(day) { day = day.adding(days: -1) }
+        while !PublicHolidays.isWorkingDay(day, in: land) { day = day.adding(days: -1) }
         return day.components.day
     }
 
     /// The working day nearest to day `target` within its month (`nW`): as Quartz for weekends (a Saturday
     /// moves back to Friday, a Sunday on to Monday, never out of the month), and also past public holidays
-    /// of Lower Saxony; of two equally near days the earlier. nil when the month has no day `target`.
-    static func workingDay(nearest target: Int, year: Int, month: Int) -> Int? {
+    /// of `land`; of two equally near days the earlier. nil when the month has no day `target`.
+    static func workingDay(nearest target: Int, year: Int, month: Int, in land: Land = .niedersachsen) -> Int? {
         let days = YearMonth.daysIn(year: year, month: month)
         guard target <= days, let day = Day(year: year, month: month, day: target) else { return nil }
-        if PublicHolidays.isWorkingDay(day) { return target }
+        if PublicHolidays.isWorkingDay(day, in: land) { return target }
         for distance in 1..<days {
             for candidate in [target - distance, target + distance] where (1...days).contains(candidate) {
                 // A Sunday's Monday is nearer than its Friday (Quartz): the weekend itself counts as one step.
-                if PublicHolidays.isWorkingDay(day.adding(days: candidate - target)) { return candidate }
+                if PublicHolidays.isWorkingDay(day.adding(days: candidate - target), in: land) { return candidate }
             }
         }
         return nil
@@ -299,10 +302,11 @@ public struct CronSchedule: Hashable, Sendable, CustomStringConvertible {
         if lastDayOfMonth {
             domMatch = dayOfMonth == YearMonth.daysIn(year: year, month: month)
         } else if lastWorkingDay {
-            domMatch = Int(dayOfMonth) == Self.lastWorkingDay(year: Int(year), month: Int(month))
+            domMatch = Int(dayOfMonth) == Self.lastWorkingDay(year: Int(year), month: Int(month), in: land)
         } else if nearestWorkingDayTo > 0 {
             domMatch =
-                Int(dayOfMonth) == Self.workingDay(nearest: nearestWorkingDayTo, year: Int(year), month: Int(month))
+                Int(dayOfMonth)
+                == Self.workingDay(nearest: nearestWorkingDayTo, year: Int(year), month: Int(month), in: land)
         } else {
             domMatch = daysOfMonth & (1 << dayOfMonth) != 0
         }

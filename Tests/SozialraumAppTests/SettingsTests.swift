@@ -64,6 +64,10 @@ import Testing
             ])
         #expect(settings.adminPlainTCPListen == "127.0.0.1:7999")
         #expect(settings.adminIdleTimeoutSeconds == 120)
+        let westphalian = try await Settings.load(
+            file: nil, environment: ["SOZIALRAUM_COUNTY_LAND": "nw", "SOZIALRAUM_DATABASE_ROLE_PREFIX": "guetersloh"])
+        #expect(westphalian.countyLand == .nordrheinWestfalen)
+        #expect(westphalian.databaseRoles.runtime == "guetersloh_runtime")
     }
 
     @Test func theFileSetsValuesAndTheEnvironmentOverridesThem() async throws {
@@ -88,6 +92,8 @@ import Testing
         (#"{"database": {"poolSize": 0}}"#, "database.poolSize"),
         (#"{"log": {"level": "loud"}}"#, "log.level"),
         (#"{"county": {"name": ""}}"#, "county.name"),
+        (#"{"county": {"land": "Niedersachsen"}}"#, "county.land"),
+        (#"{"database": {"rolePrefix": "Verden-1"}}"#, "database.rolePrefix"),
         (#"{"admin": {"peerAccounts": "root"}}"#, "admin.peerAccounts"),
         (#"{"admin": {"tlsListen": "7443"}}"#, "admin.tlsListen"),
         (#"{"admin": {"tlsListen": "0.0.0.0:7443"}}"#, "admin.tlsCertificate"),

@@ -233,3 +233,47 @@ import Testing
         #expect(retryDelay(attempt: 1_000, baseSeconds: 3600) == 21_600)
     }
 }
+
+/// Issue 30 (item 10): the public holidays of each Land, for counties outside Lower Saxony.
+@Suite struct HolidaysByLandTests {
+    func day(_ text: String) -> Day { Day(iso: text)! }
+
+    @Test func theLandsOwnHolidaysAndOnlyThose() {
+        // Easter Sunday 2026 is 5 April: Fronleichnam is 60 days later, Thursday 4 June.
+        #expect(PublicHolidays.days(year: 2026, in: .nordrheinWestfalen).contains(day("2026-06-04")))
+        #expect(!PublicHolidays.days(year: 2026, in: .niedersachsen).contains(day("2026-06-04")))
+        // Allerheiligen in NW, not in NI; Reformationstag in NI (since 2018), not in NW.
+        #expect(PublicHolidays.days(year: 2026, in: .nordrheinWestfalen).contains(day("2026-11-01")))
+        #expect(!PublicHolidays.days(year: 2026, in: .nordrheinWestfalen).contains(day("2026-10-31")))
+        #expect(PublicHolidays.days(year: 2026, in: .niedersachsen).contains(day("2026-10-31")))
+        #expect(!PublicHolidays.days(year: 2016, in: .niedersachsen).contains(day("2016-10-31")))
+        // 2017, the 500th year: Reformationstag everywhere, NW too.
+        #expect(PublicHolidays.days(year: 2017, in: .nordrheinWestfalen).contains(day("2017-10-31")))
+        // Buß- und Bettag in Saxony: 23 November 2026 is a Monday, so the Wednesday before is the 18th.
+        #expect(PublicHolidays.days(year: 2026, in: .sachsen).contains(day("2026-11-18")))
+        #expect(day("2026-11-18").weekday == 3)
+        // 23 November 2022 was a Wednesday itself: the one before, 16 November.
+        #expect(PublicHolidays.days(year: 2022, in: .sachsen).contains(day("2022-11-16")))
+        #expect(PublicHolidays.days(year: 2026, in: .bayern).contains(day("2026-01-06")))
+        #expect(PublicHolidays.days(year: 2026, in: .berlin).contains(day("2026-03-08")))
+        #expect(!PublicHolidays.days(year: 2022, in: .mecklenburgVorpommern).contains(day("2022-03-08")))
+        #expect(PublicHolidays.days(year: 2026, in: .thueringen).contains(day("2026-09-20")))
+        #expect(PublicHolidays.days(year: 2026, in: .saarland).contains(day("2026-08-15")))
+        // Nine holidays everywhere; Lower Saxony adds Reformationstag: ten.
+        #expect(PublicHolidays.days(year: 2026, in: .niedersachsen).count == 10)
+        #expect(PublicHolidays.days(year: 2026, in: .hessen).count == 10)  // the nine and Fronleichnam
+    }
+
+    @Test func workingDaysInCronFollowTheLand() throws {
+        // 31 October 2025 is a Friday: Reformationstag in NI (the last working day is the 30th), not in NW.
+        #expect(CronSchedule.lastWorkingDay(year: 2025, month: 10, in: .niedersachsen) == 30)
+        #expect(CronSchedule.lastWorkingDay(year: 2025, month: 10, in: .nordrheinWestfalen) == 31)
+        let lower = try CronSchedule(parsing: "0 6 LW * *", land: .niedersachsen)
+        let westphalian = try CronSchedule(parsing: "0 6 LW * *", land: .nordrheinWestfalen)
+        #expect(lower.matches(day: day("2025-10-30")) && !lower.matches(day: day("2025-10-31")))
+        #expect(westphalian.matches(day: day("2025-10-31")) && !westphalian.matches(day: day("2025-10-30")))
+        // 6 January 2026 is a Tuesday, a holiday in Bavaria: `6W` moves to the nearer-or-earlier Monday the 5th.
+        #expect(try CronSchedule(parsing: "0 6 6W * *", land: .bayern).matches(day: day("2026-01-05")))
+        #expect(try CronSchedule(parsing: "0 6 6W * *", land: .niedersachsen).matches(day: day("2026-01-06")))
+    }
+}

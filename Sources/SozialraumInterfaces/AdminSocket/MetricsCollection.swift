@@ -74,7 +74,7 @@ extension AdminCommands {
             samples.append(
                 Sample(
                     name: "sozialraum_schedule_overdue", labels: [("schedule", schedule.name)],
-                    value: schedule.overdueSlot(now: now) == nil ? 0 : 1,
+                    value: schedule.overdueSlot(now: now, land: jobs.land) == nil ? 0 : 1,
                     help: "1 while a slot is past the schedule's deadline without success"))
         }
         // Per Sozialraum, the end of its last reconciliation run, as the caller's tenant sees the runs.

@@ -26,7 +26,7 @@ extension AdminCommands {
                     "skipped_policy", "skipped_paused",
                 ],
                 rows: schedules.map { schedule in
-                    let next = (try? CronSchedule(parsing: schedule.cron)).flatMap { cron in
+                    let next = (try? CronSchedule(parsing: schedule.cron, land: commands.jobs.land)).flatMap { cron in
                         ZoneRules(identifier: schedule.timeZone).flatMap {
                             cron.nextFire(after: max(now, schedule.plannedThrough ?? now), in: $0)
                         }
@@ -38,7 +38,8 @@ extension AdminCommands {
                         .integer(Int64(schedule.maxAttempts)),
                         .text(schedule.paused ? "paused" : "active"), local(next), .text(schedule.overlap.rawValue),
                         schedule.deadlineSeconds.map { .integer(Int64($0)) } ?? .null,
-                        local(schedule.overdueSlot(now: now)), local(schedule.outcomes.lastSuccess),
+                        local(schedule.overdueSlot(now: now, land: commands.jobs.land)),
+                        local(schedule.outcomes.lastSuccess),
                         .integer(schedule.outcomes.succeeded), .integer(schedule.outcomes.failed),
                         .integer(schedule.outcomes.cancelled), .integer(schedule.outcomes.skippedByPolicy),
                         .integer(schedule.outcomes.skippedWhilePaused),

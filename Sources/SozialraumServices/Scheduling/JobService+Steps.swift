@@ -17,7 +17,7 @@ extension JobService {
     public func plan(now: Instant, graceSeconds: Int64) async throws {
         try await store.withoutTenant { tx in
             for schedule in try await JobStore.schedules(tx, forUpdate: true) where !schedule.paused {
-                guard let cron = try? CronSchedule(parsing: schedule.cron),
+                guard let cron = cron(schedule.cron),
                     let zone = ZoneRules(identifier: schedule.timeZone)
                 else {
                     logger.error(
@@ -68,7 +68,7 @@ extension JobService {
             if next == nil || rescuable < next! { next = rescuable }
         }
         for schedule in schedules where !schedule.paused {
-            guard let cron = try? CronSchedule(parsing: schedule.cron),
+            guard let cron = cron(schedule.cron),
                 let zone = ZoneRules(identifier: schedule.timeZone),
                 let fire = cron.nextFire(after: max(now, schedule.plannedThrough ?? now), in: zone)
             else { continue }

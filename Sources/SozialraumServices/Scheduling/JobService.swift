@@ -11,11 +11,17 @@ import SozialraumStore
 public struct JobService: Sendable {
     let store: Store
     let logger: Logger
+    /// Whose public holidays the schedules' working days skip (`county.land`).
+    public let land: Land
 
-    public init(store: Store, logger: Logger) {
+    public init(store: Store, logger: Logger, land: Land = .niedersachsen) {
         self.store = store
         self.logger = logger
+        self.land = land
     }
+
+    /// A schedule's cron expression in the county's Land.
+    func cron(_ text: String) -> CronSchedule? { try? CronSchedule(parsing: text, land: land) }
 
     // MARK: Schedules (county IT, county)
 
@@ -45,7 +51,7 @@ public struct JobService: Sendable {
             let before = try await JobStore.schedules(tx, forUpdate: true).first { $0.name == schedule.name }
             let paused = try await JobStore.setSchedule(tx, schedule, now: now)
             let outcome = SetOutcome(
-                paused: paused, skipped: paused ? 0 : Self.unplannedSlots(of: before, through: now))
+                paused: paused, skipped: paused ? 0 : unplannedSlots(of: before, through: now))
             try await JobStore.countSkipped(tx, name: schedule.name, byPolicy: outcome.skipped, whilePaused: 0)
             return outcome
         }
@@ -78,7 +84,7 @@ public struct JobService: Sendable {
                     } ?? false
                 try await JobStore.seed(tx, schedule, now: now)
                 if changed, old?.paused == false {
-                    let count = Self.unplannedSlots(of: old, through: now)
+                    let count = unplannedSlots(of: old, through: now)
                     skipped[schedule.name] = count
                     try await JobStore.countSkipped(tx, name: schedule.name, byPolicy: count, whilePaused: 0)
                 }
@@ -94,9 +100,9 @@ public struct JobService: Sendable {
 
     /// The slots of `schedule` due after its planning and up to `now`: those a change that plans from now
     /// on skips.
-    static func unplannedSlots(of schedule: ScheduleRecord?, through now: Instant) -> Int {
+    func unplannedSlots(of schedule: ScheduleRecord?, through now: Instant) -> Int {
         guard let schedule, !schedule.paused, let planned = schedule.plannedThrough, planned < now,
-            let cron = try? CronSchedule(parsing: schedule.cron), let zone = ZoneRules(identifier: schedule.timeZone)
+            let cron = cron(schedule.cron), let zone = ZoneRules(identifier: schedule.timeZone)
         else { return 0 }
         return cron.fires(after: planned, through: now, in: zone, limit: 10_000).count
     }
@@ -137,7 +143,7 @@ public struct JobService: Sendable {
             }
             var outcome = ResumeOutcome(queued: 0, skipped: 0)
             if schedule.paused, let planned = schedule.plannedThrough, planned < now,
-                let cron = try? CronSchedule(parsing: schedule.cron),
+                let cron = cron(schedule.cron),
                 let zone = ZoneRules(identifier: schedule.timeZone)
             {
                 let gap = cron.fires(after: planned, through: now, in: zone, limit: 10_000)
@@ -227,7 +233,7 @@ public struct JobService: Sendable {
             guard let schedule = try await JobStore.schedules(tx).first(where: { $0.name == name }) else {
                 throw ServiceError.notFound("schedule")
             }
-            guard let cron = try? CronSchedule(parsing: schedule.cron),
+            guard let cron = cron(schedule.cron),
                 let zone = ZoneRules(identifier: schedule.timeZone)
             else { throw ServiceError.conflict("the schedule's cron expression or zone is invalid") }
             let slots = cron.fires(after: from.adding(seconds: -1), through: to, in: zone, limit: 1001)
@@ -254,7 +260,7 @@ public struct JobService: Sendable {
     /// The schedules past their deadline, each with the slot that has not succeeded in time.
     public func overdue(now: Instant) async throws -> [(schedule: String, slot: Instant)] {
         try await schedules().compactMap { schedule in
-            schedule.overdueSlot(now: now).map { (schedule.name, $0) }
+            schedule.overdueSlot(now: now, land: land).map { (schedule.name, $0) }
         }
     }
 

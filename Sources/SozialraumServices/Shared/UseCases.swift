@@ -17,10 +17,10 @@ public struct UseCases: Sendable {
     public var paymentOrders: PaymentOrderService
 
     /// `today` is the county's calendar day (the domain has no clock); `accounts` defaults to the
-    /// production password hashing.
+    /// production password hashing; `land` is whose public holidays the schedules skip.
     public init(
         store: Store, logger: Logger, today: @escaping @Sendable () -> Day, accounts: AccountService? = nil,
-        paymentSettings: PaymentSettings = PaymentSettings()
+        paymentSettings: PaymentSettings = PaymentSettings(), land: Land = .niedersachsen
     ) {
         self.budget = BudgetService(store: store, logger: logger, today: today, settings: paymentSettings)
         self.grants = GrantService(store: store, logger: logger, today: today, settings: paymentSettings)
@@ -30,7 +30,7 @@ public struct UseCases: Sendable {
         self.yearEnd = YearEndService(reconciliation: reconciliation)
         self.accounts = accounts ?? AccountService(store: store, logger: logger)
         self.status = SystemStatusService(store: store)
-        self.jobs = JobService(store: store, logger: logger)
+        self.jobs = JobService(store: store, logger: logger, land: land)
         self.migration = MigrationService(store: store, logger: logger, today: today)
         self.paymentOrders = PaymentOrderService(
             store: store, logger: logger, today: today, settings: paymentSettings, payments: payments, grants: grants,
