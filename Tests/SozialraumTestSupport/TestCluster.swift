@@ -91,10 +91,10 @@ public struct TestDatabase: Sendable {
 }
 
 /// Stops the cluster when the test process exits (atexit cannot capture context, hence a global).
-enum TestClusterCleanup {
+public enum TestClusterCleanup {
     private static let clusters = Mutex<[EmbeddedPostgres]>([])
 
-    static func register(_ cluster: EmbeddedPostgres) {
+    public static func register(_ cluster: EmbeddedPostgres) {
         let first = clusters.withLock { list in
             list.append(cluster)
             return list.count == 1
