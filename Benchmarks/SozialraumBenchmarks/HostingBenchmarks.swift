@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresClient
+import PostgresEmbedded
+import SozialraumDomain
+import SozialraumInterfaces
+import SozialraumServices
+import SozialraumStore
+
+/// A municipal data centre: COUNTIES counties on one cluster, each with YEARS years of LINES ledger lines a
+/// year, each served by its own admin socket (its own daemon's parts in this process); SESSIONS sessions
+/// spread over the counties ask `funds` in a loop. Compared with the same tenant transaction through
+/// pgbench (as in `admin-funds`) and with `pgbench -S`, in the same run.
+struct Hosting: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hosting",
+        abstract: "funds at N sessions over C counties on one cluster (Y years x L lines each) vs pgbench.")
+
+    @Option(help: "Counties (databases) on the cluster.")
+    var counties = 10
+
+    @Option(help: "Years of history per county.")
+    var years = 3
+
+    @Option(help: "Ledger lines per year and county.")
+    var lines = 100_000
+
+    @Option(help: "Concurrent sessions, spread over the counties (and pgbench clients).")
+    var sessions = 64
+
+    @Option(help: "Seconds each side runs.")
+    var seconds = 10
+
+    @Option(help: "Database connections of each county's pool.")
+    var connections = 6
+
+    func run() async throws {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        let bench = try BenchCluster.start(logger: logger)
+        defer { bench.stop() }
+        print("setting up one county: \(years) years x \(lines) lines ...")
+        let (county, provider) = try await bench.prepareTemplate(grants: 1000)
+        let firstYear = 2026 - years + 1
+        try await bench.openYears(BenchCluster.template, county: county, years: firstYear...2026)
+        let admin = try await bench.superuser(BenchCluster.template)
+        for year in firstYear...2026 {
+            try await admin.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id, actor)
+                        SELECT $1, 'delivery', m, m, (ARRAY['achim-oyten', 'verden-mitte', 'weser-sued'])[1 + g % 3], 'case',
+                               40000 + g % 20000, (SELECT id FROM grant_decision ORDER BY id LIMIT 1), 'bench'
+                        FROM generate_series(1, $2) g,
+                             LATERAL (SELECT make_date($3, 1 + g % 12, 1) AS m) month
+                        """, [provider.uuid, lines, year]))
+        }
+        let store = Store(
+            conninfo: bench.cluster.conninfo(database: BenchCluster.template, user: DatabaseRoles.defaultLogin),
+            maxConnections: 1, logger: logger)
+        try await AccountService(store: store, logger: logger).setAccount(
+            name: "bench", tenant: county, role: .county, secret: AccountService.generateToken(), actingAs: county)
+        await store.shutdown()
+        try await admin.runScript(unsafeSQL: "VACUUM ANALYZE")
+        let names = (1...counties).map { "county_\($0)" }
+        print("cloning \(counties) counties ...")
+        for name in names { try await bench.cloneTemplate(name) }
+
+        // One admin socket per county, with its own pool: as one daemon per county would run.
+        var servers: [(task: Task<Void, any Error>, store: Store, path: String)] = []
+        for name in names {
+            let countyStore = Store(
+                conninfo: bench.cluster.conninfo(database: name, user: DatabaseRoles.defaultLogin),
+                maxConnections: connections, logger: logger)
+            let path = bench.directory.appendingPathComponent("\(name).sock").path
+            var configuration = AdminSocketConfiguration(unixSocketPath: path)
+            configuration.peerAccounts = [getuid(): "bench"]
+            let (listening, signal) = AsyncStream<Void>.makeStream()
+            let server = AdminServer(
+                configuration: configuration,
+                services: UseCases(store: countyStore, logger: logger, today: { Day(iso: "2026-11-25")! }),
+                logger: logger, onListening: { _ in signal.finish() })
+            let task = Task { try await server.run() }
+            for await _ in listening {}
+            servers.append((task, countyStore, path))
+        }
+
+        // Session i talks to county i % counties and asks for a Sozialraum and year in turn.
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        let results = Locked<[[Double]]>([])
+        let start = ContinuousClock.now
+        let paths = servers.map(\.path)
+        let threads = (0..<sessions).map { index in
+            Thread {
+                var latencies: [Double] = []
+                if let client = try? BlockingClient(path: paths[index % paths.count]) {
+                    var turn = index
+                    while ContinuousClock.now < deadline {
+                        let space = BenchCluster.spaces[turn % 3]
+                        let year = firstYear + (turn / 3) % years
+                        turn += 1
+                        let begin = ContinuousClock.now
+                        guard client.request("funds \(space) \(year)").hasPrefix("OK") else { break }
+                        latencies.append(elapsedSeconds(ContinuousClock.now - begin) * 1000)
+                    }
+                }
+                results.withLock { $0.append(latencies) }
+            }
+        }
+        for thread in threads { thread.start() }
+        while results.withLock({ $0.count }) < sessions { try await Task.sleep(for: .milliseconds(100)) }
+        let elapsed = elapsedSeconds(ContinuousClock.now - start)
+        let latencies = results.withLock { $0 }.flatMap { $0 }.sorted()
+        guard !latencies.isEmpty else { throw ValidationError("no request was answered") }
+        let rate = Double(latencies.count) / elapsed
+        let p50 = latencies[latencies.count / 2]
+        let p99 = latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))]
+        for server in servers {
+            server.task.cancel()
+            await server.store.shutdown()
+        }
+
+        // The baselines: the same tenant transaction (BEGIN READ ONLY, tenant context, the funds statement,
+        // COMMIT, pipelined) through pgbench, and pgbench -S, each with SESSIONS clients on one county.
+        let pgbench = bench.cluster.binDirectory.appendingPathComponent("pgbench").path
+        let runtime =
+            bench.cluster.conninfo(database: names[0], user: DatabaseRoles.defaultLogin)
+            + " options=-csearch_path=\(DatabaseRoles.schema)"
+        let fundsSQL = LedgerStore.fundsSQL.replacingOccurrences(of: "$1", with: "'achim-oyten'")
+            .replacingOccurrences(of: "$2", with: "\(2026)").split(separator: "\n").joined(separator: " ")
+        let script = bench.directory.appendingPathComponent("hosting-funds.sql")
+        try """
+        \\startpipeline
+        BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+        SELECT set_config('\(Store.tenantSetting)', '\(county)', true);
+        \(fundsSQL);
+        COMMIT;
+        \\endpipeline
+        """.write(to: script, atomically: true, encoding: .utf8)
+        let transactionTPS = try bench.pgbenchTPS([
+            pgbench, "-n", "-M", "prepared", "-f", script.path, "-c", "\(sessions)", "-j", "4", "-T", "\(seconds)",
+            runtime,
+        ])
+        let conninfo = bench.cluster.conninfo(database: names[0])
+        _ = try bench.runTool([pgbench, "-i", "-q", "-s", "1", conninfo])
+        let selectTPS = try bench.pgbenchTPS([
+            pgbench, "-n", "-S", "-c", "\(sessions)", "-j", "4", "-T", "\(seconds)", conninfo,
+        ])
+        print(
+            String(
+                format:
+                    "hosting counties=%d years=%d lines/year=%d sessions=%d: funds %.0f req/s, p50 %.2f ms, p99 %.2f ms (goal < 20 ms)",
+                counties, years, lines, sessions, rate, p50, p99))
+        print(
+            String(
+                format:
+                    "hosting baselines: the funds tenant transaction through pgbench -c %d: %.0f tps (ratio admin/that = %.2f); pgbench -S: %.0f tps (ratio admin/pgbench -S = %.2f)",
+                sessions, transactionTPS, rate / transactionTPS, selectTPS, rate / selectTPS))
+    }
+}
