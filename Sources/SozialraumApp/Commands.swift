@@ -65,6 +65,11 @@ struct CheckConfig: AsyncParsableCommand {
             "config ok: database \(settings.usesEmbeddedDatabase ? "embedded in \(settings.stateDirectory)" : "configured")"
                 + (settings.adminTLSListener == nil ? "" : ", TLS certificate and key usable")
         )
+        let retention = settings.retention
+        print(
+            "retention: case link \(retention.caseLinkYears) years after the year of the case's last booking, "
+                + "accounting \(retention.accountingYears) years after its year, access log "
+                + "\(retention.accessLogYears) years after its year (docs/data-protection.md)")
     }
 }
 

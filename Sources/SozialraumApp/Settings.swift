@@ -64,6 +64,8 @@ public struct Settings: Sendable, Equatable {
     public var schedulerHistoryDays: Int = 90
     /// Nightly (to-date) reconciliation runs are kept this long unless something refers to them.
     public var reconciliationKeepNightlyDays: Int = 90
+    /// The deletion rules (Löschregeln) per kind of data (`retention.*`, docs/data-protection.md).
+    public var retention = RetentionRules()
     /// Payment orders and the Kasse's file (`payments.*`).
     public var payments = PaymentSettings()
 
@@ -159,6 +161,9 @@ public struct Settings: Sendable, Equatable {
         "scheduler.rescueAfterSeconds",
         "scheduler.historyDays",
         "reconciliation.keepNightlyDays",
+        "retention.caseLinkYears",
+        "retention.accountingYears",
+        "retention.accessLogYears",
         "payments.pendingDays",
         "payments.dueAfterDays",
         "payments.kassenzeichenPrefix",
@@ -302,6 +307,11 @@ public struct Settings: Sendable, Equatable {
             throw Invalid(
                 key: "scheduler.rescueAfterSeconds", reason: "must be more than twice scheduler.heartbeatSeconds")
         }
+        settings.retention = RetentionRules(
+            caseLinkYears: try integer("retention.caseLinkYears", settings.retention.caseLinkYears, range: 0...100),
+            accountingYears: try integer(
+                "retention.accountingYears", settings.retention.accountingYears, range: 0...100),
+            accessLogYears: try integer("retention.accessLogYears", settings.retention.accessLogYears, range: 0...100))
         settings.payments = try payments(string: string, integer: integer)
         guard !settings.stateDirectory.isEmpty else {
             throw Invalid(key: "stateDirectory", reason: "must not be empty")
