@@ -265,6 +265,7 @@ let package = Package(
             name: "SozialraumStoreTests",
             dependencies: [
                 "SozialraumStore", "SozialraumDomain", "PostgresClient", "PostgresEmbedded", "SozialraumTestSupport",
+                "SozialraumServices",
             ],
             swiftSettings: strictness
         ),
