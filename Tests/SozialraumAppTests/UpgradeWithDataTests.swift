@@ -39,6 +39,8 @@ import Testing
             "--on-conflict-do-nothing", "--disable-triggers", "--schema=sozialraum",
             "--exclude-table-data=sozialraum.schema_migration", "--exclude-table-data=sozialraum.account",
             "--exclude-table=sozialraum.account_change", "--exclude-table=sozialraum.account_change_id_seq",
+            // Tables of later migrations (0032: the access log).
+            "--exclude-table=sozialraum.case_access", "--exclude-table=sozialraum.case_access_id_seq",
             "--exclude-table-data=sozialraum.audit_event",
             "--exclude-table-data=sozialraum.payment_batch", "--exclude-table-data=sozialraum.scheduler_instance",
             "-f", data, "--dbname", world.database.superuserConninfo,

@@ -40,6 +40,14 @@ struct TenantTableFixture: Sendable {
             )
         ),
         (
+            "case_access",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert:
+                    "INSERT INTO case_access (tenant_id, account, command, cases) VALUES ($1, 'fixture-' || $2, 'grants', 1)"
+            )
+        ),
+        (
             "provider_assignment",
             TenantTableFixture(
                 tenantColumn: "tenant_id",

@@ -70,6 +70,12 @@ struct Invocation: Sendable {
         return upload
     }
 
+    /// Records in the access log that this reply shows `cases` cases (`caseID` when one): before the reply
+    /// leaves, so that no case data is shown without its entry (a failure answers `UNAVAILABLE` instead).
+    func showingCases(_ cases: Int, caseID: UUID? = nil, command: String) async throws {
+        try await commands.accessLog.record(caller, command: command, cases: cases, caseID: caseID)
+    }
+
     /// `table` written in the request's (or the session's) format, as the reply's data lines.
     func lines(_ table: ResultTable) -> [String] { table.lines(format) }
 }
@@ -164,6 +170,8 @@ struct AdminCommands: Sendable {
     let jobs: JobService
     let migration: MigrationService
     let paymentOrders: PaymentOrderService
+    /// Records every reply that shows case-level data (issue 31).
+    let accessLog: AccessLogService
     let sessions: SessionRegistry
     let logger: Logger
     let operations: AdminOperations

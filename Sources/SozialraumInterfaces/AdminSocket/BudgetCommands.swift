@@ -154,6 +154,8 @@ extension AdminCommands {
                         .text(agreement.caseKey),
                     ]
                 })
+            try await invocation.showingCases(
+                Set(agreements.map(\.caseKey).filter { !$0.isEmpty }).count, command: "agreements")
             return .ok("\(agreements.count) agreements", data: invocation.lines(table))
         },
         AdminCommand(
@@ -173,6 +175,7 @@ extension AdminCommands {
                         grant.socialSpace.map { .text($0) } ?? .null,
                     ]
                 })
+            try await invocation.showingCases(Set(grants.map(\.caseKey)).count, command: "grants")
             return .ok("\(grants.count) grants", data: invocation.lines(table))
         },
         AdminCommand(
@@ -200,6 +203,7 @@ extension AdminCommands {
                         .text(item.startsOn.description), .text(item.lastDay.description),
                     ]
                 })
+            try await invocation.showingCases(Set(due.map(\.caseKey)).count, command: "grants-due")
             return .ok("\(due.count) due", data: invocation.lines(table))
         },
         AdminCommand(
@@ -219,6 +223,7 @@ extension AdminCommands {
                         line.amount.map { .amount($0.cents) } ?? .null,
                     ]
                 })
+            try await invocation.showingCases(lines.isEmpty ? 0 : 1, command: "case")
             return .ok("\(lines.count) lines", data: invocation.lines(table))
         },
     ]

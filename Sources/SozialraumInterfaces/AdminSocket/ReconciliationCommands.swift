@@ -60,8 +60,11 @@ extension AdminCommands {
             if items != nil {
                 var tenant: TenantID?
                 if let provider { tenant = try await invocation.tenant(provider) }
-                table = ReconciliationTables.statementItems(
-                    try await reconciliation.statementItems(invocation.caller, runID: id, provider: tenant))
+                let statementItems = try await reconciliation.statementItems(
+                    invocation.caller, runID: id, provider: tenant)
+                try await invocation.showingCases(
+                    Set(statementItems.map(\.caseKey).filter { !$0.isEmpty }).count, command: "statement")
+                table = ReconciliationTables.statementItems(statementItems)
             } else {
                 guard provider == nil else { throw ArgumentError(name: "items", reason: "a provider only with items") }
                 table = ReconciliationTables.statements(
@@ -143,9 +146,10 @@ extension AdminCommands {
             "grants served outside the case's Sozialraum, with their reasons (rule 9)", changes: .nothing, Arg.year,
             Arg.socialSpace.optional
         ) { invocation, year, space in
-            let table = ReconciliationTables.crossAreaGrants(
-                try await invocation.commands.reconciliation.crossAreaGrants(
-                    invocation.caller, year: year, socialSpace: space))
+            let grants = try await invocation.commands.reconciliation.crossAreaGrants(
+                invocation.caller, year: year, socialSpace: space)
+            try await invocation.showingCases(Set(grants.map(\.caseKey)).count, command: "cross-area")
+            let table = ReconciliationTables.crossAreaGrants(grants)
             return .ok("\(table.rows.count) cross-area grants", data: invocation.lines(table))
         },
         AdminCommand(

@@ -36,6 +36,10 @@ extension AdminCommands {
         ) { invocation, id, items in
             let (document, frozen) = try await invocation.commands.reconciliation.issuedStatement(
                 invocation.caller, id: id)
+            if items != nil {
+                try await invocation.showingCases(
+                    Set(frozen.map(\.caseKey).filter { !$0.isEmpty }).count, command: "issued-statement")
+            }
             let table =
                 items != nil ? ReconciliationTables.statementItems(frozen) : StatementTables.documents([document])
             return .ok(

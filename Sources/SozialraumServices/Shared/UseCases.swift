@@ -15,6 +15,7 @@ public struct UseCases: Sendable {
     public var jobs: JobService
     public var migration: MigrationService
     public var paymentOrders: PaymentOrderService
+    public var accessLog: AccessLogService
 
     /// `today` is the county's calendar day (the domain has no clock); `accounts` defaults to the
     /// production password hashing; `land` is whose public holidays the schedules skip.
@@ -32,6 +33,7 @@ public struct UseCases: Sendable {
         self.status = SystemStatusService(store: store)
         self.jobs = JobService(store: store, logger: logger, land: land)
         self.migration = MigrationService(store: store, logger: logger, today: today)
+        self.accessLog = AccessLogService(store: store)
         self.paymentOrders = PaymentOrderService(
             store: store, logger: logger, today: today, settings: paymentSettings, payments: payments, grants: grants,
             reconciliation: reconciliation, budget: budget)
