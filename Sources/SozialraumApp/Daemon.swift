@@ -126,6 +126,7 @@ public struct Daemon: Sendable {
             onOverdue: { status.overdue($0) },
             runner: StandardJobs.runner(
                 reconciliation: services.reconciliation, keepNightlyDays: settings.reconciliationKeepNightlyDays,
+                accessLog: services.accessLog, accessLogYears: settings.retention.accessLogYears,
                 county: { try await store.countyTenant() }))
         // Before READY=1: a name held by a live instance stops the start here, not after systemd was told
         // the service is up (the scheduler registers again, as the same token, when it runs).

@@ -311,7 +311,7 @@ public struct Settings: Sendable, Equatable {
             caseLinkYears: try integer("retention.caseLinkYears", settings.retention.caseLinkYears, range: 0...100),
             accountingYears: try integer(
                 "retention.accountingYears", settings.retention.accountingYears, range: 0...100),
-            accessLogYears: try integer("retention.accessLogYears", settings.retention.accessLogYears, range: 0...100))
+            accessLogYears: try integer("retention.accessLogYears", settings.retention.accessLogYears, range: 1...100))
         settings.payments = try payments(string: string, integer: integer)
         guard !settings.stateDirectory.isEmpty else {
             throw Invalid(key: "stateDirectory", reason: "must not be empty")

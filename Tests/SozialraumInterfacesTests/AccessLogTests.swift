@@ -50,3 +50,29 @@ import Testing
         }
     }
 }
+
+/// Issue 31 (item 6): the log's own deletion rule. Entries of a year are due on 1 January of the year after
+/// `years` more; the database erases nothing younger, and refuses fewer than one year.
+@Suite struct AccessLogExpiryTests {
+    @Test func onlyEntriesPastTheirRuleAreErased() async throws {
+        let world = try await BudgetWorld.make()
+        let admin = try await world.database.superuserConnection()
+        // This year Y (by the database's clock, Europe/Berlin): one entry from Y-2, one from Y-1, one now.
+        try await admin.runScript(
+            unsafeSQL: """
+                INSERT INTO sozialraum.case_access (tenant_id, account, command, cases, accessed_at)
+                SELECT c.tenant_id, 'kaemmerei', 'grants', 1, at FROM sozialraum.county c,
+                    unnest(ARRAY[make_timestamptz(extract(year FROM now())::int - 2, 6, 1, 12, 0, 0, 'Europe/Berlin'),
+                                 make_timestamptz(extract(year FROM now())::int - 1, 6, 1, 12, 0, 0, 'Europe/Berlin'),
+                                 now()]) at
+                """)
+        let service = AccessLogService(store: world.store)
+        // One year: entries of Y-2 were due on 1 January Y; Y-1's are due on 1 January Y+1.
+        #expect(try await service.eraseExpired(years: 1) == 1)
+        #expect(try await world.count("sozialraum.case_access") == 2)
+        #expect(try await service.eraseExpired(years: 1) == 0)
+        let refused = await #expect(throws: PostgresError.self) { _ = try await service.eraseExpired(years: 0) }
+        #expect(refused?.sqlState?.rawValue == "22023")
+        #expect(try await world.count("sozialraum.case_access") == 2)
+    }
+}

@@ -158,6 +158,8 @@ import Testing
         // Runs are immutable to the runtime role; pruning is the one way a nightly run goes, and the
         // function decides which (nothing refers to it, older than the kept days, not the newest).
         "prune_nightly_runs": "the one way a run is deleted, and it decides which",
+        "erase_expired_access_log":
+            "the one way an access-log entry is deleted: only what its deletion rule says, never under a year",
     ]
 
     /// docs/architecture.md names every security definer function (a doc that disagrees with the code is a bug).

@@ -23,9 +23,10 @@ public enum StandardJobs {
     /// Runs `reconcile` as the county (account name `scheduler`) and `noop`. The reconciliation is keyed by
     /// the slot (or the on-demand run), so a retry returns the first run instead of running again. After a
     /// new run, nightly runs older than `keepNightlyDays` that nothing refers to are pruned.
+    /// `accessLog`: erases the access log's expired entries (`accessLogYears`) after each reconciliation.
     public static func runner(
-        reconciliation: ReconciliationService, keepNightlyDays: Int = 90,
-        county: @escaping @Sendable () async throws -> TenantID?
+        reconciliation: ReconciliationService, keepNightlyDays: Int = 90, accessLog: AccessLogService? = nil,
+        accessLogYears: Int = 1, county: @escaping @Sendable () async throws -> TenantID?
     ) -> JobRunner {
         { run in
             switch run.job {
@@ -42,9 +43,11 @@ public enum StandardJobs {
                 let summary = try await reconciliation.run(caller, scope: scope, slot: slot)
                 let pruned =
                     summary.replayed ? 0 : try await reconciliation.pruneNightlyRuns(caller, keepDays: keepNightlyDays)
+                let erased = try await accessLog?.eraseExpired(years: accessLogYears) ?? 0
                 return "run \(summary.runID)" + (summary.replayed ? " (already done)" : "")
                     + (summary.undecidedOverruns > 0 ? ", undecided overruns \(summary.undecidedOverruns)" : "")
                     + (pruned > 0 ? ", pruned \(pruned) nightly runs" : "")
+                    + (erased > 0 ? ", erased \(erased) expired access-log entries" : "")
             default:
                 throw ServiceError.invalid(field: "job", reason: "unknown job \(run.job)")
             }

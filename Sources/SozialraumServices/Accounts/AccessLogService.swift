@@ -28,4 +28,9 @@ public struct AccessLogService: Sendable {
             try await AccessLogStore.entries(tx, limit: limit)
         }
     }
+
+    /// Erases the entries past their deletion rule (`retention.accessLogYears`); run by the nightly job.
+    public func eraseExpired(years: Int) async throws -> Int {
+        try await store.withoutTenant { tx in try await AccessLogStore.eraseExpired(tx, years: years) }
+    }
 }

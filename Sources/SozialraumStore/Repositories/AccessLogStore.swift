@@ -34,4 +34,10 @@ public enum AccessLogStore {
                 accessedAt: try row.decode("accessed_at", as: Int64.self))
         }
     }
+
+    /// Erases the entries whose deletion rule (`years` whole years after their year) has come; returns how many.
+    public static func eraseExpired(_ tx: SystemTransaction, years: Int) async throws -> Int {
+        try await tx.query("SELECT erase_expired_access_log(\(years))::bigint AS erased").single().decode(
+            "erased", as: Int.self)
+    }
 }
