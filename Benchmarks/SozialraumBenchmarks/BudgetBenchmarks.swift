@@ -116,6 +116,46 @@ struct BenchCluster {
         try await maintenance.runScript(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(Self.template)")
     }
 
+    /// `lines` delivery bookings a year for `years` (one statement per year: the ledger's statement trigger
+    /// keeps the totals), spread over the three Sozialräume and the months.
+    static func fillLedger(
+        _ admin: PostgresConnection, provider: TenantID, lines: Int, years: ClosedRange<Int>
+    ) async throws {
+        for year in years {
+            try await admin.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id, actor)
+                        SELECT $1, 'delivery', m, m, (ARRAY['achim-oyten', 'verden-mitte', 'weser-sued'])[1 + g % 3], 'case',
+                               40000 + g % 20000, (SELECT id FROM grant_decision ORDER BY id LIMIT 1), 'bench'
+                        FROM generate_series(1, $2) g,
+                             LATERAL (SELECT make_date($3, 1 + g % 12, 1) AS m) month
+                        """, [provider.uuid, lines, year]))
+        }
+    }
+
+    /// A pgbench script sending what the daemon sends for one tenant read, as one pipeline: BEGIN READ ONLY,
+    /// the tenant context, `statement`, COMMIT.
+    func tenantReadScript(county: TenantID, statement: String, name: String = "tenant-read") throws -> URL {
+        let script = directory.appendingPathComponent("\(name).sql")
+        try """
+        \\startpipeline
+        BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+        SELECT set_config('\(Store.tenantSetting)', '\(county)', true);
+        \(statement);
+        COMMIT;
+        \\endpipeline
+        """.write(to: script, atomically: true, encoding: .utf8)
+        return script
+    }
+
+    /// The funds statement for one Sozialraum and year, with its values written in (for pgbench).
+    static func fundsStatement(space: String, year: Int) -> String {
+        LedgerStore.fundsSQL.replacingOccurrences(of: "$1", with: "'\(space)'").replacingOccurrences(
+            of: "$2", with: "\(year)"
+        ).split(separator: "\n").joined(separator: " ")
+    }
+
     /// Runs pgbench with `argv` and returns its transactions per second.
     func pgbenchTPS(_ argv: [String]) throws -> Double {
         let output = try runTool(argv)
@@ -294,18 +334,7 @@ struct FundsQuery: AsyncParsableCommand {
         let firstYear = 2026 - years + 1
         try await bench.openYears(BenchCluster.template, county: county, years: firstYear...2026)
         let admin = try await bench.superuser(BenchCluster.template)
-        for year in firstYear...2026 {
-            // One statement per year: the ledger's statement trigger keeps the totals.
-            try await admin.query(
-                PostgresQuery(
-                    unsafeSQL: """
-                        INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id, actor)
-                        SELECT $1, 'delivery', m, m, (ARRAY['achim-oyten', 'verden-mitte', 'weser-sued'])[1 + g % 3], 'case',
-                               40000 + g % 20000, (SELECT id FROM grant_decision ORDER BY id LIMIT 1), 'bench'
-                        FROM generate_series(1, $2) g,
-                             LATERAL (SELECT make_date($3, 1 + g % 12, 1) AS m) month
-                        """, [provider.uuid, lines, year]))
-        }
+        try await BenchCluster.fillLedger(admin, provider: provider, lines: lines, years: firstYear...2026)
         try await admin.query(
             PostgresQuery(
                 unsafeSQL: """
@@ -450,24 +479,14 @@ struct AdminFunds: AsyncParsableCommand {
         let runtime =
             bench.cluster.conninfo(database: BenchCluster.template, user: DatabaseRoles.defaultLogin)
             + " options=-csearch_path=\(DatabaseRoles.schema)"
-        let fundsSQL = LedgerStore.fundsSQL.replacingOccurrences(of: "$1", with: "'achim-oyten'").replacingOccurrences(
-            of: "$2", with: "2026")
         for (name, statement) in [
-            ("funds statement", fundsSQL.split(separator: "\n").joined(separator: " ")),
+            ("funds statement", BenchCluster.fundsStatement(space: "achim-oyten", year: 2026)),
             (
                 "primary-key read",
                 "SELECT amount FROM appropriation WHERE year = 2026 AND social_space = 'achim-oyten' AND component = 'case'"
             ),
         ] {
-            let script = bench.directory.appendingPathComponent("tenant-read.sql")
-            try """
-            \\startpipeline
-            BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
-            SELECT set_config('\(Store.tenantSetting)', '\(county)', true);
-            \(statement);
-            COMMIT;
-            \\endpipeline
-            """.write(to: script, atomically: true, encoding: .utf8)
+            let script = try bench.tenantReadScript(county: county, statement: statement)
             let scriptedTPS = try bench.pgbenchTPS(
                 [
                     pgbench, "-n", "-M", "prepared", "-f", script.path, "-c", "\(sessions)", "-j", "4", "-T",

@@ -45,17 +45,7 @@ struct Hosting: AsyncParsableCommand {
         let firstYear = 2026 - years + 1
         try await bench.openYears(BenchCluster.template, county: county, years: firstYear...2026)
         let admin = try await bench.superuser(BenchCluster.template)
-        for year in firstYear...2026 {
-            try await admin.query(
-                PostgresQuery(
-                    unsafeSQL: """
-                        INSERT INTO booking (tenant_id, kind, booked_month, service_month, social_space, component, amount, grant_id, actor)
-                        SELECT $1, 'delivery', m, m, (ARRAY['achim-oyten', 'verden-mitte', 'weser-sued'])[1 + g % 3], 'case',
-                               40000 + g % 20000, (SELECT id FROM grant_decision ORDER BY id LIMIT 1), 'bench'
-                        FROM generate_series(1, $2) g,
-                             LATERAL (SELECT make_date($3, 1 + g % 12, 1) AS m) month
-                        """, [provider.uuid, lines, year]))
-        }
+        try await BenchCluster.fillLedger(admin, provider: provider, lines: lines, years: firstYear...2026)
         let store = Store(
             conninfo: bench.cluster.conninfo(database: BenchCluster.template, user: DatabaseRoles.defaultLogin),
             maxConnections: 1, logger: logger)
@@ -127,17 +117,9 @@ struct Hosting: AsyncParsableCommand {
         let runtime =
             bench.cluster.conninfo(database: names[0], user: DatabaseRoles.defaultLogin)
             + " options=-csearch_path=\(DatabaseRoles.schema)"
-        let fundsSQL = LedgerStore.fundsSQL.replacingOccurrences(of: "$1", with: "'achim-oyten'")
-            .replacingOccurrences(of: "$2", with: "\(2026)").split(separator: "\n").joined(separator: " ")
-        let script = bench.directory.appendingPathComponent("hosting-funds.sql")
-        try """
-        \\startpipeline
-        BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
-        SELECT set_config('\(Store.tenantSetting)', '\(county)', true);
-        \(fundsSQL);
-        COMMIT;
-        \\endpipeline
-        """.write(to: script, atomically: true, encoding: .utf8)
+        let script = try bench.tenantReadScript(
+            county: county, statement: BenchCluster.fundsStatement(space: "achim-oyten", year: 2026),
+            name: "hosting-funds")
         let transactionTPS = try bench.pgbenchTPS([
             pgbench, "-n", "-M", "prepared", "-f", script.path, "-c", "\(sessions)", "-j", "4", "-T", "\(seconds)",
             runtime,
