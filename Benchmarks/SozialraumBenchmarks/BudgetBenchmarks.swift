@@ -506,17 +506,45 @@ struct AdminFunds: AsyncParsableCommand {
 
     /// `sessions` blocking clients send `line` in a loop for `seconds`: requests per second and p99 in ms.
     private func drive(_ line: String, path: String) async throws -> (rate: Double, p99: Double) {
+        let load = try await SessionLoad.drive(sessions: sessions, seconds: seconds, path: { _ in path }) { _, _ in line
+        }
+        return (load.rate, load.percentile(0.99))
+    }
+
+}
+
+/// Blocking clients on plain threads, each sending requests over its own admin-socket session in a loop:
+/// what `admin-funds` and `hosting` measure.
+struct SessionLoad {
+    /// Every answered request's latency in ms, sorted.
+    let latencies: [Double]
+    let seconds: Double
+
+    var rate: Double { Double(latencies.count) / seconds }
+
+    func percentile(_ p: Double) -> Double {
+        latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+    }
+
+    /// `sessions` clients for `seconds`; client `i` on `path(i)` sends `request(i, turn)` until the time is up
+    /// or a reply is not OK.
+    static func drive(
+        sessions: Int, seconds: Int, path: @escaping @Sendable (Int) -> String,
+        request: @escaping @Sendable (Int, Int) -> String
+    ) async throws -> SessionLoad {
         let deadline = ContinuousClock.now + .seconds(seconds)
         let results = Locked<[[Double]]>([])
         let start = ContinuousClock.now
-        let threads = (0..<sessions).map { _ in
+        let threads = (0..<sessions).map { index in
             Thread {
                 var latencies: [Double] = []
-                if let client = try? BlockingClient(path: path) {
+                if let client = try? BlockingClient(path: path(index)) {
+                    var turn = 0
                     while ContinuousClock.now < deadline {
                         let begin = ContinuousClock.now
-                        guard client.request(line).hasPrefix("OK") else { break }
+                        guard client.request(request(index, turn)).hasPrefix("OK") else { break }
                         latencies.append(elapsedSeconds(ContinuousClock.now - begin) * 1000)
+                        turn += 1
                     }
                 }
                 results.withLock { $0.append(latencies) }
@@ -525,11 +553,8 @@ struct AdminFunds: AsyncParsableCommand {
         for thread in threads { thread.start() }
         while results.withLock({ $0.count }) < sessions { try await Task.sleep(for: .milliseconds(100)) }
         let elapsed = elapsedSeconds(ContinuousClock.now - start)
-        let latencies = results.withLock { $0 }.flatMap { $0 }.sorted()
-        let p99 = latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))]
-        return (Double(latencies.count) / elapsed, p99)
+        return SessionLoad(latencies: results.withLock { $0 }.flatMap { $0 }.sorted(), seconds: elapsed)
     }
-
 }
 
 /// Resident memory of this process now, in MiB (from /proc/self/statm).

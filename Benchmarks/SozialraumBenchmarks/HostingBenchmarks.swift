@@ -77,35 +77,16 @@ struct Hosting: AsyncParsableCommand {
         }
 
         // Session i talks to county i % counties and asks for a Sozialraum and year in turn.
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        let results = Locked<[[Double]]>([])
-        let start = ContinuousClock.now
         let paths = servers.map(\.path)
-        let threads = (0..<sessions).map { index in
-            Thread {
-                var latencies: [Double] = []
-                if let client = try? BlockingClient(path: paths[index % paths.count]) {
-                    var turn = index
-                    while ContinuousClock.now < deadline {
-                        let space = BenchCluster.spaces[turn % 3]
-                        let year = firstYear + (turn / 3) % years
-                        turn += 1
-                        let begin = ContinuousClock.now
-                        guard client.request("funds \(space) \(year)").hasPrefix("OK") else { break }
-                        latencies.append(elapsedSeconds(ContinuousClock.now - begin) * 1000)
-                    }
-                }
-                results.withLock { $0.append(latencies) }
-            }
+        let (spaces, years) = (BenchCluster.spaces, self.years)
+        let load = try await SessionLoad.drive(
+            sessions: sessions, seconds: seconds, path: { paths[$0 % paths.count] }
+        ) { index, turn in
+            let at = index + turn
+            return "funds \(spaces[at % 3]) \(firstYear + (at / 3) % years)"
         }
-        for thread in threads { thread.start() }
-        while results.withLock({ $0.count }) < sessions { try await Task.sleep(for: .milliseconds(100)) }
-        let elapsed = elapsedSeconds(ContinuousClock.now - start)
-        let latencies = results.withLock { $0 }.flatMap { $0 }.sorted()
-        guard !latencies.isEmpty else { throw ValidationError("no request was answered") }
-        let rate = Double(latencies.count) / elapsed
-        let p50 = latencies[latencies.count / 2]
-        let p99 = latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))]
+        guard !load.latencies.isEmpty else { throw ValidationError("no request was answered") }
+        let (rate, p50, p99) = (load.rate, load.percentile(0.5), load.percentile(0.99))
         for server in servers {
             server.task.cancel()
             await server.store.shutdown()

@@ -66,15 +66,4 @@ public struct RetentionRules: Sendable, Hashable {
     ) -> Bool {
         !legalHold && lastYearClosed && rule(for: .caseLink).isDue(startYear: lastBookingYear, on: day)
     }
-
-    /// What is wrong with these rules, if anything (each period 0 to 100 years).
-    public var problems: [String] {
-        var problems: [String] = []
-        for (name, years) in [
-            ("caseLinkYears", caseLinkYears), ("accountingYears", accountingYears), ("accessLogYears", accessLogYears),
-        ] where !(0...100).contains(years) {
-            problems.append("\(name) must be 0 to 100 years")
-        }
-        return problems
-    }
 }

@@ -59,9 +59,7 @@ public enum DatabaseRoles {
     /// Creates `database` if it does not exist. Run connected to a maintenance database.
     public static func createDatabaseIfMissing(_ database: String, on connection: PostgresConnection) async throws {
         let name = try quoted(database)
-        let exists = try await connection.query(
-            PostgresQuery("SELECT 1 FROM pg_database WHERE datname = \(database)"))
-        if exists.isEmpty {
+        if try await !databaseExists(database, on: connection) {
             try await connection.runScript(unsafeSQL: "CREATE DATABASE \(name) ENCODING 'UTF8' TEMPLATE template0")
         }
     }
@@ -115,7 +113,7 @@ public enum DatabaseRoles {
     /// After a restore: the scheduler instances of the dumped database are not alive here (a dump made
     /// without `--exclude-table-data` carries them).
     public static func forgetSchedulerInstances(on connection: PostgresConnection) async throws {
-        try await connection.runScript(unsafeSQL: "DELETE FROM \(schema).scheduler_instance")
+        try await connection.runScript(unsafeSQL: "DELETE FROM sozialraum.scheduler_instance")
     }
 }
 

@@ -108,13 +108,11 @@ import Testing
         #expect(after == before)
     }
 
+    /// Runs a tool without the caller's SOZIALRAUM_CONFIG.
     func run(_ argv: [String]) async throws -> (status: Int32, output: [String]) {
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "SOZIALRAUM_CONFIG")
-        let process = try Subprocess(argv, environment: environment)
-        var output: [String] = []
-        for await line in process.lines { output.append(line) }
-        return (await process.exitStatus(), output)
+        return try await Subprocess.run(argv, environment: environment)
     }
 
     /// Starts `sozialraumd serve` on `runtime` with this uid as `kaemmerei`, sends `requests` and stops it.

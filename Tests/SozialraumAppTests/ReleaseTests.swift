@@ -9,20 +9,9 @@ import Testing
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    func run(
-        _ argv: [String], environment: [String: String] = ProcessInfo.processInfo.environment
-    ) async throws
-        -> (status: Int32, output: [String])
-    {
-        let process = try Subprocess(argv, environment: environment)
-        var output: [String] = []
-        for await line in process.lines { output.append(line) }
-        return (await process.exitStatus(), output)
-    }
-
     @Test func bothBinariesPrintTheVersionTheChangelogReleases() async throws {
         for binary in ["sozialraumd", "sozialraumctl"] {
-            let printed = try await run([Subprocess.binary(binary), "--version"])
+            let printed = try await Subprocess.run([Subprocess.binary(binary), "--version"])
             #expect(printed.status == 0)
             #expect(printed.output == [SozialraumRelease.version], "\(binary)")
         }
@@ -46,14 +35,14 @@ import Testing
         var environment = ProcessInfo.processInfo.environment
         environment["SOZIALRAUM_DEB_COMPRESSION"] = "gzip"
         let binaries = (Subprocess.binary("sozialraumd") as NSString).deletingLastPathComponent
-        let built = try await run(
+        let built = try await Subprocess.run(
             [Self.repository.appendingPathComponent("packaging/build-deb").path, binaries, output],
             environment: environment)
         #expect(built.status == 0, "\(built.output)")
         let package = try #require(built.output.last { $0.hasSuffix(".deb") })
         #expect(package.hasSuffix("/sozialraum_\(SozialraumRelease.version)_amd64.deb"))
 
-        let contents = try await run(["/usr/bin/dpkg-deb", "--contents", package])
+        let contents = try await Subprocess.run(["/usr/bin/dpkg-deb", "--contents", package])
         let files = Dictionary(
             contents.output.compactMap { line -> (String, String)? in
                 let fields = line.split(separator: " ", omittingEmptySubsequences: true)
@@ -81,11 +70,11 @@ import Testing
         #expect(unit.contains("ExecStart=/usr/bin/sozialraumd serve --config /etc/sozialraum/sozialraumd.json"))
         #expect(files["/usr/share/doc/sozialraum/operations.md"] != nil && unit.contains("/usr/share/doc/sozialraum/"))
 
-        let control = try await run(["/usr/bin/dpkg-deb", "--field", package, "Version", "Depends"])
+        let control = try await Subprocess.run(["/usr/bin/dpkg-deb", "--field", package, "Version", "Depends"])
         #expect(control.output.contains("Version: \(SozialraumRelease.version)"))
         #expect(control.output.contains { $0.hasPrefix("Depends:") && $0.contains("libpq5") })
         let scratch = TestScratch.path("deb-control")
-        #expect(try await run(["/usr/bin/dpkg-deb", "--control", package, scratch]).status == 0)
+        #expect(try await Subprocess.run(["/usr/bin/dpkg-deb", "--control", package, scratch]).status == 0)
         let conffiles = try String(contentsOfFile: scratch + "/conffiles", encoding: .utf8)
         #expect(conffiles == "/etc/sozialraum/sozialraumd.json\n/etc/sozialraum/sozialraumctl.conf\n")
         let postinst = try String(contentsOfFile: scratch + "/postinst", encoding: .utf8)
@@ -95,7 +84,7 @@ import Testing
         }
         #expect(!postinst.contains("deb-systemd-invoke"))
 
-        let lintian = try await run(["/usr/bin/lintian", "--tag-display-limit", "0", package])
+        let lintian = try await Subprocess.run(["/usr/bin/lintian", "--tag-display-limit", "0", package])
         let errors = lintian.output.filter { $0.hasPrefix("E: ") }
         #expect(
             errors.allSatisfy { $0.hasPrefix("E: sozialraum: custom-library-search-path RUNPATH /opt/swift/") },

@@ -94,6 +94,9 @@ import Testing
         (#"{"county": {"name": ""}}"#, "county.name"),
         (#"{"county": {"land": "Niedersachsen"}}"#, "county.land"),
         (#"{"database": {"rolePrefix": "Verden-1"}}"#, "database.rolePrefix"),
+        // Deletion rules: 0 to 100 years; the access log at least one (the database refuses fewer).
+        (#"{"retention": {"caseLinkYears": 101}}"#, "retention.caseLinkYears"),
+        (#"{"retention": {"accessLogYears": 0}}"#, "retention.accessLogYears"),
         (#"{"admin": {"peerAccounts": "root"}}"#, "admin.peerAccounts"),
         (#"{"admin": {"tlsListen": "7443"}}"#, "admin.tlsListen"),
         (#"{"admin": {"tlsListen": "0.0.0.0:7443"}}"#, "admin.tlsCertificate"),

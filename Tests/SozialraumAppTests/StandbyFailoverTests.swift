@@ -76,7 +76,7 @@ import Testing
             number += 1
             let code = String(format: "p%04d", number)
             let reply = await client.request("provider-register \(code) \"Träger \(number)\"")
-            if reply?.status == "OK provider \(code) registered" || reply?.status.hasPrefix("OK") == true {
+            if reply?.status.hasPrefix("OK provider \(code) ") == true {
                 acknowledged.append(code)
                 return true
             }
@@ -171,10 +171,6 @@ import Testing
 
     /// Runs a PostgreSQL tool as the cluster's OS user (root runs it through runuser, as the clusters do).
     static func run(asUser user: String, _ argv: [String]) async throws -> (status: Int32, output: [String]) {
-        let command = geteuid() == 0 ? ["/usr/sbin/runuser", "-u", user, "--"] + argv : argv
-        let process = try Subprocess(command)
-        var output: [String] = []
-        for await line in process.lines { output.append(line) }
-        return (await process.exitStatus(), output)
+        try await Subprocess.run(geteuid() == 0 ? ["/usr/sbin/runuser", "-u", user, "--"] + argv : argv)
     }
 }

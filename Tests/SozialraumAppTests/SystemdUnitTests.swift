@@ -7,13 +7,6 @@ import Testing
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    func run(_ argv: [String]) async throws -> (status: Int32, output: [String]) {
-        let process = try Subprocess(argv)
-        var output: [String] = []
-        for await line in process.lines { output.append(line) }
-        return (await process.exitStatus(), output)
-    }
-
     /// `systemd-analyze verify` of the service and socket units, with the install path of the binary
     /// pointed at the one just built (verify checks that it is executable).
     @Test(arguments: [
@@ -32,7 +25,8 @@ import Testing
             try text.replacingOccurrences(of: "/usr/bin/sozialraumd", with: Subprocess.binary("sozialraumd"))
                 .write(toFile: "\(directory)/\(name)", atomically: true, encoding: .utf8)
         }
-        let result = try await run(["/usr/bin/systemd-analyze", "verify"] + units.map { "\(directory)/\($0)" })
+        let result = try await Subprocess.run(
+            ["/usr/bin/systemd-analyze", "verify"] + units.map { "\(directory)/\($0)" })
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.isEmpty, "\(result.output)")
     }
@@ -52,7 +46,9 @@ import Testing
     /// `systemd-analyze security --offline=true`: overall exposure at most 2.0.
     @Test func theServiceIsHardened() async throws {
         let unit = Self.repository.appendingPathComponent("systemd/sozialraumd.service").path
-        let result = try await run(["/usr/bin/systemd-analyze", "security", "--offline=true", "--no-pager", unit])
+        let result = try await Subprocess.run([
+            "/usr/bin/systemd-analyze", "security", "--offline=true", "--no-pager", unit,
+        ])
         let line = try #require(result.output.first { $0.contains("Overall exposure level") }, "\(result.output)")
         let number = line.components(separatedBy: ": ").last?.split(separator: " ").first.flatMap { Double($0) }
         let exposure = try #require(number, "\(line)")
@@ -91,12 +87,12 @@ import Testing
         try FileManager.default.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
         // Creates the user and group in a scratch root, as the package install would on the server.
-        let created = try await run(["/usr/bin/systemd-sysusers", "--root=\(root)", sysusers])
+        let created = try await Subprocess.run(["/usr/bin/systemd-sysusers", "--root=\(root)", sysusers])
         #expect(created.status == 0, "\(created.output)")
         let passwd = try String(contentsOfFile: root + "/etc/passwd", encoding: .utf8)
         #expect(passwd.contains("sozialraum:x:") && passwd.contains("/usr/sbin/nologin"))
         let tmpfiles = Self.repository.appendingPathComponent("systemd/tmpfiles.d/sozialraum.conf").path
-        let checked = try await run(["/usr/bin/systemd-tmpfiles", "--root=\(root)", "--create", tmpfiles])
+        let checked = try await Subprocess.run(["/usr/bin/systemd-tmpfiles", "--root=\(root)", "--create", tmpfiles])
         #expect(checked.status == 0, "\(checked.output)")
         #expect(FileManager.default.fileExists(atPath: root + "/var/lib/sozialraum"))
     }

@@ -20,7 +20,7 @@ import Testing
             environment.removeValue(forKey: "SOZIALRAUM_CONFIG")
             environment["SOZIALRAUM_DATABASE_ROLE_PREFIX"] = prefix
             environment["SOZIALRAUM_COUNTY_NAME"] = name
-            let setup = try await run(
+            let setup = try await Subprocess.run(
                 [
                     Subprocess.binary("sozialraumd"), "setup", "--superuser-conninfo",
                     cluster.conninfo(database: "sozialraum_\(prefix)"), "--first-account", "controlling",
@@ -80,14 +80,5 @@ import Testing
             daemon.signal(SIGTERM)
             #expect(await daemon.exitStatus() == 0)
         }
-    }
-
-    func run(
-        _ argv: [String], environment: [String: String]
-    ) async throws -> (status: Int32, output: [String]) {
-        let process = try Subprocess(argv, environment: environment)
-        var output: [String] = []
-        for await line in process.lines { output.append(line) }
-        return (await process.exitStatus(), output)
     }
 }

@@ -34,7 +34,7 @@ import Testing
         // the rows the migrations seed themselves.
         let cluster = world.database.cluster
         let data = TestScratch.path("earlier-schema-data", suffix: ".sql")
-        let dumped = try await run([
+        let dumped = try await Subprocess.run([
             cluster.binDirectory.appendingPathComponent("pg_dump").path, "--data-only", "--column-inserts",
             "--on-conflict-do-nothing", "--disable-triggers", "--schema=sozialraum",
             "--exclude-table-data=sozialraum.schema_migration", "--exclude-table-data=sozialraum.account",
@@ -49,7 +49,7 @@ import Testing
         #expect(try String(contentsOfFile: data, encoding: .utf8).contains("INSERT INTO sozialraum.booking"))
         /// Loads the data with psql, stopping at the first error.
         func load(into database: TestDatabase) async throws {
-            let loaded = try await run([
+            let loaded = try await Subprocess.run([
                 cluster.binDirectory.appendingPathComponent("psql").path, "-X", "-q", "-v", "ON_ERROR_STOP=1",
                 "-f", data, "--dbname", database.superuserConninfo,
             ])
@@ -68,7 +68,7 @@ import Testing
         environment.removeValue(forKey: "SOZIALRAUM_CONFIG")
         environment["SOZIALRAUM_DATABASE_CONNINFO"] = earlier.runtimeConninfo
         environment["SOZIALRAUM_DATABASE_OWNER_CONNINFO"] = earlier.superuserConninfo
-        let migrate = try await run([Subprocess.binary("sozialraumd"), "migrate"], environment: environment)
+        let migrate = try await Subprocess.run([Subprocess.binary("sozialraumd"), "migrate"], environment: environment)
         #expect(migrate.status == 0, "\(migrate.output)")
         let applied = Migration.all.filter { $0.version > Self.earlierSchema }.map(\.name)
         #expect(migrate.output.last == "applied: \(applied.joined(separator: ", "))")
@@ -121,14 +121,5 @@ import Testing
         }
         await store.shutdown()
         return lines
-    }
-
-    func run(
-        _ argv: [String], environment: [String: String] = ProcessInfo.processInfo.environment
-    ) async throws -> (status: Int32, output: [String]) {
-        let process = try Subprocess(argv, environment: environment)
-        var output: [String] = []
-        for await line in process.lines { output.append(line) }
-        return (await process.exitStatus(), output)
     }
 }

@@ -30,10 +30,4 @@ import Testing
         // A legal hold (a pending claim, a court case) stops it until lifted.
         #expect(!rules.caseLinkIsDue(lastBookingYear: 2020, lastYearClosed: true, legalHold: true, on: due))
     }
-
-    @Test func periodsOutsideZeroToAHundredYearsAreNamed() {
-        #expect(RetentionRules().problems.isEmpty)
-        #expect(RetentionRules(caseLinkYears: -1).problems == ["caseLinkYears must be 0 to 100 years"])
-        #expect(RetentionRules(accessLogYears: 101).problems == ["accessLogYears must be 0 to 100 years"])
-    }
 }

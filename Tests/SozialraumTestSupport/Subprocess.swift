@@ -89,6 +89,16 @@ public final class Subprocess: Sendable {
         return nil
     }
 
+    /// Runs `argv` to its end: its exit status and every line it wrote.
+    public static func run(
+        _ argv: [String], environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws -> (status: Int32, output: [String]) {
+        let process = try Subprocess(argv, environment: environment)
+        var output: [String] = []
+        for await line in process.lines { output.append(line) }
+        return (await process.exitStatus(), output)
+    }
+
     /// Where the package's binaries are: next to the test bundle.
     public static func binary(_ name: String) -> String {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path

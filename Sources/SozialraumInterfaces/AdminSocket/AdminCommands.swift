@@ -76,6 +76,11 @@ struct Invocation: Sendable {
         try await commands.accessLog.record(caller, command: command, cases: cases, caseID: caseID)
     }
 
+    /// The same, counting the distinct cases among the reply's case keys (an empty key names no case).
+    func showingCases(keys: some Sequence<String>, command: String) async throws {
+        try await showingCases(Set(keys.filter { !$0.isEmpty }).count, command: command)
+    }
+
     /// `table` written in the request's (or the session's) format, as the reply's data lines.
     func lines(_ table: ResultTable) -> [String] { table.lines(format) }
 }

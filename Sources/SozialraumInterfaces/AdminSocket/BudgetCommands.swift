@@ -154,8 +154,7 @@ extension AdminCommands {
                         .text(agreement.caseKey),
                     ]
                 })
-            try await invocation.showingCases(
-                Set(agreements.map(\.caseKey).filter { !$0.isEmpty }).count, command: "agreements")
+            try await invocation.showingCases(keys: agreements.map(\.caseKey), command: "agreements")
             return .ok("\(agreements.count) agreements", data: invocation.lines(table))
         },
         AdminCommand(
@@ -175,7 +174,7 @@ extension AdminCommands {
                         grant.socialSpace.map { .text($0) } ?? .null,
                     ]
                 })
-            try await invocation.showingCases(Set(grants.map(\.caseKey)).count, command: "grants")
+            try await invocation.showingCases(keys: grants.map(\.caseKey), command: "grants")
             return .ok("\(grants.count) grants", data: invocation.lines(table))
         },
         AdminCommand(
@@ -203,7 +202,7 @@ extension AdminCommands {
                         .text(item.startsOn.description), .text(item.lastDay.description),
                     ]
                 })
-            try await invocation.showingCases(Set(due.map(\.caseKey)).count, command: "grants-due")
+            try await invocation.showingCases(keys: due.map(\.caseKey), command: "grants-due")
             return .ok("\(due.count) due", data: invocation.lines(table))
         },
         AdminCommand(

@@ -62,8 +62,7 @@ extension AdminCommands {
                 if let provider { tenant = try await invocation.tenant(provider) }
                 let statementItems = try await reconciliation.statementItems(
                     invocation.caller, runID: id, provider: tenant)
-                try await invocation.showingCases(
-                    Set(statementItems.map(\.caseKey).filter { !$0.isEmpty }).count, command: "statement")
+                try await invocation.showingCases(keys: statementItems.map(\.caseKey), command: "statement")
                 table = ReconciliationTables.statementItems(statementItems)
             } else {
                 guard provider == nil else { throw ArgumentError(name: "items", reason: "a provider only with items") }
@@ -148,7 +147,7 @@ extension AdminCommands {
         ) { invocation, year, space in
             let grants = try await invocation.commands.reconciliation.crossAreaGrants(
                 invocation.caller, year: year, socialSpace: space)
-            try await invocation.showingCases(Set(grants.map(\.caseKey)).count, command: "cross-area")
+            try await invocation.showingCases(keys: grants.map(\.caseKey), command: "cross-area")
             let table = ReconciliationTables.crossAreaGrants(grants)
             return .ok("\(table.rows.count) cross-area grants", data: invocation.lines(table))
         },

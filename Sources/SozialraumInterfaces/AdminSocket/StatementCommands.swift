@@ -37,8 +37,7 @@ extension AdminCommands {
             let (document, frozen) = try await invocation.commands.reconciliation.issuedStatement(
                 invocation.caller, id: id)
             if items != nil {
-                try await invocation.showingCases(
-                    Set(frozen.map(\.caseKey).filter { !$0.isEmpty }).count, command: "issued-statement")
+                try await invocation.showingCases(keys: frozen.map(\.caseKey), command: "issued-statement")
             }
             let table =
                 items != nil ? ReconciliationTables.statementItems(frozen) : StatementTables.documents([document])

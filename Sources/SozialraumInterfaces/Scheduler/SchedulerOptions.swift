@@ -27,10 +27,8 @@ public struct SchedulerOptions: Sendable {
     }
 
     public static func defaultInstance() -> String {
-        var host = [CChar](repeating: 0, count: 256)
-        gethostname(&host, host.count)
-        let name = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return "\(name):\(getpid()):\(UInt32.random(in: 0...UInt32.max) % 100_000)"
+        let process = InstanceProcess.current
+        return "\(process.host):\(process.pid):\(UInt32.random(in: 0...UInt32.max) % 100_000)"
     }
 }
 
