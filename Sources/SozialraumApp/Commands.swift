@@ -271,7 +271,7 @@ struct User: AsyncParsableCommand {
 
         @Option(
             help:
-                "A county account's rights: case,certify,order,controller,accounts (a new account: all but accounts; rotating keeps them)."
+                "A county account's rights: case,certify,order,controller,accounts,erase (a new account: all but accounts and erase; rotating keeps them)."
         )
         var rights: String?
 

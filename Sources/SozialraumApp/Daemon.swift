@@ -101,7 +101,7 @@ public struct Daemon: Sendable {
         adminConfiguration.plainTCP = Settings.hostAndPort(settings.adminPlainTCPListen)
         let services = UseCases(
             store: store, logger: logger, today: CountyCalendar.today, paymentSettings: settings.payments,
-            land: settings.countyLand)
+            land: settings.countyLand, retention: settings.retention)
         let (listening, listeningDone) = AsyncStream<Void>.makeStream()
         let admin = AdminServer(
             configuration: adminConfiguration, services: services,
@@ -127,7 +127,7 @@ public struct Daemon: Sendable {
             runner: StandardJobs.runner(
                 reconciliation: services.reconciliation, keepNightlyDays: settings.reconciliationKeepNightlyDays,
                 accessLog: services.accessLog, accessLogYears: settings.retention.accessLogYears,
-                county: { try await store.countyTenant() }))
+                erasure: services.erasure, county: { try await store.countyTenant() }))
         // Before READY=1: a name held by a live instance stops the start here, not after systemd was told
         // the service is up (the scheduler registers again, as the same token, when it runs).
         do { try await scheduler.register() } catch {

@@ -1,13 +1,18 @@
 /// A pseudonymous case key (rule 14): the only identifier of a case stored here. Upper-case letters,
-/// digits and hyphens, 4 to 32 characters, with at least one digit, so that no name can pass as a key.
+/// digits and hyphens, 4 to 32 characters, with at least one digit, so that no name can pass as a key;
+/// never starting with `ERASED-`, the tombstone an erased case's key becomes (rule 19, sql/0034).
 public struct CaseKey: Hashable, Sendable, CustomStringConvertible {
     public let rawValue: String
+
+    /// What an erased case's key starts with; no live key does.
+    public static let tombstonePrefix = "ERASED-"
 
     public init?(_ text: some StringProtocol) {
         let bytes = Array(text.utf8)
         guard (4...32).contains(bytes.count),
             bytes.allSatisfy({ (65...90).contains($0) || (48...57).contains($0) || $0 == 45 }),
-            bytes.contains(where: { (48...57).contains($0) })
+            bytes.contains(where: { (48...57).contains($0) }),
+            !text.hasPrefix(Self.tombstonePrefix)
         else { return nil }
         rawValue = String(text)
     }

@@ -17,6 +17,9 @@ public enum CountyRight: String, Sendable, CaseIterable, Comparable {
     /// Benutzerverwaltung: creates accounts, rotates others' tokens, disables and enables them, requests and
     /// approves rights (under four eyes, sql/0029). Never held with `order`.
     case accounts
+    /// Löschung: certifies or orders the erasure of cases past their deletion rule (two holders, sql/0034),
+    /// places and lifts legal holds.
+    case erase
 
     public static func < (lhs: CountyRight, rhs: CountyRight) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!

@@ -140,11 +140,16 @@ public struct StatementItem: Sendable, Equatable {
     public var delivered: Quantity?
     public var payable: Quantity?
     public var cost: Money
+    /// An issued item's hash (lower-case hex sha256 of its line, kept when its case key was redacted); nil
+    /// for a draft's item. docs/statements.md: the document's hash is over these.
+    public var itemHash: String?
 
     public init(
         providerName: String, item: String, id: UUID, caseKey: String, helpType: String, unit: String,
-        socialSpace: String, granted: Quantity?, delivered: Quantity?, payable: Quantity?, cost: Money
+        socialSpace: String, granted: Quantity?, delivered: Quantity?, payable: Quantity?, cost: Money,
+        itemHash: String? = nil
     ) {
+        self.itemHash = itemHash
         self.providerName = providerName
         self.item = item
         self.id = id

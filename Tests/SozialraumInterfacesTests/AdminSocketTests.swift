@@ -22,7 +22,7 @@ struct AdminWorld: Sendable {
 
     static func start(
         limits: AdminLimits = AdminLimits(), peerAccounts: [UInt32: String] = [:], operations: AdminOperations = .none,
-        configure: (inout AdminSocketConfiguration) -> Void = { _ in }
+        retention: RetentionRules = RetentionRules(), configure: (inout AdminSocketConfiguration) -> Void = { _ in }
     ) async throws -> AdminWorld {
         let world = try await BudgetWorld.make()
         // Cheap hashes: the scrypt cost is not under test here, and debug builds of BoringSSL are slow.
@@ -53,7 +53,8 @@ struct AdminWorld: Sendable {
         configure(&configuration)
         let (listening, continuation) = AsyncStream<AdminServer.BoundPorts>.makeStream()
         var services = UseCases(
-            store: world.store, logger: Logger(label: "test.admin"), today: CountyCalendar.today, accounts: accounts)
+            store: world.store, logger: Logger(label: "test.admin"), today: CountyCalendar.today, accounts: accounts,
+            retention: retention)
         services.budget = world.service
         services.grants = world.grants
         services.payments = world.payments
@@ -650,11 +651,13 @@ struct AdminWorld: Sendable {
         let it = try await admin.client()
         #expect(await it.request("login it operator-secret-1")?.status.hasPrefix("OK logged in") == true)
         let list = await it.request("schedules format=csv")
-        #expect(list?.status == "OK 3 schedules")
+        // The migrations seed three reconciliations (sql/0005) and the weekly erasure job (sql/0034).
+        #expect(list?.status == "OK 4 schedules")
         #expect(
             list?.data.contains {
                 $0.hasPrefix("nightly-month-to-date,30 2 * * *,Europe/Berlin,reconcile,month-to-date,latest,")
             } == true)
+        #expect(list?.data.contains { $0.hasPrefix("erasure,0 5 * * mon,Europe/Berlin,erasure,,latest,") } == true)
         #expect(
             await it.request(
                 "schedule-set weekly-check \"0 7 * * mon\" reconcile parameters=year-to-date missed=skip timeout=600")?

@@ -20,6 +20,12 @@ import Testing
         "job-cancel": "SchedulerOutcomeTests (cancel means cancelled)",
         "appropriation-import": "PaymentOrderTests.changingASetAppropriationTakesTwoPeople",
         "token-rotate": "ControlsTests.rightsEndAtOnce (the session ends with the rotation; a new login rotates again)",
+        "erasure-propose": "ErasureSocketTests (an order on its way is CONFLICT naming it)",
+        "erasure-certify": "ErasureSocketTests (a certified order is CONFLICT)",
+        "erasure-order": "ErasureSocketTests (a done order is CONFLICT)",
+        "erasure-reject": "ErasureSocketTests (a decided order is CONFLICT)",
+        "hold": "ErasureSocketTests (a case under a hold is CONFLICT)",
+        "hold-lift": "ErasureSocketTests (a case without a hold is CONFLICT)",
     ]
 
     /// How the second answer must relate to the first.

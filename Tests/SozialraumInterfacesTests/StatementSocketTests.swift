@@ -45,7 +45,8 @@ import Testing
             status == 0 && lines.count == 1 && lines[0].hasPrefix("OK statement 1 issued sha256 \(hash)"), "\(lines)")
         let csv = try String(contentsOfFile: "\(directory)/abrechnung.csv", encoding: .utf8)
             .split(separator: "\n").map(String.init)
-        #expect(csv.first == "provider,item,id,case,help_type,unit,sozialraum,granted,delivered,payable,cost")
+        #expect(
+            csv.first == "provider,item,id,case,help_type,unit,sozialraum,granted,delivered,payable,cost,item_sha256")
         #expect(csv.count == 2)
         let (germanStatus, _) = try await admin.ctl(
             as: "alpha",
@@ -73,11 +74,15 @@ import Testing
             ([fields[1], fields[2], fields[3], fields[4], fields[5], fields[6]]
             + [fields[7], fields[8], fields[9], fields[10]].map(cents)).joined(separator: "|")
         #expect(line == "grant|\(grant.uuidString.lowercased())|VER-2026-0001|31|hour|nord|12000|1200|1000|60000")
+        // The item's hash is sha256 of its line; the document's, sha256 of the items' hashes, one per line.
         let database = try await admin.world.database.superuserConnection()
-        let recomputed = try await database.query(
-            PostgresQuery(unsafeSQL: "SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [line])
-        ).single().decode(0, as: String.self)
-        #expect(recomputed == hash)
+        func sha256(_ text: String) async throws -> String {
+            try await database.query(
+                PostgresQuery(unsafeSQL: "SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [text])
+            ).single().decode(0, as: String.self)
+        }
+        #expect(try await sha256(line) == fields[11])
+        #expect(try await sha256(fields[11]) == hash)
 
         // Beta sees none of it; alpha cannot issue or withdraw.
         let beta = try await admin.client(loggedInAs: "beta")

@@ -76,7 +76,14 @@ import Testing
         // Issuing the first run's statement now freezes the run's items, not today's.
         let issued = try await service.issueStatement(world.county, runID: run.runID, provider: world.alpha.tenant)
         let frozen = try await service.issuedStatement(world.county, id: issued.id).items
-        #expect(frozen == before)
+        // The same items; the issued ones carry their hashes besides.
+        #expect(
+            frozen.map { item in
+                var draft = item
+                draft.itemHash = nil
+                return draft
+            } == before)
+        #expect(frozen.allSatisfy { $0.itemHash?.count == 64 })
     }
 
     /// An issued statement's hash is the documented recipe; PostgreSQL refuses every change to it (the
@@ -98,11 +105,16 @@ import Testing
             "project|\(project.uuidString.lowercased())||||nord||||123400",
         ].sorted { $0.split(separator: "|")[1] < $1.split(separator: "|")[1] }
         let admin = try await world.database.superuserConnection()
-        let expected = try await admin.query(
-            PostgresQuery(
-                unsafeSQL: "SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [lines.joined(separator: "\n")])
-        ).single().decode(0, as: String.self)
-        #expect(document.contentHash == expected)
+        func sha256(_ text: String) async throws -> String {
+            try await admin.query(
+                PostgresQuery(unsafeSQL: "SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [text])
+            ).single().decode(0, as: String.self)
+        }
+        // The document's hash is over the items' hashes (each sha256 of its line), one per line (sql/0034).
+        var itemHashes: [String] = []
+        for line in lines { itemHashes.append(try await sha256(line)) }
+        #expect(document.contentHash == (try await sha256(itemHashes.joined(separator: "\n"))))
+        #expect(Set(items.compactMap(\.itemHash)) == Set(itemHashes))
 
         func refusal(_ sql: String) async -> String? {
             do {

@@ -95,6 +95,7 @@ import Testing
         "ledger_total": [], "commitment_total": [],  // no INSERT privilege for the runtime role at all
         "tenant_setting": [], "audit_event": [], "finding": [], "idempotency": [],
         "case_access": [],  // each tenant logs its own reads; only the county reads the log (sql/0032)
+        "erasure_order": ["county_inserts"],  // proposed by the county (its job), signed by two (sql/0034)
     ]
 
     @Test func everyTenantTableSaysWhichKindsMayInsert() async throws {
@@ -158,6 +159,8 @@ import Testing
         // Runs are immutable to the runtime role; pruning is the one way a nightly run goes, and the
         // function decides which (nothing refers to it, older than the kept days, not the newest).
         "prune_nightly_runs": "the one way a run is deleted, and it decides which",
+        "erase_ordered_cases":
+            "the one way a case's link to a person ends: only cases still due, of an order signed by two holders of erase",
         "erase_expired_access_log":
             "the one way an access-log entry is deleted: only what its deletion rule says, never under a year",
     ]
@@ -513,6 +516,7 @@ import Testing
         "fiscal_year": "overrun_policy",
         "cover_pool_member": "pool", "period": "closed_by", "appropriation": "amount", "carry_forward": "reason",
         "help_type": "title", "case_file": "case_key", "residence": "social_space",
+        "case_hold": "reference", "erasure_order_case": "state",
         "reconciliation_run": "requested_by", "reconciliation_line": "line", "reconciliation_month": "plan",
         "reconciliation_transfer": "amount", "population": "young_inhabitants", "year_end": "confirmed_by",
         "finance_mapping": "product",

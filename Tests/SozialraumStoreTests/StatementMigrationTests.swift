@@ -64,15 +64,27 @@ import Testing
         let document = try #require(documents.first)
         #expect(document.runID == 1 && document.provider == TenantID(alt) && document.state == .settled)
         #expect(document.items == 2 && document.accrued == Money(cents: 600_00) && document.issuedBy == "migration")
-        // The hash follows docs/statements.md: lines sorted by item id, fields joined by '|', empty for none.
-        let canonical = """
-            grant|\(grant.uuidString.lowercased())|VER-1|31|hour|nord|1000|1200|1000|40000
-            project|\(project.uuidString.lowercased())||||nord||||20000
-            """
-        let expected = try await admin.query(
-            PostgresQuery(unsafeSQL: "SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [canonical])
+        // The hash follows docs/statements.md: one line per item, fields joined by '|', empty for none; the
+        // document's hash is over the lines' hashes in item-id order (sql/0034); the hash over the lines
+        // themselves, which sql/0022 gave it, is kept as its former hash.
+        let lines = [
+            "grant|\(grant.uuidString.lowercased())|VER-1|31|hour|nord|1000|1200|1000|40000",
+            "project|\(project.uuidString.lowercased())||||nord||||20000",
+        ].sorted { $0.split(separator: "|")[1] < $1.split(separator: "|")[1] }
+        func sha256(_ text: String) async throws -> String {
+            try await admin.query(
+                PostgresQuery(unsafeSQL: "SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [text])
+            ).single().decode(0, as: String.self)
+        }
+        var itemHashes: [String] = []
+        for line in lines { itemHashes.append(try await sha256(line)) }
+        #expect(document.contentHash == (try await sha256(itemHashes.joined(separator: "\n"))))
+        let former = try await admin.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT encode(former_content_hash, 'hex') FROM sozialraum.statement_document WHERE id = $1",
+                [document.id])
         ).single().decode(0, as: String.self)
-        #expect(document.contentHash == expected)
+        #expect(former == (try await sha256(lines.joined(separator: "\n"))))
         let frozen = try await store.withTenant(county, readOnly: true) { tx in
             try await StatementStore.documentItems(tx, id: document.id)
         }

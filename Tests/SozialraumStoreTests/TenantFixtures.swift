@@ -291,6 +291,15 @@ struct TenantTableFixture: Sendable {
                     "INSERT INTO idempotency (tenant_id, key, fingerprint, result) VALUES ($1, 'fixture-key-' || $2, '\\x00', 'ok')"
             )
         ),
+        (
+            "erasure_order",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO erasure_order (tenant_id, years, due_on, cases)
+                    VALUES ($1, 10, '2026-01-05', 1 + length($2::text))
+                    """)
+        ),
     ]
 
     static let all = Dictionary(uniqueKeysWithValues: ordered.map { ($0.table, $0.fixture) })
@@ -374,6 +383,20 @@ struct ReferenceTableFixture: Sendable {
                 INSERT INTO finance_mapping VALUES (2000 + abs(hashtext($1)) % 199, 'sr-nord', 'case', 'instalment', '36300',
                     '53310000', 'SR1')
                 """),
+        // Legal holds and the cases an erasure order names (sql/0034): the county's alone.
+        "case_hold": .init(
+            providerView: .nothing,
+            insert: """
+                WITH c AS (INSERT INTO case_file (id, case_key) VALUES (gen_random_uuid(), 'H-' || abs(hashtext($1))) RETURNING id)
+                INSERT INTO case_hold (case_id, reference, placed_by) SELECT id, 'Az ' || $1, 'fixture' FROM c
+                """),
+        "erasure_order_case": .init(
+            providerView: .nothing,
+            insert: """
+                WITH c AS (INSERT INTO case_file (id, case_key) VALUES (gen_random_uuid(), 'E-' || abs(hashtext($1))) RETURNING id)
+                INSERT INTO erasure_order_case (order_id, case_id, last_year)
+                SELECT (SELECT max(id) FROM erasure_order WHERE state = 'proposed'), id, 2015 FROM c
+                """),
         "residence": .init(
             providerView: .casesWithOwnGrant,
             insert:
@@ -395,6 +418,9 @@ struct ReferenceTableFixture: Sendable {
         INSERT INTO help_type VALUES ('31', 'Sozialpädagogische Familienhilfe', 'ambulant', false);
         INSERT INTO case_file (id, case_key) VALUES (gen_random_uuid(), 'FIX-0001');
         INSERT INTO residence SELECT id, '2000-01-01', 'sr-nord' FROM case_file;
+        INSERT INTO case_hold (case_id, reference, placed_by) SELECT id, 'Az 1/26', 'seed' FROM case_file;
+        INSERT INTO erasure_order (tenant_id, years, due_on, cases) SELECT id, 10, '2026-01-05', 1 FROM tenant WHERE kind = 'county';
+        INSERT INTO erasure_order_case (order_id, case_id, last_year) SELECT o.id, c.id, 2015 FROM erasure_order o, case_file c;
         INSERT INTO reconciliation_run (year, scope, first_month, last_month, ledger_position, run_day, digest, requested_by, started_at)
             VALUES (2026, 'year', '2026-01-01', '2026-12-01', 0, '2026-11-25', '\\x00', 'seed', now());
         INSERT INTO reconciliation_line SELECT r.id, 2026, s, 'case', 1, 0, 0, 0, 1, 0, 1, 1, 1, 0

@@ -122,11 +122,13 @@ extension AdminCommands {
 }
 
 extension Arg {
-    static let rightsReason = "a list of case, certify, order, controller, accounts"
+    static let rightsReason = "a list of case, certify, order, controller, accounts, erase"
 
     /// `rights=case,certify,…`.
     static var rightsKeyword: Argument<Set<CountyRight>> {
-        Argument<Set<CountyRight>>.keyword("rights", "case,certify,order,controller,accounts", reason: rightsReason) {
+        Argument<Set<CountyRight>>.keyword(
+            "rights", "case,certify,order,controller,accounts,erase", reason: rightsReason
+        ) {
             CountyRight.parseList($0).flatMap { $0.isEmpty ? nil : $0 }
         }
     }

@@ -177,6 +177,8 @@ struct AdminCommands: Sendable {
     let paymentOrders: PaymentOrderService
     /// Records every reply that shows case-level data (issue 31).
     let accessLog: AccessLogService
+    /// Erasure orders and legal holds (issue 31).
+    let erasure: ErasureService
     let sessions: SessionRegistry
     let logger: Logger
     let operations: AdminOperations
@@ -193,7 +195,7 @@ struct AdminCommands: Sendable {
     static let all: [AdminCommand] =
         session + operations + budgets + register + ledger + reconciliation + statementCommands + paymentOrderCommands
         + scheduling
-        + accountCommands
+        + accountCommands + dataProtection
 
     static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 

@@ -75,7 +75,8 @@ public struct AdminServer: Service {
             budget: services.budget, grants: services.grants, payments: services.payments,
             reconciliation: services.reconciliation, yearEnd: services.yearEnd, accounts: services.accounts,
             status: services.status, jobs: services.jobs, migration: services.migration,
-            paymentOrders: services.paymentOrders, accessLog: services.accessLog, sessions: SessionRegistry(),
+            paymentOrders: services.paymentOrders, accessLog: services.accessLog, erasure: services.erasure,
+            sessions: SessionRegistry(),
             logger: logger, operations: operations, metrics: metrics,
             uploadBudget: UploadBudget(limit: configuration.limits.maximumUploadBytesInFlight),
             imports: ConcurrencyLimit(limit: configuration.limits.maximumConcurrentImports))

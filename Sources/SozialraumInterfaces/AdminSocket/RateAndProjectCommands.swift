@@ -138,22 +138,5 @@ extension AdminCommands {
                 })
             return .ok("\(events.count) events", data: invocation.lines(table))
         },
-        AdminCommand(
-            "access-log", roles: [.auditor],
-            "who was shown case-level data, when, by which command and how many cases (newest first)",
-            changes: .nothing, Arg.integerKeyword("limit", "<n>", in: 1...5000).defaulting(to: 100)
-        ) { invocation, limit in
-            let entries = try await invocation.commands.accessLog.entries(invocation.caller, limit: limit)
-            let table = ResultTable(
-                columns: ["at", "tenant", "account", "command", "case", "cases"],
-                rows: entries.map { entry in
-                    [
-                        .integer(entry.accessedAt ?? 0), .text(entry.tenant.description), .text(entry.account),
-                        .text(entry.command), entry.caseID.map { .text($0.uuidString.lowercased()) } ?? .null,
-                        .integer(Int64(entry.cases)),
-                    ]
-                })
-            return .ok("\(entries.count) entries", data: invocation.lines(table))
-        },
     ]
 }

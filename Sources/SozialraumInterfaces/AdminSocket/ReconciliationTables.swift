@@ -69,20 +69,21 @@ enum ReconciliationTables {
             })
     }
 
-    static func statementItems(_ items: [StatementItem]) -> ResultTable {
+    /// A draft's items, or (`issued`) an issued statement's with each item's hash (docs/statements.md).
+    static func statementItems(_ items: [StatementItem], issued: Bool = false) -> ResultTable {
         // Volumes in hundredths, written like amounts (a German comma in csv-de).
         let volume = { (quantity: Quantity?) -> ResultTable.Cell in quantity.map { .amount($0.hundredths) } ?? .null }
         return ResultTable(
             columns: [
                 "provider", "item", "id", "case", "help_type", "unit", "sozialraum", "granted", "delivered", "payable",
                 "cost",
-            ],
+            ] + (issued ? ["item_sha256"] : []),
             rows: items.map {
                 [
                     .text($0.providerName), .text($0.item), .text($0.id.uuidString.lowercased()), .text($0.caseKey),
                     .text($0.helpType), .text($0.unit), .text($0.socialSpace), volume($0.granted),
                     volume($0.delivered), volume($0.payable), .amount($0.cost.cents),
-                ]
+                ] + (issued ? [$0.itemHash.map { .text($0) } ?? .null] : [])
             })
     }
 

@@ -40,7 +40,8 @@ extension AdminCommands {
                 try await invocation.showingCases(keys: frozen.map(\.caseKey), command: "issued-statement")
             }
             let table =
-                items != nil ? ReconciliationTables.statementItems(frozen) : StatementTables.documents([document])
+                items != nil
+                ? ReconciliationTables.statementItems(frozen, issued: true) : StatementTables.documents([document])
             return .ok(
                 "statement \(id) \(document.state.rawValue) sha256 \(document.contentHash)",
                 data: invocation.lines(table))

@@ -6,7 +6,7 @@ import SozialraumServices
 public enum StandardJobs {
     /// `reconcile` parameters: the scope relative to the slot's day in Europe/Berlin.
     public static let reconcileScopes = ["month-to-date", "previous-month", "year-to-date", "year"]
-    public static let kinds = ["reconcile", "noop"]
+    public static let kinds = ["reconcile", "erasure", "noop"]
 
     /// The scope a `reconcile` run of `slot` covers.
     public static func scope(parameters: String, slot: Instant) -> ReconciliationScope? {
@@ -24,14 +24,22 @@ public enum StandardJobs {
     /// the slot (or the on-demand run), so a retry returns the first run instead of running again. After a
     /// new run, nightly runs older than `keepNightlyDays` that nothing refers to are pruned.
     /// `accessLog`: erases the access log's expired entries (`accessLogYears`) after each reconciliation.
+    /// `erasure`: carries out ordered erasure orders (resuming one a crash interrupted) and proposes the cases
+    /// due under the deletion rule, for two holders of the right `erase` to sign; its report has counts only.
     public static func runner(
         reconciliation: ReconciliationService, keepNightlyDays: Int = 90, accessLog: AccessLogService? = nil,
-        accessLogYears: Int = 1, county: @escaping @Sendable () async throws -> TenantID?
+        accessLogYears: Int = 1, erasure: ErasureService? = nil,
+        county: @escaping @Sendable () async throws -> TenantID?
     ) -> JobRunner {
         { run in
             switch run.job {
             case "noop":
                 return "ok"
+            case "erasure":
+                guard let erasure else { throw ServiceError.invalid(field: "job", reason: "erasure is not set up") }
+                guard let tenant = try await county() else { throw ServiceError.notFound("county (run setup first)") }
+                let caller = Caller(tenant: tenant, role: .county, name: "scheduler", requestID: "job-\(run.id)")
+                return try await erasure.scheduledRun(caller)
             case "reconcile":
                 guard let scope = scope(parameters: run.parameters, slot: run.slot) else {
                     throw ServiceError.invalid(

@@ -16,12 +16,15 @@ public struct UseCases: Sendable {
     public var migration: MigrationService
     public var paymentOrders: PaymentOrderService
     public var accessLog: AccessLogService
+    public var erasure: ErasureService
 
     /// `today` is the county's calendar day (the domain has no clock); `accounts` defaults to the
-    /// production password hashing; `land` is whose public holidays the schedules skip.
+    /// production password hashing; `land` is whose public holidays the schedules skip; `retention` the
+    /// county's deletion rules.
     public init(
         store: Store, logger: Logger, today: @escaping @Sendable () -> Day, accounts: AccountService? = nil,
-        paymentSettings: PaymentSettings = PaymentSettings(), land: Land = .niedersachsen
+        paymentSettings: PaymentSettings = PaymentSettings(), land: Land = .niedersachsen,
+        retention: RetentionRules = RetentionRules()
     ) {
         self.budget = BudgetService(store: store, logger: logger, today: today, settings: paymentSettings)
         self.grants = GrantService(store: store, logger: logger, today: today, settings: paymentSettings)
@@ -34,6 +37,8 @@ public struct UseCases: Sendable {
         self.jobs = JobService(store: store, logger: logger, land: land)
         self.migration = MigrationService(store: store, logger: logger, today: today)
         self.accessLog = AccessLogService(store: store)
+        self.erasure = ErasureService(
+            store: store, logger: logger, today: today, caseLinkYears: retention.caseLinkYears)
         self.paymentOrders = PaymentOrderService(
             store: store, logger: logger, today: today, settings: paymentSettings, payments: payments, grants: grants,
             reconciliation: reconciliation, budget: budget)

@@ -27,7 +27,8 @@ public enum CostReportStore {
                                 (SELECT r.social_space FROM residence r WHERE r.case_id = g.case_id ORDER BY r.valid_from LIMIT 1))::text
                        AS social_space
             ) s
-            WHERE g.out_of_area_reason IS NOT NULL
+            -- An erased case has no residence any more (sql/0034): its grant is no case's, and not listed.
+            WHERE g.out_of_area_reason IS NOT NULL AND s.social_space IS NOT NULL
               AND g.starts_on <= make_date(\(year), 12, 31) AND least(g.ends_on, coalesce(g.ended_on, g.ends_on)) >= make_date(\(year), 1, 1)
               AND (\(socialSpace?.rawValue)::text IS NULL OR s.social_space = \(socialSpace?.rawValue))
             ORDER BY s.social_space, t.name, g.starts_on, g.id

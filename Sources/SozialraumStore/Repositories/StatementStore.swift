@@ -179,11 +179,16 @@ public enum StatementStore {
         try await tx.query(
             """
             SELECT t.name, i.item, i.item_id, coalesce(i.case_key, '') AS case_key, coalesce(i.help_type, '') AS help_type,
-                   coalesce(i.unit, '') AS unit, coalesce(i.social_space, '') AS social_space, i.granted, i.delivered, i.payable, i.cost
-            FROM statement_document_item i JOIN tenant t ON t.id = i.tenant_id
+                   coalesce(i.unit, '') AS unit, coalesce(i.social_space, '') AS social_space, i.granted, i.delivered, i.payable, i.cost,
+                   i.item_hash
+            FROM statement_document_item_listing i JOIN tenant t ON t.id = i.tenant_id
             WHERE i.statement_id = \(id) ORDER BY t.name, i.item, i.case_key, i.item_id
             """
-        ).map(item)
+        ).map { row in
+            var frozen = try Self.item(row)
+            frozen.itemHash = try row.decode("item_hash", as: String.self)
+            return frozen
+        }
     }
 
     /// Withdraws an issued statement; false when it is not (any longer) issued.

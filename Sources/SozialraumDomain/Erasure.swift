@@ -1,0 +1,95 @@
+/// An erasure order (Löschanordnung, issue 31): the cases whose link to a person is due under the county's
+/// deletion rule, proposed by the scheduled job, certified by one holder of the right `erase` and ordered by
+/// a second (four eyes), then carried out in batches by the database (sql/0034).
+public struct ErasureOrder: Sendable, Equatable {
+    public enum State: String, Sendable, CaseIterable {
+        case proposed, certified, ordered, rejected, done
+    }
+
+    public var id: Int64
+    /// The deletion rule applied (`retention.caseLinkYears`) and the day it was applied on.
+    public var years: Int
+    public var dueOn: Day
+    /// Cases named when proposed; erased and kept (no longer due when carried out) so far.
+    public var cases: Int
+    public var state: State
+    public var proposedAt: String
+    public var certifiedBy: String?
+    public var decidedBy: String?
+    public var decisionReason: String?
+    public var erased: Int
+    public var kept: Int
+    public var finishedAt: String?
+
+    public init(
+        id: Int64, years: Int, dueOn: Day, cases: Int, state: State, proposedAt: String, certifiedBy: String?,
+        decidedBy: String?, decisionReason: String?, erased: Int, kept: Int, finishedAt: String?
+    ) {
+        self.id = id
+        self.years = years
+        self.dueOn = dueOn
+        self.cases = cases
+        self.state = state
+        self.proposedAt = proposedAt
+        self.certifiedBy = certifiedBy
+        self.decidedBy = decidedBy
+        self.decisionReason = decisionReason
+        self.erased = erased
+        self.kept = kept
+        self.finishedAt = finishedAt
+    }
+}
+
+/// What an erasure order touches, per last year of its cases and kind of data: counts only, never a key
+/// (what the signers certify and what the job reports and logs).
+public struct ErasureCount: Sendable, Equatable {
+    /// The cases' last year (of their bookings, grants' ends, first residence).
+    public var lastYear: Int
+    public var cases: Int
+    public var residences: Int
+    public var grants: Int
+    /// Items of issued statements whose case key is redacted.
+    public var statementItems: Int
+    /// Free texts replaced: out-of-area reasons, amendment reasons, findings' resolutions.
+    public var texts: Int
+
+    public init(lastYear: Int, cases: Int, residences: Int, grants: Int, statementItems: Int, texts: Int) {
+        self.lastYear = lastYear
+        self.cases = cases
+        self.residences = residences
+        self.grants = grants
+        self.statementItems = statementItems
+        self.texts = texts
+    }
+}
+
+/// What carrying out (a batch of) an erasure order did.
+public struct ErasureProgress: Sendable, Equatable {
+    public var erased: Int
+    /// No longer due when carried out (a legal hold placed, a booking since): kept, not erased.
+    public var kept: Int
+    /// Cases of the order still to carry out.
+    public var remaining: Int
+
+    public init(erased: Int, kept: Int, remaining: Int) {
+        self.erased = erased
+        self.kept = kept
+        self.remaining = remaining
+    }
+}
+
+/// A legal hold (Löschsperre wegen eines Rechtsstreits oder Anspruchs): while open, the case is not erased.
+public struct LegalHold: Sendable, Equatable {
+    public var caseKey: String
+    /// A file reference (Aktenzeichen), one line.
+    public var reference: String
+    public var placedBy: String
+    public var placedAt: String
+
+    public init(caseKey: String, reference: String, placedBy: String, placedAt: String) {
+        self.caseKey = caseKey
+        self.reference = reference
+        self.placedBy = placedBy
+        self.placedAt = placedAt
+    }
+}

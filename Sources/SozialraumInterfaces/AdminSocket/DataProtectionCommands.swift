@@ -1,0 +1,155 @@
+import Foundation
+import SozialraumDomain
+import SozialraumProtocol
+import SozialraumServices
+
+/// Social data's lifecycle (issue 31): the access log, erasure orders under four eyes, legal holds. Replies
+/// name erasure orders by counts per year and kind, never by case keys; `holds` shows case keys and is
+/// recorded in the access log.
+extension AdminCommands {
+    static let dataProtection: [AdminCommand] = [
+        AdminCommand(
+            "access-log", roles: [.auditor],
+            "who was shown case-level data, when, by which command and how many cases (newest first)",
+            changes: .nothing, Arg.integerKeyword("limit", "<n>", in: 1...5000).defaulting(to: 100)
+        ) { invocation, limit in
+            let entries = try await invocation.commands.accessLog.entries(invocation.caller, limit: limit)
+            let table = ResultTable(
+                columns: ["at", "tenant", "account", "command", "case", "cases"],
+                rows: entries.map { entry in
+                    [
+                        .integer(entry.accessedAt ?? 0), .text(entry.tenant.description), .text(entry.account),
+                        .text(entry.command), entry.caseID.map { .text($0.uuidString.lowercased()) } ?? .null,
+                        .integer(Int64(entry.cases)),
+                    ]
+                })
+            return .ok("\(entries.count) entries", data: invocation.lines(table))
+        },
+        AdminCommand(
+            "erasures", roles: [.county, .auditor], "erasure orders, newest first: state, signers, cases erased",
+            changes: .nothing
+        ) { invocation in
+            let orders = try await invocation.commands.erasure.orders(invocation.caller)
+            return .ok("\(orders.count) erasure orders", data: invocation.lines(ErasureTables.orders(orders)))
+        },
+        AdminCommand(
+            "erasure", roles: [.county, .auditor],
+            "an erasure order with what it touches per last year: cases, residences, grants, statement items, texts",
+            changes: .nothing, Arg.erasureOrder
+        ) { invocation, id in
+            let (order, counts) = try await invocation.commands.erasure.details(invocation.caller, id: id)
+            return .ok(order.replyText, data: invocation.lines(ErasureTables.counts(counts)))
+        },
+        AdminCommand(
+            "erasure-propose", roles: [.county],
+            "propose the erasure of every case past its deletion rule (what the weekly job does)",
+            changes: .naturally("while an order is on its way, CONFLICT naming it")
+        ) { invocation in
+            switch try await invocation.commands.erasure.propose(invocation.caller) {
+            case .proposed(let order, let counts):
+                return .ok(order.replyText, data: invocation.lines(ErasureTables.counts(counts)))
+            case .pending(let order):
+                return .error(.conflict, "erasure order \(order.id) is \(order.state.rawValue): decide it first")
+            case .nothingDue:
+                return .ok("nothing due: no case is past its deletion rule")
+            }
+        },
+        AdminCommand(
+            "erasure-certify", roles: [.county], right: .erase,
+            "certify a proposed erasure order (first signature, right erase)",
+            changes: .naturally("a certified order is CONFLICT"), Arg.erasureOrder
+        ) { invocation, id in
+            let order = try await invocation.commands.erasure.certify(invocation.caller, id: id)
+            return .ok(order.replyText)
+        },
+        AdminCommand(
+            "erasure-order", roles: [.county], right: .erase,
+            "order a certified erasure (second signature, another account, right erase): carries it out",
+            changes: .naturally("an ordered order is CONFLICT"), Arg.erasureOrder
+        ) { invocation, id in
+            let (order, progress) = try await invocation.commands.erasure.order(invocation.caller, id: id)
+            return .ok("\(order.replyText); this run erased \(progress.erased), kept \(progress.kept)")
+        },
+        AdminCommand(
+            "erasure-reject", roles: [.county], right: .erase,
+            "reject a proposed or certified erasure order with a reason (right erase)",
+            changes: .naturally("a decided order is CONFLICT"), Arg.erasureOrder, Arg.textKeyword("reason")
+        ) { invocation, id, reason in
+            let order = try await invocation.commands.erasure.reject(invocation.caller, id: id, reason: reason)
+            return .ok(order.replyText)
+        },
+        AdminCommand(
+            "hold", roles: [.county],
+            "place a legal hold on a case (a claim, a court case): not erased until lifted (right case or erase)",
+            changes: .naturally("a case under a hold is CONFLICT"), Arg.caseKey,
+            Arg.textKeyword("reference", missing: "name the file: reference=\"…\"")
+        ) { invocation, key, reference in
+            try await invocation.commands.erasure.placeHold(invocation.caller, key: key, reference: reference)
+            return .ok("case \(key) held")
+        },
+        AdminCommand(
+            "hold-lift", roles: [.county], "lift a case's legal hold (right case or erase)",
+            changes: .naturally("a case without a hold is CONFLICT"), Arg.caseKey
+        ) { invocation, key in
+            try await invocation.commands.erasure.liftHold(invocation.caller, key: key)
+            return .ok("case \(key) no longer held")
+        },
+        AdminCommand(
+            "holds", roles: [.county, .auditor], "the open legal holds: case, reference, who placed it and when",
+            changes: .nothing
+        ) { invocation in
+            let holds = try await invocation.commands.erasure.holds(invocation.caller)
+            try await invocation.showingCases(keys: holds.map(\.caseKey), command: "holds")
+            let table = ResultTable(
+                columns: ["case", "reference", "placed_by", "placed_at"],
+                rows: holds.map { [.text($0.caseKey), .text($0.reference), .text($0.placedBy), .text($0.placedAt)] })
+            return .ok("\(holds.count) holds", data: invocation.lines(table))
+        },
+    ]
+}
+
+extension Arg {
+    static var erasureOrder: Argument<Int64> { number("order", "<id>", reason: "an erasure order number") }
+}
+
+extension ErasureOrder {
+    /// `erasure order 3 certified: 120 cases due under 10 years on 2037-01-04, certified by a, …`.
+    var replyText: String {
+        var text = "erasure order \(id) \(state.rawValue): \(cases) cases due under \(years) years on \(dueOn)"
+        if let certifiedBy { text += ", certified by \(certifiedBy)" }
+        if let decidedBy { text += ", \(state == .rejected ? "rejected" : "ordered") by \(decidedBy)" }
+        if state == .ordered || state == .done { text += ", erased \(erased), kept \(kept)" }
+        return text
+    }
+}
+
+/// Erasure orders as tables.
+enum ErasureTables {
+    static func orders(_ orders: [ErasureOrder]) -> ResultTable {
+        ResultTable(
+            columns: [
+                "order", "state", "years", "due_on", "cases", "proposed_at", "certified_by", "decided_by", "reason",
+                "erased", "kept", "finished_at",
+            ],
+            rows: orders.map { order in
+                [
+                    .integer(order.id), .text(order.state.rawValue), .integer(Int64(order.years)),
+                    .text(order.dueOn.description), .integer(Int64(order.cases)), .text(order.proposedAt),
+                    order.certifiedBy.map { .text($0) } ?? .null, order.decidedBy.map { .text($0) } ?? .null,
+                    order.decisionReason.map { .text($0) } ?? .null, .integer(Int64(order.erased)),
+                    .integer(Int64(order.kept)), order.finishedAt.map { .text($0) } ?? .null,
+                ]
+            })
+    }
+
+    static func counts(_ counts: [ErasureCount]) -> ResultTable {
+        ResultTable(
+            columns: ["last_year", "cases", "residences", "grants", "statement_items", "texts"],
+            rows: counts.map { count in
+                [
+                    .integer(Int64(count.lastYear)), .integer(Int64(count.cases)), .integer(Int64(count.residences)),
+                    .integer(Int64(count.grants)), .integer(Int64(count.statementItems)), .integer(Int64(count.texts)),
+                ]
+            })
+    }
+}
