@@ -76,46 +76,38 @@ CREATE TRIGGER guard_case_hold BEFORE INSERT OR UPDATE ON sozialraum.case_hold
 
 -- MARK: When a case is due (rule 19)
 --
--- A case's last year: the latest of its first residence, its grants' ends and the service months of their bookings.
--- It is due once that year is closed (its year end confirmed) and `years` whole years have passed after it
--- (on 1 January of last year + 1 + years), unless it is erased already or under an open hold.
-CREATE FUNCTION sozialraum.case_last_year(the_case uuid) RETURNS int
-    LANGUAGE sql STABLE
-    SET search_path = pg_catalog, pg_temp
-    AS $$
-    SELECT greatest((SELECT extract(year FROM min(r.valid_from))::int FROM sozialraum.residence r
-                     WHERE r.case_id = the_case),
-                    (SELECT max(extract(year FROM least(g.ends_on, coalesce(g.ended_on, g.ends_on))))::int
-                     FROM sozialraum.grant_decision g WHERE g.case_id = the_case),
-                    (SELECT max(extract(year FROM b.service_month))::int
-                     FROM sozialraum.grant_decision g JOIN sozialraum.booking b ON b.grant_id = g.id
-                     WHERE g.case_id = the_case))
-$$;
-REVOKE ALL ON FUNCTION sozialraum.case_last_year(uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION sozialraum.case_last_year(uuid) TO sozialraum_runtime;
-
--- Whether a case whose last year is `last_year` is due on `on_day` under a rule of `years`.
-CREATE FUNCTION sozialraum.case_is_due(the_case uuid, last_year int, years int, on_day date) RETURNS boolean
-    LANGUAGE sql STABLE
-    SET search_path = pg_catalog, pg_temp
-    AS $$
-    SELECT last_year + 1 + years <= extract(year FROM on_day)::int
-       AND EXISTS (SELECT 1 FROM sozialraum.year_end y WHERE y.year = last_year)
-       AND EXISTS (SELECT 1 FROM sozialraum.case_file c WHERE c.id = the_case AND c.erased_at IS NULL)
-       AND NOT EXISTS (SELECT 1 FROM sozialraum.case_hold h WHERE h.case_id = the_case AND h.lifted_at IS NULL)
-$$;
-REVOKE ALL ON FUNCTION sozialraum.case_is_due(uuid, int, int, date) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION sozialraum.case_is_due(uuid, int, int, date) TO sozialraum_runtime;
-
+-- A case's last year: the latest of its first residence, its grants' ends and the service months of their
+-- bookings. It is due once that year is closed (its year end confirmed) and `years` whole years have passed
+-- after it (on 1 January of last year + 1 + years), unless it is erased already or under an open hold.
+-- Set-based over all cases (the weekly proposal); `erase_ordered_cases` asks the same of its batch.
 CREATE FUNCTION sozialraum.cases_due(years int, on_day date)
     RETURNS TABLE (case_id uuid, last_year int)
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
+    SET jit = off
     AS $$
-    SELECT l.id, l.last_year
-    FROM (SELECT c.id, sozialraum.case_last_year(c.id) AS last_year
-          FROM sozialraum.case_file c WHERE c.erased_at IS NULL) l
-    WHERE sozialraum.case_is_due(l.id, l.last_year, years, on_day)
+    WITH first_residence AS (
+        SELECT r.case_id, extract(year FROM min(r.valid_from))::int AS year
+        FROM sozialraum.residence r GROUP BY r.case_id
+    ),
+    grant_end AS (
+        SELECT g.case_id, extract(year FROM max(least(g.ends_on, coalesce(g.ended_on, g.ends_on))))::int AS year
+        FROM sozialraum.grant_decision g GROUP BY g.case_id
+    ),
+    last_booking AS (
+        SELECT g.case_id, extract(year FROM max(b.service_month))::int AS year
+        FROM sozialraum.booking b JOIN sozialraum.grant_decision g ON g.id = b.grant_id GROUP BY g.case_id
+    )
+    SELECT c.id, l.year
+    FROM sozialraum.case_file c
+    LEFT JOIN first_residence r ON r.case_id = c.id
+    LEFT JOIN grant_end e ON e.case_id = c.id
+    LEFT JOIN last_booking b ON b.case_id = c.id
+    CROSS JOIN LATERAL (SELECT greatest(r.year, e.year, b.year) AS year) l
+    WHERE c.erased_at IS NULL
+      AND l.year + 1 + years <= extract(year FROM on_day)::int
+      AND EXISTS (SELECT 1 FROM sozialraum.year_end y WHERE y.year = l.year)
+      AND NOT EXISTS (SELECT 1 FROM sozialraum.case_hold h WHERE h.case_id = c.id AND h.lifted_at IS NULL)
 $$;
 REVOKE ALL ON FUNCTION sozialraum.cases_due(int, date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION sozialraum.cases_due(int, date) TO sozialraum_runtime;
@@ -142,6 +134,8 @@ CREATE TABLE sozialraum.erasure_order (
     -- Filled in by the erasure as it goes.
     erased          int NOT NULL DEFAULT 0,
     kept            int NOT NULL DEFAULT 0,
+    -- The last case carried out (cases go in id order): the next batch starts after it.
+    done_through    uuid,
     finished_at     timestamptz,
     CONSTRAINT two_people CHECK (decided_by IS NULL OR decided_by <> certified_by),
     CONSTRAINT certified_before_ordered CHECK (state NOT IN ('certified', 'ordered', 'done') OR certified_by IS NOT NULL),
@@ -173,7 +167,6 @@ CREATE TABLE sozialraum.erasure_order_case (
     state       text NOT NULL DEFAULT 'due' CHECK (state IN ('due', 'erased', 'kept')),
     PRIMARY KEY (order_id, case_id)
 );
-CREATE INDEX erasure_order_case_due ON sozialraum.erasure_order_case (order_id, case_id) WHERE state = 'due';
 CALL sozialraum.protect_reference_table('sozialraum.erasure_order_case', 'false');
 GRANT SELECT, INSERT ON sozialraum.erasure_order_case TO sozialraum_runtime;
 
@@ -206,7 +199,7 @@ CREATE FUNCTION sozialraum.guard_erasure_order() RETURNS trigger
 BEGIN
     IF TG_OP = 'INSERT' THEN
         IF NEW.state <> 'proposed' OR NEW.certified_by IS NOT NULL OR NEW.decided_by IS NOT NULL
-           OR NEW.erased <> 0 OR NEW.kept <> 0 OR NEW.finished_at IS NOT NULL THEN
+           OR NEW.erased <> 0 OR NEW.kept <> 0 OR NEW.done_through IS NOT NULL OR NEW.finished_at IS NOT NULL THEN
             RAISE EXCEPTION 'an erasure order starts proposed' USING ERRCODE = 'SZ009';
         END IF;
         RETURN NEW;
@@ -217,14 +210,16 @@ BEGIN
     END IF;
     IF NEW.state = OLD.state AND (NEW.certified_by, NEW.decided_by, NEW.decision_reason)
        IS NOT DISTINCT FROM (OLD.certified_by, OLD.decided_by, OLD.decision_reason)
-       AND (NEW.erased, NEW.kept, NEW.finished_at) IS NOT DISTINCT FROM (OLD.erased, OLD.kept, OLD.finished_at) THEN
+       AND (NEW.erased, NEW.kept, NEW.done_through, NEW.finished_at)
+           IS NOT DISTINCT FROM (OLD.erased, OLD.kept, OLD.done_through, OLD.finished_at) THEN
         RETURN NEW;
     END IF;
     IF pg_catalog.pg_has_role(current_user, 'sozialraum_owner', 'MEMBER') AND OLD.state = 'ordered'
        AND NEW.state IN ('ordered', 'done') THEN
         RETURN NEW;
     END IF;
-    IF (NEW.erased, NEW.kept, NEW.finished_at) IS DISTINCT FROM (OLD.erased, OLD.kept, OLD.finished_at) THEN
+    IF (NEW.erased, NEW.kept, NEW.done_through, NEW.finished_at)
+       IS DISTINCT FROM (OLD.erased, OLD.kept, OLD.done_through, OLD.finished_at) THEN
         RAISE EXCEPTION 'only the erasure records what it erased' USING ERRCODE = 'SZ009';
     END IF;
     IF OLD.state = 'proposed' AND NEW.state = 'certified' AND OLD.certified_by IS NULL THEN
@@ -265,11 +260,22 @@ ALTER TABLE sozialraum.statement_document_item ADD COLUMN redacted_hash bytea
     CHECK (redacted_hash IS NULL OR (length(redacted_hash) = 32 AND case_key IS NULL));
 ALTER TABLE sozialraum.statement_document ADD COLUMN former_content_hash bytea;
 
-CREATE FUNCTION sozialraum.statement_item_hash(i sozialraum.statement_document_item) RETURNS bytea
-    LANGUAGE sql IMMUTABLE
-    SET search_path = pg_catalog, pg_temp
+-- Both without SET clauses (every name qualified instead), so that PostgreSQL inlines them into the
+-- statements that hash many items: called as functions they cost twenty times what they compute.
+CREATE OR REPLACE FUNCTION sozialraum.statement_item_line(i sozialraum.statement_document_item) RETURNS text
+    LANGUAGE sql STABLE
     AS $$
-    SELECT coalesce(i.redacted_hash, sha256(convert_to(sozialraum.statement_item_line(i), 'UTF8')))
+    SELECT pg_catalog.concat_ws('|', i.item, i.item_id, coalesce(i.case_key, ''), coalesce(i.help_type, ''),
+                                coalesce(i.unit, ''), coalesce(i.social_space, ''),
+                                coalesce(i.granted::pg_catalog.text, ''), coalesce(i.delivered::pg_catalog.text, ''),
+                                coalesce(i.payable::pg_catalog.text, ''), i.cost)
+$$;
+
+CREATE FUNCTION sozialraum.statement_item_hash(i sozialraum.statement_document_item) RETURNS bytea
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT coalesce(i.redacted_hash,
+                    pg_catalog.sha256(pg_catalog.convert_to(sozialraum.statement_item_line(i), 'UTF8')))
 $$;
 GRANT EXECUTE ON FUNCTION sozialraum.statement_item_hash(sozialraum.statement_document_item) TO sozialraum_runtime;
 
@@ -362,6 +368,15 @@ CREATE VIEW sozialraum.statement_document_item_listing WITH (security_invoker = 
     FROM sozialraum.statement_document_item i;
 GRANT SELECT ON sozialraum.statement_document_item_listing TO sozialraum_runtime;
 
+-- A grant's bookings by service month: whether a case got a booking after its last year, one probe.
+DROP INDEX sozialraum.booking_grant;
+CREATE INDEX booking_grant ON sozialraum.booking (grant_id, service_month) WHERE grant_id IS NOT NULL;
+
+-- The erasure finds a grant's items, findings and legacy items by the grant.
+CREATE INDEX statement_document_item_grant ON sozialraum.statement_document_item (item_id) WHERE item = 'grant';
+CREATE INDEX legacy_statement_item_grant ON sozialraum.legacy_statement_item (item_id) WHERE item = 'grant';
+CREATE INDEX finding_grant ON sozialraum.finding (grant_id) WHERE grant_id IS NOT NULL;
+
 -- MARK: A finding's resolution is redacted by the erasure only
 
 CREATE OR REPLACE FUNCTION sozialraum.guard_finding_resolution() RETURNS trigger
@@ -406,9 +421,17 @@ CREATE FUNCTION sozialraum.erase_ordered_cases(erasure_order_id bigint, batch in
     RETURNS TABLE (erased int, kept int, remaining int)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
+    -- Row-level security overprices these statements past the JIT threshold; compiling took longer than
+    -- running them (as for runs and statements, Store.turnOffJIT).
+    SET jit = off
     AS $$
 DECLARE
     the_order sozialraum.erasure_order;
+    -- The batch's cases (in id order), those still due, and their grants. Arrays, not temporary tables:
+    -- the statements' plans then stay cached from one batch to the next.
+    batch_cases uuid[];
+    due_cases uuid[];
+    due_grants uuid[];
     done_erased int;
     done_kept int;
     left_due int;
@@ -424,51 +447,69 @@ BEGIN
        OR the_order.certified_by = the_order.decided_by THEN
         RAISE EXCEPTION 'only an ordered erasure order is carried out' USING ERRCODE = 'SZ009';
     END IF;
+    -- The cases an order names were just written when it is first carried out: statistics first, so that the
+    -- batches read them by their key.
+    IF the_order.done_through IS NULL THEN
+        ANALYZE sozialraum.erasure_order_case;
+    END IF;
 
-    CREATE TEMPORARY TABLE IF NOT EXISTS erasure_batch (case_id uuid PRIMARY KEY, due boolean) ON COMMIT DROP;
-    TRUNCATE erasure_batch;
-    INSERT INTO erasure_batch
-    SELECT oc.case_id, false FROM sozialraum.erasure_order_case oc
-    WHERE oc.order_id = erasure_order_id AND oc.state = 'due'
-    ORDER BY oc.case_id LIMIT batch;
-    -- Still due today under the order's rule (and not held), whatever the order said when proposed.
-    UPDATE erasure_batch e
-    SET due = sozialraum.case_is_due(e.case_id, sozialraum.case_last_year(e.case_id), the_order.years,
-                                     (now() AT TIME ZONE 'Europe/Berlin')::date);
-
-    CREATE TEMPORARY TABLE IF NOT EXISTS erasure_grant (grant_id uuid PRIMARY KEY) ON COMMIT DROP;
-    TRUNCATE erasure_grant;
-    INSERT INTO erasure_grant
-    SELECT g.id FROM sozialraum.grant_decision g JOIN erasure_batch e ON e.case_id = g.case_id WHERE e.due;
+    -- The next cases in id order after the last batch's (a range of the primary key: the rows batches
+    -- before marked are not read again).
+    SELECT coalesce(array_agg(n.case_id ORDER BY n.case_id), '{}') INTO batch_cases
+    FROM (SELECT oc.case_id FROM sozialraum.erasure_order_case oc
+          WHERE oc.order_id = erasure_order_id AND oc.state = 'due'
+            AND oc.case_id > coalesce(the_order.done_through, '00000000-0000-0000-0000-000000000000')
+          ORDER BY oc.case_id LIMIT batch) n;
+    -- Still due today under the order's rule, whatever happened since the proposal: not erased, not held,
+    -- its last year closed and long enough ago, and nothing recorded for it after that year since (no later
+    -- residence, grant end or booking: what would make its last year later, as cases_due computes it).
+    SELECT coalesce(array_agg(oc.case_id), '{}') INTO due_cases
+    FROM sozialraum.erasure_order_case oc JOIN sozialraum.case_file c ON c.id = oc.case_id
+    WHERE oc.order_id = erasure_order_id AND oc.case_id = ANY (batch_cases) AND c.erased_at IS NULL
+      AND oc.last_year + 1 + the_order.years <= extract(year FROM now() AT TIME ZONE 'Europe/Berlin')::int
+      AND EXISTS (SELECT 1 FROM sozialraum.year_end y WHERE y.year = oc.last_year)
+      AND NOT EXISTS (SELECT 1 FROM sozialraum.case_hold h WHERE h.case_id = oc.case_id AND h.lifted_at IS NULL)
+      AND NOT EXISTS (SELECT 1 FROM sozialraum.residence r
+                      WHERE r.case_id = oc.case_id AND r.valid_from >= make_date(oc.last_year + 1, 1, 1))
+      AND NOT EXISTS (SELECT 1 FROM sozialraum.grant_decision g
+                      WHERE g.case_id = oc.case_id
+                        AND least(g.ends_on, coalesce(g.ended_on, g.ends_on)) >= make_date(oc.last_year + 1, 1, 1))
+      AND NOT EXISTS (SELECT 1 FROM sozialraum.grant_decision g JOIN sozialraum.booking b ON b.grant_id = g.id
+                      WHERE g.case_id = oc.case_id AND b.service_month >= make_date(oc.last_year + 1, 1, 1));
+    SELECT coalesce(array_agg(g.id), '{}') INTO due_grants
+    FROM sozialraum.grant_decision g WHERE g.case_id = ANY (due_cases);
 
     UPDATE sozialraum.case_file c
     SET case_key = 'ERASED-' || upper(substr(replace(gen_random_uuid()::text, '-', ''), 1, 24)), erased_at = now()
-    FROM erasure_batch e WHERE e.due AND c.id = e.case_id;
-    DELETE FROM sozialraum.residence r USING erasure_batch e WHERE e.due AND r.case_id = e.case_id;
-    DELETE FROM sozialraum.case_hold h USING erasure_batch e WHERE e.due AND h.case_id = e.case_id;
+    WHERE c.id = ANY (due_cases);
+    DELETE FROM sozialraum.residence r WHERE r.case_id = ANY (due_cases);
+    DELETE FROM sozialraum.case_hold h WHERE h.case_id = ANY (due_cases);
     UPDATE sozialraum.grant_decision g
     SET case_key = c.case_key,
         out_of_area_reason = CASE WHEN g.out_of_area_reason IS NULL THEN NULL ELSE '(gelöscht)' END
-    FROM erasure_batch e JOIN sozialraum.case_file c ON c.id = e.case_id
-    WHERE e.due AND g.case_id = e.case_id;
-    UPDATE sozialraum.grant_amendment a SET reason = '(gelöscht)'
-    FROM erasure_grant eg WHERE a.grant_id = eg.grant_id;
+    FROM sozialraum.case_file c
+    WHERE g.case_id = ANY (due_cases) AND c.id = g.case_id;
+    UPDATE sozialraum.grant_amendment a SET reason = '(gelöscht)' WHERE a.grant_id = ANY (due_grants);
     UPDATE sozialraum.finding f SET resolution = '(gelöscht)'
-    FROM erasure_grant eg WHERE f.grant_id = eg.grant_id AND f.resolution IS NOT NULL;
+    WHERE f.grant_id = ANY (due_grants) AND f.resolution IS NOT NULL;
     UPDATE sozialraum.statement_document_item i
     SET redacted_hash = sozialraum.statement_item_hash(i), case_key = NULL
-    FROM erasure_grant eg WHERE i.item = 'grant' AND i.item_id = eg.grant_id AND i.case_key IS NOT NULL;
+    WHERE i.item = 'grant' AND i.item_id = ANY (due_grants) AND i.case_key IS NOT NULL;
     UPDATE sozialraum.legacy_statement_item i SET case_key = NULL
-    FROM erasure_grant eg WHERE i.item = 'grant' AND i.item_id = eg.grant_id AND i.case_key IS NOT NULL;
+    WHERE i.item = 'grant' AND i.item_id = ANY (due_grants) AND i.case_key IS NOT NULL;
 
-    UPDATE sozialraum.erasure_order_case oc SET state = CASE WHEN e.due THEN 'erased' ELSE 'kept' END
-    FROM erasure_batch e WHERE oc.order_id = erasure_order_id AND oc.case_id = e.case_id;
-    SELECT count(*) FILTER (WHERE e.due), count(*) FILTER (WHERE NOT e.due) INTO done_erased, done_kept
-    FROM erasure_batch e;
-    SELECT count(*) INTO left_due FROM sozialraum.erasure_order_case oc
-    WHERE oc.order_id = erasure_order_id AND oc.state = 'due';
+    UPDATE sozialraum.erasure_order_case oc
+    SET state = CASE WHEN oc.case_id = ANY (due_cases) THEN 'erased' ELSE 'kept' END
+    WHERE oc.order_id = erasure_order_id AND oc.case_id = ANY (batch_cases);
+    done_erased := cardinality(due_cases);
+    done_kept := cardinality(batch_cases) - done_erased;
+    -- Each case an order names is carried out once, erased or kept: what is left is what is not yet counted.
+    -- (Nothing left to read is done, whatever the count says.)
+    left_due := CASE WHEN cardinality(batch_cases) = 0 THEN 0
+                     ELSE the_order.cases - the_order.erased - the_order.kept - done_erased - done_kept END;
     UPDATE sozialraum.erasure_order o
     SET erased = o.erased + done_erased, kept = o.kept + done_kept,
+        done_through = coalesce(batch_cases[cardinality(batch_cases)], o.done_through),
         state = CASE WHEN left_due = 0 THEN 'done' ELSE 'ordered' END,
         finished_at = CASE WHEN left_due = 0 THEN now() END
     WHERE o.id = erasure_order_id;

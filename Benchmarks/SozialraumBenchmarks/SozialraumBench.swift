@@ -13,7 +13,7 @@ struct SozialraumBench: AsyncParsableCommand {
         abstract: "Benchmarks of Sozialraum against PostgreSQL's own tools, as ratios.",
         subcommands: [
             PoolRoundTrip.self, ImportDeliveries.self, FundsQuery.self, AdminFunds.self, ReconcileYear.self,
-            SchedulerDrain.self, HostileSocket.self, MigrationImport.self, Hosting.self,
+            SchedulerDrain.self, HostileSocket.self, MigrationImport.self, Hosting.self, EraseCases.self,
         ],
         defaultSubcommand: PoolRoundTrip.self
     )

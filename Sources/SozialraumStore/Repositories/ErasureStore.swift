@@ -14,6 +14,7 @@ public enum ErasureStore {
     public static func propose(
         _ tx: TenantTransaction, years: Int, on day: Day
     ) async throws -> (id: Int64, cases: Int)? {
+        try await tx.turnOffJIT()
         try await tx.execute(
             """
             CREATE TEMPORARY TABLE due_case ON COMMIT DROP AS SELECT case_id, last_year FROM cases_due(\(years), \(day))
@@ -58,7 +59,8 @@ public enum ErasureStore {
 
     /// What an order touches (still due cases, or erased ones), per last year: counts only.
     public static func counts(_ tx: TenantTransaction, orderID: Int64) async throws -> [ErasureCount] {
-        try await tx.query(
+        try await tx.turnOffJIT()
+        return try await tx.query(
             """
             WITH named AS (SELECT case_id, last_year FROM erasure_order_case WHERE order_id = \(orderID)),
             grants AS (SELECT n.last_year, g.id, g.out_of_area_reason IS NOT NULL AS reason
