@@ -440,8 +440,9 @@ BEGIN
         RAISE EXCEPTION 'a batch erases 1 to 100000 cases' USING ERRCODE = '22023';
     END IF;
     -- The cases and the order are the county's: act in its context (row-level security is forced on the
-    -- owner too).
+    -- owner too), seeing restricted cases (sql/0035: kept, not exempt from their deletion rule).
     PERFORM set_config('sozialraum.tenant_id', (SELECT c.tenant_id::text FROM sozialraum.county c), true);
+    PERFORM set_config('sozialraum.restricted_visible', 'on', true);
     SELECT * INTO the_order FROM sozialraum.erasure_order o WHERE o.id = erasure_order_id FOR UPDATE;
     IF NOT FOUND OR the_order.state <> 'ordered' OR the_order.certified_by IS NULL OR the_order.decided_by IS NULL
        OR the_order.certified_by = the_order.decided_by THEN
@@ -514,6 +515,7 @@ BEGIN
         finished_at = CASE WHEN left_due = 0 THEN now() END
     WHERE o.id = erasure_order_id;
     PERFORM set_config('sozialraum.tenant_id', '', true);
+    PERFORM set_config('sozialraum.restricted_visible', '', true);
     RETURN QUERY SELECT done_erased, done_kept, left_due;
 END
 $$;

@@ -266,7 +266,7 @@ struct User: AsyncParsableCommand {
         @Option(help: "Tenant id, or 'county'.")
         var tenant: String
 
-        @Option(help: "operator, county, provider or auditor.")
+        @Option(help: "operator, county, provider, auditor or dpo.")
         var role: String
 
         @Option(
@@ -280,7 +280,7 @@ struct User: AsyncParsableCommand {
             DaemonLogHandler.bootstrap(level: .warning)
             let logger = Logger(label: "sozialraumd.user")
             guard let role = Role(rawValue: role) else {
-                throw ValidationError("--role must be operator, county, provider or auditor")
+                throw ValidationError("--role must be operator, county, provider, auditor or dpo")
             }
             var granted: Set<CountyRight>?
             if let rights {

@@ -93,3 +93,35 @@ public struct LegalHold: Sendable, Equatable {
         self.placedAt = placedAt
     }
 }
+
+/// Why a case is restricted (Einschränkung der Verarbeitung, Art. 18 (1) GDPR; § 84 (3) SGB X).
+public enum RestrictionGround: String, Sendable, CaseIterable {
+    /// a) its accuracy is contested, until checked.
+    case contested
+    /// b) processed unlawfully, but the person asks to keep it instead of erasing it.
+    case unlawful
+    /// c) no longer needed, but kept for legal claims.
+    case claims
+    /// d) an objection (Art. 21) pending.
+    case objection
+    /// Kept for a retention duty only (§ 84 (3) SGB X: erasure impossible or disproportionate).
+    case retention
+}
+
+/// A restriction in force: the case is absent for everyone but the data-protection officer and the auditor.
+public struct CaseRestriction: Sendable, Equatable {
+    public var caseKey: String
+    public var ground: RestrictionGround
+    /// A file reference (Aktenzeichen), one line.
+    public var reference: String
+    public var placedBy: String
+    public var placedAt: String
+
+    public init(caseKey: String, ground: RestrictionGround, reference: String, placedBy: String, placedAt: String) {
+        self.caseKey = caseKey
+        self.ground = ground
+        self.reference = reference
+        self.placedBy = placedBy
+        self.placedAt = placedAt
+    }
+}

@@ -33,6 +33,9 @@ public enum Role: String, Sendable, CaseIterable {
     case provider
     /// Read-only, county-wide.
     case auditor
+    /// Datenschutzbeauftragte (the data-protection officer): reads the access log, erasure orders, legal holds
+    /// and restricted cases; restricts and lifts restrictions. No budget data.
+    case dpo
 
     /// Whether a person of this role may act for a tenant of `kind`: a provider's accountant for a
     /// provider, everyone else for the county.

@@ -118,13 +118,15 @@ public final class Store: Sendable {
 
     /// Runs `body` in a transaction acting for `tenant`. The context is set with
     /// `set_config(..., true)`, so it ends with the transaction and can never leak to the next user
-    /// of the pooled connection. This is the only place tenant context is set.
+    /// of the pooled connection. This is the only place tenant context is set. `seesRestricted`: the
+    /// transaction sees restricted cases (sql/0035) whoever asks — for managing restrictions and erasing;
+    /// otherwise only the data-protection officer's and auditors' requests see them.
     public func withTenant<T: Sendable>(
         _ tenant: TenantID, isolation: IsolationLevel = .readCommitted, readOnly: Bool = false,
-        _ body: (TenantTransaction) async throws -> T
+        seesRestricted: Bool = false, _ body: (TenantTransaction) async throws -> T
     ) async throws -> T {
         try await pool.withTransaction(isolation: isolation, readOnly: readOnly) { transaction in
-            let context = Self.contextStatement(tenant)
+            let context = Self.contextStatement(tenant, seesRestricted: seesRestricted)
             try Self.verifyContext(try await transaction.query(context.sql, context.binds))
             return try await body(TenantTransaction(tenant: tenant, transaction: transaction))
         }

@@ -33,12 +33,13 @@ import Testing
         // migrations change (accounts, the audit, payment batches, scheduler instances) stay out, and so do
         // the rows the migrations seed themselves.
         let source = try await figures(world.database, world: world)
-        // Columns later migrations added (0034: erasure, redacted items) are dropped from this disposable
+        // Columns later migrations added (0034: erasure, redacted items; 0035: restriction) are dropped from this disposable
         // database first: the earlier schema has none of them.
         let admin = try await world.database.superuserConnection()
         try await admin.runScript(
             unsafeSQL: """
-                ALTER TABLE sozialraum.case_file DROP COLUMN erased_at CASCADE;
+                ALTER TABLE sozialraum.case_file DROP COLUMN erased_at CASCADE, DROP COLUMN restricted CASCADE;
+                ALTER TABLE sozialraum.residence DROP COLUMN restricted CASCADE;
                 ALTER TABLE sozialraum.statement_document_item DROP COLUMN redacted_hash CASCADE;
                 ALTER TABLE sozialraum.statement_document DROP COLUMN former_content_hash CASCADE;
                 """)
@@ -54,6 +55,7 @@ import Testing
             "--exclude-table=sozialraum.case_hold", "--exclude-table=sozialraum.case_hold_id_seq",
             "--exclude-table=sozialraum.erasure_order", "--exclude-table=sozialraum.erasure_order_id_seq",
             "--exclude-table=sozialraum.erasure_order_case",
+            "--exclude-table=sozialraum.case_restriction", "--exclude-table=sozialraum.case_restriction_id_seq",
             "--exclude-table-data=sozialraum.audit_event",
             "--exclude-table-data=sozialraum.payment_batch", "--exclude-table-data=sozialraum.scheduler_instance",
             "-f", data, "--dbname", world.database.superuserConninfo,

@@ -26,6 +26,8 @@ import Testing
         "erasure-reject": "ErasureSocketTests (a decided order is CONFLICT)",
         "hold": "ErasureSocketTests (a case under a hold is CONFLICT)",
         "hold-lift": "ErasureSocketTests (a case without a hold is CONFLICT)",
+        "restrict": "RestrictionSocketTests (a restricted case is CONFLICT)",
+        "restriction-lift": "RestrictionSocketTests (a case not restricted is CONFLICT)",
     ]
 
     /// How the second answer must relate to the first.

@@ -28,7 +28,7 @@ import Testing
                 name: "slip", tenant: world.county.tenant, role: .provider, secret: "secret-of-length",
                 actingAs: world.county.tenant)
         }
-        #expect(provider == .invalid(field: "role", reason: "the county takes operator, county or auditor"))
+        #expect(provider == .invalid(field: "role", reason: "the county takes operator, county, auditor or dpo"))
         #expect(try await service.account(named: "slip") == nil)
         try await service.setAccount(
             name: "alpha-kasse", tenant: world.alpha.tenant, role: .provider, secret: "secret-of-length",

@@ -269,6 +269,32 @@ import Testing
         #expect(order.state == .done && order.erased == 2)
     }
 
+    /// Items 4 and 5: a restricted case is kept, not exempt from its deletion rule: proposed, erased, and its
+    /// restriction (whose reference may name people) goes with it.
+    @Test func aRestrictedCaseIsErasedWithItsRestriction() async throws {
+        let setup = try await Self.erasable()
+        let world = setup.world
+        try await RestrictionService(store: world.store, logger: Logger(label: "test")).restrict(
+            setup.first, key: "VER-2025-0001", ground: .claims, reference: "Widerspruch von Frau M.")
+        guard case .proposed(let proposed, let counts) = try await setup.erasure.propose(world.county) else {
+            Issue.record("nothing proposed")
+            return
+        }
+        #expect(counts.map(\.residences) == [1])
+        _ = try await setup.erasure.certify(setup.first, id: proposed.id)
+        let (order, _) = try await setup.erasure.order(setup.second, id: proposed.id)
+        #expect(order.erased == 1)
+        let left = try await world.database.superuserConnection().query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT (SELECT count(*)::int FROM sozialraum.case_restriction) AS restrictions,
+                           (SELECT count(*)::int FROM sozialraum.grant_decision WHERE case_key LIKE 'RESTRICTED-%') AS masked
+                    """)
+        ).single()
+        #expect(try left.decode("restrictions", as: Int.self) == 0)
+        #expect(try left.decode("masked", as: Int.self) == 0)
+    }
+
     /// Item 8: only the erasure function erases. The daemon's role, in the county's own context, cannot
     /// redact, rewrite or delete the data an erasure touches, nor move an order past its signatures, nor
     /// carry out an order that is only certified. Each statement fails with its own SQLSTATE.

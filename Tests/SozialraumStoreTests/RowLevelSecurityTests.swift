@@ -159,6 +159,8 @@ import Testing
         // Runs are immutable to the runtime role; pruning is the one way a nightly run goes, and the
         // function decides which (nothing refers to it, older than the kept days, not the newest).
         "prune_nightly_runs": "the one way a run is deleted, and it decides which",
+        "apply_case_restriction":
+            "a restriction flags the case and its residences and masks its grants' key, which the runtime role cannot",
         "erase_ordered_cases":
             "the one way a case's link to a person ends: only cases still due, of an order signed by two holders of erase",
         "erase_expired_access_log":
@@ -470,7 +472,8 @@ import Testing
             #expect(own > 0)
             #expect(other == 0)
         }
-        let seenByCounty = try await store.withTenant(world.county, readOnly: true) { tx in
+        // The county's whole view: restricted cases included (sql/0035; who sees them is not this test's subject).
+        let seenByCounty = try await store.withTenant(world.county, readOnly: true, seesRestricted: true) { tx in
             try await tx.query(unsafeSQL: "SELECT count(*)::int FROM \(table)").single().decode(0, as: Int.self)
         }
         #expect(seenByCounty == (try await world.trueCount(table)))
@@ -516,7 +519,7 @@ import Testing
         "fiscal_year": "overrun_policy",
         "cover_pool_member": "pool", "period": "closed_by", "appropriation": "amount", "carry_forward": "reason",
         "help_type": "title", "case_file": "case_key", "residence": "social_space",
-        "case_hold": "reference", "erasure_order_case": "state",
+        "case_hold": "reference", "erasure_order_case": "state", "case_restriction": "reference",
         "reconciliation_run": "requested_by", "reconciliation_line": "line", "reconciliation_month": "plan",
         "reconciliation_transfer": "amount", "population": "young_inhabitants", "year_end": "confirmed_by",
         "finance_mapping": "product",

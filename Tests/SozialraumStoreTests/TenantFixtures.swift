@@ -390,6 +390,12 @@ struct ReferenceTableFixture: Sendable {
                 WITH c AS (INSERT INTO case_file (id, case_key) VALUES (gen_random_uuid(), 'H-' || abs(hashtext($1))) RETURNING id)
                 INSERT INTO case_hold (case_id, reference, placed_by) SELECT id, 'Az ' || $1, 'fixture' FROM c
                 """),
+        "case_restriction": .init(
+            providerView: .nothing,
+            insert: """
+                WITH c AS (INSERT INTO case_file (id, case_key) VALUES (gen_random_uuid(), 'R-' || abs(hashtext($1))) RETURNING id)
+                INSERT INTO case_restriction (case_id, ground, reference, placed_by) SELECT id, 'claims', 'Az ' || $1, 'fixture' FROM c
+                """),
         "erasure_order_case": .init(
             providerView: .nothing,
             insert: """
@@ -419,6 +425,8 @@ struct ReferenceTableFixture: Sendable {
         INSERT INTO case_file (id, case_key) VALUES (gen_random_uuid(), 'FIX-0001');
         INSERT INTO residence SELECT id, '2000-01-01', 'sr-nord' FROM case_file;
         INSERT INTO case_hold (case_id, reference, placed_by) SELECT id, 'Az 1/26', 'seed' FROM case_file;
+        WITH c AS (INSERT INTO case_file (id, case_key) VALUES (gen_random_uuid(), 'SEED-R1') RETURNING id)
+            INSERT INTO case_restriction (case_id, ground, reference, placed_by) SELECT id, 'retention', 'Az 2/26', 'seed' FROM c;
         INSERT INTO erasure_order (tenant_id, years, due_on, cases) SELECT id, 10, '2026-01-05', 1 FROM tenant WHERE kind = 'county';
         INSERT INTO erasure_order_case (order_id, case_id, last_year) SELECT o.id, c.id, 2015 FROM erasure_order o, case_file c;
         INSERT INTO reconciliation_run (year, scope, first_month, last_month, ledger_position, run_day, digest, requested_by, started_at)

@@ -179,6 +179,8 @@ struct AdminCommands: Sendable {
     let accessLog: AccessLogService
     /// Erasure orders and legal holds (issue 31).
     let erasure: ErasureService
+    /// Restrictions of processing (issue 31).
+    let restriction: RestrictionService
     let sessions: SessionRegistry
     let logger: Logger
     let operations: AdminOperations

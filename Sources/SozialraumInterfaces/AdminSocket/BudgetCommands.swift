@@ -206,7 +206,7 @@ extension AdminCommands {
             return .ok("\(due.count) due", data: invocation.lines(table))
         },
         AdminCommand(
-            "case", roles: [.county, .auditor],
+            "case", roles: [.county, .auditor, .dpo],
             "a case's history: residences, grants, amendments, deliveries, bookings (pseudonymous)", changes: .nothing,
             Arg.caseKey
         ) { invocation, key in

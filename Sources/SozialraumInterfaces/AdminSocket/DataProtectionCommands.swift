@@ -9,7 +9,7 @@ import SozialraumServices
 extension AdminCommands {
     static let dataProtection: [AdminCommand] = [
         AdminCommand(
-            "access-log", roles: [.auditor],
+            "access-log", roles: [.auditor, .dpo],
             "who was shown case-level data, when, by which command and how many cases (newest first)",
             changes: .nothing, Arg.integerKeyword("limit", "<n>", in: 1...5000).defaulting(to: 100)
         ) { invocation, limit in
@@ -26,14 +26,14 @@ extension AdminCommands {
             return .ok("\(entries.count) entries", data: invocation.lines(table))
         },
         AdminCommand(
-            "erasures", roles: [.county, .auditor], "erasure orders, newest first: state, signers, cases erased",
+            "erasures", roles: [.county, .auditor, .dpo], "erasure orders, newest first: state, signers, cases erased",
             changes: .nothing
         ) { invocation in
             let orders = try await invocation.commands.erasure.orders(invocation.caller)
             return .ok("\(orders.count) erasure orders", data: invocation.lines(ErasureTables.orders(orders)))
         },
         AdminCommand(
-            "erasure", roles: [.county, .auditor],
+            "erasure", roles: [.county, .auditor, .dpo],
             "an erasure order with what it touches per last year: cases, residences, grants, statement items, texts",
             changes: .nothing, Arg.erasureOrder
         ) { invocation, id in
@@ -95,7 +95,7 @@ extension AdminCommands {
             return .ok("case \(key) no longer held")
         },
         AdminCommand(
-            "holds", roles: [.county, .auditor], "the open legal holds: case, reference, who placed it and when",
+            "holds", roles: [.county, .auditor, .dpo], "the open legal holds: case, reference, who placed it and when",
             changes: .nothing
         ) { invocation in
             let holds = try await invocation.commands.erasure.holds(invocation.caller)
@@ -104,6 +104,41 @@ extension AdminCommands {
                 columns: ["case", "reference", "placed_by", "placed_at"],
                 rows: holds.map { [.text($0.caseKey), .text($0.reference), .text($0.placedBy), .text($0.placedAt)] })
             return .ok("\(holds.count) holds", data: invocation.lines(table))
+        },
+        AdminCommand(
+            "restrict", roles: [.county, .dpo],
+            "restrict a case whose billing is over: absent for all but dpo and auditor (dpo, or county with erase)",
+            changes: .naturally("a restricted case is CONFLICT"), Arg.caseKey,
+            Arg.oneOfKeyword("ground", as: RestrictionGround.self),
+            Arg.textKeyword("reference", missing: "name the file: reference=\"…\"")
+        ) { invocation, key, ground, reference in
+            try await invocation.commands.restriction.restrict(
+                invocation.caller, key: key, ground: ground, reference: reference)
+            return .ok("case \(key) restricted (\(ground.rawValue))")
+        },
+        AdminCommand(
+            "restriction-lift", roles: [.county, .dpo], "lift a case's restriction (dpo, or county with erase)",
+            changes: .naturally("a case not restricted is CONFLICT"), Arg.caseKey
+        ) { invocation, key in
+            try await invocation.commands.restriction.lift(invocation.caller, key: key)
+            return .ok("case \(key) no longer restricted")
+        },
+        AdminCommand(
+            "restrictions", roles: [.dpo, .auditor],
+            "the restrictions in force: case, ground, reference, placed_by, placed_at",
+            changes: .nothing
+        ) { invocation in
+            let restrictions = try await invocation.commands.restriction.restrictions(invocation.caller)
+            try await invocation.showingCases(keys: restrictions.map(\.caseKey), command: "restrictions")
+            let table = ResultTable(
+                columns: ["case", "ground", "reference", "placed_by", "placed_at"],
+                rows: restrictions.map {
+                    [
+                        .text($0.caseKey), .text($0.ground.rawValue), .text($0.reference), .text($0.placedBy),
+                        .text($0.placedAt),
+                    ]
+                })
+            return .ok("\(restrictions.count) restrictions", data: invocation.lines(table))
         },
     ]
 }

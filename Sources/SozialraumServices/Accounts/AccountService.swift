@@ -135,15 +135,16 @@ public final class AccountService: Sendable {
         }
     }
 
-    /// The role fits the tenant's kind (`provider` for a provider's tenant; `operator`, `county` or `auditor`
-    /// for the county), and the tenant exists.
+    /// The role fits the tenant's kind (`provider` for a provider's tenant; `operator`, `county`, `auditor` or
+    /// `dpo` for the county), and the tenant exists.
     static func requireRoleFits(_ tx: TenantTransaction, role: Role, tenant: TenantID) async throws {
         guard let kind = try await AccountStore.tenantKind(tx, tenant) else { throw ServiceError.notFound("tenant") }
         guard role.fits(kind) else {
             throw ServiceError.invalid(
                 field: "role",
                 reason: kind == .provider
-                    ? "a provider's tenant takes the role provider" : "the county takes operator, county or auditor")
+                    ? "a provider's tenant takes the role provider"
+                    : "the county takes operator, county, auditor or dpo")
         }
     }
 

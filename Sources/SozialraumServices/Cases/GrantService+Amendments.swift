@@ -184,7 +184,7 @@ extension GrantService {
     /// A case's history (county and auditor): residences, grants with their amendments, deliveries and
     /// bookings, by day. Pseudonymous only.
     public func caseHistory(_ caller: Caller, key: String) async throws -> [CaseHistoryLine] {
-        try caller.require(.county, .auditor, for: "reading a case's history")
+        try caller.require(.county, .auditor, .dpo, for: "reading a case's history")
         return try await store.withTenant(caller.tenant) { tx in
             let caseID = try await requireCase(tx, key: key)
             var lines: [CaseHistoryLine] = try await CaseStore.residence(tx, caseID: caseID).entries.map {

@@ -21,9 +21,9 @@ public struct AccessLogService: Sendable {
         }
     }
 
-    /// The newest entries, for the auditor (and the data-protection officer's role, once it exists).
+    /// The newest entries, for the auditor and the data-protection officer.
     public func entries(_ caller: Caller, limit: Int) async throws -> [CaseAccess] {
-        try caller.require(.auditor, for: "reading the access log")
+        try caller.require(.auditor, .dpo, for: "reading the access log")
         return try await store.withTenant(caller.tenant, readOnly: true) { tx in
             try await AccessLogStore.entries(tx, limit: limit)
         }

@@ -46,7 +46,7 @@ public struct ErasureService: Sendable {
         let years = caseLinkYears
         let day = today()
         let proposal: Proposal = try await ServiceError.translating {
-            try await store.withTenant(caller.tenant) { tx in
+            try await store.withTenant(caller.tenant, seesRestricted: true) { tx in
                 if let open = try await ErasureStore.openOrder(tx) { return .pending(open) }
                 guard let proposed = try await ErasureStore.propose(tx, years: years, on: day),
                     let order = try await ErasureStore.order(tx, id: proposed.id)
@@ -63,7 +63,7 @@ public struct ErasureService: Sendable {
     }
 
     public func orders(_ caller: Caller, limit: Int = 50) async throws -> [ErasureOrder] {
-        try caller.require(.county, .auditor, for: "reading erasure orders")
+        try caller.require(.county, .auditor, .dpo, for: "reading erasure orders")
         return try await store.withTenant(caller.tenant, readOnly: true) { tx in
             try await ErasureStore.orders(tx, limit: limit)
         }
@@ -71,8 +71,8 @@ public struct ErasureService: Sendable {
 
     /// An order with what it touches, per last year and kind (counts only).
     public func details(_ caller: Caller, id: Int64) async throws -> (ErasureOrder, [ErasureCount]) {
-        try caller.require(.county, .auditor, for: "reading erasure orders")
-        return try await store.withTenant(caller.tenant, readOnly: true) { tx in
+        try caller.require(.county, .auditor, .dpo, for: "reading erasure orders")
+        return try await store.withTenant(caller.tenant, readOnly: true, seesRestricted: true) { tx in
             guard let order = try await ErasureStore.order(tx, id: id) else {
                 throw ServiceError.notFound("erasure order \(id)")
             }
@@ -201,7 +201,7 @@ public struct ErasureService: Sendable {
     }
 
     public func holds(_ caller: Caller) async throws -> [LegalHold] {
-        try caller.require(.county, .auditor, for: "reading legal holds")
+        try caller.require(.county, .auditor, .dpo, for: "reading legal holds")
         return try await store.withTenant(caller.tenant, readOnly: true) { tx in try await ErasureStore.openHolds(tx) }
     }
 

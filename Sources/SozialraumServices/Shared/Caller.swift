@@ -105,6 +105,9 @@ extension ServiceError {
             case "SZ007":
                 throw ServiceError.conflict(
                     "an issued statement never changes: it is settled or withdrawn, once (a new one may be issued)")
+            case "SZ009":
+                throw ServiceError.conflict(
+                    "data protection: an erasure order, legal hold or restriction moves only as its rules allow")
             case "SZ008":
                 throw ServiceError.conflict(
                     "account administration: decided once, and two holders of the right accounts remain")

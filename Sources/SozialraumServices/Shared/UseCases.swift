@@ -17,6 +17,7 @@ public struct UseCases: Sendable {
     public var paymentOrders: PaymentOrderService
     public var accessLog: AccessLogService
     public var erasure: ErasureService
+    public var restriction: RestrictionService
 
     /// `today` is the county's calendar day (the domain has no clock); `accounts` defaults to the
     /// production password hashing; `land` is whose public holidays the schedules skip; `retention` the
@@ -37,6 +38,7 @@ public struct UseCases: Sendable {
         self.jobs = JobService(store: store, logger: logger, land: land)
         self.migration = MigrationService(store: store, logger: logger, today: today)
         self.accessLog = AccessLogService(store: store)
+        self.restriction = RestrictionService(store: store, logger: logger)
         self.erasure = ErasureService(
             store: store, logger: logger, today: today, caseLinkYears: retention.caseLinkYears)
         self.paymentOrders = PaymentOrderService(
