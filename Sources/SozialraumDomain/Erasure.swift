@@ -125,3 +125,25 @@ public struct CaseRestriction: Sendable, Equatable {
         self.placedAt = placedAt
     }
 }
+
+/// One record of an Auskunft (Art. 15 GDPR, § 83 SGB X): everything stored about one case, kind by kind,
+/// each as named text fields in a fixed order (amounts and volumes as exact decimals).
+public struct CaseExportRecord: Sendable, Equatable {
+    /// case, residence, grant, amendment, delivery, booking, finding, statement_item, hold, restriction, access.
+    public var kind: String
+    public var fields: [Field]
+
+    public struct Field: Sendable, Equatable {
+        public var name: String
+        public var value: String?
+        public init(_ name: String, _ value: String?) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public init(kind: String, fields: [Field]) {
+        self.kind = kind
+        self.fields = fields
+    }
+}

@@ -176,7 +176,8 @@ extension ResultTable {
         }
     }
 
-    static func jsonString(_ text: String) -> String {
+    /// A JSON string: quotes, backslashes and control characters escaped.
+    public static func jsonString(_ text: String) -> String {
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -28,6 +28,7 @@ import Testing
         "hold-lift": "ErasureSocketTests (a case without a hold is CONFLICT)",
         "restrict": "RestrictionSocketTests (a restricted case is CONFLICT)",
         "restriction-lift": "RestrictionSocketTests (a case not restricted is CONFLICT)",
+        "case-rekey": "AuskunftSocketTests (the old key is NOT_FOUND afterwards)",
     ]
 
     /// How the second answer must relate to the first.

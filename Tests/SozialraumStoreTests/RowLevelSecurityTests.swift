@@ -161,6 +161,7 @@ import Testing
         "prune_nightly_runs": "the one way a run is deleted, and it decides which",
         "apply_case_restriction":
             "a restriction flags the case and its residences and masks its grants' key, which the runtime role cannot",
+        "correct_case_key": "a wrongly entered key is corrected on the case and its grants, for a holder of case only",
         "erase_ordered_cases":
             "the one way a case's link to a person ends: only cases still due, of an order signed by two holders of erase",
         "erase_expired_access_log":

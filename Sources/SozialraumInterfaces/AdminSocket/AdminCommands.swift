@@ -181,6 +181,8 @@ struct AdminCommands: Sendable {
     let erasure: ErasureService
     /// Restrictions of processing (issue 31).
     let restriction: RestrictionService
+    /// Auskunft and correction (issue 31).
+    let auskunft: AuskunftService
     let sessions: SessionRegistry
     let logger: Logger
     let operations: AdminOperations

@@ -76,7 +76,7 @@ public struct AdminServer: Service {
             reconciliation: services.reconciliation, yearEnd: services.yearEnd, accounts: services.accounts,
             status: services.status, jobs: services.jobs, migration: services.migration,
             paymentOrders: services.paymentOrders, accessLog: services.accessLog, erasure: services.erasure,
-            restriction: services.restriction,
+            restriction: services.restriction, auskunft: services.auskunft,
             sessions: SessionRegistry(),
             logger: logger, operations: operations, metrics: metrics,
             uploadBudget: UploadBudget(limit: configuration.limits.maximumUploadBytesInFlight),

@@ -140,7 +140,36 @@ extension AdminCommands {
                 })
             return .ok("\(restrictions.count) restrictions", data: invocation.lines(table))
         },
+        AdminCommand(
+            "case-export", roles: [.county, .auditor, .dpo],
+            "everything stored about one case key as JSON lines, one object per record (Auskunft, Art. 15 GDPR)",
+            changes: .nothing, Arg.caseKey
+        ) { invocation, key in
+            let (caseID, records) = try await invocation.commands.auskunft.export(invocation.caller, key: key)
+            try await invocation.showingCases(1, caseID: caseID, command: "case-export")
+            return .ok("\(records.count) records of case \(key)", data: records.map(CaseExportJSON.line))
+        },
+        AdminCommand(
+            "case-rekey", roles: [.county], right: .caseWork,
+            "correct a wrongly entered case key (Art. 16 GDPR): the case and its grants; issued statements keep theirs",
+            changes: .naturally("the old key is unknown afterwards: NOT_FOUND"), Arg.caseKey,
+            Arg.text("new-key", "<new-case-key>")
+        ) { invocation, key, newKey in
+            try await invocation.commands.auskunft.correctKey(invocation.caller, key: key, to: newKey)
+            return .ok("case \(key) is now \(newKey)")
+        },
     ]
+}
+
+/// An Auskunft record as one JSON object: `kind` first, then its fields in order (null for none). Hand-written
+/// so that the order is the documented one (JSONSerialization sorts or shuffles keys).
+enum CaseExportJSON {
+    static func line(_ record: CaseExportRecord) -> String {
+        let fields = [("kind", record.kind as String?)] + record.fields.map { ($0.name, $0.value) }
+        return "{"
+            + fields.map { "\(ResultTable.jsonString($0.0)):\($0.1.map(ResultTable.jsonString) ?? "null")" }
+            .joined(separator: ",") + "}"
+    }
 }
 
 extension Arg {

@@ -18,6 +18,7 @@ public struct UseCases: Sendable {
     public var accessLog: AccessLogService
     public var erasure: ErasureService
     public var restriction: RestrictionService
+    public var auskunft: AuskunftService
 
     /// `today` is the county's calendar day (the domain has no clock); `accounts` defaults to the
     /// production password hashing; `land` is whose public holidays the schedules skip; `retention` the
@@ -39,6 +40,7 @@ public struct UseCases: Sendable {
         self.migration = MigrationService(store: store, logger: logger, today: today)
         self.accessLog = AccessLogService(store: store)
         self.restriction = RestrictionService(store: store, logger: logger)
+        self.auskunft = AuskunftService(store: store, logger: logger)
         self.erasure = ErasureService(
             store: store, logger: logger, today: today, caseLinkYears: retention.caseLinkYears)
         self.paymentOrders = PaymentOrderService(
