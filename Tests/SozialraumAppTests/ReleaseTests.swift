@@ -17,7 +17,8 @@ import Testing
         }
         let changelog = try String(
             contentsOf: Self.repository.appendingPathComponent("CHANGELOG.md"), encoding: .utf8)
-        let newest = changelog.split(separator: "\n").first { $0.hasPrefix("## ") }
+        // What is merged but not yet released stands under "## Unreleased", above the newest release.
+        let newest = changelog.split(separator: "\n").first { $0.hasPrefix("## ") && $0 != "## Unreleased" }
         #expect(newest?.hasPrefix("## \(SozialraumRelease.version) — ") == true, "\(newest ?? "")")
         let licence = try String(contentsOf: Self.repository.appendingPathComponent("LICENSE"), encoding: .utf8)
         #expect(licence.contains("EUROPEAN UNION PUBLIC LICENCE v. 1.2"))
