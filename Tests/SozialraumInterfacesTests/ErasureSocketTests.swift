@@ -94,13 +94,8 @@ import Testing
         // 30 payable, 1,800.00).
         #expect(rows.count == 1 && rows.first?[3] == "")
         let database = try await world.database.superuserConnection()
-        func sha256(_ text: String) async throws -> String {
-            try await database.query(
-                PostgresQuery(unsafeSQL: "SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [text])
-            ).single().decode(0, as: String.self)
-        }
         let original = "grant|\(closed.grant.uuidString.lowercased())|VER-2025-0001|31|hour|nord|3000|3200|3000|180000"
-        #expect(rows.first.map { String($0[11]) } == (try await sha256(original)))
-        #expect(try await sha256(rows.map { String($0[11]) }.joined(separator: "\n")) == hash)
+        #expect(rows.first.map { String($0[11]) } == (try await database.sha256Hex(original)))
+        #expect(try await database.sha256Hex(rows.map { String($0[11]) }.joined(separator: "\n")) == hash)
     }
 }

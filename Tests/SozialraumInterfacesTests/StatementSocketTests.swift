@@ -76,13 +76,8 @@ import Testing
         #expect(line == "grant|\(grant.uuidString.lowercased())|VER-2026-0001|31|hour|nord|12000|1200|1000|60000")
         // The item's hash is sha256 of its line; the document's, sha256 of the items' hashes, one per line.
         let database = try await admin.world.database.superuserConnection()
-        func sha256(_ text: String) async throws -> String {
-            try await database.query(
-                PostgresQuery(unsafeSQL: "SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [text])
-            ).single().decode(0, as: String.self)
-        }
-        #expect(try await sha256(line) == fields[11])
-        #expect(try await sha256(fields[11]) == hash)
+        #expect(try await database.sha256Hex(line) == fields[11])
+        #expect(try await database.sha256Hex(fields[11]) == hash)
 
         // Beta sees none of it; alpha cannot issue or withdraw.
         let beta = try await admin.client(loggedInAs: "beta")

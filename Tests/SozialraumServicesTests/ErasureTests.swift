@@ -156,25 +156,20 @@ import Testing
         #expect(redacted.itemHash == original.itemHash && redacted.itemHash != nil)
 
         let admin = try await world.database.superuserConnection()
-        func sha256(_ text: String) async throws -> String {
-            try await admin.query(
-                PostgresQuery(unsafeSQL: "SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [text])
-            ).single().decode(0, as: String.self)
-        }
         // The original line, as docs/statements.md gives it: 30 h granted (3 × 10), 32 delivered, 30 payable.
         let line = "grant|\(setup.grant.uuidString.lowercased())|VER-2025-0001|31|hour|nord|3000|3200|3000|180000"
-        #expect(try await sha256(line) == original.itemHash)
+        #expect(try await admin.sha256Hex(line) == original.itemHash)
         for item in items where item.caseKey != "" || item.item == "project" {
             let line = [
                 item.item, item.id.uuidString.lowercased(), item.caseKey, item.helpType, item.unit, item.socialSpace,
                 item.granted.map { String($0.hundredths) } ?? "", item.delivered.map { String($0.hundredths) } ?? "",
                 item.payable.map { String($0.hundredths) } ?? "", String(item.cost.cents),
             ].joined(separator: "|")
-            #expect(try await sha256(line) == item.itemHash)
+            #expect(try await admin.sha256Hex(line) == item.itemHash)
         }
         let hashes = items.sorted { $0.id.uuidString.lowercased() < $1.id.uuidString.lowercased() }
             .compactMap(\.itemHash)
-        #expect(try await sha256(hashes.joined(separator: "\n")) == document.contentHash)
+        #expect(try await admin.sha256Hex(hashes.joined(separator: "\n")) == document.contentHash)
     }
 
     /// Item 5: no one person erases. The certifier cannot order; an account whose database record lacks the

@@ -105,15 +105,10 @@ import Testing
             "project|\(project.uuidString.lowercased())||||nord||||123400",
         ].sorted { $0.split(separator: "|")[1] < $1.split(separator: "|")[1] }
         let admin = try await world.database.superuserConnection()
-        func sha256(_ text: String) async throws -> String {
-            try await admin.query(
-                PostgresQuery(unsafeSQL: "SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [text])
-            ).single().decode(0, as: String.self)
-        }
         // The document's hash is over the items' hashes (each sha256 of its line), one per line (sql/0034).
         var itemHashes: [String] = []
-        for line in lines { itemHashes.append(try await sha256(line)) }
-        #expect(document.contentHash == (try await sha256(itemHashes.joined(separator: "\n"))))
+        for line in lines { itemHashes.append(try await admin.sha256Hex(line)) }
+        #expect(document.contentHash == (try await admin.sha256Hex(itemHashes.joined(separator: "\n"))))
         #expect(Set(items.compactMap(\.itemHash)) == Set(itemHashes))
 
         func refusal(_ sql: String) async -> String? {

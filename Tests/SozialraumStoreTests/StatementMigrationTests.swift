@@ -71,20 +71,15 @@ import Testing
             "grant|\(grant.uuidString.lowercased())|VER-1|31|hour|nord|1000|1200|1000|40000",
             "project|\(project.uuidString.lowercased())||||nord||||20000",
         ].sorted { $0.split(separator: "|")[1] < $1.split(separator: "|")[1] }
-        func sha256(_ text: String) async throws -> String {
-            try await admin.query(
-                PostgresQuery(unsafeSQL: "SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [text])
-            ).single().decode(0, as: String.self)
-        }
         var itemHashes: [String] = []
-        for line in lines { itemHashes.append(try await sha256(line)) }
-        #expect(document.contentHash == (try await sha256(itemHashes.joined(separator: "\n"))))
+        for line in lines { itemHashes.append(try await admin.sha256Hex(line)) }
+        #expect(document.contentHash == (try await admin.sha256Hex(itemHashes.joined(separator: "\n"))))
         let former = try await admin.query(
             PostgresQuery(
                 unsafeSQL: "SELECT encode(former_content_hash, 'hex') FROM sozialraum.statement_document WHERE id = $1",
                 [document.id])
         ).single().decode(0, as: String.self)
-        #expect(former == (try await sha256(lines.joined(separator: "\n"))))
+        #expect(former == (try await admin.sha256Hex(lines.joined(separator: "\n"))))
         let frozen = try await store.withTenant(county, readOnly: true) { tx in
             try await StatementStore.documentItems(tx, id: document.id)
         }
