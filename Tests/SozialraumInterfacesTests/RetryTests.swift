@@ -29,6 +29,7 @@ import Testing
         "restrict": "RestrictionSocketTests (a restricted case is CONFLICT)",
         "restriction-lift": "RestrictionSocketTests (a case not restricted is CONFLICT)",
         "case-rekey": "AuskunftSocketTests (the old key is NOT_FOUND afterwards)",
+        "residence-correct": "ResidenceCorrectionTests (the same correction again is CONFLICT)",
     ]
 
     /// How the second answer must relate to the first.

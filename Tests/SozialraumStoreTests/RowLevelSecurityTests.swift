@@ -161,6 +161,8 @@ import Testing
         "prune_nightly_runs": "the one way a run is deleted, and it decides which",
         "apply_case_restriction":
             "a restriction flags the case and its residences and masks its grants' key, which the runtime role cannot",
+        "correct_residence":
+            "a wrongly entered residence is corrected and recorded with its position, for a holder of case only",
         "correct_case_key": "a wrongly entered key is corrected on the case and its grants, for a holder of case only",
         "erase_ordered_cases":
             "the one way a case's link to a person ends: only cases still due, of an order signed by two holders of erase",
@@ -521,6 +523,7 @@ import Testing
         "cover_pool_member": "pool", "period": "closed_by", "appropriation": "amount", "carry_forward": "reason",
         "help_type": "title", "case_file": "case_key", "residence": "social_space",
         "case_hold": "reference", "erasure_order_case": "state", "case_restriction": "reference",
+        "residence_correction": "corrected_by",
         "reconciliation_run": "requested_by", "reconciliation_line": "line", "reconciliation_month": "plan",
         "reconciliation_transfer": "amount", "population": "young_inhabitants", "year_end": "confirmed_by",
         "finance_mapping": "product",

@@ -396,6 +396,14 @@ struct ReferenceTableFixture: Sendable {
                 WITH c AS (INSERT INTO case_file (id, case_key) VALUES (gen_random_uuid(), 'R-' || abs(hashtext($1))) RETURNING id)
                 INSERT INTO case_restriction (case_id, ground, reference, placed_by) SELECT id, 'claims', 'Az ' || $1, 'fixture' FROM c
                 """),
+        // Corrections of residences are written by the owner's function only (sql/0037): the county's insert
+        // is the function's.
+        "residence_correction": .init(
+            providerView: .nothing,
+            insert: """
+                SELECT 1 FROM (SELECT correct_residence((SELECT id FROM case_file WHERE case_key = 'FIX-0001'), '2000-01-01',
+                                                        'sr-sued', 'fx-caseworker') AS done) x WHERE done AND $1 <> ''
+                """),
         "erasure_order_case": .init(
             providerView: .nothing,
             insert: """
@@ -425,6 +433,8 @@ struct ReferenceTableFixture: Sendable {
         INSERT INTO case_file (id, case_key) VALUES (gen_random_uuid(), 'FIX-0001');
         INSERT INTO residence SELECT id, '2000-01-01', 'sr-nord' FROM case_file;
         INSERT INTO case_hold (case_id, reference, placed_by) SELECT id, 'Az 1/26', 'seed' FROM case_file;
+        INSERT INTO residence_correction (case_id, valid_from, old_social_space, new_social_space, change_position, corrected_by)
+            SELECT id, '2000-01-01', 'sr-sued', 'sr-nord', 0, 'seed' FROM case_file WHERE case_key = 'FIX-0001';
         WITH c AS (INSERT INTO case_file (id, case_key) VALUES (gen_random_uuid(), 'SEED-R1') RETURNING id)
             INSERT INTO case_restriction (case_id, ground, reference, placed_by) SELECT id, 'retention', 'Az 2/26', 'seed' FROM c;
         INSERT INTO erasure_order (tenant_id, years, due_on, cases) SELECT id, 10, '2026-01-05', 1 FROM tenant WHERE kind = 'county';
@@ -442,7 +452,8 @@ struct ReferenceTableFixture: Sendable {
         INSERT INTO finance_mapping VALUES (2026, 'sr-nord', 'case', 'instalment', '36300', '53310000', 'SR1');
         INSERT INTO account (name, tenant_id, role, secret_hash, salt, scrypt_n, rights)
             SELECT s.name, t.id, 'county', '\\x00', '\\x00', 1024, ARRAY[s.right_held]
-            FROM tenant t, (VALUES ('fx-certifier', 'certify'), ('fx-orderer', 'order'), ('fx-administrator', 'accounts'))
+            FROM tenant t, (VALUES ('fx-certifier', 'certify'), ('fx-orderer', 'order'), ('fx-administrator', 'accounts'),
+                                ('fx-caseworker', 'case'))
                 s (name, right_held)
             WHERE t.kind = 'county';
         """

@@ -158,6 +158,18 @@ extension AdminCommands {
             try await invocation.commands.auskunft.correctKey(invocation.caller, key: key, to: newKey)
             return .ok("case \(key) is now \(newKey)")
         },
+        AdminCommand(
+            "residence-correct", roles: [.county], right: .caseWork,
+            "correct the Sozialraum of a wrongly entered residence: its deliveries reversed and booked again",
+            changes: .naturally("a residence that says so already is CONFLICT"), Arg.caseKey, Arg.day("from"),
+            Arg.socialSpace
+        ) { invocation, key, day, space in
+            let moved = try await invocation.commands.grants.correctResidence(
+                invocation.caller, key: key, from: day, to: space)
+            return .ok(
+                "residence of case \(key) from \(day) is \(space); \(moved.deliveries) deliveries "
+                    + "(\(moved.rebooked)) reversed and booked again")
+        },
     ]
 }
 

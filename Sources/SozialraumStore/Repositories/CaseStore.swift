@@ -38,6 +38,29 @@ public enum CaseStore {
         ) == 1
     }
 
+    /// Corrects the Sozialraum of the residence from `day` (sql/0037: the owner's function, for an account holding
+    /// `case`, recorded with a change position); false when there is no such residence or it says that already.
+    public static func correctResidence(
+        _ tx: TenantTransaction, caseID: UUID, from day: Day, to socialSpace: SocialSpaceCode, by account: String
+    ) async throws -> Bool {
+        try await tx.query(
+            "SELECT correct_residence(\(caseID), \(day), \(socialSpace.rawValue), \(account)) AS corrected"
+        ).single().decode("corrected", as: Bool.self)
+    }
+
+    /// The latest correction of the residence from `day` to `socialSpace`: its change position (deliveries
+    /// recorded before it were priced with the wrong residence), or nil.
+    public static func correction(
+        _ tx: TenantTransaction, caseID: UUID, from day: Day, to socialSpace: SocialSpaceCode
+    ) async throws -> Int64? {
+        try await tx.query(
+            """
+            SELECT max(change_position) AS position FROM residence_correction
+            WHERE case_id = \(caseID) AND valid_from = \(day) AND new_social_space = \(socialSpace.rawValue)
+            """
+        ).single().decode("position", as: Int64?.self)
+    }
+
     /// Where the case lived, over time. Never empty: a case is opened with its residence.
     public static func residence(_ tx: TenantTransaction, caseID: UUID) async throws -> ResidenceHistory {
         let entries = try await tx.query(

@@ -58,6 +58,35 @@ public enum DeliveryStore {
         return result
     }
 
+    /// A delivery that still counts, with its first booking (what a reversal names).
+    public struct Active: Sendable, Equatable {
+        public var grantID: UUID
+        public var month: YearMonth
+        public var quantity: Quantity
+        public var firstBooking: Int64
+    }
+
+    /// The deliveries of a case's grants from `month` on that still count and were recorded before `position`
+    /// (a change position), in grant and month order (those the caller sees: a provider its own).
+    public static func active(
+        _ tx: TenantTransaction, caseID: UUID, from month: YearMonth, recordedBefore position: Int64
+    ) async throws -> [Active] {
+        try await tx.query(
+            """
+            SELECT a.grant_id, a.month, a.quantity,
+                   (SELECT min(b.id) FROM booking b WHERE b.delivery_id = a.id AND b.kind = 'delivery') AS first_booking
+            FROM active_delivery a JOIN delivery d ON d.id = a.id JOIN grant_decision g ON g.id = a.grant_id
+            WHERE g.case_id = \(caseID) AND a.month >= \(month) AND d.change_position < \(position)
+            ORDER BY a.grant_id, a.month
+            """
+        ).map { row in
+            Active(
+                grantID: try row.decode("grant_id", as: UUID.self), month: try row.day("month").yearMonth,
+                quantity: Quantity(hundredths: try row.decode("quantity", as: Int64.self)),
+                firstBooking: try row.decode("first_booking", as: Int64.self))
+        }
+    }
+
     /// A grant and a month: the key of a delivery.
     public struct GrantMonth: Hashable, Sendable {
         public var grant: UUID

@@ -111,7 +111,8 @@ extension ReconciliationStore {
                 -- itself (recorded, or its end moved), a residence of its case, an assignment of its
                 -- provider — with the whole residence histories of their cases (a stay ends where the next
                 -- begins).
-                WITH moved AS MATERIALIZED (SELECT case_id FROM residence WHERE change_position > \(since)),
+                WITH moved AS MATERIALIZED (SELECT case_id FROM residence WHERE change_position > \(since)
+                                            UNION SELECT case_id FROM residence_correction WHERE change_position > \(since)),
                 reassigned AS MATERIALIZED (SELECT tenant_id FROM provider_assignment WHERE change_position > \(since)),
                 affected AS MATERIALIZED (
                     SELECT id FROM grant_decision WHERE change_position > \(since)
