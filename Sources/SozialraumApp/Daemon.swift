@@ -101,7 +101,7 @@ public struct Daemon: Sendable {
         adminConfiguration.plainTCP = Settings.hostAndPort(settings.adminPlainTCPListen)
         let services = UseCases(
             store: store, logger: logger, today: CountyCalendar.today, paymentSettings: settings.payments,
-            land: settings.countyLand, retention: settings.retention)
+            land: settings.countyLand, retention: settings.retention, erasureBatch: settings.erasureBatch)
         let (listening, listeningDone) = AsyncStream<Void>.makeStream()
         let admin = AdminServer(
             configuration: adminConfiguration, services: services,

@@ -66,6 +66,8 @@ public struct Settings: Sendable, Equatable {
     public var reconciliationKeepNightlyDays: Int = 90
     /// The deletion rules (Löschregeln) per kind of data (`retention.*`, docs/data-protection.md).
     public var retention = RetentionRules()
+    /// Cases per transaction when an erasure order is carried out (`retention.erasureBatch`).
+    public var erasureBatch = 1000
     /// Payment orders and the Kasse's file (`payments.*`).
     public var payments = PaymentSettings()
 
@@ -164,6 +166,7 @@ public struct Settings: Sendable, Equatable {
         "retention.caseLinkYears",
         "retention.accountingYears",
         "retention.accessLogYears",
+        "retention.erasureBatch",
         "payments.pendingDays",
         "payments.dueAfterDays",
         "payments.kassenzeichenPrefix",
@@ -312,6 +315,7 @@ public struct Settings: Sendable, Equatable {
             accountingYears: try integer(
                 "retention.accountingYears", settings.retention.accountingYears, range: 0...100),
             accessLogYears: try integer("retention.accessLogYears", settings.retention.accessLogYears, range: 1...100))
+        settings.erasureBatch = try integer("retention.erasureBatch", settings.erasureBatch, range: 1...100_000)
         settings.payments = try payments(string: string, integer: integer)
         guard !settings.stateDirectory.isEmpty else {
             throw Invalid(key: "stateDirectory", reason: "must not be empty")

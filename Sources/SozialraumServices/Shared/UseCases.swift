@@ -26,7 +26,7 @@ public struct UseCases: Sendable {
     public init(
         store: Store, logger: Logger, today: @escaping @Sendable () -> Day, accounts: AccountService? = nil,
         paymentSettings: PaymentSettings = PaymentSettings(), land: Land = .niedersachsen,
-        retention: RetentionRules = RetentionRules()
+        retention: RetentionRules = RetentionRules(), erasureBatch: Int = 1000
     ) {
         self.budget = BudgetService(store: store, logger: logger, today: today, settings: paymentSettings)
         self.grants = GrantService(store: store, logger: logger, today: today, settings: paymentSettings)
@@ -42,7 +42,8 @@ public struct UseCases: Sendable {
         self.restriction = RestrictionService(store: store, logger: logger)
         self.auskunft = AuskunftService(store: store, logger: logger)
         self.erasure = ErasureService(
-            store: store, logger: logger, today: today, caseLinkYears: retention.caseLinkYears)
+            store: store, logger: logger, today: today, caseLinkYears: retention.caseLinkYears,
+            batch: erasureBatch)
         self.paymentOrders = PaymentOrderService(
             store: store, logger: logger, today: today, settings: paymentSettings, payments: payments, grants: grants,
             reconciliation: reconciliation, budget: budget)
