@@ -5,7 +5,7 @@
 // Targets are layered; each imports only what stands to its left:
 //
 //   CLibPQ → PostgresClient → SozialraumDomain → SozialraumStore → SozialraumServices
-//          → SozialraumInterfaces → SozialraumApp → sozialraumd
+//          → SozialraumInterfaces, SozialraumPortal → SozialraumApp → sozialraumd
 //   SozialraumProtocol + SozialraumCtlKit → sozialraumctl (the client shares only the protocol)
 //
 // PostgresEmbedded (a private cluster for trials and tests) sits beside PostgresClient.
@@ -46,6 +46,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // MARK: Layer 0: the C library, module map only.
@@ -148,11 +150,25 @@ let package = Package(
             swiftSettings: strictness
         ),
 
+        // The Trägerportal (issue 32): HTTP with Hummingbird, beside the admin socket, on the same use cases.
+        .target(
+            name: "SozialraumPortal",
+            dependencies: [
+                "SozialraumServices",
+                "SozialraumDomain",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictness
+        ),
+
         // MARK: Layer 6: composition (config, logging, commands), then thin executables.
         .target(
             name: "SozialraumApp",
             dependencies: [
                 "SozialraumInterfaces",
+                "SozialraumPortal",
                 "SozialraumProtocol",
                 "SozialraumServices",
                 "SozialraumDemo",
@@ -266,6 +282,17 @@ let package = Package(
             dependencies: [
                 "SozialraumStore", "SozialraumDomain", "PostgresClient", "PostgresEmbedded", "SozialraumTestSupport",
                 "SozialraumServices",
+            ],
+            swiftSettings: strictness
+        ),
+        .testTarget(
+            name: "SozialraumPortalTests",
+            dependencies: [
+                "SozialraumPortal", "SozialraumServices", "SozialraumDomain", "SozialraumTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictness
         ),

@@ -8,6 +8,7 @@ import ServiceLifecycle
 import SozialraumDemo
 import SozialraumDomain
 import SozialraumInterfaces
+import SozialraumPortal
 import SozialraumServices
 import SozialraumStore
 import UnixSignals
@@ -184,6 +185,13 @@ public struct Daemon: Sendable {
             parts.append(
                 MetricsServer(listen: listen, logger: logger) {
                     await admin.metricsExposition(county: { try await store.countyTenant() })
+                })
+        }
+        if let listen = Settings.hostAndPort(settings.portalListen) {
+            let portal = Portal(services: services, logger: logger, today: CountyCalendar.today)
+            parts.append(
+                portal.application(.init(host: listen.host, port: listen.port)) { port in
+                    logger.info("portal listening", metadata: ["port": "\(port)"])
                 })
         }
         var groupConfiguration = ServiceGroupConfiguration(

@@ -39,6 +39,8 @@ public struct Settings: Sendable, Equatable {
     public var adminPlainTCPListen: String = ""
     /// The Prometheus endpoint: loopback `host:port` or `unix:/path`; empty: off.
     public var metricsListen: String = ""
+    /// The Trägerportal (issue 32): loopback `host:port` behind a TLS reverse proxy; empty: off.
+    public var portalListen: String = ""
 
     /// Admin socket limits (reloadable for new connections).
     public var adminMaxLineBytes: Int = 64 * 1024
@@ -157,6 +159,7 @@ public struct Settings: Sendable, Equatable {
         "admin.loginTimeoutSeconds",
         "admin.idleTimeoutSeconds",
         "metrics.listen",
+        "portal.listen",
         "scheduler.schedules",
         "scheduler.instance",
         "scheduler.heartbeatSeconds",
@@ -268,6 +271,16 @@ public struct Settings: Sendable, Equatable {
         if let plain = hostAndPort(settings.adminPlainTCPListen), !AdminServer.isLoopback(plain.host) {
             throw Invalid(
                 key: "admin.plainTCPListen", reason: "plain TCP is for development on a loopback address only")
+        }
+        settings.portalListen = try string("portal.listen", "")
+        if !settings.portalListen.isEmpty {
+            guard let portal = hostAndPort(settings.portalListen) else {
+                throw Invalid(key: "portal.listen", reason: "expected host:port")
+            }
+            // Until the portal serves TLS itself, it listens on loopback for a reverse proxy that does.
+            guard AdminServer.isLoopback(portal.host) else {
+                throw Invalid(key: "portal.listen", reason: "a loopback address, behind a reverse proxy with TLS")
+            }
         }
         settings.metricsListen = try string("metrics.listen", "")
         do {

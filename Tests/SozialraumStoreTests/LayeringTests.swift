@@ -72,10 +72,15 @@ import Testing
             "ServiceLifecycle", "SozialraumDomain", "SozialraumProtocol", "SozialraumServices", "Synchronization",
             "UUIDText",
         ],
+        "SozialraumPortal": [
+            "Foundation", "HTTPTypes", "Hummingbird", "Logging", "SozialraumDomain", "SozialraumServices",
+            "Synchronization",
+        ],
         "SozialraumApp": [
             "ArgumentParser", "Configuration", "Foundation", "Logging", "NIOCore", "NIOPosix", "PostgresClient",
             "PostgresEmbedded",
-            "ServiceLifecycle", "SozialraumDemo", "SozialraumDomain", "SozialraumInterfaces", "SozialraumProtocol",
+            "ServiceLifecycle", "SozialraumDemo", "SozialraumDomain", "SozialraumInterfaces", "SozialraumPortal",
+            "SozialraumProtocol",
             "SozialraumServices",
             "SozialraumStore",
             "Synchronization",
@@ -150,6 +155,7 @@ import Testing
         // Use cases know no driver and no wire format; the interfaces reach the database only through them.
         #expect(Self.allowedImports["SozialraumServices"]!.isDisjoint(with: ["PostgresClient", "SozialraumProtocol"]))
         #expect(Self.allowedImports["SozialraumInterfaces"]!.isDisjoint(with: ["PostgresClient", "SozialraumStore"]))
+        #expect(Self.allowedImports["SozialraumPortal"]!.isDisjoint(with: ["PostgresClient", "SozialraumStore"]))
         // Nothing below the Store reaches up, and the domain stays pure.
         #expect(
             Self.allowedImports["SozialraumDomain"]!.isDisjoint(with: [

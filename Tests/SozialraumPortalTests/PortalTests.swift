@@ -1,0 +1,147 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import SozialraumDomain
+import SozialraumPortal
+import SozialraumServices
+import SozialraumTestSupport
+import Testing
+
+/// The Trägerportal's first pages over real HTTP (issue 32, items 3 and 5): the login form and its headers,
+/// the token login with a server-side session in an `HttpOnly; Secure; SameSite=Strict` cookie, the funds
+/// overview of the provider's Sozialräume, form tokens on every POST, and a session that ends with a rotated
+/// token.
+@Suite struct PortalTests {
+    struct Setup {
+        let world: BudgetWorld
+        let accounts: AccountService
+        let portal: Portal
+    }
+
+    static func setUp() async throws -> Setup {
+        let world = try await BudgetWorld.make()
+        let accounts = AccountService(store: world.store, logger: Logger(label: "test.portal"), scryptRounds: 1024)
+        try await accounts.setAccount(
+            name: "alpha-buchhaltung", tenant: world.alpha.tenant, role: .provider, secret: "alpha-schluessel-1",
+            actingAs: world.county.tenant)
+        var services = UseCases(store: world.store, logger: Logger(label: "test.portal"), today: { BudgetWorld.today })
+        services.accounts = accounts
+        let portal = Portal(services: services, logger: Logger(label: "test.portal"), today: { BudgetWorld.today })
+        return Setup(world: world, accounts: accounts, portal: portal)
+    }
+
+    static func cookie(_ name: String, in response: TestResponse) -> (value: String, attributes: String)? {
+        for header in response.headers[values: .setCookie] where header.hasPrefix("\(name)=") {
+            let value = header.dropFirst(name.count + 1).prefix { $0 != ";" }
+            return (String(value), header)
+        }
+        return nil
+    }
+
+    static func form(_ fields: [(String, String)]) -> ByteBuffer {
+        ByteBuffer(
+            string: fields.map {
+                "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+            }.joined(separator: "&"))
+    }
+
+    static let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+
+    @Test(.timeLimit(.minutes(2))) func aProviderLogsInAndSeesItsFundsUntilItsTokenIsRotated() async throws {
+        let setup = try await Self.setUp()
+        let app = setup.portal.application(.init(host: "127.0.0.1", port: 0))
+        try await app.test(.live) { client in
+            // The login form: German, labelled, no script; the headers forbid scripts and framing.
+            let page = try await client.execute(uri: "/anmelden", method: .get)
+            #expect(page.status == .ok)
+            let html = String(buffer: page.body)
+            #expect(html.contains("<html lang=\"de\">") && html.contains("<label for=\"konto\">Konto</label>"))
+            #expect(!html.contains("<script") && !html.contains("style="))
+            let policy = page.headers[.contentSecurityPolicy] ?? ""
+            #expect(policy.hasPrefix("default-src 'none';") && !policy.contains("unsafe-inline"))
+            #expect(page.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
+            let login = try #require(Self.cookie("sozialraum_anmeldung", in: page))
+            #expect(login.attributes.contains("HttpOnly") && login.attributes.contains("Secure"))
+            #expect(login.attributes.contains("SameSite=Strict"))
+            var headers = Self.formHeaders
+            headers[.cookie] = "sozialraum_anmeldung=\(login.value)"
+
+            // Without the form token (a forged form from elsewhere): refused before any password is checked.
+            let forged = try await client.execute(
+                uri: "/anmelden", method: .post, headers: headers,
+                body: Self.form([("konto", "alpha-buchhaltung"), ("schluessel", "alpha-schluessel-1")]))
+            #expect(forged.status == .forbidden)
+            let wrong = try await client.execute(
+                uri: "/anmelden", method: .post, headers: headers,
+                body: Self.form([
+                    ("formular", login.value), ("konto", "alpha-buchhaltung"), ("schluessel", "falsch-falsch"),
+                ]))
+            #expect(wrong.status == .unauthorized)
+            #expect(String(buffer: wrong.body).contains("Konto oder Zugangsschlüssel falsch."))
+            let signedIn = try await client.execute(
+                uri: "/anmelden", method: .post, headers: headers,
+                body: Self.form([
+                    ("formular", login.value), ("konto", "alpha-buchhaltung"), ("schluessel", "alpha-schluessel-1"),
+                ]))
+            #expect(signedIn.status == .seeOther && signedIn.headers[.location] == "/")
+            let session = try #require(Self.cookie("sozialraum_sitzung", in: signedIn))
+            #expect(session.attributes.contains("HttpOnly") && session.attributes.contains("SameSite=Strict"))
+
+            // Alpha serves nord: its lines as the county set them (100,000.00 case, 20,000.00 milieu, 10,000.00
+            // structure), nothing spent; not süd, which alpha does not serve.
+            let overview = try await client.execute(
+                uri: "/", method: .get, headers: [.cookie: "sozialraum_sitzung=\(session.value)"])
+            let text = String(buffer: overview.body)
+            #expect(overview.status == .ok)
+            #expect(text.contains("<caption>Sozialraum nord, Haushaltsjahr 2026</caption>"))
+            #expect(text.contains("<th scope=\"row\">Einzelfallhilfen</th><td>100.000,00 €</td><td>0,00 €</td>"))
+            #expect(text.contains("<td>20.000,00 €</td>") && !text.contains("Sozialraum sued"))
+            #expect(overview.headers[.cacheControl] == "no-store")
+            // Without the session cookie: back to the login.
+            let stranger = try await client.execute(uri: "/", method: .get)
+            #expect(stranger.status == .seeOther && stranger.headers[.location] == "/anmelden")
+
+            // The token is rotated (by county IT): the session ends at once.
+            try await setup.accounts.setAccount(
+                name: "alpha-buchhaltung", tenant: setup.world.alpha.tenant, role: .provider,
+                secret: "alpha-schluessel-2", actingAs: setup.world.county.tenant)
+            let stolen = try await client.execute(
+                uri: "/", method: .get, headers: [.cookie: "sozialraum_sitzung=\(session.value)"])
+            #expect(stolen.status == .seeOther && stolen.headers[.location] == "/anmelden")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2))) func loggingOutNeedsTheFormToken() async throws {
+        let setup = try await Self.setUp()
+        let app = setup.portal.application(.init(host: "127.0.0.1", port: 0))
+        try await app.test(.live) { client in
+            let page = try await client.execute(uri: "/anmelden", method: .get)
+            let login = try #require(Self.cookie("sozialraum_anmeldung", in: page))
+            var headers = Self.formHeaders
+            headers[.cookie] = "sozialraum_anmeldung=\(login.value)"
+            let signedIn = try await client.execute(
+                uri: "/anmelden", method: .post, headers: headers,
+                body: Self.form([
+                    ("formular", login.value), ("konto", "alpha-buchhaltung"), ("schluessel", "alpha-schluessel-1"),
+                ]))
+            let session = try #require(Self.cookie("sozialraum_sitzung", in: signedIn))
+            var sessionHeaders = Self.formHeaders
+            sessionHeaders[.cookie] = "sozialraum_sitzung=\(session.value)"
+            let overview = String(
+                buffer: try await client.execute(uri: "/", method: .get, headers: sessionHeaders).body)
+            let marker = "name=\"formular\" value=\""
+            let start = try #require(overview.range(of: marker)).upperBound
+            let formToken = String(overview[start...].prefix { $0 != "\"" })
+            let forged = try await client.execute(
+                uri: "/abmelden", method: .post, headers: sessionHeaders, body: Self.form([("formular", "fremd")]))
+            #expect(forged.status == .forbidden)
+            let out = try await client.execute(
+                uri: "/abmelden", method: .post, headers: sessionHeaders, body: Self.form([("formular", formToken)]))
+            #expect(out.status == .seeOther && out.headers[.location] == "/anmelden")
+            let after = try await client.execute(uri: "/", method: .get, headers: sessionHeaders)
+            #expect(after.status == .seeOther)
+        }
+    }
+}
