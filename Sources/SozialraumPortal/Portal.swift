@@ -70,7 +70,10 @@ public struct Portal: Sendable {
             return html(
                 PortalPages.page(title: "Abgelehnt", main: "<p>Das Formular ist abgelaufen.</p>"), status: .forbidden)
         }
-        let source = "portal"
+        // The login throttle counts per name and per source: the client's address as the reverse proxy in front
+        // (the only peer of a loopback listener) appends it, else the proxy's own.
+        let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!]?.split(separator: ",").last
+        let source = "portal " + (forwarded.map { $0.trimmingCharacters(in: .whitespaces) } ?? "direct")
         do {
             let account = try await services.accounts.login(
                 name: form["konto"] ?? "", secret: form["schluessel"] ?? "", source: source)

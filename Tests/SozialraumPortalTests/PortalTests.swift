@@ -144,4 +144,33 @@ import Testing
             #expect(after.status == .seeOther)
         }
     }
+
+    /// Login throttling is the socket's (`AccountService`), counted per client: the address the reverse proxy
+    /// appends. Five wrong tokens for alpha from one address lock that pair (even the right token is refused
+    /// there); from another address alpha still logs in.
+    @Test(.timeLimit(.minutes(2))) func failedLoginsLockTheClientNotEveryone() async throws {
+        let setup = try await Self.setUp()
+        let app = setup.portal.application(.init(host: "127.0.0.1", port: 0))
+        try await app.test(.live) { client in
+            func attempt(from address: String, secret: String) async throws -> HTTPResponse.Status {
+                let page = try await client.execute(uri: "/anmelden", method: .get)
+                let login = try #require(Self.cookie("sozialraum_anmeldung", in: page))
+                var headers = Self.formHeaders
+                headers[.cookie] = "sozialraum_anmeldung=\(login.value)"
+                headers[HTTPField.Name("X-Forwarded-For")!] = address
+                return try await client.execute(
+                    uri: "/anmelden", method: .post, headers: headers,
+                    body: Self.form([("formular", login.value), ("konto", "alpha-buchhaltung"), ("schluessel", secret)])
+                ).status
+            }
+            for _ in 1...5 {
+                let status = try await attempt(from: "203.0.113.7", secret: "falsch-falsch")
+                #expect(status == .unauthorized)
+            }
+            let locked = try await attempt(from: "203.0.113.7", secret: "alpha-schluessel-1")
+            #expect(locked == .tooManyRequests)
+            let elsewhere = try await attempt(from: "198.51.100.9", secret: "alpha-schluessel-1")
+            #expect(elsewhere == .seeOther)
+        }
+    }
 }
