@@ -3,20 +3,7 @@ import SozialraumDomain
 /// The portal's pages: semantic HTML in German (`lang="de"`), labels for every field, no script and no inline
 /// style (the Content-Security-Policy forbids both), every text escaped.
 enum PortalPages {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { Markup.escape(text) }
 
     static func page(title: String, main: String, signedIn: (name: String, formToken: String)? = nil) -> String {
         let header =
