@@ -96,21 +96,30 @@ public struct Portal: Sendable {
     }
 
     func overview(_ request: Request) async throws -> Response {
-        guard let (id, session) = try await currentSession(request) else { return Self.toLogin() }
+        guard let (id, session) = currentSession(request) else { return Self.toLogin() }
         let caller = Caller(
             tenant: session.account.tenant, role: session.account.role, name: session.account.name,
             requestID: "portal-\(id.prefix(8))", rights: session.account.rights)
         let year = today().year
-        let (funds, _) = try await AccountService.checkingEachTransaction(for: session.account) {
-            let spaces = Set(
-                try await services.budget.assignments(caller).filter {
-                    session.account.role == .county || $0.provider == session.account.tenant
-                }.map(\.socialSpace))
-            var funds: [(SocialSpaceCode, FundsReport)] = []
-            for space in spaces.sorted() {
-                funds.append((space, try await services.budget.availableFunds(caller, socialSpace: space, year: year)))
+        // Each transaction checks the account as it set the tenant (rotated token, disabled account): no
+        // query of its own for that.
+        let funds: [(SocialSpaceCode, FundsReport)]
+        do {
+            (funds, _) = try await AccountService.checkingEachTransaction(for: session.account) {
+                let spaces = Set(
+                    try await services.budget.assignments(caller).filter {
+                        session.account.role == .county || $0.provider == session.account.tenant
+                    }.map(\.socialSpace))
+                var funds: [(SocialSpaceCode, FundsReport)] = []
+                for space in spaces.sorted() {
+                    funds.append(
+                        (space, try await services.budget.availableFunds(caller, socialSpace: space, year: year)))
+                }
+                return funds
             }
-            return funds
+        } catch  where AccountService.isAccountChange(error) {
+            sessions.close(id)
+            return Self.toLogin()
         }
         return html(
             PortalPages.overview(name: session.account.name, formToken: session.formToken, year: year, funds: funds),
@@ -118,7 +127,7 @@ public struct Portal: Sendable {
     }
 
     func logout(_ request: Request) async throws -> Response {
-        guard let (id, session) = try await currentSession(request) else { return Self.toLogin() }
+        guard let (id, session) = currentSession(request) else { return Self.toLogin() }
         let form = try await Self.form(request)
         guard form["formular"] == session.formToken else {
             return html(
@@ -130,14 +139,11 @@ public struct Portal: Sendable {
         return response
     }
 
-    /// The request's live session whose account is still as it logged in; else the session ends.
-    func currentSession(_ request: Request) async throws -> (String, PortalSessions.Session)? {
+    /// The request's live session (whether its account is still as it logged in, the pages' transactions
+    /// check: `checkingEachTransaction`).
+    func currentSession(_ request: Request) -> (String, PortalSessions.Session)? {
         guard let id = request.cookies[Self.sessionCookie]?.value, let session = sessions.session(id, now: .now)
         else { return nil }
-        guard let current = try await services.accounts.current(session.account), current == session.account else {
-            sessions.close(id)
-            return nil
-        }
         return (id, session)
     }
 

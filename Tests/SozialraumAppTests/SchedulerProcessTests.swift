@@ -11,6 +11,16 @@ import Testing
 /// Scheduler instances as separate processes: a real `sozialraumd` is killed with SIGKILL in the
 /// middle of a reconciliation job, and another instance rescues the run; the effect appears once.
 @Suite struct SchedulerProcessTests {
+    /// A daemon's environment on `world`'s database (no config file) and its fresh state directory.
+    static func daemonEnvironment(_ world: BudgetWorld, _ label: String) -> ([String: String], String) {
+        let state = NSTemporaryDirectory() + "sozialraumd-\(label)-\(UUID().uuidString.prefix(8))"
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "SOZIALRAUM_CONFIG")
+        environment["SOZIALRAUM_DATABASE_CONNINFO"] = world.database.runtimeConninfo
+        environment["SOZIALRAUM_STATE_DIRECTORY"] = state
+        return (environment, state)
+    }
+
     @Test func aJobOfAnInstanceKilledWithSIGKILLIsRescuedByAnotherAndRunsOnce() async throws {
         let world = try await BudgetWorld.make()
         try await world.store.withoutTenant { tx in
@@ -30,12 +40,8 @@ import Testing
         let gate = try await world.database.superuserConnection()
         try await gate.query(PostgresQuery(unsafeSQL: "SELECT pg_advisory_lock(7405213001)"))
 
-        let state = NSTemporaryDirectory() + "sozialraumd-kill-\(UUID().uuidString.prefix(8))"
+        let (environment, state) = Self.daemonEnvironment(world, "kill")
         defer { try? FileManager.default.removeItem(atPath: state) }
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "SOZIALRAUM_CONFIG")
-        environment["SOZIALRAUM_DATABASE_CONNINFO"] = world.database.runtimeConninfo
-        environment["SOZIALRAUM_STATE_DIRECTORY"] = state
         let daemon = try Subprocess([Subprocess.binary("sozialraumd"), "serve"], environment: environment)
         var lines = daemon.lines.makeAsyncIterator()
         guard await Subprocess.lines(&lines, until: "sozialraumd ready") != nil else {
@@ -81,12 +87,8 @@ import Testing
     /// name while the first lives stops before READY=1, saying why.
     @Test func aCrashedInstanceRestartsAtOnceAndATwinStopsBeforeReady() async throws {
         let world = try await BudgetWorld.make()
-        let state = NSTemporaryDirectory() + "sozialraumd-restart-\(UUID().uuidString.prefix(8))"
+        var (environment, state) = Self.daemonEnvironment(world, "restart")
         defer { try? FileManager.default.removeItem(atPath: state) }
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "SOZIALRAUM_CONFIG")
-        environment["SOZIALRAUM_DATABASE_CONNINFO"] = world.database.runtimeConninfo
-        environment["SOZIALRAUM_STATE_DIRECTORY"] = state
         environment["SOZIALRAUM_SCHEDULER_INSTANCE"] = "verden-1"
         func start() throws -> Subprocess {
             try Subprocess([Subprocess.binary("sozialraumd"), "serve"], environment: environment)
@@ -171,12 +173,8 @@ import Testing
             Issue.record("no LISTEN")
             return
         }
-        let state = NSTemporaryDirectory() + "sozialraumd-erase-\(UUID().uuidString.prefix(8))"
+        var (environment, state) = Self.daemonEnvironment(world, "erase")
         defer { try? FileManager.default.removeItem(atPath: state) }
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "SOZIALRAUM_CONFIG")
-        environment["SOZIALRAUM_DATABASE_CONNINFO"] = world.database.runtimeConninfo
-        environment["SOZIALRAUM_STATE_DIRECTORY"] = state
         environment["SOZIALRAUM_RETENTION_CASE_LINK_YEARS"] = "0"
         environment["SOZIALRAUM_RETENTION_ERASURE_BATCH"] = "1"
         let daemon = try Subprocess([Subprocess.binary("sozialraumd"), "serve"], environment: environment)

@@ -91,13 +91,13 @@ public struct ErasureService: Sendable {
     /// The second signature (right `erase`, another account than the certifier's); then carries it out.
     public func order(_ caller: Caller, id: Int64) async throws -> (ErasureOrder, ErasureProgress) {
         try caller.require(.erase, for: "ordering erasures")
-        let certified = try await store.withTenant(caller.tenant, readOnly: true) { tx in
-            try await ErasureStore.order(tx, id: id)
-        }
-        if let certified, certified.certifiedBy == caller.name {
-            throw ServiceError.forbidden("the certifier cannot also order the erasure (four eyes)")
-        }
-        _ = try await decide(caller, id: id, action: "erasure.order", expected: "certified") { tx in
+        _ = try await decide(
+            caller, id: id, action: "erasure.order", expected: "certified",
+            refusing: {
+                $0.certifiedBy == caller.name
+                    ? .forbidden("the certifier cannot also order the erasure (four eyes)") : nil
+            }
+        ) { tx in
             try await ErasureStore.order(tx, id: id, by: caller.name)
         }
         let progress = try await carryOut(caller, id: id)
@@ -114,8 +114,10 @@ public struct ErasureService: Sendable {
         }
     }
 
+    /// `refusing`: why the order as it stands may not be decided by `caller` (nil: it may).
     private func decide(
         _ caller: Caller, id: Int64, action: String, expected: String,
+        refusing: @Sendable (ErasureOrder) -> ServiceError? = { _ in nil },
         _ change: @Sendable (TenantTransaction) async throws -> Bool
     ) async throws -> ErasureOrder {
         try await ServiceError.translating {
@@ -123,6 +125,7 @@ public struct ErasureService: Sendable {
                 guard let before = try await ErasureStore.order(tx, id: id) else {
                     throw ServiceError.notFound("erasure order \(id)")
                 }
+                if let refusal = refusing(before) { throw refusal }
                 guard try await change(tx) else {
                     throw ServiceError.conflict("erasure order \(id) is \(before.state.rawValue), not \(expected)")
                 }
