@@ -5,7 +5,7 @@
 // Targets are layered; each imports only what stands to its left:
 //
 //   CLibPQ → PostgresClient → SozialraumDomain → SozialraumStore → SozialraumServices
-//          → SozialraumInterfaces, SozialraumPortal → SozialraumApp → sozialraumd
+//          → SozialraumInterfaces → SozialraumPortal → SozialraumApp → sozialraumd
 //   SozialraumProtocol + SozialraumCtlKit → sozialraumctl (the client shares only the protocol)
 //
 // PostgresEmbedded (a private cluster for trials and tests) sits beside PostgresClient.
@@ -48,6 +48,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.0"),
     ],
     targets: [
         // MARK: Layer 0: the C library, module map only.
@@ -150,13 +151,17 @@ let package = Package(
             swiftSettings: strictness
         ),
 
-        // The Trägerportal (issue 32): HTTP with Hummingbird, beside the admin socket, on the same use cases.
+        // The Trägerportal (issue 32): HTTP with Hummingbird, beside the admin socket, on the same use cases; it
+        // shares the socket's import slots and its tables (a download is the socket's csv-de, byte for byte).
         .target(
             name: "SozialraumPortal",
             dependencies: [
+                "SozialraumInterfaces",
+                "SozialraumProtocol",
                 "SozialraumServices",
                 "SozialraumDomain",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],

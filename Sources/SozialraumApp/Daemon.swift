@@ -188,7 +188,9 @@ public struct Daemon: Sendable {
                 })
         }
         if let listen = Settings.hostAndPort(settings.portalListen) {
-            let portal = Portal(services: services, logger: logger, today: CountyCalendar.today)
+            let portal = Portal(
+                services: services, logger: logger, today: CountyCalendar.today, imports: admin.imports,
+                maximumUploadBytes: settings.adminLimits.maximumUploadBytes)
             parts.append(
                 portal.application(.init(host: listen.host, port: listen.port)) { port in
                     logger.info("portal listening", metadata: ["port": "\(port)"])

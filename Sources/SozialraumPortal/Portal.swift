@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import SozialraumDomain
+import SozialraumInterfaces
 import SozialraumServices
 
 /// The Trägerportal (issue 32): the providers' bookkeepers and the county in their browser, served by the
@@ -22,16 +23,30 @@ public struct Portal: Sendable {
     let sessions: PortalSessions
     let logger: Logger
     let today: @Sendable () -> Day
+    /// Seconds since 1970, for the second factor's time steps.
+    let unixTime: @Sendable () -> Int64
+    /// The delivery imports of the admin socket and the portal together (the socket's `maximumConcurrentImports`).
+    let imports: ConcurrencyLimit
+    /// The largest upload, as on the socket (`admin.maxUploadBytes`).
+    let maximumUploadBytes: Int
 
     static let sessionCookie = "sozialraum_sitzung"
     /// The form token before login (double submit: the cookie and the form must agree).
     static let loginCookie = "sozialraum_anmeldung"
 
-    public init(services: UseCases, logger: Logger, today: @escaping @Sendable () -> Day, sessionLimit: Int = 1000) {
+    public init(
+        services: UseCases, logger: Logger, today: @escaping @Sendable () -> Day,
+        unixTime: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
+        imports: ConcurrencyLimit = ConcurrencyLimit(limit: 2), maximumUploadBytes: Int = 256 * 1024 * 1024,
+        sessionLimit: Int = 1000
+    ) {
         self.services = services
         self.sessions = PortalSessions(limit: sessionLimit)
         self.logger = logger
         self.today = today
+        self.unixTime = unixTime
+        self.imports = imports
+        self.maximumUploadBytes = maximumUploadBytes
     }
 
     /// The portal's application on `configuration`'s address (a `Service`: run it in the daemon's group).
@@ -48,108 +63,105 @@ public struct Portal: Sendable {
     func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: SecurityHeaders())
+        router.get("/stil.css") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: PortalPages.stylesheet)))
+        }
         router.get("/anmelden") { _, _ in loginPage(message: nil, status: .ok) }
         router.post("/anmelden") { request, _ in try await login(request) }
-        router.get("/") { request, _ in try await overview(request) }
         router.post("/abmelden") { request, _ in try await logout(request) }
+        router.get("/zweiter-faktor") { request, _ in try await secondFactorPage(request) }
+        router.post("/zweiter-faktor") { request, _ in try await setUpSecondFactor(request) }
+        router.get("/") { request, _ in try await overview(request) }
+        router.get("/diagramm/:raum/:jahr") { request, context in try await chart(request, context) }
+        router.get("/bewilligungen") { request, _ in try await grants(request) }
+        router.get("/leistungen") { request, _ in try await uploadPage(request) }
+        router.post("/leistungen") { request, _ in try await upload(request) }
+        router.get("/abrechnungen") { request, _ in try await statements(request) }
+        router.get("/abrechnungen/:id") { request, context in try await statement(request, context) }
+        router.get("/abrechnungen/:id/csv") { request, context in try await statementDownload(request, context) }
+        router.get("/anordnungen") { request, _ in try await orders(request) }
+        router.post("/anordnungen/:id/anordnen") { request, context in try await approve(request, context) }
+        router.post("/anordnungen/:id/ablehnen") { request, context in try await reject(request, context) }
+        router.get("/feststellungen") { request, _ in try await findings(request) }
         return router
     }
 
-    // MARK: Pages
+    // MARK: Signed-in pages
 
-    func loginPage(message: String?, status: HTTPResponse.Status) -> Response {
-        let token = PortalSessions.randomToken()
-        var response = html(PortalPages.login(formToken: token, message: message), status: status)
-        response.setCookie(Self.cookie(Self.loginCookie, token))
-        return response
-    }
-
-    func login(_ request: Request) async throws -> Response {
-        let form = try await Self.form(request)
-        guard let token = form["formular"], token == request.cookies[Self.loginCookie]?.value else {
-            return html(
-                PortalPages.page(title: "Abgelehnt", main: "<p>Das Formular ist abgelaufen.</p>"), status: .forbidden)
-        }
-        // The login throttle counts per name and per source: the client's address as the reverse proxy in front
-        // (the only peer of a loopback listener) appends it, else the proxy's own.
-        let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!]?.split(separator: ",").last
-        let source = "portal " + (forwarded.map { $0.trimmingCharacters(in: .whitespaces) } ?? "direct")
-        do {
-            let account = try await services.accounts.login(
-                name: form["konto"] ?? "", secret: form["schluessel"] ?? "", source: source)
-            guard account.role == .provider || account.role == .county else {
-                return loginPage(message: "Dieses Konto kann das Portal nicht nutzen.", status: .forbidden)
-            }
-            guard let session = sessions.open(account, now: .now) else {
-                return loginPage(message: "Zu viele Anmeldungen; bitte später erneut.", status: .serviceUnavailable)
-            }
-            var response = Response(status: .seeOther, headers: [.location: "/"])
-            response.setCookie(Self.cookie(Self.sessionCookie, session.id))
-            response.setCookie(Self.cookie(Self.loginCookie, "", expired: true))
-            logger.info("portal login", metadata: ["account": "\(account.name)"])
-            return response
-        } catch AccountService.LoginError.locked {
-            return loginPage(message: "Zu viele Versuche; bitte später erneut.", status: .tooManyRequests)
-        } catch AccountService.LoginError.failed {
-            return loginPage(message: "Konto oder Zugangsschlüssel falsch.", status: .unauthorized)
+    /// Where a page runs: the session, and the caller the use cases see.
+    struct Visit {
+        let id: String
+        let session: PortalSessions.Session
+        let caller: Caller
+        var signedIn: PortalPages.SignedIn {
+            PortalPages.SignedIn(
+                name: session.account.name, role: session.account.role, formToken: session.formToken)
         }
     }
 
-    func overview(_ request: Request) async throws -> Response {
-        guard let (id, session) = currentSession(request) else { return Self.toLogin() }
-        let caller = Caller(
-            tenant: session.account.tenant, role: session.account.role, name: session.account.name,
-            requestID: "portal-\(id.prefix(8))", rights: session.account.rights)
-        let year = today().year
-        // Each transaction checks the account as it set the tenant (rotated token, disabled account): no
-        // query of its own for that.
-        let funds: [(SocialSpaceCode, FundsReport)]
+    /// Runs a page for the request's live session, its account checked in every transaction it opens (a
+    /// rotated token or a disabled account ends the session: to the login); service errors become pages.
+    func signedIn(_ request: Request, _ page: (Visit) async throws -> Response) async throws -> Response {
+        guard let id = request.cookies[Self.sessionCookie]?.value, let session = sessions.session(id, now: .now)
+        else { return Self.toLogin() }
+        let account = session.account
+        let visit = Visit(
+            id: id, session: session,
+            caller: Caller(
+                tenant: account.tenant, role: account.role, name: account.name, requestID: "portal-\(id.prefix(8))",
+                rights: account.rights))
         do {
-            (funds, _) = try await AccountService.checkingEachTransaction(for: session.account) {
-                let spaces = Set(
-                    try await services.budget.assignments(caller).filter {
-                        session.account.role == .county || $0.provider == session.account.tenant
-                    }.map(\.socialSpace))
-                var funds: [(SocialSpaceCode, FundsReport)] = []
-                for space in spaces.sorted() {
-                    funds.append(
-                        (space, try await services.budget.availableFunds(caller, socialSpace: space, year: year)))
-                }
-                return funds
-            }
+            return try await AccountService.checkingEachTransaction(for: account) { try await page(visit) }.result
         } catch  where AccountService.isAccountChange(error) {
             sessions.close(id)
             return Self.toLogin()
+        } catch let error as ServiceError {
+            return errorPage(error, visit)
         }
-        return html(
-            PortalPages.overview(name: session.account.name, formToken: session.formToken, year: year, funds: funds),
-            status: .ok)
     }
 
-    func logout(_ request: Request) async throws -> Response {
-        guard let (id, session) = currentSession(request) else { return Self.toLogin() }
-        let form = try await Self.form(request)
-        guard form["formular"] == session.formToken else {
-            return html(
-                PortalPages.page(title: "Abgelehnt", main: "<p>Das Formular ist abgelaufen.</p>"), status: .forbidden)
+    /// A signed-in POST: the form (URL-encoded, at most 16 KiB) must carry the session's form token.
+    func signedInForm(
+        _ request: Request, _ action: (Visit, [String: String]) async throws -> Response
+    ) async throws -> Response {
+        try await signedIn(request) { visit in
+            let form = try await Self.form(request)
+            guard form["formular"] == visit.session.formToken else { return Self.expiredForm() }
+            return try await action(visit, form)
         }
-        sessions.close(id)
-        var response = Self.toLogin()
-        response.setCookie(Self.cookie(Self.sessionCookie, "", expired: true))
-        return response
     }
 
-    /// The request's live session (whether its account is still as it logged in, the pages' transactions
-    /// check: `checkingEachTransaction`).
-    func currentSession(_ request: Request) -> (String, PortalSessions.Session)? {
-        guard let id = request.cookies[Self.sessionCookie]?.value, let session = sessions.session(id, now: .now)
-        else { return nil }
-        return (id, session)
+    func errorPage(_ error: ServiceError, _ visit: Visit) -> Response {
+        let (status, text): (HTTPResponse.Status, String) =
+            switch error {
+            case .forbidden: (.forbidden, "Das ist mit diesem Konto nicht erlaubt.")
+            case .notFound: (.notFound, "Nicht gefunden.")
+            case .invalid(let field, let reason): (.badRequest, "Ungültige Angabe (\(field)): \(reason).")
+            case .conflict(let reason): (.conflict, "Nicht möglich: \(reason).")
+            case .duplicate: (.conflict, "Schon erfasst.")
+            case .periodClosed(let month): (.conflict, "Der Monat \(month) ist abgeschlossen.")
+            default: (.unprocessableContent, "Die Anfrage wurde abgelehnt.")
+            }
+        return html(PortalPages.message(title: "Nicht möglich", text: text, signedIn: visit.signedIn), status: status)
     }
 
     // MARK: HTTP
 
     static func toLogin() -> Response { Response(status: .seeOther, headers: [.location: "/anmelden"]) }
+
+    static func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+
+    static func expiredForm() -> Response {
+        Response(
+            status: .forbidden, headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(
+                byteBuffer: ByteBuffer(
+                    string: PortalPages.page(title: "Abgelehnt", main: "<p>Das Formular ist abgelaufen.</p>"))))
+    }
 
     func html(_ text: String, status: HTTPResponse.Status) -> Response {
         Response(

@@ -12,6 +12,11 @@ final class PortalSessions: Sendable {
         /// The form token (CSRF): every form carries it, every POST must send it back.
         var formToken: String
         var lastSeen: ContinuousClock.Instant
+        /// Whether the holder showed a code of the account's second factor (at login or when setting it up):
+        /// ordering a payment needs it.
+        var secondFactor: Bool
+        /// A secret shown for setting up a second factor, until a code of it is shown (never stored before).
+        var pendingSecret: [UInt8]? = nil
     }
 
     private let sessions = Mutex<[String: Session]>([:])
@@ -24,13 +29,15 @@ final class PortalSessions: Sendable {
     }
 
     /// A new session for `account`: its id and form token; nil when the portal holds `limit` live sessions.
-    func open(_ account: Account, now: ContinuousClock.Instant) -> (id: String, formToken: String)? {
+    func open(
+        _ account: Account, secondFactor: Bool, now: ContinuousClock.Instant
+    ) -> (id: String, formToken: String)? {
         let id = Self.randomToken()
         let formToken = Self.randomToken()
         return sessions.withLock { sessions in
             sessions = sessions.filter { now - $0.value.lastSeen < idle }
             guard sessions.count < limit else { return nil }
-            sessions[id] = Session(account: account, formToken: formToken, lastSeen: now)
+            sessions[id] = Session(account: account, formToken: formToken, lastSeen: now, secondFactor: secondFactor)
             return (id, formToken)
         }
     }
@@ -45,6 +52,16 @@ final class PortalSessions: Sendable {
             session.lastSeen = now
             sessions[id] = session
             return session
+        }
+    }
+
+    /// Changes a live session (a second factor shown, a secret pending).
+    func update(_ id: String, _ change: (inout Session) -> Void) {
+        sessions.withLock { sessions in
+            if var session = sessions[id] {
+                change(&session)
+                sessions[id] = session
+            }
         }
     }
 

@@ -38,13 +38,15 @@ public struct AccountChanged: Error, Sendable {}
 extension Store {
     /// The statement that sets the tenant context, with the request's account check folded in, and whether
     /// the transaction sees restricted cases (sql/0035): when asked (`seesRestricted`), or when the request's
-    /// account is, as stored, the data-protection officer's or an auditor's.
+    /// account is, as stored, the data-protection officer's or an auditor's. The request's account is named
+    /// in `sozialraum.account` (its own second factor is the only one it sees, sql/0038).
     static func contextStatement(_ tenant: TenantID, seesRestricted: Bool = false) -> PostgresQuery {
         guard let check = RequestAccount.check else {
             return PostgresQuery(
                 """
                 SELECT set_config(\(tenantSetting), \(tenant.description), true),
-                       set_config('sozialraum.restricted_visible', \(seesRestricted ? "on" : ""), true)
+                       set_config('sozialraum.restricted_visible', \(seesRestricted ? "on" : ""), true),
+                       set_config('sozialraum.account', '', true)
                 """)
         }
         return PostgresQuery(
@@ -52,6 +54,7 @@ extension Store {
             SELECT set_config(\(tenantSetting), \(tenant.description), true),
                    set_config('sozialraum.restricted_visible',
                               CASE WHEN \(seesRestricted) OR a.role IN ('dpo', 'auditor') THEN 'on' ELSE '' END, true),
+                   set_config('sozialraum.account', \(check.name), true),
                    coalesce(a.generation = \(check.generation) AND coalesce(array_to_string(a.rights, ','), '') = \(check.rights.sorted().map(\.rawValue).joined(separator: ",")), false) AS account_unchanged
             FROM (SELECT 1) AS one LEFT JOIN account_for_login(\(check.name)) a ON true
             """)

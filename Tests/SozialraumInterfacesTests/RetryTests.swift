@@ -16,6 +16,7 @@ import Testing
 @Suite struct RetryTests {
     /// Naturally idempotent commands whose retry is tested elsewhere, and where.
     static let retriedElsewhere: [String: String] = [
+        "account-factor-reset": "PortalFlowTests.theCountyOrdersInTheBrowser (a removed factor is NOT_FOUND)",
         "job-retry": "SchedulerTests (a failed slot retried; a job no longer failed is CONFLICT)",
         "job-cancel": "SchedulerOutcomeTests (cancel means cancelled)",
         "appropriation-import": "PaymentOrderTests.changingASetAppropriationTakesTwoPeople",

@@ -79,7 +79,7 @@ import Testing
                     ("formular", login.value), ("konto", "alpha-buchhaltung"), ("schluessel", "falsch-falsch"),
                 ]))
             #expect(wrong.status == .unauthorized)
-            #expect(String(buffer: wrong.body).contains("Konto oder Zugangsschlüssel falsch."))
+            #expect(String(buffer: wrong.body).contains("Konto, Zugangsschlüssel oder Einmalcode falsch."))
             let signedIn = try await client.execute(
                 uri: "/anmelden", method: .post, headers: headers,
                 body: Self.form([
@@ -95,9 +95,13 @@ import Testing
                 uri: "/", method: .get, headers: [.cookie: "sozialraum_sitzung=\(session.value)"])
             let text = String(buffer: overview.body)
             #expect(overview.status == .ok)
-            #expect(text.contains("<caption>Sozialraum nord, Haushaltsjahr 2026</caption>"))
-            #expect(text.contains("<th scope=\"row\">Einzelfallhilfen</th><td>100.000,00 €</td><td>0,00 €</td>"))
-            #expect(text.contains("<td>20.000,00 €</td>") && !text.contains("Sozialraum sued"))
+            #expect(text.contains("<h2 id=\"raum-nord\">Sozialraum nord</h2>"))
+            #expect(text.contains("<caption>Mittel im Haushaltsjahr 2026</caption>"))
+            #expect(
+                text.contains(
+                    "<th scope=\"row\">Einzelfallhilfen</th><td class=\"zahl\">100.000,00 €</td><td class=\"zahl\">0,00 €</td>"
+                ))
+            #expect(text.contains("<td class=\"zahl\">20.000,00 €</td>") && !text.contains("Sozialraum sued"))
             #expect(overview.headers[.cacheControl] == "no-store")
             // Without the session cookie: back to the login.
             let stranger = try await client.execute(uri: "/", method: .get)

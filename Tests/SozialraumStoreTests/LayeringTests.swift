@@ -73,8 +73,8 @@ import Testing
             "UUIDText",
         ],
         "SozialraumPortal": [
-            "Foundation", "HTTPTypes", "Hummingbird", "Logging", "SozialraumDomain", "SozialraumServices",
-            "Synchronization",
+            "Foundation", "HTTPTypes", "Hummingbird", "Logging", "MultipartKit", "SozialraumDomain",
+            "SozialraumInterfaces", "SozialraumProtocol", "SozialraumServices", "Synchronization",
         ],
         "SozialraumApp": [
             "ArgumentParser", "Configuration", "Foundation", "Logging", "NIOCore", "NIOPosix", "PostgresClient",

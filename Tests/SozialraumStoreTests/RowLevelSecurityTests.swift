@@ -21,6 +21,7 @@ import Testing
     /// Tenant tables whose row-level security is enabled but not forced on the owner role, with the reason.
     static let notForced: [String: String] = [
         "account": "the owner's account_for_login finds an account by name before any tenant is known",
+        "second_factor": "the owner's reset_second_factor removes a row the own-account policy hides",
         "ledger_total": "written only by the owner's trigger function, for rows that passed the policies",
         "commitment_total": "written only by the owner's trigger function, for rows that passed the policies",
     ]
@@ -96,6 +97,7 @@ import Testing
         "tenant_setting": [], "audit_event": [], "finding": [], "idempotency": [],
         "case_access": [],  // each tenant logs its own reads; only the county reads the log (sql/0032)
         "erasure_order": ["county_inserts"],  // proposed by the county (its job), signed by two (sql/0034)
+        "second_factor": [],  // each account its own: a restrictive policy on every command (sql/0038)
     ]
 
     @Test func everyTenantTableSaysWhichKindsMayInsert() async throws {
@@ -135,6 +137,9 @@ import Testing
         // context (so a provider asks only about its own projects), the pool in the county's, and
         // returns one number: the shortfall.
         "spending_shortfall": "the overrun decision rests on the whole pool, whoever asks",
+        // The own-account policy hides a second factor from everyone but its account; a county holder of
+        // `accounts` (checked inside, as the transaction's account) removes a lost one.
+        "reset_second_factor": "a lost second factor is removed by the county's account administration",
         // A login happens before any tenant is known: it finds one enabled account by name.
         "account_for_login": "a login finds its account before any tenant is known",
         // The totals are written by these trigger functions only: the runtime role has no write
@@ -210,7 +215,13 @@ import Testing
 /// Connects as the runtime role and tries, for every tenant table, to get at another tenant's
 /// rows. Everything must fail closed; the superuser's count afterwards proves nothing changed.
 @Suite struct RowLevelSecurityMatrixTests {
-    static var tables: [String] { TenantTableFixture.all.keys.sorted() }
+    static var tables: [String] { TenantTableFixture.all.keys.filter { accountOwned[$0] == nil }.sorted() }
+
+    /// Tables whose rows only their own account sees (not its tenant, not the county), with the suite that
+    /// shows it in this matrix's place.
+    static let accountOwned: [String: String] = [
+        "second_factor": "SecondFactorPolicyTests (sql/0038)"
+    ]
 
     /// Tables a provider writes but may not read back (a restrictive SELECT policy), with the reason.
     static let providerWriteOnly: [String: String] = [

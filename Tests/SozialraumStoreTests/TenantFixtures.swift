@@ -233,6 +233,19 @@ struct TenantTableFixture: Sendable {
                     """)
         ),
         (
+            "second_factor",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    WITH holder AS (
+                        INSERT INTO account (name, tenant_id, role, secret_hash, salt, scrypt_n)
+                        VALUES ('sf-' || substr(md5($2 || CAST($1 AS uuid)::text), 1, 12), $1, 'provider', '\\x00', '\\x00', 1024)
+                        RETURNING name, tenant_id)
+                    INSERT INTO second_factor (account_name, tenant_id, secret, last_step)
+                    SELECT name, tenant_id, decode(repeat('00', 20), 'hex'), 0 FROM holder
+                    """)
+        ),
+        (
             "payment_batch",
             TenantTableFixture(
                 tenantColumn: "tenant_id",

@@ -84,6 +84,14 @@ extension AdminCommands {
             return .ok("account \(name) enabled")
         },
         AdminCommand(
+            "account-factor-reset", roles: [.county], right: .accounts,
+            "remove an account's portal second factor (a lost phone); it sets up a new one at its next login (right accounts)",
+            changes: .naturally("a removed factor is NOT_FOUND"), Arg.text("name")
+        ) { invocation, name in
+            try await invocation.commands.accounts.resetSecondFactor(invocation.caller, account: name)
+            return .ok("second factor of \(name) removed")
+        },
+        AdminCommand(
             "account-limits", roles: [.county], right: .accounts,
             "the most a county account may order at once, and for which Sozialräume (right accounts)",
             changes: .naturally("sets the limits"), Arg.text("name"), Arg.amountOrNone("limit"),

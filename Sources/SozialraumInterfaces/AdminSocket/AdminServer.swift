@@ -49,6 +49,8 @@ public struct AdminServer: Service {
     /// What a reload may change for new connections: peer accounts and limits.
     let live: LiveAdminSettings
     let commands: AdminCommands
+    /// The bound on delivery imports running at once, for the portal to share.
+    public var imports: ConcurrencyLimit { commands.imports }
     let logger: Logger
     let group: MultiThreadedEventLoopGroup
     /// Called once every listener accepts connections (tests, readiness), with the bound TCP ports.

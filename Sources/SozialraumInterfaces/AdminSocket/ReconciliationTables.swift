@@ -4,7 +4,7 @@ import SozialraumProtocol
 import SozialraumServices
 
 /// The tables of the reconciliation commands: typed results → the columns the protocol reference names.
-enum ReconciliationTables {
+public enum ReconciliationTables {
     static func runs(_ runs: [ReconciliationRunListing]) -> ResultTable {
         ResultTable(
             columns: ["run", "scope", "months", "sozialraum", "ledger_position", "digest", "by", "finished", "slot"],
@@ -70,7 +70,7 @@ enum ReconciliationTables {
     }
 
     /// A draft's items, or (`issued`) an issued statement's with each item's hash (docs/statements.md).
-    static func statementItems(_ items: [StatementItem], issued: Bool = false) -> ResultTable {
+    public static func statementItems(_ items: [StatementItem], issued: Bool = false) -> ResultTable {
         // Volumes in hundredths, written like amounts (a German comma in csv-de).
         let volume = { (quantity: Quantity?) -> ResultTable.Cell in quantity.map { .amount($0.hundredths) } ?? .null }
         return ResultTable(

@@ -122,15 +122,15 @@ struct UploadWriter {
 
 /// Commands that read an upload into memory and work on it (the delivery import) run at most this many
 /// at once; the others wait with their uploads on disk. Bounds the memory of imports whatever the
-/// number of sessions.
-actor ConcurrencyLimit {
+/// number of sessions. One for the admin socket and the portal together (`AdminServer.imports`).
+public actor ConcurrencyLimit {
     private let limit: Int
     private var running = 0
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
-    init(limit: Int) { self.limit = max(1, limit) }
+    public init(limit: Int) { self.limit = max(1, limit) }
 
-    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+    public func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         if running < limit {
             running += 1
         } else {

@@ -29,6 +29,12 @@ public struct Account: Sendable, Equatable {
         self.rights = rights
         self.generation = generation
     }
+
+    init(_ stored: AccountStore.Credentials) {
+        self.init(
+            name: stored.name, tenant: stored.tenant, role: stored.role, rights: stored.rights ?? [],
+            generation: stored.generation)
+    }
 }
 
 /// Accounts: creation and rotation (secrets hashed with scrypt), and login with throttling.
@@ -163,6 +169,14 @@ public final class AccountService: Sendable {
 
     /// Checks name and secret. `source` identifies the peer (address or uid) for throttling.
     public func login(name: String, secret: String, source: String) async throws -> Account {
+        let stored = try await checkSecret(name: name, secret: secret, source: source)
+        throttle.withLock { $0.succeeded(name: name, source: source) }
+        return Account(stored)
+    }
+
+    /// The stored account when `secret` is its secret; throttled (the attempt counts as a failure until the
+    /// caller says it `succeeded`).
+    func checkSecret(name: String, secret: String, source: String) async throws -> AccountStore.Credentials {
         let now = ContinuousClock.now
         // Every attempt counts as a failure before the (slow) hash, in one step with the lock check:
         // parallel attempts cannot all get past the limit while their hashes run.
@@ -183,12 +197,7 @@ public final class AccountService: Sendable {
             throttle.withLock { $0.undecided(name: name, source: source) }
             throw error
         }
-        if let stored, Self.constantTimeEqual(computed, stored.secretHash) {
-            throttle.withLock { $0.succeeded(name: name, source: source) }
-            return Account(
-                name: stored.name, tenant: stored.tenant, role: stored.role, rights: stored.rights ?? [],
-                generation: stored.generation)
-        }
+        if let stored, Self.constantTimeEqual(computed, stored.secretHash) { return stored }
         logger.notice("login failed", metadata: ["source": "\(source)"])
         throw LoginError.failed
     }
