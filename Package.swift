@@ -294,6 +294,7 @@ let package = Package(
             name: "SozialraumPortalTests",
             dependencies: [
                 "SozialraumPortal", "SozialraumServices", "SozialraumDomain", "SozialraumTestSupport",
+                "SozialraumInterfaces", "SozialraumProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

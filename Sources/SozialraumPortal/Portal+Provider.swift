@@ -86,7 +86,7 @@ extension Portal {
                 let body: ByteBuffer
                 do {
                     body = try await request.body.collect(upTo: limit)
-                } catch let error as HTTPError where error.status == .contentTooLarge {
+                } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
                     return .tooLarge
                 }
                 guard let form = try? FormDataDecoder().decode(Upload.self, from: body, boundary: boundary) else {

@@ -83,7 +83,7 @@ enum PortalPages {
                 <p><label for="schluessel">Zugangsschlüssel</label>
                 <input id="schluessel" name="schluessel" type="password" autocomplete="current-password" required maxlength="200"></p>
                 <p><label for="einmalcode">Einmalcode (wenn ein zweiter Faktor eingerichtet ist)</label>
-                <input id="einmalcode" name="einmalcode" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="8" pattern="[0-9 ]*"></p>
+                <input id="einmalcode" name="einmalcode" type="text" inputmode="numeric" autocomplete="off" maxlength="8" pattern="[0-9 ]*"></p>
                 <p><button type="submit">Anmelden</button></p>
                 </form>
                 """)
@@ -102,7 +102,7 @@ enum PortalPages {
                 <form method="post" action="/zweiter-faktor">
                 <input type="hidden" name="formular" value="\(escape(signedIn.formToken))">
                 <p><label for="einmalcode">Aktueller Code der App</label>
-                <input id="einmalcode" name="einmalcode" type="text" inputmode="numeric" autocomplete="one-time-code" required maxlength="8"></p>
+                <input id="einmalcode" name="einmalcode" type="text" inputmode="numeric" autocomplete="off" required maxlength="8"></p>
                 <p><button type="submit">Einrichten</button></p>
                 </form>
                 """,
