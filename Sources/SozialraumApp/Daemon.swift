@@ -97,6 +97,7 @@ public struct Daemon: Sendable {
         adminConfiguration.unixSocketGroup = settings.adminSocketGroup.isEmpty ? nil : settings.adminSocketGroup
         adminConfiguration.peerAccounts = peerAccounts
         adminConfiguration.limits = settings.adminLimits
+        adminConfiguration.language = settings.interfaceLanguage
         adminConfiguration.activatedUnixSocket = SocketActivation.adminSocket(in: activated)
         adminConfiguration.tls = settings.adminTLSListener
         adminConfiguration.plainTCP = Settings.hostAndPort(settings.adminPlainTCPListen)

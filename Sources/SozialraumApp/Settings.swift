@@ -25,6 +25,8 @@ public struct Settings: Sendable, Equatable {
     public var countyName: String
     /// The county's Land: whose public holidays the schedules' working days (`LW`, `nW`) skip.
     public var countyLand: Land = .niedersachsen
+    /// The language of the texts people read at the admin socket, for accounts that chose none (issue 32).
+    public var interfaceLanguage: Language = .de
     /// The admin socket's path. Empty: `<stateDirectory>/admin.sock`.
     public var adminSocketPath: String = ""
     /// Group of the admin socket (mode 0660). Empty: the daemon's group.
@@ -140,6 +142,7 @@ public struct Settings: Sendable, Equatable {
         "log.level",
         "county.name",
         "county.land",
+        "interface.language",
         "admin.socketPath",
         "admin.socketGroup",
         "admin.peerAccounts",
@@ -245,6 +248,11 @@ public struct Settings: Sendable, Equatable {
                 reason: "one of " + Land.allCases.map(\.rawValue).joined(separator: ", ") + " (Niedersachsen: NI)")
         }
         settings.countyLand = countyLand
+        let language = try string("interface.language", settings.interfaceLanguage.rawValue)
+        guard let interfaceLanguage = Language(rawValue: language.lowercased()) else {
+            throw Invalid(key: "interface.language", reason: "de or en")
+        }
+        settings.interfaceLanguage = interfaceLanguage
         settings.databaseRolePrefix = try string("database.rolePrefix", settings.databaseRolePrefix)
         do throws(StoreError) { _ = try DatabaseRoles.Names(prefix: settings.databaseRolePrefix) } catch {
             throw Invalid(

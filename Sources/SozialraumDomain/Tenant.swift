@@ -23,6 +23,13 @@ public enum TenantKind: String, Sendable, CaseIterable {
     case provider
 }
 
+/// The language of the texts people read at the admin socket and in the client (issue 32): German, the
+/// county's default, or English. Codes, status words and machine formats are the same in both.
+public enum Language: String, Sendable, CaseIterable {
+    case de
+    case en
+}
+
 /// What a person at the admin socket may do.
 public enum Role: String, Sendable, CaseIterable {
     /// County IT: operations, no budget data.

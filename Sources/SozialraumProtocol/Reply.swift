@@ -113,8 +113,10 @@ extension ResultTable {
             }
         case .csv, .csvDE:
             let separator = format == .csv ? "," : ";"
+            // csv-de is for German Excel: German headings (the other formats keep the names scripts match on).
+            let headings = format == .csvDE ? columns.map(GermanHeadings.heading) : columns
             return
-                ([columns.map { Self.csvField($0, separator: separator) }]
+                ([headings.map { Self.csvField($0, separator: separator) }]
                 + rows.map {
                     $0.map { cell in
                         let isText = if case .text = cell { true } else { false }

@@ -132,7 +132,7 @@ import Testing
         var unknownOutput: [String] = []
         for await line in unknown.lines { unknownOutput.append(line) }
         #expect(await unknown.exitStatus() == 1)
-        #expect(unknownOutput.contains("ERR NOT_FOUND unknown Sozialraum nowhere"))
+        #expect(unknownOutput.contains("ERR NOT_FOUND unbekannt: Sozialraum nowhere"))
         // An account made from the shell logs in with its token.
         var environment2 = ProcessInfo.processInfo.environment
         environment2["SOZIALRAUM_STATE_DIRECTORY"] = state

@@ -116,7 +116,9 @@ import Testing
         }
         #expect(await next("READY=1") != nil)
         let session = try LineClient(path: state + "/admin.sock")
-        #expect(await session.request("whoami")?.status == "ERR NOT_LOGGED_IN log in first (login <name> <secret>)")
+        #expect(
+            await session.request("whoami")?.status
+                == "ERR NOT_LOGGED_IN bitte zuerst anmelden (login <name> <schlüssel>)")
 
         try write(peers: "\(getuid())=kaemmerei")
         daemon.signal(SIGHUP)

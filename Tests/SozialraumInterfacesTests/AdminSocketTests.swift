@@ -122,7 +122,7 @@ struct AdminWorld: Sendable {
         #expect(table?.data.contains { $0.hasPrefix("case") && $0.contains("100000.00") } == true)
         #expect(await client.request("format csv-de")?.status == "OK format csv-de")
         let csv = await client.request("funds nord 2026")
-        #expect(csv?.data.first == "line;appropriation;carry_in;commitments;actuals;available;after_cover")
+        #expect(csv?.data.first == "Budgetzeile;Ansatz;Übertrag;Obligo;Ist;verfügbar;nach Deckung")
         #expect(csv?.data.contains { $0.hasPrefix("case;100000,00;") } == true)
         let json = await client.request("funds nord 2026 format=jsonl")
         #expect(json?.data.first?.hasPrefix(#"{"line":"case","appropriation":"100000.00""#) == true)
@@ -477,6 +477,7 @@ struct AdminWorld: Sendable {
         let commands = Set((await beta.request("help"))!.data.map { String($0.split(separator: " ").first!) })
         let probes: [String: [(request: String, expected: String)]] = [
             "help": [("help deliver", "OK")], "ping": [("ping", "OK pong")], "whoami": [("whoami", "OK beta@")],
+            "language": [("language en", "OK language English, kept for your account")],
             "format": [("format csv", "OK format csv")], "logout": [], "login": [], "quit": [],
             // Touches the caller's own account only, and ends this session (ControlsTests.rightsEndAtOnce).
             "token-rotate": [],
@@ -572,7 +573,7 @@ struct AdminWorld: Sendable {
         // still committed = 6,600.00; available 100,000.00 − 6,600.00 − 600.00 = 92,800.00.
         #expect(
             lines?.data.first
-                == "sozialraum;line;appropriation;carry_in;commitments;actuals;available;cover_transfer;after_cover;forecast;forecast_available;overrun"
+                == "Sozialraum;Budgetzeile;Ansatz;Übertrag;Obligo;Ist;verfügbar;Deckungsübertrag;nach Deckung;Prognose;Prognose verfügbar;Überschreitung"
         )
         #expect(
             lines?.data.contains { $0.hasPrefix("nord;case;100000,00;0,00;6600,00;600,00;92800,00;") } == true,

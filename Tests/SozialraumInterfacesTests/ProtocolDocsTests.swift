@@ -63,6 +63,26 @@ import Testing
         #expect(known.subtracting(Self.documented).sorted() == [], "commands missing in docs/protocol.md")
     }
 
+    /// docs/benutzerhandbuch.md names a task's command in parentheses (`(`funds`)`, `(`sozialraumctl import-deliveries
+    /// …`)`): each such name is a command the daemon knows (session commands included).
+    @Test func theUserGuideNamesOnlyRealCommands() throws {
+        let guide = try String(
+            contentsOf: Self.root.appendingPathComponent("docs/benutzerhandbuch.md"), encoding: .utf8)
+        let known = Set(AdminCommands.all.map(\.name)).union(["help", "format", "login"])
+        var named: [String] = []
+        for group in guide.matches(of: /\(([^()]*)\)/) {
+            for span in group.output.1.matches(of: /`([^`]+)`/) {
+                let words = span.output.1.split(separator: " ")
+                guard var first = words.first.map(String.init) else { continue }
+                if first == "sozialraumctl" { first = words.dropFirst().first.map(String.init) ?? "" }
+                // A command is lower-case words and hyphens; other spans are values (`2026-11`, `OVERRUN`).
+                if first.wholeMatch(of: /[a-z][a-z-]*/) != nil { named.append(first) }
+            }
+        }
+        #expect(named.count >= 15, "the guide names the commands of its tasks")
+        #expect(named.filter { !known.contains($0) } == [], "not commands: docs/benutzerhandbuch.md")
+    }
+
     @Test func theReferenceNamesOnlyRealCommands() {
         let known = Set(AdminCommands.all.map(\.name))
         // Rows of other tables (error codes, formats, keywords) start with an upper-case code or a symbol.

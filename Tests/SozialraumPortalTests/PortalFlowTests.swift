@@ -132,7 +132,7 @@ import Testing
             #expect(download.status == .ok)
             #expect(download.headers[.contentType] == "text/csv; charset=utf-8")
             #expect(download.text == expected)
-            #expect(download.text.hasPrefix("provider;item;id;case;"))
+            #expect(download.text.hasPrefix("Träger;Position;Nummer;Fall;"))
             #expect(try await world.count("case_access") == logged + 2)
 
             var alpha = PortalVisitor(client)

@@ -103,6 +103,7 @@ import Testing
             ])
     }
 
+    /// csv-de: German headings (`note` has none and keeps its name), `;` and decimal commas.
     @Test func csvAndGermanCsv() {
         #expect(
             table.lines(.csv) == [
@@ -110,7 +111,7 @@ import Testing
             ])
         #expect(
             table.lines(.csvDE) == [
-                "component;available;note", "case;1234,56;\"Dörverden; \"\"Süd\"\"\"", "milieu;-0,05;",
+                "Budgetbereich;verfügbar;note", "case;1234,56;\"Dörverden; \"\"Süd\"\"\"", "milieu;-0,05;",
             ])
     }
 

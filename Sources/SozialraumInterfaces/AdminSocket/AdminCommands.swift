@@ -13,6 +13,13 @@ struct SessionState: Sendable {
     let id: String
     /// The peer, for throttling and logs: `uid:1000` or an address.
     let source: String
+    /// The county's `interface.language`.
+    var defaultLanguage: Language = .en
+    /// Chosen in this session with `language`.
+    var chosenLanguage: Language? = nil
+
+    /// The language of this session's texts: chosen in it, else the account's, else the county's.
+    var language: Language { chosenLanguage ?? account?.language ?? defaultLanguage }
 }
 
 /// A command of the admin protocol, declared once: who may use it, its typed arguments, whether it changes
@@ -26,6 +33,7 @@ struct AdminCommand: Sendable {
     /// holding it. The use case checks it (with its own words for what was refused) and the database again;
     /// `DeclaredRightsTests` checks that the two agree.
     let right: CountyRight?
+    /// What the command does, in English; `summary(_:)` gives it in the session's language.
     let summary: String
     /// Whether it changes data, and how a retried request stays safe (issue 29).
     let changes: Changes
@@ -55,6 +63,8 @@ struct Invocation: Sendable {
     let upload: Upload?
     let format: OutputFormat
     let sessionID: String
+    /// The session's language, for the texts a handler writes.
+    var language: Language = .en
 
     var caller: Caller {
         Caller(
@@ -114,11 +124,11 @@ extension AdminCommand {
             name: name, roles: roles, right: right, summary: summary, changes: changes, takesUpload: upload,
             arguments: declared
         ) { commands, request, state, upload in
-            guard let account = state.account else { return .error(.notLoggedIn, "log in first") }
+            guard let account = state.account else { return .error(.notLoggedIn, AdminText.logInFirst, state.language) }
             let matched = try MatchedArguments(request, declared)
             let invocation = Invocation(
                 commands: commands, account: account, upload: upload,
-                format: commands.format(request: request, state), sessionID: state.id)
+                format: commands.format(request: request, state), sessionID: state.id, language: state.language)
             return try await run(invocation, repeat try (each arguments).convert(matched))
         }
     }
@@ -210,22 +220,24 @@ struct AdminCommands: Sendable {
         let visible = Self.all.filter { $0.isAvailable(to: state.account) }
         if let name {
             guard let command = visible.first(where: { $0.name == name.lowercased() }) else {
-                return .error(.unknownCommand, "no command \(name) for you")
+                return .error(.unknownCommand, AdminText.noCommandForYou(name), state.language)
             }
-            return .ok(command.summary, data: [command.usage])
+            return .ok(command.summary(state.language), data: [command.usage])
         }
-        return .ok("\(visible.count) commands", data: visible.map { "\($0.usage)  -- \($0.summary)" })
+        return .ok(
+            AdminText.commands(visible.count)(state.language),
+            data: visible.map { "\($0.usage)  -- \($0.summary(state.language))" })
     }
 
     func login(name: String, secret: String, _ state: inout SessionState) async throws -> Reply {
         do {
             let account = try await accounts.login(name: name, secret: secret, source: state.source)
             state.account = account
-            return .ok("logged in as \(account.name) role=\(account.role.rawValue)")
+            return .ok(AdminText.loggedIn(account.name, account.role)(state.language))
         } catch AccountService.LoginError.locked {
-            return .error(.locked, "too many failed logins; try again later")
+            return .error(.locked, AdminText.locked, state.language)
         } catch AccountService.LoginError.failed {
-            return .error(.loginFailed, "wrong name or secret")
+            return .error(.loginFailed, AdminText.loginFailed, state.language)
         }
     }
 

@@ -314,7 +314,8 @@ public struct AdminServer: Service {
             return
         }
         var session = AdminSession(
-            state: SessionState(id: sessionID, source: source), commands: commands, limits: limits, logger: logger)
+            state: SessionState(id: sessionID, source: source, defaultLanguage: configuration.language),
+            commands: commands, limits: limits, logger: logger)
         let channel = connection.channel.channel
         live.sessions.withLock { $0[ObjectIdentifier(channel)] = channel }
         defer { live.sessions.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) } }

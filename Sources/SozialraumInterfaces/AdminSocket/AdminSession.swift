@@ -67,17 +67,20 @@ struct AdminSession {
                 note("line too long")
                 try await outbound.write(
                     ByteBuffer(
-                        string: Reply.error(.tooLong, "line longer than \(limits.maximumLineBytes) bytes").encoded))
+                        string: Reply.error(.tooLong, AdminText.lineTooLong(limits.maximumLineBytes), state.language)
+                            .encoded))
                 continue
             case .invalidUTF8:
                 note("invalid UTF-8")
-                try await outbound.write(ByteBuffer(string: Reply.error(.badRequest, "not UTF-8").encoded))
+                try await outbound.write(
+                    ByteBuffer(string: Reply.error(.badRequest, AdminText.notUTF8, state.language).encoded))
                 continue
             case .timedOut(let beforeLogin):
                 // The login timer fired while a login was being verified, and the login succeeded.
                 if beforeLogin, state.account != nil { continue }
                 note(state.account == nil ? "login timeout" : "idle timeout")
-                try await outbound.write(ByteBuffer(string: Reply.error(.unavailable, "timeout; closing").encoded))
+                try await outbound.write(
+                    ByteBuffer(string: Reply.error(.unavailable, AdminText.timeout, state.language).encoded))
                 return
             }
             if text.trimmingCharacters(in: .whitespaces).isEmpty { continue }
@@ -87,7 +90,7 @@ struct AdminSession {
                 request = try Request.parse(text[...])
             } catch {
                 note("malformed request")
-                reply = .error(.badRequest, error.description)
+                reply = .error(.badRequest, AdminText.malformed(error.description), state.language)
                 try await outbound.write(ByteBuffer(string: reply.encoded))
                 continue
             }
@@ -110,20 +113,19 @@ struct AdminSession {
                 case .tooLarge:
                     note("upload too large")
                     var refused = Reply.error(
-                        .tooLarge, "upload larger than \(limits.maximumUploadBytes) bytes; nothing imported")
+                        .tooLarge, AdminText.uploadTooLarge(limits.maximumUploadBytes), state.language)
                     refused.tag = request!.tag
                     try await outbound.write(ByteBuffer(string: refused.encoded))
                     continue
                 case .overBudget:
                     note("upload budget exhausted")
-                    var refused = Reply.error(
-                        .busy, "the daemon holds as many uploads as it may; nothing imported; try again later")
+                    var refused = Reply.error(.busy, AdminText.uploadsFull, state.language)
                     refused.tag = request!.tag
                     try await outbound.write(ByteBuffer(string: refused.encoded))
                     continue
                 case .spoolFailed:
                     var refused = Reply.error(
-                        .unavailable, "the daemon cannot store the upload now; nothing imported (ref \(state.id))")
+                        .unavailable, AdminText.uploadNotStored(state.id), state.language)
                     refused.tag = request!.tag
                     try await outbound.write(ByteBuffer(string: refused.encoded))
                     continue
@@ -147,7 +149,7 @@ struct AdminSession {
                 } else {
                     state.account = nil
                     await commands.sessions.loggedOut(state.id)
-                    reply = Reply.error(.busy, "too many sessions of this account")
+                    reply = Reply.error(.busy, AdminText.tooManySessionsOfAccount, state.language)
                 }
             }
             reply.tag = request!.tag
@@ -255,11 +257,14 @@ struct AdminSession {
     /// where the command takes one. The one check, made before an upload is read (`withUpload`) and
     /// again before the command runs.
     func admission(_ request: Request, withUpload: Bool) -> Admission {
-        if withUpload, state.account == nil { return .refused(.error(.notLoggedIn, "log in before uploading")) }
+        if withUpload, state.account == nil {
+            return .refused(.error(.notLoggedIn, AdminText.logInBeforeUploading, state.language))
+        }
         guard let command = AdminCommands.byName[request.command] else {
             // Before an upload the connection ends: no point in pointing to `help`.
             return .refused(
-                .error(.unknownCommand, "unknown command \(request.command)" + (withUpload ? "" : "; try help")))
+                .error(
+                    .unknownCommand, AdminText.unknownCommand(request.command, hint: !withUpload), state.language))
         }
         if let roles = command.roles {
             guard let account = state.account else {
@@ -267,22 +272,24 @@ struct AdminSession {
                     // Health needs no account: county IT can diagnose the outage it is looking at.
                     if command.name == "status", !withUpload { return .admitted(command) }
                     return .refused(
-                        .error(.unavailable, "database unavailable: your account could not be looked up; try again"))
+                        .error(.unavailable, AdminText.accountNotLookedUp, state.language))
                 }
-                return .refused(.error(.notLoggedIn, "log in first (login <name> <secret>)"))
+                return .refused(.error(.notLoggedIn, AdminText.logInFirst, state.language))
             }
             guard roles.contains(account.role) else {
-                return .refused(.error(.forbidden, "\(command.name) is not for role \(account.role.rawValue)"))
+                return .refused(.error(.forbidden, AdminText.notForRole(command.name, account.role), state.language))
             }
         }
-        if withUpload, !command.takesUpload { return .refused(.error(.badRequest, "\(command.name) takes no upload")) }
+        if withUpload, !command.takesUpload {
+            return .refused(.error(.badRequest, AdminText.takesNoUpload(command.name), state.language))
+        }
         return .admitted(command)
     }
 
     /// Why an announced upload is refused before a byte of it is read, if it is: the connection then ends.
     func uploadRefusal(_ request: Request) -> Reply? {
         guard case .refused(let refusal) = admission(request, withUpload: true) else { return nil }
-        return .error(refusal.error ?? .badRequest, refusal.message + "; closing")
+        return .error(refusal.error ?? .badRequest, refusal.message + AdminText.closing(state.language))
     }
 
     mutating func execute(_ request: Request, upload: Upload?) async -> Reply {
@@ -305,12 +312,12 @@ struct AdminSession {
                 await commands.sessions.loggedOut(state.id)
                 logger.notice(
                     "admin session ended: account disabled or token rotated", metadata: ["session": "\(state.id)"])
-                return .error(.notLoggedIn, "your session ended (token rotated or account disabled); log in again")
+                return .error(.notLoggedIn, AdminText.sessionEnded, state.language)
             }
             state.account = now
             return nil
         } catch {
-            return .error(.unavailable, "database unavailable: your account could not be checked; try again")
+            return .error(.unavailable, AdminText.accountNotChecked, state.language)
         }
     }
 
@@ -329,7 +336,7 @@ struct AdminSession {
         }
         guard needsAccount, !changes.mutates else {
             do { return try await run(command, request, upload: upload) } catch {
-                return await refreshAccount() ?? .error(.unavailable, "your account changed; try again")
+                return await refreshAccount() ?? .error(.unavailable, AdminText.accountChanged, state.language)
             }
         }
         for _ in 1...2 {
@@ -346,7 +353,7 @@ struct AdminSession {
                 if let ended = await refreshAccount() { return ended }
             }
         }
-        return .error(.unavailable, "your account changed while the command ran; try again (ref \(state.id))")
+        return .error(.unavailable, AdminText.accountChangedWhileRunning(state.id), state.language)
     }
 
     /// The command's reply; throws only when its account changed under it (a transaction found it so).
@@ -356,12 +363,12 @@ struct AdminSession {
         do {
             return try await command.run(commands, request, &state, upload)
         } catch let error as ArgumentError {
-            return .error(.invalid, "\(error.name): \(error.reason)")
+            return .error(.invalid, AdminText.invalidArgument(error.name, error.reason), state.language)
         } catch let error as ServiceError {
-            return Self.reply(for: error)
+            return Self.reply(for: error, state.language)
         } catch let error as Money.Overflow {
             // A sum of valid amounts left the range of cents: the input is too large, the daemon lives on.
-            return .error(.invalid, "invalid amount: \(error)")
+            return .error(.invalid, AdminText.invalidAmount("\(error)"), state.language)
         } catch {
             if AccountService.isAccountChange(error) { throw AccountChangedUnderCommand() }
             if Task.isCancelled {
@@ -369,7 +376,7 @@ struct AdminSession {
                 logger.notice(
                     "admin command cancelled at shutdown",
                     metadata: ["session": "\(state.id)", "command": "\(command.name)"])
-                return .error(.unavailable, "the daemon is stopping; the command was cancelled (ref \(state.id))")
+                return .error(.unavailable, AdminText.stopping(state.id), state.language)
             }
             if ServiceError.isDatabaseUnavailable(error) {
                 // An outage fails every request: one warning now and then, with the count, not one each.
@@ -380,7 +387,7 @@ struct AdminSession {
                             "session": "\(state.id)", "command": "\(command.name)", "since_last_line": "\(leftOut)",
                         ])
                 }
-                return .error(.unavailable, "database unavailable; try again (ref \(state.id))")
+                return .error(.unavailable, AdminText.databaseUnavailable(state.id), state.language)
             }
             // Detail to the log only; the client gets a reference to find it.
             logger.error(
@@ -388,22 +395,26 @@ struct AdminSession {
                 metadata: [
                     "session": "\(state.id)", "command": "\(command.name)", "error": "\(String(reflecting: error))",
                 ])
-            return .error(.internal, "internal error (ref \(state.id))")
+            return .error(.internal, AdminText.internalError(state.id), state.language)
         }
     }
 
-    static func reply(for error: ServiceError) -> Reply {
-        switch error {
-        case .forbidden: .error(.forbidden, error.description)
-        case .notFound: .error(.notFound, error.description)
-        case .invalid: .error(.invalid, error.description)
-        case .periodClosed: .error(.periodClosed, error.description)
-        case .duplicate: .error(.duplicate, error.description)
-        case .idempotencyConflict: .error(.idempotencyConflict, error.description)
-        case .refusedOverrun: .error(.refusedOverrun, error.description)
-        case .conflict: .error(.conflict, error.description)
-        case .rejectedRows(let rows): .error(.rejectedRows, error.description, data: rows.map(\.description))
-        }
+    static func reply(for error: ServiceError, _ language: Language = .en) -> Reply {
+        let code: ErrorCode =
+            switch error {
+            case .forbidden: .forbidden
+            case .notFound: .notFound
+            case .invalid: .invalid
+            case .periodClosed: .periodClosed
+            case .duplicate: .duplicate
+            case .idempotencyConflict: .idempotencyConflict
+            case .refusedOverrun: .refusedOverrun
+            case .conflict: .conflict
+            case .rejectedRows: .rejectedRows
+            }
+        let rows =
+            if case .rejectedRows(let rows) = error { rows.map { AdminText.row($0)(language) } } else { [String]() }
+        return .error(code, AdminText.refusal(error), language, data: rows)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SozialraumDomain
 
 /// Limits of the admin socket. Defaults suit an office: generous for people, tight for floods.
 public struct AdminLimits: Sendable {
@@ -42,6 +43,9 @@ public struct AdminSocketConfiguration: Sendable {
     public var tls: TLSListener?
     /// Plain TCP for development: refused unless the host is a loopback address.
     public var plainTCP: (host: String, port: Int)?
+    /// The language of texts for accounts that chose none (`interface.language`, whose default is German;
+    /// a socket set up in code speaks English unless told).
+    public var language: Language = .en
 
     public struct TLSListener: Sendable {
         public var host: String

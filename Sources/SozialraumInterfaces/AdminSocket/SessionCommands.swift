@@ -5,7 +5,7 @@ import SozialraumProtocol
 import SozialraumServices
 import Synchronization
 
-/// The session: help, ping, login, logout, whoami, format, quit (no login needed for most).
+/// The session: help, ping, login, logout, whoami, format, language, quit (no login needed for most).
 extension AdminCommands {
     static let session: [AdminCommand] = [
         .session("help", "the commands you may use", Arg.text("command").optional) {
@@ -35,6 +35,38 @@ extension AdminCommands {
             state.format = format
             return .ok("format \(format.rawValue)")
         },
+        .session(
+            "language", "the language of texts: de or en, kept for your account when logged in; default: the county's",
+            Arg.oneOf("language", "de|en|default", as: LanguageChoice.self)
+        ) { (call, state: inout SessionState, choice) in
+            let language = choice.language
+            if let account = state.account {
+                try await call.commands.accounts.setOwnLanguage(
+                    Caller(tenant: account.tenant, role: account.role, name: account.name, requestID: state.id),
+                    language)
+                state.account?.language = language
+            }
+            state.chosenLanguage = language
+            let text =
+                language.map { AdminText.language($0, saved: state.account != nil) }
+                ?? AdminText.languageDefault(state.defaultLanguage)
+            return .ok(text(state.language))
+        },
         .session("quit", "close the connection") { _, _ in .ok("bye") },
     ]
+}
+
+/// The `language` command's choice: a language, or back to the county's.
+enum LanguageChoice: String, CaseIterable, Sendable {
+    case de
+    case en
+    case `default`
+
+    var language: Language? {
+        switch self {
+        case .de: .de
+        case .en: .en
+        case .default: nil
+        }
+    }
 }

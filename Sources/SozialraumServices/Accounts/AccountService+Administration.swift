@@ -249,6 +249,17 @@ extension AccountService {
         return token
     }
 
+    /// The caller's own choice of language (nil: the county's), kept for its next sessions. Accounts are the
+    /// county's rows: written in the county's context, for the caller's own name only (like `rotateOwnToken`).
+    public func setOwnLanguage(_ caller: Caller, _ language: Language?) async throws {
+        guard let county = try await store.countyTenant() else { throw ServiceError.notFound("county") }
+        try await ServiceError.translating {
+            try await store.withTenant(county) { tx in
+                try await AccountStore.setLanguage(tx, name: caller.name, language: language)
+            }
+        }
+    }
+
     /// The request's account was disabled, its token rotated or its rights changed since the session read it.
     public struct AccountNoLongerAsRead: Error, Sendable {}
 
@@ -273,7 +284,6 @@ extension AccountService {
         guard let now = try await AccountStore.current(store, name: account.name),
             now.generation == account.generation, now.tenant == account.tenant
         else { return nil }
-        return Account(
-            name: now.name, tenant: now.tenant, role: now.role, rights: now.rights ?? [], generation: now.generation)
+        return Account(now)
     }
 }

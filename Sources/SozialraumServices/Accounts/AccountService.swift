@@ -21,6 +21,8 @@ public struct Account: Sendable, Equatable {
     public var rights: Set<CountyRight> = []
     /// The secret's generation at login: a newer one (a rotated token, a disabled account) ends the session.
     public var generation: Int64 = 1
+    /// The account's own choice of language at login; nil: the county's.
+    public var language: Language? = nil
 
     public init(name: String, tenant: TenantID, role: Role, rights: Set<CountyRight> = [], generation: Int64 = 1) {
         self.name = name
@@ -34,6 +36,7 @@ public struct Account: Sendable, Equatable {
         self.init(
             name: stored.name, tenant: stored.tenant, role: stored.role, rights: stored.rights ?? [],
             generation: stored.generation)
+        language = stored.language
     }
 }
 

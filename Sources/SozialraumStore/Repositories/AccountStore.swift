@@ -23,6 +23,8 @@ public enum AccountStore {
         public var rights: Set<CountyRight>?
         /// Bumped by every new secret and by disabling: sessions of an older generation end (sql/0029).
         public var generation: Int64 = 1
+        /// The account's own choice of language (sql/0039); nil: the county's `interface.language`.
+        public var language: Language? = nil
 
         public init(
             name: String, tenant: TenantID, role: Role, secretHash: [UInt8], salt: [UInt8], scryptRounds: Int,
@@ -66,7 +68,8 @@ public enum AccountStore {
         try await store.withoutTenant(readOnly: true) { tx in
             try await tx.query(
                 """
-                SELECT name, tenant_id, role, secret_hash, salt, scrypt_n, array_to_string(rights, ',') AS rights, generation
+                SELECT name, tenant_id, role, secret_hash, salt, scrypt_n, array_to_string(rights, ',') AS rights, generation,
+                       language
                 FROM account_for_login(\(name))
                 """
             ).first.map { row in
@@ -79,6 +82,7 @@ public enum AccountStore {
                     scryptRounds: try row.decode("scrypt_n", as: Int.self),
                     rights: CountyRight.parseList(try row.decode("rights", as: String.self)) ?? [])
                 credentials.generation = try row.decode("generation", as: Int64.self)
+                credentials.language = try row.decode("language", as: String?.self).flatMap(Language.init)
                 return credentials
             }
         }
@@ -90,7 +94,8 @@ public enum AccountStore {
         try await store.readWithoutTenant(
             PostgresQuery(
                 """
-                SELECT name, tenant_id, role, array_to_string(rights, ',') AS rights, generation FROM account_for_login(\(name))
+                SELECT name, tenant_id, role, array_to_string(rights, ',') AS rights, generation, language
+                FROM account_for_login(\(name))
                 """)
         ).first.map { row in
             var credentials = Credentials(
@@ -99,6 +104,7 @@ public enum AccountStore {
                 role: try row.decode("role", as: Role.self), secretHash: [], salt: [], scryptRounds: 0,
                 rights: CountyRight.parseList(try row.decode("rights", as: String.self)) ?? [])
             credentials.generation = try row.decode("generation", as: Int64.self)
+            credentials.language = try row.decode("language", as: String?.self).flatMap(Language.init)
             return credentials
         }
     }
@@ -165,6 +171,11 @@ public enum AccountStore {
             UPDATE account SET secret_hash = \(PostgresBytes(secretHash)), salt = \(PostgresBytes(salt)), scrypt_n = \(scryptRounds), rotated_at = now(), generation = generation + 1
             WHERE name = \(name)
             """)
+    }
+
+    /// The account's own choice of language; nil: the county's.
+    public static func setLanguage(_ tx: TenantTransaction, name: String, language: Language?) async throws {
+        try await tx.execute("UPDATE account SET language = \(language?.rawValue) WHERE name = \(name)")
     }
 
     public static func setRights(_ tx: TenantTransaction, name: String, rights: Set<CountyRight>) async throws {

@@ -1,0 +1,85 @@
+import Foundation
+import SozialraumDomain
+import SozialraumProtocol
+import SozialraumServices
+import SozialraumTestSupport
+import Testing
+
+@testable import SozialraumInterfaces
+
+/// The German interface (issue 32, item 1): every text of the catalogue exists in both languages and reads
+/// differently in each; every command has a German summary; a session speaks the county's language, the
+/// account's choice, or the session's, while codes, status words and machine formats stay the same.
+@Suite struct AdminTextTests {
+    /// One of each catalogue entry (with sample values).
+    static let samples: [Text] = [
+        AdminText.lineTooLong(65_536), AdminText.notUTF8, AdminText.timeout, AdminText.malformed("unclosed quote"),
+        AdminText.uploadTooLarge(1_024), AdminText.uploadsFull, AdminText.uploadNotStored("s1"),
+        AdminText.tooManySessionsOfAccount, AdminText.tooManySessions, AdminText.logInBeforeUploading,
+        AdminText.unknownCommand("fnuds", hint: true), AdminText.accountNotLookedUp, AdminText.logInFirst,
+        AdminText.notForRole("grant", .provider), AdminText.takesNoUpload("funds"), AdminText.closing,
+        AdminText.sessionEnded, AdminText.accountNotChecked, AdminText.accountChanged,
+        AdminText.accountChangedWhileRunning("s1"), AdminText.stopping("s1"), AdminText.databaseUnavailable("s1"),
+        AdminText.internalError("s1"), AdminText.invalidArgument("month", "not a month"),
+        AdminText.invalidAmount("too large"), AdminText.loggedIn("alpha", .provider), AdminText.locked,
+        AdminText.loginFailed, AdminText.noCommandForYou("grant"), AdminText.commands(12),
+        AdminText.language(.de, saved: true), AdminText.language(.en, saved: false), AdminText.languageDefault(.de),
+        AdminText.refusal(.forbidden("grant")), AdminText.refusal(.notFound("Sozialraum x")),
+        AdminText.refusal(.invalid(field: "month", reason: "x")),
+        AdminText.refusal(.periodClosed(YearMonth(iso: "2026-03")!)),
+        AdminText.refusal(.duplicate("x")), AdminText.refusal(.idempotencyConflict),
+        AdminText.refusal(.refusedOverrun(component: .case, shortfall: Money(cents: 100))),
+        AdminText.refusal(.conflict("x")), AdminText.refusal(.rejectedRows([])),
+        AdminText.row(RowError(line: 3, field: "quantity", reason: "x")),
+    ]
+
+    @Test func everyTextIsInBothLanguagesAndTranslated() {
+        for text in Self.samples {
+            #expect(!text.de.isEmpty && !text.en.isEmpty)
+            #expect(text.de != text.en, "not translated: \(text.en)")
+            #expect(text(.de) == text.de && text(.en) == text.en)
+        }
+    }
+
+    @Test func everyCommandHasAGermanSummary() {
+        let names = Set(AdminCommands.all.map(\.name))
+        #expect(Set(CommandSummaries.german.keys) == names)
+        for command in AdminCommands.all {
+            #expect(command.summary(.de) != command.summary(.en), "not translated: \(command.name)")
+            #expect(command.summary(.en) == command.summary)
+        }
+    }
+
+    /// A county whose `interface.language` is German: the session speaks German before and after login; alpha
+    /// chooses English for its account, which its next session keeps; `language default` goes back. Status
+    /// words and codes, and csv's column names, are the same in both.
+    @Test(.timeLimit(.minutes(2))) func aSessionSpeaksTheCountysLanguageOrTheAccounts() async throws {
+        let admin = try await AdminWorld.start { $0.language = .de }
+        defer { admin.stop() }
+        let stranger = try await admin.client()
+        #expect(await stranger.request("fnuds")?.status == "ERR UNKNOWN_COMMAND unbekannter Befehl fnuds; siehe help")
+        #expect(
+            await stranger.request("funds nord 2026")?.status
+                == "ERR NOT_LOGGED_IN bitte zuerst anmelden (login <name> <schlüssel>)")
+        #expect(await stranger.request("login alpha falsch")?.status == "ERR LOGIN_FAILED Name oder Schlüssel falsch")
+
+        let alpha = try await admin.client(loggedInAs: nil)
+        #expect(
+            await alpha.request("login alpha \(admin.tokens["alpha"]!)")?.status
+                == "OK angemeldet als alpha Rolle=provider")
+        let help = await alpha.request("help funds")
+        #expect(help?.status == "OK verfügbare Mittel je Budgetzeile und Deckungsring, mit Deckungsübertragungen")
+        #expect(await alpha.request("funds nowhere 2026")?.status == "ERR NOT_FOUND unbekannt: Sozialraum nowhere")
+        let csv = await alpha.request("funds nord 2026 format=csv")
+        #expect(csv?.data.first == "line,appropriation,carry_in,commitments,actuals,available,after_cover")
+
+        #expect(await alpha.request("language en")?.status == "OK language English, kept for your account")
+        #expect(await alpha.request("funds nowhere 2026")?.status == "ERR NOT_FOUND unknown Sozialraum nowhere")
+        let later = try await admin.client(loggedInAs: "alpha")
+        #expect(await later.request("fnuds")?.status == "ERR UNKNOWN_COMMAND unknown command fnuds; try help")
+        #expect(await later.request("language default")?.status == "OK Sprache des Kreises (Deutsch)")
+        let third = try await admin.client(loggedInAs: nil)
+        _ = await third.request("login alpha \(admin.tokens["alpha"]!)")
+        #expect(await third.request("fnuds")?.status == "ERR UNKNOWN_COMMAND unbekannter Befehl fnuds; siehe help")
+    }
+}
