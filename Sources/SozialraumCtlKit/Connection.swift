@@ -34,8 +34,11 @@ extension AdminConnection {
 
 /// Errors while connecting, with a message for the person at the terminal.
 public struct ConnectionError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+    /// What went wrong, in both languages (a system's own message is the same in both).
+    public let text: CtlText
+    public var description: String { text.en }
+    public init(_ text: CtlText) { self.text = text }
+    public init(_ description: String) { self.text = CtlText(de: description, en: description) }
 }
 
 /// Splits a byte stream into lines.
@@ -216,12 +219,13 @@ public final class TLSConnection: AdminConnection {
         configuration.minimumTLSVersion = .tlsv12
         if let trustRoots {
             do { configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(trustRoots)) } catch {
-                throw ConnectionError("cannot read the CA certificate \(trustRoots)")
+                throw ConnectionError(CtlTexts.cannotReadCA(trustRoots))
             }
         }
         let context: NIOSSLContext
         do { context = try NIOSSLContext(configuration: configuration) } catch {
-            throw ConnectionError("TLS setup failed: \(error)")
+            throw ConnectionError(
+                CtlText(de: CtlTexts.tlsSetupFailed.de + ": \(error)", en: CtlTexts.tlsSetupFailed.en + ": \(error)"))
         }
         // SNI carries names only; for an IP address the certificate is checked against the address.
         let name = serverName ?? (Self.isIPAddress(host) ? nil : host)

@@ -18,7 +18,8 @@ import Glibc
 /// when it exists, else the quick start's `.sozialraum/admin.sock`.
 ///
 /// A secret is never taken from a flag (it would show in `ps` and shell history): it comes from
-/// `SOZIALRAUM_SECRET` or a secret file that only its owner can read.
+/// `SOZIALRAUM_SECRET` or a secret file that only its owner can read. `language = de|en` sets the client's own
+/// texts (default German).
 public struct CtlConfiguration: Equatable, Sendable {
     public enum Endpoint: Equatable, Sendable {
         case unix(path: String)
@@ -29,6 +30,8 @@ public struct CtlConfiguration: Equatable, Sendable {
     public var account: String?
     public var secret: String?
     public var format: String?
+    /// The language of the client's own texts (`language`, `SOZIALRAUM_LANGUAGE`, `--language`; default German).
+    public var language: CtlLanguage = .de
 
     /// Values from one source, by key (`socket`, `host`, `ca`, `server-name`, `account`, `secret`,
     /// `secret-file`, `format`).
@@ -41,7 +44,9 @@ public struct CtlConfiguration: Equatable, Sendable {
     /// The host's config file, read after the user's.
     public static let systemFile = "/etc/sozialraum/sozialraumctl.conf"
     public static let defaultPort = 7443
-    static let keys: Set<String> = ["socket", "host", "ca", "server-name", "account", "secret-file", "format"]
+    static let keys: Set<String> = [
+        "socket", "host", "ca", "server-name", "account", "secret-file", "format", "language",
+    ]
 
     /// Resolves the sources, the strongest first (flags, environment, file). The endpoint comes from
     /// the strongest source that names a socket or a host.
@@ -66,7 +71,19 @@ public struct CtlConfiguration: Equatable, Sendable {
         }
         var secret = environment["secret"]
         if secret == nil, let file = value("secret-file") { secret = try readSecretFile(file) }
-        return CtlConfiguration(endpoint: endpoint, account: value("account"), secret: secret, format: value("format"))
+        var configuration = CtlConfiguration(
+            endpoint: endpoint, account: value("account"), secret: secret, format: value("format"))
+        configuration.language = try language(value("language"))
+        return configuration
+    }
+
+    /// `de`, `en`, or German when none is named.
+    public static func language(_ value: String?) throws -> CtlLanguage {
+        guard let value else { return .de }
+        guard let language = CtlLanguage(rawValue: value.lowercased()) else {
+            throw ConnectionError(CtlTexts.badLanguage(value))
+        }
+        return language
     }
 
     /// `host:port`, `[v6]:port` or a bare host (default port).
@@ -74,12 +91,12 @@ public struct CtlConfiguration: Equatable, Sendable {
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
             let host = String(text[text.index(after: text.startIndex)..<close])
             let rest = text[text.index(after: close)...]
-            guard rest.isEmpty || rest.hasPrefix(":") else { throw ConnectionError("host: expected [address]:port") }
+            guard rest.isEmpty || rest.hasPrefix(":") else { throw ConnectionError(CtlTexts.hostBracketed) }
             return (host, try port(rest.isEmpty ? nil : String(rest.dropFirst())))
         }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard !text.isEmpty, parts.count <= 2, !parts[0].isEmpty else {
-            throw ConnectionError("host: expected host:port")
+            throw ConnectionError(CtlTexts.hostPort)
         }
         return (String(parts[0]), try port(parts.count == 2 ? String(parts[1]) : nil))
     }
@@ -87,7 +104,7 @@ public struct CtlConfiguration: Equatable, Sendable {
     static func port(_ text: String?) throws -> Int {
         guard let text else { return defaultPort }
         guard let port = Int(text), (1...65535).contains(port) else {
-            throw ConnectionError("host: the port must be 1 to 65535")
+            throw ConnectionError(CtlTexts.portRange)
         }
         return port
     }
@@ -102,12 +119,14 @@ public struct CtlConfiguration: Equatable, Sendable {
             let trimmed = line.trimmingWhitespace
             if trimmed.isEmpty { continue }
             guard let equals = trimmed.firstIndex(of: "=") else {
-                throw ConnectionError("\(name):\(number + 1): expected key = value")
+                throw ConnectionError(CtlTexts.expectedKeyValue("\(name):\(number + 1)"))
             }
             let key = String(trimmed[..<equals].trimmingWhitespace),
                 value = String(trimmed[trimmed.index(after: equals)...].trimmingWhitespace)
-            guard keys.contains(key) else { throw ConnectionError("\(name):\(number + 1): unknown key \(key)") }
-            guard !value.isEmpty else { throw ConnectionError("\(name):\(number + 1): \(key) has no value") }
+            guard keys.contains(key) else {
+                throw ConnectionError(CtlTexts.unknownKey("\(name):\(number + 1)", key))
+            }
+            guard !value.isEmpty else { throw ConnectionError(CtlTexts.noValue("\(name):\(number + 1)", key)) }
             values[key] = expandingHome(value)
         }
         return values
@@ -120,7 +139,7 @@ public struct CtlConfiguration: Equatable, Sendable {
             "SOZIALRAUM_SOCKET": "socket", "SOZIALRAUM_HOST": "host", "SOZIALRAUM_CA": "ca",
             "SOZIALRAUM_SERVER_NAME": "server-name",
             "SOZIALRAUM_ACCOUNT": "account", "SOZIALRAUM_SECRET": "secret", "SOZIALRAUM_SECRET_FILE": "secret-file",
-            "SOZIALRAUM_FORMAT": "format",
+            "SOZIALRAUM_FORMAT": "format", "SOZIALRAUM_LANGUAGE": "language",
         ]
         for (variable, key) in names { if let value = environment[variable], !value.isEmpty { values[key] = value } }
         return values
@@ -143,11 +162,11 @@ public struct CtlConfiguration: Equatable, Sendable {
     /// Reads a secret file, refusing one that others could read.
     public static func readSecretFile(_ path: String) throws -> String {
         var status = stat()
-        guard stat(path, &status) == 0 else { throw ConnectionError("cannot read the secret file \(path)") }
+        guard stat(path, &status) == 0 else { throw ConnectionError(CtlTexts.cannotReadSecret(path)) }
         guard status.st_mode & 0o077 == 0 else {
-            throw ConnectionError("the secret file \(path) is readable by others; chmod 600 it")
+            throw ConnectionError(CtlTexts.secretReadableByOthers(path))
         }
-        guard let text = readTextFile(path) else { throw ConnectionError("cannot read the secret file \(path)") }
+        guard let text = readTextFile(path) else { throw ConnectionError(CtlTexts.cannotReadSecret(path)) }
         return String(text.trimmingWhitespace)
     }
 }

@@ -51,6 +51,9 @@ struct SozialraumCtl: ParsableCommand {
     @Option(help: "Output format: table, csv, csv-de, jsonl.")
     var format: String?
 
+    @Option(help: "Language of the client's own messages: de (default) or en (env SOZIALRAUM_LANGUAGE).")
+    var language: String?
+
     @Option(help: "Log in as this account (the secret from SOZIALRAUM_SECRET or a secret file).")
     var login: String?
 
@@ -69,9 +72,18 @@ struct SozialraumCtl: ParsableCommand {
     @Argument(help: "The request as words, e.g. funds achim-oyten 2026.")
     var words: [String] = []
 
-    func fail(_ message: String, status: Int32) -> ExitCode {
-        FileHandle.standardError.write(Data("sozialraumctl: \(message)\n".utf8))
+    /// The language before the settings are read (the flag or the environment; German when neither says).
+    var earlyLanguage: CtlLanguage {
+        (try? CtlConfiguration.language(language ?? ProcessInfo.processInfo.environment["SOZIALRAUM_LANGUAGE"])) ?? .de
+    }
+
+    func fail(_ text: CtlText, _ language: CtlLanguage, status: Int32) -> ExitCode {
+        FileHandle.standardError.write(Data("sozialraumctl: \(text(language))\n".utf8))
         return ExitCode(status)
+    }
+
+    func fail(_ error: any Error, _ language: CtlLanguage, status: Int32) -> ExitCode {
+        fail((error as? ConnectionError)?.text ?? CtlText(de: "\(error)", en: "\(error)"), language, status: status)
     }
 
     func settings() throws -> CtlConfiguration {
@@ -79,7 +91,7 @@ struct SozialraumCtl: ParsableCommand {
         var flags: CtlConfiguration.Source = [:]
         for (key, value) in [
             ("socket", socket), ("host", host), ("ca", ca), ("server-name", serverName), ("account", login),
-            ("format", format),
+            ("format", format), ("language", language),
         ] {
             if let value { flags[key] = value }
         }
@@ -88,7 +100,7 @@ struct SozialraumCtl: ParsableCommand {
             if let text = readTextFile(path) {
                 file = try CtlConfiguration.parse(file: text, name: path)
             } else if config != nil || environment["SOZIALRAUM_CTL_CONFIG"] != nil {
-                throw ConnectionError("cannot read the config file \(path)")
+                throw ConnectionError(CtlTexts.cannotReadConfig(path))
             }
         }
         let systemFile = try readTextFile(CtlConfiguration.systemFile).map {
@@ -101,19 +113,20 @@ struct SozialraumCtl: ParsableCommand {
 
     func run() throws {
         let settings: CtlConfiguration
-        do { settings = try self.settings() } catch { throw fail("\(error)", status: 2) }
+        do { settings = try self.settings() } catch { throw fail(error, earlyLanguage, status: 2) }
+        let language = settings.language
         if command == nil, words == ["check"] { try check(settings) }
-        let connection = try connect(settings)
+        let connection = try connect(settings, language)
         var failed = false
         func send(_ line: String, echo: Bool = true) throws {
             guard connection.write(line + "\n"), let reply = connection.readReply() else {
-                throw fail("connection closed by the daemon", status: 3)
+                throw fail(CtlTexts.connectionClosed, language, status: 3)
             }
             print(reply, echo: echo, failed: &failed)
         }
         if let account = settings.account {
             guard let secret = settings.secret else {
-                throw fail("no secret for \(account): set SOZIALRAUM_SECRET or secret-file in the config", status: 2)
+                throw fail(CtlTexts.noSecret(account), language, status: 2)
             }
             try send(Request(command: "login", positional: [account, secret]).line, echo: false)
             if failed { throw ExitCode(1) }
@@ -122,14 +135,14 @@ struct SozialraumCtl: ParsableCommand {
         let request = command ?? (words.isEmpty ? nil : Request.line(words: words))
         if let request {
             if let upload {
-                try sendUpload(request, file: upload, over: connection)
+                try sendUpload(request, file: upload, over: connection, language)
                 guard let reply = connection.readReply() else {
-                    throw fail("connection closed by the daemon", status: 3)
+                    throw fail(CtlTexts.connectionClosed, language, status: 3)
                 }
                 print(reply, echo: true, failed: &failed)
             } else if let save {
                 guard connection.write(request + "\n"), let reply = connection.readReply() else {
-                    throw fail("connection closed by the daemon", status: 3)
+                    throw fail(CtlTexts.connectionClosed, language, status: 3)
                 }
                 if reply.status.hasPrefix("OK") {
                     // A file the daemon keeps (the Kasse's batch) comes as base64 and says so; a table is
@@ -139,10 +152,10 @@ struct SozialraumCtl: ParsableCommand {
                         ? Data(base64Encoded: reply.data.joined())
                         : Data(reply.data.map { $0 + "\n" }.joined().utf8)
                     guard let bytes else {
-                        throw fail("the reply is not a file (base64): nothing written", status: 1)
+                        throw fail(CtlTexts.notAFile, language, status: 1)
                     }
                     guard FileManager.default.createFile(atPath: save, contents: bytes) else {
-                        throw fail("cannot write \(save)", status: 2)
+                        throw fail(CtlTexts.cannotWrite(save), language, status: 2)
                     }
                 }
                 print((data: [], status: reply.status), echo: true, failed: &failed)
@@ -150,7 +163,7 @@ struct SozialraumCtl: ParsableCommand {
                 try send(request)
             }
         } else if let terminal = RawTerminal() {
-            try interactive(connection, terminal: terminal, send: send)
+            try interactive(connection, terminal: terminal, language, send: send)
         } else {
             // Script mode: stdin is a file or a pipe.
             while let line = readLine() {
@@ -162,19 +175,19 @@ struct SozialraumCtl: ParsableCommand {
     }
 
     /// Connects to the daemon (exit 2 when it cannot).
-    func connect(_ settings: CtlConfiguration) throws -> any AdminConnection {
-        do { return try openConnection(settings) } catch { throw fail("\(error)", status: 2) }
+    func connect(_ settings: CtlConfiguration, _ language: CtlLanguage) throws -> any AdminConnection {
+        do { return try openConnection(settings) } catch { throw fail(error, language, status: 2) }
     }
 
     func openConnection(_ settings: CtlConfiguration) throws -> any AdminConnection {
         switch settings.endpoint {
         case .unix(let path):
             do { return try UnixConnection(path: path) } catch {
-                throw ConnectionError("cannot connect to \(path): \(error)")
+                throw ConnectionError(CtlTexts.cannotConnect(path, "\(error)"))
             }
         case .tls(let host, let port, let ca, let serverName):
             do { return try TLSConnection(host: host, port: port, trustRoots: ca, serverName: serverName) } catch {
-                throw ConnectionError("cannot connect to \(host):\(port) over TLS: \(error)")
+                throw ConnectionError(CtlTexts.cannotConnectTLS(host, port, "\(error)"))
             }
         }
     }
@@ -182,13 +195,16 @@ struct SozialraumCtl: ParsableCommand {
     /// A monitoring plugin (Nagios, Icinga): one line `SOZIALRAUM <LEVEL> - <reasons>` and the exit status
     /// 0 OK, 1 WARNING, 2 CRITICAL (also: the daemon cannot be reached), 3 UNKNOWN.
     func check(_ settings: CtlConfiguration) throws -> Never {
+        let language = settings.language
         func report(_ level: String, _ text: String) -> Never {
             Swift.print("SOZIALRAUM \(level) - \(text)")
             fflush(nil)
             Glibc.exit(["OK": 0, "WARNING": 1, "CRITICAL": 2][level] ?? 3)
         }
         let connection: any AdminConnection
-        do { connection = try openConnection(settings) } catch { report("CRITICAL", "\(error)") }
+        do { connection = try openConnection(settings) } catch {
+            report("CRITICAL", ((error as? ConnectionError)?.text ?? CtlText(de: "\(error)", en: "\(error)"))(language))
+        }
         func ask(_ line: String) -> (data: [String], status: String)? {
             connection.write(line + "\n") ? connection.readReply() : nil
         }
@@ -199,14 +215,14 @@ struct SozialraumCtl: ParsableCommand {
             if status.hasPrefix(unavailable) { report("CRITICAL", String(status.dropFirst(unavailable.count))) }
         }
         if let account = settings.account {
-            guard let secret = settings.secret else { report("UNKNOWN", "no secret for \(account)") }
+            guard let secret = settings.secret else { report("UNKNOWN", CtlTexts.noSecret(account)(language)) }
             guard let login = ask(Request(command: "login", positional: [account, secret]).line) else {
-                report("CRITICAL", "the daemon closed the connection")
+                report("CRITICAL", CtlTexts.daemonClosed(language))
             }
             criticalIfUnavailable(login.status)
-            guard login.status.hasPrefix("OK") else { report("UNKNOWN", "login as \(account) refused") }
+            guard login.status.hasPrefix("OK") else { report("UNKNOWN", CtlTexts.loginRefused(account)(language)) }
         }
-        guard let reply = ask("check") else { report("CRITICAL", "the daemon closed the connection") }
+        guard let reply = ask("check") else { report("CRITICAL", CtlTexts.daemonClosed(language)) }
         criticalIfUnavailable(reply.status)
         let words = reply.status.split(separator: " ", maxSplits: 3).map(String.init)
         guard words.count == 4, words[0] == "OK", words[2] == "-" else { report("UNKNOWN", reply.status) }
@@ -226,17 +242,20 @@ struct SozialraumCtl: ParsableCommand {
 
     /// Line editing with history; the prompt shows who the daemon says we are.
     func interactive(
-        _ connection: any AdminConnection, terminal: RawTerminal, send: (String, Bool) throws -> Void
+        _ connection: any AdminConnection, terminal: RawTerminal, _ language: CtlLanguage,
+        send: (String, Bool) throws -> Void
     ) throws {
         let environment = ProcessInfo.processInfo.environment
         let historyPath = History.defaultPath(environment: environment)
         var editor = LineEditor(history: historyPath.map(History.load) ?? [])
         func whoami() -> String {
             guard connection.write("whoami\n"), let reply = connection.readReply(), reply.status.hasPrefix("OK ") else {
-                return "not logged in"
+                return CtlTexts.notLoggedIn(language)
             }
             // "OK alpha@<tenant-uuid> role=provider": the prompt shows alpha@ and the uuid's first block.
-            guard let who = reply.status.split(separator: " ").dropFirst().first else { return "not logged in" }
+            guard let who = reply.status.split(separator: " ").dropFirst().first else {
+                return CtlTexts.notLoggedIn(language)
+            }
             let parts = who.split(separator: "@", maxSplits: 1)
             guard parts.count == 2 else { return String(who) }
             return "\(parts[0])@\(parts[1].prefix { $0 != "-" })"
@@ -254,15 +273,17 @@ struct SozialraumCtl: ParsableCommand {
 
     /// Streams a file as the request's upload block (lines starting with `.` are dot-stuffed),
     /// showing progress on a terminal for large files.
-    func sendUpload(_ request: String, file: String, over connection: any AdminConnection) throws {
+    func sendUpload(
+        _ request: String, file: String, over connection: any AdminConnection, _ language: CtlLanguage
+    ) throws {
         // A directory is a migration's files, sent as one bundle.
         guard let text = migrationBundle(directory: file) ?? readTextFile(file) else {
-            throw fail("cannot read \(file)", status: 2)
+            throw fail(CtlTexts.cannotRead(file), language, status: 2)
         }
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         let total = lines.count - (lines.last?.isEmpty == true ? 1 : 0)
         let showProgress = isatty(STDERR_FILENO) != 0 && total > 10_000
-        guard connection.write(request + " <<\n") else { throw fail("connection closed by the daemon", status: 3) }
+        guard connection.write(request + " <<\n") else { throw fail(CtlTexts.connectionClosed, language, status: 3) }
         var chunk: [UInt8] = []
         chunk.reserveCapacity(1 << 16)
         for (index, line) in lines.prefix(total).enumerated() {
@@ -271,18 +292,18 @@ struct SozialraumCtl: ParsableCommand {
             chunk.append(10)
             if chunk.count >= 1 << 16 || index == total - 1 {
                 guard connection.write(chunk) else {
-                    throw fail("connection closed by the daemon during the upload", status: 3)
+                    throw fail(CtlTexts.connectionClosedDuringUpload, language, status: 3)
                 }
                 chunk.removeAll(keepingCapacity: true)
                 if showProgress {
                     FileHandle.standardError.write(
-                        Data("\ruploading \(index + 1) of \(total) lines (\((index + 1) * 100 / total) %)".utf8))
+                        Data(("\r" + CtlTexts.uploading(index + 1, of: total)(language)).utf8))
                 }
             }
         }
-        if showProgress { FileHandle.standardError.write(Data(" - waiting for the daemon\n".utf8)) }
+        if showProgress { FileHandle.standardError.write(Data((CtlTexts.waiting(language) + "\n").utf8)) }
         guard connection.write(".\n") else {
-            throw fail("connection closed by the daemon during the upload", status: 3)
+            throw fail(CtlTexts.connectionClosedDuringUpload, language, status: 3)
         }
     }
 }

@@ -219,7 +219,8 @@ import Glibc
         result = try await run(["--host", "127.0.0.1:\(port)", "--ca", stranger, "ping"])
         #expect(result.status == 2)
         #expect(
-            result.output.contains { $0.contains("cannot connect to 127.0.0.1:\(port) over TLS") }, "\(result.output)")
+            result.output.contains { $0.contains("keine Verbindung zu 127.0.0.1:\(port) über TLS") }, "\(result.output)"
+        )
         // From the config file: host, CA, account, secret file (refused while others can read it).
         let secretFile = directory + "/secret", configFile = directory + "/ctl.conf"
         try admin.tokens["beta"]!.write(toFile: secretFile, atomically: true, encoding: .utf8)

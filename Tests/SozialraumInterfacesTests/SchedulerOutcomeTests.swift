@@ -411,8 +411,9 @@ import Testing
         )
 
         let refused = try await check(admin.path, as: "pruefer", secret: "wrong-secret-123")
-        #expect(refused.0 == 3 && refused.1 == ["SOZIALRAUM UNKNOWN - login as pruefer refused"], "\(refused)")
+        #expect(refused.0 == 3 && refused.1 == ["SOZIALRAUM UNKNOWN - Anmeldung als pruefer abgelehnt"], "\(refused)")
         let unreachable = try await check(admin.path + ".gone", as: "pruefer", secret: admin.tokens["pruefer"])
-        #expect(unreachable.0 == 2 && unreachable.1.first?.hasPrefix("SOZIALRAUM CRITICAL - cannot connect") == true)
+        #expect(
+            unreachable.0 == 2 && unreachable.1.first?.hasPrefix("SOZIALRAUM CRITICAL - keine Verbindung zu") == true)
     }
 }

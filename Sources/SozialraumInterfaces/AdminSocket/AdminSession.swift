@@ -398,24 +398,6 @@ struct AdminSession {
             return .error(.internal, AdminText.internalError(state.id), state.language)
         }
     }
-
-    static func reply(for error: ServiceError, _ language: Language = .en) -> Reply {
-        let code: ErrorCode =
-            switch error {
-            case .forbidden: .forbidden
-            case .notFound: .notFound
-            case .invalid: .invalid
-            case .periodClosed: .periodClosed
-            case .duplicate: .duplicate
-            case .idempotencyConflict: .idempotencyConflict
-            case .refusedOverrun: .refusedOverrun
-            case .conflict: .conflict
-            case .rejectedRows: .rejectedRows
-            }
-        let rows =
-            if case .rejectedRows(let rows) = error { rows.map { AdminText.row($0)(language) } } else { [String]() }
-        return .error(code, AdminText.refusal(error), language, data: rows)
-    }
 }
 
 /// A transaction of the command found its account changed since the session read it (issue 35).

@@ -157,3 +157,24 @@ extension Reply {
         .error(code, text(language), data: data)
     }
 }
+
+extension AdminSession {
+    /// The reply to a use case's refusal: its code, and its text in the session's language.
+    static func reply(for error: ServiceError, _ language: Language = .en) -> Reply {
+        let code: ErrorCode =
+            switch error {
+            case .forbidden: .forbidden
+            case .notFound: .notFound
+            case .invalid: .invalid
+            case .periodClosed: .periodClosed
+            case .duplicate: .duplicate
+            case .idempotencyConflict: .idempotencyConflict
+            case .refusedOverrun: .refusedOverrun
+            case .conflict: .conflict
+            case .rejectedRows: .rejectedRows
+            }
+        let rows =
+            if case .rejectedRows(let rows) = error { rows.map { AdminText.row($0)(language) } } else { [String]() }
+        return .error(code, AdminText.refusal(error), language, data: rows)
+    }
+}
