@@ -41,6 +41,27 @@ import Testing
         }
     }
 
+    /// Every reason an argument declares in the sources (a literal without a value in it, after `reason:` or
+    /// `missing:`) has its German wording; those with a value are matched by their start.
+    @Test func everyArgumentReasonIsInGerman() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/SozialraumInterfaces")
+        var reasons: Set<String> = []
+        let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)
+        while let file = files?.nextObject() as? URL {
+            guard file.pathExtension == "swift" else { continue }
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for match in text.matches(of: /(?:reason|missing): "((?:[^"\\]|\\")*)"/) {
+                let literal = String(match.output.1).replacingOccurrences(of: "\\\"", with: "\"")
+                if !literal.contains("\\(") { reasons.insert(literal) }
+            }
+        }
+        #expect(reasons.count > 40, "the scan finds the declared reasons")
+        #expect(reasons.filter { ArgumentReasons.german[$0] == nil }.sorted() == [])
+        #expect(ArgumentReasons.text("a whole number 1...12").de == "eine ganze Zahl 1...12")
+        #expect(ArgumentReasons.text("table, csv, csv-de or jsonl").de == "table, csv, csv-de oder jsonl")
+    }
+
     @Test func everyCommandHasAGermanSummary() {
         let names = Set(AdminCommands.all.map(\.name))
         #expect(Set(CommandSummaries.german.keys) == names)
@@ -70,6 +91,8 @@ import Testing
         let help = await alpha.request("help funds")
         #expect(help?.status == "OK verfügbare Mittel je Budgetzeile und Deckungsring, mit Deckungsübertragungen")
         #expect(await alpha.request("funds nowhere 2026")?.status == "ERR NOT_FOUND unbekannt: Sozialraum nowhere")
+        let malformed = await alpha.request("funds nord zwanzig")?.status ?? ""
+        #expect(malformed.hasPrefix("ERR INVALID ungültige Angabe year: eine ganze Zahl "), "\(malformed)")
         let csv = await alpha.request("funds nord 2026 format=csv")
         #expect(csv?.data.first == "line,appropriation,carry_in,commitments,actuals,available,after_cover")
 

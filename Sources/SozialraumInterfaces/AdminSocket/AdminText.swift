@@ -89,7 +89,7 @@ enum AdminText {
         Text(de: "interner Fehler (Ref. \(reference))", en: "internal error (ref \(reference))")
     }
     static func invalidArgument(_ name: String, _ reason: String) -> Text {
-        Text(de: "ungültige Angabe \(name): \(reason)", en: "\(name): \(reason)")
+        Text(de: "ungültige Angabe \(name): \(ArgumentReasons.text(reason).de)", en: "\(name): \(reason)")
     }
     static func invalidAmount(_ detail: String) -> Text {
         Text(de: "ungültiger Betrag: \(detail)", en: "invalid amount: \(detail)")
