@@ -1,5 +1,6 @@
 import Foundation
 import SozialraumDomain
+import SozialraumInterfaces
 import SozialraumServices
 
 /// The list pages: grants, the upload, statements, findings, payment orders. Column headings in German, each
@@ -65,7 +66,7 @@ extension PortalPages {
         case .rejected(let rows):
             let lines = rows.map { row in
                 "<tr><td class=\"zahl\">\(row.line == 0 ? "–" : String(row.line))</td>"
-                    + cells([row.field, row.reason])
+                    + cells([RowReasons.field(row.field), RowReasons.german(row.reason)])
                     + "</tr>"
             }
             result =

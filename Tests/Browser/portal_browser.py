@@ -153,7 +153,7 @@ def provider(config):
     visit.field("datei").send_keys(bad)
     visit.submit("/leistungen")
     text = visit.text()
-    check("nichts wurde gebucht" in text and "not a quantity" in text, "the bad line was not shown with its reason")
+    check("nichts wurde gebucht" in text and "keine Menge" in text, "the bad line was not shown with its reason")
     visit.inspect("leistungen-fehler")
     visit.field("datei").send_keys(good)
     visit.submit("/leistungen")

@@ -57,6 +57,17 @@ import Testing
             }
         }
         #expect(reasons.count > 40, "the scan finds the declared reasons")
+        var nouns: Set<String> = []
+        let again = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)
+        while let file = again?.nextObject() as? URL {
+            guard file.pathExtension == "swift" else { continue }
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for match in text.matches(of: /AdminText\.counted\([^"]*, "([^"]+)"\)/) {
+                nouns.insert(String(match.output.1))
+            }
+        }
+        #expect(nouns.count > 25, "the scan finds the listings")
+        #expect(nouns.filter { AdminText.nouns[$0] == nil }.sorted() == [], "listings without a German noun")
         #expect(reasons.filter { ArgumentReasons.german[$0] == nil }.sorted() == [])
         #expect(ArgumentReasons.text("a whole number 1...12").de == "eine ganze Zahl 1...12")
         #expect(ArgumentReasons.text("table, csv, csv-de or jsonl").de == "table, csv, csv-de oder jsonl")
@@ -91,6 +102,7 @@ import Testing
         let help = await alpha.request("help funds")
         #expect(help?.status == "OK verfügbare Mittel je Budgetzeile und Deckungsring, mit Deckungsübertragungen")
         #expect(await alpha.request("funds nowhere 2026")?.status == "ERR NOT_FOUND unbekannt: Sozialraum nowhere")
+        #expect(await alpha.request("grants")?.status == "OK 0 Bewilligungen")
         let malformed = await alpha.request("funds nord zwanzig")?.status ?? ""
         #expect(malformed.hasPrefix("ERR INVALID ungültige Angabe year: eine ganze Zahl "), "\(malformed)")
         let csv = await alpha.request("funds nord 2026 format=csv")

@@ -61,7 +61,9 @@ import Testing
                 "grant_id,month,quantity\n\(grant),2026-03,10\n\(grant),2026-04,zehn\n", transaction: first)
             #expect(bad.status == .unprocessableContent)
             #expect(bad.text.contains("nichts wurde gebucht"))
-            #expect(bad.text.contains("<tr><td class=\"zahl\">3</td><td>quantity</td><td>not a quantity"))
+            #expect(
+                bad.text.contains(
+                    "<tr><td class=\"zahl\">3</td><td>Menge</td><td>keine Menge (erwartet z. B. 12,5 oder 12.5)"))
             #expect(try await setup.world.count("delivery") == 0)
 
             let second = try #require(PortalVisitor.hidden("vorgang", in: bad.text))

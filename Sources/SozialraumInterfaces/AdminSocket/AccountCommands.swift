@@ -65,7 +65,7 @@ extension AdminCommands {
                         $0.decidedBy.map { .text($0) } ?? .null,
                     ]
                 })
-            return .ok("\(changes.count) changes", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(changes.count, "changes")), data: invocation.lines(table))
         },
         AdminCommand(
             "account-disable", roles: [.county], right: .accounts,
@@ -124,7 +124,7 @@ extension AdminCommands {
                         .text($0.disabled ? "yes" : "no"),
                     ]
                 })
-            return .ok("\(accounts.count) accounts", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(accounts.count, "accounts")), data: invocation.lines(table))
         },
     ]
 }

@@ -66,6 +66,9 @@ struct Invocation: Sendable {
     /// The session's language, for the texts a handler writes.
     var language: Language = .en
 
+    /// `text` in the session's language.
+    func say(_ text: Text) -> String { text(language) }
+
     var caller: Caller {
         Caller(
             tenant: account.tenant, role: account.role, name: account.name, requestID: sessionID,

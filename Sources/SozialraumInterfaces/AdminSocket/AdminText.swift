@@ -122,6 +122,47 @@ enum AdminText {
             en: "the county's language (\(language == .de ? "German" : "English"))")
     }
 
+    // MARK: Listings
+
+    /// `12 grants`: how many rows a listing has, the rows' noun in German from `nouns`.
+    static func counted(_ count: Int, _ noun: String) -> Text {
+        Text(de: "\(count) \(nouns[noun] ?? noun)", en: "\(count) \(noun)")
+    }
+
+    /// The nouns of listings' replies (`AdminTextTests` finds every one used).
+    static let nouns: [String: String] = [
+        "accounts": "Konten",
+        "agreements": "Rahmenvereinbarungen",
+        "assignments": "Zuordnungen",
+        "batches": "Stapel",
+        "bookings": "Buchungen",
+        "changes": "Änderungen",
+        "cross-area grants": "sozialraumübergreifende Bewilligungen",
+        "due": "fällig",
+        "entries": "Einträge",
+        "erasure orders": "Löschanordnungen",
+        "events": "Ereignisse",
+        "findings": "Feststellungen",
+        "grants": "Bewilligungen",
+        "help types": "Hilfearten",
+        "holds": "Löschsperren",
+        "jobs": "Aufträge",
+        "lines": "Zeilen",
+        "mappings": "Kontierungen",
+        "metrics": "Messwerte",
+        "projects": "Projekte",
+        "rates": "Entgelte",
+        "restrictions": "Einschränkungen",
+        "rows": "Zeilen",
+        "runs": "Abgleiche",
+        "schedules": "Zeitpläne",
+        "sessions": "Sitzungen",
+        "sozialraeume": "Sozialräume",
+        "statements": "Abrechnungen",
+        "tenants": "Mandanten",
+        "years": "Haushaltsjahre",
+    ]
+
     // MARK: A use case's refusal
 
     /// The framing of a use case's refusal. What the use case names (the field, the reason) is its own text.
@@ -147,7 +188,7 @@ enum AdminText {
 
     /// A refused row of an import: its line, field and reason.
     static func row(_ row: RowError) -> Text {
-        Text(de: "Zeile \(row.line): \(row.field): \(row.reason)", en: row.description)
+        Text(de: "Zeile \(row.line): \(row.field): \(RowReasons.german(row.reason))", en: row.description)
     }
 }
 

@@ -155,7 +155,7 @@ extension AdminCommands {
                     ]
                 })
             try await invocation.showingCases(keys: agreements.map(\.caseKey), command: "agreements")
-            return .ok("\(agreements.count) agreements", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(agreements.count, "agreements")), data: invocation.lines(table))
         },
         AdminCommand(
             "grants", roles: [.county, .auditor, .provider],
@@ -175,7 +175,7 @@ extension AdminCommands {
                     ]
                 })
             try await invocation.showingCases(keys: grants.map(\.caseKey), command: "grants")
-            return .ok("\(grants.count) grants", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(grants.count, "grants")), data: invocation.lines(table))
         },
         AdminCommand(
             "grant-reason", roles: [.county], right: .caseWork,
@@ -203,7 +203,7 @@ extension AdminCommands {
                     ]
                 })
             try await invocation.showingCases(keys: due.map(\.caseKey), command: "grants-due")
-            return .ok("\(due.count) due", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(due.count, "due")), data: invocation.lines(table))
         },
         AdminCommand(
             "case", roles: [.county, .auditor, .dpo],
@@ -223,7 +223,7 @@ extension AdminCommands {
                     ]
                 })
             try await invocation.showingCases(lines.isEmpty ? 0 : 1, command: "case")
-            return .ok("\(lines.count) lines", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(lines.count, "lines")), data: invocation.lines(table))
         },
     ]
 }

@@ -23,14 +23,16 @@ extension AdminCommands {
                         .integer(Int64(entry.cases)),
                     ]
                 })
-            return .ok("\(entries.count) entries", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(entries.count, "entries")), data: invocation.lines(table))
         },
         AdminCommand(
             "erasures", roles: [.county, .auditor, .dpo], "erasure orders, newest first: state, signers, cases erased",
             changes: .nothing
         ) { invocation in
             let orders = try await invocation.commands.erasure.orders(invocation.caller)
-            return .ok("\(orders.count) erasure orders", data: invocation.lines(ErasureTables.orders(orders)))
+            return .ok(
+                invocation.say(AdminText.counted(orders.count, "erasure orders")),
+                data: invocation.lines(ErasureTables.orders(orders)))
         },
         AdminCommand(
             "erasure", roles: [.county, .auditor, .dpo],
@@ -103,7 +105,7 @@ extension AdminCommands {
             let table = ResultTable(
                 columns: ["case", "reference", "placed_by", "placed_at"],
                 rows: holds.map { [.text($0.caseKey), .text($0.reference), .text($0.placedBy), .text($0.placedAt)] })
-            return .ok("\(holds.count) holds", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(holds.count, "holds")), data: invocation.lines(table))
         },
         AdminCommand(
             "restrict", roles: [.county, .dpo],
@@ -138,7 +140,8 @@ extension AdminCommands {
                         .text($0.placedAt),
                     ]
                 })
-            return .ok("\(restrictions.count) restrictions", data: invocation.lines(table))
+            return .ok(
+                invocation.say(AdminText.counted(restrictions.count, "restrictions")), data: invocation.lines(table))
         },
         AdminCommand(
             "case-export", roles: [.county, .auditor, .dpo],

@@ -78,7 +78,7 @@ extension AdminCommands {
                     "booking", "kind", "service_month", "sozialraum", "component", "amount", "provider", "reverses",
                     "corrects",
                 ], rows: rows)
-            return .ok("\(rows.count) bookings", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(rows.count, "bookings")), data: invocation.lines(table))
         },
         // Periods and findings (county).
         AdminCommand(
@@ -109,7 +109,7 @@ extension AdminCommands {
                     "finding", "kind", "month", "grant", "quantity", "amount", "status", "provider", "resolution",
                     "line",
                 ], rows: rows)
-            return .ok("\(rows.count) findings", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(rows.count, "findings")), data: invocation.lines(table))
         },
         AdminCommand(
             "resolve-finding", roles: [.county], right: .certify,

@@ -33,7 +33,7 @@ extension AdminCommands {
             let table = ResultTable(
                 columns: ["metric", "labels", "value"],
                 rows: commands.metrics.rows().map { [.text($0.metric), .text($0.labels), .text($0.value)] })
-            return .ok("\(table.rows.count) metrics", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(table.rows.count, "metrics")), data: invocation.lines(table))
         },
         AdminCommand(
             "reload", roles: [.operator],
@@ -58,7 +58,7 @@ extension AdminCommands {
             let table = ResultTable(
                 columns: ["session", "account", "source", "since"],
                 rows: list.map { [.text($0.id), .text($0.account ?? "-"), .text($0.source), .text($0.since)] })
-            return .ok("\(list.count) sessions", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(list.count, "sessions")), data: invocation.lines(table))
         },
         AdminCommand(
             "providers", roles: [.county, .auditor, .provider],
@@ -79,7 +79,7 @@ extension AdminCommands {
                         entry.map { .text($0.socialSpaces.joined(separator: " ")) } ?? .null,
                     ]
                 })
-            return .ok("\(tenants.count) tenants", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(tenants.count, "tenants")), data: invocation.lines(table))
         },
     ]
 }

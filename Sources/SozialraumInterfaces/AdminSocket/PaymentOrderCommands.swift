@@ -149,7 +149,7 @@ extension AdminCommands {
                         .integer(Int64($0.orders)), .amount($0.total.cents), .text($0.sha256),
                     ]
                 })
-            return .ok("\(batches.count) batches", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(batches.count, "batches")), data: invocation.lines(table))
         },
         AdminCommand(
             "payment-confirm", roles: [.county], right: .order,
@@ -194,7 +194,7 @@ extension AdminCommands {
                         .text($0.mapping.account), .text($0.mapping.costCentre),
                     ]
                 })
-            return .ok("\(mappings.count) mappings", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(mappings.count, "mappings")), data: invocation.lines(table))
         },
         AdminCommand(
             "provider-creditor", roles: [.county], right: .caseWork,

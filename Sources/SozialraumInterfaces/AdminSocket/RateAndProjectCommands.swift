@@ -39,7 +39,7 @@ extension AdminCommands {
                         .text($0.directAccess ? "yes" : "no"),
                     ]
                 })
-            return .ok("\(types.count) help types", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(types.count, "help types")), data: invocation.lines(table))
         },
         AdminCommand(
             "rate-add", roles: [.county], right: .caseWork,
@@ -66,7 +66,7 @@ extension AdminCommands {
                         .amount($0.amount.cents),
                     ]
                 })
-            return .ok("\(rates.count) rates", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(rates.count, "rates")), data: invocation.lines(table))
         },
         AdminCommand(
             "project-create", roles: [.county], right: .caseWork, "create a milieu or structure project of a provider",
@@ -111,7 +111,7 @@ extension AdminCommands {
                         .integer(Int64(project.volunteers)), .integer(Int64(project.professionals)),
                     ]
                 })
-            return .ok("\(projects.count) projects", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(projects.count, "projects")), data: invocation.lines(table))
         },
         AdminCommand(
             "audit", roles: [.county, .auditor], "the audit trail: who did what when, newest first", changes: .nothing,
@@ -136,7 +136,7 @@ extension AdminCommands {
                         event.requestID.map { .text($0) } ?? .null, event.detail.map { .text($0) } ?? .null,
                     ]
                 })
-            return .ok("\(events.count) events", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(events.count, "events")), data: invocation.lines(table))
         },
     ]
 }

@@ -29,7 +29,7 @@ extension AdminCommands {
         ) { invocation, year in
             let table = ReconciliationTables.runs(
                 try await invocation.commands.reconciliation.runs(invocation.caller, year: year))
-            return .ok("\(table.rows.count) runs", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(table.rows.count, "runs")), data: invocation.lines(table))
         },
         AdminCommand(
             "run", roles: [.county, .auditor, .provider], "a run's results (lines and pools, months, cover transfers)",
@@ -48,7 +48,7 @@ extension AdminCommands {
         ) { invocation, earlier, later in
             let table = ReconciliationTables.diff(
                 try await invocation.commands.reconciliation.diff(invocation.caller, from: earlier, to: later))
-            return .ok("\(table.rows.count) changes", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(table.rows.count, "changes")), data: invocation.lines(table))
         },
         AdminCommand(
             "statement", roles: [.county, .auditor, .provider],
@@ -138,7 +138,7 @@ extension AdminCommands {
             let table = ReconciliationTables.costDevelopment(
                 try await invocation.commands.reconciliation.costDevelopment(
                     invocation.caller, years: from...to, byHelpType: byHelpType))
-            return .ok("\(table.rows.count) rows", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(table.rows.count, "rows")), data: invocation.lines(table))
         },
         AdminCommand(
             "cross-area", roles: [.county, .auditor, .provider],
@@ -149,7 +149,8 @@ extension AdminCommands {
                 invocation.caller, year: year, socialSpace: space)
             try await invocation.showingCases(keys: grants.map(\.caseKey), command: "cross-area")
             let table = ReconciliationTables.crossAreaGrants(grants)
-            return .ok("\(table.rows.count) cross-area grants", data: invocation.lines(table))
+            return .ok(
+                invocation.say(AdminText.counted(table.rows.count, "cross-area grants")), data: invocation.lines(table))
         },
         AdminCommand(
             "chart", roles: [.county, .auditor, .provider],

@@ -85,7 +85,7 @@ extension AdminCommands {
                     ]
                 })
             let spaces = Set(members.map(\.socialSpace)).count
-            return .ok("\(spaces) sozialraeume", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(spaces, "sozialraeume")), data: invocation.lines(table))
         },
         AdminCommand(
             "assign", roles: [.county], right: .caseWork, "assign a provider to a Sozialraum from a date",
@@ -122,7 +122,8 @@ extension AdminCommands {
                         assignment.validTo.map { .text($0.description) } ?? .null,
                     ]
                 })
-            return .ok("\(assignments.count) assignments", data: invocation.lines(table))
+            return .ok(
+                invocation.say(AdminText.counted(assignments.count, "assignments")), data: invocation.lines(table))
         },
     ]
 
@@ -165,7 +166,7 @@ extension AdminCommands {
                         .text(Self.describe(year.coverPools)), .integer(Int64(year.closedMonths)),
                     ]
                 })
-            return .ok("\(years.count) years", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(years.count, "years")), data: invocation.lines(table))
         },
         AdminCommand(
             "appropriation-import", roles: [.county], right: .caseWork,

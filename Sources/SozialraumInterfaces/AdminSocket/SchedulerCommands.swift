@@ -45,7 +45,7 @@ extension AdminCommands {
                         .integer(schedule.outcomes.skippedWhilePaused),
                     ]
                 })
-            return .ok("\(schedules.count) schedules", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(schedules.count, "schedules")), data: invocation.lines(table))
         },
         AdminCommand(
             "schedule-set", roles: [.operator, .county], "create or change a schedule (plans from now on)",
@@ -162,7 +162,7 @@ extension AdminCommands {
                         run.claimedBy.map { .text($0) } ?? .null,
                     ]
                 })
-            return .ok("\(runs.count) jobs", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(runs.count, "jobs")), data: invocation.lines(table))
         },
         AdminCommand(
             "job-retry", roles: [.operator, .county],

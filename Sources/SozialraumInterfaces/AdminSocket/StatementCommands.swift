@@ -27,7 +27,7 @@ extension AdminCommands {
             let table = StatementTables.documents(
                 try await invocation.commands.reconciliation.issuedStatements(
                     invocation.caller, provider: provider, runID: run))
-            return .ok("\(table.rows.count) statements", data: invocation.lines(table))
+            return .ok(invocation.say(AdminText.counted(table.rows.count, "statements")), data: invocation.lines(table))
         },
         AdminCommand(
             "issued-statement", roles: [.county, .auditor, .provider],
