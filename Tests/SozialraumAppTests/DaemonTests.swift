@@ -119,7 +119,7 @@ import Testing
         var instalmentOutput: [String] = []
         for await line in instalment.lines { instalmentOutput.append(line) }
         #expect(await instalment.exitStatus() == 0, "\(instalmentOutput)")
-        #expect(instalmentOutput.first?.hasPrefix("OK order ") == true, "\(instalmentOutput)")
+        #expect(instalmentOutput.first?.hasPrefix("OK Anordnung ") == true, "\(instalmentOutput)")
         let typed = try Subprocess([
             Subprocess.binary("sozialraumctl"), "--socket", socket, "-c", words.joined(separator: " "),
         ])

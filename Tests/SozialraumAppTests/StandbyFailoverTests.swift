@@ -76,7 +76,7 @@ import Testing
             number += 1
             let code = String(format: "p%04d", number)
             let reply = await client.request("provider-register \(code) \"Träger \(number)\"")
-            if reply?.status.hasPrefix("OK provider \(code) ") == true {
+            if reply?.status.hasPrefix("OK Träger \(code) ") == true {
                 acknowledged.append(code)
                 return true
             }

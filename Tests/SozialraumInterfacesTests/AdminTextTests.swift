@@ -31,6 +31,42 @@ import Testing
         AdminText.refusal(.refusedOverrun(component: .case, shortfall: Money(cents: 100))),
         AdminText.refusal(.conflict("x")), AdminText.refusal(.rejectedRows([])),
         AdminText.row(RowError(line: 3, field: "quantity", reason: "x")),
+        AdminText.monthClosed(YearMonth(iso: "2026-03")!), AdminText.findingDecided(accepted: true),
+        AdminText.findingDecided(accepted: false),
+        AdminText.ordersListed(2, ordered: Money(cents: 1), paid: Money(cents: 0)),
+        AdminText.orderRejected(7), AdminText.settlement(Money(cents: 100), due: "county pays"),
+        AdminText.yearEnd(2025),
+        AdminText.appropriation("nord/case"), AdminText.appropriationSet("nord/case"), AdminText.caseOpened("x"),
+        AdminText.moved, AdminText.granted("g", committed: "2026-01: 600.00"),
+        AdminText.granted("g", committed: "", agreement: true, amended: true), AdminText.grantEnded,
+        AdminText.reasonRecorded, AdminText.counted(3, "grants"), AdminText.rightsSet("certify"),
+        AdminText.changeApproved(3, "anordnung", "order"), AdminText.changeRejected(3), AdminText.accountDisabled("x"),
+        AdminText.accountEnabled("x"), AdminText.factorRemoved("x"),
+        AdminText.limits("x", limit: Money(cents: 100_00), scope: nil), AdminText.held("k"), AdminText.holdLifted("k"),
+        AdminText.restricted("k", "claims"), AdminText.restrictionLifted("k"), AdminText.records(3, "k"),
+        AdminText.rekeyed("k", "l"), AdminText.nothingDue, AdminText.mappingSet("2026 nord case instalment"),
+        AdminText.creditorSet("awo"), AdminText.overrunDecided(1, "overPlan", findings: 2),
+        AdminText.overrunsListed(1, undecided: 0), AdminText.yearEndPreview(3, sameAs: 2, year: 2025),
+        AdminText.sharesOrdered(2025), AdminText.sharesCertified(2025, [(4, Money(cents: 100))]),
+        AdminText.populationSet(2026, "nord", 1_000), AdminText.providerRegistered("awo", "u"),
+        AdminText.providerRenamed("awo"), AdminText.cooperation("awo", endsAfter: "2026-12-31"),
+        AdminText.cooperation("awo", endsAfter: nil), AdminText.sozialraumDefined("nord", municipalities: 2, from: "d"),
+        AdminText.assigned("awo", "nord", lead: true, from: "d", to: nil),
+        AdminText.unassigned("awo", "nord", until: "d"),
+        AdminText.appropriationsImported(2026, lines: 3, total: Money(cents: 1)),
+        AdminText.carryForwardSet("nord/case", Money(cents: 1)),
+        AdminText.rateAdded("31", "hour", Money(cents: 1), from: "d"),
+        AdminText.projectCreated("p"), AdminText.projectEnds("p", "d"), AdminText.reversed(1),
+        AdminText.booked(1, overrun: nil), AdminText.schedulePaused("s"),
+        AdminText.scheduleResumed("s", queued: 1, skipped: 0),
+        AdminText.jobQueued(1), AdminText.backfilled("s", queued: 1, existing: 0), AdminText.jobRetried(1),
+        AdminText.jobCancelled(1, stopped: true), AdminText.jobCancelled(1, stopped: false),
+        AdminText.reloadRequested(),
+        AdminText.logLevel("debug"), AdminText.loggedOut(), AdminText.format("csv"),
+        AdminText.residenceCorrected("k", from: "d", "nord", deliveries: 2, rebooked: "x"),
+        AdminText.yearOpened(2026, policy: "warn", share: "50%", carryForward: true, pools: "case+milieu"),
+        AdminText.scheduleSet("s", paused: true, skipped: 0), AdminText.scheduleSet("s", paused: false, skipped: 2),
+        AdminText.batchVerified(1, bytes: 100),
     ]
 
     @Test func everyTextIsInBothLanguagesAndTranslated() {
@@ -103,6 +139,12 @@ import Testing
         #expect(help?.status == "OK verfügbare Mittel je Budgetzeile und Deckungsring, mit Deckungsübertragungen")
         #expect(await alpha.request("funds nowhere 2026")?.status == "ERR NOT_FOUND unbekannt: Sozialraum nowhere")
         #expect(await alpha.request("grants")?.status == "OK 0 Bewilligungen")
+        // A delivery on alpha's grant: 10 hours at 60.00 = 600.00.
+        let grant = try await admin.world.grantedCase()
+        let delivered = await alpha.request("deliver \(grant.uuidString.lowercased()) 2026-03 10 key=lieferung-maerz-1")
+        #expect(
+            delivered?.status.hasPrefix("OK Leistung ") == true && delivered?.status.hasSuffix(" Kosten 600.00") == true
+        )
         let malformed = await alpha.request("funds nord zwanzig")?.status ?? ""
         #expect(malformed.hasPrefix("ERR INVALID ungültige Angabe year: eine ganze Zahl "), "\(malformed)")
         let csv = await alpha.request("funds nord 2026 format=csv")

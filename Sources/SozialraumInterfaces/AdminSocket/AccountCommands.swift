@@ -19,7 +19,7 @@ extension AdminCommands {
         ) { invocation, name, tenant, role, rights in
             let (token, change) = try await invocation.commands.accounts.administer(
                 invocation.caller, name: name, tenant: try await invocation.tenant(tenant), role: role, rights: rights)
-            return .ok("token \(token)" + (change.map { "; " + $0.replyText } ?? ""))
+            return .ok("token \(token)" + (change.map { "; " + invocation.say(AdminText.changeRequested($0)) } ?? ""))
         },
         AdminCommand(
             "account-rights", roles: [.county], right: .accounts,
@@ -28,8 +28,8 @@ extension AdminCommands {
             Arg.text("name"), Arg.rightsOrNone
         ) { invocation, name, rights in
             switch try await invocation.commands.accounts.changeRights(invocation.caller, name: name, rights: rights) {
-            case .applied(let rights): return .ok("rights \(CountyRight.list(rights)) set")
-            case .pending(let change): return .ok(change.replyText)
+            case .applied(let rights): return .ok(invocation.say(AdminText.rightsSet(CountyRight.list(rights))))
+            case .pending(let change): return .ok(invocation.say(AdminText.changeRequested(change)))
             }
         },
         AdminCommand(
@@ -38,7 +38,7 @@ extension AdminCommands {
             changes: .naturally("a decided change is CONFLICT"), Arg.number("change", reason: "a change number")
         ) { invocation, id in
             let (account, rights) = try await invocation.commands.accounts.approveChange(invocation.caller, id: id)
-            return .ok("change \(id) approved: \(account) holds \(CountyRight.list(rights))")
+            return .ok(invocation.say(AdminText.changeApproved(id, account, CountyRight.list(rights))))
         },
         AdminCommand(
             "account-reject", roles: [.county], right: .accounts,
@@ -47,7 +47,7 @@ extension AdminCommands {
             Arg.textKeyword("reason")
         ) { invocation, id, reason in
             try await invocation.commands.accounts.rejectChange(invocation.caller, id: id, reason: reason)
-            return .ok("change \(id) rejected")
+            return .ok(invocation.say(AdminText.changeRejected(id)))
         },
         AdminCommand(
             "account-changes", roles: [.county, .auditor],
@@ -73,7 +73,7 @@ extension AdminCommands {
             changes: .naturally("a disabled account stays disabled"), Arg.text("name")
         ) { invocation, name in
             try await invocation.commands.accounts.setDisabled(invocation.caller, name: name, disabled: true)
-            return .ok("account \(name) disabled")
+            return .ok(invocation.say(AdminText.accountDisabled(name)))
         },
         AdminCommand(
             "account-enable", roles: [.county], right: .accounts,
@@ -81,7 +81,7 @@ extension AdminCommands {
             changes: .naturally("an enabled account stays enabled"), Arg.text("name")
         ) { invocation, name in
             try await invocation.commands.accounts.setDisabled(invocation.caller, name: name, disabled: false)
-            return .ok("account \(name) enabled")
+            return .ok(invocation.say(AdminText.accountEnabled(name)))
         },
         AdminCommand(
             "account-factor-reset", roles: [.county], right: .accounts,
@@ -89,7 +89,7 @@ extension AdminCommands {
             changes: .naturally("a removed factor is NOT_FOUND"), Arg.text("name")
         ) { invocation, name in
             try await invocation.commands.accounts.resetSecondFactor(invocation.caller, account: name)
-            return .ok("second factor of \(name) removed")
+            return .ok(invocation.say(AdminText.factorRemoved(name)))
         },
         AdminCommand(
             "account-limits", roles: [.county], right: .accounts,
@@ -99,9 +99,7 @@ extension AdminCommands {
         ) { invocation, name, limit, scope in
             try await invocation.commands.accounts.setOrderingLimits(
                 invocation.caller, name: name, limit: limit, scope: scope)
-            return .ok(
-                "account \(name) orders up to \(limit?.description ?? "any amount") for "
-                    + (scope.map { $0.map(\.rawValue).joined(separator: ", ") } ?? "every Sozialraum"))
+            return .ok(invocation.say(AdminText.limits(name, limit: limit, scope: scope)))
         },
         AdminCommand(
             "token-rotate", roles: [.operator, .county, .provider, .auditor],
@@ -170,13 +168,5 @@ extension Arg {
             let codes = text.split(separator: ",").compactMap { SocialSpaceCode(String($0)) }
             return codes.count == text.split(separator: ",").count && !codes.isEmpty ? .some(codes) : nil
         }
-    }
-}
-
-extension AccountService.PendingChange {
-    /// What the requester is told: the change waits for a second holder of `accounts`.
-    var replyText: String {
-        "rights \(CountyRight.list(rights)) requested\(alreadyPending ? " already" : ""): change \(id) waits for a "
-            + "second holder of accounts (account-approve \(id)) until \(expiresOn)"
     }
 }

@@ -9,6 +9,9 @@ struct Text: Sendable, Equatable {
     let en: String
 
     func callAsFunction(_ language: Language) -> String { language == .de ? de : en }
+
+    /// Two texts one after the other.
+    static func + (first: Text, second: Text) -> Text { Text(de: first.de + second.de, en: first.en + second.en) }
 }
 
 /// The admin socket's own texts — the protocol's and the session's refusals, the framing of a use case's
@@ -121,47 +124,6 @@ enum AdminText {
             de: "Sprache des Kreises (\(language == .de ? "Deutsch" : "Englisch"))",
             en: "the county's language (\(language == .de ? "German" : "English"))")
     }
-
-    // MARK: Listings
-
-    /// `12 grants`: how many rows a listing has, the rows' noun in German from `nouns`.
-    static func counted(_ count: Int, _ noun: String) -> Text {
-        Text(de: "\(count) \(nouns[noun] ?? noun)", en: "\(count) \(noun)")
-    }
-
-    /// The nouns of listings' replies (`AdminTextTests` finds every one used).
-    static let nouns: [String: String] = [
-        "accounts": "Konten",
-        "agreements": "Rahmenvereinbarungen",
-        "assignments": "Zuordnungen",
-        "batches": "Stapel",
-        "bookings": "Buchungen",
-        "changes": "Änderungen",
-        "cross-area grants": "sozialraumübergreifende Bewilligungen",
-        "due": "fällig",
-        "entries": "Einträge",
-        "erasure orders": "Löschanordnungen",
-        "events": "Ereignisse",
-        "findings": "Feststellungen",
-        "grants": "Bewilligungen",
-        "help types": "Hilfearten",
-        "holds": "Löschsperren",
-        "jobs": "Aufträge",
-        "lines": "Zeilen",
-        "mappings": "Kontierungen",
-        "metrics": "Messwerte",
-        "projects": "Projekte",
-        "rates": "Entgelte",
-        "restrictions": "Einschränkungen",
-        "rows": "Zeilen",
-        "runs": "Abgleiche",
-        "schedules": "Zeitpläne",
-        "sessions": "Sitzungen",
-        "sozialraeume": "Sozialräume",
-        "statements": "Abrechnungen",
-        "tenants": "Mandanten",
-        "years": "Haushaltsjahre",
-    ]
 
     // MARK: A use case's refusal
 

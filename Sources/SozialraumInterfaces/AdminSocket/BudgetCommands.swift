@@ -60,7 +60,10 @@ extension AdminCommands {
             let line = BudgetLine(year: year, socialSpace: space, component: component)
             let certified = try await invocation.commands.budget.setAppropriation(
                 invocation.caller, line: line, amount: amount)
-            return .ok(certified.map { "appropriation \(line): " + $0.replyText } ?? "appropriation \(line) set")
+            return .ok(
+                invocation.say(
+                    certified.map { AdminText.appropriation("\(line)") + AdminText.certified($0) }
+                        ?? AdminText.appropriationSet("\(line)")))
         },
         // Cases and grants (county).
         AdminCommand(
@@ -70,14 +73,14 @@ extension AdminCommands {
         ) { invocation, key, space, from in
             let id = try await invocation.commands.grants.openCase(
                 invocation.caller, key: key, socialSpace: space, from: from)
-            return .ok("case \(id)")
+            return .ok(invocation.say(AdminText.caseOpened("\(id)")))
         },
         AdminCommand(
             "move", roles: [.county], right: .caseWork, "record a move of a case (rule 9)",
             changes: .naturally("the same move again is DUPLICATE"), Arg.caseKey, Arg.socialSpace, Arg.day("date")
         ) { invocation, key, space, day in
             try await invocation.commands.grants.recordMove(invocation.caller, key: key, to: space, on: day)
-            return .ok("moved")
+            return .ok(invocation.say(AdminText.moved))
         },
         AdminCommand(
             "grant", roles: [.county], right: .caseWork, "grant a help; never refused for money, overruns are flagged",
@@ -95,8 +98,9 @@ extension AdminCommands {
                 separator: ", ")
             let overruns = outcome.overruns.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             return .ok(
-                "grant \(outcome.grantID) committed \(committed)"
-                    + (overruns.isEmpty ? "" : " OVERRUN \(overruns.joined(separator: ", "))"))
+                invocation.say(
+                    AdminText.granted(
+                        "\(outcome.grantID)", committed: committed, overruns: overruns.joined(separator: ", "))))
         },
         AdminCommand(
             "end-grant", roles: [.county], right: .caseWork, "end a grant early; releases the rest",
@@ -104,7 +108,7 @@ extension AdminCommands {
             Arg.day("date")
         ) { invocation, grant, day in
             try await invocation.commands.grants.endGrant(invocation.caller, grantID: grant, on: day)
-            return .ok("grant ended")
+            return .ok(invocation.say(AdminText.grantEnded))
         },
         AdminCommand(
             "grant-amend", roles: [.county], right: .caseWork,
@@ -120,8 +124,8 @@ extension AdminCommands {
             let committed = outcome.committed.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
                 .joined(separator: ", ")
             return .ok(
-                "grant \(outcome.grantID.uuidString.lowercased()) committed \(committed.isEmpty ? "nothing" : committed)"
-            )
+                invocation.say(
+                    AdminText.granted(outcome.grantID.uuidString.lowercased(), committed: committed, amended: true)))
         },
         AdminCommand(
             "agreement-create", roles: [.county], right: .caseWork,
@@ -136,7 +140,9 @@ extension AdminCommands {
                 idempotencyKey: key)
             let committed = outcome.committed.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
                 .joined(separator: ", ")
-            return .ok("agreement \(outcome.grantID.uuidString.lowercased()) committed \(committed)")
+            return .ok(
+                invocation.say(
+                    AdminText.granted(outcome.grantID.uuidString.lowercased(), committed: committed, agreement: true)))
         },
         AdminCommand(
             "agreements", roles: [.county, .auditor, .provider],
@@ -184,7 +190,7 @@ extension AdminCommands {
             Arg.grantID, Arg.textKeyword("reason", missing: "missing")
         ) { invocation, grant, reason in
             try await invocation.commands.grants.setCrossAreaReason(invocation.caller, grantID: grant, reason: reason)
-            return .ok("reason recorded")
+            return .ok(invocation.say(AdminText.reasonRecorded))
         },
         AdminCommand(
             "grants-due", roles: [.county, .auditor, .provider],

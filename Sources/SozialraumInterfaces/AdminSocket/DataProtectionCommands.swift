@@ -53,7 +53,7 @@ extension AdminCommands {
             case .pending(let order):
                 return .error(.conflict, "erasure order \(order.id) is \(order.state.rawValue): decide it first")
             case .nothingDue:
-                return .ok("nothing due: no case is past its deletion rule")
+                return .ok(invocation.say(AdminText.nothingDue))
             }
         },
         AdminCommand(
@@ -87,14 +87,14 @@ extension AdminCommands {
             Arg.textKeyword("reference", missing: "name the file: reference=\"…\"")
         ) { invocation, key, reference in
             try await invocation.commands.erasure.placeHold(invocation.caller, key: key, reference: reference)
-            return .ok("case \(key) held")
+            return .ok(invocation.say(AdminText.held(key)))
         },
         AdminCommand(
             "hold-lift", roles: [.county], "lift a case's legal hold (right case or erase)",
             changes: .naturally("a case without a hold is CONFLICT"), Arg.caseKey
         ) { invocation, key in
             try await invocation.commands.erasure.liftHold(invocation.caller, key: key)
-            return .ok("case \(key) no longer held")
+            return .ok(invocation.say(AdminText.holdLifted(key)))
         },
         AdminCommand(
             "holds", roles: [.county, .auditor, .dpo], "the open legal holds: case, reference, who placed it and when",
@@ -116,14 +116,14 @@ extension AdminCommands {
         ) { invocation, key, ground, reference in
             try await invocation.commands.restriction.restrict(
                 invocation.caller, key: key, ground: ground, reference: reference)
-            return .ok("case \(key) restricted (\(ground.rawValue))")
+            return .ok(invocation.say(AdminText.restricted(key, ground.rawValue)))
         },
         AdminCommand(
             "restriction-lift", roles: [.county, .dpo], "lift a case's restriction (dpo, or county with erase)",
             changes: .naturally("a case not restricted is CONFLICT"), Arg.caseKey
         ) { invocation, key in
             try await invocation.commands.restriction.lift(invocation.caller, key: key)
-            return .ok("case \(key) no longer restricted")
+            return .ok(invocation.say(AdminText.restrictionLifted(key)))
         },
         AdminCommand(
             "restrictions", roles: [.dpo, .auditor],
@@ -150,7 +150,7 @@ extension AdminCommands {
         ) { invocation, key in
             let (caseID, records) = try await invocation.commands.auskunft.export(invocation.caller, key: key)
             try await invocation.showingCases(1, caseID: caseID, command: "case-export")
-            return .ok("\(records.count) records of case \(key)", data: records.map(CaseExportJSON.line))
+            return .ok(invocation.say(AdminText.records(records.count, key)), data: records.map(CaseExportJSON.line))
         },
         AdminCommand(
             "case-rekey", roles: [.county], right: .caseWork,
@@ -159,7 +159,7 @@ extension AdminCommands {
             Arg.text("new-key", "<new-case-key>")
         ) { invocation, key, newKey in
             try await invocation.commands.auskunft.correctKey(invocation.caller, key: key, to: newKey)
-            return .ok("case \(key) is now \(newKey)")
+            return .ok(invocation.say(AdminText.rekeyed(key, newKey)))
         },
         AdminCommand(
             "residence-correct", roles: [.county], right: .caseWork,
@@ -170,8 +170,9 @@ extension AdminCommands {
             let moved = try await invocation.commands.grants.correctResidence(
                 invocation.caller, key: key, from: day, to: space)
             return .ok(
-                "residence of case \(key) from \(day) is \(space); \(moved.deliveries) deliveries "
-                    + "(\(moved.rebooked)) reversed and booked again")
+                invocation.say(
+                    AdminText.residenceCorrected(
+                        key, from: "\(day)", "\(space)", deliveries: moved.deliveries, rebooked: "\(moved.rebooked)")))
         },
     ]
 }

@@ -14,9 +14,7 @@ extension AdminCommands {
         ) { invocation, grant, month, quantity, key in
             let outcome = try await invocation.commands.grants.recordDelivery(
                 invocation.caller, grantID: grant, month: month, quantity: quantity, idempotencyKey: key)
-            return .ok(
-                "delivery \(outcome.deliveryID) cost \(outcome.cost)"
-                    + (outcome.excess.hundredths > 0 ? " held back \(outcome.excess) (finding)" : ""))
+            return .ok(invocation.say(AdminText.delivered(outcome)))
         },
         AdminCommand(
             "import-deliveries", roles: [.provider], "import a CSV block (grant_id,month,quantity); all or nothing",
@@ -27,9 +25,7 @@ extension AdminCommands {
             let outcome = try await commands.imports.run {
                 try await commands.grants.importDeliveries(caller, csv: try await upload.text(), idempotencyKey: key)
             }
-            return .ok(
-                "imported \(outcome.deliveries) deliveries, \(outcome.bookings) bookings, \(outcome.findings) findings, total \(outcome.total)"
-            )
+            return .ok(invocation.say(AdminText.imported(outcome)))
         },
         AdminCommand(
             "expense", roles: [.provider, .county], "book a project expense (milieu/structure, year's overrun policy)",
@@ -37,7 +33,7 @@ extension AdminCommands {
         ) { invocation, project, day, amount, key in
             let outcome = try await invocation.commands.payments.bookProjectExpense(
                 invocation.caller, projectID: project, day: day, amount: amount, idempotencyKey: key)
-            return .ok("booking \(outcome.bookingID)" + (outcome.overrun.map { " OVERRUN \($0)" } ?? ""))
+            return .ok(invocation.say(AdminText.booked(outcome.bookingID, overrun: outcome.overrun)))
         },
         AdminCommand(
             "instalment", roles: [.county], right: .certify,
@@ -47,7 +43,7 @@ extension AdminCommands {
             let certified = try await invocation.commands.payments.certifyInstalment(
                 invocation.caller, provider: try await invocation.tenant(reference), socialSpace: space,
                 component: component, month: month, amount: amount, idempotencyKey: key)
-            return .ok(certified.replyText)
+            return .ok(invocation.say(AdminText.certified(certified)))
         },
         AdminCommand(
             "reverse", roles: [.provider, .county],
@@ -56,7 +52,7 @@ extension AdminCommands {
         ) { invocation, id, key in
             let outcome = try await invocation.commands.payments.reverse(
                 invocation.caller, bookingID: id, idempotencyKey: key)
-            return .ok("reversal \(outcome.bookingID)")
+            return .ok(invocation.say(AdminText.reversed(outcome.bookingID)))
         },
         AdminCommand(
             "bookings", roles: [.provider, .county, .auditor], "the ledger of a month you may see", changes: .nothing,
@@ -87,7 +83,7 @@ extension AdminCommands {
             changes: .naturally("a closed month is DUPLICATE"), Arg.month, Arg.textKeyword("reason").optional
         ) { invocation, month, reason in
             try await invocation.commands.budget.closeMonth(invocation.caller, month: month, forceReason: reason)
-            return .ok("period \(month) closed")
+            return .ok(invocation.say(AdminText.monthClosed(month)))
         },
         AdminCommand(
             "findings", roles: [.county, .auditor, .provider], "findings you may see", changes: .nothing,
@@ -119,7 +115,9 @@ extension AdminCommands {
         ) { invocation, finding, decision, reason in
             let certified = try await invocation.commands.grants.resolveFinding(
                 invocation.caller, findingID: finding, accept: decision == "accept", reason: reason)
-            return .ok(certified?.replyText ?? "finding \(decision)ed")
+            return .ok(
+                invocation.say(
+                    certified.map(AdminText.certified) ?? AdminText.findingDecided(accepted: decision == "accept")))
         },
     ]
 }

@@ -42,7 +42,7 @@ extension AdminCommands {
         ) { invocation in
             invocation.commands.operations.reload()
             try await invocation.audit("daemon.reload", "daemon", "-")
-            return .ok("reload requested")
+            return .ok(invocation.say(AdminText.reloadRequested()))
         },
         AdminCommand(
             "log-level", roles: [.operator], "change the log threshold until the next reload or restart",
@@ -50,7 +50,7 @@ extension AdminCommands {
         ) { invocation, level in
             invocation.commands.operations.setLogLevel(level)
             try await invocation.audit("daemon.log_level", "daemon", level.rawValue)
-            return .ok("log level \(level.rawValue) until the next reload or restart")
+            return .ok(invocation.say(AdminText.logLevel(level.rawValue)))
         },
         AdminCommand("sessions", roles: [.operator], "open admin sessions (no payloads)", changes: .nothing) {
             invocation in

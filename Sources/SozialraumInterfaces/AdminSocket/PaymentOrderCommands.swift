@@ -38,7 +38,8 @@ extension AdminCommands {
             let ordered = try Money.total(toKasse.map(\.amount))
             let paid = try Money.total(toKasse.map(\.paid))
             return .ok(
-                "\(orders.count) orders; ordered \(ordered), paid by the Kasse \(paid)", data: invocation.lines(table))
+                invocation.say(AdminText.ordersListed(orders.count, ordered: ordered, paid: paid)),
+                data: invocation.lines(table))
         },
         AdminCommand(
             "order-approve", roles: [.county], right: .order,
@@ -47,17 +48,7 @@ extension AdminCommands {
             Arg.dayKeyword("due").optional
         ) { invocation, id, due in
             let ordered = try await invocation.commands.paymentOrders.approve(invocation.caller, orderID: id, due: due)
-            let bookings = "bookings " + ordered.bookingIDs.map(String.init).joined(separator: ",")
-            if let applied = ordered.applied {
-                return .ok("order \(ordered.orderID) ordered: \(applied)")
-            }
-            guard let kassenzeichen = ordered.kassenzeichen, let due = ordered.due else {
-                return .ok(
-                    "order \(ordered.orderID) ordered: \(ordered.amount) \(bookings) (paid with the next statement)")
-            }
-            return .ok(
-                "order \(ordered.orderID) ordered: \(ordered.amount) kassenzeichen \(kassenzeichen) due \(due) \(bookings)"
-            )
+            return .ok(invocation.say(AdminText.ordered(ordered)))
         },
         // Either the right order or certify may reject: the service checks which.
         AdminCommand(
@@ -65,7 +56,7 @@ extension AdminCommands {
             changes: .naturally("a decided order is CONFLICT"), Arg.order, Arg.textKeyword("reason")
         ) { invocation, id, reason in
             try await invocation.commands.paymentOrders.reject(invocation.caller, orderID: id, reason: reason)
-            return .ok("order \(id) rejected")
+            return .ok(invocation.say(AdminText.orderRejected(id)))
         },
     ]
 
@@ -79,9 +70,7 @@ extension AdminCommands {
             }.optional
         ) { invocation, encoding in
             let batch = try await invocation.commands.paymentOrders.export(invocation.caller, encoding: encoding)
-            return .ok(
-                "batch \(batch.id): \(batch.orders) orders, total \(batch.total), \(batch.content.count) bytes "
-                    + "\(batch.encoding.rawValue), sha256 \(batch.sha256)")
+            return .ok(invocation.say(AdminText.batchExported(batch)))
         },
         AdminCommand(
             "payment-batch", roles: [.county, .auditor],
@@ -134,7 +123,7 @@ extension AdminCommands {
             guard try await invocation.commands.paymentOrders.verifyBatch(invocation.caller, id: id, file: file) else {
                 return .error(.conflict, "batch \(id): the file is not the one signed (edited or damaged)")
             }
-            return .ok("batch \(id): the file is the one signed (\(file.count) bytes)")
+            return .ok(invocation.say(AdminText.batchVerified(id, bytes: file.count)))
         },
         AdminCommand(
             "payment-batches", roles: [.county, .auditor], "the export batches: when, by whom, orders, total, checksum",
@@ -162,10 +151,7 @@ extension AdminCommands {
                 try await commands.paymentOrders.importConfirmations(
                     caller, csv: try await upload.text(), idempotencyKey: key)
             }
-            return .ok(
-                "\(outcome.lines) confirmations: \(outcome.paid) paid, \(outcome.partlyPaid) partly paid, "
-                    + "\(outcome.returned) returned, \(outcome.overpaid) overpaid, \(outcome.unknown) unknown, "
-                    + "\(outcome.findings) findings")
+            return .ok(invocation.say(AdminText.confirmationsImported(outcome)))
         },
         AdminCommand(
             "finance-map", roles: [.county], right: .controller,
@@ -180,7 +166,7 @@ extension AdminCommands {
             try await invocation.commands.paymentOrders.setFinanceMapping(
                 invocation.caller, year: year, socialSpace: space, component: component, kind: kind,
                 mapping: FinanceMapping(product: product, account: account, costCentre: costCentre))
-            return .ok("finance mapping \(year) \(space) \(component.rawValue) \(kind.rawValue) set")
+            return .ok(invocation.say(AdminText.mappingSet("\(year) \(space) \(component.rawValue) \(kind.rawValue)")))
         },
         AdminCommand(
             "finance-mappings", roles: [.county, .auditor], "the Kontierung of a year", changes: .nothing, Arg.year
@@ -204,7 +190,7 @@ extension AdminCommands {
             let provider = try await invocation.tenant(reference)
             try await invocation.commands.paymentOrders.setCreditorNumber(
                 invocation.caller, provider: provider, number: number)
-            return .ok("creditor number of \(provider) set")
+            return .ok(invocation.say(AdminText.creditorSet("\(provider)")))
         },
     ]
 
@@ -226,8 +212,8 @@ extension AdminCommands {
                     reason: reason, cover: cover, councilInformedOn: kreistag, decidedBy: caller.name),
                 idempotencyKey: key)
             return .ok(
-                "overrun decision \(decided.id) (\(decided.kind.rawValue)), \(decided.settledFindings) findings decided"
-            )
+                invocation.say(
+                    AdminText.overrunDecided(decided.id, decided.kind.rawValue, findings: decided.settledFindings)))
         },
         AdminCommand(
             "overruns", roles: [.county, .auditor], "the decisions on overruns of a year, and how many wait for one",
@@ -247,7 +233,9 @@ extension AdminCommands {
                         $0.councilInformedOn.map(Cell.text) ?? .null, .text($0.decidedBy), .text($0.decidedAt),
                     ]
                 })
-            return .ok("\(decisions.count) decisions, \(undecided) undecided overruns", data: invocation.lines(table))
+            return .ok(
+                invocation.say(AdminText.overrunsListed(decisions.count, undecided: undecided)),
+                data: invocation.lines(table))
         },
     ]
 }
@@ -255,14 +243,6 @@ extension AdminCommands {
 extension Arg {
     static var order: Argument<Int64> { number("order", reason: "an order number") }
     static var batch: Argument<Int64> { number("batch", reason: "a batch number") }
-}
-
-extension CertifiedOrder {
-    /// What the first signer is told: the order waits for a second account.
-    var replyText: String {
-        "order \(orderID) certified\(alreadyPending ? " already" : ""): \(amount), waits for a second signature "
-            + "(order-approve \(orderID)) until \(expiresOn)"
-    }
 }
 
 typealias Cell = ResultTable.Cell

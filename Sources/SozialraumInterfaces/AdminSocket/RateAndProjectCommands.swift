@@ -50,7 +50,7 @@ extension AdminCommands {
             try await invocation.commands.budget.addRate(
                 invocation.caller, provider: try await invocation.tenant(reference), helpType: helpType, unit: unit,
                 validFrom: from, amount: amount)
-            return .ok("rate \(helpType) \(unit.rawValue) \(amount) from \(from)")
+            return .ok(invocation.say(AdminText.rateAdded(helpType, unit.rawValue, amount, from: "\(from)")))
         },
         AdminCommand(
             "rates", roles: [.county, .auditor, .provider], "a provider's rates; with on= the price valid that day",
@@ -79,7 +79,7 @@ extension AdminCommands {
                 invocation.caller, provider: try await invocation.tenant(reference), title: title, socialSpace: space,
                 component: component, startsOn: start, endsOn: end, budget: budget, volunteers: volunteers,
                 professionals: professionals, idempotencyKey: key)
-            return .ok("project \(id.uuidString.lowercased())")
+            return .ok(invocation.say(AdminText.projectCreated(id.uuidString.lowercased())))
         },
         AdminCommand(
             "project-end", roles: [.county], right: .caseWork, "end a project early",
@@ -87,7 +87,7 @@ extension AdminCommands {
             Arg.day("last-day")
         ) { invocation, id, day in
             try await invocation.commands.budget.endProject(invocation.caller, id, on: day)
-            return .ok("project \(id.uuidString.lowercased()) ends \(day)")
+            return .ok(invocation.say(AdminText.projectEnds(id.uuidString.lowercased(), "\(day)")))
         },
         AdminCommand(
             "projects", roles: [.county, .auditor, .provider],

@@ -79,7 +79,8 @@ extension AdminCommands {
             let certified = try await invocation.commands.reconciliation.certifySettlement(
                 invocation.caller, runID: run, provider: try await invocation.tenant(reference), idempotencyKey: key)
             let due = certified.amount.isPositive ? "county pays" : "provider repays"
-            return .ok("settlement \(certified.amount) (\(due)): " + certified.replyText)
+            return .ok(
+                invocation.say(AdminText.settlement(certified.amount, due: "\(due)") + AdminText.certified(certified)))
         },
         AdminCommand(
             "year-end", roles: [.county], right: .controller,
@@ -88,8 +89,7 @@ extension AdminCommands {
         ) { invocation, year in
             let preview = try await invocation.commands.yearEnd.previewYearEnd(invocation.caller, year: year)
             return .ok(
-                "run \(preview.runID)\(preview.sameAs.map { " (same as run \($0))" } ?? ""); "
-                    + "apply with: year-end-confirm \(year) \(preview.runID)",
+                invocation.say(AdminText.yearEndPreview(preview.runID, sameAs: preview.sameAs, year: year)),
                 data: invocation.lines(ReconciliationTables.yearEnd(preview.proposals)))
         },
         AdminCommand(
@@ -99,7 +99,7 @@ extension AdminCommands {
         ) { invocation, year, run in
             let certified = try await invocation.commands.yearEnd.confirmYearEnd(
                 invocation.caller, year: year, runID: run)
-            return .ok("year end \(year): " + certified.replyText)
+            return .ok(invocation.say(AdminText.yearEnd(year) + AdminText.certified(certified)))
         },
         AdminCommand(
             "year-end-shares", roles: [.county], right: .controller,
@@ -107,12 +107,11 @@ extension AdminCommands {
             changes: .naturally("certifies only shares that no live order pays"), Arg.year
         ) { invocation, year in
             let certified = try await invocation.commands.yearEnd.certifyShares(invocation.caller, year: year)
-            let orders = certified.map { "order \($0.orderID) (\($0.amount))" }
             return .ok(
-                orders.isEmpty
-                    ? "year end \(year): every share has its order"
-                    : "year end \(year): shares certified: \(orders.joined(separator: ", ")), "
-                        + "each waits for a second signature (order-approve)")
+                invocation.say(
+                    certified.isEmpty
+                        ? AdminText.sharesOrdered(year)
+                        : AdminText.sharesCertified(year, certified.map { ($0.orderID, $0.amount) })))
         },
         AdminCommand(
             "population", roles: [.county], right: .caseWork,
@@ -122,7 +121,7 @@ extension AdminCommands {
         ) { invocation, year, space, count in
             try await invocation.commands.reconciliation.setPopulation(
                 invocation.caller, year: year, socialSpace: space, youngInhabitants: count)
-            return .ok("population \(year) \(space) \(count)")
+            return .ok(invocation.say(AdminText.populationSet(year, "\(space)", count)))
         },
         AdminCommand(
             "cost-report", roles: [.county, .auditor], "cost development per Sozialraum over the years",

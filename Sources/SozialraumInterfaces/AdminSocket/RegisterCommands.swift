@@ -20,7 +20,7 @@ extension AdminCommands {
             Arg.text("name")
         ) { invocation, code, name in
             let id = try await invocation.commands.budget.registerProvider(invocation.caller, code: code, name: name)
-            return .ok("provider \(code) \(id)")
+            return .ok(invocation.say(AdminText.providerRegistered("\(code)", "\(id)")))
         },
         AdminCommand(
             "provider-rename", roles: [.county], right: .caseWork, "rename a provider",
@@ -29,7 +29,7 @@ extension AdminCommands {
         ) { invocation, reference, name in
             let provider = try await invocation.tenant(reference)
             try await invocation.commands.budget.renameProvider(invocation.caller, provider, name: name)
-            return .ok("provider \(provider) renamed")
+            return .ok(invocation.say(AdminText.providerRenamed("\(provider)")))
         },
         AdminCommand(
             "provider-end", roles: [.county], right: .caseWork,
@@ -42,8 +42,7 @@ extension AdminCommands {
         ) { invocation, reference, day in
             let provider = try await invocation.tenant(reference)
             try await invocation.commands.budget.endCooperation(invocation.caller, provider, after: day)
-            return .ok(
-                day.map { "cooperation of \(provider) ends after \($0)" } ?? "cooperation of \(provider) goes on")
+            return .ok(invocation.say(AdminText.cooperation("\(provider)", endsAfter: day.map { "\($0)" })))
         },
     ]
 
@@ -65,7 +64,9 @@ extension AdminCommands {
             }
             try await invocation.commands.budget.defineSocialSpace(
                 invocation.caller, code: code, name: name, municipalities: municipalities, validFrom: from)
-            return .ok("sozialraum \(code) with \(municipalities.count) municipalities from \(from)")
+            return .ok(
+                invocation.say(
+                    AdminText.sozialraumDefined("\(code)", municipalities: municipalities.count, from: "\(from)")))
         },
         AdminCommand(
             "sozialraeume", roles: [.county, .auditor, .provider], "Sozialräume and their municipalities over time",
@@ -95,7 +96,10 @@ extension AdminCommands {
             let provider = try await invocation.tenant(reference)
             try await invocation.commands.budget.assignProvider(
                 invocation.caller, provider: provider, socialSpace: space, lead: role == "lead", from: from, to: to)
-            return .ok("\(provider) serves \(space) as \(role) from \(from)" + (to.map { " to \($0)" } ?? ""))
+            return .ok(
+                invocation.say(
+                    AdminText.assigned(
+                        "\(provider)", "\(space)", lead: role == "lead", from: "\(from)", to: to.map { "\($0)" })))
         },
         AdminCommand(
             "unassign", roles: [.county], right: .caseWork, "end a provider's assignment to a Sozialraum",
@@ -105,7 +109,7 @@ extension AdminCommands {
             let provider = try await invocation.tenant(reference)
             try await invocation.commands.budget.endAssignment(
                 invocation.caller, provider: provider, socialSpace: space, on: day)
-            return .ok("\(provider) serves \(space) until \(day)")
+            return .ok(invocation.say(AdminText.unassigned("\(provider)", "\(space)", until: "\(day)")))
         },
         AdminCommand(
             "assignments", roles: [.county, .auditor, .provider],
@@ -149,8 +153,10 @@ extension AdminCommands {
                 invocation.caller, year: year, overrunPolicy: policy, providerSurplusShare: share, coverPools: pools,
                 carryForwardAllowed: carryForward)
             return .ok(
-                "year \(year) open: 12 months, policy \(policy.rawValue), provider share \(Self.percent(share)), "
-                    + "carry-forward \(carryForward ? "yes" : "no"), pools \(Self.describe(pools))")
+                invocation.say(
+                    AdminText.yearOpened(
+                        year, policy: policy.rawValue, share: Self.percent(share), carryForward: carryForward,
+                        pools: Self.describe(pools))))
         },
         AdminCommand(
             "years", roles: [.county, .auditor, .provider], "fiscal years with their policies", changes: .nothing
@@ -177,7 +183,8 @@ extension AdminCommands {
         ) { invocation, year in
             let outcome = try await invocation.commands.budget.setAppropriations(
                 invocation.caller, year: year, csv: try await invocation.upload().text())
-            return .ok("appropriations \(year): \(outcome.lines) lines, total \(outcome.total)")
+            return .ok(
+                invocation.say(AdminText.appropriationsImported(year, lines: outcome.lines, total: outcome.total)))
         },
         AdminCommand(
             "carry-forward", roles: [.county], right: .caseWork,
@@ -188,7 +195,7 @@ extension AdminCommands {
             let line = BudgetLine(year: year, socialSpace: space, component: component)
             try await invocation.commands.budget.carryForward(
                 invocation.caller, into: line, amount: amount, reason: reason)
-            return .ok("carry-forward \(line) \(amount)")
+            return .ok(invocation.say(AdminText.carryForwardSet("\(line)", amount)))
         },
     ]
 

@@ -77,9 +77,7 @@ extension AdminCommands {
             let outcome = try await commands.jobs.setSchedule(
                 invocation.caller, schedule, now: await commands.sharedNow())
             return .ok(
-                "schedule \(schedule.name) set"
-                    + (outcome.paused
-                        ? " (still paused; resume to plan its slots)" : "; \(outcome.skipped) unplanned slots skipped"))
+                invocation.say(AdminText.scheduleSet(schedule.name, paused: outcome.paused, skipped: outcome.skipped)))
         },
         AdminCommand(
             "pause", roles: [.operator, .county], "stop planning a schedule's slots",
@@ -87,7 +85,7 @@ extension AdminCommands {
         ) { invocation, name in
             let commands = invocation.commands
             try await commands.jobs.pause(invocation.caller, name: name, now: await commands.sharedNow())
-            return .ok("schedule \(name) paused")
+            return .ok(invocation.say(AdminText.schedulePaused(name)))
         },
         AdminCommand(
             "resume", roles: [.operator, .county],
@@ -99,7 +97,7 @@ extension AdminCommands {
             let outcome = try await commands.jobs.resume(
                 invocation.caller, name: name, missed: missed, now: await commands.sharedNow())
             return .ok(
-                "schedule \(name) resumed; slots of the pause: \(outcome.queued) queued, \(outcome.skipped) skipped")
+                invocation.say(AdminText.scheduleResumed(name, queued: outcome.queued, skipped: outcome.skipped)))
         },
         AdminCommand(
             "run-now", roles: [.operator, .county], "queue a schedule's job now (wakes a scheduler at once)",
@@ -108,7 +106,7 @@ extension AdminCommands {
             let commands = invocation.commands
             let id = try await commands.jobs.runNow(
                 invocation.caller, schedule: name, key: key, now: await commands.sharedNow())
-            return .ok("job \(id) queued")
+            return .ok(invocation.say(AdminText.jobQueued(id)))
         },
         AdminCommand(
             "check", roles: [.operator, .county, .auditor],
@@ -132,8 +130,7 @@ extension AdminCommands {
             let outcome = try await commands.jobs.backfill(
                 invocation.caller, schedule: name,
                 from: berlin.instant(of: LocalDateTime(day: from, hour: 0, minute: 0)), to: end, now: now)
-            return .ok(
-                "schedule \(name) backfilled: \(outcome.queued) slots queued, \(outcome.existing) had a run already")
+            return .ok(invocation.say(AdminText.backfilled(name, queued: outcome.queued, existing: outcome.existing)))
         },
         AdminCommand(
             "jobs", roles: [.operator, .county, .auditor], "run history: state, attempts, times, result or error",
@@ -171,7 +168,7 @@ extension AdminCommands {
         ) { invocation, id in
             let commands = invocation.commands
             try await commands.jobs.retry(invocation.caller, run: id, now: await commands.sharedNow())
-            return .ok("job \(id) queued again for its own slot")
+            return .ok(invocation.say(AdminText.jobRetried(id)))
         },
         AdminCommand(
             "job-cancel", roles: [.operator, .county], "cancel a queued job, or ask the running instance to stop it",
@@ -179,7 +176,7 @@ extension AdminCommands {
         ) { invocation, id in
             let commands = invocation.commands
             let outcome = try await commands.jobs.cancel(invocation.caller, run: id, now: await commands.sharedNow())
-            return .ok(outcome == .cancelled ? "job \(id) cancelled" : "job \(id) asked to stop")
+            return .ok(invocation.say(AdminText.jobCancelled(id, stopped: outcome == .cancelled)))
         },
     ]
 

@@ -20,7 +20,7 @@ extension AdminCommands {
         .session("logout", "end the login, keep the connection") { (call, state: inout SessionState) in
             state.account = nil
             await call.commands.sessions.loggedOut(state.id)
-            return .ok("logged out")
+            return .ok(AdminText.loggedOut()(state.language))
         },
         AdminCommand(
             "whoami", roles: Set(Role.allCases), "account, tenant and role of this session", changes: .nothing
@@ -33,7 +33,7 @@ extension AdminCommands {
             Arg.oneOf("format", as: OutputFormat.self)
         ) { (_, state: inout SessionState, format) in
             state.format = format
-            return .ok("format \(format.rawValue)")
+            return .ok(AdminText.format(format.rawValue)(state.language))
         },
         .session(
             "language", "the language of texts: de or en, kept for your account when logged in; default: the county's",

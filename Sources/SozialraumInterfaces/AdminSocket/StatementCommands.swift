@@ -13,9 +13,7 @@ extension AdminCommands {
         ) { invocation, run, reference in
             let document = try await invocation.commands.reconciliation.issueStatement(
                 invocation.caller, runID: run, provider: try await invocation.tenant(reference))
-            return .ok(
-                "statement \(document.id) issued: run \(document.runID), \(document.items) items, balance "
-                    + "\(document.balance), sha256 \(document.contentHash)")
+            return .ok(invocation.say(AdminText.statementIssued(document)))
         },
         AdminCommand(
             "issued-statements", roles: [.county, .auditor, .provider],
@@ -54,7 +52,7 @@ extension AdminCommands {
         ) { invocation, id, reason in
             let document = try await invocation.commands.reconciliation.withdrawStatement(
                 invocation.caller, id: id, reason: reason)
-            return .ok("statement \(document.id) withdrawn; a new one may be issued for run \(document.runID)")
+            return .ok(invocation.say(AdminText.statementWithdrawn(document)))
         },
     ]
 }
