@@ -61,6 +61,9 @@ struct CheckConfig: AsyncParsableCommand {
         if let tls = settings.adminTLSListener {
             do { try AdminServer.checkTLS(tls) } catch { throw ValidationError(error.description) }
         }
+        if let tls = settings.portalListener?.tls {
+            do { try AdminServer.checkTLS(tls, setting: "portal") } catch { throw ValidationError(error.description) }
+        }
         print(
             "config ok: database \(settings.usesEmbeddedDatabase ? "embedded in \(settings.stateDirectory)" : "configured")"
                 + (settings.adminTLSListener == nil ? "" : ", TLS certificate and key usable")

@@ -37,6 +37,12 @@ public struct Daemon: Sendable {
                 throw error
             }
         }
+        if let tls = settings.portalListener?.tls {
+            do { try AdminServer.checkTLS(tls, setting: "portal") } catch {
+                logger.critical("\(error.description)")
+                throw error
+            }
+        }
         // Taken first: the variables must not reach children such as the embedded PostgreSQL.
         let activated = SocketActivation.takeListeningSockets()
         unsetenv("NOTIFY_SOCKET")
@@ -188,12 +194,15 @@ public struct Daemon: Sendable {
                     await admin.metricsExposition(county: { try await store.countyTenant() })
                 })
         }
-        if let listen = Settings.hostAndPort(settings.portalListen) {
+        if let listen = settings.portalListener {
             let portal = Portal(
                 services: services, logger: logger, today: CountyCalendar.today, imports: admin.imports,
                 maximumUploadBytes: settings.adminLimits.maximumUploadBytes)
+            let tls = try listen.tls.map { tls throws(AdminSocketError) in
+                try AdminServer.serverTLSConfiguration(tls, setting: "portal")
+            }
             parts.append(
-                portal.application(.init(host: listen.host, port: listen.port)) { port in
+                try portal.application(.init(host: listen.host, port: listen.port, tls: tls)) { port in
                     logger.info("portal listening", metadata: ["port": "\(port)"])
                 })
         }

@@ -127,3 +127,19 @@ extension Settings {
     /// swift-configuration reports a missing key and an unconvertible value alike by throwing; only
     /// a missing key falls back to the default.
 }
+
+extension Settings {
+    /// The portal's address and, when it serves TLS itself, its certificate and key.
+    public var portalListener: (host: String, port: Int, tls: AdminSocketConfiguration.TLSListener?)? {
+        Self.hostAndPort(portalListen).map {
+            (
+                $0.host, $0.port,
+                portalTLSCertificate.isEmpty
+                    ? nil
+                    : AdminSocketConfiguration.TLSListener(
+                        host: $0.host, port: $0.port, certificateChainPath: portalTLSCertificate,
+                        privateKeyPath: portalTLSPrivateKey)
+            )
+        }
+    }
+}

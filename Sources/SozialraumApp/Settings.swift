@@ -43,6 +43,9 @@ public struct Settings: Sendable, Equatable {
     public var metricsListen: String = ""
     /// The Trägerportal (issue 32): loopback `host:port` behind a TLS reverse proxy; empty: off.
     public var portalListen: String = ""
+    /// The portal's own TLS (PEM files): without them it listens on loopback behind a reverse proxy.
+    public var portalTLSCertificate: String = ""
+    public var portalTLSPrivateKey: String = ""
 
     /// Admin socket limits (reloadable for new connections).
     public var adminMaxLineBytes: Int = 64 * 1024
@@ -163,6 +166,8 @@ public struct Settings: Sendable, Equatable {
         "admin.idleTimeoutSeconds",
         "metrics.listen",
         "portal.listen",
+        "portal.tlsCertificate",
+        "portal.tlsPrivateKey",
         "scheduler.schedules",
         "scheduler.instance",
         "scheduler.heartbeatSeconds",
@@ -281,13 +286,24 @@ public struct Settings: Sendable, Equatable {
                 key: "admin.plainTCPListen", reason: "plain TCP is for development on a loopback address only")
         }
         settings.portalListen = try string("portal.listen", "")
+        settings.portalTLSCertificate = try string("portal.tlsCertificate", "")
+        settings.portalTLSPrivateKey = try string("portal.tlsPrivateKey", "")
+        guard settings.portalTLSCertificate.isEmpty == settings.portalTLSPrivateKey.isEmpty else {
+            throw Invalid(
+                key: "portal.tlsCertificate",
+                reason: "TLS needs portal.tlsCertificate and portal.tlsPrivateKey (PEM files)")
+        }
         if !settings.portalListen.isEmpty {
             guard let portal = hostAndPort(settings.portalListen) else {
                 throw Invalid(key: "portal.listen", reason: "expected host:port")
             }
-            // Until the portal serves TLS itself, it listens on loopback for a reverse proxy that does.
-            guard AdminServer.isLoopback(portal.host) else {
-                throw Invalid(key: "portal.listen", reason: "a loopback address, behind a reverse proxy with TLS")
+            // Without TLS of its own the portal listens on loopback, for a reverse proxy that serves TLS.
+            guard AdminServer.isLoopback(portal.host) || !settings.portalTLSCertificate.isEmpty else {
+                throw Invalid(
+                    key: "portal.listen",
+                    reason:
+                        "a loopback address behind a reverse proxy with TLS, or portal.tlsCertificate and portal.tlsPrivateKey"
+                )
             }
         }
         settings.metricsListen = try string("metrics.listen", "")

@@ -1,7 +1,9 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdTLS
 import Logging
+import NIOSSL
 import SozialraumDomain
 import SozialraumInterfaces
 import SozialraumServices
@@ -13,9 +15,13 @@ public struct Portal: Sendable {
     public struct Configuration: Sendable {
         public var host: String
         public var port: Int
-        public init(host: String, port: Int) {
+        /// TLS served by the portal itself (`portal.tlsCertificate`); nil: plain HTTP on loopback behind a
+        /// reverse proxy that serves TLS.
+        public var tls: TLSConfiguration?
+        public init(host: String, port: Int, tls: TLSConfiguration? = nil) {
             self.host = host
             self.port = port
+            self.tls = tls
         }
     }
 
@@ -52,9 +58,10 @@ public struct Portal: Sendable {
     /// The portal's application on `configuration`'s address (a `Service`: run it in the daemon's group).
     public func application(
         _ configuration: Configuration, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
+    ) throws -> some ApplicationProtocol {
         Application(
             router: router(),
+            server: try configuration.tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)

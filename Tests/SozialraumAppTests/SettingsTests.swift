@@ -70,6 +70,39 @@ import Testing
         #expect(westphalian.databaseRoles.runtime == "guetersloh_runtime")
     }
 
+    /// The portal (issue 32): plain HTTP on loopback only; on another address only with TLS of its own, whose
+    /// certificate and key come together; the interface's language is de or en.
+    @Test func thePortalListensOnLoopbackOrServesTLSItself() async throws {
+        let loopback = try await Settings.load(file: nil, environment: ["SOZIALRAUM_PORTAL_LISTEN": "127.0.0.1:8443"])
+        #expect(loopback.portalListener?.tls == nil && loopback.portalListener?.port == 8443)
+        let open = await #expect(throws: Settings.Invalid.self) {
+            try await Settings.load(file: nil, environment: ["SOZIALRAUM_PORTAL_LISTEN": "0.0.0.0:443"])
+        }
+        #expect(open?.key == "portal.listen")
+        let half = await #expect(throws: Settings.Invalid.self) {
+            try await Settings.load(
+                file: nil,
+                environment: [
+                    "SOZIALRAUM_PORTAL_LISTEN": "0.0.0.0:443", "SOZIALRAUM_PORTAL_TLS_CERTIFICATE": "/etc/c.pem",
+                ])
+        }
+        #expect(half?.key == "portal.tlsCertificate")
+        let served = try await Settings.load(
+            file: nil,
+            environment: [
+                "SOZIALRAUM_PORTAL_LISTEN": "0.0.0.0:443", "SOZIALRAUM_PORTAL_TLS_CERTIFICATE": "/etc/c.pem",
+                "SOZIALRAUM_PORTAL_TLS_PRIVATE_KEY": "/etc/k.pem",
+            ])
+        #expect(served.portalListener?.tls?.certificateChainPath == "/etc/c.pem")
+        #expect(try await Settings.load(file: nil, environment: [:]).interfaceLanguage == .de)
+        let english = try await Settings.load(file: nil, environment: ["SOZIALRAUM_INTERFACE_LANGUAGE": "en"])
+        #expect(english.interfaceLanguage == .en)
+        let french = await #expect(throws: Settings.Invalid.self) {
+            try await Settings.load(file: nil, environment: ["SOZIALRAUM_INTERFACE_LANGUAGE": "fr"])
+        }
+        #expect(french?.key == "interface.language")
+    }
+
     @Test func theFileSetsValuesAndTheEnvironmentOverridesThem() async throws {
         let path = try file(
             #"{"database": {"poolSize": 7, "conninfo": "service=sozialraum"}, "log": {"level": "debug"}}"#)

@@ -19,16 +19,7 @@ import Glibc
     static func makeCertificate(
         in directory: String = TestScratch.path("tls")
     ) async throws -> (certificate: String, key: String) {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let certificate = directory + "/cert.pem", key = directory + "/key.pem"
-        let openssl = try Subprocess([
-            "/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-days", "1",
-            "-keyout", key, "-out", certificate,
-        ])
-        for await _ in openssl.lines {}
-        #expect(await openssl.exitStatus() == 0)
-        return (certificate, key)
+        try await TestCertificates.make(in: directory)
     }
 
     /// Issue 30: an unusable certificate or key is named with its file before anything starts (check-config

@@ -3,7 +3,9 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOPosix
 import SozialraumDomain
+import SozialraumInterfaces
 import SozialraumPortal
 import SozialraumServices
 import SozialraumTestSupport
@@ -51,7 +53,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(2))) func aProviderLogsInAndSeesItsFundsUntilItsTokenIsRotated() async throws {
         let setup = try await Self.setUp()
-        let app = setup.portal.application(.init(host: "127.0.0.1", port: 0))
+        let app = try setup.portal.application(.init(host: "127.0.0.1", port: 0))
         try await app.test(.live) { client in
             // The login form: German, labelled, no script; the headers forbid scripts and framing.
             let page = try await client.execute(uri: "/anmelden", method: .get)
@@ -119,7 +121,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(2))) func loggingOutNeedsTheFormToken() async throws {
         let setup = try await Self.setUp()
-        let app = setup.portal.application(.init(host: "127.0.0.1", port: 0))
+        let app = try setup.portal.application(.init(host: "127.0.0.1", port: 0))
         try await app.test(.live) { client in
             let page = try await client.execute(uri: "/anmelden", method: .get)
             let login = try #require(Self.cookie("sozialraum_anmeldung", in: page))
@@ -154,7 +156,7 @@ import Testing
     /// there); from another address alpha still logs in.
     @Test(.timeLimit(.minutes(2))) func failedLoginsLockTheClientNotEveryone() async throws {
         let setup = try await Self.setUp()
-        let app = setup.portal.application(.init(host: "127.0.0.1", port: 0))
+        let app = try setup.portal.application(.init(host: "127.0.0.1", port: 0))
         try await app.test(.live) { client in
             func attempt(from address: String, secret: String) async throws -> HTTPResponse.Status {
                 let page = try await client.execute(uri: "/anmelden", method: .get)
@@ -176,5 +178,38 @@ import Testing
             let elsewhere = try await attempt(from: "198.51.100.9", secret: "alpha-schluessel-1")
             #expect(elsewhere == .seeOther)
         }
+    }
+}
+
+/// The portal serving TLS itself (`portal.tlsCertificate`, issue 32, item 3), on the admin socket's TLS rules:
+/// HTTPS answers with the login page, plain HTTP to the same port gets no page.
+@Suite struct PortalTLSTests {
+    @Test(.timeLimit(.minutes(2))) func thePortalServesHTTPSWithItsOwnCertificate() async throws {
+        let setup = try await PortalTests.setUp()
+        let (certificate, key) = try await TestCertificates.make()
+        let tls = try AdminServer.serverTLSConfiguration(
+            .init(host: "127.0.0.1", port: 0, certificateChainPath: certificate, privateKeyPath: key), setting: "portal"
+        )
+        let app = try setup.portal.application(.init(host: "127.0.0.1", port: 0, tls: tls))
+        try await app.test(.ahc(.https)) { client in
+            let page = try await client.execute(uri: "/anmelden", method: .get)
+            #expect(page.status == .ok && String(buffer: page.body).contains("<label for=\"konto\">Konto</label>"))
+            let plain = TestClient(
+                host: "127.0.0.1", port: client.port ?? 0, configuration: .init(),
+                eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton))
+            plain.connect()
+            await #expect(throws: (any Error).self) {
+                _ = try await plain.get("/anmelden")
+            }
+            try? await plain.shutdown()
+        }
+        // A key that is not the certificate's is named with the setting before anything listens.
+        let other = try await TestCertificates.make(in: TestScratch.path("tls-other"))
+        let error = #expect(throws: AdminSocketError.self) {
+            try AdminServer.checkTLS(
+                .init(host: "127.0.0.1", port: 0, certificateChainPath: certificate, privateKeyPath: other.key),
+                setting: "portal")
+        }
+        #expect(error?.description.hasPrefix("portal.tlsPrivateKey: ") == true)
     }
 }

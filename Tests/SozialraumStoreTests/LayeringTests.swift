@@ -73,7 +73,8 @@ import Testing
             "UUIDText",
         ],
         "SozialraumPortal": [
-            "Foundation", "HTTPTypes", "Hummingbird", "Logging", "MultipartKit", "SozialraumDomain",
+            "Foundation", "HTTPTypes", "Hummingbird", "HummingbirdTLS", "Logging", "MultipartKit", "NIOSSL",
+            "SozialraumDomain",
             "SozialraumInterfaces", "SozialraumProtocol", "SozialraumServices", "Synchronization",
         ],
         "SozialraumApp": [

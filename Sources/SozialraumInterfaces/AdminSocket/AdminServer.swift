@@ -138,38 +138,52 @@ public struct AdminServer: Service {
     ].joined(separator: ":")
 
     /// The TLS context of the listener's certificate and key; an error names the file that is unusable.
-    static func tlsContext(_ tls: AdminSocketConfiguration.TLSListener) throws(AdminSocketError) -> NIOSSLContext {
+    static func tlsContext(
+        _ tls: AdminSocketConfiguration.TLSListener, setting: String = "admin"
+    ) throws(AdminSocketError) -> NIOSSLContext {
+        let configuration = try serverTLSConfiguration(tls, setting: setting)
+        do { return try NIOSSLContext(configuration: configuration) } catch {
+            throw AdminSocketError(
+                description:
+                    "\(setting).tlsPrivateKey: \(tls.privateKeyPath) does not belong to the certificate in \(tls.certificateChainPath)"
+            )
+        }
+    }
+
+    /// A server's TLS configuration from the listener's PEM files, TLS 1.2 at least with the suites of BSI
+    /// TR-02102-2 (the admin socket's, and the portal's when it serves TLS itself); an error names the setting
+    /// (`<setting>.tlsCertificate`, `<setting>.tlsPrivateKey`) and the file that is unusable.
+    public static func serverTLSConfiguration(
+        _ tls: AdminSocketConfiguration.TLSListener, setting: String = "admin"
+    ) throws(AdminSocketError) -> TLSConfiguration {
         let chain: [NIOSSLCertificate]
         do { chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChainPath) } catch {
             throw AdminSocketError(
-                description: "admin.tlsCertificate: \(tls.certificateChainPath) is not a readable PEM certificate chain"
-            )
+                description:
+                    "\(setting).tlsCertificate: \(tls.certificateChainPath) is not a readable PEM certificate chain")
         }
         guard !chain.isEmpty else {
             throw AdminSocketError(
-                description: "admin.tlsCertificate: \(tls.certificateChainPath) holds no certificate")
+                description: "\(setting).tlsCertificate: \(tls.certificateChainPath) holds no certificate")
         }
         let key: NIOSSLPrivateKey
         do { key = try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem) } catch {
             throw AdminSocketError(
-                description: "admin.tlsPrivateKey: \(tls.privateKeyPath) is not a readable PEM private key")
+                description: "\(setting).tlsPrivateKey: \(tls.privateKeyPath) is not a readable PEM private key")
         }
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         // TLS 1.0 and 1.1 are refused (BSI TR-02102-2: TLS 1.2 at least).
         configuration.minimumTLSVersion = .tlsv12
         configuration.cipherSuites = tls12CipherSuites
-        do { return try NIOSSLContext(configuration: configuration) } catch {
-            throw AdminSocketError(
-                description:
-                    "admin.tlsPrivateKey: \(tls.privateKeyPath) does not belong to the certificate in \(tls.certificateChainPath)"
-            )
-        }
+        return configuration
     }
 
     /// Whether the listener's certificate and key can be used (check-config, and the start before READY=1).
-    public static func checkTLS(_ tls: AdminSocketConfiguration.TLSListener) throws(AdminSocketError) {
-        _ = try tlsContext(tls)
+    public static func checkTLS(
+        _ tls: AdminSocketConfiguration.TLSListener, setting: String = "admin"
+    ) throws(AdminSocketError) {
+        _ = try tlsContext(tls, setting: setting)
     }
 
     /// Reads the TLS certificate and key again (renewed certificates) for connections from now on.
