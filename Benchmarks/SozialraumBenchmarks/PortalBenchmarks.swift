@@ -198,13 +198,13 @@ struct PortalBench: AsyncParsableCommand {
                     var latencies: [Double] = []
                     var turn = user
                     // Users start spread over one pause, as people do.
-                    try await Task.sleep(for: think * Double(user) / Double(users))
+                    if think > .zero { try await Task.sleep(for: think * Double(user) / Double(users)) }
                     while ContinuousClock.now < deadline {
                         let begin = ContinuousClock.now
                         guard try await page(user, turn) else { break }
                         latencies.append(elapsedSeconds(ContinuousClock.now - begin) * 1000)
                         turn += 1
-                        try await Task.sleep(for: think)
+                        if think > .zero { try await Task.sleep(for: think) }
                     }
                     return latencies
                 }
@@ -214,27 +214,11 @@ struct PortalBench: AsyncParsableCommand {
         return SessionLoad(latencies: latencies.sorted(), seconds: elapsedSeconds(ContinuousClock.now - start))
     }
 
-    /// `users` tasks, each loading its page in a loop for `seconds`: every page's latency.
+    /// `users` tasks, each loading its page in a loop for `seconds`, without pause: every page's latency.
     static func drive(
         users: Int, seconds: Int, page: @escaping @Sendable (Int) async throws -> Bool
     ) async throws -> SessionLoad {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        let start = ContinuousClock.now
-        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for user in 0..<users {
-                group.addTask {
-                    var latencies: [Double] = []
-                    while ContinuousClock.now < deadline {
-                        let begin = ContinuousClock.now
-                        guard try await page(user) else { break }
-                        latencies.append(elapsedSeconds(ContinuousClock.now - begin) * 1000)
-                    }
-                    return latencies
-                }
-            }
-            return try await group.reduce(into: [Double]()) { $0 += $1 }
-        }
-        return SessionLoad(latencies: latencies.sorted(), seconds: elapsedSeconds(ContinuousClock.now - start))
+        try await browse(users: users, seconds: seconds, think: .zero) { user, _ in try await page(user) }
     }
 }
 

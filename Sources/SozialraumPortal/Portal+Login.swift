@@ -68,13 +68,7 @@ extension Portal {
             }
             let secret = visit.session.pendingSecret ?? OneTimePassword.newSecret()
             sessions.update(visit.id) { $0.pendingSecret = secret }
-            return html(
-                PortalPages.secondFactor(
-                    secret: OneTimePassword.base32(secret),
-                    address: OneTimePassword.provisioningAddress(
-                        secret: secret, account: visit.session.account.name, issuer: "Sozialraumbudget"),
-                    message: nil, signedIn: visit.signedIn),
-                status: .ok)
+            return setUpPage(visit, secret: secret, message: nil, status: .ok)
         }
     }
 
@@ -85,13 +79,8 @@ extension Portal {
                 try await services.accounts.enrolSecondFactor(
                     visit.session.account, secret: secret, code: form["einmalcode"] ?? "", unixTime: unixTime())
             } catch ServiceError.invalid {
-                return html(
-                    PortalPages.secondFactor(
-                        secret: OneTimePassword.base32(secret),
-                        address: OneTimePassword.provisioningAddress(
-                            secret: secret, account: visit.session.account.name, issuer: "Sozialraumbudget"),
-                        message: "Der Code passt nicht. Bitte den aktuellen Code der App eingeben.",
-                        signedIn: visit.signedIn),
+                return setUpPage(
+                    visit, secret: secret, message: "Der Code passt nicht. Bitte den aktuellen Code der App eingeben.",
                     status: .badRequest)
             }
             sessions.update(visit.id) {
@@ -105,5 +94,16 @@ extension Portal {
                         + "wird nun der Einmalcode der App abgefragt.", signedIn: visit.signedIn),
                 status: .ok)
         }
+    }
+
+    /// The set-up page for `secret` (as Base32 and as the address an authenticator app reads).
+    func setUpPage(_ visit: Visit, secret: [UInt8], message: String?, status: HTTPResponse.Status) -> Response {
+        html(
+            PortalPages.secondFactor(
+                secret: OneTimePassword.base32(secret),
+                address: OneTimePassword.provisioningAddress(
+                    secret: secret, account: visit.session.account.name, issuer: "Sozialraumbudget"),
+                message: message, signedIn: visit.signedIn),
+            status: status)
     }
 }

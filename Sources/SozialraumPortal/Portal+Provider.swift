@@ -150,13 +150,7 @@ extension Portal {
 
     func statement(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         try await signedIn(request) { visit in
-            guard let id = context.parameters.get("id", as: Int64.self) else {
-                throw ServiceError.notFound("statement")
-            }
-            let (document, items) = try await services.reconciliation.issuedStatement(visit.caller, id: id)
-            try await services.accessLog.record(
-                visit.caller, command: "portal statement", cases: Set(items.map(\.caseKey).filter { !$0.isEmpty }).count
-            )
+            let (document, items) = try await shownStatement(visit, context, command: "portal statement")
             return html(PortalPages.statement(document, items: items, signedIn: visit.signedIn), status: .ok)
         }
     }
@@ -165,22 +159,27 @@ extension Portal {
     /// `sozialraumctl --format csv-de issued-statement <id> items`.
     func statementDownload(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         try await signedIn(request) { visit in
-            guard let id = context.parameters.get("id", as: Int64.self) else {
-                throw ServiceError.notFound("statement")
-            }
-            let (_, items) = try await services.reconciliation.issuedStatement(visit.caller, id: id)
-            try await services.accessLog.record(
-                visit.caller, command: "portal statement download",
-                cases: Set(items.map(\.caseKey).filter { !$0.isEmpty }).count)
+            let (document, items) = try await shownStatement(visit, context, command: "portal statement download")
             let lines = ReconciliationTables.statementItems(items, issued: true).lines(.csvDE)
             return Response(
                 status: .ok,
                 headers: [
                     .contentType: "text/csv; charset=utf-8",
-                    .contentDisposition: "attachment; filename=\"abrechnung-\(id).csv\"",
+                    .contentDisposition: "attachment; filename=\"abrechnung-\(document.id).csv\"",
                 ],
                 body: .init(byteBuffer: ByteBuffer(string: lines.map { $0 + "\n" }.joined())))
         }
+    }
+
+    /// The statement the route names, with its items; the cases it shows recorded in the access log.
+    func shownStatement(
+        _ visit: Visit, _ context: BasicRequestContext, command: String
+    ) async throws -> (StatementDocument, [StatementItem]) {
+        guard let id = context.parameters.get("id", as: Int64.self) else { throw ServiceError.notFound("statement") }
+        let (document, items) = try await services.reconciliation.issuedStatement(visit.caller, id: id)
+        try await services.accessLog.record(
+            visit.caller, command: command, cases: Set(items.map(\.caseKey).filter { !$0.isEmpty }).count)
+        return (document, items)
     }
 
     func findings(_ request: Request) async throws -> Response {
