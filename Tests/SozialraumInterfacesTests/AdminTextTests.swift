@@ -109,6 +109,30 @@ import Testing
         #expect(ArgumentReasons.text("table, csv, csv-de or jsonl").de == "table, csv, csv-de oder jsonl")
     }
 
+    /// Every action a use case names when a role or right is missing, and every thing it does not find, has
+    /// its German wording (the Services' sources are scanned).
+    @Test func everyRefusedActionAndUnknownThingIsInGerman() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/SozialraumServices")
+        var actions: Set<String> = []
+        var things: Set<String> = []
+        let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)
+        while let file = files?.nextObject() as? URL {
+            guard file.pathExtension == "swift" else { continue }
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for match in text.matches(of: /for: "([^"\\]+)"/) { actions.insert(String(match.output.1)) }
+            for match in text.matches(of: /notFound\("([^"\\]+)"\)/) { things.insert(String(match.output.1)) }
+        }
+        #expect(actions.count > 70 && things.count > 15, "the scan finds the use cases' words")
+        #expect(actions.filter { ServiceReasons.actions[$0] == nil }.sorted() == [])
+        #expect(things.filter { ServiceReasons.things[$0] == nil }.sorted() == [])
+        #expect(
+            ServiceReasons.forbidden("ordering payments needs the right order")
+                == "Zahlungen anordnen braucht das Recht order")
+        #expect(ServiceReasons.notFound("Sozialraum nowhere") == "Sozialraum nowhere")
+        #expect(ServiceReasons.notFound("second factor of alpha") == "zweiter Faktor von alpha")
+    }
+
     @Test func everyCommandHasAGermanSummary() {
         let names = Set(AdminCommands.all.map(\.name))
         #expect(Set(CommandSummaries.german.keys) == names)

@@ -130,8 +130,8 @@ enum AdminText {
     /// The framing of a use case's refusal. What the use case names (the field, the reason) is its own text.
     static func refusal(_ error: ServiceError) -> Text {
         switch error {
-        case .forbidden(let what): Text(de: "nicht erlaubt: \(what)", en: error.description)
-        case .notFound(let what): Text(de: "unbekannt: \(what)", en: error.description)
+        case .forbidden(let what): Text(de: "nicht erlaubt: \(ServiceReasons.forbidden(what))", en: error.description)
+        case .notFound(let what): Text(de: "unbekannt: \(ServiceReasons.notFound(what))", en: error.description)
         case .invalid(let field, let reason): Text(de: "ungültig: \(field): \(reason)", en: error.description)
         case .periodClosed(let month): Text(de: "der Monat \(month) ist abgeschlossen", en: error.description)
         case .duplicate(let what): Text(de: "schon erfasst: \(what)", en: error.description)
