@@ -116,13 +116,19 @@ import Testing
             .deletingLastPathComponent().appendingPathComponent("Sources/SozialraumServices")
         var actions: Set<String> = []
         var things: Set<String> = []
+        var reasons: Set<String> = []
         let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)
         while let file = files?.nextObject() as? URL {
             guard file.pathExtension == "swift" else { continue }
             let text = try String(contentsOf: file, encoding: .utf8)
             for match in text.matches(of: /for: "([^"\\]+)"/) { actions.insert(String(match.output.1)) }
             for match in text.matches(of: /notFound\("([^"\\]+)"\)/) { things.insert(String(match.output.1)) }
+            for match in text.matches(of: /(?:conflict|duplicate)\("([^"\\]+)"\)|reason: "([^"\\]+)"/) {
+                reasons.insert(String(match.output.1 ?? match.output.2 ?? ""))
+            }
         }
+        #expect(reasons.count > 70, "the scan finds the use cases' reasons")
+        #expect(reasons.filter { ServiceReasons.reasons[$0] == nil }.sorted() == [], "reasons without German")
         #expect(actions.count > 70 && things.count > 15, "the scan finds the use cases' words")
         #expect(actions.filter { ServiceReasons.actions[$0] == nil }.sorted() == [])
         #expect(things.filter { ServiceReasons.things[$0] == nil }.sorted() == [])
@@ -169,6 +175,9 @@ import Testing
         #expect(
             delivered?.status.hasPrefix("OK Leistung ") == true && delivered?.status.hasSuffix(" Kosten 600.00") == true
         )
+        // The same month again under another key: refused, in German, naming what is recorded already.
+        let again = await alpha.request("deliver \(grant.uuidString.lowercased()) 2026-03 10 key=lieferung-maerz-2")
+        #expect(again?.status == "ERR DUPLICATE schon erfasst: Leistung für diese Bewilligung und diesen Monat")
         let malformed = await alpha.request("funds nord zwanzig")?.status ?? ""
         #expect(malformed.hasPrefix("ERR INVALID ungültige Angabe year: eine ganze Zahl "), "\(malformed)")
         let csv = await alpha.request("funds nord 2026 format=csv")

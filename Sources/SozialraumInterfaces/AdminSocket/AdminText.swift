@@ -132,9 +132,10 @@ enum AdminText {
         switch error {
         case .forbidden(let what): Text(de: "nicht erlaubt: \(ServiceReasons.forbidden(what))", en: error.description)
         case .notFound(let what): Text(de: "unbekannt: \(ServiceReasons.notFound(what))", en: error.description)
-        case .invalid(let field, let reason): Text(de: "ungültig: \(field): \(reason)", en: error.description)
+        case .invalid(let field, let reason):
+            Text(de: "ungültig: \(field): \(ServiceReasons.reason(reason))", en: error.description)
         case .periodClosed(let month): Text(de: "der Monat \(month) ist abgeschlossen", en: error.description)
-        case .duplicate(let what): Text(de: "schon erfasst: \(what)", en: error.description)
+        case .duplicate(let what): Text(de: "schon erfasst: \(ServiceReasons.reason(what))", en: error.description)
         case .idempotencyConflict:
             Text(
                 de: "der Schlüssel (key=) wurde schon für eine andere Anfrage verwendet", en: error.description)
@@ -142,7 +143,7 @@ enum AdminText {
             Text(
                 de: "abgelehnt: Mittel im Budgetbereich \(component.rawValue) erschöpft (es fehlen \(shortfall))",
                 en: error.description)
-        case .conflict(let reason): Text(de: "nicht möglich: \(reason)", en: error.description)
+        case .conflict(let reason): Text(de: "nicht möglich: \(ServiceReasons.reason(reason))", en: error.description)
         case .rejectedRows(let rows):
             Text(de: "\(rows.count) Zeilen abgelehnt, nichts importiert", en: error.description)
         }

@@ -85,4 +85,106 @@ enum ServiceReasons {
         }
         return what
     }
+
+    /// The reasons of `invalid`, `conflict` and `duplicate` refusals that carry no value.
+    static let reasons: [String: String] = [
+        // conflict
+        "a payment needs an approved payment order signed by two people":
+            "eine Zahlung braucht eine von zwei Personen unterschriebene, angeordnete Zahlungsanordnung",
+        "a rate cannot take effect in or before a closed month":
+            "ein Entgelt kann nicht in oder vor einem abgeschlossenen Monat gelten",
+        "a reversal cannot be reversed; book anew": "ein Storno kann nicht storniert werden; neu buchen",
+        "a second factor is set up already": "ein zweiter Faktor ist schon eingerichtet",
+        "batches are not signed: set payments.signingKeyFile":
+            "Stapel werden nicht signiert: payments.signingKeyFile setzen",
+        "it would run past the end of the provider's cooperation":
+            "es liefe über das Ende der Zusammenarbeit mit dem Träger hinaus",
+        "no ordered payment waits for export": "keine angeordnete Zahlung wartet auf die Ausgabe",
+        "stored result unreadable": "gespeichertes Ergebnis nicht lesbar",
+        "the case is not restricted": "der Fall ist nicht eingeschränkt",
+        "the case is restricted already": "der Fall ist schon eingeschränkt",
+        "the case is under a legal hold already": "der Fall hat schon eine Löschsperre",
+        "the case is under no legal hold": "der Fall hat keine Löschsperre",
+        "the finding is no longer open (resolved, or its delivery was reversed)":
+            "die Feststellung ist nicht mehr offen (entschieden, oder ihre Leistung wurde storniert)",
+        "the finding is superseded: its delivery was reversed":
+            "die Feststellung ist überholt: ihre Leistung wurde storniert",
+        "the finding names no amount": "die Feststellung nennt keinen Betrag",
+        "the grant was ended early; grant again instead of extending it":
+            "die Bewilligung wurde vorzeitig beendet; neu bewilligen statt verlängern",
+        "the order names no line": "die Anordnung nennt keine Budgetzeile",
+        "the order names no share": "die Anordnung nennt keinen Anteil",
+        "the order names no statement": "die Anordnung nennt keine Abrechnung",
+        "the order names no year end": "die Anordnung nennt keinen Jahresabschluss",
+        "the period is closed": "der Monat ist abgeschlossen",
+        "the schedule's cron expression or zone is invalid": "Zeitausdruck oder Zeitzone des Zeitplans ist ungültig",
+        "the share's lines do not add up to the order": "die Zeilen des Anteils ergeben nicht die Anordnung",
+        "the statement balances to 0.00: there is nothing to pay": "die Abrechnung ist ausgeglichen: nichts zu zahlen",
+        "the statement does not match the ledger; reconcile again":
+            "die Abrechnung passt nicht zu den Buchungen; neu abgleichen",
+        "the statement is no longer issued": "die Abrechnung ist nicht mehr ausgestellt",
+        "the statement is no longer issued (withdrawn?); reject the order":
+            "die Abrechnung ist nicht mehr ausgestellt (zurückgezogen?); die Anordnung ablehnen",
+        "the statement's balance is no longer the certified one; reject the order":
+            "der Saldo der Abrechnung ist nicht mehr der festgestellte; die Anordnung ablehnen",
+        // duplicate
+        "case": "Fall", "delivery for this grant and month": "Leistung für diese Bewilligung und diesen Monat",
+        "finding already resolved": "Feststellung schon entschieden",
+        "this confirmation file (imported under another key)":
+            "diese Bestätigungsdatei (unter einem anderen Schlüssel eingelesen)",
+        // invalid
+        "0 to 10000000": "0 bis 10000000", "1 to 104": "1 bis 104",
+        "1 to 20 letters, digits or '-'": "1 bis 20 Buchstaben, Ziffern oder '-'",
+        "1 to 20 letters, digits or '.'": "1 bis 20 Buchstaben, Ziffern oder '.'",
+        "1 to 20 letters, digits, '.', '/' or '-'": "1 bis 20 Buchstaben, Ziffern, '.', '/' oder '-'",
+        "1 to 30 characters, no spaces or control characters": "1 bis 30 Zeichen, ohne Leer- oder Steuerzeichen",
+        "1 to 5000": "1 bis 5000",
+        "2 to 40 of a-z, 0-9, '.', '_', '-', starting with a letter":
+            "2 bis 40 Zeichen aus a-z, 0-9, '.', '_', '-', mit einem Buchstaben vorn",
+        "a date like 31.01.2027": "ein Datum wie 31.01.2027",
+        "a file starts with a line #file <kind>": "eine Datei beginnt mit einer Zeile #file <art>",
+        "a flat monthly unit is granted as 1 a month": "eine Monatspauschale wird mit 1 je Monat bewilligt",
+        "a grant runs at most five years; grant again after review":
+            "eine Bewilligung läuft höchstens fünf Jahre; nach Prüfung neu bewilligen",
+        "a line cannot cover itself": "eine Budgetzeile kann sich nicht selbst decken",
+        "a standing agreement is for direct-access help (§28, §20) only":
+            "eine Rahmenvereinbarung gibt es nur für Hilfen mit direktem Zugang (§28, §20)",
+        "accounts and order are never held together": "accounts und order werden nie zusammen gehalten",
+        "after to": "nach to", "at least 12 characters": "mindestens 12 Zeichen", "before from": "vor from",
+        "before start": "vor dem Beginn", "before the amendment's day": "vor dem Tag der Fortschreibung",
+        "before the grant starts": "vor dem Beginn der Bewilligung",
+        "case, milieu or structure": "case, milieu oder structure",
+        "change an account's rights with account-rights": "die Rechte eines Kontos mit account-rights ändern",
+        "empty": "leer", "expected Kassenzeichen;Betrag;Valuta": "erwartet Kassenzeichen;Betrag;Valuta",
+        "expected grant_id,month,quantity": "erwartet grant_id,month,quantity",
+        "expected sozialraum,component,amount": "erwartet sozialraum,component,amount",
+        "give volume= or end= (or both)": "volume= oder end= angeben (oder beides)", "in the future": "in der Zukunft",
+        "in the future: give the day the Kreistag was informed":
+            "in der Zukunft: den Tag angeben, an dem der Kreistag unterrichtet wurde",
+        "in the past: the Kasse cannot pay before today": "in der Vergangenheit: die Kasse kann nicht vor heute zahlen",
+        "instalment, settlement or surplus_share (a finding is paid by a statement)":
+            "instalment, settlement oder surplus_share (eine Feststellung zahlt eine Abrechnung)",
+        "more than 1000 slots; backfill in parts": "mehr als 1000 Termine; in Teilen nachholen",
+        "must be 0 to 10000 basis points": "muss 0 bis 10000 Basispunkte sein", "must be positive": "muss positiv sein",
+        "must be positive; corrections are reversals": "muss positiv sein; Berichtigungen sind Stornos",
+        "must not be negative": "darf nicht negativ sein", "name at least one": "mindestens eines nennen",
+        "neither the volume nor the end changes": "weder Umfang noch Ende ändern sich",
+        "no appropriations": "keine Ansätze", "no confirmations": "keine Bestätigungen",
+        "no deliveries": "keine Leistungen",
+        "no files (#file <kind>)": "keine Dateien (#file <art>)",
+        "not a Sozialraum code": "kein Kürzel eines Sozialraums",
+        "not a pseudonymous case key (A-Z, 0-9, '-', 4 to 32, with a digit)":
+            "kein pseudonymes Aktenzeichen (A-Z, 0-9, '-', 4 bis 32, mit einer Ziffer)",
+        "not before the planned end": "nicht vor dem geplanten Ende",
+        "only county accounts hold rights": "nur Kreiskonten haben Rechte",
+        "not the code the app shows now": "nicht der Code, den die App jetzt zeigt",
+        "out of range": "außerhalb des Bereichs",
+        "outside the project period": "außerhalb der Projektlaufzeit",
+        "projects are milieu or structure": "Projekte sind Milieu oder Struktur",
+        "unknown Sozialraum": "unbekannter Sozialraum",
+        "within the project's period": "innerhalb der Projektlaufzeit",
+    ]
+
+    /// A reason in German, when it has a wording.
+    static func reason(_ text: String) -> String { reasons[text] ?? text }
 }
