@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import SozialraumDomain
+import SozialraumInterfaces
 import SozialraumServices
 
 /// Payment orders (Anordnungen) in the browser (issue 32, item 4): a provider sees the orders paying it and
@@ -61,18 +62,12 @@ extension Portal {
         }
     }
 
-    /// Why a decision was refused, in the accountants' words.
+    /// Why a decision was refused, in the accountants' words: the four-eyes rule by name, anything else as the
+    /// socket words it.
     static func refusal(_ error: ServiceError) -> String {
-        switch error {
-        case .forbidden(let why) where why.contains("certif"):
-            "Nicht möglich: wer festgestellt hat, ordnet nicht selbst an (Vier-Augen-Prinzip)."
-        case .forbidden: "Das ist mit diesem Konto nicht erlaubt."
-        case .conflict: "Nicht möglich: die Anordnung ist schon entschieden oder abgelaufen."
-        case .notFound: "Diese Anordnung gibt es nicht."
-        case .invalid(let field, _) where field == "reason": "Bitte einen Grund angeben."
-        case .invalid(_, let reason): "Ungültige Angabe: \(reason)."
-        case .refusedOverrun: "Nicht möglich: das Budget reicht nicht (überplanmäßig, erst entscheiden)."
-        default: "Die Entscheidung wurde abgelehnt."
+        if case .forbidden(let why) = error, why.contains("certif") {
+            return "Nicht möglich: wer festgestellt hat, ordnet nicht selbst an (Vier-Augen-Prinzip)."
         }
+        return Refusals.german(error)
     }
 }

@@ -141,16 +141,15 @@ public struct Portal: Sendable {
     }
 
     func errorPage(_ error: ServiceError, _ visit: Visit) -> Response {
-        let (status, text): (HTTPResponse.Status, String) =
+        let status: HTTPResponse.Status =
             switch error {
-            case .forbidden: (.forbidden, "Das ist mit diesem Konto nicht erlaubt.")
-            case .notFound: (.notFound, "Nicht gefunden.")
-            case .invalid(let field, let reason): (.badRequest, "Ungültige Angabe (\(field)): \(reason).")
-            case .conflict(let reason): (.conflict, "Nicht möglich: \(reason).")
-            case .duplicate: (.conflict, "Schon erfasst.")
-            case .periodClosed(let month): (.conflict, "Der Monat \(month) ist abgeschlossen.")
-            default: (.unprocessableContent, "Die Anfrage wurde abgelehnt.")
+            case .forbidden: .forbidden
+            case .notFound: .notFound
+            case .invalid: .badRequest
+            case .conflict, .duplicate, .periodClosed: .conflict
+            default: .unprocessableContent
             }
+        let text = Refusals.german(error)
         return html(PortalPages.message(title: "Nicht möglich", text: text, signedIn: visit.signedIn), status: status)
     }
 

@@ -182,3 +182,8 @@ extension AdminSession {
         return .error(code, AdminText.refusal(error), language, data: rows)
     }
 }
+
+/// A use case's refusal in German, as the socket words it: for the portal's pages, one catalogue for both.
+public enum Refusals {
+    public static func german(_ error: ServiceError) -> String { AdminText.refusal(error).de }
+}
