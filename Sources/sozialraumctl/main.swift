@@ -12,65 +12,28 @@ import Glibc
 /// Exit status: 0 when every reply was OK, 1 when one was an error, 2 when the daemon cannot be
 /// reached or the arguments or configuration are wrong, 3 when the connection broke mid-reply.
 struct SozialraumCtl: ParsableCommand {
+    /// The language of `--help` (before the arguments are parsed).
+    static let helpLanguage = CtlHelp.language(
+        arguments: CommandLine.arguments, environment: ProcessInfo.processInfo.environment)
+
+    static func help(_ option: String) -> ArgumentHelp { ArgumentHelp(CtlHelp.options[option]!(helpLanguage)) }
+
     static let configuration = CommandConfiguration(
-        commandName: "sozialraumctl",
-        abstract: "Admin client for sozialraumd.",
-        discussion: """
-            Examples:
-              sozialraumctl funds achim-oyten 2026
-              sozialraumctl --format csv-de bookings 2026-10 > buchungen.csv
-              sozialraumctl --upload deliveries.csv import-deliveries key=import-2026-10
-              sozialraumctl --save stapel-7.csv payment-batch 7   (the Kasse's file, byte for byte)
-              sozialraumctl check                    (Nagios/Icinga: one line, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)
-              sozialraumctl --host sozialraum.example:7443 --ca ca.pem --login alpha whoami   (TLS; secret in SOZIALRAUM_SECRET)
-              sozialraumctl < requests.txt           (one request per line)
-              sozialraumctl                          (interactive, when stdin is a terminal)
-            Settings: flags, then SOZIALRAUM_* variables, then the config file
-            (~/.config/sozialraum/sozialraumctl.conf), then /etc/sozialraum/sozialraumctl.conf. See docs/protocol.md.
-            """,
-        version: SozialraumRelease.version)
+        commandName: "sozialraumctl", abstract: CtlHelp.abstract(helpLanguage),
+        discussion: CtlHelp.discussion(helpLanguage), version: SozialraumRelease.version)
 
-    @Option(
-        help:
-            "Path of the admin socket (env SOZIALRAUM_SOCKET; default /run/sozialraum/admin.sock when it exists, else .sozialraum/admin.sock)."
-    )
-    var socket: String?
-
-    @Option(help: "TLS admin port as host:port (env SOZIALRAUM_HOST); the account logs in.")
-    var host: String?
-
-    @Option(help: "PEM file of the CA that signed the daemon's certificate (env SOZIALRAUM_CA; default: system roots).")
-    var ca: String?
-
-    @Option(help: "Name the daemon's certificate must carry, when it differs from the host.")
-    var serverName: String?
-
-    @Option(help: "Config file (env SOZIALRAUM_CTL_CONFIG).")
-    var config: String?
-
-    @Option(help: "Output format: table, csv, csv-de, jsonl.")
-    var format: String?
-
-    @Option(help: "Language of the client's own messages: de (default) or en (env SOZIALRAUM_LANGUAGE).")
-    var language: String?
-
-    @Option(help: "Log in as this account (the secret from SOZIALRAUM_SECRET or a secret file).")
-    var login: String?
-
-    @Option(help: "A file sent as the upload block of the request (CSV imports); a directory: a migration's files.")
-    var upload: String?
-
-    @Option(
-        help:
-            "Write the reply's data to this file instead of printing it: a file sent as base64 (payment-batch) byte for byte, any other reply as its lines (e.g. --format csv-de issued-statement 17 items)."
-    )
-    var save: String?
-
-    @Option(name: .shortAndLong, help: "A request to send (instead of positional words).")
-    var command: String?
-
-    @Argument(help: "The request as words, e.g. funds achim-oyten 2026.")
-    var words: [String] = []
+    @Option(help: help("socket")) var socket: String?
+    @Option(help: help("host")) var host: String?
+    @Option(help: help("ca")) var ca: String?
+    @Option(help: help("server-name")) var serverName: String?
+    @Option(help: help("config")) var config: String?
+    @Option(help: help("format")) var format: String?
+    @Option(help: help("language")) var language: String?
+    @Option(help: help("login")) var login: String?
+    @Option(help: help("upload")) var upload: String?
+    @Option(help: help("save")) var save: String?
+    @Option(name: .shortAndLong, help: help("command")) var command: String?
+    @Argument(help: help("words")) var words: [String] = []
 
     /// The language before the settings are read (the flag or the environment; German when neither says).
     var earlyLanguage: CtlLanguage {

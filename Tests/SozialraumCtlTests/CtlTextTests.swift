@@ -37,3 +37,23 @@ import Testing
         #expect(error?.text.de == "language: de oder en, nicht fr")
     }
 }
+
+/// The help's catalogue: every option has both wordings, and they differ.
+@Suite struct CtlHelpTests {
+    @Test func everyOptionIsExplainedInBothLanguages() {
+        #expect(CtlHelp.options.count == 12)
+        for (name, text) in CtlHelp.options {
+            #expect(!text.de.isEmpty && text.de != text.en, "\(name)")
+        }
+        #expect(CtlHelp.abstract.de != CtlHelp.abstract.en && CtlHelp.discussion.de != CtlHelp.discussion.en)
+    }
+
+    @Test func theHelpsLanguageComesFromTheFlagThenTheEnvironment() {
+        #expect(CtlHelp.language(arguments: ["ctl", "--help"], environment: [:]) == .de)
+        #expect(CtlHelp.language(arguments: ["ctl", "--help"], environment: ["SOZIALRAUM_LANGUAGE": "en"]) == .en)
+        #expect(
+            CtlHelp.language(arguments: ["ctl", "--language=de"], environment: ["SOZIALRAUM_LANGUAGE": "en"]) == .de)
+        #expect(CtlHelp.language(arguments: ["ctl", "--language", "EN", "--help"], environment: [:]) == .en)
+        #expect(CtlHelp.language(arguments: ["ctl", "--language", "fr"], environment: [:]) == .de)
+    }
+}

@@ -66,8 +66,16 @@ import Testing
         AdminText.residenceCorrected("k", from: "d", "nord", deliveries: 2, rebooked: "x"),
         AdminText.yearOpened(2026, policy: "warn", share: "50%", carryForward: true, pools: "case+milieu"),
         AdminText.scheduleSet("s", paused: true, skipped: 0), AdminText.scheduleSet("s", paused: false, skipped: 2),
-        AdminText.batchVerified(1, bytes: 100),
+        AdminText.batchVerified(1, bytes: 100), AdminText.erasureOrder(sampleErasure),
+        AdminText.erasureRun(sampleErasure, erased: 3, kept: 1), AdminText.erasureUndecided(sampleErasure),
+        AdminText.migrated(MigrationService.Summary(), dryRun: true),
+        AdminText.migrated(MigrationService.Summary(), dryRun: false), AdminText.batchUnsigned(7),
+        AdminText.batchesUnsigned, AdminText.batchNotTheSigned(7),
     ]
+    static let sampleErasure = ErasureOrder(
+        id: 3, years: 10, dueOn: Day(year: 2037, month: 1, day: 4)!, cases: 120, state: .ordered,
+        proposedAt: "2037-01-04 03:00", certifiedBy: "a", decidedBy: "b", decisionReason: nil, erased: 3, kept: 1,
+        finishedAt: nil)
 
     @Test func everyTextIsInBothLanguagesAndTranslated() {
         for text in Self.samples {
@@ -109,26 +117,41 @@ import Testing
         #expect(ArgumentReasons.text("table, csv, csv-de or jsonl").de == "table, csv, csv-de oder jsonl")
     }
 
-    /// Every action a use case names when a role or right is missing, and every thing it does not find, has
-    /// its German wording (the Services' sources are scanned).
+    /// Every action a use case names when a role or right is missing, every thing it does not find and every
+    /// reason it gives has its German wording (the Services' sources are scanned; a reason with a value needs
+    /// its template in `ServiceReasons+Values`).
     @Test func everyRefusedActionAndUnknownThingIsInGerman() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Sources/SozialraumServices")
         var actions: Set<String> = []
         var things: Set<String> = []
         var reasons: Set<String> = []
+        var valued: Set<String> = []
         let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)
         while let file = files?.nextObject() as? URL {
             guard file.pathExtension == "swift" else { continue }
             let text = try String(contentsOf: file, encoding: .utf8)
             for match in text.matches(of: /for: "([^"\\]+)"/) { actions.insert(String(match.output.1)) }
             for match in text.matches(of: /notFound\("([^"\\]+)"\)/) { things.insert(String(match.output.1)) }
-            for match in text.matches(of: /(?:conflict|duplicate)\("([^"\\]+)"\)|reason: "([^"\\]+)"/) {
-                reasons.insert(String(match.output.1 ?? match.output.2 ?? ""))
+            for literal in SourceLiterals.after(/(?:conflict|duplicate)\(\s*|reason:\s*/, in: text) {
+                if literal.hasValues { valued.insert(literal.template) } else { reasons.insert(literal.template) }
+            }
+            for literal in SourceLiterals.after(/notFound\(\s*/, in: text) where literal.hasValues {
+                valued.insert(literal.template)
             }
         }
         #expect(reasons.count > 70, "the scan finds the use cases' reasons")
         #expect(reasons.filter { ServiceReasons.reasons[$0] == nil }.sorted() == [], "reasons without German")
+        #expect(valued.count > 60, "the scan finds the reasons with values")
+        let templates = ServiceReasons.valueReasons.map(\.english) + ServiceReasons.things.keys.map { $0 + " {}" }
+        // Texts stored with a booking or a finding (not refusals), and an error's own description.
+        let stored: Set = ["Haushaltsrest {} (run {})", "superseded: the delivery was reversed (booking {})", "{}"]
+        #expect(
+            valued.subtracting(stored).filter { scanned in
+                // A template fits it with a value filled in, or begins with it (a literal continued by code).
+                ServiceReasons.valueReason(scanned.replacingOccurrences(of: "{}", with: "7")) == nil
+                    && !templates.contains { $0.hasPrefix(scanned) }
+            }.sorted() == [], "reasons with values without a German template")
         #expect(actions.count > 70 && things.count > 15, "the scan finds the use cases' words")
         #expect(actions.filter { ServiceReasons.actions[$0] == nil }.sorted() == [])
         #expect(things.filter { ServiceReasons.things[$0] == nil }.sorted() == [])
@@ -137,6 +160,28 @@ import Testing
                 == "Zahlungen anordnen braucht das Recht order")
         #expect(ServiceReasons.notFound("Sozialraum nowhere") == "Sozialraum nowhere")
         #expect(ServiceReasons.notFound("second factor of alpha") == "zweiter Faktor von alpha")
+    }
+
+    /// A reason with values is worded with its values in place, in the German order, state words worded;
+    /// a text no template fits stays as it is.
+    @Test func reasonsWithValuesAreWordedWithTheirValues() {
+        #expect(ServiceReasons.reason("no fiscal period 2026-13") == "kein Haushaltsmonat 2026-13")
+        #expect(ServiceReasons.reason("the order is approved") == "die Anordnung ist angeordnet")
+        #expect(ServiceReasons.reason("the change is approved") == "die Änderung ist genehmigt")
+        #expect(
+            ServiceReasons.reason("the provider does not serve achim-oyten on 2026-03-01; give a reason")
+                == "der Träger ist am 2026-03-01 nicht in achim-oyten tätig; eine Begründung angeben")
+        #expect(ServiceReasons.reason("expected 3 fields, found 2") == "3 Felder erwartet, 2 gefunden")
+        #expect(
+            ServiceReasons.reason("erasure order 4 is done, not certified")
+                == "die Löschanordnung 4 ist erledigt, nicht festgestellt")
+        #expect(ServiceReasons.notFound("fiscal year 2031") == "Haushaltsjahr 2031")
+        #expect(
+            ServiceReasons.notFound("an assignment of the provider to verden open on 2026-05-01")
+                == "eine am 2026-05-01 offene Zuordnung des Trägers zu verden")
+        #expect(ServiceReasons.reason("the order is ") == "the order is ", "a value is never empty")
+        #expect(ServiceReasons.reason("something else 7") == "something else 7")
+        #expect(RowReasons.german("not an amount (expected e.g. 12.50)") != "", "rows fall back to the use cases")
     }
 
     @Test func everyCommandHasAGermanSummary() {
@@ -191,5 +236,63 @@ import Testing
         let third = try await admin.client(loggedInAs: nil)
         _ = await third.request("login alpha \(admin.tokens["alpha"]!)")
         #expect(await third.request("fnuds")?.status == "ERR UNKNOWN_COMMAND unbekannter Befehl fnuds; siehe help")
+    }
+}
+
+/// String literals in Swift source, as templates: an interpolation `\(…)` becomes `{}`, literals joined by `+`
+/// are one, and a literal continued by `+` with a non-literal ends in `{}` too.
+enum SourceLiterals {
+    struct Literal {
+        let template: String
+        var hasValues: Bool { template.contains("{}") }
+    }
+
+    static func after(_ start: some RegexComponent, in text: String) -> [Literal] {
+        text.matches(of: start).compactMap { match in
+            var index = match.range.upperBound
+            guard index < text.endIndex, text[index] == "\"" else { return nil }
+            var template = ""
+            while true {
+                template += literal(in: text, from: &index)
+                let rest = text[index...].drop { $0 == " " || $0 == "\n" }
+                guard rest.first == "+" else { break }
+                let next = rest.dropFirst().drop { $0 == " " || $0 == "\n" }
+                guard next.first == "\"" else {
+                    template += "{}"
+                    break
+                }
+                index = next.startIndex
+            }
+            return Literal(template: template)
+        }
+    }
+
+    /// The literal starting at the quote at `index`; leaves `index` after its closing quote.
+    private static func literal(in text: String, from index: inout String.Index) -> String {
+        var result = ""
+        index = text.index(after: index)
+        while index < text.endIndex, text[index] != "\"" {
+            if text[index] == "\\" {
+                let next = text.index(after: index)
+                if text[next] == "(" {
+                    var depth = 0
+                    var cursor = next
+                    repeat {
+                        if text[cursor] == "(" { depth += 1 } else if text[cursor] == ")" { depth -= 1 }
+                        cursor = text.index(after: cursor)
+                    } while depth > 0
+                    result += "{}"
+                    index = cursor
+                } else {
+                    result.append(text[next])
+                    index = text.index(after: next)
+                }
+                continue
+            }
+            result.append(text[index])
+            index = text.index(after: index)
+        }
+        if index < text.endIndex { index = text.index(after: index) }
+        return result
     }
 }

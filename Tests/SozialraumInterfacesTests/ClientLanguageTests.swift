@@ -26,4 +26,21 @@ import Testing
         let wrong = try await Self.run(["--socket", socket, "--language", "fr", "ping"])
         #expect(wrong.0 == 2 && wrong.1 == ["sozialraumctl: language: de oder en, nicht fr"], "\(wrong.1)")
     }
+
+    /// `--help` is German by default, English with `--language en` (before or after `--help`) or the
+    /// environment; every option is explained in either.
+    @Test func theHelpSpeaksTheClientsLanguage() async throws {
+        let german = try await Self.run(["--help"])
+        #expect(german.0 == 0)
+        #expect(german.1.contains { $0.contains("Verwaltungsclient für sozialraumd.") }, "\(german.1)")
+        #expect(german.1.contains { $0.contains("Beispiele:") })
+        #expect(german.1.contains { $0.contains("Ausgabeformat: table, csv, csv-de") })
+        #expect(!german.1.contains { $0.contains("Output format") })
+        let flag = try await Self.run(["--help", "--language", "en"])
+        #expect(flag.1.contains { $0.contains("Admin client for sozialraumd.") }, "\(flag.1)")
+        #expect(flag.1.contains { $0.contains("Output format: table, csv, csv-de, jsonl.") })
+        let environment = try await Self.run(["--help"], language: "en")
+        #expect(
+            environment.1.contains { $0.contains("Examples:") } && !environment.1.contains { $0.contains("Beispiele") })
+    }
 }

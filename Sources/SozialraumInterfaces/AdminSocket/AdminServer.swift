@@ -323,7 +323,8 @@ public struct AdminServer: Service {
             logger.notice("admin session refused: too many sessions", metadata: ["source": "\(source)"])
             try? await connection.channel.executeThenClose { _, outbound in
                 try await outbound.write(
-                    ByteBuffer(string: Reply.error(.busy, "too many sessions; try again later").encoded))
+                    ByteBuffer(
+                        string: Reply.error(.busy, AdminText.tooManySessions, configuration.language).encoded))
             }
             return
         }

@@ -40,7 +40,8 @@ extension AdminCommands {
             changes: .nothing, Arg.erasureOrder
         ) { invocation, id in
             let (order, counts) = try await invocation.commands.erasure.details(invocation.caller, id: id)
-            return .ok(order.replyText, data: invocation.lines(ErasureTables.counts(counts)))
+            return .ok(
+                invocation.say(AdminText.erasureOrder(order)), data: invocation.lines(ErasureTables.counts(counts)))
         },
         AdminCommand(
             "erasure-propose", roles: [.county],
@@ -49,9 +50,10 @@ extension AdminCommands {
         ) { invocation in
             switch try await invocation.commands.erasure.propose(invocation.caller) {
             case .proposed(let order, let counts):
-                return .ok(order.replyText, data: invocation.lines(ErasureTables.counts(counts)))
+                return .ok(
+                    invocation.say(AdminText.erasureOrder(order)), data: invocation.lines(ErasureTables.counts(counts)))
             case .pending(let order):
-                return .error(.conflict, "erasure order \(order.id) is \(order.state.rawValue): decide it first")
+                return .error(.conflict, AdminText.erasureUndecided(order), invocation.language)
             case .nothingDue:
                 return .ok(invocation.say(AdminText.nothingDue))
             }
@@ -62,7 +64,7 @@ extension AdminCommands {
             changes: .naturally("a certified order is CONFLICT"), Arg.erasureOrder
         ) { invocation, id in
             let order = try await invocation.commands.erasure.certify(invocation.caller, id: id)
-            return .ok(order.replyText)
+            return .ok(invocation.say(AdminText.erasureOrder(order)))
         },
         AdminCommand(
             "erasure-order", roles: [.county], right: .erase,
@@ -70,7 +72,7 @@ extension AdminCommands {
             changes: .naturally("an ordered order is CONFLICT"), Arg.erasureOrder
         ) { invocation, id in
             let (order, progress) = try await invocation.commands.erasure.order(invocation.caller, id: id)
-            return .ok("\(order.replyText); this run erased \(progress.erased), kept \(progress.kept)")
+            return .ok(invocation.say(AdminText.erasureRun(order, erased: progress.erased, kept: progress.kept)))
         },
         AdminCommand(
             "erasure-reject", roles: [.county], right: .erase,
@@ -78,7 +80,7 @@ extension AdminCommands {
             changes: .naturally("a decided order is CONFLICT"), Arg.erasureOrder, Arg.textKeyword("reason")
         ) { invocation, id, reason in
             let order = try await invocation.commands.erasure.reject(invocation.caller, id: id, reason: reason)
-            return .ok(order.replyText)
+            return .ok(invocation.say(AdminText.erasureOrder(order)))
         },
         AdminCommand(
             "hold", roles: [.county],
@@ -190,17 +192,6 @@ enum CaseExportJSON {
 
 extension Arg {
     static var erasureOrder: Argument<Int64> { number("order", "<id>", reason: "an erasure order number") }
-}
-
-extension ErasureOrder {
-    /// `erasure order 3 certified: 120 cases due under 10 years on 2037-01-04, certified by a, …`.
-    var replyText: String {
-        var text = "erasure order \(id) \(state.rawValue): \(cases) cases due under \(years) years on \(dueOn)"
-        if let certifiedBy { text += ", certified by \(certifiedBy)" }
-        if let decidedBy { text += ", \(state == .rejected ? "rejected" : "ordered") by \(decidedBy)" }
-        if state == .ordered || state == .done { text += ", erased \(erased), kept \(kept)" }
-        return text
-    }
 }
 
 /// Erasure orders as tables.

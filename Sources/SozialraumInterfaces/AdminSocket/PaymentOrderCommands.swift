@@ -93,7 +93,7 @@ extension AdminCommands {
         ) { invocation, id in
             let batch = try await invocation.commands.paymentOrders.batch(invocation.caller, id: id)
             guard let signature = batch.signature else {
-                return .error(.conflict, "batch \(id) was exported unsigned (payments.signingKeyFile)")
+                return .error(.conflict, AdminText.batchUnsigned(id), invocation.language)
             }
             return .ok(
                 "signature of batch \(id) base64 \(signature.count) bytes",
@@ -105,7 +105,7 @@ extension AdminCommands {
             changes: .nothing
         ) { invocation in
             guard let pem = try invocation.commands.paymentOrders.signingKey(invocation.caller) else {
-                return .error(.conflict, "batches are not signed: set payments.signingKeyFile")
+                return .error(.conflict, AdminText.batchesUnsigned, invocation.language)
             }
             return .ok("Ed25519 public key", data: pem.split(separator: "\n").map(String.init))
         },
@@ -121,7 +121,7 @@ extension AdminCommands {
             }
             let file = Array(lines.map { $0 + "\r\n" }.joined().utf8)
             guard try await invocation.commands.paymentOrders.verifyBatch(invocation.caller, id: id, file: file) else {
-                return .error(.conflict, "batch \(id): the file is not the one signed (edited or damaged)")
+                return .error(.conflict, AdminText.batchNotTheSigned(id), invocation.language)
             }
             return .ok(invocation.say(AdminText.batchVerified(id, bytes: file.count)))
         },

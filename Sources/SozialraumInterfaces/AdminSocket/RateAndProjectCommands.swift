@@ -20,7 +20,7 @@ extension AdminCommands {
                     caller, goLive: goLive, bundle: try await upload.text(), dryRun: dryRun != nil,
                     idempotencyKey: key)
             }
-            return .ok((dryRun != nil ? "dry run, nothing written: would migrate " : "migrated ") + summary.description)
+            return .ok(invocation.say(AdminText.migrated(summary, dryRun: dryRun != nil)))
         }
     ]
 

@@ -1,6 +1,7 @@
 /// Why a row of a delivery import is refused, in German (issue 32, item 1): the reasons the import and the
 /// pricing give (in English, where they are decided), worded for the bookkeeper — for the socket's
-/// `REJECTED_ROWS` lines and the portal's upload page alike. A reason without a wording here stays English
+/// `REJECTED_ROWS` lines and the portal's upload page alike. Rows of the other imports (Ansätze, Kasse confirmations, migration) take the use cases' wordings
+/// (`ServiceReasons`); a reason without a wording anywhere stays English
 /// (`RowReasonsTests` covers each reason the import gives).
 public enum RowReasons {
     static let fixed: [String: String] = [
@@ -37,7 +38,7 @@ public enum RowReasons {
         if let match = reason.wholeMatch(of: /at most (\d+) days in (.+) inside the grant period/) {
             return "höchstens \(match.1) Tage im \(match.2) innerhalb der Laufzeit der Bewilligung"
         }
-        return reason
+        return ServiceReasons.reason(reason)
     }
 
     /// A column of the delivery file, as the bookkeeper calls it.

@@ -83,12 +83,20 @@ enum ServiceReasons {
         for (english, german) in things where what.hasPrefix(english + " ") {
             return german + what.dropFirst(english.count)
         }
-        return what
+        return valueReason(what) ?? what
     }
 
     /// The reasons of `invalid`, `conflict` and `duplicate` refusals that carry no value.
     static let reasons: [String: String] = [
         // conflict
+        "account administration: decided once, and two holders of the right accounts remain":
+            "Kontenverwaltung: einmal entschieden, und zwei Inhaber des Rechts accounts bleiben",
+        "an issued statement never changes: it is settled or withdrawn, once (a new one may be issued)":
+            "eine ausgestellte Abrechnung ändert sich nie: sie wird einmal ausgeglichen oder zurückgezogen (eine neue darf ausgestellt werden)",
+        "data protection: an erasure order, legal hold or restriction moves only as its rules allow":
+            "Datenschutz: Löschanordnung, Löschsperre oder Einschränkung ändern sich nur nach ihren Regeln",
+        "the provider has no creditor number; set it with provider-creditor":
+            "der Träger hat keine Kreditorennummer; mit provider-creditor setzen",
         "a payment needs an approved payment order signed by two people":
             "eine Zahlung braucht eine von zwei Personen unterschriebene, angeordnete Zahlungsanordnung",
         "a rate cannot take effect in or before a closed month":
@@ -185,6 +193,6 @@ enum ServiceReasons {
         "within the project's period": "innerhalb der Projektlaufzeit",
     ]
 
-    /// A reason in German, when it has a wording.
-    static func reason(_ text: String) -> String { reasons[text] ?? text }
+    /// A reason in German, when it has a wording (with values: `ServiceReasons+Values`).
+    static func reason(_ text: String) -> String { reasons[text] ?? valueReason(text) ?? text }
 }

@@ -54,7 +54,7 @@ public struct MigrationService: BudgetArea {
             ].map(String.init).joined(separator: " ")
         }
 
-        init() {}
+        public init() {}
 
         init?(encoded: String) {
             let numbers = encoded.split(separator: " ").compactMap { Int($0) }
