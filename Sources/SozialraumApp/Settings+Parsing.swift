@@ -138,8 +138,34 @@ extension Settings {
                     ? nil
                     : AdminSocketConfiguration.TLSListener(
                         host: $0.host, port: $0.port, certificateChainPath: portalTLSCertificate,
-                        privateKeyPath: portalTLSPrivateKey)
+                        privateKeyPath: portalTLSPrivateKey,
+                        clientAuthorityPath: portalClientCA.isEmpty ? nil : portalClientCA)
             )
         }
+    }
+}
+
+extension Settings {
+    /// Refuses a file that is not a JSON object of known keys, naming the first unknown key.
+    static func checkFileKeys(_ file: String) throws {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
+            throw Invalid(key: "(file)", reason: "cannot read \(file)")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw Invalid(key: "(file)", reason: "\(file) is not a JSON object")
+        }
+        let known = Set(keys)
+        func walk(_ object: [String: Any], prefix: String) throws {
+            for (name, value) in object.sorted(by: { $0.key < $1.key }) {
+                let key = prefix.isEmpty ? name : "\(prefix).\(name)"
+                if let nested = value as? [String: Any], !known.contains(key) {
+                    try walk(nested, prefix: key)
+                } else if !known.contains(key) {
+                    throw Invalid(key: key, reason: "unknown setting")
+                }
+            }
+        }
+        try walk(object, prefix: "")
     }
 }

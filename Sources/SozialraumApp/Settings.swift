@@ -46,6 +46,8 @@ public struct Settings: Sendable, Equatable {
     /// The portal's own TLS (PEM files): without them it listens on loopback behind a reverse proxy.
     public var portalTLSCertificate: String = ""
     public var portalTLSPrivateKey: String = ""
+    /// PEM file of the authorities of the providers' client certificates (issue 32, item 5); empty: none asked.
+    public var portalClientCA: String = ""
 
     /// Admin socket limits (reloadable for new connections).
     public var adminMaxLineBytes: Int = 64 * 1024
@@ -168,6 +170,7 @@ public struct Settings: Sendable, Equatable {
         "portal.listen",
         "portal.tlsCertificate",
         "portal.tlsPrivateKey",
+        "portal.clientCA",
         "scheduler.schedules",
         "scheduler.instance",
         "scheduler.heartbeatSeconds",
@@ -293,6 +296,13 @@ public struct Settings: Sendable, Equatable {
                 key: "portal.tlsCertificate",
                 reason: "TLS needs portal.tlsCertificate and portal.tlsPrivateKey (PEM files)")
         }
+        settings.portalClientCA = try string("portal.clientCA", "")
+        guard settings.portalClientCA.isEmpty || !settings.portalTLSCertificate.isEmpty else {
+            throw Invalid(
+                key: "portal.clientCA",
+                reason: "client certificates need the portal's own TLS (portal.tlsCertificate and portal.tlsPrivateKey)"
+            )
+        }
         if !settings.portalListen.isEmpty {
             guard let portal = hostAndPort(settings.portalListen) else {
                 throw Invalid(key: "portal.listen", reason: "expected host:port")
@@ -387,28 +397,5 @@ public struct Settings: Sendable, Equatable {
     {
         if String(describing: error).hasPrefix("Missing required") { return fallback }
         throw Invalid(key: key, reason: "expected \(expected)")
-    }
-
-    /// Refuses a file that is not a JSON object of known keys, naming the first unknown key.
-    static func checkFileKeys(_ file: String) throws {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
-            throw Invalid(key: "(file)", reason: "cannot read \(file)")
-        }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw Invalid(key: "(file)", reason: "\(file) is not a JSON object")
-        }
-        let known = Set(keys)
-        func walk(_ object: [String: Any], prefix: String) throws {
-            for (name, value) in object.sorted(by: { $0.key < $1.key }) {
-                let key = prefix.isEmpty ? name : "\(prefix).\(name)"
-                if let nested = value as? [String: Any], !known.contains(key) {
-                    try walk(nested, prefix: key)
-                } else if !known.contains(key) {
-                    throw Invalid(key: key, reason: "unknown setting")
-                }
-            }
-        }
-        try walk(object, prefix: "")
     }
 }

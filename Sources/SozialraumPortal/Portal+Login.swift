@@ -15,7 +15,7 @@ extension Portal {
         return response
     }
 
-    func login(_ request: Request) async throws -> Response {
+    func login(_ request: Request, _ context: PortalContext) async throws -> Response {
         let form = try await Self.form(request)
         guard let token = form["formular"], token == request.cookies[Self.loginCookie]?.value else {
             return Self.expiredForm()
@@ -25,13 +25,16 @@ extension Portal {
         let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!]?.split(separator: ",").last
         let source = "portal " + (forwarded.map { $0.trimmingCharacters(in: .whitespaces) } ?? "direct")
         do {
-            let (account, secondFactor) = try await services.accounts.portalLogin(
+            let (account, secondFactor, certificate) = try await services.accounts.portalLogin(
                 name: form["konto"] ?? "", secret: form["schluessel"] ?? "", code: form["einmalcode"] ?? "",
-                source: source, unixTime: unixTime())
+                clientCertificate: await context.clientCertificate(), source: source, unixTime: unixTime())
             guard account.role == .provider || account.role == .county else {
                 return loginPage(message: "Dieses Konto kann das Portal nicht nutzen.", status: .forbidden)
             }
-            guard let session = sessions.open(account, secondFactor: secondFactor, now: .now) else {
+            guard
+                let session = sessions.open(
+                    account, secondFactor: secondFactor, certificate: certificate, now: .now)
+            else {
                 return loginPage(message: "Zu viele Anmeldungen; bitte später erneut.", status: .serviceUnavailable)
             }
             var response = Self.redirect("/")
@@ -42,7 +45,8 @@ extension Portal {
         } catch AccountService.LoginError.locked {
             return loginPage(message: "Zu viele Versuche; bitte später erneut.", status: .tooManyRequests)
         } catch AccountService.LoginError.failed {
-            return loginPage(message: "Konto, Zugangsschlüssel oder Einmalcode falsch.", status: .unauthorized)
+            return loginPage(
+                message: "Konto, Zugangsschlüssel, Einmalcode oder Zertifikat falsch.", status: .unauthorized)
         }
     }
 

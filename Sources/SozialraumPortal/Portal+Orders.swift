@@ -25,7 +25,7 @@ extension Portal {
     }
 
     /// The second signature: needs the right `order` (the use case) and a second factor shown in this session.
-    func approve(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func approve(_ request: Request, _ context: PortalContext) async throws -> Response {
         try await signedInForm(request) { visit, _ in
             guard let id = context.parameters.get("id", as: Int64.self) else { throw ServiceError.notFound("order") }
             guard visit.session.secondFactor else {
@@ -50,7 +50,7 @@ extension Portal {
         }
     }
 
-    func reject(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func reject(_ request: Request, _ context: PortalContext) async throws -> Response {
         try await signedInForm(request) { visit, form in
             guard let id = context.parameters.get("id", as: Int64.self) else { throw ServiceError.notFound("order") }
             do {

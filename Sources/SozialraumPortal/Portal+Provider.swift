@@ -32,7 +32,7 @@ extension Portal {
     }
 
     /// The burn chart of a Sozialraum as an SVG image (the county's overview shows it).
-    func chart(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func chart(_ request: Request, _ context: PortalContext) async throws -> Response {
         try await signedIn(request) { visit in
             guard let space = context.parameters.get("raum").flatMap(SocialSpaceCode.init),
                 let year = context.parameters.get("jahr", as: Int.self)
@@ -148,7 +148,7 @@ extension Portal {
         }
     }
 
-    func statement(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func statement(_ request: Request, _ context: PortalContext) async throws -> Response {
         try await signedIn(request) { visit in
             let (document, items) = try await shownStatement(visit, context, command: "portal statement")
             return html(PortalPages.statement(document, items: items, signedIn: visit.signedIn), status: .ok)
@@ -157,7 +157,7 @@ extension Portal {
 
     /// The issued statement's payment advice as csv-de: the same bytes as
     /// `sozialraumctl --format csv-de issued-statement <id> items`.
-    func statementDownload(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func statementDownload(_ request: Request, _ context: PortalContext) async throws -> Response {
         try await signedIn(request) { visit in
             let (document, items) = try await shownStatement(visit, context, command: "portal statement download")
             let lines = ReconciliationTables.statementItems(items, issued: true).lines(.csvDE)
@@ -173,7 +173,7 @@ extension Portal {
 
     /// The statement the route names, with its items; the cases it shows recorded in the access log.
     func shownStatement(
-        _ visit: Visit, _ context: BasicRequestContext, command: String
+        _ visit: Visit, _ context: PortalContext, command: String
     ) async throws -> (StatementDocument, [StatementItem]) {
         guard let id = context.parameters.get("id", as: Int64.self) else { throw ServiceError.notFound("statement") }
         let (document, items) = try await services.reconciliation.issuedStatement(visit.caller, id: id)

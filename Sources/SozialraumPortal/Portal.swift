@@ -67,16 +67,17 @@ public struct Portal: Sendable {
             logger: logger)
     }
 
-    func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    func router() -> Router<PortalContext> {
+        let router = Router(context: PortalContext.self)
         router.add(middleware: SecurityHeaders())
+        router.add(middleware: CertificateBinding(sessions: sessions))
         router.get("/stil.css") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/css; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: PortalPages.stylesheet)))
         }
         router.get("/anmelden") { _, _ in loginPage(message: nil, status: .ok) }
-        router.post("/anmelden") { request, _ in try await login(request) }
+        router.post("/anmelden") { request, context in try await login(request, context) }
         router.post("/abmelden") { request, _ in try await logout(request) }
         router.get("/zweiter-faktor") { request, _ in try await secondFactorPage(request) }
         router.post("/zweiter-faktor") { request, _ in try await setUpSecondFactor(request) }

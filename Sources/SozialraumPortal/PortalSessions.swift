@@ -17,6 +17,8 @@ final class PortalSessions: Sendable {
         var secondFactor: Bool
         /// A secret shown for setting up a second factor, until a code of it is shown (never stored before).
         var pendingSecret: [UInt8]? = nil
+        /// The pinned client certificate (DER) the session was opened with: every request must show it.
+        var certificate: [UInt8]? = nil
     }
 
     private let sessions = Mutex<[String: Session]>([:])
@@ -30,14 +32,16 @@ final class PortalSessions: Sendable {
 
     /// A new session for `account`: its id and form token; nil when the portal holds `limit` live sessions.
     func open(
-        _ account: Account, secondFactor: Bool, now: ContinuousClock.Instant
+        _ account: Account, secondFactor: Bool, certificate: [UInt8]? = nil, now: ContinuousClock.Instant
     ) -> (id: String, formToken: String)? {
         let id = Self.randomToken()
         let formToken = Self.randomToken()
         return sessions.withLock { sessions in
             sessions = sessions.filter { now - $0.value.lastSeen < idle }
             guard sessions.count < limit else { return nil }
-            sessions[id] = Session(account: account, formToken: formToken, lastSeen: now, secondFactor: secondFactor)
+            sessions[id] = Session(
+                account: account, formToken: formToken, lastSeen: now, secondFactor: secondFactor,
+                certificate: certificate)
             return (id, formToken)
         }
     }
@@ -64,6 +68,9 @@ final class PortalSessions: Sendable {
             }
         }
     }
+
+    /// The certificate session `id` is bound to; nil when it is bound to none (or unknown).
+    func boundCertificate(_ id: String) -> [UInt8]? { sessions.withLock { $0[id]?.certificate } }
 
     func close(_ id: String) { _ = sessions.withLock { $0.removeValue(forKey: id) } }
 

@@ -136,7 +136,7 @@ def provider(config):
     visit.logout()
     # Without the code the login fails now; with the app's next code (the last one was used) it succeeds.
     visit.login(account["name"], account["secret"])
-    check("Einmalcode falsch" in visit.text(), "a login without the second factor's code was not refused")
+    check("Einmalcode oder Zertifikat falsch" in visit.text(), "a login without the second factor's code was not refused")
     visit.inspect("anmelden-fehler")
     visit.login(account["name"], account["secret"], next_code(secret, step))
     check(urllib.parse.urlparse(visit.driver.current_url).path == "/", "the login with the code failed")

@@ -58,7 +58,7 @@ import Testing
             "--exclude-table=sozialraum.case_restriction", "--exclude-table=sozialraum.case_restriction_id_seq",
             "--exclude-table=sozialraum.residence_correction",
             "--exclude-table=sozialraum.residence_correction_id_seq",
-            "--exclude-table=sozialraum.second_factor",
+            "--exclude-table=sozialraum.second_factor", "--exclude-table=sozialraum.portal_certificate",
             "--exclude-table-data=sozialraum.audit_event",
             "--exclude-table-data=sozialraum.payment_batch", "--exclude-table-data=sozialraum.scheduler_instance",
             "-f", data, "--dbname", world.database.superuserConninfo,

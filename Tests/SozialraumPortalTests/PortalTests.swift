@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOPosix
+import NIOSSL
 import SozialraumDomain
 import SozialraumInterfaces
 import SozialraumPortal
@@ -81,7 +82,7 @@ import Testing
                     ("formular", login.value), ("konto", "alpha-buchhaltung"), ("schluessel", "falsch-falsch"),
                 ]))
             #expect(wrong.status == .unauthorized)
-            #expect(String(buffer: wrong.body).contains("Konto, Zugangsschlüssel oder Einmalcode falsch."))
+            #expect(String(buffer: wrong.body).contains("Konto, Zugangsschlüssel, Einmalcode oder Zertifikat falsch."))
             let signedIn = try await client.execute(
                 uri: "/anmelden", method: .post, headers: headers,
                 body: Self.form([
@@ -211,5 +212,103 @@ import Testing
                 setting: "portal")
         }
         #expect(error?.description.hasPrefix("portal.tlsPrivateKey: ") == true)
+    }
+}
+
+/// Client certificates per provider (issue 32, item 5, as Berlin's ISBJ portal): the portal asks for one
+/// signed by `portal.clientCA`; once the county pins a certificate to alpha, alpha's bookkeeper logs in only
+/// over a connection that shows it — not without one, not with another the authority signed — and the session
+/// is bound to it: its cookie on a connection without the certificate ends it. Beta, with nothing pinned, logs
+/// in without a certificate; a certificate of another authority gets no connection at all.
+@Suite struct PortalClientCertificateTests {
+    static func client(
+        port: Int, certificate: (certificate: String, key: String)?
+    ) throws -> TestClient {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        // The server's test certificate is self-signed; what is under test is the client's.
+        tls.certificateVerification = .none
+        if let certificate {
+            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate.certificate).map { .certificate($0) }
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: certificate.key, format: .pem))
+        }
+        let client = TestClient(
+            host: "127.0.0.1", port: port, configuration: .init(tlsConfiguration: tls, serverName: "localhost"),
+            eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton))
+        client.connect()
+        return client
+    }
+
+    /// Logs in on `client`; the status and the session cookie.
+    static func login(
+        _ client: TestClient, _ name: String, _ secret: String
+    ) async throws -> (HTTPResponse.Status, String?) {
+        let page = try await client.get("/anmelden")
+        let token = PortalVisitor.cookie("sozialraum_anmeldung", in: page.headers) ?? ""
+        let response = try await client.post(
+            "/anmelden",
+            headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "sozialraum_anmeldung=\(token)"],
+            body: PortalVisitor.encoded([("formular", token), ("konto", name), ("schluessel", secret)]))
+        return (response.status, PortalVisitor.cookie("sozialraum_sitzung", in: response.headers))
+    }
+
+    @Test(.timeLimit(.minutes(3))) func aPinnedProviderLogsInOnlyWithItsCertificate() async throws {
+        let setup = try await PortalTests.setUp()
+        try await setup.accounts.setAccount(
+            name: "beta-buchhaltung", tenant: setup.world.beta.tenant, role: .provider, secret: "beta-schluessel-1",
+            actingAs: setup.world.county.tenant)
+        let authority = try await TestCertificates.Authority.make(in: TestScratch.path("client-ca"))
+        let pinned = try await authority.client("alpha-pc-1")
+        let unpinned = try await authority.client("alpha-pc-2")
+        let foreign = try await TestCertificates.Authority.make(in: TestScratch.path("foreign-ca")).client("fremd")
+        let it = Caller(
+            tenant: setup.world.county.tenant, role: .county, name: "kontenpflege", requestID: "t", rights: [.accounts])
+        // As county IT types it from openssl's output: upper case with colons.
+        try await setup.accounts.pinPortalCertificate(
+            it, tenant: setup.world.alpha.tenant, fingerprint: pinned.fingerprint, label: "Buchhaltung PC 1")
+        let pins = try await setup.accounts.portalCertificates(setup.world.auditor, tenant: nil)
+        #expect(pins.map(\.label) == ["Buchhaltung PC 1"] && pins.first?.tenant == setup.world.alpha.tenant)
+        #expect(pins.first?.sha256 == pinned.fingerprint.lowercased().replacingOccurrences(of: ":", with: ""))
+
+        let (certificate, key) = try await TestCertificates.make()
+        let tls = try AdminServer.serverTLSConfiguration(
+            .init(
+                host: "127.0.0.1", port: 0, certificateChainPath: certificate, privateKeyPath: key,
+                clientAuthorityPath: authority.certificate), setting: "portal")
+        let app = try setup.portal.application(.init(host: "127.0.0.1", port: 0, tls: tls))
+        try await app.test(.ahc(.https)) { server in
+            let port = try #require(server.port)
+            let bare = try Self.client(port: port, certificate: nil)
+            let other = try Self.client(port: port, certificate: (unpinned.certificate, unpinned.key))
+            let own = try Self.client(port: port, certificate: (pinned.certificate, pinned.key))
+
+            // The right token is not enough for alpha: without a certificate, or with an unpinned one.
+            #expect(try await Self.login(bare, "alpha-buchhaltung", "alpha-schluessel-1").0 == .unauthorized)
+            #expect(try await Self.login(other, "alpha-buchhaltung", "alpha-schluessel-1").0 == .unauthorized)
+            // With its certificate alpha is in; beta, with none pinned, logs in without one.
+            let (status, session) = try await Self.login(own, "alpha-buchhaltung", "alpha-schluessel-1")
+            #expect(status == .seeOther)
+            let cookie = try #require(session)
+            #expect(try await own.get("/", headers: [.cookie: "sozialraum_sitzung=\(cookie)"]).status == .ok)
+            #expect(try await Self.login(bare, "beta-buchhaltung", "beta-schluessel-1").0 == .seeOther)
+
+            // Alpha's cookie taken to a connection without the certificate: to the login, and the session ends.
+            let stolen = try await bare.get("/", headers: [.cookie: "sozialraum_sitzung=\(cookie)"])
+            #expect(stolen.status == .seeOther && stolen.headers[.location] == "/anmelden")
+            let after = try await own.get("/", headers: [.cookie: "sozialraum_sitzung=\(cookie)"])
+            #expect(after.status == .seeOther && after.headers[.location] == "/anmelden")
+
+            // A certificate another authority signed: the handshake fails, no page at all.
+            let stranger = try Self.client(port: port, certificate: (foreign.certificate, foreign.key))
+            await #expect(throws: (any Error).self) { _ = try await stranger.get("/anmelden") }
+            for client in [bare, other, own, stranger] { try? await client.shutdown() }
+        }
+        // Unpinned, alpha logs in without a certificate again (on plain HTTP here: nothing to show).
+        try await setup.accounts.unpinPortalCertificate(
+            it, tenant: setup.world.alpha.tenant, fingerprint: pinned.fingerprint)
+        try await setup.portal.application(.init(host: "127.0.0.1", port: 0)).test(.live) { client in
+            var visitor = PortalVisitor(client)
+            let status = try await visitor.login("alpha-buchhaltung", "alpha-schluessel-1")
+            #expect(status == .seeOther)
+        }
     }
 }

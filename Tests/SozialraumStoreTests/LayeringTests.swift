@@ -73,8 +73,8 @@ import Testing
             "UUIDText",
         ],
         "SozialraumPortal": [
-            "Foundation", "HTTPTypes", "Hummingbird", "HummingbirdTLS", "Logging", "MultipartKit", "NIOSSL",
-            "SozialraumDomain",
+            "Foundation", "HTTPTypes", "Hummingbird", "HummingbirdTLS", "Logging", "MultipartKit", "NIOCore",
+            "NIOSSL", "SozialraumDomain",
             "SozialraumInterfaces", "SozialraumProtocol", "SozialraumServices", "Synchronization",
         ],
         "SozialraumApp": [

@@ -98,6 +98,7 @@ import Testing
         "case_access": [],  // each tenant logs its own reads; only the county reads the log (sql/0032)
         "erasure_order": ["county_inserts"],  // proposed by the county (its job), signed by two (sql/0034)
         "second_factor": [],  // each account its own: a restrictive policy on every command (sql/0038)
+        "portal_certificate": ["county_inserts"],  // the county pins a tenant's certificates (sql/0040)
     ]
 
     @Test func everyTenantTableSaysWhichKindsMayInsert() async throws {

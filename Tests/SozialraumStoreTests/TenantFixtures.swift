@@ -313,6 +313,15 @@ struct TenantTableFixture: Sendable {
                     VALUES ($1, 10, '2026-01-05', 1 + length($2::text))
                     """)
         ),
+        (
+            "portal_certificate",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO portal_certificate (tenant_id, sha256, label, added_by)
+                    VALUES ($1, encode(sha256(convert_to($2 || CAST($1 AS uuid)::text, 'UTF8')), 'hex'), 'PC', 'fixture')
+                    """)
+        ),
     ]
 
     static let all = Dictionary(uniqueKeysWithValues: ordered.map { ($0.table, $0.fixture) })

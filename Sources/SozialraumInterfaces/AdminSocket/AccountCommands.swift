@@ -102,6 +102,46 @@ extension AdminCommands {
             return .ok(invocation.say(AdminText.limits(name, limit: limit, scope: scope)))
         },
         AdminCommand(
+            "portal-certificates", roles: [.county, .auditor],
+            "the client certificates pinned for the portal, of every tenant or of one (county, a provider)",
+            changes: .nothing, Arg.tenant("tenant", county: true).optional
+        ) { invocation, reference in
+            var tenant: TenantID? = nil
+            if let reference { tenant = try await invocation.tenant(reference) }
+            let pins = try await invocation.commands.accounts.portalCertificates(invocation.caller, tenant: tenant)
+            let table = ResultTable(
+                columns: ["tenant", "sha256", "label", "added_by", "added_at"],
+                rows: pins.map {
+                    [
+                        .text($0.tenant.description), .text($0.sha256), .text($0.label), .text($0.addedBy),
+                        .text($0.addedAt),
+                    ]
+                })
+            return .ok(invocation.say(AdminText.counted(pins.count, "certificates")), data: invocation.lines(table))
+        },
+        AdminCommand(
+            "portal-certificate-pin", roles: [.county], right: .accounts,
+            "pin a client certificate (its SHA-256) to a tenant: its accounts then log in to the portal only with a pinned one (right accounts)",
+            changes: .naturally("a pinned certificate is DUPLICATE"), Arg.tenant("tenant", county: true),
+            Arg.text("fingerprint", "<sha256>"), Arg.textKeyword("label")
+        ) { invocation, reference, fingerprint, label in
+            let tenant = try await invocation.tenant(reference)
+            try await invocation.commands.accounts.pinPortalCertificate(
+                invocation.caller, tenant: tenant, fingerprint: fingerprint, label: label)
+            return .ok(invocation.say(AdminText.certificatePinned(label)))
+        },
+        AdminCommand(
+            "portal-certificate-unpin", roles: [.county], right: .accounts,
+            "remove a pinned client certificate (right accounts); with none left the tenant logs in without one",
+            changes: .naturally("an unpinned certificate is NOT_FOUND"), Arg.tenant("tenant", county: true),
+            Arg.text("fingerprint", "<sha256>")
+        ) { invocation, reference, fingerprint in
+            let tenant = try await invocation.tenant(reference)
+            try await invocation.commands.accounts.unpinPortalCertificate(
+                invocation.caller, tenant: tenant, fingerprint: fingerprint)
+            return .ok(invocation.say(AdminText.certificateUnpinned))
+        },
+        AdminCommand(
             "token-rotate", roles: [.operator, .county, .provider, .auditor],
             "a new token for your own account; every session under the old one ends (this one too)",
             changes: .naturally("each answer carries a fresh token (the earlier one no longer works)")

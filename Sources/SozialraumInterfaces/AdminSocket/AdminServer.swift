@@ -176,6 +176,16 @@ public struct AdminServer: Service {
         // TLS 1.0 and 1.1 are refused (BSI TR-02102-2: TLS 1.2 at least).
         configuration.minimumTLSVersion = .tlsv12
         configuration.cipherSuites = tls12CipherSuites
+        if let authorityPath = tls.clientAuthorityPath {
+            let authorities = (try? NIOSSLCertificate.fromPEMFile(authorityPath)) ?? []
+            guard !authorities.isEmpty else {
+                throw AdminSocketError(
+                    description: "\(setting).clientCA: \(authorityPath) is not a readable PEM certificate")
+            }
+            // A certificate shown is verified against these; none shown is let through (the login decides).
+            configuration.trustRoots = .certificates(authorities)
+            configuration.certificateVerification = .optionalVerification
+        }
         return configuration
     }
 

@@ -53,11 +53,19 @@ public struct AdminSocketConfiguration: Sendable {
         /// PEM files: the certificate chain and its private key.
         public var certificateChainPath: String
         public var privateKeyPath: String
-        public init(host: String, port: Int, certificateChainPath: String, privateKeyPath: String) {
+        /// PEM file of the authorities whose client certificates a connection may present (the portal's
+        /// `portal.clientCA`); nil: none are asked for. Asked for, not required: whether a tenant needs one is
+        /// the database's (its pinned certificates, sql/0040).
+        public var clientAuthorityPath: String?
+        public init(
+            host: String, port: Int, certificateChainPath: String, privateKeyPath: String,
+            clientAuthorityPath: String? = nil
+        ) {
             self.host = host
             self.port = port
             self.certificateChainPath = certificateChainPath
             self.privateKeyPath = privateKeyPath
+            self.clientAuthorityPath = clientAuthorityPath
         }
     }
 

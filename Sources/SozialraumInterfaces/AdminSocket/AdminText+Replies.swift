@@ -137,6 +137,12 @@ extension AdminText {
     static func accountEnabled(_ name: String) -> Text {
         Text(de: "Konto \(name) freigegeben", en: "account \(name) enabled")
     }
+    static func certificatePinned(_ label: String) -> Text {
+        Text(
+            de: "Zertifikat \(label) hinterlegt: Anmeldungen im Portal nur noch mit einem hinterlegten",
+            en: "certificate \(label) pinned: portal logins only with a pinned one from now on")
+    }
+    static let certificateUnpinned = Text(de: "Zertifikat entfernt", en: "certificate unpinned")
     static func factorRemoved(_ name: String) -> Text {
         Text(de: "zweiter Faktor von \(name) entfernt", en: "second factor of \(name) removed")
     }
@@ -185,6 +191,7 @@ extension AdminText {
         "assignments": "Zuordnungen",
         "batches": "Stapel",
         "bookings": "Buchungen",
+        "certificates": "Zertifikate",
         "changes": "Änderungen",
         "cross-area grants": "sozialraumübergreifende Bewilligungen",
         "due": "fällig",

@@ -146,6 +146,12 @@ enum CommandSummaries {
         "account-enable": "ein gesperrtes Konto wieder freigeben, mit den Rechten, die es hatte (Recht accounts)",
         "account-factor-reset":
             "den zweiten Faktor eines Kontos im Portal entfernen (Telefon verloren); es richtet nach der nächsten Anmeldung einen neuen ein (Recht accounts)",
+        "portal-certificates":
+            "die für das Portal hinterlegten Client-Zertifikate, aller Mandanten oder eines (county, ein Träger)",
+        "portal-certificate-pin":
+            "ein Client-Zertifikat (sein SHA-256) für einen Mandanten hinterlegen: seine Konten melden sich dann im Portal nur noch mit einem hinterlegten an (Recht accounts)",
+        "portal-certificate-unpin":
+            "ein hinterlegtes Client-Zertifikat entfernen (Recht accounts); ohne eines meldet sich der Mandant ohne Zertifikat an",
         "account-limits":
             "der höchste Betrag, den ein Kreiskonto auf einmal anordnen darf, und für welche Sozialräume (Recht accounts)",
         "token-rotate":

@@ -1,3 +1,4 @@
+import Crypto
 import Logging
 import SozialraumDomain
 import SozialraumStore
@@ -7,39 +8,54 @@ import Synchronization
 /// required before an account orders a payment in the browser. Each transaction here runs as the account
 /// itself (`checkingEachTransaction`): the database shows an account its own factor only (sql/0038).
 extension AccountService {
-    /// A login of the portal: the token and, when the account has set up a second factor, a code of it. A
-    /// wrong code is a failed login like a wrong token (throttled; the reply does not say which was wrong).
-    /// `secondFactor`: whether a code was shown.
+    /// A login of the portal: the token, a code of the account's second factor when it has set one up, and
+    /// the connection's client certificate (its DER form) when the county pinned certificates to the
+    /// account's tenant (sql/0040). A wrong code or certificate is a failed login like a wrong token
+    /// (throttled; the reply does not say which was wrong), checked in that order: the certificate first, so
+    /// that a code is not used up by a login that fails anyway. `secondFactor`: whether a code was shown;
+    /// `certificate`: the pinned certificate the session is bound to, nil when the tenant pins none.
     public func portalLogin(
-        name: String, secret: String, code: String, source: String, unixTime: Int64
-    ) async throws -> (account: Account, secondFactor: Bool) {
+        name: String, secret: String, code: String, clientCertificate: [UInt8]?, source: String, unixTime: Int64
+    ) async throws -> (account: Account, secondFactor: Bool, certificate: [UInt8]?) {
+        enum Outcome { case wrongCertificate, wrongCode, passed(secondFactor: Bool, certificate: [UInt8]?) }
         let account = Account(try await checkSecret(name: name, secret: secret, source: source))
-        let outcome: Bool?
+        let presented = clientCertificate.map { hexString(SHA256.hash(data: $0)) }
+        let outcome: Outcome
         do {
             (outcome, _) = try await Self.checkingEachTransaction(for: account) {
-                try await store.withTenant(account.tenant) { tx -> Bool? in
+                try await store.withTenant(account.tenant) { tx -> Outcome in
+                    let pinned = try await PortalCertificateStore.ownFingerprints(tx)
+                    if !pinned.isEmpty {
+                        guard let presented, pinned.contains(presented) else { return .wrongCertificate }
+                    }
+                    let certificate = pinned.isEmpty ? nil : clientCertificate
                     guard let factor = try await SecondFactorStore.lockedFactor(tx, account: account.name) else {
-                        return false
+                        return .passed(secondFactor: false, certificate: certificate)
                     }
                     guard
                         let step = OneTimePassword.acceptedStep(
                             code: code, secret: factor.secret, now: OneTimePassword.step(unixTime: unixTime),
                             after: factor.lastStep)
-                    else { return nil }
+                    else { return .wrongCode }
                     try await SecondFactorStore.markUsed(tx, account: account.name, step: step)
-                    return true
+                    return .passed(secondFactor: true, certificate: certificate)
                 }
             }
         } catch {
             throttle.withLock { $0.undecided(name: name, source: source) }
             throw error
         }
-        guard let shown = outcome else {
+        switch outcome {
+        case .wrongCertificate:
+            logger.notice("login failed: client certificate", metadata: ["source": "\(source)"])
+            throw LoginError.failed
+        case .wrongCode:
             logger.notice("login failed: second factor", metadata: ["source": "\(source)"])
             throw LoginError.failed
+        case .passed(let secondFactor, let certificate):
+            throttle.withLock { $0.succeeded(name: name, source: source) }
+            return (account, secondFactor, certificate)
         }
-        throttle.withLock { $0.succeeded(name: name, source: source) }
-        return (account, shown)
     }
 
     /// Whether the account has set up a second factor.
