@@ -281,6 +281,10 @@ public struct DemoLoader: Sendable {
                 countyCaller, year: plan.year, socialSpace: space.code,
                 youngInhabitants: young[index % young.count] * plan.scale, keepExisting: true)
         }
+        // The KJH-Statistik's mapping of the year (docs/reports.md), as a controller would import it.
+        _ = try await services.reconciliation.importStatisticsMapping(
+            Caller(tenant: county, role: .county, name: "demo", rights: [.controller]), year: plan.year,
+            csv: CashStatistics.suggestedMappingFile)
         var providerIDs: [TenantID] = []
         for index in plan.providers.indices {
             providerIDs.append(try await services.budget.provider(countyCaller, idOrCode: Self.providerCode(index)))

@@ -193,6 +193,24 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
         return parts.map { Money(signed: $0, negative: cents < 0) }
     }
 
+    /// Amounts (not negative) in whole euros that add up to their total rounded half up: each rounded down,
+    /// the euros missing then to the largest remainders (ties to the earlier) — for a form that takes whole
+    /// euros and must add up (the KJH-Statistik).
+    public static func wholeEuros(_ amounts: [Money]) throws(Overflow) -> [Int64] {
+        precondition(amounts.allSatisfy { !$0.isNegative }, "whole euros of amounts that are not negative")
+        let total = try Money.total(amounts)
+        var euros = amounts.map { $0.cents / 100 }
+        var missing = (total.cents / 100 + (total.cents % 100 >= 50 ? 1 : 0)) - euros.reduce(0, +)
+        let byRemainder = amounts.indices.sorted {
+            (amounts[$0].cents % 100, -$0) > (amounts[$1].cents % 100, -$1)
+        }
+        for index in byRemainder where missing > 0 {
+            euros[index] += 1
+            missing -= 1
+        }
+        return euros
+    }
+
     /// Splits into `count` equal parts (remainder cents to the first parts).
     public func split(into count: Int) -> [Money] {
         split(weights: Array(repeating: 1, count: count))

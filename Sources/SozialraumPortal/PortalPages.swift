@@ -157,29 +157,13 @@ enum PortalPages {
     static func amountCell(_ money: Money) -> String { "<td class=\"zahl\">\(euro(money))</td>" }
 
     /// An amount as German accountants write it: 1.234,56 €.
-    static func euro(_ money: Money) -> String { germanNumber(money.cents) + " €" }
+    static func euro(_ money: Money) -> String { GermanFormat.euro(money) }
 
     /// Hundredths with a German comma and thousands dots: 1.234,56.
-    static func germanNumber(_ hundredths: Int64) -> String {
-        let sign = hundredths < 0 ? "-" : ""
-        let absolute = hundredths.magnitude
-        var euros = String(absolute / 100)
-        var grouped = ""
-        while euros.count > 3 {
-            grouped = "." + euros.suffix(3) + grouped
-            euros = String(euros.dropLast(3))
-        }
-        let rest = absolute % 100
-        return "\(sign)\(euros)\(grouped),\(rest < 10 ? "0" : "")\(rest)"
-    }
+    static func germanNumber(_ hundredths: Int64) -> String { GermanFormat.number(hundredths) }
 
     /// A day as Germans write it: 07.12.2026.
-    static func germanDay(_ day: Day) -> String {
-        let text = day.description
-        let parts = text.split(separator: "-")
-        guard parts.count == 3 else { return text }
-        return "\(parts[2]).\(parts[1]).\(parts[0])"
-    }
+    static func germanDay(_ day: Day) -> String { GermanFormat.day(day) }
 
     /// The portal's one stylesheet: readable, high contrast (WCAG AA), visible focus.
     static let stylesheet = """

@@ -59,6 +59,7 @@ import Testing
             "--exclude-table=sozialraum.residence_correction",
             "--exclude-table=sozialraum.residence_correction_id_seq",
             "--exclude-table=sozialraum.second_factor", "--exclude-table=sozialraum.portal_certificate",
+            "--exclude-table=sozialraum.statistics_mapping",
             "--exclude-table-data=sozialraum.audit_event",
             "--exclude-table-data=sozialraum.payment_batch", "--exclude-table-data=sozialraum.scheduler_instance",
             "-f", data, "--dbname", world.database.superuserConninfo,

@@ -26,7 +26,7 @@ import Testing
         "young-inhabitants": "100", "from-year": "2026", "creditor-number": "K-1", "produkt": "p",
         "sachkonto": "s", "kostenstelle": "k", "municipality": "nord:Nord", "budget": "100.00",
         "level": "info", "format": "csv", "view": "totals", "part": "lines", "scope": "2026",
-        "fingerprint": String(repeating: "ab", count: 32), "label": "PC",
+        "fingerprint": String(repeating: "ab", count: 32), "label": "PC", "report": "kjh-teil4",
     ]
 
     static func line(for command: AdminCommand, key: String, provider: String) -> String {

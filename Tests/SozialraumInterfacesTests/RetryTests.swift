@@ -17,6 +17,7 @@ import Testing
     /// Naturally idempotent commands whose retry is tested elsewhere, and where.
     static let retriedElsewhere: [String: String] = [
         "account-factor-reset": "PortalFlowTests.theCountyOrdersInTheBrowser (a removed factor is NOT_FOUND)",
+        "report-mapping-import": "CashStatisticsReportTests (the same file again: the same mapping, the same report)",
         "portal-certificate-pin": "PortalCertificateSocketTests (a pinned certificate is DUPLICATE)",
         "portal-certificate-unpin": "PortalCertificateSocketTests (an unpinned certificate is NOT_FOUND)",
         "job-retry": "SchedulerTests (a failed slot retried; a job no longer failed is CONFLICT)",

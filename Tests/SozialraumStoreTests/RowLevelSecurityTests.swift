@@ -99,6 +99,7 @@ import Testing
         "erasure_order": ["county_inserts"],  // proposed by the county (its job), signed by two (sql/0034)
         "second_factor": [],  // each account its own: a restrictive policy on every command (sql/0038)
         "portal_certificate": ["county_inserts"],  // the county pins a tenant's certificates (sql/0040)
+        "statistics_mapping": ["county_inserts"],  // the county's mapping to the KJH-Statistik (sql/0041)
     ]
 
     @Test func everyTenantTableSaysWhichKindsMayInsert() async throws {

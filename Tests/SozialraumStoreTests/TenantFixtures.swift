@@ -314,6 +314,15 @@ struct TenantTableFixture: Sendable {
                     """)
         ),
         (
+            "statistics_mapping",
+            TenantTableFixture(
+                tenantColumn: "tenant_id",
+                insert: """
+                    INSERT INTO statistics_mapping (tenant_id, year, key, position, title)
+                    VALUES ($1, 2000 + length($2::text), '31', 'HzE-31', 'Fixture')
+                    """)
+        ),
+        (
             "portal_certificate",
             TenantTableFixture(
                 tenantColumn: "tenant_id",

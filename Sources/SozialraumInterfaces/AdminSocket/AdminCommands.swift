@@ -210,8 +210,8 @@ struct AdminCommands: Sendable {
 
     /// Every command, in the order `help` lists them; each group in its own file.
     static let all: [AdminCommand] =
-        session + operations + budgets + register + ledger + reconciliation + statementCommands + paymentOrderCommands
-        + scheduling
+        session + operations + budgets + register + ledger + reconciliation + reportCommands + statementCommands
+        + paymentOrderCommands + scheduling
         + accountCommands + dataProtection
 
     static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

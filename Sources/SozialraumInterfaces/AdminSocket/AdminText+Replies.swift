@@ -193,6 +193,7 @@ extension AdminText {
         "bookings": "Buchungen",
         "certificates": "Zertifikate",
         "changes": "Änderungen",
+        "statistics mappings": "Zuordnungen zur Statistik",
         "cross-area grants": "sozialraumübergreifende Bewilligungen",
         "due": "fällig",
         "entries": "Einträge",

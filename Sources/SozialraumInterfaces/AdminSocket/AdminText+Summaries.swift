@@ -65,4 +65,19 @@ extension AdminText {
             de: "Stapel \(id): die Datei ist nicht die signierte (geändert oder beschädigt)",
             en: "batch \(id): the file is not the one signed (edited or damaged)")
     }
+
+    static func reportDocument(_ kind: String, _ year: Int) -> Text {
+        Text(de: "Bericht \(kind) \(year) (HTML)", en: "report \(kind) \(year) (HTML)")
+    }
+    static func cashStatistics(_ year: Int, positions: Int, paid: Money, findings: Int) -> Text {
+        Text(
+            de:
+                "KJH-Statistik Teil IV \(year): \(positions) Positionen, ausgezahlt \(paid), Feststellungen \(findings)",
+            en: "KJH statistics part IV \(year): \(positions) positions, paid \(paid), findings \(findings)")
+    }
+    static func mappingImported(_ year: Int, keys: Int) -> Text {
+        Text(
+            de: "Zuordnung \(year) gesetzt: \(keys) Hilfe- und Projektarten",
+            en: "mapping of \(year) set: \(keys) help types and project kinds")
+    }
 }

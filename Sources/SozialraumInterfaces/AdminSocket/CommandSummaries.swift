@@ -95,6 +95,11 @@ enum CommandSummaries {
         "population": "junge Einwohner unter 21 eines Sozialraums, für Zahlen je 1.000",
         "cost-report": "Kostenentwicklung je Sozialraum über die Jahre",
         "cross-area": "sozialraumübergreifende Hilfen mit ihren Begründungen (Regel 9)",
+        "report":
+            "kjh-teil4 <Jahr>: die KJH-Statistik Teil IV (was die Kasse im Jahr zahlte, nach den Positionen des Erhebungsbogens, volle Euro); mit html das Arbeitspapier",
+        "report-mapping": "die Zuordnung der Hilfe- und Projektarten eines Jahres zu den Positionen der KJH-Statistik",
+        "report-mapping-import":
+            "die Zuordnung eines Jahres zur KJH-Statistik aus einer CSV-Datei ersetzen (key;position;title); alles oder nichts (Recht controller)",
         "chart": "Budgetverlauf als SVG (Ansatz gegen Ist und Obligo je Monat)",
         "statement-issue":
             "die Abrechnung eines Trägers aus einem Abgleich ausstellen: Positionen eingefroren, mit Prüfsumme (Recht certify)",

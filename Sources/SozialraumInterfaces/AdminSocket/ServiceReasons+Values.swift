@@ -215,6 +215,9 @@ extension ServiceReasons {
             english: "order {} was never sent to the Kasse (payment-export first)",
             german: "die Anordnung {} wurde nie an die Kasse gegeben (zuerst payment-export)"),
         ValueReason(
+            english: "second line for this key (first on line {})",
+            german: "zweite Zeile für diese Hilfe- oder Projektart (die erste in Zeile {})"),
+        ValueReason(
             english: "second line for this line (first on line {})",
             german: "zweite Zeile für diese Budgetzeile (die erste in Zeile {})"),
         ValueReason(

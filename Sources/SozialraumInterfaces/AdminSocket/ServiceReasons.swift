@@ -44,7 +44,10 @@ enum ServiceReasons {
         "reading payment orders": "Zahlungsanordnungen lesen", "reading reconciliations": "Abgleiche lesen",
         "reading restrictions": "Einschränkungen lesen", "reading statements": "Abrechnungen lesen",
         "reading the access log": "das Zugriffsprotokoll lesen", "reading the audit trail": "das Protokoll lesen",
-        "reading the finance mapping": "die Kontierung lesen", "reading the ledger": "die Buchungen lesen",
+        "reading the finance mapping": "die Kontierung lesen",
+        "reading the statistics mapping": "die Zuordnung zur KJH-Statistik lesen",
+        "setting the statistics mapping": "die Zuordnung zur KJH-Statistik setzen",
+        "reading the ledger": "die Buchungen lesen",
         "reading the signing key": "den Signaturschlüssel lesen",
         "recording creditor numbers": "Kreditorennummern erfassen", "recording deliveries": "Leistungen erfassen",
         "recording moves": "Umzüge erfassen", "recording reasons": "Begründungen erfassen",
@@ -151,7 +154,8 @@ enum ServiceReasons {
         "1 to 20 letters, digits or '.'": "1 bis 20 Buchstaben, Ziffern oder '.'",
         "1 to 20 letters, digits, '.', '/' or '-'": "1 bis 20 Buchstaben, Ziffern, '.', '/' oder '-'",
         "1 to 30 characters, no spaces or control characters": "1 bis 30 Zeichen, ohne Leer- oder Steuerzeichen",
-        "1 to 5000": "1 bis 5000", "1 to 100 characters": "1 bis 100 Zeichen",
+        "1 to 5000": "1 bis 5000", "more than 1000 lines": "mehr als 1000 Zeilen",
+        "1 to 100 characters": "1 bis 100 Zeichen",
         "64 hexadecimal digits (SHA-256), colons allowed": "64 Hexadezimalziffern (SHA-256), Doppelpunkte erlaubt",
         "2 to 40 of a-z, 0-9, '.', '_', '-', starting with a letter":
             "2 bis 40 Zeichen aus a-z, 0-9, '.', '_', '-', mit einem Buchstaben vorn",
@@ -172,6 +176,13 @@ enum ServiceReasons {
         "empty": "leer", "expected Kassenzeichen;Betrag;Valuta": "erwartet Kassenzeichen;Betrag;Valuta",
         "expected grant_id,month,quantity": "erwartet grant_id,month,quantity",
         "expected sozialraum,component,amount": "erwartet sozialraum,component,amount",
+        "expected key;position;title": "erwartet key;position;title", "no mappings": "keine Zuordnungen",
+        "not a help type code or projekt-milieu / projekt-struktur":
+            "kein Kürzel einer Hilfeart und nicht projekt-milieu / projekt-struktur",
+        "1 to 20 letters, digits, '.' or '-', not ohne": "1 bis 20 Buchstaben, Ziffern, '.' oder '-', nicht ohne",
+        "1 to 200 characters": "1 bis 200 Zeichen",
+        "the year's payments exceed what an amount can hold":
+            "die Zahlungen des Jahres übersteigen, was ein Betrag fassen kann",
         "give volume= or end= (or both)": "volume= oder end= angeben (oder beides)", "in the future": "in der Zukunft",
         "in the future: give the day the Kreistag was informed":
             "in der Zukunft: den Tag angeben, an dem der Kreistag unterrichtet wurde",
