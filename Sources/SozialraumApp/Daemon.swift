@@ -104,6 +104,7 @@ public struct Daemon: Sendable {
         adminConfiguration.peerAccounts = peerAccounts
         adminConfiguration.limits = settings.adminLimits
         adminConfiguration.language = settings.interfaceLanguage
+        adminConfiguration.reportMinimumGroup = settings.reportMinimumGroupSize
         adminConfiguration.activatedUnixSocket = SocketActivation.adminSocket(in: activated)
         adminConfiguration.tls = settings.adminTLSListener
         adminConfiguration.plainTCP = Settings.hostAndPort(settings.adminPlainTCPListen)

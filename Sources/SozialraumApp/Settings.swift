@@ -75,6 +75,8 @@ public struct Settings: Sendable, Equatable {
     public var reconciliationKeepNightlyDays: Int = 90
     /// The deletion rules (Löschregeln) per kind of data (`retention.*`, docs/data-protection.md).
     public var retention = RetentionRules()
+    /// The report to the Jugendhilfeausschuss shows a group of fewer cases as "< n" (issue 33).
+    public var reportMinimumGroupSize = 3
     /// Cases per transaction when an erasure order is carried out (`retention.erasureBatch`).
     public var erasureBatch = 1000
     /// Payment orders and the Kasse's file (`payments.*`).
@@ -178,6 +180,7 @@ public struct Settings: Sendable, Equatable {
         "scheduler.historyDays",
         "reconciliation.keepNightlyDays",
         "retention.caseLinkYears",
+        "reports.minimumGroupSize",
         "retention.accountingYears",
         "retention.accessLogYears",
         "retention.erasureBatch",
@@ -363,6 +366,8 @@ public struct Settings: Sendable, Equatable {
                 "retention.accountingYears", settings.retention.accountingYears, range: 0...100),
             accessLogYears: try integer("retention.accessLogYears", settings.retention.accessLogYears, range: 1...100))
         settings.erasureBatch = try integer("retention.erasureBatch", settings.erasureBatch, range: 1...100_000)
+        settings.reportMinimumGroupSize = try integer(
+            "reports.minimumGroupSize", settings.reportMinimumGroupSize, range: 1...100)
         settings.payments = try payments(string: string, integer: integer)
         guard !settings.stateDirectory.isEmpty else {
             throw Invalid(key: "stateDirectory", reason: "must not be empty")

@@ -49,5 +49,29 @@ import Testing
         #expect(paper?.status == "OK report kjh-teil4 2026 (HTML)")
         #expect(paper?.data.first == "<!DOCTYPE html>" && paper?.data.last == "</html>")
         #expect(await alpha.request("report kjh-teil4 2026")?.status.hasPrefix("ERR") == true)
+
+        #expect(
+            await auditor.request("report kjh-teil4 2026 quarter=1")?.status
+                == "ERR INVALID quarter: a quarter is for the jha report only")
+    }
+
+    /// The committee report over the socket: without a run it names the run to make; with one, its figures as a
+    /// table (csv-de: German headings) and as the document.
+    @Test(.timeLimit(.minutes(2))) func theCommitteeReportStandsOnARun() async throws {
+        let admin = try await AdminWorld.start()
+        defer { admin.stop() }
+        let county = try await admin.client(loggedInAs: "kaemmerei")
+        #expect(
+            await county.request("report jha 2026 quarter=2")?.status
+                == "ERR NOT_FOUND unknown run over all Sozialräume for 2026..2026-06 (reconcile 2026..2026-06)")
+        #expect(await county.request("reconcile 2026")?.status.hasPrefix("OK") == true)
+        let table = await county.request("report jha 2026 format=csv-de")
+        #expect(table?.status.hasPrefix("OK report to the Jugendhilfeausschuss, 2026, from run ") == true)
+        #expect(table?.data.first == "Abschnitt;Sozialraum;Betrifft;Kennzahl;Betrag;Anzahl")
+        // BudgetWorld's Ansatz: 100,000.00 for each case line, the county's twice that.
+        #expect(table?.data.contains("mittel;nord;case;ansatz;100000,00;") == true)
+        #expect(table?.data.contains("mittel;Landkreis;case;ansatz;200000,00;") == true)
+        let document = await county.request("report jha 2026 html")
+        #expect(document?.data.first == "<!DOCTYPE html>" && document?.data.last == "</html>")
     }
 }

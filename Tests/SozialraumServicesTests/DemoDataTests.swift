@@ -131,5 +131,22 @@ import Testing
                 countyCaller, socialSpace: space.code, year: 2026, runID: run.runID)
             #expect(svg.contains("<polyline") && svg.contains(space.code.rawValue))
         }
+
+        // The sample report to the Jugendhilfeausschuss in docs/ is this demo county's third quarter (issue 33):
+        // regenerated here and compared byte for byte (SOZIALRAUM_WRITE_SAMPLES=1 writes it instead).
+        let thirdQuarter = try await reconciliation.run(
+            countyCaller, scope: .year(2026, through: YearMonth(iso: "2026-09")!))
+        let committee = try await reconciliation.committeeReport(
+            countyCaller, year: 2026, quarter: 3, minimumGroup: 3)
+        #expect(committee.runID == thirdQuarter.runID)
+        let html = try CommitteeReportPaper(report: committee).html()
+        #expect(!html.contains("VER-2026"), "no case key in the committee's report")
+        let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/beispiel-bericht-jugendhilfeausschuss.html")
+        if ProcessInfo.processInfo.environment["SOZIALRAUM_WRITE_SAMPLES"] == "1" {
+            try html.write(to: sample, atomically: true, encoding: .utf8)
+        }
+        #expect(
+            try String(contentsOf: sample, encoding: .utf8) == html, "docs/beispiel-bericht-jugendhilfeausschuss.html")
     }
 }

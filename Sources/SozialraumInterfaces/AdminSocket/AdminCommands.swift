@@ -197,6 +197,8 @@ struct AdminCommands: Sendable {
     /// Auskunft and correction (issue 31).
     let auskunft: AuskunftService
     let sessions: SessionRegistry
+    /// `reports.minimumGroupSize`.
+    var reportMinimumGroup = 3
     let logger: Logger
     let operations: AdminOperations
     /// Commands by result and latency, and the snapshot `stats` and the metrics endpoint show.

@@ -73,7 +73,7 @@ public struct AdminServer: Service {
     ) {
         self.configuration = configuration
         self.live = LiveAdminSettings(peerAccounts: configuration.peerAccounts, limits: configuration.limits)
-        self.commands = AdminCommands(
+        var commands = AdminCommands(
             budget: services.budget, grants: services.grants, payments: services.payments,
             reconciliation: services.reconciliation, yearEnd: services.yearEnd, accounts: services.accounts,
             status: services.status, jobs: services.jobs, migration: services.migration,
@@ -83,6 +83,8 @@ public struct AdminServer: Service {
             logger: logger, operations: operations, metrics: metrics,
             uploadBudget: UploadBudget(limit: configuration.limits.maximumUploadBytesInFlight),
             imports: ConcurrencyLimit(limit: configuration.limits.maximumConcurrentImports))
+        commands.reportMinimumGroup = configuration.reportMinimumGroup
+        self.commands = commands
         self.logger = logger
         self.group = group
         self.onListening = onListening

@@ -46,6 +46,8 @@ public struct AdminSocketConfiguration: Sendable {
     /// The language of texts for accounts that chose none (`interface.language`, whose default is German;
     /// a socket set up in code speaks English unless told).
     public var language: Language = .en
+    /// `reports.minimumGroupSize`: fewer cases than this are shown as "< n" in the committee report.
+    public var reportMinimumGroup = 3
 
     public struct TLSListener: Sendable {
         public var host: String

@@ -80,4 +80,11 @@ extension AdminText {
             de: "Zuordnung \(year) gesetzt: \(keys) Hilfe- und Projektarten",
             en: "mapping of \(year) set: \(keys) help types and project kinds")
     }
+    static func committeeReport(_ year: Int, quarter: Int?, run: Int64, rows: Int) -> Text {
+        let de = quarter.map { "\($0). Quartal \(year)" } ?? "Jahr \(year)"
+        let en = quarter.map { "\(year) Q\($0)" } ?? "\(year)"
+        return Text(
+            de: "Bericht für den Jugendhilfeausschuss, \(de), aus Abgleich \(run): \(rows) Zahlen",
+            en: "report to the Jugendhilfeausschuss, \(en), from run \(run): \(rows) figures")
+    }
 }

@@ -7,6 +7,7 @@ import Foundation
 enum ArgumentReasons {
     static let german: [String: String] = [
         "missing": "fehlt",
+        "a quarter is for the jha report only": "ein Quartal gibt es nur beim Bericht jha",
         "unexpected argument": "unerwartete Angabe",
         "unknown keyword": "unbekanntes Stichwort",
         "a run number": "eine Nummer eines Abgleichs",

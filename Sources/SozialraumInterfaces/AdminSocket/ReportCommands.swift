@@ -8,22 +8,39 @@ extension AdminCommands {
     static let reportCommands: [AdminCommand] = [
         AdminCommand(
             "report", roles: [.county, .auditor],
-            "kjh-teil4 <year>: the KJH-Statistik Teil IV (what the Kasse paid in the year by the survey's positions, whole euros); with html the working paper",
-            changes: .nothing, Arg.choice("report", ["kjh-teil4"]), Arg.year, Argument.word("html", ["html"])
-        ) { invocation, _, year, html in
-            if html != nil {
-                let paper = try await invocation.commands.reconciliation.cashStatisticsPaper(
-                    invocation.caller, year: year)
+            "jha <year> [quarter=<n>]: the report to the Jugendhilfeausschuss; kjh-teil4 <year>: the KJH-Statistik Teil IV (what the Kasse paid in the year by the survey's positions); with html the document",
+            changes: .nothing, Arg.choice("report", ["jha", "kjh-teil4"]), Arg.year,
+            Arg.integerKeyword("quarter", "<1-4>", in: 1...4).optional, Argument.word("html", ["html"])
+        ) { invocation, kind, year, quarter, html in
+            let reports = invocation.commands.reconciliation
+            if kind == "kjh-teil4" {
+                guard quarter == nil else {
+                    throw ArgumentError(name: "quarter", reason: "a quarter is for the jha report only")
+                }
+                if html != nil {
+                    return .ok(
+                        invocation.say(AdminText.reportDocument(kind, year)),
+                        data: ReportTables.lines(try await reports.cashStatisticsPaper(invocation.caller, year: year)))
+                }
+                let report = try await reports.cashStatistics(invocation.caller, year: year)
                 return .ok(
-                    invocation.say(AdminText.reportDocument("kjh-teil4", year)),
-                    data: paper.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init))
+                    invocation.say(
+                        AdminText.cashStatistics(
+                            year, positions: report.totals.count, paid: report.paid, findings: report.findings.count)),
+                    data: invocation.lines(ReportTables.cashStatistics(report)))
             }
-            let report = try await invocation.commands.reconciliation.cashStatistics(invocation.caller, year: year)
+            let report = try await reports.committeeReport(
+                invocation.caller, year: year, quarter: quarter, minimumGroup: invocation.commands.reportMinimumGroup)
+            if html != nil {
+                return .ok(
+                    invocation.say(AdminText.reportDocument(kind, year)),
+                    data: ReportTables.lines(try CommitteeReportPaper(report: report).html()))
+            }
+            let table = try ReportTables.committee(report)
             return .ok(
                 invocation.say(
-                    AdminText.cashStatistics(
-                        year, positions: report.totals.count, paid: report.paid, findings: report.findings.count)),
-                data: invocation.lines(ReportTables.cashStatistics(report)))
+                    AdminText.committeeReport(year, quarter: quarter, run: report.runID, rows: table.rows.count)),
+                data: invocation.lines(table))
         },
         AdminCommand(
             "report-mapping", roles: [.county, .auditor],
@@ -56,6 +73,77 @@ extension AdminCommands {
 
 /// The reports as tables.
 enum ReportTables {
+    /// A document as data lines (its last newline ends the last line).
+    static func lines(_ document: String) -> [String] {
+        document.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+    }
+
+    /// The committee report's figures, one per row: section, Sozialraum (or Landkreis), subject, measure, and
+    /// an amount or a count ("< n" for a small group).
+    static func committee(_ report: CommitteeReport) throws(Money.Overflow) -> ResultTable {
+        var rows: [[ResultTable.Cell]] = []
+        func amount(_ section: String, _ space: String, _ subject: String, _ measure: String, _ money: Money) {
+            rows.append([.text(section), .text(space), .text(subject), .text(measure), .amount(money.cents), .null])
+        }
+        func count(_ section: String, _ space: String, _ subject: String, _ measure: String, _ text: String) {
+            rows.append([.text(section), .text(space), .text(subject), .text(measure), .null, .text(text)])
+        }
+        func line(_ line: CommitteeReport.Line, _ space: String) {
+            let subject = line.component.rawValue
+            amount("mittel", space, subject, "ansatz", line.appropriation)
+            amount("mittel", space, subject, "haushaltsrest", line.carryIn)
+            amount("mittel", space, subject, "ist", line.actuals)
+            amount("mittel", space, subject, "obligo", line.commitments)
+            amount("mittel", space, subject, "prognose", line.forecast)
+            amount("mittel", space, subject, "deckung", line.coverTransfer)
+            amount("mittel", space, subject, "verfuegbar", line.availableAfterCover)
+        }
+        for space in report.socialSpaces {
+            for entry in report.lines where entry.socialSpace == space { line(entry, space) }
+        }
+        for component in BudgetComponent.allCases { line(try report.countyLine(component), "Landkreis") }
+        for transfer in report.transfers {
+            amount("deckung", transfer.socialSpace, "\(transfer.from)>\(transfer.to)", "betrag", transfer.amount)
+        }
+        for decision in report.decisions {
+            amount(
+                "paragraph117", decision.socialSpace, "\(decision.component) \(decision.kind.rawValue)", "betrag",
+                decision.amount)
+        }
+        var development = report.development
+        for year in Set(report.development.map(\.year)).sorted() {
+            if let total = try report.countyDevelopment(year) { development.append(total) }
+        }
+        for row in development {
+            let subject = String(row.year)
+            amount("entwicklung", row.socialSpace, subject, "fallkosten", row.caseCost)
+            amount("entwicklung", row.socialSpace, subject, "milieu", row.milieu)
+            amount("entwicklung", row.socialSpace, subject, "struktur", row.structure)
+            if let per1000 = row.caseCostPer1000 { amount("entwicklung", row.socialSpace, subject, "je-1000", per1000) }
+            if let young = row.youngInhabitants {
+                count("entwicklung", row.socialSpace, subject, "junge-einwohner", String(young))
+            }
+            count("entwicklung", row.socialSpace, subject, "bewilligungen", String(row.grants))
+        }
+        for group in report.helpTypes {
+            let opening = group.helpType == "opening"
+            if !opening {
+                count("hilfearten", group.socialSpace, group.helpType, "faelle", report.shown(group.cases))
+                count("hilfearten", group.socialSpace, group.helpType, "bewilligungen", report.shown(group.grants))
+            }
+            if !report.withheld(group) {
+                amount("hilfearten", group.socialSpace, group.helpType, "fallkosten", group.caseCost)
+                if let days = group.averageDays {
+                    count("hilfearten", group.socialSpace, group.helpType, "dauer-tage", String(days))
+                }
+            }
+        }
+        for provider in report.providers {
+            amount("traeger", "", provider.providerName, "leistungen", provider.accrued)
+        }
+        return ResultTable(columns: ["section", "sozialraum", "subject", "measure", "amount", "count"], rows: rows)
+    }
+
     /// One row per position in the survey's order: whole euros to type in, and exact amounts.
     static func cashStatistics(_ report: CashStatistics.Report) -> ResultTable {
         ResultTable(

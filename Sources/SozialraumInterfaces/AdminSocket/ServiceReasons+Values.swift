@@ -183,6 +183,9 @@ extension ServiceReasons {
             english: "an assignment of the provider to {} open on {}",
             german: "eine am {1} offene Zuordnung des Trägers zu {0}"),
         ValueReason(english: "erasure order {}", german: "Löschanordnung {}"),
+        ValueReason(
+            english: "run over all Sozialräume for {} (reconcile {})",
+            german: "Abgleich über alle Sozialräume für {} (reconcile {})"),
         ValueReason(english: "period {}", german: "Monat {}"),
         // invalid, and rows of imports
         ValueReason(
