@@ -14,7 +14,7 @@ struct SozialraumBench: AsyncParsableCommand {
         subcommands: [
             PoolRoundTrip.self, ImportDeliveries.self, FundsQuery.self, AdminFunds.self, ReconcileYear.self,
             SchedulerDrain.self, HostileSocket.self, MigrationImport.self, Hosting.self, EraseCases.self,
-            PortalBench.self,
+            PortalBench.self, ReportsBench.self,
         ],
         defaultSubcommand: PoolRoundTrip.self
     )

@@ -229,12 +229,23 @@ def county(config):
     return {}
 
 
+def documents(config):
+    """The reports' HTML documents (issue 33) as files a committee member opens: axe-core on each."""
+    visit = Visit(config)
+    for name, url in sorted(config["documents"].items()):
+        visit.driver.get(url)
+        check(visit.driver.find_element(By.TAG_NAME, "h1").text != "", f"{name}: no heading")
+        visit.inspect(name)
+    visit.driver.quit()
+    return {}
+
+
 def main():
     phase, path = sys.argv[1], sys.argv[2]
     with open(path, encoding="utf-8") as f:
         config = json.load(f)
     os.makedirs(config["screenshots"], exist_ok=True)
-    result = {"provider": provider, "stolen": stolen, "county": county}[phase](config)
+    result = {"provider": provider, "stolen": stolen, "county": county, "documents": documents}[phase](config)
     print(json.dumps({"phase": phase, "failures": failures, "pages": pages, **result}))
     sys.exit(1 if failures else 0)
 

@@ -94,4 +94,26 @@ import Testing
         let decided = try await world.orders.orders(world.county).first { $0.id == order }
         #expect(decided?.state == .approved && decided?.decidedBy == "anordnung")
     }
+
+    /// The reports' documents (issue 33) are accessible: the committed sample of the committee report and a
+    /// KJH-Statistik working paper, opened from files in Chromium, without a serious or critical axe finding.
+    @Test(.enabled(if: available), .timeLimit(.minutes(3)))
+    func theReportsDocumentsAreAccessible() async throws {
+        let world = try await BudgetWorld.make()
+        let reports = world.reconciler()
+        _ = try await reports.importStatisticsMapping(
+            world.county, year: 2026, csv: CashStatistics.suggestedMappingFile)
+        let paper = NSTemporaryDirectory() + "kjh-teil4-\(UUID().uuidString.prefix(8)).html"
+        let html = try await reports.cashStatisticsPaper(world.county, year: 2026)
+        try html.write(toFile: paper, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: paper) }
+        let sample = Self.root.appendingPathComponent("docs/beispiel-bericht-jugendhilfeausschuss.html").path
+        let report = try await Self.phase(
+            "documents",
+            [
+                "url": "file://", "screenshots": Self.root.appendingPathComponent(".build/portal-screenshots").path,
+                "documents": ["bericht-jha": "file://" + sample, "kjh-teil4": "file://" + paper],
+            ])
+        #expect((report?["pages"] as? [String: Any])?.keys.sorted() == ["bericht-jha", "kjh-teil4"])
+    }
 }
