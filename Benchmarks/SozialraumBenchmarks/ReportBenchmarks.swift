@@ -24,11 +24,16 @@ struct ReportsBench: AsyncParsableCommand {
     @Option(help: "Repetitions; medians are reported.")
     var rounds = 5
 
+    @Flag(help: "Keep the cluster running afterwards (for EXPLAIN); prints its conninfo.")
+    var keep = false
+
     func run() async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
         let bench = try BenchCluster.start(logger: logger)
-        defer { bench.stop() }
+        defer {
+            if keep { print("kept: \(bench.cluster.conninfo(database: BenchCluster.template))") } else { bench.stop() }
+        }
         let psql = bench.cluster.binDirectory.appendingPathComponent("psql").path
         let (county, provider) = try await bench.prepareTemplate(grants: 0)
         let first = 2026 - years + 1
@@ -58,6 +63,7 @@ struct ReportsBench: AsyncParsableCommand {
         var kjhTable: [Double] = [], kjhPaper: [Double] = [], kjhBare: [Double] = []
         var jhaTable: [Double] = [], jhaPaper: [Double] = [], jhaBare: [Double] = []
         var positions = 0, figures = 0
+        var costFive: [Double] = [], costHelp: [Double] = []
         for round in 0..<rounds {
             // Alternate which side goes first, so that caching favours neither.
             let bareFirst = round % 2 == 0
@@ -79,6 +85,13 @@ struct ReportsBench: AsyncParsableCommand {
             _ = try CommitteeReportPaper(report: again).html()
             jhaPaper.append(elapsedSeconds(ContinuousClock.now - start) * 1000)
             figures = report.lines.count + report.development.count + report.helpTypes.count
+            // Where the committee report's time goes: the cost report's two passes it includes.
+            start = ContinuousClock.now
+            _ = try await service.costDevelopment(caller, years: 2022...2026, byHelpType: false)
+            costFive.append(elapsedSeconds(ContinuousClock.now - start) * 1000)
+            start = ContinuousClock.now
+            _ = try await service.costDevelopment(caller, years: 2026...2026, byHelpType: true)
+            costHelp.append(elapsedSeconds(ContinuousClock.now - start) * 1000)
             if !bareFirst {
                 kjhBare.append(try Self.psqlTime(bench, psql: psql, Self.kjhAggregates))
                 jhaBare.append(try Self.psqlTime(bench, psql: psql, Self.jhaAggregates))
@@ -87,11 +100,11 @@ struct ReportsBench: AsyncParsableCommand {
         await store.shutdown()
         let line = String(
             format:
-                "reports years=%d bookings=%d receipts-2026=%d: kjh-teil4 table %.0f ms, html %.0f ms, psql aggregates %.0f ms, ratio %.2f (html %.2f), %d positions; jha table %.0f ms, html %.0f ms, psql aggregates %.0f ms, ratio %.2f (html %.2f), %d rows",
+                "reports years=%d bookings=%d receipts-2026=%d: kjh-teil4 table %.0f ms, html %.0f ms, psql aggregates %.0f ms, ratio %.2f (html %.2f), %d positions; jha table %.0f ms, html %.0f ms, psql aggregates %.0f ms, ratio %.2f (html %.2f), %d rows (of which cost-report five years %.0f ms, by help type %.0f ms)",
             years, bookings, receipts, median(kjhTable), median(kjhPaper), median(kjhBare),
             median(kjhTable) / median(kjhBare), median(kjhPaper) / median(kjhBare), positions, median(jhaTable),
             median(jhaPaper), median(jhaBare), median(jhaTable) / median(jhaBare), median(jhaPaper) / median(jhaBare),
-            figures)
+            figures, median(costFive), median(costHelp))
         print(line)
     }
 
@@ -101,7 +114,8 @@ struct ReportsBench: AsyncParsableCommand {
     static func psqlTime(_ bench: BenchCluster, psql: String, _ sql: String) throws -> Double {
         let output = try bench.runTool([
             psql, "-X", "-q", "-d", bench.cluster.conninfo(database: BenchCluster.template), "-c", "SET jit = off",
-            "-c", "\\timing on", "-c", sql,
+            // The cost report's work_mem (CostReportStore): the same settings on both sides.
+            "-c", "SET work_mem = '64MB'", "-c", "\\timing on", "-c", sql,
         ])
         var total = 0.0
         for line in output.split(separator: "\n") where line.hasPrefix("Time: ") {
@@ -159,21 +173,33 @@ struct ReportsBench: AsyncParsableCommand {
               AND b.service_month BETWEEN '2025-01-01' AND '2026-12-01' GROUP BY 1, 2, 3) x;
         """
 
-    /// What the committee report needs: the run's lines, the spending of five years per Sozialraum and
-    /// component with the grants and their duration, the same per help type for the year, the cases per help
-    /// type, and the run's statements.
+    /// What the committee report needs, computing the same figures: the run's lines; per year and Sozialraum
+    /// over five years the case cost (by setting), milieu and structure spending, the grants and their average
+    /// duration (per grant, as the cost report); the same per help type for the year; the cases per help
+    /// type; the run's statements.
     static let jhaAggregates = """
         SET search_path = sozialraum;
         SELECT count(*) FROM reconciliation_line WHERE run_id = (SELECT max(id) FROM reconciliation_run);
-        SELECT count(*) FROM (SELECT extract(year FROM b.service_month), b.social_space, b.component, sum(b.amount),
-                                     count(DISTINCT b.grant_id), avg(g.ends_on - g.starts_on)
-            FROM booking b LEFT JOIN grant_decision g ON g.id = b.grant_id
-            WHERE b.service_month BETWEEN '2022-01-01' AND '2026-12-01' AND b.kind IN ('delivery', 'project_expense', 'reversal')
-            GROUP BY 1, 2, 3) x;
-        SELECT count(*) FROM (SELECT b.social_space, g.help_type, sum(b.amount), count(DISTINCT g.case_id), count(DISTINCT g.id)
-            FROM booking b JOIN grant_decision g ON g.id = b.grant_id
-            WHERE b.component = 'case' AND b.kind IN ('delivery', 'reversal')
-              AND b.service_month BETWEEN '2026-01-01' AND '2026-12-01' GROUP BY 1, 2) x;
+        SELECT count(*) FROM (
+            WITH c AS (SELECT extract(year FROM service_month)::int AS y, social_space AS s, component AS k, grant_id,
+                              sum(amount) AS a
+                       FROM booking WHERE service_month BETWEEN '2022-01-01' AND '2026-12-01'
+                         AND kind IN ('delivery', 'project_expense', 'reversal', 'opening')
+                         AND (grant_id IS NOT NULL OR project_id IS NOT NULL OR kind = 'opening') GROUP BY 1, 2, 3, 4)
+            SELECT c.y, c.s, sum(c.a) FILTER (WHERE c.k = 'case'), sum(c.a) FILTER (WHERE h.setting = 'ambulant'),
+                   sum(c.a) FILTER (WHERE h.setting = 'day'), sum(c.a) FILTER (WHERE h.setting = 'residential'),
+                   sum(c.a) FILTER (WHERE c.k = 'milieu'), sum(c.a) FILTER (WHERE c.k = 'structure'),
+                   count(DISTINCT c.grant_id) FILTER (WHERE c.k = 'case'),
+                   avg(least(g.ends_on, coalesce(g.ended_on, g.ends_on)) - g.starts_on + 1) FILTER (WHERE c.k = 'case')
+            FROM c LEFT JOIN grant_decision g ON g.id = c.grant_id LEFT JOIN help_type h ON h.code = g.help_type
+            GROUP BY 1, 2) x;
+        SELECT count(*) FROM (
+            WITH c AS (SELECT social_space AS s, grant_id, sum(amount) AS a FROM booking
+                       WHERE service_month BETWEEN '2026-01-01' AND '2026-12-01' AND component = 'case'
+                         AND kind IN ('delivery', 'reversal') AND grant_id IS NOT NULL GROUP BY 1, 2)
+            SELECT c.s, g.help_type, sum(c.a), count(*), avg(least(g.ends_on, coalesce(g.ended_on, g.ends_on)) - g.starts_on + 1),
+                   count(DISTINCT g.case_id)
+            FROM c JOIN grant_decision g ON g.id = c.grant_id GROUP BY 1, 2) x;
         SELECT count(*) FROM statement WHERE run_id = (SELECT max(id) FROM reconciliation_run);
         """
 }

@@ -10,7 +10,7 @@ import Testing
 /// checked with axe-core (`Tests/Browser/portal_browser.py`). Screenshots of every page go to
 /// `.build/portal-screenshots/`. `.ci/run` installs what it needs; off a CI machine without Chromium it is
 /// skipped.
-@Suite struct PortalBrowserTests {
+@Suite(.serialized) struct PortalBrowserTests {
     static let chromium = "/usr/bin/chromium"
     static var available: Bool {
         ProcessInfo.processInfo.environment["CI"] != nil || FileManager.default.isExecutableFile(atPath: chromium)

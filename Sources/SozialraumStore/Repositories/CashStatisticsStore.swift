@@ -13,7 +13,9 @@ import Foundation
 public enum CashStatisticsStore {
     /// The receipts with a value date in `year`, with the payee's name.
     public static func receipts(_ tx: TenantTransaction, year: Int) async throws -> [CashStatistics.Receipt] {
-        try await tx.query(
+        // One-off report statements: no JIT (see `turnOffJIT`).
+        try await tx.turnOffJIT()
+        return try await tx.query(
             """
             SELECT r.id, r.kassenzeichen, r.value_date, r.amount, r.order_id, coalesce(t.name, '') AS provider
             FROM payment_receipt r

@@ -33,12 +33,14 @@ public enum CommitteeReportStore {
     ) async throws -> [(socialSpace: String, helpType: String, cases: Int, grants: Int)] {
         try await tx.query(
             """
-            SELECT b.social_space, g.help_type,
-                   (count(DISTINCT g.case_id) + count(DISTINCT g.id) FILTER (WHERE g.case_id IS NULL))::int AS cases,
-                   count(DISTINCT g.id)::int AS grants
-            FROM booking b JOIN grant_decision g ON g.id = b.grant_id
-            WHERE b.component = 'case' AND b.kind IN ('delivery', 'reversal')
-              AND b.service_month BETWEEN make_date(\(year), 1, 1) AND make_date(\(year), \(lastMonth), 1)
+            SELECT d.social_space, g.help_type,
+                   (count(DISTINCT g.case_id) + count(*) FILTER (WHERE g.case_id IS NULL))::int AS cases,
+                   count(*)::int AS grants
+            -- Each grant once per Sozialraum first (hashing the year's bookings), then its case and help type.
+            FROM (SELECT DISTINCT b.social_space, b.grant_id FROM booking b
+                  WHERE b.component = 'case' AND b.kind IN ('delivery', 'reversal') AND b.grant_id IS NOT NULL
+                    AND b.service_month BETWEEN make_date(\(year), 1, 1) AND make_date(\(year), \(lastMonth), 1)) d
+            JOIN grant_decision g ON g.id = d.grant_id
             GROUP BY 1, 2 ORDER BY 1, 2
             """
         ).map {
