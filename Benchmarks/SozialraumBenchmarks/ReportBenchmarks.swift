@@ -170,7 +170,7 @@ struct ReportsBench: AsyncParsableCommand {
         SELECT count(*) FROM (SELECT b.tenant_id, b.social_space, g.help_type, sum(b.amount)
             FROM booking b JOIN grant_decision g ON g.id = b.grant_id
             WHERE b.component = 'case' AND b.kind IN ('delivery', 'reversal')
-              AND b.service_month BETWEEN '2025-01-01' AND '2026-12-01' GROUP BY 1, 2, 3) x;
+              AND b.service_month BETWEEN '2026-01-01' AND '2026-12-01' GROUP BY 1, 2, 3) x;
         """
 
     /// What the committee report needs, computing the same figures: the run's lines; per year and Sozialraum
