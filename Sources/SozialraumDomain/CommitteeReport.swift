@@ -32,6 +32,25 @@ public struct CommitteeReport: Sendable, Equatable {
             self.forecast = forecast
         }
 
+        /// `lines` summed figure by figure (the county's line, a table's total).
+        public static func sum(
+            _ lines: [Line], socialSpace: String, component: BudgetComponent
+        ) throws(Money.Overflow) -> Line {
+            var total = Line(
+                socialSpace: socialSpace, component: component, appropriation: .zero, carryIn: .zero,
+                commitments: .zero, actuals: .zero, coverTransfer: .zero, availableAfterCover: .zero, forecast: .zero)
+            for line in lines {
+                try total.appropriation += line.appropriation
+                try total.carryIn += line.carryIn
+                try total.commitments += line.commitments
+                try total.actuals += line.actuals
+                try total.coverTransfer += line.coverTransfer
+                try total.availableAfterCover += line.availableAfterCover
+                try total.forecast += line.forecast
+            }
+            return total
+        }
+
         /// A stored run line (`RunLineResult`, figures in its column order); nil for a pool.
         public init?(_ result: RunLineResult) {
             guard let component = BudgetComponent(rawValue: result.line), result.figures.count >= 8 else { return nil }
@@ -109,19 +128,7 @@ public struct CommitteeReport: Sendable, Equatable {
 
     /// The county's line of a component: the Sozialräume's summed.
     public func countyLine(_ component: BudgetComponent) throws(Money.Overflow) -> Line {
-        var total = Line(
-            socialSpace: "Landkreis", component: component, appropriation: .zero, carryIn: .zero, commitments: .zero,
-            actuals: .zero, coverTransfer: .zero, availableAfterCover: .zero, forecast: .zero)
-        for line in lines where line.component == component {
-            try total.appropriation += line.appropriation
-            try total.carryIn += line.carryIn
-            try total.commitments += line.commitments
-            try total.actuals += line.actuals
-            try total.coverTransfer += line.coverTransfer
-            try total.availableAfterCover += line.availableAfterCover
-            try total.forecast += line.forecast
-        }
-        return total
+        try Line.sum(lines.filter { $0.component == component }, socialSpace: "Landkreis", component: component)
     }
 
     /// A count as the report shows it: the number, or "< n" under the minimum group size.

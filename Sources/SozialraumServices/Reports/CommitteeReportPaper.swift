@@ -123,18 +123,7 @@ public struct CommitteeReportPaper: Sendable {
         for line in rows { out.append("<tr><th scope=\"row\">\(e(firstColumn(line)))</th>\(cells(line))</tr>") }
         out.append("</tbody>")
         if total {
-            var sum = CommitteeReport.Line(
-                socialSpace: "", component: .case, appropriation: .zero, carryIn: .zero, commitments: .zero,
-                actuals: .zero, coverTransfer: .zero, availableAfterCover: .zero, forecast: .zero)
-            for line in rows {
-                try sum.appropriation += line.appropriation
-                try sum.carryIn += line.carryIn
-                try sum.actuals += line.actuals
-                try sum.commitments += line.commitments
-                try sum.forecast += line.forecast
-                try sum.coverTransfer += line.coverTransfer
-                try sum.availableAfterCover += line.availableAfterCover
-            }
+            let sum = try CommitteeReport.Line.sum(rows, socialSpace: "", component: .case)
             out.append("<tfoot><tr><th scope=\"row\">Summe</th>\(cells(sum))</tr></tfoot>")
         }
         out.append("</table>")
