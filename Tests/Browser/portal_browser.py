@@ -25,8 +25,8 @@ import urllib.parse
 from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 failures = []
@@ -96,7 +96,20 @@ class Visit:
         """Clicks and waits until the browser has left the page (the next one is loading or loaded)."""
         page = self.driver.find_element(By.TAG_NAME, "html")
         element.click()
-        WebDriverWait(self.driver, 60).until(expected_conditions.staleness_of(page))
+
+        def left(driver):
+            try:
+                page.is_enabled()
+                return False
+            except StaleElementReferenceException:
+                return True
+            except WebDriverException as error:
+                # While the next page loads, Chromium may call the old page's node foreign instead of stale.
+                if "does not belong to the document" in str(error):
+                    return True
+                raise
+
+        WebDriverWait(self.driver, 60).until(left)
 
     def submit(self, form_action):
         self.click_and_wait(
