@@ -40,9 +40,9 @@ extension Portal {
                 let ordered = try await services.paymentOrders.approve(visit.caller, orderID: id)
                 logger.info("portal order approved", metadata: ["order": "\(id)", "account": "\(visit.caller.name)"])
                 let text =
-                    "Anordnung \(id) erteilt: \(PortalPages.euro(ordered.amount))"
+                    "Anordnung \(id) erteilt: \(GermanFormat.euro(ordered.amount))"
                     + (ordered.kassenzeichen.map { ", Kassenzeichen \($0)" } ?? "")
-                    + (ordered.due.map { ", fällig \(PortalPages.germanDay($0))" } ?? "") + "."
+                    + (ordered.due.map { ", fällig \(GermanFormat.day($0))" } ?? "") + "."
                 return html(try await ordersPage(visit, message: .done(text)), status: .ok)
             } catch let error as ServiceError {
                 return html(try await ordersPage(visit, message: .problem(Self.refusal(error))), status: .conflict)

@@ -22,7 +22,7 @@ extension PortalPages {
 
     static func cells(_ texts: [String]) -> String { texts.map { "<td>\(escape($0))</td>" }.joined() }
 
-    static func quantity(_ quantity: Quantity?) -> String { quantity.map { germanNumber($0.hundredths) } ?? "" }
+    static func quantity(_ quantity: Quantity?) -> String { quantity.map { GermanFormat.number($0.hundredths) } ?? "" }
 
     static func unitName(_ unit: RateUnit) -> String {
         switch unit {
@@ -35,8 +35,8 @@ extension PortalPages {
     static func grants(_ grants: [GrantListing], signedIn: SignedIn) -> String {
         let rows = grants.map { grant in
             "<tr>" + cells([grant.caseKey, grant.helpType, unitName(grant.unit)])
-                + "<td class=\"zahl\">\(germanNumber(grant.volumePerMonth.hundredths))</td>"
-                + cells([germanDay(grant.from), germanDay(grant.to), grant.socialSpace ?? ""])
+                + "<td class=\"zahl\">\(GermanFormat.number(grant.volumePerMonth.hundredths))</td>"
+                + cells([GermanFormat.day(grant.from), GermanFormat.day(grant.to), grant.socialSpace ?? ""])
                 + "<td><code>\(escape(grant.id.uuidString.lowercased()))</code></td></tr>"
         }
         return page(
@@ -61,7 +61,7 @@ extension PortalPages {
             result =
                 Notice.done(
                     "Gebucht: \(outcome.deliveries) Leistungen, \(outcome.bookings) Buchungen, "
-                        + "\(outcome.findings) Feststellungen, zusammen \(euro(outcome.total))."
+                        + "\(outcome.findings) Feststellungen, zusammen \(GermanFormat.euro(outcome.total))."
                 ).html
         case .rejected(let rows):
             let lines = rows.map { row in
@@ -130,7 +130,7 @@ extension PortalPages {
             main: """
                 <dl>
                 <dt>Stand</dt><dd>\(escape(stateName(d.state)))</dd>
-                <dt>Saldo</dt><dd>\(escape(euro(d.balance))) (\(d.balance.cents > 0 ? "zahlt der Kreis" : d.balance.cents < 0 ? "zahlt der Träger zurück" : "ausgeglichen"))</dd>
+                <dt>Saldo</dt><dd>\(escape(GermanFormat.euro(d.balance))) (\(d.balance.cents > 0 ? "zahlt der Kreis" : d.balance.cents < 0 ? "zahlt der Träger zurück" : "ausgeglichen"))</dd>
                 <dt>Prüfsumme (SHA-256)</dt><dd><code>\(escape(d.contentHash))</code></dd>
                 </dl>
                 <p><a href="/abrechnungen/\(d.id)/csv">Als CSV für Excel herunterladen</a></p>
@@ -147,7 +147,8 @@ extension PortalPages {
     static func findings(_ findings: [FindingListing], signedIn: SignedIn) -> String {
         let rows = findings.map { f in
             "<tr>" + cells([f.kind, f.month.description, quantity(f.quantity)])
-                + "<td class=\"zahl\">\(f.amount.map(euro) ?? "")</td>" + cells([f.status, f.resolution ?? ""])
+                + "<td class=\"zahl\">\(f.amount.map(GermanFormat.euro) ?? "")</td>"
+                + cells([f.status, f.resolution ?? ""])
                 + "</tr>"
         }
         return page(
@@ -201,7 +202,7 @@ extension PortalPages {
                     """
             }
             return "<tr>" + cells([String(o.id), orderKind(o.kind), o.payee]) + amountCell(o.amount)
-                + cells([orderState(o.state), o.certifiedBy, o.kassenzeichen ?? "", o.due.map(germanDay) ?? ""])
+                + cells([orderState(o.state), o.certifiedBy, o.kassenzeichen ?? "", o.due.map(GermanFormat.day) ?? ""])
                 + amountCell(o.paid) + "<td>\(decision)</td></tr>"
         }
         let hint =

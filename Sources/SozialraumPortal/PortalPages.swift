@@ -154,16 +154,7 @@ enum PortalPages {
     }
 
     /// A table cell of an amount, right-aligned.
-    static func amountCell(_ money: Money) -> String { "<td class=\"zahl\">\(euro(money))</td>" }
-
-    /// An amount as German accountants write it: 1.234,56 €.
-    static func euro(_ money: Money) -> String { GermanFormat.euro(money) }
-
-    /// Hundredths with a German comma and thousands dots: 1.234,56.
-    static func germanNumber(_ hundredths: Int64) -> String { GermanFormat.number(hundredths) }
-
-    /// A day as Germans write it: 07.12.2026.
-    static func germanDay(_ day: Day) -> String { GermanFormat.day(day) }
+    static func amountCell(_ money: Money) -> String { "<td class=\"zahl\">\(GermanFormat.euro(money))</td>" }
 
     /// The portal's one stylesheet: readable, high contrast (WCAG AA), visible focus.
     static let stylesheet = """

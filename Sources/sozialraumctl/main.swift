@@ -12,7 +12,8 @@ import Glibc
 /// Exit status: 0 when every reply was OK, 1 when one was an error, 2 when the daemon cannot be
 /// reached or the arguments or configuration are wrong, 3 when the connection broke mid-reply.
 struct SozialraumCtl: ParsableCommand {
-    /// The language of `--help` (before the arguments are parsed).
+    /// The language before the settings are read — of `--help` and of a bad setting's message (`--language`
+    /// among the arguments, else `SOZIALRAUM_LANGUAGE`, else German).
     static let helpLanguage = CtlHelp.language(
         arguments: CommandLine.arguments, environment: ProcessInfo.processInfo.environment)
 
@@ -34,11 +35,6 @@ struct SozialraumCtl: ParsableCommand {
     @Option(help: help("save")) var save: String?
     @Option(name: .shortAndLong, help: help("command")) var command: String?
     @Argument(help: help("words")) var words: [String] = []
-
-    /// The language before the settings are read (the flag or the environment; German when neither says).
-    var earlyLanguage: CtlLanguage {
-        (try? CtlConfiguration.language(language ?? ProcessInfo.processInfo.environment["SOZIALRAUM_LANGUAGE"])) ?? .de
-    }
 
     func fail(_ text: CtlText, _ language: CtlLanguage, status: Int32) -> ExitCode {
         FileHandle.standardError.write(Data("sozialraumctl: \(text(language))\n".utf8))
@@ -76,7 +72,7 @@ struct SozialraumCtl: ParsableCommand {
 
     func run() throws {
         let settings: CtlConfiguration
-        do { settings = try self.settings() } catch { throw fail(error, earlyLanguage, status: 2) }
+        do { settings = try self.settings() } catch { throw fail(error, Self.helpLanguage, status: 2) }
         let language = settings.language
         if command == nil, words == ["check"] { try check(settings) }
         let connection = try connect(settings, language)

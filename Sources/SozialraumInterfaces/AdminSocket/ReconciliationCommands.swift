@@ -160,7 +160,7 @@ extension AdminCommands {
                 invocation.caller, socialSpace: space, year: year, runID: run)
             return .ok(
                 "chart \(space) \(year) (SVG)",
-                data: svg.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init))
+                data: ReportTables.lines(svg))
         },
     ]
 }

@@ -19,9 +19,7 @@ extension AccountService {
     ) async throws {
         try caller.require(.county, for: "pinning portal certificates")
         try caller.require(.accounts, for: "pinning portal certificates")
-        guard let sha256 = PortalCertificate.fingerprint(fingerprint) else {
-            throw ServiceError.invalid(field: "fingerprint", reason: "64 hexadecimal digits (SHA-256), colons allowed")
-        }
+        let sha256 = try Self.sha256(fingerprint)
         guard (1...100).contains(label.count) else {
             throw ServiceError.invalid(field: "label", reason: "1 to 100 characters")
         }
@@ -40,9 +38,7 @@ extension AccountService {
     public func unpinPortalCertificate(_ caller: Caller, tenant: TenantID, fingerprint: String) async throws {
         try caller.require(.county, for: "unpinning portal certificates")
         try caller.require(.accounts, for: "unpinning portal certificates")
-        guard let sha256 = PortalCertificate.fingerprint(fingerprint) else {
-            throw ServiceError.invalid(field: "fingerprint", reason: "64 hexadecimal digits (SHA-256), colons allowed")
-        }
+        let sha256 = try Self.sha256(fingerprint)
         try await ServiceError.translating {
             try await store.withTenant(caller.tenant) { tx in
                 guard try await PortalCertificateStore.unpin(tx, tenant: tenant, sha256: sha256) else {
@@ -51,5 +47,13 @@ extension AccountService {
                 try await tx.audit(caller, "portal.certificate_unpin", "tenant", tenant.description)
             }
         }
+    }
+
+    /// A fingerprint as typed (openssl's `AB:CD:…` or plain hex), in the stored form.
+    static func sha256(_ fingerprint: String) throws(ServiceError) -> String {
+        guard let sha256 = PortalCertificate.fingerprint(fingerprint) else {
+            throw .invalid(field: "fingerprint", reason: "64 hexadecimal digits (SHA-256), colons allowed")
+        }
+        return sha256
     }
 }

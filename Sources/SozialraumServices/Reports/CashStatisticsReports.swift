@@ -9,28 +9,49 @@ extension ReconciliationService {
         try caller.require(.county, .auditor, for: "reading cost reports")
         guard (2000...2199).contains(year) else { throw ServiceError.invalid(field: "year", reason: "out of range") }
         return try await store.withTenant(caller.tenant, readOnly: true) { tx in
-            let receipts = try await CashStatisticsStore.receipts(tx, year: year)
-            let lines = try await CashStatisticsStore.orderLines(tx, year: year)
-            let years = Set(lines.values.flatMap { $0.map(\.serviceYear) })
-            let basis = try await CashStatisticsStore.caseCostBasis(tx, years: years.sorted())
-            let mapping = try await CashStatisticsStore.mapping(tx, year: year)
-            do {
-                return try CashStatistics.report(
-                    year: year, receipts: receipts, lines: lines, basis: basis, mapping: mapping)
-            } catch {
-                throw ServiceError.conflict("the year's payments exceed what an amount can hold")
-            }
+            try await Self.cashStatistics(
+                tx, year: year, mapping: try await CashStatisticsStore.mapping(tx, year: year))
         }
     }
 
-    /// The county's working paper of `year` (HTML): the report with its mapping and every payment.
+    /// The county's working paper of `year` (HTML): the report with its mapping and every payment, read in
+    /// one transaction (the figures and the mapping shown are the same).
     public func cashStatisticsPaper(_ caller: Caller, year: Int) async throws -> String {
-        let report = try await cashStatistics(caller, year: year)
-        let mapping = try await statisticsMapping(caller, year: year)
-        let county = try await store.withTenant(caller.tenant, readOnly: true) { tx in
-            try await CashStatisticsStore.countyName(tx)
+        try caller.require(.county, .auditor, for: "reading cost reports")
+        guard (2000...2199).contains(year) else { throw ServiceError.invalid(field: "year", reason: "out of range") }
+        return try await store.withTenant(caller.tenant, readOnly: true) { tx in
+            let mapping = try await CashStatisticsStore.mapping(tx, year: year)
+            return CashStatisticsPaper(
+                county: try await ReferenceDataStore.countyName(tx),
+                report: try await Self.cashStatistics(tx, year: year, mapping: mapping),
+                mapping: Self.surveyOrder(mapping)
+            ).html()
         }
-        return CashStatisticsPaper(county: county, report: report, mapping: mapping).html()
+    }
+
+    static func cashStatistics(
+        _ tx: TenantTransaction, year: Int, mapping: [String: CashStatistics.Position]
+    ) async throws -> CashStatistics.Report {
+        let receipts = try await CashStatisticsStore.receipts(tx, year: year)
+        let lines = try await CashStatisticsStore.orderLines(tx, year: year)
+        let years = Set(lines.values.flatMap { $0.map(\.serviceYear) })
+        let basis = try await CashStatisticsStore.caseCostBasis(tx, years: years.sorted())
+        do {
+            return try CashStatistics.report(
+                year: year, receipts: receipts, lines: lines, basis: basis, mapping: mapping)
+        } catch {
+            throw ServiceError.conflict("the year's payments exceed what an amount can hold")
+        }
+    }
+
+    /// A mapping in the survey's order: part, then Schlüssel as people read it, then key.
+    static func surveyOrder(
+        _ mapping: [String: CashStatistics.Position]
+    ) -> [(key: String, position: CashStatistics.Position)] {
+        mapping.map { (key: $0.key, position: $0.value) }.sorted {
+            ($0.position.part, CashStatistics.naturalOrder($0.position.code), $0.key)
+                < ($1.position.part, CashStatistics.naturalOrder($1.position.code), $1.key)
+        }
     }
 
     /// The mapping of `year`, in the survey's order.
@@ -38,13 +59,10 @@ extension ReconciliationService {
         _ caller: Caller, year: Int
     ) async throws -> [(key: String, position: CashStatistics.Position)] {
         try caller.require(.county, .auditor, for: "reading the statistics mapping")
-        let mapping = try await store.withTenant(caller.tenant, readOnly: true) { tx in
-            try await CashStatisticsStore.mapping(tx, year: year)
-        }
-        return mapping.map { (key: $0.key, position: $0.value) }.sorted {
-            ($0.position.part, CashStatistics.naturalOrder($0.position.code), $0.key)
-                < ($1.position.part, CashStatistics.naturalOrder($1.position.code), $1.key)
-        }
+        return Self.surveyOrder(
+            try await store.withTenant(caller.tenant, readOnly: true) { tx in
+                try await CashStatisticsStore.mapping(tx, year: year)
+            })
     }
 
     /// Replaces the mapping of `year` by a file `key;position;title` (header first; `,` also separates): a

@@ -34,7 +34,7 @@ extension ReconciliationService {
             }
             let providers = try await ReconciliationReportStore.statements(tx, runID: run.id)
             return CommitteeReport(
-                county: try await CashStatisticsStore.countyName(tx), year: year, quarter: quarter, runID: run.id,
+                county: try await ReferenceDataStore.countyName(tx), year: year, quarter: quarter, runID: run.id,
                 runMonths: run.months, ledgerPosition: run.position, minimumGroup: minimumGroup, lines: lines,
                 transfers: transfers, decisions: decisions, development: development, helpTypes: groups,
                 providers: providers)

@@ -87,13 +87,6 @@ public enum CashStatisticsStore {
         return basis
     }
 
-    /// The county's name, for the report's heading.
-    public static func countyName(_ tx: TenantTransaction) async throws -> String {
-        try await tx.query("SELECT t.name FROM tenant t JOIN county c ON c.tenant_id = t.id").first.map {
-            try $0.decode("name", as: String.self)
-        } ?? "Landkreis"
-    }
-
     /// The county's mapping of `year`: key → position.
     public static func mapping(_ tx: TenantTransaction, year: Int) async throws -> [String: CashStatistics.Position] {
         var mapping: [String: CashStatistics.Position] = [:]

@@ -309,4 +309,11 @@ public enum ReferenceDataStore {
     public static func setProviderView(_ tx: TenantTransaction, _ view: ProviderView) async throws {
         try await tx.execute("UPDATE county SET provider_view = \(view.rawValue)")
     }
+
+    /// The county's name (a report's heading).
+    public static func countyName(_ tx: TenantTransaction) async throws -> String {
+        try await tx.query("SELECT t.name FROM tenant t JOIN county c ON c.tenant_id = t.id").first.map {
+            try $0.decode("name", as: String.self)
+        } ?? "Landkreis"
+    }
 }
