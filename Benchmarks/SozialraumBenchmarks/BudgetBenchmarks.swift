@@ -149,6 +149,37 @@ struct BenchCluster {
         return script
     }
 
+    /// A pgbench script sending `statements` in one read-only transaction, pipelined, as `PostgresPool.pipelinedRead`
+    /// sends them: each `$n` becomes a pgbench variable (sent as a parameter with `-M prepared`, as the daemon's
+    /// are), defined by the returned `-D` arguments. An empty value, which pgbench cannot define, is written in.
+    func pgbenchScript(
+        replaying statements: [PostgresQuery], name: String
+    ) throws -> (
+        script: URL, variables: [String]
+    ) {
+        var variables: [String] = []
+        var lines = ["\\startpipeline", "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;"]
+        for (number, statement) in statements.enumerated() {
+            var sql = statement.sql
+            // From the highest placeholder down, so that $1 does not match the start of $10.
+            for (index, bind) in statement.binds.enumerated().reversed() {
+                let value = bind.postgresText ?? ""
+                let variable = "s\(number)p\(index + 1)"
+                if value.isEmpty {
+                    sql = sql.replacingOccurrences(of: "$\(index + 1)", with: "''")
+                } else {
+                    sql = sql.replacingOccurrences(of: "$\(index + 1)", with: ":\(variable)")
+                    variables += ["-D", "\(variable)=\(value)"]
+                }
+            }
+            lines.append(sql.split(separator: "\n").joined(separator: " ") + ";")
+        }
+        lines += ["COMMIT;", "\\endpipeline"]
+        let script = directory.appendingPathComponent("\(name).sql")
+        try lines.joined(separator: "\n").write(to: script, atomically: true, encoding: .utf8)
+        return (script, variables)
+    }
+
     /// The funds statement for one Sozialraum and year, with its values written in (for pgbench).
     static func fundsStatement(space: String, year: Int) -> String {
         LedgerStore.fundsSQL.replacingOccurrences(of: "$1", with: "'\(space)'").replacingOccurrences(
@@ -164,6 +195,27 @@ struct BenchCluster {
             let value = Double(line.dropFirst(6).prefix { !$0.isWhitespace })
         else { throw ValidationError("cannot read pgbench output: \(output)") }
         return value
+    }
+
+    /// Runs pgbench with `argv` and a per-transaction log (`-l`): its transactions per second and every
+    /// transaction's latency in ms, sorted (what the clients of pgbench waited, as `SessionLoad` measures ours).
+    func pgbenchLatencies(_ argv: [String]) throws -> (tps: Double, latencies: [Double]) {
+        let prefix = directory.appendingPathComponent("pgbench-log-\(UUID().uuidString)").path
+        let tps = try pgbenchTPS(argv + ["-l", "--log-prefix=\(prefix)"])
+        let folder = directory.path
+        let base = (prefix as NSString).lastPathComponent
+        var latencies: [Double] = []
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder) where file.hasPrefix(base) {
+            let path = folder + "/" + file
+            defer { unlink(path) }
+            // "client_id transaction_no time script_no time_epoch time_us": the third field, in µs.
+            for line in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n") {
+                let fields = line.split(separator: " ")
+                if fields.count >= 3, let micros = Double(fields[2]) { latencies.append(micros / 1000) }
+            }
+        }
+        guard !latencies.isEmpty else { throw ValidationError("pgbench wrote no transaction log") }
+        return (tps, latencies.sorted())
     }
 
     func runTool(_ argv: [String]) throws -> String {
@@ -511,50 +563,6 @@ struct AdminFunds: AsyncParsableCommand {
         return (load.rate, load.percentile(0.99))
     }
 
-}
-
-/// Blocking clients on plain threads, each sending requests over its own admin-socket session in a loop:
-/// what `admin-funds` and `hosting` measure.
-struct SessionLoad {
-    /// Every answered request's latency in ms, sorted.
-    let latencies: [Double]
-    let seconds: Double
-
-    var rate: Double { Double(latencies.count) / seconds }
-
-    func percentile(_ p: Double) -> Double {
-        latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
-    }
-
-    /// `sessions` clients for `seconds`; client `i` on `path(i)` sends `request(i, turn)` until the time is up
-    /// or a reply is not OK.
-    static func drive(
-        sessions: Int, seconds: Int, path: @escaping @Sendable (Int) -> String,
-        request: @escaping @Sendable (Int, Int) -> String
-    ) async throws -> SessionLoad {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        let results = Locked<[[Double]]>([])
-        let start = ContinuousClock.now
-        let threads = (0..<sessions).map { index in
-            Thread {
-                var latencies: [Double] = []
-                if let client = try? BlockingClient(path: path(index)) {
-                    var turn = 0
-                    while ContinuousClock.now < deadline {
-                        let begin = ContinuousClock.now
-                        guard client.request(request(index, turn)).hasPrefix("OK") else { break }
-                        latencies.append(elapsedSeconds(ContinuousClock.now - begin) * 1000)
-                        turn += 1
-                    }
-                }
-                results.withLock { $0.append(latencies) }
-            }
-        }
-        for thread in threads { thread.start() }
-        while results.withLock({ $0.count }) < sessions { try await Task.sleep(for: .milliseconds(100)) }
-        let elapsed = elapsedSeconds(ContinuousClock.now - start)
-        return SessionLoad(latencies: results.withLock { $0 }.flatMap { $0 }.sorted(), seconds: elapsed)
-    }
 }
 
 /// Resident memory of this process now, in MiB (from /proc/self/statm).

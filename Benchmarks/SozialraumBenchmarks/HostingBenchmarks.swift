@@ -49,8 +49,10 @@ struct Hosting: AsyncParsableCommand {
         let store = Store(
             conninfo: bench.cluster.conninfo(database: BenchCluster.template, user: DatabaseRoles.defaultLogin),
             maxConnections: 1, logger: logger)
-        try await AccountService(store: store, logger: logger).setAccount(
+        let accounts = AccountService(store: store, logger: logger)
+        try await accounts.setAccount(
             name: "bench", tenant: county, role: .county, secret: AccountService.generateToken(), actingAs: county)
+        guard let account = try await accounts.account(named: "bench") else { throw ValidationError("no account") }
         await store.shutdown()
         try await admin.runScript(unsafeSQL: "VACUUM ANALYZE")
         let names = (1...counties).map { "county_\($0)" }
@@ -101,10 +103,26 @@ struct Hosting: AsyncParsableCommand {
         let script = try bench.tenantReadScript(
             county: county, statement: BenchCluster.fundsStatement(space: "achim-oyten", year: 2026),
             name: "hosting-funds")
-        let transactionTPS = try bench.pgbenchTPS([
+        // Its latencies too: what 64 clients wait for the bare transaction on this machine is the floor under ours.
+        let (transactionTPS, bareLatencies) = try bench.pgbenchLatencies([
             pgbench, "-n", "-M", "prepared", "-f", script.path, "-c", "\(sessions)", "-j", "4", "-T", "\(seconds)",
             runtime,
         ])
+        let bare = SessionLoad(latencies: bareLatencies, seconds: Double(seconds))
+        // The daemon's own transaction (its context statement with the account check, the funds statement with
+        // its parameters) through pgbench: what PostgreSQL alone needs for our requests on this machine, the
+        // floor under any daemon.
+        let daemonsOwn = try bench.pgbenchScript(
+            replaying: RequestAccount.$check.withValue(
+                AccountCheck(name: account.name, generation: account.generation, rights: account.rights)
+            ) {
+                LedgerStore.fundsPipeline(tenant: county, socialSpace: SocialSpaceCode("achim-oyten")!, year: 2026)
+            }, name: "hosting-daemons-own")
+        let (ownTPS, ownLatencies) = try bench.pgbenchLatencies(
+            [pgbench, "-n", "-M", "prepared", "-f", daemonsOwn.script.path] + daemonsOwn.variables + [
+                "-c", "\(sessions)", "-j", "4", "-T", "\(seconds)", runtime,
+            ])
+        let own = SessionLoad(latencies: ownLatencies, seconds: Double(seconds))
         let conninfo = bench.cluster.conninfo(database: names[0])
         _ = try bench.runTool([pgbench, "-i", "-q", "-s", "1", conninfo])
         let selectTPS = try bench.pgbenchTPS([
@@ -118,7 +136,13 @@ struct Hosting: AsyncParsableCommand {
         print(
             String(
                 format:
-                    "hosting baselines: the funds tenant transaction through pgbench -c %d: %.0f tps (ratio admin/that = %.2f); pgbench -S: %.0f tps (ratio admin/pgbench -S = %.2f)",
-                sessions, transactionTPS, rate / transactionTPS, selectTPS, rate / selectTPS))
+                    "hosting baselines: the funds tenant transaction through pgbench -c %d: %.0f tps (ratio admin/that = %.2f), p50 %.2f ms, p99 %.2f ms (ratio of p99s admin/that = %.2f); pgbench -S: %.0f tps (ratio admin/pgbench -S = %.2f)",
+                sessions, transactionTPS, rate / transactionTPS, bare.percentile(0.5), bare.percentile(0.99),
+                p99 / bare.percentile(0.99), selectTPS, rate / selectTPS))
+        print(
+            String(
+                format:
+                    "hosting floor: the daemon's own transaction (account check, parameters) through pgbench -c %d: %.0f tps (ratio admin/that = %.2f), p50 %.2f ms, p99 %.2f ms (ratio of p99s admin/that = %.2f)",
+                sessions, ownTPS, rate / ownTPS, own.percentile(0.5), own.percentile(0.99), p99 / own.percentile(0.99)))
     }
 }

@@ -59,7 +59,8 @@ struct LineSplitter {
 
 /// The local admin socket; the daemon knows the caller by its uid (SO_PEERCRED).
 public final class UnixConnection: AdminConnection {
-    let fd: Int32
+    /// The socket, for callers that wait on many connections at once (the benchmarks' load generator).
+    public let fd: Int32
     private var lines = LineSplitter()
 
     public init(path: String) throws {

@@ -72,15 +72,28 @@ public struct Reply: Sendable, Equatable {
     /// The bytes on the wire, each line ending in `\n`. Messages are made single-line.
     public var encoded: String {
         var text = ""
-        for line in data { text += "- " + Self.singleLine(line) + "\n" }
-        var status = error.map { "ERR \($0.rawValue)" } ?? "OK"
-        if let tag { status += " @" + tag }
-        if !message.isEmpty { status += " " + Self.singleLine(message) }
-        return text + status + "\n"
+        // One allocation for the whole reply: `funds` at 64 sessions spent a fifth of its Swift time here.
+        text.reserveCapacity(data.reduce(message.utf8.count + 32) { $0 + $1.utf8.count + 3 })
+        for line in data {
+            text += "- "
+            text += Self.singleLine(line)
+            text += "\n"
+        }
+        text += error.map { "ERR \($0.rawValue)" } ?? "OK"
+        if let tag { text += " @" + tag }
+        if !message.isEmpty {
+            text += " "
+            text += Self.singleLine(message)
+        }
+        text += "\n"
+        return text
     }
 
     /// Replaces line breaks and other control characters, so that no text can end a reply early.
     public static func singleLine(_ text: String) -> String {
+        // Control characters are single bytes in UTF-8 (every byte of a longer sequence is >= 0x80): a text
+        // without such a byte is returned as it is, without a pass over its scalars.
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) else { return text }
         var result = ""
         for scalar in text.unicodeScalars {
             if scalar.value < 0x20 || scalar.value == 0x7f {

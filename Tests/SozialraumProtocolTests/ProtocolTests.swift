@@ -90,6 +90,16 @@ import Testing
         #expect(reply.encoded.split(separator: "\n").count == 2)
     }
 
+    /// The byte scan that lets clean text through untouched must still catch every control character, and must
+    /// not mistake the bytes of a longer UTF-8 sequence (all >= 0x80) for one.
+    @Test func controlCharactersAreReplacedAndOtherTextIsKeptAsItIs() {
+        #expect(Reply.singleLine("Dörverden – Süd €") == "Dörverden – Süd €")
+        #expect(Reply.singleLine("a\tb") == "a b")
+        #expect(Reply.singleLine("a\u{0}b\u{1b}c\u{7f}d\re") == "a\u{FFFD}b\u{FFFD}c\u{FFFD}d\u{FFFD}e")
+        // U+0085 (NEL) is a C1 control but encoded as two bytes >= 0x80: it cannot end a line of the protocol.
+        #expect(Reply.singleLine("x\u{85}y") == "x\u{85}y")
+    }
+
     let table = ResultTable(
         columns: ["component", "available", "note"],
         rows: [[.text("case"), .amount(123_456), .text("Dörverden; \"Süd\"")], [.text("milieu"), .amount(-5), .null]])

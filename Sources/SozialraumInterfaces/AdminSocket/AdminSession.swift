@@ -83,7 +83,7 @@ struct AdminSession {
                     ByteBuffer(string: Reply.error(.unavailable, AdminText.timeout, state.language).encoded))
                 return
             }
-            if text.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            if text.allSatisfy(\.isWhitespace) { continue }
             var reply: Reply
             var request: Request?
             do {

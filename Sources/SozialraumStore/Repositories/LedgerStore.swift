@@ -352,11 +352,22 @@ public enum LedgerStore {
         try await fundsSnapshot(socialSpace: socialSpace, year: year) { try await store.readTenant(tenant, $0) }
     }
 
+    /// The statements the hot read of `funds` sends between BEGIN and COMMIT, as the request's account (if any)
+    /// would send them: the tenant context with the account check, then the funds. The benchmark replays exactly
+    /// these through pgbench (the floor under the daemon on the same machine).
+    public static func fundsPipeline(tenant: TenantID, socialSpace: SocialSpaceCode, year: Int) -> [PostgresQuery] {
+        [Store.contextStatement(tenant), fundsQuery(socialSpace: socialSpace, year: year)]
+    }
+
+    // Kept as text with its two placeholders: the benchmark runs the same statement through pgbench.
+    static func fundsQuery(socialSpace: SocialSpaceCode, year: Int) -> PostgresQuery {
+        PostgresQuery(unsafeSQL: fundsSQL, [socialSpace.rawValue, year])
+    }
+
     static func fundsSnapshot(
         socialSpace: SocialSpaceCode, year: Int, read: (PostgresQuery) async throws -> PostgresRows
     ) async throws -> FundsSnapshot {
-        // Kept as text with its two placeholders: the benchmark runs the same statement through pgbench.
-        let rows = try await read(PostgresQuery(unsafeSQL: fundsSQL, [socialSpace.rawValue, year]))
+        let rows = try await read(fundsQuery(socialSpace: socialSpace, year: year))
         var funds: [BudgetComponent: LineFunds] = [:]
         var pools: [(pool: Int, component: BudgetComponent)] = []
         var visible = false
