@@ -68,6 +68,7 @@ struct Hosting: AsyncParsableCommand {
             let path = bench.directory.appendingPathComponent("\(name).sock").path
             var configuration = AdminSocketConfiguration(unixSocketPath: path)
             configuration.peerAccounts = [getuid(): "bench"]
+            configuration.limits.maximumSessionsPerAccount = max(32, sessions + 8)
             let (listening, signal) = AsyncStream<Void>.makeStream()
             let server = AdminServer(
                 configuration: configuration,

@@ -19,7 +19,7 @@ struct SessionLoad {
     }
 
     /// `sessions` sessions for `seconds` on `threads` threads; session `i` on `path(i)` sends `request(i, turn)`
-    /// until the time is up or a reply is not OK.
+    /// until the time is up. A reply that is not OK, or a session the daemon ends, stops the run with an error.
     static func drive(
         sessions: Int, seconds: Int, threads: Int = 4, path: @escaping @Sendable (Int) -> String,
         request: @escaping @Sendable (Int, Int) -> String
@@ -72,38 +72,36 @@ private final class MultiplexedSessions {
         }
     }
 
-    /// Latencies in ms of the replies that arrived before `deadline`.
+    /// Latencies in ms of the replies that arrived before `deadline`, and of each request still unanswered then.
     func run(until deadline: ContinuousClock.Instant) throws -> [Double] {
         var latencies: [Double] = []
         var waiting = sessions.map { pollfd(fd: $0.connection.fd, events: Int16(POLLIN), revents: 0) }
-        var active = sessions.count
         for slot in sessions.indices { send(slot) }
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while active > 0, ContinuousClock.now < deadline {
+        while ContinuousClock.now < deadline {
             let ready = poll(&waiting, nfds_t(waiting.count), 100)
             if ready < 0, errno == EINTR { continue }
             guard ready >= 0 else { throw ValidationError("poll: \(String(cString: strerror(errno)))") }
-            for slot in waiting.indices where waiting[slot].fd >= 0 && waiting[slot].revents != 0 {
+            for slot in waiting.indices where waiting[slot].revents != 0 {
                 let count = read(waiting[slot].fd, &buffer, buffer.count)
                 if count < 0, errno == EINTR { continue }
-                guard count > 0 else {
-                    // The daemon closed the session: it sends no more (poll skips a negative descriptor).
-                    waiting[slot].fd = -1
-                    active -= 1
-                    continue
-                }
+                // A session the daemon refused or closed would leave the others a lighter load than the run claims.
+                guard count > 0 else { throw ValidationError("the daemon closed session \(sessions[slot].index)") }
                 sessions[slot].pending.append(contentsOf: buffer[0..<count])
                 guard let status = completedStatus(slot) else { continue }
                 guard status.starts(with: "OK".utf8) else {
-                    waiting[slot].fd = -1
-                    active -= 1
-                    continue
+                    throw ValidationError(
+                        "session \(sessions[slot].index): \(String(decoding: status, as: UTF8.self))")
                 }
                 latencies.append(elapsedSeconds(ContinuousClock.now - sessions[slot].sent) * 1000)
                 sessions[slot].turn += 1
                 send(slot)
             }
         }
+        // A request still unanswered at the end counts with what it has waited so far: a session starved for
+        // the whole run must show in the tail, not drop out of it.
+        let end = ContinuousClock.now
+        latencies += sessions.map { elapsedSeconds(end - $0.sent) * 1000 }
         return latencies
     }
 
