@@ -104,15 +104,15 @@ struct Hosting: AsyncParsableCommand {
         let script = try bench.tenantReadScript(
             county: county, statement: BenchCluster.fundsStatement(space: "achim-oyten", year: 2026),
             name: "hosting-funds")
-        // Its latencies too: what 64 clients wait for the bare transaction on this machine is the floor under ours.
+        // Its latencies too: what 64 clients wait for it from 64 backends on this machine.
         let (transactionTPS, bareLatencies) = try bench.pgbenchLatencies([
             pgbench, "-n", "-M", "prepared", "-f", script.path, "-c", "\(sessions)", "-j", "4", "-T", "\(seconds)",
             runtime,
         ])
         let bare = SessionLoad(latencies: bareLatencies, seconds: Double(seconds))
         // The daemon's own transaction (its context statement with the account check, the funds statement with
-        // its parameters) through pgbench: what PostgreSQL alone needs for our requests on this machine, the
-        // floor under any daemon.
+        // its parameters) through pgbench: what PostgreSQL alone does of our requests on this machine, the
+        // most any daemon could serve here.
         let daemonsOwn = try bench.pgbenchScript(
             replaying: RequestAccount.$check.withValue(
                 AccountCheck(name: account.name, generation: account.generation, rights: account.rights)
@@ -143,7 +143,7 @@ struct Hosting: AsyncParsableCommand {
         print(
             String(
                 format:
-                    "hosting floor: the daemon's own transaction (account check, parameters) through pgbench -c %d: %.0f tps (ratio admin/that = %.2f), p50 %.2f ms, p99 %.2f ms (ratio of p99s admin/that = %.2f)",
+                    "hosting ceiling: the daemon's own transaction (account check, parameters) through pgbench -c %d: %.0f tps (ratio admin/that = %.2f), p50 %.2f ms, p99 %.2f ms (ratio of p99s admin/that = %.2f)",
                 sessions, ownTPS, rate / ownTPS, own.percentile(0.5), own.percentile(0.99), p99 / own.percentile(0.99)))
     }
 }

@@ -354,7 +354,7 @@ public enum LedgerStore {
 
     /// The statements the hot read of `funds` sends between BEGIN and COMMIT, as the request's account (if any)
     /// would send them: the tenant context with the account check, then the funds. The benchmark replays exactly
-    /// these through pgbench (the floor under the daemon on the same machine).
+    /// these through pgbench (what PostgreSQL alone does of them: the ceiling of the daemon's rate on that machine).
     public static func fundsPipeline(tenant: TenantID, socialSpace: SocialSpaceCode, year: Int) -> [PostgresQuery] {
         [Store.contextStatement(tenant), fundsQuery(socialSpace: socialSpace, year: year)]
     }
