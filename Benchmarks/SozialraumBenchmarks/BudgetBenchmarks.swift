@@ -137,16 +137,12 @@ struct BenchCluster {
     /// A pgbench script sending what the daemon sends for one tenant read, as one pipeline: BEGIN READ ONLY,
     /// the tenant context, `statement`, COMMIT.
     func tenantReadScript(county: TenantID, statement: String, name: String = "tenant-read") throws -> URL {
-        let script = directory.appendingPathComponent("\(name).sql")
-        try """
-        \\startpipeline
-        BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
-        SELECT set_config('\(Store.tenantSetting)', '\(county)', true);
-        \(statement);
-        COMMIT;
-        \\endpipeline
-        """.write(to: script, atomically: true, encoding: .utf8)
-        return script
+        try pgbenchScript(
+            replaying: [
+                PostgresQuery(unsafeSQL: "SELECT set_config('\(Store.tenantSetting)', '\(county)', true)"),
+                PostgresQuery(unsafeSQL: statement),
+            ], name: name
+        ).script
     }
 
     /// A pgbench script sending `statements` in one read-only transaction, pipelined, as `PostgresPool.pipelinedRead`

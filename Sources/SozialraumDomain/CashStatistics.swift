@@ -180,6 +180,12 @@ public enum CashStatistics {
         var attributions: [Attribution] = []
         var findings: [Finding] = []
         for receipt in receipts.sorted(by: { ($0.valueDate, $0.id) < ($1.valueDate, $1.id) }) {
+            func note(_ kind: Finding.Kind, _ subject: String, _ amount: Money) {
+                findings.append(
+                    Finding(
+                        kind: kind, receipt: receipt.id, kassenzeichen: receipt.kassenzeichen, subject: subject,
+                        amount: amount))
+            }
             func attribute(_ line: OrderLine?, key: String?, _ amount: Money) {
                 let position = key.flatMap { mapping[$0] } ?? .unassigned
                 attributions.append(
@@ -187,27 +193,16 @@ public enum CashStatistics {
                         receipt: receipt.id, kassenzeichen: receipt.kassenzeichen, valueDate: receipt.valueDate,
                         provider: receipt.provider, socialSpace: line?.socialSpace, component: line?.component,
                         key: key, position: position, amount: amount))
-                if let key, mapping[key] == nil {
-                    findings.append(
-                        Finding(
-                            kind: .unmapped, receipt: receipt.id, kassenzeichen: receipt.kassenzeichen, subject: key,
-                            amount: amount))
-                }
+                if let key, mapping[key] == nil { note(.unmapped, key, amount) }
             }
             guard let order = receipt.order, let orderLines = lines[order], !orderLines.isEmpty else {
                 attribute(nil, key: nil, receipt.amount)
-                findings.append(
-                    Finding(
-                        kind: .unknownOrder, receipt: receipt.id, kassenzeichen: receipt.kassenzeichen,
-                        subject: receipt.kassenzeichen, amount: receipt.amount))
+                note(.unknownOrder, receipt.kassenzeichen, receipt.amount)
                 continue
             }
             guard let parts = try split(receipt.amount, over: orderLines.map(\.amount)) else {
                 attribute(nil, key: nil, receipt.amount)
-                findings.append(
-                    Finding(
-                        kind: .mixedSigns, receipt: receipt.id, kassenzeichen: receipt.kassenzeichen,
-                        subject: receipt.kassenzeichen, amount: receipt.amount))
+                note(.mixedSigns, receipt.kassenzeichen, receipt.amount)
                 continue
             }
             for (line, part) in zip(orderLines, parts) where part != .zero {
@@ -220,11 +215,7 @@ public enum CashStatistics {
                     ?? []).filter { $0.cost.isPositive }.sorted { $0.helpType < $1.helpType }
                 guard !costs.isEmpty else {
                     attribute(line, key: nil, part)
-                    findings.append(
-                        Finding(
-                            kind: .noBasis, receipt: receipt.id, kassenzeichen: receipt.kassenzeichen,
-                            subject: "\(line.socialSpace) \(line.component.rawValue) \(line.serviceYear)", amount: part)
-                    )
+                    note(.noBasis, "\(line.socialSpace) \(line.component.rawValue) \(line.serviceYear)", part)
                     continue
                 }
                 for (cost, share) in zip(costs, part.split(weights: costs.map(\.cost.cents))) where share != .zero {

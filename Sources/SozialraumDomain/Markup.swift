@@ -15,6 +15,16 @@ public enum Markup {
         }
         return out
     }
+
+    /// A whole German HTML document, one element per line (the reports' papers): `title` already escaped, `body`
+    /// the lines inside `<main>`.
+    public static func document(title: String, style: String, body: [String]) -> String {
+        let head = [
+            "<!DOCTYPE html>", "<html lang=\"de\">", "<head>", "<meta charset=\"utf-8\">", "<title>\(title)</title>",
+            "<style>\(style)</style>", "</head>", "<body>", "<main>",
+        ]
+        return (head + body + ["</main>", "</body>", "</html>"]).joined(separator: "\n") + "\n"
+    }
 }
 
 /// Figures as German accountants write them, for pages and reports people read (the portal, the reports).

@@ -80,6 +80,19 @@ struct AdminWorld: Sendable {
         return client
     }
 
+    /// A county account `name` holding `rights`, made now and logged in on a new session (its secret:
+    /// `<name>-secret-1`).
+    func client(countyAccount name: String, rights: Set<CountyRight>) async throws -> LineClient {
+        let accounts = AccountService(store: world.store, logger: Logger(label: "test.accounts"), scryptRounds: 1024)
+        try await accounts.setAccount(
+            name: name, tenant: world.county.tenant, role: .county, secret: "\(name)-secret-1",
+            actingAs: world.county.tenant, rights: rights)
+        let client = try LineClient(path: path)
+        let reply = await client.request("login \(name) \(name)-secret-1")
+        #expect(reply?.status == "OK logged in as \(name) role=county", "login \(name): \(String(describing: reply))")
+        return client
+    }
+
     func stop() { task.cancel() }
 
     /// The real `sozialraumctl` logged in as `account` (its token in SOZIALRAUM_SECRET): its exit status

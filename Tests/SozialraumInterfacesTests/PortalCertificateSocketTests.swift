@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import SozialraumDomain
 import SozialraumServices
 import SozialraumTestSupport
@@ -13,14 +12,7 @@ import Testing
     @Test(.timeLimit(.minutes(2))) func theCountyPinsAndUnpinsAProvidersCertificate() async throws {
         let admin = try await AdminWorld.start()
         defer { admin.stop() }
-        let shell = AccountService(store: admin.world.store, logger: Logger(label: "test.accounts"), scryptRounds: 1024)
-        try await shell.setAccount(
-            name: "kontenpflege", tenant: admin.world.county.tenant, role: .county, secret: "kontenpflege-secret-1",
-            actingAs: admin.world.county.tenant, rights: [.accounts])
-        let it = try await admin.client()
-        #expect(
-            await it.request("login kontenpflege kontenpflege-secret-1")?.status
-                == "OK logged in as kontenpflege role=county")
+        let it = try await admin.client(countyAccount: "kontenpflege", rights: [.accounts])
         let clerk = try await admin.client(loggedInAs: "anordnung")
         let auditor = try await admin.client(loggedInAs: "pruefer")
         let alpha = try await admin.client(loggedInAs: "alpha")

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import SozialraumDomain
 import SozialraumServices
 import SozialraumTestSupport
@@ -12,14 +11,7 @@ import Testing
     @Test(.timeLimit(.minutes(2))) func theCountyMapsAYearAndReadsItsStatistics() async throws {
         let admin = try await AdminWorld.start()
         defer { admin.stop() }
-        let shell = AccountService(store: admin.world.store, logger: Logger(label: "test.accounts"), scryptRounds: 1024)
-        try await shell.setAccount(
-            name: "controlling", tenant: admin.world.county.tenant, role: .county, secret: "controlling-secret-1",
-            actingAs: admin.world.county.tenant, rights: [.controller])
-        let controlling = try await admin.client()
-        #expect(
-            await controlling.request("login controlling controlling-secret-1")?.status
-                == "OK logged in as controlling role=county")
+        let controlling = try await admin.client(countyAccount: "controlling", rights: [.controller])
         let auditor = try await admin.client(loggedInAs: "pruefer")
         let alpha = try await admin.client(loggedInAs: "alpha")
 

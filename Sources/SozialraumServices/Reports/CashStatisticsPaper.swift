@@ -34,9 +34,6 @@ public struct CashStatisticsPaper: Sendable {
         let e = Markup.escape
         let year = report.year
         var out = [
-            "<!DOCTYPE html>", "<html lang=\"de\">", "<head>", "<meta charset=\"utf-8\">",
-            "<title>KJH-Statistik Teil IV \(year) – Arbeitspapier \(e(county))</title>",
-            "<style>\(Self.style)</style>", "</head>", "<body>", "<main>",
             "<h1>Statistik der Ausgaben und Einnahmen der öffentlichen Kinder- und Jugendhilfe (Teil IV), Berichtsjahr \(year)</h1>",
             "<p>Arbeitspapier des \(e(county)) für die Meldung an das Landesamt für Statistik Niedersachsen: die "
                 + "Auszahlungen und Einzahlungen des Sozialraumbudgets im Kalenderjahr \(year) nach dem Tag der "
@@ -132,10 +129,8 @@ public struct CashStatisticsPaper: Sendable {
                     + "<td class=\"zahl\">\(GermanFormat.euro(part.amount))</td></tr>")
         }
         out.append("</tbody></table>")
-        out.append("</main>")
-        out.append("</body>")
-        out.append("</html>")
-        return out.joined(separator: "\n") + "\n"
+        return Markup.document(
+            title: "KJH-Statistik Teil IV \(year) – Arbeitspapier \(e(county))", style: Self.style, body: out)
     }
 
     static func part(_ part: Int) -> String {

@@ -33,9 +33,6 @@ public struct CommitteeReportPaper: Sendable {
         let period =
             r.quarter.map { "\($0). Quartal \(r.year) (Januar bis \(Self.monthName($0 * 3)))" } ?? "Jahr \(r.year)"
         var out = [
-            "<!DOCTYPE html>", "<html lang=\"de\">", "<head>", "<meta charset=\"utf-8\">",
-            "<title>Sozialraumbudget \(e(period)) – Bericht für den Jugendhilfeausschuss</title>",
-            "<style>\(Self.style)</style>", "</head>", "<body>", "<main>",
             "<h1>Bericht für den Jugendhilfeausschuss: Sozialraumbudget, \(e(period))</h1>",
             "<p>\(e(r.county)). Stand der Zahlen: Abgleich \(r.runID) über alle Sozialräume (Monate "
                 + "\(e(r.runMonths)), Buchungsstand \(r.ledgerPosition)). Alle Beträge in Euro. Der Bericht nennt keine "
@@ -95,10 +92,8 @@ public struct CommitteeReportPaper: Sendable {
         out += helpTypeSection()
         // Carry-forwards and providers.
         out += try carryForwardsAndProviders()
-        out.append("</main>")
-        out.append("</body>")
-        out.append("</html>")
-        return out.joined(separator: "\n") + "\n"
+        return Markup.document(
+            title: "Sozialraumbudget \(e(period)) – Bericht für den Jugendhilfeausschuss", style: Self.style, body: out)
     }
 
     // MARK: Sections
